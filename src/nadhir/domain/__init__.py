@@ -1,0 +1,41 @@
+"""Plain typed records shared by every stage."""
+
+from nadhir.domain.records import (
+    AIRCRAFT_TYPES,
+    AcousticDetection,
+    AircraftType,
+    Alert,
+    AlertAction,
+    AlertLevel,
+    Event,
+    Impact,
+    Observation,
+    Place,
+    Problem,
+    Problems,
+    Report,
+    Reporter,
+    Site,
+    Threat,
+    TrackState,
+)
+
+__all__ = [
+    "AIRCRAFT_TYPES",
+    "AcousticDetection",
+    "AircraftType",
+    "Alert",
+    "AlertAction",
+    "AlertLevel",
+    "Event",
+    "Impact",
+    "Observation",
+    "Place",
+    "Problem",
+    "Problems",
+    "Report",
+    "Reporter",
+    "Site",
+    "Threat",
+    "TrackState",
+]

@@ -1,0 +1,196 @@
+"""Plain typed records that flow through the pipeline.
+
+Times are POSIX seconds (float, UTC) everywhere inside the system; they are
+turned into ISO 8601 strings only at the edges (see :mod:`nadhir.domain.timefmt`).
+Positions are WGS84 degrees. Records are frozen so that a stage can never
+change what an earlier stage saw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+AircraftType = Literal["jet", "helicopter", "drone", "unknown"]
+AIRCRAFT_TYPES: tuple[AircraftType, ...] = ("jet", "helicopter", "drone", "unknown")
+
+AlertAction = Literal["alert", "update", "all_clear"]
+AlertLevel = Literal["early", "imminent"]
+
+Action = Literal["takeoff", "transit", "circling", "striking", "leaving", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A place that can be warned: a town, a hospital, a school, a camp."""
+
+    id: str
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    radius_m: float
+    name_ar: str | None = None
+    polygon: tuple[tuple[float, float], ...] | None = None  # outer ring as (lon, lat)
+    sirens: tuple[str, ...] = ()
+    population: int | None = None
+    shelter_seconds: float | None = None  # time its people need to reach shelter
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A named place reporters may use: a village, a landmark, an air base."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    kind: str = "place"
+    name_ar: str | None = None
+    aliases: tuple[str, ...] = ()
+    radius_m: float = 1500.0  # how far from the point a sighting "over" it may be
+
+
+@dataclass(frozen=True, slots=True)
+class Reporter:
+    """A known source: an observer at a lookout post or an acoustic sensor."""
+
+    id: str
+    kind: Literal["observer", "sensor"]
+    lat: float | None = None
+    lon: float | None = None
+    trust: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """An observer's message as received: free text, structured fields, or both."""
+
+    t: float
+    reporter: str
+    channel: str | None = None
+    text: str | None = None
+    aircraft: str | None = None
+    count: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    place: str | None = None
+    heading_deg: float | None = None
+    heading: str | None = None
+    origin: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AcousticDetection:
+    """One detection from an acoustic node: a class and, usually, a bearing."""
+
+    t: float
+    sensor: str
+    lat: float
+    lon: float
+    sound_class: str  # jet, helicopter, drone, propeller, explosion
+    confidence: float
+    bearing_deg: float | None = None
+    bearing_sigma_deg: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    """A reported explosion or strike, after the fact."""
+
+    t: float
+    reporter: str
+    lat: float | None = None
+    lon: float | None = None
+    place: str | None = None
+
+
+Event = Report | AcousticDetection | Impact
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What intake makes of a report: a located sighting ready for tracking.
+
+    ``sigma_m`` is the 1-sigma horizontal uncertainty of the position, which
+    depends on how the position was given (coordinates, a named town, a broad
+    area). ``heading_deg`` is the reported direction of travel, if any.
+    """
+
+    t: float
+    source: str
+    aircraft: AircraftType
+    lat: float
+    lon: float
+    sigma_m: float
+    count: int = 1
+    heading_deg: float | None = None
+    action: Action = "unknown"
+    origin_id: str | None = None
+    toward_id: str | None = None
+    trust: float = 0.5
+    aircraft_confidence: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class TrackState:
+    """A track's estimate at one time, as written to ``tracks.jsonl``."""
+
+    t: float
+    track: str
+    lat: float
+    lon: float
+    speed_mps: float
+    heading_deg: float
+    aircraft: AircraftType
+    sigma_m: float
+    confirmed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Threat:
+    """How one track threatens one site: probability of arrival and when."""
+
+    site: str
+    track: str
+    aircraft: AircraftType
+    probability: float
+    eta: float | None
+    distance_m: float
+    circling: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One line of ``alerts.jsonl``: a warning, an update or an all-clear for a site."""
+
+    t: float
+    action: AlertAction
+    site: str
+    level: AlertLevel
+    threat: AircraftType
+    eta: float | None
+    confidence: float
+    track: str | None
+
+
+@dataclass(slots=True)
+class Problem:
+    """An input line that was reported and skipped, and why."""
+
+    source: str
+    line: int
+    reason: str
+
+
+@dataclass(slots=True)
+class Problems:
+    """Collected problems from reading input; never fatal."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, source: str, line: int, reason: str) -> None:
+        self.items.append(Problem(source, line, reason))
+
+    def __len__(self) -> int:
+        return len(self.items)

@@ -1,0 +1,1 @@
+"""Geography: distances, a local metric frame, compass words, the gazetteer."""

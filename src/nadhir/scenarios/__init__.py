@@ -1,0 +1,1 @@
+"""Scenarios: reading the shared format, replaying it, scoring the result."""
