@@ -3,6 +3,7 @@
 from nadhir.domain.records import (
     AIRCRAFT_TYPES,
     AcousticDetection,
+    Action,
     AircraftType,
     Alert,
     AlertAction,
@@ -23,6 +24,7 @@ from nadhir.domain.records import (
 __all__ = [
     "AIRCRAFT_TYPES",
     "AcousticDetection",
+    "Action",
     "AircraftType",
     "Alert",
     "AlertAction",

@@ -1,0 +1,1 @@
+"""Intake: observer reports (free text and structured), source trust."""

@@ -1,0 +1,34 @@
+"""What the text reader makes of one observer message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nadhir.domain import Action, AircraftType
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedMessage:
+    """A message turned into fields, each with how sure the reader is of it.
+
+    Positions: ``lat``/``lon`` is where the aircraft is seen, and ``sigma_m``
+    how uncertain that is (a named town gives a few km; "the southern
+    countryside of X" gives an area offset from X, with a larger sigma).
+    ``place_id`` names the gazetteer entry or site the position came from.
+    """
+
+    text: str
+    aircraft: AircraftType = "unknown"
+    aircraft_confidence: float = 0.0
+    count: int | None = None
+    action: Action = "unknown"
+    place_id: str | None = None
+    place_name: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    sigma_m: float | None = None
+    toward_id: str | None = None
+    origin_id: str | None = None
+    heading_deg: float | None = None
+    unknown_place: str | None = None
+    confidence: float = 0.0

@@ -1,0 +1,1 @@
+"""Service edges: the command line, and later the HTTP app."""

@@ -1,0 +1,22 @@
+"""The ``nadhir`` command line (typer). Each sub-command lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from nadhir.service.commands import parse_reports, replay, score
+
+app = typer.Typer(
+    name="nadhir",
+    help="Nadhir (نذير): early warning of air attacks from spotter reports and acoustic sensors.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+for command in (replay, score, parse_reports):
+    command.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,1 @@
+"""One module per ``nadhir`` sub-command; each exposes ``register(app)``."""
