@@ -152,7 +152,7 @@ class Threat:
     """How one track threatens one site: probability of arrival and when."""
 
     site: str
-    track: str
+    track: str | None  # None when the threat comes from impacts rather than a track
     aircraft: AircraftType
     probability: float
     eta: float | None

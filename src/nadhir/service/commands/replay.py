@@ -1,9 +1,101 @@
-"""`nadhir replay`."""
+"""`nadhir replay`: a scenario folder in, the alerts the system would have sent out."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated, TextIO
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
+from nadhir.scenarios.reader import ScenarioError, load_scenario
+from nadhir.scenarios.run import ReplayResult, replay_scenario
 
 
 def register(app: typer.Typer) -> None:
-    """Add this command to the app (filled in by its owner)."""
+    """Add ``replay`` to the app."""
+    app.command("replay")(replay)
+
+
+def replay(
+    scenario_dir: Annotated[Path, typer.Argument(help="Scenario folder (sites.geojson, events.jsonl, ...)")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write alerts.jsonl")] = Path("alerts.jsonl"),
+    tracks: Annotated[Path | None, typer.Option("--tracks", help="Also write tracks.jsonl here")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Store the run in this database URL")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary")] = False,
+) -> None:
+    """Replay a scenario and write the alerts (and tracks) it produces."""
+    err = Console(stderr=True)
+    try:
+        scenario = load_scenario(scenario_dir)
+    except ScenarioError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    total = _count_lines(scenario.events_path)
+    show = not quiet and sys.stderr.isatty()
+    with (
+        out.open("w", encoding="utf-8") as alerts_fh,
+        (tracks.open("w", encoding="utf-8") if tracks else _NullWriter()) as tracks_fh,
+        Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                 console=err, disable=not show) as progress,
+    ):
+        task = progress.add_task("replay", total=total)
+        result = replay_scenario(
+            scenario,
+            on_alert=lambda a: alerts_fh.write(json_line(alert_to_dict(a))),
+            on_track=(lambda s: tracks_fh.write(json_line(track_to_dict(s)))) if tracks else None,
+            on_progress=lambda n: progress.advance(task, n),
+            keep=db is not None,
+        )
+    if db is not None:
+        from nadhir.store import Store
+
+        store = Store.open(db)
+        try:
+            run_id = store.save_replay(scenario, result)
+        finally:
+            store.close()
+        if not quiet:
+            err.print(f"stored as run {run_id} in {db}")
+    if not quiet:
+        _print_summary(err, result, out, tracks)
+
+
+def _print_summary(console: Console, result: ReplayResult, out: Path, tracks: Path | None) -> None:
+    s = result.summary
+    kinds = ", ".join(f"{n} {k.lower()}" for k, n in sorted(s.events_by_kind.items()))
+    console.print(f"events read: {s.events} ({kinds})")
+    problems = result.scenario.problems.items
+    console.print(f"lines skipped: {len(problems)}")
+    for p in problems[:20]:
+        console.print(f"  {p.source}:{p.line}: {p.reason}")
+    if len(problems) > 20:
+        console.print(f"  ... and {len(problems) - 20} more")
+    if s.rejected:
+        console.print("reports not used: " + ", ".join(f"{n} {r}" for r, n in s.rejected.most_common()))
+    if s.late_events:
+        console.print(f"events out of time order (processed on arrival): {s.late_events}")
+    console.print(f"tracks: {len(s.tracks)}   alert lines: {s.alerts}   alert episodes: {s.episodes}")
+    console.print(f"alerts written to {out}" + (f", tracks to {tracks}" if tracks else ""))
+
+
+def _count_lines(path: Path) -> int:
+    import gzip
+
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        return sum(1 for _ in fh)
+
+
+class _NullWriter:
+    def __enter__(self) -> TextIO | _NullWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def write(self, text: str) -> int:
+        return 0

@@ -1,0 +1,1 @@
+"""Alerting: the alert policy, CAP messages and delivery channels."""

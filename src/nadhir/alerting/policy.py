@@ -1,0 +1,150 @@
+"""Alert policy: from per-site threats to ``alert`` / ``update`` / ``all_clear``.
+
+Two levels: ``early`` (phones and channels: an aircraft may be coming) is
+sent as soon as the evidence points at a site; ``imminent`` (sirens: take
+shelter now) needs a higher probability and an arrival within the time the
+site's people need to reach shelter plus a margin. Hysteresis keeps alerts
+from flapping: raising a level is immediate, lowering it or clearing waits
+until the threat has stayed low for a hold time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat
+
+# Seconds a site's people need to reach shelter, by kind, when the site does not say.
+DEFAULT_SHELTER_S: dict[str, float] = {"hospital": 300.0, "school": 180.0, "camp": 240.0, "shelter": 60.0}
+TOWN_SHELTER_S = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyConfig:
+    """Thresholds of the alert policy. Defaults are the documented operating point."""
+
+    early_probability: float = 0.35
+    imminent_probability: float = 0.55
+    clear_probability: float = 0.15
+    # Imminent when the arrival is within this many seconds beyond the site's shelter time.
+    imminent_margin_s: dict[str, float] = field(
+        default_factory=lambda: {"jet": 180.0, "helicopter": 240.0, "drone": 240.0, "unknown": 200.0}
+    )
+    # Sites whose people need long to move (hospitals) are warned at a lower probability.
+    vulnerable_kinds: tuple[str, ...] = ("hospital",)
+    vulnerable_factor: float = 0.8
+    hold_s: float = 120.0  # a threat must stay low this long before an all-clear or a downgrade
+    eta_update_s: float = 90.0  # an arrival-time change this large is worth an update
+    min_update_interval_s: float = 30.0
+    heartbeat_s: float = 300.0  # re-send a live episode before the 20-minute staleness rule ends it
+
+
+@dataclass
+class _Episode:
+    level: AlertLevel
+    started: float
+    last_sent: float
+    eta: float | None
+    threat: AircraftType
+    track: str | None
+    confidence: float
+    quiet_since: float | None = None  # threat below the clear threshold since
+    lower_since: float | None = None  # threat below the episode's level since
+
+
+class AlertPolicy:
+    """Keeps one alert episode per site and decides what to send."""
+
+    def __init__(self, sites: list[Site], config: PolicyConfig | None = None) -> None:
+        self.config = config or PolicyConfig()
+        self.sites = {s.id: s for s in sites}
+        self._episodes: dict[str, _Episode] = {}
+
+    def shelter_s(self, site: Site) -> float:
+        """Seconds the site's people need to reach shelter."""
+        if site.shelter_seconds is not None:
+            return site.shelter_seconds
+        return DEFAULT_SHELTER_S.get(site.kind, TOWN_SHELTER_S)
+
+    def _thresholds(self, site: Site) -> tuple[float, float]:
+        c = self.config
+        factor = c.vulnerable_factor if site.kind in c.vulnerable_kinds else 1.0
+        return c.early_probability * factor, c.imminent_probability * factor
+
+    def desired_level(self, site: Site, threat: Threat | None, t: float) -> AlertLevel | None:
+        """The level this threat calls for at ``t``, or None."""
+        if threat is None:
+            return None
+        early_p, imminent_p = self._thresholds(site)
+        if threat.probability >= imminent_p and threat.eta is not None:
+            window = self.shelter_s(site) + self.config.imminent_margin_s.get(threat.aircraft, 200.0)
+            if threat.eta - t <= window:
+                return "imminent"
+        if threat.probability >= early_p:
+            return "early"
+        return None
+
+    def decide(self, t: float, threats: dict[str, Threat]) -> list[Alert]:
+        """Alerts to send at ``t`` given the strongest threat per site (sites absent: no threat)."""
+        out: list[Alert] = []
+        for site_id, site in self.sites.items():
+            threat = threats.get(site_id)
+            episode = self._episodes.get(site_id)
+            want = self.desired_level(site, threat, t)
+            if episode is None:
+                if want is not None and threat is not None:
+                    self._episodes[site_id] = _Episode(want, t, t, threat.eta, threat.aircraft, threat.track,
+                                                       threat.probability)
+                    out.append(self._alert(t, "alert", site_id, self._episodes[site_id]))
+                continue
+            alert = self._continue(t, site, episode, threat, want)
+            if alert is not None:
+                out.append(alert)
+                if alert.action == "all_clear":
+                    del self._episodes[site_id]
+        return out
+
+    def _continue(self, t: float, site: Site, ep: _Episode, threat: Threat | None, want: AlertLevel | None
+                  ) -> Alert | None:
+        c = self.config
+        # Hysteresis: the episode stays open while the threat is above the (lower) clear threshold.
+        quiet = threat is None or threat.probability < c.clear_probability
+        ep.quiet_since = (ep.quiet_since or t) if quiet else None
+        if ep.quiet_since is not None and t - ep.quiet_since >= c.hold_s:
+            return self._alert(t, "all_clear", site.id, ep)
+        if threat is None or quiet:
+            return self._heartbeat(t, site.id, ep)
+        ep.lower_since = (ep.lower_since or t) if (ep.level == "imminent" and want != "imminent") else None
+        changed = False
+        if want == "imminent" and ep.level == "early":
+            ep.level, changed = "imminent", True  # raising never waits
+        elif ep.lower_since is not None and t - ep.lower_since >= c.hold_s:
+            ep.level, ep.lower_since, changed = "early", None, True
+        eta_moved = threat.eta is not None and ep.eta is not None and abs(threat.eta - ep.eta) >= c.eta_update_s
+        ep.threat, ep.track, ep.confidence = threat.aircraft, threat.track, threat.probability
+        if changed or (eta_moved and t - ep.last_sent >= c.min_update_interval_s):
+            ep.eta = threat.eta
+            return self._alert(t, "update", site.id, ep)
+        return self._heartbeat(t, site.id, ep)
+
+    def _heartbeat(self, t: float, site_id: str, ep: _Episode) -> Alert | None:
+        if t - ep.last_sent >= self.config.heartbeat_s:
+            return self._alert(t, "update", site_id, ep)
+        return None
+
+    def _alert(self, t: float, action: str, site_id: str, ep: _Episode) -> Alert:
+        ep.last_sent = t
+        return Alert(
+            t=t,
+            action=action,  # type: ignore[arg-type]
+            site=site_id,
+            level=ep.level,
+            threat=ep.threat,
+            eta=ep.eta if action != "all_clear" else None,
+            confidence=round(min(1.0, max(0.0, ep.confidence)), 3),
+            track=ep.track,
+        )
+
+    def active(self) -> dict[str, AlertLevel]:
+        """Sites under alert now, with their level."""
+        return {site_id: ep.level for site_id, ep in self._episodes.items()}

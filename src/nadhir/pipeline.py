@@ -1,0 +1,211 @@
+"""The warning pipeline: intake -> tracking -> threat -> alert policy.
+
+One object, pure and synchronous: given events and the time, it returns the
+alerts to send and the track states to publish. ``nadhir replay`` and the
+live service both drive this same object; only the clock and the edges
+differ.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from nadhir.alerting.policy import AlertPolicy, PolicyConfig
+from nadhir.domain import (
+    AcousticDetection,
+    Alert,
+    Event,
+    Impact,
+    Observation,
+    Place,
+    Report,
+    Reporter,
+    Site,
+    Threat,
+    TrackState,
+)
+from nadhir.geo.frame import LocalFrame, unit_to_heading
+from nadhir.geo.gazetteer import Gazetteer, site_as_place
+from nadhir.intake.interpreter import Rejected, ReportInterpreter, TextReader
+from nadhir.intake.trust import TrustBook
+from nadhir.threat.assessor import ThreatAssessor
+from nadhir.threat.impacts import ImpactSighting, ImpactWatch
+from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
+from nadhir.tracking.motion import REPORT_LIKELIHOOD, SOUND_LIKELIHOOD
+from nadhir.tracking.track import Track
+from nadhir.tracking.tracker import Tracker
+
+# One acoustic detection is weak evidence that an aircraft is there (nodes also hear clutter).
+ACOUSTIC_EVIDENCE = 0.2
+# Stated bearing sigmas of cheap nodes run a little optimistic; widen them this much.
+BEARING_SIGMA_FACTOR = 1.2
+DEFAULT_BEARING_SIGMA_DEG = 10.0
+TRACK_PUBLISH_S = 10.0
+AIRCRAFT_SOUNDS = frozenset({"jet", "helicopter", "drone", "propeller"})
+
+
+@dataclass
+class StepOutput:
+    """What one step of the pipeline produced."""
+
+    alerts: list[Alert] = field(default_factory=list)
+    tracks: list[TrackState] = field(default_factory=list)
+    rejected: list[tuple[Event, str]] = field(default_factory=list)
+
+
+class Pipeline:
+    """Runs every stage for each batch of simultaneous events."""
+
+    def __init__(
+        self,
+        sites: list[Site],
+        places: list[Place],
+        reporters: list[Reporter],
+        reader_factory: type | None = None,
+        policy_config: PolicyConfig | None = None,
+    ) -> None:
+        if not sites:
+            raise ValueError("a pipeline needs at least one site")
+        self.sites = sites
+        self.frame = LocalFrame(
+            sum(s.lat for s in sites) / len(sites), sum(s.lon for s in sites) / len(sites)
+        )
+        # Sites first: a site's name wins over a village of the same name.
+        self.gazetteer = Gazetteer([*(site_as_place(s) for s in sites), *places])
+        self.trust = TrustBook(reporters)
+        reader: TextReader | None = reader_factory(self.gazetteer) if reader_factory is not None else None
+        self.interpreter = ReportInterpreter(self.gazetteer, reader, self.trust)
+        self.tracker = Tracker()
+        self.assessor = ThreatAssessor(sites, self.frame)
+        self.impacts = ImpactWatch(sites)
+        self.policy = AlertPolicy(sites, policy_config)
+        self.now: float | None = None
+        self._published: dict[str, float] = {}
+        self.threats: dict[str, Threat] = {}
+
+    # -- driving ----------------------------------------------------------------
+
+    def process(self, events: Sequence[Event]) -> StepOutput:
+        """Process events that arrived at the same instant; alerts come out in this call."""
+        out = StepOutput()
+        if not events:
+            return out
+        t = max(e.t for e in events)
+        measurements: list[Measurement] = []
+        for event in events:
+            m = self._measure(event, out)
+            if m is not None:
+                measurements.append(m)
+        removed = self.tracker.step(t, measurements)
+        self._learn_trust(removed)
+        self._finish(t, out)
+        return out
+
+    def advance(self, t: float) -> StepOutput:
+        """Let time pass with no new events (all-clears, coasting tracks)."""
+        out = StepOutput()
+        if self.now is not None and t <= self.now:
+            return out
+        removed = self.tracker.advance(t)
+        self._learn_trust(removed)
+        self._finish(t, out)
+        return out
+
+    # -- stages -----------------------------------------------------------------
+
+    def _measure(self, event: Event, out: StepOutput) -> Measurement | None:
+        if isinstance(event, Report):
+            obs = self.interpreter.interpret(event)
+            if isinstance(obs, Rejected):
+                out.rejected.append((event, obs.reason))
+                return None
+            return self._sighting(obs)
+        if isinstance(event, AcousticDetection):
+            if event.bearing_deg is None or event.sound_class not in AIRCRAFT_SOUNDS:
+                return None
+            return self._bearing(event)
+        if isinstance(event, Impact):
+            self._impact(event, out)
+        return None
+
+    def _sighting(self, obs: Observation) -> PositionFix:
+        x, y = self.frame.to_xy(obs.lat, obs.lon)
+        likelihood = REPORT_LIKELIHOOD[obs.aircraft]
+        return PositionFix(
+            t=obs.t, x=x, y=y, sigma_m=obs.sigma_m, source=obs.source,
+            evidence=obs.trust, type_likelihood=likelihood,
+            heading_rad=None if obs.heading_deg is None else math.radians(obs.heading_deg),
+            count=obs.count, takeoff=obs.action == "takeoff",
+        )
+
+    def _bearing(self, det: AcousticDetection) -> BearingFix:
+        sx, sy = self.frame.to_xy(det.lat, det.lon)
+        assert det.bearing_deg is not None
+        sigma_deg = det.bearing_sigma_deg if det.bearing_sigma_deg else DEFAULT_BEARING_SIGMA_DEG
+        return BearingFix(
+            t=det.t, sx=sx, sy=sy, bearing_rad=math.radians(det.bearing_deg),
+            sigma_rad=math.radians(sigma_deg * BEARING_SIGMA_FACTOR), source=det.sensor,
+            evidence=ACOUSTIC_EVIDENCE * det.confidence,
+            type_likelihood=SOUND_LIKELIHOOD[det.sound_class], sound_class=det.sound_class,
+        )
+
+    def _impact(self, impact: Impact, out: StepOutput) -> None:
+        lat, lon = impact.lat, impact.lon
+        if lat is None and impact.place:
+            match = self.gazetteer.lookup(impact.place)
+            if match is not None:
+                lat, lon = match.place.lat, match.place.lon
+        if lat is None or lon is None:
+            out.rejected.append((impact, f"impact place not in gazetteer: {impact.place!r}"))
+            return
+        self.impacts.add(ImpactSighting(impact.t, lat, lon, impact.reporter, self.trust.trust(impact.reporter)))
+
+    def _learn_trust(self, removed: list[Track]) -> None:
+        for track in removed:
+            sources = list(track.evidence)
+            for source in sources:
+                if track.status == "confirmed" and len(sources) > 1:
+                    self.trust.corroborated(source)
+                elif track.status == "tentative" and len(sources) == 1:
+                    self.trust.contradicted(source)
+
+    def _finish(self, t: float, out: StepOutput) -> None:
+        self.now = t
+        best: dict[str, Threat] = {}
+        for track in self.tracker.tracks.values():
+            for threat in self.assessor.assess(track, t):
+                if threat.site not in best or threat.probability > best[threat.site].probability:
+                    best[threat.site] = threat
+        for threat in self.impacts.threats(t):
+            if threat.site not in best or threat.probability >= best[threat.site].probability:
+                best[threat.site] = threat
+        self.threats = best
+        out.alerts.extend(self.policy.decide(t, best))
+        out.tracks.extend(self._publish(t))
+
+    def _publish(self, t: float) -> list[TrackState]:
+        """States of confirmed tracks that changed since last published, or every 10 s."""
+        states = []
+        live = self.tracker.tracks
+        for track_id in [k for k in self._published if k not in live]:
+            del self._published[track_id]
+        for track in live.values():
+            if track.status != "confirmed":
+                continue
+            last = self._published.get(track.id)
+            if last is not None and t - last < TRACK_PUBLISH_S and track.last_update <= last:
+                continue
+            self._published[track.id] = t
+            states.append(self.track_state(track, t))
+        return states
+
+    def track_state(self, track: Track, t: float) -> TrackState:
+        """The published state of a track."""
+        lat, lon = self.frame.to_latlon(*track.position)
+        vx, vy = track.velocity
+        return TrackState(
+            t=t, track=track.id, lat=lat, lon=lon, speed_mps=track.speed,
+            heading_deg=unit_to_heading(vx, vy), aircraft=track.aircraft, sigma_m=track.sigma_m,
+        )

@@ -1,0 +1,66 @@
+"""Replay glue: build the pipeline for a scenario and run it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from nadhir.alerting.policy import PolicyConfig
+from nadhir.domain import Alert, Event, TrackState
+from nadhir.pipeline import Pipeline
+from nadhir.scenarios.reader import Scenario
+from nadhir.scenarios.replay import Replayer, ReplaySummary
+
+
+@dataclass
+class ReplayResult:
+    """A finished replay: its summary and, when kept, everything it read and wrote."""
+
+    scenario: Scenario
+    summary: ReplaySummary
+    events: list[Event] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    tracks: list[TrackState] = field(default_factory=list)
+
+
+def build_pipeline(scenario: Scenario, policy: PolicyConfig | None = None) -> Pipeline:
+    """The live pipeline, set up with a scenario's sites, gazetteer and reporters."""
+    from nadhir.intake.text import MessageReader
+
+    return Pipeline(scenario.sites, scenario.places, scenario.reporters, reader_factory=MessageReader,
+                    policy_config=policy)
+
+
+def replay_scenario(
+    scenario: Scenario,
+    on_alert: Callable[[Alert], object] | None = None,
+    on_track: Callable[[TrackState], object] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    keep: bool = False,
+    policy: PolicyConfig | None = None,
+) -> ReplayResult:
+    """Replay a scenario; alerts and track states go to the callbacks as they are made."""
+    result = ReplayResult(scenario, ReplaySummary())
+
+    def alert_sink(alert: Alert) -> None:
+        if keep:
+            result.alerts.append(alert)
+        if on_alert is not None:
+            on_alert(alert)
+
+    def track_sink(state: TrackState) -> None:
+        if keep:
+            result.tracks.append(state)
+        if on_track is not None:
+            on_track(state)
+
+    def events() -> Iterator[Event]:
+        for _, event in scenario.events():
+            if keep:
+                result.events.append(event)
+            yield event
+
+    replayer = Replayer(build_pipeline(scenario, policy), alert_sink,
+                        track_sink if (on_track is not None or keep) else None, on_progress)
+    result.summary = replayer.run(events())
+    return result

@@ -1,0 +1,1 @@
+"""Threat: project tracks forward onto the sites they may reach."""

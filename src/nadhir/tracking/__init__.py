@@ -1,0 +1,1 @@
+"""Tracking: filters, association and the track life cycle."""
