@@ -1,9 +1,78 @@
-"""`nadhir score`."""
+"""`nadhir score`: score alerts (and tracks) against a scenario's truth."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from nadhir.scenarios.scoring import ScoreInputError, ScoreReport, combine, format_summary, score, to_json
+
+PATHS_METAVAR = "SCENARIO_DIR ALERTS_JSONL [SCENARIO_DIR ALERTS_JSONL]..."
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"nadhir score: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _scenario_pairs(paths: list[Path], tracks: list[Path]) -> list[tuple[Path, Path, Path | None]]:
+    """``(scenario_dir, alerts, tracks)`` per scenario, from the command's arguments."""
+    if len(paths) < 2 or len(paths) % 2:
+        raise _fail(f"expected {PATHS_METAVAR}, got {len(paths)} path(s)")
+    dirs, alerts = paths[0::2], paths[1::2]
+    if tracks and len(tracks) != len(dirs):
+        raise _fail(f"give --tracks once per scenario ({len(dirs)}), or not at all; got {len(tracks)}")
+    per_scenario: list[Path | None] = list(tracks) if tracks else [None] * len(dirs)
+    return list(zip(dirs, alerts, per_scenario, strict=True))
+
+
+def _score_all(runs: list[tuple[Path, Path, Path | None]]) -> list[ScoreReport]:
+    try:
+        return [score(scenario_dir, alerts, tracks) for scenario_dir, alerts, tracks in runs]
+    except ScoreInputError as exc:
+        raise _fail(str(exc)) from exc
 
 
 def register(app: typer.Typer) -> None:
-    """Add this command to the app (filled in by its owner)."""
+    """Add ``nadhir score`` to the app."""
+
+    @app.command("score")
+    def score_command(
+        paths: Annotated[
+            list[Path],
+            typer.Argument(
+                metavar=PATHS_METAVAR,
+                help="A scenario folder (sites.geojson, truth.json) and the alerts.jsonl written for it; "
+                "several pairs are also scored together.",
+                show_default=False,
+            ),
+        ],
+        tracks: Annotated[
+            list[Path] | None,
+            typer.Option(
+                "--tracks",
+                metavar="TRACKS_JSONL",
+                help="tracks.jsonl written by the system (enables OSPA); once per scenario.",
+            ),
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    ) -> None:
+        """Score alerts (and tracks) against a scenario's truth: warned share, lead times,
+        false alarms, alert-minutes, OSPA (docs/scenario-format.md, "Scoring")."""
+        runs = _scenario_pairs(paths, tracks or [])
+        reports = _score_all(runs)
+        if len(reports) == 1:
+            typer.echo(to_json(reports[0]) if as_json else format_summary(reports[0]))
+            return
+        if as_json:
+            scenarios = [
+                {"scenario": str(run[0]), **r.as_dict()} for run, r in zip(runs, reports, strict=True)
+            ]
+            typer.echo(json.dumps({"scenarios": scenarios, "combined": combine(reports)}, ensure_ascii=False))
+            return
+        for (scenario_dir, _, _), report in zip(runs, reports, strict=True):
+            typer.echo(f"== {scenario_dir}\n{format_summary(report)}\n")
+        typer.echo(f"== all {len(reports)} scenarios together\n{format_summary(combine(reports))}")
