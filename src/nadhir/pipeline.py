@@ -43,6 +43,7 @@ ACOUSTIC_EVIDENCE = 0.2
 BEARING_SIGMA_FACTOR = 1.2
 DEFAULT_BEARING_SIGMA_DEG = 10.0
 TRACK_PUBLISH_S = 10.0
+REASSESS_S = 10.0
 AIRCRAFT_SOUNDS = frozenset({"jet", "helicopter", "drone", "propeller"})
 
 
@@ -83,6 +84,7 @@ class Pipeline:
         self.policy = AlertPolicy(sites, policy_config)
         self.now: float | None = None
         self._published: dict[str, float] = {}
+        self._threat_cache: dict[str, tuple[float, list[Threat]]] = {}
         self.threats: dict[str, Threat] = {}
 
     # -- driving ----------------------------------------------------------------
@@ -175,7 +177,7 @@ class Pipeline:
         self.now = t
         best: dict[str, Threat] = {}
         for track in self.tracker.tracks.values():
-            for threat in self.assessor.assess(track, t):
+            for threat in self._track_threats(track, t):
                 if threat.site not in best or threat.probability > best[threat.site].probability:
                     best[threat.site] = threat
         for threat in self.impacts.threats(t):
@@ -185,12 +187,28 @@ class Pipeline:
         out.alerts.extend(self.policy.decide(t, best))
         out.tracks.extend(self._publish(t))
 
+    def _track_threats(self, track: Track, t: float) -> list[Threat]:
+        """A track's threats, reassessed when it has news or its last assessment has aged.
+
+        Between updates a track only dead-reckons, which leaves its threats'
+        arrival times (absolute) unchanged; reassessing every step would only
+        cost time.
+        """
+        cached = self._threat_cache.get(track.id)
+        if cached is not None and cached[0] >= track.last_update and t - cached[0] < REASSESS_S:
+            return cached[1]
+        threats = self.assessor.assess(track, t)
+        self._threat_cache[track.id] = (t, threats)
+        return threats
+
     def _publish(self, t: float) -> list[TrackState]:
         """States of confirmed tracks that changed since last published, or every 10 s."""
         states = []
         live = self.tracker.tracks
         for track_id in [k for k in self._published if k not in live]:
             del self._published[track_id]
+        for track_id in [k for k in self._threat_cache if k not in live]:
+            del self._threat_cache[track_id]
         for track in live.values():
             if track.status != "confirmed":
                 continue

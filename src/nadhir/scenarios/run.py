@@ -10,6 +10,7 @@ from nadhir.domain import Alert, Event, TrackState
 from nadhir.pipeline import Pipeline
 from nadhir.scenarios.reader import Scenario
 from nadhir.scenarios.replay import Replayer, ReplaySummary
+from nadhir.store import Store
 
 
 @dataclass
@@ -64,3 +65,27 @@ def replay_scenario(
                         track_sink if (on_track is not None or keep) else None, on_progress)
     result.summary = replayer.run(events())
     return result
+
+
+def persist_replay(store: Store, result: ReplayResult, name: str | None = None) -> int:
+    """Store a kept replay (events, track states, alerts, summary) as one run; returns its id."""
+    scenario = result.scenario
+    summary = result.summary
+    run_id = store.start_run(name or scenario.root.name, str(scenario.root), scenario.sites,
+                             started_at=summary.start)
+    store.add_events(run_id, result.events)
+    store.add_track_states(run_id, result.tracks)
+    store.add_alerts(run_id, result.alerts)
+    store.finish_run(
+        run_id,
+        {
+            "events": summary.events,
+            "lines_skipped": len(scenario.problems),
+            "rejected": dict(summary.rejected),
+            "tracks": len(summary.tracks),
+            "alert_lines": summary.alerts,
+            "episodes": summary.episodes,
+        },
+        finished_at=summary.end,
+    )
+    return run_id

@@ -15,6 +15,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+from scipy import special
+
 from nadhir.domain import AircraftType, Site, Threat
 from nadhir.geo.frame import LocalFrame
 from nadhir.tracking.motion import PROFILES
@@ -34,8 +38,9 @@ CIRCLE_MIN_PATH_M = 2500.0
 CIRCLE_MAX_NET_RATIO = 0.45
 
 
-def _phi(z: float) -> float:
-    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+def _phi(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Standard normal CDF."""
+    return 0.5 * (1.0 + special.erf(z / math.sqrt(2.0)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +59,15 @@ class ThreatAssessor:
     def __init__(self, sites: list[Site], frame: LocalFrame, horizon_s: float = HORIZON_S) -> None:
         self.horizon_s = horizon_s
         self.sites = [SiteGeometry(s, *frame.to_xy(s.lat, s.lon), s.radius_m) for s in sites]
+        self._x = np.array([g.x for g in self.sites])
+        self._y = np.array([g.y for g in self.sites])
+        self._r = np.array([g.radius_m for g in self.sites])
 
     def assess(self, track: Track, t: float) -> list[Threat]:
-        """Threats this track poses at time ``t``, one per site it may reach."""
+        """Threats this track poses at time ``t``, one per site it may reach.
+
+        Vectorised over sites: a country-wide deployment has thousands.
+        """
         existence = track.existence
         if existence < 0.05:
             return []
@@ -68,46 +79,47 @@ class ThreatAssessor:
         vel_var = max(1e-6, float(track.p[2, 2] + track.p[3, 3]) / 2.0)
         cruise = PROFILES[kind].cruise_mps
         reach_m = max(speed, cruise) * self.horizon_s
+        rx, ry = self._x - px, self._y - py
+        dist = np.hypot(rx, ry)
+        near = dist <= reach_m + self._r
+        if not near.any():
+            return []
+        r_eff = self._r + STRIKE_MARGIN_M
+        p_reach = np.zeros_like(dist)
+        eta = np.full_like(dist, np.inf)
+        circling = np.zeros(dist.shape, dtype=bool)
+        if speed > 0.3 * cruise and speed > 1.5 * math.sqrt(vel_var):
+            ux, uy = vx / speed, vy / speed
+            along = rx * ux + ry * uy
+            cross = np.abs(-rx * uy + ry * ux)
+            sigma_theta2 = vel_var / (speed * speed) + MANOEUVRE_RAD[kind] ** 2
+            lateral = np.sqrt(pos_var + along * along * sigma_theta2)
+            ahead = along > 0
+            p = _phi((r_eff - cross) / lateral) - _phi((-r_eff - cross) / lateral)
+            p_reach = np.where(ahead, p, 0.0)
+            eta = np.where(ahead, t + along / speed, np.inf)
+        else:
+            # Direction unknown: the chance it heads this way is the angle the site subtends.
+            angle = 2.0 * np.arctan2(r_eff, dist)
+            p_reach = np.minimum(1.0, angle / (2.0 * math.pi) * 4.0) * np.exp(-dist / (cruise * 120.0))
+            eta = t + dist / cruise
+        overhead = dist <= r_eff
+        p_reach = np.where(overhead, np.maximum(p_reach, 0.85), p_reach)
+        eta = np.where(overhead, t, eta)
         orbit = self._orbit(track)
-        directional = speed > 0.3 * cruise and speed > 1.5 * math.sqrt(vel_var)
-        out: list[Threat] = []
-        for g in self.sites:
-            rx, ry = g.x - px, g.y - py
-            dist = math.hypot(rx, ry)
-            if dist > reach_m + g.radius_m:
-                continue
-            r_eff = g.radius_m + STRIKE_MARGIN_M
-            p_reach, eta, circling = 0.0, None, False
-            if orbit is not None:
-                ox, oy, orad = orbit
-                d_orbit = math.hypot(g.x - ox, g.y - oy)
-                if d_orbit <= orad + r_eff:
-                    p_reach, eta, circling = 0.8, t, True
-            if dist <= r_eff:
-                p_reach, eta = max(p_reach, 0.85), t
-            elif directional:
-                ux, uy = vx / speed, vy / speed
-                along = rx * ux + ry * uy
-                cross = abs(-rx * uy + ry * ux)
-                if along > 0:
-                    sigma_theta2 = vel_var / (speed * speed) + MANOEUVRE_RAD[kind] ** 2
-                    lateral = math.sqrt(pos_var + along * along * sigma_theta2)
-                    p = _phi((r_eff - cross) / lateral) - _phi((-r_eff - cross) / lateral)
-                    if p > p_reach:
-                        p_reach, eta = p, t + along / speed
-            else:
-                # Direction unknown: the chance it heads this way is the angle the site subtends.
-                angle = 2.0 * math.atan2(r_eff, dist)
-                near = math.exp(-dist / (cruise * 120.0))
-                p = min(1.0, angle / (2.0 * math.pi) * 4.0) * near
-                if p > p_reach:
-                    p_reach, eta = p, t + dist / cruise
-            prob = existence * p_reach
-            if prob < 0.02 or eta is None or eta - t > self.horizon_s:
-                continue
-            out.append(Threat(site=g.site.id, track=track.id, aircraft=kind, probability=prob, eta=eta,
-                              distance_m=dist, circling=circling))
-        return out
+        if orbit is not None:
+            ox, oy, orad = orbit
+            under = np.hypot(self._x - ox, self._y - oy) <= orad + r_eff
+            circling = under & (p_reach < 0.8)
+            p_reach = np.where(circling, 0.8, p_reach)
+            eta = np.where(circling, t, eta)
+        prob = existence * p_reach
+        keep = np.nonzero(near & (prob >= 0.02) & (eta - t <= self.horizon_s))[0]
+        return [
+            Threat(site=self.sites[i].site.id, track=track.id, aircraft=kind, probability=float(prob[i]),
+                   eta=float(eta[i]), distance_m=float(dist[i]), circling=bool(circling[i]))
+            for i in keep
+        ]
 
     @staticmethod
     def _orbit(track: Track) -> tuple[float, float, float] | None:

@@ -31,29 +31,44 @@ class ImpactSighting:
     trust: float
 
 
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    t: float
+    source: str
+    trust: float
+    sites: tuple[int, ...]  # indexes of the sites it threatens
+
+
 class ImpactWatch:
     """Recent credible impacts and the sites they threaten."""
 
     def __init__(self, sites: list[Site]) -> None:
         self._sites = sites
-        self._recent: deque[ImpactSighting] = deque()
+        self._recent: deque[_Hit] = deque()
 
     def add(self, impact: ImpactSighting) -> None:
-        """Record an impact report."""
-        self._recent.append(impact)
+        """Record an impact report and the sites it threatens."""
+        near = tuple(
+            i for i, site in enumerate(self._sites)
+            if haversine_m(site.lat, site.lon, impact.lat, impact.lon) <= site.radius_m + IMPACT_REACH_M
+        )
+        if near:
+            self._recent.append(_Hit(impact.t, impact.source, impact.trust, near))
 
     def threats(self, t: float) -> list[Threat]:
         """Imminent threats to sites with a credible impact nearby in the last few minutes."""
         while self._recent and t - self._recent[0].t > IMPACT_WINDOW_S:
             self._recent.popleft()
         out: list[Threat] = []
-        for site in self._sites:
-            sources: dict[str, float] = {}
-            for imp in self._recent:
-                if haversine_m(site.lat, site.lon, imp.lat, imp.lon) <= site.radius_m + IMPACT_REACH_M:
-                    sources[imp.source] = max(sources.get(imp.source, 0.0), imp.trust)
-            if not sources:
-                continue
+        if not self._recent:
+            return out
+        by_site: dict[int, dict[str, float]] = {}
+        for hit in self._recent:
+            for i in hit.sites:
+                sources = by_site.setdefault(i, {})
+                sources[hit.source] = max(sources.get(hit.source, 0.0), hit.trust)
+        for i, sources in sorted(by_site.items()):
+            site = self._sites[i]
             miss = math.prod(1.0 - w for w in sources.values())
             credible = 1.0 - miss
             if credible < CREDIBLE_TRUST and len(sources) < 2:

@@ -24,6 +24,7 @@ from nadhir.tracking.updater import Predictor, Updater
 
 POSITION_GATE = 13.8  # chi-square, 2 dof, 99.9 %
 BEARING_GATE = 10.8  # chi-square, 1 dof, 99.9 %
+HEADING_GATE = 10.8  # chi-square, 1 dof, 99.9 %, on a sighting's heading against the track's course
 MIN_TYPE_AGREEMENT = 0.15
 _IMPOSSIBLE = 1e9
 
@@ -46,6 +47,9 @@ class Associator:
             d2 = kalman.mahalanobis2(y, s)
             if d2 > POSITION_GATE:
                 return None
+            d2 += self._heading_mismatch2(x, p, m)
+            if d2 > POSITION_GATE + HEADING_GATE:
+                return None
             return d2 + math.log(float(np.linalg.det(s))) - 2.0 * math.log(agreement)
         innovation, variance, _, rng = self._updater.bearing_innovation(x, p, m)
         audible = max(PROFILES[k].audible_m for k, w in zip(TRACK_TYPES, track.type_probs, strict=True)
@@ -58,31 +62,51 @@ class Associator:
         # Nearer tracks are likelier sources of a sound than far ones of the same bearing.
         return d2 + math.log(variance) + 2.0 * math.log(max(rng, 500.0) / 5000.0) - 2.0 * math.log(agreement)
 
+    @staticmethod
+    def _heading_mismatch2(x: kalman.Vector, p: kalman.Matrix, m: PositionFix) -> float:
+        """Squared normalised difference between a sighting's heading and the track's course."""
+        if m.heading_rad is None:
+            return 0.0
+        speed = math.hypot(float(x[2]), float(x[3]))
+        vel_sigma = math.sqrt(max(1e-6, float(p[2, 2] + p[3, 3]) / 2.0))
+        if speed < 2.0 * vel_sigma:
+            return 0.0  # the track's course is unknown: any heading agrees
+        course = math.atan2(float(x[2]), float(x[3]))
+        diff = kalman.wrap_pi(m.heading_rad - course)
+        variance = m.heading_sigma_rad**2 + (vel_sigma / speed) ** 2
+        return diff * diff / variance
+
     def assign(self, tracks: Sequence[Track], batch: Sequence[Measurement]) -> list[int | None]:
-        """For each measurement, the index of its track in ``tracks`` or None."""
-        if not tracks or not batch:
-            return [None] * len(batch)
-        costs = np.full((len(batch), len(tracks)), _IMPOSSIBLE)
-        for i, m in enumerate(batch):
-            for j, track in enumerate(tracks):
-                c = self.cost(track, m)
-                if c is not None:
-                    costs[i, j] = c
+        """For each measurement, the index of its track in ``tracks`` or None.
+
+        Measurements from one source at one instant are distinct aircraft, so
+        they are assigned one-to-one (globally, by least total cost); different
+        sources may all see the same aircraft, so each source's group is
+        assigned on its own. A measurement left over in a group (more sounds
+        than tracks, e.g. a close formation flown as one track) joins its best
+        gated track.
+        """
         out: list[int | None] = [None] * len(batch)
-        if len(batch) == 1:
-            j = int(np.argmin(costs[0]))
-            if costs[0, j] < _IMPOSSIBLE:
-                out[0] = j
+        if not tracks or not batch:
             return out
-        rows, cols = linear_sum_assignment(costs)
-        for i, j in zip(rows, cols, strict=True):
-            if costs[i, j] < _IMPOSSIBLE:
-                out[int(i)] = int(j)
-        # Several bearings of one sensor at one instant may all be the same formation: a measurement
-        # the assignment left out may still join its best gated track.
-        for i in range(len(batch)):
-            if out[i] is None and isinstance(batch[i], BearingFix):
-                j = int(np.argmin(costs[i]))
-                if costs[i, j] < _IMPOSSIBLE:
-                    out[i] = j
+        groups: dict[str, list[int]] = {}
+        for i, m in enumerate(batch):
+            groups.setdefault(m.source, []).append(i)
+        for members in groups.values():
+            costs = np.full((len(members), len(tracks)), _IMPOSSIBLE)
+            for row, i in enumerate(members):
+                for j, track in enumerate(tracks):
+                    c = self.cost(track, batch[i])
+                    if c is not None:
+                        costs[row, j] = c
+            if len(members) > 1:
+                rows, cols = linear_sum_assignment(costs)
+                for row, j in zip(rows, cols, strict=True):
+                    if costs[row, j] < _IMPOSSIBLE:
+                        out[members[int(row)]] = int(j)
+            for row, i in enumerate(members):
+                if out[i] is None:
+                    j = int(np.argmin(costs[row]))
+                    if costs[row, j] < _IMPOSSIBLE:
+                        out[i] = j
         return out

@@ -6,7 +6,11 @@ from nadhir.tracking.track import Track
 
 # A tentative track that no second source supports within this time was probably a false sighting.
 TENTATIVE_LIFETIME_S = 300.0
+# A tentative track started by acoustic bearings alone dies quickly if no further sound supports it.
+TENTATIVE_ACOUSTIC_S = 60.0
 MAX_SIGMA_M = 25_000.0
+# Bearings alone cannot hold a vague track in place; one nobody has seen is dropped sooner.
+MAX_SIGMA_UNSIGHTED_M = 8_000.0
 
 
 class Deleter:
@@ -15,6 +19,9 @@ class Deleter:
     def should_delete(self, track: Track, t: float) -> bool:
         """True when the track should be dropped at time ``t``."""
         silent = t - track.last_update
-        if track.status == "tentative" and silent > min(TENTATIVE_LIFETIME_S, track.coast_limit_s()):
-            return True
-        return silent > track.coast_limit_s() or track.sigma_m > MAX_SIGMA_M
+        if track.status == "tentative":
+            limit = TENTATIVE_LIFETIME_S if track.sighted else TENTATIVE_ACOUSTIC_S
+            if silent > min(limit, track.coast_limit_s()):
+                return True
+        limit = MAX_SIGMA_M if track.sighted else MAX_SIGMA_UNSIGHTED_M
+        return silent > track.coast_limit_s() or track.sigma_m > limit

@@ -62,7 +62,7 @@ class Initiator:
         p[2:, 2:] = pv
         track = Track(
             id=self._new_id(), t=fix.t, x=np.array([fix.x, fix.y, v[0], v[1]]), p=p, type_probs=probs,
-            created=fix.t, last_update=fix.t, count=max(1, fix.count), hits=1, origin_takeoff=fix.takeoff,
+            created=fix.t, last_update=fix.t, count=max(1, fix.count), hits=1, origin_takeoff=fix.takeoff, sighted=True,
         )
         track.add_evidence(fix.source, fix.evidence)
         track.remember()

@@ -31,6 +31,9 @@ class Merger:
                 if float(np.dot(a.type_probs, b.type_probs)) < MIN_TYPE_OVERLAP:
                     continue
                 d = a.x[:2] - b.x[:2]
+                spread = float(a.p[0, 0] + a.p[1, 1] + b.p[0, 0] + b.p[1, 1])
+                if float(d @ d) > MERGE_GATE * spread:  # cheap bound before the full test
+                    continue
                 if kalman.mahalanobis2(d, a.p[:2, :2] + b.p[:2, :2]) > MERGE_GATE:
                     continue
                 dv = a.x[2:] - b.x[2:]
@@ -58,5 +61,6 @@ class Merger:
         keep.count = max(keep.count, drop.count)
         keep.last_update = max(keep.last_update, drop.last_update)
         keep.origin_takeoff = keep.origin_takeoff or drop.origin_takeoff
+        keep.sighted = keep.sighted or drop.sighted
         if drop.status == "confirmed":
             keep.status = "confirmed"

@@ -19,6 +19,8 @@ TrackStatus = Literal["tentative", "confirmed"]
 # engine twenty times is still one sensor.
 MAX_EVIDENCE_PER_SOURCE = 0.6
 CONFIRM_EXISTENCE = 0.75
+CONFIRM_HITS = 3
+CONFIRM_SIGMA_M = 5000.0  # a track too vague to place is not yet worth confirming
 HISTORY_S = 600.0
 
 
@@ -39,7 +41,7 @@ class Track:
     evidence: dict[str, float] = field(default_factory=dict)  # source -> evidence, insertion-ordered
     history: deque[tuple[float, float, float]] = field(default_factory=lambda: deque(maxlen=240))
     origin_takeoff: bool = False
-    impacts: int = 0
+    sighted: bool = False  # a person has reported it (not only microphones)
 
     # -- belief -----------------------------------------------------------------
 
@@ -60,7 +62,8 @@ class Track:
         """Add one measurement's weight of evidence from a source (saturating per source)."""
         prior = self.evidence.get(source, 0.0)
         self.evidence[source] = min(MAX_EVIDENCE_PER_SOURCE, 1.0 - (1.0 - prior) * (1.0 - weight))
-        if self.status == "tentative" and self.existence >= CONFIRM_EXISTENCE and self.hits >= 2:
+        if (self.status == "tentative" and self.existence >= CONFIRM_EXISTENCE and self.hits >= CONFIRM_HITS
+                and self.sigma_m <= CONFIRM_SIGMA_M):
             self.status = "confirmed"
 
     def weaken(self, source: str, factor: float) -> None:

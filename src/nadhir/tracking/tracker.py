@@ -41,11 +41,26 @@ class Tracker:
         self.tracks: dict[str, Track] = {}
 
     def step(self, t: float, batch: Sequence[Measurement]) -> list[Track]:
-        """Process simultaneous measurements at time ``t``; returns the tracks deleted."""
-        tracks = list(self.tracks.values())
-        assignment = self.associator.assign(tracks, batch)
+        """Process simultaneous measurements at time ``t``; returns the tracks deleted.
+
+        Sightings go first, then bearings, so that a bearing heard at the same
+        instant as a sighting can join the track that sighting just started.
+        """
         touched: set[str] = set()
-        for m, j in zip(batch, assignment, strict=True):
+        sightings = [m for m in batch if isinstance(m, PositionFix)]
+        sounds = [m for m in batch if isinstance(m, BearingFix)]
+        for group in (sightings, sounds):
+            if group:
+                self._associate_and_update(group, touched)
+        for track in self.tracks.values():
+            if track.id in touched:
+                track.remember()
+        return self.advance(t)
+
+    def _associate_and_update(self, group: Sequence[Measurement], touched: set[str]) -> None:
+        tracks = list(self.tracks.values())
+        assignment = self.associator.assign(tracks, group)
+        for m, j in zip(group, assignment, strict=True):
             if j is not None:
                 track = tracks[j]
                 self.predictor.predict(track, m.t)
@@ -56,10 +71,6 @@ class Tracker:
                 if new is not None:
                     self.tracks[new.id] = new
                     touched.add(new.id)
-        for track in self.tracks.values():
-            if track.id in touched:
-                track.remember()
-        return self.advance(t)
 
     def advance(self, t: float) -> list[Track]:
         """Let time pass to ``t``: predict every track, merge duplicates, delete stale tracks.
@@ -80,6 +91,7 @@ class Tracker:
             track.update_type(m.type_likelihood)
             track.count = max(track.count, m.count)
             track.origin_takeoff = track.origin_takeoff or m.takeoff
+            track.sighted = True
         else:
             self.updater.update_bearing(track, m)
             track.update_type(SOUND_LIKELIHOOD.get(m.sound_class, (1.0, 1.0, 1.0)), SOUND_TYPE_WEIGHT)

@@ -84,23 +84,48 @@ class Updater:
                            ) -> tuple[float, float, kalman.Matrix, float]:
         """(innovation, variance, Jacobian, range) of a bearing against a predicted state.
 
-        The sound heard at ``t`` left the aircraft ``range / c`` seconds earlier,
-        when it was at ``p - v * range / c``; the bearing is predicted to that point.
+        The sound heard at ``t`` left the aircraft when it was at
+        ``p - v * tau``, where ``tau`` is the time sound takes from there to
+        the sensor (see :func:`emission_delay`); a jet at Mach 0.6 moves a
+        long way in that time, so the bearing is predicted to that point and
+        the Jacobian is taken numerically through the delay.
         """
-        dx, dy = float(x[0]) - fix.sx, float(x[1]) - fix.sy
-        rng = max(1.0, math.hypot(dx, dy))
-        lag = rng / SPEED_OF_SOUND_MPS
-        ex, ey = dx - float(x[2]) * lag, dy - float(x[3]) * lag
-        if ex * ex + ey * ey < 1.0:
-            ex, ey = dx, dy
-        theta, h = kalman.bearing_jacobian(ex, ey)
-        h = np.array([[h[0, 0], h[0, 1], -lag * h[0, 0], -lag * h[0, 1]]])
+        state = (float(x[0]) - fix.sx, float(x[1]) - fix.sy, float(x[2]), float(x[3]))
+        theta = _heard_bearing(*state)
+        h = np.empty((1, 4))
+        for i in range(4):
+            bumped = list(state)
+            step = 1.0 if i < 2 else 0.1
+            bumped[i] += step
+            h[0, i] = kalman.wrap_pi(_heard_bearing(*bumped) - theta) / step
         innovation = kalman.wrap_pi(fix.bearing_rad - theta)
         variance = float((h @ p @ h.T)[0, 0]) + fix.sigma_rad * fix.sigma_rad
-        return innovation, variance, h, rng
+        return innovation, variance, h, math.hypot(state[0], state[1])
 
     def update_bearing(self, track: Track, fix: BearingFix) -> None:
         """EKF update with one acoustic bearing."""
         innovation, _, h, _ = self.bearing_innovation(track.x, track.p, fix)
         r = np.array([[fix.sigma_rad * fix.sigma_rad]])
         track.x, track.p = kalman.update(track.x, track.p, np.zeros(1), h, r, innovation=np.array([innovation]))
+
+
+def emission_delay(dx: float, dy: float, vx: float, vy: float) -> float:
+    """Seconds since the sound now heard left an aircraft at offset (dx, dy) moving at (vx, vy).
+
+    Solves ``|d - v tau| = c tau`` for the positive root (subsonic flight).
+    """
+    c2 = SPEED_OF_SOUND_MPS * SPEED_OF_SOUND_MPS
+    a = c2 - (vx * vx + vy * vy)
+    if a <= 1.0:
+        return math.hypot(dx, dy) / SPEED_OF_SOUND_MPS
+    b = dx * vx + dy * vy
+    return (-b + math.sqrt(b * b + a * (dx * dx + dy * dy))) / a
+
+
+def _heard_bearing(dx: float, dy: float, vx: float, vy: float) -> float:
+    """Bearing from the sensor to where the sound now heard was emitted."""
+    tau = emission_delay(dx, dy, vx, vy)
+    ex, ey = dx - vx * tau, dy - vy * tau
+    if ex * ex + ey * ey < 1.0:
+        ex, ey = dx, dy
+    return math.atan2(ex, ey)
