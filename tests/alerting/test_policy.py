@@ -1,0 +1,102 @@
+"""One test per alert-policy rule."""
+
+from nadhir.alerting.policy import AlertPolicy, PolicyConfig
+from nadhir.domain import Site, Threat
+
+TOWN = Site(id="town", name="Town", kind="town", lat=35.9, lon=36.6, radius_m=2000)
+HOSPITAL = Site(id="hosp", name="Hospital", kind="hospital", lat=35.9, lon=36.61, radius_m=500)
+
+
+def threat(site: str, p: float, eta: float, kind: str = "jet") -> Threat:
+    return Threat(site=site, track="T1", aircraft=kind, probability=p, eta=eta, distance_m=10_000)  # type: ignore[arg-type]
+
+
+def test_no_threat_no_alert() -> None:
+    policy = AlertPolicy([TOWN])
+    assert policy.decide(0.0, {}) == []
+
+
+def test_weak_threat_gives_early_alert_far_one_no_siren() -> None:
+    policy = AlertPolicy([TOWN])
+    [a] = policy.decide(0.0, {"town": threat("town", 0.5, 800.0)})
+    assert (a.action, a.level, a.site) == ("alert", "early", "town")
+
+
+def test_strong_threat_close_in_time_sounds_sirens() -> None:
+    policy = AlertPolicy([TOWN])
+    [a] = policy.decide(0.0, {"town": threat("town", 0.9, 120.0)})
+    assert a.level == "imminent"
+
+
+def test_strong_threat_far_in_time_is_only_early_then_raised_immediately() -> None:
+    policy = AlertPolicy([TOWN])
+    [a] = policy.decide(0.0, {"town": threat("town", 0.9, 900.0)})
+    assert a.level == "early"
+    [b] = policy.decide(600.0, {"town": threat("town", 0.9, 900.0)})
+    assert (b.action, b.level) == ("update", "imminent")
+
+
+def test_hospital_is_warned_at_lower_probability_than_town() -> None:
+    policy = AlertPolicy([TOWN, HOSPITAL])
+    p = PolicyConfig().early_probability * 0.9
+    alerts = policy.decide(0.0, {"town": threat("town", p, 600.0), "hosp": threat("hosp", p, 600.0)})
+    assert [a.site for a in alerts] == ["hosp"]
+
+
+def test_hospital_gets_sirens_earlier_because_it_needs_longer_to_shelter() -> None:
+    policy = AlertPolicy([TOWN, HOSPITAL])
+    eta = 400.0  # beyond a town's imminent window, within a hospital's
+    alerts = policy.decide(0.0, {"town": threat("town", 0.9, eta), "hosp": threat("hosp", 0.9, eta)})
+    levels = {a.site: a.level for a in alerts}
+    assert levels == {"town": "early", "hosp": "imminent"}
+
+
+def test_all_clear_waits_for_the_hold_time() -> None:
+    cfg = PolicyConfig()
+    policy = AlertPolicy([TOWN], cfg)
+    policy.decide(0.0, {"town": threat("town", 0.9, 100.0)})
+    assert policy.decide(10.0, {}) == []
+    assert policy.decide(10.0 + cfg.hold_s - 1, {}) == []
+    [c] = policy.decide(10.0 + cfg.hold_s, {})
+    assert c.action == "all_clear"
+    assert policy.active() == {}
+
+
+def test_threat_flickering_does_not_flap() -> None:
+    policy = AlertPolicy([TOWN])
+    sent = []
+    for k in range(40):
+        t = 10.0 * k
+        threats = {"town": threat("town", 0.6, t + 500)} if k % 2 == 0 else {}
+        sent += policy.decide(t, threats)
+    assert [a.action for a in sent].count("alert") == 1
+    assert "all_clear" not in [a.action for a in sent]
+
+
+def test_lowering_the_level_waits_but_raising_does_not() -> None:
+    cfg = PolicyConfig()
+    policy = AlertPolicy([TOWN], cfg)
+    policy.decide(0.0, {"town": threat("town", 0.9, 60.0)})
+    assert policy.active() == {"town": "imminent"}
+    assert policy.decide(30.0, {"town": threat("town", 0.4, 100.0)}) == []
+    [u] = policy.decide(30.0 + cfg.hold_s, {"town": threat("town", 0.4, 100.0)})
+    assert (u.action, u.level) == ("update", "early")
+
+
+def test_eta_change_sends_update() -> None:
+    policy = AlertPolicy([TOWN])
+    policy.decide(0.0, {"town": threat("town", 0.5, 800.0)})
+    [u] = policy.decide(60.0, {"town": threat("town", 0.5, 500.0)})
+    assert u.action == "update" and u.eta == 500.0
+
+
+def test_long_episode_is_kept_alive_by_heartbeat_updates() -> None:
+    cfg = PolicyConfig()
+    policy = AlertPolicy([TOWN], cfg)
+    policy.decide(0.0, {"town": threat("town", 0.5, 5000.0)})
+    sent = []
+    for k in range(1, 130):
+        sent += policy.decide(10.0 * k, {"town": threat("town", 0.5, 5000.0)})
+    assert sent and all(a.action == "update" for a in sent)
+    gaps = [b.t - a.t for a, b in zip(sent, sent[1:], strict=False)]
+    assert max(gaps) <= cfg.heartbeat_s

@@ -1,0 +1,94 @@
+import math
+
+import numpy as np
+import pytest
+
+from nadhir.domain import Site
+from nadhir.geo.frame import LocalFrame
+from nadhir.threat.assessor import ThreatAssessor
+from nadhir.threat.impacts import ImpactSighting, ImpactWatch
+from nadhir.tracking.track import Track
+
+FRAME = LocalFrame(35.9, 36.6)
+
+
+def _site(site_id: str, x: float, y: float, radius: float = 2000.0) -> Site:
+    lat, lon = FRAME.to_latlon(x, y)
+    return Site(id=site_id, name=site_id, kind="town", lat=lat, lon=lon, radius_m=radius)
+
+
+def _track(x: float, y: float, vx: float, vy: float, kind: int = 0, sigma: float = 500.0,
+           vel_sigma: float = 10.0, existence: float = 0.95) -> Track:
+    probs = np.full(3, 0.05)
+    probs[kind] = 0.9
+    p = np.diag([sigma**2, sigma**2, vel_sigma**2, vel_sigma**2])
+    track = Track(id="T1", t=0.0, x=np.array([x, y, vx, vy]), p=p, type_probs=probs / probs.sum(),
+                  created=0.0, last_update=0.0)
+    track.evidence["src"] = existence
+    return track
+
+
+SITES = [_site("ahead", 0.0, 40_000.0), _site("aside", 25_000.0, 40_000.0), _site("behind", 0.0, -30_000.0)]
+
+
+def test_jet_heading_at_a_site_threatens_it_with_the_right_arrival() -> None:
+    assessor = ThreatAssessor(SITES, FRAME)
+    threats = {th.site: th for th in assessor.assess(_track(0.0, 0.0, 0.0, 200.0), 0.0)}
+    assert threats["ahead"].eta == pytest.approx(200.0, rel=0.05)
+    assert "behind" not in threats
+    aside = threats["aside"].probability if "aside" in threats else 0.0
+    assert threats["ahead"].probability > 5 * aside
+    # Closer in, the same heading makes the overflight much surer.
+    near = {th.site: th for th in assessor.assess(_track(0.0, 30_000.0, 0.0, 200.0), 0.0)}
+    assert near["ahead"].probability > 0.6 > threats["ahead"].probability
+
+
+def test_probability_scales_with_existence() -> None:
+    assessor = ThreatAssessor(SITES, FRAME)
+    strong = {t.site: t for t in assessor.assess(_track(0, 0, 0, 200, existence=0.9), 0.0)}
+    weak = {t.site: t for t in assessor.assess(_track(0, 0, 0, 200, existence=0.3), 0.0)}
+    assert weak["ahead"].probability == pytest.approx(strong["ahead"].probability / 3, rel=1e-6)
+
+
+def test_beyond_the_horizon_is_not_a_threat() -> None:
+    far = _site("far", 0.0, 400_000.0)
+    assessor = ThreatAssessor([far], FRAME)
+    assert assessor.assess(_track(0, 0, 0, 60.0, kind=1), 0.0) == []
+
+
+def test_aircraft_over_a_site_threatens_it_now() -> None:
+    assessor = ThreatAssessor(SITES, FRAME)
+    [th] = [t for t in assessor.assess(_track(300.0, 40_500.0, 0.0, 0.0, kind=1, vel_sigma=40.0), 50.0)
+            if t.site == "ahead"]
+    assert th.eta == 50.0 and th.probability > 0.7
+
+
+def test_circling_track_threatens_the_site_beneath() -> None:
+    site = _site("town", 0.0, 0.0)
+    assessor = ThreatAssessor([site], FRAME)
+    track = _track(5000.0, 0.0, 0.0, 30.0, kind=2)
+    for k in range(24):  # a drone orbiting 5 km out for four minutes
+        angle = 2 * math.pi * k / 24
+        track.t = 10.0 * k
+        track.history.append((track.t, 5000.0 * math.cos(angle), 5000.0 * math.sin(angle)))
+    [th] = assessor.assess(track, track.t)
+    assert th.circling and th.probability > 0.7
+
+
+def test_credible_impact_makes_nearby_sites_imminent_for_a_while() -> None:
+    town = _site("town", 0.0, 0.0)
+    other = _site("other", 30_000.0, 0.0)
+    watch = ImpactWatch([town, other])
+    watch.add(ImpactSighting(100.0, town.lat, town.lon + 0.005, "civil-defence", 0.9))
+    [th] = watch.threats(120.0)
+    assert th.site == "town" and th.eta == 120.0
+    assert watch.threats(100.0 + 3600.0) == []
+
+
+def test_one_untrusted_impact_report_is_not_enough_but_two_sources_are() -> None:
+    town = _site("town", 0.0, 0.0)
+    watch = ImpactWatch([town])
+    watch.add(ImpactSighting(0.0, town.lat, town.lon, "stranger", 0.2))
+    assert watch.threats(10.0) == []
+    watch.add(ImpactSighting(5.0, town.lat, town.lon, "stranger-2", 0.2))
+    assert len(watch.threats(10.0)) == 1
