@@ -31,7 +31,7 @@ from nadhir.geo.gazetteer import Gazetteer, site_as_place
 from nadhir.intake.interpreter import Rejected, ReportInterpreter, TextReader
 from nadhir.intake.trust import TrustBook
 from nadhir.threat.assessor import ThreatAssessor
-from nadhir.threat.impacts import ImpactSighting, ImpactWatch
+from nadhir.threat.impacts import ExplosionBearing, ExplosionLocator, ImpactSighting, ImpactWatch
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
 from nadhir.tracking.motion import REPORT_LIKELIHOOD, SOUND_LIKELIHOOD
 from nadhir.tracking.track import Track
@@ -81,6 +81,7 @@ class Pipeline:
         self.tracker = Tracker()
         self.assessor = ThreatAssessor(sites, self.frame)
         self.impacts = ImpactWatch(sites)
+        self.explosions = ExplosionLocator(self.frame)
         self.policy = AlertPolicy(sites, policy_config)
         self.now: float | None = None
         self._published: dict[str, float] = {}
@@ -125,7 +126,12 @@ class Pipeline:
                 return None
             return self._sighting(obs)
         if isinstance(event, AcousticDetection):
-            if event.bearing_deg is None or event.sound_class not in AIRCRAFT_SOUNDS:
+            if event.bearing_deg is None:
+                return None
+            if event.sound_class == "explosion":
+                self._explosion(event)
+                return None
+            if event.sound_class not in AIRCRAFT_SOUNDS:
                 return None
             return self._bearing(event)
         if isinstance(event, Impact):
@@ -152,6 +158,16 @@ class Pipeline:
             evidence=ACOUSTIC_EVIDENCE * det.confidence,
             type_likelihood=SOUND_LIKELIHOOD[det.sound_class], sound_class=det.sound_class,
         )
+
+    def _explosion(self, det: AcousticDetection) -> None:
+        assert det.bearing_deg is not None
+        sigma_deg = det.bearing_sigma_deg if det.bearing_sigma_deg else DEFAULT_BEARING_SIGMA_DEG
+        located = self.explosions.add(ExplosionBearing(
+            det.t, det.sensor, det.lat, det.lon, math.radians(det.bearing_deg),
+            math.radians(sigma_deg * BEARING_SIGMA_FACTOR),
+        ))
+        if located is not None:
+            self.impacts.add(located)
 
     def _impact(self, impact: Impact, out: StepOutput) -> None:
         lat, lon = impact.lat, impact.lon

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from nadhir.alerting.policy import PolicyConfig
 from nadhir.domain import Alert, Event, TrackState
 from nadhir.pipeline import Pipeline
 from nadhir.scenarios.reader import Scenario
 from nadhir.scenarios.replay import Replayer, ReplaySummary
-from nadhir.store import Store
+
+if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is only loaded when a run is persisted
+    from nadhir.store import Store
 
 
 @dataclass

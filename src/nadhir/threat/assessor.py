@@ -36,6 +36,7 @@ MANOEUVRE_RAD: dict[AircraftType, float] = {"jet": 0.22, "helicopter": 0.30, "dr
 CIRCLE_WINDOW_S = 240.0
 CIRCLE_MIN_PATH_M = 2500.0
 CIRCLE_MAX_NET_RATIO = 0.45
+ORBIT_MAX_SIGMA_M = 2000.0
 
 
 def _phi(z: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -102,11 +103,15 @@ class ThreatAssessor:
             # Direction unknown: the chance it heads this way is the angle the site subtends.
             angle = 2.0 * np.arctan2(r_eff, dist)
             p_reach = np.minimum(1.0, angle / (2.0 * math.pi) * 4.0) * np.exp(-dist / (cruise * 120.0))
-            eta = t + dist / cruise
-        overhead = dist <= r_eff
-        p_reach = np.where(overhead, np.maximum(p_reach, 0.85), p_reach)
-        eta = np.where(overhead, t, eta)
-        orbit = self._orbit(track)
+            eta = t + np.maximum(0.0, dist - r_eff) / cruise
+        # Over the site now: the chance the aircraft is inside the (grown) site area, from the
+        # position uncertainty (the disc treated as a Gaussian of variance r^2/2).
+        spread = r_eff * r_eff + 2.0 * pos_var
+        p_now = (r_eff * r_eff / spread) * np.exp(-dist * dist / spread)
+        now = p_now > p_reach
+        p_reach = np.where(now, p_now, p_reach)
+        eta = np.where(now, t, eta)
+        orbit = self._orbit(track, cruise) if pos_var < ORBIT_MAX_SIGMA_M**2 else None
         if orbit is not None:
             ox, oy, orad = orbit
             under = np.hypot(self._x - ox, self._y - oy) <= orad + r_eff
@@ -122,14 +127,23 @@ class ThreatAssessor:
         ]
 
     @staticmethod
-    def _orbit(track: Track) -> tuple[float, float, float] | None:
-        """(centre x, centre y, radius) when the track's recent path circles, else None."""
-        hist = [h for h in track.history if track.t - h[0] <= CIRCLE_WINDOW_S]
-        if len(hist) < 4:
+    def _orbit(track: Track, cruise: float) -> tuple[float, float, float] | None:
+        """(centre x, centre y, radius) when the track's recent path circles, else None.
+
+        The path is sampled no finer than every 20 s so that the jitter of a
+        noisy estimate is not taken for manoeuvring, and the aircraft must have
+        covered the ground at a flying speed, not hovered in the noise.
+        """
+        hist: list[tuple[float, float, float]] = []
+        for h in track.history:
+            if track.t - h[0] <= CIRCLE_WINDOW_S and (not hist or h[0] - hist[-1][0] >= 20.0):
+                hist.append(h)
+        if len(hist) < 5:
             return None
         path = sum(math.hypot(b[1] - a[1], b[2] - a[2]) for a, b in zip(hist, hist[1:], strict=False))
         net = math.hypot(hist[-1][1] - hist[0][1], hist[-1][2] - hist[0][2])
-        if path < CIRCLE_MIN_PATH_M or net > CIRCLE_MAX_NET_RATIO * path:
+        duration = hist[-1][0] - hist[0][0]
+        if path < CIRCLE_MIN_PATH_M or net > CIRCLE_MAX_NET_RATIO * path or path < 0.4 * cruise * duration:
             return None
         cx = sum(h[1] for h in hist) / len(hist)
         cy = sum(h[2] for h in hist) / len(hist)

@@ -13,11 +13,15 @@ from dataclasses import dataclass
 
 from nadhir.domain import Site, Threat
 from nadhir.geo.distance import haversine_m
+from nadhir.geo.frame import LocalFrame
+from nadhir.tracking.triangulation import Crossing, cross_bearings
 
 IMPACT_WINDOW_S = 360.0  # how long after an impact further passes are expected
 IMPACT_REACH_M = 1500.0  # beyond the site's own radius
 # One report from a trusted source is enough; two distinct sources always are.
 CREDIBLE_TRUST = 0.45
+# Two nodes independently placing a blast at one spot is good evidence, if not proof.
+ACOUSTIC_CROSSING_TRUST = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,55 @@ class _Hit:
     source: str
     trust: float
     sites: tuple[int, ...]  # indexes of the sites it threatens
+
+
+@dataclass(frozen=True, slots=True)
+class ExplosionBearing:
+    """An acoustic node heard an explosion in this direction."""
+
+    t: float
+    sensor: str
+    lat: float
+    lon: float
+    bearing_rad: float
+    sigma_rad: float
+
+
+class ExplosionLocator:
+    """Locates explosions where bearings from two acoustic nodes cross.
+
+    Two nodes hearing the same blast within seconds of each other place it
+    independently of any human report, and sooner: sound arrives in tens of
+    seconds, reports in minutes.
+    """
+
+    def __init__(self, frame: LocalFrame, memory_s: float = 45.0, max_range_m: float = 15_000.0) -> None:
+        self._frame = frame
+        self._memory_s = memory_s
+        self._max_range_m = max_range_m
+        self._recent: deque[ExplosionBearing] = deque()
+
+    def add(self, bearing: ExplosionBearing) -> ImpactSighting | None:
+        """Add a bearing; returns a located impact when it crosses a recent one from another node."""
+        while self._recent and bearing.t - self._recent[0].t > self._memory_s:
+            self._recent.popleft()
+        ax, ay = self._frame.to_xy(bearing.lat, bearing.lon)
+        best: Crossing | None = None
+        for other in self._recent:
+            if other.sensor == bearing.sensor:
+                continue
+            bx, by = self._frame.to_xy(other.lat, other.lon)
+            c = cross_bearings(ax, ay, bearing.bearing_rad, bearing.sigma_rad,
+                               bx, by, other.bearing_rad, other.sigma_rad)
+            if c is None or max(c.range_a, c.range_b) > self._max_range_m or c.sigma_m > 3000.0:
+                continue
+            if best is None or c.sigma_m < best.sigma_m:
+                best = c
+        self._recent.append(bearing)
+        if best is None:
+            return None
+        lat, lon = self._frame.to_latlon(best.x, best.y)
+        return ImpactSighting(bearing.t, lat, lon, "acoustic-crossing", ACOUSTIC_CROSSING_TRUST)
 
 
 class ImpactWatch:

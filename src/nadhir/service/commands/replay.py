@@ -13,7 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
 from nadhir.scenarios.reader import ScenarioError, load_scenario
 from nadhir.scenarios.run import ReplayResult, persist_replay, replay_scenario
-from nadhir.store import Store
 
 
 def register(app: typer.Typer) -> None:
@@ -52,6 +51,8 @@ def replay(
             keep=db is not None,
         )
     if db is not None:
+        from nadhir.store import Store  # loaded only when asked to persist
+
         with Store.open(db) as store:
             run_id = persist_replay(store, result)
         if not quiet:
