@@ -9,7 +9,7 @@ differ.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from nadhir.alerting.policy import AlertPolicy, PolicyConfig
@@ -64,7 +64,7 @@ class Pipeline:
         sites: list[Site],
         places: list[Place],
         reporters: list[Reporter],
-        reader_factory: type | None = None,
+        reader_factory: Callable[[Gazetteer], TextReader] | None = None,
         policy_config: PolicyConfig | None = None,
     ) -> None:
         if not sites:
@@ -76,7 +76,7 @@ class Pipeline:
         # Sites first: a site's name wins over a village of the same name.
         self.gazetteer = Gazetteer([*(site_as_place(s) for s in sites), *places])
         self.trust = TrustBook(reporters)
-        reader: TextReader | None = reader_factory(self.gazetteer) if reader_factory is not None else None
+        reader = reader_factory(self.gazetteer) if reader_factory is not None else None
         self.interpreter = ReportInterpreter(self.gazetteer, reader, self.trust)
         self.tracker = Tracker()
         self.assessor = ThreatAssessor(sites, self.frame)
@@ -142,10 +142,16 @@ class Pipeline:
         x, y = self.frame.to_xy(obs.lat, obs.lon)
         likelihood = REPORT_LIKELIHOOD[obs.aircraft]
         return PositionFix(
-            t=obs.t, x=x, y=y, sigma_m=obs.sigma_m, source=obs.source,
-            evidence=obs.trust, type_likelihood=likelihood,
+            t=obs.t,
+            x=x,
+            y=y,
+            sigma_m=obs.sigma_m,
+            source=obs.source,
+            evidence=obs.trust,
+            type_likelihood=likelihood,
             heading_rad=None if obs.heading_deg is None else math.radians(obs.heading_deg),
-            count=obs.count, takeoff=obs.action == "takeoff",
+            count=obs.count,
+            takeoff=obs.action == "takeoff",
         )
 
     def _bearing(self, det: AcousticDetection) -> BearingFix:
@@ -153,19 +159,30 @@ class Pipeline:
         assert det.bearing_deg is not None
         sigma_deg = det.bearing_sigma_deg if det.bearing_sigma_deg else DEFAULT_BEARING_SIGMA_DEG
         return BearingFix(
-            t=det.t, sx=sx, sy=sy, bearing_rad=math.radians(det.bearing_deg),
-            sigma_rad=math.radians(sigma_deg * BEARING_SIGMA_FACTOR), source=det.sensor,
+            t=det.t,
+            sx=sx,
+            sy=sy,
+            bearing_rad=math.radians(det.bearing_deg),
+            sigma_rad=math.radians(sigma_deg * BEARING_SIGMA_FACTOR),
+            source=det.sensor,
             evidence=ACOUSTIC_EVIDENCE * det.confidence,
-            type_likelihood=SOUND_LIKELIHOOD[det.sound_class], sound_class=det.sound_class,
+            type_likelihood=SOUND_LIKELIHOOD[det.sound_class],
+            sound_class=det.sound_class,
         )
 
     def _explosion(self, det: AcousticDetection) -> None:
         assert det.bearing_deg is not None
         sigma_deg = det.bearing_sigma_deg if det.bearing_sigma_deg else DEFAULT_BEARING_SIGMA_DEG
-        located = self.explosions.add(ExplosionBearing(
-            det.t, det.sensor, det.lat, det.lon, math.radians(det.bearing_deg),
-            math.radians(sigma_deg * BEARING_SIGMA_FACTOR),
-        ))
+        located = self.explosions.add(
+            ExplosionBearing(
+                det.t,
+                det.sensor,
+                det.lat,
+                det.lon,
+                math.radians(det.bearing_deg),
+                math.radians(sigma_deg * BEARING_SIGMA_FACTOR),
+            )
+        )
         if located is not None:
             self.impacts.add(located)
 
@@ -178,7 +195,9 @@ class Pipeline:
         if lat is None or lon is None:
             out.rejected.append((impact, f"impact place not in gazetteer: {impact.place!r}"))
             return
-        self.impacts.add(ImpactSighting(impact.t, lat, lon, impact.reporter, self.trust.trust(impact.reporter)))
+        self.impacts.add(
+            ImpactSighting(impact.t, lat, lon, impact.reporter, self.trust.trust(impact.reporter))
+        )
 
     def _learn_trust(self, removed: list[Track]) -> None:
         for track in removed:
@@ -240,6 +259,12 @@ class Pipeline:
         lat, lon = self.frame.to_latlon(*track.position)
         vx, vy = track.velocity
         return TrackState(
-            t=t, track=track.id, lat=lat, lon=lon, speed_mps=track.speed,
-            heading_deg=unit_to_heading(vx, vy), aircraft=track.aircraft, sigma_m=track.sigma_m,
+            t=t,
+            track=track.id,
+            lat=lat,
+            lon=lon,
+            speed_mps=track.speed,
+            heading_deg=unit_to_heading(vx, vy),
+            aircraft=track.aircraft,
+            sigma_m=track.sigma_m,
         )

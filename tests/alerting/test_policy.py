@@ -1,5 +1,7 @@
 """One test per alert-policy rule."""
 
+import itertools
+
 from nadhir.alerting.policy import AlertPolicy, PolicyConfig
 from nadhir.domain import Site, Threat
 
@@ -98,5 +100,5 @@ def test_long_episode_is_kept_alive_by_heartbeat_updates() -> None:
     for k in range(1, 130):
         sent += policy.decide(10.0 * k, {"town": threat("town", 0.5, 5000.0)})
     assert sent and all(a.action == "update" for a in sent)
-    gaps = [b.t - a.t for a, b in zip(sent, sent[1:], strict=False)]
+    gaps = [b.t - a.t for a, b in itertools.pairwise(sent)]
     assert max(gaps) <= cfg.heartbeat_s

@@ -40,7 +40,10 @@ BAD = [
     ('{"t":"yesterday","kind":"report","reporter":"a","text":"jet"}', "isoformat"),
     ('{"t":"2025-05-02T03:08:00Z","kind":"radar","track":"x"}', "unknown kind"),
     ('{"t":"2025-05-02T03:08:00Z","kind":"acoustic","sensor":"ac-1","class":"jet"}', "missing lat/lon"),
-    ('{"t":"2025-05-02T03:08:00Z","kind":"acoustic","sensor":"a","lat":"35.9N","lon":36,"class":"jet"}', "float"),
+    (
+        '{"t":"2025-05-02T03:08:00Z","kind":"acoustic","sensor":"a","lat":"35.9N","lon":36,"class":"jet"}',
+        "float",
+    ),
     ('{"kind":"report","reporter":"a","text":"jet"}', "time must be a string"),
     ('{"t":"2025-05-02T03:08:00Z","kind":"report","reporter":"a","count":2.5}', "whole number"),
     ('{"t":"2025-05-02T03:08:00Z","kind":"impact","reporter":"a"}', "without lat/lon or place"),
@@ -83,10 +86,16 @@ def test_polygon_sites_and_bad_features(tmp_path: Path) -> None:
     root = _copy_with_events(tmp_path, GOOD)
     ring = [[36.60, 35.90], [36.62, 35.90], [36.62, 35.92], [36.60, 35.92], [36.60, 35.90]]
     features = [
-        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-         "properties": {"id": "camp", "name": "Camp", "kind": "camp"}},
-        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": ring},
-         "properties": {"id": "road", "kind": "road"}},
+        {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "properties": {"id": "camp", "name": "Camp", "kind": "camp"},
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": ring},
+            "properties": {"id": "road", "kind": "road"},
+        },
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.6, 35.9]}, "properties": {}},
     ]
     (root / "sites.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))

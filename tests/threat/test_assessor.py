@@ -17,13 +17,28 @@ def _site(site_id: str, x: float, y: float, radius: float = 2000.0) -> Site:
     return Site(id=site_id, name=site_id, kind="town", lat=lat, lon=lon, radius_m=radius)
 
 
-def _track(x: float, y: float, vx: float, vy: float, kind: int = 0, sigma: float = 500.0,
-           vel_sigma: float = 10.0, existence: float = 0.95) -> Track:
+def _track(
+    x: float,
+    y: float,
+    vx: float,
+    vy: float,
+    kind: int = 0,
+    sigma: float = 500.0,
+    vel_sigma: float = 10.0,
+    existence: float = 0.95,
+) -> Track:
     probs = np.full(3, 0.05)
     probs[kind] = 0.9
     p = np.diag([sigma**2, sigma**2, vel_sigma**2, vel_sigma**2])
-    track = Track(id="T1", t=0.0, x=np.array([x, y, vx, vy]), p=p, type_probs=probs / probs.sum(),
-                  created=0.0, last_update=0.0)
+    track = Track(
+        id="T1",
+        t=0.0,
+        x=np.array([x, y, vx, vy]),
+        p=p,
+        type_probs=probs / probs.sum(),
+        created=0.0,
+        last_update=0.0,
+    )
     track.evidence["src"] = existence
     return track
 
@@ -58,8 +73,11 @@ def test_beyond_the_horizon_is_not_a_threat() -> None:
 
 def test_aircraft_over_a_site_threatens_it_now() -> None:
     assessor = ThreatAssessor(SITES, FRAME)
-    [th] = [t for t in assessor.assess(_track(300.0, 40_500.0, 0.0, 0.0, kind=1, vel_sigma=40.0), 50.0)
-            if t.site == "ahead"]
+    [th] = [
+        t
+        for t in assessor.assess(_track(300.0, 40_500.0, 0.0, 0.0, kind=1, vel_sigma=40.0), 50.0)
+        if t.site == "ahead"
+    ]
     assert th.eta == 50.0 and th.probability > 0.7
 
 

@@ -1,14 +1,14 @@
 import math
 
 import numpy as np
+from simulate import Flight, bearings, sensor_grid, sighting
 
 from nadhir.tracking.tracker import Tracker
 
-from simulate import Flight, bearings, sensor_grid, sighting
 
-
-def _fly(flights: list[Flight], seconds: int, rng: np.random.Generator, sound: str = "jet",
-         report_every: int = 60) -> Tracker:
+def _fly(
+    flights: list[Flight], seconds: int, rng: np.random.Generator, sound: str = "jet", report_every: int = 60
+) -> Tracker:
     tracker = Tracker()
     sensors = sensor_grid(8000.0, 40_000.0)
     for t in range(0, seconds, 2):

@@ -37,10 +37,14 @@ def test_shallow_crossing_is_less_certain_than_square_one() -> None:
 
 
 @given(
-    st.floats(-20_000, 20_000), st.floats(-20_000, 20_000),
-    st.floats(-20_000, 20_000), st.floats(-20_000, 20_000),
+    st.floats(-20_000, 20_000),
+    st.floats(-20_000, 20_000),
+    st.floats(-20_000, 20_000),
+    st.floats(-20_000, 20_000),
 )
-def test_crossing_recovers_any_point_seen_at_a_usable_angle(tx: float, ty: float, bx: float, by: float) -> None:
+def test_crossing_recovers_any_point_seen_at_a_usable_angle(
+    tx: float, ty: float, bx: float, by: float
+) -> None:
     a = (0.0, 0.0)
     if math.hypot(tx, ty) < 100 or math.hypot(tx - bx, ty - by) < 100:
         return

@@ -93,8 +93,9 @@ class AlertPolicy:
             want = self.desired_level(site, threat, t)
             if episode is None:
                 if want is not None and threat is not None:
-                    self._episodes[site_id] = _Episode(want, t, t, threat.eta, threat.aircraft, threat.track,
-                                                       threat.probability)
+                    self._episodes[site_id] = _Episode(
+                        want, t, t, threat.eta, threat.aircraft, threat.track, threat.probability
+                    )
                     out.append(self._alert(t, "alert", site_id, self._episodes[site_id]))
                 continue
             alert = self._continue(t, site, episode, threat, want)
@@ -104,8 +105,9 @@ class AlertPolicy:
                     del self._episodes[site_id]
         return out
 
-    def _continue(self, t: float, site: Site, ep: _Episode, threat: Threat | None, want: AlertLevel | None
-                  ) -> Alert | None:
+    def _continue(
+        self, t: float, site: Site, ep: _Episode, threat: Threat | None, want: AlertLevel | None
+    ) -> Alert | None:
         c = self.config
         # Hysteresis: the episode stays open while the threat is above the (lower) clear threshold.
         quiet = threat is None or threat.probability < c.clear_probability
@@ -120,7 +122,9 @@ class AlertPolicy:
             ep.level, changed = "imminent", True  # raising never waits
         elif ep.lower_since is not None and t - ep.lower_since >= c.hold_s:
             ep.level, ep.lower_since, changed = "early", None, True
-        eta_moved = threat.eta is not None and ep.eta is not None and abs(threat.eta - ep.eta) >= c.eta_update_s
+        eta_moved = (
+            threat.eta is not None and ep.eta is not None and abs(threat.eta - ep.eta) >= c.eta_update_s
+        )
         ep.threat, ep.track, ep.confidence = threat.aircraft, threat.track, threat.probability
         if changed or (eta_moved and t - ep.last_sent >= c.min_update_interval_s):
             ep.eta = threat.eta

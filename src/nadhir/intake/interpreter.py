@@ -99,7 +99,7 @@ class ReportInterpreter:
     @staticmethod
     def _aircraft(report: Report, parsed: ParsedMessage | None) -> tuple[AircraftType, float]:
         if report.aircraft in AIRCRAFT_TYPES and report.aircraft != "unknown":
-            return report.aircraft, 0.9  # type: ignore[return-value]
+            return report.aircraft, 0.9
         if parsed is not None and parsed.aircraft != "unknown":
             return parsed.aircraft, max(0.3, parsed.aircraft_confidence)
         return "unknown", 0.0

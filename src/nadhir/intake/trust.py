@@ -22,7 +22,9 @@ LEARNING_RATE = 0.15
 class TrustBook:
     """Per-source trust, learned from corroboration."""
 
-    def __init__(self, reporters: Iterable[Reporter] = (), unknown_trust: float = UNKNOWN_SOURCE_TRUST) -> None:
+    def __init__(
+        self, reporters: Iterable[Reporter] = (), unknown_trust: float = UNKNOWN_SOURCE_TRUST
+    ) -> None:
         self._trust: dict[str, float] = {r.id: r.trust for r in reporters}
         self._unknown = unknown_trust
 

@@ -72,9 +72,7 @@ def _polygon_centroid(ring: list[tuple[float, float]]) -> tuple[float, float, fl
     lon = sum(p[0] for p in ring) / len(ring)
     lat = sum(p[1] for p in ring) / len(ring)
     k = 111_320.0
-    radius = max(
-        math.hypot((p[0] - lon) * k * math.cos(math.radians(lat)), (p[1] - lat) * k) for p in ring
-    )
+    radius = max(math.hypot((p[0] - lon) * k * math.cos(math.radians(lat)), (p[1] - lat) * k) for p in ring)
     return lat, lon, radius
 
 

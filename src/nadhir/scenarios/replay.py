@@ -42,8 +42,13 @@ TrackSink = Callable[[TrackState], None]
 class Replayer:
     """Drives a pipeline from an event stream with a simulated clock."""
 
-    def __init__(self, pipeline: Pipeline, on_alert: AlertSink, on_track: TrackSink | None = None,
-                 on_progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        on_alert: AlertSink,
+        on_track: TrackSink | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
         self.pipeline = pipeline
         self.on_alert = on_alert
         self.on_track = on_track

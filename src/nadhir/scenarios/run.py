@@ -31,8 +31,13 @@ def build_pipeline(scenario: Scenario, policy: PolicyConfig | None = None) -> Pi
     """The live pipeline, set up with a scenario's sites, gazetteer and reporters."""
     from nadhir.intake.text import MessageReader
 
-    return Pipeline(scenario.sites, scenario.places, scenario.reporters, reader_factory=MessageReader,
-                    policy_config=policy)
+    return Pipeline(
+        scenario.sites,
+        scenario.places,
+        scenario.reporters,
+        reader_factory=MessageReader,
+        policy_config=policy,
+    )
 
 
 def replay_scenario(
@@ -64,8 +69,12 @@ def replay_scenario(
                 result.events.append(event)
             yield event
 
-    replayer = Replayer(build_pipeline(scenario, policy), alert_sink,
-                        track_sink if (on_track is not None or keep) else None, on_progress)
+    replayer = Replayer(
+        build_pipeline(scenario, policy),
+        alert_sink,
+        track_sink if (on_track is not None or keep) else None,
+        on_progress,
+    )
     result.summary = replayer.run(events())
     return result
 
@@ -74,8 +83,9 @@ def persist_replay(store: Store, result: ReplayResult, name: str | None = None) 
     """Store a kept replay (events, track states, alerts, summary) as one run; returns its id."""
     scenario = result.scenario
     summary = result.summary
-    run_id = store.start_run(name or scenario.root.name, str(scenario.root), scenario.sites,
-                             started_at=summary.start)
+    run_id = store.start_run(
+        name or scenario.root.name, str(scenario.root), scenario.sites, started_at=summary.start
+    )
     store.add_events(run_id, result.events)
     store.add_track_states(run_id, result.tracks)
     store.add_alerts(run_id, result.alerts)

@@ -12,6 +12,7 @@ uncorroborated sighting from an untrusted source threatens little.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -41,7 +42,8 @@ ORBIT_MAX_SIGMA_M = 2000.0
 
 def _phi(z: NDArray[np.float64]) -> NDArray[np.float64]:
     """Standard normal CDF."""
-    return 0.5 * (1.0 + special.erf(z / math.sqrt(2.0)))
+    out: NDArray[np.float64] = special.ndtr(z)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +123,15 @@ class ThreatAssessor:
         prob = existence * p_reach
         keep = np.nonzero(near & (prob >= 0.02) & (eta - t <= self.horizon_s))[0]
         return [
-            Threat(site=self.sites[i].site.id, track=track.id, aircraft=kind, probability=float(prob[i]),
-                   eta=float(eta[i]), distance_m=float(dist[i]), circling=bool(circling[i]))
+            Threat(
+                site=self.sites[i].site.id,
+                track=track.id,
+                aircraft=kind,
+                probability=float(prob[i]),
+                eta=float(eta[i]),
+                distance_m=float(dist[i]),
+                circling=bool(circling[i]),
+            )
             for i in keep
         ]
 
@@ -140,7 +149,7 @@ class ThreatAssessor:
                 hist.append(h)
         if len(hist) < 5:
             return None
-        path = sum(math.hypot(b[1] - a[1], b[2] - a[2]) for a, b in zip(hist, hist[1:], strict=False))
+        path = sum(math.hypot(b[1] - a[1], b[2] - a[2]) for a, b in itertools.pairwise(hist))
         net = math.hypot(hist[-1][1] - hist[0][1], hist[-1][2] - hist[0][2])
         duration = hist[-1][0] - hist[0][0]
         if path < CIRCLE_MIN_PATH_M or net > CIRCLE_MAX_NET_RATIO * path or path < 0.4 * cruise * duration:

@@ -79,8 +79,9 @@ class ExplosionLocator:
             if other.sensor == bearing.sensor:
                 continue
             bx, by = self._frame.to_xy(other.lat, other.lon)
-            c = cross_bearings(ax, ay, bearing.bearing_rad, bearing.sigma_rad,
-                               bx, by, other.bearing_rad, other.sigma_rad)
+            c = cross_bearings(
+                ax, ay, bearing.bearing_rad, bearing.sigma_rad, bx, by, other.bearing_rad, other.sigma_rad
+            )
             if c is None or max(c.range_a, c.range_b) > self._max_range_m or c.sigma_m > 3000.0:
                 continue
             if best is None or c.sigma_m < best.sigma_m:
@@ -102,7 +103,8 @@ class ImpactWatch:
     def add(self, impact: ImpactSighting) -> None:
         """Record an impact report and the sites it threatens."""
         near = tuple(
-            i for i, site in enumerate(self._sites)
+            i
+            for i, site in enumerate(self._sites)
             if haversine_m(site.lat, site.lon, impact.lat, impact.lon) <= site.radius_m + IMPACT_REACH_M
         )
         if near:
@@ -126,6 +128,14 @@ class ImpactWatch:
             credible = 1.0 - miss
             if credible < CREDIBLE_TRUST and len(sources) < 2:
                 continue
-            out.append(Threat(site=site.id, track=None, aircraft="unknown", probability=max(0.7, credible),
-                              eta=t, distance_m=0.0))
+            out.append(
+                Threat(
+                    site=site.id,
+                    track=None,
+                    aircraft="unknown",
+                    probability=max(0.7, credible),
+                    eta=t,
+                    distance_m=0.0,
+                )
+            )
         return out

@@ -17,7 +17,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from nadhir.tracking import kalman
-from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
+from nadhir.tracking.measurements import Measurement, PositionFix
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
 from nadhir.tracking.track import Track
 from nadhir.tracking.updater import Predictor, Updater
@@ -52,8 +52,9 @@ class Associator:
                 return None
             return d2 + math.log(float(np.linalg.det(s))) - 2.0 * math.log(agreement)
         innovation, variance, _, rng = self._updater.bearing_innovation(x, p, m)
-        audible = max(PROFILES[k].audible_m for k, w in zip(TRACK_TYPES, track.type_probs, strict=True)
-                      if w > 0.2)
+        audible = max(
+            PROFILES[k].audible_m for k, w in zip(TRACK_TYPES, track.type_probs, strict=True) if w > 0.2
+        )
         if rng > audible + 2.0 * math.sqrt(max(0.0, float(p[0, 0] + p[1, 1]))):
             return None
         d2 = innovation * innovation / variance

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nadhir.tracking.kalman import Vector
 from nadhir.tracking.measurements import BearingFix, PositionFix
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
 from nadhir.tracking.track import Track
@@ -19,9 +20,10 @@ BEARING_MEMORY_S = 20.0
 MAX_CROSSING_RANGE_M = 20_000.0
 
 
-def _prior_types(likelihood: tuple[float, float, float]) -> np.ndarray:
-    probs = np.asarray(likelihood, dtype=float)
-    return probs / probs.sum()
+def _prior_types(likelihood: tuple[float, float, float]) -> Vector:
+    probs = np.asarray(likelihood, dtype=np.float64)
+    out: Vector = probs / probs.sum()
+    return out
 
 
 @dataclass
@@ -61,8 +63,17 @@ class Initiator:
         p[:2, :2] = np.eye(2) * sigma * sigma
         p[2:, 2:] = pv
         track = Track(
-            id=self._new_id(), t=fix.t, x=np.array([fix.x, fix.y, v[0], v[1]]), p=p, type_probs=probs,
-            created=fix.t, last_update=fix.t, count=max(1, fix.count), hits=1, origin_takeoff=fix.takeoff, sighted=True,
+            id=self._new_id(),
+            t=fix.t,
+            x=np.array([fix.x, fix.y, v[0], v[1]]),
+            p=p,
+            type_probs=probs,
+            created=fix.t,
+            last_update=fix.t,
+            count=max(1, fix.count),
+            hits=1,
+            origin_takeoff=fix.takeoff,
+            sighted=True,
         )
         track.add_evidence(fix.source, fix.evidence)
         track.remember()
@@ -86,8 +97,14 @@ class Initiator:
             if float(like.max()) < 0.2:
                 continue
             crossing = cross_bearings(
-                fix.sx, fix.sy, fix.bearing_rad, fix.sigma_rad,
-                other.sx, other.sy, other.bearing_rad, other.sigma_rad,
+                fix.sx,
+                fix.sy,
+                fix.bearing_rad,
+                fix.sigma_rad,
+                other.sx,
+                other.sy,
+                other.bearing_rad,
+                other.sigma_rad,
             )
             if crossing is None or max(crossing.range_a, crossing.range_b) > MAX_CROSSING_RANGE_M:
                 continue
@@ -104,8 +121,14 @@ class Initiator:
         sigma = max(best.sigma_m, 500.0)
         p = np.diag([sigma * sigma, sigma * sigma, prof.cruise_mps**2, prof.cruise_mps**2])
         track = Track(
-            id=self._new_id(), t=fix.t, x=np.array([best.x, best.y, 0.0, 0.0]), p=p, type_probs=probs,
-            created=fix.t, last_update=fix.t, hits=2,
+            id=self._new_id(),
+            t=fix.t,
+            x=np.array([best.x, best.y, 0.0, 0.0]),
+            p=p,
+            type_probs=probs,
+            created=fix.t,
+            last_update=fix.t,
+            hits=2,
         )
         track.add_evidence(fix.source, fix.evidence)
         track.add_evidence(best_other.source, best_other.evidence)

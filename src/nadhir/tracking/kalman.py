@@ -20,9 +20,7 @@ Matrix = NDArray[np.float64]
 
 def transition(dt: float) -> Matrix:
     """The constant-velocity transition matrix for a step of ``dt`` seconds."""
-    return np.array(
-        [[1.0, 0.0, dt, 0.0], [0.0, 1.0, 0.0, dt], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
-    )
+    return np.array([[1.0, 0.0, dt, 0.0], [0.0, 1.0, 0.0, dt], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
 
 
 def process_noise(dt: float, q: float) -> Matrix:
@@ -40,8 +38,9 @@ def predict(x: Vector, p: Matrix, dt: float, q: float) -> tuple[Vector, Matrix]:
     return f @ x, f @ p @ f.T + process_noise(dt, q)
 
 
-def update(x: Vector, p: Matrix, z: Vector, h: Matrix, r: Matrix, innovation: Vector | None = None
-           ) -> tuple[Vector, Matrix]:
+def update(
+    x: Vector, p: Matrix, z: Vector, h: Matrix, r: Matrix, innovation: Vector | None = None
+) -> tuple[Vector, Matrix]:
     """Kalman update (Joseph form, which keeps the covariance symmetric and positive)."""
     y = z - h @ x if innovation is None else innovation
     s = h @ p @ h.T + r

@@ -27,14 +27,18 @@ class MotionProfile:
 
 
 PROFILES: dict[AircraftType, MotionProfile] = {
-    "jet": MotionProfile(cruise_mps=200.0, speed_sigma_mps=40.0, accel_noise=40.0, audible_m=25_000.0,
-                         coast_s=240.0),
-    "helicopter": MotionProfile(cruise_mps=60.0, speed_sigma_mps=20.0, accel_noise=4.0, audible_m=12_000.0,
-                                coast_s=420.0),
-    "drone": MotionProfile(cruise_mps=32.0, speed_sigma_mps=10.0, accel_noise=1.5, audible_m=8_000.0,
-                           coast_s=600.0),
-    "unknown": MotionProfile(cruise_mps=100.0, speed_sigma_mps=70.0, accel_noise=20.0, audible_m=15_000.0,
-                             coast_s=300.0),
+    "jet": MotionProfile(
+        cruise_mps=200.0, speed_sigma_mps=40.0, accel_noise=40.0, audible_m=25_000.0, coast_s=240.0
+    ),
+    "helicopter": MotionProfile(
+        cruise_mps=60.0, speed_sigma_mps=20.0, accel_noise=4.0, audible_m=12_000.0, coast_s=420.0
+    ),
+    "drone": MotionProfile(
+        cruise_mps=32.0, speed_sigma_mps=10.0, accel_noise=1.5, audible_m=8_000.0, coast_s=600.0
+    ),
+    "unknown": MotionProfile(
+        cruise_mps=100.0, speed_sigma_mps=70.0, accel_noise=20.0, audible_m=15_000.0, coast_s=300.0
+    ),
 }
 
 # Acoustic classes -> likelihood of each track type (jet, helicopter, drone).

@@ -62,8 +62,12 @@ class Track:
         """Add one measurement's weight of evidence from a source (saturating per source)."""
         prior = self.evidence.get(source, 0.0)
         self.evidence[source] = min(MAX_EVIDENCE_PER_SOURCE, 1.0 - (1.0 - prior) * (1.0 - weight))
-        if (self.status == "tentative" and self.existence >= CONFIRM_EXISTENCE and self.hits >= CONFIRM_HITS
-                and self.sigma_m <= CONFIRM_SIGMA_M):
+        if (
+            self.status == "tentative"
+            and self.existence >= CONFIRM_EXISTENCE
+            and self.hits >= CONFIRM_HITS
+            and self.sigma_m <= CONFIRM_SIGMA_M
+        ):
             self.status = "confirmed"
 
     def weaken(self, source: str, factor: float) -> None:
@@ -102,7 +106,9 @@ class Track:
 
     def process_noise(self) -> float:
         """Acceleration noise, mixed over the type belief."""
-        return float(sum(p * PROFILES[k].accel_noise for p, k in zip(self.type_probs, TRACK_TYPES, strict=True)))
+        return float(
+            sum(p * PROFILES[k].accel_noise for p, k in zip(self.type_probs, TRACK_TYPES, strict=True))
+        )
 
     def coast_limit_s(self) -> float:
         """How long the track may go unobserved before it is deleted."""

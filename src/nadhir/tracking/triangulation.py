@@ -21,8 +21,14 @@ class Crossing:
 
 
 def cross_bearings(
-    ax: float, ay: float, bearing_a: float, sigma_a: float,
-    bx: float, by: float, bearing_b: float, sigma_b: float,
+    ax: float,
+    ay: float,
+    bearing_a: float,
+    sigma_a: float,
+    bx: float,
+    by: float,
+    bearing_b: float,
+    sigma_b: float,
 ) -> Crossing | None:
     """Intersect two bearing rays (radians clockwise from north) from sensors A and B.
 

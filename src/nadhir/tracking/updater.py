@@ -43,8 +43,9 @@ def report_sigma(fix: PositionFix, track_speed: float) -> float:
 class Updater:
     """Kalman/EKF updates for sightings, heading cues and acoustic bearings."""
 
-    def position_innovation(self, x: kalman.Vector, p: kalman.Matrix, fix: PositionFix, speed: float
-                            ) -> tuple[kalman.Vector, kalman.Matrix]:
+    def position_innovation(
+        self, x: kalman.Vector, p: kalman.Matrix, fix: PositionFix, speed: float
+    ) -> tuple[kalman.Vector, kalman.Matrix]:
         """Innovation and its covariance for a sighting against a predicted state."""
         sigma = report_sigma(fix, speed)
         y = np.array([fix.x - x[0], fix.y - x[1]])
@@ -80,8 +81,9 @@ class Updater:
         h = np.array([[0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
         track.x, track.p = kalman.update(track.x, track.p, z, h, r)
 
-    def bearing_innovation(self, x: kalman.Vector, p: kalman.Matrix, fix: BearingFix
-                           ) -> tuple[float, float, kalman.Matrix, float]:
+    def bearing_innovation(
+        self, x: kalman.Vector, p: kalman.Matrix, fix: BearingFix
+    ) -> tuple[float, float, kalman.Matrix, float]:
         """(innovation, variance, Jacobian, range) of a bearing against a predicted state.
 
         The sound heard at ``t`` left the aircraft when it was at
@@ -106,7 +108,9 @@ class Updater:
         """EKF update with one acoustic bearing."""
         innovation, _, h, _ = self.bearing_innovation(track.x, track.p, fix)
         r = np.array([[fix.sigma_rad * fix.sigma_rad]])
-        track.x, track.p = kalman.update(track.x, track.p, np.zeros(1), h, r, innovation=np.array([innovation]))
+        track.x, track.p = kalman.update(
+            track.x, track.p, np.zeros(1), h, r, innovation=np.array([innovation])
+        )
 
 
 def emission_delay(dx: float, dy: float, vx: float, vy: float) -> float:

@@ -38,9 +38,15 @@ def replay(
     show = not quiet and sys.stderr.isatty()
     with (
         out.open("w", encoding="utf-8") as alerts_fh,
-        (tracks.open("w", encoding="utf-8") if tracks else _NullWriter()) as tracks_fh,
-        Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                 console=err, disable=not show) as progress,
+        tracks.open("w", encoding="utf-8") if tracks else _NullWriter() as tracks_fh,
+        Progress(
+            TextColumn("replaying"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not show,
+        ) as progress,
     ):
         task = progress.add_task("replay", total=total)
         result = replay_scenario(
