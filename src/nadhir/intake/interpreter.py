@@ -15,6 +15,7 @@ from nadhir.domain import AIRCRAFT_TYPES, AircraftType, Observation, Report
 from nadhir.geo.compass import compass_to_deg
 from nadhir.geo.distance import bearing_deg
 from nadhir.geo.gazetteer import Gazetteer
+from nadhir.intake.forwarding import ForwardFolder
 from nadhir.intake.parsed import ParsedMessage
 from nadhir.intake.trust import TrustBook
 
@@ -40,10 +41,17 @@ class Rejected:
 class ReportInterpreter:
     """Report -> Observation, using the gazetteer, the text reader and source trust."""
 
-    def __init__(self, gazetteer: Gazetteer, reader: TextReader | None, trust: TrustBook) -> None:
+    def __init__(
+        self,
+        gazetteer: Gazetteer,
+        reader: TextReader | None,
+        trust: TrustBook,
+        forwarding: ForwardFolder | None = None,
+    ) -> None:
         self._gazetteer = gazetteer
         self._reader = reader
         self._trust = trust
+        self._forwarding = forwarding or ForwardFolder()
 
     def interpret(self, report: Report) -> Observation | Rejected:
         """The observation this report makes, or why it makes none."""
@@ -75,9 +83,11 @@ class ReportInterpreter:
         action = parsed.action if parsed is not None else "unknown"
         if takeoff:
             action = "takeoff"
+        # A forwarded copy is credited to its original sender: it is not a second witness.
+        source = self._forwarding.original_source(report.t, report.reporter, report.text)
         return Observation(
             t=report.t,
-            source=report.reporter,
+            source=source,
             aircraft=aircraft,
             lat=lat,
             lon=lon,
@@ -87,7 +97,7 @@ class ReportInterpreter:
             action=action,
             origin_id=origin_id,
             toward_id=parsed.toward_id if parsed else None,
-            trust=self._trust.trust(report.reporter),
+            trust=self._trust.trust(source),
             aircraft_confidence=aircraft_conf,
         )
 
