@@ -1,0 +1,120 @@
+"""Helpers for tests against the real Mosquitto broker: siren processes, an independent mosquitto_sub."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from services import require_service, skip_or_fail
+
+HOST, PORT = "127.0.0.1", 1883
+
+HOOK = """#!/bin/sh
+echo "$(date +%s.%N) $1 $NADHIR_SIREN_PATTERN $NADHIR_SIREN_KEY" >> "{log}"
+"""
+
+
+def require_mosquitto() -> None:
+    """The broker and the ``mosquitto_sub`` client (package mosquitto-clients) must be there."""
+    require_service("mosquitto", HOST, PORT)
+    if shutil.which("mosquitto_sub") is None:
+        skip_or_fail("mosquitto_sub not installed (apt-get install mosquitto-clients)")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class Subscriber:
+    """``mosquitto_sub -v`` on a topic filter, as an independent client; lines are ``topic payload``."""
+
+    def __init__(self, topic: str, path: Path) -> None:
+        self.path = path
+        self._fh = path.open("wb")
+        self.proc = subprocess.Popen(
+            ["mosquitto_sub", "-h", HOST, "-p", str(PORT), "-q", "1", "-v", "-t", topic],
+            stdout=self._fh, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        time.sleep(0.3)  # let it subscribe
+
+    def lines(self) -> list[str]:
+        return self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+    def matching(self, topic_suffix: str) -> list[str]:
+        return [
+            line.split(" ", 1)[1] for line in self.lines() if line.split(" ", 1)[0].endswith(topic_suffix)
+        ]
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(5)
+        self._fh.close()
+
+
+class SirenProcess:
+    """``nadhir siren`` in a subprocess, with a relay hook that logs ``time on|off pattern key``."""
+
+    def __init__(self, siren_id: str, root: str, workdir: Path, heartbeat: float = 0.5) -> None:
+        self.siren_id, self.root, self.heartbeat = siren_id, root, heartbeat
+        self.dir = workdir / siren_id
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.relay_log = self.dir / "relay.log"
+        self.relay_log.touch()
+        self.hook = self.dir / "hook.sh"
+        self.hook.write_text(HOOK.format(log=self.relay_log))
+        self.hook.chmod(0o755)
+        self.keys = self.dir / "keys"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> SirenProcess:
+        out = (self.dir / "stderr.log").open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "nadhir.service.commands.siren", "--id", self.siren_id,
+             "--broker", f"{HOST}:{PORT}", "--topic-root", self.root, "--gpio-command", str(self.hook),
+             "--keys-file", str(self.keys), "--heartbeat", str(self.heartbeat), "-v"],
+            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no clean goodbye, so the broker publishes the last will."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def terminate(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def plays(self) -> list[tuple[str, str]]:
+        """``(pattern, key)`` of every time the relay was switched on."""
+        out = []
+        for line in self.relay_log.read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 4 and parts[1] == "on":
+                out.append((parts[2], parts[3]))
+        return out
+
+    def stderr(self) -> str:
+        return (self.dir / "stderr.log").read_text(errors="replace")
