@@ -1,0 +1,716 @@
+"""``nadhir serve``: the pipeline live behind HTTP, with an operator console and hospital kiosks.
+
+::
+
+    app = create_app(load_settings())           # then run it with uvicorn
+    app = create_app(settings, demo=DemoOptions(speed=20))
+
+Routes (the OpenAPI document at ``/openapi.json`` and ``/docs`` has them all):
+
+- ``POST /api/v1/intake/{reports,acoustic,impacts}``: one event in the scenario format
+  (observer and sensor tokens, or admin).
+- ``WS /api/v1/live`` (first message ``{"token": "..."}``) and ``GET /api/v1/live/sse``:
+  the live feed of tracks, site threats, alerts, operator actions, clock.
+- ``GET /api/v1/{sites,sensors,observers,tracks,alerts,runs}``: the state and history (viewer+).
+- ``POST /api/v1/operator/sites/{site}/{confirm,cancel,alert,test-alarm}`` (operator+).
+- ``GET /api/v1/kiosk/{site}`` and ``/api/v1/kiosk/{site}/sse``: one site, public.
+- ``/console/``, ``/kiosk/{site}``, ``/replay/``: the pages, all files served from the package.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import pathlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from nadhir.alerting.policy import PolicyConfig
+from nadhir.bus import InProcessBus, Subscription
+from nadhir.bus.inprocess import SubscriptionClosed
+from nadhir.domain import Site
+from nadhir.scenarios.output import alert_to_dict
+from nadhir.scenarios.run import build_pipeline
+from nadhir.service import schemas
+from nadhir.service.auth import ACT_ROLES, READ_ROLES, Principal, RateLimiter, TokenBook
+from nadhir.service.demo_feed import DemoFeeder, demo_clock
+from nadhir.service.intake import Intake, IntakeError
+from nadhir.service.live import FEED, Clock, FeedMessage, LiveCore, LiveEngine, ScaledClock, WallClock
+from nadhir.service.operator import OperatorActionError
+from nadhir.service.region import Region, load_region
+from nadhir.service.settings import Role, Settings
+from nadhir.store import Store, default_url
+
+log = logging.getLogger(__name__)
+
+CONSOLE_DIR = pathlib.Path(str(resources.files("nadhir") / "console"))
+API = "/api/v1"
+FEED_BUFFER = 5000
+SSE_KEEPALIVE_S = 15.0
+WS_AUTH_TIMEOUT_S = 10.0
+ACTION_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    """Replay the region's events through live intake, ``speed`` times faster than real time."""
+
+    speed: float = 20.0
+
+
+@dataclass
+class Service:
+    """Everything the routes share; built by :func:`create_app`, started by its lifespan."""
+
+    settings: Settings
+    region: Region
+    bus: InProcessBus
+    tokens: TokenBook
+    limiter: RateLimiter
+    demo: DemoOptions | None
+    policy: PolicyConfig | None = None
+    clock_override: Clock | None = None
+    engine: LiveEngine | None = None
+    intake: Intake | None = None
+    store: Store | None = None
+    run_id: int | None = None
+    feeder: DemoFeeder | None = None
+    feeds: set[Subscription[FeedMessage]] = field(default_factory=set)
+    sites: dict[str, Site] = field(default_factory=dict)
+
+    def start(self) -> None:
+        scenario = self.region.scenario
+        if self.clock_override is not None:
+            clock: Clock = self.clock_override
+        elif self.demo is not None:
+            clock = demo_clock(scenario.events_path, self.demo.speed)
+        else:
+            clock = WallClock()
+        pipeline = build_pipeline(scenario, self.policy)
+        core = LiveCore(pipeline, self.bus, scenario.reporters, speed=clock.speed)
+        self.store = Store.open(self.settings.db or default_url("nadhir.sqlite3"))
+        name = f"{self.settings.run_name} demo" if self.demo is not None else self.settings.run_name
+        self.run_id = self.store.start_run(name, str(scenario.root), scenario.sites, started_at=clock.now())
+        self.engine = LiveEngine(core, clock, self.store, self.run_id)
+        self.intake = Intake(self.engine, self.limiter, self.settings.max_future_s)
+        self.engine.start()
+        if self.demo is not None and isinstance(clock, ScaledClock):
+            self.feeder = DemoFeeder(scenario.events_path, self.intake, clock)
+            self.feeder.start()
+
+    def stop(self) -> None:
+        for sub in list(self.feeds):
+            sub.close()
+        if self.feeder is not None:
+            self.feeder.stop()
+        if self.engine is not None:
+            self.engine.stop()
+            try:
+                self.engine.finish_run()
+            except Exception:
+                log.exception("could not close the run in the store")
+        if self.store is not None:
+            self.store.close()
+
+    def live(self) -> tuple[LiveEngine, Intake]:
+        if self.engine is None or self.intake is None:
+            raise HTTPException(503, "the service is starting")
+        return self.engine, self.intake
+
+
+# -- errors: always {"detail": "..."} ------------------------------------------------------------
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": schemas.ErrorOut, "description": text}
+    for code, text in {
+        400: "The body is not JSON", 401: "No valid token", 403: "The token's role may not do this",
+        404: "No such thing", 409: "Not possible in the current state", 413: "The body is too large",
+        422: "The request is not valid",
+        429: "Too many requests from this source (see Retry-After)", 503: "Overloaded or starting",
+    }.items()
+}
+
+
+def _err(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {c: ERRORS[c] for c in codes}
+
+
+def _retry_headers(seconds: float | None) -> dict[str, str] | None:
+    return None if seconds is None else {"Retry-After": str(max(1, round(seconds + 0.5)))}
+
+
+# -- authentication ------------------------------------------------------------------------------
+
+bearer = HTTPBearer(auto_error=False, description="An API token (see docs/service.md)")
+
+
+def _client(request: Request | WebSocket) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _service(request: Request) -> Service:
+    svc: Service = request.app.state.service
+    return svc
+
+
+def authenticate(svc: Service, token: str | None, client: str) -> Principal:
+    """The caller behind a token; 401 (or 429 for a client that keeps trying) otherwise."""
+    principal = svc.tokens.lookup(token)
+    if principal is None:
+        wait = svc.limiter.allow("anonymous", client)
+        if wait > 0:
+            raise HTTPException(429, "too many requests without a valid token", headers=_retry_headers(wait))
+        raise HTTPException(401, "a valid API token is required" if token else "no API token given",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+def requires(roles: frozenset[Role], limited: bool = True) -> Callable[..., Principal]:
+    def dependency(request: Request,
+                   creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+        svc = _service(request)
+        principal = authenticate(svc, creds.credentials if creds else None, _client(request))
+        if principal.role not in roles:
+            raise HTTPException(403, f"role {principal.role} may not do this")
+        if limited:
+            wait = svc.limiter.allow(principal.role, principal.subject)
+            if wait > 0:
+                raise HTTPException(429, "rate limit exceeded", headers=_retry_headers(wait))
+        return principal
+
+    return dependency
+
+
+def any_token(request: Request,
+              creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+    return authenticate(_service(request), creds.credentials if creds else None, _client(request))
+
+
+Reader = Annotated[Principal, Depends(requires(READ_ROLES))]
+Actor = Annotated[Principal, Depends(requires(ACT_ROLES))]
+Admin = Annotated[Principal, Depends(requires(frozenset({"admin"})))]
+Submitter = Annotated[Principal, Depends(any_token)]  # intake checks roles and limits itself
+
+
+# -- views ----------------------------------------------------------------------------------------
+
+
+def site_out(svc: Service, site: Site, status: dict[str, Any]) -> dict[str, Any]:
+    policy = svc.engine.core.policy if svc.engine is not None else None
+    shelter = policy.shelter_s(site) if policy is not None else (site.shelter_seconds or 0.0)
+    return {
+        "id": site.id, "name": site.name, "name_ar": site.name_ar, "kind": site.kind, "lat": site.lat,
+        "lon": site.lon, "radius_m": site.radius_m, "population": site.population,
+        "sirens": list(site.sirens), "shelter_seconds": shelter, "status": status,
+    }
+
+
+def _empty_status(site_id: str) -> dict[str, Any]:
+    return {"id": site_id, "level": None, "probability": None, "eta_s": None, "aircraft": None, "track": None,
+            "from": None, "cue": None, "since_s": None, "confirmed": False, "manual": False}
+
+
+def _status(svc: Service, site_id: str) -> dict[str, Any]:
+    if svc.engine is None:
+        return _empty_status(site_id)
+    with svc.engine.core.lock:
+        return dict(svc.engine.core.site_views.get(site_id) or _empty_status(site_id))
+
+
+def _sse(message: dict[str, Any]) -> str:
+    return f"event: {message['type']}\ndata: {json.dumps(message['data'], ensure_ascii=False)}\n\n"
+
+
+# -- the app --------------------------------------------------------------------------------------
+
+
+def create_app(settings: Settings, *, demo: DemoOptions | None = None, region: Region | None = None,
+               clock: Clock | None = None, policy: PolicyConfig | None = None) -> FastAPI:
+    """The service as an ASGI app. Nothing starts until its lifespan does (uvicorn, or a TestClient)."""
+    region = region or load_region(settings.scenario)
+    svc = Service(settings=settings, region=region, bus=InProcessBus(), tokens=TokenBook(settings),
+                  limiter=RateLimiter(settings.rate_limit), demo=demo, policy=policy, clock_override=clock,
+                  sites={s.id: s for s in region.scenario.sites})
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(svc.start)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(svc.stop)
+
+    app = FastAPI(
+        title="Nadhir",
+        version="1",
+        summary="Early warning of air attacks: live intake, tracks, threats, alerts, operator actions.",
+        lifespan=lifespan,
+        responses=_err(503),
+    )
+    app.state.service = svc
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]
+                               ) -> Response:
+        response = await call_next(request)
+        if not request.url.path.startswith(API):
+            # The pages load nothing from anywhere but this server.
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+                "style-src 'self'; script-src 'self'; media-src 'self' data: blob:",
+            )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+            parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+        return JSONResponse({"detail": "; ".join(parts) or "invalid request"}, status_code=422)
+
+    _add_pages(app, svc)
+    _add_intake(app, svc)
+    _add_reads(app, svc)
+    _add_operator(app, svc)
+    _add_feeds(app, svc)
+    return app
+
+
+def _add_pages(app: FastAPI, svc: Service) -> None:
+    app.mount("/static", StaticFiles(directory=CONSOLE_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/console/")
+
+    @app.get("/console/", include_in_schema=False)
+    def console() -> FileResponse:
+        return FileResponse(CONSOLE_DIR / "console.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/replay/", include_in_schema=False)
+    def replay() -> FileResponse:
+        return FileResponse(CONSOLE_DIR / "replay.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/kiosk/{site}", include_in_schema=False)
+    def kiosk(site: str) -> FileResponse:
+        if site not in svc.sites:
+            raise HTTPException(404, f"no site {site!r}")
+        return FileResponse(CONSOLE_DIR / "kiosk.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get(f"{API}/basemap", tags=["map"], summary="The region's base map (GeoJSON)")
+    def basemap() -> dict[str, Any]:
+        return svc.region.basemap
+
+    @app.get(f"{API}/health", tags=["service"], response_model=schemas.HealthOut)
+    def health() -> dict[str, Any]:
+        engine = svc.engine
+        running = engine is not None and engine.running
+        return {
+            "status": "ok" if running else ("starting" if engine is None else "stopped"),
+            "now": engine.core.now if engine is not None else None,
+            "clock": engine.clock.now() if engine is not None else 0.0,
+            "speed": engine.clock.speed if engine is not None else 1.0,
+            "run_id": svc.run_id, "demo": svc.demo is not None,
+        }
+
+
+def _add_intake(app: FastAPI, svc: Service) -> None:
+    def endpoint(kind: str, model: type[BaseModel], summary: str) -> None:
+        path = {"report": "reports", "acoustic": "acoustic", "impact": "impacts"}[kind]
+
+        @app.post(
+            f"{API}/intake/{path}", tags=["intake"], summary=summary, status_code=202,
+            response_model=schemas.IntakeAccepted, responses=_err(400, 401, 403, 413, 422, 429, 503),
+            openapi_extra={"requestBody": {"required": True, "content": {
+                "application/json": {"schema": model.model_json_schema(by_alias=True)}}}},
+        )
+        async def intake(request: Request, principal: Submitter) -> dict[str, Any]:
+            _, intake_ = svc.live()
+            declared = request.headers.get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > svc.settings.max_body_bytes:
+                raise HTTPException(413, f"body larger than {svc.settings.max_body_bytes} bytes")
+            body = await request.body()
+            if len(body) > svc.settings.max_body_bytes:
+                raise HTTPException(413, f"body larger than {svc.settings.max_body_bytes} bytes")
+            try:
+                obj = json.loads(body)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise HTTPException(400, f"body is not JSON: {exc}") from exc
+            try:
+                accepted = intake_.submit(obj, principal, kind)
+            except IntakeError as exc:
+                raise HTTPException(exc.status, exc.message, headers=_retry_headers(exc.retry_after)) from exc
+            return {"id": accepted.id, "kind": accepted.kind, "source": accepted.source, "t": accepted.t,
+                    "received": accepted.received}
+
+        intake.__name__ = f"intake_{path}"
+
+    endpoint("report", schemas.ReportIn, "Submit an observer's report")
+    endpoint("acoustic", schemas.AcousticIn, "Submit an acoustic detection")
+    endpoint("impact", schemas.ImpactIn, "Submit a reported impact")
+
+
+def _add_reads(app: FastAPI, svc: Service) -> None:
+    read_errors = _err(401, 403, 429)
+
+    @app.get(f"{API}/sites", tags=["state"], response_model=list[schemas.SiteOut], responses=read_errors)
+    def sites(_: Reader) -> list[dict[str, Any]]:
+        return [site_out(svc, s, _status(svc, s.id)) for s in svc.sites.values()]
+
+    @app.get(f"{API}/sites/{{site}}", tags=["state"], response_model=schemas.SiteOut,
+             responses=_err(401, 403, 404, 429))
+    def site(site: str, _: Reader) -> dict[str, Any]:
+        if site not in svc.sites:
+            raise HTTPException(404, f"no site {site!r}")
+        return site_out(svc, svc.sites[site], _status(svc, site))
+
+    def sources(kind: str) -> list[dict[str, Any]]:
+        engine, _ = svc.live()
+        return engine.core.source_list(kind)
+
+    @app.get(f"{API}/sensors", tags=["state"], response_model=list[schemas.SourceOut], responses=read_errors)
+    def sensors(_: Reader) -> list[dict[str, Any]]:
+        return sources("sensor")
+
+    @app.get(f"{API}/observers", tags=["state"], response_model=list[schemas.SourceOut],
+             responses=read_errors)
+    def observers(_: Reader) -> list[dict[str, Any]]:
+        return sources("observer")
+
+    @app.get(f"{API}/tracks", tags=["state"], response_model=list[schemas.TrackOut], responses=read_errors)
+    def tracks(_: Reader) -> list[dict[str, Any]]:
+        engine, _i = svc.live()
+        with engine.core.lock:
+            return list(engine.core.track_views.values())
+
+    @app.get(f"{API}/alerts", tags=["history"], response_model=list[schemas.AlertOut],
+             responses=_err(401, 403, 404, 429), summary="Alert history from the store")
+    def alerts(
+        _: Reader,
+        run: Annotated[int | None, Query(description="Run id; the live run if absent", ge=1,
+                                         le=2**62)] = None,
+        site: Annotated[str | None, Query(max_length=200)] = None,
+        since: Annotated[float | None, Query(description="POSIX seconds", ge=0, le=1e11)] = None,
+        until: Annotated[float | None, Query(description="POSIX seconds", ge=0, le=1e11)] = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> list[dict[str, Any]]:
+        store = svc.store
+        run_id = run if run is not None else svc.run_id
+        if store is None or run_id is None:
+            raise HTTPException(503, "the service is starting")
+        try:
+            store.run(run_id)
+        except KeyError as exc:
+            raise HTTPException(404, f"no run {run_id}") from exc
+        out = []
+        for alert in store.alerts(run_id, since, until):
+            if site is not None and alert.site != site:
+                continue
+            out.append(_alert_out(svc, alert))
+        return out[-limit:]
+
+    @app.get(f"{API}/runs", tags=["history"], response_model=list[schemas.RunOut], responses=read_errors)
+    def runs(_: Reader) -> list[dict[str, Any]]:
+        if svc.store is None:
+            raise HTTPException(503, "the service is starting")
+        return [_run_out(svc, r) for r in svc.store.list_runs()]
+
+    @app.get(f"{API}/runs/{{run_id}}", tags=["history"], response_model=schemas.RunReplayOut,
+             responses=_err(401, 403, 404, 429), summary="A stored run: its sites, track states and alerts")
+    def run_detail(run_id: Annotated[int, Path(ge=1, le=2**62)], _: Reader) -> dict[str, Any]:
+        store = svc.store
+        if store is None:
+            raise HTTPException(503, "the service is starting")
+        try:
+            info = store.run(run_id)
+        except KeyError as exc:
+            raise HTTPException(404, f"no run {run_id}") from exc
+        states = store.track_states(run_id)
+        alerts = store.alerts(run_id)
+        times = [s.t for s in states] + [a.t for a in alerts]
+        return {
+            "run": _run_out(svc, info),
+            "start": min(times) if times else info.started_at,
+            "end": max(times) if times else info.finished_at,
+            "sites": [{"id": s.id, "name": s.name, "name_ar": s.name_ar, "kind": s.kind, "lat": s.lat,
+                       "lon": s.lon, "radius_m": s.radius_m} for s in store.sites(run_id)],
+            "tracks": [{"t": s.t, "track": s.track, "lat": s.lat, "lon": s.lon, "speed_mps": s.speed_mps,
+                        "heading_deg": s.heading_deg, "aircraft": s.aircraft, "sigma_m": s.sigma_m}
+                       for s in states],
+            "alerts": [_alert_out(svc, a) for a in alerts],
+        }
+
+    @app.get(f"{API}/admin/stats", tags=["service"], response_model=schemas.StatsOut,
+             responses=read_errors)
+    def stats(_: Admin) -> dict[str, Any]:
+        engine, _i = svc.live()
+        s = engine.core.summary
+        return {
+            "accepted": engine.stats.accepted, "processed": engine.stats.processed,
+            "queue": engine.queue_depth(), "stored_events": engine.stats.stored_events,
+            "stored_tracks": engine.stats.stored_tracks, "stored_alerts": engine.stats.stored_alerts,
+            "store_errors": engine.stats.store_errors, "rate_limited": dict(svc.limiter.refused),
+            "feed_subscribers": svc.bus.subscribers(FEED), "events_by_kind": dict(s.events_by_kind),
+            "rejected": dict(s.rejected), "late_events": s.late_events, "alerts": s.alerts,
+            "episodes": s.episodes,
+        }
+
+    @app.get(f"{API}/kiosk/{{site}}", tags=["kiosk"], response_model=schemas.KioskOut,
+             responses=_err(401, 404, 429), summary="One site's status and its shelter instructions")
+    def kiosk(site: str, request: Request,
+              creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> dict[str, Any]:
+        _kiosk_access(svc, request, creds)
+        if site not in svc.sites:
+            raise HTTPException(404, f"no site {site!r}")
+        engine = svc.engine
+        return {
+            "site": site_out(svc, svc.sites[site], _status(svc, site)),
+            "instructions": svc.region.instructions(site),
+            "now": engine.core.now if engine is not None else None,
+            "clock": engine.clock.now() if engine is not None else 0.0,
+            "speed": engine.clock.speed if engine is not None else 1.0,
+        }
+
+
+def _kiosk_access(svc: Service, request: Request, creds: HTTPAuthorizationCredentials | None) -> None:
+    """Kiosks are public unless the settings say otherwise; either way they are rate limited."""
+    if svc.settings.public_kiosk:
+        wait = svc.limiter.allow("anonymous", _client(request))
+        if wait > 0:
+            raise HTTPException(429, "too many requests", headers=_retry_headers(wait))
+        return
+    principal = authenticate(svc, creds.credentials if creds else None, _client(request))
+    if principal.role not in READ_ROLES:
+        raise HTTPException(403, f"role {principal.role} may not do this")
+
+
+def _alert_out(svc: Service, alert: Any) -> dict[str, Any]:
+    site = svc.sites.get(alert.site)
+    return {**alert_to_dict(alert), "t_s": alert.t, "eta_s": alert.eta,
+            "site_name": site.name if site else None, "site_name_ar": site.name_ar if site else None}
+
+
+def _run_out(svc: Service, info: Any) -> dict[str, Any]:
+    return {"id": info.id, "name": info.name, "scenario": info.scenario, "started_at": info.started_at,
+            "finished_at": info.finished_at, "stats": info.stats, "live": info.id == svc.run_id}
+
+
+def _add_operator(app: FastAPI, svc: Service) -> None:
+    async def act(action: Literal["confirm", "cancel", "alert", "test_alarm"], site: str,
+                  principal: Principal, **kwargs: Any) -> dict[str, Any]:
+        engine, _ = svc.live()
+        if site not in svc.sites and not (action == "test_alarm" and site == "all"):
+            raise HTTPException(404, f"no site {site!r}")
+        site_id = "*" if site == "all" else site
+        by = f"{principal.role}:{principal.subject}"
+        holder: dict[str, float] = {}
+
+        def run() -> list[Any]:
+            now = engine.clock.now()
+            holder["t"] = now
+            return engine.core.operator_action(action, site_id, by, now, **kwargs)
+
+        try:
+            sent = await asyncio.wait_for(asyncio.wrap_future(engine.call(run)), ACTION_TIMEOUT_S)
+        except OperatorActionError as exc:
+            raise HTTPException(exc.status, str(exc)) from exc
+        except TimeoutError as exc:
+            raise HTTPException(503, "the engine did not answer in time") from exc
+        return {"action": action, "site": site, "by": by, "t": holder.get("t", 0.0),
+                "alerts": [_alert_out(svc, a) for a in sent]}
+
+    errors = _err(401, 403, 404, 409, 422, 429)
+    result = schemas.OperatorResult
+
+    @app.post(f"{API}/operator/sites/{{site}}/confirm", tags=["operator"], response_model=result,
+              responses=errors, summary="Confirm the alert at a site")
+    async def confirm(site: str, principal: Actor, body: schemas.OperatorNoteIn | None = None
+                      ) -> dict[str, Any]:
+        return await act("confirm", site, principal, note=body.note if body else None)
+
+    @app.post(f"{API}/operator/sites/{{site}}/cancel", tags=["operator"], response_model=result,
+              responses=errors, summary="Cancel the alert at a site: an all-clear goes out")
+    async def cancel(site: str, principal: Actor, body: schemas.OperatorNoteIn | None = None
+                     ) -> dict[str, Any]:
+        return await act("cancel", site, principal, note=body.note if body else None)
+
+    @app.post(f"{API}/operator/sites/{{site}}/alert", tags=["operator"], response_model=result,
+              responses=errors, summary="Raise an alert for a site by hand")
+    async def manual_alert(site: str, principal: Actor, body: schemas.OperatorAlertIn | None = None
+                           ) -> dict[str, Any]:
+        body = body or schemas.OperatorAlertIn()
+        return await act("alert", site, principal, level=body.level, aircraft=body.aircraft, eta=body.eta_s,
+                         note=body.note)
+
+    @app.post(f"{API}/operator/sites/{{site}}/test-alarm", tags=["operator"], response_model=result,
+              responses=errors, summary="Sound a test alarm at a site's kiosks (site 'all': every site)")
+    async def test_alarm(site: str, principal: Actor, body: schemas.OperatorNoteIn | None = None
+                         ) -> dict[str, Any]:
+        return await act("test_alarm", site, principal, note=body.note if body else None)
+
+    @app.get(f"{API}/operator/log", tags=["operator"], response_model=list[schemas.OperatorLogEntry],
+             responses=_err(401, 403, 429), summary="Operator actions since the service started")
+    def operator_log(_: Reader) -> list[dict[str, Any]]:
+        engine, _i = svc.live()
+        with engine.core.lock:
+            return list(engine.core.operator_log)
+
+
+def _add_feeds(app: FastAPI, svc: Service) -> None:
+    def snapshot(site: str | None) -> dict[str, Any]:
+        engine, _ = svc.live()
+        if site is None:
+            snap = engine.core.snapshot()
+            snap["clock"] = engine.clock.now()
+            return {"type": "snapshot", "data": snap}
+        return {"type": "snapshot", "data": {
+            "site": site_out(svc, svc.sites[site], _status(svc, site)),
+            "instructions": svc.region.instructions(site), "now": engine.core.now,
+            "clock": engine.clock.now(), "speed": engine.clock.speed}}
+
+    async def messages(site: str | None) -> AsyncIterator[dict[str, Any]]:
+        sub = svc.bus.subscribe(FEED, maxsize=FEED_BUFFER)
+        svc.feeds.add(sub)
+        try:
+            yield snapshot(site)
+            dropped = 0
+            while True:
+                try:
+                    message = await sub.next()
+                except SubscriptionClosed:
+                    return
+                if sub.dropped != dropped:  # fell behind: start again from the current state
+                    dropped = sub.dropped
+                    sub.drain()
+                    yield snapshot(site)
+                    continue
+                if site is not None and message.site not in (site, "*"):
+                    continue
+                yield message.as_json()
+        finally:
+            svc.feeds.discard(sub)
+            sub.close()
+
+    async def sse(site: str | None) -> AsyncIterator[str]:
+        stream = messages(site).__aiter__()
+        pending: asyncio.Task[dict[str, Any]] | None = None
+        try:
+            while True:
+                if pending is None:
+                    pending = asyncio.ensure_future(stream.__anext__())
+                done, _ = await asyncio.wait({pending}, timeout=SSE_KEEPALIVE_S)
+                if not done:
+                    yield ": keep-alive\n\n"
+                    continue
+                try:
+                    message = pending.result()
+                except StopAsyncIteration:
+                    return
+                pending = None
+                yield _sse(message)
+        finally:
+            if pending is not None:
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
+            await stream.aclose()  # type: ignore[attr-defined]
+
+    sse_response: dict[int | str, dict[str, Any]] = {200: {"content": {"text/event-stream": {}},
+                          "description": "Server-sent events: snapshot, then track, site, alert, ..."}}
+
+    @app.get(f"{API}/live/sse", tags=["feed"], response_class=StreamingResponse,
+             responses=sse_response | _err(401, 403, 429),
+             summary="The live feed as server-sent events (token in the header, or ?token= for EventSource)")
+    async def live_sse(request: Request,
+                       creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+                       token: Annotated[str | None, Query(max_length=200)] = None) -> StreamingResponse:
+        principal = authenticate(svc, creds.credentials if creds else token, _client(request))
+        if principal.role not in READ_ROLES:
+            raise HTTPException(403, f"role {principal.role} may not read the feed")
+        svc.live()
+        return StreamingResponse(sse(None), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    @app.get(f"{API}/kiosk/{{site}}/sse", tags=["kiosk"], response_class=StreamingResponse,
+             responses=sse_response | _err(401, 404, 429), summary="One site's feed as server-sent events")
+    async def kiosk_sse(site: str, request: Request,
+                        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+                        ) -> StreamingResponse:
+        _kiosk_access(svc, request, creds)
+        if site not in svc.sites:
+            raise HTTPException(404, f"no site {site!r}")
+        svc.live()
+        return StreamingResponse(sse(site), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    @app.websocket(f"{API}/live")
+    async def live_ws(websocket: WebSocket) -> None:
+        """The live feed. Send ``{"token": "..."}`` first; then JSON messages ``{"type", "data"}`` come."""
+        await websocket.accept()
+        try:
+            first = await asyncio.wait_for(websocket.receive_text(), WS_AUTH_TIMEOUT_S)
+            token = json.loads(first).get("token")
+        except (TimeoutError, ValueError, AttributeError, WebSocketDisconnect):
+            await _close(websocket, 4401, "send {\"token\": ...} first")
+            return
+        principal = svc.tokens.lookup(token if isinstance(token, str) else None)
+        if principal is None:
+            await _close(websocket, 4401, "invalid token")
+            return
+        if principal.role not in READ_ROLES:
+            await _close(websocket, 4403, f"role {principal.role} may not read the feed")
+            return
+        if svc.engine is None:
+            await _close(websocket, 1013, "the service is starting")
+            return
+
+        async def send_all() -> None:
+            async for message in messages(None):
+                await websocket.send_text(json.dumps(message, ensure_ascii=False))
+
+        async def watch() -> None:
+            with contextlib.suppress(WebSocketDisconnect):
+                while True:
+                    await websocket.receive_text()  # nothing is expected; this notices the client leaving
+
+        sender, watcher = asyncio.ensure_future(send_all()), asyncio.ensure_future(watch())
+        done, pending = await asyncio.wait({sender, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        for task in done:
+            exc = task.exception()
+            if exc is not None and not isinstance(exc, WebSocketDisconnect | RuntimeError):
+                log.warning("live feed ended by %r", exc)
+        await _close(websocket, 1000, "bye")
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.close(code, reason)

@@ -1,0 +1,99 @@
+"""The one way events get into the live pipeline: HTTP intake and the demo feeder both use it.
+
+An event is a JSON object in the scenario format (``docs/scenario-format.md``),
+read by the same :func:`~nadhir.scenarios.reader.event_from_dict` as replay.
+Live, ``t`` may be left out: the server stamps the time of arrival. Observer
+and sensor tokens submit as themselves (``reporter``/``sensor`` may be left
+out; if given it must be the token's own id); admins may submit for anyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from nadhir.scenarios.reader import event_from_dict
+from nadhir.service.auth import INPUT_ROLES, Principal, RateLimiter
+from nadhir.service.live import EngineBusy, LiveEngine, kind_of, source_of
+
+KINDS = ("report", "acoustic", "impact")
+# What each kind of source may send.
+ALLOWED_KINDS: dict[str, frozenset[str]] = {
+    "observer": frozenset({"report", "impact"}),
+    "sensor": frozenset({"acoustic", "impact"}),
+    "admin": frozenset(KINDS),
+}
+SOURCE_FIELD = {"report": "reporter", "impact": "reporter", "acoustic": "sensor"}
+
+
+class IntakeError(Exception):
+    """A refused submission, with the HTTP status that says why."""
+
+    def __init__(self, status: int, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A submission taken in: its sequence number, kind, source and time (POSIX seconds)."""
+
+    id: int
+    kind: str
+    source: str
+    t: float
+    received: float
+
+
+class Intake:
+    """Checks who may send what, how often, and that it is a valid event; then queues it."""
+
+    def __init__(self, engine: LiveEngine, limiter: RateLimiter, max_future_s: float = 30.0) -> None:
+        self.engine = engine
+        self.limiter = limiter
+        self.max_future_s = max_future_s
+
+    def submit(self, obj: Any, principal: Principal, kind: str | None = None) -> Accepted:
+        """Take one event object from ``principal``; ``kind`` is the endpoint's kind, if any."""
+        if principal.role not in INPUT_ROLES:
+            raise IntakeError(403, f"role {principal.role} may not submit input")
+        wait = self.limiter.allow(principal.role, principal.subject)
+        if wait > 0:
+            raise IntakeError(429, f"rate limit for {principal.subject} exceeded", retry_after=wait)
+        if not isinstance(obj, dict):
+            raise IntakeError(422, "the body must be a JSON object (one event)")
+        obj = dict(obj)
+        if kind is not None:
+            given = obj.setdefault("kind", kind)
+            if given != kind:
+                raise IntakeError(422, f"kind {given!r} sent to the {kind} endpoint")
+        event_kind = obj.get("kind")
+        if event_kind not in KINDS:
+            raise IntakeError(422, f"unknown kind {event_kind!r} (one of {', '.join(KINDS)})")
+        if event_kind not in ALLOWED_KINDS[principal.role]:
+            raise IntakeError(403, f"a {principal.role} may not send {event_kind} events")
+        field = SOURCE_FIELD[event_kind]
+        if principal.role != "admin":
+            source = obj.setdefault(field, principal.subject)
+            if source != principal.subject:
+                raise IntakeError(403, f"{field} {source!r} is not this token's source ({principal.subject})")
+        elif not isinstance(obj.get(field), str) or not obj[field]:
+            raise IntakeError(422, f"{field} is required")
+        now = self.engine.clock.now()
+        if obj.get("t") is None:
+            obj["t"] = datetime.fromtimestamp(now, UTC).isoformat()
+        try:
+            event = event_from_dict(obj)
+        except (ValueError, KeyError, TypeError) as exc:
+            detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise IntakeError(422, f"invalid {event_kind}: {detail}") from exc
+        if event.t > now + self.max_future_s:
+            raise IntakeError(422, f"t is {event.t - now:.0f} s in the future (clock at the source wrong?)")
+        try:
+            seq = self.engine.submit(event)
+        except EngineBusy as exc:
+            raise IntakeError(503, "intake is overloaded; retry shortly", retry_after=1.0) from exc
+        return Accepted(seq, kind_of(event), source_of(event), event.t, now)

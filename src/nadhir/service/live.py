@@ -1,0 +1,663 @@
+"""The pipeline, live: events as they arrive, time as it passes, outputs on the bus and in the store.
+
+:class:`LiveCore` is the replay loop (:class:`~nadhir.scenarios.replay.Replayer`)
+driven from outside: :meth:`LiveCore.submit` is what ``Replayer.run`` does for
+each batch of events, and :meth:`LiveCore.tick` is its clock ticking between
+events. Fed the same events at the same times, it makes exactly the alerts
+``nadhir replay`` makes (``tests/service/test_live.py`` checks this on the
+bundled scenario). It is synchronous and single-threaded, like the pipeline.
+
+:class:`LiveEngine` runs one core in a thread of its own against a clock (the
+wall clock, or a scaled one for the demo): intake puts events on its queue
+and returns at once, the thread processes them, ticks every few (simulated)
+seconds, publishes on the bus and writes the run to the store in batches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, TypeVar
+
+from nadhir.bus import InProcessBus, Topic
+from nadhir.domain import (
+    AcousticDetection,
+    AircraftType,
+    Alert,
+    AlertLevel,
+    Event,
+    Report,
+    Reporter,
+    Site,
+    TrackState,
+)
+from nadhir.geo.frame import unit_to_heading
+from nadhir.pipeline import Pipeline, StepOutput
+from nadhir.scenarios.output import alert_to_dict
+from nadhir.scenarios.replay import TICK_S, Replayer
+from nadhir.service.operator import OperatorActionError, OperatorPolicy
+from nadhir.store import Store
+from nadhir.tracking.track import Track
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+PREDICT_STEP_S = 60.0
+PREDICT_HORIZON_S = 15 * 60.0
+TRAIL_POINTS = 90
+RECENT_ALERTS = 500
+SILENT_AFTER_S = 15 * 60.0  # a source not heard from for this long is shown as silent
+COMPASS_8 = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
+
+
+# -- clocks ------------------------------------------------------------------------
+
+
+class Clock(Protocol):
+    """Where the engine's time comes from; ``speed`` is simulated seconds per wall second."""
+
+    @property
+    def speed(self) -> float: ...
+
+    def now(self) -> float: ...
+
+
+class WallClock:
+    """Real time."""
+
+    speed = 1.0
+
+    def now(self) -> float:
+        return time.time()
+
+
+class ScaledClock:
+    """Simulated time that runs ``speed`` times faster than the wall clock from ``start``."""
+
+    def __init__(self, start: float, speed: float, wall: Callable[[], float] = time.monotonic) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self._start = start
+        self._speed = speed
+        self._wall = wall
+        self._wall0 = wall()
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    def now(self) -> float:
+        return self._start + (self._wall() - self._wall0) * self._speed
+
+    def wall_delay(self, t: float) -> float:
+        """Wall seconds until simulated time ``t`` (0 if it has passed)."""
+        return max(0.0, (t - self.now()) / self._speed)
+
+
+class ManualClock:
+    """A clock that moves only when told (tests)."""
+
+    speed = 1.0
+
+    def __init__(self, t: float = 0.0) -> None:
+        self.t = t
+
+    def now(self) -> float:
+        return self.t
+
+
+# -- what goes on the bus --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMessage:
+    """One message of the live feed, ready to be sent as JSON: ``{"type": ..., "data": ...}``.
+
+    ``site`` is set on messages about one site (kiosks follow only theirs);
+    ``"*"`` means every site.
+    """
+
+    type: str
+    data: dict[str, Any]
+    site: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"type": self.type, "data": self.data}
+
+
+FEED: Topic[FeedMessage] = Topic("feed")
+ALERTS: Topic[Alert] = Topic("alerts")
+TRACKS: Topic[TrackState] = Topic("tracks")
+EVENTS: Topic[Event] = Topic("events")
+
+
+def source_of(event: Event) -> str:
+    """The reporter or sensor an event came from."""
+    return event.sensor if isinstance(event, AcousticDetection) else event.reporter
+
+
+def kind_of(event: Event) -> str:
+    """The scenario-format ``kind`` of an event."""
+    if isinstance(event, Report):
+        return "report"
+    if isinstance(event, AcousticDetection):
+        return "acoustic"
+    return "impact"
+
+
+def compass_point(deg: float) -> str:
+    """The nearest of the eight compass points."""
+    return COMPASS_8[int(((deg % 360.0) + 22.5) // 45.0) % 8]
+
+
+def _round(value: float | None, digits: int = 0) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(value, digits) if digits else float(round(value))
+
+
+def alert_message(alert: Alert) -> dict[str, Any]:
+    """An alert as the feed and the API show it: the alerts.jsonl fields plus POSIX times."""
+    return {**alert_to_dict(alert), "t_s": alert.t, "eta_s": alert.eta}
+
+
+@dataclass
+class SourceHealth:
+    """What the engine has heard from one observer or sensor."""
+
+    id: str
+    kind: str  # observer or sensor
+    lat: float | None = None
+    lon: float | None = None
+    last_heard: float | None = None
+    events: int = 0
+    rejected: int = 0
+    last_reason: str | None = None
+
+    def as_dict(self, now: float | None, trust: float) -> dict[str, Any]:
+        if self.last_heard is None:
+            health = "never"
+        elif now is not None and now - self.last_heard > SILENT_AFTER_S:
+            health = "silent"
+        else:
+            health = "ok"
+        return {
+            "id": self.id, "kind": self.kind, "lat": self.lat, "lon": self.lon,
+            "last_heard": self.last_heard, "events": self.events, "rejected": self.rejected,
+            "last_reason": self.last_reason, "trust": round(trust, 3), "health": health,
+        }
+
+
+@dataclass
+class _StoreBuffer:
+    events: list[Event] = field(default_factory=list)
+    tracks: list[TrackState] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.events) + len(self.tracks) + len(self.alerts)
+
+
+# -- the core ----------------------------------------------------------------------------
+
+
+class LiveCore(Replayer):
+    """The replay loop, stepped from outside, with the live edges attached (bus, store, state)."""
+
+    def __init__(self, pipeline: Pipeline, bus: InProcessBus, reporters: list[Reporter],
+                 speed: float = 1.0) -> None:
+        if not isinstance(pipeline.policy, OperatorPolicy):
+            pipeline.policy = OperatorPolicy(pipeline.sites, pipeline.policy.config)
+        super().__init__(pipeline, self._on_alert, self._on_track)
+        self.policy: OperatorPolicy = pipeline.policy
+        self.bus = bus
+        self.speed = speed
+        self.sites: dict[str, Site] = {s.id: s for s in pipeline.sites}
+        self.lock = threading.RLock()
+        self.sources: dict[str, SourceHealth] = {
+            r.id: SourceHealth(r.id, r.kind, r.lat, r.lon) for r in reporters
+        }
+        self.trails: dict[str, deque[tuple[float, float, float]]] = {}
+        self.track_views: dict[str, dict[str, Any]] = {}
+        self.site_views: dict[str, dict[str, Any]] = {}
+        self.recent_alerts: deque[dict[str, Any]] = deque(maxlen=RECENT_ALERTS)
+        self.operator_log: deque[dict[str, Any]] = deque(maxlen=RECENT_ALERTS)
+        self.buffer = _StoreBuffer()
+        for site in pipeline.sites:
+            self.site_views[site.id] = self._site_view(site)
+
+    @property
+    def now(self) -> float | None:
+        """The pipeline's time: the last event or tick processed."""
+        return self._clock
+
+    # -- stepping (the Replayer's loop, one piece at a time) --------------------------
+
+    def submit(self, events: list[Event], now: float) -> None:
+        """Process events that arrived by ``now``, in arrival order (simultaneous ones together).
+
+        As in replay, an event stamped before the last step is processed at
+        the last step's time (a late arrival); an event stamped after ``now``
+        (a fast clock at the source) is processed at ``now``.
+        """
+        with self.lock:
+            batch: list[Event] = []
+            for event in events:
+                if event.t > now:
+                    event = replace(event, t=now)
+                self.summary.events += 1
+                self.summary.events_by_kind[type(event).__name__] += 1
+                if batch and event.t != batch[0].t:
+                    self._flush(batch)
+                    batch = []
+                if self._clock is not None and event.t < self._clock:
+                    self.summary.late_events += 1
+                    event = replace(event, t=self._clock)
+                batch.append(event)
+                self._heard(event)
+            if batch:
+                self._flush(batch)
+            self.buffer.events.extend(events)
+            self._after_step()
+
+    def tick(self, now: float) -> None:
+        """Let time pass up to ``now``: the clock ticks every 5 s, as in replay."""
+        with self.lock:
+            self._tick_until(now, inclusive=True)
+            self._after_step()
+
+    def _emit(self, out: StepOutput) -> None:
+        for event, reason in out.rejected:
+            health = self.sources.get(source_of(event))
+            if health is not None:
+                health.rejected += 1
+                health.last_reason = reason
+        super()._emit(out)
+
+    def _heard(self, event: Event) -> None:
+        source = source_of(event)
+        health = self.sources.get(source)
+        if health is None:
+            kind = "sensor" if isinstance(event, AcousticDetection) else "observer"
+            health = self.sources[source] = SourceHealth(source, kind)
+        if isinstance(event, AcousticDetection):
+            health.lat, health.lon = event.lat, event.lon
+        health.last_heard = event.t if health.last_heard is None else max(health.last_heard, event.t)
+        health.events += 1
+        self.bus.publish(EVENTS, event)
+
+    # -- outputs -----------------------------------------------------------------------
+
+    def _on_alert(self, alert: Alert) -> None:
+        message = alert_message(alert)
+        site = self.sites.get(alert.site)
+        if site is not None:
+            message["site_name"] = site.name
+            message["site_name_ar"] = site.name_ar
+        self.recent_alerts.append(message)
+        self.buffer.alerts.append(alert)
+        self.bus.publish(ALERTS, alert)
+        self.bus.publish(FEED, FeedMessage("alert", message, alert.site))
+
+    def _on_track(self, state: TrackState) -> None:
+        trail = self.trails.setdefault(state.track, deque(maxlen=TRAIL_POINTS))
+        trail.append((state.t, round(state.lat, 5), round(state.lon, 5)))
+        track = self.pipeline.tracker.tracks.get(state.track)
+        view = {
+            "track": state.track, "t": state.t, "lat": round(state.lat, 5), "lon": round(state.lon, 5),
+            "speed_mps": round(state.speed_mps, 1), "heading_deg": round(state.heading_deg, 1),
+            "aircraft": state.aircraft, "sigma_m": round(state.sigma_m),
+            "trail": [[p[1], p[2]] for p in trail],
+            "prediction": self.predict(track) if track is not None else [],
+        }
+        self.track_views[state.track] = view
+        self.buffer.tracks.append(state)
+        self.bus.publish(TRACKS, state)
+        self.bus.publish(FEED, FeedMessage("track", view))
+
+    def predict(self, track: Track) -> list[list[float]]:
+        """Where the track is expected over the next 15 minutes: ``[dt_s, lat, lon, sigma_m]`` a minute apart.
+
+        The mean flies on at the track's velocity; the spread is the filter's
+        position and velocity covariance carried forward, plus the type's
+        manoeuvre noise (white acceleration, growing as dt^3).
+        """
+        px, py = track.position
+        vx, vy = track.velocity
+        p = track.p
+        q = track.process_noise()
+        out: list[list[float]] = []
+        steps = int(PREDICT_HORIZON_S // PREDICT_STEP_S)
+        for k in range(1, steps + 1):
+            dt = k * PREDICT_STEP_S
+            var = 0.0
+            for i in (0, 1):  # x and y
+                var += float(p[i, i] + 2.0 * dt * p[i, i + 2] + dt * dt * p[i + 2, i + 2]) + q * dt**3 / 3.0
+            lat, lon = self.pipeline.frame.to_latlon(px + vx * dt, py + vy * dt)
+            out.append([dt, round(lat, 5), round(lon, 5), round(math.sqrt(max(var, 0.0)))])
+        return out
+
+    def _site_view(self, site: Site) -> dict[str, Any]:
+        threat = self.pipeline.threats.get(site.id)
+        episode = self.policy.episode(site.id)
+        eta = episode.eta if episode is not None else None
+        if eta is None and threat is not None:
+            eta = threat.eta
+        aircraft = episode.aircraft if episode is not None else (threat.aircraft if threat else None)
+        direction = None
+        track_id = threat.track if threat is not None else (episode.track if episode is not None else None)
+        track = self.pipeline.tracker.tracks.get(track_id) if track_id is not None else None
+        if track is not None:
+            sx, sy = self.pipeline.frame.to_xy(site.lat, site.lon)
+            tx, ty = track.position
+            if math.hypot(tx - sx, ty - sy) > 1.0:
+                direction = compass_point(unit_to_heading(tx - sx, ty - sy))
+        return {
+            "id": site.id,
+            "level": episode.level if episode is not None else None,
+            "probability": _round(threat.probability, 3) if threat is not None else None,
+            "eta_s": _round(eta),
+            "aircraft": aircraft,
+            "track": track_id,
+            "from": direction,
+            "cue": threat.cue if threat is not None else None,
+            "since_s": episode.started if episode is not None else None,
+            "confirmed": site.id in self.policy.confirmed,
+            "manual": site.id in self.policy.manual,
+        }
+
+    def _after_step(self) -> None:
+        """Publish what changed: site statuses, tracks that ended."""
+        for site in self.sites.values():
+            view = self._site_view(site)
+            if view != self.site_views.get(site.id):
+                self.site_views[site.id] = view
+                self.bus.publish(FEED, FeedMessage("site", view, site.id))
+        live = self.pipeline.tracker.tracks
+        for track_id in [k for k in self.track_views if k not in live]:
+            del self.track_views[track_id]
+            self.trails.pop(track_id, None)
+            self.bus.publish(FEED, FeedMessage("track_lost", {"track": track_id}))
+
+    # -- views for the API (call with the lock held or accept a torn read) ----------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a newly connected console needs."""
+        with self.lock:
+            return {
+                "now": self._clock,
+                "speed": self.speed,
+                "sites": list(self.site_views.values()),
+                "tracks": list(self.track_views.values()),
+                "alerts": list(self.recent_alerts)[-200:],
+                "sources": self.source_list(),
+                "operator_log": list(self.operator_log)[-100:],
+            }
+
+    def source_list(self, kind: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            return [
+                s.as_dict(self._clock, self.pipeline.trust.trust(s.id))
+                for s in self.sources.values()
+                if kind is None or s.kind == kind
+            ]
+
+    # -- operator actions (run in the engine's thread) ---------------------------------------
+
+    def operator_action(self, action: str, site_id: str, by: str, now: float,
+                        level: AlertLevel = "imminent", aircraft: AircraftType = "unknown",
+                        eta: float | None = None,
+                        note: str | None = None) -> list[Alert]:
+        """Carry out an operator action at ``now``; returns the alerts it sent."""
+        with self.lock:
+            if site_id not in self.sites and not (action == "test_alarm" and site_id == "*"):
+                raise OperatorActionError(f"unknown site {site_id!r}", status=404)
+            # Bring the pipeline up to now first, so the action acts on the current threats.
+            self._tick_until(now, inclusive=True)
+            t = max(now, self._clock or now)
+            sent: list[Alert] = []
+            if action == "confirm":
+                sent.append(self.policy.confirm(t, site_id, by))
+            elif action == "cancel":
+                sent.append(self.policy.cancel(t, site_id, by, self.pipeline.threats))
+            elif action == "alert":
+                self.policy.raise_manual(t, site_id, level, aircraft, eta, by)
+            elif action != "test_alarm":
+                raise OperatorActionError(f"unknown action {action!r}", status=422)
+            if action != "test_alarm":
+                # Let the policy act on the change at once (a manual alert opens its episode now).
+                sent.extend(self.policy.decide(t, self.pipeline.threats))
+                if self._clock is None or t > self._clock:
+                    self._clock = t
+                for alert in sent:
+                    self.summary.alerts += 1
+                    if alert.action == "alert":
+                        self.summary.episodes += 1
+                    self._on_alert(alert)
+            entry = {"t": t, "action": action, "site": site_id, "by": by, "note": note,
+                     "alerts": [alert_message(a) for a in sent]}
+            if action == "alert":
+                entry.update(level=level, aircraft=aircraft, eta_s=eta)
+            self.operator_log.append(entry)
+            self.bus.publish(FEED, FeedMessage("operator", entry, site_id))
+            if action == "test_alarm":
+                alarm = {"t": t, "site": site_id, "by": by}
+                self.bus.publish(FEED, FeedMessage("test_alarm", alarm, site_id))
+            self._after_step()
+            return sent
+
+    # -- the store ---------------------------------------------------------------------------
+
+    def take_buffer(self) -> _StoreBuffer:
+        with self.lock:
+            buffer, self.buffer = self.buffer, _StoreBuffer()
+            return buffer
+
+
+# -- the engine: one core, one thread, one clock --------------------------------------------------
+
+
+class EngineBusy(Exception):
+    """The engine's queue is full; the caller should retry later."""
+
+
+@dataclass
+class EngineStats:
+    accepted: int = 0
+    processed: int = 0
+    stored_events: int = 0
+    stored_alerts: int = 0
+    stored_tracks: int = 0
+    store_errors: int = 0
+    steps: int = 0
+
+
+class LiveEngine:
+    """Runs a :class:`LiveCore` in its own thread against a clock, and keeps the run in the store."""
+
+    def __init__(self, core: LiveCore, clock: Clock, store: Store | None = None, run_id: int | None = None,
+                 max_queue: int = 20_000, flush_every_s: float = 0.5) -> None:
+        self.core = core
+        self.clock = clock
+        self.store = store
+        self.run_id = run_id
+        self.stats = EngineStats()
+        self._queue: queue.Queue[Event | Callable[[], None] | None] = queue.Queue(max_queue)
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._flush_every = flush_every_s
+        self._last_flush = 0.0
+        self._last_clock_msg = 0.0
+        self._count_lock = threading.Lock()
+
+    @property
+    def tick_wall_s(self) -> float:
+        """How often (wall seconds) the engine wakes to let time pass."""
+        return min(1.0, max(0.02, TICK_S / self.clock.speed))
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("engine already started")
+        self._thread = threading.Thread(target=self._run, name="nadhir-engine", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Process what is queued, write everything to the store, and stop."""
+        if self._thread is None:
+            return
+        self._stop.set()
+        with contextlib.suppress(queue.Full):
+            self._queue.put(None, timeout=timeout)
+        self._thread.join(timeout)
+        self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def queue_depth(self) -> int:
+        return self._queue.qsize()
+
+    def submit(self, event: Event) -> int:
+        """Queue one event; returns its sequence number among accepted events."""
+        try:
+            self._queue.put_nowait(event)
+        except queue.Full as exc:
+            raise EngineBusy("intake queue full") from exc
+        with self._count_lock:
+            self.stats.accepted += 1
+            return self.stats.accepted
+
+    def call(self, fn: Callable[[], T]) -> Future[T]:
+        """Run ``fn`` in the engine's thread (between steps); its result comes in the future."""
+        future: Future[T] = Future()
+
+        def job() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        try:
+            self._queue.put_nowait(job)
+        except queue.Full as exc:
+            raise EngineBusy("engine queue full") from exc
+        return future
+
+    # -- the thread ------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while True:
+                try:
+                    first = self._queue.get(timeout=self.tick_wall_s)
+                except queue.Empty:
+                    first = None if self._stop.is_set() else _NOTHING
+                items = [first] if first is not _NOTHING else []
+                while len(items) < 5000:
+                    try:
+                        items.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                self._process(items)
+                if self._stop.is_set() and self._queue.empty():
+                    break
+        except Exception:  # keep the service answering; the failure is in the log
+            log.exception("live engine stopped by an error")
+        finally:
+            self._write_store(force=True)
+
+    def _process(self, items: list[Any]) -> None:
+        events: list[Event] = []
+        for item in items:
+            if item is None:
+                continue
+            if callable(item):
+                self._step_events(events)
+                events = []
+                item()
+            else:
+                events.append(item)
+        self._step_events(events)
+        now = self.clock.now()
+        self.core.tick(now)
+        self.stats.steps += 1
+        self._write_store(force=False)
+        wall = time.monotonic()
+        if wall - self._last_clock_msg >= 1.0:
+            self._last_clock_msg = wall
+            self.core.bus.publish(FEED, FeedMessage("clock", {"now": now, "speed": self.clock.speed}, "*"))
+
+    def _step_events(self, events: list[Event]) -> None:
+        if not events:
+            return
+        try:
+            self.core.submit(events, self.clock.now())
+        except Exception:
+            log.exception("pipeline failed on a batch of %d events; they are kept in the store", len(events))
+            with self.core.lock:
+                self.core.buffer.events.extend(events)
+        self.stats.processed += len(events)
+
+    def _write_store(self, force: bool) -> None:
+        if self.store is None or self.run_id is None:
+            self.core.take_buffer()
+            return
+        wall = time.monotonic()
+        if not force and wall - self._last_flush < self._flush_every:
+            return
+        self._last_flush = wall
+        buffer = self.core.take_buffer()
+        if not len(buffer):
+            return
+        try:
+            self.store.add_events(self.run_id, buffer.events)
+            self.stats.stored_events += len(buffer.events)
+            buffer.events = []
+            self.store.add_track_states(self.run_id, buffer.tracks)
+            self.stats.stored_tracks += len(buffer.tracks)
+            buffer.tracks = []
+            self.store.add_alerts(self.run_id, buffer.alerts)
+            self.stats.stored_alerts += len(buffer.alerts)
+            buffer.alerts = []
+        except Exception:
+            self.stats.store_errors += 1
+            log.exception("store write failed; will retry")
+            with self.core.lock:  # put back what was not written, ahead of what came since
+                self.core.buffer.events[:0] = buffer.events
+                self.core.buffer.tracks[:0] = buffer.tracks
+                self.core.buffer.alerts[:0] = buffer.alerts
+
+    def finish_run(self) -> None:
+        """Close the run in the store with its summary."""
+        if self.store is None or self.run_id is None:
+            return
+        s = self.core.summary
+        self.store.finish_run(
+            self.run_id,
+            {
+                "events": s.events,
+                "rejected": dict(s.rejected),
+                "late_events": s.late_events,
+                "tracks": len(s.tracks),
+                "alert_lines": s.alerts,
+                "episodes": s.episodes,
+                "accepted": self.stats.accepted,
+                "processed": self.stats.processed,
+            },
+            finished_at=self.core.now,
+        )
+
+
+_NOTHING: Any = object()  # a wake-up with nothing queued

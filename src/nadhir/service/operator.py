@@ -1,0 +1,174 @@
+"""Operator actions, carried out through the alert policy.
+
+:class:`OperatorPolicy` is the pipeline's :class:`~nadhir.alerting.policy.AlertPolicy`
+with an operator's hand on it. The automatic decisions stay exactly as they
+are; an operator can additionally
+
+- **confirm** a site's alert: the threat behind it is taken as certain
+  (probability 1) for as long as it lasts, so the policy raises it to
+  ``imminent`` as soon as its arrival is close, and it no longer drops or
+  clears on a wavering probability. An ``update`` with confidence 1 goes out.
+- **cancel** a site's alert (a false alarm): an ``all_clear`` goes out at
+  once, and the threat that raised it (its track, or the impacts) is ignored
+  for that site for ``cancel_hold_s``; any other threat still alerts.
+- raise a **manual alert** for a site (``early`` or ``imminent``): the policy
+  sees an operator threat of probability 1 for ``manual_hold_s`` (or until
+  cancelled), and opens or raises the episode as it would for any threat.
+
+Everything then flows on through the policy's hysteresis and heartbeats, so
+an operator's alert ends with an all-clear like any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from nadhir.alerting.policy import AlertPolicy, PolicyConfig
+from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat
+
+CANCEL_HOLD_S = 20 * 60.0
+MANUAL_HOLD_S = 15 * 60.0
+OPERATOR_TRACK = None  # operator threats have no track
+_RANK: dict[AlertLevel | None, int] = {None: 0, "early": 1, "imminent": 2}
+
+
+class OperatorActionError(Exception):
+    """The action does not apply (unknown site, no alert to confirm or cancel)."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class ManualAlert:
+    """An operator's alert for one site."""
+
+    level: AlertLevel
+    aircraft: AircraftType
+    eta: float | None
+    until: float
+    by: str
+
+
+class OperatorPolicy(AlertPolicy):
+    """The alert policy plus confirm, cancel and manual alerts."""
+
+    def __init__(self, sites: list[Site], config: PolicyConfig | None = None,
+                 cancel_hold_s: float = CANCEL_HOLD_S, manual_hold_s: float = MANUAL_HOLD_S) -> None:
+        super().__init__(sites, config)
+        self.cancel_hold_s = cancel_hold_s
+        self.manual_hold_s = manual_hold_s
+        self.suppressed: dict[str, dict[str | None, float]] = {}  # site -> {track (None: impacts): until}
+        self.manual: dict[str, ManualAlert] = {}
+        self.confirmed: dict[str, str] = {}  # site -> who confirmed
+
+    # -- the policy, seen through the operators' decisions -------------------------
+
+    def decide(self, t: float, threats: dict[str, Threat]) -> list[Alert]:
+        alerts = super().decide(t, self.operator_view(t, threats))
+        out = []
+        for alert in alerts:
+            if alert.site in self.confirmed:
+                if alert.action == "all_clear":
+                    del self.confirmed[alert.site]
+                else:
+                    alert = replace(alert, confidence=1.0)
+            if alert.action == "all_clear":
+                self.manual.pop(alert.site, None)
+            out.append(alert)
+        return out
+
+    def operator_view(self, t: float, threats: dict[str, Threat]) -> dict[str, Threat]:
+        """The threats as the policy should see them: cancelled out, confirmed and manual certain."""
+        view: dict[str, Threat] = {}
+        for site_id, threat in threats.items():
+            held = self.suppressed.get(site_id)
+            if held is not None and held.get(threat.track, -1.0) > t:
+                continue
+            if site_id in self.confirmed:
+                threat = replace(threat, probability=1.0)
+            view[site_id] = threat
+        for site_id, manual in list(self.manual.items()):
+            if manual.until <= t:
+                del self.manual[site_id]
+                continue
+            # The operator's threat stands for the site while it lasts: early has no arrival time,
+            # imminent arrives at the time given (now if none), and the policy does the rest.
+            eta = None if manual.level == "early" else (manual.eta if manual.eta is not None else t)
+            operator_threat = Threat(site=site_id, track=OPERATOR_TRACK, aircraft=manual.aircraft,
+                                     probability=1.0, eta=eta, distance_m=0.0)
+            current = view.get(site_id)
+            site = self.sites[site_id]
+            if current is None or _RANK[self.desired_level(site, operator_threat, t)] >= _RANK[
+                self.desired_level(site, current, t)
+            ]:
+                view[site_id] = operator_threat
+        for site_id in [s for s, held in self.suppressed.items() if all(u <= t for u in held.values())]:
+            del self.suppressed[site_id]
+        return view
+
+    # -- actions ------------------------------------------------------------------
+
+    def _site(self, site_id: str) -> Site:
+        site = self.sites.get(site_id)
+        if site is None:
+            raise OperatorActionError(f"unknown site {site_id!r}", status=404)
+        return site
+
+    def confirm(self, t: float, site_id: str, by: str) -> Alert:
+        """Confirm the alert at a site; returns the ``update`` that says so."""
+        self._site(site_id)
+        episode = self._episodes.get(site_id)
+        if episode is None:
+            raise OperatorActionError(f"no alert at {site_id!r} to confirm")
+        self.confirmed[site_id] = by
+        episode.confidence = 1.0
+        return self._alert(t, "update", site_id, episode)
+
+    def cancel(self, t: float, site_id: str, by: str, threats: dict[str, Threat]) -> Alert:
+        """Cancel the alert at a site (a false alarm); returns its ``all_clear``."""
+        self._site(site_id)
+        episode = self._episodes.pop(site_id, None)
+        if episode is None:
+            raise OperatorActionError(f"no alert at {site_id!r} to cancel")
+        held = self.suppressed.setdefault(site_id, {})
+        until = t + self.cancel_hold_s
+        held[episode.track] = until
+        current = threats.get(site_id)
+        if current is not None:
+            held[current.track] = until
+        self.manual.pop(site_id, None)
+        self.confirmed.pop(site_id, None)
+        return self._alert(t, "all_clear", site_id, episode)
+
+    def raise_manual(self, t: float, site_id: str, level: AlertLevel, aircraft: AircraftType,
+                     eta: float | None, by: str) -> ManualAlert:
+        """Put an operator threat on a site; the next :meth:`decide` acts on it."""
+        self._site(site_id)
+        if eta is not None and eta < t:
+            raise OperatorActionError("the arrival time is in the past", status=422)
+        manual = ManualAlert(level, aircraft, eta, t + self.manual_hold_s, by)
+        self.manual[site_id] = manual
+        # An operator's alert overrides an earlier cancel at the same site.
+        self.suppressed.pop(site_id, None)
+        return manual
+
+    def episode(self, site_id: str) -> EpisodeView | None:
+        """The site's open alert episode, or None."""
+        ep = self._episodes.get(site_id)
+        if ep is None:
+            return None
+        return EpisodeView(ep.level, ep.eta, ep.confidence, ep.track, ep.threat, ep.started)
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeView:
+    """A read-only look at an open alert episode."""
+
+    level: AlertLevel
+    eta: float | None
+    confidence: float
+    track: str | None
+    aircraft: AircraftType
+    started: float

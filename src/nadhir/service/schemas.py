@@ -1,0 +1,260 @@
+"""The shapes of the HTTP API (and so of its OpenAPI document). Times ending in ``_s`` are POSIX seconds."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Level = Literal["early", "imminent"]
+Aircraft = Literal["jet", "helicopter", "drone", "unknown"]
+
+
+class ErrorOut(BaseModel):
+    detail: str = Field(description="What was wrong, in words")
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "starting", "stopped"]
+    now: float | None = Field(description="The pipeline's time (last event or tick), POSIX seconds")
+    clock: float = Field(description="The service clock now, POSIX seconds")
+    speed: float = Field(description="Simulated seconds per wall second (1 live; more in the demo)")
+    run_id: int | None
+    demo: bool
+
+
+class IntakeAccepted(BaseModel):
+    id: int = Field(description="Sequence number of this event among those accepted since start")
+    kind: Literal["report", "acoustic", "impact"]
+    source: str
+    t: float = Field(description="The event's time, POSIX seconds")
+    received: float = Field(description="When the service took it, POSIX seconds (service clock)")
+
+
+class SiteStatus(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    level: Level | None = Field(description="The open alert's level, or null when no alert is open")
+    probability: float | None = Field(description="Probability that the strongest threat reaches the site")
+    eta_s: float | None = Field(description="Expected arrival time, POSIX seconds")
+    aircraft: str | None
+    track: str | None
+    from_: str | None = Field(alias="from", description="Compass point the threat is coming from")
+    cue: str | None = Field(description="What the threat rests on: approach, overhead, circling, nearby, impact")
+    since_s: float | None = Field(description="When the open alert began, POSIX seconds")
+    confirmed: bool = Field(description="An operator has confirmed the alert")
+    manual: bool = Field(description="An operator raised the alert by hand")
+
+
+class SiteOut(BaseModel):
+    id: str
+    name: str
+    name_ar: str | None
+    kind: str
+    lat: float
+    lon: float
+    radius_m: float
+    population: int | None
+    sirens: list[str]
+    shelter_seconds: float = Field(description="Time its people need to reach shelter")
+    status: SiteStatus
+
+
+class SourceOut(BaseModel):
+    id: str
+    kind: Literal["observer", "sensor"]
+    lat: float | None
+    lon: float | None
+    last_heard: float | None = Field(description="Time of its last event, POSIX seconds")
+    events: int
+    rejected: int = Field(description="Of its reports, how many could not be used")
+    last_reason: str | None
+    trust: float
+    health: Literal["ok", "silent", "never"]
+
+
+class TrackOut(BaseModel):
+    track: str
+    t: float
+    lat: float
+    lon: float
+    speed_mps: float
+    heading_deg: float
+    aircraft: Aircraft
+    sigma_m: float
+    trail: list[list[float]] = Field(description="Past positions, oldest first: [lat, lon]")
+    prediction: list[list[float]] = Field(
+        description="Expected positions ahead: [seconds ahead, lat, lon, 1-sigma metres]")
+
+
+class TrackStateOut(BaseModel):
+    t: float
+    track: str
+    lat: float
+    lon: float
+    speed_mps: float
+    heading_deg: float
+    aircraft: Aircraft
+    sigma_m: float
+
+
+class AlertOut(BaseModel):
+    t: str = Field(description="ISO 8601 UTC, as in alerts.jsonl")
+    action: Literal["alert", "update", "all_clear"]
+    site: str
+    level: Level
+    threat: Aircraft
+    eta: str | None
+    confidence: float
+    track: str | None
+    t_s: float
+    eta_s: float | None
+    site_name: str | None = None
+    site_name_ar: str | None = None
+
+
+class RunOut(BaseModel):
+    id: int
+    name: str
+    scenario: str | None
+    started_at: float
+    finished_at: float | None
+    stats: dict[str, Any] | None
+    live: bool = Field(description="This is the service's own run, still being written")
+
+
+class RunSiteOut(BaseModel):
+    id: str
+    name: str
+    name_ar: str | None
+    kind: str
+    lat: float
+    lon: float
+    radius_m: float
+
+
+class RunReplayOut(BaseModel):
+    run: RunOut
+    start: float | None
+    end: float | None
+    sites: list[RunSiteOut]
+    tracks: list[TrackStateOut]
+    alerts: list[AlertOut]
+
+
+class OperatorAlertIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level: Level = "imminent"
+    aircraft: Aircraft = "unknown"
+    eta_s: float | None = Field(default=None, description="Expected arrival, POSIX seconds (imminent only)")
+    note: str | None = Field(default=None, max_length=500)
+
+
+class OperatorNoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=500)
+
+
+class OperatorResult(BaseModel):
+    action: Literal["confirm", "cancel", "alert", "test_alarm"]
+    site: str
+    by: str
+    t: float
+    alerts: list[AlertOut] = Field(description="The alerts this action sent")
+
+
+class OperatorLogEntry(BaseModel):
+    t: float
+    action: str
+    site: str
+    by: str
+    note: str | None
+    alerts: list[AlertOut]
+    level: str | None = None
+    aircraft: str | None = None
+    eta_s: float | None = None
+
+
+class ShelterInstructions(BaseModel):
+    en: list[str]
+    ar: list[str]
+
+
+class KioskOut(BaseModel):
+    site: SiteOut
+    instructions: ShelterInstructions
+    now: float | None
+    clock: float
+    speed: float
+
+
+class StatsOut(BaseModel):
+    accepted: int
+    processed: int
+    queue: int
+    stored_events: int
+    stored_tracks: int
+    stored_alerts: int
+    store_errors: int
+    rate_limited: dict[str, int]
+    feed_subscribers: int
+    events_by_kind: dict[str, int]
+    rejected: dict[str, int]
+    late_events: int
+    alerts: int
+    episodes: int
+
+
+# Request bodies of the intake endpoints, for the OpenAPI document only: the service itself reads
+# them with the scenario reader, so that it accepts exactly the scenario event format.
+
+
+class ReportIn(BaseModel):
+    """An observer's report (``kind: report``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: Literal["report"] | None = None
+    t: str | None = Field(default=None, description="ISO 8601; the time of arrival if absent")
+    reporter: str | None = Field(default=None, description="Defaults to the token's own id")
+    channel: str | None = None
+    text: str | None = None
+    aircraft: str | None = None
+    count: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    place: str | None = None
+    heading_deg: float | None = None
+    heading: str | None = None
+    origin: str | None = None
+
+
+class AcousticIn(BaseModel):
+    """One detection from an acoustic node (``kind: acoustic``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: Literal["acoustic"] | None = None
+    t: str | None = Field(default=None, description="ISO 8601; the time of arrival if absent")
+    sensor: str | None = Field(default=None, description="Defaults to the token's own id")
+    lat: float
+    lon: float
+    class_: str = Field(alias="class", description="jet, helicopter, drone, propeller, explosion")
+    confidence: float | None = None
+    bearing_deg: float | None = None
+    bearing_sigma_deg: float | None = None
+
+
+class ImpactIn(BaseModel):
+    """A reported explosion or strike (``kind: impact``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: Literal["impact"] | None = None
+    t: str | None = Field(default=None, description="ISO 8601; the time of arrival if absent")
+    reporter: str | None = Field(default=None, description="Defaults to the token's own id")
+    lat: float | None = None
+    lon: float | None = None
+    place: str | None = None

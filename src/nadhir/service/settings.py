@@ -1,0 +1,221 @@
+"""Settings of the live service: where its data is, who may do what, how fast.
+
+Read from a TOML file (``nadhir serve --settings FILE`` or ``NADHIR_SETTINGS``)
+and then from environment variables, which win. See ``docs/service.md``.
+
+::
+
+    scenario = "/srv/nadhir/region"          # sites.geojson, gazetteer.json, reporters.json
+    db = "sqlite:////srv/nadhir/nadhir.sqlite3"
+    cors_origins = []                        # CORS is off unless origins are listed
+
+    [rate_limits]                            # per source: sustained requests/s and burst
+    observer = { rate = 1.0, burst = 20 }
+    sensor = { rate = 10.0, burst = 50 }
+
+    [[tokens]]
+    role = "observer"                        # observer | sensor | viewer | operator | admin
+    subject = "obs-hmeimim-0"                # the reporter id it may submit as (a name for people)
+    token_sha256 = "9f86d0..."               # or token = "..." (plain text)
+
+Environment: ``NADHIR_DB``, ``NADHIR_SCENARIO``, ``NADHIR_CORS_ORIGINS``
+(comma-separated), and ``NADHIR_TOKENS`` as ``role:subject:token`` items
+separated by commas.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+Role = Literal["observer", "sensor", "viewer", "operator", "admin"]
+ROLES: tuple[Role, ...] = ("observer", "sensor", "viewer", "operator", "admin")
+SOURCE_ROLES: frozenset[Role] = frozenset({"observer", "sensor"})
+
+
+class SettingsError(ValueError):
+    """The settings cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSpec:
+    """One API token: its role, whom it stands for, and the SHA-256 of its secret."""
+
+    role: Role
+    subject: str
+    token_sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """A token bucket: ``rate`` requests per second sustained, ``burst`` at once."""
+
+    rate: float
+    burst: int
+
+
+DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
+    "observer": RateLimit(1.0, 20),
+    "sensor": RateLimit(10.0, 50),
+    "viewer": RateLimit(20.0, 100),
+    "operator": RateLimit(20.0, 100),
+    "admin": RateLimit(1000.0, 2000),
+    "anonymous": RateLimit(5.0, 30),  # per client address, for requests without a valid token
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the app needs; every field has a usable default except the tokens."""
+
+    scenario: Path | None = None  # None: the bundled demo region
+    db: str | None = None  # None: nadhir.sqlite3 in the working folder
+    tokens: tuple[TokenSpec, ...] = ()
+    cors_origins: tuple[str, ...] = ()
+    rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    max_future_s: float = 30.0  # an event stamped later than now + this is refused
+    max_body_bytes: int = 64 * 1024
+    run_name: str = "live"
+    public_kiosk: bool = True  # /kiosk/<site> and its feed need no token (sirens are public)
+
+    def with_tokens(self, *tokens: TokenSpec) -> Settings:
+        """A copy with more tokens."""
+        return replace(self, tokens=(*self.tokens, *tokens))
+
+    def rate_limit(self, role: str) -> RateLimit:
+        return self.rate_limits.get(role) or DEFAULT_RATE_LIMITS[role]
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 hex digest under which a token is kept."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_spec(role: str, subject: str, token: str) -> TokenSpec:
+    """A token spec from its plain secret."""
+    if role not in ROLES:
+        raise SettingsError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+    if not subject:
+        raise SettingsError("a token needs a subject")
+    if len(token) < 16:
+        raise SettingsError(f"token for {role} {subject!r} is too short (16 characters at least)")
+    return TokenSpec(role, subject, hash_token(token))
+
+
+def _token_from_table(i: int, row: Any) -> TokenSpec:
+    if not isinstance(row, dict):
+        raise SettingsError(f"tokens[{i}] is not a table")
+    role, subject = str(row.get("role", "")), str(row.get("subject", ""))
+    if "token_sha256" in row:
+        digest = str(row["token_sha256"]).lower()
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise SettingsError(f"tokens[{i}].token_sha256 is not a SHA-256 hex digest")
+        if role not in ROLES:
+            raise SettingsError(f"tokens[{i}]: unknown role {role!r}")
+        if not subject:
+            raise SettingsError(f"tokens[{i}] needs a subject")
+        return TokenSpec(role, subject, digest)
+    if "token" in row:
+        return token_spec(role, subject, str(row["token"]))
+    raise SettingsError(f"tokens[{i}] needs token or token_sha256")
+
+
+def _rate_limits(raw: Any) -> dict[str, RateLimit]:
+    out = dict(DEFAULT_RATE_LIMITS)
+    if raw is None:
+        return out
+    if not isinstance(raw, dict):
+        raise SettingsError("rate_limits must be a table")
+    for role, spec in raw.items():
+        if role not in out:
+            raise SettingsError(f"rate_limits: unknown role {role!r}")
+        try:
+            rate, burst = float(spec["rate"]), int(spec["burst"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SettingsError(f"rate_limits.{role} needs rate and burst numbers") from exc
+        if rate <= 0 or burst < 1:
+            raise SettingsError(f"rate_limits.{role}: rate must be > 0 and burst >= 1")
+        out[role] = RateLimit(rate, burst)
+    return out
+
+
+def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None) -> Settings:
+    """Settings from a decoded TOML document; relative paths are taken from ``base``."""
+    known = {"scenario", "db", "tokens", "cors_origins", "rate_limits", "max_future_s", "max_body_bytes",
+             "run_name", "public_kiosk"}
+    unknown = set(data) - known
+    if unknown:
+        raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")
+    scenario = data.get("scenario")
+    scenario_path = None
+    if scenario is not None:
+        scenario_path = Path(str(scenario)).expanduser()
+        if base is not None and not scenario_path.is_absolute():
+            scenario_path = base / scenario_path
+    tokens_raw = data.get("tokens", [])
+    if not isinstance(tokens_raw, list):
+        raise SettingsError("tokens must be an array of tables")
+    origins = data.get("cors_origins", [])
+    if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
+        raise SettingsError("cors_origins must be a list of strings")
+    try:
+        return Settings(
+            scenario=scenario_path,
+            db=str(data["db"]) if data.get("db") else None,
+            tokens=tuple(_token_from_table(i, row) for i, row in enumerate(tokens_raw)),
+            cors_origins=tuple(origins),
+            rate_limits=_rate_limits(data.get("rate_limits")),
+            max_future_s=float(data.get("max_future_s", 30.0)),
+            max_body_bytes=int(data.get("max_body_bytes", 64 * 1024)),
+            run_name=str(data.get("run_name", "live")),
+            public_kiosk=bool(data.get("public_kiosk", True)),
+        )
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, SettingsError):
+            raise
+        raise SettingsError(str(exc)) from exc
+
+
+def tokens_from_env(value: str) -> tuple[TokenSpec, ...]:
+    """``role:subject:token,role:subject:token`` -> token specs."""
+    out = []
+    for item in value.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        parts = item.split(":", 2)
+        if len(parts) != 3:
+            raise SettingsError("NADHIR_TOKENS items are role:subject:token")
+        out.append(token_spec(*parts))
+    return tuple(out)
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``path`` (or ``NADHIR_SETTINGS``), then the environment on top."""
+    env = os.environ if environ is None else environ
+    if path is None and env.get("NADHIR_SETTINGS"):
+        path = Path(env["NADHIR_SETTINGS"])
+    settings = Settings()
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SettingsError(f"{path}: {exc.strerror or exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: not valid TOML ({exc})") from exc
+        settings = settings_from_mapping(data, base=path.parent)
+    if env.get("NADHIR_DB"):
+        settings = replace(settings, db=env["NADHIR_DB"])
+    if env.get("NADHIR_SCENARIO"):
+        settings = replace(settings, scenario=Path(env["NADHIR_SCENARIO"]))
+    if env.get("NADHIR_CORS_ORIGINS"):
+        origins = tuple(o.strip() for o in env["NADHIR_CORS_ORIGINS"].split(",") if o.strip())
+        settings = replace(settings, cors_origins=origins)
+    if env.get("NADHIR_TOKENS"):
+        settings = settings.with_tokens(*tokens_from_env(env["NADHIR_TOKENS"]))
+    return settings

@@ -1,0 +1,71 @@
+"""The live core is the replay loop: fed the same events at the same times, it sends the same alerts."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from nadhir.bus import InProcessBus
+from nadhir.domain import Alert
+from nadhir.scenarios.reader import load_scenario
+from nadhir.scenarios.replay import RUN_ON_S
+from nadhir.scenarios.run import build_pipeline, replay_scenario
+from nadhir.service.live import ALERTS, FEED, LiveCore, compass_point
+from nadhir.service.region import bundled_scenario
+
+
+def test_live_core_sends_exactly_the_replay_alerts() -> None:
+    scenario = load_scenario(bundled_scenario())
+    expected = replay_scenario(scenario, keep=True)
+    bus = InProcessBus()
+    alerts_seen = bus.subscribe(ALERTS, maxsize=100_000)
+    feed = bus.subscribe(FEED, maxsize=1_000_000)
+    core = LiveCore(build_pipeline(scenario), bus, scenario.reporters)
+    events = [event for _, event in scenario.events()]
+    for t, group in groupby(events, key=lambda e: e.t):
+        core.tick(t - 1e-3)  # time passes up to (not including) the arrival
+        core.submit(list(group), t)
+    assert core.now is not None
+    core.tick(core.now + RUN_ON_S)
+
+    live: list[Alert] = alerts_seen.drain()
+    assert len(expected.alerts) > 50
+    assert live == expected.alerts
+    assert core.summary.episodes == expected.summary.episodes
+    assert core.summary.tracks == expected.summary.tracks
+    messages = feed.drain()
+    kinds = {m.type for m in messages}
+    assert {"alert", "track", "site", "track_lost"} <= kinds
+    assert sum(m.type == "alert" for m in messages) == len(live)
+    # After the run-on every episode has ended and no site is under alert.
+    assert all(view["level"] is None for view in core.site_views.values())
+
+
+def test_track_views_carry_trail_and_widening_prediction() -> None:
+    scenario = load_scenario(bundled_scenario())
+    bus = InProcessBus()
+    feed = bus.subscribe(FEED, maxsize=1_000_000)
+    core = LiveCore(build_pipeline(scenario), bus, scenario.reporters)
+    events = [event for _, event in scenario.events()][:400]
+    for t, group in groupby(events, key=lambda e: e.t):
+        core.tick(t - 1e-3)
+        core.submit(list(group), t)
+    tracks = [m.data for m in feed.drain() if m.type == "track"]
+    assert tracks
+    with_trail = [v for v in tracks if len(v["trail"]) >= 3]
+    assert with_trail
+    view = with_trail[-1]
+    assert view["trail"][-1] == [view["lat"], view["lon"]]
+    prediction = view["prediction"]
+    assert [p[0] for p in prediction] == [60.0 * k for k in range(1, 16)]
+    sigmas = [p[3] for p in prediction]
+    assert sigmas == sorted(sigmas) and sigmas[-1] > sigmas[0]
+
+
+def test_compass_points() -> None:
+    assert compass_point(0) == "N"
+    assert compass_point(359) == "N"
+    assert compass_point(44) == "NE"
+    assert compass_point(180) == "S"
+    assert compass_point(250) == "W"
+    assert compass_point(240) == "SW"
+    assert compass_point(-90) == "W"
