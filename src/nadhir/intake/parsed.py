@@ -15,6 +15,12 @@ class ParsedMessage:
     how uncertain that is (a named town gives a few km; "the southern
     countryside of X" gives an area offset from X, with a larger sigma).
     ``place_id`` names the gazetteer entry or site the position came from.
+
+    ``confidence`` is how usable the message is as a whole (aircraft, place,
+    heading); each field also has its own confidence in 0..1 (0 when absent).
+    ``unknown_place`` holds the words of a place the gazetteer does not know
+    (then there is no position rather than a guess); ``rejection`` says why a
+    message yielded nothing (empty, no recognisable word, ...).
     """
 
     text: str
@@ -32,3 +38,8 @@ class ParsedMessage:
     heading_deg: float | None = None
     unknown_place: str | None = None
     confidence: float = 0.0
+    place_confidence: float = 0.0
+    count_confidence: float = 0.0
+    action_confidence: float = 0.0
+    heading_confidence: float = 0.0
+    rejection: str | None = None
