@@ -56,9 +56,12 @@ def test_track_views_carry_trail_and_widening_prediction() -> None:
     view = with_trail[-1]
     assert view["trail"][-1] == [view["lat"], view["lon"]]
     prediction = view["prediction"]
-    assert [p[0] for p in prediction] == [60.0 * k for k in range(1, 16)]
+    assert 1 <= len(prediction) <= 15
+    assert [p[0] for p in prediction] == [60.0 * k for k in range(1, len(prediction) + 1)]
     sigmas = [p[3] for p in prediction]
-    assert sigmas == sorted(sigmas) and sigmas[-1] > sigmas[0]
+    assert sigmas == sorted(sigmas)
+    assert all(s <= 15_000 for s in sigmas[1:])
+    assert any(len(v["prediction"]) > 3 for v in tracks)  # well-held tracks are predicted minutes ahead
 
 
 def test_compass_points() -> None:

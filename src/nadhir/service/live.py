@@ -53,6 +53,7 @@ T = TypeVar("T")
 
 PREDICT_STEP_S = 60.0
 PREDICT_HORIZON_S = 15 * 60.0
+PREDICT_MAX_SIGMA_M = 15_000.0
 TRAIL_POINTS = 90
 RECENT_ALERTS = 500
 SILENT_AFTER_S = 15 * 60.0  # a source not heard from for this long is shown as silent
@@ -325,11 +326,13 @@ class LiveCore(Replayer):
         self.bus.publish(FEED, FeedMessage("track", view))
 
     def predict(self, track: Track) -> list[list[float]]:
-        """Where the track is expected over the next 15 minutes: ``[dt_s, lat, lon, sigma_m]`` a minute apart.
+        """Where the track is expected next: ``[dt_s, lat, lon, sigma_m]`` a minute apart.
 
         The mean flies on at the track's velocity; the spread is the filter's
         position and velocity covariance carried forward, plus the type's
-        manoeuvre noise (white acceleration, growing as dt^3).
+        manoeuvre noise (white acceleration, growing as dt^3). It goes out to
+        15 minutes, or stops once the spread passes ``PREDICT_MAX_SIGMA_M``
+        (beyond that it says nothing a map can show).
         """
         px, py = track.position
         vx, vy = track.velocity
@@ -340,10 +343,13 @@ class LiveCore(Replayer):
         for k in range(1, steps + 1):
             dt = k * PREDICT_STEP_S
             var = 0.0
-            for i in (0, 1):  # x and y
+            for i in (0, 1):  # east and north
                 var += float(p[i, i] + 2.0 * dt * p[i, i + 2] + dt * dt * p[i + 2, i + 2]) + q * dt**3 / 3.0
+            sigma = math.sqrt(max(var, 0.0))
+            if out and sigma > PREDICT_MAX_SIGMA_M:
+                break
             lat, lon = self.pipeline.frame.to_latlon(px + vx * dt, py + vy * dt)
-            out.append([dt, round(lat, 5), round(lon, 5), round(math.sqrt(max(var, 0.0)))])
+            out.append([dt, round(lat, 5), round(lon, 5), round(sigma)])
         return out
 
     def _site_view(self, site: Site) -> dict[str, Any]:

@@ -1,0 +1,98 @@
+"""`nadhir serve`: the live service (intake, feed, console, kiosks) on uvicorn.
+
+``nadhir serve --demo`` replays the bundled scenario through the live intake
+path in accelerated real time, with an operator token made up for the
+session, and prints where the console and a hospital kiosk are.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from nadhir.service.settings import SettingsError, load_settings, token_spec
+from nadhir.store import default_url
+
+DEMO_KIOSK_SITE = "idlib-maternity-hospital"
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` to the app."""
+    app.command("serve")(serve)
+
+
+def serve(
+    demo: Annotated[bool, typer.Option("--demo", help="Replay the bundled scenario live, faster")] = False,
+    port: Annotated[int, typer.Option("--port", help="TCP port", min=0, max=65535)] = 8000,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
+    speed: Annotated[float, typer.Option("--speed", help="Demo: simulated seconds per second", min=0.1,
+                                         max=10_000)] = 20.0,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: SQLite file)")] = None,
+    settings_file: Annotated[Path | None, typer.Option("--settings", help="Settings file (TOML)")] = None,
+    scenario: Annotated[Path | None, typer.Option("--scenario", help="Region folder (sites, gazetteer, "
+                                                  "reporters); default: the bundled one")] = None,
+) -> None:
+    """Run the live service: intake endpoints, live feed, operator console, hospital kiosks."""
+    from nadhir.service.app import DemoOptions, create_app
+
+    console = Console(stderr=True)
+    try:
+        settings = load_settings(settings_file)
+    except SettingsError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if scenario is not None:
+        settings = replace(settings, scenario=scenario)
+    if db is not None:
+        settings = replace(settings, db=db)
+    operator_token = None
+    if demo:
+        operator_token = secrets.token_urlsafe(24)
+        settings = settings.with_tokens(token_spec("operator", "demo-operator", operator_token))
+        if settings.db is None:
+            Path("nadhir-demo").mkdir(exist_ok=True)
+            settings = replace(settings, db=default_url(Path("nadhir-demo") / "nadhir.sqlite3"))
+    elif not settings.tokens:
+        console.print("[yellow]warning:[/yellow] no API tokens configured: nobody can submit or read "
+                      "(see docs/service.md, NADHIR_TOKENS)")
+    app = create_app(settings, demo=DemoOptions(speed=speed) if demo else None)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+
+    def ready(bound: int) -> None:
+        base = f"http://{shown_host}:{bound}"
+        fragment = f"#token={operator_token}" if operator_token else ""
+        if demo:
+            console.print(f"Nadhir demo: the bundled scenario, live at {speed:g}x")
+        console.print(f"console:  {base}/console/{fragment}")
+        console.print(f"kiosk:    {base}/kiosk/{DEMO_KIOSK_SITE}")
+        console.print(f"replay:   {base}/replay/{fragment}")
+        console.print(f"API:      {base}/docs")
+        console.print(f"database: {settings.db or default_url('nadhir.sqlite3')}")
+
+    _Server(config, ready).run()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, saying where it listens once it does."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[int], None]) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            bound = self.config.port
+            for server in self.servers:
+                for sock in server.sockets:
+                    bound = sock.getsockname()[1]
+            self._on_ready(bound)
