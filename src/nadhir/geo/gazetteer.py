@@ -5,14 +5,15 @@ plus any gazetteer files a user adds); no place name lives in code.
 Look-up goes from strict to loose:
 
 1. the normalised name (with an attached Arabic prefix removed), or the same
-   name written as one word (``كفر نبل`` / ``كفرنبل``);
-2. the consonant skeleton (``Saraqeeb``, ``Idleb``, ``معرتمصرين``), only when
-   it points at a single place and the spellings are of similar length;
-3. the name without generic words (``Hama`` for ``Hama airbase``,
-   ``مدينة إدلب`` for ``إدلب``);
-4. the first word of a longer name, when no other name shares it (``Jisr``,
-   ``الجسر``) — a reader should use this only when the next word is not part
-   of another name (``Khan Tuman`` is not ``Khan Shaykhun``);
+   name written as one word (``كفر X`` / ``كفرX``);
+2. the consonant skeleton (other vowels, doubled letters, ``XتY`` for
+   ``Xة Y``), only when it points at a single place and the spellings are
+   of similar length;
+3. the name without words that only say what kind of place it is (``X`` for
+   ``X airbase``, ``مدينة X`` for ``X``);
+4. the first word of a longer name, when no other name shares it (``X`` for
+   ``X Y``) — a reader should use this only when the next word is not part of
+   another name (``X Z``, a village missing from the gazetteer, is not ``X Y``);
 5. a fuzzy match that must clear a length-dependent threshold, so that a
    village missing from the gazetteer comes back as unknown rather than as
    the wrong town.
@@ -35,7 +36,7 @@ _MIN_SKELETON = 3
 _SKELETON_LENGTH_RATIO = 0.6
 
 # Words that say what kind of place a name is, not which one: a name stripped
-# of them still names the place (``Hama airbase`` -> ``Hama``, ``مدينة إدلب`` -> ``إدلب``).
+# of them still names the place (``X airbase`` -> ``X``, ``مدينة X`` -> ``X``).
 KIND_WORDS = frozenset(
     normalise(w)
     for w in (
@@ -46,14 +47,15 @@ KIND_WORDS = frozenset(
         "مخيم", "معبر", "مدينة", "بلدة", "قرية", "منطقة", "في",
     )
 )
-# First words that many names share (Abu .., Tal .., Kafr .., Khan ..): never a name on their own.
+# Generic words that begin names (Abu .., Tal .., Kafr .., Khan ..: father, hill, village, inn):
+# never a name on their own. Words that begin two places' names are found from the data.
 COMMON_FIRST_WORDS = KIND_WORDS | frozenset(
     normalise(w)
     for w in (
-        "abu", "tal", "tell", "kafr", "kfar", "bab", "maarat", "maarrat", "maaret", "khan", "mount",
+        "abu", "tal", "tell", "kafr", "kfar", "bab", "khan", "mount",
         "jabal", "jebel", "wadi", "deir", "ain", "sheikh", "new", "old", "north", "south", "east",
         "west", "upper", "lower", "big", "small", "qalaat", "qalat",
-        "ابو", "تل", "كفر", "باب", "معرة", "خان", "جبل", "وادي", "دير", "عين", "شيخ", "قلعة",
+        "ابو", "تل", "كفر", "باب", "خان", "جبل", "وادي", "دير", "عين", "شيخ", "قلعة",
         "شمال", "جنوب", "شرق", "غرب",
     )
 )
@@ -208,7 +210,7 @@ class Gazetteer:
             if not core or (owner is not None and owner.id != place.id):
                 continue  # "X Hospital" where X is a town: X stays the town's
             if core != words and not (leads.get(core_key, set()) - {place.id}):
-                # (not when other names start with it: "the Maarat" of a hospital's name)
+                # (not when other names start with it: "X" of "X hospital" when "X Y" is a town)
                 self._by_core.claim(core_key, place)
             head = core[0]
             if len(core) > 1 and head not in COMMON_FIRST_WORDS and len(head) >= 3:
@@ -265,7 +267,7 @@ class Gazetteer:
             longest = n
         first = words[start]
         if longest == 0 and first.is_arabic and first.key.find("ال", 2) > 0:
-            longest = 1  # a name run together with its article (جسرالشغور)
+            longest = 1  # a name run together with its article (XالY)
         for n in range(longest, 0, -1):
             run = words[start : start + n]
             match = self._match_run(run)
@@ -288,7 +290,7 @@ class Gazetteer:
             if hit is not None:
                 return NameMatch(hit, 0.97 if i == 0 else 0.93, "compact", _prefix(first.key, i))
         if first.is_arabic and not rest:
-            # a name run together with its article: جسرالشغور
+            # a name run together with its article: XالY for "X الY"
             key = first.key
             at = key.find("ال", 2)
             while 0 < at <= len(key) - 5:
@@ -319,7 +321,7 @@ class Gazetteer:
         return None
 
     def head_match(self, word: WordForms) -> NameMatch | None:
-        """A longer name this word is the distinctive first word of (``Jisr``), if only one."""
+        """A longer name this word is the distinctive first word of (``X`` of ``X Y``), if only one."""
         if self._derived_stale:
             self._derive()
         for i, variant in enumerate(word.variants):
@@ -337,7 +339,7 @@ class Gazetteer:
         arabic = key[0] >= "\u0600"
         if " " in key:
             choices, owners = (self._arabic_keys if arabic else self._latin_keys), self._by_norm
-        else:  # one word: compare with names written as one word (كفرنبل, Kafrnabl)
+        else:  # one word: compare with names written as one word (كفرX, KafrX)
             choices, owners = (self._arabic_compact if arabic else self._latin_compact), self._by_compact
         best = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=threshold)
         if best is None:
@@ -397,7 +399,7 @@ def _prefix(word: str, variant_index: int) -> str:
 
 
 def _strip_generic(words: list[str]) -> list[str]:
-    """The words without generic words at either end (``Hama air base`` -> ``Hama``)."""
+    """The words without generic words at either end (``X air base`` -> ``X``)."""
     lo, hi = 0, len(words)
     while lo < hi and words[lo] in KIND_WORDS:
         lo += 1

@@ -1,19 +1,22 @@
 """Normalising place names written in Arabic or Latin letters.
 
-Spotters write the same town many ways: ``إدلب``/``ادلب``/``ادلبِ``,
-``Idlib``/``Idleb``, ``Saraqeb``/``Saraqib``, ``Ma'arrat an-Nu'man``/
-``Maarat al-Nouman``, ``معرة مصرين``/``معرتمصرين``. Several keys are derived
-from a name:
+Spotters write the same town many ways: with or without hamza on the alef
+(``إ``/``ا``), with or without diacritics, with ``ة`` or ``ه``; in Latin letters
+with ``e`` or ``i``, ``ou`` or ``u``, ``q`` or ``k``, doubled letters or not,
+``al-``/``el-``/``an-`` or nothing, apostrophes for ayn; two words or one
+(``Kafr X``/``KafrX``, ``Xة Y``/``XتY``). No place name appears here: names
+are data (see :mod:`nadhir.geo.gazetteer`). Several keys are derived from a
+name:
 
 * :func:`normalise` folds letter variants that carry no meaning (Arabic
   alef/hamza forms, taa marbuta, alef maqsura, diacritics, tatweel, the
   definite article; Latin case, accents, apostrophes, articles, hyphens);
 * :func:`skeleton` further reduces a name to its consonants, which is where
-  transliterations agree (``saraqeb`` and ``saraqib`` both give ``srkb``) and
-  where Arabic spellings with and without long vowels agree (``سراقب`` and
-  ``سراقيب``);
+  transliterations agree (``-qeb`` and ``-qib`` both give ``kb``) and
+  where Arabic spellings with and without long vowels agree (``..اقب`` and
+  ``..اقيب``);
 * :func:`arabic_prefix_variants` gives a word without an attached prefix
-  (و ب ل ف, and ``لل``), so that ``بسراقب`` finds ``سراقب``.
+  (و ب ل ف, and ``لل``), so that ``بX`` ("in X") finds ``X``.
 
 Keys are built word by word (:class:`WordForms`) so that a reader can try
 every run of words in a message without normalising each run again.
@@ -37,7 +40,10 @@ _ARABIC_FOLD = str.maketrans({
 ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 INVISIBLES = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_LATIN_ARTICLES = frozenset({"al", "el", "an", "ar", "as", "ash", "at", "ad", "az", "adh", "l", "ul"})
+_LATIN_ARTICLES = frozenset({
+    "al", "el", "an", "ar", "as", "ash", "at", "ad", "az", "adh", "l", "ul",
+    "ech", "esh", "es", "ed", "ez", "en", "et", "er",  # French-style transliterations (ech-, ed-)
+})
 _NON_WORD = re.compile(r"[^\w\s]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 _IS_ARABIC = re.compile("[\u0600-\u06ff]")
@@ -98,8 +104,8 @@ def normalise(name: str) -> str:
     """A comparison key for a place name: lower case, folded, articles and punctuation removed."""
     text = fold_arabic(INVISIBLES.sub("", unicodedata.normalize("NFKC", name)))
     text = _strip_accents(text).lower()
-    # Apostrophes and ayn marks inside Latin words (Ma'arrat, Nu`man) are dropped, not split on;
-    # a possessive 's (Idlib's) goes altogether.
+    # Apostrophes and ayn marks inside Latin words (Ma'a.., Nu`..) are dropped, not split on;
+    # a possessive 's goes altogether.
     text = _APOSTROPHES.sub("", _POSSESSIVE.sub("", text))
     text = _NON_WORD.sub(" ", text.replace("-", " ").replace("_", " "))
     words = []
@@ -117,7 +123,8 @@ def normalise(name: str) -> str:
 # --- consonant skeletons -------------------------------------------------------------------------
 
 _LATIN_VOWELS = frozenset("aeiouyw")
-_LATIN_DIGRAPHS = (("dh", "z"), ("th", "t"), ("gh", "g"), ("ch", "sh"), ("ph", "f"), ("dj", "j"), ("q", "k"))
+_LATIN_DIGRAPHS = (("gh", "g"), ("ch", "sh"), ("ph", "f"), ("dj", "j"), ("q", "k"))  # anywhere
+_LATIN_INNER_DIGRAPHS = (("dh", "z"), ("th", "t"))  # not at the start: Dhuhur/Duhur keep their d
 _ARABIC_LONG_VOWELS = frozenset("اوي")
 # Letters that informal writing confuses (ذ/ز, ظ/ض, ث/ت as spoken in the Levant).
 _ARABIC_SOUND_FOLD = str.maketrans({"ذ": "ز", "ظ": "ض", "ث": "ت"})
@@ -127,18 +134,19 @@ def _latin_parts(word: str) -> tuple[str, str]:
     """(skeleton of the word at the start of a name, skeleton of the word inside a name)."""
     if not word:
         return "", ""
+    for a, b in _LATIN_DIGRAPHS:
+        if a in word:
+            word = word.replace(a, b)
     first = word[0]
     rest = word[1:]
-    # A final -ah/-eh (taa marbuta) is written with or without the h: Sarjah/Serja, Mhardeh/Mharda.
+    # A final -ah/-eh (taa marbuta) is written with or without the h: ..jah/..ja, ..deh/..da.
     if len(rest) >= 2 and rest[-1] == "h" and rest[-2] in "aeiou":
         rest = rest[:-1]
-    for a, b in _LATIN_DIGRAPHS:
+    for a, b in _LATIN_INNER_DIGRAPHS:
         if a in rest:
             rest = rest.replace(a, b)
-    if first == "q":
-        first = "k"
-    elif first in "aeiou":
-        first = "a"  # a leading vowel is kept as a marker: Idlib/Idleb -> adlb, not dlb
+    if first in "aeiou":
+        first = "a"  # a leading vowel is kept as a marker: idl../edl.. -> adl.., not dl..
     consonants = "".join(ch for ch in rest if ch not in _LATIN_VOWELS)
     inner = ("" if first in _LATIN_VOWELS else first) + consonants
     return first + consonants, inner
@@ -149,7 +157,7 @@ def _arabic_parts(word: str) -> tuple[str, str]:
 
     Long vowels (ا و ي) inside a word are dropped, as is a final ``ه`` (taa
     marbuta) or ``ا``; before another word a final ``ه`` becomes ``ت``, as it
-    is written when the two words are run together (``معرة مصرين`` / ``معرتمصرين``).
+    is written when the two words are run together (``Xة Y`` / ``XتY``).
     """
     if not word:
         return "", ""
@@ -174,9 +182,10 @@ def skeleton(name: str) -> str:
     """Consonant skeleton of a name, without spaces.
 
     Transliterations disagree mostly on vowels and doubled letters; the
-    consonants survive (``khan sheikhoun`` and ``khan shaykhun`` -> ``khnshkhn``).
-    A leading vowel is kept as a marker (any vowel: ``eriha``/``ariha``, ``ahsem``/``ihsim``),
-    so that ``idlib`` is not ``dlb``. Arabic names lose their inner long vowels.
+    consonants survive (``sheikhoun`` and ``shaykhun`` -> ``shkhn``).
+    A leading vowel is kept as a marker (any vowel: ``e..``/``a..``/``i..`` -> ``a..``),
+    so that a name is not confused with the same consonants without its vowel.
+    Arabic names lose their inner long vowels.
     """
     words = normalise(name).split()
     return skeleton_of_words([word_forms(w) for w in words])

@@ -271,6 +271,7 @@ _cue("toward", """
 _cue("toward", "to into الي", weak=True)
 _cue("head", """
     heading headed heads moving moves going goes flying flies travelling traveling bound course dir hdg
+    bearing
     returning returned return returns turned turning turns
     متجه متجهه متجهين متجهات متجهتين يتجه تتجه يتجهان تتجهان متوجه متوجهه يتوجه تتوجه اتجاهه اتجاهها
     رايح رايحه رايحين ماشي ماشيه يروح تروح عايد عايده راجع راجعه رجع رجعت عاد عادت يعود تعود اتجه اتجهت
@@ -336,7 +337,7 @@ _DUAL_STEMS: dict[str, AircraftType] = {
 _DUAL_ENDINGS = ("تان", "تين")
 _TAKE_WORDS = frozenset({"took", "take", "taking", "takes"})
 _NO_PILOT = (frozenset({"بدون", "بلا", "without"}), frozenset({"طيار", "pilot"}))
-_FUZZY_AIRCRAFT = {k: e for k, e in _LEXICON.items() if e.aircraft is not None and len(k) >= 5}
+_FUZZY_AIRCRAFT = {k: e for k, e in _LEXICON.items() if e.aircraft is not None and len(k) >= 6}
 _FUZZY_AIRCRAFT_KEYS = list(_FUZZY_AIRCRAFT)
 _CIRCLE_WORDS = frozenset({"circle", "circles", "دوائر", "دايري", "دايريه"})
 
@@ -442,6 +443,9 @@ def _tokenise(text: str) -> list[_Tok]:
             tok.key, tok.pkey, tok.entry, tok.prefix = cached
         elif kind == "num":
             tok.num = int(raw) if len(raw) <= 6 else 10**6
+        if kind == "sep" and raw == "." and toks and len(toks[-1].key) == 1 and (
+                toks[-1].e.compass_form == "abbr"):
+            continue  # N.W., S.E.
         tok.index = len(toks)
         toks.append(tok)
     return toks
@@ -578,8 +582,13 @@ class MessageReader:
                 continue
             n, match = hit
             start, end = segment[i].index, segment[i + n - 1].index + 1
-            # A lexicon word (has/Hass), or a short word found by its skeleton only, needs a cue.
-            weak = n == 1 and (entry is not None or (match.how == "skeleton" and len(tok.pkey) <= 5))
+            # A lexicon word that is also a name ("has") needs a place cue before it; a short
+            # word found only by its skeleton needs a cue or an aircraft word or heading next to it.
+            lexical = n == 1 and entry is not None
+            weak = n == 1 and match.how == "skeleton" and len(tok.pkey) <= 5
+            if lexical and not _cue_before(toks, start):
+                i += 1
+                continue
             if weak and not (_cue_before(toks, start) or _aircraft_before(toks, start)
                              or _heading_after(toks, end)):
                 i += 1
@@ -602,7 +611,7 @@ class MessageReader:
             key = " ".join(t.pkey for t in run[:n])
             match = gaz.fuzzy(key)
             if match is None and n > 1:
-                match = gaz.fuzzy(key.replace(" ", ""))  # Kafr Ruma / Kafrruma
+                match = gaz.fuzzy(key.replace(" ", ""))  # Kafr X / KafrX
             if match is not None:
                 stop = run[n - 1].index + 1
                 return _Span(start, stop, match, " ".join(t.raw for t in toks[start:stop]))
@@ -809,9 +818,9 @@ def _read_aircraft(toks: list[_Tok]) -> tuple[AircraftType, float, AircraftType]
 def _fuzzy_aircraft(toks: list[_Tok]) -> tuple[AircraftType | None, float]:
     """A misspelt aircraft word (helikopter, مروحبة), tried only when no aircraft word was found."""
     for tok in toks:
-        if not tok.content() or len(tok.key) < 5:
+        if not tok.content() or len(tok.key) < 6:
             continue
-        best = process.extractOne(tok.key, _FUZZY_AIRCRAFT_KEYS, scorer=fuzz.ratio, score_cutoff=80.0)
+        best = process.extractOne(tok.key, _FUZZY_AIRCRAFT_KEYS, scorer=fuzz.ratio, score_cutoff=85.0)
         if best is not None:
             entry = _FUZZY_AIRCRAFT[best[0]]
             return entry.aircraft, entry.aircraft_weight * best[1] / 100.0 * 0.8
@@ -876,7 +885,7 @@ def _roles(toks: list[_Tok], spans: list[_Span]) -> None:
         _look_ahead(toks, span)
         if span.match is not None and span.match.prefix == "ل" and not span.cued and (
                 span.bearing is None and span.area is None):
-            span.role, span.cued = "toward", True  # لسراقب: to Saraqeb
+            span.role, span.cued = "toward", True  # لX: to X
         if span.bearing is not None and span.area in (None, "near"):
             span.area = "of"
 
@@ -987,7 +996,7 @@ def _look_ahead(toks: list[_Tok], span: _Span) -> None:
             tok.used = True
             k += 1
             continue
-        definite = tok.raw.startswith("ال")  # ادلب الجنوبي: southern Idlib
+        definite = tok.raw.startswith("ال")  # X الجنوبي: southern X
         if tok.compass() is not None and span.bearing is None and e.compass_form == "adj" and (
                 span.area in ("countryside", "outskirts") or definite or _area_follows(toks, k)):
             last = k
@@ -1019,6 +1028,16 @@ def _read_heading(toks: list[_Tok]) -> _Heading | None:
     while i < len(toks):
         tok = toks[i]
         e = tok.entry
+        if tok.kind == "num" and not tok.used and tok.num <= 360 and i > 0 and toks[i - 1].e.cue in (
+                "head", "toward"):
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            if len(tok.raw) == 3 or (nxt is not None and (nxt.kind == "deg" or nxt.e.unit == "time")):
+                tok.used = True  # heading 045, course 230°
+                found = _Heading(float(tok.num % 360), 3, 0.9)
+                if best is None or found.priority > best.priority:
+                    best = found
+            i += 1
+            continue
         if tok.kind != "word" or e is None or e.compass is None or tok.used:
             i += 1
             continue
@@ -1131,7 +1150,7 @@ def _position(span: _Span) -> tuple[float, float, float]:
         if span.bearing is None:
             return lat, lon, max(base_sigma, OUTSKIRTS_SIGMA_M)
         lat, lon = _offset(lat, lon, span.bearing, max(place.radius_m, TOWN_SIGMA_MIN_M))
-        return lat, lon, OUTSKIRTS_SIGMA_M
+        return lat, lon, max(base_sigma, OUTSKIRTS_SIGMA_M)
     if span.bearing is not None:
         distance = span.distance_m or RELATIVE_OFFSET_M
         lat, lon = _offset(lat, lon, span.bearing, distance)
