@@ -166,7 +166,7 @@ _aircraft("helicopter", 0.95, """
     helicoper kamov gunship gunships
     مروحي مروحيه مروحيات هليكوبتر هيليكوبتر هليكبتر هلكوبتر هليوكبتر حوامه حوامات كاموف
 """)
-_aircraft("helicopter", 0.8, "copter copters")
+_aircraft("helicopter", 0.8, "copter copters rotary rotorcraft")
 _aircraft("helicopter", 0.6, "barrel barrels برميل براميل مروحه")
 _aircraft("drone", 0.95, """
     drone drones dron uav uavs uas shahed shaheds orlan mohajer quadcopter quadcopters fpv
@@ -268,7 +268,7 @@ _cue("toward", """
     towards toward direction destination approaching inbound nearing
     نحو صوب اتجاه لعند وجهه وجهته وجهتها مقصده تقترب يقترب اقترب اقتربت تقرب يقرب مقترب مقتربه
 """)
-_cue("toward", "to into الي", weak=True)
+_cue("toward", "to into for الي", weak=True)
 _cue("head", """
     heading headed heads moving moves going goes flying flies travelling traveling bound course dir hdg
     bearing
@@ -301,9 +301,10 @@ _count(10, "ten عشر عشره")
 _set("km kms kilometer kilometers kilometre kilometres klm كم كيلو كيلومتر كيلومترات", unit="km")
 _set("m meter meters metre metres متر امتار", unit="m")
 _set("""
-    min mins minute minutes sec secs second seconds h hr hrs hour hours am pm deg degree degrees
-    دقيقه دقائق دقايق ثانيه ثواني ساعه ساعات ص درجه
+    min mins minute minutes sec secs second seconds h hr hrs hour hours am pm
+    دقيقه دقائق دقايق ثانيه ثواني ساعه ساعات ص
 """, unit="time")
+_set("deg degree degrees درجه درجات", unit="deg")
 # Words that are never part of a place name (the entry itself says so; no flag needed).
 _entries("""
     now urgent alert alerts warning warnings breaking attention please careful caution beware fwd fw
@@ -334,11 +335,12 @@ _DUAL_STEMS: dict[str, AircraftType] = {
     "طاير": "unknown", "طيار": "unknown", "مروحي": "helicopter", "حربي": "jet", "مسير": "drone",
     "حوام": "helicopter", "زنان": "drone", "مقاتل": "jet", "قاذف": "jet", "نفاث": "jet",
 }
-_DUAL_ENDINGS = ("تان", "تين")
+_DUAL_ENDINGS = ("تان", "تين", "تا")  # طائرتان, طائرتين, and طائرتا before a noun
 _TAKE_WORDS = frozenset({"took", "take", "taking", "takes"})
 _NO_PILOT = (frozenset({"بدون", "بلا", "without"}), frozenset({"طيار", "pilot"}))
 _FUZZY_AIRCRAFT = {k: e for k, e in _LEXICON.items() if e.aircraft is not None and len(k) >= 6}
 _FUZZY_AIRCRAFT_KEYS = list(_FUZZY_AIRCRAFT)
+_JET_PHRASES = frozenset({("fixed", "wing"), ("fixed", "wings"), ("fast", "mover"), ("fast", "movers")})
 _CIRCLE_WORDS = frozenset({"circle", "circles", "دوائر", "دايري", "دايريه"})
 
 _TOKEN = re.compile(
@@ -355,11 +357,14 @@ _TOKEN = re.compile(
 
 
 class _Tok:
-    __slots__ = ("entry", "forms", "index", "key", "kind", "num", "pkey", "prefix", "raw", "used")
+    __slots__ = (
+        "end", "entry", "forms", "index", "key", "kind", "num", "pkey", "prefix", "raw", "start", "used",
+    )
 
-    def __init__(self, kind: str, raw: str) -> None:
+    def __init__(self, kind: str, raw: str, start: int = 0, end: int = 0) -> None:
         self.kind = kind  # word, num, arrow, sep, times, deg
         self.raw = raw
+        self.start, self.end = start, end  # where it is in the cleaned text
         self.index = 0
         self.key = ""  # lexicon key: folded, Arabic article removed, Latin lower case
         self.pkey = ""  # place key (normalise_word; "" for a Latin article)
@@ -429,7 +434,7 @@ def _tokenise(text: str) -> list[_Tok]:
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup or "sep"
         raw = m.group()
-        tok = _Tok(kind, raw)
+        tok = _Tok(kind, raw, m.start(), m.end())
         if kind == "word":
             cached = _WORD_CACHE.get(raw)
             if cached is None:
@@ -449,6 +454,13 @@ def _tokenise(text: str) -> list[_Tok]:
         tok.index = len(toks)
         toks.append(tok)
     return toks
+
+
+def _words_as_written(toks: list[_Tok], start: int, end: int, text: str) -> str:
+    """The text of tokens ``start:end`` as written, with a Latin article just before them (al-X)."""
+    if start > 0 and toks[start - 1].kind == "word" and not toks[start - 1].pkey:
+        start -= 1
+    return text[toks[start].start : toks[end - 1].end]
 
 
 def _combine(degs: list[float]) -> float:
@@ -503,12 +515,13 @@ class MessageReader:
     def _read(self, text: str) -> ParsedMessage:
         clean = unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS])
         clean = ARABIC_DIACRITICS.sub("", INVISIBLES.sub("", clean)).replace("ـ", "")
-        toks = _tokenise(clean.translate(ARABIC_INDIC_DIGITS))
+        clean = clean.translate(ARABIC_INDIC_DIGITS)
+        toks = _tokenise(clean)
         if not any(t.kind == "word" for t in toks):
             return ParsedMessage(text=text, rejection="no words")
         _phrases(toks)
         aircraft, aircraft_conf, dual_type = _read_aircraft(toks)
-        spans = self._places(toks)
+        spans = self._places(toks, clean)
         _roles(toks, spans)
         heading = _read_heading(toks)
         count, count_conf = _read_count(toks)
@@ -521,7 +534,7 @@ class MessageReader:
 
     # --- places ----------------------------------------------------------------------------------
 
-    def _places(self, toks: list[_Tok]) -> list[_Span]:
+    def _places(self, toks: list[_Tok], text: str) -> list[_Span]:
         """Known names by dictionary look-up; then unknown words after place cues (fuzzy, else unknown)."""
         spans: list[_Span] = []
         segment: list[_Tok] = []
@@ -531,7 +544,7 @@ class MessageReader:
                     segment.append(tok)
                 continue
             if segment:
-                spans.extend(self._match_segment(segment, toks))
+                spans.extend(self._match_segment(segment, toks, text))
                 segment = []
         for span in spans:
             for k in range(span.start, span.end):
@@ -551,17 +564,17 @@ class MessageReader:
                 continue
             if j < len(toks) and toks[j].used and toks[j].kind == "word" and len(run) == 1:
                 continue  # فوق مخيمات <place>: a word about the place, not another place
-            span = self._resolve_words(run, toks)
+            span = self._resolve_words(run, toks, text)
             span.weak = span.match is None and (e.weak_cue or e.compass is not None)
             spans.append(span)
             for t in toks[span.start : span.end]:
                 t.used = True
         if not spans:
-            spans.extend(self._uncued_words(toks))
+            spans.extend(self._uncued_words(toks, text))
         spans.sort(key=lambda s: s.start)
         return spans
 
-    def _match_segment(self, segment: list[_Tok], toks: list[_Tok]) -> list[_Span]:
+    def _match_segment(self, segment: list[_Tok], toks: list[_Tok], text: str) -> list[_Span]:
         gaz = self.gazetteer
         forms: list[WordForms] = []
         for tok in segment:
@@ -593,11 +606,11 @@ class MessageReader:
                              or _heading_after(toks, end)):
                 i += 1
                 continue
-            out.append(_Span(start, end, match, " ".join(t.raw for t in toks[start:end])))
+            out.append(_Span(start, end, match, _words_as_written(toks, start, end, text)))
             i += n
         return out
 
-    def _resolve_words(self, run: list[_Tok], toks: list[_Tok]) -> _Span:
+    def _resolve_words(self, run: list[_Tok], toks: list[_Tok], text: str) -> _Span:
         """Unknown words: a distinctive first word of a name, a fuzzy match, or unknown."""
         gaz = self.gazetteer
         start = run[0].index
@@ -606,7 +619,7 @@ class MessageReader:
         if len(run) == 1 and (after is None or not after.content()):
             head = gaz.head_match(run[0].forms or word_forms(run[0].pkey))
             if head is not None:
-                return _Span(start, end, head, run[0].raw)
+                return _Span(start, end, head, _words_as_written(toks, start, end, text))
         for n in range(len(run), 0, -1):
             key = " ".join(t.pkey for t in run[:n])
             match = gaz.fuzzy(key)
@@ -614,10 +627,10 @@ class MessageReader:
                 match = gaz.fuzzy(key.replace(" ", ""))  # Kafr X / KafrX
             if match is not None:
                 stop = run[n - 1].index + 1
-                return _Span(start, stop, match, " ".join(t.raw for t in toks[start:stop]))
-        return _Span(start, end, None, " ".join(t.raw for t in run))
+                return _Span(start, stop, match, _words_as_written(toks, start, stop, text))
+        return _Span(start, end, None, _words_as_written(toks, start, end, text))
 
-    def _uncued_words(self, toks: list[_Tok]) -> list[_Span]:
+    def _uncued_words(self, toks: list[_Tok], text: str) -> list[_Span]:
         """No place found at all: unknown words next to the aircraft word or before an arrow/heading."""
         i = 0
         while i < len(toks):
@@ -634,7 +647,7 @@ class MessageReader:
             by_heading = after is not None and (
                 after.kind == "arrow" or after.e.cue in ("head", "toward") or after.e.compass is not None)
             if by_aircraft or by_heading:
-                span = self._resolve_words(run, toks)
+                span = self._resolve_words(run, toks, text)
                 span.weak = span.match is None
                 return [span]
             i += len(run)
@@ -768,6 +781,8 @@ def _phrases(toks: list[_Tok]) -> None:
             b.entry = _Entry(action="leaving", action_weight=0.9)
         elif a.key in _NO_PILOT[0] and b.key in _NO_PILOT[1]:
             b.entry = _Entry(aircraft="drone", aircraft_weight=0.95)
+        elif (a.key, b.key) in _JET_PHRASES:
+            b.entry = _Entry(aircraft="jet", aircraft_weight=0.8)
         elif b.key in _CIRCLE_WORDS:
             b.entry = _Entry(action="circling", action_weight=0.9)
 
@@ -791,7 +806,8 @@ def _read_aircraft(toks: list[_Tok]) -> tuple[AircraftType, float, AircraftType]
         if kind is None and entry is not None and entry.aircraft is not None:
             kind, weight = entry.aircraft, entry.aircraft_weight
         if kind is None and entry is None and tok.key.endswith(_DUAL_ENDINGS) and tok.key[0] >= "\u0600":
-            stem = tok.key[:-3]
+            ending = next(e for e in _DUAL_ENDINGS if tok.key.endswith(e))
+            stem = tok.key[: -len(ending)]
             for s in (stem, *arabic_prefix_variants(stem)):
                 dual = _DUAL_STEMS.get(s)
                 if dual is not None:
@@ -1028,10 +1044,10 @@ def _read_heading(toks: list[_Tok]) -> _Heading | None:
     while i < len(toks):
         tok = toks[i]
         e = tok.entry
-        if tok.kind == "num" and not tok.used and tok.num <= 360 and i > 0 and toks[i - 1].e.cue in (
-                "head", "toward"):
+        if tok.kind == "num" and not tok.used and tok.num <= 360 and i > 0 and (
+                toks[i - 1].e.cue in ("head", "toward") and not toks[i - 1].e.weak_cue):
             nxt = toks[i + 1] if i + 1 < len(toks) else None
-            if len(tok.raw) == 3 or (nxt is not None and (nxt.kind == "deg" or nxt.e.unit == "time")):
+            if len(tok.raw) == 3 or (nxt is not None and (nxt.kind == "deg" or nxt.e.unit == "deg")):
                 tok.used = True  # heading 045, course 230°
                 found = _Heading(float(tok.num % 360), 3, 0.9)
                 if best is None or found.priority > best.priority:
