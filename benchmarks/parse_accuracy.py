@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,32 @@ def score(reader: MessageReader, corpus: Iterable[dict[str, Any]]) -> dict[str, 
     return scores
 
 
+def group_of(row: dict[str, Any]) -> list[str]:
+    """The groups a message counts in for the breakdown."""
+    text = row["text"]
+    arabic, latin = bool(re.search("[\u0600-\u06ff]", text)), bool(re.search("[A-Za-z]{2}", text))
+    groups = ["mixed script" if arabic and latin else "Arabic" if arabic else "English/Latin"]
+    if row["place_id"] is None:
+        groups.append("place not in gazetteer / none")
+    if re.search("[٠-٩]", text):
+        groups.append("Arabic-Indic digits")
+    groups.append("from scenario events" if row.get("source", "").startswith("scenario:") else "hand-written")
+    return groups
+
+
+def breakdown(reader: MessageReader, corpus: list[dict[str, Any]]) -> dict[str, dict[str, FieldScore]]:
+    """Aircraft and place accuracy by group of message."""
+    out: dict[str, dict[str, FieldScore]] = {}
+    for row in corpus:
+        text = row["text"]
+        got = reader.read(text)
+        for group in group_of(row):
+            scores = out.setdefault(group, {"aircraft": FieldScore(), "place": FieldScore()})
+            scores["aircraft"].add(got.aircraft == row["aircraft"], text, row["aircraft"], got.aircraft)
+            scores["place"].add(got.place_id == row["place_id"], text, row["place_id"], got.place_id)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -99,6 +126,11 @@ def main() -> None:
     print(f"{'field':<22}{'accuracy':>9}{'hits':>7}{'scored':>8}")
     for name, s in scores.items():
         print(f"{name:<22}{100 * s.accuracy:>8.1f}%{s.hits:>7}{s.total:>8}")
+    print()
+    print(f"{'group':<32}{'messages':>9}{'aircraft':>10}{'place':>8}")
+    for group, g in sorted(breakdown(reader, corpus).items()):
+        print(f"{group:<32}{g['aircraft'].total:>9}{100 * g['aircraft'].accuracy:>9.1f}%"
+              f"{100 * g['place'].accuracy:>7.1f}%")
     if args.errors:
         for name, s in scores.items():
             for text, expected, got in s.misses:

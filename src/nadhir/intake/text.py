@@ -1084,8 +1084,8 @@ def _read_heading(toks: list[_Tok]) -> _Heading | None:
             if single or (forms[0] == "abbr" and not shouted):
                 continue
             found = _Heading(deg, 1, 0.5)
-        if best is None or found.priority > best.priority:
-            best = found
+        if best is None or found.priority >= best.priority:
+            best = found  # of two alike, the later: "heading NE, then turned north"
     return best
 
 
@@ -1105,9 +1105,11 @@ def _read_count(toks: list[_Tok]) -> tuple[int | None, float]:
                 continue
             if prev is not None and prev.kind == "word" and len(prev.key) == 1 and prev.key != "x":
                 continue  # M4 (a road), F16
-            if (nxt is not None and nxt.raw == ":") or (prev is not None and prev.raw == ":" and i > 1
-                                                         and toks[i - 2].kind == "num"):
-                continue  # a time, 03:15
+            after = toks[i + 2] if i + 2 < len(toks) else None
+            before = toks[i - 2] if i > 1 else None
+            if (nxt is not None and nxt.raw in ":/." and after is not None and after.kind == "num") or (
+                    prev is not None and prev.raw in ":/." and before is not None and before.kind == "num"):
+                continue  # a time or a date: 03:15, 25/11
             near_aircraft = any(t is not None and (t.kind == "times" or t.key == "x" or t.names_aircraft())
                                 for t in (prev, nxt))
             strength = 0.95 if near_aircraft else 0.6
