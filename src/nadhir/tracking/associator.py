@@ -2,10 +2,21 @@
 
 Each measurement is scored against each live track by the negative log
 likelihood of its innovation, plus a penalty when the measurement's aircraft
-type disagrees with the track's. Pairs outside the gate are impossible.
-A batch of simultaneous measurements is then assigned globally with
-``scipy.optimize.linear_sum_assignment``, so that two aircraft flying close
-together each keep their own measurements.
+type disagrees with the track's (a helicopter report does not update a jet
+track unless the track's type is itself uncertain). Pairs outside the gate
+are impossible. Measurements from one source at one instant are distinct
+aircraft, so each source's group is assigned one-to-one, globally, with
+``scipy.optimize.linear_sum_assignment``: two aircraft flying close together
+each keep their own measurements. Different sources may all see the same
+aircraft, so sources are assigned independently of each other.
+
+Acoustic bearings come in thousands a second from a large sensor field, so
+they are scored all at once as arrays, and only against the tracks a sensor
+could possibly hear: every track is entered in the cells of a coarse grid
+that its audible range (plus two sigma of its position) touches, and a
+bearing is scored against the tracks in its sensor's cell. The range gate
+rejects every other pair anyway, so the grid changes no result, only the
+time taken.
 """
 
 from __future__ import annotations
@@ -14,54 +25,53 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
-from nadhir.tracking import kalman
-from nadhir.tracking.measurements import Measurement, PositionFix
+from nadhir.tracking import imm, kalman
+from nadhir.tracking.measurements import BearingFix, PositionFix
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
 from nadhir.tracking.track import Track
-from nadhir.tracking.updater import Predictor, Updater
+from nadhir.tracking.updater import Updater
 
 POSITION_GATE = 13.8  # chi-square, 2 dof, 99.9 %
 BEARING_GATE = 10.8  # chi-square, 1 dof, 99.9 %
 HEADING_GATE = 10.8  # chi-square, 1 dof, 99.9 %, on a sighting's heading against the track's course
 MIN_TYPE_AGREEMENT = 0.15
+GRID_CELL_M = 10_000.0
+# Below this many tracks every pair is scored directly: building the grid costs more.
+GRID_MIN_TRACKS = 24
 _IMPOSSIBLE = 1e9
+_AUDIBLE = np.array([PROFILES[k].audible_m for k in TRACK_TYPES])
+
+
+def type_agreement(type_probs: kalman.Vector, likelihood: tuple[float, float, float]) -> float:
+    """How well a measurement's type likelihood agrees with a track's type belief (0..1)."""
+    return float(np.dot(type_probs, likelihood)) / max(likelihood)
 
 
 class Associator:
     """Gating and global nearest-neighbour assignment."""
 
-    def __init__(self, predictor: Predictor, updater: Updater) -> None:
-        self._predictor = predictor
+    def __init__(self, updater: Updater) -> None:
         self._updater = updater
 
-    def cost(self, track: Track, m: Measurement) -> float | None:
-        """Association cost of a measurement to a track, or None outside the gate."""
-        agreement = float(np.dot(track.type_probs, m.type_likelihood)) / max(m.type_likelihood)
+    # -- sightings --------------------------------------------------------------------------
+
+    def sighting_cost(self, track: Track, m: PositionFix) -> float | None:
+        """Association cost of a sighting to a (predicted) track, or None outside the gate."""
+        agreement = type_agreement(track.type_probs, m.type_likelihood)
         if agreement < MIN_TYPE_AGREEMENT:
             return None
-        x, p = self._predictor.predicted_position(track, m.t)
-        if isinstance(m, PositionFix):
-            y, s = self._updater.position_innovation(x, p, m, track.speed)
-            d2 = kalman.mahalanobis2(y, s)
-            if d2 > POSITION_GATE:
-                return None
-            d2 += self._heading_mismatch2(x, p, m)
-            if d2 > POSITION_GATE + HEADING_GATE:
-                return None
-            return d2 + math.log(float(np.linalg.det(s))) - 2.0 * math.log(agreement)
-        innovation, variance, _, rng = self._updater.bearing_innovation(x, p, m)
-        audible = max(
-            PROFILES[k].audible_m for k, w in zip(TRACK_TYPES, track.type_probs, strict=True) if w > 0.2
-        )
-        if rng > audible + 2.0 * math.sqrt(max(0.0, float(p[0, 0] + p[1, 1]))):
+        x, p = track.x, track.p
+        y, s = self._updater.position_innovation(x, p, m)
+        d2 = kalman.mahalanobis2(y, s)
+        if d2 > POSITION_GATE:
             return None
-        d2 = innovation * innovation / variance
-        if d2 > BEARING_GATE:
+        d2 += self._heading_mismatch2(x, p, m)
+        if d2 > POSITION_GATE + HEADING_GATE:
             return None
-        # Nearer tracks are likelier sources of a sound than far ones of the same bearing.
-        return d2 + math.log(variance) + 2.0 * math.log(max(rng, 500.0) / 5000.0) - 2.0 * math.log(agreement)
+        return d2 + math.log(float(np.linalg.det(s))) - 2.0 * math.log(agreement)
 
     @staticmethod
     def _heading_mismatch2(x: kalman.Vector, p: kalman.Matrix, m: PositionFix) -> float:
@@ -77,37 +87,158 @@ class Associator:
         variance = m.heading_sigma_rad**2 + (vel_sigma / speed) ** 2
         return diff * diff / variance
 
-    def assign(self, tracks: Sequence[Track], batch: Sequence[Measurement]) -> list[int | None]:
-        """For each measurement, the index of its track in ``tracks`` or None.
-
-        Measurements from one source at one instant are distinct aircraft, so
-        they are assigned one-to-one (globally, by least total cost); different
-        sources may all see the same aircraft, so each source's group is
-        assigned on its own. A measurement left over in a group (more sounds
-        than tracks, e.g. a close formation flown as one track) joins its best
-        gated track.
-        """
+    def assign_sightings(self, tracks: Sequence[Track], batch: Sequence[PositionFix]) -> list[int | None]:
+        """For each sighting, the index of its track in ``tracks`` or None (one-to-one per source)."""
         out: list[int | None] = [None] * len(batch)
         if not tracks or not batch:
             return out
-        groups: dict[str, list[int]] = {}
-        for i, m in enumerate(batch):
-            groups.setdefault(m.source, []).append(i)
-        for members in groups.values():
+        for members in _groups_by_source(batch).values():
             costs = np.full((len(members), len(tracks)), _IMPOSSIBLE)
             for row, i in enumerate(members):
                 for j, track in enumerate(tracks):
-                    c = self.cost(track, batch[i])
+                    c = self.sighting_cost(track, batch[i])
                     if c is not None:
                         costs[row, j] = c
-            if len(members) > 1:
-                rows, cols = linear_sum_assignment(costs)
-                for row, j in zip(rows, cols, strict=True):
-                    if costs[row, j] < _IMPOSSIBLE:
-                        out[members[int(row)]] = int(j)
-            for row, i in enumerate(members):
-                if out[i] is None:
-                    j = int(np.argmin(costs[row]))
-                    if costs[row, j] < _IMPOSSIBLE:
-                        out[i] = j
+            _assign_group(costs, members, out)
         return out
+
+    # -- bearings ---------------------------------------------------------------------------
+
+    def assign_bearings(
+        self, tracks: Sequence[Track], batch: Sequence[BearingFix], use_grid: bool | None = None
+    ) -> list[int | None]:
+        """For each bearing, the index of its track in ``tracks`` or None (one-to-one per sensor)."""
+        out: list[int | None] = [None] * len(batch)
+        if not tracks or not batch:
+            return out
+        pairs_m, pairs_t, cost = self.bearing_costs(tracks, batch, use_grid)
+        if len(cost) == 0:
+            return out
+        # Best track of each bearing: sort by (bearing, cost, track) and take the first of each bearing.
+        order = np.lexsort((pairs_t, cost, pairs_m))
+        pm, pt, pc = pairs_m[order], pairs_t[order], cost[order]
+        first = np.ones(len(pm), dtype=bool)
+        first[1:] = pm[1:] != pm[:-1]
+        best = {int(m): int(t) for m, t in zip(pm[first], pt[first], strict=True)}
+        starts = np.searchsorted(pm, np.arange(len(batch)), side="left")
+        ends = np.searchsorted(pm, np.arange(len(batch)), side="right")
+        for members in _groups_by_source(batch).values():
+            if len(members) == 1:
+                out[members[0]] = best.get(members[0])
+                continue
+            cols = sorted({int(t) for i in members for t in pt[starts[i] : ends[i]]})
+            if not cols:
+                continue
+            col_of = {t: c for c, t in enumerate(cols)}
+            costs = np.full((len(members), len(cols)), _IMPOSSIBLE)
+            for row, i in enumerate(members):
+                for k in range(int(starts[i]), int(ends[i])):
+                    costs[row, col_of[int(pt[k])]] = pc[k]
+            local: list[int | None] = [None] * len(batch)
+            _assign_group(costs, members, local)
+            for i in members:
+                j = local[i]
+                out[i] = None if j is None else cols[j]
+        return out
+
+    def bearing_costs(
+        self, tracks: Sequence[Track], batch: Sequence[BearingFix], use_grid: bool | None = None
+    ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
+        """Gated (bearing index, track index, cost) triples, as arrays sorted by bearing then track."""
+        x = np.array([t.x for t in tracks])
+        p = np.array([t.p for t in tracks])
+        probs = np.array([t.type_probs for t in tracks])
+        sigma = np.sqrt(np.maximum(0.0, p[:, 0, 0] + p[:, 1, 1]))
+        audible = np.where(probs > 0.2, _AUDIBLE[None, :], 0.0).max(axis=1)
+        reach = audible + 2.0 * sigma
+        sx = np.array([m.sx for m in batch])
+        sy = np.array([m.sy for m in batch])
+        if use_grid is None:
+            use_grid = len(tracks) >= GRID_MIN_TRACKS
+        if use_grid:
+            pm, pt = _grid_pairs(x[:, 0], x[:, 1], reach, sx, sy)
+        else:
+            pm = np.repeat(np.arange(len(batch)), len(tracks))
+            pt = np.tile(np.arange(len(tracks)), len(batch))
+        dx, dy = x[pt, 0] - sx[pm], x[pt, 1] - sy[pm]
+        near = dx * dx + dy * dy <= reach[pt] ** 2
+        pm, pt, dx, dy = pm[near], pt[near], dx[near], dy[near]
+        likes = np.array([m.type_likelihood for m in batch])
+        agreement = np.einsum("ij,ij->i", probs[pt], likes[pm]) / likes[pm].max(axis=1)
+        ok = agreement >= MIN_TYPE_AGREEMENT
+        pm, pt, dx, dy, agreement = pm[ok], pt[ok], dx[ok], dy[ok], agreement[ok]
+        alt = np.array([t.profile.altitude_m for t in tracks])
+        alt_sigma = np.array([t.profile.altitude_sigma_m for t in tracks])
+        theta, h, rng, dalt = imm.heard_bearing(dx, dy, x[pt, 2], x[pt, 3], alt[pt])
+        sig = np.array([m.sigma_rad for m in batch])
+        variance = np.einsum("ni,nij,nj->n", h, p[pt], h) + sig[pm] ** 2 + (dalt * alt_sigma[pt]) ** 2
+        bearing = np.array([m.bearing_rad for m in batch])
+        innovation = imm.wrap(bearing[pm] - theta)
+        d2 = innovation * innovation / variance
+        ok = d2 <= BEARING_GATE
+        # Nearer tracks are likelier sources of a sound than far ones of the same bearing.
+        cost = (
+            d2[ok]
+            + np.log(variance[ok])
+            + 2.0 * np.log(np.maximum(rng[ok], 500.0) / 5000.0)
+            - 2.0 * np.log(agreement[ok])
+        )
+        return pm[ok], pt[ok], cost
+
+
+def _groups_by_source(batch: Sequence[PositionFix | BearingFix]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = {}
+    for i, m in enumerate(batch):
+        groups.setdefault(m.source, []).append(i)
+    return groups
+
+
+def _assign_group(
+    costs: NDArray[np.float64], members: list[int], out: list[int | None], leftovers: bool = False
+) -> None:
+    """One-to-one assignment of one source's measurements (rows) to tracks (columns)."""
+    if len(members) == 1:
+        j = int(np.argmin(costs[0]))
+        if costs[0, j] < _IMPOSSIBLE:
+            out[members[0]] = j
+        return
+    rows, cols = linear_sum_assignment(costs)
+    for row, j in zip(rows, cols, strict=True):
+        if costs[row, j] < _IMPOSSIBLE:
+            out[members[int(row)]] = int(j)
+    if leftovers:
+        for row, i in enumerate(members):
+            if out[i] is None:
+                j = int(np.argmin(costs[row]))
+                if costs[row, j] < _IMPOSSIBLE:
+                    out[i] = j
+
+
+def _grid_pairs(
+    tx: NDArray[np.float64],
+    ty: NDArray[np.float64],
+    reach: NDArray[np.float64],
+    sx: NDArray[np.float64],
+    sy: NDArray[np.float64],
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Candidate (bearing, track) pairs: tracks whose reach square covers the sensor's grid cell."""
+    cell = GRID_CELL_M
+    cells: dict[tuple[int, int], list[int]] = {}
+    x0 = np.floor((tx - reach) / cell).astype(np.int64)
+    x1 = np.floor((tx + reach) / cell).astype(np.int64)
+    y0 = np.floor((ty - reach) / cell).astype(np.int64)
+    y1 = np.floor((ty + reach) / cell).astype(np.int64)
+    for j in range(len(tx)):
+        for cx in range(int(x0[j]), int(x1[j]) + 1):
+            for cy in range(int(y0[j]), int(y1[j]) + 1):
+                cells.setdefault((cx, cy), []).append(j)
+    scx = np.floor(sx / cell).astype(np.int64)
+    scy = np.floor(sy / cell).astype(np.int64)
+    pm: list[int] = []
+    pt: list[int] = []
+    empty: list[int] = []
+    for i in range(len(sx)):
+        found = cells.get((int(scx[i]), int(scy[i])), empty)
+        pm.extend([i] * len(found))
+        pt.extend(found)
+    return np.asarray(pm, dtype=np.intp), np.asarray(pt, dtype=np.intp)

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
 
 import numpy as np
 
-from nadhir.tracking.kalman import Vector
+from nadhir.tracking.kalman import Matrix, Vector
 from nadhir.tracking.measurements import BearingFix, PositionFix
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
 from nadhir.tracking.track import Track
-from nadhir.tracking.triangulation import cross_bearings
+from nadhir.tracking.triangulation import MIN_CROSSING_RAD
+from nadhir.tracking.updater import FORMATION_SPREAD_M, REPORT_DELAY_S, REPORT_DELAY_SIGMA_S
 
 # Unassociated bearings are kept this long to find a crossing partner from another sensor.
 BEARING_MEMORY_S = 20.0
 # Beyond this range a crossing is more likely two different sounds than one aircraft.
 MAX_CROSSING_RANGE_M = 20_000.0
+# Remembered bearings are bucketed by sensor in cells this size: two sensors whose bearings
+# cross within MAX_CROSSING_RANGE_M of both are at most twice that apart, so a sensor's own
+# cell and its eight neighbours hold every possible partner.
+_CELL_M = 2.0 * MAX_CROSSING_RANGE_M
+# Sorties fly two to four aircraft together.
+MAX_FORMATION = 4
 
 
 def _prior_types(likelihood: tuple[float, float, float]) -> Vector:
@@ -26,29 +32,36 @@ def _prior_types(likelihood: tuple[float, float, float]) -> Vector:
     return out
 
 
-@dataclass
-class _Pending:
-    fix: BearingFix
-
-
 class Initiator:
     """Creates tentative tracks; a track only becomes confirmed by further evidence."""
 
     def __init__(self) -> None:
         self._next_id = 1
-        self._bearings: deque[BearingFix] = deque()
+        self._cells: dict[tuple[int, int], deque[BearingFix]] = {}
+        self._swept = -math.inf
 
-    def _new_id(self) -> str:
+    def new_id(self) -> str:
         track_id = f"T{self._next_id}"
         self._next_id += 1
         return track_id
 
     def from_sighting(self, fix: PositionFix) -> Track:
-        """A track at a sighting, moving along its heading cue at the type's cruise speed."""
+        """A track where a sighting puts the aircraft now, moving along its heading cue."""
+        return self.from_sighting_group(fix)[0]
+
+    def from_sighting_group(self, fix: PositionFix) -> list[Track]:
+        """One track per reported aircraft (a formation's members share a group id).
+
+        The report is about ``REPORT_DELAY_S`` old, so with a heading the
+        aircraft is placed that far further along it, and the delay's
+        spread stretches the position uncertainty along the heading.
+        """
         probs = _prior_types(fix.type_likelihood)
-        kind = TRACK_TYPES[int(np.argmax(probs))]
-        prof = PROFILES[kind]
+        best = int(np.argmax(probs))
+        prof = PROFILES[TRACK_TYPES[best]] if probs[best] >= 0.5 else PROFILES["unknown"]
         sigma = max(fix.sigma_m, 1000.0)
+        count = max(1, min(fix.count, MAX_FORMATION))
+        var = sigma * sigma + (FORMATION_SPREAD_M**2 if count > 1 else 0.0)
         if fix.heading_rad is not None:
             ux, uy = math.sin(fix.heading_rad), math.cos(fix.heading_rad)
             v = np.array([prof.cruise_mps * ux, prof.cruise_mps * uy])
@@ -59,25 +72,35 @@ class Initiator:
         else:
             v = np.zeros(2)
             pv = np.eye(2) * prof.cruise_mps**2
-        p = np.zeros((4, 4))
-        p[:2, :2] = np.eye(2) * sigma * sigma
+        delay = REPORT_DELAY_S
+        p: Matrix = np.zeros((4, 4))
+        p[:2, :2] = np.eye(2) * var + delay * delay * pv + REPORT_DELAY_SIGMA_S**2 * np.outer(v, v)
+        p[:2, 2:] = delay * pv
+        p[2:, :2] = delay * pv
         p[2:, 2:] = pv
-        track = Track(
-            id=self._new_id(),
-            t=fix.t,
-            x=np.array([fix.x, fix.y, v[0], v[1]]),
-            p=p,
-            type_probs=probs,
-            created=fix.t,
-            last_update=fix.t,
-            count=max(1, fix.count),
-            hits=1,
-            origin_takeoff=fix.takeoff,
-            sighted=True,
-        )
-        track.add_evidence(fix.source, fix.evidence)
-        track.remember()
-        return track
+        x = np.array([fix.x + delay * v[0], fix.y + delay * v[1], v[0], v[1]])
+        group = ""
+        tracks: list[Track] = []
+        for _ in range(count):
+            track = Track(
+                id=self.new_id(),
+                t=fix.t,
+                x=x.copy(),
+                p=p.copy(),
+                type_probs=probs.copy(),
+                created=fix.t,
+                last_update=fix.t,
+                count=count,
+                hits=1,
+                origin_takeoff=fix.takeoff,
+                sighted=True,
+                group=group,
+            )
+            group = track.group
+            track.add_evidence(fix.source, fix.evidence)
+            track.remember()
+            tracks.append(track)
+        return tracks
 
     def from_bearing(self, fix: BearingFix) -> Track | None:
         """Try to start a track where this bearing crosses a recent one from another sensor.
@@ -86,44 +109,34 @@ class Initiator:
         is the one closest to both sensors (sound fades with distance, so near
         crossings are the likely ones).
         """
-        while self._bearings and fix.t - self._bearings[0].t > BEARING_MEMORY_S:
-            self._bearings.popleft()
-        best = None
-        best_other = None
-        for other in self._bearings:
-            if other.source == fix.source:
-                continue
-            like = np.asarray(fix.type_likelihood) * np.asarray(other.type_likelihood)
-            if float(like.max()) < 0.2:
-                continue
-            crossing = cross_bearings(
-                fix.sx,
-                fix.sy,
-                fix.bearing_rad,
-                fix.sigma_rad,
-                other.sx,
-                other.sy,
-                other.bearing_rad,
-                other.sigma_rad,
-            )
-            if crossing is None or max(crossing.range_a, crossing.range_b) > MAX_CROSSING_RANGE_M:
-                continue
-            if best is None or max(crossing.range_a, crossing.range_b) < max(best.range_a, best.range_b):
-                best, best_other = crossing, other
-        if best is None or best_other is None:
-            self._bearings.append(fix)
+        self._sweep(fix.t)
+        cx, cy = math.floor(fix.sx / _CELL_M), math.floor(fix.sy / _CELL_M)
+        candidates: list[BearingFix] = []
+        for i in (-1, 0, 1):
+            for j in (-1, 0, 1):
+                cell = self._cells.get((cx + i, cy + j))
+                if cell is None:
+                    continue
+                while cell and fix.t - cell[0].t > BEARING_MEMORY_S:
+                    cell.popleft()
+                candidates.extend(o for o in cell if o.source != fix.source)
+        found = self._best_crossing(fix, candidates)
+        if found is None:
+            self._cells.setdefault((cx, cy), deque()).append(fix)
             return None
-        self._bearings.remove(best_other)
-        like = np.asarray(fix.type_likelihood) * np.asarray(best_other.type_likelihood)
+        other, x, y, sigma = found
+        ocell = self._cells[(math.floor(other.sx / _CELL_M), math.floor(other.sy / _CELL_M))]
+        ocell.remove(other)
+        like = np.asarray(fix.type_likelihood) * np.asarray(other.type_likelihood)
         probs = like / like.sum()
-        kind = TRACK_TYPES[int(np.argmax(probs))]
-        prof = PROFILES[kind]
-        sigma = max(best.sigma_m, 500.0)
+        best = int(np.argmax(probs))
+        prof = PROFILES[TRACK_TYPES[best]] if probs[best] >= 0.5 else PROFILES["unknown"]
+        sigma = max(sigma, 500.0)
         p = np.diag([sigma * sigma, sigma * sigma, prof.cruise_mps**2, prof.cruise_mps**2])
         track = Track(
-            id=self._new_id(),
+            id=self.new_id(),
             t=fix.t,
-            x=np.array([best.x, best.y, 0.0, 0.0]),
+            x=np.array([x, y, 0.0, 0.0]),
             p=p,
             type_probs=probs,
             created=fix.t,
@@ -131,6 +144,44 @@ class Initiator:
             hits=2,
         )
         track.add_evidence(fix.source, fix.evidence)
-        track.add_evidence(best_other.source, best_other.evidence)
+        track.add_evidence(other.source, other.evidence)
         track.remember()
         return track
+
+    @staticmethod
+    def _best_crossing(
+        fix: BearingFix, candidates: list[BearingFix]
+    ) -> tuple[BearingFix, float, float, float] | None:
+        """The candidate whose bearing crosses ``fix`` nearest to both sensors (vectorised)."""
+        if not candidates:
+            return None
+        like = np.array([o.type_likelihood for o in candidates]) * np.asarray(fix.type_likelihood)[None, :]
+        bx = np.array([o.sx for o in candidates])
+        by = np.array([o.sy for o in candidates])
+        tb = np.array([o.bearing_rad for o in candidates])
+        sb = np.array([o.sigma_rad for o in candidates])
+        uax, uay = math.sin(fix.bearing_rad), math.cos(fix.bearing_rad)
+        ubx, uby = np.sin(tb), np.cos(tb)
+        det = -uax * uby + uay * ubx
+        angle = np.abs(np.arcsin(np.clip(det, -1.0, 1.0)))
+        safe = np.where(np.abs(det) < 1e-12, 1e-12, det)
+        rx, ry = bx - fix.sx, by - fix.sy
+        s = (-rx * uby + ry * ubx) / safe
+        u = (uax * ry - uay * rx) / safe
+        far = np.maximum(s, u)
+        ok = (like.max(axis=1) >= 0.2) & (angle >= MIN_CROSSING_RAD) & (s > 0) & (u > 0)
+        ok &= far <= MAX_CROSSING_RANGE_M
+        if not ok.any():
+            return None
+        k = int(np.argmin(np.where(ok, far, np.inf)))
+        lateral = math.hypot(float(s[k]) * fix.sigma_rad, float(u[k]) * float(sb[k]))
+        sigma = lateral / math.sin(float(angle[k]))
+        return candidates[k], fix.sx + float(s[k]) * uax, fix.sy + float(s[k]) * uay, sigma
+
+    def _sweep(self, t: float) -> None:
+        """Drop cells whose bearings have all aged out (keeps memory bounded on a large field)."""
+        if t - self._swept < BEARING_MEMORY_S:
+            return
+        self._swept = t
+        for key in [k for k, cell in self._cells.items() if not cell or t - cell[-1].t > BEARING_MEMORY_S]:
+            del self._cells[key]

@@ -2,6 +2,8 @@
 
 A spotter's sighting and a crossing of acoustic bearings can start two
 tracks for the same aircraft before either has seen the other's evidence.
+Members of one formation are never merged with each other: they are known
+to be different aircraft.
 """
 
 from __future__ import annotations
@@ -20,30 +22,33 @@ class Merger:
 
     def merge(self, tracks: dict[str, Track]) -> list[str]:
         """Merge duplicates in place; returns the ids of tracks removed."""
-        removed: list[str] = []
         items = list(tracks.values())
-        for i, a in enumerate(items):
-            if a.id in removed:
+        if len(items) < 2:
+            return []
+        # Cheap bound for all pairs at once: squared distance against the summed position variances.
+        pos = np.array([t.x[:2] for t in items])
+        var = np.array([float(t.p[0, 0] + t.p[1, 1]) for t in items])
+        d2 = ((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=2)
+        close = d2 <= MERGE_GATE * (var[:, None] + var[None, :])
+        ii, jj = np.nonzero(np.triu(close, k=1))
+        removed: set[str] = set()
+        order: list[str] = []
+        for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+            a, b = items[i], items[j]
+            if a.id in removed or b.id in removed or a.group == b.group or abs(a.t - b.t) > 1e-6:
                 continue
-            for b in items[i + 1 :]:
-                if b.id in removed or abs(a.t - b.t) > 1e-6:
-                    continue
-                if float(np.dot(a.type_probs, b.type_probs)) < MIN_TYPE_OVERLAP:
-                    continue
-                d = a.x[:2] - b.x[:2]
-                spread = float(a.p[0, 0] + a.p[1, 1] + b.p[0, 0] + b.p[1, 1])
-                if float(d @ d) > MERGE_GATE * spread:  # cheap bound before the full test
-                    continue
-                if kalman.mahalanobis2(d, a.p[:2, :2] + b.p[:2, :2]) > MERGE_GATE:
-                    continue
-                dv = a.x[2:] - b.x[2:]
-                if kalman.mahalanobis2(dv, a.p[2:, 2:] + b.p[2:, 2:]) > MERGE_GATE:
-                    continue
-                self._fold(a, b)
-                removed.append(b.id)
-        for track_id in removed:
+            if float(np.dot(a.type_probs, b.type_probs)) < MIN_TYPE_OVERLAP:
+                continue
+            if kalman.mahalanobis2(a.x[:2] - b.x[:2], a.p[:2, :2] + b.p[:2, :2]) > MERGE_GATE:
+                continue
+            if kalman.mahalanobis2(a.x[2:] - b.x[2:], a.p[2:, 2:] + b.p[2:, 2:]) > MERGE_GATE:
+                continue
+            self._fold(a, b)
+            removed.add(b.id)
+            order.append(b.id)
+        for track_id in order:
             del tracks[track_id]
-        return removed
+        return order
 
     @staticmethod
     def _fold(keep: Track, drop: Track) -> None:
@@ -52,6 +57,7 @@ class Merger:
         p = np.linalg.inv(pa_inv + pb_inv)
         keep.x = p @ (pa_inv @ keep.x + pb_inv @ drop.x)
         keep.p = (p + p.T) / 2.0
+        keep.reset_modes()
         probs = keep.type_probs * drop.type_probs
         keep.type_probs = np.maximum(probs / probs.sum(), 0.01)
         keep.type_probs /= keep.type_probs.sum()

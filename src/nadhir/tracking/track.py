@@ -1,4 +1,10 @@
-"""A track: one aircraft (or a close formation) the system believes is flying."""
+"""A track: one aircraft the system believes is flying.
+
+A formation (a report of "two jets") is followed as one track per aircraft,
+linked by ``group``: they start together and take the formation's sightings
+together, but each has its own filter, so members that split apart, or that
+microphones hear separately, keep their own estimates.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +14,34 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from nadhir.domain import AircraftType
+from nadhir.tracking import imm
 from nadhir.tracking.kalman import Matrix, Vector
-from nadhir.tracking.motion import PROFILES, TRACK_TYPES
+from nadhir.tracking.motion import PROFILES, TRACK_TYPES, MotionProfile
 
 TrackStatus = Literal["tentative", "confirmed"]
+TrackStage = Literal["tentative", "confirmed", "coasting"]
 
 # Evidence that an aircraft exists, from one source, saturates: a sensor that hears the same
 # engine twenty times is still one sensor.
 MAX_EVIDENCE_PER_SOURCE = 0.6
 CONFIRM_EXISTENCE = 0.75
-CONFIRM_HITS = 3
-CONFIRM_SIGMA_M = 5000.0  # a track too vague to place is not yet worth confirming
+CONFIRM_HITS = 2
+CONFIRM_SIGMA_M = 15_000.0  # a track too vague to place is not yet worth confirming
 HISTORY_S = 600.0
+# A confirmed track unobserved for this long is coasting: flown on by its motion model alone.
+COAST_AFTER_S = 60.0
 
 
 @dataclass
 class Track:
-    """Filter state, type belief and life-cycle bookkeeping of one track."""
+    """Filter state, type belief and life-cycle bookkeeping of one track.
+
+    ``x`` and ``p`` are the combined (moment-matched) estimate of the IMM
+    filter, whose per-model states are ``xs``, ``ps`` with probabilities ``mu``.
+    """
 
     id: str
     t: float
@@ -42,6 +57,26 @@ class Track:
     history: deque[tuple[float, float, float]] = field(default_factory=lambda: deque(maxlen=240))
     origin_takeoff: bool = False
     sighted: bool = False  # a person has reported it (not only microphones)
+    group: str = ""  # formation id shared by the members of one formation ("" = its own id)
+    mu: Vector = field(default_factory=lambda: imm.INITIAL_MODE_PROBS.copy())
+    xs: Matrix = field(default_factory=lambda: np.zeros((0, 4)))
+    ps: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 4, 4)))
+
+    def __post_init__(self) -> None:
+        if not self.group:
+            self.group = self.id
+        if self.xs.shape != (imm.N_MODELS, 4):
+            self.reset_modes()
+
+    def reset_modes(self) -> None:
+        """Make every model's estimate the combined one (after ``x``/``p`` were set directly)."""
+        self.xs = np.tile(self.x, (imm.N_MODELS, 1))
+        self.ps = np.tile(self.p, (imm.N_MODELS, 1, 1))
+
+    def set_models(self, mu: Vector, xs: Matrix, ps: NDArray[np.float64]) -> None:
+        """Store the IMM state and refresh the combined estimate."""
+        self.mu, self.xs, self.ps = mu, xs, ps
+        self.x, self.p = imm.combine(mu, xs, ps)
 
     # -- belief -----------------------------------------------------------------
 
@@ -51,12 +86,27 @@ class Track:
         return TRACK_TYPES[int(np.argmax(self.type_probs))]
 
     @property
+    def profile(self) -> MotionProfile:
+        """Motion priors of the most likely type, or of "unknown" while no type stands out."""
+        best = int(np.argmax(self.type_probs))
+        if float(self.type_probs[best]) < 0.5:
+            return PROFILES["unknown"]
+        return PROFILES[TRACK_TYPES[best]]
+
+    @property
     def existence(self) -> float:
         """Probability that this track is a real aircraft, from independent sources' evidence."""
         miss = 1.0
         for w in self.evidence.values():
             miss *= 1.0 - w
         return 1.0 - miss
+
+    @property
+    def stage(self) -> TrackStage:
+        """Life-cycle stage: tentative, confirmed (observed lately) or coasting. Deleted tracks are gone."""
+        if self.status == "tentative":
+            return "tentative"
+        return "coasting" if self.t - self.last_update > COAST_AFTER_S else "confirmed"
 
     def add_evidence(self, source: str, weight: float) -> None:
         """Add one measurement's weight of evidence from a source (saturating per source)."""
@@ -105,10 +155,17 @@ class Track:
         return math.sqrt(max(0.0, float(self.p[0, 0] + self.p[1, 1])))
 
     def process_noise(self) -> float:
-        """Acceleration noise, mixed over the type belief."""
-        return float(
-            sum(p * PROFILES[k].accel_noise for p, k in zip(self.type_probs, TRACK_TYPES, strict=True))
-        )
+        """Effective white-acceleration spectral density (m^2/s^3), mixed over type and motion mode.
+
+        For consumers that extrapolate with a single constant-velocity model
+        (the live map's prediction cone).
+        """
+        total = 0.0
+        straight = float(self.mu[0])
+        for w, kind in zip(self.type_probs, TRACK_TYPES, strict=True):
+            prof = PROFILES[kind]
+            total += float(w) * (straight * prof.quiet_noise + (1.0 - straight) * prof.accel_noise)
+        return total
 
     def coast_limit_s(self) -> float:
         """How long the track may go unobserved before it is deleted."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from nadhir.tracking.associator import Associator
 from nadhir.tracking.deleter import Deleter
-from nadhir.tracking.initiator import Initiator
+from nadhir.tracking.initiator import MAX_FORMATION, Initiator
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
 from nadhir.tracking.merger import Merger
 from nadhir.tracking.motion import SOUND_LIKELIHOOD
@@ -21,7 +23,7 @@ class Tracker:
     """Multi-target tracker over sightings and acoustic bearings.
 
     Tracks live in an insertion-ordered dict keyed by id, so every loop over
-    them runs in the same order on every run.
+    them runs in the same order on every run; nothing iterates over a set.
     """
 
     def __init__(
@@ -34,7 +36,7 @@ class Tracker:
     ) -> None:
         self.predictor = predictor or Predictor()
         self.updater = updater or Updater()
-        self.associator = Associator(self.predictor, self.updater)
+        self.associator = Associator(self.updater)
         self.initiator = initiator or Initiator()
         self.deleter = deleter or Deleter()
         self.merger = merger or Merger()
@@ -43,34 +45,118 @@ class Tracker:
     def step(self, t: float, batch: Sequence[Measurement]) -> list[Track]:
         """Process simultaneous measurements at time ``t``; returns the tracks deleted.
 
-        Sightings go first, then bearings, so that a bearing heard at the same
-        instant as a sighting can join the track that sighting just started.
+        Every track is first predicted to ``t``. Sightings go first, then
+        bearings, so that a bearing heard at the same instant as a sighting
+        can join the track that sighting just started.
         """
-        touched: set[str] = set()
+        for track in self.tracks.values():
+            self._predict(track, t)
+        touched: dict[str, None] = {}
         sightings = [m for m in batch if isinstance(m, PositionFix)]
         sounds = [m for m in batch if isinstance(m, BearingFix)]
-        for group in (sightings, sounds):
-            if group:
-                self._associate_and_update(group, touched)
-        for track in self.tracks.values():
-            if track.id in touched:
-                track.remember()
+        if sightings:
+            self._sightings(sightings, touched)
+        if sounds:
+            self._bearings(sounds, touched)
+        for track_id in touched:
+            live = self.tracks.get(track_id)
+            if live is not None:
+                live.remember()
         return self.advance(t)
 
-    def _associate_and_update(self, group: Sequence[Measurement], touched: set[str]) -> None:
+    # -- sightings --------------------------------------------------------------------------
+
+    def _sightings(self, group: Sequence[PositionFix], touched: dict[str, None]) -> None:
         tracks = list(self.tracks.values())
-        assignment = self.associator.assign(tracks, group)
+        assignment = self.associator.assign_sightings(tracks, group)
+        for m, j in zip(group, assignment, strict=True):
+            if j is None:
+                for new in self.initiator.from_sighting_group(m):
+                    self.tracks[new.id] = new
+                    touched[new.id] = None
+                continue
+            for track in self._formation_members(tracks[j], m):
+                self.predictor.predict(track, m.t)
+                self.updater.update_position(track, m, members=max(m.count, track.count))
+                track.update_type(m.type_likelihood)
+                track.count = max(track.count, m.count)
+                track.origin_takeoff = track.origin_takeoff or m.takeoff
+                track.sighted = True
+                self._credit(track, m)
+                touched[track.id] = None
+
+    def _formation_members(self, track: Track, m: PositionFix) -> list[Track]:
+        """The tracks a sighting of ``m.count`` aircraft describes: ``track`` and its nearest wingmen.
+
+        A report of more aircraft than the formation has tracks adds members,
+        each a copy of the assigned track (they are told apart later, if ever,
+        by microphones that hear them separately).
+        """
+        want = max(1, min(m.count, MAX_FORMATION))
+        if want == 1:
+            return [track]
+        mates = [o for o in self.tracks.values() if o.group == track.group and o.id != track.id]
+        mates.sort(key=lambda o: float(np.hypot(*(o.x[:2] - track.x[:2]))))
+        members = [track, *mates[: want - 1]]
+        while len(members) < want:
+            clone = Track(
+                id=self.initiator.new_id(),
+                t=track.t,
+                x=track.x.copy(),
+                p=track.p.copy(),
+                type_probs=track.type_probs.copy(),
+                created=m.t,
+                last_update=track.last_update,
+                count=want,
+                status=track.status,
+                hits=track.hits,
+                evidence=dict(track.evidence),
+                origin_takeoff=track.origin_takeoff,
+                sighted=track.sighted,
+                group=track.group,
+                mu=track.mu.copy(),
+                xs=track.xs.copy(),
+                ps=track.ps.copy(),
+            )
+            self.tracks[clone.id] = clone
+            members.append(clone)
+        return members
+
+    # -- bearings ---------------------------------------------------------------------------
+
+    def _bearings(self, group: Sequence[BearingFix], touched: dict[str, None]) -> None:
+        tracks = list(self.tracks.values())
+        assignment = self.associator.assign_bearings(tracks, group)
+        per_track: dict[int, list[BearingFix]] = {}
         for m, j in zip(group, assignment, strict=True):
             if j is not None:
-                track = tracks[j]
-                self.predictor.predict(track, m.t)
-                self._update(track, m)
-                touched.add(track.id)
-            else:
-                new = self._initiate(m)
+                per_track.setdefault(j, []).append(m)
+        for j in sorted(per_track):
+            track, fixes = tracks[j], per_track[j]
+            self.updater.update_bearings(track, fixes)
+            for m in fixes:
+                track.update_type(SOUND_LIKELIHOOD.get(m.sound_class, (1.0, 1.0, 1.0)), SOUND_TYPE_WEIGHT)
+                self._credit(track, m)
+            touched[track.id] = None
+        for m, j in zip(group, assignment, strict=True):
+            if j is None:
+                new = self.initiator.from_bearing(m)
                 if new is not None:
                     self.tracks[new.id] = new
-                    touched.add(new.id)
+                    touched[new.id] = None
+
+    def _predict(self, track: Track, t: float) -> None:
+        dt = t - track.t
+        if dt > 0:
+            self.predictor.predict(track, t)
+
+    @staticmethod
+    def _credit(track: Track, m: Measurement) -> None:
+        track.hits += 1
+        track.last_update = max(track.last_update, m.t)
+        track.add_evidence(m.source, m.evidence)
+
+    # -- time -------------------------------------------------------------------------------
 
     def advance(self, t: float) -> list[Track]:
         """Let time pass to ``t``: predict every track, merge duplicates, delete stale tracks.
@@ -78,30 +164,9 @@ class Tracker:
         Returns the deleted tracks (merged duplicates live on in the track they joined).
         """
         for track in self.tracks.values():
-            self.predictor.predict(track, t)
+            self._predict(track, t)
         self.merger.merge(self.tracks)
         removed = [track for track in self.tracks.values() if self.deleter.should_delete(track, t)]
         for track in removed:
             del self.tracks[track.id]
         return removed
-
-    def _update(self, track: Track, m: Measurement) -> None:
-        if isinstance(m, PositionFix):
-            self.updater.update_position(track, m)
-            track.update_type(m.type_likelihood)
-            track.count = max(track.count, m.count)
-            track.origin_takeoff = track.origin_takeoff or m.takeoff
-            track.sighted = True
-        else:
-            self.updater.update_bearing(track, m)
-            track.update_type(SOUND_LIKELIHOOD.get(m.sound_class, (1.0, 1.0, 1.0)), SOUND_TYPE_WEIGHT)
-        track.hits += 1
-        track.last_update = m.t
-        track.add_evidence(m.source, m.evidence)
-
-    def _initiate(self, m: Measurement) -> Track | None:
-        if isinstance(m, PositionFix):
-            return self.initiator.from_sighting(m)
-        if isinstance(m, BearingFix):
-            return self.initiator.from_bearing(m)
-        return None

@@ -1,63 +1,108 @@
-"""Predictor and Updater: move a track to a time, and fold a measurement into it."""
+"""Predictor and Updater: move a track to a time, and fold measurements into it.
+
+Measurement models:
+
+* **Sighting** (a spotter's report, located by coordinates, a town or an
+  area): the report arrives late (seeing, typing, relaying), so it locates
+  the aircraft where it was ``delta`` seconds ago, ``p - delta * v``. The
+  mean delay is folded into the measurement matrix ``H = [I, -delta I]``;
+  its spread adds ``sigma_delta^2 v v'`` along the track to the
+  spotter's own error, whose size depends on how the place was given.
+  A report of a formation locates the formation, not each aircraft: each
+  member's estimate gets the formation's spread on top.
+* **Heading cue**: a velocity pseudo-measurement along the reported
+  direction (eight compass points at best), constraining mostly the
+  cross-track velocity.
+* **Acoustic bearing**: the bearing to where the sound now heard was
+  emitted, with the exact travel delay (see :func:`nadhir.tracking.imm.heard_bearing`);
+  simultaneous bearings of one track are fused in one iterated update.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
-from nadhir.tracking import kalman
+from nadhir.tracking import imm, kalman
 from nadhir.tracking.measurements import SPEED_OF_SOUND_MPS, BearingFix, PositionFix
 from nadhir.tracking.motion import PROFILES
 from nadhir.tracking.track import Track
 
-# A spotter's report arrives late (typing, relaying) and locates the aircraft by a town that may
-# be kilometres from it; this much position error is added for each second of typical delay.
-REPORT_DELAY_S = 40.0
+# A spotter's report reaches us about a minute after the sighting (typing, relaying through a
+# channel), give or take most of a minute: the aircraft has moved on by ``delay * speed``.
+REPORT_DELAY_S = 60.0
+REPORT_DELAY_SIGMA_S = 45.0
+# Aircraft of a formation fly up to a few kilometres apart; one report places them all.
+FORMATION_SPREAD_M = 1500.0
+# A heading cue's speed is unknown; keep it between these fractions of the type's cruise speed.
+_POSITION_H = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]])
+_VELOCITY_H = np.array([[0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
+
+
+def delayed_h(delay_s: float) -> kalman.Matrix:
+    """Measurement matrix of a position reported ``delay_s`` seconds late: ``p - delay * v``."""
+    return np.array([[1.0, 0.0, -delay_s, 0.0], [0.0, 1.0, 0.0, -delay_s]])
+
+
+_REPORT_H = delayed_h(REPORT_DELAY_S)
+
+
+def sighting_noise(fix: PositionFix, vx: float, vy: float, members: int = 1) -> kalman.Matrix:
+    """2x2 covariance of a sighting for an aircraft flying at (vx, vy): spotter error plus delay spread."""
+    var = fix.sigma_m * fix.sigma_m
+    if members > 1 or fix.count > 1:
+        var += FORMATION_SPREAD_M * FORMATION_SPREAD_M
+    d2 = REPORT_DELAY_SIGMA_S * REPORT_DELAY_SIGMA_S
+    return np.array([[var + d2 * vx * vx, d2 * vx * vy], [d2 * vx * vy, var + d2 * vy * vy]])
+
+
+def report_sigma(fix: PositionFix, track_speed: float) -> float:
+    """Effective 1-sigma error of a sighting for a track moving at ``track_speed`` (for display)."""
+    return math.hypot(fix.sigma_m, REPORT_DELAY_SIGMA_S * track_speed / math.sqrt(2.0))
 
 
 class Predictor:
-    """Constant-velocity prediction with the track's type-mixed process noise."""
+    """IMM prediction with the track's type-dependent models."""
 
     def predict(self, track: Track, t: float) -> None:
         """Move the track's state to time ``t`` (never backwards)."""
         dt = t - track.t
         if dt <= 0:
             return
-        track.x, track.p = kalman.predict(track.x, track.p, dt, track.process_noise())
+        mu, xs, ps = imm.predict(track.mu, track.xs, track.ps, dt, track.profile)
+        track.set_models(mu, xs, ps)
         track.t = t
 
     def predicted_position(self, track: Track, t: float) -> tuple[kalman.Vector, kalman.Matrix]:
-        """Predicted state and covariance at ``t`` without changing the track."""
+        """Predicted combined state and covariance at ``t`` without changing the track."""
         dt = t - track.t
         if dt <= 0:
             return track.x, track.p
-        return kalman.predict(track.x, track.p, dt, track.process_noise())
-
-
-def report_sigma(fix: PositionFix, track_speed: float) -> float:
-    """Effective 1-sigma error of a sighting for a track moving at ``track_speed``."""
-    return math.hypot(fix.sigma_m, 0.5 * track_speed * REPORT_DELAY_S)
+        mu, xs, ps = imm.predict(track.mu, track.xs, track.ps, dt, track.profile)
+        return imm.combine(mu, xs, ps)
 
 
 class Updater:
-    """Kalman/EKF updates for sightings, heading cues and acoustic bearings."""
+    """IMM updates for sightings, heading cues and acoustic bearings."""
 
     def position_innovation(
-        self, x: kalman.Vector, p: kalman.Matrix, fix: PositionFix, speed: float
+        self, x: kalman.Vector, p: kalman.Matrix, fix: PositionFix, members: int = 1
     ) -> tuple[kalman.Vector, kalman.Matrix]:
-        """Innovation and its covariance for a sighting against a predicted state."""
-        sigma = report_sigma(fix, speed)
-        y = np.array([fix.x - x[0], fix.y - x[1]])
-        s = p[:2, :2] + np.eye(2) * sigma * sigma
+        """Innovation and its covariance for a sighting against a (combined) predicted state."""
+        y = np.array([fix.x, fix.y]) - _REPORT_H @ x
+        s = _REPORT_H @ p @ _REPORT_H.T + sighting_noise(fix, float(x[2]), float(x[3]), members)
         return y, s
 
-    def update_position(self, track: Track, fix: PositionFix) -> None:
+    def update_position(self, track: Track, fix: PositionFix, members: int = 1) -> None:
         """Fold a sighting's position (and heading cue) into the track."""
-        sigma = report_sigma(fix, track.speed)
-        track.x, track.p = kalman.update(
-            track.x, track.p, np.array([fix.x, fix.y]), kalman.POSITION_H, np.eye(2) * sigma * sigma
-        )
+        z = np.array([fix.x, fix.y])
+        y = z[None, :] - track.xs @ _REPORT_H.T
+        r = np.stack([sighting_noise(fix, float(v[0]), float(v[1]), members) for v in track.xs[:, 2:]])
+        h = np.broadcast_to(_REPORT_H, (imm.N_MODELS, 2, 4))
+        mu, xs, ps, _ = imm.update_linear(track.mu, track.xs, track.ps, y, h, r)
+        track.set_models(mu, xs, ps)
         if fix.heading_rad is not None:
             self.update_heading(track, fix.heading_rad, fix.heading_sigma_rad)
 
@@ -68,49 +113,35 @@ class Updater:
         known, otherwise the type's cruise speed; the cue constrains mostly the
         cross-track velocity.
         """
-        cruise = PROFILES[track.aircraft].cruise_mps
+        prof = PROFILES[track.aircraft]
         speed_sigma = math.sqrt(max(1.0, float(track.p[2, 2] + track.p[3, 3])))
-        speed = track.speed if speed_sigma < 0.5 * max(track.speed, 1.0) else cruise
-        speed = max(speed, 0.5 * cruise)
+        speed = track.speed if speed_sigma < 0.5 * max(track.speed, 1.0) else prof.cruise_mps
+        speed = max(speed, 0.5 * prof.cruise_mps)
         ux, uy = math.sin(heading_rad), math.cos(heading_rad)
         z = np.array([speed * ux, speed * uy])
-        along = PROFILES[track.aircraft].speed_sigma_mps
+        along = max(prof.speed_sigma_mps, 0.5 * speed_sigma)
         cross = max(5.0, speed * math.sin(min(sigma_rad, 1.2)))
         rot = np.array([[ux, -uy], [uy, ux]])  # columns: along, cross (east, north components)
         r = rot @ np.diag([along * along, cross * cross]) @ rot.T
-        h = np.array([[0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
-        track.x, track.p = kalman.update(track.x, track.p, z, h, r)
+        y = z[None, :] - track.xs[:, 2:]
+        h = np.broadcast_to(_VELOCITY_H, (imm.N_MODELS, 2, 4))
+        mu, xs, ps, _ = imm.update_linear(track.mu, track.xs, track.ps, y, h, r)
+        track.set_models(mu, xs, ps)
 
-    def bearing_innovation(
-        self, x: kalman.Vector, p: kalman.Matrix, fix: BearingFix
-    ) -> tuple[float, float, kalman.Matrix, float]:
-        """(innovation, variance, Jacobian, range) of a bearing against a predicted state.
-
-        The sound heard at ``t`` left the aircraft when it was at
-        ``p - v * tau``, where ``tau`` is the time sound takes from there to
-        the sensor (see :func:`emission_delay`); a jet at Mach 0.6 moves a
-        long way in that time, so the bearing is predicted to that point and
-        the Jacobian is taken numerically through the delay.
-        """
-        state = (float(x[0]) - fix.sx, float(x[1]) - fix.sy, float(x[2]), float(x[3]))
-        theta = _heard_bearing(*state)
-        h = np.empty((1, 4))
-        for i in range(4):
-            bumped = list(state)
-            step = 1.0 if i < 2 else 0.1
-            bumped[i] += step
-            h[0, i] = kalman.wrap_pi(_heard_bearing(*bumped) - theta) / step
-        innovation = kalman.wrap_pi(fix.bearing_rad - theta)
-        variance = float((h @ p @ h.T)[0, 0]) + fix.sigma_rad * fix.sigma_rad
-        return innovation, variance, h, math.hypot(state[0], state[1])
+    def update_bearings(self, track: Track, fixes: Sequence[BearingFix]) -> None:
+        """Joint iterated-EKF update with the simultaneous bearings assigned to this track."""
+        sensors = np.array([(f.sx, f.sy) for f in fixes])
+        bearings = np.array([f.bearing_rad for f in fixes])
+        variances = np.array([f.sigma_rad * f.sigma_rad for f in fixes])
+        prof = track.profile
+        mu, xs, ps, _ = imm.update_bearings(
+            track.mu, track.xs, track.ps, sensors, bearings, variances, prof.altitude_m, prof.altitude_sigma_m
+        )
+        track.set_models(mu, xs, ps)
 
     def update_bearing(self, track: Track, fix: BearingFix) -> None:
         """EKF update with one acoustic bearing."""
-        innovation, _, h, _ = self.bearing_innovation(track.x, track.p, fix)
-        r = np.array([[fix.sigma_rad * fix.sigma_rad]])
-        track.x, track.p = kalman.update(
-            track.x, track.p, np.zeros(1), h, r, innovation=np.array([innovation])
-        )
+        self.update_bearings(track, [fix])
 
 
 def emission_delay(dx: float, dy: float, vx: float, vy: float) -> float:
@@ -124,12 +155,3 @@ def emission_delay(dx: float, dy: float, vx: float, vy: float) -> float:
         return math.hypot(dx, dy) / SPEED_OF_SOUND_MPS
     b = dx * vx + dy * vy
     return (-b + math.sqrt(b * b + a * (dx * dx + dy * dy))) / a
-
-
-def _heard_bearing(dx: float, dy: float, vx: float, vy: float) -> float:
-    """Bearing from the sensor to where the sound now heard was emitted."""
-    tau = emission_delay(dx, dy, vx, vy)
-    ex, ey = dx - vx * tau, dy - vy * tau
-    if ex * ex + ey * ey < 1.0:
-        ex, ey = dx, dy
-    return math.atan2(ex, ey)
