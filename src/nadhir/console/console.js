@@ -51,6 +51,31 @@ function drawAll() {
   drawThreatened(now);
 }
 
+const threatRows = new Map();  // site id -> its list item, kept so buttons stay put while the list updates
+
+function threatRow(site) {
+  const li = document.createElement("li");
+  li.dataset.site = site.id;
+  const name = document.createElement("div");
+  name.className = "name";
+  const meta = document.createElement("div");
+  meta.className = "meta";
+  const actions = document.createElement("div");
+  actions.className = "actions";
+  for (const act of ["confirm", "cancel"]) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.dataset.act = act;
+    b.dataset.site = site.id;
+    b.dataset.i18n = act;
+    b.textContent = t(act);
+    b.addEventListener("click", () => operator(site.id, act));
+    actions.appendChild(b);
+  }
+  li.append(name, meta, actions);
+  return li;
+}
+
 function drawThreatened(now) {
   const list = $("threatened");
   const rows = [...state.sites.values()]
@@ -58,44 +83,34 @@ function drawThreatened(now) {
     .filter((r) => r.status.level)
     .sort((a, b) => (a.status.level === b.status.level ? (a.status.eta_s || 0) - (b.status.eta_s || 0)
       : a.status.level === "imminent" ? -1 : 1));
-  list.replaceChildren();
+  const wanted = new Set(rows.map((r) => r.site.id));
+  for (const [id, li] of threatRows) if (!wanted.has(id)) { li.remove(); threatRows.delete(id); }
+  let empty = list.querySelector("li.empty");
   if (!rows.length) {
-    const li = document.createElement("li");
-    li.className = "empty";
-    li.textContent = t("none");
-    list.appendChild(li);
+    if (!empty) {
+      empty = document.createElement("li");
+      empty.className = "empty";
+      list.appendChild(empty);
+    }
+    empty.textContent = t("none");
     return;
   }
-  for (const { site, status } of rows) {
-    const li = document.createElement("li");
+  if (empty) empty.remove();
+  rows.forEach(({ site, status }, i) => {
+    let li = threatRows.get(site.id);
+    if (!li) { li = threatRow(site); threatRows.set(site.id, li); }
     li.className = status.level;
-    li.dataset.site = site.id;
-    const name = document.createElement("div");
-    name.className = "name";
-    name.textContent = `${siteName(site)} — ${t(status.level)}` + (status.confirmed ? ` (${t("confirmed")})` : "")
-      + (status.manual ? ` (${t("manual_flag")})` : "");
-    const meta = document.createElement("div");
-    meta.className = "meta";
+    li.querySelector(".name").textContent = `${siteName(site)} — ${t(status.level)}`
+      + (status.confirmed ? ` (${t("confirmed")})` : "") + (status.manual ? ` (${t("manual_flag")})` : "");
     const parts = [];
     if (status.aircraft) parts.push(t(status.aircraft));
     if (status.from) parts.push(`${t("from")} ${t(status.from)}`);
     if (status.eta_s != null) parts.push(`${t("eta")} ${formatCountdown(status.eta_s - now)}`);
     if (status.probability != null) parts.push(`p=${status.probability.toFixed(2)}`);
-    meta.textContent = parts.join(" · ");
-    const actions = document.createElement("div");
-    actions.className = "actions";
-    for (const [act, key] of [["confirm", "confirm"], ["cancel", "cancel"]]) {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.dataset.act = act;
-      b.dataset.site = site.id;
-      b.textContent = t(key);
-      b.addEventListener("click", () => act === "cancel" ? operator(site.id, "cancel") : operator(site.id, "confirm"));
-      actions.appendChild(b);
-    }
-    li.append(name, meta, actions);
-    list.appendChild(li);
-  }
+    li.querySelector(".meta").textContent = parts.join(" · ");
+    for (const b of li.querySelectorAll("button")) b.textContent = t(b.dataset.act);
+    if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
+  });
 }
 
 function alertItem(a) {

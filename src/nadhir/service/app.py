@@ -137,10 +137,15 @@ class Service:
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": schemas.ErrorOut, "description": text}
     for code, text in {
-        400: "The body is not JSON", 401: "No valid token", 403: "The token's role may not do this",
-        404: "No such thing", 409: "Not possible in the current state", 413: "The body is too large",
+        400: "The body is not JSON",
+        401: "No valid token",
+        403: "The token's role may not do this",
+        404: "No such thing",
+        409: "Not possible in the current state",
+        413: "The body is too large",
         422: "The request is not valid",
-        429: "Too many requests from this source (see Retry-After)", 503: "Overloaded or starting",
+        429: "Too many requests from this source (see Retry-After)",
+        503: "Overloaded or starting",
     }.items()
 }
 
@@ -174,14 +179,18 @@ def authenticate(svc: Service, token: str | None, client: str) -> Principal:
         wait = svc.limiter.allow("anonymous", client)
         if wait > 0:
             raise HTTPException(429, "too many requests without a valid token", headers=_retry_headers(wait))
-        raise HTTPException(401, "a valid API token is required" if token else "no API token given",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "a valid API token is required" if token else "no API token given",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return principal
 
 
 def requires(roles: frozenset[Role], limited: bool = True) -> Callable[..., Principal]:
-    def dependency(request: Request,
-                   creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+    def dependency(
+        request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    ) -> Principal:
         svc = _service(request)
         principal = authenticate(svc, creds.credentials if creds else None, _client(request))
         if principal.role not in roles:
@@ -195,8 +204,9 @@ def requires(roles: frozenset[Role], limited: bool = True) -> Callable[..., Prin
     return dependency
 
 
-def any_token(request: Request,
-              creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+def any_token(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
     return authenticate(_service(request), creds.credentials if creds else None, _client(request))
 
 
@@ -213,15 +223,34 @@ def site_out(svc: Service, site: Site, status: dict[str, Any]) -> dict[str, Any]
     policy = svc.engine.core.policy if svc.engine is not None else None
     shelter = policy.shelter_s(site) if policy is not None else (site.shelter_seconds or 0.0)
     return {
-        "id": site.id, "name": site.name, "name_ar": site.name_ar, "kind": site.kind, "lat": site.lat,
-        "lon": site.lon, "radius_m": site.radius_m, "population": site.population,
-        "sirens": list(site.sirens), "shelter_seconds": shelter, "status": status,
+        "id": site.id,
+        "name": site.name,
+        "name_ar": site.name_ar,
+        "kind": site.kind,
+        "lat": site.lat,
+        "lon": site.lon,
+        "radius_m": site.radius_m,
+        "population": site.population,
+        "sirens": list(site.sirens),
+        "shelter_seconds": shelter,
+        "status": status,
     }
 
 
 def _empty_status(site_id: str) -> dict[str, Any]:
-    return {"id": site_id, "level": None, "probability": None, "eta_s": None, "aircraft": None, "track": None,
-            "from": None, "cue": None, "since_s": None, "confirmed": False, "manual": False}
+    return {
+        "id": site_id,
+        "level": None,
+        "probability": None,
+        "eta_s": None,
+        "aircraft": None,
+        "track": None,
+        "from": None,
+        "cue": None,
+        "since_s": None,
+        "confirmed": False,
+        "manual": False,
+    }
 
 
 def _status(svc: Service, site_id: str) -> dict[str, Any]:
@@ -238,13 +267,27 @@ def _sse(message: dict[str, Any]) -> str:
 # -- the app --------------------------------------------------------------------------------------
 
 
-def create_app(settings: Settings, *, demo: DemoOptions | None = None, region: Region | None = None,
-               clock: Clock | None = None, policy: PolicyConfig | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    demo: DemoOptions | None = None,
+    region: Region | None = None,
+    clock: Clock | None = None,
+    policy: PolicyConfig | None = None,
+) -> FastAPI:
     """The service as an ASGI app. Nothing starts until its lifespan does (uvicorn, or a TestClient)."""
     region = region or load_region(settings.scenario)
-    svc = Service(settings=settings, region=region, bus=InProcessBus(), tokens=TokenBook(settings),
-                  limiter=RateLimiter(settings.rate_limit), demo=demo, policy=policy, clock_override=clock,
-                  sites={s.id: s for s in region.scenario.sites})
+    svc = Service(
+        settings=settings,
+        region=region,
+        bus=InProcessBus(),
+        tokens=TokenBook(settings),
+        limiter=RateLimiter(settings.rate_limit),
+        demo=demo,
+        policy=policy,
+        clock_override=clock,
+        sites={s.id: s for s in region.scenario.sites},
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -263,12 +306,17 @@ def create_app(settings: Settings, *, demo: DemoOptions | None = None, region: R
     )
     app.state.service = svc
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]
-                               ) -> Response:
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         response = await call_next(request)
         if not request.url.path.startswith(API):
             # The pages load nothing from anywhere but this server.
@@ -282,8 +330,9 @@ def create_app(settings: Settings, *, demo: DemoOptions | None = None, region: R
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            {"detail": str(exc.detail)}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -335,7 +384,8 @@ def _add_pages(app: FastAPI, svc: Service) -> None:
             "now": engine.core.now if engine is not None else None,
             "clock": engine.clock.now() if engine is not None else 0.0,
             "speed": engine.clock.speed if engine is not None else 1.0,
-            "run_id": svc.run_id, "demo": svc.demo is not None,
+            "run_id": svc.run_id,
+            "demo": svc.demo is not None,
         }
 
 
@@ -344,10 +394,18 @@ def _add_intake(app: FastAPI, svc: Service) -> None:
         path = {"report": "reports", "acoustic": "acoustic", "impact": "impacts"}[kind]
 
         @app.post(
-            f"{API}/intake/{path}", tags=["intake"], summary=summary, status_code=202,
-            response_model=schemas.IntakeAccepted, responses=_err(400, 401, 403, 413, 422, 429, 503),
-            openapi_extra={"requestBody": {"required": True, "content": {
-                "application/json": {"schema": model.model_json_schema(by_alias=True)}}}},
+            f"{API}/intake/{path}",
+            tags=["intake"],
+            summary=summary,
+            status_code=202,
+            response_model=schemas.IntakeAccepted,
+            responses=_err(400, 401, 403, 413, 422, 429, 503),
+            openapi_extra={
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": model.model_json_schema(by_alias=True)}},
+                }
+            },
         )
         async def intake(request: Request, principal: Submitter) -> dict[str, Any]:
             _, intake_ = svc.live()
@@ -365,8 +423,13 @@ def _add_intake(app: FastAPI, svc: Service) -> None:
                 accepted = intake_.submit(obj, principal, kind)
             except IntakeError as exc:
                 raise HTTPException(exc.status, exc.message, headers=_retry_headers(exc.retry_after)) from exc
-            return {"id": accepted.id, "kind": accepted.kind, "source": accepted.source, "t": accepted.t,
-                    "received": accepted.received}
+            return {
+                "id": accepted.id,
+                "kind": accepted.kind,
+                "source": accepted.source,
+                "t": accepted.t,
+                "received": accepted.received,
+            }
 
         intake.__name__ = f"intake_{path}"
 
@@ -382,8 +445,12 @@ def _add_reads(app: FastAPI, svc: Service) -> None:
     def sites(_: Reader) -> list[dict[str, Any]]:
         return [site_out(svc, s, _status(svc, s.id)) for s in svc.sites.values()]
 
-    @app.get(f"{API}/sites/{{site}}", tags=["state"], response_model=schemas.SiteOut,
-             responses=_err(401, 403, 404, 429))
+    @app.get(
+        f"{API}/sites/{{site}}",
+        tags=["state"],
+        response_model=schemas.SiteOut,
+        responses=_err(401, 403, 404, 429),
+    )
     def site(site: str, _: Reader) -> dict[str, Any]:
         if site not in svc.sites:
             raise HTTPException(404, f"no site {site!r}")
@@ -397,8 +464,9 @@ def _add_reads(app: FastAPI, svc: Service) -> None:
     def sensors(_: Reader) -> list[dict[str, Any]]:
         return sources("sensor")
 
-    @app.get(f"{API}/observers", tags=["state"], response_model=list[schemas.SourceOut],
-             responses=read_errors)
+    @app.get(
+        f"{API}/observers", tags=["state"], response_model=list[schemas.SourceOut], responses=read_errors
+    )
     def observers(_: Reader) -> list[dict[str, Any]]:
         return sources("observer")
 
@@ -408,12 +476,18 @@ def _add_reads(app: FastAPI, svc: Service) -> None:
         with engine.core.lock:
             return list(engine.core.track_views.values())
 
-    @app.get(f"{API}/alerts", tags=["history"], response_model=list[schemas.AlertOut],
-             responses=_err(401, 403, 404, 429), summary="Alert history from the store")
+    @app.get(
+        f"{API}/alerts",
+        tags=["history"],
+        response_model=list[schemas.AlertOut],
+        responses=_err(401, 403, 404, 429),
+        summary="Alert history from the store",
+    )
     def alerts(
         _: Reader,
-        run: Annotated[int | None, Query(description="Run id; the live run if absent", ge=1,
-                                         le=2**62)] = None,
+        run: Annotated[
+            int | None, Query(description="Run id; the live run if absent", ge=1, le=2**62)
+        ] = None,
         site: Annotated[str | None, Query(max_length=200)] = None,
         since: Annotated[float | None, Query(description="POSIX seconds", ge=0, le=1e11)] = None,
         until: Annotated[float | None, Query(description="POSIX seconds", ge=0, le=1e11)] = None,
@@ -440,8 +514,13 @@ def _add_reads(app: FastAPI, svc: Service) -> None:
             raise HTTPException(503, "the service is starting")
         return [_run_out(svc, r) for r in svc.store.list_runs()]
 
-    @app.get(f"{API}/runs/{{run_id}}", tags=["history"], response_model=schemas.RunReplayOut,
-             responses=_err(401, 403, 404, 429), summary="A stored run: its sites, track states and alerts")
+    @app.get(
+        f"{API}/runs/{{run_id}}",
+        tags=["history"],
+        response_model=schemas.RunReplayOut,
+        responses=_err(401, 403, 404, 429),
+        summary="A stored run: its sites, track states and alerts",
+    )
     def run_detail(run_id: Annotated[int, Path(ge=1, le=2**62)], _: Reader) -> dict[str, Any]:
         store = svc.store
         if store is None:
@@ -457,33 +536,65 @@ def _add_reads(app: FastAPI, svc: Service) -> None:
             "run": _run_out(svc, info),
             "start": min(times) if times else info.started_at,
             "end": max(times) if times else info.finished_at,
-            "sites": [{"id": s.id, "name": s.name, "name_ar": s.name_ar, "kind": s.kind, "lat": s.lat,
-                       "lon": s.lon, "radius_m": s.radius_m} for s in store.sites(run_id)],
-            "tracks": [{"t": s.t, "track": s.track, "lat": s.lat, "lon": s.lon, "speed_mps": s.speed_mps,
-                        "heading_deg": s.heading_deg, "aircraft": s.aircraft, "sigma_m": s.sigma_m}
-                       for s in states],
+            "sites": [
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "name_ar": s.name_ar,
+                    "kind": s.kind,
+                    "lat": s.lat,
+                    "lon": s.lon,
+                    "radius_m": s.radius_m,
+                }
+                for s in store.sites(run_id)
+            ],
+            "tracks": [
+                {
+                    "t": s.t,
+                    "track": s.track,
+                    "lat": s.lat,
+                    "lon": s.lon,
+                    "speed_mps": s.speed_mps,
+                    "heading_deg": s.heading_deg,
+                    "aircraft": s.aircraft,
+                    "sigma_m": s.sigma_m,
+                }
+                for s in states
+            ],
             "alerts": [_alert_out(svc, a) for a in alerts],
         }
 
-    @app.get(f"{API}/admin/stats", tags=["service"], response_model=schemas.StatsOut,
-             responses=read_errors)
+    @app.get(f"{API}/admin/stats", tags=["service"], response_model=schemas.StatsOut, responses=read_errors)
     def stats(_: Admin) -> dict[str, Any]:
         engine, _i = svc.live()
         s = engine.core.summary
         return {
-            "accepted": engine.stats.accepted, "processed": engine.stats.processed,
-            "queue": engine.queue_depth(), "stored_events": engine.stats.stored_events,
-            "stored_tracks": engine.stats.stored_tracks, "stored_alerts": engine.stats.stored_alerts,
-            "store_errors": engine.stats.store_errors, "rate_limited": dict(svc.limiter.refused),
-            "feed_subscribers": svc.bus.subscribers(FEED), "events_by_kind": dict(s.events_by_kind),
-            "rejected": dict(s.rejected), "late_events": s.late_events, "alerts": s.alerts,
+            "accepted": engine.stats.accepted,
+            "processed": engine.stats.processed,
+            "queue": engine.queue_depth(),
+            "stored_events": engine.stats.stored_events,
+            "stored_tracks": engine.stats.stored_tracks,
+            "stored_alerts": engine.stats.stored_alerts,
+            "store_errors": engine.stats.store_errors,
+            "rate_limited": dict(svc.limiter.refused),
+            "feed_subscribers": svc.bus.subscribers(FEED),
+            "events_by_kind": dict(s.events_by_kind),
+            "rejected": dict(s.rejected),
+            "late_events": s.late_events,
+            "alerts": s.alerts,
             "episodes": s.episodes,
         }
 
-    @app.get(f"{API}/kiosk/{{site}}", tags=["kiosk"], response_model=schemas.KioskOut,
-             responses=_err(401, 404, 429), summary="One site's status and its shelter instructions")
-    def kiosk(site: str, request: Request,
-              creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> dict[str, Any]:
+    @app.get(
+        f"{API}/kiosk/{{site}}",
+        tags=["kiosk"],
+        response_model=schemas.KioskOut,
+        responses=_err(401, 404, 429),
+        summary="One site's status and its shelter instructions",
+    )
+    def kiosk(
+        site: str, request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    ) -> dict[str, Any]:
         _kiosk_access(svc, request, creds)
         if site not in svc.sites:
             raise HTTPException(404, f"no site {site!r}")
@@ -511,18 +622,34 @@ def _kiosk_access(svc: Service, request: Request, creds: HTTPAuthorizationCreden
 
 def _alert_out(svc: Service, alert: Any) -> dict[str, Any]:
     site = svc.sites.get(alert.site)
-    return {**alert_to_dict(alert), "t_s": alert.t, "eta_s": alert.eta,
-            "site_name": site.name if site else None, "site_name_ar": site.name_ar if site else None}
+    return {
+        **alert_to_dict(alert),
+        "t_s": alert.t,
+        "eta_s": alert.eta,
+        "site_name": site.name if site else None,
+        "site_name_ar": site.name_ar if site else None,
+    }
 
 
 def _run_out(svc: Service, info: Any) -> dict[str, Any]:
-    return {"id": info.id, "name": info.name, "scenario": info.scenario, "started_at": info.started_at,
-            "finished_at": info.finished_at, "stats": info.stats, "live": info.id == svc.run_id}
+    return {
+        "id": info.id,
+        "name": info.name,
+        "scenario": info.scenario,
+        "started_at": info.started_at,
+        "finished_at": info.finished_at,
+        "stats": info.stats,
+        "live": info.id == svc.run_id,
+    }
 
 
 def _add_operator(app: FastAPI, svc: Service) -> None:
-    async def act(action: Literal["confirm", "cancel", "alert", "test_alarm"], site: str,
-                  principal: Principal, **kwargs: Any) -> dict[str, Any]:
+    async def act(
+        action: Literal["confirm", "cancel", "alert", "test_alarm"],
+        site: str,
+        principal: Principal,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         engine, _ = svc.live()
         if site not in svc.sites and not (action == "test_alarm" and site == "all"):
             raise HTTPException(404, f"no site {site!r}")
@@ -541,40 +668,75 @@ def _add_operator(app: FastAPI, svc: Service) -> None:
             raise HTTPException(exc.status, str(exc)) from exc
         except TimeoutError as exc:
             raise HTTPException(503, "the engine did not answer in time") from exc
-        return {"action": action, "site": site, "by": by, "t": holder.get("t", 0.0),
-                "alerts": [_alert_out(svc, a) for a in sent]}
+        return {
+            "action": action,
+            "site": site,
+            "by": by,
+            "t": holder.get("t", 0.0),
+            "alerts": [_alert_out(svc, a) for a in sent],
+        }
 
     errors = _err(401, 403, 404, 409, 422, 429)
     result = schemas.OperatorResult
 
-    @app.post(f"{API}/operator/sites/{{site}}/confirm", tags=["operator"], response_model=result,
-              responses=errors, summary="Confirm the alert at a site")
-    async def confirm(site: str, principal: Actor, body: schemas.OperatorNoteIn | None = None
-                      ) -> dict[str, Any]:
+    @app.post(
+        f"{API}/operator/sites/{{site}}/confirm",
+        tags=["operator"],
+        response_model=result,
+        responses=errors,
+        summary="Confirm the alert at a site",
+    )
+    async def confirm(
+        site: str, principal: Actor, body: schemas.OperatorNoteIn | None = None
+    ) -> dict[str, Any]:
         return await act("confirm", site, principal, note=body.note if body else None)
 
-    @app.post(f"{API}/operator/sites/{{site}}/cancel", tags=["operator"], response_model=result,
-              responses=errors, summary="Cancel the alert at a site: an all-clear goes out")
-    async def cancel(site: str, principal: Actor, body: schemas.OperatorNoteIn | None = None
-                     ) -> dict[str, Any]:
+    @app.post(
+        f"{API}/operator/sites/{{site}}/cancel",
+        tags=["operator"],
+        response_model=result,
+        responses=errors,
+        summary="Cancel the alert at a site: an all-clear goes out",
+    )
+    async def cancel(
+        site: str, principal: Actor, body: schemas.OperatorNoteIn | None = None
+    ) -> dict[str, Any]:
         return await act("cancel", site, principal, note=body.note if body else None)
 
-    @app.post(f"{API}/operator/sites/{{site}}/alert", tags=["operator"], response_model=result,
-              responses=errors, summary="Raise an alert for a site by hand")
-    async def manual_alert(site: str, principal: Actor, body: schemas.OperatorAlertIn | None = None
-                           ) -> dict[str, Any]:
+    @app.post(
+        f"{API}/operator/sites/{{site}}/alert",
+        tags=["operator"],
+        response_model=result,
+        responses=errors,
+        summary="Raise an alert for a site by hand",
+    )
+    async def manual_alert(
+        site: str, principal: Actor, body: schemas.OperatorAlertIn | None = None
+    ) -> dict[str, Any]:
         body = body or schemas.OperatorAlertIn()
-        return await act("alert", site, principal, level=body.level, aircraft=body.aircraft, eta=body.eta_s,
-                         note=body.note)
+        return await act(
+            "alert", site, principal, level=body.level, aircraft=body.aircraft, eta=body.eta_s, note=body.note
+        )
 
-    @app.post(f"{API}/operator/sites/{{site}}/test-alarm", tags=["operator"], response_model=result,
-              responses=errors, summary="Sound a test alarm at a site's kiosks (site 'all': every site)")
-    async def test_alarm(site: str, principal: Actor, body: schemas.OperatorNoteIn | None = None
-                         ) -> dict[str, Any]:
+    @app.post(
+        f"{API}/operator/sites/{{site}}/test-alarm",
+        tags=["operator"],
+        response_model=result,
+        responses=errors,
+        summary="Sound a test alarm at a site's kiosks (site 'all': every site)",
+    )
+    async def test_alarm(
+        site: str, principal: Actor, body: schemas.OperatorNoteIn | None = None
+    ) -> dict[str, Any]:
         return await act("test_alarm", site, principal, note=body.note if body else None)
 
-    @app.get(f"{API}/operator/log", tags=["operator"], response_model=list[schemas.OperatorLogEntry],
-             responses=_err(401, 403, 429), summary="Operator actions since the service started")
+    @app.get(
+        f"{API}/operator/log",
+        tags=["operator"],
+        response_model=list[schemas.OperatorLogEntry],
+        responses=_err(401, 403, 429),
+        summary="Operator actions since the service started",
+    )
     def operator_log(_: Reader) -> list[dict[str, Any]]:
         engine, _i = svc.live()
         with engine.core.lock:
@@ -588,10 +750,16 @@ def _add_feeds(app: FastAPI, svc: Service) -> None:
             snap = engine.core.snapshot()
             snap["clock"] = engine.clock.now()
             return {"type": "snapshot", "data": snap}
-        return {"type": "snapshot", "data": {
-            "site": site_out(svc, svc.sites[site], _status(svc, site)),
-            "instructions": svc.region.instructions(site), "now": engine.core.now,
-            "clock": engine.clock.now(), "speed": engine.clock.speed}}
+        return {
+            "type": "snapshot",
+            "data": {
+                "site": site_out(svc, svc.sites[site], _status(svc, site)),
+                "instructions": svc.region.instructions(site),
+                "now": engine.core.now,
+                "clock": engine.clock.now(),
+                "speed": engine.clock.speed,
+            },
+        }
 
     async def messages(site: str | None) -> AsyncIterator[dict[str, Any]]:
         sub = svc.bus.subscribe(FEED, maxsize=FEED_BUFFER)
@@ -640,33 +808,54 @@ def _add_feeds(app: FastAPI, svc: Service) -> None:
                     await pending
             await stream.aclose()  # type: ignore[attr-defined]
 
-    sse_response: dict[int | str, dict[str, Any]] = {200: {"content": {"text/event-stream": {}},
-                          "description": "Server-sent events: snapshot, then track, site, alert, ..."}}
+    sse_response: dict[int | str, dict[str, Any]] = {
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "Server-sent events: snapshot, then track, site, alert, ...",
+        }
+    }
 
-    @app.get(f"{API}/live/sse", tags=["feed"], response_class=StreamingResponse,
-             responses=sse_response | _err(401, 403, 429),
-             summary="The live feed as server-sent events (token in the header, or ?token= for EventSource)")
-    async def live_sse(request: Request,
-                       creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-                       token: Annotated[str | None, Query(max_length=200)] = None) -> StreamingResponse:
+    @app.get(
+        f"{API}/live/sse",
+        tags=["feed"],
+        response_class=StreamingResponse,
+        responses=sse_response | _err(401, 403, 429),
+        summary="The live feed as server-sent events (token in the header, or ?token= for EventSource)",
+    )
+    async def live_sse(
+        request: Request,
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        token: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> StreamingResponse:
         principal = authenticate(svc, creds.credentials if creds else token, _client(request))
         if principal.role not in READ_ROLES:
             raise HTTPException(403, f"role {principal.role} may not read the feed")
         svc.live()
-        return StreamingResponse(sse(None), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            sse(None),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
-    @app.get(f"{API}/kiosk/{{site}}/sse", tags=["kiosk"], response_class=StreamingResponse,
-             responses=sse_response | _err(401, 404, 429), summary="One site's feed as server-sent events")
-    async def kiosk_sse(site: str, request: Request,
-                        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-                        ) -> StreamingResponse:
+    @app.get(
+        f"{API}/kiosk/{{site}}/sse",
+        tags=["kiosk"],
+        response_class=StreamingResponse,
+        responses=sse_response | _err(401, 404, 429),
+        summary="One site's feed as server-sent events",
+    )
+    async def kiosk_sse(
+        site: str, request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    ) -> StreamingResponse:
         _kiosk_access(svc, request, creds)
         if site not in svc.sites:
             raise HTTPException(404, f"no site {site!r}")
         svc.live()
-        return StreamingResponse(sse(site), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            sse(site),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
     @app.websocket(f"{API}/live")
     async def live_ws(websocket: WebSocket) -> None:
@@ -676,7 +865,7 @@ def _add_feeds(app: FastAPI, svc: Service) -> None:
             first = await asyncio.wait_for(websocket.receive_text(), WS_AUTH_TIMEOUT_S)
             token = json.loads(first).get("token")
         except (TimeoutError, ValueError, AttributeError, WebSocketDisconnect):
-            await _close(websocket, 4401, "send {\"token\": ...} first")
+            await _close(websocket, 4401, 'send {"token": ...} first')
             return
         principal = svc.tokens.lookup(token if isinstance(token, str) else None)
         if principal is None:

@@ -56,8 +56,12 @@ class TokenBook:
 class RateLimiter:
     """Token buckets, one per (kind, key); thread-safe. ``kind`` selects the limit (a role)."""
 
-    def __init__(self, limits: Callable[[str], RateLimit], clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 100_000) -> None:
+    def __init__(
+        self,
+        limits: Callable[[str], RateLimit],
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 100_000,
+    ) -> None:
         self._limits = limits
         self._clock = clock
         self._buckets: dict[tuple[str, str], tuple[float, float]] = {}  # -> (tokens, last refill)

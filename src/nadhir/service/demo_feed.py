@@ -77,8 +77,9 @@ class FeedProgress:
 class DemoFeeder:
     """Feeds a scenario's events into intake in a thread, on the scaled clock."""
 
-    def __init__(self, events_path: Path, intake: Intake, clock: ScaledClock,
-                 principal: Principal = DEMO_PRINCIPAL) -> None:
+    def __init__(
+        self, events_path: Path, intake: Intake, clock: ScaledClock, principal: Principal = DEMO_PRINCIPAL
+    ) -> None:
         self.events_path = events_path
         self.intake = intake
         self.clock = clock

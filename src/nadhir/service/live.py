@@ -192,9 +192,16 @@ class SourceHealth:
         else:
             health = "ok"
         return {
-            "id": self.id, "kind": self.kind, "lat": self.lat, "lon": self.lon,
-            "last_heard": self.last_heard, "events": self.events, "rejected": self.rejected,
-            "last_reason": self.last_reason, "trust": round(trust, 3), "health": health,
+            "id": self.id,
+            "kind": self.kind,
+            "lat": self.lat,
+            "lon": self.lon,
+            "last_heard": self.last_heard,
+            "events": self.events,
+            "rejected": self.rejected,
+            "last_reason": self.last_reason,
+            "trust": round(trust, 3),
+            "health": health,
         }
 
 
@@ -214,8 +221,9 @@ class _StoreBuffer:
 class LiveCore(Replayer):
     """The replay loop, stepped from outside, with the live edges attached (bus, store, state)."""
 
-    def __init__(self, pipeline: Pipeline, bus: InProcessBus, reporters: list[Reporter],
-                 speed: float = 1.0) -> None:
+    def __init__(
+        self, pipeline: Pipeline, bus: InProcessBus, reporters: list[Reporter], speed: float = 1.0
+    ) -> None:
         if not isinstance(pipeline.policy, OperatorPolicy):
             pipeline.policy = OperatorPolicy(pipeline.sites, pipeline.policy.config)
         super().__init__(pipeline, self._on_alert, self._on_track)
@@ -314,9 +322,14 @@ class LiveCore(Replayer):
         trail.append((state.t, round(state.lat, 5), round(state.lon, 5)))
         track = self.pipeline.tracker.tracks.get(state.track)
         view = {
-            "track": state.track, "t": state.t, "lat": round(state.lat, 5), "lon": round(state.lon, 5),
-            "speed_mps": round(state.speed_mps, 1), "heading_deg": round(state.heading_deg, 1),
-            "aircraft": state.aircraft, "sigma_m": round(state.sigma_m),
+            "track": state.track,
+            "t": state.t,
+            "lat": round(state.lat, 5),
+            "lon": round(state.lon, 5),
+            "speed_mps": round(state.speed_mps, 1),
+            "heading_deg": round(state.heading_deg, 1),
+            "aircraft": state.aircraft,
+            "sigma_m": round(state.sigma_m),
             "trail": [[p[1], p[2]] for p in trail],
             "prediction": self.predict(track) if track is not None else [],
         }
@@ -375,7 +388,7 @@ class LiveCore(Replayer):
             "aircraft": aircraft,
             "track": track_id,
             "from": direction,
-            "cue": threat.cue if threat is not None else None,
+            "cue": getattr(threat, "cue", None),
             "since_s": episode.started if episode is not None else None,
             "confirmed": site.id in self.policy.confirmed,
             "manual": site.id in self.policy.manual,
@@ -419,10 +432,17 @@ class LiveCore(Replayer):
 
     # -- operator actions (run in the engine's thread) ---------------------------------------
 
-    def operator_action(self, action: str, site_id: str, by: str, now: float,
-                        level: AlertLevel = "imminent", aircraft: AircraftType = "unknown",
-                        eta: float | None = None,
-                        note: str | None = None) -> list[Alert]:
+    def operator_action(
+        self,
+        action: str,
+        site_id: str,
+        by: str,
+        now: float,
+        level: AlertLevel = "imminent",
+        aircraft: AircraftType = "unknown",
+        eta: float | None = None,
+        note: str | None = None,
+    ) -> list[Alert]:
         """Carry out an operator action at ``now``; returns the alerts it sent."""
         with self.lock:
             if site_id not in self.sites and not (action == "test_alarm" and site_id == "*"):
@@ -449,8 +469,14 @@ class LiveCore(Replayer):
                     if alert.action == "alert":
                         self.summary.episodes += 1
                     self._on_alert(alert)
-            entry = {"t": t, "action": action, "site": site_id, "by": by, "note": note,
-                     "alerts": [alert_message(a) for a in sent]}
+            entry = {
+                "t": t,
+                "action": action,
+                "site": site_id,
+                "by": by,
+                "note": note,
+                "alerts": [alert_message(a) for a in sent],
+            }
             if action == "alert":
                 entry.update(level=level, aircraft=aircraft, eta_s=eta)
             self.operator_log.append(entry)
@@ -490,8 +516,15 @@ class EngineStats:
 class LiveEngine:
     """Runs a :class:`LiveCore` in its own thread against a clock, and keeps the run in the store."""
 
-    def __init__(self, core: LiveCore, clock: Clock, store: Store | None = None, run_id: int | None = None,
-                 max_queue: int = 20_000, flush_every_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        core: LiveCore,
+        clock: Clock,
+        store: Store | None = None,
+        run_id: int | None = None,
+        max_queue: int = 20_000,
+        flush_every_s: float = 0.5,
+    ) -> None:
         self.core = core
         self.clock = clock
         self.store = store

@@ -21,7 +21,8 @@ an operator's alert ends with an all-clear like any other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from nadhir.alerting.policy import AlertPolicy, PolicyConfig
 from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat
@@ -30,6 +31,9 @@ CANCEL_HOLD_S = 20 * 60.0
 MANUAL_HOLD_S = 15 * 60.0
 OPERATOR_TRACK = None  # operator threats have no track
 _RANK: dict[AlertLevel | None, int] = {None: 0, "early": 1, "imminent": 2}
+# An operator's imminent alert must reach the sirens whatever cues the policy lets sound them; the
+# policy always lets an "impact" cue through, so operator threats carry it (where threats have cues).
+_SIREN_CUE: dict[str, Any] = {"cue": "impact"} if "cue" in {f.name for f in fields(Threat)} else {}
 
 
 class OperatorActionError(Exception):
@@ -54,8 +58,13 @@ class ManualAlert:
 class OperatorPolicy(AlertPolicy):
     """The alert policy plus confirm, cancel and manual alerts."""
 
-    def __init__(self, sites: list[Site], config: PolicyConfig | None = None,
-                 cancel_hold_s: float = CANCEL_HOLD_S, manual_hold_s: float = MANUAL_HOLD_S) -> None:
+    def __init__(
+        self,
+        sites: list[Site],
+        config: PolicyConfig | None = None,
+        cancel_hold_s: float = CANCEL_HOLD_S,
+        manual_hold_s: float = MANUAL_HOLD_S,
+    ) -> None:
         super().__init__(sites, config)
         self.cancel_hold_s = cancel_hold_s
         self.manual_hold_s = manual_hold_s
@@ -96,13 +105,22 @@ class OperatorPolicy(AlertPolicy):
             # The operator's threat stands for the site while it lasts: early has no arrival time,
             # imminent arrives at the time given (now if none), and the policy does the rest.
             eta = None if manual.level == "early" else (manual.eta if manual.eta is not None else t)
-            operator_threat = Threat(site=site_id, track=OPERATOR_TRACK, aircraft=manual.aircraft,
-                                     probability=1.0, eta=eta, distance_m=0.0)
+            operator_threat = Threat(
+                site=site_id,
+                track=OPERATOR_TRACK,
+                aircraft=manual.aircraft,
+                probability=1.0,
+                eta=eta,
+                distance_m=0.0,
+                **_SIREN_CUE,
+            )
             current = view.get(site_id)
             site = self.sites[site_id]
-            if current is None or _RANK[self.desired_level(site, operator_threat, t)] >= _RANK[
-                self.desired_level(site, current, t)
-            ]:
+            if (
+                current is None
+                or _RANK[self.desired_level(site, operator_threat, t)]
+                >= _RANK[self.desired_level(site, current, t)]
+            ):
                 view[site_id] = operator_threat
         for site_id in [s for s, held in self.suppressed.items() if all(u <= t for u in held.values())]:
             del self.suppressed[site_id]
@@ -142,8 +160,9 @@ class OperatorPolicy(AlertPolicy):
         self.confirmed.pop(site_id, None)
         return self._alert(t, "all_clear", site_id, episode)
 
-    def raise_manual(self, t: float, site_id: str, level: AlertLevel, aircraft: AircraftType,
-                     eta: float | None, by: str) -> ManualAlert:
+    def raise_manual(
+        self, t: float, site_id: str, level: AlertLevel, aircraft: AircraftType, eta: float | None, by: str
+    ) -> ManualAlert:
         """Put an operator threat on a site; the next :meth:`decide` acts on it."""
         self._site(site_id)
         if eta is not None and eta < t:

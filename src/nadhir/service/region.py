@@ -69,8 +69,10 @@ def load_shelter(scenario: Scenario) -> dict[str, dict[str, list[str]]]:
         for feature in _read_json(scenario.root / "sites.geojson").get("features", []):
             props = feature.get("properties") or {}
             if "shelter_instructions" in props or "shelter_instructions_ar" in props:
-                own[str(props.get("id"))] = {"en": props.get("shelter_instructions"),
-                                            "ar": props.get("shelter_instructions_ar")}
+                own[str(props.get("id"))] = {
+                    "en": props.get("shelter_instructions"),
+                    "ar": props.get("shelter_instructions_ar"),
+                }
     except (OSError, ValueError, AttributeError):
         pass  # the scenario reader has already reported an unreadable sites file
     out: dict[str, dict[str, list[str]]] = {}
@@ -89,18 +91,32 @@ def drawn_basemap(scenario: Scenario) -> dict[str, Any]:
     cy = sum(p[1] for p in hull) / len(hull)
     ring = [[round(cx + (x - cx) * 1.1, 4), round(cy + (y - cy) * 1.1, 4)] for x, y in hull]
     ring.append(ring[0])
-    features: list[dict[str, Any]] = [{
-        "type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-        "properties": {"layer": "boundary", "name": "Area watched", "name_ar": "المنطقة المراقبة"},
-    }]
+    features: list[dict[str, Any]] = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "properties": {"layer": "boundary", "name": "Area watched", "name_ar": "المنطقة المراقبة"},
+        }
+    ]
     for place in scenario.places:
-        features.append({
-            "type": "Feature", "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
-            "properties": {"layer": "place", "id": place.id, "name": place.name, "name_ar": place.name_ar,
-                           "kind": place.kind},
-        })
-    return {"type": "FeatureCollection", "name": f"{scenario.root.name} (drawn from its data)",
-            "features": features}
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+                "properties": {
+                    "layer": "place",
+                    "id": place.id,
+                    "name": place.name,
+                    "name_ar": place.name_ar,
+                    "kind": place.kind,
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "name": f"{scenario.root.name} (drawn from its data)",
+        "features": features,
+    }
 
 
 def _convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -109,8 +125,12 @@ def _convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]
         x0, y0 = pts[0]
         x1, y1 = pts[-1]
         pad = 0.05
-        return [(min(x0, x1) - pad, min(y0, y1) - pad), (max(x0, x1) + pad, min(y0, y1) - pad),
-                (max(x0, x1) + pad, max(y0, y1) + pad), (min(x0, x1) - pad, max(y0, y1) + pad)]
+        return [
+            (min(x0, x1) - pad, min(y0, y1) - pad),
+            (max(x0, x1) + pad, min(y0, y1) - pad),
+            (max(x0, x1) + pad, max(y0, y1) + pad),
+            (min(x0, x1) - pad, max(y0, y1) + pad),
+        ]
 
     def cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
         return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])

@@ -40,7 +40,9 @@ class SiteStatus(BaseModel):
     aircraft: str | None
     track: str | None
     from_: str | None = Field(alias="from", description="Compass point the threat is coming from")
-    cue: str | None = Field(description="What the threat rests on: approach, overhead, circling, nearby, impact")
+    cue: str | None = Field(
+        description="What the threat rests on: approach, overhead, circling, nearby, impact"
+    )
     since_s: float | None = Field(description="When the open alert began, POSIX seconds")
     confirmed: bool = Field(description="An operator has confirmed the alert")
     manual: bool = Field(description="An operator raised the alert by hand")
@@ -84,7 +86,8 @@ class TrackOut(BaseModel):
     sigma_m: float
     trail: list[list[float]] = Field(description="Past positions, oldest first: [lat, lon]")
     prediction: list[list[float]] = Field(
-        description="Expected positions ahead: [seconds ahead, lat, lon, 1-sigma metres]")
+        description="Expected positions ahead: [seconds ahead, lat, lon, 1-sigma metres]"
+    )
 
 
 class TrackStateOut(BaseModel):

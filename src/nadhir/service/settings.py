@@ -146,8 +146,17 @@ def _rate_limits(raw: Any) -> dict[str, RateLimit]:
 
 def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None) -> Settings:
     """Settings from a decoded TOML document; relative paths are taken from ``base``."""
-    known = {"scenario", "db", "tokens", "cors_origins", "rate_limits", "max_future_s", "max_body_bytes",
-             "run_name", "public_kiosk"}
+    known = {
+        "scenario",
+        "db",
+        "tokens",
+        "cors_origins",
+        "rate_limits",
+        "max_future_s",
+        "max_body_bytes",
+        "run_name",
+        "public_kiosk",
+    }
     unknown = set(data) - known
     if unknown:
         raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")

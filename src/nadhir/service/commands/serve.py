@@ -33,12 +33,17 @@ def serve(
     demo: Annotated[bool, typer.Option("--demo", help="Replay the bundled scenario live, faster")] = False,
     port: Annotated[int, typer.Option("--port", help="TCP port", min=0, max=65535)] = 8000,
     host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
-    speed: Annotated[float, typer.Option("--speed", help="Demo: simulated seconds per second", min=0.1,
-                                         max=10_000)] = 20.0,
+    speed: Annotated[
+        float, typer.Option("--speed", help="Demo: simulated seconds per second", min=0.1, max=10_000)
+    ] = 20.0,
     db: Annotated[str | None, typer.Option("--db", help="Database URL (default: SQLite file)")] = None,
     settings_file: Annotated[Path | None, typer.Option("--settings", help="Settings file (TOML)")] = None,
-    scenario: Annotated[Path | None, typer.Option("--scenario", help="Region folder (sites, gazetteer, "
-                                                  "reporters); default: the bundled one")] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario", help="Region folder (sites, gazetteer, reporters); default: the bundled one"
+        ),
+    ] = None,
 ) -> None:
     """Run the live service: intake endpoints, live feed, operator console, hospital kiosks."""
     from nadhir.service.app import DemoOptions, create_app
@@ -61,8 +66,10 @@ def serve(
             Path("nadhir-demo").mkdir(exist_ok=True)
             settings = replace(settings, db=default_url(Path("nadhir-demo") / "nadhir.sqlite3"))
     elif not settings.tokens:
-        console.print("[yellow]warning:[/yellow] no API tokens configured: nobody can submit or read "
-                      "(see docs/service.md, NADHIR_TOKENS)")
+        console.print(
+            "[yellow]warning:[/yellow] no API tokens configured: nobody can submit or read "
+            "(see docs/service.md, NADHIR_TOKENS)"
+        )
     app = create_app(settings, demo=DemoOptions(speed=speed) if demo else None)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host

@@ -1,0 +1,202 @@
+"""The console, kiosk and replay viewer in a real browser (Debian's chromium, driven by Playwright).
+
+The server is the real thing: uvicorn on a loopback port running ``nadhir serve --demo``'s app,
+replaying the bundled scenario through live intake. Screenshots go to ``test-artifacts/``.
+Without chromium these tests skip, or fail when ``NADHIR_REQUIRE_SERVICES=1`` (CI installs it).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import uvicorn
+
+from conftest import TOKENS, make_settings
+from nadhir.service.app import DemoOptions, create_app
+from services import skip_or_fail
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+SPEED = 120.0
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+
+@dataclass
+class Live:
+    base: str
+    operator: str
+
+    def api(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.operator}"}
+        return httpx.request(method, self.base + path, headers=headers, timeout=10, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
+    settings = make_settings(tmp_path_factory.mktemp("browser"))
+    app = create_app(settings, demo=DemoOptions(speed=SPEED))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=2)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "server did not start"
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield Live(f"http://127.0.0.1:{port}", TOKENS["operator"][1])
+    server.should_exit = True
+    thread.join(15)
+
+
+@pytest.fixture(scope="module")
+def browser(live: Live) -> Iterator[object]:
+    with playwright_sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A page that records every request it makes and every script error."""
+
+    def __init__(self, browser: object, live: Live) -> None:
+        self.page = browser.new_page(viewport={"width": 1400, "height": 900})  # type: ignore[attr-defined]
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.live = live
+
+    def external(self) -> list[str]:
+        return [
+            u
+            for u in self.requests
+            if urlsplit(u).hostname not in ("127.0.0.1", "localhost") and not u.startswith("data:")
+        ]
+
+    def wait_js(self, expression: str, timeout_s: float = 15.0) -> None:
+        """Poll a JavaScript expression until true (wait_for_function evals, which the CSP forbids)."""
+        deadline = time.monotonic() + timeout_s
+        while not self.page.evaluate(expression):
+            assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+            self.page.wait_for_timeout(100)
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / name))
+
+
+def test_console_loads_offline_and_shows_live_tracks(browser: object, live: Live) -> None:
+    page = Page(browser, live)
+    page.page.goto(f"{live.base}/console/#token={live.operator}")
+    page.page.wait_for_selector("svg#map path.base-road", timeout=15_000)
+    page.page.wait_for_selector("#conn.on", timeout=15_000)
+    page.page.wait_for_selector("svg#map g.track .track-icon", timeout=60_000)
+    count = int(page.page.inner_text("#tracks-count"))
+    assert count >= 1
+    track_ids = page.page.eval_on_selector_all("svg#map g.track", "els => els.map(e => e.dataset.track)")
+    api_tracks = {t["track"] for t in live.api("GET", "/api/v1/tracks").json()}
+    assert set(track_ids) & api_tracks
+    assert page.page.locator("svg#map g.site").count() == 27
+    assert page.page.locator("svg#map .prediction").count() >= 1
+    page.shot("console.png")
+    # Arabic: right to left, Arabic names on the map.
+    page.page.click("#lang")
+    assert page.page.get_attribute("html", "dir") == "rtl"
+    assert page.page.get_attribute("html", "lang") == "ar"
+    page.wait_js("document.querySelector('svg#map').textContent.includes('إدلب')")
+    page.shot("console-ar.png")
+    page.page.click("#lang")
+    assert page.page.get_attribute("html", "dir") == "ltr"
+    assert page.errors == []
+    assert page.external() == [], page.external()
+
+
+def test_operator_cancel_produces_an_all_clear(browser: object, live: Live) -> None:
+    page = Page(browser, live)
+    page.page.goto(f"{live.base}/console/#token={live.operator}")
+    first = page.page.wait_for_selector("#threatened button[data-act=cancel]", timeout=90_000)
+    assert first is not None
+    site = first.get_attribute("data-site")
+    page.page.locator(f"#threatened button[data-act=cancel][data-site='{site}']").click()
+    page.page.wait_for_selector(f"#alert-log li[data-action=all_clear][data-site='{site}']", timeout=15_000)
+    page.shot("console-cancel.png")
+    history = live.api("GET", "/api/v1/alerts", params={"site": site}).json()
+    assert history[-1]["action"] == "all_clear" or any(a["action"] == "all_clear" for a in history)
+    log = live.api("GET", "/api/v1/operator/log").json()
+    assert any(e["action"] == "cancel" and e["site"] == site for e in log)
+    assert page.errors == [] and page.external() == []
+
+
+def test_kiosk_counts_down_sounds_the_alarm_then_the_all_clear(browser: object, live: Live) -> None:
+    site = "idlib-maternity-hospital"
+    page = Page(browser, live)
+    page.page.goto(f"{live.base}/kiosk/{site}")
+    page.page.wait_for_selector("#name-ar:has-text('مشفى التوليد')", timeout=15_000)
+    if live.api("GET", f"/api/v1/sites/{site}").json()["status"]["level"]:
+        live.api("POST", f"/api/v1/operator/sites/{site}/cancel")
+    # Imminent: the arrival is within the hospital's shelter time plus the jet margin (8 minutes).
+    now = live.api("GET", "/api/v1/health").json()["clock"]
+    raised = live.api(
+        "POST",
+        f"/api/v1/operator/sites/{site}/alert",
+        json={"level": "imminent", "aircraft": "jet", "eta_s": now + 450},
+    )
+    assert raised.status_code == 200, raised.text
+    page.page.wait_for_selector("body[data-state=imminent]", timeout=15_000)
+    first = page.page.inner_text("#countdown")
+    assert re.fullmatch(r"\d\d:\d\d", first), first
+    page.page.wait_for_timeout(500)
+    second = page.page.inner_text("#countdown")
+    assert re.fullmatch(r"\d\d:\d\d", second) and second != first  # it counts down
+    assert page.page.get_attribute("body", "data-sound") == "siren"
+    assert "Incubators" in page.page.inner_text("#steps-en")
+    assert "الحواضن" in page.page.inner_text("#steps-ar")
+    page.shot("kiosk-imminent.png")
+    assert live.api("POST", f"/api/v1/operator/sites/{site}/cancel").status_code == 200
+    page.page.wait_for_selector("body[data-state=all_clear]", timeout=15_000)
+    assert page.page.get_attribute("body", "data-sound") == "allclear"
+    assert page.page.inner_text("#headline-en") == "ALL CLEAR"
+    page.shot("kiosk-all-clear.png")
+    assert page.errors == [] and page.external() == []
+
+
+def test_replay_viewer_scrubs_a_stored_run(browser: object, live: Live) -> None:
+    page = Page(browser, live)
+    page.page.goto(f"{live.base}/replay/#token={live.operator}")
+    page.page.wait_for_selector("#run option", state="attached", timeout=15_000)
+    span = "Number(document.getElementById('time').max) - Number(document.getElementById('time').min)"
+    page.wait_js(f"{span} > 60", timeout_s=30)
+    # Scrub to where the run has tracks: the time of its first stored track state.
+    run_id = page.page.eval_on_selector("#run", "s => s.value")
+    detail = live.api("GET", f"/api/v1/runs/{run_id}").json()
+    assert detail["tracks"], "the live run has stored track states"
+    t = int(detail["tracks"][-1]["t"])
+    scrub = f"(el) => {{ el.value = '{t}'; el.dispatchEvent(new Event('input')); }}"
+    page.page.eval_on_selector("#time", scrub)
+    page.wait_js("Number(document.body.dataset.tracksShown || 0) > 0", timeout_s=10)
+    page.shot("replay.png")
+    assert page.errors == [] and page.external() == []
