@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from service_helpers import T0, TOKENS, auth, make_settings, wait_for
 from starlette.websockets import WebSocketDisconnect
 
-from conftest import T0, TOKENS, auth, make_settings, wait_for
 from nadhir.service.app import create_app
 from nadhir.service.live import ManualClock
 from nadhir.service.settings import Settings, token_spec

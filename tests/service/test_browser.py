@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import uvicorn
+from service_helpers import TOKENS, make_settings
 
-from conftest import TOKENS, make_settings
 from nadhir.service.app import DemoOptions, create_app
 from services import skip_or_fail
 
