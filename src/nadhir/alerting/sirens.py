@@ -31,6 +31,7 @@ import math
 import os
 import re
 import shlex
+import socket
 import subprocess
 import tempfile
 import threading
@@ -402,6 +403,12 @@ class SirenFleet:
                 st.last_heard = t
                 st.online = True
 
+    def last_heard(self, siren_id: str) -> float | None:
+        """When anything was last heard from the siren (None: never, or unknown siren)."""
+        with self._lock:
+            st = self._state.get(siren_id)
+            return None if st is None else st.last_heard
+
     def offline(self, siren_id: str) -> None:
         """Its last will arrived: the broker lost it."""
         with self._lock:
@@ -492,6 +499,14 @@ def takeover_command(command: SirenCommand, substitute: str, now: float) -> Sire
 # ---- MQTT on the operator side ----------------------------------------------------------
 
 
+def _no_delay(client: mqtt.Client) -> None:
+    """Small packets (commands, acks) go out at once instead of waiting for Nagle's algorithm."""
+    sock = client.socket()
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def _client(client_id: str, *, clean: bool = True) -> mqtt.Client:
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean,
                          protocol=mqtt.MQTTv311)  # fmt: skip
@@ -579,6 +594,7 @@ class SirenNetwork:
         if reason.is_failure:
             log.warning("MQTT connection refused: %s", reason)
             return
+        _no_delay(client)
         for leaf in ("ack", "heartbeat", "status"):
             client.subscribe(f"{self.root}/+/{leaf}", qos=1)
         self.connected.set()
@@ -933,6 +949,7 @@ class SirenController:
         if reason.is_failure:
             log.warning("siren %s: broker refused the connection: %s", self.siren, reason)
             return
+        _no_delay(client)
         client.subscribe(self.topics.cmd, qos=1)
         client.publish(self.topics.status, SirenStatus(True, int(self.clock())).encode(), qos=1, retain=True)
         self.connected.set()

@@ -1,0 +1,706 @@
+"""The durable outbox: alerts are stored before any send, and every delivery is retried until it is done.
+
+::
+
+    outbox = Outbox.open("sqlite:///out/nadhir.sqlite3")          # or postgresql+psycopg://...
+    outbox.store_alert(alert, deliveries)                        # one transaction, before any send
+    dispatcher = Dispatcher(outbox, {"siren": SirenChannel(network), "sms": sms, ...})
+    network.on_ack = dispatcher.on_siren_ack                     # siren ACKs settle deliveries
+    dispatcher.run(stop_event)
+
+A delivery is one message to one recipient on one channel, with an
+idempotency key that stays the same on every attempt. Its life:
+
+``pending`` --claim--> ``sent`` --ack--> ``acked``
+                         |  \\--no ack by the next attempt time--> claimed again (backoff doubles)
+                         |--permanent error--> ``failed``
+                         \\--past its expiry when due--> ``expired``
+
+Claiming commits the attempt (count, time, next attempt time) *before* the
+message leaves, so a crash at any point loses nothing: after a restart the
+delivery is due again and is re-sent with the same key, and the receiver
+(a siren keeps the keys it has played; a webhook partner checks the key
+header) drops the duplicate. The ``outbox_audit`` table records every
+step: stored, attempt, acked, duplicate, error, failed, expired.
+
+One dispatcher per SQLite database; on PostgreSQL several may run, since
+claims use ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import queue
+import random
+import signal
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Any, Literal, Protocol
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Engine
+
+from nadhir.alerting.sirens import (
+    LineError,
+    SirenAck,
+    SirenCommand,
+    SirenFleet,
+    SirenNetwork,
+    command_for,
+    parse_broker,
+    parse_line,
+    pattern_for,
+)
+from nadhir.domain import Alert, Site
+from nadhir.store.outbox_models import OutboxAlertRow, OutboxAuditRow, OutboxDeliveryRow
+from nadhir.store.store import Store
+
+log = logging.getLogger(__name__)
+
+DeliveryState = Literal["pending", "sent", "acked", "failed", "expired"]
+OPEN_STATES: tuple[DeliveryState, ...] = ("pending", "sent")
+OutcomeKind = Literal["acked", "duplicate", "error", "failed", "expired"]
+_CHUNK = 500
+
+
+def _dt(t: float) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
+
+
+def alert_key(alert: Alert) -> str:
+    """The stable identity of an alert (storing the same alert twice stores it once)."""
+    raw = f"{alert.site}|{alert.t!r}|{alert.action}|{alert.level}|{alert.threat}|{alert.track}"
+    return "alert-" + hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Delay after attempt ``n`` before the next: ``initial * factor**(n-1)``, capped, with jitter."""
+
+    initial_s: float = 1.0
+    factor: float = 2.0
+    max_s: float = 60.0
+    jitter: float = 0.1  # +- this share, so that many retries do not arrive together
+
+    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
+        base = min(self.max_s, self.initial_s * self.factor ** max(0, attempt - 1))
+        if self.jitter <= 0:
+            return base
+        r = (rng or random).uniform(-self.jitter, self.jitter)
+        return base * (1.0 + r)
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    """A delivery to store: channel, recipient, idempotency key, payload, and when to give up."""
+
+    channel: str
+    target: str
+    key: str
+    payload: str
+    expires: float  # POSIX seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A claimed delivery, ready to send (``attempt`` counts this attempt)."""
+
+    id: int
+    key: str
+    channel: str
+    target: str
+    payload: str
+    attempt: int
+    expires: float
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of a delivery: acked, duplicate (acked before), error (retry), failed, expired."""
+
+    key: str
+    kind: OutcomeKind
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryInfo:
+    """A delivery as stored, for inspection."""
+
+    key: str
+    channel: str
+    target: str
+    state: DeliveryState
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit log."""
+
+    key: str
+    at: float
+    event: str
+    attempt: int
+    detail: str | None
+
+
+_DONE_STATE: dict[OutcomeKind, DeliveryState] = {
+    "acked": "acked",
+    "duplicate": "acked",
+    "failed": "failed",
+    "expired": "expired",
+}
+
+
+class Outbox:
+    """Alerts and their deliveries in the store's database (SQLite or PostgreSQL). Thread-safe."""
+
+    def __init__(self, engine: Engine, *, backoff: Backoff | None = None,
+                 clock: Callable[[], float] = time.time, seed: int | None = None) -> None:  # fmt: skip
+        self.engine = engine
+        self.backoff = backoff or Backoff()
+        self.clock = clock
+        self._rng = random.Random(seed)
+        self._postgres = engine.dialect.name == "postgresql"
+
+    @classmethod
+    def open(cls, url: str, **kwargs: Any) -> Outbox:
+        """Connect to ``url`` (migrating it to the newest schema) and return its outbox."""
+        return cls(Store.open(url).engine, **kwargs)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- storing ------------------------------------------------------------
+
+    def store_alert(self, alert: Alert, deliveries: Iterable[NewDelivery], *, cap: str | None = None) -> int:
+        """Store an alert and its deliveries in one transaction; returns the alert's row id.
+
+        Storing the same alert again (same :func:`alert_key`) adds only the
+        deliveries whose keys are new.
+        """
+        now = self.clock()
+        key = alert_key(alert)
+        items = list(deliveries)
+        with self.engine.begin() as conn:
+            row = conn.execute(select(OutboxAlertRow.id).where(OutboxAlertRow.key == key)).first()
+            if row is not None:
+                alert_id = int(row[0])
+            else:
+                alert_id = int(
+                    conn.execute(
+                        insert(OutboxAlertRow).returning(OutboxAlertRow.id),
+                        {
+                            "key": key, "t": _dt(alert.t), "action": alert.action, "site": alert.site,
+                            "level": alert.level, "threat": alert.threat,
+                            "eta": None if alert.eta is None else _dt(alert.eta),
+                            "confidence": alert.confidence, "track": alert.track,
+                            "stored_at": _dt(now), "cap": cap,
+                        },
+                    ).scalar_one()
+                )  # fmt: skip
+            self._insert_deliveries(conn, items, alert_id, now)
+        return alert_id
+
+    def add_deliveries(self, deliveries: Iterable[NewDelivery]) -> int:
+        """Store deliveries that belong to no alert (test alarms, takeovers); returns how many were new."""
+        with self.engine.begin() as conn:
+            return self._insert_deliveries(conn, list(deliveries), None, self.clock())
+
+    def _insert_deliveries(
+        self, conn: Any, items: list[NewDelivery], alert_id: int | None, now: float
+    ) -> int:
+        if not items:
+            return 0
+        seen: set[str] = set()
+        for chunk in _chunks([d.key for d in items]):
+            seen.update(
+                conn.execute(select(OutboxDeliveryRow.key).where(OutboxDeliveryRow.key.in_(chunk))).scalars()
+            )
+        fresh: list[NewDelivery] = []
+        for d in items:
+            if d.key not in seen:
+                seen.add(d.key)
+                fresh.append(d)
+        if not fresh:
+            return 0
+        at = _dt(now)
+        rows = [
+            {
+                "alert_id": alert_id, "key": d.key, "channel": d.channel, "target": d.target,
+                "payload": d.payload, "state": "pending", "attempts": 0, "created_at": at,
+                "next_attempt_at": at, "expires_at": _dt(d.expires), "last_attempt_at": None,
+                "done_at": None, "last_error": None,
+            }
+            for d in fresh
+        ]  # fmt: skip
+        conn.execute(insert(OutboxDeliveryRow), rows)
+        ids = dict(
+            conn.execute(
+                select(OutboxDeliveryRow.key, OutboxDeliveryRow.id).where(
+                    OutboxDeliveryRow.key.in_([d.key for d in fresh])
+                )
+            ).all()
+        ) if len(fresh) <= _CHUNK else self._ids(conn, [d.key for d in fresh])  # fmt: skip
+        conn.execute(
+            insert(OutboxAuditRow),
+            [{"delivery_id": ids[d.key], "key": d.key, "at": at, "event": "stored", "attempt": 0,
+              "detail": f"{d.channel} -> {d.target}"} for d in fresh],
+        )  # fmt: skip
+        return len(fresh)
+
+    @staticmethod
+    def _ids(conn: Any, keys: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(keys):
+            stmt = select(OutboxDeliveryRow.key, OutboxDeliveryRow.id).where(OutboxDeliveryRow.key.in_(chunk))
+            out.update({k: int(i) for k, i in conn.execute(stmt).all()})
+        return out
+
+    # ---- claiming and settling ----------------------------------------------------
+
+    def claim(self, limit: int = 500, now: float | None = None) -> list[Delivery]:
+        """Take up to ``limit`` due deliveries for sending, recording the attempt first.
+
+        Deliveries found past their expiry are marked ``expired`` instead.
+        """
+        now = self.clock() if now is None else now
+        at = _dt(now)
+        d = OutboxDeliveryRow
+        stmt = (
+            select(d.id, d.key, d.channel, d.target, d.payload, d.attempts, d.expires_at)
+            .where(d.state.in_(OPEN_STATES), d.next_attempt_at <= at)
+            .order_by(d.next_attempt_at, d.id)
+            .limit(limit)
+        )
+        if self._postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        claimed: list[Delivery] = []
+        with self.engine.begin() as conn:
+            rows = conn.execute(stmt).all()
+            if not rows:
+                return []
+            expired, sending, audit = [], [], []
+            for r in rows:
+                expires = r.expires_at.timestamp()
+                if expires < now:
+                    expired.append(
+                        {"_id": r.id, "_state": "expired", "_done": at, "_err": "expired before delivery"}
+                    )
+                    audit.append({"delivery_id": r.id, "key": r.key, "at": at, "event": "expired",
+                                  "attempt": r.attempts, "detail": None})  # fmt: skip
+                    continue
+                attempt = r.attempts + 1
+                nxt = _dt(now + self.backoff.delay(attempt, self._rng))
+                sending.append({"_id": r.id, "_attempts": attempt, "_last": at, "_next": nxt})
+                audit.append({"delivery_id": r.id, "key": r.key, "at": at, "event": "attempt",
+                              "attempt": attempt, "detail": None})  # fmt: skip
+                claimed.append(Delivery(r.id, r.key, r.channel, r.target, r.payload, attempt, expires))
+            if sending:
+                conn.execute(
+                    update(d)
+                    .where(d.id == bindparam("_id"))
+                    .values(state="sent", attempts=bindparam("_attempts"), last_attempt_at=bindparam("_last"),
+                            next_attempt_at=bindparam("_next")),
+                    sending,
+                    execution_options={"synchronize_session": False},
+                )  # fmt: skip
+            if expired:
+                self._finish(conn, expired)
+            conn.execute(insert(OutboxAuditRow), audit)
+        return claimed
+
+    @staticmethod
+    def _finish(conn: Any, rows: list[dict[str, Any]]) -> None:
+        d = OutboxDeliveryRow
+        conn.execute(
+            update(d)
+            .where(d.id == bindparam("_id"))
+            .values(state=bindparam("_state"), done_at=bindparam("_done"), last_error=bindparam("_err")),
+            rows,
+            execution_options={"synchronize_session": False},
+        )
+
+    def settle(self, outcomes: Sequence[Outcome], now: float | None = None) -> int:
+        """Record what became of deliveries (acks, errors); returns how many open deliveries changed.
+
+        An outcome for a delivery that is already done (a late duplicate ack)
+        is ignored; an ``error`` leaves the delivery due at its next attempt time.
+        """
+        if not outcomes:
+            return 0
+        now = self.clock() if now is None else now
+        at = _dt(now)
+        d = OutboxDeliveryRow
+        changed = 0
+        with self.engine.begin() as conn:
+            for chunk in _chunks(list(outcomes)):
+                keys = list({o.key for o in chunk})
+                stmt = select(d.id, d.key, d.state, d.attempts).where(d.key.in_(keys))
+                if self._postgres:
+                    stmt = stmt.with_for_update()
+                current = {r.key: r for r in conn.execute(stmt).all()}
+                done, errors, audit = [], [], []
+                handled: set[str] = set()
+                for o in chunk:
+                    r = current.get(o.key)
+                    if r is None or r.state not in OPEN_STATES or o.key in handled:
+                        continue
+                    detail = o.detail[:500] if o.detail else None
+                    if o.kind == "error":
+                        errors.append({"_id": r.id, "_err": detail})
+                    else:
+                        handled.add(o.key)
+                        done.append({"_id": r.id, "_state": _DONE_STATE[o.kind], "_done": at, "_err":
+                                     detail if o.kind in ("failed", "expired") else None})  # fmt: skip
+                    audit.append({"delivery_id": r.id, "key": r.key, "at": at, "event": o.kind,
+                                  "attempt": r.attempts, "detail": detail})  # fmt: skip
+                if done:
+                    self._finish(conn, done)
+                if errors:
+                    conn.execute(
+                        update(d).where(d.id == bindparam("_id")).values(last_error=bindparam("_err")),
+                        errors,
+                        execution_options={"synchronize_session": False},
+                    )
+                if audit:
+                    conn.execute(insert(OutboxAuditRow), audit)
+                changed += len(done)
+        return changed
+
+    # ---- reading ----------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Deliveries by state."""
+        d = OutboxDeliveryRow
+        with self.engine.connect() as conn:
+            return {s: int(n) for s, n in conn.execute(select(d.state, func.count()).group_by(d.state)).all()}
+
+    def open_count(self) -> int:
+        """Deliveries not yet acknowledged, failed or expired."""
+        d = OutboxDeliveryRow
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).where(d.state.in_(OPEN_STATES))).scalar_one())
+
+    def next_due(self) -> float | None:
+        """When the next open delivery is due (POSIX seconds), or None."""
+        d = OutboxDeliveryRow
+        with self.engine.connect() as conn:
+            value = conn.execute(select(func.min(d.next_attempt_at)).where(d.state.in_(OPEN_STATES))).scalar()
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return float(value.timestamp())
+
+    def deliveries(self, state: DeliveryState | None = None) -> list[DeliveryInfo]:
+        d = OutboxDeliveryRow
+        stmt = select(d.key, d.channel, d.target, d.state, d.attempts, d.last_error).order_by(d.id)
+        if state is not None:
+            stmt = stmt.where(d.state == state)
+        with self.engine.connect() as conn:
+            return [DeliveryInfo(*r) for r in conn.execute(stmt).all()]
+
+    def audit(self, key: str | None = None) -> list[AuditEntry]:
+        """The audit log (of one delivery, or all), oldest first."""
+        a = OutboxAuditRow
+        stmt = select(a.key, a.at, a.event, a.attempt, a.detail).order_by(a.id)
+        if key is not None:
+            stmt = stmt.where(a.key == key)
+        with self.engine.connect() as conn:
+            return [
+                AuditEntry(r.key, r.at.timestamp(), r.event, r.attempt, r.detail) for r in conn.execute(stmt)
+            ]
+
+
+def _chunks(items: list[Any], size: int = _CHUNK) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# ---- channels and the dispatcher ------------------------------------------------------
+
+
+class Channel(Protocol):
+    """Sends claimed deliveries. Returns the outcomes known at once (for example an HTTP answer);
+    deliveries it returns nothing for wait for an acknowledgement that comes later (a siren ACK)."""
+
+    def send(self, batch: Sequence[Delivery]) -> list[Outcome]: ...
+
+
+class SirenChannel:
+    """Siren commands over MQTT (QoS 1); the siren's ACK settles the delivery."""
+
+    def __init__(self, network: SirenNetwork) -> None:
+        self.network = network
+
+    def send(self, batch: Sequence[Delivery]) -> list[Outcome]:
+        out: list[Outcome] = []
+        for d in batch:
+            try:
+                cmd = parse_line(d.payload)
+                if not isinstance(cmd, SirenCommand):
+                    raise LineError("payload is not a CMD line")
+            except LineError as exc:
+                out.append(Outcome(d.key, "failed", f"bad siren command: {exc}"))
+                continue
+            self.network.send(d.target, cmd)
+        return out
+
+
+ACK_OUTCOMES: dict[str, OutcomeKind] = {
+    "ok": "acked",
+    "dup": "duplicate",
+    "expired": "expired",
+    "bad": "failed",
+}
+
+
+class Dispatcher:
+    """Claims due deliveries, sends them through their channels and settles the outcomes, in batches."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        channels: Mapping[str, Channel],
+        *,
+        batch: int = 500,
+        window: int = 1000,
+        max_rate: float | None = None,
+        on_sent: Callable[[Delivery], None] | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.channels = dict(channels)
+        self.batch = batch
+        self.window = window
+        self.max_rate = max_rate
+        self.on_sent = on_sent
+        self._acks: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        # Deliveries sent and waiting for an acknowledgement, with when they were sent: at most
+        # ``window`` of them, so that a slow receiver is never buried (a broker drops QoS 1 messages
+        # beyond its per-client queue) and retries are not triggered by our own queueing.
+        self._waiting: dict[str, float] = {}
+        self._ack_timeout_s = max(1.0, 2 * outbox.backoff.initial_s)
+        self.wake = threading.Event()
+        self.sent = 0
+
+    def acknowledge(self, outcome: Outcome) -> None:
+        """Hand in an outcome that arrived on its own (thread-safe)."""
+        self._acks.put(outcome)
+        self.wake.set()
+
+    def on_siren_ack(self, siren: str, ack: SirenAck) -> None:
+        """For :class:`SirenNetwork`'s ``on_ack``."""
+        self.acknowledge(Outcome(ack.key, ACK_OUTCOMES[ack.status], f"siren {siren}: {ack.status}"))
+
+    def drain_acks(self) -> int:
+        outcomes: list[Outcome] = []
+        while True:
+            try:
+                outcomes.append(self._acks.get_nowait())
+            except queue.Empty:
+                break
+        for o in outcomes:
+            self._waiting.pop(o.key, None)
+        return self.outbox.settle(outcomes) if outcomes else 0
+
+    @property
+    def waiting(self) -> int:
+        """Deliveries sent by this dispatcher and not yet acknowledged."""
+        return len(self._waiting)
+
+    def step(self) -> int:
+        """Settle waiting acks, then claim and send one batch; returns how many were sent."""
+        self.drain_acks()
+        if self._waiting:
+            old = time.monotonic() - self._ack_timeout_s
+            for key in [k for k, t in self._waiting.items() if t < old]:
+                del self._waiting[key]
+        room = min(self.batch, self.window - len(self._waiting))
+        if room <= 0:
+            return 0
+        claimed = self.outbox.claim(room)
+        if not claimed:
+            return 0
+        sent_at = time.monotonic()
+        for d in claimed:
+            self._waiting[d.key] = sent_at
+        by_channel: dict[str, list[Delivery]] = defaultdict(list)
+        for d in claimed:
+            by_channel[d.channel].append(d)
+        outcomes: list[Outcome] = []
+        for name, batch in by_channel.items():
+            channel = self.channels.get(name)
+            if channel is None:
+                outcomes.extend(Outcome(d.key, "failed", f"no channel {name!r} configured") for d in batch)
+                continue
+            try:
+                if self.max_rate or self.on_sent:
+                    start = time.monotonic()
+                    for i, d in enumerate(batch):
+                        if self.max_rate:
+                            pause = start + i / self.max_rate - time.monotonic()
+                            if pause > 0:
+                                time.sleep(pause)
+                        outcomes.extend(channel.send([d]))
+                        if self.on_sent is not None:
+                            self.on_sent(d)
+                else:
+                    outcomes.extend(channel.send(batch))
+            except Exception as exc:  # a channel that breaks must not stop the others; retried later
+                log.exception("channel %s failed", name)
+                outcomes.extend(Outcome(d.key, "error", f"{type(exc).__name__}: {exc}") for d in batch)
+        for o in outcomes:
+            self._waiting.pop(o.key, None)
+        self.outbox.settle(outcomes)
+        self.sent += len(claimed)
+        return len(claimed)
+
+    def run(self, stop: threading.Event, *, until_idle: bool = False, poll_s: float = 0.05) -> None:
+        """Work until ``stop`` is set (or, with ``until_idle``, until no delivery is open)."""
+        while not stop.is_set():
+            self.wake.clear()  # before draining acks, so that none is missed
+            if self.step():
+                continue
+            if len(self._waiting) >= self.window:  # window full: wait for acknowledgements
+                self.wake.wait(poll_s)
+                continue
+            if until_idle and self.outbox.open_count() == 0:
+                return
+            due = self.outbox.next_due()
+            wait = poll_s if due is None else min(max(0.0, due - self.outbox.clock()), poll_s * 10)
+            self.wake.wait(max(wait, 0.001))
+
+
+# ---- from alerts to deliveries ------------------------------------------------------------------
+
+
+class AlertRouter:
+    """Decides the deliveries of each alert: levels decide the channel.
+
+    ``early`` goes to the people channels (``sms``, ``telegram``, ``webhook``
+    recipients given by ``recipients``); ``imminent`` also sounds the site's
+    sirens, and an all-clear (or a downgrade) is played on the sirens of an
+    episode that sounded them. Sirens that the fleet knows to be silent have
+    their command sent to their substitute as well.
+    """
+
+    def __init__(
+        self,
+        sites: Iterable[Site],
+        *,
+        fleet: SirenFleet | None = None,
+        recipients: Callable[[Alert, Site], list[NewDelivery]] | None = None,
+        command_valid_s: float = 300.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.sites = {s.id: s for s in sites}
+        self.fleet = fleet
+        self.recipients = recipients
+        self.command_valid_s = command_valid_s
+        self.clock = clock
+        self._sounded: dict[str, bool] = {}
+
+    def route(self, alert: Alert) -> list[NewDelivery]:
+        site = self.sites.get(alert.site)
+        if site is None:
+            raise ValueError(f"alert for unknown site {alert.site!r}")
+        out: list[NewDelivery] = []
+        reached = self._sounded.get(site.id, False)
+        pattern = pattern_for(alert, reached)
+        if pattern is not None:
+            for siren in site.sirens:
+                targets = (
+                    [siren] if self.fleet is None else self.fleet.targets(siren, self.clock()) or [siren]
+                )
+                for target in targets:
+                    cmd = command_for(alert, target, pattern, valid_s=self.command_valid_s)
+                    if any(d.key == cmd.key for d in out):
+                        continue  # a substitute that is also one of the site's sirens sounds once
+                    out.append(NewDelivery("siren", target, cmd.key, cmd.encode(), cmd.expires))
+        if alert.action == "all_clear":
+            self._sounded.pop(site.id, None)
+        elif pattern == "imminent":
+            self._sounded[site.id] = True
+        elif pattern == "stop":
+            self._sounded[site.id] = False
+        if self.recipients is not None:
+            out.extend(self.recipients(alert, site))
+        return out
+
+
+# ---- a worker process -----------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m nadhir.alerting.outbox --db URL --broker HOST:PORT``: deliver siren commands."""
+    parser = argparse.ArgumentParser(description="Deliver the outbox's siren commands over MQTT.")
+    parser.add_argument("--db", required=True, help="database URL of the outbox")
+    parser.add_argument("--broker", default="127.0.0.1:1883")
+    parser.add_argument("--topic-root", default="nadhir/sirens")
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--max-rate", type=float, default=None, help="deliveries per second at most")
+    parser.add_argument("--until-idle", action="store_true", help="exit when no delivery is open")
+    parser.add_argument("--progress", action="store_true", help="print each key as it is sent")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    host, port = parse_broker(args.broker)
+    outbox = Outbox.open(args.db)
+    dispatcher: Dispatcher | None = None
+
+    def on_ack(siren: str, ack: SirenAck) -> None:
+        if dispatcher is not None:
+            dispatcher.on_siren_ack(siren, ack)
+
+    network = SirenNetwork(host, port, SirenFleet([]), root=args.topic_root, on_ack=on_ack)
+    network.start()
+
+    def sent(d: Delivery) -> None:
+        print(f"sent {d.key} {d.attempt}", flush=True)
+
+    dispatcher = Dispatcher(outbox, {"siren": SirenChannel(network)}, batch=args.batch,
+                            max_rate=args.max_rate, on_sent=sent if args.progress else None)  # fmt: skip
+    stop = threading.Event()
+
+    def _leave(_sig: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _leave)
+    signal.signal(signal.SIGINT, _leave)
+    try:
+        dispatcher.run(stop, until_idle=args.until_idle)
+    finally:
+        network.stop()
+        print(json.dumps({"counts": outbox.counts(), "sent": dispatcher.sent}), flush=True)
+        outbox.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = [
+    "AlertRouter",
+    "AuditEntry",
+    "Backoff",
+    "Channel",
+    "Delivery",
+    "DeliveryInfo",
+    "Dispatcher",
+    "NewDelivery",
+    "Outbox",
+    "Outcome",
+    "SirenChannel",
+    "alert_key",
+]
