@@ -32,6 +32,7 @@ from nadhir.intake.interpreter import Rejected, ReportInterpreter, TextReader
 from nadhir.intake.trust import TrustBook
 from nadhir.threat.assessor import ThreatAssessor
 from nadhir.threat.impacts import ExplosionBearing, ExplosionLocator, ImpactSighting, ImpactWatch
+from nadhir.threat.lost import LostContactWatch
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
 from nadhir.tracking.motion import REPORT_LIKELIHOOD, SOUND_LIKELIHOOD
 from nadhir.tracking.track import Track
@@ -82,10 +83,12 @@ class Pipeline:
         self.assessor = ThreatAssessor(sites, self.frame)
         self.impacts = ImpactWatch(sites)
         self.explosions = ExplosionLocator(self.frame)
+        self.lost = LostContactWatch()
         self.policy = AlertPolicy(sites, policy_config)
         self.now: float | None = None
         self._published: dict[str, float] = {}
         self._threat_cache: dict[str, tuple[float, list[Threat]]] = {}
+        self._fresh_threats: dict[str, tuple[float, list[Threat]]] = {}
         self.threats: dict[str, Threat] = {}
 
     # -- driving ----------------------------------------------------------------
@@ -102,7 +105,7 @@ class Pipeline:
             if m is not None:
                 measurements.append(m)
         removed = self.tracker.step(t, measurements)
-        self._learn_trust(removed)
+        self._on_deleted(removed)
         self._finish(t, out)
         return out
 
@@ -112,7 +115,7 @@ class Pipeline:
         if self.now is not None and t <= self.now:
             return out
         removed = self.tracker.advance(t)
-        self._learn_trust(removed)
+        self._on_deleted(removed)
         self._finish(t, out)
         return out
 
@@ -199,8 +202,12 @@ class Pipeline:
             ImpactSighting(impact.t, lat, lon, impact.reporter, self.trust.trust(impact.reporter))
         )
 
-    def _learn_trust(self, removed: list[Track]) -> None:
+    def _on_deleted(self, removed: list[Track]) -> None:
+        """Deleted tracks: keep their threats as lost contact, and learn trust from how they ended."""
         for track in removed:
+            fresh = self._fresh_threats.pop(track.id, None)
+            if fresh is not None and track.status == "confirmed":
+                self.lost.lose(track.id, fresh[0], track.aircraft, fresh[1])
             sources = list(track.evidence)
             for source in sources:
                 if track.status == "confirmed" and len(sources) > 1:
@@ -215,6 +222,9 @@ class Pipeline:
             for threat in self._track_threats(track, t):
                 if threat.site not in best or threat.probability > best[threat.site].probability:
                     best[threat.site] = threat
+        for threat in self.lost.threats(t):
+            if threat.site not in best or threat.probability > best[threat.site].probability:
+                best[threat.site] = threat
         for threat in self.impacts.threats(t):
             if threat.site not in best or threat.probability >= best[threat.site].probability:
                 best[threat.site] = threat
@@ -234,6 +244,9 @@ class Pipeline:
             return cached[1]
         threats = self.assessor.assess(track, t)
         self._threat_cache[track.id] = (t, threats)
+        if cached is None or cached[0] < track.last_update:
+            # Assessed on news: what the track threatened when it was last observed.
+            self._fresh_threats[track.id] = (t, threats)
         return threats
 
     def _publish(self, t: float) -> list[TrackState]:

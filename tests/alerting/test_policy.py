@@ -9,8 +9,16 @@ TOWN = Site(id="town", name="Town", kind="town", lat=35.9, lon=36.6, radius_m=20
 HOSPITAL = Site(id="hosp", name="Hospital", kind="hospital", lat=35.9, lon=36.61, radius_m=500)
 
 
-def threat(site: str, p: float, eta: float, kind: str = "jet") -> Threat:
-    return Threat(site=site, track="T1", aircraft=kind, probability=p, eta=eta, distance_m=10_000)  # type: ignore[arg-type]
+def threat(site: str, p: float, eta: float, kind: str = "jet", cue: str = "circling") -> Threat:
+    return Threat(
+        site=site,
+        track="T1",
+        aircraft=kind,
+        probability=p,
+        eta=eta,
+        distance_m=10_000,
+        cue=cue,  # type: ignore[arg-type]
+    )
 
 
 def test_no_threat_no_alert() -> None:
@@ -102,3 +110,27 @@ def test_long_episode_is_kept_alive_by_heartbeat_updates() -> None:
     assert sent and all(a.action == "update" for a in sent)
     gaps = [b.t - a.t for a, b in itertools.pairwise(sent)]
     assert max(gaps) <= cfg.heartbeat_s
+
+
+def test_an_approach_alone_warns_phones_not_sirens() -> None:
+    policy = AlertPolicy([TOWN])
+    [a] = policy.decide(0.0, {"town": threat("town", 0.95, 30.0, cue="approach")})
+    assert a.level == "early"
+
+
+def test_a_reported_strike_sounds_sirens_whatever_the_aircraft() -> None:
+    policy = AlertPolicy([TOWN])
+    [a] = policy.decide(0.0, {"town": threat("town", 0.8, 0.0, kind="unknown", cue="impact")})
+    assert a.level == "imminent"
+
+
+def test_a_circling_drone_warns_phones_only() -> None:
+    policy = AlertPolicy([TOWN])
+    [a] = policy.decide(0.0, {"town": threat("town", 0.9, 0.0, kind="drone", cue="circling")})
+    assert a.level == "early"
+
+
+def test_siren_cues_are_configurable() -> None:
+    policy = AlertPolicy([TOWN], PolicyConfig(siren_cues=("approach", "circling")))
+    [a] = policy.decide(0.0, {"town": threat("town", 0.95, 30.0, cue="approach")})
+    assert a.level == "imminent"

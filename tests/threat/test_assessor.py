@@ -90,7 +90,7 @@ def test_circling_track_threatens_the_site_beneath() -> None:
         track.t = 10.0 * k
         track.history.append((track.t, 5000.0 * math.cos(angle), 5000.0 * math.sin(angle)))
     [th] = assessor.assess(track, track.t)
-    assert th.circling and th.probability > 0.7
+    assert th.cue == "circling" and th.probability > 0.7
 
 
 def test_credible_impact_makes_nearby_sites_imminent_for_a_while() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat
+from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat, ThreatCue
 
 # Seconds a site's people need to reach shelter, by kind, when the site does not say.
 DEFAULT_SHELTER_S: dict[str, float] = {"hospital": 300.0, "school": 180.0, "camp": 240.0, "shelter": 60.0}
@@ -30,10 +30,19 @@ class PolicyConfig:
     imminent_margin_s: dict[str, float] = field(
         default_factory=lambda: {"jet": 180.0, "helicopter": 240.0, "drone": 240.0, "unknown": 200.0}
     )
+    # Which track cues may sound sirens. A reported or heard strike always may. Measured on the public
+    # scenarios with ideal tracks (docs/benchmarks.md), sirens on an aircraft's approach or overflight
+    # were false three times in four: aircraft cross many towns on the way to one target. An aircraft
+    # circling a town, working it, is the cue that holds up; approaches warn phones (``early``).
+    siren_cues: tuple[ThreatCue, ...] = ("circling",)
+    # A drone's orbit says little about when it will strike (it loiters for long), so drones alone
+    # warn phones.
+    siren_aircraft: tuple[AircraftType, ...] = ("jet", "helicopter", "unknown")
     # Sites whose people need long to move (hospitals) are warned at a lower probability.
     vulnerable_kinds: tuple[str, ...] = ("hospital",)
     vulnerable_factor: float = 0.8
-    hold_s: float = 120.0  # a threat must stay low this long before an all-clear or a downgrade
+    hold_s: float = 240.0  # a threat must stay low this long before an all-clear or a downgrade
+    passed_hold_s: float = 60.0  # ... or this long when the aircraft is seen moving away
     eta_update_s: float = 90.0  # an arrival-time change this large is worth an update
     min_update_interval_s: float = 30.0
     heartbeat_s: float = 300.0  # re-send a live episode before the 20-minute staleness rule ends it
@@ -76,7 +85,10 @@ class AlertPolicy:
         if threat is None:
             return None
         early_p, imminent_p = self._thresholds(site)
-        if threat.probability >= imminent_p and threat.eta is not None:
+        siren_cue = threat.cue == "impact" or (
+            threat.aircraft in self.config.siren_aircraft and threat.cue in self.config.siren_cues
+        )
+        if siren_cue and threat.probability >= imminent_p and threat.eta is not None:
             window = self.shelter_s(site) + self.config.imminent_margin_s.get(threat.aircraft, 200.0)
             if threat.eta - t <= window:
                 return "imminent"
@@ -112,7 +124,9 @@ class AlertPolicy:
         # Hysteresis: the episode stays open while the threat is above the (lower) clear threshold.
         quiet = threat is None or threat.probability < c.clear_probability
         ep.quiet_since = (ep.quiet_since or t) if quiet else None
-        if ep.quiet_since is not None and t - ep.quiet_since >= c.hold_s:
+        # An aircraft seen moving away ends the episode sooner than one merely lost from view.
+        hold = c.passed_hold_s if threat is not None and threat.cue == "receding" else c.hold_s
+        if ep.quiet_since is not None and t - ep.quiet_since >= hold:
             return self._alert(t, "all_clear", site.id, ep)
         if threat is None or quiet:
             return self._heartbeat(t, site.id, ep)

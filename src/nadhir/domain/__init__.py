@@ -18,6 +18,7 @@ from nadhir.domain.records import (
     Reporter,
     Site,
     Threat,
+    ThreatCue,
     TrackState,
 )
 
@@ -39,5 +40,6 @@ __all__ = [
     "Reporter",
     "Site",
     "Threat",
+    "ThreatCue",
     "TrackState",
 ]

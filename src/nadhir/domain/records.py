@@ -15,6 +15,9 @@ AircraftType = Literal["jet", "helicopter", "drone", "unknown"]
 AIRCRAFT_TYPES: tuple[AircraftType, ...] = ("jet", "helicopter", "drone", "unknown")
 
 AlertAction = Literal["alert", "update", "all_clear"]
+# Why a site is threatened: a track heading for it, over it now, circling it, wandering near it with
+# no known course, or a strike just reported there; "receding" says a track has passed it (p = 0).
+ThreatCue = Literal["approach", "overhead", "circling", "nearby", "impact", "receding"]
 AlertLevel = Literal["early", "imminent"]
 
 Action = Literal["takeoff", "transit", "circling", "striking", "leaving", "unknown"]
@@ -157,7 +160,7 @@ class Threat:
     probability: float
     eta: float | None
     distance_m: float
-    circling: bool = False
+    cue: ThreatCue = "approach"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from nadhir.domain import AircraftType, Site, Threat
+from nadhir.domain import AircraftType, Site, Threat, ThreatCue
 from nadhir.geo.frame import LocalFrame
 from nadhir.tracking.motion import PROFILES
 from nadhir.tracking.track import Track
@@ -38,6 +38,13 @@ CIRCLE_WINDOW_S = 240.0
 CIRCLE_MIN_PATH_M = 2500.0
 CIRCLE_MAX_NET_RATIO = 0.45
 ORBIT_MAX_SIGMA_M = 2000.0
+ORBIT_CENTRE_M = 2000.0  # how far beyond a site's area an orbit's centre may lie and still be over it
+
+
+CUES: tuple[ThreatCue, ...] = ("approach", "overhead", "circling", "nearby")
+# Sites a track has passed, within this distance, are told so (a cue for a prompt all-clear).
+RECEDING_REPORT_M = 30_000.0
+RECEDING_CLEAR_M = 8_000.0  # and it must be clear of the site by this much: attack passes loop back
 
 
 def _phi(z: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -90,7 +97,9 @@ class ThreatAssessor:
         r_eff = self._r + STRIKE_MARGIN_M
         p_reach = np.zeros_like(dist)
         eta = np.full_like(dist, np.inf)
-        circling = np.zeros(dist.shape, dtype=bool)
+        # Cue codes, indexes into CUES.
+        cue = np.zeros(dist.shape, dtype=np.int8)
+        receding = np.zeros(dist.shape, dtype=bool)
         if speed > 0.3 * cruise and speed > 1.5 * math.sqrt(vel_var):
             ux, uy = vx / speed, vy / speed
             along = rx * ux + ry * uy
@@ -101,11 +110,15 @@ class ThreatAssessor:
             p = _phi((r_eff - cross) / lateral) - _phi((-r_eff - cross) / lateral)
             p_reach = np.where(ahead, p, 0.0)
             eta = np.where(ahead, t + along / speed, np.inf)
+            # Behind it and moving away: the aircraft has passed, a cue for a prompt all-clear.
+            receding = ~ahead & (dist > r_eff + RECEDING_CLEAR_M)
         else:
-            # Direction unknown: the chance it heads this way is the angle the site subtends.
+            # Direction unknown: with every course equally likely, the chance it heads this way is
+            # the share of the compass the site's area covers.
             angle = 2.0 * np.arctan2(r_eff, dist)
-            p_reach = np.minimum(1.0, angle / (2.0 * math.pi) * 4.0) * np.exp(-dist / (cruise * 120.0))
+            p_reach = angle / (2.0 * math.pi)
             eta = t + np.maximum(0.0, dist - r_eff) / cruise
+            cue[:] = CUES.index("nearby")
         # Over the site now: the chance the aircraft is inside the (grown) site area, from the
         # position uncertainty (the disc treated as a Gaussian of variance r^2/2).
         spread = r_eff * r_eff + 2.0 * pos_var
@@ -113,16 +126,36 @@ class ThreatAssessor:
         now = p_now > p_reach
         p_reach = np.where(now, p_now, p_reach)
         eta = np.where(now, t, eta)
+        cue = np.where(now, CUES.index("overhead"), cue)
         orbit = self._orbit(track, cruise) if pos_var < ORBIT_MAX_SIGMA_M**2 else None
         if orbit is not None:
+            receding[:] = False  # an aircraft working an area turns back: its passes are not departures
+            # An aircraft working an area (strike passes, a reconnaissance orbit) threatens what lies
+            # at the centre of its orbit; the towns its turns swing over are passed, not aimed at.
             ox, oy, orad = orbit
-            under = np.hypot(self._x - ox, self._y - oy) <= orad + r_eff
-            circling = under & (p_reach < 0.8)
+            to_centre = np.hypot(self._x - ox, self._y - oy)
+            centre = to_centre <= r_eff + ORBIT_CENTRE_M
+            circling = centre & (p_reach < 0.8)
             p_reach = np.where(circling, 0.8, p_reach)
             eta = np.where(circling, t, eta)
+            cue = np.where(circling, CUES.index("circling"), cue)
+            swung_over = ~centre & (to_centre <= orad + r_eff)
+            cue = np.where(swung_over, CUES.index("nearby"), cue)
         prob = existence * p_reach
         keep = np.nonzero(near & (prob >= 0.02) & (eta - t <= self.horizon_s))[0]
+        passed = np.nonzero(receding & (prob < 0.02) & (dist <= RECEDING_REPORT_M))[0]
         return [
+            Threat(
+                site=self.sites[i].site.id,
+                track=track.id,
+                aircraft=kind,
+                probability=0.0,
+                eta=None,
+                distance_m=float(dist[i]),
+                cue="receding",
+            )
+            for i in passed
+        ] + [
             Threat(
                 site=self.sites[i].site.id,
                 track=track.id,
@@ -130,7 +163,7 @@ class ThreatAssessor:
                 probability=float(prob[i]),
                 eta=float(eta[i]),
                 distance_m=float(dist[i]),
-                circling=bool(circling[i]),
+                cue=CUES[int(cue[i])],
             )
             for i in keep
         ]

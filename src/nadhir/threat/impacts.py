@@ -136,6 +136,7 @@ class ImpactWatch:
                     probability=max(0.7, credible),
                     eta=t,
                     distance_m=0.0,
+                    cue="impact",
                 )
             )
         return out

@@ -1,0 +1,53 @@
+"""Lost contact: a track that is dropped has not gone away.
+
+When the tracker stops hearing and seeing an aircraft it deletes the track,
+but the aircraft is still flying somewhere near its last position — often
+low over its target, out of the sensors' reach. The sites the track last
+threatened stay threatened for a while, with a fading probability, unless
+the track was last seen leaving them. Losing contact is not an all-clear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from nadhir.domain import AircraftType, Threat
+
+# How long after contact is lost its threats fade out: slow aircraft stay near for longer.
+LOST_HOLD_S: dict[AircraftType, float] = {"jet": 180.0, "helicopter": 600.0, "drone": 900.0, "unknown": 300.0}
+
+
+@dataclass(frozen=True, slots=True)
+class _Lost:
+    t: float
+    threats: tuple[Threat, ...]
+    hold_s: float
+
+
+class LostContactWatch:
+    """Threats of recently deleted tracks, fading with time."""
+
+    def __init__(self) -> None:
+        self._lost: dict[str, _Lost] = {}
+
+    def lose(self, track_id: str, t: float, aircraft: AircraftType, last_threats: list[Threat]) -> None:
+        """Remember a deleted track's last threats."""
+        kept = tuple(th for th in last_threats if th.cue != "impact")
+        if kept:
+            self._lost[track_id] = _Lost(t, kept, LOST_HOLD_S[aircraft])
+
+    def threats(self, t: float) -> list[Threat]:
+        """The fading threats of lost tracks at time ``t`` (never sirens: cue ``nearby``)."""
+        out: list[Threat] = []
+        for track_id in list(self._lost):
+            lost = self._lost[track_id]
+            age = t - lost.t
+            if age >= lost.hold_s:
+                del self._lost[track_id]
+                continue
+            fade = 1.0 - age / lost.hold_s
+            out.extend(
+                replace(th, probability=th.probability * fade, eta=max(t, th.eta or t), cue="nearby")
+                for th in lost.threats
+            )
+        return out
