@@ -33,6 +33,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
@@ -342,12 +343,48 @@ def create_app(
             parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
         return JSONResponse({"detail": "; ".join(parts) or "invalid request"}, status_code=422)
 
+    def openapi() -> dict[str, Any]:
+        """The generated document, with the service's one error shape everywhere."""
+        if app.openapi_schema is None:
+            doc = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+            _uniform_errors(doc)
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     _add_pages(app, svc)
     _add_intake(app, svc)
     _add_reads(app, svc)
     _add_operator(app, svc)
     _add_feeds(app, svc)
     return app
+
+
+def _uniform_errors(doc: dict[str, Any]) -> None:
+    """Every 4xx is ``{"detail": "..."}`` (validation errors too); a body may be unreadable (400)."""
+    components = doc.setdefault("components", {}).setdefault("schemas", {})
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    components.setdefault("ErrorOut", schemas.ErrorOut.model_json_schema())
+    for path in doc.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            if "422" in responses or operation.get("parameters") or "requestBody" in operation:
+                responses["422"] = {
+                    "description": ERRORS[422]["description"],
+                    "content": {"application/json": {"schema": error}},
+                }
+            if "requestBody" in operation:
+                responses.setdefault(
+                    "400",
+                    {
+                        "description": ERRORS[400]["description"],
+                        "content": {"application/json": {"schema": error}},
+                    },
+                )
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
 
 
 def _add_pages(app: FastAPI, svc: Service) -> None:

@@ -67,7 +67,9 @@ class Intake:
             raise IntakeError(422, "the body must be a JSON object (one event)")
         obj = dict(obj)
         if kind is not None:
-            given = obj.setdefault("kind", kind)
+            if obj.get("kind") is None:
+                obj["kind"] = kind
+            given = obj["kind"]
             if given != kind:
                 raise IntakeError(422, f"kind {given!r} sent to the {kind} endpoint")
         event_kind = obj.get("kind")
@@ -77,7 +79,9 @@ class Intake:
             raise IntakeError(403, f"a {principal.role} may not send {event_kind} events")
         field = SOURCE_FIELD[event_kind]
         if principal.role != "admin":
-            source = obj.setdefault(field, principal.subject)
+            if obj.get(field) is None:
+                obj[field] = principal.subject
+            source = obj[field]
             if source != principal.subject:
                 raise IntakeError(403, f"{field} {source!r} is not this token's source ({principal.subject})")
         elif not isinstance(obj.get(field), str) or not obj[field]:
