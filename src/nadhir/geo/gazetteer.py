@@ -165,11 +165,17 @@ class Gazetteer:
             self.add(place)
 
     def add(self, place: Place) -> None:
-        """Add a place; the first place to claim a name keeps it (sites before villages)."""
+        """Add a place; the first place to claim a name keeps it (sites before villages).
+
+        A second entry with an id already known adds its names as aliases of
+        the first (a gazetteer file may list other spellings of a site).
+        """
+        names = (place.name, place.name_ar, *place.aliases)
         if place.id in self._places:
-            return
-        self._places[place.id] = place
-        for name in (place.name, place.name_ar, *place.aliases):
+            place = self._places[place.id]
+        else:
+            self._places[place.id] = place
+        for name in names:
             if not name:
                 continue
             key = normalise(name)
