@@ -523,7 +523,7 @@ class LiveEngine:
         store: Store | None = None,
         run_id: int | None = None,
         max_queue: int = 20_000,
-        flush_every_s: float = 0.5,
+        flush_every_s: float = 0.2,
     ) -> None:
         self.core = core
         self.clock = clock
