@@ -197,21 +197,23 @@ def test_dispatcher_routes_by_channel_and_keeps_a_window(outbox: Outbox, clock: 
                            *[delivery(f"m{i}", "siren") for i in range(5)]])  # fmt: skip
     sms, hook, siren = Recorder("acked"), Recorder("raise"), Recorder(None)
     disp = Dispatcher(outbox, {"sms": sms, "webhook": hook, "siren": siren}, batch=10, window=5)
-    assert disp.step() == 5  # s1, w1, x1, m0, m1
+    assert disp.step() == 5  # s1, w1, x1, m0, m1; the answers known at once are settled next step
+    assert disp.waiting == 5 and {d.state for d in outbox.deliveries()} == {"sent", "pending"}
+    assert disp.step() == 3  # settles s1 (acked), x1 (failed), w1 (error); room for three more
     states = {d.key: d.state for d in outbox.deliveries()}
     assert states["s1"] == "acked" and states["x1"] == "failed" and states["w1"] == "sent"
-    assert disp.waiting == 2  # m0 and m1 wait for their acks; w1 will be retried at its time
-    assert disp.step() == 3  # room for three more
-    assert disp.waiting == 5 and disp.step() == 0  # the window is full
+    assert disp.waiting == 5 and disp.step() == 0  # m0..m4 wait for acks: the window is full
     for d in siren.got:
         disp.acknowledge(Outcome(d.key, "acked"))
     assert disp.step() == 0 and disp.waiting == 0  # acks settled; nothing else due yet
     assert [d.key for d in siren.got] == [f"m{i}" for i in range(5)]
     clock.t += 2.0
     assert disp.step() == 1 and len(hook.got) == 2  # the webhook's retry
+    disp.drain_acks()
     w1 = next(d for d in outbox.deliveries() if d.key == "w1")
     assert (w1.attempts, w1.last_error) == (2, "ConnectionError: gateway down")
     assert outbox.counts() == {"acked": 6, "failed": 1, "sent": 1}
+    assert [e.event for e in outbox.audit("w1")] == ["stored", "attempt", "error", "attempt", "error"]
 
 
 # ---- routing alerts -------------------------------------------------------------------

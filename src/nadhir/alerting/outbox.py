@@ -30,6 +30,7 @@ claims use ``FOR UPDATE SKIP LOCKED``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import logging
@@ -39,14 +40,14 @@ import signal
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import bindparam, event, func, insert, or_, select, update
+from sqlalchemy.engine import Connection, Engine
 
 from nadhir.alerting.sirens import (
     LineError,
@@ -69,6 +70,12 @@ DeliveryState = Literal["pending", "sent", "acked", "failed", "expired"]
 OPEN_STATES: tuple[DeliveryState, ...] = ("pending", "sent")
 OutcomeKind = Literal["acked", "duplicate", "error", "failed", "expired"]
 _CHUNK = 500
+
+
+def _sqlite_normal_sync(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def _dt(t: float) -> datetime:
@@ -175,8 +182,18 @@ class Outbox:
 
     @classmethod
     def open(cls, url: str, **kwargs: Any) -> Outbox:
-        """Connect to ``url`` (migrating it to the newest schema) and return its outbox."""
-        return cls(Store.open(url).engine, **kwargs)
+        """Connect to ``url`` (migrating it to the newest schema) and return its outbox.
+
+        On SQLite (WAL journal), claims and acknowledgements are committed with
+        ``synchronous=NORMAL``: safe against a crash of the process, and on a
+        power cut at worst the last few are replayed (a re-send, dropped by its
+        key). Storing an alert is always committed with ``synchronous=FULL``.
+        """
+        engine = Store.open(url).engine
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_normal_sync)
+            engine.dispose()  # connections made while migrating do not have the setting
+        return cls(engine, **kwargs)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -192,7 +209,7 @@ class Outbox:
         now = self.clock()
         key = alert_key(alert)
         items = list(deliveries)
-        with self.engine.begin() as conn:
+        with self._durable() as conn:
             row = conn.execute(select(OutboxAlertRow.id).where(OutboxAlertRow.key == key)).first()
             if row is not None:
                 alert_id = int(row[0])
@@ -214,8 +231,24 @@ class Outbox:
 
     def add_deliveries(self, deliveries: Iterable[NewDelivery]) -> int:
         """Store deliveries that belong to no alert (test alarms, takeovers); returns how many were new."""
-        with self.engine.begin() as conn:
+        with self._durable() as conn:
             return self._insert_deliveries(conn, list(deliveries), None, self.clock())
+
+    @contextlib.contextmanager
+    def _durable(self) -> Iterator[Connection]:
+        """A transaction whose commit is synced to disk (``synchronous=FULL`` on SQLite)."""
+        with self.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA synchronous=FULL")
+                conn.commit()
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+                    conn.commit()
 
     def _insert_deliveries(
         self, conn: Any, items: list[NewDelivery], alert_id: int | None, now: float
@@ -274,8 +307,34 @@ class Outbox:
 
         Deliveries found past their expiry are marked ``expired`` instead.
         """
+        return self.cycle((), limit, now=now)
+
+    def settle(self, outcomes: Sequence[Outcome], now: float | None = None,
+               known: Mapping[str, Delivery] | None = None) -> int:  # fmt: skip
+        """Record what became of deliveries (acks, errors); returns how many open deliveries changed.
+
+        An outcome for a delivery that is already done (a late duplicate ack)
+        is ignored; an ``error`` leaves the delivery due at its next attempt
+        time. ``known`` gives deliveries the caller claimed, so that they need
+        not be looked up.
+        """
+        if not outcomes:
+            return 0
+        at = _dt(self.clock() if now is None else now)
+        with self.engine.begin() as conn:
+            return self._settle(conn, outcomes, at, known or {})
+
+    def cycle(self, outcomes: Sequence[Outcome], limit: int, *, now: float | None = None,
+              known: Mapping[str, Delivery] | None = None) -> list[Delivery]:  # fmt: skip
+        """:meth:`settle` then :meth:`claim`, in one transaction."""
         now = self.clock() if now is None else now
         at = _dt(now)
+        with self.engine.begin() as conn:
+            if outcomes:
+                self._settle(conn, outcomes, at, known or {})
+            return self._claim(conn, limit, now, at) if limit > 0 else []
+
+    def _claim(self, conn: Connection, limit: int, now: float, at: datetime) -> list[Delivery]:
         d = OutboxDeliveryRow
         stmt = (
             select(d.id, d.key, d.channel, d.target, d.payload, d.attempts, d.expires_at)
@@ -285,98 +344,90 @@ class Outbox:
         )
         if self._postgres:
             stmt = stmt.with_for_update(skip_locked=True)
+        rows = conn.execute(stmt).all()
+        if not rows:
+            return []
         claimed: list[Delivery] = []
-        with self.engine.begin() as conn:
-            rows = conn.execute(stmt).all()
-            if not rows:
-                return []
-            expired, sending, audit = [], [], []
-            for r in rows:
-                expires = r.expires_at.timestamp()
-                if expires < now:
-                    expired.append(
-                        {"_id": r.id, "_state": "expired", "_done": at, "_err": "expired before delivery"}
-                    )
-                    audit.append({"delivery_id": r.id, "key": r.key, "at": at, "event": "expired",
-                                  "attempt": r.attempts, "detail": None})  # fmt: skip
-                    continue
-                attempt = r.attempts + 1
-                nxt = _dt(now + self.backoff.delay(attempt, self._rng))
-                sending.append({"_id": r.id, "_attempts": attempt, "_last": at, "_next": nxt})
-                audit.append({"delivery_id": r.id, "key": r.key, "at": at, "event": "attempt",
-                              "attempt": attempt, "detail": None})  # fmt: skip
-                claimed.append(Delivery(r.id, r.key, r.channel, r.target, r.payload, attempt, expires))
-            if sending:
-                conn.execute(
-                    update(d)
-                    .where(d.id == bindparam("_id"))
-                    .values(state="sent", attempts=bindparam("_attempts"), last_attempt_at=bindparam("_last"),
-                            next_attempt_at=bindparam("_next")),
-                    sending,
-                    execution_options={"synchronize_session": False},
-                )  # fmt: skip
-            if expired:
-                self._finish(conn, expired)
-            conn.execute(insert(OutboxAuditRow), audit)
+        expired, sending, audit = [], [], []
+        for r in rows:
+            expires = r.expires_at.timestamp()
+            if expires < now:
+                expired.append(
+                    {"_id": r.id, "_state": "expired", "_done": at, "_err": "expired before delivery"}
+                )
+                audit.append({"delivery_id": r.id, "key": r.key, "at": at, "event": "expired",
+                              "attempt": r.attempts, "detail": None})  # fmt: skip
+                continue
+            attempt = r.attempts + 1
+            nxt = _dt(now + self.backoff.delay(attempt, self._rng))
+            sending.append({"_id": r.id, "_attempts": attempt, "_last": at, "_next": nxt})
+            audit.append({"delivery_id": r.id, "key": r.key, "at": at, "event": "attempt",
+                          "attempt": attempt, "detail": None})  # fmt: skip
+            claimed.append(Delivery(r.id, r.key, r.channel, r.target, r.payload, attempt, expires))
+        if sending:
+            conn.execute(
+                update(d)
+                .where(d.id == bindparam("_id"))
+                .values(state="sent", attempts=bindparam("_attempts"), last_attempt_at=bindparam("_last"),
+                        next_attempt_at=bindparam("_next")),
+                sending,
+                execution_options={"synchronize_session": False},
+            )  # fmt: skip
+        if expired:
+            self._finish(conn, expired)
+        conn.execute(insert(OutboxAuditRow), audit)
         return claimed
 
     @staticmethod
-    def _finish(conn: Any, rows: list[dict[str, Any]]) -> None:
+    def _finish(conn: Connection, rows: list[dict[str, Any]]) -> None:
         d = OutboxDeliveryRow
         conn.execute(
             update(d)
-            .where(d.id == bindparam("_id"))
+            .where(d.id == bindparam("_id"), or_(*(d.state == st for st in OPEN_STATES)))
             .values(state=bindparam("_state"), done_at=bindparam("_done"), last_error=bindparam("_err")),
             rows,
             execution_options={"synchronize_session": False},
         )
 
-    def settle(self, outcomes: Sequence[Outcome], now: float | None = None) -> int:
-        """Record what became of deliveries (acks, errors); returns how many open deliveries changed.
-
-        An outcome for a delivery that is already done (a late duplicate ack)
-        is ignored; an ``error`` leaves the delivery due at its next attempt time.
-        """
-        if not outcomes:
-            return 0
-        now = self.clock() if now is None else now
-        at = _dt(now)
+    def _settle(self, conn: Connection, outcomes: Sequence[Outcome], at: datetime,
+                known: Mapping[str, Delivery]) -> int:  # fmt: skip
         d = OutboxDeliveryRow
-        changed = 0
-        with self.engine.begin() as conn:
-            for chunk in _chunks(list(outcomes)):
-                keys = list({o.key for o in chunk})
-                stmt = select(d.id, d.key, d.state, d.attempts).where(d.key.in_(keys))
-                if self._postgres:
-                    stmt = stmt.with_for_update()
-                current = {r.key: r for r in conn.execute(stmt).all()}
-                done, errors, audit = [], [], []
-                handled: set[str] = set()
-                for o in chunk:
-                    r = current.get(o.key)
-                    if r is None or r.state not in OPEN_STATES or o.key in handled:
-                        continue
-                    detail = o.detail[:500] if o.detail else None
-                    if o.kind == "error":
-                        errors.append({"_id": r.id, "_err": detail})
-                    else:
-                        handled.add(o.key)
-                        done.append({"_id": r.id, "_state": _DONE_STATE[o.kind], "_done": at, "_err":
-                                     detail if o.kind in ("failed", "expired") else None})  # fmt: skip
-                    audit.append({"delivery_id": r.id, "key": r.key, "at": at, "event": o.kind,
-                                  "attempt": r.attempts, "detail": detail})  # fmt: skip
-                if done:
-                    self._finish(conn, done)
-                if errors:
-                    conn.execute(
-                        update(d).where(d.id == bindparam("_id")).values(last_error=bindparam("_err")),
-                        errors,
-                        execution_options={"synchronize_session": False},
-                    )
-                if audit:
-                    conn.execute(insert(OutboxAuditRow), audit)
-                changed += len(done)
-        return changed
+        current: dict[str, tuple[int, int]] = {}
+        unknown = list({o.key for o in outcomes if o.key not in known})
+        for chunk in _chunks(unknown):
+            stmt = select(d.id, d.key, d.attempts).where(d.key.in_(chunk), d.state.in_(OPEN_STATES))
+            if self._postgres:
+                stmt = stmt.with_for_update()
+            current.update({r.key: (r.id, r.attempts) for r in conn.execute(stmt).all()})
+        done, errors, audit = [], [], []
+        handled: set[str] = set()
+        for o in outcomes:
+            if o.key in handled:
+                continue
+            k = known.get(o.key)
+            row = (k.id, k.attempt) if k is not None else current.get(o.key)
+            if row is None:
+                continue
+            detail = o.detail[:500] if o.detail else None
+            if o.kind == "error":
+                errors.append({"_id": row[0], "_err": detail})
+            else:
+                handled.add(o.key)
+                done.append({"_id": row[0], "_state": _DONE_STATE[o.kind], "_done": at,
+                             "_err": detail if o.kind in ("failed", "expired") else None})  # fmt: skip
+            audit.append({"delivery_id": row[0], "key": o.key, "at": at, "event": o.kind,
+                          "attempt": row[1], "detail": detail})  # fmt: skip
+        if done:
+            self._finish(conn, done)
+        if errors:
+            conn.execute(
+                update(d).where(d.id == bindparam("_id")).values(last_error=bindparam("_err")),
+                errors,
+                execution_options={"synchronize_session": False},
+            )
+        if audit:
+            conn.execute(insert(OutboxAuditRow), audit)
+        return len(done)
 
     # ---- reading ----------------------------------------------------------------
 
@@ -454,7 +505,7 @@ class SirenChannel:
             except LineError as exc:
                 out.append(Outcome(d.key, "failed", f"bad siren command: {exc}"))
                 continue
-            self.network.send(d.target, cmd)
+            self.network.send(d.target, cmd, d.payload)
         return out
 
 
@@ -489,7 +540,7 @@ class Dispatcher:
         # Deliveries sent and waiting for an acknowledgement, with when they were sent: at most
         # ``window`` of them, so that a slow receiver is never buried (a broker drops QoS 1 messages
         # beyond its per-client queue) and retries are not triggered by our own queueing.
-        self._waiting: dict[str, float] = {}
+        self._waiting: dict[str, tuple[Delivery, float]] = {}
         self._ack_timeout_s = max(1.0, 2 * outbox.backoff.initial_s)
         self.wake = threading.Event()
         self.sent = 0
@@ -503,16 +554,19 @@ class Dispatcher:
         """For :class:`SirenNetwork`'s ``on_ack``."""
         self.acknowledge(Outcome(ack.key, ACK_OUTCOMES[ack.status], f"siren {siren}: {ack.status}"))
 
-    def drain_acks(self) -> int:
+    def _drain(self) -> list[Outcome]:
         outcomes: list[Outcome] = []
         while True:
             try:
                 outcomes.append(self._acks.get_nowait())
             except queue.Empty:
-                break
-        for o in outcomes:
-            self._waiting.pop(o.key, None)
-        return self.outbox.settle(outcomes) if outcomes else 0
+                return outcomes
+
+    def drain_acks(self) -> int:
+        """Settle the outcomes handed in so far; returns how many deliveries they closed."""
+        outcomes = self._drain()
+        known = {o.key: self._waiting.pop(o.key)[0] for o in outcomes if o.key in self._waiting}
+        return self.outbox.settle(outcomes, known=known) if outcomes else 0
 
     @property
     def waiting(self) -> int:
@@ -520,29 +574,31 @@ class Dispatcher:
         return len(self._waiting)
 
     def step(self) -> int:
-        """Settle waiting acks, then claim and send one batch; returns how many were sent."""
-        self.drain_acks()
+        """Settle the outcomes handed in and claim a batch (one transaction), send it; returns how many.
+
+        Outcomes that channels give at once are settled in the next step.
+        """
+        outcomes = self._drain()
+        known = {o.key: self._waiting.pop(o.key)[0] for o in outcomes if o.key in self._waiting}
+        now = time.monotonic()
         if self._waiting:
-            old = time.monotonic() - self._ack_timeout_s
-            for key in [k for k, t in self._waiting.items() if t < old]:
+            old = now - self._ack_timeout_s
+            for key in [k for k, (_, t) in self._waiting.items() if t < old]:
                 del self._waiting[key]
         room = min(self.batch, self.window - len(self._waiting))
-        if room <= 0:
-            return 0
-        claimed = self.outbox.claim(room)
+        claimed = self.outbox.cycle(outcomes, max(room, 0), known=known)
         if not claimed:
             return 0
-        sent_at = time.monotonic()
         for d in claimed:
-            self._waiting[d.key] = sent_at
+            self._waiting[d.key] = (d, now)
         by_channel: dict[str, list[Delivery]] = defaultdict(list)
         for d in claimed:
             by_channel[d.channel].append(d)
-        outcomes: list[Outcome] = []
+        answers: list[Outcome] = []
         for name, batch in by_channel.items():
             channel = self.channels.get(name)
             if channel is None:
-                outcomes.extend(Outcome(d.key, "failed", f"no channel {name!r} configured") for d in batch)
+                answers.extend(Outcome(d.key, "failed", f"no channel {name!r} configured") for d in batch)
                 continue
             try:
                 if self.max_rate or self.on_sent:
@@ -552,34 +608,48 @@ class Dispatcher:
                             pause = start + i / self.max_rate - time.monotonic()
                             if pause > 0:
                                 time.sleep(pause)
-                        outcomes.extend(channel.send([d]))
+                        answers.extend(channel.send([d]))
                         if self.on_sent is not None:
                             self.on_sent(d)
                 else:
-                    outcomes.extend(channel.send(batch))
+                    answers.extend(channel.send(batch))
             except Exception as exc:  # a channel that breaks must not stop the others; retried later
                 log.exception("channel %s failed", name)
-                outcomes.extend(Outcome(d.key, "error", f"{type(exc).__name__}: {exc}") for d in batch)
-        for o in outcomes:
-            self._waiting.pop(o.key, None)
-        self.outbox.settle(outcomes)
+                answers.extend(Outcome(d.key, "error", f"{type(exc).__name__}: {exc}") for d in batch)
+        for o in answers:
+            self.acknowledge(o)
         self.sent += len(claimed)
         return len(claimed)
 
-    def run(self, stop: threading.Event, *, until_idle: bool = False, poll_s: float = 0.05) -> None:
-        """Work until ``stop`` is set (or, with ``until_idle``, until no delivery is open)."""
+    def run(self, stop: threading.Event, *, until_idle: bool = False, poll_s: float = 0.05,
+            pump: Callable[[float], None] | None = None) -> None:  # fmt: skip
+        """Work until ``stop`` is set (or, with ``until_idle``, until no delivery is open).
+
+        ``pump(timeout)`` runs the network in this same thread (for example
+        :meth:`SirenNetwork.pump` of a network started with ``background=False``);
+        without it, this loop sleeps until an acknowledgement wakes it.
+        """
+
+        def wait(timeout: float) -> None:
+            if pump is None:
+                self.wake.wait(timeout)
+            elif not self.wake.is_set():
+                pump(timeout)
+
         while not stop.is_set():
             self.wake.clear()  # before draining acks, so that none is missed
+            if pump is not None:
+                pump(0.0)
             if self.step():
                 continue
             if len(self._waiting) >= self.window:  # window full: wait for acknowledgements
-                self.wake.wait(poll_s)
+                wait(poll_s)
                 continue
             if until_idle and self.outbox.open_count() == 0:
                 return
             due = self.outbox.next_due()
-            wait = poll_s if due is None else min(max(0.0, due - self.outbox.clock()), poll_s * 10)
-            self.wake.wait(max(wait, 0.001))
+            pause = poll_s if due is None else min(max(0.0, due - self.outbox.clock()), poll_s * 10)
+            wait(max(pause, 0.001))
 
 
 # ---- from alerts to deliveries ------------------------------------------------------------------

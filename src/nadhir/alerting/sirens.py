@@ -511,7 +511,9 @@ def _client(client_id: str, *, clean: bool = True) -> mqtt.Client:
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean,
                          protocol=mqtt.MQTTv311)  # fmt: skip
     client.reconnect_delay_set(1, 10)
-    client.max_inflight_messages_set(1000)
+    # No client-side cap on QoS 1 messages in flight: paho rescans every outgoing message on each
+    # PUBACK when there is one; the outbox's window bounds what is in flight instead.
+    client.max_inflight_messages_set(0)
     client.max_queued_messages_set(0)
     return client
 
@@ -553,35 +555,70 @@ class SirenNetwork:
         on_notice: Callable[[SirenNotice], None] | None = None,
         check_every_s: float = 1.0,
         send_takeovers: bool = True,
+        ack_qos: int = 0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.host, self.port, self.fleet, self.root = host, port, fleet, root
         self.notice_topic = notice_topic
         self.on_ack, self.on_notice = on_ack, on_notice
         self.check_every_s, self.send_takeovers, self.clock = check_every_s, send_takeovers, clock
+        self.ack_qos = ack_qos
         self.connected = threading.Event()
         self._stop = threading.Event()
         self._watch: threading.Thread | None = None
+        self.background = True
+        self._next_check = 0.0
         self.client = _client(client_id or f"nadhir-server-{os.getpid()}-{id(self):x}")
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
 
-    def start(self, timeout: float = 10.0) -> None:
-        self.client.connect_async(self.host, self.port, keepalive=30)
-        self.client.loop_start()
-        if not self.connected.wait(timeout):
-            self.stop()
+    def start(self, timeout: float = 10.0, *, background: bool = True) -> None:
+        """Connect. In the background (default) a thread runs the network and the silence checks;
+        otherwise the caller runs them by calling :meth:`pump` often (one thread, no locking)."""
+        self.background = background
+        if background:
+            self.client.connect_async(self.host, self.port, keepalive=30)
+            self.client.loop_start()
+            if not self.connected.wait(timeout):
+                self.stop()
+                raise ConnectionError(f"no MQTT broker answered at {self.host}:{self.port}")
+            self._watch = threading.Thread(target=self._watch_loop, name="siren-watch", daemon=True)
+            self._watch.start()
+            return
+        try:
+            self.client.connect(self.host, self.port, keepalive=30)
+        except OSError as exc:
+            raise ConnectionError(f"no MQTT broker answered at {self.host}:{self.port}: {exc}") from exc
+        end = time.monotonic() + timeout
+        while not self.connected.is_set() and time.monotonic() < end:
+            self.client.loop(0.05)
+        if not self.connected.is_set():
+            self.client.disconnect()
             raise ConnectionError(f"no MQTT broker answered at {self.host}:{self.port}")
-        self._watch = threading.Thread(target=self._watch_loop, name="siren-watch", daemon=True)
-        self._watch.start()
+        self._next_check = time.monotonic() + self.check_every_s
+
+    def pump(self, timeout: float = 0.0) -> None:
+        """Foreground mode: handle network traffic for up to ``timeout`` s, reconnect, check for silence."""
+        rc = self.client.loop(timeout)
+        if rc != mqtt.MQTT_ERR_SUCCESS and not self._stop.is_set():
+            self.connected.clear()
+            try:
+                self.client.reconnect()
+            except OSError as exc:
+                log.warning("MQTT broker %s:%s unreachable (%s); retrying", self.host, self.port, exc)
+                time.sleep(min(1.0, max(timeout, 0.1)))
+        if time.monotonic() >= self._next_check:
+            self._next_check = time.monotonic() + self.check_every_s
+            self.check_now()
 
     def stop(self) -> None:
         self._stop.set()
         if self._watch is not None:
             self._watch.join(5)
         self.client.disconnect()
-        self.client.loop_stop()
+        if self.background:
+            self.client.loop_stop()
 
     def __enter__(self) -> SirenNetwork:
         self.start()
@@ -595,8 +632,11 @@ class SirenNetwork:
             log.warning("MQTT connection refused: %s", reason)
             return
         _no_delay(client)
-        for leaf in ("ack", "heartbeat", "status"):
-            client.subscribe(f"{self.root}/+/{leaf}", qos=1)
+        # Acks and heartbeats at QoS 0: the broker lets only a few QoS 1 messages per client be
+        # in flight, and every siren's ack funnels into this one connection. A lost ack costs a
+        # retry, which the siren answers "dup". Status (retained, rare) at QoS 1.
+        client.subscribe([(f"{self.root}/+/ack", self.ack_qos), (f"{self.root}/+/heartbeat", 0),
+                          (f"{self.root}/+/status", 1)])  # fmt: skip
         self.connected.set()
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
@@ -628,10 +668,14 @@ class SirenNetwork:
             except Exception:
                 log.exception("ack handler failed for %s", line.key)
 
-    def send(self, siren_id: str, command: SirenCommand) -> mqtt.MQTTMessageInfo:
-        """Publish a command (QoS 1) to one siren and remember it as in force there."""
+    def send(self, siren_id: str, command: SirenCommand, line: str | None = None) -> mqtt.MQTTMessageInfo:
+        """Publish a command (QoS 1) to one siren and remember it as in force there.
+
+        ``line`` is the command already encoded, when the caller has it.
+        """
         self.fleet.commanded(siren_id, command)
-        return self.client.publish(SirenTopics(self.root, siren_id).cmd, command.encode(), qos=1)
+        topic = f"{self.root}/{siren_id}/cmd"
+        return self.client.publish(topic, line if line is not None else command.encode(), qos=1)
 
     def sound(self, siren_id: str, command: SirenCommand) -> list[str]:
         """Send to the siren, and also to its substitute while it is silent; returns where it went."""
