@@ -2,44 +2,108 @@
 
 from __future__ import annotations
 
+import bisect
+import csv
 import math
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
+from nadhir.geo.frame import LocalFrame
 from nadhir.tracking.measurements import SPEED_OF_SOUND_MPS, BearingFix, Measurement, PositionFix
 from nadhir.tracking.motion import REPORT_LIKELIHOOD, SOUND_LIKELIHOOD
+from nadhir.tracking.tracker import Tracker
+
+FLIGHTS = Path(__file__).resolve().parents[1] / "data" / "flights"
+
+
+class Trajectory(Protocol):
+    alt: float
+
+    def at(self, t: float) -> tuple[float, float]: ...
+
+    def velocity(self, t: float) -> tuple[float, float]: ...
 
 
 @dataclass
 class Flight:
-    """Straight flight from (x0, y0) at (vx, vy) m/s, starting at t0."""
+    """Straight flight from (x0, y0) at (vx, vy) m/s, starting at t0, at height ``alt``."""
 
     x0: float
     y0: float
     vx: float
     vy: float
     t0: float = 0.0
+    alt: float = 0.0
 
     def at(self, t: float) -> tuple[float, float]:
         return self.x0 + self.vx * (t - self.t0), self.y0 + self.vy * (t - self.t0)
 
+    def velocity(self, t: float) -> tuple[float, float]:
+        return self.vx, self.vy
 
-def sensor_grid(spacing: float, extent: float) -> list[tuple[float, float]]:
+
+@dataclass
+class RecordedFlight:
+    """A real flight path (see tests/data/flights/README.md), in a local frame about its start."""
+
+    times: list[float]
+    xs: list[float]
+    ys: list[float]
+    alts: list[float]
+    alt: float = 0.0
+
+    @classmethod
+    def load(cls, name: str) -> RecordedFlight:
+        with (FLIGHTS / f"{name}.csv").open() as fh:
+            rows = list(csv.DictReader(fh))
+        frame = LocalFrame(float(rows[0]["lat"]), float(rows[0]["lon"]))
+        xy = [frame.to_xy(float(r["lat"]), float(r["lon"])) for r in rows]
+        alts = [float(r["alt_m"]) for r in rows]
+        return cls(
+            [float(r["t_s"]) for r in rows],
+            [p[0] for p in xy],
+            [p[1] for p in xy],
+            alts,
+            float(np.median(alts)),
+        )
+
+    @property
+    def duration(self) -> float:
+        return self.times[-1]
+
+    def at(self, t: float) -> tuple[float, float]:
+        i = min(max(bisect.bisect_right(self.times, t), 1), len(self.times) - 1)
+        f = (t - self.times[i - 1]) / max(1e-9, self.times[i] - self.times[i - 1])
+        f = min(max(f, 0.0), 1.0)
+        return (
+            self.xs[i - 1] + f * (self.xs[i] - self.xs[i - 1]),
+            self.ys[i - 1] + f * (self.ys[i] - self.ys[i - 1]),
+        )
+
+    def velocity(self, t: float) -> tuple[float, float]:
+        a, b = self.at(t - 5.0), self.at(t + 5.0)
+        return (b[0] - a[0]) / 10.0, (b[1] - a[1]) / 10.0
+
+
+def sensor_grid(spacing: float, extent: float, cx: float = 0.0, cy: float = 0.0) -> list[tuple[float, float]]:
     n = int(extent // spacing)
-    return [(i * spacing, j * spacing) for i in range(-n, n + 1) for j in range(-n, n + 1)]
+    return [(cx + i * spacing, cy + j * spacing) for i in range(-n, n + 1) for j in range(-n, n + 1)]
 
 
 def bearings(
-    flight: Flight,
+    flight: Trajectory,
     sensors: list[tuple[float, float]],
     t: float,
     rng: np.random.Generator,
     sigma_deg: float = 5.0,
     audible: float = 12_000.0,
     sound: str = "jet",
+    source_prefix: str = "s",
 ) -> list[BearingFix]:
-    """Bearings heard at time t from every sensor in range, with the sound's travel delay."""
+    """Bearings heard at time t from every sensor in range, with the sound's travel delay (slant range)."""
     out = []
     for k, (sx, sy) in enumerate(sensors):
         x, y = flight.at(t)
@@ -47,10 +111,11 @@ def bearings(
         if rng_m > audible:
             continue
         # Exact emission time: the sound heard now left when |pos(t - tau) - sensor| = c * tau.
-        tau = rng_m / SPEED_OF_SOUND_MPS
+        tau = math.hypot(rng_m, flight.alt) / SPEED_OF_SOUND_MPS
+        ex, ey = x, y
         for _ in range(30):
             ex, ey = flight.at(t - tau)
-            tau = math.hypot(ex - sx, ey - sy) / SPEED_OF_SOUND_MPS
+            tau = math.hypot(math.hypot(ex - sx, ey - sy), flight.alt) / SPEED_OF_SOUND_MPS
         b = math.atan2(ex - sx, ey - sy) + math.radians(sigma_deg) * rng.standard_normal()
         out.append(
             BearingFix(
@@ -59,7 +124,7 @@ def bearings(
                 sy=sy,
                 bearing_rad=b,
                 sigma_rad=math.radians(sigma_deg),
-                source=f"s{k}",
+                source=f"{source_prefix}{k}",
                 evidence=0.2,
                 type_likelihood=SOUND_LIKELIHOOD[sound],
                 sound_class=sound,
@@ -69,15 +134,19 @@ def bearings(
 
 
 def sighting(
-    flight: Flight,
+    flight: Trajectory,
     t: float,
     rng: np.random.Generator,
     sigma: float = 2000.0,
     source: str = "obs",
     aircraft: str = "jet",
     heading: bool = True,
+    count: int = 1,
+    delay: float = 60.0,
 ) -> PositionFix:
-    x, y = flight.at(t)
+    """A report received at ``t`` of where the aircraft was ``delay`` seconds earlier."""
+    x, y = flight.at(t - delay)
+    vx, vy = flight.velocity(t - delay)
     return PositionFix(
         t=t,
         x=x + sigma * rng.standard_normal(),
@@ -86,10 +155,11 @@ def sighting(
         source=source,
         evidence=0.8,
         type_likelihood=REPORT_LIKELIHOOD[aircraft],
-        heading_rad=math.atan2(flight.vx, flight.vy) if heading else None,
+        heading_rad=math.atan2(vx, vy) if heading else None,
+        count=count,
     )
 
 
-def run(tracker, batches: list[tuple[float, list[Measurement]]]) -> None:  # type: ignore[no-untyped-def]
+def run(tracker: Tracker, batches: list[tuple[float, list[Measurement]]]) -> None:
     for t, batch in batches:
         tracker.step(t, batch)

@@ -55,6 +55,8 @@ class Associator:
 
     def __init__(self, updater: Updater) -> None:
         self._updater = updater
+        # How many bearings of the last batch fell in each track's gate.
+        self.last_gated_per_track: NDArray[np.intp] = np.zeros(0, dtype=np.intp)
 
     # -- sightings --------------------------------------------------------------------------
 
@@ -108,12 +110,27 @@ class Associator:
         self, tracks: Sequence[Track], batch: Sequence[BearingFix], use_grid: bool | None = None
     ) -> list[int | None]:
         """For each bearing, the index of its track in ``tracks`` or None (one-to-one per sensor)."""
+        return self.assign_bearings_gated(tracks, batch, use_grid)[0]
+
+    def assign_bearings_gated(
+        self, tracks: Sequence[Track], batch: Sequence[BearingFix], use_grid: bool | None = None
+    ) -> tuple[list[int | None], list[bool]]:
+        """Assignment as :meth:`assign_bearings`, and whether each bearing fell in any track's gate.
+
+        A bearing that fell in a gate but lost its track to a better one is
+        most likely that track's aircraft heard again, not a new aircraft: it
+        must not start a track.
+        """
         out: list[int | None] = [None] * len(batch)
+        gated = [False] * len(batch)
         if not tracks or not batch:
-            return out
+            return out, gated
         pairs_m, pairs_t, cost = self.bearing_costs(tracks, batch, use_grid)
         if len(cost) == 0:
-            return out
+            return out, gated
+        for i in np.unique(pairs_m).tolist():
+            gated[i] = True
+        self.last_gated_per_track = np.bincount(pairs_t, minlength=len(tracks))
         # Best track of each bearing: sort by (bearing, cost, track) and take the first of each bearing.
         order = np.lexsort((pairs_t, cost, pairs_m))
         pm, pt, pc = pairs_m[order], pairs_t[order], cost[order]
@@ -139,7 +156,7 @@ class Associator:
             for i in members:
                 j = local[i]
                 out[i] = None if j is None else cols[j]
-        return out
+        return out, gated
 
     def bearing_costs(
         self, tracks: Sequence[Track], batch: Sequence[BearingFix], use_grid: bool | None = None

@@ -8,9 +8,11 @@ from nadhir.tracking.track import Track
 TENTATIVE_LIFETIME_S = 300.0
 # A tentative track started by acoustic bearings alone dies quickly if no further sound supports it.
 TENTATIVE_ACOUSTIC_S = 60.0
-MAX_SIGMA_M = 25_000.0
+MAX_SIGMA_M = 12_000.0  # a track this vague can no longer be told from any other aircraft nearby
 # Bearings alone cannot hold a vague track in place; one nobody has seen is dropped sooner.
 MAX_SIGMA_UNSIGHTED_M = 8_000.0
+# A track that loses nearly every bearing it could explain is dropped unless a spotter saw it lately.
+LOSER_GRACE_S = 60.0
 
 
 class Deleter:
@@ -23,5 +25,7 @@ class Deleter:
             limit = TENTATIVE_LIFETIME_S if track.sighted else TENTATIVE_ACOUSTIC_S
             if silent > min(limit, track.coast_limit_s()):
                 return True
+        if track.losing(t) and t - track.last_sighted > LOSER_GRACE_S:
+            return True  # a duplicate or ghost: the sounds it could explain go to another track
         limit = MAX_SIGMA_M if track.sighted else MAX_SIGMA_UNSIGHTED_M
         return silent > track.coast_limit_s() or track.sigma_m > limit

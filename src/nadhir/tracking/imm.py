@@ -204,35 +204,46 @@ def update_bearings(
     """Joint iterated-EKF update of every model with K simultaneous bearings.
 
     ``sensors`` is (K, 2), ``bearings`` and ``variances`` (K,); ``alt`` is the
-    aircraft's assumed height and ``alt_sigma`` its spread, which adds to each
-    bearing's variance through the sound's travel time. The update is
+    aircraft's assumed height and ``alt_sigma`` its spread. A wrong height
+    shifts every bearing of the instant through the sound's travel time, so
+    it enters as one error common to all K bearings (a rank-one term of the
+    measurement covariance), which keeps fifty bearings from a dense sensor
+    field from claiming fifty independent looks. The update is
     done in information form, so its cost does not grow with K beyond the
     Jacobians: ``A = P^-1 + H' R^-1 H``, ``x+ = x + A^-1 H' R^-1 y``. The
     linearisation point is refined ``iterations - 1`` times (Gauss-Newton),
     which matters when a vague track meets several sharp bearings at once.
     """
     p_inv = np.linalg.inv(ps)
+    r_diag_inv = 1.0 / variances
+    s2 = alt_sigma * alt_sigma
     x_lin = xs
     for _ in range(max(1, iterations)):
         dx = x_lin[:, None, 0] - sensors[None, :, 0]
         dy = x_lin[:, None, 1] - sensors[None, :, 1]
-        # (M, K) bearings, (M, K, 4) Jacobians
-        theta, h, _, dalt = heard_bearing(dx, dy, x_lin[:, None, 2], x_lin[:, None, 3], alt)
-        var = variances[None, :] + (dalt * alt_sigma) ** 2
-        r_inv = 1.0 / var
+        # (M, K) bearings, (M, K, 4) Jacobians, (M, K) sensitivities to the height
+        theta, h, _, g = heard_bearing(dx, dy, x_lin[:, None, 2], x_lin[:, None, 3], alt)
         # Innovation about the linearisation point, referred back to the prior (IEKF).
         y = wrap(bearings[None, :] - theta) - np.einsum("mki,mi->mk", h, xs - x_lin)
-        hw = h * r_inv[:, :, None]
-        a = p_inv + hw.transpose(0, 2, 1) @ h
-        b = np.einsum("mki,mk->mi", hw, y)
+        # R = D + s2 g g': the unknown height errs the same way for every bearing of the
+        # instant, so it is one correlated error, not K independent ones (Sherman-Morrison).
+        dg = g * r_diag_inv[None, :]  # D^-1 g, (M, K)
+        gamma = s2 / (1.0 + s2 * np.einsum("mk,mk->m", g, dg))  # (M,)
+        hw = h * r_diag_inv[None, :, None]  # D^-1 H
+        hdg = np.einsum("mki,mk->mi", h, dg)  # H' D^-1 g, (M, 4)
+        a = p_inv + hw.transpose(0, 2, 1) @ h - gamma[:, None, None] * hdg[:, :, None] * hdg[:, None, :]
+        ydg = np.einsum("mk,mk->m", y, dg)
+        b = np.einsum("mki,mk->mi", hw, y) - gamma[:, None] * hdg * ydg[:, None]  # H' R^-1 y
         p_post = np.linalg.inv(a)
         x_new = xs + np.einsum("mij,mj->mi", p_post, b)
         x_lin = x_new
     p_post = 0.5 * (p_post + p_post.transpose(0, 2, 1))
     # Likelihood of y under S = H P H' + R, by the Woodbury identity and the determinant lemma.
-    d2 = np.einsum("mk,mk,mk->m", y, r_inv, y) - np.einsum("mi,mij,mj->m", b, p_post, b)
+    y_rinv_y = np.einsum("mk,k,mk->m", y, r_diag_inv, y) - gamma * ydg * ydg
+    d2 = y_rinv_y - np.einsum("mi,mij,mj->m", b, p_post, b)
     _, logdet_p = np.linalg.slogdet(ps)
     _, logdet_a = np.linalg.slogdet(a)
-    logdet_s = np.log(var).sum(axis=1) + logdet_p + logdet_a
+    logdet_r = float(np.log(variances).sum()) + np.log1p(s2 * np.einsum("mk,mk->m", g, dg))
+    logdet_s = logdet_r + logdet_p + logdet_a
     loglik = -0.5 * (d2 + logdet_s + len(bearings) * _LOG_2PI)
     return _reweight(mu, loglik, x_new, p_post)

@@ -6,6 +6,7 @@ import math
 from collections import deque
 
 import numpy as np
+from numpy.typing import NDArray
 
 from nadhir.tracking.kalman import Matrix, Vector
 from nadhir.tracking.measurements import BearingFix, PositionFix
@@ -22,6 +23,8 @@ MAX_CROSSING_RANGE_M = 20_000.0
 # cross within MAX_CROSSING_RANGE_M of both are at most twice that apart, so a sensor's own
 # cell and its eight neighbours hold every possible partner.
 _CELL_M = 2.0 * MAX_CROSSING_RANGE_M
+# At most this many unclaimed bearings are weighed together to start tracks (the newest).
+MAX_POOL = 200
 # Sorties fly two to four aircraft together.
 MAX_FORMATION = 4
 
@@ -148,6 +151,118 @@ class Initiator:
         track.remember()
         return track
 
+    def from_bearings(self, fixes: list[BearingFix]) -> list[tuple[Track, list[BearingFix]]]:
+        """Start tracks from the simultaneous bearings no track claimed, plus recent unclaimed ones.
+
+        Every crossing of two bearings from different sensors is a candidate
+        place; the candidate through which the most bearings pass (within
+        three sigma, in range) wins, a track starts there and those bearings
+        are used up; then the next, until no crossing is left. A dense sensor
+        field hears one aircraft on dozens of nodes at once: this starts one
+        track where they all cross, not one per pair. Returns each new track
+        with the bearings of this instant that support it (for its first update).
+        """
+        if not fixes:
+            return []
+        t = fixes[0].t
+        self._sweep(t)
+        pool: list[BearingFix] = []
+        seen: dict[tuple[int, int], None] = {}
+        for fix in fixes:
+            cx, cy = math.floor(fix.sx / _CELL_M), math.floor(fix.sy / _CELL_M)
+            for i in (-1, 0, 1):
+                for j in (-1, 0, 1):
+                    key = (cx + i, cy + j)
+                    if key in seen:
+                        continue
+                    seen[key] = None
+                    cell = self._cells.get(key)
+                    if cell is None:
+                        continue
+                    while cell and t - cell[0].t > BEARING_MEMORY_S:
+                        cell.popleft()
+                    pool.extend(cell)
+        room = max(0, MAX_POOL - len(fixes))
+        pool = pool[len(pool) - room :] if len(pool) > room else pool
+        remembered = len(pool)
+        pool.extend(fixes)
+        used = np.zeros(len(pool), dtype=bool)
+        out: list[tuple[Track, list[BearingFix]]] = []
+        sx = np.array([f.sx for f in pool])
+        sy = np.array([f.sy for f in pool])
+        th = np.array([f.bearing_rad for f in pool])
+        sg = np.array([f.sigma_rad for f in pool])
+        likes = np.array([f.type_likelihood for f in pool])
+        src = [f.source for f in pool]
+        current = np.array([f.t == t for f in pool])
+        ii, jj = np.triu_indices(len(pool), k=1)
+        keep = np.array([src[a] != src[b] for a, b in zip(ii.tolist(), jj.tolist(), strict=True)], dtype=bool)
+        keep &= current[ii] | current[jj]  # a new crossing must involve a bearing heard now
+        ii, jj = ii[keep], jj[keep]
+        while len(ii):
+            x, y, sigma, ok = _crossings(sx[ii], sy[ii], th[ii], sg[ii], sx[jj], sy[jj], th[jj], sg[jj])
+            ok &= ~used[ii] & ~used[jj]
+            ok &= (likes[ii] * likes[jj]).max(axis=1) >= 0.2
+            if not ok.any():
+                break
+            # Support: bearings (unused) that pass within 3 sigma of the crossing, in range.
+            dx = x[:, None] - sx[None, :]
+            dy = y[:, None] - sy[None, :]
+            rng = np.hypot(dx, dy)
+            miss = np.abs((np.arctan2(dx, dy) - th[None, :] + math.pi) % (2 * math.pi) - math.pi)
+            lateral = np.hypot(sigma[:, None] / np.maximum(rng, 1.0), sg[None, :])
+            supports = (miss <= 3.0 * lateral) & (rng <= MAX_CROSSING_RANGE_M) & ~used[None, :]
+            support = np.where(ok, supports.sum(axis=1), -1)
+            best = int(np.lexsort((sigma, -support))[0])
+            if support[best] < 2:
+                break
+            members = np.nonzero(supports[best])[0]
+            used[members] = True
+            used[ii[best]] = used[jj[best]] = True
+            a, b = pool[int(ii[best])], pool[int(jj[best])]
+            like = np.asarray(a.type_likelihood) * np.asarray(b.type_likelihood)
+            track = self._crossing_track(
+                t, float(x[best]), float(y[best]), float(sigma[best]), like / like.sum()
+            )
+            now: list[BearingFix] = []
+            for k in sorted({int(ii[best]), int(jj[best]), *members.tolist()}):
+                f = pool[k]
+                track.add_evidence(f.source, f.evidence)
+                if f.t == t:
+                    now.append(f)
+            out.append((track, now))
+            alive = ~used[ii] & ~used[jj]
+            ii, jj = ii[alive], jj[alive]
+        # Remember what is left, and forget remembered bearings that were used.
+        for k, f in enumerate(pool):
+            if used[k] and k < remembered:
+                cell = self._cells.get((math.floor(f.sx / _CELL_M), math.floor(f.sy / _CELL_M)))
+                if cell is not None and f in cell:
+                    cell.remove(f)
+            elif not used[k] and f.t == t:
+                self._cells.setdefault(
+                    (math.floor(f.sx / _CELL_M), math.floor(f.sy / _CELL_M)), deque()
+                ).append(f)
+        return out
+
+    def _crossing_track(self, t: float, x: float, y: float, sigma: float, probs: Vector) -> Track:
+        best = int(np.argmax(probs))
+        prof = PROFILES[TRACK_TYPES[best]] if probs[best] >= 0.5 else PROFILES["unknown"]
+        sigma = max(sigma, 500.0)
+        p = np.diag([sigma * sigma, sigma * sigma, prof.cruise_mps**2, prof.cruise_mps**2])
+        track = Track(
+            id=self.new_id(),
+            t=t,
+            x=np.array([x, y, 0.0, 0.0]),
+            p=p,
+            type_probs=probs,
+            created=t,
+            last_update=t,
+            hits=2,
+        )
+        track.remember()
+        return track
+
     @staticmethod
     def _best_crossing(
         fix: BearingFix, candidates: list[BearingFix]
@@ -185,3 +300,27 @@ class Initiator:
         self._swept = t
         for key in [k for k, cell in self._cells.items() if not cell or t - cell[-1].t > BEARING_MEMORY_S]:
             del self._cells[key]
+
+
+def _crossings(
+    ax: NDArray[np.float64],
+    ay: NDArray[np.float64],
+    ta: NDArray[np.float64],
+    sa: NDArray[np.float64],
+    bx: NDArray[np.float64],
+    by: NDArray[np.float64],
+    tb: NDArray[np.float64],
+    sb: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """Vectorised :func:`~nadhir.tracking.triangulation.cross_bearings`: points, sigmas, validity."""
+    uax, uay = np.sin(ta), np.cos(ta)
+    ubx, uby = np.sin(tb), np.cos(tb)
+    det = -uax * uby + uay * ubx
+    angle = np.abs(np.arcsin(np.clip(det, -1.0, 1.0)))
+    safe = np.where(np.abs(det) < 1e-12, 1e-12, det)
+    rx, ry = bx - ax, by - ay
+    s = (-rx * uby + ry * ubx) / safe
+    u = (uax * ry - uay * rx) / safe
+    ok = (angle >= MIN_CROSSING_RAD) & (s > 0) & (u > 0) & (np.maximum(s, u) <= MAX_CROSSING_RANGE_M)
+    sigma = np.hypot(s * sa, u * sb) / np.maximum(np.sin(angle), 1e-6)
+    return ax + s * uax, ay + s * uay, sigma, ok

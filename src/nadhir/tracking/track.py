@@ -31,6 +31,9 @@ CONFIRM_EXISTENCE = 0.75
 CONFIRM_HITS = 2
 CONFIRM_SIGMA_M = 15_000.0  # a track too vague to place is not yet worth confirming
 HISTORY_S = 600.0
+COMPETITION_MEMORY_S = 60.0
+LOSING_MIN_GATED = 4.0
+LOSING_WIN_SHARE = 0.25
 # A confirmed track unobserved for this long is coasting: flown on by its motion model alone.
 COAST_AFTER_S = 60.0
 
@@ -58,6 +61,13 @@ class Track:
     origin_takeoff: bool = False
     sighted: bool = False  # a person has reported it (not only microphones)
     group: str = ""  # formation id shared by the members of one formation ("" = its own id)
+    # Bearings that fell in this track's gate in the last minute or so, and those it won
+    # (exponentially forgotten): a track that keeps losing the sounds it could have
+    # explained to other tracks is a duplicate or a ghost.
+    gated_recent: float = 0.0
+    won_recent: float = 0.0
+    last_sighted: float = -math.inf
+    last_bearing_t: float = -math.inf
     mu: Vector = field(default_factory=lambda: imm.INITIAL_MODE_PROBS.copy())
     xs: Matrix = field(default_factory=lambda: np.zeros((0, 4)))
     ps: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 4, 4)))
@@ -170,6 +180,18 @@ class Track:
     def coast_limit_s(self) -> float:
         """How long the track may go unobserved before it is deleted."""
         return PROFILES[self.aircraft].coast_s
+
+    def note_bearings(self, t_prev: float, t: float, gated: int, won: int) -> None:
+        """Count the bearings this track could have explained at ``t`` and those it was given."""
+        fade = math.exp(-max(0.0, t - t_prev) / COMPETITION_MEMORY_S)
+        self.gated_recent = self.gated_recent * fade + gated
+        self.won_recent = self.won_recent * fade + won
+
+    def losing(self, t: float) -> bool:
+        """True when, lately, other tracks have taken nearly all the bearings this one could explain."""
+        fade = math.exp(-max(0.0, t - self.last_bearing_t) / COMPETITION_MEMORY_S)
+        gated = self.gated_recent * fade
+        return gated >= LOSING_MIN_GATED and self.won_recent * fade < LOSING_WIN_SHARE * gated
 
     def remember(self) -> None:
         """Record the current position for manoeuvre (circling) detection."""

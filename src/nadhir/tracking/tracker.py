@@ -75,13 +75,23 @@ class Tracker:
                     self.tracks[new.id] = new
                     touched[new.id] = None
                 continue
-            for track in self._formation_members(tracks[j], m):
+            members = self._formation_members(tracks[j], m)
+            lead = members[0]
+            for track in members:
                 self.predictor.predict(track, m.t)
-                self.updater.update_position(track, m, members=max(m.count, track.count))
-                track.update_type(m.type_likelihood)
+                if track is not lead and self.associator.sighting_cost(track, m) is None:
+                    # A wingman the report no longer fits has lost its aircraft: it rejoins the
+                    # formation where the report (and the lead's estimate) puts it.
+                    track.set_models(lead.mu.copy(), lead.xs.copy(), lead.ps.copy())
+                    track.t = lead.t
+                    track.type_probs = lead.type_probs.copy()
+                else:
+                    self.updater.update_position(track, m, members=max(m.count, track.count))
+                    track.update_type(m.type_likelihood)
                 track.count = max(track.count, m.count)
                 track.origin_takeoff = track.origin_takeoff or m.takeoff
                 track.sighted = True
+                track.last_sighted = m.t
                 self._credit(track, m)
                 touched[track.id] = None
 
@@ -95,9 +105,20 @@ class Tracker:
         want = max(1, min(m.count, MAX_FORMATION))
         if want == 1:
             return [track]
-        mates = [o for o in self.tracks.values() if o.group == track.group and o.id != track.id]
-        mates.sort(key=lambda o: float(np.hypot(*(o.x[:2] - track.x[:2]))))
+        # Its wingmen: the formation's other members first, then other tracks the report also
+        # fits (an aircraft of the formation that microphones picked up on its own), nearest first.
+        mates = [
+            o
+            for o in self.tracks.values()
+            if o.id != track.id
+            and (o.group == track.group or self.associator.sighting_cost(o, m) is not None)
+        ]
+        mates.sort(key=lambda o: (o.group != track.group, float(np.hypot(*(o.x[:2] - track.x[:2])))))
         members = [track, *mates[: want - 1]]
+        for old in dict.fromkeys(o.group for o in members if o.group != track.group):
+            for o in self.tracks.values():  # two formations found to be one: join them whole
+                if o.group == old:
+                    o.group = track.group
         while len(members) < want:
             clone = Track(
                 id=self.initiator.new_id(),
@@ -126,11 +147,19 @@ class Tracker:
 
     def _bearings(self, group: Sequence[BearingFix], touched: dict[str, None]) -> None:
         tracks = list(self.tracks.values())
-        assignment = self.associator.assign_bearings(tracks, group)
+        assignment, gated = self.associator.assign_bearings_gated(tracks, group)
         per_track: dict[int, list[BearingFix]] = {}
         for m, j in zip(group, assignment, strict=True):
             if j is not None:
                 per_track.setdefault(j, []).append(m)
+        gated_counts = self.associator.last_gated_per_track
+        if len(gated_counts) == len(tracks):
+            for j, track in enumerate(tracks):
+                if gated_counts[j]:
+                    track.note_bearings(
+                        track.last_bearing_t, group[0].t, int(gated_counts[j]), len(per_track.get(j, ()))
+                    )
+                    track.last_bearing_t = group[0].t
         for j in sorted(per_track):
             track, fixes = tracks[j], per_track[j]
             self.updater.update_bearings(track, fixes)
@@ -138,12 +167,14 @@ class Tracker:
                 track.update_type(SOUND_LIKELIHOOD.get(m.sound_class, (1.0, 1.0, 1.0)), SOUND_TYPE_WEIGHT)
                 self._credit(track, m)
             touched[track.id] = None
-        for m, j in zip(group, assignment, strict=True):
-            if j is None:
-                new = self.initiator.from_bearing(m)
-                if new is not None:
-                    self.tracks[new.id] = new
-                    touched[new.id] = None
+        fresh = [
+            m for m, j, in_gate in zip(group, assignment, gated, strict=True) if j is None and not in_gate
+        ]
+        for new, fixes in self.initiator.from_bearings(fresh):
+            if fixes:
+                self.updater.update_bearings(new, fixes)
+            self.tracks[new.id] = new
+            touched[new.id] = None
 
     def _predict(self, track: Track, t: float) -> None:
         dt = t - track.t
