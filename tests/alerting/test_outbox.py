@@ -226,7 +226,10 @@ SITES = [
 
 
 def test_levels_decide_the_channel() -> None:
-    people = lambda a, s: [NewDelivery("sms", "+963", f"sms-{alert_key(a)}", "text", a.t + 600)]  # noqa: E731
+    def people(a: Alert, s: Site, approach: object, cap: bytes | None) -> list[NewDelivery]:
+        assert cap is None
+        return [NewDelivery("sms", "+963", f"sms-{alert_key(a)}", "text", a.t + 600)]
+
     router = AlertRouter(SITES, recipients=people)
     early = router.route(alert(0, "alert", "early"))
     assert [d.channel for d in early] == ["sms"]  # early: phones only

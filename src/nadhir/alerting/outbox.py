@@ -49,6 +49,7 @@ from typing import Any, Literal, Protocol
 from sqlalchemy import bindparam, event, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from nadhir.alerting.cap import CapComposer, render
 from nadhir.alerting.sirens import (
     LineError,
     SirenAck,
@@ -60,6 +61,7 @@ from nadhir.alerting.sirens import (
     parse_line,
     pattern_for,
 )
+from nadhir.alerting.text import Approach
 from nadhir.domain import Alert, Site
 from nadhir.store.outbox_models import OutboxAlertRow, OutboxAuditRow, OutboxDeliveryRow
 from nadhir.store.store import Store
@@ -655,14 +657,31 @@ class Dispatcher:
 # ---- from alerts to deliveries ------------------------------------------------------------------
 
 
+class Recipients(Protocol):
+    """The people and partners an alert goes to (see :class:`nadhir.alerting.subscriptions.PeopleRouter`)."""
+
+    def __call__(
+        self, alert: Alert, site: Site, approach: Approach | None, cap: bytes | None
+    ) -> list[NewDelivery]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RoutePlan:
+    """What one alert becomes: its deliveries and its CAP message (validated), to store together."""
+
+    deliveries: list[NewDelivery]
+    cap: bytes | None
+
+
 class AlertRouter:
-    """Decides the deliveries of each alert: levels decide the channel.
+    """Decides the deliveries of each alert (fed in issue order): levels decide the channel.
 
     ``early`` goes to the people channels (``sms``, ``telegram``, ``webhook``
     recipients given by ``recipients``); ``imminent`` also sounds the site's
     sirens, and an all-clear (or a downgrade) is played on the sirens of an
     episode that sounded them. Sirens that the fleet knows to be silent have
-    their command sent to their substitute as well.
+    their command sent to their substitute as well. With a ``cap`` composer,
+    each alert's CAP message is made (and validated) too.
     """
 
     def __init__(
@@ -670,21 +689,29 @@ class AlertRouter:
         sites: Iterable[Site],
         *,
         fleet: SirenFleet | None = None,
-        recipients: Callable[[Alert, Site], list[NewDelivery]] | None = None,
+        recipients: Recipients | None = None,
+        cap: CapComposer | None = None,
         command_valid_s: float = 300.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.sites = {s.id: s for s in sites}
         self.fleet = fleet
         self.recipients = recipients
+        self.cap = cap
         self.command_valid_s = command_valid_s
         self.clock = clock
         self._sounded: dict[str, bool] = {}
 
-    def route(self, alert: Alert) -> list[NewDelivery]:
+    def route(self, alert: Alert, approach: Approach | None = None) -> list[NewDelivery]:
+        """The deliveries of one alert."""
+        return self.plan(alert, approach).deliveries
+
+    def plan(self, alert: Alert, approach: Approach | None = None) -> RoutePlan:
+        """The deliveries and the CAP message of one alert."""
         site = self.sites.get(alert.site)
         if site is None:
             raise ValueError(f"alert for unknown site {alert.site!r}")
+        cap = render(self.cap.compose(alert, approach)) if self.cap is not None else None
         out: list[NewDelivery] = []
         reached = self._sounded.get(site.id, False)
         pattern = pattern_for(alert, reached)
@@ -705,8 +732,8 @@ class AlertRouter:
         elif pattern == "stop":
             self._sounded[site.id] = False
         if self.recipients is not None:
-            out.extend(self.recipients(alert, site))
-        return out
+            out.extend(self.recipients(alert, site, approach, cap))
+        return RoutePlan(out, cap)
 
 
 # ---- a worker process -----------------------------------------------------------------------
@@ -771,6 +798,8 @@ __all__ = [
     "NewDelivery",
     "Outbox",
     "Outcome",
+    "Recipients",
+    "RoutePlan",
     "SirenChannel",
     "alert_key",
 ]
