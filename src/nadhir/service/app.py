@@ -24,6 +24,7 @@ import contextlib
 import json
 import logging
 import pathlib
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -65,6 +66,7 @@ FEED_BUFFER = 5000
 SSE_KEEPALIVE_S = 15.0
 WS_AUTH_TIMEOUT_S = 10.0
 ACTION_TIMEOUT_S = 10.0
+SWITCH_INTERVAL_S = 0.001
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,9 @@ class Service:
         self.run_id = self.store.start_run(name, str(scenario.root), scenario.sites, started_at=clock.now())
         self.engine = LiveEngine(core, clock, self.store, self.run_id)
         self.intake = Intake(self.engine, self.limiter, self.settings.max_future_s)
+        # The engine thread computes while the event loop answers requests: hand the interpreter
+        # over more often than the default 5 ms, so an answer never waits long behind a step.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.engine.start()
         if self.demo is not None and isinstance(clock, ScaledClock):
             self.feeder = DemoFeeder(scenario.events_path, self.intake, clock)
