@@ -1,0 +1,108 @@
+"""``nadhir serve --demo``: the command starts the service, prints where the console is, and the demo runs."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from nadhir.store import Store
+
+SCRIPT = """
+import sys
+import typer
+from nadhir.service.commands import serve
+
+app = typer.Typer()
+serve.register(app)
+
+
+@app.command("version")
+def version() -> None:
+    print("test app")
+
+
+app(sys.argv[1:])
+"""
+
+
+def test_serve_demo_prints_the_console_and_replays_through_live_intake(tmp_path: Path) -> None:
+    script = tmp_path / "cli.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    process = subprocess.Popen(
+        [sys.executable, str(script), "serve", "--demo", "--port", "0", "--speed", "300", "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "COLUMNS": "300"},
+    )
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(line.startswith("database:") for line in lines):
+            line = process.stdout.readline()
+            assert line, "serve exited early:\n" + "".join(lines)
+            lines.append(line)
+        output = "".join(lines)
+        assert "Nadhir demo" in output
+        console = re.search(r"console:\s+(http://127\.0\.0\.1:\d+)/console/#token=(\S+)", output)
+        assert console, output
+        base, token = console.group(1), console.group(2)
+        assert f"{base}/kiosk/idlib-maternity-hospital" in output
+        assert httpx.get(f"{base}/console/").status_code == 200
+        headers = {"Authorization": f"Bearer {token}"}
+        # The demo feeds the bundled scenario through intake: alerts appear in the stored history.
+        deadline = time.monotonic() + 60
+        alerts: list[object] = []
+        while time.monotonic() < deadline and not alerts:
+            alerts = httpx.get(f"{base}/api/v1/alerts", headers=headers).json()
+            time.sleep(0.5)
+        assert alerts
+        health = httpx.get(f"{base}/api/v1/health").json()
+        assert health["demo"] is True and health["speed"] == 300.0
+        # The operator token printed is an operator's: it may act, and it may not submit input.
+        assert httpx.post(f"{base}/api/v1/operator/sites/dana/test-alarm", headers=headers).status_code == 200
+        assert (
+            httpx.post(f"{base}/api/v1/intake/reports", json={"text": "x"}, headers=headers).status_code
+            == 403
+        )
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    rest = process.stdout.read() if process.stdout else ""
+    # uvicorn re-raises the interrupt after a clean shutdown (exit 130 = 128 + SIGINT).
+    assert process.returncode in (0, 130), rest
+    assert "Traceback" not in rest
+    with Store.open(db) as store:
+        run = store.list_runs()[-1]
+    assert run.name == "live demo" and run.finished_at is not None and run.stats is not None
+    assert run.stats["processed"] == run.stats["accepted"] > 0
+
+
+def test_serve_refuses_a_broken_settings_file(tmp_path: Path) -> None:
+    script = tmp_path / "cli.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    settings = tmp_path / "settings.toml"
+    settings.write_text('[[tokens]]\nrole = "king"\nsubject = "me"\ntoken = "0123456789abcdefgh"\n')
+    done = subprocess.run(
+        [sys.executable, str(script), "serve", "--settings", str(settings)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    assert "unknown role 'king'" in done.stderr + done.stdout
