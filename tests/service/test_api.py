@@ -287,6 +287,11 @@ def test_private_kiosk_needs_a_reader_token(tmp_path: Path) -> None:
         assert client.get("/api/v1/kiosk/dana").status_code == 401
         assert client.get("/api/v1/kiosk/dana", headers=auth("sensor")).status_code == 403
         assert client.get("/api/v1/kiosk/dana", headers=auth("viewer")).status_code == 200
+        with client.stream("GET", "/api/v1/kiosk/dana/sse", params={"token": TOKENS["viewer"][1]}) as stream:
+            assert stream.status_code == 200 and next(stream.iter_lines()) == "event: snapshot"
+        assert (
+            client.get("/api/v1/kiosk/dana/sse", params={"token": "not-a-valid-token-x"}).status_code == 401
+        )
 
 
 def test_pages_are_served_from_the_package_with_a_strict_policy(client: TestClient) -> None:

@@ -166,8 +166,21 @@ function handle(type, data) {
   render();
 }
 
+// A kiosk needs no token unless the service is set up so (public_kiosk = false): then open the page
+// once as /kiosk/<site>#token=..., and the tablet keeps it.
+function kioskToken() {
+  const match = location.hash.match(/token=([^&]+)/);
+  if (match) {
+    localStorage.setItem("nadhir.kiosk.token", decodeURIComponent(match[1]));
+    history.replaceState(null, "", location.pathname);
+  }
+  return localStorage.getItem("nadhir.kiosk.token");
+}
+
 function connect() {
-  const source = new EventSource(`/api/v1/kiosk/${encodeURIComponent(site)}/sse`);
+  const token = kioskToken();
+  const query = token ? `?token=${encodeURIComponent(token)}` : "";
+  const source = new EventSource(`/api/v1/kiosk/${encodeURIComponent(site)}/sse${query}`);
   for (const type of ["snapshot", "site", "alert", "test_alarm", "clock", "operator"]) {
     source.addEventListener(type, (e) => { $("conn").className = "conn on"; handle(type, JSON.parse(e.data)); });
   }

@@ -662,7 +662,7 @@ def _add_reads(app: FastAPI, svc: Service) -> None:
     def kiosk(
         site: str, request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
     ) -> dict[str, Any]:
-        _kiosk_access(svc, request, creds)
+        _kiosk_access(svc, request, creds.credentials if creds else None)
         if site not in svc.sites:
             raise HTTPException(404, f"no site {site!r}")
         engine = svc.engine
@@ -675,14 +675,14 @@ def _add_reads(app: FastAPI, svc: Service) -> None:
         }
 
 
-def _kiosk_access(svc: Service, request: Request, creds: HTTPAuthorizationCredentials | None) -> None:
+def _kiosk_access(svc: Service, request: Request, token: str | None) -> None:
     """Kiosks are public unless the settings say otherwise; either way they are rate limited."""
     if svc.settings.public_kiosk:
         wait = svc.limiter.allow("anonymous", _client(request))
         if wait > 0:
             raise HTTPException(429, "too many requests", headers=_retry_headers(wait))
         return
-    principal = authenticate(svc, creds.credentials if creds else None, _client(request))
+    principal = authenticate(svc, token, _client(request))
     if principal.role not in READ_ROLES:
         raise HTTPException(403, f"role {principal.role} may not do this")
 
@@ -912,9 +912,12 @@ def _add_feeds(app: FastAPI, svc: Service) -> None:
         summary="One site's feed as server-sent events",
     )
     async def kiosk_sse(
-        site: str, request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+        site: str,
+        request: Request,
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        token: Annotated[str | None, Query(max_length=200, description="For EventSource")] = None,
     ) -> StreamingResponse:
-        _kiosk_access(svc, request, creds)
+        _kiosk_access(svc, request, creds.credentials if creds else token)
         if site not in svc.sites:
             raise HTTPException(404, f"no site {site!r}")
         svc.live()
