@@ -492,10 +492,40 @@ class Channel(Protocol):
 
 
 class SirenChannel:
-    """Siren commands over MQTT (QoS 1); the siren's ACK settles the delivery."""
+    """Siren commands over MQTT (QoS 1).
 
-    def __init__(self, network: SirenNetwork) -> None:
+    ``settle_on="siren"`` (the default): the siren's ``ACK`` settles the
+    delivery (``ok``/``dup`` -> acked, ``expired``, ``bad`` -> failed).
+    ``settle_on="broker"``: the broker's PUBACK does, for receivers that do
+    not answer (a bridge, a siren without acknowledgements).
+    """
+
+    def __init__(self, network: SirenNetwork, *, settle_on: Literal["siren", "broker"] = "siren") -> None:
+        if settle_on not in ("siren", "broker"):
+            raise ValueError(f"settle_on must be 'siren' or 'broker', not {settle_on!r}")
         self.network = network
+        self.settle_on = settle_on
+        self._acknowledge: Callable[[Outcome], None] | None = None
+        self._mids: dict[int, str] = {}
+        self._lock = threading.Lock()
+
+    def bind(self, acknowledge: Callable[[Outcome], None]) -> None:
+        """Called by the :class:`Dispatcher`: where outcomes that arrive later are handed in."""
+        self._acknowledge = acknowledge
+        if self.settle_on == "siren":
+            self.network.on_ack = self._siren_ack
+        else:
+            self.network.on_published = self._published
+
+    def _siren_ack(self, siren: str, ack: SirenAck) -> None:
+        if self._acknowledge is not None:
+            self._acknowledge(Outcome(ack.key, ACK_OUTCOMES[ack.status], f"siren {siren}: {ack.status}"))
+
+    def _published(self, mid: int) -> None:
+        with self._lock:
+            key = self._mids.pop(mid, None)
+        if key is not None and self._acknowledge is not None:
+            self._acknowledge(Outcome(key, "acked", "broker PUBACK"))
 
     def send(self, batch: Sequence[Delivery]) -> list[Outcome]:
         out: list[Outcome] = []
@@ -507,7 +537,12 @@ class SirenChannel:
             except LineError as exc:
                 out.append(Outcome(d.key, "failed", f"bad siren command: {exc}"))
                 continue
-            self.network.send(d.target, cmd, d.payload)
+            if self.settle_on == "broker":
+                with self._lock:  # the PUBACK may come back on the network thread before publish returns
+                    info = self.network.send(d.target, cmd, d.payload)
+                    self._mids[info.mid] = d.key
+            else:
+                self.network.send(d.target, cmd, d.payload)
         return out
 
 
@@ -546,6 +581,10 @@ class Dispatcher:
         self._ack_timeout_s = max(1.0, 2 * outbox.backoff.initial_s)
         self.wake = threading.Event()
         self.sent = 0
+        for channel in self.channels.values():
+            bind = getattr(channel, "bind", None)
+            if callable(bind):
+                bind(self.acknowledge)
 
     def acknowledge(self, outcome: Outcome) -> None:
         """Hand in an outcome that arrived on its own (thread-safe)."""
@@ -644,7 +683,7 @@ class Dispatcher:
                 pump(0.0)
             if self.step():
                 continue
-            if len(self._waiting) >= self.window:  # window full: wait for acknowledgements
+            if self._waiting:  # acknowledgements are on their way; retries are claimed by step()
                 wait(poll_s)
                 continue
             if until_idle and self.outbox.open_count() == 0:
@@ -753,13 +792,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     host, port = parse_broker(args.broker)
     outbox = Outbox.open(args.db)
-    dispatcher: Dispatcher | None = None
-
-    def on_ack(siren: str, ack: SirenAck) -> None:
-        if dispatcher is not None:
-            dispatcher.on_siren_ack(siren, ack)
-
-    network = SirenNetwork(host, port, SirenFleet([]), root=args.topic_root, on_ack=on_ack)
+    network = SirenNetwork(host, port, SirenFleet([]), root=args.topic_root)
     network.start()
 
     def sent(d: Delivery) -> None:

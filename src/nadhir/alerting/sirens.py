@@ -572,6 +572,12 @@ class SirenNetwork:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_publish = self._on_publish
+        self.on_published: Callable[[int], None] | None = None
+
+    def _on_publish(self, _c: mqtt.Client, _u: Any, mid: int, _reason: Any, _p: Any) -> None:
+        if self.on_published is not None:
+            self.on_published(mid)
 
     def start(self, timeout: float = 10.0, *, background: bool = True) -> None:
         """Connect. In the background (default) a thread runs the network and the silence checks;
