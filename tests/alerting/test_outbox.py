@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from nadhir.alerting.outbox import (
     Outbox,
     Outcome,
     alert_key,
+    plan_test_alarm,
 )
 from nadhir.alerting.sirens import Siren, SirenCommand, SirenFleet, parse_line
 from nadhir.domain import Alert, Site
@@ -359,3 +361,34 @@ def test_crash_mid_send_loses_nothing_and_no_siren_sounds_twice(tmp_path: Path) 
         for s in sirens:
             s.terminate()
         watcher.close()
+
+
+def test_scheduled_and_announced_test_alarm(outbox: Outbox, clock: Clock) -> None:
+    at = T0 + 3600
+    plan = plan_test_alarm(SITES, at, duration_s=10, announce_to=[("telegram", "@nadhir_idlib")], now=T0)
+    assert [(d.channel, d.target) for d in plan] == [
+        ("siren", "s1"),
+        ("siren", "s2"),
+        ("siren", "s3"),
+        ("telegram", "@nadhir_idlib"),
+    ]
+    cmd = parse_line(plan[0].payload)
+    assert isinstance(cmd, SirenCommand) and (cmd.pattern, cmd.duration_s, cmd.issued) == (
+        "test",
+        10,
+        int(at),
+    )
+    text = json.loads(plan[-1].payload)["text"]
+    assert "تجربة صفارات الإنذار" in text and "siren TEST in Idlib, Saraqeb on 2025-05-02 07:05" in text
+    assert outbox.add_deliveries(plan) == 4
+    assert outbox.add_deliveries(plan_test_alarm(SITES, at, duration_s=10, now=T0)) == 0  # same test
+    assert [d.key for d in outbox.claim()] == [plan[-1].key]  # the announcement goes out now
+    outbox.settle([Outcome(plan[-1].key, "acked", "message 7")])
+    clock.t = at - 1
+    assert outbox.claim() == []  # the sirens wait for the hour
+    clock.t = at
+    assert sorted(d.target for d in outbox.claim()) == ["s1", "s2", "s3"]
+    with pytest.raises(ValueError, match="past"):
+        plan_test_alarm(SITES, T0 - 1, now=T0)
+    with pytest.raises(ValueError, match="1 to 300"):
+        plan_test_alarm(SITES, at, duration_s=0, now=T0)

@@ -34,6 +34,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import queue
 import random
 import signal
@@ -109,13 +110,15 @@ class Backoff:
 
 @dataclass(frozen=True, slots=True)
 class NewDelivery:
-    """A delivery to store: channel, recipient, idempotency key, payload, and when to give up."""
+    """A delivery to store: channel, recipient, idempotency key, payload, when to give up (and not to
+    start before, for scheduled messages such as test alarms)."""
 
     channel: str
     target: str
     key: str
     payload: str
     expires: float  # POSIX seconds
+    not_before: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,7 +277,8 @@ class Outbox:
             {
                 "alert_id": alert_id, "key": d.key, "channel": d.channel, "target": d.target,
                 "payload": d.payload, "state": "pending", "attempts": 0, "created_at": at,
-                "next_attempt_at": at, "expires_at": _dt(d.expires), "last_attempt_at": None,
+                "next_attempt_at": at if d.not_before is None or d.not_before <= now else _dt(d.not_before),
+                "expires_at": _dt(d.expires), "last_attempt_at": None,
                 "done_at": None, "last_error": None,
             }
             for d in fresh
@@ -775,6 +779,57 @@ class AlertRouter:
         return RoutePlan(out, cap)
 
 
+def plan_test_alarm(
+    sites: Iterable[Site],
+    at: float,
+    *,
+    duration_s: int = 15,
+    announce_to: Iterable[tuple[str, str]] = (),
+    tz: str = "Asia/Damascus",
+    now: float | None = None,
+) -> list[NewDelivery]:
+    """A scheduled, announced siren test: the announcement goes out now, the sirens sound at ``at``.
+
+    Every siren of the given sites gets a ``test`` command due at ``at`` (it
+    may start up to 5 minutes late, never earlier); ``announce_to`` lists
+    ``(channel, target)`` pairs (a Telegram channel, a partner's webhook, ...)
+    that are told in Arabic and English when the test will sound and that no
+    action is needed. Keys depend only on the sites and the time, so planning
+    the same test twice stores it once.
+    """
+    from nadhir.alerting.text import resolve_tz
+
+    now = time.time() if now is None else now
+    if at < now:
+        raise ValueError("a test alarm cannot be scheduled in the past")
+    if not 1 <= duration_s <= 300:
+        raise ValueError("a test alarm lasts 1 to 300 seconds")
+    site_list = list(sites)
+    stamp = datetime.fromtimestamp(round(at), UTC)
+    key_base = f"test-{stamp.strftime('%Y%m%dT%H%M%SZ')}"
+    out: list[NewDelivery] = []
+    for site in site_list:
+        for siren in site.sirens:
+            cmd = SirenCommand(
+                f"{key_base}-{siren}"[:96], "test", duration_s, math.floor(at), math.floor(at) + 300
+            )
+            out.append(NewDelivery("siren", siren, cmd.key, cmd.encode(), cmd.expires, not_before=at))
+    local = stamp.astimezone(resolve_tz(tz))
+    names_en = ", ".join(s.name for s in site_list)
+    names_ar = "، ".join(s.name_ar or s.name for s in site_list)
+    when = local.strftime("%Y-%m-%d %H:%M")
+    text = (
+        f"نذير: تجربة صفارات الإنذار في {names_ar} يوم {when} لمدة {duration_s} ثانية. لا حاجة لأي إجراء.\n\n"
+        f"NADHIR: siren TEST in {names_en} on {when} for {duration_s} s. No action needed."
+    )
+    payload = json.dumps({"text": text, "test_alarm": {"at": round(at), "sites": [s.id for s in site_list]}},
+                         ensure_ascii=False)  # fmt: skip
+    for channel, target in announce_to:
+        key = f"{key_base}-announce-{hashlib.sha256(f'{channel}|{target}'.encode()).hexdigest()[:12]}"
+        out.append(NewDelivery(channel, target, key, payload, at))
+    return out
+
+
 # ---- a worker process -----------------------------------------------------------------------
 
 
@@ -835,4 +890,5 @@ __all__ = [
     "RoutePlan",
     "SirenChannel",
     "alert_key",
+    "plan_test_alarm",
 ]
