@@ -32,6 +32,7 @@ from nadhir.intake.interpreter import Rejected, ReportInterpreter, TextReader
 from nadhir.intake.trust import TrustBook
 from nadhir.threat.assessor import ThreatAssessor
 from nadhir.threat.impacts import ExplosionBearing, ExplosionLocator, ImpactSighting, ImpactWatch
+from nadhir.threat.learned import StrikeModel
 from nadhir.threat.lost import LostContactWatch
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
 from nadhir.tracking.motion import REPORT_LIKELIHOOD, SOUND_LIKELIHOOD
@@ -67,6 +68,7 @@ class Pipeline:
         reporters: list[Reporter],
         reader_factory: Callable[[Gazetteer], TextReader] | None = None,
         policy_config: PolicyConfig | None = None,
+        strike_model: StrikeModel | None = None,
     ) -> None:
         if not sites:
             raise ValueError("a pipeline needs at least one site")
@@ -80,7 +82,7 @@ class Pipeline:
         reader = reader_factory(self.gazetteer) if reader_factory is not None else None
         self.interpreter = ReportInterpreter(self.gazetteer, reader, self.trust)
         self.tracker = Tracker()
-        self.assessor = ThreatAssessor(sites, self.frame)
+        self.assessor = ThreatAssessor(sites, self.frame, model=strike_model)
         self.impacts = ImpactWatch(sites)
         self.explosions = ExplosionLocator(self.frame)
         self.lost = LostContactWatch()

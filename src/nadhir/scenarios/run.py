@@ -11,6 +11,7 @@ from nadhir.domain import Alert, Event, TrackState
 from nadhir.pipeline import Pipeline
 from nadhir.scenarios.reader import Scenario
 from nadhir.scenarios.replay import Replayer, ReplaySummary
+from nadhir.threat.learned import StrikeModel
 
 if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is only loaded when a run is persisted
     from nadhir.store import Store
@@ -27,16 +28,24 @@ class ReplayResult:
     tracks: list[TrackState] = field(default_factory=list)
 
 
-def build_pipeline(scenario: Scenario, policy: PolicyConfig | None = None) -> Pipeline:
-    """The live pipeline, set up with a scenario's sites, gazetteer and reporters."""
+def build_pipeline(
+    scenario: Scenario, policy: PolicyConfig | None = None, strike_model: StrikeModel | None = None
+) -> Pipeline:
+    """The live pipeline, set up with a scenario's sites, gazetteer and reporters.
+
+    With no ``strike_model`` threats are judged on geometry alone, the
+    default (see docs/threat-model.md for why the learned model is opt-in).
+    """
     from nadhir.intake.text import MessageReader
 
+    model = strike_model
     return Pipeline(
         scenario.sites,
         scenario.places,
         scenario.reporters,
         reader_factory=MessageReader,
         policy_config=policy,
+        strike_model=model,
     )
 
 
@@ -47,6 +56,7 @@ def replay_scenario(
     on_progress: Callable[[int], None] | None = None,
     keep: bool = False,
     policy: PolicyConfig | None = None,
+    strike_model: StrikeModel | None = None,
 ) -> ReplayResult:
     """Replay a scenario; alerts and track states go to the callbacks as they are made."""
     result = ReplayResult(scenario, ReplaySummary())
@@ -70,7 +80,7 @@ def replay_scenario(
             yield event
 
     replayer = Replayer(
-        build_pipeline(scenario, policy),
+        build_pipeline(scenario, policy, strike_model),
         alert_sink,
         track_sink if (on_track is not None or keep) else None,
         on_progress,

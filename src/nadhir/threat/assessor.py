@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ from scipy import special
 
 from nadhir.domain import AircraftType, Site, Threat, ThreatCue
 from nadhir.geo.frame import LocalFrame
+from nadhir.threat.learned import FEATURES, StrikeModel, logit
 from nadhir.tracking.motion import PROFILES
 from nadhir.tracking.track import Track
 
@@ -63,15 +65,31 @@ class SiteGeometry:
     radius_m: float
 
 
+# Records the features of every assessment (for training the strike model).
+FeatureRecorder = Callable[[float, Track, list[str], NDArray[np.float64]], None]
+VULNERABLE_KINDS = frozenset({"hospital"})
+MODEL_MIN_PROBABILITY = 0.1
+
+
 class ThreatAssessor:
     """Turns tracks into per-site threats."""
 
-    def __init__(self, sites: list[Site], frame: LocalFrame, horizon_s: float = HORIZON_S) -> None:
+    def __init__(
+        self,
+        sites: list[Site],
+        frame: LocalFrame,
+        horizon_s: float = HORIZON_S,
+        model: StrikeModel | None = None,
+        recorder: FeatureRecorder | None = None,
+    ) -> None:
         self.horizon_s = horizon_s
+        self.model = model
+        self.recorder = recorder
         self.sites = [SiteGeometry(s, *frame.to_xy(s.lat, s.lon), s.radius_m) for s in sites]
         self._x = np.array([g.x for g in self.sites])
         self._y = np.array([g.y for g in self.sites])
         self._r = np.array([g.radius_m for g in self.sites])
+        self._vulnerable = np.array([1.0 if g.site.kind in VULNERABLE_KINDS else 0.0 for g in self.sites])
 
     def assess(self, track: Track, t: float) -> list[Threat]:
         """Threats this track poses at time ``t``, one per site it may reach.
@@ -100,6 +118,7 @@ class ThreatAssessor:
         # Cue codes, indexes into CUES.
         cue = np.zeros(dist.shape, dtype=np.int8)
         receding = np.zeros(dist.shape, dtype=bool)
+        cross = dist.copy()
         if speed > 0.3 * cruise and speed > 1.5 * math.sqrt(vel_var):
             ux, uy = vx / speed, vy / speed
             along = rx * ux + ry * uy
@@ -143,6 +162,27 @@ class ThreatAssessor:
             cue = np.where(swung_over, CUES.index("nearby"), cue)
         prob = existence * p_reach
         keep = np.nonzero(near & (prob >= 0.02) & (eta - t <= self.horizon_s))[0]
+        # The model judges the candidates worth deciding about; faint ones keep their geometry.
+        judged = keep[prob[keep] >= MODEL_MIN_PROBABILITY]
+        if len(judged) and (self.model is not None or self.recorder is not None):
+            x = self._features(
+                track,
+                t,
+                judged,
+                p_reach,
+                eta,
+                dist,
+                cross,
+                cue,
+                existence,
+                speed / cruise,
+                math.sqrt(pos_var),
+            )
+            if self.recorder is not None:
+                self.recorder(t, track, [self.sites[i].site.id for i in judged], x)
+            if self.model is not None:
+                prob = prob.copy()
+                prob[judged] = self.model.predict(x)
         passed = np.nonzero(receding & (prob < 0.02) & (dist <= RECEDING_REPORT_M))[0]
         return [
             Threat(
@@ -167,6 +207,44 @@ class ThreatAssessor:
             )
             for i in keep
         ]
+
+    def _features(
+        self,
+        track: Track,
+        t: float,
+        keep: NDArray[np.intp],
+        p_reach: NDArray[np.float64],
+        eta: NDArray[np.float64],
+        dist: NDArray[np.float64],
+        cross: NDArray[np.float64],
+        cue: NDArray[np.int8],
+        existence: float,
+        speed_ratio: float,
+        sigma_m: float,
+    ) -> NDArray[np.float64]:
+        """The learned model's features (:data:`~nadhir.threat.learned.FEATURES`) for the kept sites."""
+        n = len(keep)
+        p = p_reach[keep]
+        x = np.empty((n, len(FEATURES)))
+        x[:, 0] = p
+        x[:, 1] = logit(p)
+        x[:, 2] = existence
+        x[:, 3] = np.minimum(15.0, (eta[keep] - t) / 60.0)
+        x[:, 4] = dist[keep] / 10_000.0
+        x[:, 5] = np.minimum(cross[keep], 50_000.0) / 5_000.0
+        for j, name in enumerate(("approach", "overhead", "circling", "nearby")):
+            x[:, 6 + j] = cue[keep] == CUES.index(name)
+        x[:, 10:13] = track.type_probs
+        x[:, 13] = min(2.0, speed_ratio)
+        x[:, 14] = min(4.0, sigma_m / 5_000.0)
+        x[:, 15] = 1.0 if track.sighted else 0.0
+        x[:, 16] = min(6.0, (t - track.created) / 600.0)
+        x[:, 17] = min(10.0, max(0.0, t - track.last_update) / 60.0)
+        x[:, 18] = self._vulnerable[keep]
+        x[:, 19] = p * x[:, 8]
+        x[:, 20] = p * x[:, 7]
+        x[:, 21] = p * x[:, 3]
+        return x
 
     @staticmethod
     def _orbit(track: Track, cruise: float) -> tuple[float, float, float] | None:

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
 from nadhir.scenarios.reader import ScenarioError, load_scenario
 from nadhir.scenarios.run import ReplayResult, persist_replay, replay_scenario
+from nadhir.threat.learned import StrikeModel
 
 
 def register(app: typer.Typer) -> None:
@@ -26,6 +27,12 @@ def replay(
     tracks: Annotated[Path | None, typer.Option("--tracks", help="Also write tracks.jsonl here")] = None,
     db: Annotated[str | None, typer.Option("--db", help="Store the run in this database URL")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary")] = False,
+    strike_model: Annotated[
+        str | None,
+        typer.Option(
+            "--strike-model", help="Use a learned strike model: 'bundled' or a JSON path"
+        ),
+    ] = None,
 ) -> None:
     """Replay a scenario and write the alerts (and tracks) it produces."""
     err = Console(stderr=True)
@@ -34,6 +41,7 @@ def replay(
     except ScenarioError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    model = _strike_model(strike_model, err)
     total = _count_lines(scenario.events_path)
     show = not quiet and sys.stderr.isatty()
     with (
@@ -55,6 +63,7 @@ def replay(
             on_track=(lambda s: tracks_fh.write(json_line(track_to_dict(s)))) if tracks else None,
             on_progress=lambda n: progress.advance(task, n),
             keep=db is not None,
+            strike_model=model,
         )
     if db is not None:
         from nadhir.store import Store  # loaded only when asked to persist
@@ -83,6 +92,20 @@ def _print_summary(console: Console, result: ReplayResult, out: Path, tracks: Pa
         console.print(f"events out of time order (processed on arrival): {s.late_events}")
     console.print(f"tracks: {len(s.tracks)}   alert lines: {s.alerts}   alert episodes: {s.episodes}")
     console.print(f"alerts written to {out}" + (f", tracks to {tracks}" if tracks else ""))
+
+
+def _strike_model(spec: str | None, err: Console) -> StrikeModel | None:
+    if spec is None:
+        return None
+    try:
+        model = StrikeModel.bundled() if spec == "bundled" else StrikeModel.load(Path(spec))
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]error:[/red] cannot load strike model {spec!r}: {exc}")
+        raise typer.Exit(2) from exc
+    if model is None:
+        err.print("[red]error:[/red] no strike model is bundled (train one with nadhir train-threat)")
+        raise typer.Exit(2)
+    return model
 
 
 def _count_lines(path: Path) -> int:
