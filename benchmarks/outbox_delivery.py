@@ -41,6 +41,11 @@ def main() -> int:
         default="siren",
         help="settle each delivery on the siren's ACK (default) or on the broker's PUBACK",
     )
+    ap.add_argument(
+        "--no-sirens",
+        action="store_true",
+        help="with --settle-on broker: no simulated sirens subscribed (the broker only takes the commands)",
+    )
     args = ap.parse_args()
     host, port = parse_broker(args.broker)
     root = f"bench-{uuid.uuid4().hex[:8]}/sirens"
@@ -59,6 +64,8 @@ def main() -> int:
         outbox.add_deliveries(items[i : i + 1000])
     store_s = time.perf_counter() - t0
 
+    if args.no_sirens and args.settle_on != "broker":
+        raise SystemExit("--no-sirens needs --settle-on broker")
     ctx = mp.get_context("spawn")
     ready, stop = ctx.Event(), ctx.Event()
     sim = ctx.Process(
@@ -66,9 +73,10 @@ def main() -> int:
         args=(host, port, root, [f"s{i}" for i in range(args.sirens)], ready, stop),
         daemon=True,
     )
-    sim.start()
-    if not ready.wait(10):
-        raise SystemExit("simulated sirens did not subscribe")
+    if not args.no_sirens:
+        sim.start()
+        if not ready.wait(10):
+            raise SystemExit("simulated sirens did not subscribe")
 
     net = SirenNetwork(host, port, SirenFleet([]), root=root)
     net.start(background=False)
@@ -82,7 +90,8 @@ def main() -> int:
     counts = outbox.counts()
     net.stop()
     stop.set()
-    sim.join(5)
+    if not args.no_sirens:
+        sim.join(5)
     attempts = sum(1 for a in outbox.audit() if a.event == "attempt")
     print(f"stored {args.n} deliveries in {store_s:.2f} s ({args.n / store_s:,.0f}/s)")
     acked = counts.get("acked", 0)
