@@ -32,7 +32,7 @@ from nadhir.tracking import imm, kalman
 from nadhir.tracking.measurements import BearingFix, PositionFix
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
 from nadhir.tracking.track import Track
-from nadhir.tracking.updater import Updater
+from nadhir.tracking.updater import FORMATION_SPREAD_M, Updater
 
 POSITION_GATE = 13.8  # chi-square, 2 dof, 99.9 %
 BEARING_GATE = 10.8  # chi-square, 1 dof, 99.9 %
@@ -94,14 +94,70 @@ class Associator:
         out: list[int | None] = [None] * len(batch)
         if not tracks or not batch:
             return out
+        costs = self.sighting_costs(tracks, batch)
         for members in _groups_by_source(batch).values():
-            costs = np.full((len(members), len(tracks)), _IMPOSSIBLE)
-            for row, i in enumerate(members):
-                for j, track in enumerate(tracks):
-                    c = self.sighting_cost(track, batch[i])
-                    if c is not None:
-                        costs[row, j] = c
-            _assign_group(costs, members, out)
+            _assign_group(costs[members], members, out)
+        return out
+
+    def sighting_costs(self, tracks: Sequence[Track], batch: Sequence[PositionFix]) -> NDArray[np.float64]:
+        """(sightings x tracks) association costs, ``_IMPOSSIBLE`` outside the gate; vectorised.
+
+        The same quantities as :meth:`sighting_cost`: the late report's
+        innovation ``z - (p - delay v)`` against ``H P H' + R``, the heading
+        cue against the track's course, and the type agreement.
+        """
+        x = np.array([t.x for t in tracks])  # (T, 4)
+        p = np.array([t.p for t in tracks])  # (T, 4, 4)
+        probs = np.array([t.type_probs for t in tracks])
+        likes = np.array([m.type_likelihood for m in batch])  # (S, 3)
+        agreement = (likes @ probs.T) / likes.max(axis=1)[:, None]  # (S, T)
+        delay = np.array([m.delay_s for m in batch])[:, None]  # (S, 1)
+        dsig2 = np.array([m.delay_sigma_s**2 for m in batch])[:, None]
+        var = np.array([m.sigma_m**2 + (FORMATION_SPREAD_M**2 if m.count > 1 else 0.0) for m in batch])[
+            :, None
+        ]
+        zx = np.array([m.x for m in batch])[:, None]
+        zy = np.array([m.y for m in batch])[:, None]
+        vx, vy = x[None, :, 2], x[None, :, 3]
+        yx = zx - (x[None, :, 0] - delay * vx)
+        yy = zy - (x[None, :, 1] - delay * vy)
+        # S = P_pp - d (P_pv + P_vp) + d^2 P_vv + var I + dsig^2 v v'
+        pxx = (
+            p[None, :, 0, 0]
+            - 2 * delay * p[None, :, 0, 2]
+            + delay**2 * p[None, :, 2, 2]
+            + var
+            + dsig2 * vx * vx
+        )
+        pyy = (
+            p[None, :, 1, 1]
+            - 2 * delay * p[None, :, 1, 3]
+            + delay**2 * p[None, :, 3, 3]
+            + var
+            + dsig2 * vy * vy
+        )
+        pxy = (
+            p[None, :, 0, 1]
+            - delay * (p[None, :, 0, 3] + p[None, :, 2, 1])
+            + delay**2 * p[None, :, 2, 3]
+            + dsig2 * vx * vy
+        )
+        det = pxx * pyy - pxy * pxy
+        d2 = (pyy * yx * yx - 2 * pxy * yx * yy + pxx * yy * yy) / det
+        ok = (agreement >= MIN_TYPE_AGREEMENT) & (d2 <= POSITION_GATE)
+        # Heading cue against the track's course (only where the course is known).
+        heading = np.array([np.nan if m.heading_rad is None else m.heading_rad for m in batch])[:, None]
+        hsig2 = np.array([m.heading_sigma_rad**2 for m in batch])[:, None]
+        speed = np.hypot(vx, vy)
+        vel_sigma = np.sqrt(np.maximum(1e-6, (p[None, :, 2, 2] + p[None, :, 3, 3]) / 2.0))
+        known = (speed >= 2.0 * vel_sigma) & ~np.isnan(heading)
+        diff = imm.wrap(np.nan_to_num(heading) - np.arctan2(vx, vy))
+        mismatch = np.where(known, diff * diff / (hsig2 + (vel_sigma / np.maximum(speed, 1e-9)) ** 2), 0.0)
+        d2 = d2 + mismatch
+        ok &= d2 <= POSITION_GATE + HEADING_GATE
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cost = d2 + np.log(np.maximum(det, 1e-300)) - 2.0 * np.log(np.maximum(agreement, 1e-300))
+        out: NDArray[np.float64] = np.where(ok, cost, _IMPOSSIBLE)
         return out
 
     # -- bearings ---------------------------------------------------------------------------

@@ -16,16 +16,31 @@ LOSER_GRACE_S = 60.0
 
 
 class Deleter:
-    """Decides when a track ends."""
+    """Decides when a track ends.
+
+    By default a track may go unobserved for as long as its aircraft type is
+    usually unreported by spotters and microphones (minutes). A deployment
+    whose sources revisit every aircraft on a fixed cycle (a scanning sensor)
+    sets ``max_silence_s`` and ``tentative_s`` to a few revisits instead.
+    """
+
+    def __init__(self, max_silence_s: float | None = None, tentative_s: float | None = None) -> None:
+        self.max_silence_s = max_silence_s
+        self.tentative_s = tentative_s
 
     def should_delete(self, track: Track, t: float) -> bool:
         """True when the track should be dropped at time ``t``."""
         silent = t - track.last_update
+        coast = track.coast_limit_s() if self.max_silence_s is None else self.max_silence_s
+        if silent > coast:
+            return True
         if track.status == "tentative":
             limit = TENTATIVE_LIFETIME_S if track.sighted else TENTATIVE_ACOUSTIC_S
-            if silent > min(limit, track.coast_limit_s()):
+            if self.tentative_s is not None:
+                limit = self.tentative_s
+            if silent > limit:
                 return True
-        if track.losing(t) and t - track.last_sighted > LOSER_GRACE_S:
+        if track.gated_recent > 0.0 and track.losing(t) and t - track.last_sighted > LOSER_GRACE_S:
             return True  # a duplicate or ghost: the sounds it could explain go to another track
         limit = MAX_SIGMA_M if track.sighted else MAX_SIGMA_UNSIGHTED_M
-        return silent > track.coast_limit_s() or track.sigma_m > limit
+        return track.sigma_m > limit

@@ -22,6 +22,7 @@ arithmetic.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,108 +40,151 @@ _EYE4 = np.eye(4)
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
-def transition_matrices(profile: MotionProfile, dt: float, q_scale: float = 1.0) -> tuple[Matrix, Matrix]:
-    """Per-model transition ``F`` (M, 4, 4) and process noise ``Q`` (M, 4, 4) over ``dt`` seconds."""
-    f = np.tile(_EYE4, (N_MODELS, 1, 1))
-    f[:, 0, 2] = dt
-    f[:, 1, 3] = dt
-    for m, omega in ((1, profile.turn_rate), (2, -profile.turn_rate)):
-        wt = omega * dt
-        s, c = math.sin(wt), math.cos(wt)
-        f[m, 0, 2] = s / omega
-        f[m, 0, 3] = -(1.0 - c) / omega
-        f[m, 1, 2] = (1.0 - c) / omega
-        f[m, 1, 3] = s / omega
-        f[m, 2, 2] = c
-        f[m, 2, 3] = -s
-        f[m, 3, 2] = s
-        f[m, 3, 3] = c
-    dt2, dt3 = dt * dt, dt * dt * dt
-    base = np.array(
-        [
-            [dt3 / 3.0, 0.0, dt2 / 2.0, 0.0],
-            [0.0, dt3 / 3.0, 0.0, dt2 / 2.0],
-            [dt2 / 2.0, 0.0, dt, 0.0],
-            [0.0, dt2 / 2.0, 0.0, dt],
-        ]
+@dataclass(frozen=True, slots=True)
+class ModelParams:
+    """The IMM parameters of a batch of tracks, one row per track (see :func:`params_of`)."""
+
+    turn_rate: Vector  # (T,) rad/s
+    quiet: Vector  # (T,) spectral density of the straight and turn models
+    manoeuvre: Vector  # (T,) spectral density of the manoeuvre model
+    sojourn: Matrix  # (T, M) mean time in each model
+
+
+def params_of(profiles: list[MotionProfile]) -> ModelParams:
+    """Stack the motion profiles of a batch of tracks."""
+    return ModelParams(
+        np.array([p.turn_rate for p in profiles]),
+        np.array([p.quiet_noise for p in profiles]),
+        np.array([p.accel_noise for p in profiles]),
+        np.array([(p.straight_s, p.turn_s, p.turn_s, p.manoeuvre_s) for p in profiles]),
     )
-    qs = np.array([profile.quiet_noise, profile.quiet_noise, profile.quiet_noise, profile.accel_noise])
-    q = base[None, :, :] * (qs * q_scale)[:, None, None]
+
+
+def transition_batch(params: ModelParams, dt: Vector) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per-track, per-model transition ``F`` (T, M, 4, 4) and process noise ``Q`` (T, M, 4, 4)."""
+    n = len(dt)
+    f = np.zeros((n, N_MODELS, 4, 4))
+    f[:, :, 0, 0] = f[:, :, 1, 1] = f[:, :, 2, 2] = f[:, :, 3, 3] = 1.0
+    f[:, :, 0, 2] = dt[:, None]
+    f[:, :, 1, 3] = dt[:, None]
+    for m, sign in ((1, 1.0), (2, -1.0)):
+        omega = sign * params.turn_rate
+        wt = omega * dt
+        s, c = np.sin(wt), np.cos(wt)
+        f[:, m, 0, 2] = s / omega
+        f[:, m, 0, 3] = -(1.0 - c) / omega
+        f[:, m, 1, 2] = (1.0 - c) / omega
+        f[:, m, 1, 3] = s / omega
+        f[:, m, 2, 2] = c
+        f[:, m, 2, 3] = -s
+        f[:, m, 3, 2] = s
+        f[:, m, 3, 3] = c
+    dt2, dt3 = dt * dt, dt * dt * dt
+    base = np.zeros((n, 4, 4))
+    base[:, 0, 0] = base[:, 1, 1] = dt3 / 3.0
+    base[:, 0, 2] = base[:, 2, 0] = base[:, 1, 3] = base[:, 3, 1] = dt2 / 2.0
+    base[:, 2, 2] = base[:, 3, 3] = dt
+    qs = np.stack([params.quiet, params.quiet, params.quiet, params.manoeuvre], axis=1)  # (T, M)
+    q = base[:, None, :, :] * qs[:, :, None, None]
     return f, q
+
+
+def transition_matrices(profile: MotionProfile, dt: float) -> tuple[Matrix, Matrix]:
+    """Per-model transition ``F`` (M, 4, 4) and process noise ``Q`` (M, 4, 4) over ``dt`` seconds."""
+    f, q = transition_batch(params_of([profile]), np.array([dt]))
+    return f[0], q[0]
+
+
+def switching_batch(params: ModelParams, dt: Vector) -> NDArray[np.float64]:
+    """Markov mode-transition probabilities ``pi[t, i, j]`` (from i to j) over each track's ``dt``."""
+    stay = np.exp(-dt[:, None] / params.sojourn)  # (T, M)
+    leave = (1.0 - stay) / (N_MODELS - 1)
+    pi = np.repeat(leave[:, :, None], N_MODELS, axis=2)
+    idx = np.arange(N_MODELS)
+    pi[:, idx, idx] = stay
+    return pi
 
 
 def switching_matrix(profile: MotionProfile, dt: float) -> Matrix:
     """Markov mode-transition probabilities ``pi[i, j]`` (from i to j) over ``dt`` seconds."""
-    sojourn = np.array([profile.straight_s, profile.turn_s, profile.turn_s, profile.manoeuvre_s])
-    stay = np.exp(-dt / sojourn)
-    leave = (1.0 - stay) / (N_MODELS - 1)
-    pi = np.repeat(leave[:, None], N_MODELS, axis=1)
-    np.fill_diagonal(pi, stay)
-    return pi
+    out: Matrix = switching_batch(params_of([profile]), np.array([dt]))[0]
+    return out
 
 
-def combine(mu: Vector, xs: Matrix, ps: NDArray[np.float64]) -> tuple[Vector, Matrix]:
-    """Moment-matched single Gaussian of the model mixture."""
-    x: Vector = mu @ xs
-    d = xs - x
-    p: Matrix = np.einsum("m,mij->ij", mu, ps) + (d.T * mu) @ d
+def combine(
+    mu: NDArray[np.float64], xs: NDArray[np.float64], ps: NDArray[np.float64]
+) -> tuple[Vector, Matrix]:
+    """Moment-matched single Gaussian of the model mixture (any leading batch dimensions)."""
+    x: Vector = np.einsum("...m,...mi->...i", mu, xs)
+    d = xs - x[..., None, :]
+    p: Matrix = np.einsum("...m,...mij->...ij", mu, ps) + np.einsum("...m,...mi,...mj->...ij", mu, d, d)
     return x, p
+
+
+def predict_batch(
+    mu: NDArray[np.float64], xs: NDArray[np.float64], ps: NDArray[np.float64], dt: Vector, params: ModelParams
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """IMM mixing and prediction of T tracks at once: ``mu`` (T, M), ``xs`` (T, M, 4), ``ps`` (T, M, 4, 4)."""
+    pi = switching_batch(params, dt)
+    c = np.maximum(np.einsum("ti,tij->tj", mu, pi), 1e-12)
+    w = pi * mu[:, :, None] / c[:, None, :]  # w[t, i, j]: weight of model i in model j's mixed start
+    x0 = np.einsum("tij,tik->tjk", w, xs)
+    dx = xs[:, :, None, :] - x0[:, None, :, :]  # (T, i, j, 4)
+    p0 = np.einsum("tij,tikl->tjkl", w, ps) + np.einsum("tij,tijk,tijl->tjkl", w, dx, dx)
+    f, q = transition_batch(params, dt)
+    xs_new = np.einsum("tmij,tmj->tmi", f, x0)
+    ps_new = f @ p0 @ f.transpose(0, 1, 3, 2) + q
+    return c / c.sum(axis=1, keepdims=True), xs_new, ps_new
 
 
 def predict(
     mu: Vector, xs: Matrix, ps: NDArray[np.float64], dt: float, profile: MotionProfile
 ) -> tuple[Vector, Matrix, NDArray[np.float64]]:
-    """IMM mixing followed by each model's prediction ``dt`` seconds ahead."""
-    pi = switching_matrix(profile, dt)
-    c = mu @ pi
-    c = np.maximum(c, 1e-12)
-    w = pi * mu[:, None] / c[None, :]  # w[i, j]: weight of model i in model j's mixed start
-    x0 = w.T @ xs
-    dx = xs[:, None, :] - x0[None, :, :]
-    p0 = np.einsum("ij,ikl->jkl", w, ps) + np.einsum("ij,ijk,ijl->jkl", w, dx, dx)
-    f, q = transition_matrices(profile, dt)
-    xs_new = np.einsum("mij,mj->mi", f, x0)
-    ps_new = f @ p0 @ f.transpose(0, 2, 1) + q
-    return c / c.sum(), xs_new, ps_new
+    """IMM mixing followed by each model's prediction ``dt`` seconds ahead (one track)."""
+    m, x, p = predict_batch(mu[None], xs[None], ps[None], np.array([dt]), params_of([profile]))
+    return m[0], x[0], p[0]
 
 
 def update_linear(
-    mu: Vector,
-    xs: Matrix,
+    mu: NDArray[np.float64],
+    xs: NDArray[np.float64],
     ps: NDArray[np.float64],
-    y: Matrix,
+    y: NDArray[np.float64],
     h: NDArray[np.float64],
     r: NDArray[np.float64],
-) -> tuple[Vector, Matrix, NDArray[np.float64], float]:
-    """Kalman update of every model with innovations ``y`` (M, d), Jacobians ``h`` (M, d, 4), noise ``r``.
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Kalman update of every model with innovations ``y`` (..., M, d), Jacobians ``h`` (..., M, d, 4).
 
-    ``r`` is (d, d) or (M, d, d). Returns the new mode probabilities, states,
-    covariances (Joseph form) and the log-likelihood of the measurement under
-    the mixture.
+    ``r`` broadcasts against (..., M, d, d). Leading dimensions batch tracks.
+    Returns the new mode probabilities, states, covariances (Joseph form) and
+    the log-likelihood of the measurement under each track's mixture.
     """
-    ht = h.transpose(0, 2, 1)
+    ht = np.swapaxes(h, -1, -2)
     s = h @ ps @ ht + r
     s_inv = np.linalg.inv(s)
     k = ps @ ht @ s_inv
-    xs_new = xs + np.einsum("mij,mj->mi", k, y)
+    xs_new = xs + np.einsum("...ij,...j->...i", k, y)
     ikh = _EYE4 - k @ h
-    ps_new = ikh @ ps @ ikh.transpose(0, 2, 1) + k @ r @ k.transpose(0, 2, 1)
-    d2 = np.einsum("mi,mij,mj->m", y, s_inv, y)
+    ps_new = ikh @ ps @ np.swapaxes(ikh, -1, -2) + k @ r @ np.swapaxes(k, -1, -2)
+    d2 = np.einsum("...i,...ij,...j->...", y, s_inv, y)
     _, logdet = np.linalg.slogdet(s)
-    loglik = -0.5 * (d2 + logdet + y.shape[1] * _LOG_2PI)
+    loglik = -0.5 * (d2 + logdet + y.shape[-1] * _LOG_2PI)
     return _reweight(mu, loglik, xs_new, ps_new)
 
 
 def _reweight(
-    mu: Vector, loglik: Vector, xs: Matrix, ps: NDArray[np.float64]
-) -> tuple[Vector, Matrix, NDArray[np.float64], float]:
-    top = float(loglik.max())
+    mu: NDArray[np.float64], loglik: NDArray[np.float64], xs: NDArray[np.float64], ps: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Bayes update of the mode probabilities (last axis); returns the mixture log-likelihood too."""
+    top = loglik.max(axis=-1, keepdims=True)
     w = mu * np.exp(loglik - top)
-    total = float(w.sum())
-    if not math.isfinite(total) or total <= 0.0:
-        return mu, xs, ps, top
-    mu_new = np.maximum(w / total, 1e-6)
-    return mu_new / mu_new.sum(), xs, ps, top + math.log(total)
+    total = w.sum(axis=-1, keepdims=True)
+    good = np.isfinite(total) & (total > 0.0)
+    mu_new = np.where(good, np.maximum(w / np.where(good, total, 1.0), 1e-6), mu)
+    mu_new = mu_new / mu_new.sum(axis=-1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        ll = (top + np.log(np.where(good, total, 1.0)))[..., 0]
+    return mu_new, xs, ps, ll
 
 
 # -- acoustic bearings ----------------------------------------------------------------------
@@ -190,6 +234,77 @@ def wrap(angle: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
+def update_bearings_batch(
+    mu: NDArray[np.float64],
+    xs: NDArray[np.float64],
+    ps: NDArray[np.float64],
+    sensors: NDArray[np.float64],
+    bearings: NDArray[np.float64],
+    variances: NDArray[np.float64],
+    alt: Vector,
+    alt_sigma: Vector,
+    iterations: int = 2,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Joint iterated-EKF update of T tracks, each with up to K simultaneous bearings.
+
+    ``mu`` (T, M), ``xs`` (T, M, 4), ``ps`` (T, M, 4, 4); ``sensors`` (T, K, 2),
+    ``bearings`` and ``variances`` (T, K), where a track with fewer bearings
+    is padded with infinite variances (no information); ``alt`` and
+    ``alt_sigma`` (T,) are each aircraft's assumed height and its spread.
+
+    A wrong height shifts every bearing of the instant through the sound's
+    travel time, so it enters as one error common to all of a track's
+    bearings (a rank-one term ``s2 g g'`` of the measurement covariance,
+    inverted by Sherman-Morrison), which keeps fifty bearings from a dense
+    sensor field from claiming fifty independent looks. The update is done
+    in information form, so its cost does not grow with K beyond the
+    Jacobians: ``A = P^-1 + H' R^-1 H``, ``x+ = x + A^-1 H' R^-1 y``. The
+    linearisation point is refined ``iterations - 1`` times (Gauss-Newton),
+    which matters when a vague track meets several sharp bearings at once.
+    """
+    real = np.isfinite(variances)  # (T, K)
+    r_inv = np.where(real, 1.0 / np.where(real, variances, 1.0), 0.0)[:, None, :]  # (T, 1, K)
+    s2 = (alt_sigma * alt_sigma)[:, None]  # (T, 1)
+    height = alt[:, None, None]
+    p_inv = np.linalg.inv(ps)
+    x_lin = xs
+    for _ in range(max(1, iterations)):
+        dx = x_lin[:, :, None, 0] - sensors[:, None, :, 0]
+        dy = x_lin[:, :, None, 1] - sensors[:, None, :, 1]
+        # (T, M, K) bearings, (T, M, K, 4) Jacobians, (T, M, K) sensitivities to the height
+        theta, h, _, g = heard_bearing(dx, dy, x_lin[:, :, None, 2], x_lin[:, :, None, 3], height)
+        # Innovation about the linearisation point, referred back to the prior (IEKF).
+        y = wrap(bearings[:, None, :] - theta) - np.einsum("tmki,tmi->tmk", h, xs - x_lin)
+        y = np.where(real[:, None, :], y, 0.0)
+        dg = g * r_inv  # D^-1 g
+        gamma = s2 / (1.0 + s2 * np.einsum("tmk,tmk->tm", g, dg))  # (T, M)
+        hw = h * r_inv[..., None]  # D^-1 H
+        hdg = np.einsum("tmki,tmk->tmi", h, dg)  # H' D^-1 g
+        a = (
+            p_inv
+            + np.swapaxes(hw, -1, -2) @ h
+            - gamma[..., None, None] * hdg[..., :, None] * hdg[..., None, :]
+        )
+        ydg = np.einsum("tmk,tmk->tm", y, dg)
+        b = np.einsum("tmki,tmk->tmi", hw, y) - gamma[..., None] * hdg * ydg[..., None]  # H' R^-1 y
+        p_post = np.linalg.inv(a)
+        x_new = xs + np.einsum("tmij,tmj->tmi", p_post, b)
+        x_lin = x_new
+    p_post = 0.5 * (p_post + np.swapaxes(p_post, -1, -2))
+    # Likelihood of y under S = H P H' + R, by the Woodbury identity and the determinant lemma.
+    d2 = (
+        np.einsum("tmk,tmk->tm", y * r_inv, y)
+        - gamma * ydg * ydg
+        - np.einsum("tmi,tmij,tmj->tm", b, p_post, b)
+    )
+    _, logdet_p = np.linalg.slogdet(ps)
+    _, logdet_a = np.linalg.slogdet(a)
+    log_var = np.where(real, np.log(np.where(real, variances, 1.0)), 0.0).sum(axis=1)[:, None]
+    logdet_r = log_var + np.log1p(s2 * np.einsum("tmk,tmk->tm", g, dg))
+    loglik = -0.5 * (d2 + logdet_r + logdet_p + logdet_a + real.sum(axis=1)[:, None] * _LOG_2PI)
+    return _reweight(mu, loglik, x_new, p_post)
+
+
 def update_bearings(
     mu: Vector,
     xs: Matrix,
@@ -201,49 +316,16 @@ def update_bearings(
     alt_sigma: float = 0.0,
     iterations: int = 2,
 ) -> tuple[Vector, Matrix, NDArray[np.float64], float]:
-    """Joint iterated-EKF update of every model with K simultaneous bearings.
-
-    ``sensors`` is (K, 2), ``bearings`` and ``variances`` (K,); ``alt`` is the
-    aircraft's assumed height and ``alt_sigma`` its spread. A wrong height
-    shifts every bearing of the instant through the sound's travel time, so
-    it enters as one error common to all K bearings (a rank-one term of the
-    measurement covariance), which keeps fifty bearings from a dense sensor
-    field from claiming fifty independent looks. The update is
-    done in information form, so its cost does not grow with K beyond the
-    Jacobians: ``A = P^-1 + H' R^-1 H``, ``x+ = x + A^-1 H' R^-1 y``. The
-    linearisation point is refined ``iterations - 1`` times (Gauss-Newton),
-    which matters when a vague track meets several sharp bearings at once.
-    """
-    p_inv = np.linalg.inv(ps)
-    r_diag_inv = 1.0 / variances
-    s2 = alt_sigma * alt_sigma
-    x_lin = xs
-    for _ in range(max(1, iterations)):
-        dx = x_lin[:, None, 0] - sensors[None, :, 0]
-        dy = x_lin[:, None, 1] - sensors[None, :, 1]
-        # (M, K) bearings, (M, K, 4) Jacobians, (M, K) sensitivities to the height
-        theta, h, _, g = heard_bearing(dx, dy, x_lin[:, None, 2], x_lin[:, None, 3], alt)
-        # Innovation about the linearisation point, referred back to the prior (IEKF).
-        y = wrap(bearings[None, :] - theta) - np.einsum("mki,mi->mk", h, xs - x_lin)
-        # R = D + s2 g g': the unknown height errs the same way for every bearing of the
-        # instant, so it is one correlated error, not K independent ones (Sherman-Morrison).
-        dg = g * r_diag_inv[None, :]  # D^-1 g, (M, K)
-        gamma = s2 / (1.0 + s2 * np.einsum("mk,mk->m", g, dg))  # (M,)
-        hw = h * r_diag_inv[None, :, None]  # D^-1 H
-        hdg = np.einsum("mki,mk->mi", h, dg)  # H' D^-1 g, (M, 4)
-        a = p_inv + hw.transpose(0, 2, 1) @ h - gamma[:, None, None] * hdg[:, :, None] * hdg[:, None, :]
-        ydg = np.einsum("mk,mk->m", y, dg)
-        b = np.einsum("mki,mk->mi", hw, y) - gamma[:, None] * hdg * ydg[:, None]  # H' R^-1 y
-        p_post = np.linalg.inv(a)
-        x_new = xs + np.einsum("mij,mj->mi", p_post, b)
-        x_lin = x_new
-    p_post = 0.5 * (p_post + p_post.transpose(0, 2, 1))
-    # Likelihood of y under S = H P H' + R, by the Woodbury identity and the determinant lemma.
-    y_rinv_y = np.einsum("mk,k,mk->m", y, r_diag_inv, y) - gamma * ydg * ydg
-    d2 = y_rinv_y - np.einsum("mi,mij,mj->m", b, p_post, b)
-    _, logdet_p = np.linalg.slogdet(ps)
-    _, logdet_a = np.linalg.slogdet(a)
-    logdet_r = float(np.log(variances).sum()) + np.log1p(s2 * np.einsum("mk,mk->m", g, dg))
-    logdet_s = logdet_r + logdet_p + logdet_a
-    loglik = -0.5 * (d2 + logdet_s + len(bearings) * _LOG_2PI)
-    return _reweight(mu, loglik, x_new, p_post)
+    """:func:`update_bearings_batch` for one track: ``sensors`` (K, 2), ``bearings``, ``variances`` (K,)."""
+    m, x, p, ll = update_bearings_batch(
+        mu[None],
+        xs[None],
+        ps[None],
+        sensors[None],
+        bearings[None],
+        variances[None],
+        np.array([alt]),
+        np.array([alt_sigma]),
+        iterations,
+    )
+    return m[0], x[0], p[0], float(ll[0])

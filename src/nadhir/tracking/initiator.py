@@ -13,7 +13,7 @@ from nadhir.tracking.measurements import BearingFix, PositionFix
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
 from nadhir.tracking.track import Track
 from nadhir.tracking.triangulation import MIN_CROSSING_RAD
-from nadhir.tracking.updater import FORMATION_SPREAD_M, REPORT_DELAY_S, REPORT_DELAY_SIGMA_S
+from nadhir.tracking.updater import FORMATION_SPREAD_M
 
 # Unassociated bearings are kept this long to find a crossing partner from another sensor.
 BEARING_MEMORY_S = 20.0
@@ -55,33 +55,41 @@ class Initiator:
     def from_sighting_group(self, fix: PositionFix) -> list[Track]:
         """One track per reported aircraft (a formation's members share a group id).
 
-        The report is about ``REPORT_DELAY_S`` old, so with a heading the
+        The report is about ``fix.delay_s`` old, so with a heading the
         aircraft is placed that far further along it, and the delay's
         spread stretches the position uncertainty along the heading.
         """
-        probs = _prior_types(fix.type_likelihood)
-        best = int(np.argmax(probs))
-        prof = PROFILES[TRACK_TYPES[best]] if probs[best] >= 0.5 else PROFILES["unknown"]
-        sigma = max(fix.sigma_m, 1000.0)
+        total = sum(fix.type_likelihood)
+        like = [v / total for v in fix.type_likelihood]
+        best = max(range(3), key=lambda i: like[i])
+        prof = PROFILES[TRACK_TYPES[best]] if like[best] >= 0.5 else PROFILES["unknown"]
+        probs = np.array(like)
         count = max(1, min(fix.count, MAX_FORMATION))
-        var = sigma * sigma + (FORMATION_SPREAD_M**2 if count > 1 else 0.0)
+        var = fix.sigma_m * fix.sigma_m + (FORMATION_SPREAD_M**2 if count > 1 else 0.0)
+        cruise = prof.cruise_mps
         if fix.heading_rad is not None:
             ux, uy = math.sin(fix.heading_rad), math.cos(fix.heading_rad)
-            v = np.array([prof.cruise_mps * ux, prof.cruise_mps * uy])
-            along = prof.speed_sigma_mps
-            cross = prof.cruise_mps * math.sin(min(fix.heading_sigma_rad, 1.2))
-            rot = np.array([[ux, -uy], [uy, ux]])
-            pv = rot @ np.diag([along * along, cross * cross]) @ rot.T
+            vx, vy = cruise * ux, cruise * uy
+            along2 = prof.speed_sigma_mps**2
+            cross2 = (cruise * math.sin(min(fix.heading_sigma_rad, 1.2))) ** 2
+            # rot diag(along2, cross2) rot', rot = [[ux, -uy], [uy, ux]]
+            pxx = along2 * ux * ux + cross2 * uy * uy
+            pyy = along2 * uy * uy + cross2 * ux * ux
+            pxy = (along2 - cross2) * ux * uy
         else:
-            v = np.zeros(2)
-            pv = np.eye(2) * prof.cruise_mps**2
-        delay = REPORT_DELAY_S
-        p: Matrix = np.zeros((4, 4))
-        p[:2, :2] = np.eye(2) * var + delay * delay * pv + REPORT_DELAY_SIGMA_S**2 * np.outer(v, v)
-        p[:2, 2:] = delay * pv
-        p[2:, :2] = delay * pv
-        p[2:, 2:] = pv
-        x = np.array([fix.x + delay * v[0], fix.y + delay * v[1], v[0], v[1]])
+            vx = vy = 0.0
+            pxx = pyy = cruise * cruise
+            pxy = 0.0
+        d, d2 = fix.delay_s, fix.delay_sigma_s**2
+        p: Matrix = np.array(
+            [
+                [var + d * d * pxx + d2 * vx * vx, d * d * pxy + d2 * vx * vy, d * pxx, d * pxy],
+                [d * d * pxy + d2 * vx * vy, var + d * d * pyy + d2 * vy * vy, d * pxy, d * pyy],
+                [d * pxx, d * pxy, pxx, pxy],
+                [d * pxy, d * pyy, pxy, pyy],
+            ]
+        )
+        x = np.array([fix.x + d * vx, fix.y + d * vy, vx, vy])
         group = ""
         tracks: list[Track] = []
         for _ in range(count):

@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SPEED_OF_SOUND_MPS = 343.0
+# A spotter's report reaches us about a minute after the sighting (typing, relaying through a
+# channel), give or take most of a minute: the aircraft has moved on by ``delay * speed``.
+REPORT_DELAY_S = 60.0
+REPORT_DELAY_SIGMA_S = 45.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +32,9 @@ class PositionFix:
     heading_sigma_rad: float = 0.4
     count: int = 1
     takeoff: bool = False
+    # How late the report is (mean, spread), seconds: a spotter's by default; 0 for a sensor's fix.
+    delay_s: float = REPORT_DELAY_S
+    delay_sigma_s: float = REPORT_DELAY_SIGMA_S
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,17 +20,31 @@ MIN_TYPE_OVERLAP = 0.3
 class Merger:
     """Finds pairs of tracks that are one aircraft and merges them."""
 
-    def merge(self, tracks: dict[str, Track]) -> list[str]:
-        """Merge duplicates in place; returns the ids of tracks removed."""
+    def merge(self, tracks: dict[str, Track], changed: dict[str, None] | None = None) -> list[str]:
+        """Merge duplicates in place; returns the ids of tracks removed.
+
+        With ``changed``, only pairs with at least one track in it (new or just
+        updated) are examined: two tracks that only coasted since the last
+        look were not duplicates then.
+        """
         items = list(tracks.values())
-        if len(items) < 2:
+        if len(items) < 2 or (changed is not None and not changed):
             return []
         # Cheap bound for all pairs at once: squared distance against the summed position variances.
         pos = np.array([t.x[:2] for t in items])
         var = np.array([float(t.p[0, 0] + t.p[1, 1]) for t in items])
-        d2 = ((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=2)
-        close = d2 <= MERGE_GATE * (var[:, None] + var[None, :])
-        ii, jj = np.nonzero(np.triu(close, k=1))
+        if changed is None:
+            rows = np.arange(len(items))
+        else:
+            rows = np.array([i for i, t in enumerate(items) if t.id in changed], dtype=np.intp)
+        d2 = ((pos[rows, None, :] - pos[None, :, :]) ** 2).sum(axis=2)
+        close = d2 <= MERGE_GATE * (var[rows, None] + var[None, :])
+        ri, cj = np.nonzero(close)
+        pairs = sorted(
+            {(min(int(rows[a]), int(b)), max(int(rows[a]), int(b))) for a, b in zip(ri, cj, strict=True)}
+        )
+        ii = np.array([a for a, b in pairs if a != b], dtype=np.intp)
+        jj = np.array([b for a, b in pairs if a != b], dtype=np.intp)
         removed: set[str] = set()
         order: list[str] = []
         for i, j in zip(ii.tolist(), jj.tolist(), strict=True):

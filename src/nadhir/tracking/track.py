@@ -80,8 +80,8 @@ class Track:
 
     def reset_modes(self) -> None:
         """Make every model's estimate the combined one (after ``x``/``p`` were set directly)."""
-        self.xs = np.tile(self.x, (imm.N_MODELS, 1))
-        self.ps = np.tile(self.p, (imm.N_MODELS, 1, 1))
+        self.xs = np.repeat(self.x[None, :], imm.N_MODELS, axis=0)
+        self.ps = np.repeat(self.p[None, :, :], imm.N_MODELS, axis=0)
 
     def set_models(self, mu: Vector, xs: Matrix, ps: NDArray[np.float64]) -> None:
         """Store the IMM state and refresh the combined estimate."""
@@ -90,16 +90,22 @@ class Track:
 
     # -- belief -----------------------------------------------------------------
 
+    def _best_type(self) -> tuple[int, float]:
+        a, b, c = (float(v) for v in self.type_probs)
+        if a >= b and a >= c:
+            return 0, a
+        return (1, b) if b >= c else (2, c)
+
     @property
     def aircraft(self) -> AircraftType:
         """Most likely aircraft type."""
-        return TRACK_TYPES[int(np.argmax(self.type_probs))]
+        return TRACK_TYPES[self._best_type()[0]]
 
     @property
     def profile(self) -> MotionProfile:
         """Motion priors of the most likely type, or of "unknown" while no type stands out."""
-        best = int(np.argmax(self.type_probs))
-        if float(self.type_probs[best]) < 0.5:
+        best, prob = self._best_type()
+        if prob < 0.5:
             return PROFILES["unknown"]
         return PROFILES[TRACK_TYPES[best]]
 
@@ -137,13 +143,14 @@ class Track:
 
     def update_type(self, likelihood: tuple[float, float, float], weight: float = 1.0) -> None:
         """Bayes update of the type belief; ``weight`` < 1 tempers an unreliable cue."""
-        like = np.power(np.asarray(likelihood), weight)
-        post = self.type_probs * like
-        total = float(post.sum())
+        tp = self.type_probs
+        post = [float(tp[i]) * (likelihood[i] ** weight) for i in range(3)]
+        total = post[0] + post[1] + post[2]
         if total > 0:
             # Keep every type possible: a spotter or a microphone can be wrong.
-            self.type_probs = np.maximum(post / total, 0.01)
-            self.type_probs /= self.type_probs.sum()
+            floored = [max(v / total, 0.01) for v in post]
+            norm = floored[0] + floored[1] + floored[2]
+            self.type_probs = np.array([v / norm for v in floored])
 
     # -- kinematics -------------------------------------------------------------
 
@@ -162,7 +169,8 @@ class Track:
     @property
     def sigma_m(self) -> float:
         """Horizontal position uncertainty: the root of the positional covariance's trace."""
-        return math.sqrt(max(0.0, float(self.p[0, 0] + self.p[1, 1])))
+        p = self.p
+        return math.sqrt(max(0.0, float(p[0, 0]) + float(p[1, 1])))
 
     def process_noise(self) -> float:
         """Effective white-acceleration spectral density (m^2/s^3), mixed over type and motion mode.

@@ -49,8 +49,7 @@ class Tracker:
         bearings, so that a bearing heard at the same instant as a sighting
         can join the track that sighting just started.
         """
-        for track in self.tracks.values():
-            self._predict(track, t)
+        self.predictor.predict_all(list(self.tracks.values()), t)
         touched: dict[str, None] = {}
         sightings = [m for m in batch if isinstance(m, PositionFix)]
         sounds = [m for m in batch if isinstance(m, BearingFix)]
@@ -62,38 +61,61 @@ class Tracker:
             live = self.tracks.get(track_id)
             if live is not None:
                 live.remember()
-        return self.advance(t)
+        return self._advance(t, touched)
 
     # -- sightings --------------------------------------------------------------------------
 
     def _sightings(self, group: Sequence[PositionFix], touched: dict[str, None]) -> None:
         tracks = list(self.tracks.values())
         assignment = self.associator.assign_sightings(tracks, group)
+        # Sightings of one aircraft go into its track together, in rounds of distinct tracks.
+        rounds: list[list[tuple[Track, PositionFix, int]]] = []
+        depth: dict[str, int] = {}
         for m, j in zip(group, assignment, strict=True):
             if j is None:
                 for new in self.initiator.from_sighting_group(m):
                     self.tracks[new.id] = new
                     touched[new.id] = None
                 continue
-            members = self._formation_members(tracks[j], m)
-            lead = members[0]
-            for track in members:
-                self.predictor.predict(track, m.t)
-                if track is not lead and self.associator.sighting_cost(track, m) is None:
-                    # A wingman the report no longer fits has lost its aircraft: it rejoins the
-                    # formation where the report (and the lead's estimate) puts it.
-                    track.set_models(lead.mu.copy(), lead.xs.copy(), lead.ps.copy())
-                    track.t = lead.t
-                    track.type_probs = lead.type_probs.copy()
-                else:
-                    self.updater.update_position(track, m, members=max(m.count, track.count))
-                    track.update_type(m.type_likelihood)
-                track.count = max(track.count, m.count)
-                track.origin_takeoff = track.origin_takeoff or m.takeoff
-                track.sighted = True
-                track.last_sighted = m.t
-                self._credit(track, m)
+            if m.count > 1:
+                self._formation_sighting(tracks[j], m, touched)
+                continue
+            track = tracks[j]
+            r = depth.get(track.id, 0)
+            depth[track.id] = r + 1
+            if r == len(rounds):
+                rounds.append([])
+            rounds[r].append((track, m, max(1, track.count)))
+        for pairs in rounds:
+            self.updater.update_positions(pairs)
+            for track, m, _ in pairs:
+                track.update_type(m.type_likelihood)
+                self._sighted(track, m)
                 touched[track.id] = None
+
+    def _formation_sighting(self, lead: Track, m: PositionFix, touched: dict[str, None]) -> None:
+        """A report of several aircraft: it updates the formation's members (added if too few)."""
+        members = self._formation_members(lead, m)
+        for track in members:
+            self.predictor.predict(track, m.t)
+            if track is not lead and self.associator.sighting_cost(track, m) is None:
+                # A wingman the report no longer fits has lost its aircraft: it rejoins the
+                # formation where the report (and the lead's estimate) puts it.
+                track.set_models(lead.mu.copy(), lead.xs.copy(), lead.ps.copy())
+                track.t = lead.t
+                track.type_probs = lead.type_probs.copy()
+            else:
+                self.updater.update_position(track, m, members=max(m.count, track.count))
+                track.update_type(m.type_likelihood)
+            self._sighted(track, m)
+            touched[track.id] = None
+
+    def _sighted(self, track: Track, m: PositionFix) -> None:
+        track.count = max(track.count, m.count)
+        track.origin_takeoff = track.origin_takeoff or m.takeoff
+        track.sighted = True
+        track.last_sighted = m.t
+        self._credit(track, m)
 
     def _formation_members(self, track: Track, m: PositionFix) -> list[Track]:
         """The tracks a sighting of ``m.count`` aircraft describes: ``track`` and its nearest wingmen.
@@ -160,9 +182,9 @@ class Tracker:
                         track.last_bearing_t, group[0].t, int(gated_counts[j]), len(per_track.get(j, ()))
                     )
                     track.last_bearing_t = group[0].t
+        self.updater.update_bearings_many([(tracks[j], per_track[j]) for j in sorted(per_track)])
         for j in sorted(per_track):
             track, fixes = tracks[j], per_track[j]
-            self.updater.update_bearings(track, fixes)
             for m in fixes:
                 track.update_type(SOUND_LIKELIHOOD.get(m.sound_class, (1.0, 1.0, 1.0)), SOUND_TYPE_WEIGHT)
                 self._credit(track, m)
@@ -194,9 +216,11 @@ class Tracker:
 
         Returns the deleted tracks (merged duplicates live on in the track they joined).
         """
-        for track in self.tracks.values():
-            self._predict(track, t)
-        self.merger.merge(self.tracks)
+        return self._advance(t, {})
+
+    def _advance(self, t: float, touched: dict[str, None]) -> list[Track]:
+        self.predictor.predict_all(list(self.tracks.values()), t)
+        self.merger.merge(self.tracks, touched)
         removed = [track for track in self.tracks.values() if self.deleter.should_delete(track, t)]
         for track in removed:
             del self.tracks[track.id]

@@ -24,16 +24,18 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from nadhir.tracking import imm, kalman
-from nadhir.tracking.measurements import SPEED_OF_SOUND_MPS, BearingFix, PositionFix
+from nadhir.tracking.measurements import (
+    REPORT_DELAY_S,
+    SPEED_OF_SOUND_MPS,
+    BearingFix,
+    PositionFix,
+)
 from nadhir.tracking.motion import PROFILES
 from nadhir.tracking.track import Track
 
-# A spotter's report reaches us about a minute after the sighting (typing, relaying through a
-# channel), give or take most of a minute: the aircraft has moved on by ``delay * speed``.
-REPORT_DELAY_S = 60.0
-REPORT_DELAY_SIGMA_S = 45.0
 # Aircraft of a formation fly up to a few kilometres apart; one report places them all.
 FORMATION_SPREAD_M = 1500.0
 # A heading cue's speed is unknown; keep it between these fractions of the type's cruise speed.
@@ -49,18 +51,22 @@ def delayed_h(delay_s: float) -> kalman.Matrix:
 _REPORT_H = delayed_h(REPORT_DELAY_S)
 
 
+def _report_h(fix: PositionFix) -> kalman.Matrix:
+    return _REPORT_H if fix.delay_s == REPORT_DELAY_S else delayed_h(fix.delay_s)
+
+
 def sighting_noise(fix: PositionFix, vx: float, vy: float, members: int = 1) -> kalman.Matrix:
     """2x2 covariance of a sighting for an aircraft flying at (vx, vy): spotter error plus delay spread."""
     var = fix.sigma_m * fix.sigma_m
     if members > 1 or fix.count > 1:
         var += FORMATION_SPREAD_M * FORMATION_SPREAD_M
-    d2 = REPORT_DELAY_SIGMA_S * REPORT_DELAY_SIGMA_S
+    d2 = fix.delay_sigma_s * fix.delay_sigma_s
     return np.array([[var + d2 * vx * vx, d2 * vx * vy], [d2 * vx * vy, var + d2 * vy * vy]])
 
 
 def report_sigma(fix: PositionFix, track_speed: float) -> float:
     """Effective 1-sigma error of a sighting for a track moving at ``track_speed`` (for display)."""
-    return math.hypot(fix.sigma_m, REPORT_DELAY_SIGMA_S * track_speed / math.sqrt(2.0))
+    return math.hypot(fix.sigma_m, fix.delay_sigma_s * track_speed / math.sqrt(2.0))
 
 
 class Predictor:
@@ -74,6 +80,27 @@ class Predictor:
         mu, xs, ps = imm.predict(track.mu, track.xs, track.ps, dt, track.profile)
         track.set_models(mu, xs, ps)
         track.t = t
+
+    def predict_all(self, tracks: Sequence[Track], t: float) -> None:
+        """Move every track to ``t`` in one batched IMM step (tracks already there are left alone)."""
+        moving = [tr for tr in tracks if t > tr.t]
+        if not moving:
+            return
+        if len(moving) == 1:
+            self.predict(moving[0], t)
+            return
+        dt = np.array([t - tr.t for tr in moving])
+        params = imm.params_of([tr.profile for tr in moving])
+        mu, xs, ps = imm.predict_batch(
+            np.stack([tr.mu for tr in moving]),
+            np.stack([tr.xs for tr in moving]),
+            np.stack([tr.ps for tr in moving]),
+            dt,
+            params,
+        )
+        _scatter(moving, mu, xs, ps)
+        for tr in moving:
+            tr.t = t
 
     def predicted_position(self, track: Track, t: float) -> tuple[kalman.Vector, kalman.Matrix]:
         """Predicted combined state and covariance at ``t`` without changing the track."""
@@ -91,20 +118,72 @@ class Updater:
         self, x: kalman.Vector, p: kalman.Matrix, fix: PositionFix, members: int = 1
     ) -> tuple[kalman.Vector, kalman.Matrix]:
         """Innovation and its covariance for a sighting against a (combined) predicted state."""
-        y = np.array([fix.x, fix.y]) - _REPORT_H @ x
-        s = _REPORT_H @ p @ _REPORT_H.T + sighting_noise(fix, float(x[2]), float(x[3]), members)
+        hm = _report_h(fix)
+        y = np.array([fix.x, fix.y]) - hm @ x
+        s = hm @ p @ hm.T + sighting_noise(fix, float(x[2]), float(x[3]), members)
         return y, s
 
     def update_position(self, track: Track, fix: PositionFix, members: int = 1) -> None:
         """Fold a sighting's position (and heading cue) into the track."""
         z = np.array([fix.x, fix.y])
-        y = z[None, :] - track.xs @ _REPORT_H.T
+        hm = _report_h(fix)
+        y = z[None, :] - track.xs @ hm.T
         r = np.stack([sighting_noise(fix, float(v[0]), float(v[1]), members) for v in track.xs[:, 2:]])
-        h = np.broadcast_to(_REPORT_H, (imm.N_MODELS, 2, 4))
+        h = np.broadcast_to(hm, (imm.N_MODELS, 2, 4))
         mu, xs, ps, _ = imm.update_linear(track.mu, track.xs, track.ps, y, h, r)
         track.set_models(mu, xs, ps)
         if fix.heading_rad is not None:
             self.update_heading(track, fix.heading_rad, fix.heading_sigma_rad)
+
+    def update_positions(self, pairs: Sequence[tuple[Track, PositionFix, int]]) -> None:
+        """Sightings folded into distinct tracks at once: (track, sighting, formation size) triples."""
+        if not pairs:
+            return
+        tracks = [tr for tr, _, _ in pairs]
+        xs = np.stack([tr.xs for tr in tracks])  # (N, M, 4)
+        hm = np.stack([_report_h(f) for _, f, _ in pairs])  # (N, 2, 4)
+        z = np.array([(f.x, f.y) for _, f, _ in pairs])
+        y = z[:, None, :] - np.einsum("nij,nmj->nmi", hm, xs)
+        var = np.array(
+            [f.sigma_m**2 + (FORMATION_SPREAD_M**2 if (k > 1 or f.count > 1) else 0.0) for _, f, k in pairs]
+        )
+        d2 = np.array([f.delay_sigma_s**2 for _, f, _ in pairs])
+        v = xs[:, :, 2:]  # (N, M, 2): the delay's spread lies along each model's velocity
+        r = d2[:, None, None, None] * v[..., :, None] * v[..., None, :] + var[:, None, None, None] * np.eye(2)
+        h = np.broadcast_to(hm[:, None, :, :], (len(pairs), imm.N_MODELS, 2, 4))
+        mu, xs_new, ps, _ = imm.update_linear(
+            np.stack([tr.mu for tr in tracks]), xs, np.stack([tr.ps for tr in tracks]), y, h, r
+        )
+        _scatter(tracks, mu, xs_new, ps)
+        for tr, f, _ in pairs:
+            if f.heading_rad is not None:
+                self.update_heading(tr, f.heading_rad, f.heading_sigma_rad)
+
+    def update_bearings_many(self, work: Sequence[tuple[Track, Sequence[BearingFix]]]) -> None:
+        """Each track's simultaneous bearings, all tracks in one batched update (padded to the longest)."""
+        if not work:
+            return
+        n, k = len(work), max(len(f) for _, f in work)
+        sensors = np.zeros((n, k, 2))
+        bearings = np.zeros((n, k))
+        variances = np.full((n, k), np.inf)
+        for i, (_, fixes) in enumerate(work):
+            sensors[i, : len(fixes)] = [(f.sx, f.sy) for f in fixes]
+            bearings[i, : len(fixes)] = [f.bearing_rad for f in fixes]
+            variances[i, : len(fixes)] = [f.sigma_rad * f.sigma_rad for f in fixes]
+        tracks = [tr for tr, _ in work]
+        profiles = [tr.profile for tr in tracks]
+        mu, xs, ps, _ = imm.update_bearings_batch(
+            np.stack([tr.mu for tr in tracks]),
+            np.stack([tr.xs for tr in tracks]),
+            np.stack([tr.ps for tr in tracks]),
+            sensors,
+            bearings,
+            variances,
+            np.array([p.altitude_m for p in profiles]),
+            np.array([p.altitude_sigma_m for p in profiles]),
+        )
+        _scatter(tracks, mu, xs, ps)
 
     def update_heading(self, track: Track, heading_rad: float, sigma_rad: float) -> None:
         """A direction-of-travel cue, as a velocity pseudo-measurement along that heading.
@@ -142,6 +221,15 @@ class Updater:
     def update_bearing(self, track: Track, fix: BearingFix) -> None:
         """EKF update with one acoustic bearing."""
         self.update_bearings(track, [fix])
+
+
+def _scatter(
+    tracks: Sequence[Track], mu: NDArray[np.float64], xs: NDArray[np.float64], ps: NDArray[np.float64]
+) -> None:
+    """Hand a batch's IMM states back to their tracks, with their combined estimates."""
+    x, p = imm.combine(mu, xs, ps)
+    for i, tr in enumerate(tracks):
+        tr.mu, tr.xs, tr.ps, tr.x, tr.p = mu[i], xs[i], ps[i], x[i], p[i]
 
 
 def emission_delay(dx: float, dy: float, vx: float, vy: float) -> float:
