@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from nadhir.service.commands import demo, parse_reports, replay, score, serve, simulate, train_threat
+from nadhir.service.commands import (
+    demo,
+    parse_reports,
+    replay,
+    score,
+    serve,
+    simulate,
+    siren,
+    train_threat,
+)
 
 app = typer.Typer(
     name="nadhir",
@@ -13,7 +22,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for command in (serve, demo, replay, score, parse_reports, simulate, train_threat):
+for command in (serve, demo, replay, score, parse_reports, simulate, train_threat, siren):
     command.register(app)
 
 
