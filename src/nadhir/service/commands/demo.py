@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -13,12 +12,8 @@ from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.run import persist_replay, replay_scenario
 from nadhir.scenarios.scoring import format_summary, score
+from nadhir.service.region import bundled_scenario
 from nadhir.store import Store, default_url
-
-
-def bundled_scenario() -> Path:
-    """The demo scenario shipped inside the package."""
-    return Path(str(resources.files("nadhir") / "data" / "scenarios" / "demo-idlib"))
 
 
 def register(app: typer.Typer) -> None:

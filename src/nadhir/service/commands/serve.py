@@ -21,8 +21,6 @@ from rich.console import Console
 from nadhir.service.settings import SettingsError, load_settings, token_spec
 from nadhir.store import default_url
 
-DEMO_KIOSK_SITE = "idlib-maternity-hospital"
-
 
 def register(app: typer.Typer) -> None:
     """Add ``serve`` to the app."""
@@ -71,6 +69,9 @@ def serve(
             "(see docs/service.md, NADHIR_TOKENS)"
         )
     app = create_app(settings, demo=DemoOptions(speed=speed) if demo else None)
+    sites = app.state.service.region.scenario.sites
+    # The kiosk to show first: a hospital's, where minutes of warning matter most.
+    kiosk_site = next((s.id for s in sites if s.kind == "hospital"), sites[0].id)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
 
@@ -80,7 +81,7 @@ def serve(
         if demo:
             console.print(f"Nadhir demo: the bundled scenario, live at {speed:g}x")
         console.print(f"console:  {base}/console/{fragment}")
-        console.print(f"kiosk:    {base}/kiosk/{DEMO_KIOSK_SITE}")
+        console.print(f"kiosk:    {base}/kiosk/{kiosk_site}")
         console.print(f"replay:   {base}/replay/{fragment}")
         console.print(f"API:      {base}/docs")
         console.print(f"database: {settings.db or default_url('nadhir.sqlite3')}")
