@@ -41,6 +41,7 @@ def main() -> int:
         default="siren",
         help="settle each delivery on the siren's ACK (default) or on the broker's PUBACK",
     )
+    ap.add_argument("--sim-processes", type=int, default=2, help="processes that simulate the sirens")
     ap.add_argument(
         "--no-sirens",
         action="store_true",
@@ -67,16 +68,17 @@ def main() -> int:
     if args.no_sirens and args.settle_on != "broker":
         raise SystemExit("--no-sirens needs --settle-on broker")
     ctx = mp.get_context("spawn")
-    ready, stop = ctx.Event(), ctx.Event()
-    sim = ctx.Process(
-        target=responder,
-        args=(host, port, root, [f"s{i}" for i in range(args.sirens)], ready, stop),
-        daemon=True,
-    )
-    if not args.no_sirens:
+    stop = ctx.Event()
+    names = [f"s{i}" for i in range(args.sirens)]
+    sims = []
+    for k in range(0 if args.no_sirens else args.sim_processes):
+        ready = ctx.Event()
+        group = names[k :: args.sim_processes]
+        sim = ctx.Process(target=responder, args=(host, port, root, group, ready, stop), daemon=True)
         sim.start()
-        if not ready.wait(10):
+        if not ready.wait(15):
             raise SystemExit("simulated sirens did not subscribe")
+        sims.append(sim)
 
     net = SirenNetwork(host, port, SirenFleet([]), root=root)
     net.start(background=False)
@@ -90,7 +92,7 @@ def main() -> int:
     counts = outbox.counts()
     net.stop()
     stop.set()
-    if not args.no_sirens:
+    for sim in sims:
         sim.join(5)
     attempts = sum(1 for a in outbox.audit() if a.event == "attempt")
     print(f"stored {args.n} deliveries in {store_s:.2f} s ({args.n / store_s:,.0f}/s)")

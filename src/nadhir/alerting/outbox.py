@@ -47,7 +47,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import bindparam, event, func, insert, or_, select, update
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from nadhir.alerting.cap import CapComposer, render
@@ -174,6 +174,33 @@ _DONE_STATE: dict[OutcomeKind, DeliveryState] = {
 }
 
 
+class _HotSql:
+    """The statements run once per delivery, as plain SQL for ``executemany``.
+
+    Claims and acknowledgements touch every delivery several times; compiled
+    SQLAlchemy statements spend more time building parameters than the
+    database spends writing them. Times are bound with the columns' own bind
+    processor, so that they are stored exactly as the ORM stores them.
+    """
+
+    def __init__(self, dialect: Any) -> None:
+        q = dialect.identifier_preparer.quote
+        p = "?" if dialect.paramstyle == "qmark" else "%s"
+        d, a = q(OutboxDeliveryRow.__tablename__), q(OutboxAuditRow.__tablename__)
+        open_states = ", ".join(f"'{s}'" for s in OPEN_STATES)
+        self.claim = (
+            f"UPDATE {d} SET {q('state')} = 'sent', {q('attempts')} = {p}, {q('last_attempt_at')} = {p}, "
+            f"{q('next_attempt_at')} = {p} WHERE {q('id')} = {p}"
+        )
+        self.finish = (
+            f"UPDATE {d} SET {q('state')} = {p}, {q('done_at')} = {p}, {q('last_error')} = {p} "
+            f"WHERE {q('id')} = {p} AND {q('state')} IN ({open_states})"
+        )
+        self.error = f"UPDATE {d} SET {q('last_error')} = {p} WHERE {q('id')} = {p}"
+        columns = ", ".join(q(c) for c in ("delivery_id", "key", "at", "event", "attempt", "detail"))
+        self.audit = f"INSERT INTO {a} ({columns}) VALUES ({', '.join([p] * 6)})"
+
+
 class Outbox:
     """Alerts and their deliveries in the store's database (SQLite or PostgreSQL). Thread-safe."""
 
@@ -184,6 +211,9 @@ class Outbox:
         self.clock = clock
         self._rng = random.Random(seed)
         self._postgres = engine.dialect.name == "postgresql"
+        self._sql = _HotSql(engine.dialect)
+        time_bind = OutboxDeliveryRow.__table__.c.next_attempt_at.type.bind_processor(engine.dialect)
+        self._bind_time: Callable[[datetime], Any] = time_bind if time_bind is not None else (lambda v: v)
 
     @classmethod
     def open(cls, url: str, **kwargs: Any) -> Outbox:
@@ -353,47 +383,29 @@ class Outbox:
         rows = conn.execute(stmt).all()
         if not rows:
             return []
+        sql, bind = self._sql, self._bind_time
+        at_b = bind(at)
         claimed: list[Delivery] = []
-        expired, sending, audit = [], [], []
+        expired: list[tuple[Any, ...]] = []
+        sending: list[tuple[Any, ...]] = []
+        audit: list[tuple[Any, ...]] = []
         for r in rows:
             expires = r.expires_at.timestamp()
             if expires < now:
-                expired.append(
-                    {"_id": r.id, "_state": "expired", "_done": at, "_err": "expired before delivery"}
-                )
-                audit.append({"delivery_id": r.id, "key": r.key, "at": at, "event": "expired",
-                              "attempt": r.attempts, "detail": None})  # fmt: skip
+                expired.append(("expired", at_b, "expired before delivery", r.id))
+                audit.append((r.id, r.key, at_b, "expired", r.attempts, None))
                 continue
             attempt = r.attempts + 1
-            nxt = _dt(now + self.backoff.delay(attempt, self._rng))
-            sending.append({"_id": r.id, "_attempts": attempt, "_last": at, "_next": nxt})
-            audit.append({"delivery_id": r.id, "key": r.key, "at": at, "event": "attempt",
-                          "attempt": attempt, "detail": None})  # fmt: skip
+            nxt = bind(_dt(now + self.backoff.delay(attempt, self._rng)))
+            sending.append((attempt, at_b, nxt, r.id))
+            audit.append((r.id, r.key, at_b, "attempt", attempt, None))
             claimed.append(Delivery(r.id, r.key, r.channel, r.target, r.payload, attempt, expires))
         if sending:
-            conn.execute(
-                update(d)
-                .where(d.id == bindparam("_id"))
-                .values(state="sent", attempts=bindparam("_attempts"), last_attempt_at=bindparam("_last"),
-                        next_attempt_at=bindparam("_next")),
-                sending,
-                execution_options={"synchronize_session": False},
-            )  # fmt: skip
+            conn.exec_driver_sql(sql.claim, sending)
         if expired:
-            self._finish(conn, expired)
-        conn.execute(insert(OutboxAuditRow), audit)
+            conn.exec_driver_sql(sql.finish, expired)
+        conn.exec_driver_sql(sql.audit, audit)
         return claimed
-
-    @staticmethod
-    def _finish(conn: Connection, rows: list[dict[str, Any]]) -> None:
-        d = OutboxDeliveryRow
-        conn.execute(
-            update(d)
-            .where(d.id == bindparam("_id"), or_(*(d.state == st for st in OPEN_STATES)))
-            .values(state=bindparam("_state"), done_at=bindparam("_done"), last_error=bindparam("_err")),
-            rows,
-            execution_options={"synchronize_session": False},
-        )
 
     def _settle(self, conn: Connection, outcomes: Sequence[Outcome], at: datetime,
                 known: Mapping[str, Delivery]) -> int:  # fmt: skip
@@ -405,7 +417,10 @@ class Outbox:
             if self._postgres:
                 stmt = stmt.with_for_update()
             current.update({r.key: (r.id, r.attempts) for r in conn.execute(stmt).all()})
-        done, errors, audit = [], [], []
+        at_b = self._bind_time(at)
+        done: list[tuple[Any, ...]] = []
+        errors: list[tuple[Any, ...]] = []
+        audit: list[tuple[Any, ...]] = []
         handled: set[str] = set()
         for o in outcomes:
             if o.key in handled:
@@ -416,23 +431,18 @@ class Outbox:
                 continue
             detail = o.detail[:500] if o.detail else None
             if o.kind == "error":
-                errors.append({"_id": row[0], "_err": detail})
+                errors.append((detail, row[0]))
             else:
                 handled.add(o.key)
-                done.append({"_id": row[0], "_state": _DONE_STATE[o.kind], "_done": at,
-                             "_err": detail if o.kind in ("failed", "expired") else None})  # fmt: skip
-            audit.append({"delivery_id": row[0], "key": o.key, "at": at, "event": o.kind,
-                          "attempt": row[1], "detail": detail})  # fmt: skip
+                err = detail if o.kind in ("failed", "expired") else None
+                done.append((_DONE_STATE[o.kind], at_b, err, row[0]))
+            audit.append((row[0], o.key, at_b, o.kind, row[1], detail))
         if done:
-            self._finish(conn, done)
+            conn.exec_driver_sql(self._sql.finish, done)
         if errors:
-            conn.execute(
-                update(d).where(d.id == bindparam("_id")).values(last_error=bindparam("_err")),
-                errors,
-                execution_options={"synchronize_session": False},
-            )
+            conn.exec_driver_sql(self._sql.error, errors)
         if audit:
-            conn.execute(insert(OutboxAuditRow), audit)
+            conn.exec_driver_sql(self._sql.audit, audit)
         return len(done)
 
     # ---- reading ----------------------------------------------------------------
