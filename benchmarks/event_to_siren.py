@@ -74,16 +74,29 @@ def one_run(scenario_dir: Path, host: str, port: int, workdir: Path) -> tuple[li
     router = AlertRouter(scenario.sites, fleet=fleet, cap=CapComposer(scenario.sites))
     started: dict[str, float] = {}
 
-    def deliver(alerts: list, t_start: float | None) -> None:  # type: ignore[type-arg]
+    stages: dict[str, tuple[float, float, float, float]] = {}  # key -> pipeline, plan, store, send (ms)
+
+    def deliver(alerts: list, t_start: float | None, t_pipe: float = 0.0) -> None:  # type: ignore[type-arg]
+        keys: list[str] = []
+        t_plan = t_store = 0.0
         for alert in alerts:
+            t1 = time.perf_counter()
             plan = router.plan(alert)
+            t2 = time.perf_counter()
             outbox.store_alert(alert, plan.deliveries, cap=None if plan.cap is None else plan.cap.decode())
+            t3 = time.perf_counter()
+            t_plan, t_store = t_plan + t2 - t1, t_store + t3 - t2
             if t_start is not None:
                 for d in plan.deliveries:
                     started[d.key] = t_start
+                    keys.append(d.key)
+        t4 = time.perf_counter()
         while dispatcher.step():
             pass
         net.pump(0.0)
+        t_send = time.perf_counter() - t4
+        for key in keys:
+            stages[key] = (t_pipe * 1000, t_plan * 1000, t_store * 1000, t_send * 1000)
 
     clock: float | None = None
     batch: list[Event] = []
@@ -98,8 +111,9 @@ def one_run(scenario_dir: Path, host: str, port: int, workdir: Path) -> tuple[li
                 deliver(pipeline.advance(tick).alerts, None)
                 tick += TICK_S
         t_start = time.time()
+        t0 = time.perf_counter()
         out = pipeline.process(batch)
-        deliver(out.alerts, t_start)
+        deliver(out.alerts, t_start, time.perf_counter() - t0)
         clock = t
 
     for e in events:
@@ -130,6 +144,11 @@ def one_run(scenario_dir: Path, host: str, port: int, workdir: Path) -> tuple[li
         first_seen.setdefault(key, float(stamp))
     latencies = [(first_seen[k] - t0) * 1000.0 for k, t0 in started.items() if k in first_seen]
     missing = sum(1 for k in started if k not in first_seen)
+    worst = sorted(((first_seen[k] - t0) * 1000.0, k) for k, t0 in started.items() if k in first_seen)[-3:]
+    for ms, key in reversed(worst):
+        pipe, plan, store, send = stages[key]
+        print(f"  slow: {ms:.1f} ms = pipeline {pipe:.1f} + route/CAP {plan:.1f} + store {store:.1f} "
+              f"+ claim/publish {send:.1f} + broker {ms - pipe - plan - store - send:.1f}")  # fmt: skip
     return latencies, missing, wall
 
 
