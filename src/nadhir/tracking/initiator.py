@@ -167,90 +167,101 @@ class Initiator:
         three sigma, in range) wins, a track starts there and those bearings
         are used up; then the next, until no crossing is left. A dense sensor
         field hears one aircraft on dozens of nodes at once: this starts one
-        track where they all cross, not one per pair. Returns each new track
-        with the bearings of this instant that support it (for its first update).
+        track where they all cross, not one per pair. The search runs cell by
+        cell (sensors that can share a crossing are in neighbouring cells), so
+        its cost grows with the field, not with its square. Returns each new
+        track with the bearings of this instant that support it (for its first
+        update).
         """
         if not fixes:
             return []
         t = fixes[0].t
         self._sweep(t)
-        pool: list[BearingFix] = []
-        seen: dict[tuple[int, int], None] = {}
-        for fix in fixes:
-            cx, cy = math.floor(fix.sx / _CELL_M), math.floor(fix.sy / _CELL_M)
+        by_cell: dict[tuple[int, int], list[int]] = {}
+        for k, fix in enumerate(fixes):
+            by_cell.setdefault(_cell_of(fix), []).append(k)
+        used_now = np.zeros(len(fixes), dtype=bool)
+        out: list[tuple[Track, list[BearingFix]]] = []
+        for cx, cy in sorted(by_cell):
+            current: list[int] = []
+            memory: list[BearingFix] = []
             for i in (-1, 0, 1):
                 for j in (-1, 0, 1):
                     key = (cx + i, cy + j)
-                    if key in seen:
-                        continue
-                    seen[key] = None
+                    current.extend(k for k in by_cell.get(key, ()) if not used_now[k])
                     cell = self._cells.get(key)
-                    if cell is None:
-                        continue
-                    while cell and t - cell[0].t > BEARING_MEMORY_S:
-                        cell.popleft()
-                    pool.extend(cell)
-        room = max(0, MAX_POOL - len(fixes))
-        pool = pool[len(pool) - room :] if len(pool) > room else pool
-        remembered = len(pool)
-        pool.extend(fixes)
+                    if cell is not None:
+                        while cell and t - cell[0].t > BEARING_MEMORY_S:
+                            cell.popleft()
+                        memory.extend(cell)
+            if not any(k in by_cell[(cx, cy)] for k in current):
+                continue
+            current = sorted(current)[:MAX_POOL]
+            memory = memory[len(memory) - max(0, MAX_POOL - len(current)) :] if memory else memory
+            pool = memory + [fixes[k] for k in current]
+            for track, members in self._ransac(pool, t):
+                now: list[BearingFix] = []
+                for m in members:
+                    if m < len(memory):
+                        old = memory[m]
+                        cell = self._cells.get(_cell_of(old))
+                        if cell is not None and old in cell:
+                            cell.remove(old)
+                    else:
+                        k = current[m - len(memory)]
+                        used_now[k] = True
+                        now.append(fixes[k])
+                out.append((track, now))
+        for k, fix in enumerate(fixes):
+            if not used_now[k]:
+                self._cells.setdefault(_cell_of(fix), deque()).append(fix)
+        return out
+
+    def _ransac(self, pool: list[BearingFix], t: float) -> list[tuple[Track, list[int]]]:
+        """Tracks started where most bearings of ``pool`` cross, with the pool indices each used."""
+        out: list[tuple[Track, list[int]]] = []
+        if len(pool) < 2:
+            return out
         used = np.zeros(len(pool), dtype=bool)
-        out: list[tuple[Track, list[BearingFix]]] = []
         sx = np.array([f.sx for f in pool])
         sy = np.array([f.sy for f in pool])
         th = np.array([f.bearing_rad for f in pool])
         sg = np.array([f.sigma_rad for f in pool])
         likes = np.array([f.type_likelihood for f in pool])
-        src = [f.source for f in pool]
+        src = np.array([f.source for f in pool])
         current = np.array([f.t == t for f in pool])
         ii, jj = np.triu_indices(len(pool), k=1)
-        keep = np.array([src[a] != src[b] for a, b in zip(ii.tolist(), jj.tolist(), strict=True)], dtype=bool)
-        keep &= current[ii] | current[jj]  # a new crossing must involve a bearing heard now
+        keep = (src[ii] != src[jj]) & (current[ii] | current[jj])  # a new crossing needs a bearing heard now
         ii, jj = ii[keep], jj[keep]
-        while len(ii):
-            x, y, sigma, ok = _crossings(sx[ii], sy[ii], th[ii], sg[ii], sx[jj], sy[jj], th[jj], sg[jj])
-            ok &= ~used[ii] & ~used[jj]
-            ok &= (likes[ii] * likes[jj]).max(axis=1) >= 0.2
-            if not ok.any():
-                break
-            # Support: bearings (unused) that pass within 3 sigma of the crossing, in range.
-            dx = x[:, None] - sx[None, :]
-            dy = y[:, None] - sy[None, :]
-            rng = np.hypot(dx, dy)
-            miss = np.abs((np.arctan2(dx, dy) - th[None, :] + math.pi) % (2 * math.pi) - math.pi)
-            lateral = np.hypot(sigma[:, None] / np.maximum(rng, 1.0), sg[None, :])
-            supports = (miss <= 3.0 * lateral) & (rng <= MAX_CROSSING_RANGE_M) & ~used[None, :]
-            support = np.where(ok, supports.sum(axis=1), -1)
+        x, y, sigma, ok = _crossings(sx[ii], sy[ii], th[ii], sg[ii], sx[jj], sy[jj], th[jj], sg[jj])
+        ok &= (likes[ii] * likes[jj]).max(axis=1) >= 0.2
+        ii, jj, x, y, sigma = ii[ok], jj[ok], x[ok], y[ok], sigma[ok]
+        if not len(ii):
+            return out
+        # Support of each crossing: bearings that pass within 3 sigma of it, in range.
+        dx = x[:, None] - sx[None, :]
+        dy = y[:, None] - sy[None, :]
+        rng = np.hypot(dx, dy)
+        miss = np.abs((np.arctan2(dx, dy) - th[None, :] + math.pi) % (2 * math.pi) - math.pi)
+        lateral = np.hypot(sigma[:, None] / np.maximum(rng, 1.0), sg[None, :])
+        supports = (miss <= 3.0 * lateral) & (rng <= MAX_CROSSING_RANGE_M)
+        alive = np.ones(len(ii), dtype=bool)
+        while alive.any():
+            support = np.where(alive, (supports & ~used[None, :]).sum(axis=1), -1)
             best = int(np.lexsort((sigma, -support))[0])
             if support[best] < 2:
                 break
-            members = np.nonzero(supports[best])[0]
+            members = sorted({int(ii[best]), int(jj[best]), *np.nonzero(supports[best] & ~used)[0].tolist()})
             used[members] = True
-            used[ii[best]] = used[jj[best]] = True
             a, b = pool[int(ii[best])], pool[int(jj[best])]
             like = np.asarray(a.type_likelihood) * np.asarray(b.type_likelihood)
             track = self._crossing_track(
                 t, float(x[best]), float(y[best]), float(sigma[best]), like / like.sum()
             )
-            now: list[BearingFix] = []
-            for k in sorted({int(ii[best]), int(jj[best]), *members.tolist()}):
-                f = pool[k]
-                track.add_evidence(f.source, f.evidence)
-                if f.t == t:
-                    now.append(f)
-            out.append((track, now))
-            alive = ~used[ii] & ~used[jj]
-            ii, jj = ii[alive], jj[alive]
-        # Remember what is left, and forget remembered bearings that were used.
-        for k, f in enumerate(pool):
-            if used[k] and k < remembered:
-                cell = self._cells.get((math.floor(f.sx / _CELL_M), math.floor(f.sy / _CELL_M)))
-                if cell is not None and f in cell:
-                    cell.remove(f)
-            elif not used[k] and f.t == t:
-                self._cells.setdefault(
-                    (math.floor(f.sx / _CELL_M), math.floor(f.sy / _CELL_M)), deque()
-                ).append(f)
+            for k in members:
+                track.add_evidence(pool[k].source, pool[k].evidence)
+            out.append((track, members))
+            alive &= ~used[ii] & ~used[jj]
         return out
 
     def _crossing_track(self, t: float, x: float, y: float, sigma: float, probs: Vector) -> Track:
@@ -308,6 +319,10 @@ class Initiator:
         self._swept = t
         for key in [k for k, cell in self._cells.items() if not cell or t - cell[-1].t > BEARING_MEMORY_S]:
             del self._cells[key]
+
+
+def _cell_of(fix: BearingFix) -> tuple[int, int]:
+    return math.floor(fix.sx / _CELL_M), math.floor(fix.sy / _CELL_M)
 
 
 def _crossings(
