@@ -429,7 +429,9 @@ def test_alert_to_acknowledged_deliveries_on_every_people_channel(
     for a in alerts:
         plan = router.plan(a)
         assert plan.cap is not None
-        outbox.store_alert(a, plan.deliveries, cap=plan.cap.decode())
+        outbox.store_alert(a, plan.sirens, cap=plan.cap.decode())  # sirens first, then the fan-out
+        outbox.store_alert(a, plan.others)
+        assert len(plan.sirens) + len(plan.others) == len(plan.deliveries)
     kinds = [d.channel for d in outbox.deliveries()]
     # early: channel post, 3 subscribers, 1 partner; imminent: also the site's siren
     assert kinds == [

@@ -725,6 +725,16 @@ class RoutePlan:
     deliveries: list[NewDelivery]
     cap: bytes | None
 
+    @property
+    def sirens(self) -> list[NewDelivery]:
+        """The siren commands: store these first (one small transaction) so that they leave at once."""
+        return [d for d in self.deliveries if d.channel == "siren"]
+
+    @property
+    def others(self) -> list[NewDelivery]:
+        """People and partner deliveries (for a big fan-out, many rows): store them next."""
+        return [d for d in self.deliveries if d.channel != "siren"]
+
 
 class AlertRouter:
     """Decides the deliveries of each alert (fed in issue order): levels decide the channel.
