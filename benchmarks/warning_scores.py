@@ -1,0 +1,147 @@
+"""Warning quality: replay scenarios and score them, alone and together, with the system's own tracks
+and, for comparison, with ideal tracks (the truth positions fed to the same threat model and policy).
+
+Usage: python benchmarks/warning_scores.py [--ideal] [SCENARIO_DIR ...]
+
+Default scenarios: the two public ones and the two simulated test scenarios
+(an unseen region for the tuning). The ideal-track run separates what the
+threat model and policy can do from what tracking limits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from nadhir.domain.timefmt import parse_time
+from nadhir.pipeline import Pipeline
+from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
+from nadhir.scenarios.reader import load_scenario
+from nadhir.scenarios.replay import Replayer
+from nadhir.scenarios.run import build_pipeline
+from nadhir.scenarios.scoring import ScoreReport, combine, score
+from nadhir.tracking.track import Track
+
+ROOT = Path(__file__).resolve().parents[1] / "tests" / "data" / "scenarios"
+DEFAULT = [ROOT / n for n in ("idlib-basic", "idlib-twists", "sim-wadi-karam-5", "sim-jabal-nur-4")]
+TYPE_INDEX = {"jet": 0, "helicopter": 1, "drone": 2}
+
+
+class IdealTracker:
+    """Stands in for the tracker: every airborne aircraft, exactly where the truth says it is."""
+
+    def __init__(self, pipeline: Pipeline, truth: dict[str, object]) -> None:
+        self.tracks: dict[str, Track] = {}
+        self._aircraft = []
+        for a in truth["aircraft"]:  # type: ignore[union-attr]
+            path = sorted(a["path"], key=lambda p: p["t"])
+            ts = np.array([parse_time(p["t"]) for p in path])
+            xy = np.array([pipeline.frame.to_xy(p["lat"], p["lon"]) for p in path])
+            self._aircraft.append((a["id"], a["type"], ts, xy))
+
+    def _at(self, ts: np.ndarray, xy: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+        i = min(max(1, int(np.searchsorted(ts, t))), len(ts) - 1)
+        f = (t - ts[i - 1]) / max(1e-9, ts[i] - ts[i - 1])
+        return xy[i - 1] + f * (xy[i] - xy[i - 1]), (xy[i] - xy[i - 1]) / max(1e-9, ts[i] - ts[i - 1])
+
+    def _set(self, t: float) -> None:
+        self.tracks = {}
+        for aid, kind, ts, xy in self._aircraft:
+            if t < ts[0] or t > ts[-1]:
+                continue
+            pos, vel = self._at(ts, xy, t)
+            probs = np.full(3, 0.02)
+            probs[TYPE_INDEX.get(kind, 0)] = 0.96
+            track = Track(
+                id=aid,
+                t=t,
+                x=np.array([pos[0], pos[1], vel[0], vel[1]]),
+                p=np.diag([300.0**2, 300.0**2, 10.0**2, 10.0**2]),
+                type_probs=probs,
+                created=float(ts[0]),
+                last_update=t,
+                status="confirmed",
+            )
+            track.evidence["truth"] = 0.95
+            for k in range(24, 0, -1):
+                if t - 10 * k >= ts[0]:
+                    q, _ = self._at(ts, xy, t - 10 * k)
+                    track.history.append((t - 10 * k, float(q[0]), float(q[1])))
+            self.tracks[aid] = track
+
+    def step(self, t: float, batch: object) -> list[Track]:
+        self._set(t)
+        return []
+
+    def advance(self, t: float) -> list[Track]:
+        self._set(t)
+        return []
+
+
+def run(scenario_dir: Path, ideal: bool, tmp: Path) -> ScoreReport:
+    scenario = load_scenario(scenario_dir)
+    pipeline = build_pipeline(scenario)
+    if ideal:
+        truth = json.loads((scenario_dir / "truth.json").read_text(encoding="utf-8"))
+        pipeline.tracker = IdealTracker(pipeline, truth)  # type: ignore[assignment]
+    alerts: list[str] = []
+    tracks: list[str] = []
+    Replayer(
+        pipeline,
+        lambda a: alerts.append(json_line(alert_to_dict(a))),
+        None if ideal else (lambda s: tracks.append(json_line(track_to_dict(s)))),
+    ).run(e for _, e in scenario.events())
+    alerts_path, tracks_path = (
+        tmp / f"{scenario_dir.name}.alerts.jsonl",
+        tmp / f"{scenario_dir.name}.tracks.jsonl",
+    )
+    alerts_path.write_text("".join(alerts), encoding="utf-8")
+    tracks_path.write_text("".join(tracks), encoding="utf-8")
+    return score(scenario_dir, alerts_path, None if ideal else tracks_path)
+
+
+def row(name: str, r: dict[str, float]) -> str:
+    def f(key: str) -> str:
+        v = r.get(key)
+        return "n/a" if v is None else f"{v:.2f}"
+
+    minutes = r["alert_minutes_per_site_hour"] / r["oracle_alert_minutes_per_site_hour"]
+    imminent = r["imminent_minutes_per_site_hour"] / r["oracle_alert_minutes_per_site_hour"]
+    ospa = "n/a" if r.get("ospa_m") is None else f"{r['ospa_m'] / 1000:.1f}"
+    return (
+        f"| {name} | {f('warned_share')} | {f('lead_vs_oracle')} | {f('siren_warned_60s_share')} | "
+        f"{f('false_alarm_share')} | {f('imminent_false_alarm_share')} | {minutes:.2f} | {imminent:.2f} | {ospa} |"
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("scenarios", nargs="*", type=Path, default=DEFAULT)
+    ap.add_argument("--ideal", action="store_true", help="feed the truth as tracks")
+    args = ap.parse_args()
+    print(
+        "| scenario | warned | lead/oracle | sirens >= 60 s | false alarms | imminent false alarms "
+        "| alert-min / oracle | imminent-min / oracle | OSPA km |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    reports = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for scenario_dir in args.scenarios:
+            report = run(scenario_dir, args.ideal, Path(tmp))
+            reports.append(report)
+            print(row(scenario_dir.name, report.as_dict()))
+        public = [r for r, d in zip(reports, args.scenarios, strict=True) if not d.name.startswith("sim-")]
+        if len(public) > 1:
+            print(row("public together", combine(public)))
+        if len(reports) > 1:
+            print(row("all together", combine(reports)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
