@@ -115,7 +115,8 @@ def row(name: str, r: dict[str, float]) -> str:
     ospa = "n/a" if r.get("ospa_m") is None else f"{r['ospa_m'] / 1000:.1f}"
     return (
         f"| {name} | {f('warned_share')} | {f('lead_vs_oracle')} | {f('siren_warned_60s_share')} | "
-        f"{f('false_alarm_share')} | {f('imminent_false_alarm_share')} | {minutes:.2f} | {imminent:.2f} | {ospa} |"
+        f"{f('false_alarm_share')} | {f('imminent_false_alarm_share')} | "
+        f"{minutes:.2f} | {imminent:.2f} | {ospa} |"
     )
 
 
