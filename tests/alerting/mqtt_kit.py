@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -70,8 +73,10 @@ class Subscriber:
 class SirenProcess:
     """``nadhir siren`` in a subprocess, with a relay hook that logs ``time on|off pattern key``."""
 
-    def __init__(self, siren_id: str, root: str, workdir: Path, heartbeat: float = 0.5) -> None:
-        self.siren_id, self.root, self.heartbeat = siren_id, root, heartbeat
+    def __init__(
+        self, siren_id: str, root: str, workdir: Path, heartbeat: float = 0.5, port: int = PORT
+    ) -> None:
+        self.siren_id, self.root, self.heartbeat, self.port = siren_id, root, heartbeat, port
         self.dir = workdir / siren_id
         self.dir.mkdir(parents=True, exist_ok=True)
         self.relay_log = self.dir / "relay.log"
@@ -86,7 +91,7 @@ class SirenProcess:
         out = (self.dir / "stderr.log").open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "nadhir.service.commands.siren", "--id", self.siren_id,
-             "--broker", f"{HOST}:{PORT}", "--topic-root", self.root, "--gpio-command", str(self.hook),
+             "--broker", f"{HOST}:{self.port}", "--topic-root", self.root, "--gpio-command", str(self.hook),
              "--keys-file", str(self.keys), "--heartbeat", str(self.heartbeat), "-v"],
             stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
@@ -118,3 +123,67 @@ class SirenProcess:
 
     def stderr(self) -> str:
         return (self.dir / "stderr.log").read_text(errors="replace")
+
+
+class CuttableProxy:
+    """A TCP relay to the broker whose connections can be cut, to test reconnection without touching it."""
+
+    def __init__(self, host: str = HOST, port: int = PORT) -> None:
+        self._target = (host, port)
+        self._lock = threading.Lock()
+        self._conns: list[socket.socket] = []
+        self._accepting = threading.Event()
+        self._accepting.set()
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        self._closed = False
+        threading.Thread(target=self._accept_loop, daemon=True).start()
+
+    def _accept_loop(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            if not self._accepting.is_set():
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self._target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: object, dst: object) -> None:
+        assert isinstance(src, socket.socket) and isinstance(dst, socket.socket)
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        """Drop every relayed connection and refuse new ones (the network is down)."""
+        self._accepting.clear()
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for s in conns:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+    def restore(self) -> None:
+        self._accepting.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self.cut()
+        self._server.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 import wave
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mqtt_kit import HOST, PORT, SirenProcess, Subscriber, require_mosquitto, unique, wait_for
+from mqtt_kit import HOST, PORT, CuttableProxy, SirenProcess, Subscriber, require_mosquitto, unique, wait_for
 
 from nadhir.alerting.sirens import (
     AudioOutput,
@@ -329,3 +330,38 @@ def test_sirens_end_to_end_against_mosquitto(tmp_path: Path, mqtt_root: str,
     finally:
         net.stop()
         watcher.close()
+
+
+def _publish(topic: str, line: str) -> None:
+    subprocess.run(["mosquitto_pub", "-h", HOST, "-p", str(PORT), "-q", "1", "-t", topic, "-m", line],
+                   check=True, timeout=10)  # fmt: skip
+
+
+def test_siren_keeps_working_through_a_lost_connection(tmp_path: Path, mqtt_root: str) -> None:
+    proxy = CuttableProxy()
+    siren = SirenProcess(unique("flaky"), mqtt_root, tmp_path, port=proxy.port)
+    watcher = Subscriber(f"{mqtt_root}/#", tmp_path / "sub.log")
+    topics = SirenTopics(mqtt_root, siren.siren_id)
+    try:
+        siren.start()
+        wait_for(lambda: any(x.startswith("ONLINE") for x in watcher.matching("/status")), 15, "ONLINE")
+        now = int(time.time())
+        _publish(topics.cmd, SirenCommand("net-1", "test", 1, now, now + 120).encode())
+        wait_for(lambda: ("test", "net-1") in siren.plays(), 10, "the first command")
+
+        proxy.cut()  # the network goes down: the broker publishes the siren's last will
+        wait_for(lambda: "OFFLINE" in watcher.matching("/status"), 10, "the last will")
+        _publish(topics.cmd, SirenCommand("net-2", "test", 1, now, now + 120).encode())  # kept by the broker
+        time.sleep(1.0)
+        assert ("test", "net-2") not in siren.plays()
+
+        proxy.restore()  # the controller reconnects by itself and gets what was sent meanwhile
+        wait_for(lambda: ("test", "net-2") in siren.plays(), 20, "the command sent while away")
+        wait_for(lambda: watcher.matching("/status")[-1].startswith("ONLINE"), 10, "ONLINE again")
+        assert siren.plays() == [("test", "net-1"), ("test", "net-2")]
+        assert siren.proc is not None and siren.proc.poll() is None  # the same process all along
+        assert "lost the broker" in siren.stderr()
+    finally:
+        siren.terminate()
+        watcher.close()
+        proxy.close()
