@@ -32,7 +32,7 @@ from nadhir.tracking import imm, kalman
 from nadhir.tracking.measurements import BearingFix, PositionFix
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
 from nadhir.tracking.track import Track
-from nadhir.tracking.updater import FORMATION_SPREAD_M, Updater
+from nadhir.tracking.updater import Updater, position_variance
 
 POSITION_GATE = 13.8  # chi-square, 2 dof, 99.9 %
 BEARING_GATE = 10.8  # chi-square, 1 dof, 99.9 %
@@ -113,9 +113,7 @@ class Associator:
         agreement = (likes @ probs.T) / likes.max(axis=1)[:, None]  # (S, T)
         delay = np.array([m.delay_s for m in batch])[:, None]  # (S, 1)
         dsig2 = np.array([m.delay_sigma_s**2 for m in batch])[:, None]
-        var = np.array([m.sigma_m**2 + (FORMATION_SPREAD_M**2 if m.count > 1 else 0.0) for m in batch])[
-            :, None
-        ]
+        var = np.array([position_variance(m) for m in batch])[:, None]
         zx = np.array([m.x for m in batch])[:, None]
         zy = np.array([m.y for m in batch])[:, None]
         vx, vy = x[None, :, 2], x[None, :, 3]

@@ -8,7 +8,7 @@ from nadhir.tracking.track import Track
 TENTATIVE_LIFETIME_S = 300.0
 # A tentative track started by acoustic bearings alone dies quickly if no further sound supports it.
 TENTATIVE_ACOUSTIC_S = 60.0
-MAX_SIGMA_M = 12_000.0  # a track this vague can no longer be told from any other aircraft nearby
+MAX_SIGMA_M = 25_000.0
 # Bearings alone cannot hold a vague track in place; one nobody has seen is dropped sooner.
 MAX_SIGMA_UNSIGHTED_M = 8_000.0
 # A track that loses nearly every bearing it could explain is dropped unless a spotter saw it lately.

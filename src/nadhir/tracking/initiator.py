@@ -13,7 +13,7 @@ from nadhir.tracking.measurements import BearingFix, PositionFix
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
 from nadhir.tracking.track import Track
 from nadhir.tracking.triangulation import MIN_CROSSING_RAD
-from nadhir.tracking.updater import FORMATION_SPREAD_M
+from nadhir.tracking.updater import position_variance
 
 # Unassociated bearings are kept this long to find a crossing partner from another sensor.
 BEARING_MEMORY_S = 20.0
@@ -65,7 +65,7 @@ class Initiator:
         prof = PROFILES[TRACK_TYPES[best]] if like[best] >= 0.5 else PROFILES["unknown"]
         probs = np.array(like)
         count = max(1, min(fix.count, MAX_FORMATION))
-        var = fix.sigma_m * fix.sigma_m + (FORMATION_SPREAD_M**2 if count > 1 else 0.0)
+        var = position_variance(fix, count)
         cruise = prof.cruise_mps
         if fix.heading_rad is not None:
             ux, uy = math.sin(fix.heading_rad), math.cos(fix.heading_rad)

@@ -55,11 +55,21 @@ def _report_h(fix: PositionFix) -> kalman.Matrix:
     return _REPORT_H if fix.delay_s == REPORT_DELAY_S else delayed_h(fix.delay_s)
 
 
-def sighting_noise(fix: PositionFix, vx: float, vy: float, members: int = 1) -> kalman.Matrix:
-    """2x2 covariance of a sighting for an aircraft flying at (vx, vy): spotter error plus delay spread."""
+def position_variance(fix: PositionFix, members: int = 1) -> float:
+    """Variance (per axis) of where a sighting puts the aircraft, before the delay's spread.
+
+    The place's own uncertainty (``sigma_m``: coordinates, a town, an area,
+    as intake judged it), plus a formation's spread when it reports several.
+    """
     var = fix.sigma_m * fix.sigma_m
     if members > 1 or fix.count > 1:
         var += FORMATION_SPREAD_M * FORMATION_SPREAD_M
+    return var
+
+
+def sighting_noise(fix: PositionFix, vx: float, vy: float, members: int = 1) -> kalman.Matrix:
+    """2x2 covariance of a sighting for an aircraft flying at (vx, vy): spotter error plus delay spread."""
+    var = position_variance(fix, members)
     d2 = fix.delay_sigma_s * fix.delay_sigma_s
     return np.array([[var + d2 * vx * vx, d2 * vx * vy], [d2 * vx * vy, var + d2 * vy * vy]])
 
@@ -145,7 +155,7 @@ class Updater:
         z = np.array([(f.x, f.y) for _, f, _ in pairs])
         y = z[:, None, :] - np.einsum("nij,nmj->nmi", hm, xs)
         var = np.array(
-            [f.sigma_m**2 + (FORMATION_SPREAD_M**2 if (k > 1 or f.count > 1) else 0.0) for _, f, k in pairs]
+            [position_variance(f, k) for _, f, k in pairs]
         )
         d2 = np.array([f.delay_sigma_s**2 for _, f, _ in pairs])
         v = xs[:, :, 2:]  # (N, M, 2): the delay's spread lies along each model's velocity
