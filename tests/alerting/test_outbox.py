@@ -28,6 +28,7 @@ from nadhir.alerting.outbox import (
     Outcome,
     alert_key,
     plan_test_alarm,
+    takeover_deliveries,
 )
 from nadhir.alerting.sirens import Siren, SirenCommand, SirenFleet, parse_line
 from nadhir.domain import Alert, Site
@@ -392,3 +393,18 @@ def test_scheduled_and_announced_test_alarm(outbox: Outbox, clock: Clock) -> Non
         plan_test_alarm(SITES, T0 - 1, now=T0)
     with pytest.raises(ValueError, match="1 to 300"):
         plan_test_alarm(SITES, at, duration_s=0, now=T0)
+
+
+def test_takeovers_of_a_silent_siren_go_through_the_outbox(outbox: Outbox, clock: Clock) -> None:
+    fleet = SirenFleet([Siren("s1", "idlib", 35.930, 36.630), Siren("s2", "idlib", 35.935, 36.64)],
+                       silent_after_s=10, now=T0)  # fmt: skip
+    fleet.heard("s1", T0 + 1)
+    fleet.heard("s2", T0 + 1)
+    fleet.commanded("s1", SirenCommand("k-imm", "imminent", 180, int(T0), int(T0) + 300))
+    fleet.heard("s2", T0 + 11)
+    (notice,) = fleet.check(T0 + 12)
+    planned = takeover_deliveries(notice)
+    assert [(d.channel, d.target, d.key) for d in planned] == [("siren", "s2", "k-imm@s2")]
+    assert outbox.add_deliveries(planned) == 1 and outbox.add_deliveries(planned) == 0
+    cmd = parse_line(outbox.claim()[0].payload)
+    assert isinstance(cmd, SirenCommand) and cmd.pattern == "imminent" and cmd.duration_s == 180 - 12

@@ -38,12 +38,14 @@ import math
 import queue
 import random
 import signal
+import sys
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
 from typing import Any, Literal, Protocol
 
@@ -53,17 +55,21 @@ from sqlalchemy.engine import Connection, Engine
 from nadhir.alerting.cap import CapComposer, render
 from nadhir.alerting.sirens import (
     LineError,
+    Siren,
     SirenAck,
     SirenCommand,
     SirenFleet,
     SirenNetwork,
+    SirenNotice,
     command_for,
     parse_broker,
     parse_line,
     pattern_for,
+    sirens_for_sites,
 )
 from nadhir.alerting.text import Approach
-from nadhir.domain import Alert, Site
+from nadhir.domain import Alert, Problems, Site
+from nadhir.scenarios.reader import ScenarioError, load_sites
 from nadhir.store.outbox_models import OutboxAlertRow, OutboxAuditRow, OutboxDeliveryRow
 from nadhir.store.store import Store
 
@@ -799,6 +805,13 @@ class AlertRouter:
         return RoutePlan(out, cap)
 
 
+def takeover_deliveries(notice: SirenNotice) -> list[NewDelivery]:
+    """The deliveries that make the substitute of a silent siren play what it had in force."""
+    return [
+        NewDelivery("siren", target, cmd.key, cmd.encode(), cmd.expires) for target, cmd in notice.takeovers
+    ]
+
+
 def plan_test_alarm(
     sites: Iterable[Site],
     at: float,
@@ -863,11 +876,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-rate", type=float, default=None, help="deliveries per second at most")
     parser.add_argument("--until-idle", action="store_true", help="exit when no delivery is open")
     parser.add_argument("--progress", action="store_true", help="print each key as it is sent")
+    parser.add_argument(
+        "--sites",
+        type=Path,
+        default=None,
+        help="sites.geojson: watch its sirens; a silent one's commands go to the nearest other",
+    )
+    parser.add_argument("--silent-after", type=float, default=15.0, help="seconds without a heartbeat")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
-    host, port = parse_broker(args.broker)
+    try:
+        host, port = parse_broker(args.broker)
+        sirens: list[Siren] = []
+        if args.sites is not None:
+            problems = Problems()
+            sirens = sirens_for_sites(load_sites(args.sites, problems))
+            for p in problems.items:
+                log.warning("%s:%s: %s (skipped)", p.source, p.line, p.reason)
+    except (ValueError, ScenarioError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     outbox = Outbox.open(args.db)
-    network = SirenNetwork(host, port, SirenFleet([]), root=args.topic_root)
+
+    def on_notice(notice: SirenNotice) -> None:
+        # Takeovers go through the outbox too: stored, retried, acknowledged, audited.
+        outbox.add_deliveries(takeover_deliveries(notice))
+
+    fleet = SirenFleet(sirens, silent_after_s=args.silent_after)
+    network = SirenNetwork(host, port, fleet, root=args.topic_root, send_takeovers=False, on_notice=on_notice)
     network.start()
 
     def sent(d: Delivery) -> None:
@@ -911,4 +947,5 @@ __all__ = [
     "SirenChannel",
     "alert_key",
     "plan_test_alarm",
+    "takeover_deliveries",
 ]
