@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import threading
 import time
 import wave
@@ -199,9 +200,13 @@ def test_relay_output_follows_the_cadence(tmp_path: Path) -> None:
     threading.Timer(0.3, stop.set).start()
     relay.play(SirenCommand("k2", "all_clear", 30, 0, 0), stop)
     assert log.read_text().split("\n")[:-1] == ["on all_clear k2", "off all_clear k2"]
-    templ = RelayOutput("gpioset gpiochip0 17={value}")
-    assert templ._argv(True) == ["gpioset", "gpiochip0", "17=1"]
-    assert templ._argv(False) == ["gpioset", "gpiochip0", "17=0"]
+    templ = RelayOutput("echo gpiochip0 17={value}")  # as for: gpioset gpiochip0 17={value}
+    assert templ._argv(True) == ["echo", "gpiochip0", "17=1"]
+    assert templ._argv(False) == ["echo", "gpiochip0", "17=0"]
+    with pytest.raises(ValueError, match="not found"):
+        RelayOutput("/nonexistent/relay-hook")
+    with pytest.raises(ValueError, match="not found"):
+        AudioOutput("no-such-player {file}", cache_dir=tmp_path / "c")
 
 
 def test_audio_output_writes_tones_and_runs_the_player(tmp_path: Path) -> None:
@@ -365,3 +370,18 @@ def test_siren_keeps_working_through_a_lost_connection(tmp_path: Path, mqtt_root
         siren.terminate()
         watcher.close()
         proxy.close()
+
+
+def test_siren_program_refuses_bad_options(tmp_path: Path) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "nadhir.service.commands.siren", *args],
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    nothing = run("--id", "s1")
+    assert nothing.returncode == 2 and "--gpio-command and/or --audio" in nothing.stderr
+    hook = run("--id", "s1", "--gpio-command", str(tmp_path / "missing.sh"))
+    assert hook.returncode == 2 and "not found" in hook.stderr
+    bad_id = run("--id", "a/b", "--gpio-command", "true")
+    assert bad_id.returncode == 2 and "bad siren id" in bad_id.stderr
+    broker = run("--id", "s1", "--gpio-command", "true", "--broker", "host:notaport")
+    assert broker.returncode == 2 and "host:port" in broker.stderr

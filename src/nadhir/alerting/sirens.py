@@ -31,6 +31,7 @@ import math
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -787,6 +788,8 @@ class RelayOutput(Output):
         self.template = shlex.split(command)
         if not self.template:
             raise ValueError("empty relay hook command")
+        if shutil.which(self.template[0]) is None:
+            raise ValueError(f"relay hook {self.template[0]!r} not found or not executable")
 
     def _argv(self, on: bool) -> list[str]:
         state, value = ("on", "1") if on else ("off", "0")
@@ -873,6 +876,11 @@ class AudioOutput(Output):
 
     def __init__(self, command: str = "aplay -q {file}", cache_dir: Path | None = None) -> None:
         self.template = shlex.split(command)
+        if not self.template:
+            raise ValueError("empty audio player command")
+        if shutil.which(self.template[0]) is None:
+            raise ValueError(f"audio player {self.template[0]!r} not found (install alsa-utils for aplay, "
+                             "or give --audio-command)")  # fmt: skip
         if not any("{file}" in a for a in self.template):
             self.template.append("{file}")
         self.cache_dir = cache_dir or Path(tempfile.gettempdir()) / "nadhir-siren-audio"
