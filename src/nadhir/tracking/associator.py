@@ -109,13 +109,25 @@ class Associator:
         x = np.array([t.x for t in tracks])  # (T, 4)
         p = np.array([t.p for t in tracks])  # (T, 4, 4)
         probs = np.array([t.type_probs for t in tracks])
-        likes = np.array([m.type_likelihood for m in batch])  # (S, 3)
+        cols = np.array(
+            [
+                (
+                    *m.type_likelihood,
+                    m.delay_s,
+                    m.delay_sigma_s**2,
+                    position_variance(m),
+                    m.x,
+                    m.y,
+                    np.nan if m.heading_rad is None else m.heading_rad,
+                    m.heading_sigma_rad**2,
+                )
+                for m in batch
+            ]
+        )  # (S, 10)
+        likes = cols[:, :3]
         agreement = (likes @ probs.T) / likes.max(axis=1)[:, None]  # (S, T)
-        delay = np.array([m.delay_s for m in batch])[:, None]  # (S, 1)
-        dsig2 = np.array([m.delay_sigma_s**2 for m in batch])[:, None]
-        var = np.array([position_variance(m) for m in batch])[:, None]
-        zx = np.array([m.x for m in batch])[:, None]
-        zy = np.array([m.y for m in batch])[:, None]
+        delay, dsig2, var, zx, zy = (cols[:, k : k + 1] for k in range(3, 8))
+        heading, hsig2 = cols[:, 8:9], cols[:, 9:10]
         vx, vy = x[None, :, 2], x[None, :, 3]
         yx = zx - (x[None, :, 0] - delay * vx)
         yy = zy - (x[None, :, 1] - delay * vy)
@@ -144,8 +156,6 @@ class Associator:
         d2 = (pyy * yx * yx - 2 * pxy * yx * yy + pxx * yy * yy) / det
         ok = (agreement >= MIN_TYPE_AGREEMENT) & (d2 <= POSITION_GATE)
         # Heading cue against the track's course (only where the course is known).
-        heading = np.array([np.nan if m.heading_rad is None else m.heading_rad for m in batch])[:, None]
-        hsig2 = np.array([m.heading_sigma_rad**2 for m in batch])[:, None]
         speed = np.hypot(vx, vy)
         vel_sigma = np.sqrt(np.maximum(1e-6, (p[None, :, 2, 2] + p[None, :, 3, 3]) / 2.0))
         known = (speed >= 2.0 * vel_sigma) & ~np.isnan(heading)

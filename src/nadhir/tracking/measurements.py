@@ -11,9 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SPEED_OF_SOUND_MPS = 343.0
-# A spotter's report reaches us about a minute after the sighting (typing, relaying through a
-# channel), give or take most of a minute: the aircraft has moved on by ``delay * speed``.
-REPORT_DELAY_S = 60.0
+# A spotter's report reaches us some time after the sighting (typing, relaying through a
+# channel): up to a minute or two, by which the aircraft has moved on by ``delay * speed``.
+# The lateness enters as a spread along the track (REPORT_DELAY_SIGMA_S), not as a mean
+# shift: placing the track ahead of where it was reported (by a mean delay) measurably cost
+# warnings on the replays, because sites just ahead of the report then fall behind the track
+# in the threat projection; so the estimate stays at the report, with its along-track doubt.
+REPORT_DELAY_S = 0.0
 REPORT_DELAY_SIGMA_S = 45.0
 
 

@@ -91,7 +91,7 @@ class Track:
     # -- belief -----------------------------------------------------------------
 
     def _best_type(self) -> tuple[int, float]:
-        a, b, c = (float(v) for v in self.type_probs)
+        a, b, c = self.type_probs.tolist()
         if a >= b and a >= c:
             return 0, a
         return (1, b) if b >= c else (2, c)

@@ -4,10 +4,12 @@ Measurement models:
 
 * **Sighting** (a spotter's report, located by coordinates, a town or an
   area): the report arrives late (seeing, typing, relaying), so it locates
-  the aircraft where it was ``delta`` seconds ago, ``p - delta * v``. The
-  mean delay is folded into the measurement matrix ``H = [I, -delta I]``;
-  its spread adds ``sigma_delta^2 v v'`` along the track to the
-  spotter's own error, whose size depends on how the place was given.
+  the aircraft where it was ``delta`` seconds ago, ``p - delta * v``. A
+  known mean delay (``PositionFix.delay_s``) is folded into the measurement
+  matrix ``H = [I, -delta I]``; the delay's spread adds
+  ``sigma_delta^2 v v'`` along the track to the spotter's own error, whose
+  size depends on how the place was given. For spotters the mean is taken
+  as zero and only the spread is kept (see ``REPORT_DELAY_S``).
   A report of a formation locates the formation, not each aircraft: each
   member's estimate gets the formation's spread on top.
 * **Heading cue**: a velocity pseudo-measurement along the reported
@@ -154,9 +156,7 @@ class Updater:
         hm = np.stack([_report_h(f) for _, f, _ in pairs])  # (N, 2, 4)
         z = np.array([(f.x, f.y) for _, f, _ in pairs])
         y = z[:, None, :] - np.einsum("nij,nmj->nmi", hm, xs)
-        var = np.array(
-            [position_variance(f, k) for _, f, k in pairs]
-        )
+        var = np.array([position_variance(f, k) for _, f, k in pairs])
         d2 = np.array([f.delay_sigma_s**2 for _, f, _ in pairs])
         v = xs[:, :, 2:]  # (N, M, 2): the delay's spread lies along each model's velocity
         r = d2[:, None, None, None] * v[..., :, None] * v[..., None, :] + var[:, None, None, None] * np.eye(2)
