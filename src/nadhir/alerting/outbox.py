@@ -84,6 +84,9 @@ _CHUNK = 500
 def _sqlite_normal_sync(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # No checkpoint inside a commit (it would stall the commit that happens to cross the WAL
+    # threshold, often the one of an alert about to go out); Outbox.checkpoint() runs them.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
@@ -237,7 +240,20 @@ class Outbox:
         return cls(engine, **kwargs)
 
     def close(self) -> None:
+        self.checkpoint()
         self.engine.dispose()
+
+    def checkpoint(self) -> None:
+        """Copy the SQLite write-ahead log into the database, off the sending path (no-op elsewhere).
+
+        The :class:`Dispatcher` calls this when it is idle, and at least every
+        ``checkpoint_s`` seconds when it is not.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            conn.commit()
 
     # ---- storing ------------------------------------------------------------
 
@@ -601,6 +617,8 @@ class Dispatcher:
         self._ack_timeout_s = max(1.0, 2 * outbox.backoff.initial_s)
         self.wake = threading.Event()
         self.sent = 0
+        self.checkpoint_s = 1.0
+        self._last_checkpoint = time.monotonic()
         for channel in self.channels.values():
             bind = getattr(channel, "bind", None)
             if callable(bind):
@@ -682,6 +700,19 @@ class Dispatcher:
         self.sent += len(claimed)
         return len(claimed)
 
+    def maintain(self, *, busy: bool = False) -> None:
+        """Housekeeping between sends: checkpoint the database log when due (every ``checkpoint_s``
+        when idle, every ten times that when ``busy``). :meth:`run` calls it; a caller that drives
+        :meth:`step` itself calls it after sending."""
+        due = self.checkpoint_s * (10 if busy else 1)
+        if time.monotonic() - self._last_checkpoint <= due:
+            return
+        self._last_checkpoint = time.monotonic()
+        try:
+            self.outbox.checkpoint()
+        except Exception:  # a failed checkpoint is retried later; it must not stop deliveries
+            log.exception("checkpoint failed")
+
     def run(self, stop: threading.Event, *, until_idle: bool = False, poll_s: float = 0.05,
             pump: Callable[[float], None] | None = None) -> None:  # fmt: skip
         """Work until ``stop`` is set (or, with ``until_idle``, until no delivery is open).
@@ -702,7 +733,9 @@ class Dispatcher:
             if pump is not None:
                 pump(0.0)
             if self.step():
+                self.maintain(busy=True)
                 continue
+            self.maintain()
             if self._waiting:  # acknowledgements are on their way; retries are claimed by step()
                 wait(poll_s)
                 continue
