@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from nadhir.scenarios.scoring import score
 from nadhir.service.cli import app
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "scenarios"
@@ -57,3 +58,14 @@ def test_outputs_follow_the_spec(replays: dict[str, tuple[Path, Path]]) -> None:
         else:
             open_sites.add(r["site"])
     assert not open_sites
+
+
+def test_spine_score_bar_on_each_public_scenario(replays: dict[str, tuple[Path, Path]]) -> None:
+    """Issue 2's bar: coverage of the naive practice, far fewer false sirens, bounded alert time."""
+    for name in SCENARIOS:
+        r = score(DATA / name, *replays[name]).as_dict()
+        assert r["malformed_lines"] == 0, name
+        assert r["warned_share"] >= 0.85, (name, r["warned_share"])
+        assert r["imminent_false_alarm_share"] <= 0.75, (name, r["imminent_false_alarm_share"])
+        ratio = r["alert_minutes_per_site_hour"] / r["oracle_alert_minutes_per_site_hour"]
+        assert ratio <= 3.0, (name, ratio)

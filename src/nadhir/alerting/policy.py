@@ -23,7 +23,7 @@ TOWN_SHELTER_S = 120.0
 class PolicyConfig:
     """Thresholds of the alert policy. Defaults are the documented operating point."""
 
-    early_probability: float = 0.35
+    early_probability: float = 0.4
     imminent_probability: float = 0.55
     clear_probability: float = 0.15
     # Imminent when the arrival is within this many seconds beyond the site's shelter time.
@@ -41,7 +41,7 @@ class PolicyConfig:
     # Sites whose people need long to move (hospitals) are warned at a lower probability.
     vulnerable_kinds: tuple[str, ...] = ("hospital",)
     vulnerable_factor: float = 0.8
-    hold_s: float = 240.0  # a threat must stay low this long before an all-clear or a downgrade
+    hold_s: float = 180.0  # a threat must stay low this long before an all-clear or a downgrade
     passed_hold_s: float = 60.0  # ... or this long when the aircraft is seen moving away
     eta_update_s: float = 90.0  # an arrival-time change this large is worth an update
     min_update_interval_s: float = 30.0
