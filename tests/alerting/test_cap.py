@@ -6,6 +6,8 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nadhir.alerting.cap import (
     CapComposer,
@@ -306,3 +308,33 @@ def test_config_is_checked() -> None:
         CapConfig(status="Real")
     test_msg = CapComposer(SITES, CapConfig(status="Test")).compose(alert(0, "alert"))
     assert read_cap(render(test_msg)).status == "Test"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=st.text(min_size=1, max_size=40),
+    name_ar=st.one_of(st.none(), st.text(min_size=1, max_size=40)),
+    lat=st.floats(-89.9, 89.9),
+    lon=st.floats(-179.9, 179.9),
+    radius=st.floats(0.0, 50_000.0),
+    level=st.sampled_from(["early", "imminent"]),
+    threat=st.sampled_from(["jet", "helicopter", "drone", "unknown"]),
+    eta=st.one_of(st.none(), st.floats(-600.0, 3600.0)),
+)
+def test_any_site_and_alert_give_valid_cap_that_round_trips(
+    name: str, name_ar: str | None, lat: float, lon: float, radius: float, level: str, threat: str,
+    eta: float | None,
+) -> None:  # fmt: skip
+    site = Site("any-site", name, "town", lat, lon, radius, name_ar=name_ar)
+    composer = CapComposer([site])
+    for a in (
+        Alert(T0, "alert", "any-site", level, threat, None if eta is None else T0 + eta, 0.5, None),  # type: ignore[arg-type]
+        Alert(T0 + 60, "all_clear", "any-site", level, threat, None, 0.1, None),  # type: ignore[arg-type]
+    ):
+        xml = render(composer.compose(a))
+        back = read_cap(xml)
+        assert to_xml(back) == xml
+        eta_s = None if a.eta is None else float(round(a.eta))  # CAP times are to the second
+        assert alert_from_cap(back) == dataclasses.replace(
+            a, t=float(round(a.t)), eta=eta_s, confidence=round(a.confidence, 3)
+        )

@@ -176,3 +176,14 @@ def test_compass_and_approach_from_a_track() -> None:
     assert approach.from_deg is not None and compass_point(approach.from_deg) == "SW"
     over = approach_from_track(TrackState(T0, "T1", 35.9306, 36.6339, 0.0, 10.0, "helicopter", 50.0), IDLIB)
     assert over == Approach(None, None)  # hovering over the site: no direction to give
+
+
+def test_names_are_cleaned_for_messages() -> None:
+    odd = Site("odd", "  Kafr\tNabl\r\n ", "town", 35.6, 36.5, 1000.0, name_ar="\x07")
+    a = Alert(T0, "alert", "odd", "imminent", "jet", T0 + 60, 0.8, None)
+    assert "approaching Kafr Nabl," in compose_text(a, odd, "en")
+    assert "Kafr Nabl" in compose_text(a, odd, "ar")  # no usable Arabic name: the English one
+    blank = Site("blank-7", " ", "town", 35.6, 36.5, 1000.0)
+    assert "blank-7" in compose_text(
+        Alert(T0, "alert", "blank-7", "early", "jet", None, 0.5, None), blank, "en"
+    )

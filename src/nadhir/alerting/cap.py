@@ -459,9 +459,13 @@ def _num(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+# Characters XML 1.0 cannot carry at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None) -> None:
     if text is not None:
-        ET.SubElement(parent, _NS + tag).text = text
+        ET.SubElement(parent, _NS + tag).text = _NOT_XML.sub("", text)
 
 
 def _pairs(parent: ET.Element, tag: str, pairs: Iterable[tuple[str, str]]) -> None:

@@ -21,6 +21,7 @@ and keeps the longest that fits in :attr:`TextConfig.max_segments`.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Literal
@@ -210,9 +211,21 @@ def _arrival(alert: Alert, tz: tzinfo, lang: Language) -> str | None:
     return f"متوقع {clock} ({when})"
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_name(text: str | None) -> str:
+    """A name fit for a message: control characters dropped, white space collapsed."""
+    return " ".join(_UNPRINTABLE.sub(" ", text or "").split())
+
+
 def site_name(site: Site, lang: Language) -> str:
-    """The site's name in a language (the English name when there is no Arabic one)."""
-    return site.name_ar if lang == "ar" and site.name_ar else site.name
+    """The site's name in a language (the English name when there is no Arabic one, else its id)."""
+    if lang == "ar":
+        arabic = clean_name(site.name_ar)
+        if arabic:
+            return arabic
+    return clean_name(site.name) or site.id
 
 
 def _variants(
