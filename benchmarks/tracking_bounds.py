@@ -1,0 +1,161 @@
+"""How good could the tracks be on a scenario? OSPA of the tracker against two bounds.
+
+Usage: python benchmarks/tracking_bounds.py SCENARIO_DIR [SCENARIO_DIR ...]
+
+For each scenario (replayed through the full pipeline, with the text reader):
+
+* ``tracker``: mean OSPA (c = 10 km, p = 2, the scorer's own function) of
+  the published confirmed tracks, as ``nadhir score --tracks`` reports it;
+* ``perfect association``: the same filter, but each aircraft's
+  measurements are handed to it by looking at the truth (a sighting goes to
+  the aircraft it lies within 8 km of, allowing up to 3 minutes of report
+  delay; a bearing to the aircraft it points at within 3 sigma, with the
+  sound's travel time over the slant range); one track per aircraft is
+  published from its first measurement until 10 minutes after its last;
+* ``perfect tracker``: the true position of every aircraft from the moment
+  of its first measurement on -- no system fed these inputs can do better,
+  since an aircraft nobody has seen or heard cannot be placed.
+
+The first gap is association and track management; the second, estimation
+from sparse, late and coarse reports. This is an analysis tool: it reads
+``truth.json``, which the system itself never does.
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+import json
+import math
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from nadhir.intake.text import MessageReader
+from nadhir.pipeline import Pipeline
+from nadhir.scenarios.reader import load_scenario
+from nadhir.scenarios.replay import Replayer
+from nadhir.scenarios.scoring import AircraftPath, TrackFix, load_truth, ospa_samples
+from nadhir.tracking.measurements import SPEED_OF_SOUND_MPS, BearingFix, Measurement, PositionFix
+from nadhir.tracking.tracker import Tracker
+
+HOLD_S = 600.0
+
+
+def _ts(s: str) -> float:
+    return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+
+
+def evaluate(scenario_dir: Path) -> dict[str, float]:
+    scenario = load_scenario(scenario_dir)
+    truth = load_truth(scenario_dir)
+    pipe = Pipeline(scenario.sites, scenario.places, scenario.reporters, reader_factory=MessageReader)
+    frame = pipe.frame
+    log: list[tuple[float, list[Measurement]]] = []
+    step = pipe.tracker.step
+
+    def logged_step(t: float, batch: list[Measurement]) -> list[object]:
+        log.append((t, list(batch)))
+        return step(t, batch)  # type: ignore[return-value]
+
+    pipe.tracker.step = logged_step  # type: ignore[method-assign,assignment]
+    states: dict[str, list[TrackFix]] = collections.defaultdict(list)
+    Replayer(
+        pipe,
+        lambda a: None,
+        lambda s: states[s.track].append(TrackFix(s.t, s.lat, s.lon, s.speed_mps, s.heading_deg)),
+    ).run(e for _, e in scenario.events())
+    tracker_ospa = float(np.mean(ospa_samples(states, truth)))
+
+    raw = json.loads((scenario_dir / "truth.json").read_text())
+    heights = {
+        a["id"]: ([_ts(p["t"]) for p in a["path"]], [p["alt_m"] for p in a["path"]]) for a in raw["aircraft"]
+    }
+
+    def pos(ac: AircraftPath, t: float) -> tuple[float, float] | None:
+        p = ac.position_at(t)
+        return None if p is None else frame.to_xy(*p)
+
+    def height(aid: str, t: float) -> float:
+        times, alts = heights[aid]
+        i = min(max(bisect.bisect_right(times, t), 1), len(times) - 1)
+        return float(alts[i])
+
+    def owner(m: Measurement, t: float) -> str | None:
+        best: tuple[float, str] | None = None
+        for ac in truth.aircraft:
+            if isinstance(m, PositionFix):
+                for delay in range(0, 181, 15):
+                    p = pos(ac, t - delay)
+                    d = math.inf if p is None else math.hypot(p[0] - m.x, p[1] - m.y)
+                    if d < 8000 and (best is None or d / 8000 < best[0]):
+                        best = (d / 8000, ac.id)
+            elif isinstance(m, BearingFix):
+                p = pos(ac, t)
+                if p is None or math.hypot(p[0] - m.sx, p[1] - m.sy) > 25_000:
+                    continue
+                h, tau, q = height(ac.id, t), 0.0, p
+                for _ in range(15):
+                    q = pos(ac, t - tau) or p
+                    tau = math.sqrt((q[0] - m.sx) ** 2 + (q[1] - m.sy) ** 2 + h * h) / SPEED_OF_SOUND_MPS
+                err = math.atan2(q[0] - m.sx, q[1] - m.sy) - m.bearing_rad
+                z = abs((err + math.pi) % (2 * math.pi) - math.pi) / m.sigma_rad
+                if z < 3 and (best is None or z / 3 < best[0]):
+                    best = (z / 3, ac.id)
+        return None if best is None else best[1]
+
+    own: dict[str, dict[float, list[Measurement]]] = collections.defaultdict(
+        lambda: collections.defaultdict(list)
+    )
+    for t, batch in log:
+        for m in batch:
+            aid = owner(m, t)
+            if aid is not None:
+                own[aid][t].append(m)
+    assoc: dict[str, list[TrackFix]] = collections.defaultdict(list)
+    perfect: dict[str, list[TrackFix]] = collections.defaultdict(list)
+    for ac in truth.aircraft:
+        by_t = own.get(ac.id)
+        if not by_t:
+            continue
+        times = sorted(by_t)
+        tracker = Tracker()
+        ticks = np.arange(times[0], min(times[-1] + HOLD_S, ac.times[-1]), 5.0).tolist()
+        for t in sorted(set(times) | set(ticks)):
+            if t in by_t:
+                tracker.step(t, by_t[t])
+            else:
+                tracker.advance(t)
+            if tracker.tracks:
+                best = max(tracker.tracks.values(), key=lambda tr: tr.hits)
+                lat, lon = frame.to_latlon(*best.position)
+                heading = math.degrees(math.atan2(best.x[2], best.x[3])) % 360
+                assoc[ac.id].append(TrackFix(t, lat, lon, best.speed, heading))
+        for t in np.arange(times[0], ac.times[-1], 5.0).tolist():
+            p = ac.position_at(t)
+            if p is not None:
+                perfect[ac.id].append(TrackFix(t, p[0], p[1], 0.0, 0.0))
+    return {
+        "tracker": tracker_ospa,
+        "perfect_association": float(np.mean(ospa_samples(assoc, truth))),
+        "perfect_tracker": float(np.mean(ospa_samples(perfect, truth))),
+    }
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__)
+        return 2
+    print(f"{'scenario':24s}{'tracker':>10s}{'perfect assoc.':>16s}{'perfect tracker':>17s}   (mean OSPA, m)")
+    for arg in argv:
+        r = evaluate(Path(arg))
+        print(
+            f"{Path(arg).name:24s}{r['tracker']:10.0f}{r['perfect_association']:16.0f}{r['perfect_tracker']:17.0f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
