@@ -10,10 +10,10 @@ from __future__ import annotations
 import gzip
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from nadhir.domain import AcousticDetection, Event, Impact, Place, Problems, Report, Reporter, Site
 from nadhir.domain.timefmt import parse_time
@@ -136,61 +136,60 @@ def _site_from_feature(feature: dict[str, Any]) -> Site:
     )
 
 
-def load_gazetteer(path: Path, problems: Problems) -> list[Place]:
-    """Places from ``gazetteer.json`` (optional: a missing file gives none)."""
+T = TypeVar("T")
+
+
+def _load_rows(path: Path, problems: Problems, what: str, build: Callable[[dict[str, Any]], T]) -> list[T]:
+    """Rows of an optional JSON list file, each built by ``build``; bad rows are reported and skipped."""
     if not path.exists():
         return []
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        problems.add(path.name, 0, f"gazetteer unreadable, ignored: {exc}")
+        problems.add(path.name, 0, f"{what} unreadable, ignored: {exc}")
         return []
-    places: list[Place] = []
+    out: list[T] = []
     for i, row in enumerate(rows if isinstance(rows, list) else [], 1):
         try:
-            places.append(
-                Place(
-                    id=str(row["id"]),
-                    name=str(row.get("name") or row["id"]),
-                    lat=float(row["lat"]),
-                    lon=float(row["lon"]),
-                    kind=str(row.get("kind") or "place"),
-                    name_ar=row.get("name_ar"),
-                    aliases=tuple(str(a) for a in row.get("aliases") or ()),
-                )
-            )
-        except (KeyError, TypeError, ValueError) as exc:
+            out.append(build(row))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             problems.add(path.name, i, f"entry {i} skipped: {exc}")
-    return places
+    return out
+
+
+def _place(row: dict[str, Any]) -> Place:
+    return Place(
+        id=str(row["id"]),
+        name=str(row.get("name") or row["id"]),
+        lat=float(row["lat"]),
+        lon=float(row["lon"]),
+        kind=str(row.get("kind") or "place"),
+        name_ar=row.get("name_ar"),
+        aliases=tuple(str(a) for a in row.get("aliases") or ()),
+    )
+
+
+def _reporter(row: dict[str, Any]) -> Reporter:
+    kind = row.get("kind", "observer")
+    if kind not in ("observer", "sensor"):
+        raise ValueError(f"unknown kind {kind!r}")
+    return Reporter(
+        id=str(row["id"]),
+        kind=kind,
+        lat=_opt_float(row.get("lat")),
+        lon=_opt_float(row.get("lon")),
+        trust=min(1.0, max(0.0, float(row.get("trust", 0.5)))),
+    )
+
+
+def load_gazetteer(path: Path, problems: Problems) -> list[Place]:
+    """Places from ``gazetteer.json`` (optional: a missing file gives none)."""
+    return _load_rows(path, problems, "gazetteer", _place)
 
 
 def load_reporters(path: Path, problems: Problems) -> list[Reporter]:
     """Known observers and sensors from ``reporters.json`` (optional)."""
-    if not path.exists():
-        return []
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        problems.add(path.name, 0, f"reporters unreadable, ignored: {exc}")
-        return []
-    out: list[Reporter] = []
-    for i, row in enumerate(rows if isinstance(rows, list) else [], 1):
-        try:
-            kind = row.get("kind", "observer")
-            if kind not in ("observer", "sensor"):
-                raise ValueError(f"unknown kind {kind!r}")
-            out.append(
-                Reporter(
-                    id=str(row["id"]),
-                    kind=kind,
-                    lat=_opt_float(row.get("lat")),
-                    lon=_opt_float(row.get("lon")),
-                    trust=min(1.0, max(0.0, float(row.get("trust", 0.5)))),
-                )
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            problems.add(path.name, i, f"entry {i} skipped: {exc}")
-    return out
+    return _load_rows(path, problems, "reporters", _reporter)
 
 
 def _opt_float(value: Any) -> float | None:
