@@ -279,11 +279,12 @@ def test_sirens_end_to_end_against_mosquitto(tmp_path: Path, mqtt_root: str,
         )
 
         # The independent client saw the command go out at QoS 1 and both answers come back.
-        assert f"CMD k=e2e-1 p=test d=1 t={now} x={now + 60}" in watcher.matching(f"{a.siren_id}/cmd")
-        assert [x.split()[2] for x in watcher.matching(f"{a.siren_id}/ack") if "k=e2e-1" in x] == [
-            "s=ok",
-            "s=dup",
-        ]
+        line = f"CMD k=e2e-1 p=test d=1 t={now} x={now + 60}"
+        wait_for(
+            lambda: line in watcher.matching(f"{a.siren_id}/cmd"), 10, "the command seen by mosquitto_sub"
+        )
+        wait_for(lambda: [x.split()[2] for x in watcher.matching(f"{a.siren_id}/ack") if "k=e2e-1" in x]
+                 == ["s=ok", "s=dup"], 10, "both answers seen by mosquitto_sub")  # fmt: skip
         assert any(x.startswith("ONLINE") for x in watcher.matching(f"{b.siren_id}/status"))
 
         # Siren b is playing a long alert when it dies: the broker sends its last will, operators
@@ -299,9 +300,13 @@ def test_sirens_end_to_end_against_mosquitto(tmp_path: Path, mqtt_root: str,
         notice = next(n for n in notices[seen:] if n.siren == b.siren_id)
         assert notice.substitute == a.siren_id
         wait_for(lambda: ("alert", "e2e-long@" + a.siren_id) in a.plays(), 10, "a to take over")
-        published = [json.loads(x) for x in watcher.matching("/notices")]
-        assert any(p["siren"] == b.siren_id and p["kind"] == "silent" and p["substitute"] == a.siren_id
-                   and p["last_heard"] is not None for p in published)  # fmt: skip
+
+        def operators_told() -> bool:
+            published = [json.loads(x) for x in watcher.matching("/notices")]
+            return any(p["siren"] == b.siren_id and p["kind"] == "silent" and p["substitute"] == a.siren_id
+                       and p["last_heard"] is not None for p in published)  # fmt: skip
+
+        wait_for(operators_told, 10, "the notice on the operators' topic")
         # A new command for the silent siren goes to its substitute too.
         assert net.sound(b.siren_id, SirenCommand("e2e-3", "test", 1, now, now + 60)) == [
             b.siren_id,
