@@ -69,3 +69,21 @@ def test_spine_score_bar_on_each_public_scenario(replays: dict[str, tuple[Path, 
         assert r["imminent_false_alarm_share"] <= 0.75, (name, r["imminent_false_alarm_share"])
         ratio = r["alert_minutes_per_site_hour"] / r["oracle_alert_minutes_per_site_hour"]
         assert ratio <= 3.0, (name, ratio)
+
+
+def test_cap_dir_gets_one_valid_cap_message_per_alert_line(tmp_path: Path) -> None:
+    from nadhir.alerting.cap import read_cap, validate
+
+    out, cap_dir = tmp_path / "alerts.jsonl", tmp_path / "cap"
+    result = CliRunner().invoke(
+        app, ["replay", str(DATA / "idlib-basic"), "--out", str(out), "--cap-dir", str(cap_dir), "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    files = sorted(cap_dir.glob("*.xml"))
+    assert len(files) == len(lines) > 0
+    for path, line in zip(files, lines, strict=True):
+        xml = path.read_text(encoding="utf-8")
+        validate(xml)
+        assert json.loads(line)["site"] in path.name
+    assert read_cap(files[0].read_text(encoding="utf-8")).identifier

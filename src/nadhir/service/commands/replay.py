@@ -26,6 +26,9 @@ def replay(
     out: Annotated[Path, typer.Option("--out", help="Where to write alerts.jsonl")] = Path("alerts.jsonl"),
     tracks: Annotated[Path | None, typer.Option("--tracks", help="Also write tracks.jsonl here")] = None,
     db: Annotated[str | None, typer.Option("--db", help="Store the run in this database URL")] = None,
+    cap_dir: Annotated[
+        Path | None, typer.Option("--cap-dir", help="Also write one CAP 1.2 XML file per alert line here")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary")] = False,
     strike_model: Annotated[
         str | None,
@@ -62,9 +65,17 @@ def replay(
             on_alert=lambda a: alerts_fh.write(json_line(alert_to_dict(a))),
             on_track=(lambda s: tracks_fh.write(json_line(track_to_dict(s)))) if tracks else None,
             on_progress=lambda n: progress.advance(task, n),
-            keep=db is not None,
+            keep=db is not None or cap_dir is not None,
             strike_model=model,
         )
+    if cap_dir is not None:
+        from nadhir.alerting.cap import write_cap_files  # loaded only when asked for
+
+        written = write_cap_files(
+            result.alerts, scenario.sites, cap_dir, tracks=result.tracks, problems=scenario.problems
+        )
+        if not quiet:
+            err.print(f"CAP messages: {written} written to {cap_dir}")
     if db is not None:
         from nadhir.store import Store  # loaded only when asked to persist
 
