@@ -25,7 +25,7 @@ from nadhir.scenarios.scoring import combine, score
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = [ROOT / "tests" / "data" / "scenarios" / n for n in ("idlib-basic", "idlib-twists")]
-EARLY = (0.2, 0.3, 0.35, 0.45, 0.6)
+EARLY = (0.2, 0.3, 0.4, 0.5, 0.6)
 IMMINENT = (0.4, 0.55, 0.7, 0.85)
 
 
