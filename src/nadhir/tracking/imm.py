@@ -36,7 +36,6 @@ Matrix = NDArray[np.float64]
 N_MODELS = len(MODEL_NAMES)
 # Where a new track starts: most aircraft fly straight most of the time.
 INITIAL_MODE_PROBS: Vector = np.array([0.7, 0.1, 0.1, 0.1])
-_EYE4 = np.eye(4)
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
@@ -156,18 +155,29 @@ def update_linear(
     """Kalman update of every model with innovations ``y`` (..., M, d), Jacobians ``h`` (..., M, d, 4).
 
     ``r`` broadcasts against (..., M, d, d). Leading dimensions batch tracks.
-    Returns the new mode probabilities, states, covariances (Joseph form) and
-    the log-likelihood of the measurement under each track's mixture.
+    Returns the new mode probabilities, states, covariances and
+    the log-likelihood of the measurement under each track's mixture. The
+    covariance update is ``P - K S K'`` (made exactly symmetric), which is the
+    Joseph form's result for the optimal gain at a fraction of its cost.
     """
-    ht = np.swapaxes(h, -1, -2)
-    s = h @ ps @ ht + r
-    s_inv = np.linalg.inv(s)
-    k = ps @ ht @ s_inv
+    pht = ps @ np.swapaxes(h, -1, -2)
+    s = h @ pht + r
+    s_inv: NDArray[np.float64]
+    logdet: NDArray[np.float64]
+    if s.shape[-1] == 2:  # the common case (positions, velocities): a closed-form inverse
+        a, b, c, d = s[..., 0, 0], s[..., 0, 1], s[..., 1, 0], s[..., 1, 1]
+        det = a * d - b * c
+        rows = np.stack([np.stack([d, -b], axis=-1), np.stack([-c, a], axis=-1)], axis=-2)
+        s_inv = rows / det[..., None, None]
+        logdet = np.log(det)
+    else:
+        s_inv = np.asarray(np.linalg.inv(s), dtype=np.float64)
+        logdet = np.asarray(np.linalg.slogdet(s)[1], dtype=np.float64)
+    k = pht @ s_inv
     xs_new = xs + np.einsum("...ij,...j->...i", k, y)
-    ikh = _EYE4 - k @ h
-    ps_new = ikh @ ps @ np.swapaxes(ikh, -1, -2) + k @ r @ np.swapaxes(k, -1, -2)
+    ps_new = ps - k @ np.swapaxes(pht, -1, -2)
+    ps_new = 0.5 * (ps_new + np.swapaxes(ps_new, -1, -2))
     d2 = np.einsum("...i,...ij,...j->...", y, s_inv, y)
-    _, logdet = np.linalg.slogdet(s)
     loglik = -0.5 * (d2 + logdet + y.shape[-1] * _LOG_2PI)
     return _reweight(mu, loglik, xs_new, ps_new)
 
