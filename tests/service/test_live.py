@@ -61,7 +61,9 @@ def test_track_views_carry_trail_and_widening_prediction() -> None:
     sigmas = [p[3] for p in prediction]
     assert sigmas == sorted(sigmas)
     assert all(s <= 15_000 for s in sigmas[1:])
-    assert any(len(v["prediction"]) > 3 for v in tracks)  # well-held tracks are predicted minutes ahead
+    # Well-held tracks are predicted minutes ahead (jets, with the IMM's manoeuvre noise, about three
+    # minutes before the cone passes PREDICT_MAX_SIGMA_M).
+    assert any(len(v["prediction"]) >= 3 for v in tracks)
 
 
 def test_compass_points() -> None:
