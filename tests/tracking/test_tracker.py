@@ -63,3 +63,18 @@ def test_unsupported_sighting_never_confirms_and_is_deleted() -> None:
     assert next(iter(tracker.tracks.values())).status == "tentative"
     removed = tracker.advance(1000.0)
     assert removed and not tracker.tracks
+
+
+def test_life_cycle_tentative_confirmed_coasting_deleted() -> None:
+    rng = np.random.default_rng(4)
+    heli = Flight(0.0, 0.0, 50.0, 0.0)
+    tracker = Tracker()
+    tracker.step(0.0, [sighting(heli, 0.0, rng, source="a", aircraft="helicopter")])
+    track = next(iter(tracker.tracks.values()))
+    assert track.stage == "tentative"
+    tracker.step(20.0, [sighting(heli, 20.0, rng, source="b", aircraft="helicopter")])
+    assert track.stage == "confirmed"
+    tracker.advance(200.0)
+    assert track.id in tracker.tracks and track.stage == "coasting"
+    removed = tracker.advance(20.0 + track.coast_limit_s() + 1.0)
+    assert [t.id for t in removed] == [track.id]
