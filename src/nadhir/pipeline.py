@@ -257,8 +257,9 @@ class Pipeline:
         live = self.tracker.tracks
         for track_id in [k for k in self._published if k not in live]:
             del self._published[track_id]
-        for track_id in [k for k in self._threat_cache if k not in live]:
-            del self._threat_cache[track_id]
+        for cache in (self._threat_cache, self._fresh_threats):  # merged tracks leave no deletion
+            for track_id in [k for k in cache if k not in live]:
+                del cache[track_id]
         for track in live.values():
             if track.status != "confirmed":
                 continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nadhir.domain import Alert, Event, TrackState
 from nadhir.pipeline import Pipeline, StepOutput
@@ -70,7 +70,7 @@ class Replayer:
             if self._clock is not None and event.t < self._clock:
                 # Out of order: it is processed now, as a live system would on late arrival.
                 self.summary.late_events += 1
-                event = _retimed(event, self._clock)
+                event = replace(event, t=self._clock)
             batch.append(event)
         if batch:
             self._flush(batch)
@@ -97,9 +97,8 @@ class Replayer:
             tick += TICK_S
 
     def _emit(self, out: StepOutput) -> None:
-        for event, reason in out.rejected:
+        for _event, reason in out.rejected:
             self.summary.rejected[reason.split(":")[0]] += 1
-            del event
         for alert in out.alerts:
             self.summary.alerts += 1
             if alert.action == "alert":
@@ -109,9 +108,3 @@ class Replayer:
             self.summary.tracks.add(state.track)
             if self.on_track is not None:
                 self.on_track(state)
-
-
-def _retimed(event: Event, t: float) -> Event:
-    from dataclasses import replace
-
-    return replace(event, t=t)

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -165,15 +163,3 @@ def logit(p: Vector) -> Vector:
     q = np.clip(p, 1e-4, 1.0 - 1e-4)
     out: Vector = np.log(q / (1.0 - q))
     return out
-
-
-def stack(rows: Sequence[Vector]) -> Matrix:
-    """Rows of features as one matrix (empty input gives a 0 x n matrix)."""
-    if not rows:
-        return np.zeros((0, len(FEATURES)))
-    return np.vstack(rows)
-
-
-def sigmoid(z: float) -> float:
-    """The logistic function."""
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
