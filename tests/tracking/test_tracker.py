@@ -73,8 +73,10 @@ def test_life_cycle_tentative_confirmed_coasting_deleted() -> None:
     track = next(iter(tracker.tracks.values()))
     assert track.stage == "tentative"
     tracker.step(20.0, [sighting(heli, 20.0, rng, source="b", aircraft="helicopter")])
+    assert track.stage == "tentative"  # two witnesses, but only two reports
+    tracker.step(40.0, [sighting(heli, 40.0, rng, source="a", aircraft="helicopter")])
     assert track.stage == "confirmed"
     tracker.advance(200.0)
     assert track.id in tracker.tracks and track.stage == "coasting"
-    removed = tracker.advance(20.0 + track.coast_limit_s() + 1.0)
+    removed = tracker.advance(40.0 + track.coast_limit_s() + 1.0)
     assert [t.id for t in removed] == [track.id]

@@ -28,8 +28,8 @@ TrackStage = Literal["tentative", "confirmed", "coasting"]
 # engine twenty times is still one sensor.
 MAX_EVIDENCE_PER_SOURCE = 0.6
 CONFIRM_EXISTENCE = 0.75
-CONFIRM_HITS = 2
-CONFIRM_SIGMA_M = 15_000.0  # a track too vague to place is not yet worth confirming
+CONFIRM_HITS = 3
+CONFIRM_SIGMA_M = 5000.0  # a track too vague to place is not yet worth confirming
 HISTORY_S = 600.0
 COMPETITION_MEMORY_S = 60.0
 LOSING_MIN_GATED = 4.0
