@@ -1,0 +1,284 @@
+"""A Telegram bot that registers observers and takes their messages in as reports.
+
+It speaks the Bot API over plain HTTPS (httpx): it long-polls ``getUpdates``
+and answers with ``sendMessage``. An observer registers once with a one-time
+code handed out by the operators (``/register <code>``); the chat is then
+bound to that observer id, and every text message from it becomes a
+:class:`~nadhir.domain.Report` (``channel="telegram"``, the free text in
+``text``) handed to ``submit``, the live core's intake callable::
+
+    bot = TelegramIntake("https://api.telegram.org", token, codes={"K7Q2": "obs-12"},
+                         registry_path=Path("telegram.json"), submit=engine.submit)
+    threading.Thread(target=bot.run, args=(stop,), daemon=True).start()
+
+Registrations, the codes already used and the update offset are kept in a
+small JSON file, so they survive a restart. Messages from chats that are not
+registered are answered with how to register and never submitted. Malformed
+updates are logged and skipped; network errors back off and retry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from nadhir.domain import Report
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+POLL_TIMEOUT_S = 25  # long-poll: how long Telegram may hold a getUpdates open
+BACKOFF_START_S = 1.0
+BACKOFF_MAX_S = 60.0
+MAX_TEXT = 4096  # Telegram's own limit on a message
+
+HELP = (
+    "This is the Nadhir early-warning intake. To send reports you must register first: "
+    "send /register followed by the code the operators gave you, e.g. /register ABC123."
+)
+
+
+class TelegramError(Exception):
+    """The Bot API answered, but not with ``{"ok": true, ...}``."""
+
+
+class Registry:
+    """Chat ids bound to observer ids, the one-time codes used, and the update offset; one JSON file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.observers: dict[int, str] = {}
+        self.used_codes: set[str] = set()
+        self.offset: int | None = None
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{self.path}: cannot read the Telegram registry ({exc})") from exc
+        if not isinstance(raw, dict):
+            raise ValueError(f"{self.path}: the Telegram registry is not a JSON object")
+        observers = raw.get("observers", {})
+        if isinstance(observers, dict):
+            for chat, observer in observers.items():
+                with contextlib.suppress(ValueError):
+                    if isinstance(observer, str) and observer:
+                        self.observers[int(chat)] = observer
+        used = raw.get("used_codes", [])
+        if isinstance(used, list):
+            self.used_codes = {c for c in used if isinstance(c, str)}
+        offset = raw.get("offset")
+        if isinstance(offset, int) and not isinstance(offset, bool):
+            self.offset = offset
+
+    def save(self) -> None:
+        data = {
+            "observers": {str(chat): obs for chat, obs in sorted(self.observers.items())},
+            "used_codes": sorted(self.used_codes),
+            "offset": self.offset,
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f, ensure_ascii=False, indent=1)
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+def _command(text: str) -> tuple[str, str] | None:
+    """``"/register@NadhirBot  K7Q2"`` -> ``("register", "K7Q2")``; None if not a command."""
+    if not text.startswith("/"):
+        return None
+    head, _, rest = text.partition(" ")
+    name = head[1:].split("@", 1)[0].lower()
+    return name, rest.strip()
+
+
+class TelegramIntake:
+    """The bot: ``poll_once`` handles one ``getUpdates`` batch, ``run`` polls until ``stop`` is set.
+
+    ``codes`` maps one-time registration codes to observer ids; ``submit`` takes
+    each report (e.g. ``LiveEngine.submit``); ``clock`` gives the time of
+    arrival in POSIX seconds (a message stamped later than that is stamped now).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        codes: Mapping[str, str],
+        registry_path: Path,
+        submit: Callable[[Report], object],
+        clock: Callable[[], float] = time.time,
+        *,
+        poll_timeout_s: int = POLL_TIMEOUT_S,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self._token = token
+        self._api = f"{base_url.rstrip('/')}/bot{token}"
+        self.codes = dict(codes)
+        self.registry = Registry(Path(registry_path))
+        self.submit = submit
+        self.clock = clock
+        self.poll_timeout_s = poll_timeout_s
+        self._client = client or httpx.Client(timeout=httpx.Timeout(10.0, read=poll_timeout_s + 10.0))
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- the Bot API ---------------------------------------------------------------------------------
+
+    def _call(self, method: str, payload: dict[str, Any]) -> Any:
+        response = self._client.post(f"{self._api}/{method}", json=payload)
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise TelegramError(f"{method}: HTTP {response.status_code}, not JSON") from exc
+        if not isinstance(body, dict) or body.get("ok") is not True:
+            detail = body.get("description") if isinstance(body, dict) else None
+            raise TelegramError(f"{method}: HTTP {response.status_code}: {detail or 'not ok'}")
+        return body.get("result")
+
+    def send(self, chat_id: int, text: str) -> None:
+        """Answer a chat; a failure is logged, never raised (the message was already handled)."""
+        try:
+            self._call("sendMessage", {"chat_id": chat_id, "text": text})
+        except (httpx.HTTPError, TelegramError) as exc:
+            log.warning("telegram: could not answer chat %s: %s", chat_id, self._redact(exc))
+
+    def _redact(self, exc: BaseException) -> str:
+        """The error without the bot token (it is part of every Bot API URL)."""
+        return str(exc).replace(self._token, "<token>") if self._token else str(exc)
+
+    # -- polling ---------------------------------------------------------------------------------------
+
+    def poll_once(self) -> int:
+        """Fetch and handle one batch of updates; returns how many were handled (skipped ones too).
+
+        Network and API errors are raised (``run`` backs off and retries); the
+        offset only moves past updates that were handled, so none is lost or
+        handled twice.
+        """
+        payload: dict[str, Any] = {"timeout": self.poll_timeout_s, "allowed_updates": ["message"]}
+        if self.registry.offset is not None:
+            payload["offset"] = self.registry.offset
+        result = self._call("getUpdates", payload)
+        if not isinstance(result, list):
+            raise TelegramError("getUpdates: result is not a list")
+        handled = 0
+        for update in result:
+            update_id = update.get("update_id") if isinstance(update, dict) else None
+            if not isinstance(update_id, int) or isinstance(update_id, bool):
+                log.warning("telegram: skipping an update without an update_id: %.200r", update)
+                continue
+            if self.registry.offset is not None and update_id < self.registry.offset:
+                continue  # already handled (a server that ignored the offset)
+            try:
+                self._handle(update)
+            except Exception:
+                log.exception("telegram: update %s could not be handled; skipped", update_id)
+            self.registry.offset = update_id + 1
+            handled += 1
+        if handled:
+            self.registry.save()
+        return handled
+
+    def run(self, stop: threading.Event) -> None:
+        """Poll until ``stop`` is set; on errors wait 1, 2, 4 ... up to 60 s and try again."""
+        delay = BACKOFF_START_S
+        while not stop.is_set():
+            try:
+                self.poll_once()
+            except (httpx.HTTPError, TelegramError, OSError) as exc:
+                log.warning("telegram: %s; retrying in %.0f s", self._redact(exc), delay)
+                stop.wait(delay)
+                delay = min(delay * 2, BACKOFF_MAX_S)
+            except Exception:
+                log.exception("telegram: unexpected error; retrying in %.0f s", delay)
+                stop.wait(delay)
+                delay = min(delay * 2, BACKOFF_MAX_S)
+            else:
+                delay = BACKOFF_START_S
+
+    # -- one update ------------------------------------------------------------------------------------
+
+    def _handle(self, update: dict[str, Any]) -> None:
+        message = update.get("message")
+        if message is None:
+            return  # another kind of update (edits, callbacks): nothing to do
+        chat = message.get("chat") if isinstance(message, dict) else None
+        chat_id = chat.get("id") if isinstance(chat, dict) else None
+        if not isinstance(message, dict) or not isinstance(chat_id, int) or isinstance(chat_id, bool):
+            log.warning("telegram: skipping malformed update %s (no message chat id)", update["update_id"])
+            return
+        text = message.get("text")
+        if text is not None and not isinstance(text, str):
+            log.warning("telegram: skipping malformed update %s (text is not a string)", update["update_id"])
+            return
+        text = (text or "").strip()
+        command = _command(text)
+        if command is not None and command[0] in ("start", "help"):
+            self._start(chat_id)
+            return
+        if command is not None and command[0] == "register":
+            self._register(chat_id, command[1])
+            return
+        observer = self.registry.observers.get(chat_id)
+        if observer is None:
+            self.send(chat_id, HELP)
+            return
+        if not text:
+            self.send(chat_id, "Only text messages can be taken as reports. Please type what you see.")
+            return
+        date = message.get("date")
+        if not isinstance(date, int | float) or isinstance(date, bool):
+            log.warning("telegram: skipping malformed update %s (no message date)", update["update_id"])
+            return
+        t = min(float(date), self.clock())
+        report = Report(t=t, reporter=observer, channel=CHANNEL, text=text[:MAX_TEXT])
+        try:
+            self.submit(report)
+        except Exception:
+            log.exception("telegram: report from %s not accepted", observer)
+            self.send(chat_id, "Your report could not be taken in just now. Please send it again.")
+            return
+        self.send(chat_id, "Received.")
+
+    def _start(self, chat_id: int) -> None:
+        observer = self.registry.observers.get(chat_id)
+        if observer is not None:
+            self.send(chat_id, f"You are registered as observer {observer}. Send what you see as text.")
+        else:
+            self.send(chat_id, HELP)
+
+    def _register(self, chat_id: int, code: str) -> None:
+        if not code:
+            self.send(chat_id, "Send /register followed by your code, e.g. /register ABC123.")
+            return
+        observer = self.codes.get(code)
+        if observer is None or code in self.registry.used_codes:
+            log.info("telegram: chat %s tried an unknown or used registration code", chat_id)
+            self.send(chat_id, "That code is not valid or has already been used. Ask the operators for one.")
+            return
+        self.registry.used_codes.add(code)
+        self.registry.observers[chat_id] = observer
+        self.registry.save()
+        log.info("telegram: chat %s registered as observer %s", chat_id, observer)
+        self.send(chat_id, f"Registered as observer {observer}. Send what you see as text.")
