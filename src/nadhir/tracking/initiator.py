@@ -29,12 +29,6 @@ MAX_POOL = 200
 MAX_FORMATION = 4
 
 
-def _prior_types(likelihood: tuple[float, float, float]) -> Vector:
-    probs = np.asarray(likelihood, dtype=np.float64)
-    out: Vector = probs / probs.sum()
-    return out
-
-
 class Initiator:
     """Creates tentative tracks; a track only becomes confirmed by further evidence."""
 
@@ -112,52 +106,6 @@ class Initiator:
             track.remember()
             tracks.append(track)
         return tracks
-
-    def from_bearing(self, fix: BearingFix) -> Track | None:
-        """Try to start a track where this bearing crosses a recent one from another sensor.
-
-        Unmatched bearings are remembered for a short while; the best crossing
-        is the one closest to both sensors (sound fades with distance, so near
-        crossings are the likely ones).
-        """
-        self._sweep(fix.t)
-        cx, cy = math.floor(fix.sx / _CELL_M), math.floor(fix.sy / _CELL_M)
-        candidates: list[BearingFix] = []
-        for i in (-1, 0, 1):
-            for j in (-1, 0, 1):
-                cell = self._cells.get((cx + i, cy + j))
-                if cell is None:
-                    continue
-                while cell and fix.t - cell[0].t > BEARING_MEMORY_S:
-                    cell.popleft()
-                candidates.extend(o for o in cell if o.source != fix.source)
-        found = self._best_crossing(fix, candidates)
-        if found is None:
-            self._cells.setdefault((cx, cy), deque()).append(fix)
-            return None
-        other, x, y, sigma = found
-        ocell = self._cells[(math.floor(other.sx / _CELL_M), math.floor(other.sy / _CELL_M))]
-        ocell.remove(other)
-        like = np.asarray(fix.type_likelihood) * np.asarray(other.type_likelihood)
-        probs = like / like.sum()
-        best = int(np.argmax(probs))
-        prof = PROFILES[TRACK_TYPES[best]] if probs[best] >= 0.5 else PROFILES["unknown"]
-        sigma = max(sigma, 500.0)
-        p = np.diag([sigma * sigma, sigma * sigma, prof.cruise_mps**2, prof.cruise_mps**2])
-        track = Track(
-            id=self.new_id(),
-            t=fix.t,
-            x=np.array([x, y, 0.0, 0.0]),
-            p=p,
-            type_probs=probs,
-            created=fix.t,
-            last_update=fix.t,
-            hits=2,
-        )
-        track.add_evidence(fix.source, fix.evidence)
-        track.add_evidence(other.source, other.evidence)
-        track.remember()
-        return track
 
     def from_bearings(self, fixes: list[BearingFix]) -> list[tuple[Track, list[BearingFix]]]:
         """Start tracks from the simultaneous bearings no track claimed, plus recent unclaimed ones.
@@ -281,36 +229,6 @@ class Initiator:
         )
         track.remember()
         return track
-
-    @staticmethod
-    def _best_crossing(
-        fix: BearingFix, candidates: list[BearingFix]
-    ) -> tuple[BearingFix, float, float, float] | None:
-        """The candidate whose bearing crosses ``fix`` nearest to both sensors (vectorised)."""
-        if not candidates:
-            return None
-        like = np.array([o.type_likelihood for o in candidates]) * np.asarray(fix.type_likelihood)[None, :]
-        bx = np.array([o.sx for o in candidates])
-        by = np.array([o.sy for o in candidates])
-        tb = np.array([o.bearing_rad for o in candidates])
-        sb = np.array([o.sigma_rad for o in candidates])
-        uax, uay = math.sin(fix.bearing_rad), math.cos(fix.bearing_rad)
-        ubx, uby = np.sin(tb), np.cos(tb)
-        det = -uax * uby + uay * ubx
-        angle = np.abs(np.arcsin(np.clip(det, -1.0, 1.0)))
-        safe = np.where(np.abs(det) < 1e-12, 1e-12, det)
-        rx, ry = bx - fix.sx, by - fix.sy
-        s = (-rx * uby + ry * ubx) / safe
-        u = (uax * ry - uay * rx) / safe
-        far = np.maximum(s, u)
-        ok = (like.max(axis=1) >= 0.2) & (angle >= MIN_CROSSING_RAD) & (s > 0) & (u > 0)
-        ok &= far <= MAX_CROSSING_RANGE_M
-        if not ok.any():
-            return None
-        k = int(np.argmin(np.where(ok, far, np.inf)))
-        lateral = math.hypot(float(s[k]) * fix.sigma_rad, float(u[k]) * float(sb[k]))
-        sigma = lateral / math.sin(float(angle[k]))
-        return candidates[k], fix.sx + float(s[k]) * uax, fix.sy + float(s[k]) * uay, sigma
 
     def _sweep(self, t: float) -> None:
         """Drop cells whose bearings have all aged out (keeps memory bounded on a large field)."""

@@ -1,10 +1,12 @@
-"""Constant-velocity Kalman filter in the local east-north frame.
+"""Single-model Kalman filter pieces in the local east-north frame.
 
-State ``x = [east, north, v_east, v_north]`` (metres, m/s). The filter is
-written out by hand rather than taken from a library: it is 4x4, runs once
-per input event in the hot loop, and a general-purpose filter object costs
-more in call overhead than the arithmetic itself (see
-``benchmarks/tracking_vs_stonesoup.py``).
+State ``x = [east, north, v_east, v_north]`` (metres, m/s). The tracker's
+filter is the IMM of :mod:`nadhir.tracking.imm`, written out by hand and
+batched across tracks rather than taken from a library (a general-purpose
+filter object costs more in call overhead than the arithmetic itself; see
+``benchmarks/tracking_vs_stonesoup.py``). This module keeps the plain
+constant-velocity filter and the small helpers (Mahalanobis distance, angle
+wrapping) the rest of the tracker shares.
 """
 
 from __future__ import annotations

@@ -31,7 +31,6 @@ from numpy.typing import NDArray
 from nadhir.tracking import imm, kalman
 from nadhir.tracking.measurements import (
     REPORT_DELAY_S,
-    SPEED_OF_SOUND_MPS,
     BearingFix,
     PositionFix,
 )
@@ -76,11 +75,6 @@ def sighting_noise(fix: PositionFix, vx: float, vy: float, members: int = 1) -> 
     return np.array([[var + d2 * vx * vx, d2 * vx * vy], [d2 * vx * vy, var + d2 * vy * vy]])
 
 
-def report_sigma(fix: PositionFix, track_speed: float) -> float:
-    """Effective 1-sigma error of a sighting for a track moving at ``track_speed`` (for display)."""
-    return math.hypot(fix.sigma_m, fix.delay_sigma_s * track_speed / math.sqrt(2.0))
-
-
 class Predictor:
     """IMM prediction with the track's type-dependent models."""
 
@@ -113,14 +107,6 @@ class Predictor:
         _scatter(moving, mu, xs, ps)
         for tr in moving:
             tr.t = t
-
-    def predicted_position(self, track: Track, t: float) -> tuple[kalman.Vector, kalman.Matrix]:
-        """Predicted combined state and covariance at ``t`` without changing the track."""
-        dt = t - track.t
-        if dt <= 0:
-            return track.x, track.p
-        mu, xs, ps = imm.predict(track.mu, track.xs, track.ps, dt, track.profile)
-        return imm.combine(mu, xs, ps)
 
 
 class Updater:
@@ -228,10 +214,6 @@ class Updater:
         )
         track.set_models(mu, xs, ps)
 
-    def update_bearing(self, track: Track, fix: BearingFix) -> None:
-        """EKF update with one acoustic bearing."""
-        self.update_bearings(track, [fix])
-
 
 def _scatter(
     tracks: Sequence[Track], mu: NDArray[np.float64], xs: NDArray[np.float64], ps: NDArray[np.float64]
@@ -240,16 +222,3 @@ def _scatter(
     x, p = imm.combine(mu, xs, ps)
     for i, tr in enumerate(tracks):
         tr.mu, tr.xs, tr.ps, tr.x, tr.p = mu[i], xs[i], ps[i], x[i], p[i]
-
-
-def emission_delay(dx: float, dy: float, vx: float, vy: float) -> float:
-    """Seconds since the sound now heard left an aircraft at offset (dx, dy) moving at (vx, vy).
-
-    Solves ``|d - v tau| = c tau`` for the positive root (subsonic flight).
-    """
-    c2 = SPEED_OF_SOUND_MPS * SPEED_OF_SOUND_MPS
-    a = c2 - (vx * vx + vy * vy)
-    if a <= 1.0:
-        return math.hypot(dx, dy) / SPEED_OF_SOUND_MPS
-    b = dx * vx + dy * vy
-    return (-b + math.sqrt(b * b + a * (dx * dx + dy * dy))) / a
