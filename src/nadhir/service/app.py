@@ -50,9 +50,10 @@ from nadhir.scenarios.output import alert_to_dict
 from nadhir.scenarios.run import build_pipeline
 from nadhir.service import schemas
 from nadhir.service.auth import ACT_ROLES, READ_ROLES, Principal, RateLimiter, TokenBook
+from nadhir.service.delivery import AlertDelivery
 from nadhir.service.demo_feed import DemoFeeder, demo_clock
 from nadhir.service.intake import Intake, IntakeError
-from nadhir.service.live import FEED, Clock, FeedMessage, LiveCore, LiveEngine, ScaledClock, WallClock
+from nadhir.service.live import ALERTS, FEED, Clock, FeedMessage, LiveCore, LiveEngine, ScaledClock, WallClock
 from nadhir.service.operator import OperatorActionError
 from nadhir.service.region import Region, load_region
 from nadhir.service.settings import Role, Settings, load_settings
@@ -93,6 +94,7 @@ class Service:
     store: Store | None = None
     run_id: int | None = None
     feeder: DemoFeeder | None = None
+    delivery: AlertDelivery | None = None
     feeds: set[Subscription[FeedMessage]] = field(default_factory=set)
     sites: dict[str, Site] = field(default_factory=dict)
 
@@ -106,7 +108,14 @@ class Service:
             clock = WallClock()
         pipeline = build_pipeline(scenario, self.policy)
         core = LiveCore(pipeline, self.bus, scenario.reporters, speed=clock.speed)
-        self.store = Store.open(self.settings.db or default_url("nadhir.sqlite3"))
+        db_url = self.settings.db or default_url("nadhir.sqlite3")
+        self.store = Store.open(db_url)
+        if self.settings.outbox:
+            # Subscribed before the engine starts, so no alert is missed: each is stored with its
+            # deliveries before anything is sent.
+            broker = self.settings.sirens_broker
+            self.delivery = AlertDelivery(self.bus, ALERTS, scenario.sites, db_url, broker)
+            self.delivery.start()
         name = f"{self.settings.run_name} demo" if self.demo is not None else self.settings.run_name
         self.run_id = self.store.start_run(name, str(scenario.root), scenario.sites, started_at=clock.now())
         self.engine = LiveEngine(core, clock, self.store, self.run_id)
@@ -130,6 +139,8 @@ class Service:
                 self.engine.finish_run()
             except Exception:
                 log.exception("could not close the run in the store")
+        if self.delivery is not None:
+            self.delivery.stop()
         if self.store is not None:
             self.store.close()
 

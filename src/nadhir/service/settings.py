@@ -82,6 +82,8 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     run_name: str = "live"
     public_kiosk: bool = True  # /kiosk/<site> and its feed need no token (sirens are public)
+    outbox: bool = True  # store every alert with its deliveries in the durable outbox (same database)
+    sirens_broker: str | None = None  # host:port of the MQTT broker: also send siren commands
 
     def with_tokens(self, *tokens: TokenSpec) -> Settings:
         """A copy with more tokens."""
@@ -156,6 +158,8 @@ def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None) -> 
         "max_body_bytes",
         "run_name",
         "public_kiosk",
+        "outbox",
+        "sirens_broker",
     }
     unknown = set(data) - known
     if unknown:
@@ -183,6 +187,8 @@ def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None) -> 
             max_body_bytes=int(data.get("max_body_bytes", 64 * 1024)),
             run_name=str(data.get("run_name", "live")),
             public_kiosk=bool(data.get("public_kiosk", True)),
+            outbox=bool(data.get("outbox", True)),
+            sirens_broker=str(data["sirens_broker"]) if data.get("sirens_broker") else None,
         )
     except (TypeError, ValueError) as exc:
         if isinstance(exc, SettingsError):

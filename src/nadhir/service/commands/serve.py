@@ -42,6 +42,9 @@ def serve(
             "--scenario", help="Region folder (sites, gazetteer, reporters); default: the bundled one"
         ),
     ] = None,
+    sirens: Annotated[
+        str | None, typer.Option("--sirens", help="MQTT broker HOST:PORT for siren commands")
+    ] = None,
 ) -> None:
     """Run the live service: intake endpoints, live feed, operator console, hospital kiosks."""
     from nadhir.service.app import DemoOptions, create_app
@@ -56,6 +59,8 @@ def serve(
         settings = replace(settings, scenario=scenario)
     if db is not None:
         settings = replace(settings, db=db)
+    if sirens is not None:
+        settings = replace(settings, sirens_broker=sirens)
     operator_token = None
     if demo:
         operator_token = secrets.token_urlsafe(24)
