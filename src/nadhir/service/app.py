@@ -25,6 +25,7 @@ import json
 import logging
 import pathlib
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ from nadhir.alerting.policy import PolicyConfig
 from nadhir.bus import InProcessBus, Subscription
 from nadhir.bus.inprocess import SubscriptionClosed
 from nadhir.domain import Site
+from nadhir.intake.sms_webhook import sms_router
+from nadhir.intake.telegram import TelegramIntake
 from nadhir.scenarios.output import alert_to_dict
 from nadhir.scenarios.run import build_pipeline
 from nadhir.service import schemas
@@ -95,6 +98,9 @@ class Service:
     run_id: int | None = None
     feeder: DemoFeeder | None = None
     delivery: AlertDelivery | None = None
+    telegram: TelegramIntake | None = None
+    telegram_thread: threading.Thread | None = None
+    telegram_stop: threading.Event = field(default_factory=threading.Event)
     feeds: set[Subscription[FeedMessage]] = field(default_factory=set)
     sites: dict[str, Site] = field(default_factory=dict)
 
@@ -124,11 +130,25 @@ class Service:
         # over more often than the default 5 ms, so an answer never waits long behind a step.
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.engine.start()
+        if self.settings.telegram_token:
+            registry = self.settings.telegram_registry or pathlib.Path("nadhir-telegram.json")
+            self.telegram = TelegramIntake(self.settings.telegram_api, self.settings.telegram_token,
+                                           self.settings.telegram_codes, registry, self.engine.submit,
+                                           clock.now)  # fmt: skip
+            self.telegram_thread = threading.Thread(
+                target=self.telegram.run, args=(self.telegram_stop,), name="nadhir-telegram", daemon=True
+            )
+            self.telegram_thread.start()
         if self.demo is not None and isinstance(clock, ScaledClock):
             self.feeder = DemoFeeder(scenario.events_path, self.intake, clock)
             self.feeder.start()
 
     def stop(self) -> None:
+        self.telegram_stop.set()
+        if self.telegram_thread is not None:
+            self.telegram_thread.join(30)
+        if self.telegram is not None:
+            self.telegram.close()
         for sub in list(self.feeds):
             sub.close()
         if self.feeder is not None:
@@ -332,6 +352,11 @@ def create_app(
         )
 
     app.add_middleware(SecurityHeaders)
+    if settings.sms_secret:
+        # The SMS gateway signs its posts (no bearer token); reports go to the same engine.
+        app.include_router(
+            sms_router(lambda report: svc.live()[0].submit(report), settings.sms_secret, settings.sms_numbers)
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

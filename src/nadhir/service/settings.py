@@ -84,6 +84,14 @@ class Settings:
     public_kiosk: bool = True  # /kiosk/<site> and its feed need no token (sirens are public)
     outbox: bool = True  # store every alert with its deliveries in the durable outbox (same database)
     sirens_broker: str | None = None  # host:port of the MQTT broker: also send siren commands
+    # SMS gateway webhook (POST /api/v1/intake/sms): HMAC secret, and phone number -> observer id.
+    sms_secret: str | None = None
+    sms_numbers: Mapping[str, str] = field(default_factory=dict)
+    # Telegram bot: token, one-time registration codes -> observer id, where registrations are kept.
+    telegram_token: str | None = None
+    telegram_codes: Mapping[str, str] = field(default_factory=dict)
+    telegram_registry: Path | None = None
+    telegram_api: str = "https://api.telegram.org"
 
     def with_tokens(self, *tokens: TokenSpec) -> Settings:
         """A copy with more tokens."""
@@ -160,6 +168,12 @@ def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None) -> 
         "public_kiosk",
         "outbox",
         "sirens_broker",
+        "sms_secret",
+        "sms_numbers",
+        "telegram_token",
+        "telegram_codes",
+        "telegram_registry",
+        "telegram_api",
     }
     unknown = set(data) - known
     if unknown:
@@ -189,11 +203,30 @@ def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None) -> 
             public_kiosk=bool(data.get("public_kiosk", True)),
             outbox=bool(data.get("outbox", True)),
             sirens_broker=str(data["sirens_broker"]) if data.get("sirens_broker") else None,
+            sms_secret=str(data["sms_secret"]) if data.get("sms_secret") else None,
+            sms_numbers=_str_table(data.get("sms_numbers", {}), "sms_numbers"),
+            telegram_token=str(data["telegram_token"]) if data.get("telegram_token") else None,
+            telegram_codes=_str_table(data.get("telegram_codes", {}), "telegram_codes"),
+            telegram_registry=_path(data.get("telegram_registry"), base),
+            telegram_api=str(data.get("telegram_api", "https://api.telegram.org")),
         )
     except (TypeError, ValueError) as exc:
         if isinstance(exc, SettingsError):
             raise
         raise SettingsError(str(exc)) from exc
+
+
+def _str_table(value: object, name: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise SettingsError(f"{name} must be a table of strings")
+    return {str(k): v for k, v in value.items()}
+
+
+def _path(value: object, base: Path | None) -> Path | None:
+    if value is None:
+        return None
+    path = Path(str(value)).expanduser()
+    return base / path if base is not None and not path.is_absolute() else path
 
 
 def tokens_from_env(value: str) -> tuple[TokenSpec, ...]:
