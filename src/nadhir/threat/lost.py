@@ -24,6 +24,10 @@ class _Lost:
     hold_s: float
 
 
+# Fainter than this a faded threat changes nothing (the policy's thresholds are far above it).
+MIN_PROBABILITY = 0.02
+
+
 class LostContactWatch:
     """Threats of recently deleted tracks, fading with time."""
 
@@ -32,7 +36,7 @@ class LostContactWatch:
 
     def lose(self, track_id: str, t: float, aircraft: AircraftType, last_threats: list[Threat]) -> None:
         """Remember a deleted track's last threats."""
-        kept = tuple(th for th in last_threats if th.cue != "impact")
+        kept = tuple(th for th in last_threats if th.cue != "impact" and th.probability >= MIN_PROBABILITY)
         if kept:
             self._lost[track_id] = _Lost(t, kept, LOST_HOLD_S[aircraft])
 
@@ -49,5 +53,6 @@ class LostContactWatch:
             out.extend(
                 replace(th, probability=th.probability * fade, eta=max(t, th.eta or t), cue="nearby")
                 for th in lost.threats
+                if th.probability * fade >= MIN_PROBABILITY
             )
         return out
