@@ -9,7 +9,7 @@ differ.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from nadhir.alerting.policy import AlertPolicy, PolicyConfig
@@ -159,16 +159,20 @@ class Pipeline:
             takeoff=obs.action == "takeoff",
         )
 
+    @staticmethod
+    def _bearing_sigma_rad(det: AcousticDetection) -> float:
+        sigma_deg = det.bearing_sigma_deg if det.bearing_sigma_deg else DEFAULT_BEARING_SIGMA_DEG
+        return math.radians(sigma_deg * BEARING_SIGMA_FACTOR)
+
     def _bearing(self, det: AcousticDetection) -> BearingFix:
         sx, sy = self.frame.to_xy(det.lat, det.lon)
         assert det.bearing_deg is not None
-        sigma_deg = det.bearing_sigma_deg if det.bearing_sigma_deg else DEFAULT_BEARING_SIGMA_DEG
         return BearingFix(
             t=det.t,
             sx=sx,
             sy=sy,
             bearing_rad=math.radians(det.bearing_deg),
-            sigma_rad=math.radians(sigma_deg * BEARING_SIGMA_FACTOR),
+            sigma_rad=self._bearing_sigma_rad(det),
             source=det.sensor,
             evidence=ACOUSTIC_EVIDENCE * det.confidence,
             type_likelihood=SOUND_LIKELIHOOD[det.sound_class],
@@ -177,7 +181,6 @@ class Pipeline:
 
     def _explosion(self, det: AcousticDetection) -> None:
         assert det.bearing_deg is not None
-        sigma_deg = det.bearing_sigma_deg if det.bearing_sigma_deg else DEFAULT_BEARING_SIGMA_DEG
         located = self.explosions.add(
             ExplosionBearing(
                 det.t,
@@ -185,7 +188,7 @@ class Pipeline:
                 det.lat,
                 det.lon,
                 math.radians(det.bearing_deg),
-                math.radians(sigma_deg * BEARING_SIGMA_FACTOR),
+                self._bearing_sigma_rad(det),
             )
         )
         if located is not None:
@@ -221,15 +224,9 @@ class Pipeline:
         self.now = t
         best: dict[str, Threat] = {}
         for track in self.tracker.tracks.values():
-            for threat in self._track_threats(track, t):
-                if threat.site not in best or threat.probability > best[threat.site].probability:
-                    best[threat.site] = threat
-        for threat in self.lost.threats(t):
-            if threat.site not in best or threat.probability > best[threat.site].probability:
-                best[threat.site] = threat
-        for threat in self.impacts.threats(t):
-            if threat.site not in best or threat.probability >= best[threat.site].probability:
-                best[threat.site] = threat
+            _keep_strongest(best, self._track_threats(track, t))
+        _keep_strongest(best, self.lost.threats(t))
+        _keep_strongest(best, self.impacts.threats(t), wins_ties=True)  # a strike outranks a track
         self.threats = best
         out.alerts.extend(self.policy.decide(t, best))
         out.tracks.extend(self._publish(t))
@@ -284,3 +281,15 @@ class Pipeline:
             aircraft=track.aircraft,
             sigma_m=track.sigma_m,
         )
+
+
+def _keep_strongest(best: dict[str, Threat], threats: Iterable[Threat], wins_ties: bool = False) -> None:
+    """Keep, per site, the most probable threat seen so far."""
+    for threat in threats:
+        held = best.get(threat.site)
+        if (
+            held is None
+            or threat.probability > held.probability
+            or (wins_ties and threat.probability == held.probability)
+        ):
+            best[threat.site] = threat

@@ -38,14 +38,13 @@ def build_pipeline(
     """
     from nadhir.intake.text import MessageReader
 
-    model = strike_model
     return Pipeline(
         scenario.sites,
         scenario.places,
         scenario.reporters,
         reader_factory=MessageReader,
         policy_config=policy,
-        strike_model=model,
+        strike_model=strike_model,
     )
 
 
