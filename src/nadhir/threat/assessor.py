@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
 
 from nadhir.domain import AircraftType, Site, Threat, ThreatCue
 from nadhir.geo.frame import LocalFrame
 from nadhir.threat.learned import FEATURES, StrikeModel, logit
+from nadhir.threat.normal import normal_cdf
 from nadhir.tracking.motion import PROFILES
 from nadhir.tracking.track import Track
 
@@ -51,8 +51,7 @@ RECEDING_CLEAR_M = 8_000.0  # and it must be clear of the site by this much: att
 
 def _phi(z: NDArray[np.float64]) -> NDArray[np.float64]:
     """Standard normal CDF."""
-    out: NDArray[np.float64] = special.ndtr(z)
-    return out
+    return normal_cdf(z)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize
 
 FEATURES: tuple[str, ...] = (
     "p_geometric",
@@ -136,6 +135,9 @@ def fit(
         grad_w = xs.T @ (p - y) / n + l2 * w / n
         grad_b = float(np.sum(p - y)) / n
         return nll, np.concatenate([grad_w, [grad_b]])
+
+    # Loaded here, not at module level: the replay loads this module but never trains.
+    from scipy.optimize import minimize
 
     result = minimize(loss, np.zeros(k + 1), jac=True, method="L-BFGS-B", options={"maxiter": 500})
     theta = result.x

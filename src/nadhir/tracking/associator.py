@@ -26,9 +26,9 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
 
 from nadhir.tracking import imm, kalman
+from nadhir.tracking.assignment import assign
 from nadhir.tracking.measurements import BearingFix, PositionFix
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
 from nadhir.tracking.track import Track
@@ -283,7 +283,7 @@ def _assign_group(
         if costs[0, j] < _IMPOSSIBLE:
             out[members[0]] = j
         return
-    rows, cols = linear_sum_assignment(costs)
+    rows, cols = assign(costs)
     for row, j in zip(rows, cols, strict=True):
         if costs[row, j] < _IMPOSSIBLE:
             out[members[int(row)]] = int(j)
