@@ -29,9 +29,16 @@ from nadhir.domain import (
 from nadhir.geo.frame import LocalFrame, unit_to_heading
 from nadhir.geo.gazetteer import Gazetteer, site_as_place
 from nadhir.intake.interpreter import Rejected, ReportInterpreter, TextReader
+from nadhir.intake.corroboration import ImpactCorroboration
 from nadhir.intake.trust import TrustBook
 from nadhir.threat.assessor import ThreatAssessor
-from nadhir.threat.impacts import ExplosionBearing, ExplosionLocator, ImpactSighting, ImpactWatch
+from nadhir.threat.impacts import (
+    CREDIBLE_TRUST,
+    ExplosionBearing,
+    ExplosionLocator,
+    ImpactSighting,
+    ImpactWatch,
+)
 from nadhir.threat.learned import StrikeModel
 from nadhir.threat.lost import LostContactWatch
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
@@ -79,6 +86,7 @@ class Pipeline:
         # Sites first: a site's name wins over a village of the same name.
         self.gazetteer = Gazetteer([*(site_as_place(s) for s in sites), *places])
         self.trust = TrustBook(reporters)
+        self.corroboration = ImpactCorroboration()
         reader = reader_factory(self.gazetteer) if reader_factory is not None else None
         self.interpreter = ReportInterpreter(self.gazetteer, reader, self.trust)
         self.tracker = Tracker()
@@ -193,6 +201,7 @@ class Pipeline:
         )
         if located is not None:
             self.impacts.add(located)
+            self._credit_impact(located)
 
     def _impact(self, impact: Impact, out: StepOutput) -> None:
         lat, lon = impact.lat, impact.lon
@@ -203,9 +212,18 @@ class Pipeline:
         if lat is None or lon is None:
             out.rejected.append((impact, f"impact place not in gazetteer: {impact.place!r}"))
             return
-        self.impacts.add(
-            ImpactSighting(impact.t, lat, lon, impact.reporter, self.trust.trust(impact.reporter))
-        )
+        sighting = ImpactSighting(impact.t, lat, lon, impact.reporter, self.trust.trust(impact.reporter))
+        self.impacts.add(sighting)
+        self._credit_impact(sighting)
+
+    def _credit_impact(self, impact: ImpactSighting) -> None:
+        """A credible impact confirms the sources that tracked an aircraft to it."""
+        if impact.trust < CREDIBLE_TRUST:
+            return
+        x, y = self.frame.to_xy(impact.lat, impact.lon)
+        tracks = self.tracker.tracks.values()
+        for source in self.corroboration.confirmed_sources(tracks, x, y, impact.t, reporter=impact.source):
+            self.trust.corroborated(source)
 
     def _on_deleted(self, removed: list[Track]) -> None:
         """Deleted tracks: keep their threats as lost contact, and learn trust from how they ended."""

@@ -67,7 +67,7 @@ from nadhir.alerting.sirens import (
     pattern_for,
     sirens_for_sites,
 )
-from nadhir.alerting.text import Approach
+from nadhir.alerting.text import Approach, Language
 from nadhir.domain import Alert, Problems, Site
 from nadhir.scenarios.reader import ScenarioError, load_sites
 from nadhir.store.outbox_models import OutboxAlertRow, OutboxAuditRow, OutboxDeliveryRow
@@ -75,7 +75,7 @@ from nadhir.store.store import Store
 
 log = logging.getLogger(__name__)
 
-DeliveryState = Literal["pending", "sent", "acked", "failed", "expired"]
+DeliveryState = Literal["pending", "sent", "acked", "failed", "expired", "cancelled"]
 OPEN_STATES: tuple[DeliveryState, ...] = ("pending", "sent")
 OutcomeKind = Literal["acked", "duplicate", "error", "failed", "expired"]
 _CHUNK = 500
@@ -286,9 +286,17 @@ class Outbox:
             self._insert_deliveries(conn, items, alert_id, now)
         return alert_id
 
-    def add_deliveries(self, deliveries: Iterable[NewDelivery]) -> int:
-        """Store deliveries that belong to no alert (test alarms, takeovers); returns how many were new."""
+    def add_deliveries(
+        self, deliveries: Iterable[NewDelivery], *, also: Callable[[Connection], object] | None = None
+    ) -> int:
+        """Store deliveries that belong to no alert (test alarms, takeovers); returns how many were new.
+
+        ``also(connection)`` runs in the same transaction (a test alarm's own row is stored with its
+        deliveries, or neither is).
+        """
         with self._durable() as conn:
+            if also is not None:
+                also(conn)
             return self._insert_deliveries(conn, list(deliveries), None, self.clock())
 
     @contextlib.contextmanager
@@ -360,12 +368,15 @@ class Outbox:
 
     # ---- claiming and settling ----------------------------------------------------
 
-    def claim(self, limit: int = 500, now: float | None = None) -> list[Delivery]:
+    def claim(self, limit: int = 500, now: float | None = None,
+              channels: Sequence[str] | None = None) -> list[Delivery]:  # fmt: skip
         """Take up to ``limit`` due deliveries for sending, recording the attempt first.
 
         Deliveries found past their expiry are marked ``expired`` instead.
+        With ``channels``, only deliveries on those channels are taken (a
+        worker that sends siren commands leaves the SMS to the service).
         """
-        return self.cycle((), limit, now=now)
+        return self.cycle((), limit, now=now, channels=channels)
 
     def settle(self, outcomes: Sequence[Outcome], now: float | None = None,
                known: Mapping[str, Delivery] | None = None) -> int:  # fmt: skip
@@ -383,16 +394,18 @@ class Outbox:
             return self._settle(conn, outcomes, at, known or {})
 
     def cycle(self, outcomes: Sequence[Outcome], limit: int, *, now: float | None = None,
-              known: Mapping[str, Delivery] | None = None) -> list[Delivery]:  # fmt: skip
+              known: Mapping[str, Delivery] | None = None,
+              channels: Sequence[str] | None = None) -> list[Delivery]:  # fmt: skip
         """:meth:`settle` then :meth:`claim`, in one transaction."""
         now = self.clock() if now is None else now
         at = _dt(now)
         with self.engine.begin() as conn:
             if outcomes:
                 self._settle(conn, outcomes, at, known or {})
-            return self._claim(conn, limit, now, at) if limit > 0 else []
+            return self._claim(conn, limit, now, at, channels) if limit > 0 else []
 
-    def _claim(self, conn: Connection, limit: int, now: float, at: datetime) -> list[Delivery]:
+    def _claim(self, conn: Connection, limit: int, now: float, at: datetime,
+               channels: Sequence[str] | None) -> list[Delivery]:  # fmt: skip
         d = OutboxDeliveryRow
         stmt = (
             select(d.id, d.key, d.channel, d.target, d.payload, d.attempts, d.expires_at)
@@ -400,6 +413,8 @@ class Outbox:
             .order_by(d.next_attempt_at, d.id)
             .limit(limit)
         )
+        if channels is not None:
+            stmt = stmt.where(d.channel.in_(list(channels)))
         if self._postgres:
             stmt = stmt.with_for_update(skip_locked=True)
         rows = conn.execute(stmt).all()
@@ -467,6 +482,28 @@ class Outbox:
             conn.exec_driver_sql(self._sql.audit, audit)
         return len(done)
 
+    def cancel(self, prefix: str, reason: str, now: float | None = None) -> int:
+        """Cancel the open deliveries whose key starts with ``prefix`` (a scheduled test alarm);
+        returns how many. Each gets a ``cancelled`` audit row; a siren command already sent may
+        still play (a ``stop`` would be a new command)."""
+        d = OutboxDeliveryRow
+        at = _dt(self.clock() if now is None else now)
+        with self._durable() as conn:
+            stmt = select(d.id, d.key, d.attempts).where(
+                d.key.startswith(prefix, autoescape=True), d.state.in_(OPEN_STATES)
+            )
+            if self._postgres:
+                stmt = stmt.with_for_update()
+            rows = conn.execute(stmt).all()
+            if not rows:
+                return 0
+            at_b = self._bind_time(at)
+            detail = reason[:500]
+            conn.exec_driver_sql(self._sql.finish, [("cancelled", at_b, detail, r.id) for r in rows])
+            conn.exec_driver_sql(self._sql.audit, [(r.id, r.key, at_b, "cancelled", r.attempts, detail)
+                                                   for r in rows])  # fmt: skip
+        return len(rows)
+
     # ---- reading ----------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
@@ -475,28 +512,39 @@ class Outbox:
         with self.engine.connect() as conn:
             return {s: int(n) for s, n in conn.execute(select(d.state, func.count()).group_by(d.state)).all()}
 
-    def open_count(self) -> int:
-        """Deliveries not yet acknowledged, failed or expired."""
+    def open_count(self, channels: Sequence[str] | None = None) -> int:
+        """Deliveries not yet acknowledged, failed or expired (on ``channels``, or all)."""
         d = OutboxDeliveryRow
+        stmt = select(func.count()).where(d.state.in_(OPEN_STATES))
+        if channels is not None:
+            stmt = stmt.where(d.channel.in_(list(channels)))
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).where(d.state.in_(OPEN_STATES))).scalar_one())
+            return int(conn.execute(stmt).scalar_one())
 
-    def next_due(self) -> float | None:
-        """When the next open delivery is due (POSIX seconds), or None."""
+    def next_due(self, channels: Sequence[str] | None = None) -> float | None:
+        """When the next open delivery (on ``channels``, or any) is due (POSIX seconds), or None."""
         d = OutboxDeliveryRow
+        stmt = select(func.min(d.next_attempt_at)).where(d.state.in_(OPEN_STATES))
+        if channels is not None:
+            stmt = stmt.where(d.channel.in_(list(channels)))
         with self.engine.connect() as conn:
-            value = conn.execute(select(func.min(d.next_attempt_at)).where(d.state.in_(OPEN_STATES))).scalar()
+            value = conn.execute(stmt).scalar()
         if value is None:
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return float(value.timestamp())
 
-    def deliveries(self, state: DeliveryState | None = None) -> list[DeliveryInfo]:
+    def deliveries(
+        self, state: DeliveryState | None = None, *, prefix: str | None = None
+    ) -> list[DeliveryInfo]:
+        """Deliveries as stored, oldest first (in one state, or whose key starts with ``prefix``)."""
         d = OutboxDeliveryRow
         stmt = select(d.key, d.channel, d.target, d.state, d.attempts, d.last_error).order_by(d.id)
         if state is not None:
             stmt = stmt.where(d.state == state)
+        if prefix is not None:
+            stmt = stmt.where(d.key.startswith(prefix, autoescape=True))
         with self.engine.connect() as conn:
             return [DeliveryInfo(*r) for r in conn.execute(stmt).all()]
 
@@ -609,6 +657,9 @@ class Dispatcher:
         self.window = window
         self.max_rate = max_rate
         self.on_sent = on_sent
+        # Only deliveries on these channels are claimed: others are left to the process that has
+        # them (the siren worker and the service may share one outbox).
+        self._names = sorted(self.channels)
         self._acks: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
         # Deliveries sent and waiting for an acknowledgement, with when they were sent: at most
         # ``window`` of them, so that a slow receiver is never buried (a broker drops QoS 1 messages
@@ -665,7 +716,7 @@ class Dispatcher:
             for key in [k for k, (_, t) in self._waiting.items() if t < old]:
                 del self._waiting[key]
         room = min(self.batch, self.window - len(self._waiting))
-        claimed = self.outbox.cycle(outcomes, max(room, 0), known=known)
+        claimed = self.outbox.cycle(outcomes, max(room, 0), known=known, channels=self._names)
         if not claimed:
             return 0
         for d in claimed:
@@ -739,9 +790,9 @@ class Dispatcher:
             if self._waiting:  # acknowledgements are on their way; retries are claimed by step()
                 wait(poll_s)
                 continue
-            if until_idle and self.outbox.open_count() == 0:
+            if until_idle and self.outbox.open_count(self._names) == 0:
                 return
-            due = self.outbox.next_due()
+            due = self.outbox.next_due(self._names)
             pause = poll_s if due is None else min(max(0.0, due - self.outbox.clock()), poll_s * 10)
             wait(max(pause, 0.001))
 
@@ -845,12 +896,21 @@ def takeover_deliveries(notice: SirenNotice) -> list[NewDelivery]:
     ]
 
 
+def test_alarm_key(sites: Iterable[Site], at: float) -> str:
+    """The key prefix of a test alarm's deliveries: its time and its sites (so that two tests at the
+    same time for different sites are both kept, and the same test planned twice is stored once)."""
+    stamp = datetime.fromtimestamp(round(at), UTC).strftime("%Y%m%dT%H%M%SZ")
+    ids = "|".join(sorted(s.id for s in sites))
+    return f"test-{stamp}-{hashlib.sha256(ids.encode()).hexdigest()[:8]}"
+
+
 def plan_test_alarm(
     sites: Iterable[Site],
     at: float,
     *,
     duration_s: int = 15,
     announce_to: Iterable[tuple[str, str]] = (),
+    people: Iterable[tuple[str, str, Language]] = (),
     tz: str = "Asia/Damascus",
     now: float | None = None,
 ) -> list[NewDelivery]:
@@ -860,10 +920,12 @@ def plan_test_alarm(
     may start up to 5 minutes late, never earlier); ``announce_to`` lists
     ``(channel, target)`` pairs (a Telegram channel, a partner's webhook, ...)
     that are told in Arabic and English when the test will sound and that no
-    action is needed. Keys depend only on the sites and the time, so planning
+    action is needed; ``people`` lists ``(channel, address, language)`` of
+    subscribers, told in their language (an SMS within the segment limit).
+    Keys depend only on the sites, the time and the recipient, so planning
     the same test twice stores it once.
     """
-    from nadhir.alerting.text import resolve_tz
+    from nadhir.alerting.text import TextConfig, test_alarm_text
 
     now = time.time() if now is None else now
     if at < now:
@@ -871,8 +933,9 @@ def plan_test_alarm(
     if not 1 <= duration_s <= 300:
         raise ValueError("a test alarm lasts 1 to 300 seconds")
     site_list = list(sites)
-    stamp = datetime.fromtimestamp(round(at), UTC)
-    key_base = f"test-{stamp.strftime('%Y%m%dT%H%M%SZ')}"
+    if not site_list:
+        raise ValueError("a test alarm needs at least one site")
+    key_base = test_alarm_key(site_list, at)
     out: list[NewDelivery] = []
     for site in site_list:
         for siren in site.sirens:
@@ -880,19 +943,22 @@ def plan_test_alarm(
                 f"{key_base}-{siren}"[:96], "test", duration_s, math.floor(at), math.floor(at) + 300
             )
             out.append(NewDelivery("siren", siren, cmd.key, cmd.encode(), cmd.expires, not_before=at))
-    local = stamp.astimezone(resolve_tz(tz))
-    names_en = ", ".join(s.name for s in site_list)
-    names_ar = "، ".join(s.name_ar or s.name for s in site_list)
-    when = local.strftime("%Y-%m-%d %H:%M")
-    text = (
-        f"نذير: تجربة صفارات الإنذار في {names_ar} يوم {when} لمدة {duration_s} ثانية. لا حاجة لأي إجراء.\n\n"
-        f"NADHIR: siren TEST in {names_en} on {when} for {duration_s} s. No action needed."
-    )
-    payload = json.dumps({"text": text, "test_alarm": {"at": round(at), "sites": [s.id for s in site_list]}},
-                         ensure_ascii=False)  # fmt: skip
+    cfg = TextConfig(tz=tz)
+    about = {"at": round(at), "duration_s": duration_s, "sites": [s.id for s in site_list]}
+
+    def payload(text: str) -> str:
+        return json.dumps({"text": text, "test_alarm": about}, ensure_ascii=False)
+
+    def key(channel: str, target: str) -> str:
+        return f"{key_base}-announce-{hashlib.sha256(f'{channel}|{target}'.encode()).hexdigest()[:12]}"
+
+    full = {lang: test_alarm_text(site_list, at, duration_s, lang, cfg, sms=False) for lang in ("ar", "en")}
+    bilingual = payload(f"{full['ar']}\n\n{full['en']}")
     for channel, target in announce_to:
-        key = f"{key_base}-announce-{hashlib.sha256(f'{channel}|{target}'.encode()).hexdigest()[:12]}"
-        out.append(NewDelivery(channel, target, key, payload, at))
+        out.append(NewDelivery(channel, target, key(channel, target), bilingual, at))
+    for channel, address, lang in people:
+        text = test_alarm_text(site_list, at, duration_s, lang, cfg, sms=channel == "sms")
+        out.append(NewDelivery(channel, address, key(channel, address), payload(text), at))
     return out
 
 
@@ -981,4 +1047,5 @@ __all__ = [
     "alert_key",
     "plan_test_alarm",
     "takeover_deliveries",
+    "test_alarm_key",
 ]

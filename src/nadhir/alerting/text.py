@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Literal
@@ -342,3 +343,44 @@ def long_text(
     """The fullest wording, with no SMS limit (for CAP descriptions, Telegram and webhooks)."""
     cfg = config or TextConfig()
     return _variants(alert, site, lang, approach or Approach(), resolve_tz(cfg.tz), cfg)[0]
+
+
+def test_alarm_text(
+    sites: Sequence[Site],
+    at: float,
+    duration_s: int,
+    lang: Language,
+    config: TextConfig | None = None,
+    *,
+    sms: bool = True,
+) -> str:
+    """The announcement of a scheduled siren test in one language: where, when (local time), how long,
+    and that no action is needed. With ``sms`` the text fits :attr:`TextConfig.max_segments` (the
+    places are counted instead of named if their names do not fit)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; use one of {', '.join(LANGUAGES)}")
+    if not sites:
+        raise ValueError("a test alarm needs at least one site")
+    cfg = config or TextConfig()
+    when = datetime.fromtimestamp(at, UTC).astimezone(resolve_tz(cfg.tz)).strftime("%Y-%m-%d %H:%M")
+    if lang == "en":
+        names = ", ".join(site_name(s, "en") for s in sites)
+        variants = [
+            f"{cfg.brand_en}: siren TEST in {names} on {when} for {duration_s} s. No action needed.",
+            f"{cfg.brand_en}: siren TEST in {len(sites)} places on {when} for {duration_s} s. "
+            "No action needed.",
+        ]
+    else:
+        names = "، ".join(site_name(s, "ar") for s in sites)
+        variants = [
+            f"{cfg.brand_ar}: تجربة صفارات الإنذار في {names} يوم {when} لمدة {duration_s} ثانية. "
+            "لا حاجة لأي إجراء.",
+            f"{cfg.brand_ar}: تجربة صفارات الإنذار في {len(sites)} مواقع يوم {when} "
+            f"لمدة {duration_s} ثانية. لا حاجة لأي إجراء.",
+        ]
+    if not sms:
+        return variants[0]
+    for text in variants:
+        if sms_segments(text) <= cfg.max_segments:
+            return text
+    return truncate_to_segments(variants[-1], cfg.max_segments)
