@@ -1,8 +1,9 @@
 import json
 from pathlib import Path
 
-from nadhir.domain import Reporter
+from nadhir.domain import Impact, Report, Reporter, Site
 from nadhir.intake.trust import UNKNOWN_SOURCE_TRUST, TrustBook
+from nadhir.pipeline import Pipeline
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.run import replay_scenario
 
@@ -46,3 +47,47 @@ def test_spoofer_alone_causes_no_alert(tmp_path: Path) -> None:
     result = replay_scenario(load_scenario(root), keep=True)
     assert result.summary.events == len(kept)
     assert result.alerts == []
+
+
+def _raid(impact_offset_km: float) -> tuple[Pipeline, float, float]:
+    """A helicopter reported by a newcomer and a known observer flies north into a town; then an impact.
+
+    Returns the pipeline and the newcomer's trust just before and just after the impact report.
+    """
+    town = Site(id="town", name="Town", kind="town", lat=35.90, lon=36.60, radius_m=1500.0)
+    reporters = [
+        Reporter(id="known", kind="observer", trust=0.7),
+        Reporter(id="witness", kind="observer", trust=0.8),
+    ]
+    pipeline = Pipeline([town], [], reporters)
+    speed_deg_per_s = 40.0 / 111_000.0  # 40 m/s northward
+    start_lat = town.lat - 600 * speed_deg_per_s
+    for k in range(11):
+        t = 60.0 * k
+        lat = start_lat + speed_deg_per_s * t
+        pipeline.process(
+            [
+                Report(t=t, reporter="newcomer", aircraft="helicopter", lat=lat, lon=town.lon, heading="N"),
+                Report(t=t + 1, reporter="known", aircraft="helicopter", lat=lat, lon=town.lon, heading="N"),
+            ]
+        )
+    before = pipeline.trust.trust("newcomer")
+    impact_lat = town.lat + impact_offset_km / 111.0
+    pipeline.process([Impact(t=660.0, reporter="witness", lat=impact_lat, lon=town.lon)])
+    return pipeline, before, pipeline.trust.trust("newcomer")
+
+
+def test_an_impact_where_a_source_tracked_an_aircraft_raises_its_trust() -> None:
+    pipeline, before, after = _raid(impact_offset_km=0.5)
+    assert before == UNKNOWN_SOURCE_TRUST  # still unconfirmed by anything but the live track
+    assert after > before
+    # The witness of the impact is not credited for its own report.
+    assert pipeline.trust.trust("witness") == 0.8
+    # Further reports of the same strike credit the same track's sources only once.
+    pipeline.process([Impact(t=670.0, reporter="witness", lat=35.905, lon=36.60)])
+    assert pipeline.trust.trust("newcomer") == after
+
+
+def test_an_impact_far_from_the_track_changes_no_trust() -> None:
+    _, before, after = _raid(impact_offset_km=40.0)
+    assert after == before
