@@ -56,8 +56,19 @@ from nadhir.service.auth import ACT_ROLES, READ_ROLES, Principal, RateLimiter, T
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.demo_feed import DemoFeeder, demo_clock
 from nadhir.service.intake import Intake, IntakeError
-from nadhir.service.live import ALERTS, FEED, Clock, FeedMessage, LiveCore, LiveEngine, ScaledClock, WallClock
+from nadhir.service.live import (
+    ALERTS,
+    FEED,
+    TRACKS,
+    Clock,
+    FeedMessage,
+    LiveCore,
+    LiveEngine,
+    ScaledClock,
+    WallClock,
+)
 from nadhir.service.operator import OperatorActionError
+from nadhir.service.people import people_channels
 from nadhir.service.region import Region, load_region
 from nadhir.service.settings import Role, Settings, load_settings
 from nadhir.store import Store, default_url
@@ -119,8 +130,11 @@ class Service:
         if self.settings.outbox:
             # Subscribed before the engine starts, so no alert is missed: each is stored with its
             # deliveries before anything is sent.
-            broker = self.settings.sirens_broker
-            self.delivery = AlertDelivery(self.bus, ALERTS, scenario.sites, db_url, broker)
+            self.delivery = AlertDelivery(
+                self.bus, ALERTS, scenario.sites, db_url, self.settings.sirens_broker,
+                people=people_channels(self.settings), tracks=TRACKS,
+                silent_after_s=self.settings.siren_silent_after_s,
+            )  # fmt: skip
             self.delivery.start()
         name = f"{self.settings.run_name} demo" if self.demo is not None else self.settings.run_name
         self.run_id = self.store.start_run(name, str(scenario.root), scenario.sites, started_at=clock.now())

@@ -1,30 +1,56 @@
-"""Alert delivery for the live service: every alert the pipeline sends goes to the durable outbox.
+"""Alert delivery for the live service: every alert goes to the durable outbox, then to its channels.
 
 The pipeline publishes its alerts on the bus; this component takes each one,
-plans its deliveries (`AlertRouter`: CAP message, siren commands for
-``imminent``, people's channels) and stores alert and deliveries in the
-outbox before anything is sent. With a broker configured it also runs the
-dispatcher that sends siren commands over MQTT until they are acknowledged;
-without one, a separate worker (``python -m nadhir.alerting.outbox --db URL
---broker HOST:PORT``) delivers from the same outbox.
+plans its deliveries (:class:`~nadhir.alerting.outbox.AlertRouter`: CAP
+message, siren commands for ``imminent``, the people channels for every
+level, targeted through the subscriptions' spatial index) and stores alert and
+deliveries in the outbox before anything is sent: the siren commands first
+(one small transaction, so that they leave at once), then the fan-out to
+people and partners. A dispatcher then sends every delivery on the channels
+this service has (sirens over MQTT with a broker; Telegram, SMS and webhooks
+when configured), retried until acknowledged or expired, each step audited.
+Deliveries on a channel it lacks wait for the process that has it (``python -m
+nadhir.alerting.outbox --db URL --broker HOST:PORT`` for sirens).
+
+Subscriptions are read from the store and re-read when they change (``nadhir
+subscriptions`` or the API, while the service runs). The direction an
+aircraft comes from is taken from the latest state of the alert's track.
+A siren that falls silent raises a notice for operators (MQTT notice topic
+and the console's feed) and its commands in force are stored as takeover
+deliveries for the nearest other siren.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from dataclasses import asdict
 
-from nadhir.alerting.cap import CapComposer
-from nadhir.alerting.outbox import AlertRouter, Dispatcher, Outbox, SirenChannel
-from nadhir.alerting.sirens import SirenFleet, SirenNetwork, parse_broker, sirens_for_sites
+from nadhir.alerting.cap import CapComposer, CapConfig
+from nadhir.alerting.outbox import (
+    AlertRouter,
+    Channel,
+    Dispatcher,
+    Outbox,
+    SirenChannel,
+    takeover_deliveries,
+)
+from nadhir.alerting.sirens import SirenFleet, SirenNetwork, SirenNotice, parse_broker, sirens_for_sites
+from nadhir.alerting.text import approach_from_track
 from nadhir.bus.inprocess import InProcessBus, SubscriptionClosed, Topic
-from nadhir.domain import Alert, Site
+from nadhir.domain import Alert, Site, TrackState
+from nadhir.service.live import FEED, FeedMessage
+from nadhir.service.people import PeopleChannels
+from nadhir.store.people import SubscriptionBook
 
 log = logging.getLogger(__name__)
 
+TRACK_MEMORY_S = 900.0  # a track state older than this says nothing about where a threat comes from
+
 
 class AlertDelivery:
-    """Bus subscriber that stores every alert with its deliveries, and optionally sends siren commands."""
+    """Bus subscriber that stores every alert with its deliveries and sends them on its channels."""
 
     def __init__(
         self,
@@ -33,50 +59,134 @@ class AlertDelivery:
         sites: list[Site],
         outbox_url: str,
         broker: str | None = None,
+        *,
+        people: PeopleChannels | None = None,
+        tracks: Topic[TrackState] | None = None,
+        silent_after_s: float = 15.0,
+        refresh_s: float = 2.0,
     ) -> None:
+        self.bus = bus
         self.outbox = Outbox.open(outbox_url)
-        self.fleet = SirenFleet(sirens_for_sites(sites))
-        self.router = AlertRouter(sites, fleet=self.fleet, cap=CapComposer(sites))
+        self.sites = {s.id: s for s in sites}
+        self.people = people if people is not None and people.configured else None
+        self.fleet = SirenFleet(sirens_for_sites(sites), silent_after_s=silent_after_s)
+        cap = CapComposer(sites, CapConfig(tz=people.text.tz) if people is not None else None)
+        self.router = AlertRouter(sites, fleet=self.fleet, cap=cap)
+        self.subscriptions = SubscriptionBook(self.outbox.engine) if self.people is not None else None
+        self._revision: tuple[int, int] | None = None
+        self.refresh_s = refresh_s
         self._subscription = bus.subscribe(topic, maxsize=100_000)
+        self._tracks = bus.subscribe(tracks, maxsize=100_000) if tracks is not None else None
+        self._latest: dict[str, TrackState] = {}
         self._network: SirenNetwork | None = None
-        self._dispatcher: Dispatcher | None = None
+        channels: dict[str, Channel] = dict(self.people.channels) if self.people is not None else {}
         if broker is not None:
             host, port = parse_broker(broker)
-            self._network = SirenNetwork(host, port, self.fleet)
-            self._dispatcher = Dispatcher(self.outbox, {"siren": SirenChannel(self._network)})
+            # Takeovers go through the outbox (stored, retried, audited), not straight to the broker.
+            self._network = SirenNetwork(
+                host, port, self.fleet, send_takeovers=False, on_notice=self._on_notice
+            )
+            channels["siren"] = SirenChannel(self._network)
+        self._dispatcher = Dispatcher(self.outbox, channels) if channels else None
         self.stored = 0
+        self.notices: list[SirenNotice] = []
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
+    @property
+    def dispatcher(self) -> Dispatcher | None:
+        return self._dispatcher
+
     def start(self) -> None:
-        """Start storing alerts (and sending, with a broker)."""
+        """Load the subscriptions, start storing alerts and sending them."""
+        self.refresh_subscriptions()
         self._threads.append(threading.Thread(target=self._store_loop, name="nadhir-outbox", daemon=True))
-        if self._network is not None and self._dispatcher is not None:
+        if self.subscriptions is not None:
+            self._threads.append(
+                threading.Thread(target=self._refresh_loop, name="nadhir-subscriptions", daemon=True)
+            )
+        if self._network is not None:
             self._network.start()
-            dispatcher = self._dispatcher
+        if self._dispatcher is not None:
             self._threads.append(
                 threading.Thread(
-                    target=dispatcher.run, args=(self._stop,), name="nadhir-dispatch", daemon=True
+                    target=self._dispatcher.run, args=(self._stop,), name="nadhir-dispatch", daemon=True
                 )
             )
         for thread in self._threads:
             thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Store what is pending, stop sending, close the outbox."""
+        """Store what is pending, stop sending, close the outbox and the channels."""
         self._subscription.close()
+        if self._tracks is not None:
+            self._tracks.close()
         self._stop.set()
+        if self._dispatcher is not None:
+            self._dispatcher.wake.set()
         for thread in self._threads:
             thread.join(timeout)
         if self._network is not None:
             self._network.stop()
+        if self.people is not None:
+            self.people.close()
         self.outbox.close()
 
+    # ---- subscriptions ----------------------------------------------------------------
+
+    def refresh_subscriptions(self) -> bool:
+        """Rebuild the people router if the stored subscriptions changed; True if it did."""
+        if self.people is None:
+            return False
+        if self.subscriptions is None:
+            self.router.recipients = self.people.router([])
+            return True
+        revision = self.subscriptions.revision()
+        if revision == self._revision:
+            return False
+        subs = self.subscriptions.all()
+        # Built aside and swapped in one assignment: an alert being routed keeps the index it started with.
+        self.router.recipients = self.people.router(subs)
+        self._revision = revision
+        log.info("alert targeting: %d subscriptions", len(subs))
+        return True
+
+    def _refresh_loop(self) -> None:
+        while not self._stop.wait(self.refresh_s):
+            try:
+                self.refresh_subscriptions()
+            except Exception:  # the store may be briefly unavailable; the old index keeps serving
+                log.exception("could not re-read the subscriptions")
+
+    # ---- alerts -------------------------------------------------------------------------
+
     def store(self, alert: Alert) -> None:
-        """Plan one alert's deliveries and store them durably (before any send)."""
-        plan = self.router.plan(alert)
-        self.outbox.store_alert(alert, plan.deliveries, cap=None if plan.cap is None else plan.cap.decode())
+        """Plan one alert's deliveries and store them durably (sirens first), then wake the sender."""
+        self._take_tracks()
+        site = self.sites.get(alert.site)
+        state = self._latest.get(alert.track) if alert.track is not None else None
+        approach = approach_from_track(state, site) if site is not None and state is not None else None
+        plan = self.router.plan(alert, approach)
+        cap = None if plan.cap is None else plan.cap.decode()
+        self.outbox.store_alert(alert, plan.sirens, cap=cap)
+        self._wake()
+        if plan.others:
+            self.outbox.store_alert(alert, plan.others, cap=cap)
+            self._wake()
         self.stored += 1
+
+    def _wake(self) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.wake.set()
+
+    def _take_tracks(self) -> None:
+        if self._tracks is None:
+            return
+        for state in self._tracks.drain():
+            self._latest[state.track] = state
+        if len(self._latest) > 1000:
+            newest = max(s.t for s in self._latest.values())
+            self._latest = {k: s for k, s in self._latest.items() if s.t >= newest - TRACK_MEMORY_S}
 
     def _store_loop(self) -> None:
         while True:
@@ -85,6 +195,7 @@ class AlertDelivery:
             except TimeoutError:
                 if self._stop.is_set() and self._subscription.pending() == 0:
                     return
+                self._take_tracks()
                 continue
             except SubscriptionClosed:
                 for alert in self._subscription.drain():
@@ -97,3 +208,21 @@ class AlertDelivery:
             self.store(alert)
         except Exception:  # one bad alert must not stop the delivery of the rest
             log.exception("could not store alert for %s in the outbox", alert.site)
+
+    # ---- sirens ---------------------------------------------------------------------------
+
+    def _on_notice(self, notice: SirenNotice) -> None:
+        """A siren fell silent or was heard again: tell the operators, store the takeovers."""
+        self.notices.append(notice)
+        log.warning("%s", notice.message())
+        try:
+            if notice.takeovers:
+                self.outbox.add_deliveries(takeover_deliveries(notice))
+                self._wake()
+        except Exception:
+            log.exception("could not store the takeovers of siren %s", notice.siren)
+        data = asdict(notice)
+        data["takeovers"] = [{"siren": s, "command": c.encode()} for s, c in notice.takeovers]
+        data["message"] = notice.message()
+        data["t"] = time.time()
+        self.bus.publish(FEED, FeedMessage("siren", data, notice.site))

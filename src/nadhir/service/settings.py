@@ -20,7 +20,10 @@ and then from environment variables, which win. See ``docs/service.md``.
 
 Environment: ``NADHIR_DB``, ``NADHIR_SCENARIO``, ``NADHIR_CORS_ORIGINS``
 (comma-separated), and ``NADHIR_TOKENS`` as ``role:subject:token`` items
-separated by commas.
+separated by commas. Alert delivery (``docs/service.md``): ``NADHIR_SIRENS``,
+``NADHIR_TELEGRAM_TOKEN``, ``NADHIR_TELEGRAM_CHANNELS``,
+``NADHIR_SMS_GATEWAY_URL``, ``NADHIR_SMS_GATEWAY_AUTH`` and
+``NADHIR_PARTNERS`` (``name:secret:url`` items separated by commas).
 """
 
 from __future__ import annotations
@@ -31,7 +34,10 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from nadhir.alerting.channels import SmsGatewayConfig
 
 Role = Literal["observer", "sensor", "viewer", "operator", "admin"]
 ROLES: tuple[Role, ...] = ("observer", "sensor", "viewer", "operator", "admin")
@@ -70,6 +76,23 @@ DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
 
 
 @dataclass(frozen=True, slots=True)
+class PartnerSpec:
+    """A partner that gets every alert as a signed webhook (HMAC-SHA256 with ``secret``)."""
+
+    name: str
+    url: str
+    secret: str
+
+    def __post_init__(self) -> None:
+        if not self.name or any(c in self.name for c in ":,/ "):
+            raise SettingsError(f"partner name {self.name!r} must be non-empty, without : , / or spaces")
+        if not self.url.startswith(("http://", "https://")):
+            raise SettingsError(f"partner {self.name}: url must be http(s), not {self.url!r}")
+        if len(self.secret) < 16:
+            raise SettingsError(f"partner {self.name}: secret is too short (16 characters at least)")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the app needs; every field has a usable default except the tokens."""
 
@@ -92,6 +115,14 @@ class Settings:
     telegram_codes: Mapping[str, str] = field(default_factory=dict)
     telegram_registry: Path | None = None
     telegram_api: str = "https://api.telegram.org"
+    # Alert delivery to people and partners (with the outbox). Telegram uses telegram_token's bot:
+    # posts to these public channels, and direct messages to subscribers who chose Telegram.
+    telegram_channels: tuple[str, ...] = ()
+    sms_gateway: SmsGatewayConfig | None = None  # SMS to subscribers who chose SMS
+    partners: tuple[PartnerSpec, ...] = ()
+    alert_tz: str = "Asia/Damascus"  # local time in alert texts and CAP
+    sms_max_segments: int = 2
+    siren_silent_after_s: float = 15.0  # no heartbeat for this long: the nearest siren takes over
 
     def with_tokens(self, *tokens: TokenSpec) -> Settings:
         """A copy with more tokens."""
@@ -174,6 +205,12 @@ def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None) -> 
         "telegram_codes",
         "telegram_registry",
         "telegram_api",
+        "telegram_channels",
+        "sms_gateway",
+        "partners",
+        "alert_tz",
+        "sms_max_segments",
+        "siren_silent_after_s",
     }
     unknown = set(data) - known
     if unknown:
@@ -209,11 +246,98 @@ def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None) -> 
             telegram_codes=_str_table(data.get("telegram_codes", {}), "telegram_codes"),
             telegram_registry=_path(data.get("telegram_registry"), base),
             telegram_api=str(data.get("telegram_api", "https://api.telegram.org")),
+            telegram_channels=_str_list(data.get("telegram_channels", []), "telegram_channels"),
+            sms_gateway=sms_gateway_config(data.get("sms_gateway")),
+            partners=_partners(data.get("partners", [])),
+            alert_tz=_tz(str(data.get("alert_tz", "Asia/Damascus"))),
+            sms_max_segments=_int_in(data.get("sms_max_segments", 2), "sms_max_segments", 1, 10),
+            siren_silent_after_s=float(data.get("siren_silent_after_s", 15.0)),
         )
     except (TypeError, ValueError) as exc:
         if isinstance(exc, SettingsError):
             raise
         raise SettingsError(str(exc)) from exc
+
+
+def _str_list(value: object, name: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise SettingsError(f"{name} must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _int_in(value: object, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}")
+    return value
+
+
+def _tz(name: str) -> str:
+    from nadhir.alerting.text import resolve_tz
+
+    try:
+        resolve_tz(name)
+    except ValueError as exc:
+        raise SettingsError(f"alert_tz: {exc}") from exc
+    return name
+
+
+def sms_gateway_config(raw: object) -> SmsGatewayConfig | None:
+    """The ``[sms_gateway]`` table (``url``, ``body``, ``fields``, ``headers``, ``sender``, ``method``,
+    ``timeout_s``) as the SMS channel's configuration; None when absent."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise SettingsError("sms_gateway must be a table")
+    from nadhir.alerting.channels import SmsGatewayConfig
+
+    unknown = set(raw) - {"url", "body", "fields", "headers", "sender", "method", "timeout_s"}
+    if unknown:
+        raise SettingsError(f"sms_gateway: unknown keys {', '.join(sorted(unknown))}")
+    if not isinstance(raw.get("url"), str):
+        raise SettingsError("sms_gateway needs a url")
+    kwargs: dict[str, Any] = {"url": raw["url"]}
+    for name in ("fields", "headers"):
+        if name in raw:
+            kwargs[name] = _str_table(raw[name], f"sms_gateway.{name}")
+    for name in ("body", "sender", "method"):
+        if name in raw:
+            kwargs[name] = str(raw[name])
+    if "timeout_s" in raw:
+        kwargs["timeout_s"] = float(raw["timeout_s"])
+    try:
+        return SmsGatewayConfig(**kwargs)
+    except ValueError as exc:
+        raise SettingsError(f"sms_gateway: {exc}") from exc
+
+
+def _partners(raw: object) -> tuple[PartnerSpec, ...]:
+    if not isinstance(raw, list):
+        raise SettingsError("partners must be an array of tables")
+    out = []
+    for i, row in enumerate(raw):
+        if not isinstance(row, dict) or not all(
+            isinstance(row.get(k), str) for k in ("name", "url", "secret")
+        ):
+            raise SettingsError(f"partners[{i}] needs name, url and secret strings")
+        out.append(PartnerSpec(row["name"], row["url"], row["secret"]))
+    names = [p.name for p in out]
+    if len(set(names)) != len(names):
+        raise SettingsError("partners: each name must be used once")
+    return tuple(out)
+
+
+def partners_from_env(value: str) -> tuple[PartnerSpec, ...]:
+    """``name:secret:url,name:secret:url`` -> partner specs."""
+    out = []
+    for item in value.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        parts = item.split(":", 2)
+        if len(parts) != 3:
+            raise SettingsError("NADHIR_PARTNERS items are name:secret:url")
+        out.append(PartnerSpec(parts[0], parts[2], parts[1]))
+    return tuple(out)
 
 
 def _str_table(value: object, name: str) -> dict[str, str]:
@@ -266,4 +390,37 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         settings = replace(settings, cors_origins=origins)
     if env.get("NADHIR_TOKENS"):
         settings = settings.with_tokens(*tokens_from_env(env["NADHIR_TOKENS"]))
+    return _delivery_from_env(settings, env)
+
+
+def _delivery_from_env(settings: Settings, env: Mapping[str, str]) -> Settings:
+    """Alert-delivery settings from the environment (secrets are better kept out of files)."""
+    if env.get("NADHIR_SIRENS"):
+        settings = replace(settings, sirens_broker=env["NADHIR_SIRENS"])
+    if env.get("NADHIR_TELEGRAM_TOKEN"):
+        settings = replace(settings, telegram_token=env["NADHIR_TELEGRAM_TOKEN"])
+    if env.get("NADHIR_TELEGRAM_CHANNELS"):
+        chats = tuple(c.strip() for c in env["NADHIR_TELEGRAM_CHANNELS"].split(",") if c.strip())
+        settings = replace(settings, telegram_channels=chats)
+    if env.get("NADHIR_SMS_GATEWAY_URL") or env.get("NADHIR_SMS_GATEWAY_AUTH"):
+        base = settings.sms_gateway
+        url = env.get("NADHIR_SMS_GATEWAY_URL") or (base.url if base is not None else None)
+        if url is None:
+            raise SettingsError("NADHIR_SMS_GATEWAY_AUTH needs a gateway url (NADHIR_SMS_GATEWAY_URL)")
+        try:
+            gateway = replace(base, url=url) if base is not None else sms_gateway_config({"url": url})
+        except ValueError as exc:
+            raise SettingsError(f"NADHIR_SMS_GATEWAY_URL: {exc}") from exc
+        assert gateway is not None
+        if env.get("NADHIR_SMS_GATEWAY_AUTH"):
+            gateway = replace(
+                gateway, headers={**gateway.headers, "Authorization": env["NADHIR_SMS_GATEWAY_AUTH"]}
+            )
+        settings = replace(settings, sms_gateway=gateway)
+    if env.get("NADHIR_PARTNERS"):
+        settings = replace(
+            settings, partners=(*settings.partners, *partners_from_env(env["NADHIR_PARTNERS"]))
+        )
+    if settings.telegram_channels and not settings.telegram_token:
+        raise SettingsError("telegram_channels need a bot: set telegram_token (or NADHIR_TELEGRAM_TOKEN)")
     return settings
