@@ -15,6 +15,13 @@ Registrations, the codes already used and the update offset are kept in a
 small JSON file, so they survive a restart. Messages from chats that are not
 registered are answered with how to register and never submitted. Malformed
 updates are logged and skipped; network errors back off and retry.
+
+Why not python-telegram-bot or aiogram: the bot uses two Bot API methods,
+about a dozen lines of HTTP over httpx (already a dependency). Those
+frameworks bring an asyncio application of their own into a service whose
+intake runs in plain threads, and they turn a whole ``getUpdates`` batch
+into typed objects at once, where this reader must skip one malformed
+update and keep the rest of the batch.
 """
 
 from __future__ import annotations
