@@ -728,25 +728,16 @@ def _program(
         for wx, wy in _route(rng, start, point):
             legs.append(_Leg("goto", wx, wy, v, cruise, "transit", tol=transit_tol))
 
+    def circle(centre: tuple[float, float], radius: float, duration: float, clockwise: bool) -> None:
+        legs.append(_Leg("orbit", centre[0], centre[1], v, cruise, "circling", radius, duration, clockwise))
+
     if kind == "jet":
         if recon:
             transit_to(target, base)
             for centre in (target, second_target):
                 if centre is None:
                     continue
-                legs.append(
-                    _Leg(
-                        "orbit",
-                        centre[0],
-                        centre[1],
-                        v,
-                        cruise,
-                        "circling",
-                        radius=_rand(rng, 5000.0, 8000.0),
-                        duration=_rand(rng, 240.0, 600.0),
-                        clockwise=_chance(rng, 0.5),
-                    )
-                )
+                circle(centre, _rand(rng, 5000.0, 8000.0), _rand(rng, 240.0, 600.0), _chance(rng, 0.5))
         else:
             theta = approach
             passes = int(rng.integers(2, 5))
@@ -762,19 +753,7 @@ def _program(
     elif kind == "helicopter":
         if recon:
             transit_to(target, base)
-            legs.append(
-                _Leg(
-                    "orbit",
-                    target[0],
-                    target[1],
-                    v,
-                    cruise,
-                    "circling",
-                    radius=_rand(rng, 2000.0, 3500.0),
-                    duration=_rand(rng, 360.0, 900.0),
-                    clockwise=_chance(rng, 0.5),
-                )
-            )
+            circle(target, _rand(rng, 2000.0, 3500.0), _rand(rng, 360.0, 900.0), _chance(rng, 0.5))
         else:
             theta = approach
             passes = int(rng.integers(1, 5))
@@ -803,67 +782,19 @@ def _program(
         radius = _rand(rng, 800.0, 2500.0)
         clockwise = _chance(rng, 0.5)
         if recon:
-            legs.append(
-                _Leg(
-                    "orbit",
-                    target[0],
-                    target[1],
-                    v,
-                    cruise,
-                    "circling",
-                    radius=radius,
-                    duration=_rand(rng, 900.0, 2400.0),
-                    clockwise=clockwise,
-                )
-            )
+            circle(target, radius, _rand(rng, 900.0, 2400.0), clockwise)
             if second_target is not None:
                 transit_to(second_target, target)
-                legs.append(
-                    _Leg(
-                        "orbit",
-                        second_target[0],
-                        second_target[1],
-                        v,
-                        cruise,
-                        "circling",
-                        radius=radius,
-                        duration=_rand(rng, 600.0, 1200.0),
-                        clockwise=clockwise,
-                    )
-                )
+                circle(second_target, radius, _rand(rng, 600.0, 1200.0), clockwise)
         else:
-            legs.append(
-                _Leg(
-                    "orbit",
-                    target[0],
-                    target[1],
-                    v,
-                    cruise,
-                    "circling",
-                    radius=radius,
-                    duration=_rand(rng, 180.0, 600.0),
-                    clockwise=clockwise,
-                )
-            )
+            circle(target, radius, _rand(rng, 180.0, 600.0), clockwise)
             strikes = 1 if expendable else int(rng.integers(1, 4))
             for k in range(strikes):
                 legs.append(_Leg("goto", aim[0], aim[1], v, attack, "attack", tol=120.0, release=True))
                 if expendable:
                     return legs
                 if k < strikes - 1:
-                    legs.append(
-                        _Leg(
-                            "orbit",
-                            target[0],
-                            target[1],
-                            v,
-                            cruise,
-                            "circling",
-                            radius=radius,
-                            duration=_rand(rng, 120.0, 360.0),
-                            clockwise=clockwise,
-                        )
-                    )
+                    circle(target, radius, _rand(rng, 120.0, 360.0), clockwise)
     last = (legs[-1].x, legs[-1].y)
     for wx, wy in _route(rng, last, base, spread=0.08):
         legs.append(_Leg("goto", wx, wy, v, cruise, "return", tol=transit_tol))
