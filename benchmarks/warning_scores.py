@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nadhir.alerting.policy import PolicyConfig
 from nadhir.domain.timefmt import parse_time
 from nadhir.pipeline import Pipeline
 from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
@@ -25,6 +26,7 @@ from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.replay import Replayer
 from nadhir.scenarios.run import build_pipeline
 from nadhir.scenarios.scoring import ScoreReport, combine, score
+from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.track import Track
 
 ROOT = Path(__file__).resolve().parents[1] / "tests" / "data" / "scenarios"
@@ -83,9 +85,16 @@ class IdealTracker:
         return []
 
 
-def run(scenario_dir: Path, ideal: bool, tmp: Path) -> ScoreReport:
+def run(
+    scenario_dir: Path,
+    ideal: bool,
+    tmp: Path,
+    policy: PolicyConfig | None = None,
+    strike_model: StrikeModel | None = None,
+) -> ScoreReport:
+    """Replay one scenario (with its own tracks, or ideal ones) and score it."""
     scenario = load_scenario(scenario_dir)
-    pipeline = build_pipeline(scenario)
+    pipeline = build_pipeline(scenario, policy, strike_model)
     if ideal:
         truth = json.loads((scenario_dir / "truth.json").read_text(encoding="utf-8"))
         pipeline.tracker = IdealTracker(pipeline, truth)  # type: ignore[assignment]

@@ -81,16 +81,49 @@ def test_aircraft_over_a_site_threatens_it_now() -> None:
     assert th.eta == 50.0 and th.probability > 0.7
 
 
-def test_circling_track_threatens_the_site_beneath() -> None:
+def _orbit(track: Track, points: list[tuple[float, float]], step_s: float = 10.0) -> None:
+    """Give a track a recent path through these points, one every ``step_s``."""
+    for k, (x, y) in enumerate(points):
+        track.t = step_s * k
+        track.history.append((track.t, x, y))
+
+
+def test_orbit_ringing_a_town_is_a_watch_phones_not_sirens() -> None:
+    """A reconnaissance ring 5 km out never crosses the town: a lesser threat, not a siren cue."""
     site = _site("town", 0.0, 0.0)
     assessor = ThreatAssessor([site], FRAME)
     track = _track(5000.0, 0.0, 0.0, 30.0, kind=2)
-    for k in range(24):  # a drone orbiting 5 km out for four minutes
-        angle = 2 * math.pi * k / 24
-        track.t = 10.0 * k
-        track.history.append((track.t, 5000.0 * math.cos(angle), 5000.0 * math.sin(angle)))
+    ring = [
+        (5000.0 * math.cos(2 * math.pi * k / 24), 5000.0 * math.sin(2 * math.pi * k / 24)) for k in range(24)
+    ]
+    _orbit(track, ring)
     [th] = assessor.assess(track, track.t)
+    assert th.cue == "nearby" and 0.4 <= th.probability < 0.55
+
+
+def test_attack_passes_through_a_town_are_circling_it() -> None:
+    """Back and forth over the town (a jet's attack passes): working it, the siren cue."""
+    site = _site("town", 0.0, 0.0)
+    assessor = ThreatAssessor([site], FRAME)
+    track = _track(0.0, 9000.0, 0.0, -200.0)  # turning in for the next pass
+    passes = [
+        (1500.0 * math.sin(2 * math.pi * k / 12), 9000.0 * math.cos(2 * math.pi * k / 12)) for k in range(13)
+    ]
+    _orbit(track, passes, step_s=20.0)
+    [th] = [t for t in assessor.assess(track, track.t) if t.site == "town"]
     assert th.cue == "circling" and th.probability > 0.7
+
+
+def test_a_ring_wide_enough_to_take_in_a_neighbour_still_spares_it_the_siren() -> None:
+    """A 6 km ring round one town passes over its neighbour 6 km away: still a watch, not an attack."""
+    centre, neighbour = _site("centre", 0.0, 0.0), _site("neighbour", 6000.0, 0.0)
+    assessor = ThreatAssessor([centre, neighbour], FRAME)
+    track = _track(6000.0, 0.0, 0.0, 200.0)
+    ring = [
+        (6000.0 * math.cos(2 * math.pi * k / 12), 6000.0 * math.sin(2 * math.pi * k / 12)) for k in range(25)
+    ]
+    _orbit(track, ring)
+    assert all(th.cue != "circling" for th in assessor.assess(track, track.t))
 
 
 def test_credible_impact_makes_nearby_sites_imminent_for_a_while() -> None:

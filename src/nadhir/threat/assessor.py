@@ -41,6 +41,10 @@ CIRCLE_MIN_PATH_M = 2500.0
 CIRCLE_MAX_NET_RATIO = 0.45
 ORBIT_MAX_SIGMA_M = 2000.0
 ORBIT_CENTRE_M = 2000.0  # how far beyond a site's area an orbit's centre may lie and still be over it
+# An orbit whose path crosses a site is working it; one that only rings the site is watching it.
+CIRCLING_PROBABILITY = 0.8
+RINGED_PROBABILITY = 0.45
+THROUGH_CENTRE_SHARE = 0.4  # a path coming this close to its orbit's centre (share of radius) crosses it
 
 
 CUES: tuple[ThreatCue, ...] = ("approach", "overhead", "circling", "nearby")
@@ -150,14 +154,33 @@ class ThreatAssessor:
             receding[:] = False  # an aircraft working an area turns back: its passes are not departures
             # An aircraft working an area (strike passes, a reconnaissance orbit) threatens what lies
             # at the centre of its orbit; the towns its turns swing over are passed, not aimed at.
-            ox, oy, orad = orbit
+            ox, oy, orad, hx, hy = orbit
             to_centre = np.hypot(self._x - ox, self._y - oy)
-            centre = to_centre <= r_eff + ORBIT_CENTRE_M
-            circling = centre & (p_reach < 0.8)
-            p_reach = np.where(circling, 0.8, p_reach)
-            eta = np.where(circling, t, eta)
-            cue = np.where(circling, CUES.index("circling"), cue)
-            swung_over = ~centre & (to_centre <= orad + r_eff)
+            centre = np.nonzero(to_centre <= r_eff + ORBIT_CENTRE_M)[0]
+            if len(centre):
+                # Strikes are delivered over the target: jets dive through it pass after pass,
+                # helicopters hover over it, drones leave their orbit to dive on it. A watch orbit
+                # (reconnaissance) rings its town at a distance and never crosses it. So an orbit
+                # whose path has crossed the site is working it (a siren cue); one that only rings
+                # it is a lesser threat, with no course to project (phones, not sirens).
+                closest = np.sqrt(
+                    np.min(
+                        (hx[:, None] - self._x[centre]) ** 2 + (hy[:, None] - self._y[centre]) ** 2, axis=0
+                    )
+                )
+                # ... and the pattern must cross its own middle: a ring wide enough to take in a
+                # neighbouring town is still a ring.
+                through = float(np.min(np.hypot(hx - ox, hy - oy))) <= THROUGH_CENTRE_SHARE * orad
+                over = (closest <= r_eff[centre] + math.sqrt(pos_var)) & through
+                p_orbit = np.where(over, CIRCLING_PROBABILITY, RINGED_PROBABILITY)
+                code = np.where(over, CUES.index("circling"), CUES.index("nearby"))
+                # Working a site outranks any course: a run in at it is one more pass.
+                raise_ = over | (p_reach[centre] < p_orbit)
+                idx = centre[raise_]
+                p_reach[idx] = np.maximum(p_reach[idx], p_orbit[raise_])
+                eta[idx] = t
+                cue[idx] = code[raise_]
+            swung_over = (to_centre > r_eff + ORBIT_CENTRE_M) & (to_centre <= orad + r_eff)
             cue = np.where(swung_over, CUES.index("nearby"), cue)
         prob = existence * p_reach
         keep = np.nonzero(near & (prob >= 0.02) & (eta - t <= self.horizon_s))[0]
@@ -246,8 +269,10 @@ class ThreatAssessor:
         return x
 
     @staticmethod
-    def _orbit(track: Track, cruise: float) -> tuple[float, float, float] | None:
-        """(centre x, centre y, radius) when the track's recent path circles, else None.
+    def _orbit(
+        track: Track, cruise: float
+    ) -> tuple[float, float, float, NDArray[np.float64], NDArray[np.float64]] | None:
+        """(centre x, centre y, radius, path xs, path ys) when the track's recent path circles, else None.
 
         The path is sampled no finer than every 20 s so that the jitter of a
         noisy estimate is not taken for manoeuvring, and the aircraft must have
@@ -264,7 +289,8 @@ class ThreatAssessor:
         duration = hist[-1][0] - hist[0][0]
         if path < CIRCLE_MIN_PATH_M or net > CIRCLE_MAX_NET_RATIO * path or path < 0.4 * cruise * duration:
             return None
-        cx = sum(h[1] for h in hist) / len(hist)
-        cy = sum(h[2] for h in hist) / len(hist)
-        radius = max(math.hypot(h[1] - cx, h[2] - cy) for h in hist)
-        return cx, cy, min(radius, 6000.0)
+        xs = np.array([h[1] for h in hist])
+        ys = np.array([h[2] for h in hist])
+        cx, cy = float(xs.mean()), float(ys.mean())
+        radius = float(np.max(np.hypot(xs - cx, ys - cy)))
+        return cx, cy, min(radius, 6000.0), xs, ys
