@@ -26,6 +26,7 @@ import logging
 import pathlib
 import sys
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -43,7 +44,10 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from nadhir.alerting.outbox import Outbox
 from nadhir.alerting.policy import PolicyConfig
+from nadhir.alerting.subscriptions import SubscriberIndex
+from nadhir.alerting.subscriptions import Subscription as PersonSubscription
 from nadhir.bus import InProcessBus, Subscription
 from nadhir.bus.inprocess import SubscriptionClosed
 from nadhir.domain import Site
@@ -68,10 +72,12 @@ from nadhir.service.live import (
     WallClock,
 )
 from nadhir.service.operator import OperatorActionError
-from nadhir.service.people import people_channels
+from nadhir.service.people import make_subscription, parse_when, people_channels
 from nadhir.service.region import Region, load_region
 from nadhir.service.settings import Role, Settings, load_settings
+from nadhir.service.test_alarms import TestAlarmError, cancel_test_alarm, schedule_test_alarm
 from nadhir.store import Store, default_url
+from nadhir.store.people import SubscriptionBook, SubscriptionExists, TestAlarmBook, TestAlarmInfo
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +140,7 @@ class Service:
                 self.bus, ALERTS, scenario.sites, db_url, self.settings.sirens_broker,
                 people=people_channels(self.settings), tracks=TRACKS,
                 silent_after_s=self.settings.siren_silent_after_s,
+                topic_root=self.settings.sirens_topic_root,
             )  # fmt: skip
             self.delivery.start()
         name = f"{self.settings.run_name} demo" if self.demo is not None else self.settings.run_name
@@ -399,6 +406,7 @@ def create_app(
     _add_intake(app, svc)
     _add_reads(app, svc)
     _add_operator(app, svc)
+    _add_people(app, svc)
     _add_feeds(app, svc)
     return app
 
@@ -858,6 +866,146 @@ def _add_operator(app: FastAPI, svc: Service) -> None:
         engine, _i = svc.live()
         with engine.core.lock:
             return list(engine.core.operator_log)
+
+
+def _add_people(app: FastAPI, svc: Service) -> None:
+    """Subscriptions (who gets alerts by SMS / Telegram) and scheduled, announced siren tests."""
+
+    def book() -> SubscriptionBook:
+        if svc.store is None:
+            raise HTTPException(503, "the service is starting")
+        return SubscriptionBook(svc.store.engine)
+
+    def outbox() -> Outbox:
+        if svc.delivery is None:
+            raise HTTPException(409, "alert delivery is off (outbox = false in the settings)")
+        return svc.delivery.outbox
+
+    def sub_out(sub: PersonSubscription) -> dict[str, Any]:
+        return {
+            "id": sub.id, "channel": sub.channel, "address": sub.address, "lang": sub.lang,
+            "sites": list(sub.sites), "lat": sub.lat, "lon": sub.lon, "radius_m": sub.radius_m,
+        }  # fmt: skip
+
+    @app.get(
+        f"{API}/subscriptions",
+        tags=["people"],
+        response_model=list[schemas.SubscriptionOut],
+        responses=_err(401, 403, 404, 429),
+        summary="Subscriptions (with site: whom an alert there reaches)",
+    )
+    def subscriptions(
+        _: Actor,
+        site: str | None = None,
+        channel: Literal["sms", "telegram"] | None = None,
+        address: Annotated[str | None, Query(max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> list[dict[str, Any]]:
+        found = book().find(channel=channel, address=address, limit=None if site else limit)
+        if site is not None:
+            if site not in svc.sites:
+                raise HTTPException(404, f"no site {site!r}")
+            found = SubscriberIndex.build(found).recipients([svc.sites[site]])[:limit]
+        return [sub_out(s) for s in found]
+
+    @app.post(
+        f"{API}/subscriptions",
+        tags=["people"],
+        status_code=201,
+        response_model=schemas.SubscriptionOut,
+        responses=_err(401, 403, 409, 422, 429),
+        summary="Subscribe a phone or chat to sites or an area",
+    )
+    def subscribe(body: schemas.SubscriptionIn, principal: Actor) -> dict[str, Any]:
+        try:
+            sub = make_subscription(
+                channel=body.channel, address=body.address, sites=body.sites, lat=body.lat, lon=body.lon,
+                radius_m=body.radius_m, lang=body.lang, known_sites=svc.sites, sub_id=body.id,
+            )  # fmt: skip
+            book().add(sub, by=f"{principal.role}:{principal.subject}")
+        except SubscriptionExists as exc:
+            raise HTTPException(409, str(exc)) from exc
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return sub_out(sub)
+
+    @app.delete(
+        f"{API}/subscriptions/{{sub_id}}",
+        tags=["people"],
+        status_code=204,
+        responses=_err(401, 403, 404, 429),
+        summary="Remove a subscription",
+    )
+    def unsubscribe(sub_id: str, _: Actor) -> Response:
+        if not book().remove(sub_id):
+            raise HTTPException(404, f"no subscription {sub_id!r}")
+        return Response(status_code=204)
+
+    def alarm_out(box: Outbox, info: TestAlarmInfo) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for d in box.deliveries(prefix=info.key + "-"):
+            counts[d.state] = counts.get(d.state, 0) + 1
+        return {"key": info.key, "at": info.at, "duration_s": info.duration_s, "sites": list(info.sites),
+                "created_by": info.created_by, "sirens": info.sirens, "announcements": info.announcements,
+                "cancelled_at": info.cancelled_at, "deliveries": counts}  # fmt: skip
+
+    @app.get(
+        f"{API}/operator/test-alarms",
+        tags=["operator"],
+        response_model=list[schemas.SirenTestOut],
+        responses=_err(401, 403, 409, 429),
+        summary="Scheduled siren tests (upcoming, or all)",
+    )
+    def test_alarms(_: Reader, past: bool = False) -> list[dict[str, Any]]:
+        box = outbox()
+        after = None if past else time.time() - 600
+        return [alarm_out(box, a) for a in TestAlarmBook(box.engine).scheduled(upcoming_after=after)]
+
+    @app.post(
+        f"{API}/operator/test-alarms",
+        tags=["operator"],
+        status_code=201,
+        response_model=schemas.SirenTestOut,
+        responses=_err(401, 403, 404, 409, 422, 429),
+        summary="Schedule a siren test; it is announced at once on the people channels",
+    )
+    def schedule(body: schemas.SirenTestIn, principal: Actor) -> dict[str, Any]:
+        box = outbox()
+        if body.sites == ["all"]:
+            chosen = list(svc.sites.values())
+        else:
+            unknown = [s for s in body.sites if s not in svc.sites]
+            if unknown:
+                raise HTTPException(404, f"no site {unknown[0]!r}")
+            chosen = [svc.sites[s] for s in dict.fromkeys(body.sites)]
+        delivery = svc.delivery
+        people = delivery.people if delivery is not None else None
+        now = time.time()  # sirens keep real time, whatever the demo's clock says
+        try:
+            when = parse_when(body.at, now, svc.settings.alert_tz)
+            subs = book().all() if people is not None and people.person_channels else []
+            info = schedule_test_alarm(box, chosen, when, duration_s=body.duration_s, people=people,
+                                       subscriptions=subs, by=f"{principal.role}:{principal.subject}",
+                                       now=now)  # fmt: skip
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        if delivery is not None and delivery.dispatcher is not None:
+            delivery.dispatcher.wake.set()
+        return alarm_out(box, info)
+
+    @app.post(
+        f"{API}/operator/test-alarms/{{key}}/cancel",
+        tags=["operator"],
+        response_model=schemas.CancelledOut,
+        responses=_err(401, 403, 404, 409, 429),
+        summary="Call off a scheduled siren test",
+    )
+    def cancel_alarm(key: Annotated[str, Path(max_length=200)], principal: Actor) -> dict[str, Any]:
+        try:
+            n = cancel_test_alarm(outbox(), key, by=f"{principal.role}:{principal.subject}")
+        except TestAlarmError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        return {"key": key, "cancelled": n}
 
 
 def _add_feeds(app: FastAPI, svc: Service) -> None:

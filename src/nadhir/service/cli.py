@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "simulate": "simulate",
     "train-threat": "train_threat",
     "siren": "siren",
+    "subscriptions": "subscriptions",
+    "test-alarms": "test_alarms",
 }
 
 

@@ -36,7 +36,14 @@ from nadhir.alerting.outbox import (
     SirenChannel,
     takeover_deliveries,
 )
-from nadhir.alerting.sirens import SirenFleet, SirenNetwork, SirenNotice, parse_broker, sirens_for_sites
+from nadhir.alerting.sirens import (
+    DEFAULT_ROOT,
+    SirenFleet,
+    SirenNetwork,
+    SirenNotice,
+    parse_broker,
+    sirens_for_sites,
+)
 from nadhir.alerting.text import approach_from_track
 from nadhir.bus.inprocess import InProcessBus, SubscriptionClosed, Topic
 from nadhir.domain import Alert, Site, TrackState
@@ -63,6 +70,7 @@ class AlertDelivery:
         people: PeopleChannels | None = None,
         tracks: Topic[TrackState] | None = None,
         silent_after_s: float = 15.0,
+        topic_root: str = DEFAULT_ROOT,
         refresh_s: float = 2.0,
     ) -> None:
         self.bus = bus
@@ -84,7 +92,7 @@ class AlertDelivery:
             host, port = parse_broker(broker)
             # Takeovers go through the outbox (stored, retried, audited), not straight to the broker.
             self._network = SirenNetwork(
-                host, port, self.fleet, send_takeovers=False, on_notice=self._on_notice
+                host, port, self.fleet, root=topic_root, send_takeovers=False, on_notice=self._on_notice
             )
             channels["siren"] = SirenChannel(self._network)
         self._dispatcher = Dispatcher(self.outbox, channels) if channels else None

@@ -13,8 +13,11 @@ outbox for a channel nobody sends on.
 from __future__ import annotations
 
 import logging
+import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from nadhir.alerting.channels import Partner, SmsChannel, TelegramChannel, WebhookChannel
 from nadhir.alerting.outbox import Channel
@@ -90,3 +93,85 @@ def people_channels(settings: Settings) -> PeopleChannels:
         partners=tuple(p.name for p in settings.partners),
         text=TextConfig(tz=settings.alert_tz, max_segments=settings.sms_max_segments),
     )
+
+
+# ---- subscriptions and test alarms as operators enter them (CLI and API) ------------------------
+
+_PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")  # E.164
+_TELEGRAM_CHAT = re.compile(r"^(-?[1-9][0-9]{0,19}|@[A-Za-z][A-Za-z0-9_]{4,31})$")  # chat id or @channel
+_OFFSET = re.compile(r"^\+\s*([0-9]+(?:\.[0-9]+)?)\s*(s|m|min|h|d)$")
+_UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def check_address(channel: str, address: str) -> str:
+    """The address, checked for its channel: an E.164 number (``+963933000001``) for SMS, a numeric
+    chat id or ``@channelname`` for Telegram. Raises ``ValueError`` saying what is wrong."""
+    address = address.strip()
+    if channel == "sms":
+        if not _PHONE.match(address):
+            raise ValueError(f"{address!r} is not a phone number in international form (+963933000001)")
+    elif channel == "telegram":
+        if not _TELEGRAM_CHAT.match(address):
+            raise ValueError(f"{address!r} is not a Telegram chat id (digits) or @channel name")
+    else:
+        raise ValueError(f"unknown channel {channel!r} (sms or telegram)")
+    return address
+
+
+def make_subscription(
+    *,
+    channel: str,
+    address: str,
+    sites: Sequence[str] = (),
+    lat: float | None = None,
+    lon: float | None = None,
+    radius_m: float | None = None,
+    lang: str = "ar",
+    known_sites: Iterable[str] | None = None,
+    sub_id: str | None = None,
+) -> Subscription:
+    """A checked subscription (a fresh id unless one is given); raises ``ValueError`` saying why not."""
+    from nadhir.store.people import new_subscription_id
+
+    address = check_address(channel, address)
+    if known_sites is not None:
+        known = set(known_sites)
+        unknown = [s for s in sites if s not in known]
+        if unknown:
+            raise ValueError(f"unknown site(s): {', '.join(unknown)}")
+    if sub_id is not None and not re.fullmatch(r"[A-Za-z0-9._:@+-]{1,64}", sub_id):
+        raise ValueError("a subscription id is 1-64 of letters, digits and . _ : @ + -")
+    return Subscription(
+        sub_id or new_subscription_id(), channel, address, lang,  # type: ignore[arg-type]
+        tuple(dict.fromkeys(sites)), lat, lon, radius_m,
+    )  # fmt: skip
+
+
+def parse_when(text: str, now: float, tz: str) -> float:
+    """A time as operators write it: ``+30m`` / ``+2h`` / ``+90s`` from now, ISO 8601 with an offset
+    (``2026-11-26T10:00+03:00``), or ISO 8601 without one, taken as local time in ``tz``, or POSIX
+    seconds. Raises ``ValueError`` saying what it expected."""
+    from nadhir.alerting.text import resolve_tz
+
+    text = text.strip()
+    m = _OFFSET.match(text)
+    if m:
+        return now + float(m.group(1)) * _UNITS[m.group(2)]
+    try:
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        if not math.isfinite(seconds):
+            raise ValueError(f"{text!r} is not a time")
+        return seconds
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(
+            f"cannot read the time {text!r}: give +30m, +2h, an ISO time such as 2026-11-26T10:00 "
+            "(local) or 2026-11-26T10:00+03:00, or POSIX seconds"
+        ) from exc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=resolve_tz(tz))
+    return when.timestamp()

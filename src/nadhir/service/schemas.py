@@ -261,3 +261,57 @@ class ImpactIn(BaseModel):
     lat: float | None = None
     lon: float | None = None
     place: str | None = None
+
+
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9._:@+-]{1,64}$", description="Subscription id (default: a new one)"
+    )
+    channel: Literal["sms", "telegram"]
+    address: str = Field(max_length=64, description="E.164 phone number (sms), or chat id / @channel")
+    lang: Literal["ar", "en"] = "ar"
+    sites: list[str] = Field(default_factory=list, max_length=500, description="Site ids")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    radius_m: float | None = Field(default=None, gt=0, le=500_000, description="With lat and lon: the area")
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    channel: Literal["sms", "telegram"]
+    address: str
+    lang: Literal["ar", "en"]
+    sites: list[str]
+    lat: float | None
+    lon: float | None
+    radius_m: float | None
+
+
+class SirenTestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sites: list[str] = Field(min_length=1, max_length=500, description='Site ids, or ["all"]')
+    at: str = Field(
+        max_length=64,
+        description="When the sirens sound: +30m, +2h, ISO 8601 (local time without offset), POSIX seconds",
+    )
+    duration_s: int = Field(default=15, ge=1, le=300)
+
+
+class SirenTestOut(BaseModel):
+    key: str = Field(description="Key prefix of its deliveries; used to cancel it")
+    at: float
+    duration_s: int
+    sites: list[str]
+    created_by: str | None
+    sirens: int = Field(description="Siren commands planned")
+    announcements: int = Field(description="Announcements planned (channels, partners, subscribers)")
+    cancelled_at: float | None
+    deliveries: dict[str, int] = Field(description="Its deliveries by state")
+
+
+class CancelledOut(BaseModel):
+    key: str
+    cancelled: int = Field(description="Deliveries cancelled")

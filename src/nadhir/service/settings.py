@@ -123,6 +123,7 @@ class Settings:
     alert_tz: str = "Asia/Damascus"  # local time in alert texts and CAP
     sms_max_segments: int = 2
     siren_silent_after_s: float = 15.0  # no heartbeat for this long: the nearest siren takes over
+    sirens_topic_root: str = "nadhir/sirens"  # MQTT topics of siren ID are under ROOT/ID/
 
     def with_tokens(self, *tokens: TokenSpec) -> Settings:
         """A copy with more tokens."""
@@ -211,6 +212,7 @@ def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None) -> 
         "alert_tz",
         "sms_max_segments",
         "siren_silent_after_s",
+        "sirens_topic_root",
     }
     unknown = set(data) - known
     if unknown:
@@ -252,6 +254,7 @@ def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None) -> 
             alert_tz=_tz(str(data.get("alert_tz", "Asia/Damascus"))),
             sms_max_segments=_int_in(data.get("sms_max_segments", 2), "sms_max_segments", 1, 10),
             siren_silent_after_s=float(data.get("siren_silent_after_s", 15.0)),
+            sirens_topic_root=str(data.get("sirens_topic_root", "nadhir/sirens")),
         )
     except (TypeError, ValueError) as exc:
         if isinstance(exc, SettingsError):
