@@ -50,8 +50,8 @@ def run(cli: CliRunner, *args: str) -> tuple[int, str]:
 def test_subscriptions_command_adds_lists_imports_and_removes(cli: CliRunner, tmp_path: Path) -> None:
     code, out = run(cli, "subscriptions", "add", "--sms", "+963933000001", "--site", "saraqeb")
     assert code == 0 and out.strip().startswith("sub-")
-    assert run(cli, "subscriptions", "add", "--telegram", "1001", "--point", "35.87,36.81", "--radius-km", "3",
-               "--lang", "en", "--id", "tg-1")[0] == 0  # fmt: skip
+    area = ["--point", "35.87,36.81", "--radius-km", "3", "--lang", "en"]
+    assert run(cli, "subscriptions", "add", "--telegram", "1001", *area, "--id", "tg-1")[0] == 0
     assert run(cli, "subscriptions", "add", "--sms", "0933", "--site", "saraqeb")[0] == 2  # not E.164
     assert run(cli, "subscriptions", "add", "--sms", "+963933000002", "--site", "atlantis")[0] == 2
     assert run(cli, "subscriptions", "add", "--sms", "+963933000002")[0] == 2  # no site, no area
