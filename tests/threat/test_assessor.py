@@ -143,3 +143,22 @@ def test_one_untrusted_impact_report_is_not_enough_but_two_sources_are() -> None
     assert watch.threats(10.0) == []
     watch.add(ImpactSighting(5.0, town.lat, town.lon, "stranger-2", 0.2))
     assert len(watch.threats(10.0)) == 1
+
+
+def _hospital(site_id: str, x: float, y: float) -> Site:
+    lat, lon = FRAME.to_latlon(x, y)
+    return Site(id=site_id, name=site_id, kind="hospital", lat=lat, lon=lon, radius_m=500.0)
+
+
+def test_an_impact_reported_by_a_towns_name_threatens_the_town_more_than_its_hospital() -> None:
+    """'Airstrike on the town' puts the strike somewhere in it, not at the hospital 1.5 km from its
+    centre: the town is under fire, the hospital only as likely as the share of the town near it."""
+    town = _site("town", 0.0, 0.0, radius=3000.0)
+    hospital = _hospital("hospital", 1500.0, 0.0)
+    watch = ImpactWatch([town, hospital])
+    watch.add(ImpactSighting(0.0, town.lat, town.lon, "civil-defence", 0.8))  # located by name
+    assert [th.site for th in watch.threats(10.0)] == ["town"]
+    # The same report with the strike's coordinates, 300 m from the hospital, threatens both.
+    lat, lon = FRAME.to_latlon(1500.0, 300.0)
+    watch.add(ImpactSighting(20.0, lat, lon, "civil-defence-2", 0.8))
+    assert sorted(th.site for th in watch.threats(30.0)) == ["hospital", "town"]

@@ -11,6 +11,8 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+import numpy as np
+
 from nadhir.domain import Site, Threat
 from nadhir.geo.distance import haversine_m
 from nadhir.geo.frame import LocalFrame
@@ -22,6 +24,33 @@ IMPACT_REACH_M = 1500.0  # beyond the site's own radius
 CREDIBLE_TRUST = 0.45
 # Two nodes independently placing a blast at one spot is good evidence, if not proof.
 ACOUSTIC_CROSSING_TRUST = 0.6
+# Two distinct sources are enough when together they say at least this much (two strangers: 0.44).
+TWO_SOURCES_MIN = 0.3
+# A report this close to a site's centre was located by the site's name (about 10 m).
+NAMED_TOLERANCE_DEG = 1e-4
+_DISC_SAMPLES = 256
+
+
+def _named_share(sites: list[Site]) -> list[list[float]]:
+    """share[j][i]: the share of site j's area (where a report naming j may have fallen) within
+    site i's reach (its radius plus :data:`IMPACT_REACH_M`). Sampled on a sunflower disc."""
+    if not sites:
+        return []
+    lat0 = sum(s.lat for s in sites) / len(sites)
+    ky, kx = 110_574.0, 111_320.0 * math.cos(math.radians(lat0))
+    x = np.array([s.lon * kx for s in sites])
+    y = np.array([s.lat * ky for s in sites])
+    reach = np.array([s.radius_m + IMPACT_REACH_M for s in sites])
+    k = np.arange(_DISC_SAMPLES) + 0.5
+    rho = np.sqrt(k / _DISC_SAMPLES)
+    phi = k * math.pi * (3.0 - math.sqrt(5.0))
+    out = []
+    for j, site in enumerate(sites):
+        px = x[j] + site.radius_m * rho * np.cos(phi)
+        py = y[j] + site.radius_m * rho * np.sin(phi)
+        inside = np.hypot(px[:, None] - x[None, :], py[:, None] - y[None, :]) <= reach[None, :]
+        out.append([float(v) for v in inside.mean(axis=0)])
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +68,7 @@ class ImpactSighting:
 class _Hit:
     t: float
     source: str
-    trust: float
-    sites: tuple[int, ...]  # indexes of the sites it threatens
+    weights: tuple[tuple[int, float], ...]  # (site index, how much the report says that site was hit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,16 +127,37 @@ class ImpactWatch:
     def __init__(self, sites: list[Site]) -> None:
         self._sites = sites
         self._recent: deque[_Hit] = deque()
+        self._share = _named_share(sites)
 
     def add(self, impact: ImpactSighting) -> None:
-        """Record an impact report and the sites it threatens."""
-        near = tuple(
-            i
-            for i, site in enumerate(self._sites)
-            if haversine_m(site.lat, site.lon, impact.lat, impact.lon) <= site.radius_m + IMPACT_REACH_M
-        )
-        if near:
-            self._recent.append(_Hit(impact.t, impact.source, impact.trust, near))
+        """Record an impact report and the sites it threatens.
+
+        A report that names a site ("an airstrike on Idlib") is placed at that
+        site's centre, but the strike fell somewhere in it: a hospital in the
+        town is hit only if the strike fell near it, so its share of the
+        report's weight is the share of the town within its reach.
+        """
+        named = self._named(impact)
+        if named is not None:
+            weights = [(i, impact.trust * share) for i, share in enumerate(self._share[named]) if share > 0.0]
+        else:
+            weights = [
+                (i, impact.trust)
+                for i, site in enumerate(self._sites)
+                if haversine_m(site.lat, site.lon, impact.lat, impact.lon) <= site.radius_m + IMPACT_REACH_M
+            ]
+        if weights:
+            self._recent.append(_Hit(impact.t, impact.source, tuple(weights)))
+
+    def _named(self, impact: ImpactSighting) -> int | None:
+        """The site whose centre the report sits on (located by the site's name), if any."""
+        for i, site in enumerate(self._sites):
+            if (
+                abs(site.lat - impact.lat) < NAMED_TOLERANCE_DEG
+                and abs(site.lon - impact.lon) < NAMED_TOLERANCE_DEG
+            ):
+                return i
+        return None
 
     def threats(self, t: float) -> list[Threat]:
         """Imminent threats to sites with a credible impact nearby in the last few minutes."""
@@ -119,14 +168,16 @@ class ImpactWatch:
             return out
         by_site: dict[int, dict[str, float]] = {}
         for hit in self._recent:
-            for i in hit.sites:
+            for i, weight in hit.weights:
                 sources = by_site.setdefault(i, {})
-                sources[hit.source] = max(sources.get(hit.source, 0.0), hit.trust)
+                sources[hit.source] = max(sources.get(hit.source, 0.0), weight)
         for i, sources in sorted(by_site.items()):
             site = self._sites[i]
             miss = math.prod(1.0 - w for w in sources.values())
             credible = 1.0 - miss
-            if credible < CREDIBLE_TRUST and len(sources) < 2:
+            # One trusted source is enough; so are two independent ones, unless what they say
+            # about this site is weak (both only named the town around it).
+            if credible < CREDIBLE_TRUST and (len(sources) < 2 or credible < TWO_SOURCES_MIN):
                 continue
             out.append(
                 Threat(
