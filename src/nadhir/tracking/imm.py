@@ -37,6 +37,9 @@ N_MODELS = len(MODEL_NAMES)
 # Where a new track starts: most aircraft fly straight most of the time.
 INITIAL_MODE_PROBS: Vector = np.array([0.7, 0.1, 0.1, 0.1])
 _LOG_2PI = math.log(2.0 * math.pi)
+# A bearing update is linearised again when it moves the estimate by more than this share of
+# the range to a sensor (the bearing's Jacobian scales as 1 / range).
+RELINEARISE_SHARE = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,25 +117,71 @@ def combine(
     mu: NDArray[np.float64], xs: NDArray[np.float64], ps: NDArray[np.float64]
 ) -> tuple[Vector, Matrix]:
     """Moment-matched single Gaussian of the model mixture (any leading batch dimensions)."""
-    x: Vector = np.einsum("...m,...mi->...i", mu, xs)
+    x: Vector = (mu[..., None, :] @ xs)[..., 0, :]
     d = xs - x[..., None, :]
-    p: Matrix = np.einsum("...m,...mij->...ij", mu, ps) + np.einsum("...m,...mi,...mj->...ij", mu, d, d)
+    wd = d * mu[..., :, None]
+    p: Matrix = (mu[..., None, :] @ ps.reshape(*ps.shape[:-2], 16))[..., 0, :].reshape((*ps.shape[:-3], 4, 4))
+    p = p + np.swapaxes(wd, -1, -2) @ d
     return x, p
 
 
+@dataclass(frozen=True, slots=True)
+class StepModels:
+    """Each model's transition ``f`` (M, 4, 4) and noise ``q`` (M, 4, 4), and mode switching ``pi`` (M, M)."""
+
+    f: NDArray[np.float64]
+    q: NDArray[np.float64]
+    pi: NDArray[np.float64]
+
+
+# Steps recur (the clock ticks every few seconds, reports come on whole seconds): their
+# matrices are built once per motion profile and step length, not once per track and step.
+_STEP_CACHE: dict[tuple[MotionProfile, float], StepModels] = {}
+_STEP_CACHE_MAX = 4096
+
+
+def step_models(profile: MotionProfile, dt: float) -> StepModels:
+    """The (cached) IMM matrices of one motion profile over ``dt`` seconds."""
+    key = (profile, dt)
+    hit = _STEP_CACHE.get(key)
+    if hit is not None:
+        return hit
+    params, dts = params_of([profile]), np.array([dt])
+    f, q = transition_batch(params, dts)
+    models = StepModels(f[0], q[0], switching_batch(params, dts)[0])
+    for shared in (models.f, models.q, models.pi):
+        shared.setflags(write=False)  # every track of this profile reads the same arrays
+    if len(_STEP_CACHE) >= _STEP_CACHE_MAX:
+        _STEP_CACHE.clear()
+    _STEP_CACHE[key] = models
+    return models
+
+
 def predict_batch(
-    mu: NDArray[np.float64], xs: NDArray[np.float64], ps: NDArray[np.float64], dt: Vector, params: ModelParams
+    mu: NDArray[np.float64],
+    xs: NDArray[np.float64],
+    ps: NDArray[np.float64],
+    f: NDArray[np.float64],
+    q: NDArray[np.float64],
+    pi: NDArray[np.float64],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """IMM mixing and prediction of T tracks at once: ``mu`` (T, M), ``xs`` (T, M, 4), ``ps`` (T, M, 4, 4)."""
-    pi = switching_batch(params, dt)
-    c = np.maximum(np.einsum("ti,tij->tj", mu, pi), 1e-12)
-    w = pi * mu[:, :, None] / c[:, None, :]  # w[t, i, j]: weight of model i in model j's mixed start
-    x0 = np.einsum("tij,tik->tjk", w, xs)
-    dx = xs[:, :, None, :] - x0[:, None, :, :]  # (T, i, j, 4)
-    p0 = np.einsum("tij,tikl->tjkl", w, ps) + np.einsum("tij,tijk,tijl->tjkl", w, dx, dx)
-    f, q = transition_batch(params, dt)
-    xs_new = np.einsum("tmij,tmj->tmi", f, x0)
-    ps_new = f @ p0 @ f.transpose(0, 1, 3, 2) + q
+    """IMM mixing and prediction of T tracks at once.
+
+    ``mu`` (T, M), ``xs`` (T, M, 4), ``ps`` (T, M, 4, 4); each track's
+    :class:`StepModels` stacked: ``f``, ``q`` (T, M, 4, 4), ``pi`` (T, M, M).
+    Written with matrix products over the small axes (one call each) rather
+    than ``einsum``, whose per-call overhead dominates at these sizes.
+    """
+    n = len(mu)
+    c = np.maximum((mu[:, None, :] @ pi)[:, 0, :], 1e-12)
+    # wt[t, j, i]: weight of model i in model j's mixed starting point
+    wt = np.swapaxes(pi * (mu[:, :, None] / c[:, None, :]), 1, 2)
+    x0 = wt @ xs  # (T, j, 4)
+    p0 = (wt @ ps.reshape(n, N_MODELS, 16)).reshape(n, N_MODELS, 4, 4)
+    dx = xs[:, None, :, :] - x0[:, :, None, :]  # (T, j, i, 4)
+    p0 = p0 + np.swapaxes(dx * wt[..., None], -1, -2) @ dx
+    xs_new = (f @ x0[..., None])[..., 0]
+    ps_new = f @ p0 @ np.swapaxes(f, -1, -2) + q
     return c / c.sum(axis=1, keepdims=True), xs_new, ps_new
 
 
@@ -140,7 +189,8 @@ def predict(
     mu: Vector, xs: Matrix, ps: NDArray[np.float64], dt: float, profile: MotionProfile
 ) -> tuple[Vector, Matrix, NDArray[np.float64]]:
     """IMM mixing followed by each model's prediction ``dt`` seconds ahead (one track)."""
-    m, x, p = predict_batch(mu[None], xs[None], ps[None], np.array([dt]), params_of([profile]))
+    sm = step_models(profile, dt)
+    m, x, p = predict_batch(mu[None], xs[None], ps[None], sm.f[None], sm.q[None], sm.pi[None])
     return m[0], x[0], p[0]
 
 
@@ -167,8 +217,9 @@ def update_linear(
     if s.shape[-1] == 2:  # the common case (positions, velocities): a closed-form inverse
         a, b, c, d = s[..., 0, 0], s[..., 0, 1], s[..., 1, 0], s[..., 1, 1]
         det = a * d - b * c
-        rows = np.stack([np.stack([d, -b], axis=-1), np.stack([-c, a], axis=-1)], axis=-2)
-        s_inv = rows / det[..., None, None]
+        s_inv = np.empty_like(s)
+        s_inv[..., 0, 0], s_inv[..., 0, 1], s_inv[..., 1, 0], s_inv[..., 1, 1] = d, -b, -c, a
+        s_inv /= det[..., None, None]
         logdet = np.log(det)
     else:
         s_inv = np.asarray(np.linalg.inv(s), dtype=np.float64)
@@ -269,49 +320,120 @@ def update_bearings_batch(
     sensor field from claiming fifty independent looks. The update is done
     in information form, so its cost does not grow with K beyond the
     Jacobians: ``A = P^-1 + H' R^-1 H``, ``x+ = x + A^-1 H' R^-1 y``. The
-    linearisation point is refined ``iterations - 1`` times (Gauss-Newton),
-    which matters when a vague track meets several sharp bearings at once.
+    linearisation point is refined up to ``iterations - 1`` times
+    (Gauss-Newton), which matters when a vague track meets several sharp
+    bearings at once; it stops when the last correction moved no estimate by
+    more than ``RELINEARISE_SHARE`` of its range to a sensor.
     """
+    if variances.shape[1] == 1:
+        return _update_one_bearing(
+            mu, xs, ps, sensors[:, 0], bearings[:, 0], variances[:, 0], alt, alt_sigma, iterations
+        )
     real = np.isfinite(variances)  # (T, K)
     r_inv = np.where(real, 1.0 / np.where(real, variances, 1.0), 0.0)[:, None, :]  # (T, 1, K)
     s2 = (alt_sigma * alt_sigma)[:, None]  # (T, 1)
     height = alt[:, None, None]
+    sx, sy = sensors[:, None, :, 0], sensors[:, None, :, 1]  # (T, 1, K)
+    z = bearings[:, None, :]
+    # Padded slots have zero weight (r_inv = 0) and finite innovations, so need no masking.
     p_inv = np.linalg.inv(ps)
     x_lin = xs
-    for _ in range(max(1, iterations)):
-        dx = x_lin[:, :, None, 0] - sensors[:, None, :, 0]
-        dy = x_lin[:, :, None, 1] - sensors[:, None, :, 1]
-        # (T, M, K) bearings, (T, M, K, 4) Jacobians, (T, M, K) sensitivities to the height
-        theta, h, _, g = heard_bearing(dx, dy, x_lin[:, :, None, 2], x_lin[:, :, None, 3], height)
-        # Innovation about the linearisation point, referred back to the prior (IEKF).
-        y = wrap(bearings[:, None, :] - theta) - np.einsum("tmki,tmi->tmk", h, xs - x_lin)
-        y = np.where(real[:, None, :], y, 0.0)
-        dg = g * r_inv  # D^-1 g
-        gamma = s2 / (1.0 + s2 * np.einsum("tmk,tmk->tm", g, dg))  # (T, M)
-        hw = h * r_inv[..., None]  # D^-1 H
-        hdg = np.einsum("tmki,tmk->tmi", h, dg)  # H' D^-1 g
-        a = (
-            p_inv
-            + np.swapaxes(hw, -1, -2) @ h
-            - gamma[..., None, None] * hdg[..., :, None] * hdg[..., None, :]
+    for it in range(max(1, iterations)):
+        # (T, M, K) bearings, (T, M, K, 4) Jacobians, (T, M, K) ranges, sensitivities to the height
+        theta, h, rng, g = heard_bearing(
+            x_lin[..., 0, None] - sx,
+            x_lin[..., 1, None] - sy,
+            x_lin[..., 2, None],
+            x_lin[..., 3, None],
+            height,
         )
-        ydg = np.einsum("tmk,tmk->tm", y, dg)
-        b = np.einsum("tmki,tmk->tmi", hw, y) - gamma[..., None] * hdg * ydg[..., None]  # H' R^-1 y
+        y = wrap(z - theta)
+        if it:  # innovation about the linearisation point, referred back to the prior (IEKF)
+            y = y - (h @ (xs - x_lin)[..., None])[..., 0]
+        dg = g * r_inv  # D^-1 g
+        gdg = (g * dg).sum(axis=-1)  # (T, M)
+        gamma = s2 / (1.0 + s2 * gdg)
+        hw_t = np.swapaxes(h * r_inv[..., None], -1, -2)  # (D^-1 H)': (T, M, 4, K)
+        hdg = (hw_t @ g[..., None])[..., 0]  # H' D^-1 g
+        a = p_inv + hw_t @ h - gamma[..., None, None] * (hdg[..., :, None] * hdg[..., None, :])
+        ydg = (y * dg).sum(axis=-1)
+        b = (hw_t @ y[..., None])[..., 0] - (gamma * ydg)[..., None] * hdg  # H' R^-1 y
         p_post = np.linalg.inv(a)
-        x_new = xs + np.einsum("tmij,tmj->tmi", p_post, b)
-        x_lin = x_new
+        x_new = xs + (p_post @ b[..., None])[..., 0]
+        # Relinearise only when the correction moved some estimate by a sizeable share of its
+        # range to a sensor: below that the Jacobians barely change (and it halves the cost).
+        x_lin, x_prev = x_new, x_lin
+        if not _moved_far(x_new, x_prev, np.where(real[:, None, :], rng, np.inf).min(axis=-1)):
+            break
     p_post = 0.5 * (p_post + np.swapaxes(p_post, -1, -2))
     # Likelihood of y under S = H P H' + R, by the Woodbury identity and the determinant lemma.
     d2 = (
-        np.einsum("tmk,tmk->tm", y * r_inv, y)
+        (y * y * r_inv).sum(axis=-1)
         - gamma * ydg * ydg
-        - np.einsum("tmi,tmij,tmj->tm", b, p_post, b)
+        - (b[..., None, :] @ (p_post @ b[..., None]))[..., 0, 0]
     )
     _, logdet_p = np.linalg.slogdet(ps)
     _, logdet_a = np.linalg.slogdet(a)
     log_var = np.where(real, np.log(np.where(real, variances, 1.0)), 0.0).sum(axis=1)[:, None]
-    logdet_r = log_var + np.log1p(s2 * np.einsum("tmk,tmk->tm", g, dg))
+    logdet_r = log_var + np.log1p(s2 * gdg)
     loglik = -0.5 * (d2 + logdet_r + logdet_p + logdet_a + real.sum(axis=1)[:, None] * _LOG_2PI)
+    return _reweight(mu, loglik, x_new, p_post)
+
+
+def _moved_far(x_new: NDArray[np.float64], x_old: NDArray[np.float64], rng: NDArray[np.float64]) -> bool:
+    """Whether a correction moved any estimated emission point by a sizeable share of its range.
+
+    The sound heard left the aircraft about ``range / c`` seconds ago, so a
+    change of velocity moves the emission point as much as a change of
+    position of ``range / c`` times it.
+    """
+    d = x_new - x_old
+    tau = rng / SPEED_OF_SOUND_MPS
+    moved = d[..., 0] ** 2 + d[..., 1] ** 2 + tau * tau * (d[..., 2] ** 2 + d[..., 3] ** 2)
+    return bool((moved > (RELINEARISE_SHARE * rng) ** 2).any())
+
+
+def _update_one_bearing(
+    mu: NDArray[np.float64],
+    xs: NDArray[np.float64],
+    ps: NDArray[np.float64],
+    sensors: NDArray[np.float64],
+    bearings: Vector,
+    variances: Vector,
+    alt: Vector,
+    alt_sigma: Vector,
+    iterations: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`update_bearings_batch` when every track has exactly one bearing (the common case).
+
+    With one bearing the height's error is just extra variance ``s2 g^2``
+    and the innovation is a scalar, so the update is the plain covariance
+    form, ``K = P h' / s``, with no matrix inverted; the same result as the
+    information form, at a third of the calls.
+    """
+    r = variances[:, None]  # (T, 1)
+    s2 = (alt_sigma * alt_sigma)[:, None]
+    height = alt[:, None]
+    sx, sy = sensors[:, None, 0], sensors[:, None, 1]  # (T, 1)
+    z = bearings[:, None]
+    x_lin = xs
+    for it in range(max(1, iterations)):
+        theta, h, rng, g = heard_bearing(
+            x_lin[..., 0] - sx, x_lin[..., 1] - sy, x_lin[..., 2], x_lin[..., 3], height
+        )  # (T, M), (T, M, 4), (T, M), (T, M)
+        y = wrap(z - theta)
+        if it:  # innovation about the linearisation point, referred back to the prior (IEKF)
+            y = y - (h * (xs - x_lin)).sum(axis=-1)
+        ph = (ps @ h[..., None])[..., 0]  # P h'
+        var = (h * ph).sum(axis=-1) + r + s2 * g * g
+        gain = ph / var[..., None]
+        x_new = xs + gain * y[..., None]
+        x_lin, x_prev = x_new, x_lin
+        if not _moved_far(x_new, x_prev, rng):
+            break
+    p_post = ps - gain[..., :, None] * ph[..., None, :]
+    p_post = 0.5 * (p_post + np.swapaxes(p_post, -1, -2))
+    loglik = -0.5 * (y * y / var + np.log(var) + _LOG_2PI)
     return _reweight(mu, loglik, x_new, p_post)
 
 

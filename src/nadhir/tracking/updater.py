@@ -95,14 +95,14 @@ class Predictor:
         if len(moving) == 1:
             self.predict(moving[0], t)
             return
-        dt = np.array([t - tr.t for tr in moving])
-        params = imm.params_of([tr.profile for tr in moving])
+        models = [imm.step_models(tr.profile, t - tr.t) for tr in moving]
         mu, xs, ps = imm.predict_batch(
-            np.stack([tr.mu for tr in moving]),
-            np.stack([tr.xs for tr in moving]),
-            np.stack([tr.ps for tr in moving]),
-            dt,
-            params,
+            np.array([tr.mu for tr in moving]),
+            np.array([tr.xs for tr in moving]),
+            np.array([tr.ps for tr in moving]),
+            np.array([m.f for m in models]),
+            np.array([m.q for m in models]),
+            np.array([m.pi for m in models]),
         )
         _scatter(moving, mu, xs, ps)
         for tr in moving:
@@ -126,7 +126,7 @@ class Updater:
         z = np.array([fix.x, fix.y])
         hm = _report_h(fix)
         y = z[None, :] - track.xs @ hm.T
-        r = np.stack([sighting_noise(fix, float(v[0]), float(v[1]), members) for v in track.xs[:, 2:]])
+        r = np.array([sighting_noise(fix, float(v[0]), float(v[1]), members) for v in track.xs[:, 2:]])
         h = np.broadcast_to(hm, (imm.N_MODELS, 2, 4))
         mu, xs, ps, _ = imm.update_linear(track.mu, track.xs, track.ps, y, h, r)
         track.set_models(mu, xs, ps)
@@ -138,8 +138,8 @@ class Updater:
         if not pairs:
             return
         tracks = [tr for tr, _, _ in pairs]
-        xs = np.stack([tr.xs for tr in tracks])  # (N, M, 4)
-        hm = np.stack([_report_h(f) for _, f, _ in pairs])  # (N, 2, 4)
+        xs = np.array([tr.xs for tr in tracks])  # (N, M, 4)
+        hm = np.array([_report_h(f) for _, f, _ in pairs])  # (N, 2, 4)
         z = np.array([(f.x, f.y) for _, f, _ in pairs])
         y = z[:, None, :] - np.einsum("nij,nmj->nmi", hm, xs)
         var = np.array([position_variance(f, k) for _, f, k in pairs])
@@ -148,7 +148,7 @@ class Updater:
         r = d2[:, None, None, None] * v[..., :, None] * v[..., None, :] + var[:, None, None, None] * np.eye(2)
         h = np.broadcast_to(hm[:, None, :, :], (len(pairs), imm.N_MODELS, 2, 4))
         mu, xs_new, ps, _ = imm.update_linear(
-            np.stack([tr.mu for tr in tracks]), xs, np.stack([tr.ps for tr in tracks]), y, h, r
+            np.array([tr.mu for tr in tracks]), xs, np.array([tr.ps for tr in tracks]), y, h, r
         )
         _scatter(tracks, mu, xs_new, ps)
         for tr, f, _ in pairs:
@@ -170,9 +170,9 @@ class Updater:
         tracks = [tr for tr, _ in work]
         profiles = [tr.profile for tr in tracks]
         mu, xs, ps, _ = imm.update_bearings_batch(
-            np.stack([tr.mu for tr in tracks]),
-            np.stack([tr.xs for tr in tracks]),
-            np.stack([tr.ps for tr in tracks]),
+            np.array([tr.mu for tr in tracks]),
+            np.array([tr.xs for tr in tracks]),
+            np.array([tr.ps for tr in tracks]),
             sensors,
             bearings,
             variances,
