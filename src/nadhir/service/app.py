@@ -38,12 +38,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from nadhir.alerting.cap import CapError, read_cap
 from nadhir.alerting.outbox import Outbox
 from nadhir.alerting.policy import PolicyConfig
 from nadhir.alerting.subscriptions import SubscriberIndex
@@ -57,6 +60,7 @@ from nadhir.scenarios.output import alert_to_dict
 from nadhir.scenarios.run import build_pipeline
 from nadhir.service import schemas
 from nadhir.service.auth import ACT_ROLES, READ_ROLES, Principal, RateLimiter, TokenBook
+from nadhir.service.cap_intake import plan_from_cap
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.demo_feed import DemoFeeder, demo_clock
 from nadhir.service.intake import Intake, IntakeError
@@ -120,6 +124,7 @@ class Service:
     telegram_stop: threading.Event = field(default_factory=threading.Event)
     feeds: set[Subscription[FeedMessage]] = field(default_factory=set)
     sites: dict[str, Site] = field(default_factory=dict)
+    cap_seen: dict[tuple[str, str], float] = field(default_factory=dict)  # (sender, identifier) read in
 
     def start(self) -> None:
         scenario = self.region.scenario
@@ -381,9 +386,14 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(
-            {"detail": str(exc.detail)}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
-        )
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            # Starlette names only the first route's methods; a path may have several routes (GET, POST).
+            matching = [r for r in app.router.routes
+                        if isinstance(r, APIRoute) and r.matches(request.scope)[0] != Match.NONE]  # fmt: skip
+            allowed = sorted({m for r in matching for m in r.methods or ()})
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -854,6 +864,55 @@ def _add_operator(app: FastAPI, svc: Service) -> None:
         site: str, principal: Actor, body: schemas.OperatorNoteIn | None = None
     ) -> dict[str, Any]:
         return await act("test_alarm", site, principal, note=body.note if body else None)
+
+    @app.post(
+        f"{API}/intake/cap",
+        tags=["intake"],
+        response_model=schemas.CapIntakeOut,
+        responses=_err(401, 403, 413, 422, 429, 503),
+        summary="Read in a CAP 1.2 alert from another system: alerts for the sites its area covers",
+        openapi_extra={
+            "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}}
+        },
+    )
+    async def cap_intake(request: Request, principal: Actor) -> dict[str, Any]:
+        engine, _ = svc.live()
+        body = await request.body()
+        if len(body) > svc.settings.max_body_bytes:
+            raise HTTPException(413, f"body larger than {svc.settings.max_body_bytes} bytes")
+        try:
+            message = read_cap(body)
+        except CapError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        seen = (message.sender, message.identifier)
+        duplicate = seen in svc.cap_seen
+        plan = plan_from_cap(message, list(svc.sites.values()), engine.clock.now())
+        out: dict[str, Any] = {"identifier": message.identifier, "sender": message.sender,
+                               "duplicate": duplicate, "ignored": plan.ignored, "alerts": []}  # fmt: skip
+        if duplicate or not plan.actions:
+            return out
+        if len(svc.cap_seen) > 10_000:  # forget the oldest half; a resend that old is harmless
+            for key in sorted(svc.cap_seen, key=svc.cap_seen.__getitem__)[:5000]:
+                del svc.cap_seen[key]
+        svc.cap_seen[seen] = engine.clock.now()
+        by = f"{principal.role}:{principal.subject}"
+        note = f"CAP {message.identifier} from {message.sender}"[:500]
+
+        def run() -> list[Any]:
+            now = engine.clock.now()
+            sent: list[Any] = []
+            for a in plan.actions:
+                sent += engine.core.operator_action("alert", a.site, by, now, level=a.level,
+                                                    aircraft=a.aircraft, eta=a.eta, note=note)  # fmt: skip
+            return sent
+
+        try:
+            sent = await asyncio.wait_for(asyncio.wrap_future(engine.call(run)), ACTION_TIMEOUT_S)
+        except TimeoutError as exc:
+            raise HTTPException(503, "the engine did not answer in time") from exc
+        out["alerts"] = [_alert_out(svc, a) for a in sent]
+        out["raised"] = [{"site": a.site, "level": a.level} for a in plan.actions]
+        return out
 
     @app.get(
         f"{API}/operator/log",

@@ -315,3 +315,17 @@ class SirenTestOut(BaseModel):
 class CancelledOut(BaseModel):
     key: str
     cancelled: int = Field(description="Deliveries cancelled")
+
+
+class CapRaised(BaseModel):
+    site: str
+    level: Level
+
+
+class CapIntakeOut(BaseModel):
+    identifier: str
+    sender: str
+    duplicate: bool = Field(description="Read in before (same sender and identifier): nothing done again")
+    ignored: str | None = Field(description="Why nothing was raised, when nothing was")
+    raised: list[CapRaised] = Field(default_factory=list, description="The alerts raised, per site")
+    alerts: list[AlertOut] = Field(description="The alerts this sent at once")
