@@ -7,25 +7,39 @@ partner), so what is checked is what goes over the wire: paths, bodies, signatur
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from http_peer import Peer, Request, bot_api, http_peer
 from service_helpers import auth, make_settings, wait_for
 
 from nadhir.alerting.cap import read_cap
-from nadhir.alerting.channels import DELIVERY_HEADER, SIGNATURE_HEADER, ReplayGuard, verify_signature
+from nadhir.alerting.channels import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    ReplayGuard,
+    SmsChannel,
+    SmsGatewayConfig,
+    verify_signature,
+)
 from nadhir.alerting.outbox import Outbox
 from nadhir.alerting.subscriptions import Subscription
 from nadhir.alerting.text import sms_segments
+from nadhir.bus.inprocess import InProcessBus
+from nadhir.domain import Alert, Site, TrackState
 from nadhir.service.app import create_app
-from nadhir.service.live import ManualClock
+from nadhir.service.delivery import AlertDelivery
+from nadhir.service.live import ALERTS, TRACKS, ManualClock
+from nadhir.service.people import PeopleChannels
 from nadhir.service.settings import PartnerSpec, Settings, sms_gateway_config
-from nadhir.store import Store
+from nadhir.store import Store, default_url
+from nadhir.store.outbox_models import OutboxDeliveryRow
 from nadhir.store.people import SubscriptionBook
 
 TOKEN = "4242:TEST-bot-token"
@@ -173,3 +187,29 @@ def test_a_partner_refusing_the_signature_is_not_acknowledged(
             outbox.close()
     assert partner.accepted == [] and "does not match" in partner.refused[0]
     assert hook_delivery.state == "failed" and "HTTP 401" in (hook_delivery.last_error or "")
+
+
+def test_the_text_gives_the_direction_from_the_alerts_track(tmp_path: Path) -> None:
+    site = Site("saraqeb", "Saraqeb", "town", 35.8622, 36.8006, 2000.0, name_ar="سراقب", sirens=("s1",))
+    url = default_url(tmp_path / "d.sqlite3")
+    with Store.open(url) as store:
+        SubscriptionBook(store.engine).add(
+            Subscription("e", "sms", "+963933000001", "en", sites=("saraqeb",))
+        )
+    bus = InProcessBus()
+    people = PeopleChannels(channels={"sms": SmsChannel(SmsGatewayConfig("http://127.0.0.1:9/"))})
+    delivery = AlertDelivery(bus, ALERTS, [site], url, people=people, tracks=TRACKS)
+    try:
+        delivery.refresh_subscriptions()
+        now = time.time()
+        # 20 km south-west of Saraqeb, flying north-east at 200 m/s.
+        bus.publish(TRACKS, TrackState(now - 5, "T7", 35.735, 36.645, 200.0, 45.0, "jet", 500.0))
+        delivery.store(Alert(now, "alert", "saraqeb", "early", "jet", now + 100, 0.6, "T7"))
+        with delivery.outbox.engine.connect() as conn:
+            payload = conn.execute(
+                sa.select(OutboxDeliveryRow.payload).where(OutboxDeliveryRow.channel == "sms")
+            ).scalar_one()
+    finally:
+        delivery.stop()
+    text = json.loads(payload)["text"]
+    assert "from the south-west, heading north-east" in text and "Warplane" in text, text
