@@ -43,6 +43,8 @@ GRID_CELL_M = 10_000.0
 GRID_MIN_TRACKS = 24
 _IMPOSSIBLE = 1e9
 _AUDIBLE = np.array([PROFILES[k].audible_m for k in TRACK_TYPES])
+_NO_PAIRS: NDArray[np.intp] = np.zeros(0, dtype=np.intp)
+_NO_COSTS: NDArray[np.float64] = np.zeros(0)
 
 
 def type_agreement(type_probs: kalman.Vector, likelihood: tuple[float, float, float]) -> float:
@@ -232,8 +234,8 @@ class Associator:
         sigma = np.sqrt(np.maximum(0.0, p[:, 0, 0] + p[:, 1, 1]))
         audible = np.where(probs > 0.2, _AUDIBLE[None, :], 0.0).max(axis=1)
         reach = audible + 2.0 * sigma
-        sx = np.array([m.sx for m in batch])
-        sy = np.array([m.sy for m in batch])
+        sensors = np.array([(m.sx, m.sy) for m in batch])
+        sx, sy = sensors[:, 0], sensors[:, 1]
         if use_grid is None:
             use_grid = len(tracks) >= GRID_MIN_TRACKS
         if use_grid:
@@ -243,18 +245,22 @@ class Associator:
             pt = np.tile(np.arange(len(tracks)), len(batch))
         dx, dy = x[pt, 0] - sx[pm], x[pt, 1] - sy[pm]
         near = dx * dx + dy * dy <= reach[pt] ** 2
+        if not near.any():  # the usual case far from any track: nothing to score
+            return _NO_PAIRS, _NO_PAIRS, _NO_COSTS
         pm, pt, dx, dy = pm[near], pt[near], dx[near], dy[near]
-        likes = np.array([m.type_likelihood for m in batch])
-        agreement = np.einsum("ij,ij->i", probs[pt], likes[pm]) / likes[pm].max(axis=1)
+        # Per bearing: type likelihood (3), its best value, sigma, bearing.
+        cols = np.array(
+            [(*m.type_likelihood, max(m.type_likelihood), m.sigma_rad, m.bearing_rad) for m in batch]
+        )
+        cols = cols[pm]
+        agreement = (probs[pt] * cols[:, :3]).sum(axis=1) / cols[:, 3]
         ok = agreement >= MIN_TYPE_AGREEMENT
-        pm, pt, dx, dy, agreement = pm[ok], pt[ok], dx[ok], dy[ok], agreement[ok]
-        alt = np.array([t.profile.altitude_m for t in tracks])
-        alt_sigma = np.array([t.profile.altitude_sigma_m for t in tracks])
-        theta, h, rng, dalt = imm.heard_bearing(dx, dy, x[pt, 2], x[pt, 3], alt[pt])
-        sig = np.array([m.sigma_rad for m in batch])
-        variance = np.einsum("ni,nij,nj->n", h, p[pt], h) + sig[pm] ** 2 + (dalt * alt_sigma[pt]) ** 2
-        bearing = np.array([m.bearing_rad for m in batch])
-        innovation = imm.wrap(bearing[pm] - theta)
+        pm, pt, dx, dy, agreement, cols = pm[ok], pt[ok], dx[ok], dy[ok], agreement[ok], cols[ok]
+        heights = np.array([(prof.altitude_m, prof.altitude_sigma_m) for prof in (t.profile for t in tracks)])
+        theta, h, rng, dalt = imm.heard_bearing(dx, dy, x[pt, 2], x[pt, 3], heights[pt, 0])
+        hp = (h[:, None, :] @ p[pt])[:, 0, :]
+        variance = (hp * h).sum(axis=1) + cols[:, 4] ** 2 + (dalt * heights[pt, 1]) ** 2
+        innovation = imm.wrap(cols[:, 5] - theta)
         d2 = innovation * innovation / variance
         ok = d2 <= BEARING_GATE
         # Nearer tracks are likelier sources of a sound than far ones of the same bearing.
