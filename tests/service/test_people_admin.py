@@ -106,6 +106,14 @@ def test_test_alarms_command_schedules_announces_lists_and_cancels(cli: CliRunne
     assert run(cli, "test-alarms", "cancel", key)[0] == 1
     code, out = run(cli, "test-alarms", "list", "--json")
     assert json.loads(out)["deliveries"] == {"cancelled": 8}
+    # The audit log of every delivery, from the outbox.
+    code, out = run(cli, "deliveries", "--channel", "telegram", "--audit")
+    trails = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and {t["target"] for t in trails} == {"@nadhir_test", "1001"}
+    assert all([e["event"] for e in t["audit"]] == ["stored", "cancelled"] for t in trails)
+    code, out = run(cli, "deliveries", "--json", "--last", "2")
+    assert code == 0 and [json.loads(line)["channel"] for line in out.splitlines()] == ["webhook", "telegram"]
+    assert run(cli, "deliveries", "--state", "lost")[0] == 2
 
 
 def test_subscriptions_and_test_alarms_over_the_api(tmp_path: Path) -> None:

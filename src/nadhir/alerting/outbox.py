@@ -536,17 +536,27 @@ class Outbox:
         return float(value.timestamp())
 
     def deliveries(
-        self, state: DeliveryState | None = None, *, prefix: str | None = None
+        self,
+        state: DeliveryState | None = None,
+        *,
+        prefix: str | None = None,
+        channel: str | None = None,
+        last: int | None = None,
     ) -> list[DeliveryInfo]:
-        """Deliveries as stored, oldest first (in one state, or whose key starts with ``prefix``)."""
+        """Deliveries as stored, oldest first: in one state, whose key starts with ``prefix``, on one
+        channel; with ``last``, only the newest that many."""
         d = OutboxDeliveryRow
-        stmt = select(d.key, d.channel, d.target, d.state, d.attempts, d.last_error).order_by(d.id)
+        stmt = select(d.id, d.key, d.channel, d.target, d.state, d.attempts, d.last_error)
         if state is not None:
             stmt = stmt.where(d.state == state)
         if prefix is not None:
             stmt = stmt.where(d.key.startswith(prefix, autoescape=True))
+        if channel is not None:
+            stmt = stmt.where(d.channel == channel)
+        stmt = stmt.order_by(d.id.desc()).limit(last) if last is not None else stmt.order_by(d.id)
         with self.engine.connect() as conn:
-            return [DeliveryInfo(*r) for r in conn.execute(stmt).all()]
+            rows = [DeliveryInfo(*r[1:]) for r in conn.execute(stmt).all()]
+        return rows[::-1] if last is not None else rows
 
     def audit(self, key: str | None = None) -> list[AuditEntry]:
         """The audit log (of one delivery, or all), oldest first."""

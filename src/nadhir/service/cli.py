@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "siren": "siren",
     "subscriptions": "subscriptions",
     "test-alarms": "test_alarms",
+    "deliveries": "deliveries",
 }
 
 

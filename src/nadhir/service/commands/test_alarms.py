@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from nadhir.service.commands.context import context
 
@@ -144,7 +144,7 @@ def list_alarms(
             }  # fmt: skip
             typer.echo(json.dumps(row))
         return
-    table = Table("key", "at", "s", "sites", "by", "deliveries")
+    table = Table(Column("key", overflow="fold"), "at", "s", "sites", "by", "deliveries")
     for a in alarms:
         when = _iso(a.at, ctx.settings.alert_tz) + (" (cancelled)" if a.cancelled_at else "")
         counts = ", ".join(f"{k} {v}" for k, v in sorted(states[a.key].items()))
