@@ -162,3 +162,19 @@ def test_an_impact_reported_by_a_towns_name_threatens_the_town_more_than_its_hos
     lat, lon = FRAME.to_latlon(1500.0, 300.0)
     watch.add(ImpactSighting(20.0, lat, lon, "civil-defence-2", 0.8))
     assert sorted(th.site for th in watch.threats(30.0)) == ["hospital", "town"]
+
+
+def test_a_jet_turning_back_at_a_town_it_dived_through_is_on_its_second_pass() -> None:
+    """Dived through the town two minutes ago, flew out 8 km, turned: heading in again is an attack."""
+    site = _site("town", 0.0, 0.0)
+    assessor = ThreatAssessor([site], FRAME)
+    track = _track(0.0, 8000.0, 0.0, -200.0, sigma=300.0)
+    out_and_back = [(0.0, -4000.0 + 2000.0 * k) for k in range(7)] + [(1000.0, 8000.0), (0.0, 8000.0)]
+    _orbit(track, out_and_back, step_s=15.0)
+    track.t = 160.0
+    [th] = [t for t in assessor.assess(track, track.t) if t.site == "town"]
+    assert th.cue == "circling" and th.probability > 0.6
+    # The same run-in by a jet that has not been over the town yet is an approach (phones).
+    fresh = _track(0.0, 8000.0, 0.0, -200.0, sigma=300.0)
+    [first] = [t for t in assessor.assess(fresh, 0.0) if t.site == "town"]
+    assert first.cue == "approach"

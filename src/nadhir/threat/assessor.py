@@ -44,6 +44,11 @@ ORBIT_CENTRE_M = 2000.0  # how far beyond a site's area an orbit's centre may li
 # An orbit whose path crosses a site is working it; one that only rings the site is watching it.
 CIRCLING_PROBABILITY = 0.8
 RINGED_PROBABILITY = 0.45
+# Second passes: over the site between RETURN_WINDOW_S and RETURN_GAP_S ago, heading at it again.
+RETURN_WINDOW_S = 360.0
+RETURN_GAP_S = 45.0
+RETURN_MIN_PROBABILITY = 0.6
+RETURN_MAX_SIGMA_M = 1000.0  # only a well-placed track can tell that it flew over a site
 THROUGH_CENTRE_SHARE = 0.4  # a path coming this close to its orbit's centre (share of radius) crosses it
 
 
@@ -150,11 +155,16 @@ class ThreatAssessor:
         eta = np.where(now, t, eta)
         cue = np.where(now, CUES.index("overhead"), cue)
         orbit = self._orbit(track, cruise) if pos_var < ORBIT_MAX_SIGMA_M**2 else None
+        ringing = False
         if orbit is not None:
             receding[:] = False  # an aircraft working an area turns back: its passes are not departures
             # An aircraft working an area (strike passes, a reconnaissance orbit) threatens what lies
             # at the centre of its orbit; the towns its turns swing over are passed, not aimed at.
             ox, oy, orad, hx, hy = orbit
+            # A pattern that crosses its own middle works a target; a ring (wide enough, perhaps, to
+            # take in a neighbouring town) watches one.
+            through = float(np.min(np.hypot(hx - ox, hy - oy))) <= THROUGH_CENTRE_SHARE * orad
+            ringing = not through
             to_centre = np.hypot(self._x - ox, self._y - oy)
             centre = np.nonzero(to_centre <= r_eff + ORBIT_CENTRE_M)[0]
             if len(centre):
@@ -168,9 +178,6 @@ class ThreatAssessor:
                         (hx[:, None] - self._x[centre]) ** 2 + (hy[:, None] - self._y[centre]) ** 2, axis=0
                     )
                 )
-                # ... and the pattern must cross its own middle: a ring wide enough to take in a
-                # neighbouring town is still a ring.
-                through = float(np.min(np.hypot(hx - ox, hy - oy))) <= THROUGH_CENTRE_SHARE * orad
                 over = (closest <= r_eff[centre] + math.sqrt(pos_var)) & through
                 p_orbit = np.where(over, CIRCLING_PROBABILITY, RINGED_PROBABILITY)
                 code = np.where(over, CUES.index("circling"), CUES.index("nearby"))
@@ -182,6 +189,14 @@ class ThreatAssessor:
                 cue[idx] = code[raise_]
             swung_over = (to_centre > r_eff + ORBIT_CENTRE_M) & (to_centre <= orad + r_eff)
             cue = np.where(swung_over, CUES.index("nearby"), cue)
+        # A second pass: an aircraft heading back at a site it has already flown over is attacking
+        # it (jets dive through the target, fly out and turn in again; helicopters hover over it,
+        # back off and return). Aircraft in transit cross a town once and do not come back; a ring
+        # round one town crosses its neighbours again and again without attacking them.
+        again = np.nonzero((cue == CUES.index("approach")) & (p_reach >= RETURN_MIN_PROBABILITY))[0]
+        if len(again) and not ringing and pos_var < RETURN_MAX_SIGMA_M**2:
+            back = self._returning(track, again, r_eff[again])
+            cue[again[back]] = CUES.index("circling")
         prob = existence * p_reach
         keep = np.nonzero(near & (prob >= 0.02) & (eta - t <= self.horizon_s))[0]
         # The model judges the candidates worth deciding about; faint ones keep their geometry.
@@ -267,6 +282,23 @@ class ThreatAssessor:
         x[:, 20] = p * x[:, 7]
         x[:, 21] = p * x[:, 3]
         return x
+
+    def _returning(
+        self, track: Track, idx: NDArray[np.intp], reach: NDArray[np.float64]
+    ) -> NDArray[np.bool_]:
+        """Which of the sites ``idx`` the track flew over (within ``reach``) in the last few
+        minutes, before the last :data:`RETURN_GAP_S`: it has been there and is coming back."""
+        xs, ys = [], []
+        for h in track.history:
+            if RETURN_GAP_S <= track.t - h[0] <= RETURN_WINDOW_S:
+                xs.append(h[1])
+                ys.append(h[2])
+        if not xs:
+            return np.zeros(len(idx), dtype=bool)
+        hx, hy = np.array(xs), np.array(ys)
+        d2 = (hx[:, None] - self._x[idx]) ** 2 + (hy[:, None] - self._y[idx]) ** 2
+        out: NDArray[np.bool_] = np.min(d2, axis=0) <= reach * reach
+        return out
 
     @staticmethod
     def _orbit(
