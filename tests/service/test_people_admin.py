@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from service_helpers import auth, make_settings
+from service_helpers import auth, make_settings, wait_for
 from typer.testing import CliRunner
 
 from nadhir.service.app import create_app
 from nadhir.service.cli import build_app
-from nadhir.service.live import ManualClock
+from nadhir.service.live import FEED, FeedMessage, ManualClock
 from nadhir.service.people import check_address, parse_when
 from nadhir.store import Store
 from nadhir.store.people import SubscriptionBook, TestAlarmBook
@@ -175,3 +175,23 @@ def test_addresses_and_times_as_operators_write_them() -> None:
     for bad in ("tomorrow", "nan", "+5 weeks"):
         with pytest.raises(ValueError):
             parse_when(bad, now, "UTC")
+
+
+def test_kiosks_sound_a_scheduled_test_alarm_at_its_hour(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path), clock=ManualClock(time.time()))) as client:
+        feed = client.app.state.service.bus.subscribe(FEED)  # type: ignore[attr-defined]
+        at = time.time() + 1.5
+        body = {"sites": ["saraqeb-hospital"], "at": str(at)}
+        made = client.post("/api/v1/operator/test-alarms", json=body, headers=auth("operator"))
+        assert made.status_code == 201, made.text
+        heard: list[FeedMessage] = []
+
+        def sounded() -> bool:
+            heard.extend(m for m in feed.drain() if m.type == "test_alarm")
+            return bool(heard)
+
+        wait_for(sounded, 10)
+        assert time.time() >= at
+        (message,) = heard
+        assert message.site == "saraqeb-hospital" and message.data["key"] == made.json()["key"]
+        assert message.data["by"] == "operator:olga" and message.data["scheduled"] is True

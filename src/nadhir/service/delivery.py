@@ -17,7 +17,8 @@ subscriptions`` or the API, while the service runs). The direction an
 aircraft comes from is taken from the latest state of the alert's track.
 A siren that falls silent raises a notice for operators (MQTT notice topic
 and the console's feed) and its commands in force are stored as takeover
-deliveries for the nearest other siren.
+deliveries for the nearest other siren. When a scheduled test alarm's hour
+comes, the kiosks of its sites are told too (``test_alarm`` on the feed).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 
 from nadhir.alerting.cap import CapComposer, CapConfig
@@ -49,7 +51,7 @@ from nadhir.bus.inprocess import InProcessBus, SubscriptionClosed, Topic
 from nadhir.domain import Alert, Site, TrackState
 from nadhir.service.live import FEED, FeedMessage
 from nadhir.service.people import PeopleChannels
-from nadhir.store.people import SubscriptionBook
+from nadhir.store.people import SubscriptionBook, TestAlarmBook
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,7 @@ class AlertDelivery:
         silent_after_s: float = 15.0,
         topic_root: str = DEFAULT_ROOT,
         refresh_s: float = 2.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.bus = bus
         self.outbox = Outbox.open(outbox_url)
@@ -83,6 +86,9 @@ class AlertDelivery:
         self.subscriptions = SubscriptionBook(self.outbox.engine) if self.people is not None else None
         self._revision: tuple[int, int] | None = None
         self.refresh_s = refresh_s
+        self.clock = clock  # wall time: test alarms are kept in it, as sirens are
+        self._alarms_checked = clock()
+        self._alarms_sounded: set[str] = set()
         self._subscription = bus.subscribe(topic, maxsize=100_000)
         self._tracks = bus.subscribe(tracks, maxsize=100_000) if tracks is not None else None
         self._latest: dict[str, TrackState] = {}
@@ -109,10 +115,9 @@ class AlertDelivery:
         """Load the subscriptions, start storing alerts and sending them."""
         self.refresh_subscriptions()
         self._threads.append(threading.Thread(target=self._store_loop, name="nadhir-outbox", daemon=True))
-        if self.subscriptions is not None:
-            self._threads.append(
-                threading.Thread(target=self._refresh_loop, name="nadhir-subscriptions", daemon=True)
-            )
+        self._threads.append(
+            threading.Thread(target=self._housekeeping_loop, name="nadhir-delivery-watch", daemon=True)
+        )
         if self._network is not None:
             self._network.start()
         if self._dispatcher is not None:
@@ -159,12 +164,30 @@ class AlertDelivery:
         log.info("alert targeting: %d subscriptions", len(subs))
         return True
 
-    def _refresh_loop(self) -> None:
-        while not self._stop.wait(self.refresh_s):
+    def _housekeeping_loop(self) -> None:
+        while not self._stop.wait(min(self.refresh_s, 1.0)):
             try:
+                self.check_test_alarms()
                 self.refresh_subscriptions()
             except Exception:  # the store may be briefly unavailable; the old index keeps serving
-                log.exception("could not re-read the subscriptions")
+                log.exception("could not re-read the subscriptions or the test alarms")
+
+    def check_test_alarms(self) -> int:
+        """Tell the kiosks of the sites of each scheduled test alarm whose hour has come (the sirens get
+        theirs from the outbox); returns how many alarms sounded."""
+        now = self.clock()
+        due = [
+            a for a in TestAlarmBook(self.outbox.engine).scheduled(upcoming_after=self._alarms_checked - 1.0)
+            if a.at <= now and a.cancelled_at is None and a.key not in self._alarms_sounded
+        ]  # fmt: skip
+        self._alarms_checked = now
+        for alarm in due:
+            self._alarms_sounded.add(alarm.key)
+            for site in alarm.sites:
+                data = {"t": alarm.at, "site": site, "by": alarm.created_by or "scheduled", "key": alarm.key,
+                        "duration_s": alarm.duration_s, "scheduled": True}  # fmt: skip
+                self.bus.publish(FEED, FeedMessage("test_alarm", data, site))
+        return len(due)
 
     # ---- alerts -------------------------------------------------------------------------
 
