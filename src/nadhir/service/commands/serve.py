@@ -18,7 +18,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from nadhir.service.settings import SettingsError, load_settings, token_spec
+from nadhir.service.settings import Settings, SettingsError, load_settings, token_spec
 from nadhir.store import default_url
 
 
@@ -90,8 +90,24 @@ def serve(
         console.print(f"replay:   {base}/replay/{fragment}")
         console.print(f"API:      {base}/docs")
         console.print(f"database: {settings.db or default_url('nadhir.sqlite3')}")
+        console.print(f"delivery: {delivery_summary(settings)}")
 
     _Server(config, ready).run()
+
+
+def delivery_summary(settings: Settings) -> str:
+    """Where alerts go, in one line (so that a missing channel is noticed at start)."""
+    if not settings.outbox:
+        return "off (outbox = false): alerts reach the console and kiosks only"
+    parts = [f"sirens over MQTT at {settings.sirens_broker}" if settings.sirens_broker
+             else "siren commands wait in the outbox for a worker (no --sirens)"]  # fmt: skip
+    if settings.telegram_token:
+        parts.append(f"Telegram ({len(settings.telegram_channels)} channel(s) and subscribers)")
+    if settings.sms_gateway is not None:
+        parts.append("SMS gateway")
+    if settings.partners:
+        parts.append(f"{len(settings.partners)} partner webhook(s)")
+    return "; ".join(parts)
 
 
 class _Server(uvicorn.Server):
