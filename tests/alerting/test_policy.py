@@ -53,6 +53,17 @@ def test_hospital_is_warned_at_lower_probability_than_town() -> None:
     assert [a.site for a in alerts] == ["hosp"]
 
 
+def test_hospital_phones_are_warned_sooner_still_than_its_sirens() -> None:
+    """Staff start moving patients on the first word: a hospital's early level comes at a lower
+    probability than its own siren threshold would suggest (0.6 of a town's, against 0.8)."""
+    c = PolicyConfig()
+    p = c.early_probability * 0.7  # between the hospital's early and a town-scaled threshold
+    policy = AlertPolicy([TOWN, HOSPITAL])
+    alerts = policy.decide(0.0, {"town": threat("town", p, 600.0), "hosp": threat("hosp", p, 600.0)})
+    assert [(a.site, a.level) for a in alerts] == [("hosp", "early")]
+    assert c.early_probability * c.vulnerable_early_factor < p < c.early_probability * c.vulnerable_factor
+
+
 def test_hospital_gets_sirens_earlier_because_it_needs_longer_to_shelter() -> None:
     policy = AlertPolicy([TOWN, HOSPITAL])
     eta = 400.0  # beyond a town's imminent window, within a hospital's

@@ -38,9 +38,11 @@ class PolicyConfig:
     # A drone's orbit says little about when it will strike (it loiters for long), so drones alone
     # warn phones.
     siren_aircraft: tuple[AircraftType, ...] = ("jet", "helicopter", "unknown")
-    # Sites whose people need long to move (hospitals) are warned at a lower probability.
+    # Sites whose people need long to move (hospitals) are warned at a lower probability: their
+    # phones (early) sooner still, since staff start moving patients on the first word.
     vulnerable_kinds: tuple[str, ...] = ("hospital",)
     vulnerable_factor: float = 0.8
+    vulnerable_early_factor: float = 0.6
     hold_s: float = 180.0  # a threat must stay low this long before an all-clear or a downgrade
     passed_hold_s: float = 60.0  # ... or this long when the aircraft is seen moving away
     eta_update_s: float = 90.0  # an arrival-time change this large is worth an update
@@ -77,8 +79,9 @@ class AlertPolicy:
 
     def _thresholds(self, site: Site) -> tuple[float, float]:
         c = self.config
-        factor = c.vulnerable_factor if site.kind in c.vulnerable_kinds else 1.0
-        return c.early_probability * factor, c.imminent_probability * factor
+        if site.kind not in c.vulnerable_kinds:
+            return c.early_probability, c.imminent_probability
+        return c.early_probability * c.vulnerable_early_factor, c.imminent_probability * c.vulnerable_factor
 
     def desired_level(self, site: Site, threat: Threat | None, t: float) -> AlertLevel | None:
         """The level this threat calls for at ``t``, or None."""
