@@ -97,6 +97,7 @@ class ThreatAssessor:
         self._x = np.array([g.x for g in self.sites])
         self._y = np.array([g.y for g in self.sites])
         self._r = np.array([g.radius_m for g in self.sites])
+        self._ids = [g.site.id for g in self.sites]
         self._vulnerable = np.array([1.0 if g.site.kind in VULNERABLE_KINDS else 0.0 for g in self.sites])
 
     def assess(self, track: Track, t: float) -> list[Threat]:
@@ -221,29 +222,25 @@ class ThreatAssessor:
                 prob = prob.copy()
                 prob[judged] = self.model.predict(x)
         passed = np.nonzero(receding & (prob < 0.02) & (dist <= RECEDING_REPORT_M))[0]
-        return [
-            Threat(
-                site=self.sites[i].site.id,
-                track=track.id,
-                aircraft=kind,
-                probability=0.0,
-                eta=None,
-                distance_m=float(dist[i]),
-                cue="receding",
-            )
-            for i in passed
-        ] + [
-            Threat(
-                site=self.sites[i].site.id,
-                track=track.id,
-                aircraft=kind,
-                probability=float(prob[i]),
-                eta=float(eta[i]),
-                distance_m=float(dist[i]),
-                cue=CUES[int(cue[i])],
-            )
-            for i in keep
+        # Built from plain lists: this runs for every track every few seconds, and indexing numpy
+        # arrays element by element costs more than the threats themselves.
+        ids, tid = self._ids, track.id
+        out = [
+            Threat(ids[i], tid, kind, 0.0, None, d, "receding")
+            for i, d in zip(passed.tolist(), dist[passed].tolist(), strict=True)
         ]
+        out.extend(
+            Threat(ids[i], tid, kind, p, e, d, CUES[c])
+            for i, p, e, d, c in zip(
+                keep.tolist(),
+                prob[keep].tolist(),
+                eta[keep].tolist(),
+                dist[keep].tolist(),
+                cue[keep].tolist(),
+                strict=True,
+            )
+        )
+        return out
 
     def _features(
         self,
