@@ -194,9 +194,13 @@ class Associator:
         pairs_m, pairs_t, cost = self.bearing_costs(tracks, batch, use_grid)
         if len(cost) == 0:
             return out, gated
+        self.last_gated_per_track = np.bincount(pairs_t, minlength=len(tracks))
+        if len(batch) == 1:  # the usual instant: one bearing, its cheapest track
+            gated[0] = True
+            out[0] = int(pairs_t[int(np.argmin(cost))])
+            return out, gated
         for i in np.unique(pairs_m).tolist():
             gated[i] = True
-        self.last_gated_per_track = np.bincount(pairs_t, minlength=len(tracks))
         # Best track of each bearing: sort by (bearing, cost, track) and take the first of each bearing.
         order = np.lexsort((pairs_t, cost, pairs_m))
         pm, pt, pc = pairs_m[order], pairs_t[order], cost[order]

@@ -273,20 +273,22 @@ def heard_bearing(
 
     Returns (bearing, h (..., 4), horizontal range now, d bearing / d height).
     """
-    c = SPEED_OF_SOUND_MPS
-    a = np.maximum(c * c - (vx * vx + vy * vy), 1.0)  # subsonic
+    c2 = SPEED_OF_SOUND_MPS * SPEED_OF_SOUND_MPS
+    a = np.maximum(c2 - (vx * vx + vy * vy), 1.0)  # subsonic
     b = dx * vx + dy * vy
     r2 = dx * dx + dy * dy
-    h2 = np.asarray(alt) ** 2
-    tau = (-b + np.sqrt(b * b + a * (r2 + h2))) / a
+    tau = (np.sqrt(b * b + a * (r2 + alt * alt)) - b) / a
     ex, ey = dx - vx * tau, dy - vy * tau
     e2 = np.maximum(ex * ex + ey * ey, 1.0)
     gx, gy = ey / e2, -ex / e2
-    big_d = np.maximum(c * c * tau + ex * vx + ey * vy, 1.0)
+    big_d = np.maximum(c2 * tau + ex * vx + ey * vy, 1.0)
     gv = (gx * vx + gy * vy) / big_d
-    hx, hy = gx - gv * ex, gy - gv * ey
-    h = np.stack([hx, hy, -tau * hx, -tau * hy], axis=-1)
-    return np.arctan2(ex, ey), h, np.sqrt(r2), -gv * np.asarray(alt)
+    h = np.empty((*np.shape(tau), 4))
+    h[..., 0] = hx = gx - gv * ex
+    h[..., 1] = hy = gy - gv * ey
+    h[..., 2] = -tau * hx
+    h[..., 3] = -tau * hy
+    return np.arctan2(ex, ey), h, np.sqrt(r2), -gv * alt
 
 
 def wrap(angle: NDArray[np.float64]) -> NDArray[np.float64]:
