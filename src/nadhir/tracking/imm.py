@@ -125,35 +125,64 @@ def combine(
     return x, p
 
 
+_F_END = N_MODELS * 16
+_Q_END = 2 * N_MODELS * 16
+
+
 @dataclass(frozen=True, slots=True)
 class StepModels:
-    """Each model's transition ``f`` (M, 4, 4) and noise ``q`` (M, 4, 4), and mode switching ``pi`` (M, M)."""
+    """One profile's IMM matrices over one step, packed flat so a batch gathers them in one call.
 
-    f: NDArray[np.float64]
-    q: NDArray[np.float64]
-    pi: NDArray[np.float64]
+    ``packed`` holds each model's transition ``f`` (M, 4, 4), its process
+    noise ``q`` (M, 4, 4) and the mode switching ``pi`` (M, M), in that order.
+    """
+
+    profile: MotionProfile  # kept so that the cache's key (its id) cannot be reused
+    packed: NDArray[np.float64]
+
+    @property
+    def f(self) -> NDArray[np.float64]:
+        return self.packed[:_F_END].reshape(N_MODELS, 4, 4)
+
+    @property
+    def q(self) -> NDArray[np.float64]:
+        return self.packed[_F_END:_Q_END].reshape(N_MODELS, 4, 4)
+
+    @property
+    def pi(self) -> NDArray[np.float64]:
+        return self.packed[_Q_END:].reshape(N_MODELS, N_MODELS)
+
+
+def unpack_steps(packed: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
+    """``f``, ``q`` (T, M, 4, 4) and ``pi`` (T, M, M) from T stacked :attr:`StepModels.packed`."""
+    n = len(packed)
+    return (
+        packed[:, :_F_END].reshape(n, N_MODELS, 4, 4),
+        packed[:, _F_END:_Q_END].reshape(n, N_MODELS, 4, 4),
+        packed[:, _Q_END:].reshape(n, N_MODELS, N_MODELS),
+    )
 
 
 # Steps recur (the clock ticks every few seconds, reports come on whole seconds): their
 # matrices are built once per motion profile and step length, not once per track and step.
-_STEP_CACHE: dict[tuple[MotionProfile, float], StepModels] = {}
+# Keyed by the profile's identity, which is cheaper to hash than its thirteen fields.
+_STEP_CACHE: dict[tuple[int, float], StepModels] = {}
 _STEP_CACHE_MAX = 4096
 
 
 def step_models(profile: MotionProfile, dt: float) -> StepModels:
     """The (cached) IMM matrices of one motion profile over ``dt`` seconds."""
-    key = (profile, dt)
+    key = (id(profile), dt)
     hit = _STEP_CACHE.get(key)
-    if hit is not None:
+    if hit is not None and hit.profile is profile:
         return hit
     params, dts = params_of([profile]), np.array([dt])
     f, q = transition_batch(params, dts)
-    models = StepModels(f[0], q[0], switching_batch(params, dts)[0])
-    for shared in (models.f, models.q, models.pi):
-        shared.setflags(write=False)  # every track of this profile reads the same arrays
+    packed = np.concatenate([f[0].ravel(), q[0].ravel(), switching_batch(params, dts)[0].ravel()])
+    packed.setflags(write=False)  # every track of this profile reads the same array
     if len(_STEP_CACHE) >= _STEP_CACHE_MAX:
         _STEP_CACHE.clear()
-    _STEP_CACHE[key] = models
+    models = _STEP_CACHE[key] = StepModels(profile, packed)
     return models
 
 
@@ -189,8 +218,8 @@ def predict(
     mu: Vector, xs: Matrix, ps: NDArray[np.float64], dt: float, profile: MotionProfile
 ) -> tuple[Vector, Matrix, NDArray[np.float64]]:
     """IMM mixing followed by each model's prediction ``dt`` seconds ahead (one track)."""
-    sm = step_models(profile, dt)
-    m, x, p = predict_batch(mu[None], xs[None], ps[None], sm.f[None], sm.q[None], sm.pi[None])
+    f, q, pi = unpack_steps(step_models(profile, dt).packed[None])
+    m, x, p = predict_batch(mu[None], xs[None], ps[None], f, q, pi)
     return m[0], x[0], p[0]
 
 

@@ -95,14 +95,14 @@ class Predictor:
         if len(moving) == 1:
             self.predict(moving[0], t)
             return
-        models = [imm.step_models(tr.profile, t - tr.t) for tr in moving]
+        f, q, pi = imm.unpack_steps(np.array([imm.step_models(tr.profile, t - tr.t).packed for tr in moving]))
         mu, xs, ps = imm.predict_batch(
             np.array([tr.mu for tr in moving]),
             np.array([tr.xs for tr in moving]),
             np.array([tr.ps for tr in moving]),
-            np.array([m.f for m in models]),
-            np.array([m.q for m in models]),
-            np.array([m.pi for m in models]),
+            f,
+            q,
+            pi,
         )
         _scatter(moving, mu, xs, ps)
         for tr in moving:
