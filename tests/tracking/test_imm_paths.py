@@ -1,0 +1,88 @@
+"""The IMM's fast paths give the same answers as its general forms.
+
+Speed-ups in :mod:`nadhir.tracking.imm` take shortcuts: one bearing per
+track is updated in covariance form rather than information form, the
+step matrices are cached per motion profile, and a bearing update is only
+relinearised when its correction was large. Each is checked here against
+the general computation it replaces.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nadhir.tracking import imm
+from nadhir.tracking.motion import PROFILES
+
+T = 9  # tracks in a batch
+
+
+def _scene(seed: int, spread_m: float) -> tuple[np.ndarray, ...]:
+    """A batch of tracks ``spread_m`` off their aircraft, each heard by one sensor 5-20 km away."""
+    rng = np.random.default_rng(seed)
+    mu = rng.dirichlet(np.ones(imm.N_MODELS), size=T)
+    truth = np.concatenate([rng.normal(size=(T, 2)) * 20_000.0, rng.normal(size=(T, 2)) * 100.0], axis=1)
+    xs = truth[:, None, :] + rng.normal(size=(T, imm.N_MODELS, 4)) * np.array(
+        [spread_m, spread_m, 30.0, 30.0]
+    )
+    ps = np.tile(np.diag([spread_m**2, spread_m**2, 50.0**2, 50.0**2]), (T, imm.N_MODELS, 1, 1))
+    angle = rng.uniform(0.0, 2.0 * math.pi, size=T)
+    dist = rng.uniform(5_000.0, 20_000.0, size=T)
+    away = np.stack([np.sin(angle), np.cos(angle)], axis=1) * dist[:, None]  # (T, 2)
+    sensors = (truth[:, :2] - away)[:, None, :]  # (T, 1, 2)
+    offset = truth[:, None, :2] - sensors
+    bearings = np.arctan2(offset[..., 0], offset[..., 1]) + rng.normal(size=(T, 1)) * 0.05
+    return mu, xs, ps, sensors, bearings
+
+
+def test_one_bearing_matches_the_information_form() -> None:
+    """A lone bearing (covariance form) equals the same bearing padded to two (information form)."""
+    for spread in (300.0, 3000.0):
+        mu, xs, ps, sensors, bearings = _scene(1, spread)
+        variances = np.full((T, 1), 0.05**2)
+        alt, alt_sigma = np.full(T, 2000.0), np.full(T, 1000.0)
+        # Padding with an infinite-variance slot forces the general information-form path.
+        padded = (
+            np.concatenate([sensors, np.zeros((T, 1, 2))], axis=1),
+            np.concatenate([bearings, np.zeros((T, 1))], axis=1),
+            np.concatenate([variances, np.full((T, 1), np.inf)], axis=1),
+        )
+        for iterations in (1, 2):
+            fast = imm.update_bearings_batch(
+                mu, xs, ps, sensors, bearings, variances, alt, alt_sigma, iterations
+            )
+            general = imm.update_bearings_batch(mu, xs, ps, *padded, alt, alt_sigma, iterations)
+            for a, b in zip(fast, general, strict=True):
+                np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-6)
+
+
+def test_relinearising_stops_only_when_it_would_change_little() -> None:
+    """Skipping the second Gauss-Newton step moves no estimate by more than a few metres."""
+    mu, xs, ps, sensors, bearings = _scene(2, 300.0)
+    variances = np.full((T, 1), 0.05**2)
+    alt, alt_sigma = np.full(T, 2000.0), np.full(T, 1000.0)
+    two = imm.update_bearings_batch(mu, xs, ps, sensors, bearings, variances, alt, alt_sigma, iterations=2)
+    many = imm.update_bearings_batch(mu, xs, ps, sensors, bearings, variances, alt, alt_sigma, iterations=6)
+    # Positions agree to a small fraction of the 300 m prior spread.
+    assert np.abs(two[1][..., :2] - many[1][..., :2]).max() < 30.0
+
+
+def test_cached_step_matrices_equal_fresh_ones() -> None:
+    """The cached, packed step matrices are the ones the model builders give."""
+    for kind in ("jet", "helicopter", "drone", "unknown"):
+        prof = PROFILES[kind]
+        for dt in (1.0, 5.0, 37.0):
+            f, q = imm.transition_matrices(prof, dt)
+            pi = imm.switching_matrix(prof, dt)
+            cached = imm.step_models(prof, dt)
+            assert imm.step_models(prof, dt) is cached
+            np.testing.assert_array_equal(cached.f, f)
+            np.testing.assert_array_equal(cached.q, q)
+            np.testing.assert_array_equal(cached.pi, pi)
+            uf, uq, upi = imm.unpack_steps(np.array([cached.packed, cached.packed]))
+            np.testing.assert_array_equal(uf[1], f)
+            np.testing.assert_array_equal(uq[1], q)
+            np.testing.assert_array_equal(upi[1], pi)
+            assert not cached.packed.flags.writeable
