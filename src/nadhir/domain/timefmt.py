@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
 def parse_time(value: object) -> float:
@@ -17,4 +18,10 @@ def parse_time(value: object) -> float:
 
 def format_time(t: float) -> str:
     """Format POSIX seconds as ISO 8601 UTC with a ``Z`` suffix, to the second."""
-    return datetime.fromtimestamp(round(t), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _format_second(round(t))
+
+
+# Every track published at one step shares its second, so most calls repeat the last few.
+@lru_cache(maxsize=256)
+def _format_second(second: int) -> str:
+    return datetime.fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
