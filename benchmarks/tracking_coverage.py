@@ -1,0 +1,145 @@
+"""Where does OSPA go? Track coverage by aircraft type and by time since the aircraft was last measured.
+
+Usage: python benchmarks/tracking_coverage.py SCENARIO_DIR [SCENARIO_DIR ...]
+
+Replays each scenario through the full pipeline, keeps every track the
+tracker holds after every step (tentative ones too), and, every 10 s of each
+aircraft's flight, asks: is some track within 10 km of it (OSPA's cut-off)?
+Is some *confirmed* track (what is published)? The answers are pooled over
+the scenarios and split by the aircraft's type and by how long ago it was
+last seen or heard: never yet ("pre": no tracker can place it), under a
+minute, one to five minutes, five to fifteen, longer. A measurement belongs
+to the aircraft it fits best, judged from the truth as in
+``benchmarks/tracking_bounds.py`` (a sighting within 8 km of where the
+aircraft was up to two minutes before, a bearing within 3 sigma).
+
+This is an analysis tool: it reads ``truth.json``, which the system never does.
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from nadhir.intake.text import MessageReader
+from nadhir.pipeline import Pipeline, StepOutput
+from nadhir.scenarios.reader import load_scenario
+from nadhir.scenarios.replay import Replayer
+from nadhir.scenarios.scoring import AircraftPath, load_truth
+from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
+
+CUT_OFF_M = 10_000.0
+BUCKETS = ((60.0, "<1 min"), (300.0, "1-5 min"), (900.0, "5-15 min"), (math.inf, ">15 min"))
+
+
+def _bucket(since: float | None) -> str:
+    if since is None:
+        return "pre"
+    return next(name for limit, name in BUCKETS if since < limit)
+
+
+def coverage(scenario_dir: Path) -> dict[tuple[str, str], list[tuple[bool, bool]]]:
+    """(type, bucket) -> per 10 s sample: (any track within 10 km, a confirmed one)."""
+    scenario = load_scenario(scenario_dir)
+    truth = load_truth(scenario_dir)
+    kinds = {a["id"]: a["type"] for a in json.loads((scenario_dir / "truth.json").read_text())["aircraft"]}
+    pipe = Pipeline(scenario.sites, scenario.places, scenario.reporters, reader_factory=MessageReader)
+    frame = pipe.frame
+    log: list[tuple[float, list[Measurement]]] = []
+    snaps: list[tuple[float, list[tuple[float, float, bool]]]] = []
+    step, finish = pipe.tracker.step, pipe._finish
+
+    def logged_step(t: float, batch: list[Measurement]) -> list[object]:
+        log.append((t, list(batch)))
+        return step(t, batch)  # type: ignore[return-value]
+
+    def logged_finish(t: float, out: StepOutput) -> None:
+        finish(t, out)
+        snaps.append((t, [(*tr.position, tr.status == "confirmed") for tr in pipe.tracker.tracks.values()]))
+
+    pipe.tracker.step = logged_step  # type: ignore[method-assign,assignment]
+    pipe._finish = logged_finish  # type: ignore[method-assign]
+    Replayer(pipe, lambda a: None).run(e for _, e in scenario.events())
+
+    def pos(ac: AircraftPath, t: float) -> tuple[float, float] | None:
+        p = ac.position_at(t)
+        return None if p is None else frame.to_xy(*p)
+
+    def owner(m: Measurement, t: float) -> str | None:
+        best: tuple[float, str] | None = None
+        for ac in truth.aircraft:
+            if isinstance(m, PositionFix):
+                for delay in range(0, 121, 15):
+                    p = pos(ac, t - delay)
+                    d = math.inf if p is None else math.hypot(p[0] - m.x, p[1] - m.y)
+                    if d < 8000 and (best is None or d / 8000 < best[0]):
+                        best = (d / 8000, ac.id)
+            elif isinstance(m, BearingFix):
+                p = pos(ac, t)
+                if p is None or math.hypot(p[0] - m.sx, p[1] - m.sy) > 25_000:
+                    continue
+                err = math.atan2(p[0] - m.sx, p[1] - m.sy) - m.bearing_rad
+                z = abs((err + math.pi) % (2 * math.pi) - math.pi) / m.sigma_rad
+                if z < 3 and (best is None or z / 3 < best[0]):
+                    best = (z / 3, ac.id)
+        return None if best is None else best[1]
+
+    seen: dict[str, list[float]] = collections.defaultdict(list)
+    for t, batch in log:
+        for m in batch:
+            aid = owner(m, t)
+            if aid is not None:
+                seen[aid].append(t)
+    times = [t for t, _ in snaps]
+    out: dict[tuple[str, str], list[tuple[bool, bool]]] = collections.defaultdict(list)
+    for ac in truth.aircraft:
+        heard = sorted(seen.get(ac.id, []))
+        for t in np.arange(ac.times[0], ac.times[-1], 10.0).tolist():
+            p = pos(ac, t)
+            if p is None:
+                continue
+            k = bisect.bisect_right(heard, t) - 1
+            i = bisect.bisect_right(times, t) - 1
+            tracks = snaps[i][1] if i >= 0 else []
+            near = [math.hypot(x - p[0], y - p[1]) < CUT_OFF_M for x, y, _ in tracks]
+            confirmed = any(n and c for n, (_, _, c) in zip(near, tracks, strict=True))
+            out[(kinds[ac.id], _bucket(t - heard[k] if k >= 0 else None))].append((any(near), confirmed))
+    return out
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__)
+        return 2
+    pooled: dict[tuple[str, str], list[tuple[bool, bool]]] = collections.defaultdict(list)
+    for arg in argv:
+        for key, rows in coverage(Path(arg)).items():
+            pooled[key].extend(rows)
+    total_missed = sum(sum(1 for _, c in rows if not c) for rows in pooled.values())
+    print(
+        "| type | since last measured | samples | any track < 10 km | confirmed < 10 km | share of misses |"
+    )
+    print("|---|---|---|---|---|---|")
+    order = ["pre", *(name for _, name in BUCKETS)]
+    for kind in sorted({k for k, _ in pooled}):
+        for bucket in order:
+            rows = pooled.get((kind, bucket))
+            if not rows:
+                continue
+            a = np.array(rows, dtype=float)
+            missed = int(len(rows) - a[:, 1].sum())
+            print(
+                f"| {kind} | {bucket} | {len(rows)} | {a[:, 0].mean():.2f} | {a[:, 1].mean():.2f} "
+                f"| {missed / max(1, total_missed):.0%} |"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
