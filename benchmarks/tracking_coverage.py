@@ -129,13 +129,13 @@ def main(argv: list[str]) -> int:
     order = ["pre", *(name for _, name in BUCKETS)]
     for kind in sorted({k for k, _ in pooled}):
         for bucket in order:
-            rows = pooled.get((kind, bucket))
-            if not rows:
+            samples = pooled.get((kind, bucket))
+            if not samples:
                 continue
-            a = np.array(rows, dtype=float)
-            missed = int(len(rows) - a[:, 1].sum())
+            a = np.array(samples, dtype=float)
+            missed = int(len(samples) - a[:, 1].sum())
             print(
-                f"| {kind} | {bucket} | {len(rows)} | {a[:, 0].mean():.2f} | {a[:, 1].mean():.2f} "
+                f"| {kind} | {bucket} | {len(samples)} | {a[:, 0].mean():.2f} | {a[:, 1].mean():.2f} "
                 f"| {missed / max(1, total_missed):.0%} |"
             )
     return 0
