@@ -178,3 +178,22 @@ def test_a_jet_turning_back_at_a_town_it_dived_through_is_on_its_second_pass() -
     fresh = _track(0.0, 8000.0, 0.0, -200.0, sigma=300.0)
     [first] = [t for t in assessor.assess(fresh, 0.0) if t.site == "town"]
     assert first.cue == "approach"
+
+
+def test_a_ringing_drone_is_not_on_course_for_the_towns_around_its_orbit() -> None:
+    """Loitering round one town, a drone's heading points at each neighbour in turn: no approach."""
+    centre, neighbour = _site("centre", 0.0, 0.0), _site("neighbour", 0.0, 17_000.0)
+    assessor = ThreatAssessor([centre, neighbour], FRAME)
+    track = _track(5000.0, 0.0, 0.0, 30.0, kind=2)  # on the ring's east side, heading north
+    ring = [
+        (5000.0 * math.cos(2 * math.pi * k / 12), 5000.0 * math.sin(2 * math.pi * k / 12)) for k in range(13)
+    ]
+    _orbit(track, ring, step_s=20.0)
+    threats = {th.site: th for th in assessor.assess(track, track.t)}
+    assert threats["centre"].cue == "nearby"  # watched
+    assert "neighbour" not in threats or (
+        threats["neighbour"].cue == "nearby" and threats["neighbour"].probability < 0.2
+    )
+    # Without the loiter behind it, the same heading is a course for the neighbour.
+    straight = {th.site: th for th in assessor.assess(_track(5000.0, 0.0, 0.0, 30.0, kind=2), 0.0)}
+    assert straight["neighbour"].cue == "approach"

@@ -190,6 +190,14 @@ class ThreatAssessor:
                 cue[idx] = code[raise_]
             swung_over = (to_centre > r_eff + ORBIT_CENTRE_M) & (to_centre <= orad + r_eff)
             cue = np.where(swung_over, CUES.index("nearby"), cue)
+            # A ring's heading sweeps the compass every few minutes: it is no course. Where a watching
+            # aircraft goes next is as unknown as for a track with no heading. (A loitering drone
+            # otherwise "approaches" every town around it in turn, for as long as it loiters.)
+            beyond = ringing & (to_centre > r_eff + ORBIT_CENTRE_M) & (cue == CUES.index("approach"))
+            if beyond.any():
+                share = np.arctan2(r_eff, dist) / math.pi
+                p_reach = np.where(beyond, np.minimum(p_reach, share), p_reach)
+                cue = np.where(beyond, CUES.index("nearby"), cue)
         # A second pass: an aircraft heading back at a site it has already flown over is attacking
         # it (jets dive through the target, fly out and turn in again; helicopters hover over it,
         # back off and return). Aircraft in transit cross a town once and do not come back; a ring
