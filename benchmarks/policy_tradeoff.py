@@ -18,28 +18,20 @@ from dataclasses import replace
 from pathlib import Path
 
 from nadhir.alerting.policy import PolicyConfig
-from nadhir.scenarios.output import alert_to_dict, json_line
-from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.run import replay_scenario
-from nadhir.scenarios.scoring import combine, score
+from nadhir.scenarios.scoring import combine
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = [ROOT / "tests" / "data" / "scenarios" / n for n in ("idlib-basic", "idlib-twists")]
+# One replay-and-score loop for both benchmarks (this folder is on the path when run as a script).
+from warning_scores import ROOT, run
+
+DEFAULT = [ROOT / n for n in ("idlib-basic", "idlib-twists")]
 EARLY = (0.2, 0.3, 0.4, 0.5, 0.6)
 IMMINENT = (0.4, 0.55, 0.7, 0.85)
 
 
 def evaluate(config: PolicyConfig, scenarios: list[Path]) -> dict[str, float]:
-    """Combined score of the scenarios under one policy."""
-    reports = []
+    """Combined score of the scenarios under one policy (the system's own tracks)."""
     with tempfile.TemporaryDirectory() as tmp:
-        for scenario_dir in scenarios:
-            scenario = load_scenario(scenario_dir)
-            result = replay_scenario(scenario, keep=True, policy=config)
-            alerts = Path(tmp) / f"{scenario_dir.name}.jsonl"
-            alerts.write_text("".join(json_line(alert_to_dict(a)) for a in result.alerts), encoding="utf-8")
-            reports.append(score(scenario_dir, alerts))
-    c = combine(reports)
+        c = combine([run(scenario_dir, False, Path(tmp), policy=config) for scenario_dir in scenarios])
     return {
         "warned": c["warned_share"] or 0.0,
         "lead_vs_oracle": c["lead_vs_oracle"] or 0.0,
