@@ -197,3 +197,17 @@ def test_a_ringing_drone_is_not_on_course_for_the_towns_around_its_orbit() -> No
     # Without the loiter behind it, the same heading is a course for the neighbour.
     straight = {th.site: th for th in assessor.assess(_track(5000.0, 0.0, 0.0, 30.0, kind=2), 0.0)}
     assert straight["neighbour"].cue == "approach"
+
+
+def test_a_vague_track_cannot_say_its_passes_crossed_the_town() -> None:
+    """The same attack passes from a track placed only to 1.8 km (town radius 2 km + 1 km margin):
+    it may have passed beside the town, so it warns phones, not sirens."""
+    site = _site("town", 0.0, 0.0)
+    assessor = ThreatAssessor([site], FRAME)
+    track = _track(0.0, 9000.0, 0.0, -200.0, sigma=1800.0)
+    passes = [
+        (1500.0 * math.sin(2 * math.pi * k / 12), 9000.0 * math.cos(2 * math.pi * k / 12)) for k in range(13)
+    ]
+    _orbit(track, passes, step_s=20.0)
+    [th] = [t for t in assessor.assess(track, track.t) if t.site == "town"]
+    assert th.cue != "circling"

@@ -48,7 +48,8 @@ RINGED_PROBABILITY = 0.45
 RETURN_WINDOW_S = 360.0
 RETURN_GAP_S = 45.0
 RETURN_MIN_PROBABILITY = 0.6
-RETURN_MAX_SIGMA_M = 1000.0  # only a well-placed track can tell that it flew over a site
+# A second pass is a finer inference than an orbit over a site: the track must be placed to 1 km.
+RETURN_MAX_SIGMA_M = 1000.0
 THROUGH_CENTRE_SHARE = 0.4  # a path coming this close to its orbit's centre (share of radius) crosses it
 
 
@@ -179,7 +180,10 @@ class ThreatAssessor:
                         (hx[:, None] - self._x[centre]) ** 2 + (hy[:, None] - self._y[centre]) ** 2, axis=0
                     )
                 )
-                over = (closest <= r_eff[centre] + math.sqrt(pos_var)) & through
+                # Only a track placed to within half the site's (grown) radius can tell that its
+                # path crossed the site rather than passed beside it.
+                placed = math.sqrt(pos_var) <= 0.5 * r_eff[centre]
+                over = (closest <= r_eff[centre]) & through & placed
                 p_orbit = np.where(over, CIRCLING_PROBABILITY, RINGED_PROBABILITY)
                 code = np.where(over, CUES.index("circling"), CUES.index("nearby"))
                 # Working a site outranks any course: a run in at it is one more pass.
