@@ -491,3 +491,22 @@ def test_people_router_needs_a_built_index() -> None:
     with pytest.raises(ValueError, match="use targets"):
         arrays.recipients([IDLIB])
     assert isinstance(NewDelivery("sms", "x", "k", "{}", T0), NewDelivery)
+
+
+def test_http_channels_send_several_requests_at_once_and_keep_the_batch_order(
+    http_server: Callable[..., Server],
+) -> None:
+    def slow(req: Request) -> tuple[int, bytes]:
+        time.sleep(0.3)
+        to = json.loads(req.body)["to"]
+        return (500, b"{}") if to == "+963933000003" else (200, b"{}")
+
+    server = http_server(slow)
+    batch = deliveries("sms", *[(f"+96393300000{i}", '{"text": "hi"}') for i in range(8)])
+    start = time.monotonic()
+    out = SmsChannel(SmsGatewayConfig(server.url), workers=8).send(batch)
+    took = time.monotonic() - start
+    assert took < 1.5, took  # eight requests of 0.3 s each, in parallel (one at a time: 2.4 s)
+    assert [o.key for o in out] == [d.key for d in batch]
+    assert [o.kind for o in out] == ["acked"] * 3 + ["error"] + ["acked"] * 4
+    assert len(server.requests) == 8

@@ -17,14 +17,17 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from http_peer import Peer, bot_api, http_peer
+from http_peer import Peer, Request, bot_api, http_peer
 from service_helpers import auth, make_settings
 
 from nadhir.alerting.outbox import Outbox
+from nadhir.alerting.subscriptions import Subscription
 from nadhir.service.app import create_app
 from nadhir.service.live import FEED, ManualClock
 from nadhir.service.region import bundled_scenario
-from nadhir.service.settings import Settings
+from nadhir.service.settings import Settings, sms_gateway_config
+from nadhir.store import Store
+from nadhir.store.people import SubscriptionBook
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "alerting"))  # the MQTT test kit lives there
 from mqtt_kit import SirenProcess, Subscriber, require_mosquitto, unique, wait_for
@@ -155,3 +158,48 @@ def test_a_silent_siren_is_noticed_and_the_nearest_other_takes_over(tmp_path: Pa
     assert (
         shown["substitute"] == a and f"{b} (saraqeb)" in shown["message"] and "takes over" in shown["message"]
     )
+
+
+def test_sirens_do_not_wait_behind_a_slow_fan_out_to_phones(tmp_path: Path, telegram: Peer) -> None:
+    require_mosquitto()
+    root, siren_id = f"{unique('nadhir-test')}/sirens", unique("siren-sq")
+    settings = service_settings(tmp_path, root, [siren_id], telegram)
+
+    def slow_gateway(req: Request) -> tuple[int, bytes]:
+        time.sleep(1.0)  # a gateway that takes a second per message
+        return 200, b'{"status":"queued"}'
+
+    with http_peer(slow_gateway) as gateway:
+        settings = replace(settings, sms_gateway=sms_gateway_config({"url": gateway.url}))
+        people = [
+            Subscription(f"p{i}", "sms", f"+9639330001{i:02d}", "ar", sites=("saraqeb",)) for i in range(24)
+        ]
+        with Store.open(str(settings.db)) as store:
+            SubscriptionBook(store.engine).add_many(people)
+        watcher = Subscriber(f"{root}/+/cmd", tmp_path / "cmd.log")
+        try:
+            with TestClient(create_app(settings, clock=ManualClock(time.time()))) as client:
+                # An early alert first: 24 slow SMS (and a channel post) keep the people's sender busy.
+                _raise(client, "early")
+                wait_for(lambda: len(gateway.received()) >= 1, 10, "the SMS fan-out to start")
+                raised = time.monotonic()
+                _raise(client, "imminent")
+                wait_for(lambda: watcher.lines() != [], 10, "the siren command at the broker")
+                to_broker = time.monotonic() - raised
+                busy = len(gateway.received())
+                outbox = Outbox.open(str(settings.db))
+                try:
+                    wait_for(lambda: outbox.open_count(["sms"]) == 0, 30, "every SMS sent")
+                finally:
+                    outbox.close()
+        finally:
+            watcher.close()
+    assert " p=imminent " in watcher.lines()[0]
+    assert to_broker < 1.0, to_broker  # not behind the 24 s of SMS that one sender would have needed
+    assert busy < 48, busy  # the SMS of the two alerts were still going out when the siren got its command
+    assert len(gateway.received()) == 48
+
+
+def _raise(client: TestClient, level: str) -> None:
+    r = client.post("/api/v1/operator/sites/saraqeb/alert", json={"level": level}, headers=auth("operator"))
+    assert r.status_code == 200, r.text

@@ -24,6 +24,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,22 @@ def _outcome_for_status(key: str, status: int, detail: str) -> Outcome:
 
 def _outcome_for_exception(key: str, exc: Exception) -> Outcome:
     return Outcome(key, "error", f"{type(exc).__name__}: {exc}"[:300])
+
+
+DEFAULT_WORKERS = 1  # one request at a time unless asked (the live service asks for more)
+
+
+def send_each(batch: Sequence[Delivery], one: Callable[[Delivery], Outcome], workers: int) -> list[Outcome]:
+    """``one`` for every delivery, ``workers`` HTTP requests at a time (in order of the batch).
+
+    Each request waits mostly on the network: a few in flight multiply the
+    rate at which a fan-out of thousands leaves, within what gateways allow
+    (those that refuse more answer 429, which is retried).
+    """
+    if workers <= 1 or len(batch) <= 1:
+        return [one(d) for d in batch]
+    with ThreadPoolExecutor(max_workers=min(workers, len(batch))) as pool:
+        return list(pool.map(one, batch))
 
 
 # ---- webhooks -----------------------------------------------------------------
@@ -145,32 +162,32 @@ class WebhookChannel:
         timeout_s: float = 10.0,
         clock: Callable[[], float] = time.time,
         client: httpx.Client | None = None,
+        workers: int = DEFAULT_WORKERS,
     ) -> None:
         self.partners = dict(partners)
         self.clock = clock
         self.client = client or httpx.Client(timeout=timeout_s)
+        self.workers = workers
 
     def send(self, batch: Sequence[Delivery]) -> list[Outcome]:
-        out = []
-        for d in batch:
-            partner = self.partners.get(d.target)
-            if partner is None:
-                out.append(Outcome(d.key, "failed", f"no webhook partner {d.target!r}"))
-                continue
-            body = d.payload.encode("utf-8")
-            ts = int(self.clock())
-            headers = {
-                "Content-Type": "application/json; charset=utf-8",
-                SIGNATURE_HEADER: signature_header(partner.secret, ts, body),
-                DELIVERY_HEADER: d.key,
-            }
-            try:
-                r = self.client.post(partner.url, content=body, headers=headers)
-            except httpx.HTTPError as exc:
-                out.append(_outcome_for_exception(d.key, exc))
-                continue
-            out.append(_outcome_for_status(d.key, r.status_code, r.text[:200]))
-        return out
+        return send_each(batch, self._send_one, self.workers)
+
+    def _send_one(self, d: Delivery) -> Outcome:
+        partner = self.partners.get(d.target)
+        if partner is None:
+            return Outcome(d.key, "failed", f"no webhook partner {d.target!r}")
+        body = d.payload.encode("utf-8")
+        ts = int(self.clock())
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            SIGNATURE_HEADER: signature_header(partner.secret, ts, body),
+            DELIVERY_HEADER: d.key,
+        }
+        try:
+            r = self.client.post(partner.url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return _outcome_for_exception(d.key, exc)
+        return _outcome_for_status(d.key, r.status_code, r.text[:200])
 
     def close(self) -> None:
         self.client.close()
@@ -215,9 +232,11 @@ class SmsChannel:
     The payload is JSON ``{"text": ...}``; a gateway answer of 2xx acknowledges it.
     """
 
-    def __init__(self, config: SmsGatewayConfig, *, client: httpx.Client | None = None) -> None:
+    def __init__(self, config: SmsGatewayConfig, *, client: httpx.Client | None = None,
+                 workers: int = DEFAULT_WORKERS) -> None:  # fmt: skip
         self.config = config
         self.client = client or httpx.Client(timeout=config.timeout_s)
+        self.workers = workers
 
     def request_fields(self, d: Delivery) -> dict[str, str]:
         text = json.loads(d.payload)["text"]
@@ -225,22 +244,20 @@ class SmsChannel:
         return {name: template.format(**values) for name, template in self.config.fields.items()}
 
     def send(self, batch: Sequence[Delivery]) -> list[Outcome]:
+        return send_each(batch, self._send_one, self.workers)
+
+    def _send_one(self, d: Delivery) -> Outcome:
         cfg = self.config
-        out = []
-        for d in batch:
-            try:
-                fields = self.request_fields(d)
-            except (ValueError, KeyError, TypeError) as exc:
-                out.append(Outcome(d.key, "failed", f"bad SMS payload: {exc}"))
-                continue
-            kwargs: dict[str, Any] = {"json": fields} if cfg.body == "json" else {"data": fields}
-            try:
-                r = self.client.request(cfg.method, cfg.url, headers=dict(cfg.headers), **kwargs)
-            except httpx.HTTPError as exc:
-                out.append(_outcome_for_exception(d.key, exc))
-                continue
-            out.append(_outcome_for_status(d.key, r.status_code, r.text[:200]))
-        return out
+        try:
+            fields = self.request_fields(d)
+        except (ValueError, KeyError, TypeError) as exc:
+            return Outcome(d.key, "failed", f"bad SMS payload: {exc}")
+        kwargs: dict[str, Any] = {"json": fields} if cfg.body == "json" else {"data": fields}
+        try:
+            r = self.client.request(cfg.method, cfg.url, headers=dict(cfg.headers), **kwargs)
+        except httpx.HTTPError as exc:
+            return _outcome_for_exception(d.key, exc)
+        return _outcome_for_status(d.key, r.status_code, r.text[:200])
 
     def close(self) -> None:
         self.client.close()
@@ -258,46 +275,40 @@ class TelegramChannel:
     """
 
     def __init__(self, token: str, *, api_base: str = "https://api.telegram.org", timeout_s: float = 10.0,
-                 client: httpx.Client | None = None) -> None:  # fmt: skip
+                 client: httpx.Client | None = None, workers: int = DEFAULT_WORKERS) -> None:  # fmt: skip
         if not token or "/" in token:
             raise ValueError("a Telegram bot token is needed (as given by @BotFather)")
         self.url = f"{api_base.rstrip('/')}/bot{token}/sendMessage"
         self.client = client or httpx.Client(timeout=timeout_s)
+        self.workers = workers
 
     def send(self, batch: Sequence[Delivery]) -> list[Outcome]:
-        out = []
-        for d in batch:
-            try:
-                text = json.loads(d.payload)["text"]
-            except (ValueError, KeyError, TypeError) as exc:
-                out.append(Outcome(d.key, "failed", f"bad Telegram payload: {exc}"))
-                continue
-            body = {"chat_id": d.target, "text": text, "disable_web_page_preview": True}
-            try:
-                r = self.client.post(self.url, json=body)
-                answer = r.json()
-            except httpx.HTTPError as exc:
-                out.append(_outcome_for_exception(d.key, exc))
-                continue
-            except ValueError:
-                out.append(Outcome(d.key, "error", f"HTTP {r.status_code}: answer is not JSON"))
-                continue
-            if isinstance(answer, dict) and answer.get("ok") is True:
-                message_id = (answer.get("result") or {}).get("message_id")
-                out.append(Outcome(d.key, "acked", f"message {message_id}"))
-                continue
-            code = answer.get("error_code", r.status_code) if isinstance(answer, dict) else r.status_code
-            description = answer.get("description", "") if isinstance(answer, dict) else ""
-            if code == 429:
-                retry = (
-                    ((answer.get("parameters") or {}).get("retry_after"))
-                    if isinstance(answer, dict)
-                    else None
-                )
-                out.append(Outcome(d.key, "error", f"Telegram 429: retry after {retry} s"))
-            else:
-                out.append(_outcome_for_status(d.key, int(code), f"Telegram: {description}"))
-        return out
+        return send_each(batch, self._send_one, self.workers)
+
+    def _send_one(self, d: Delivery) -> Outcome:
+        try:
+            text = json.loads(d.payload)["text"]
+        except (ValueError, KeyError, TypeError) as exc:
+            return Outcome(d.key, "failed", f"bad Telegram payload: {exc}")
+        body = {"chat_id": d.target, "text": text, "disable_web_page_preview": True}
+        try:
+            r = self.client.post(self.url, json=body)
+            answer = r.json()
+        except httpx.HTTPError as exc:
+            return _outcome_for_exception(d.key, exc)
+        except ValueError:
+            return Outcome(d.key, "error", f"HTTP {r.status_code}: answer is not JSON")
+        if isinstance(answer, dict) and answer.get("ok") is True:
+            message_id = (answer.get("result") or {}).get("message_id")
+            return Outcome(d.key, "acked", f"message {message_id}")
+        code = answer.get("error_code", r.status_code) if isinstance(answer, dict) else r.status_code
+        description = answer.get("description", "") if isinstance(answer, dict) else ""
+        if code == 429:
+            retry = (
+                ((answer.get("parameters") or {}).get("retry_after")) if isinstance(answer, dict) else None
+            )
+            return Outcome(d.key, "error", f"Telegram 429: retry after {retry} s")
+        return _outcome_for_status(d.key, int(code), f"Telegram: {description}")
 
     def close(self) -> None:
         self.client.close()

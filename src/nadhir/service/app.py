@@ -1048,8 +1048,8 @@ def _add_people(app: FastAPI, svc: Service) -> None:
                                        now=now)  # fmt: skip
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from exc
-        if delivery is not None and delivery.dispatcher is not None:
-            delivery.dispatcher.wake.set()
+        if delivery is not None:
+            delivery.wake()
         return alarm_out(box, info)
 
     @app.post(

@@ -93,23 +93,28 @@ class AlertDelivery:
         self._tracks = bus.subscribe(tracks, maxsize=100_000) if tracks is not None else None
         self._latest: dict[str, TrackState] = {}
         self._network: SirenNetwork | None = None
-        channels: dict[str, Channel] = dict(self.people.channels) if self.people is not None else {}
+        # Two dispatchers on the one outbox, each claiming only its own channels: siren commands
+        # never wait behind a fan-out of thousands of HTTP requests to Telegram or an SMS gateway.
+        self._dispatchers: list[Dispatcher] = []
         if broker is not None:
             host, port = parse_broker(broker)
             # Takeovers go through the outbox (stored, retried, audited), not straight to the broker.
             self._network = SirenNetwork(
                 host, port, self.fleet, root=topic_root, send_takeovers=False, on_notice=self._on_notice
             )
-            channels["siren"] = SirenChannel(self._network)
-        self._dispatcher = Dispatcher(self.outbox, channels) if channels else None
+            self._dispatchers.append(Dispatcher(self.outbox, {"siren": SirenChannel(self._network)}))
+        if self.people is not None:
+            people_channels: dict[str, Channel] = dict(self.people.channels)
+            self._dispatchers.append(Dispatcher(self.outbox, people_channels))
         self.stored = 0
         self.notices: list[SirenNotice] = []
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
     @property
-    def dispatcher(self) -> Dispatcher | None:
-        return self._dispatcher
+    def dispatchers(self) -> list[Dispatcher]:
+        """The senders: one for siren commands (with a broker), one for people and partners."""
+        return list(self._dispatchers)
 
     def start(self) -> None:
         """Load the subscriptions, start storing alerts and sending them."""
@@ -120,10 +125,10 @@ class AlertDelivery:
         )
         if self._network is not None:
             self._network.start()
-        if self._dispatcher is not None:
+        for i, dispatcher in enumerate(self._dispatchers):
             self._threads.append(
                 threading.Thread(
-                    target=self._dispatcher.run, args=(self._stop,), name="nadhir-dispatch", daemon=True
+                    target=dispatcher.run, args=(self._stop,), name=f"nadhir-dispatch-{i}", daemon=True
                 )
             )
         for thread in self._threads:
@@ -135,8 +140,7 @@ class AlertDelivery:
         if self._tracks is not None:
             self._tracks.close()
         self._stop.set()
-        if self._dispatcher is not None:
-            self._dispatcher.wake.set()
+        self.wake()
         for thread in self._threads:
             thread.join(timeout)
         if self._network is not None:
@@ -200,15 +204,16 @@ class AlertDelivery:
         plan = self.router.plan(alert, approach)
         cap = None if plan.cap is None else plan.cap.decode()
         self.outbox.store_alert(alert, plan.sirens, cap=cap)
-        self._wake()
+        self.wake()
         if plan.others:
             self.outbox.store_alert(alert, plan.others, cap=cap)
-            self._wake()
+            self.wake()
         self.stored += 1
 
-    def _wake(self) -> None:
-        if self._dispatcher is not None:
-            self._dispatcher.wake.set()
+    def wake(self) -> None:
+        """Have the senders look for due deliveries now (after something was stored)."""
+        for dispatcher in self._dispatchers:
+            dispatcher.wake.set()
 
     def _take_tracks(self) -> None:
         if self._tracks is None:
@@ -249,7 +254,7 @@ class AlertDelivery:
         try:
             if notice.takeovers:
                 self.outbox.add_deliveries(takeover_deliveries(notice))
-                self._wake()
+                self.wake()
         except Exception:
             log.exception("could not store the takeovers of siren %s", notice.siren)
         data = asdict(notice)
