@@ -23,8 +23,9 @@ delivery is due again and is re-sent with the same key, and the receiver
 header) drops the duplicate. The ``outbox_audit`` table records every
 step: stored, attempt, acked, duplicate, error, failed, expired.
 
-One dispatcher per SQLite database; on PostgreSQL several may run, since
-claims use ``FOR UPDATE SKIP LOCKED``.
+On SQLite, dispatchers must not share a channel (each claims only its own
+channels, so a siren sender and a people sender can run side by side); on
+PostgreSQL several may share one, since claims use ``FOR UPDATE SKIP LOCKED``.
 """
 
 from __future__ import annotations
