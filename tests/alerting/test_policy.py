@@ -145,3 +145,15 @@ def test_siren_cues_are_configurable() -> None:
     policy = AlertPolicy([TOWN], PolicyConfig(siren_cues=("approach", "circling")))
     [a] = policy.decide(0.0, {"town": threat("town", 0.95, 30.0, cue="approach")})
     assert a.level == "imminent"
+
+
+def test_sure_approaches_sound_sirens_only_when_configured() -> None:
+    sure = {"town": threat("town", 0.9, 60.0, cue="approach")}
+    assert AlertPolicy([TOWN]).decide(0.0, sure)[0].level == "early"
+    policy = AlertPolicy([TOWN], PolicyConfig(approach_siren_probability=0.85))
+    assert policy.decide(0.0, sure)[0].level == "imminent"
+    less_sure = {"town": threat("town", 0.8, 60.0, cue="approach")}
+    assert (
+        AlertPolicy([TOWN], PolicyConfig(approach_siren_probability=0.85)).decide(0.0, less_sure)[0].level
+        == "early"
+    )

@@ -38,6 +38,9 @@ class PolicyConfig:
     # A drone's orbit says little about when it will strike (it loiters for long), so drones alone
     # warn phones.
     siren_aircraft: tuple[AircraftType, ...] = ("jet", "helicopter", "unknown")
+    # An approach this sure by one of those aircraft also sounds the sirens; None: never. Off by
+    # default: it buys first-pass sirens at many false ones (the trade-off plot's siren axis).
+    approach_siren_probability: float | None = None
     # Sites whose people need long to move (hospitals) are warned at a lower probability: their
     # phones (early) sooner still, since staff start moving patients on the first word.
     vulnerable_kinds: tuple[str, ...] = ("hospital",)
@@ -89,9 +92,13 @@ class AlertPolicy:
         if threat is None:
             return None
         early_p, imminent_p = self._thresholds(site)
+        c = self.config
         siren_cue = threat.cue == "impact" or (
-            threat.aircraft in self.config.siren_aircraft and threat.cue in self.config.siren_cues
+            threat.aircraft in c.siren_aircraft and threat.cue in c.siren_cues
         )
+        approach = c.approach_siren_probability
+        if approach is not None and threat.cue == "approach" and threat.aircraft in c.siren_aircraft:
+            siren_cue, imminent_p = True, max(imminent_p, approach)
         if siren_cue and threat.probability >= imminent_p and threat.eta is not None:
             window = self.shelter_s(site) + self.config.imminent_margin_s.get(threat.aircraft, 200.0)
             if threat.eta - t <= window:
