@@ -157,3 +157,14 @@ def test_sure_approaches_sound_sirens_only_when_configured() -> None:
         AlertPolicy([TOWN], PolicyConfig(approach_siren_probability=0.85)).decide(0.0, less_sure)[0].level
         == "early"
     )
+
+
+def test_an_unconfirmed_strike_report_warns_phones_but_never_sounds_sirens() -> None:
+    """One little-known source reports a strike in town: phones are told, sirens stay quiet."""
+    report = Threat(
+        site="town", track=None, aircraft="unknown", probability=0.25, eta=0.0, distance_m=0.0, cue="impact"
+    )
+    [a] = AlertPolicy([TOWN]).decide(0.0, {"town": report})
+    assert (a.action, a.level) == ("alert", "early")
+    # The same probability from a track's approach is below the early threshold.
+    assert AlertPolicy([TOWN]).decide(0.0, {"town": threat("town", 0.25, 60.0, cue="approach")}) == []

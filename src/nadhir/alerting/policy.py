@@ -41,6 +41,9 @@ class PolicyConfig:
     # An approach this sure by one of those aircraft also sounds the sirens; None: never. Off by
     # default: it buys first-pass sirens at many false ones (the trade-off plot's siren axis).
     approach_siren_probability: float | None = None
+    # A strike reported nearby warns phones even from one little-known source (whose report alone
+    # never sounds sirens): people near a strike want to know, and more passes usually follow.
+    impact_early_probability: float = 0.2
     # Sites whose people need long to move (hospitals) are warned at a lower probability: their
     # phones (early) sooner still, since staff start moving patients on the first word.
     vulnerable_kinds: tuple[str, ...] = ("hospital",)
@@ -105,6 +108,8 @@ class AlertPolicy:
                 return "imminent"
         if threat.probability >= early_p:
             return "early"
+        if threat.cue == "impact" and threat.probability >= c.impact_early_probability:
+            return "early"  # a reported strike nearby, even from one little-known source
         return None
 
     def decide(self, t: float, threats: dict[str, Threat]) -> list[Alert]:

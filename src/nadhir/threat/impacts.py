@@ -26,6 +26,10 @@ CREDIBLE_TRUST = 0.45
 ACOUSTIC_CROSSING_TRUST = 0.6
 # Two distinct sources are enough when together they say at least this much (two strangers: 0.44).
 TWO_SOURCES_MIN = 0.3
+# An unconfirmed report threatens with its own weight, capped below every siren threshold, and is
+# dropped when it says next to nothing (a stranger naming the town around a hospital).
+UNCONFIRMED_MAX = 0.4
+UNCONFIRMED_MIN = 0.1
 # A report this close to a site's centre was located by the site's name (about 10 m).
 NAMED_TOLERANCE_DEG = 1e-4
 _DISC_SAMPLES = 256
@@ -177,17 +181,11 @@ class ImpactWatch:
             credible = 1.0 - miss
             # One trusted source is enough; so are two independent ones, unless what they say
             # about this site is weak (both only named the town around it).
-            if credible < CREDIBLE_TRUST and (len(sources) < 2 or credible < TWO_SOURCES_MIN):
+            confirmed = credible >= CREDIBLE_TRUST or (len(sources) >= 2 and credible >= TWO_SOURCES_MIN)
+            # An unconfirmed report (one little-known source) is still a report of a strike: it is
+            # passed on at what it is worth, below any siren threshold, for the policy to judge.
+            probability = max(0.7, credible) if confirmed else min(credible, UNCONFIRMED_MAX)
+            if probability < UNCONFIRMED_MIN:
                 continue
-            out.append(
-                Threat(
-                    site=site.id,
-                    track=None,
-                    aircraft="unknown",
-                    probability=max(0.7, credible),
-                    eta=t,
-                    distance_m=0.0,
-                    cue="impact",
-                )
-            )
+            out.append(Threat(site.id, None, "unknown", probability, t, 0.0, "impact"))
         return out
