@@ -189,7 +189,11 @@ def test_sirens_do_not_wait_behind_a_slow_fan_out_to_phones(tmp_path: Path, tele
                 busy = len(gateway.received())
                 outbox = Outbox.open(str(settings.db))
                 try:
-                    wait_for(lambda: outbox.open_count(["sms"]) == 0, 30, "every SMS sent")
+
+                    def all_sent() -> bool:
+                        return [d.state for d in outbox.deliveries(channel="sms")] == ["acked"] * 48
+
+                    wait_for(all_sent, 30, "every SMS sent")
                 finally:
                     outbox.close()
         finally:
