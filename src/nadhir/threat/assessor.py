@@ -98,6 +98,7 @@ class ThreatAssessor:
         self._x = np.array([g.x for g in self.sites])
         self._y = np.array([g.y for g in self.sites])
         self._r = np.array([g.radius_m for g in self.sites])
+        self._r_eff = self._r + STRIKE_MARGIN_M
         self._ids = [g.site.id for g in self.sites]
         self._vulnerable = np.array([1.0 if g.site.kind in VULNERABLE_KINDS else 0.0 for g in self.sites])
 
@@ -122,7 +123,7 @@ class ThreatAssessor:
         near = dist <= reach_m + self._r
         if not near.any():
             return []
-        r_eff = self._r + STRIKE_MARGIN_M
+        r_eff = self._r_eff
         p_reach = np.zeros_like(dist)
         eta = np.full_like(dist, np.inf)
         # Cue codes, indexes into CUES.
@@ -136,7 +137,9 @@ class ThreatAssessor:
             sigma_theta2 = vel_var / (speed * speed) + MANOEUVRE_RAD[kind] ** 2
             lateral = np.sqrt(pos_var + along * along * sigma_theta2)
             ahead = along > 0
-            p = _phi((r_eff - cross) / lateral) - _phi((-r_eff - cross) / lateral)
+            n = len(dist)
+            edges = _phi(np.concatenate(((r_eff - cross) / lateral, (-r_eff - cross) / lateral)))
+            p = edges[:n] - edges[n:]
             p_reach = np.where(ahead, p, 0.0)
             eta = np.where(ahead, t + along / speed, np.inf)
             # Behind it and moving away: the aircraft has passed, a cue for a prompt all-clear.
@@ -319,9 +322,17 @@ class ThreatAssessor:
         noisy estimate is not taken for manoeuvring, and the aircraft must have
         covered the ground at a flying speed, not hovered in the noise.
         """
+        # The window's start, found from the newest end (the history holds ten minutes, the window
+        # four), then sampled forward from it.
+        history = track.history
+        first = len(history)
+        for h in reversed(history):
+            if track.t - h[0] > CIRCLE_WINDOW_S:
+                break
+            first -= 1
         hist: list[tuple[float, float, float]] = []
-        for h in track.history:
-            if track.t - h[0] <= CIRCLE_WINDOW_S and (not hist or h[0] - hist[-1][0] >= 20.0):
+        for h in itertools.islice(history, first, None):
+            if not hist or h[0] - hist[-1][0] >= 20.0:
                 hist.append(h)
         if len(hist) < 5:
             return None
