@@ -5,8 +5,11 @@ along-track distance over the speed gives the arrival time, and the
 cross-track miss distance, against a lateral uncertainty that grows with
 the distance still to fly (heading uncertainty from the filter plus the
 type's manoeuvring), gives the probability of passing over the site.
-A track circling or hovering threatens the sites under its orbit.
-Everything is multiplied by the track's existence probability, so an
+A track circling or hovering threatens the sites under its orbit: as an
+attack (a siren cue) when its path crosses the site, as a watch (phones)
+when it only rings it; a ring's heading is no course for the towns around
+it, and a track heading back at a site it flew over minutes ago is on its
+second pass. Everything is multiplied by the track's existence probability, so an
 uncorroborated sighting from an untrusted source threatens little.
 """
 
