@@ -3,7 +3,8 @@
 Speed-ups in :mod:`nadhir.tracking.imm` take shortcuts: one bearing per
 track is updated in covariance form rather than information form, the
 step matrices are cached per motion profile, and a bearing update is only
-relinearised when its correction was large. Each is checked here against
+relinearised when its correction was large; :mod:`nadhir.tracking.scalar`
+redoes the few-track cases in plain floats. Each is checked here against
 the general computation it replaces.
 """
 
@@ -13,8 +14,12 @@ import math
 
 import numpy as np
 
-from nadhir.tracking import imm
-from nadhir.tracking.motion import PROFILES
+from nadhir.tracking import associator, imm, scalar
+from nadhir.tracking.associator import Associator
+from nadhir.tracking.measurements import BearingFix
+from nadhir.tracking.motion import PROFILES, SOUND_LIKELIHOOD
+from nadhir.tracking.track import Track
+from nadhir.tracking.updater import Updater
 
 T = 9  # tracks in a batch
 
@@ -86,3 +91,96 @@ def test_cached_step_matrices_equal_fresh_ones() -> None:
             np.testing.assert_array_equal(uq[1], q)
             np.testing.assert_array_equal(upi[1], pi)
             assert not cached.packed.flags.writeable
+
+
+def test_plain_float_lone_bearing_update_equals_the_batched_one() -> None:
+    """:func:`scalar.update_one_bearing` (few tracks, plain floats) against the numpy batch."""
+    for seed, spread in ((3, 300.0), (4, 3000.0)):
+        mu, xs, ps, sensors, bearings = _scene(seed, spread)
+        variances = np.full((T, 1), 0.05**2)
+        alt, alt_sigma = np.full(T, 2000.0), np.linspace(500.0, 1500.0, T)
+        rows = [
+            (
+                float(sensors[t, 0, 0]),
+                float(sensors[t, 0, 1]),
+                float(bearings[t, 0]),
+                float(variances[t, 0]),
+                float(alt[t]),
+                float(alt_sigma[t] ** 2),
+            )
+            for t in range(T)
+        ]
+        for iterations in (1, 2):
+            batched = imm.update_bearings_batch(
+                mu, xs, ps, sensors, bearings, variances, alt, alt_sigma, iterations
+            )
+            mus, xss, pss = scalar.update_one_bearing(
+                mu.tolist(),
+                xs.tolist(),
+                ps.reshape(T, imm.N_MODELS, 16).tolist(),
+                rows,
+                iterations,
+                imm.RELINEARISE_SHARE,
+            )
+            np.testing.assert_allclose(mus, batched[0], rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(xss, batched[1], rtol=1e-9, atol=1e-6)
+            np.testing.assert_allclose(
+                np.array(pss).reshape(T, imm.N_MODELS, 4, 4), batched[2], rtol=1e-9, atol=1e-6
+            )
+
+
+def _tracks_and_bearings(seed: int) -> tuple[list[Track], list[BearingFix]]:
+    """Six tracks of mixed types and sharpness, and bearings from sensors among them."""
+    rng = np.random.default_rng(seed)
+    tracks = []
+    for k in range(6):
+        sigma = rng.uniform(300.0, 6000.0)
+        track = Track(
+            id=f"T{k}",
+            t=0.0,
+            x=np.array([*rng.normal(size=2) * 15_000.0, *rng.normal(size=2) * 120.0]),
+            p=np.diag([sigma**2, (0.7 * sigma) ** 2, 60.0**2, 40.0**2]),
+            type_probs=rng.dirichlet(np.ones(3)),
+            created=0.0,
+            last_update=0.0,
+        )
+        track.p[0, 1] = track.p[1, 0] = 0.3 * sigma * 0.7 * sigma
+        track.p[0, 2] = track.p[2, 0] = 0.2 * sigma * 60.0
+        tracks.append(track)
+    fixes = []
+    for k in range(8):
+        target = tracks[k % len(tracks)]
+        sx, sy = target.x[:2] + rng.normal(size=2) * 8000.0
+        dx, dy = target.x[:2] - (sx, sy)
+        kind = ("jet", "helicopter", "drone", "propeller")[k % 4]
+        fixes.append(
+            BearingFix(
+                0.0,
+                float(sx),
+                float(sy),
+                float(math.atan2(dx, dy) + rng.normal() * 0.1),
+                0.05,
+                f"s{k % 5}",  # some sensors hear two sounds at once
+                0.2,
+                SOUND_LIKELIHOOD[kind],
+                kind,
+            )
+        )
+    return tracks, fixes
+
+
+def test_plain_float_bearing_scoring_equals_the_batched_one() -> None:
+    """Bearing costs and assignments in plain floats (a few pairs) equal the arrays' ones."""
+    for seed in range(6):
+        tracks, fixes = _tracks_and_bearings(seed)
+        assoc = Associator(Updater())
+        pm, pt, cost = assoc.bearing_costs(tracks, fixes, use_grid=False)
+        small = associator.bearing_costs_small(tracks, fixes)
+        assert (small[0], small[1]) == (pm.tolist(), pt.tolist())
+        np.testing.assert_allclose(small[2], cost, rtol=1e-12)
+        for n in (1, 2, len(fixes)):
+            fast = assoc.assign_bearings_gated(tracks, fixes[:n])
+            fast_counts = assoc.last_gated_per_track
+            general = assoc.assign_bearings_gated(tracks, fixes[:n], use_grid=False)
+            assert fast == general
+            assert fast_counts == assoc.last_gated_per_track

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from nadhir.tracking import imm, kalman
+from nadhir.tracking import imm, kalman, scalar
 from nadhir.tracking.assignment import assign
 from nadhir.tracking.measurements import BearingFix, PositionFix
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
@@ -41,8 +41,12 @@ MIN_TYPE_AGREEMENT = 0.15
 GRID_CELL_M = 10_000.0
 # Below this many tracks every pair is scored directly: building the grid costs more.
 GRID_MIN_TRACKS = 24
+# Up to this many (bearing, track) pairs are scored in plain floats (see nadhir.tracking.scalar):
+# a replay's usual instant, one or two bearings and a handful of tracks.
+SCALAR_MAX_PAIRS = 64
 _IMPOSSIBLE = 1e9
 _AUDIBLE = np.array([PROFILES[k].audible_m for k in TRACK_TYPES])
+_AUDIBLE_LIST = [PROFILES[k].audible_m for k in TRACK_TYPES]
 _NO_PAIRS: NDArray[np.intp] = np.zeros(0, dtype=np.intp)
 _NO_COSTS: NDArray[np.float64] = np.zeros(0)
 
@@ -58,7 +62,7 @@ class Associator:
     def __init__(self, updater: Updater) -> None:
         self._updater = updater
         # How many bearings of the last batch fell in each track's gate.
-        self.last_gated_per_track: NDArray[np.intp] = np.zeros(0, dtype=np.intp)
+        self.last_gated_per_track: list[int] = []
 
     # -- sightings --------------------------------------------------------------------------
 
@@ -191,10 +195,12 @@ class Associator:
         gated = [False] * len(batch)
         if not tracks or not batch:
             return out, gated
+        if use_grid is None and len(tracks) * len(batch) <= SCALAR_MAX_PAIRS:
+            return self._assign_bearings_small(tracks, batch, out, gated)
         pairs_m, pairs_t, cost = self.bearing_costs(tracks, batch, use_grid)
         if len(cost) == 0:
             return out, gated
-        self.last_gated_per_track = np.bincount(pairs_t, minlength=len(tracks))
+        self.last_gated_per_track = np.bincount(pairs_t, minlength=len(tracks)).tolist()
         if len(batch) == 1:  # the usual instant: one bearing, its cheapest track
             gated[0] = True
             out[0] = int(pairs_t[int(np.argmin(cost))])
@@ -226,6 +232,50 @@ class Associator:
             for i in members:
                 j = local[i]
                 out[i] = None if j is None else cols[j]
+        return out, gated
+
+    def _assign_bearings_small(
+        self,
+        tracks: Sequence[Track],
+        batch: Sequence[BearingFix],
+        out: list[int | None],
+        gated: list[bool],
+    ) -> tuple[list[int | None], list[bool]]:
+        """:meth:`assign_bearings_gated` for a few pairs, scored in plain floats (same decisions)."""
+        pairs_m, pairs_t, cost = bearing_costs_small(tracks, batch)
+        if not cost:
+            return out, gated
+        counts = [0] * len(tracks)
+        for j in pairs_t:
+            counts[j] += 1
+        self.last_gated_per_track = counts
+        # Best track of each bearing: least cost, then lowest track index (as the batched sort).
+        best: dict[int, tuple[float, int]] = {}
+        options: dict[int, list[tuple[int, float]]] = {}
+        for i, j, c in zip(pairs_m, pairs_t, cost, strict=True):
+            gated[i] = True
+            held = best.get(i)
+            if held is None or (c, j) < held:
+                best[i] = (c, j)
+            options.setdefault(i, []).append((j, c))
+        for members in _groups_by_source(batch).values():
+            if len(members) == 1:
+                held = best.get(members[0])
+                out[members[0]] = None if held is None else held[1]
+                continue
+            cols = sorted({j for i in members for j, _ in options.get(i, ())})
+            if not cols:
+                continue
+            col_of = {j: c for c, j in enumerate(cols)}
+            costs = np.full((len(members), len(cols)), _IMPOSSIBLE)
+            for row, i in enumerate(members):
+                for j, c in options.get(i, ()):
+                    costs[row, col_of[j]] = c
+            local: list[int | None] = [None] * len(batch)
+            _assign_group(costs, members, local)
+            for i in members:
+                k = local[i]
+                out[i] = None if k is None else cols[k]
         return out, gated
 
     def bearing_costs(
@@ -275,6 +325,62 @@ class Associator:
             - 2.0 * np.log(agreement[ok])
         )
         return pm[ok], pt[ok], cost
+
+
+def bearing_costs_small(
+    tracks: Sequence[Track], batch: Sequence[BearingFix]
+) -> tuple[list[int], list[int], list[float]]:
+    """:meth:`Associator.bearing_costs` in plain floats, for a few pairs: lists, not arrays.
+
+    Term for term the batched computation (reach, type agreement, the heard
+    bearing's innovation against ``h P h' + sigma^2 + (d bearing / d height
+    * height sigma)^2``, gate, cost), so the same pairs pass the gate with
+    costs equal to rounding.
+    """
+    rows = []
+    for tr in tracks:
+        x0, x1, x2, x3 = tr.x.tolist()
+        p = tr.p.ravel().tolist()
+        probs = tr.type_probs.tolist()
+        sigma = math.sqrt(max(0.0, p[0] + p[5]))
+        audible = max(a if w > 0.2 else 0.0 for a, w in zip(_AUDIBLE_LIST, probs, strict=True))
+        reach = audible + 2.0 * sigma
+        rows.append((x0, x1, x2, x3, p, probs, reach * reach))
+    heights: dict[int, tuple[float, float]] = {}
+    pairs_m: list[int] = []
+    pairs_t: list[int] = []
+    cost: list[float] = []
+    for i, m in enumerate(batch):
+        sx, sy = float(m.sx), float(m.sy)
+        l0, l1, l2 = m.type_likelihood
+        top = max(l0, l1, l2)
+        sigma2 = float(m.sigma_rad) ** 2
+        bearing = float(m.bearing_rad)
+        for j, (x0, x1, x2, x3, p, probs, reach2) in enumerate(rows):
+            dx, dy = x0 - sx, x1 - sy
+            if not dx * dx + dy * dy <= reach2:
+                continue
+            agreement = (probs[0] * l0 + probs[1] * l1 + probs[2] * l2) / top
+            if not agreement >= MIN_TYPE_AGREEMENT:
+                continue
+            height = heights.get(j)
+            if height is None:
+                prof = tracks[j].profile
+                height = heights[j] = (prof.altitude_m, prof.altitude_sigma_m)
+            theta, h0, h1, h2, h3, rng, dalt = scalar.heard_bearing(dx, dy, x2, x3, height[0])
+            spread = dalt * height[1]
+            variance = scalar.quadratic((h0, h1, h2, h3), p) + sigma2 + spread * spread
+            innovation = scalar.wrap(bearing - theta)
+            d2 = innovation * innovation / variance
+            if not d2 <= BEARING_GATE:
+                continue
+            pairs_m.append(i)
+            pairs_t.append(j)
+            # Nearer tracks are likelier sources of a sound than far ones of the same bearing.
+            cost.append(
+                d2 + math.log(variance) + 2.0 * math.log(max(rng, 500.0) / 5000.0) - 2.0 * math.log(agreement)
+            )
+    return pairs_m, pairs_t, cost
 
 
 def _groups_by_source(batch: Sequence[PositionFix | BearingFix]) -> dict[str, list[int]]:

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from nadhir.tracking import imm, kalman
+from nadhir.tracking import imm, kalman, scalar
 from nadhir.tracking.measurements import (
     REPORT_DELAY_S,
     BearingFix,
@@ -39,6 +39,9 @@ from nadhir.tracking.track import Track
 
 # Aircraft of a formation fly up to a few kilometres apart; one report places them all.
 FORMATION_SPREAD_M = 1500.0
+# Up to this many tracks with one bearing each are updated in plain floats (see
+# :mod:`nadhir.tracking.scalar`); beyond it the batched numpy form is cheaper.
+SCALAR_MAX_TRACKS = 4
 # A heading cue's speed is unknown; keep it between these fractions of the type's cruise speed.
 _POSITION_H = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]])
 _VELOCITY_H = np.array([[0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
@@ -159,6 +162,9 @@ class Updater:
         """Each track's simultaneous bearings, all tracks in one batched update (padded to the longest)."""
         if not work:
             return
+        if len(work) <= SCALAR_MAX_TRACKS and all(len(f) == 1 for _, f in work):
+            self._update_lone_bearings(work)
+            return
         n, k = len(work), max(len(f) for _, f in work)
         sensors = np.zeros((n, k, 2))
         bearings = np.zeros((n, k))
@@ -180,6 +186,34 @@ class Updater:
             np.array([p.altitude_sigma_m for p in profiles]),
         )
         _scatter(tracks, mu, xs, ps)
+
+    @staticmethod
+    def _update_lone_bearings(work: Sequence[tuple[Track, Sequence[BearingFix]]]) -> None:
+        """:meth:`update_bearings_many` for a few tracks with one bearing each, in plain floats."""
+        tracks = [tr for tr, _ in work]
+        bearings = []
+        for tr, fixes in work:
+            f, prof = fixes[0], tr.profile
+            sigma = float(f.sigma_rad)
+            bearings.append(
+                (
+                    float(f.sx),
+                    float(f.sy),
+                    float(f.bearing_rad),
+                    sigma * sigma,
+                    prof.altitude_m,
+                    prof.altitude_sigma_m * prof.altitude_sigma_m,
+                )
+            )
+        mus, xs, ps = scalar.update_one_bearing(
+            [tr.mu.tolist() for tr in tracks],
+            [tr.xs.tolist() for tr in tracks],
+            [tr.ps.reshape(imm.N_MODELS, 16).tolist() for tr in tracks],
+            bearings,
+            iterations=2,
+            relinearise_share=imm.RELINEARISE_SHARE,
+        )
+        _scatter(tracks, np.array(mus), np.array(xs), np.array(ps).reshape(len(tracks), imm.N_MODELS, 4, 4))
 
     def update_heading(self, track: Track, heading_rad: float, sigma_rad: float) -> None:
         """A direction-of-travel cue, as a velocity pseudo-measurement along that heading.
