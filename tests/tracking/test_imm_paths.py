@@ -14,10 +14,10 @@ import math
 
 import numpy as np
 
-from nadhir.tracking import associator, imm, scalar
+from nadhir.tracking import associator, imm, merger, scalar
 from nadhir.tracking.associator import Associator
-from nadhir.tracking.measurements import BearingFix
-from nadhir.tracking.motion import PROFILES, SOUND_LIKELIHOOD
+from nadhir.tracking.measurements import BearingFix, PositionFix
+from nadhir.tracking.motion import PROFILES, REPORT_LIKELIHOOD, SOUND_LIKELIHOOD
 from nadhir.tracking.track import Track
 from nadhir.tracking.updater import Updater
 
@@ -184,3 +184,48 @@ def test_plain_float_bearing_scoring_equals_the_batched_one() -> None:
             general = assoc.assign_bearings_gated(tracks, fixes[:n], use_grid=False)
             assert fast == general
             assert fast_counts == assoc.last_gated_per_track
+
+
+def test_plain_float_sighting_scoring_equals_the_batched_one() -> None:
+    """Sighting costs in plain floats (a few pairs) equal the arrays' ones, heading cues included."""
+    for seed in range(6):
+        tracks, _ = _tracks_and_bearings(seed)
+        rng = np.random.default_rng(100 + seed)
+        fixes = []
+        for k in range(5):
+            target = tracks[k % len(tracks)]
+            x, y = target.x[:2] + rng.normal(size=2) * 3000.0
+            fixes.append(
+                PositionFix(
+                    0.0,
+                    float(x),
+                    float(y),
+                    float(rng.uniform(500.0, 5000.0)),
+                    f"o{k % 3}",
+                    0.5,
+                    REPORT_LIKELIHOOD[("jet", "helicopter", "drone", "unknown")[k % 4]],
+                    heading_rad=None if k % 2 else float(rng.uniform(-math.pi, math.pi)),
+                    count=1 + k % 2,
+                    delay_s=(0.0, 20.0)[k % 2],
+                )
+            )
+        for track in tracks[:3]:  # some tracks with a known course
+            track.x[2:] = rng.normal(size=2) * 150.0
+            track.p[2:, 2:] = np.diag([25.0, 16.0])
+        assoc = Associator(Updater())
+        batched = assoc.sighting_costs(tracks, fixes)
+        small = np.array(associator.sighting_costs_small(tracks, fixes))
+        assert ((batched < 1e9) == (small < 1e9)).all() and (small < 1e9).sum() >= 5
+        np.testing.assert_allclose(small, batched, rtol=1e-12)
+
+
+def test_plain_float_merge_screen_equals_the_batched_one() -> None:
+    """The merger's cheap bound screens the same pairs in plain floats as in arrays."""
+    for seed in range(6):
+        tracks, _ = _tracks_and_bearings(seed)
+        for track in tracks[3:]:  # near duplicates of the first three
+            track.x[:2] = tracks[int(track.id[1:]) - 3].x[:2] + 2000.0
+        for rows in ([0], [1, 4], list(range(len(tracks)))):
+            small = merger._close_pairs_small(tracks, rows)
+            assert small == merger._close_pairs(tracks, rows)
+            assert small

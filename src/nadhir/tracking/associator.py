@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from nadhir.tracking import imm, kalman, scalar
+from nadhir.tracking import imm, scalar
 from nadhir.tracking.assignment import assign
 from nadhir.tracking.measurements import BearingFix, PositionFix
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
@@ -51,11 +51,6 @@ _NO_PAIRS: NDArray[np.intp] = np.zeros(0, dtype=np.intp)
 _NO_COSTS: NDArray[np.float64] = np.zeros(0)
 
 
-def type_agreement(type_probs: kalman.Vector, likelihood: tuple[float, float, float]) -> float:
-    """How well a measurement's type likelihood agrees with a track's type belief (0..1)."""
-    return float(np.dot(type_probs, likelihood)) / max(likelihood)
-
-
 class Associator:
     """Gating and global nearest-neighbour assignment."""
 
@@ -67,40 +62,22 @@ class Associator:
     # -- sightings --------------------------------------------------------------------------
 
     def sighting_cost(self, track: Track, m: PositionFix) -> float | None:
-        """Association cost of a sighting to a (predicted) track, or None outside the gate."""
-        agreement = type_agreement(track.type_probs, m.type_likelihood)
-        if agreement < MIN_TYPE_AGREEMENT:
-            return None
-        x, p = track.x, track.p
-        y, s = self._updater.position_innovation(x, p, m)
-        d2 = kalman.mahalanobis2(y, s)
-        if d2 > POSITION_GATE:
-            return None
-        d2 += self._heading_mismatch2(x, p, m)
-        if d2 > POSITION_GATE + HEADING_GATE:
-            return None
-        return d2 + math.log(float(np.linalg.det(s))) - 2.0 * math.log(agreement)
+        """Association cost of a sighting to a (predicted) track, or None outside the gate.
 
-    @staticmethod
-    def _heading_mismatch2(x: kalman.Vector, p: kalman.Matrix, m: PositionFix) -> float:
-        """Squared normalised difference between a sighting's heading and the track's course."""
-        if m.heading_rad is None:
-            return 0.0
-        speed = math.hypot(float(x[2]), float(x[3]))
-        vel_sigma = math.sqrt(max(1e-6, float(p[2, 2] + p[3, 3]) / 2.0))
-        if speed < 2.0 * vel_sigma:
-            return 0.0  # the track's course is unknown: any heading agrees
-        course = math.atan2(float(x[2]), float(x[3]))
-        diff = kalman.wrap_pi(m.heading_rad - course)
-        variance = m.heading_sigma_rad**2 + (vel_sigma / speed) ** 2
-        return diff * diff / variance
+        The cost of :meth:`sighting_costs`, for one pair, in plain floats.
+        """
+        cost = sighting_costs_small([track], [m])[0][0]
+        return None if cost >= _IMPOSSIBLE else cost
 
     def assign_sightings(self, tracks: Sequence[Track], batch: Sequence[PositionFix]) -> list[int | None]:
         """For each sighting, the index of its track in ``tracks`` or None (one-to-one per source)."""
         out: list[int | None] = [None] * len(batch)
         if not tracks or not batch:
             return out
-        costs = self.sighting_costs(tracks, batch)
+        if len(tracks) * len(batch) <= SCALAR_MAX_PAIRS:
+            costs = np.array(sighting_costs_small(tracks, batch))
+        else:
+            costs = self.sighting_costs(tracks, batch)
         for members in _groups_by_source(batch).values():
             _assign_group(costs[members], members, out)
         return out
@@ -325,6 +302,55 @@ class Associator:
             - 2.0 * np.log(agreement[ok])
         )
         return pm[ok], pt[ok], cost
+
+
+def sighting_costs_small(tracks: Sequence[Track], batch: Sequence[PositionFix]) -> list[list[float]]:
+    """:meth:`Associator.sighting_costs` in plain floats, for a few pairs: rows of sightings.
+
+    Term for term the batched computation (type agreement, the late
+    report's innovation against ``H P H' + R``, the heading cue against the
+    track's course), so the same pairs pass the gate with costs equal to
+    rounding; ``_IMPOSSIBLE`` outside it.
+    """
+    rows = [(*tr.x.tolist(), tr.p.ravel().tolist(), tr.type_probs.tolist()) for tr in tracks]
+    out: list[list[float]] = []
+    for m in batch:
+        l0, l1, l2 = m.type_likelihood
+        top = max(l0, l1, l2)
+        delay = float(m.delay_s)
+        delay2 = delay * delay
+        dsig2 = float(m.delay_sigma_s) ** 2
+        var = position_variance(m)
+        zx, zy = float(m.x), float(m.y)
+        heading = None if m.heading_rad is None else float(m.heading_rad)
+        hsig2 = float(m.heading_sigma_rad) ** 2
+        costs: list[float] = []
+        for x0, x1, vx, vy, p, probs in rows:
+            agreement = (l0 * probs[0] + l1 * probs[1] + l2 * probs[2]) / top
+            yx = zx - (x0 - delay * vx)
+            yy = zy - (x1 - delay * vy)
+            # S = P_pp - d (P_pv + P_vp) + d^2 P_vv + var I + dsig^2 v v'
+            pxx = p[0] - 2 * delay * p[2] + delay2 * p[10] + var + dsig2 * vx * vx
+            pyy = p[5] - 2 * delay * p[7] + delay2 * p[15] + var + dsig2 * vy * vy
+            pxy = p[1] - delay * (p[3] + p[9]) + delay2 * p[11] + dsig2 * vx * vy
+            det = pxx * pyy - pxy * pxy
+            d2 = (pyy * yx * yx - 2 * pxy * yx * yy + pxx * yy * yy) / det
+            if not (agreement >= MIN_TYPE_AGREEMENT and d2 <= POSITION_GATE):
+                costs.append(_IMPOSSIBLE)
+                continue
+            if heading is not None:  # the heading cue against the track's course, where it is known
+                speed = math.hypot(vx, vy)
+                vel_sigma = math.sqrt(max(1e-6, (p[10] + p[15]) / 2.0))
+                if speed >= 2.0 * vel_sigma:
+                    diff = scalar.wrap(heading - math.atan2(vx, vy))
+                    ratio = vel_sigma / max(speed, 1e-9)
+                    d2 = d2 + diff * diff / (hsig2 + ratio * ratio)
+            if not d2 <= POSITION_GATE + HEADING_GATE:
+                costs.append(_IMPOSSIBLE)
+                continue
+            costs.append(d2 + math.log(max(det, 1e-300)) - 2.0 * math.log(max(agreement, 1e-300)))
+        out.append(costs)
+    return out
 
 
 def bearing_costs_small(

@@ -15,6 +15,10 @@ from nadhir.tracking.track import Track
 
 MERGE_GATE = 6.0  # chi-square on the position difference, 2 dof (~95 %)
 MIN_TYPE_OVERLAP = 0.3
+# Up to this many (changed track, track) pairs are screened in plain floats: a replay's step
+# changes one or two of a handful of tracks, where numpy's per-call cost (~1 us) dominates.
+# Measured on idlib-twists: 20 -> 8 us per step.
+SCALAR_MAX_PAIRS = 64
 
 
 class Merger:
@@ -30,24 +34,17 @@ class Merger:
         items = list(tracks.values())
         if len(items) < 2 or (changed is not None and not changed):
             return []
-        # Cheap bound for all pairs at once: squared distance against the summed position variances.
-        pos = np.array([t.x[:2] for t in items])
-        var = np.array([float(t.p[0, 0] + t.p[1, 1]) for t in items])
         if changed is None:
-            rows = np.arange(len(items))
+            rows = list(range(len(items)))
         else:
-            rows = np.array([i for i, t in enumerate(items) if t.id in changed], dtype=np.intp)
-        d2 = ((pos[rows, None, :] - pos[None, :, :]) ** 2).sum(axis=2)
-        close = d2 <= MERGE_GATE * (var[rows, None] + var[None, :])
-        ri, cj = np.nonzero(close)
-        pairs = sorted(
-            {(min(int(rows[a]), int(b)), max(int(rows[a]), int(b))) for a, b in zip(ri, cj, strict=True)}
-        )
-        ii = np.array([a for a, b in pairs if a != b], dtype=np.intp)
-        jj = np.array([b for a, b in pairs if a != b], dtype=np.intp)
+            rows = [i for i, t in enumerate(items) if t.id in changed]
+        if len(rows) * len(items) <= SCALAR_MAX_PAIRS:
+            pair_list = _close_pairs_small(items, rows)
+        else:
+            pair_list = _close_pairs(items, rows)
         removed: set[str] = set()
         order: list[str] = []
-        for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+        for i, j in pair_list:
             a, b = items[i], items[j]
             if a.id in removed or b.id in removed or a.group == b.group or abs(a.t - b.t) > 1e-6:
                 continue
@@ -84,3 +81,43 @@ class Merger:
         keep.sighted = keep.sighted or drop.sighted
         if drop.status == "confirmed":
             keep.status = "confirmed"
+
+
+def _close_pairs(items: list[Track], rows: list[int]) -> list[tuple[int, int]]:
+    """Index pairs (i < j), sorted, of tracks within the merge gate's cheap bound; all at once.
+
+    The bound: squared distance against ``MERGE_GATE`` times the summed
+    position variances. Only pairs with a track in ``rows`` are examined.
+    """
+    pos = np.array([t.x[:2] for t in items])
+    var = np.array([float(t.p[0, 0] + t.p[1, 1]) for t in items])
+    idx = np.array(rows, dtype=np.intp)
+    d2 = ((pos[idx, None, :] - pos[None, :, :]) ** 2).sum(axis=2)
+    close = d2 <= MERGE_GATE * (var[idx, None] + var[None, :])
+    ri, cj = np.nonzero(close)
+    pairs = {
+        (min(rows[a], int(b)), max(rows[a], int(b))) for a, b in zip(ri.tolist(), cj.tolist(), strict=True)
+    }
+    return sorted((a, b) for a, b in pairs if a != b)
+
+
+def _close_pairs_small(items: list[Track], rows: list[int]) -> list[tuple[int, int]]:
+    """:func:`_close_pairs` in plain floats (the same bound, term for term)."""
+    pos = []
+    var = []
+    for t in items:
+        x, y = t.x[:2].tolist()
+        p = t.p
+        pos.append((x, y))
+        var.append(float(p[0, 0] + p[1, 1]))
+    pairs: set[tuple[int, int]] = set()
+    for a in rows:
+        ax, ay = pos[a]
+        va = var[a]
+        for b, (bx, by) in enumerate(pos):
+            if a == b:
+                continue
+            dx, dy = ax - bx, ay - by
+            if dx * dx + dy * dy <= MERGE_GATE * (va + var[b]):
+                pairs.add((a, b) if a < b else (b, a))
+    return sorted(pairs)

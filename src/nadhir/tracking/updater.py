@@ -115,15 +115,6 @@ class Predictor:
 class Updater:
     """IMM updates for sightings, heading cues and acoustic bearings."""
 
-    def position_innovation(
-        self, x: kalman.Vector, p: kalman.Matrix, fix: PositionFix, members: int = 1
-    ) -> tuple[kalman.Vector, kalman.Matrix]:
-        """Innovation and its covariance for a sighting against a (combined) predicted state."""
-        hm = _report_h(fix)
-        y = np.array([fix.x, fix.y]) - hm @ x
-        s = hm @ p @ hm.T + sighting_noise(fix, float(x[2]), float(x[3]), members)
-        return y, s
-
     def update_position(self, track: Track, fix: PositionFix, members: int = 1) -> None:
         """Fold a sighting's position (and heading cue) into the track."""
         z = np.array([fix.x, fix.y])
