@@ -230,6 +230,28 @@ def test_paths_are_sampled_every_5_s_and_fly_like_their_type(plain: SimulatedSce
         assert math.degrees(turned) > 180, ac.id
 
 
+def test_no_aircraft_is_stuck_circling_a_waypoint() -> None:
+    """Every flight gets through its program: nothing loiters within 1 km of one spot for long.
+
+    Hovers last under a minute and orbits are wider than 1 km across; a helicopter that closed on
+    its hover spot faster than it could turn once circled it for an hour and a half (jabal-nur,
+    seed 4).
+    """
+    for region_name, seed in (("jabal-nur", 4), ("jabal-nur", 7), ("wadi-karam", 2)):
+        sim = simulate(load_region(region_name), seed, 3.0)
+        for ac in sim.truth()["aircraft"]:
+            path = [p for p in ac["path"] if p["alt_m"] > 0]
+            start = longest = 0
+            for end in range(len(path)):
+                while (
+                    haversine_m(path[start]["lat"], path[start]["lon"], path[end]["lat"], path[end]["lon"])
+                    > 1000
+                ):
+                    start += 1
+                longest = max(longest, parse_time(path[end]["t"]) - parse_time(path[start]["t"]))
+            assert longest <= 600, (region_name, seed, ac["id"], longest)
+
+
 def test_kinds_of_sorties() -> None:
     """Across seeds: every type, formations, recon flights that never strike, 2-4 jet passes."""
     region = load_region("wadi-karam")

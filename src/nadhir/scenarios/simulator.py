@@ -620,7 +620,9 @@ def _fly(x0: float, y0: float, t0: float, legs: Sequence[_Leg], kin: _Kinematics
                 delta = _clamp(1.5 * (dist - leg.radius) / max(leg.radius, 1.0), -0.6, 1.4)
                 want_hdg = phi + sign * (math.pi / 2 + delta)
             elif leg.kind == "hover":
-                want_speed = min(leg.speed, max(0.8, (dist - 20.0) / 8.0))
+                # Slow enough to turn inside the remaining distance: a helicopter closing on its
+                # spot faster than its turn allows would circle the spot instead of reaching it.
+                want_speed = min(leg.speed, max(0.8, (dist - 20.0) / 8.0), max(0.8, 0.5 * dist * turn))
                 if dist < 60.0:
                     want_hdg = hdg
             elif leg.kind == "land":
