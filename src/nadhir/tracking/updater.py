@@ -43,8 +43,7 @@ FORMATION_SPREAD_M = 1500.0
 # :mod:`nadhir.tracking.scalar`); beyond it the batched numpy form is cheaper.
 SCALAR_MAX_TRACKS = 4
 # A heading cue's speed is unknown; keep it between these fractions of the type's cruise speed.
-_POSITION_H = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]])
-_VELOCITY_H = np.array([[0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
+_VELOCITY_ROWS = ((0.0, 0.0, 1.0, 0.0), (0.0, 0.0, 0.0, 1.0))
 
 
 def delayed_h(delay_s: float) -> kalman.Matrix:
@@ -117,34 +116,37 @@ class Updater:
 
     def update_position(self, track: Track, fix: PositionFix, members: int = 1) -> None:
         """Fold a sighting's position (and heading cue) into the track."""
-        z = np.array([fix.x, fix.y])
-        hm = _report_h(fix)
-        y = z[None, :] - track.xs @ hm.T
-        r = np.array([sighting_noise(fix, float(v[0]), float(v[1]), members) for v in track.xs[:, 2:]])
-        h = np.broadcast_to(hm, (imm.N_MODELS, 2, 4))
-        mu, xs, ps, _ = imm.update_linear(track.mu, track.xs, track.ps, y, h, r)
-        track.set_models(mu, xs, ps)
-        if fix.heading_rad is not None:
-            self.update_heading(track, fix.heading_rad, fix.heading_sigma_rad)
+        self.update_positions([(track, fix, members)])
 
     def update_positions(self, pairs: Sequence[tuple[Track, PositionFix, int]]) -> None:
         """Sightings folded into distinct tracks at once: (track, sighting, formation size) triples."""
         if not pairs:
             return
         tracks = [tr for tr, _, _ in pairs]
-        xs = np.array([tr.xs for tr in tracks])  # (N, M, 4)
-        hm = np.array([_report_h(f) for _, f, _ in pairs])  # (N, 2, 4)
-        z = np.array([(f.x, f.y) for _, f, _ in pairs])
-        y = z[:, None, :] - np.einsum("nij,nmj->nmi", hm, xs)
-        var = np.array([position_variance(f, k) for _, f, k in pairs])
-        d2 = np.array([f.delay_sigma_s**2 for _, f, _ in pairs])
-        v = xs[:, :, 2:]  # (N, M, 2): the delay's spread lies along each model's velocity
-        r = d2[:, None, None, None] * v[..., :, None] * v[..., None, :] + var[:, None, None, None] * np.eye(2)
-        h = np.broadcast_to(hm[:, None, :, :], (len(pairs), imm.N_MODELS, 2, 4))
-        mu, xs_new, ps, _ = imm.update_linear(
-            np.array([tr.mu for tr in tracks]), xs, np.array([tr.ps for tr in tracks]), y, h, r
-        )
-        _scatter(tracks, mu, xs_new, ps)
+        if len(pairs) <= SCALAR_MAX_TRACKS:
+            states = [_sighting_update_small(tr, f, k) for tr, f, k in pairs]
+            _scatter(
+                tracks,
+                np.array([m for m, _, _ in states]),
+                np.array([x for _, x, _ in states]),
+                np.array([p for _, _, p in states]).reshape(len(pairs), imm.N_MODELS, 4, 4),
+            )
+        else:
+            xs = np.array([tr.xs for tr in tracks])  # (N, M, 4)
+            hm = np.array([_report_h(f) for _, f, _ in pairs])  # (N, 2, 4)
+            z = np.array([(f.x, f.y) for _, f, _ in pairs])
+            y = z[:, None, :] - np.einsum("nij,nmj->nmi", hm, xs)
+            var = np.array([position_variance(f, k) for _, f, k in pairs])
+            d2 = np.array([f.delay_sigma_s**2 for _, f, _ in pairs])
+            v = xs[:, :, 2:]  # (N, M, 2): the delay's spread lies along each model's velocity
+            r = d2[:, None, None, None] * v[..., :, None] * v[..., None, :] + var[
+                :, None, None, None
+            ] * np.eye(2)
+            h = np.broadcast_to(hm[:, None, :, :], (len(pairs), imm.N_MODELS, 2, 4))
+            mu, xs_new, ps, _ = imm.update_linear(
+                np.array([tr.mu for tr in tracks]), xs, np.array([tr.ps for tr in tracks]), y, h, r
+            )
+            _scatter(tracks, mu, xs_new, ps)
         for tr, f, _ in pairs:
             if f.heading_rad is not None:
                 self.update_heading(tr, f.heading_rad, f.heading_sigma_rad)
@@ -218,15 +220,27 @@ class Updater:
         speed = track.speed if speed_sigma < 0.5 * max(track.speed, 1.0) else prof.cruise_mps
         speed = max(speed, 0.5 * prof.cruise_mps)
         ux, uy = math.sin(heading_rad), math.cos(heading_rad)
-        z = np.array([speed * ux, speed * uy])
         along = max(prof.speed_sigma_mps, 0.5 * speed_sigma)
         cross = max(5.0, speed * math.sin(min(sigma_rad, 1.2)))
-        rot = np.array([[ux, -uy], [uy, ux]])  # columns: along, cross (east, north components)
-        r = rot @ np.diag([along * along, cross * cross]) @ rot.T
-        y = z[None, :] - track.xs[:, 2:]
-        h = np.broadcast_to(_VELOCITY_H, (imm.N_MODELS, 2, 4))
-        mu, xs, ps, _ = imm.update_linear(track.mu, track.xs, track.ps, y, h, r)
-        track.set_models(mu, xs, ps)
+        # rot diag(along^2, cross^2) rot', rot = [[ux, -uy], [uy, ux]] (columns: along, cross)
+        al2, cr2 = along * along, cross * cross
+        r = (
+            ux * al2 * ux + (-uy) * cr2 * (-uy),
+            ux * al2 * uy + (-uy) * cr2 * ux,
+            uy * al2 * ux + ux * cr2 * (-uy),
+            uy * al2 * uy + ux * cr2 * ux,
+        )
+        zx, zy = speed * ux, speed * uy
+        xs = track.xs.tolist()
+        mu, xs_new, ps = scalar.update_linear(
+            track.mu.tolist(),
+            xs,
+            track.ps.reshape(imm.N_MODELS, 16).tolist(),
+            [(zx - x[2], zy - x[3]) for x in xs],
+            _VELOCITY_ROWS,
+            [r] * imm.N_MODELS,
+        )
+        track.set_models(np.array(mu), np.array(xs_new), np.array(ps).reshape(imm.N_MODELS, 4, 4))
 
     def update_bearings(self, track: Track, fixes: Sequence[BearingFix]) -> None:
         """Joint iterated-EKF update with the simultaneous bearings assigned to this track."""
@@ -238,6 +252,28 @@ class Updater:
             track.mu, track.xs, track.ps, sensors, bearings, variances, prof.altitude_m, prof.altitude_sigma_m
         )
         track.set_models(mu, xs, ps)
+
+
+def _sighting_update_small(
+    track: Track, fix: PositionFix, members: int
+) -> tuple[list[float], list[list[float]], list[list[float]]]:
+    """One sighting's IMM update of one track in plain floats (see :func:`scalar.update_linear`).
+
+    The late report's ``H = [I, -delay I]``; its noise per model is
+    :func:`sighting_noise` at that model's velocity.
+    """
+    d = float(fix.delay_s)
+    h = ((1.0, 0.0, -d, 0.0), (0.0, 1.0, 0.0, -d))
+    var = position_variance(fix, members)
+    d2 = float(fix.delay_sigma_s) ** 2
+    zx, zy = float(fix.x), float(fix.y)
+    xs = track.xs.tolist()
+    ys = []
+    rs = []
+    for x0, x1, vx, vy in xs:
+        ys.append((zx - (x0 - d * vx), zy - (x1 - d * vy)))
+        rs.append((var + d2 * vx * vx, d2 * vx * vy, d2 * vx * vy, var + d2 * vy * vy))
+    return scalar.update_linear(track.mu.tolist(), xs, track.ps.reshape(imm.N_MODELS, 16).tolist(), ys, h, rs)
 
 
 def _scatter(
