@@ -86,10 +86,12 @@ def test_cached_step_matrices_equal_fresh_ones() -> None:
             np.testing.assert_array_equal(cached.f, f)
             np.testing.assert_array_equal(cached.q, q)
             np.testing.assert_array_equal(cached.pi, pi)
-            uf, uq, upi = imm.unpack_steps(np.array([cached.packed, cached.packed]))
+            np.testing.assert_array_equal(cached.ft, np.swapaxes(f, 1, 2))
+            uf, uq, upi, uft = imm.unpack_steps(np.array([cached.packed, cached.packed]))
             np.testing.assert_array_equal(uf[1], f)
             np.testing.assert_array_equal(uq[1], q)
             np.testing.assert_array_equal(upi[1], pi)
+            np.testing.assert_array_equal(uft[1], np.swapaxes(f, 1, 2))
             assert not cached.packed.flags.writeable
 
 

@@ -364,12 +364,14 @@ def bearing_costs_small(
     costs equal to rounding.
     """
     rows = []
+    a0, a1, a2 = _AUDIBLE_LIST
     for tr in tracks:
         x0, x1, x2, x3 = tr.x.tolist()
         p = tr.p.ravel().tolist()
         probs = tr.type_probs.tolist()
         sigma = math.sqrt(max(0.0, p[0] + p[5]))
-        audible = max(a if w > 0.2 else 0.0 for a, w in zip(_AUDIBLE_LIST, probs, strict=True))
+        w0, w1, w2 = probs
+        audible = max(a0 if w0 > 0.2 else 0.0, a1 if w1 > 0.2 else 0.0, a2 if w2 > 0.2 else 0.0)
         reach = audible + 2.0 * sigma
         rows.append((x0, x1, x2, x3, p, probs, reach * reach))
     heights: dict[int, tuple[float, float]] = {}

@@ -143,8 +143,8 @@ class Track:
 
     def update_type(self, likelihood: tuple[float, float, float], weight: float = 1.0) -> None:
         """Bayes update of the type belief; ``weight`` < 1 tempers an unreliable cue."""
-        tp = self.type_probs
-        post = [float(tp[i]) * (likelihood[i] ** weight) for i in range(3)]
+        tp = self.type_probs.tolist()
+        post = [tp[i] * (likelihood[i] ** weight) for i in range(3)]
         total = post[0] + post[1] + post[2]
         if total > 0:
             # Keep every type possible: a spotter or a microphone can be wrong.

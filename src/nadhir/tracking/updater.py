@@ -97,7 +97,9 @@ class Predictor:
         if len(moving) == 1:
             self.predict(moving[0], t)
             return
-        f, q, pi = imm.unpack_steps(np.array([imm.step_models(tr.profile, t - tr.t).packed for tr in moving]))
+        f, q, pi, ft = imm.unpack_steps(
+            np.array([imm.step_models(tr.profile, t - tr.t).packed for tr in moving])
+        )
         mu, xs, ps = imm.predict_batch(
             np.array([tr.mu for tr in moving]),
             np.array([tr.xs for tr in moving]),
@@ -105,6 +107,7 @@ class Predictor:
             f,
             q,
             pi,
+            ft,
         )
         _scatter(moving, mu, xs, ps)
         for tr in moving:
