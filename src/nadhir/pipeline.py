@@ -102,6 +102,8 @@ class Pipeline:
         self._threat_cache: dict[str, tuple[float, list[Threat]]] = {}
         self._fresh_threats: dict[str, tuple[float, list[Threat]]] = {}
         self.threats: dict[str, Threat] = {}
+        self._per_track: list[list[Threat]] = []
+        self._track_best: dict[str, Threat] = {}
 
     # -- driving ----------------------------------------------------------------
 
@@ -242,9 +244,16 @@ class Pipeline:
 
     def _finish(self, t: float, out: StepOutput) -> None:
         self.now = t
-        best: dict[str, Threat] = {}
-        for track in self.tracker.tracks.values():
-            _keep_strongest(best, self._track_threats(track, t))
+        per_track = [self._track_threats(track, t) for track in self.tracker.tracks.values()]
+        if len(per_track) != len(self._per_track) or any(
+            a is not b for a, b in zip(per_track, self._per_track, strict=True)
+        ):
+            # Most steps reuse every track's cached threats: the strongest per site is then unchanged.
+            self._per_track = per_track
+            self._track_best = {}
+            for threats in per_track:
+                _keep_strongest(self._track_best, threats)
+        best = dict(self._track_best)
         _keep_strongest(best, self.lost.threats(t))
         _keep_strongest(best, self.impacts.threats(t), wins_ties=True)  # a strike outranks a track
         self.threats = best
