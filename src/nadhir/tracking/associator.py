@@ -35,7 +35,7 @@ from nadhir.tracking.track import Track
 from nadhir.tracking.updater import Updater, position_variance
 
 POSITION_GATE = 13.8  # chi-square, 2 dof, 99.9 %
-BEARING_GATE = 10.8  # chi-square, 1 dof, 99.9 %
+BEARING_GATE = imm.BEARING_GATE  # chi-square, 1 dof, 99.9 %
 HEADING_GATE = 10.8  # chi-square, 1 dof, 99.9 %, on a sighting's heading against the track's course
 MIN_TYPE_AGREEMENT = 0.15
 GRID_CELL_M = 10_000.0

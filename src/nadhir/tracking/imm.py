@@ -40,6 +40,14 @@ _LOG_2PI = math.log(2.0 * math.pi)
 # A bearing update is linearised again when it moves the estimate by more than this share of
 # the range to a sensor (the bearing's Jacobian scales as 1 / range).
 RELINEARISE_SHARE = 0.1
+# The association gate of one bearing (chi-square, 1 dof, 99.9 %); the joint update's fallback
+# re-applies it to each bearing after the ones before it.
+BEARING_GATE = 10.8
+# Largest believable correction of a joint bearing update, as the Mahalanobis distance squared
+# of the state's change against the prior covariance (chi-square, 4 dof, 99.9 %). For a linear
+# Gaussian update ``d' P^-1 d`` has mean ``tr(I - P^-1 P+) <= 4`` whatever the number of
+# bearings, so a larger one means the linearisation failed (see update_bearings_batch).
+MAX_CORRECTION_M2 = 18.47
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,7 +428,100 @@ def update_bearings_batch(
     log_var = np.where(real, np.log(np.where(real, variances, 1.0)), 0.0).sum(axis=1)[:, None]
     logdet_r = log_var + np.log1p(s2 * gdg)
     loglik = -0.5 * (d2 + logdet_r + logdet_p + logdet_a + real.sum(axis=1)[:, None] * _LOG_2PI)
-    return _reweight(mu, loglik, x_new, p_post)
+    out = _reweight(mu, loglik, x_new, p_post)
+    # Guard against a runaway joint update. Two bearings from nearby sensors that each fit a
+    # vague track (each alone passed the gate) but disagree with each other (nearly parallel
+    # rays as seen from the track, yet 0.4 rad apart) are fitted by the linearised model only
+    # far away along the rays, where the range is wrong by hundreds of kilometres: the
+    # Gauss-Newton step has no step control, so it lands there, and the likelihood taken at
+    # that point even hands the runaway model all the mode probability (a confirmed track was
+    # published 2,000 km outside the region, issue 4). A linear update's correction is a few
+    # prior sigmas at most (MAX_CORRECTION_M2), so a track whose correction is larger in any
+    # model is updated again, one bearing at a time, each re-gated against the state the
+    # earlier ones left (see _sequential_bearings): a single bearing's step is bounded by its
+    # own innovation, and a bearing that contradicts the others is dropped.
+    d = x_new - xs
+    m2 = (d[..., None, :] @ (p_inv @ d[..., None]))[..., 0, 0]  # (T, M)
+    runaway = (m2 > MAX_CORRECTION_M2).any(axis=1) & (real.sum(axis=1) > 1)
+    if runaway.any():
+        mu_out, xs_out, ps_out, ll_out = (a.copy() for a in out)
+        for t in np.flatnonzero(runaway).tolist():
+            k = real[t]
+            mu_out[t], xs_out[t], ps_out[t], ll_out[t] = _sequential_bearings(
+                mu[t],
+                xs[t],
+                ps[t],
+                sensors[t][k],
+                bearings[t][k],
+                variances[t][k],
+                float(alt[t]),
+                float(alt_sigma[t]),
+                iterations,
+            )
+        return mu_out, xs_out, ps_out, ll_out
+    return out
+
+
+def _sequential_bearings(
+    mu: Vector,
+    xs: Matrix,
+    ps: NDArray[np.float64],
+    sensors: Matrix,
+    bearings: Vector,
+    variances: Vector,
+    alt: float,
+    alt_sigma: float,
+    iterations: int,
+) -> tuple[Vector, Matrix, NDArray[np.float64], float]:
+    """One track's bearings folded in one at a time, best fitting first, each re-gated.
+
+    The fallback of :func:`update_bearings_batch` when the joint update ran
+    away. Each round scores the remaining bearings against the track's
+    combined estimate as the associator does (innovation squared over
+    ``h P h' + sigma^2 + (d bearing / d height * height sigma)^2``), applies
+    the best one if it is inside :data:`BEARING_GATE` and stops otherwise.
+    A one-bearing update moves the estimate by ``d' P^-1 d <= y^2 / s``,
+    the bearing's own gated innovation, so no round can run away, and each
+    round's covariance is smaller than the prior's, so the whole correction
+    is within a few prior sigmas per bearing. (The height's error, common to
+    the bearings of an instant, is counted once per bearing here: slightly
+    overconfident, in a rare case.)
+    """
+    left = list(range(len(bearings)))
+    ll_total = 0.0
+    a_s = np.array([alt_sigma])
+    a_h = np.array([alt])
+    while left:
+        x, p = combine(mu, xs, ps)
+        idx = np.array(left)
+        theta, h, _, g = heard_bearing(
+            x[0] - sensors[idx, 0],
+            x[1] - sensors[idx, 1],
+            np.full(len(idx), x[2]),
+            np.full(len(idx), x[3]),
+            alt,
+        )
+        var = (h @ p * h).sum(axis=1) + variances[idx] + (g * alt_sigma) ** 2
+        y = wrap(bearings[idx] - theta)
+        nis = y * y / var
+        best = int(np.argmin(nis))  # the first of equals: input order
+        if not nis[best] <= BEARING_GATE:
+            break
+        k = left.pop(best)
+        m, xn, pn, ll = _update_one_bearing(
+            mu[None],
+            xs[None],
+            ps[None],
+            sensors[k][None],
+            bearings[k : k + 1],
+            variances[k : k + 1],
+            a_h,
+            a_s,
+            iterations,
+        )
+        mu, xs, ps = m[0], xn[0], pn[0]
+        ll_total += float(ll[0])
+    return mu, xs, ps, ll_total
 
 
 def _moved_far(x_new: NDArray[np.float64], x_old: NDArray[np.float64], rng: NDArray[np.float64]) -> bool:
