@@ -170,6 +170,10 @@ class Associator:
         """
         out: list[int | None] = [None] * len(batch)
         gated = [False] * len(batch)
+        # Reset before any early return: a batch that gates no track must not leave the previous
+        # batch's counts behind, which the tracker would credit to this batch (note_bearings) and
+        # so make a track look as if it kept losing bearings it never saw, and delete it.
+        self.last_gated_per_track = [0] * len(tracks)
         if not tracks or not batch:
             return out, gated
         if use_grid is None and len(tracks) * len(batch) <= SCALAR_MAX_PAIRS:
