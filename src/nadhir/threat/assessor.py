@@ -102,6 +102,12 @@ class ThreatAssessor:
         self._y = np.array([g.y for g in self.sites])
         self._r = np.array([g.radius_m for g in self.sites])
         self._r_eff = self._r + STRIKE_MARGIN_M
+        # Per-site constants of assess(), computed once: each is the very expression assess() used to
+        # evaluate on every call, so the results are bit for bit the same.
+        self._r_eff2 = self._r_eff * self._r_eff
+        self._edge_r = np.stack((self._r_eff, -self._r_eff))  # the grown area's two edges, across track
+        self._r_clear = self._r_eff + RECEDING_CLEAR_M
+        self._r_centre = self._r_eff + ORBIT_CENTRE_M
         self._ids = [g.site.id for g in self.sites]
         self._vulnerable = np.array([1.0 if g.site.kind in VULNERABLE_KINDS else 0.0 for g in self.sites])
 
@@ -124,48 +130,47 @@ class ThreatAssessor:
         rx, ry = self._x - px, self._y - py
         dist = np.hypot(rx, ry)
         near = dist <= reach_m + self._r
-        if not near.any():
+        # With a few dozen sites numpy's cost is per call, not per site: this runs about 40 small
+        # array operations, so each one saved counts (ndarray.nonzero is ~4x cheaper than any()).
+        if not len(near.nonzero()[0]):
             return []
         r_eff = self._r_eff
-        p_reach = np.zeros_like(dist)
-        eta = np.full_like(dist, np.inf)
-        # Cue codes, indexes into CUES.
-        cue = np.zeros(dist.shape, dtype=np.int8)
-        receding = np.zeros(dist.shape, dtype=bool)
-        cross = dist.copy()
-        if speed > 0.3 * cruise and speed > 1.5 * math.sqrt(vel_var):
+        cross = dist  # read only (the model's feature): without a course, the miss is the distance
+        # Cue codes, indexes into CUES; "overhead" (1) is set below where it wins.
+        moving = speed > 0.3 * cruise and speed > 1.5 * math.sqrt(vel_var)
+        if moving:
             ux, uy = vx / speed, vy / speed
             along = rx * ux + ry * uy
-            cross = np.abs(-rx * uy + ry * ux)
+            # The same bits as abs(-rx * uy + ry * ux): negation is exact and a + -b is a - b.
+            cross = np.abs(ry * ux - rx * uy)
             sigma_theta2 = vel_var / (speed * speed) + MANOEUVRE_RAD[kind] ** 2
             lateral = np.sqrt(pos_var + along * along * sigma_theta2)
             ahead = along > 0
-            n = len(dist)
-            edges = _phi(np.concatenate(((r_eff - cross) / lateral, (-r_eff - cross) / lateral)))
-            p = edges[:n] - edges[n:]
-            p_reach = np.where(ahead, p, 0.0)
+            # Both edges of the grown area in one (2, n) array: one pass through the CDF.
+            edges = _phi((self._edge_r - cross) / lateral)
+            p_reach = np.where(ahead, edges[0] - edges[1], 0.0)
             eta = np.where(ahead, t + along / speed, np.inf)
-            # Behind it and moving away: the aircraft has passed, a cue for a prompt all-clear.
-            receding = ~ahead & (dist > r_eff + RECEDING_CLEAR_M)
         else:
             # Direction unknown: with every course equally likely, the chance it heads this way is
             # the share of the compass the site's area covers.
             angle = 2.0 * np.arctan2(r_eff, dist)
             p_reach = angle / (2.0 * math.pi)
             eta = t + np.maximum(0.0, dist - r_eff) / cruise
-            cue[:] = CUES.index("nearby")
         # Over the site now: the chance the aircraft is inside the (grown) site area, from the
         # position uncertainty (the disc treated as a Gaussian of variance r^2/2).
-        spread = r_eff * r_eff + 2.0 * pos_var
-        p_now = (r_eff * r_eff / spread) * np.exp(-dist * dist / spread)
+        spread = self._r_eff2 + 2.0 * pos_var
+        p_now = (self._r_eff2 / spread) * np.exp(-dist * dist / spread)
         now = p_now > p_reach
         p_reach = np.where(now, p_now, p_reach)
         eta = np.where(now, t, eta)
-        cue = np.where(now, CUES.index("overhead"), cue)
+        cue = np.where(now, CUES.index("overhead"), CUES.index("approach" if moving else "nearby"))
+        # Behind it and moving away: the aircraft has passed, a cue for a prompt all-clear. Worked
+        # out at the end, and only for a moving track not working an area (see below).
+        receding = moving
         orbit = self._orbit(track, cruise) if pos_var < ORBIT_MAX_SIGMA_M**2 else None
         ringing = False
         if orbit is not None:
-            receding[:] = False  # an aircraft working an area turns back: its passes are not departures
+            receding = False  # an aircraft working an area turns back: its passes are not departures
             # An aircraft working an area (strike passes, a reconnaissance orbit) threatens what lies
             # at the centre of its orbit; the towns its turns swing over are passed, not aimed at.
             ox, oy, orad, hx, hy = orbit
@@ -174,7 +179,7 @@ class ThreatAssessor:
             through = float(np.min(np.hypot(hx - ox, hy - oy))) <= THROUGH_CENTRE_SHARE * orad
             ringing = not through
             to_centre = np.hypot(self._x - ox, self._y - oy)
-            centre = np.nonzero(to_centre <= r_eff + ORBIT_CENTRE_M)[0]
+            centre = np.nonzero(to_centre <= self._r_centre)[0]
             if len(centre):
                 # Strikes are delivered over the target: jets dive through it pass after pass,
                 # helicopters hover over it, drones leave their orbit to dive on it. A watch orbit
@@ -198,66 +203,67 @@ class ThreatAssessor:
                 p_reach[idx] = np.maximum(p_reach[idx], p_orbit[raise_])
                 eta[idx] = t
                 cue[idx] = code[raise_]
-            swung_over = (to_centre > r_eff + ORBIT_CENTRE_M) & (to_centre <= orad + r_eff)
+            swung_over = (to_centre > self._r_centre) & (to_centre <= orad + r_eff)
             cue = np.where(swung_over, CUES.index("nearby"), cue)
             # A ring's heading sweeps the compass every few minutes: it is no course. Where a watching
             # aircraft goes next is as unknown as for a track with no heading. (A loitering drone
             # otherwise "approaches" every town around it in turn, for as long as it loiters.)
-            beyond = ringing & (to_centre > r_eff + ORBIT_CENTRE_M) & (cue == CUES.index("approach"))
-            if beyond.any():
-                share = np.arctan2(r_eff, dist) / math.pi
-                p_reach = np.where(beyond, np.minimum(p_reach, share), p_reach)
-                cue = np.where(beyond, CUES.index("nearby"), cue)
+            if ringing and moving:
+                beyond = (to_centre > self._r_centre) & (cue == CUES.index("approach"))
+                if beyond.any():
+                    share = np.arctan2(r_eff, dist) / math.pi
+                    p_reach = np.where(beyond, np.minimum(p_reach, share), p_reach)
+                    cue = np.where(beyond, CUES.index("nearby"), cue)
         # A second pass: an aircraft heading back at a site it has already flown over is attacking
         # it (jets dive through the target, fly out and turn in again; helicopters hover over it,
         # back off and return). Aircraft in transit cross a town once and do not come back; a ring
-        # round one town crosses its neighbours again and again without attacking them.
-        again = np.nonzero((cue == CUES.index("approach")) & (p_reach >= RETURN_MIN_PROBABILITY))[0]
-        if len(again) and not ringing and pos_var < RETURN_MAX_SIGMA_M**2:
-            back = self._returning(track, again, r_eff[again])
-            cue[again[back]] = CUES.index("circling")
+        # round one town crosses its neighbours again and again without attacking them. (Only a
+        # moving track has "approach" cues.)
+        if moving and not ringing and pos_var < RETURN_MAX_SIGMA_M**2:
+            again = np.nonzero((cue == CUES.index("approach")) & (p_reach >= RETURN_MIN_PROBABILITY))[0]
+            if len(again):
+                back = self._returning(track, again, r_eff[again])
+                cue[again[back]] = CUES.index("circling")
         prob = existence * p_reach
         keep = np.nonzero(near & (prob >= 0.02) & (eta - t <= self.horizon_s))[0]
         # The model judges the candidates worth deciding about; faint ones keep their geometry.
-        judged = keep[prob[keep] >= MODEL_MIN_PROBABILITY]
-        if len(judged) and (self.model is not None or self.recorder is not None):
-            x = self._features(
-                track,
-                t,
-                judged,
-                p_reach,
-                eta,
-                dist,
-                cross,
-                cue,
-                existence,
-                speed / cruise,
-                math.sqrt(pos_var),
-            )
-            if self.recorder is not None:
-                self.recorder(t, track, [self.sites[i].site.id for i in judged], x)
-            if self.model is not None:
-                prob = prob.copy()
-                prob[judged] = self.model.predict(x)
-        passed = np.nonzero(receding & (prob < 0.02) & (dist <= RECEDING_REPORT_M))[0]
+        if self.model is not None or self.recorder is not None:
+            judged = keep[prob[keep] >= MODEL_MIN_PROBABILITY]
+            if len(judged):
+                x = self._features(
+                    track,
+                    t,
+                    judged,
+                    p_reach,
+                    eta,
+                    dist,
+                    cross,
+                    cue,
+                    existence,
+                    speed / cruise,
+                    math.sqrt(pos_var),
+                )
+                if self.recorder is not None:
+                    self.recorder(t, track, [self.sites[i].site.id for i in judged], x)
+                if self.model is not None:
+                    prob = prob.copy()
+                    prob[judged] = self.model.predict(x)
         # Built from plain lists: this runs for every track every few seconds, and indexing numpy
         # arrays element by element costs more than the threats themselves.
         ids, tid = self._ids, track.id
-        out = [
-            Threat(ids[i], tid, kind, 0.0, None, d, "receding")
-            for i, d in zip(passed.tolist(), dist[passed].tolist(), strict=True)
-        ]
-        out.extend(
-            Threat(ids[i], tid, kind, p, e, d, CUES[c])
-            for i, p, e, d, c in zip(
-                keep.tolist(),
-                prob[keep].tolist(),
-                eta[keep].tolist(),
-                dist[keep].tolist(),
-                cue[keep].tolist(),
-                strict=True,
-            )
-        )
+        dists = dist.tolist()
+        out: list[Threat] = []
+        if receding:
+            # ~ahead rather than along <= 0, to keep a NaN's verdict.
+            passed = np.nonzero(
+                ~ahead & (dist > self._r_clear) & (prob < 0.02) & (dist <= RECEDING_REPORT_M)
+            )[0]
+            out = [Threat(ids[i], tid, kind, 0.0, None, dists[i], "receding") for i in passed.tolist()]
+        if len(keep):
+            probs, etas, cues = prob.tolist(), eta.tolist(), cue.tolist()
+            out += [
+                Threat(ids[i], tid, kind, probs[i], etas[i], dists[i], CUES[cues[i]]) for i in keep.tolist()
+            ]
         return out
 
     def _features(
