@@ -176,7 +176,7 @@ class ThreatAssessor:
             ox, oy, orad, hx, hy = orbit
             # A pattern that crosses its own middle works a target; a ring (wide enough, perhaps, to
             # take in a neighbouring town) watches one.
-            through = float(np.min(np.hypot(hx - ox, hy - oy))) <= THROUGH_CENTRE_SHARE * orad
+            through = float(np.minimum.reduce(np.hypot(hx - ox, hy - oy))) <= THROUGH_CENTRE_SHARE * orad
             ringing = not through
             to_centre = np.hypot(self._x - ox, self._y - oy)
             centre = np.nonzero(to_centre <= self._r_centre)[0]
@@ -332,17 +332,20 @@ class ThreatAssessor:
         covered the ground at a flying speed, not hovered in the noise.
         """
         # The window's start, found from the newest end (the history holds ten minutes, the window
-        # four), then sampled forward from it.
-        history = track.history
+        # four), then sampled forward from it. Plain locals in the loops: they run over some 30
+        # points for every assessment of a well-placed track.
+        history, now = track.history, track.t
         first = len(history)
         for h in reversed(history):
-            if track.t - h[0] > CIRCLE_WINDOW_S:
+            if now - h[0] > CIRCLE_WINDOW_S:
                 break
             first -= 1
         hist: list[tuple[float, float, float]] = []
+        last = -math.inf
         for h in itertools.islice(history, first, None):
-            if not hist or h[0] - hist[-1][0] >= 20.0:
+            if h[0] - last >= 20.0:
                 hist.append(h)
+                last = h[0]
         if len(hist) < 5:
             return None
         path = sum(math.hypot(b[1] - a[1], b[2] - a[2]) for a, b in itertools.pairwise(hist))
@@ -352,6 +355,7 @@ class ThreatAssessor:
             return None
         xs = np.array([h[1] for h in hist])
         ys = np.array([h[2] for h in hist])
-        cx, cy = float(xs.mean()), float(ys.mean())
-        radius = float(np.max(np.hypot(xs - cx, ys - cy)))
+        # ndarray.mean() is this very sum over the count, behind a few microseconds of Python.
+        cx, cy = float(np.add.reduce(xs)) / len(xs), float(np.add.reduce(ys)) / len(ys)
+        radius = float(np.maximum.reduce(np.hypot(xs - cx, ys - cy)))
         return cx, cy, min(radius, 6000.0), xs, ys
