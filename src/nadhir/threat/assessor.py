@@ -57,6 +57,10 @@ THROUGH_CENTRE_SHARE = 0.4  # a path coming this close to its orbit's centre (sh
 
 
 CUES: tuple[ThreatCue, ...] = ("approach", "overhead", "circling", "nearby")
+# Their codes, looked up once rather than at every assessment.
+_APPROACH, _OVERHEAD, _CIRCLING, _NEARBY = (
+    CUES.index(c) for c in ("approach", "overhead", "circling", "nearby")
+)
 # Sites a track has passed, within this distance, are told so (a cue for a prompt all-clear).
 RECEDING_REPORT_M = 30_000.0
 RECEDING_CLEAR_M = 8_000.0  # and it must be clear of the site by this much: attack passes loop back
@@ -123,8 +127,9 @@ class ThreatAssessor:
         px, py = track.position
         vx, vy = track.velocity
         speed = math.hypot(vx, vy)
-        pos_var = max(1.0, float(track.p[0, 0] + track.p[1, 1]) / 2.0)
-        vel_var = max(1e-6, float(track.p[2, 2] + track.p[3, 3]) / 2.0)
+        var = track.p.diagonal().tolist()  # floats: the same sums as numpy's scalars give, sooner
+        pos_var = max(1.0, (var[0] + var[1]) / 2.0)
+        vel_var = max(1e-6, (var[2] + var[3]) / 2.0)
         cruise = PROFILES[kind].cruise_mps
         reach_m = max(speed, cruise) * self.horizon_s
         rx, ry = self._x - px, self._y - py
@@ -161,9 +166,9 @@ class ThreatAssessor:
         spread = self._r_eff2 + 2.0 * pos_var
         p_now = (self._r_eff2 / spread) * np.exp(-dist * dist / spread)
         now = p_now > p_reach
-        p_reach = np.where(now, p_now, p_reach)
+        p_reach = np.maximum(p_now, p_reach)  # as where(now, ...): no NaN or -0.0 reaches here
         eta = np.where(now, t, eta)
-        cue = np.where(now, CUES.index("overhead"), CUES.index("approach" if moving else "nearby"))
+        cue = np.where(now, _OVERHEAD, _APPROACH if moving else _NEARBY)
         # Behind it and moving away: the aircraft has passed, a cue for a prompt all-clear. Worked
         # out at the end, and only for a moving track not working an area (see below).
         receding = moving
@@ -179,7 +184,7 @@ class ThreatAssessor:
             through = float(np.minimum.reduce(np.hypot(hx - ox, hy - oy))) <= THROUGH_CENTRE_SHARE * orad
             ringing = not through
             to_centre = np.hypot(self._x - ox, self._y - oy)
-            centre = np.nonzero(to_centre <= self._r_centre)[0]
+            centre = (to_centre <= self._r_centre).nonzero()[0]
             if len(centre):
                 # Strikes are delivered over the target: jets dive through it pass after pass,
                 # helicopters hover over it, drones leave their orbit to dive on it. A watch orbit
@@ -196,7 +201,7 @@ class ThreatAssessor:
                 placed = math.sqrt(pos_var) <= 0.5 * r_eff[centre]
                 over = (closest <= r_eff[centre]) & through & placed
                 p_orbit = np.where(over, CIRCLING_PROBABILITY, RINGED_PROBABILITY)
-                code = np.where(over, CUES.index("circling"), CUES.index("nearby"))
+                code = np.where(over, _CIRCLING, _NEARBY)
                 # Working a site outranks any course: a run in at it is one more pass.
                 raise_ = over | (p_reach[centre] < p_orbit)
                 idx = centre[raise_]
@@ -204,28 +209,28 @@ class ThreatAssessor:
                 eta[idx] = t
                 cue[idx] = code[raise_]
             swung_over = (to_centre > self._r_centre) & (to_centre <= orad + r_eff)
-            cue = np.where(swung_over, CUES.index("nearby"), cue)
+            cue = np.where(swung_over, _NEARBY, cue)
             # A ring's heading sweeps the compass every few minutes: it is no course. Where a watching
             # aircraft goes next is as unknown as for a track with no heading. (A loitering drone
             # otherwise "approaches" every town around it in turn, for as long as it loiters.)
             if ringing and moving:
-                beyond = (to_centre > self._r_centre) & (cue == CUES.index("approach"))
+                beyond = (to_centre > self._r_centre) & (cue == _APPROACH)
                 if beyond.any():
                     share = np.arctan2(r_eff, dist) / math.pi
                     p_reach = np.where(beyond, np.minimum(p_reach, share), p_reach)
-                    cue = np.where(beyond, CUES.index("nearby"), cue)
+                    cue = np.where(beyond, _NEARBY, cue)
         # A second pass: an aircraft heading back at a site it has already flown over is attacking
         # it (jets dive through the target, fly out and turn in again; helicopters hover over it,
         # back off and return). Aircraft in transit cross a town once and do not come back; a ring
         # round one town crosses its neighbours again and again without attacking them. (Only a
         # moving track has "approach" cues.)
         if moving and not ringing and pos_var < RETURN_MAX_SIGMA_M**2:
-            again = np.nonzero((cue == CUES.index("approach")) & (p_reach >= RETURN_MIN_PROBABILITY))[0]
+            again = ((cue == _APPROACH) & (p_reach >= RETURN_MIN_PROBABILITY)).nonzero()[0]
             if len(again):
                 back = self._returning(track, again, r_eff[again])
-                cue[again[back]] = CUES.index("circling")
+                cue[again[back]] = _CIRCLING
         prob = existence * p_reach
-        keep = np.nonzero(near & (prob >= 0.02) & (eta - t <= self.horizon_s))[0]
+        keep = (near & (prob >= 0.02) & (eta - t <= self.horizon_s)).nonzero()[0]
         # The model judges the candidates worth deciding about; faint ones keep their geometry.
         if self.model is not None or self.recorder is not None:
             judged = keep[prob[keep] >= MODEL_MIN_PROBABILITY]
@@ -255,9 +260,9 @@ class ThreatAssessor:
         out: list[Threat] = []
         if receding:
             # ~ahead rather than along <= 0, to keep a NaN's verdict.
-            passed = np.nonzero(
+            passed = (
                 ~ahead & (dist > self._r_clear) & (prob < 0.02) & (dist <= RECEDING_REPORT_M)
-            )[0]
+            ).nonzero()[0]
             out = [Threat(ids[i], tid, kind, 0.0, None, dists[i], "receding") for i in passed.tolist()]
         if len(keep):
             probs, etas, cues = prob.tolist(), eta.tolist(), cue.tolist()
