@@ -132,6 +132,9 @@ class ImpactWatch:
         self._sites = sites
         self._recent: deque[_Hit] = deque()
         self._share = _named_share(sites)
+        # (site, probability) for the hits in _recent, worked out again only when they change: the
+        # pipeline asks at every step, and the hits change once in a few dozen steps.
+        self._credible: list[tuple[str, float]] | None = None
 
     def add(self, impact: ImpactSighting) -> None:
         """Record an impact report and the sites it threatens.
@@ -152,6 +155,7 @@ class ImpactWatch:
             ]
         if weights:
             self._recent.append(_Hit(impact.t, impact.source, tuple(weights)))
+            self._credible = None
 
     def _named(self, impact: ImpactSighting) -> int | None:
         """The site whose centre the report sits on (located by the site's name), if any."""
@@ -167,9 +171,17 @@ class ImpactWatch:
         """Imminent threats to sites with a credible impact nearby in the last few minutes."""
         while self._recent and t - self._recent[0].t > IMPACT_WINDOW_S:
             self._recent.popleft()
-        out: list[Threat] = []
-        if not self._recent:
-            return out
+            self._credible = None
+        if self._credible is None:
+            self._credible = self._credible_sites()
+        return [
+            Threat(site, None, "unknown", probability, t, 0.0, "impact")
+            for site, probability in self._credible
+        ]
+
+    def _credible_sites(self) -> list[tuple[str, float]]:
+        """(site, probability of a strike there) for the recent hits, in the sites' order."""
+        out: list[tuple[str, float]] = []
         by_site: dict[int, dict[str, float]] = {}
         for hit in self._recent:
             for i, weight in hit.weights:
@@ -187,5 +199,5 @@ class ImpactWatch:
             probability = max(0.7, credible) if confirmed else min(credible, UNCONFIRMED_MAX)
             if probability < UNCONFIRMED_MIN:
                 continue
-            out.append(Threat(site.id, None, "unknown", probability, t, 0.0, "impact"))
+            out.append((site.id, probability))
         return out
