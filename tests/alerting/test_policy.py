@@ -168,3 +168,12 @@ def test_an_unconfirmed_strike_report_warns_phones_but_never_sounds_sirens() -> 
     assert (a.action, a.level) == ("alert", "early")
     # The same probability from a track's approach is below the early threshold.
     assert AlertPolicy([TOWN]).decide(0.0, {"town": threat("town", 0.25, 60.0, cue="approach")}) == []
+
+
+def test_a_config_replaced_after_construction_governs_which_threats_are_decided() -> None:
+    """decide() skips threats below every threshold; that floor follows the config in use."""
+    policy = AlertPolicy([TOWN])
+    assert policy.decide(0.0, {"town": threat("town", 0.1, 600.0)}) == []
+    policy.config = PolicyConfig(early_probability=0.05, impact_early_probability=0.05)
+    [a] = policy.decide(1.0, {"town": threat("town", 0.1, 600.0)})
+    assert (a.action, a.level) == ("alert", "early")

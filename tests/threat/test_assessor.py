@@ -219,3 +219,17 @@ def test_a_vague_track_cannot_say_its_passes_crossed_the_town() -> None:
     _orbit(track, passes, step_s=20.0)
     [th] = [t for t in assessor.assess(track, track.t) if t.site == "town"]
     assert th.cue != "circling"
+
+
+def test_impact_threats_follow_hits_arriving_and_expiring() -> None:
+    """The watch keeps its per-site verdicts between steps: they must change with the hits."""
+    town = _site("town", 0.0, 0.0)
+    watch = ImpactWatch([town])
+    assert watch.threats(0.0) == []
+    watch.add(ImpactSighting(10.0, town.lat, town.lon, "stranger", 0.2))
+    [weak] = watch.threats(20.0)
+    assert weak.probability == pytest.approx(0.2) and weak.eta == 20.0
+    assert watch.threats(10.0 + 400.0) == []  # expired
+    watch.add(ImpactSighting(500.0, town.lat, town.lon, "civil-defence", 0.9))
+    [strong] = watch.threats(510.0)
+    assert strong.probability >= 0.7 and strong.eta == 510.0
