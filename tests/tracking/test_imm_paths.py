@@ -95,6 +95,28 @@ def test_cached_step_matrices_equal_fresh_ones() -> None:
             assert not cached.packed.flags.writeable
 
 
+def test_batched_combine_equals_the_general_form() -> None:
+    """Combining a batch of tracks (the hot path's fewer views) gives the general form's bits."""
+    rng = np.random.default_rng(5)
+    n = 7
+    mu = rng.dirichlet(np.ones(imm.N_MODELS), size=n)
+    xs = rng.normal(size=(n, imm.N_MODELS, 4)) * np.array([2e4, 2e4, 150.0, 150.0])
+    a = rng.normal(size=(n, imm.N_MODELS, 4, 4))
+    ps = a @ np.swapaxes(a, -1, -2) * 1e5
+    x, p = imm.combine(mu, xs, ps)
+    # the general form, any leading dimensions
+    x_ref = (mu[..., None, :] @ xs)[..., 0, :]
+    d = xs - x_ref[..., None, :]
+    p_ref = (mu[..., None, :] @ ps.reshape(n, imm.N_MODELS, 16))[..., 0, :].reshape(n, 4, 4)
+    p_ref = p_ref + np.swapaxes(d * mu[..., :, None], -1, -2) @ d
+    np.testing.assert_array_equal(x, x_ref)
+    np.testing.assert_array_equal(p, p_ref)
+    for i in range(n):  # one track alone: the same moments, to rounding
+        x1, p1 = imm.combine(mu[i], xs[i], ps[i])
+        np.testing.assert_allclose(x1, x[i], rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(p1, p[i], rtol=1e-12, atol=1e-6)
+
+
 def test_plain_float_lone_bearing_update_equals_the_batched_one() -> None:
     """:func:`scalar.update_one_bearing` (few tracks, plain floats) against the numpy batch."""
     for seed, spread in ((3, 300.0), (4, 3000.0)):

@@ -125,6 +125,18 @@ def combine(
     mu: NDArray[np.float64], xs: NDArray[np.float64], ps: NDArray[np.float64]
 ) -> tuple[Vector, Matrix]:
     """Moment-matched single Gaussian of the model mixture (any leading batch dimensions)."""
+    if mu.ndim == 2:
+        # A batch of tracks, after every prediction and update: the same products as below
+        # with fewer intermediate views and an in-place sum, equal to the bit. Measured on the
+        # idlib-twists replay (combine's time, old and new alternated in one process, best of
+        # 6-10, four runs): 21-25 -> 18-23 us per event, 2.5 us less on average.
+        n = len(mu)
+        w = mu[:, None, :]
+        xb: Vector = (w @ xs)[:, 0]
+        db = xs - xb[:, None]
+        pb: Matrix = (w @ ps.reshape(n, N_MODELS, 16)).reshape(n, 4, 4)
+        pb += np.swapaxes(db * mu[:, :, None], 1, 2) @ db
+        return xb, pb
     x: Vector = (mu[..., None, :] @ xs)[..., 0, :]
     d = xs - x[..., None, :]
     wd = d * mu[..., :, None]
