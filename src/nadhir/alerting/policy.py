@@ -140,8 +140,8 @@ class AlertPolicy:
             threat = threats.get(site_id)
             episode = self._episodes.get(site_id)
             if episode is None and (threat is None or threat.probability < floor):
-                # Two in three sites visited: a faint threat and no episode, nothing to decide (on
-                # idlib-twists this halves the policy's time).
+                # Two in three sites visited on idlib-twists: a faint threat and no episode, nothing
+                # to decide (the policy's time there: 0.075 -> 0.064 s).
                 continue
             site = self.sites[site_id]
             want = self.desired_level(site, threat, t)
