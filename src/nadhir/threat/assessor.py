@@ -120,7 +120,7 @@ class ThreatAssessor:
 
         Vectorised over sites: a country-wide deployment has thousands. No plain-float path for
         a handful of sites: math.exp, atan2 and hypot differ from numpy's (vectorised) ones in the
-        last bit for 0.2-5 % of arguments (measured), which is enough to change an alert.
+        last bit for 0.2-5 % of arguments (measured), and the outputs must not change by a byte.
         """
         existence = track.existence
         if existence < 0.05:
