@@ -32,9 +32,7 @@ def replay(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary")] = False,
     strike_model: Annotated[
         str | None,
-        typer.Option(
-            "--strike-model", help="Use a learned strike model: 'bundled' or a JSON path"
-        ),
+        typer.Option("--strike-model", help="Use a learned strike model: 'bundled' or a JSON path"),
     ] = None,
 ) -> None:
     """Replay a scenario and write the alerts (and tracks) it produces."""
