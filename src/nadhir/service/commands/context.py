@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -12,6 +13,11 @@ from rich.console import Console
 from nadhir.domain import Problems, Site
 from nadhir.service.settings import Settings, SettingsError, load_settings
 from nadhir.store import default_url
+
+# The options every operator command takes to find that context.
+SettingsOpt = Annotated[Path | None, typer.Option("--settings", help="Settings file (TOML), as for serve")]
+DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default: the settings' db)")]
+ScenarioOpt = Annotated[Path | None, typer.Option("--scenario", help="Region folder (default: bundled)")]
 
 
 @dataclass(frozen=True, slots=True)

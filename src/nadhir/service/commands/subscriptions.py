@@ -23,15 +23,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nadhir.service.commands.context import Context, context
+from nadhir.service.commands.context import Context, DbOpt, ScenarioOpt, SettingsOpt, context
 
 if TYPE_CHECKING:
     from nadhir.alerting.subscriptions import Subscription
     from nadhir.store.people import SubscriptionBook
 
-SettingsOpt = Annotated[Path | None, typer.Option("--settings", help="Settings file (TOML), as for serve")]
-DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default: the settings' db)")]
-ScenarioOpt = Annotated[Path | None, typer.Option("--scenario", help="Region folder (default: bundled)")]
 SmsOpt = Annotated[str | None, typer.Option("--sms", help="Phone number, international form (+963...)")]
 TelegramOpt = Annotated[str | None, typer.Option("--telegram", help="Telegram chat id (or @channel)")]
 

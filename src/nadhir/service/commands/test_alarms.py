@@ -21,21 +21,16 @@ import json
 import os
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Column, Table
 
-from nadhir.service.commands.context import context
+from nadhir.service.commands.context import DbOpt, ScenarioOpt, SettingsOpt, context
 
 if TYPE_CHECKING:
     from nadhir.alerting.outbox import Outbox
-
-SettingsOpt = Annotated[Path | None, typer.Option("--settings", help="Settings file (TOML), as for serve")]
-DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default: the settings' db)")]
-ScenarioOpt = Annotated[Path | None, typer.Option("--scenario", help="Region folder (default: bundled)")]
 
 
 def register(app: typer.Typer) -> None:
