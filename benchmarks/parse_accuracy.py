@@ -60,29 +60,17 @@ def heading_ok(expected: float, got: float | None) -> bool:
 
 def score(reader: MessageReader, corpus: Iterable[dict[str, Any]]) -> dict[str, FieldScore]:
     """Score every field of the reader's output against the corpus labels."""
-    scores = {
-        name: FieldScore()
-        for name in (
-            "aircraft",
-            "place",
-            "heading",
-            "count",
-            "action",
-            "toward",
-            "origin",
-            "no heading invented",
-            "no count invented",
-        )
-    }
+    scores = {name: FieldScore() for name in (
+        "aircraft", "place", "heading", "count", "action", "toward", "origin",
+        "no heading invented", "no count invented")}
     for row in corpus:
         text = row["text"]
         got: ParsedMessage = reader.read(text)
         scores["aircraft"].add(got.aircraft == row["aircraft"], text, row["aircraft"], got.aircraft)
         scores["place"].add(got.place_id == row["place_id"], text, row["place_id"], got.place_id)
         if row.get("heading_deg") is not None:
-            scores["heading"].add(
-                heading_ok(row["heading_deg"], got.heading_deg), text, row["heading_deg"], got.heading_deg
-            )
+            scores["heading"].add(heading_ok(row["heading_deg"], got.heading_deg), text, row["heading_deg"],
+                                  got.heading_deg)
         elif row.get("toward_id") is None:
             scores["no heading invented"].add(got.heading_deg is None, text, None, got.heading_deg)
         if row.get("count") is not None:
@@ -133,20 +121,16 @@ def main() -> None:
     reader = MessageReader.from_scenario(args.scenario)
     corpus = load_corpus(args.corpus)
     scores = score(reader, corpus)
-    print(
-        f"corpus: {args.corpus.relative_to(ROOT) if args.corpus.is_relative_to(ROOT) else args.corpus}"
-        f" ({len(corpus)} messages)"
-    )
+    print(f"corpus: {args.corpus.relative_to(ROOT) if args.corpus.is_relative_to(ROOT) else args.corpus}"
+          f" ({len(corpus)} messages)")
     print(f"{'field':<22}{'accuracy':>9}{'hits':>7}{'scored':>8}")
     for name, s in scores.items():
         print(f"{name:<22}{100 * s.accuracy:>8.1f}%{s.hits:>7}{s.total:>8}")
     print()
     print(f"{'group':<32}{'messages':>9}{'aircraft':>10}{'place':>8}")
     for group, g in sorted(breakdown(reader, corpus).items()):
-        print(
-            f"{group:<32}{g['aircraft'].total:>9}{100 * g['aircraft'].accuracy:>9.1f}%"
-            f"{100 * g['place'].accuracy:>7.1f}%"
-        )
+        print(f"{group:<32}{g['aircraft'].total:>9}{100 * g['aircraft'].accuracy:>9.1f}%"
+              f"{100 * g['place'].accuracy:>7.1f}%")
     if args.errors:
         for name, s in scores.items():
             for text, expected, got in s.misses:

@@ -54,14 +54,10 @@ def main() -> None:
     unique = [f"{t} #{i}x{n}" for n in range(max(1, args.repeat // 4)) for i, t in enumerate(texts)]
     cold_cpu, cold_wall = rate(reader, unique)
     print(f"corpus: {len(texts)} messages")
-    print(
-        f"repeated x{args.repeat}: {warm_cpu:,.0f} messages/s of CPU time ({warm_wall:,.0f}/s wall clock;"
-        f" {len(texts) * args.repeat} messages)"
-    )
-    print(
-        f"unique messages:   {cold_cpu:,.0f} messages/s of CPU time ({cold_wall:,.0f}/s wall clock;"
-        f" {len(unique)} messages, word cache cleared first)"
-    )
+    print(f"repeated x{args.repeat}: {warm_cpu:,.0f} messages/s of CPU time ({warm_wall:,.0f}/s wall clock;"
+          f" {len(texts) * args.repeat} messages)")
+    print(f"unique messages:   {cold_cpu:,.0f} messages/s of CPU time ({cold_wall:,.0f}/s wall clock;"
+          f" {len(unique)} messages, word cache cleared first)")
 
 
 if __name__ == "__main__":

@@ -78,13 +78,8 @@ def test_short_words_keep_their_first_letter() -> None:
 
 
 def test_prefixed_names_resolve(gazetteer: Gazetteer) -> None:
-    for written, place_id in [
-        ("بسراقب", "saraqeb"),
-        ("وادلب", "idlib"),
-        ("لإدلب", "idlib"),
-        ("بالأتارب", "atarib"),
-        ("فسرمدا", "sarmada"),
-    ]:
+    for written, place_id in [("بسراقب", "saraqeb"), ("وادلب", "idlib"), ("لإدلب", "idlib"),
+                              ("بالأتارب", "atarib"), ("فسرمدا", "sarmada")]:
         match = gazetteer.lookup(written)
         assert match is not None and match.place.id == place_id, written
     match = gazetteer.lookup("لسراقب")
@@ -174,20 +169,8 @@ def test_lookup(gazetteer: Gazetteer, written: str, place_id: str, how: str) -> 
     assert (match.place.id, match.how) == (place_id, how)
 
 
-@pytest.mark.parametrize(
-    "written",
-    [
-        "Sarmin",
-        "Kafr Ruma",
-        "Khan Tuman",
-        "Maarat Harma",
-        "كفرومة",
-        "معرزيتا",
-        "معرشمارين",
-        "Talmenes",
-        "Maar Hattat",
-    ],
-)
+@pytest.mark.parametrize("written", ["Sarmin", "Kafr Ruma", "Khan Tuman", "Maarat Harma", "كفرومة", "معرزيتا",
+                                     "معرشمارين", "Talmenes", "Maar Hattat"])
 def test_villages_missing_from_the_gazetteer_are_not_matched(gazetteer: Gazetteer, written: str) -> None:
     assert gazetteer.lookup(written) is None
 

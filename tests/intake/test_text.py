@@ -325,15 +325,8 @@ def test_heading(reader: MessageReader, text: str, heading: float) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    [
-        "طائرة حربية فوق ادلب",
-        "Su-24 over Saraqeb",
-        "jet over Sarmada now",
-        "helicopter east of Idlib",
-        "مروحية شرق ادلب",
-        "drone over southern Idlib countryside",
-        "jet over Saraqeb 5 min ago",
-    ],
+    ["طائرة حربية فوق ادلب", "Su-24 over Saraqeb", "jet over Sarmada now", "helicopter east of Idlib",
+     "مروحية شرق ادلب", "drone over southern Idlib countryside", "jet over Saraqeb 5 min ago"],
 )
 def test_no_heading_is_made_up(reader: MessageReader, text: str) -> None:
     assert read(reader, text).heading_deg is None
@@ -347,10 +340,8 @@ def _offset(reader: MessageReader, parsed: ParsedMessage) -> tuple[float, float]
     assert parsed.place_id is not None and parsed.lat is not None and parsed.lon is not None
     place = reader.gazetteer.get(parsed.place_id)
     assert place is not None
-    return (
-        haversine_m(place.lat, place.lon, parsed.lat, parsed.lon),
-        bearing_deg(place.lat, place.lon, parsed.lat, parsed.lon),
-    )
+    return (haversine_m(place.lat, place.lon, parsed.lat, parsed.lon),
+            bearing_deg(place.lat, place.lon, parsed.lat, parsed.lon))
 
 
 @pytest.mark.parametrize(
@@ -469,14 +460,8 @@ def _check_result(parsed: ParsedMessage) -> None:
     assert isinstance(parsed, ParsedMessage)
     assert parsed.rejection is None or not parsed.rejection.startswith("unreadable"), parsed.rejection
     assert parsed.aircraft in AIRCRAFT_TYPES and parsed.action in ACTIONS
-    for value in (
-        parsed.confidence,
-        parsed.aircraft_confidence,
-        parsed.place_confidence,
-        parsed.heading_confidence,
-        parsed.count_confidence,
-        parsed.action_confidence,
-    ):
+    for value in (parsed.confidence, parsed.aircraft_confidence, parsed.place_confidence,
+                  parsed.heading_confidence, parsed.count_confidence, parsed.action_confidence):
         assert 0.0 <= value <= 1.0
     assert (parsed.lat is None) == (parsed.lon is None) == (parsed.sigma_m is None)
     if parsed.lat is not None and parsed.lon is not None:
@@ -531,13 +516,8 @@ def test_corpus_is_labelled_against_the_scenario_gazetteer(reader: MessageReader
     # the variety the bar asks for
     assert sum(r["place_id"] is None for r in rows) >= 30  # villages missing from the gazetteer
     assert sum(bool(re.search("[٠-٩]", r["text"])) for r in rows) >= 10  # Arabic-Indic digits
-    assert (
-        sum(
-            bool(re.search("[\u0600-\u06ff]", r["text"]) and re.search("[A-Za-z]{3}", r["text"]))
-            for r in rows
-        )
-        >= 40
-    )  # mixed scripts
+    assert sum(bool(re.search("[\u0600-\u06ff]", r["text"]) and re.search("[A-Za-z]{3}", r["text"]))
+               for r in rows) >= 40  # mixed scripts
     assert sum(r["source"].startswith("scenario:") for r in rows) >= 40
 
 
@@ -585,13 +565,8 @@ def test_no_place_name_in_the_reader_source() -> None:
                 core = " ".join(w for w in normalise(name or "").split() if w not in KIND_WORDS)
                 if len(core.replace(" ", "")) >= 4:
                     names.add(core)
-    files = [
-        SRC / "intake" / "text.py",
-        SRC / "intake" / "parsed.py",
-        SRC / "geo" / "names.py",
-        SRC / "geo" / "gazetteer.py",
-        SRC / "service" / "commands" / "parse_reports.py",
-    ]
+    files = [SRC / "intake" / "text.py", SRC / "intake" / "parsed.py", SRC / "geo" / "names.py",
+             SRC / "geo" / "gazetteer.py", SRC / "service" / "commands" / "parse_reports.py"]
     for path in files:
         text = f" {normalise(path.read_text(encoding='utf-8'))} "
         found = sorted(n for n in names if f" {n} " in text)
@@ -609,14 +584,8 @@ def test_reader_knows_only_the_places_it_is_given() -> None:
 
 
 def test_parse_reports_writes_one_json_object_per_line() -> None:
-    lines = [
-        "⚠️ طيران حربي روسي فوق سراقب متجه شمالا",
-        "",
-        "helicopter took off from Hama airbase heading NW",
-        "حربي فوق كفرومة",
-        "🚨🚨",
-        "fighter jet Tell Mardikh -> NE",
-    ]
+    lines = ["⚠️ طيران حربي روسي فوق سراقب متجه شمالا", "", "helicopter took off from Hama airbase heading NW",
+             "حربي فوق كفرومة", "🚨🚨", "fighter jet Tell Mardikh -> NE"]
     stdin = ("\n".join(lines) + "\n").encode("utf-8") + b"\xff\xfe not utf-8 over Idlib\n"
     result = CliRunner().invoke(app, ["parse-reports", "--gazetteer", str(BASIC), "--json"], input=stdin)
     assert result.exit_code == 0, result.output
@@ -626,11 +595,7 @@ def test_parse_reports_writes_one_json_object_per_line() -> None:
     assert [r["text"] for r in rows[:-1]] == lines
     first = rows[0]
     assert (first["aircraft"], first["place_id"], first["place_name"], first["heading_deg"]) == (
-        "jet",
-        "saraqeb",
-        "Saraqeb",
-        0.0,
-    )
+        "jet", "saraqeb", "Saraqeb", 0.0)
     assert isinstance(first["lat"], float) and isinstance(first["confidence"], float)
     assert rows[1]["aircraft"] == "unknown" and rows[1]["place_id"] is None
     assert (rows[2]["origin_id"], rows[2]["action"]) == ("hama-airport", "takeoff")
@@ -651,24 +616,10 @@ def test_parse_reports_table_and_errors(tmp_path: Path) -> None:
 
 def test_parse_reports_takes_extra_gazetteer_files(tmp_path: Path) -> None:
     extra = tmp_path / "more.json"
-    extra.write_text(
-        json.dumps(
-            [
-                {
-                    "id": "kafr-ruma",
-                    "name": "Kafr Ruma",
-                    "name_ar": "كفرومة",
-                    "lat": 35.6,
-                    "lon": 36.6,
-                    "kind": "village",
-                }
-            ]
-        ),
-        encoding="utf-8",
-    )
+    extra.write_text(json.dumps([{"id": "kafr-ruma", "name": "Kafr Ruma", "name_ar": "كفرومة",
+                                  "lat": 35.6, "lon": 36.6, "kind": "village"}]), encoding="utf-8")
     result = CliRunner().invoke(
-        app,
-        ["parse-reports", "--gazetteer", str(BASIC), "--places", str(extra), "--json"],
+        app, ["parse-reports", "--gazetteer", str(BASIC), "--places", str(extra), "--json"],
         input="helicopter over Kafr Ruma\nحربي فوق كفرومة\n",
     )
     assert result.exit_code == 0, result.output

@@ -40,41 +40,11 @@ _SKELETON_LENGTH_RATIO = 0.6
 KIND_WORDS = frozenset(
     normalise(w)
     for w in (
-        "air",
-        "airport",
-        "airbase",
-        "airfield",
-        "base",
-        "military",
-        "hospital",
-        "national",
-        "maternity",
-        "central",
-        "surgical",
-        "camp",
-        "crossing",
-        "city",
-        "town",
-        "village",
-        "area",
-        "district",
-        "مطار",
-        "قاعدة",
-        "عسكري",
-        "عسكرية",
-        "مشفى",
-        "مستشفى",
-        "وطني",
-        "توليد",
-        "مركزي",
-        "جراحي",
-        "مخيم",
-        "معبر",
-        "مدينة",
-        "بلدة",
-        "قرية",
-        "منطقة",
-        "في",
+        "air", "airport", "airbase", "airfield", "base", "military", "hospital", "national",
+        "maternity", "central", "surgical", "camp", "crossing", "city", "town", "village",
+        "area", "district",
+        "مطار", "قاعدة", "عسكري", "عسكرية", "مشفى", "مستشفى", "وطني", "توليد", "مركزي", "جراحي",
+        "مخيم", "معبر", "مدينة", "بلدة", "قرية", "منطقة", "في",
     )
 )
 # Generic words that begin names (Abu .., Tal .., Kafr .., Khan ..: father, hill, village, inn):
@@ -82,47 +52,11 @@ KIND_WORDS = frozenset(
 COMMON_FIRST_WORDS = KIND_WORDS | frozenset(
     normalise(w)
     for w in (
-        "abu",
-        "tal",
-        "tell",
-        "kafr",
-        "kfar",
-        "bab",
-        "khan",
-        "mount",
-        "jabal",
-        "jebel",
-        "wadi",
-        "deir",
-        "ain",
-        "sheikh",
-        "new",
-        "old",
-        "north",
-        "south",
-        "east",
-        "west",
-        "upper",
-        "lower",
-        "big",
-        "small",
-        "qalaat",
-        "qalat",
-        "ابو",
-        "تل",
-        "كفر",
-        "باب",
-        "خان",
-        "جبل",
-        "وادي",
-        "دير",
-        "عين",
-        "شيخ",
-        "قلعة",
-        "شمال",
-        "جنوب",
-        "شرق",
-        "غرب",
+        "abu", "tal", "tell", "kafr", "kfar", "bab", "khan", "mount",
+        "jabal", "jebel", "wadi", "deir", "ain", "sheikh", "new", "old", "north", "south", "east",
+        "west", "upper", "lower", "big", "small", "qalaat", "qalat",
+        "ابو", "تل", "كفر", "باب", "خان", "جبل", "وادي", "دير", "عين", "شيخ", "قلعة",
+        "شمال", "جنوب", "شرق", "غرب",
     )
 )
 
@@ -331,17 +265,10 @@ class Gazetteer:
             if n > 1:
                 extra = words[start + n - 1].key
                 compacts = [c + extra for c in compacts]
-            if not (
-                any(c in self._prefixes for c in compacts)
-                or skeleton_of_words(list(words[start : start + n])) in self._prefixes
-                or (
-                    n == 1
-                    and any(
-                        skeleton_of_words([word_forms(v)]) in self._prefixes
-                        for v in words[start].variants[1:]
-                    )
-                )
-            ):
+            if not (any(c in self._prefixes for c in compacts)
+                    or skeleton_of_words(list(words[start : start + n])) in self._prefixes
+                    or (n == 1 and any(skeleton_of_words([word_forms(v)]) in self._prefixes
+                                       for v in words[start].variants[1:]))):
                 break
             longest = n
         first = words[start]

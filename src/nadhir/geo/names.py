@@ -28,63 +28,22 @@ import re
 import unicodedata
 
 # Arabic letters that are written interchangeably in informal text.
-_ARABIC_FOLD = str.maketrans(
-    {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ٲ": "ا",
-        "ٳ": "ا",
-        "ة": "ه",
-        "ى": "ي",
-        "ؤ": "و",
-        "ئ": "ي",
-        "ء": "",
-        "ـ": "",  # tatweel
-        "گ": "ك",
-        "ک": "ك",
-        "ی": "ي",
-        "ې": "ي",
-        "ۍ": "ي",
-        "ە": "ه",
-        "ہ": "ه",
-        "ھ": "ه",
-        "پ": "ب",
-        "چ": "ج",
-        "ڤ": "ف",
-        "ڨ": "ق",
-    }
-)
+_ARABIC_FOLD = str.maketrans({
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
+    "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي", "ء": "",
+    "ـ": "",  # tatweel
+    "گ": "ك", "ک": "ك", "ی": "ي", "ې": "ي", "ۍ": "ي", "ە": "ه", "ہ": "ه", "ھ": "ه",
+    "پ": "ب", "چ": "ج", "ڤ": "ف", "ڨ": "ق",
+})
 # Harakat, Quranic marks, superscript alef; and invisible format characters
 # (zero-width joiners, bidi marks) that split or hide inside words.
 ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 INVISIBLES = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_LATIN_ARTICLES = frozenset(
-    {
-        "al",
-        "el",
-        "an",
-        "ar",
-        "as",
-        "ash",
-        "at",
-        "ad",
-        "az",
-        "adh",
-        "l",
-        "ul",
-        "ech",
-        "esh",
-        "es",
-        "ed",
-        "ez",
-        "en",
-        "et",
-        "er",  # French-style transliterations (ech-, ed-)
-    }
-)
+_LATIN_ARTICLES = frozenset({
+    "al", "el", "an", "ar", "as", "ash", "at", "ad", "az", "adh", "l", "ul",
+    "ech", "esh", "es", "ed", "ez", "en", "et", "er",  # French-style transliterations (ech-, ed-)
+})
 _NON_WORD = re.compile(r"[^\w\s]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 _IS_ARABIC = re.compile("[\u0600-\u06ff]")

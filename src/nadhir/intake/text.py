@@ -154,124 +154,74 @@ def _set(words: str, **values: object) -> None:
             setattr(e, name, value)
 
 
-_aircraft(
-    "jet",
-    0.95,
-    """
+_aircraft("jet", 0.95, """
     jet jets warplane warplanes fighter fighters fighterjet bomber bombers sukhoi sukhois sukhoy suchoi
     sukoi sukhoi mig migs warjet
     جت جيت حربي حربيه حربيات سوخوي سخوي سوخو ميغ ميج مقاتله مقاتلات قاذفه قاذفات نفاثه نفاثات
-""",
-)
+""")
 _aircraft("jet", 0.5, "war")
 _aircraft("jet", 0.3, "russian russians روسي روسيه")
-_aircraft(
-    "helicopter",
-    0.95,
-    """
+_aircraft("helicopter", 0.95, """
     helicopter helicopters heli helis helo helos chopper choppers helicoptor helecopter hellicopter
     helicoper kamov gunship gunships
     مروحي مروحيه مروحيات هليكوبتر هيليكوبتر هليكبتر هلكوبتر هليوكبتر حوامه حوامات كاموف
-""",
-)
+""")
 _aircraft("helicopter", 0.8, "copter copters rotary rotorcraft")
 _aircraft("helicopter", 0.6, "barrel barrels برميل براميل مروحه")
-_aircraft(
-    "drone",
-    0.95,
-    """
+_aircraft("drone", 0.95, """
     drone drones dron uav uavs uas shahed shaheds orlan mohajer quadcopter quadcopters fpv
     مسيره مسيرات درون درونات دورن زنانه زنانات بيرقدار bayraktar
-""",
-)
+""")
 _aircraft("drone", 0.9, "مسير")
 _aircraft("drone", 0.9, "recon reconnaissance unmanned استطلاع استطلاعيه استطلاعي")
 _aircraft("helicopter", 0.8, "🚁")
 _aircraft("drone", 0.7, "surveillance kamikaze انتحاريه")
-_set(
-    """
+_set("""
     plane planes aircraft airplane airplanes aeroplane ✈ 🛩 🛫
     طائره طائرات طياره طيارات طيران
-""",
-    plane_noun=True,
-)
-for _word, _kind in (
-    ("su", "jet"),
-    ("سو", "jet"),
-    ("mig", "jet"),
-    ("ميغ", "jet"),
-    ("ميج", "jet"),
-    ("l", "jet"),
-    ("tu", "jet"),
-    ("yak", "jet"),
-    ("f", "jet"),
-    ("mi", "helicopter"),
-    ("مي", "helicopter"),
-    ("ka", "helicopter"),
-):
+""", plane_noun=True)
+for _word, _kind in (("su", "jet"), ("سو", "jet"), ("mig", "jet"), ("ميغ", "jet"), ("ميج", "jet"),
+                     ("l", "jet"), ("tu", "jet"), ("yak", "jet"), ("f", "jet"),
+                     ("mi", "helicopter"), ("مي", "helicopter"), ("ka", "helicopter")):
     _set(_word, model=_kind)
 
-_action(
-    "takeoff",
-    0.95,
-    """
+_action("takeoff", 0.95, """
     takeoff takeoffs liftoff departed departing departure launched launching scrambled
     اقلع اقلعت يقلع تقلع اقلاع اقلعتا انطلق انطلقت انطلاق ينطلق تنطلق
-""",
-)
+""")
 _action("takeoff", 0.6, "airborne طلع طلعت")
 _set("off", off=True)
-_action(
-    "striking",
-    0.95,
-    """
+_action("striking", 0.95, """
     striking strike strikes struck bombing bombed bomb bombs bombard bombarding bombarded dropping dropped
     drops diving dive dives dived attacking attacked attack attacks firing fired shelling shelled raid raids
     airstrike airstrikes targeting targeted hitting
     يستهدف تستهدف استهداف استهدف استهدفت قصف يقصف تقصف قصفت غاره غارات يشن تشن شن شنت ينقض تنقض انقضاض
     انقض يرمي ترمي رمي رمت القي يلقي تلقي يضرب تضرب ضرب ضربت قنابل قنبله صواريخ صاروخ براميل برميل
     يقصفوا يستهدفوا يضربوا يرموا يلقوا يغير تغير اغار اغارت يغيروا
-""",
-)
+""")
 _action("striking", 0.5, "target missiles rockets missile rocket")
-_action(
-    "leaving",
-    0.9,
-    """
+_action("leaving", 0.9, """
     leaving left returning returned return returns retreating retreated withdrawing withdrew withdrawn
     exited exiting departs
     عايد عايده عاد عادت يعود تعود عوده انسحب انسحبت انسحاب ينسحب تنسحب غادر غادرت يغادر تغادر مغادره
     رجع رجعت راجع راجعه يرجع ترجع ابتعد ابتعدت يبتعد تبتعد خرج خرجت يخرج تخرج
-""",
-)
+""")
 _set("back", back=True)
-_action(
-    "circling",
-    0.9,
-    """
+_action("circling", 0.9, """
     circling circle circles circled orbiting orbit orbits loitering loiter loiters hovering hover hovers
     hovered
     يحوم تحوم حوم يحومان تحومان يدور تدور دوران دائري دائريه دوائر حايم حايمه يلف تلف يحوموا تحوموا
     يدوروا حامت حام
-""",
-)
-_action(
-    "transit",
-    0.8,
-    """
+""")
+_action("transit", 0.8, """
     passing passes passed crossing crosses crossed transiting transit
     عابر عابره يعبر تعبر مر مرت يمر تمر مرور
-""",
-)
-_action(
-    "transit",
-    0.5,
-    """
+""")
+_action("transit", 0.5, """
     heading headed moving going flying flies travelling traveling bound
     متجه متجهه متجهين متجهات متجهتين يتجه تتجه يتجهان تتجهان متوجه متوجهه يتوجه تتوجه رايح رايحه
     ماشي ماشيه يروح تروح
-""",
-)
+""")
 
 _compass(0.0, "noun", "north شمال")
 _compass(0.0, "adj", "northern شمالي شماليه")
@@ -306,36 +256,27 @@ _compass(225.0, "adj", "southwestern")
 _compass(225.0, "adv", "southwestward southwestwards")
 _compass(225.0, "abbr", "sw ssw wsw")
 
-_cue(
-    "seen",
-    """
+_cue("seen", """
     over above overhead atop skies sky airspace passing crossing circling hovering orbiting loitering
     striking bombing targeting attacking
     فوق اجواء اجوا سماء سما يحوم تحوم حايم حايمه يستهدف تستهدف قصف يقصف تقصف غاره غارات استهداف
-""",
-)
+""")
 _cue("seen", "near nr around vicinity nearby محيط قرب قريب حول جوار اطراف", near=True)
 _cue("seen", "close next", weak=True, near=True)
 _cue("seen", "at in on by across within في علي ع عند ضمن داخل مقابل", weak=True)
-_cue(
-    "toward",
-    """
+_cue("toward", """
     towards toward direction destination approaching inbound nearing
     نحو صوب اتجاه لعند وجهه وجهته وجهتها مقصده تقترب يقترب اقترب اقتربت تقرب يقرب مقترب مقتربه
-""",
-)
+""")
 _cue("toward", "to into for الي", weak=True)
-_cue(
-    "head",
-    """
+_cue("head", """
     heading headed heads moving moves going goes flying flies travelling traveling bound course dir hdg
     bearing
     returning returned return returns turned turning turns
     متجه متجهه متجهين متجهات متجهتين يتجه تتجه يتجهان تتجهان متوجه متوجهه يتوجه تتوجه اتجاهه اتجاهها
     رايح رايحه رايحين ماشي ماشيه يروح تروح عايد عايده راجع راجعه رجع رجعت عاد عادت يعود تعود اتجه اتجهت
     يرجع ترجع
-""",
-)
+""")
 _cue("from", "قادم قادمه قادمين قادمتين جاي جايه اتيه مصدره")
 _cue("from", "from من", weak=True)
 _cue("between", "between بين")
@@ -343,13 +284,10 @@ _cue("of", "of")
 _set("countryside countrysides rural countryside's ريف ارياف", area="countryside")
 _set("outskirts suburbs edge edges مشارف ضواحي اطرف", area="outskirts")
 _set("اطراف", area="outskirts")
-_set(
-    """
+_set("""
     city town village area region the a an its side part just slightly directly right
     مدينه بلده قريه منطقه جهه ناحيه بلدات قري مناطق
-""",
-    filler=True,
-)
+""", filler=True)
 _count(1, "one single واحد واحده")
 _count(2, "two pair couple twin اثنان اثنين اثنتان اثنتين ثنتين تنتين تنين زوج")
 _count(3, "three trio ثلاث ثلاثه تلات تلاته")
@@ -362,13 +300,10 @@ _count(9, "nine تسع تسعه")
 _count(10, "ten عشر عشره")
 _set("km kms kilometer kilometers kilometre kilometres klm كم كيلو كيلومتر كيلومترات", unit="km")
 _set("m meter meters metre metres متر امتار", unit="m")
-_set(
-    """
+_set("""
     min mins minute minutes sec secs second seconds h hr hrs hour hours am pm
     دقيقه دقائق دقايق ثانيه ثواني ساعه ساعات ص
-""",
-    unit="time",
-)
+""", unit="time")
 _set("deg degree degrees درجه درجات", unit="deg")
 # Words that are never part of a place name (the entry itself says so; no flag needed).
 _entries("""
@@ -397,16 +332,8 @@ _entries("""
 
 # Duals: طائرتان, مروحيتين ... the stem (taa marbuta written as ت before the ending) and its type.
 _DUAL_STEMS: dict[str, AircraftType] = {
-    "طاير": "unknown",
-    "طيار": "unknown",
-    "مروحي": "helicopter",
-    "حربي": "jet",
-    "مسير": "drone",
-    "حوام": "helicopter",
-    "زنان": "drone",
-    "مقاتل": "jet",
-    "قاذف": "jet",
-    "نفاث": "jet",
+    "طاير": "unknown", "طيار": "unknown", "مروحي": "helicopter", "حربي": "jet", "مسير": "drone",
+    "حوام": "helicopter", "زنان": "drone", "مقاتل": "jet", "قاذف": "jet", "نفاث": "jet",
 }
 _DUAL_ENDINGS = ("تان", "تين", "تا")  # طائرتان, طائرتين, and طائرتا before a noun
 _TAKE_WORDS = frozenset({"took", "take", "taking", "takes"})
@@ -431,18 +358,7 @@ _TOKEN = re.compile(
 
 class _Tok:
     __slots__ = (
-        "end",
-        "entry",
-        "forms",
-        "index",
-        "key",
-        "kind",
-        "num",
-        "pkey",
-        "prefix",
-        "raw",
-        "start",
-        "used",
+        "end", "entry", "forms", "index", "key", "kind", "num", "pkey", "prefix", "raw", "start", "used",
     )
 
     def __init__(self, kind: str, raw: str, start: int = 0, end: int = 0) -> None:
@@ -532,13 +448,8 @@ def _tokenise(text: str) -> list[_Tok]:
             tok.key, tok.pkey, tok.entry, tok.prefix = cached
         elif kind == "num":
             tok.num = int(raw) if len(raw) <= 6 else 10**6
-        if (
-            kind == "sep"
-            and raw == "."
-            and toks
-            and len(toks[-1].key) == 1
-            and (toks[-1].e.compass_form == "abbr")
-        ):
+        if kind == "sep" and raw == "." and toks and len(toks[-1].key) == 1 and (
+                toks[-1].e.compass_form == "abbr"):
             continue  # N.W., S.E.
         tok.index = len(toks)
         toks.append(tok)
@@ -618,9 +529,8 @@ class MessageReader:
         action, action_conf = _read_action(toks, heading is not None or toward)
         if aircraft == "unknown" and dual_type != "unknown":
             aircraft, aircraft_conf = dual_type, 0.9
-        return self._assemble(
-            text, spans, aircraft, aircraft_conf, count, count_conf, action, action_conf, heading
-        )
+        return self._assemble(text, spans, aircraft, aircraft_conf, count, count_conf, action, action_conf,
+                              heading)
 
     # --- places ----------------------------------------------------------------------------------
 
@@ -692,9 +602,8 @@ class MessageReader:
             if lexical and not _cue_before(toks, start):
                 i += 1
                 continue
-            if weak and not (
-                _cue_before(toks, start) or _aircraft_before(toks, start) or _heading_after(toks, end)
-            ):
+            if weak and not (_cue_before(toks, start) or _aircraft_before(toks, start)
+                             or _heading_after(toks, end)):
                 i += 1
                 continue
             out.append(_Span(start, end, match, _words_as_written(toks, start, end, text)))
@@ -734,11 +643,9 @@ class MessageReader:
             before = toks[i - 1] if i > 0 else None
             after = toks[i + len(run)] if i + len(run) < len(toks) else None
             by_aircraft = before is not None and (
-                before.kind == "num" or before.e.aircraft is not None or before.e.plane_noun
-            )
+                before.kind == "num" or before.e.aircraft is not None or before.e.plane_noun)
             by_heading = after is not None and (
-                after.kind == "arrow" or after.e.cue in ("head", "toward") or after.e.compass is not None
-            )
+                after.kind == "arrow" or after.e.cue in ("head", "toward") or after.e.compass is not None)
             if by_aircraft or by_heading:
                 span = self._resolve_words(run, toks, text)
                 span.weak = span.match is None
@@ -773,14 +680,8 @@ class MessageReader:
         origin_span = first(known, "from")
         between = [s for s in known if s.role == "between"]
         if between:
-            nxt = next(
-                (
-                    s
-                    for s in known
-                    if s.start > between[0].start and s is not between[0] and s.role in ("bare", "between")
-                ),
-                None,
-            )
+            nxt = next((s for s in known if s.start > between[0].start and s is not between[0]
+                        and s.role in ("bare", "between")), None)
             between = [between[0], nxt] if nxt is not None else []
         if action == "takeoff" and origin_span is None:
             for cand in (seen, bare):
@@ -836,14 +737,10 @@ class MessageReader:
         if heading_deg is None and heading is not None:
             heading_deg, heading_conf = heading.deg, heading.confidence
 
-        found_anything = (
-            aircraft != "unknown" or where is not None or heading_deg is not None or unknown_place is not None
-        )
-        confidence = (
-            0.4 * aircraft_conf
-            + 0.4 * place_conf
-            + 0.2 * max(heading_conf, 0.5 if action != "unknown" else 0.0)
-        )
+        found_anything = (aircraft != "unknown" or where is not None or heading_deg is not None
+                          or unknown_place is not None)
+        confidence = 0.4 * aircraft_conf + 0.4 * place_conf + 0.2 * max(
+            heading_conf, 0.5 if action != "unknown" else 0.0)
         place = where.match.place if where is not None and where.match is not None else None
         return ParsedMessage(
             text=text,
@@ -1002,12 +899,8 @@ def _roles(toks: list[_Tok], spans: list[_Span]) -> None:
     for span in spans:
         _look_back(toks, span)
         _look_ahead(toks, span)
-        if (
-            span.match is not None
-            and span.match.prefix == "ل"
-            and not span.cued
-            and (span.bearing is None and span.area is None)
-        ):
+        if span.match is not None and span.match.prefix == "ل" and not span.cued and (
+                span.bearing is None and span.area is None):
             span.role, span.cued = "toward", True  # لX: to X
         if span.bearing is not None and span.area in (None, "near"):
             span.area = "of"
@@ -1120,12 +1013,8 @@ def _look_ahead(toks: list[_Tok], span: _Span) -> None:
             k += 1
             continue
         definite = tok.raw.startswith("ال")  # X الجنوبي: southern X
-        if (
-            tok.compass() is not None
-            and span.bearing is None
-            and e.compass_form == "adj"
-            and (span.area in ("countryside", "outskirts") or definite or _area_follows(toks, k))
-        ):
+        if tok.compass() is not None and span.bearing is None and e.compass_form == "adj" and (
+                span.area in ("countryside", "outskirts") or definite or _area_follows(toks, k)):
             last = k
             while last + 1 < len(toks) and toks[last + 1].compass() is not None:
                 last += 1
@@ -1155,13 +1044,8 @@ def _read_heading(toks: list[_Tok]) -> _Heading | None:
     while i < len(toks):
         tok = toks[i]
         e = tok.entry
-        if (
-            tok.kind == "num"
-            and not tok.used
-            and tok.num <= 360
-            and i > 0
-            and (toks[i - 1].e.cue in ("head", "toward") and not toks[i - 1].e.weak_cue)
-        ):
+        if tok.kind == "num" and not tok.used and tok.num <= 360 and i > 0 and (
+                toks[i - 1].e.cue in ("head", "toward") and not toks[i - 1].e.weak_cue):
             nxt = toks[i + 1] if i + 1 < len(toks) else None
             if len(tok.raw) == 3 or (nxt is not None and (nxt.kind == "deg" or nxt.e.unit == "deg")):
                 tok.used = True  # heading 045, course 230°
@@ -1224,13 +1108,10 @@ def _read_count(toks: list[_Tok]) -> tuple[int | None, float]:
             after = toks[i + 2] if i + 2 < len(toks) else None
             before = toks[i - 2] if i > 1 else None
             if (nxt is not None and nxt.raw in ":/." and after is not None and after.kind == "num") or (
-                prev is not None and prev.raw in ":/." and before is not None and before.kind == "num"
-            ):
+                    prev is not None and prev.raw in ":/." and before is not None and before.kind == "num"):
                 continue  # a time or a date: 03:15, 25/11
-            near_aircraft = any(
-                t is not None and (t.kind == "times" or t.key == "x" or t.names_aircraft())
-                for t in (prev, nxt)
-            )
+            near_aircraft = any(t is not None and (t.kind == "times" or t.key == "x" or t.names_aircraft())
+                                for t in (prev, nxt))
             strength = 0.95 if near_aircraft else 0.6
         elif tok.kind == "word" and tok.entry is not None and tok.entry.count is not None:
             n = tok.entry.count

@@ -26,19 +26,8 @@ from nadhir.intake.text import MessageReader
 from nadhir.scenarios.reader import ScenarioError, load_scenario
 
 KEYS = (
-    "text",
-    "aircraft",
-    "count",
-    "action",
-    "place_id",
-    "place_name",
-    "toward_id",
-    "origin_id",
-    "lat",
-    "lon",
-    "heading_deg",
-    "confidence",
-    "unknown_place",
+    "text", "aircraft", "count", "action", "place_id", "place_name", "toward_id", "origin_id",
+    "lat", "lon", "heading_deg", "confidence", "unknown_place",
 )
 
 
@@ -75,16 +64,9 @@ def parse_reports(
         row = parse_line(reader, line)
         heading = row["heading_deg"]
         table.add_row(
-            _cell(row["text"]),
-            row["aircraft"],
-            _cell(row["count"]),
-            row["action"],
-            _cell(row["place_id"]),
-            _cell(row["toward_id"]),
-            _cell(row["origin_id"]),
-            "" if heading is None else f"{heading:.0f}",
-            f"{row['confidence']:.2f}",
-            _cell(row["unknown_place"]),
+            _cell(row["text"]), row["aircraft"], _cell(row["count"]), row["action"], _cell(row["place_id"]),
+            _cell(row["toward_id"]), _cell(row["origin_id"]), "" if heading is None else f"{heading:.0f}",
+            f"{row['confidence']:.2f}", _cell(row["unknown_place"]),
         )
     Console().print(table)
 
