@@ -32,16 +32,21 @@ class Context:
         return [s.id for s in self.sites]
 
 
+def settings_or_exit(settings_file: Path | None, console: Console) -> Settings:
+    """The service's settings (file and environment), or exit with status 2 and a clear error."""
+    try:
+        return load_settings(settings_file)
+    except SettingsError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
 def context(settings_file: Path | None, db: str | None, scenario: Path | None, console: Console) -> Context:
     """Load the context or exit with status 2 and a clear error."""
     from nadhir.scenarios.reader import ScenarioError, load_sites
     from nadhir.service.region import bundled_scenario
 
-    try:
-        settings = load_settings(settings_file)
-    except SettingsError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    settings = settings_or_exit(settings_file, console)
     if scenario is not None:
         settings = replace(settings, scenario=scenario)
     url = db or settings.db or default_url("nadhir.sqlite3")

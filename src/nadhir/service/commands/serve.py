@@ -18,7 +18,8 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from nadhir.service.settings import Settings, SettingsError, load_settings, token_spec
+from nadhir.service.commands.context import settings_or_exit
+from nadhir.service.settings import Settings, token_spec
 from nadhir.store import default_url
 
 
@@ -50,11 +51,7 @@ def serve(
     from nadhir.service.app import DemoOptions, create_app
 
     console = Console(stderr=True)
-    try:
-        settings = load_settings(settings_file)
-    except SettingsError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    settings = settings_or_exit(settings_file, console)
     if scenario is not None:
         settings = replace(settings, scenario=scenario)
     if db is not None:
