@@ -4,18 +4,17 @@ subscriptions and geotargeting; the whole path from an alert to acknowledged del
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from http_peer import Peer, Request, bot_api, http_peer
 from nadhir.alerting.cap import CapComposer, read_cap
 from nadhir.alerting.channels import (
     DELIVERY_HEADER,
@@ -46,63 +45,14 @@ from nadhir.store import default_url
 T0 = 1_746_155_144.0
 SECRET = b"s3cret-partner-key"
 
-# ---- a small HTTP server for the tests -----------------------------------------------
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Server:
-    """A local HTTP server; ``answer(request) -> (status, body)`` decides each answer."""
-
-    answer: Callable[[Request], tuple[int, bytes]]
-    requests: list[Request] = field(default_factory=list)
-    url: str = ""
+# ---- local HTTP servers for the tests (tests/http_peer.py) ----------------------------
 
 
 @pytest.fixture
-def http_server() -> Iterator[Callable[[Callable[[Request], tuple[int, bytes]]], Server]]:
-    servers: list[ThreadingHTTPServer] = []
-
-    def start(answer: Callable[[Request], tuple[int, bytes]]) -> Server:
-        state = Server(answer)
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                req = Request(
-                    "POST",
-                    self.path,
-                    {k.lower(): v for k, v in self.headers.items()},
-                    self.rfile.read(length),
-                )
-                state.requests.append(req)
-                status, body = state.answer(req)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        servers.append(httpd)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-        return state
-
-    yield start
-    for httpd in servers:
-        httpd.shutdown()
-        httpd.server_close()
+def http_server() -> Iterator[Callable[[Callable[[Request], tuple[int, bytes]]], Peer]]:
+    """Start servers with ``http_server(answer)``; all are stopped after the test."""
+    with ExitStack() as stack:
+        yield lambda answer: stack.enter_context(http_peer(answer))
 
 
 def deliveries(channel: str, *pairs: tuple[str, str]) -> list[Delivery]:
@@ -158,7 +108,7 @@ def test_replays_are_refused_within_the_window() -> None:
         verify_signature(SECRET, header, body, now=T0 + 400, guard=guard)
 
 
-def test_webhook_channel_signs_and_the_partner_verifies(http_server: Callable[..., Server]) -> None:
+def test_webhook_channel_signs_and_the_partner_verifies(http_server: Callable[..., Peer]) -> None:
     guard = ReplayGuard()
 
     def partner(req: Request) -> tuple[int, bytes]:
@@ -203,7 +153,7 @@ def test_webhook_channel_signs_and_the_partner_verifies(http_server: Callable[..
 # ---- SMS gateway -----------------------------------------------------------------------
 
 
-def test_sms_gateway_json_and_form(http_server: Callable[..., Server]) -> None:
+def test_sms_gateway_json_and_form(http_server: Callable[..., Peer]) -> None:
     def gateway(req: Request) -> tuple[int, bytes]:
         if req.headers.get("authorization") != "Bearer tok":
             return 401, b'{"error":"unauthorized"}'
@@ -248,38 +198,7 @@ def test_sms_gateway_json_and_form(http_server: Callable[..., Server]) -> None:
 # ---- Telegram Bot API -----------------------------------------------------------------------
 
 
-def bot_api(token: str) -> Callable[[Request], tuple[int, bytes]]:
-    """The part of the Bot API contract used: POST /bot<token>/sendMessage with chat_id and text."""
-    counter = {"id": 0, "busy": 0}
-
-    def answer(req: Request) -> tuple[int, bytes]:
-        def err(code: int, text: str, **extra: Any) -> tuple[int, bytes]:
-            return code, json.dumps({"ok": False, "error_code": code, "description": text, **extra}).encode()
-
-        if req.path != f"/bot{token}/sendMessage":
-            return err(401, "Unauthorized")
-        body = json.loads(req.body)
-        if not body.get("chat_id") or not body.get("text"):
-            return err(400, "Bad Request: message text is empty")
-        if len(body["text"]) > 4096:
-            return err(400, "Bad Request: message is too long")
-        if body["chat_id"] == "666":
-            return err(403, "Forbidden: bot was blocked by the user")
-        if body["chat_id"] == "@busy" and counter["busy"] == 0:
-            counter["busy"] += 1
-            return err(429, "Too Many Requests: retry after 1", parameters={"retry_after": 1})
-        counter["id"] += 1
-        chat = {
-            "id": body["chat_id"],
-            "type": "channel" if str(body["chat_id"]).startswith("@") else "private",
-        }
-        result = {"message_id": counter["id"], "date": int(time.time()), "chat": chat, "text": body["text"]}
-        return 200, json.dumps({"ok": True, "result": result}).encode()
-
-    return answer
-
-
-def test_telegram_channel_posts_and_direct_messages(http_server: Callable[..., Server]) -> None:
+def test_telegram_channel_posts_and_direct_messages(http_server: Callable[..., Peer]) -> None:
     server = http_server(bot_api("123:ABC"))
     tg = TelegramChannel("123:ABC", api_base=server.url)
     text = json.dumps({"text": "نذير: تحذير\n\nNADHIR warning"}, ensure_ascii=False)
@@ -404,7 +323,7 @@ def test_subscriptions_file_skips_bad_lines(tmp_path: Path) -> None:
 
 
 def test_alert_to_acknowledged_deliveries_on_every_people_channel(
-    tmp_path: Path, http_server: Callable[..., Server]
+    tmp_path: Path, http_server: Callable[..., Peer]
 ) -> None:
     tg_server = http_server(bot_api("42:TOKEN"))
     sms_server = http_server(lambda req: (200, b'{"status":"queued"}'))
@@ -494,7 +413,7 @@ def test_people_router_needs_a_built_index() -> None:
 
 
 def test_http_channels_send_several_requests_at_once_and_keep_the_batch_order(
-    http_server: Callable[..., Server],
+    http_server: Callable[..., Peer],
 ) -> None:
     def slow(req: Request) -> tuple[int, bytes]:
         time.sleep(0.3)

@@ -1,5 +1,6 @@
-"""A real HTTP server on 127.0.0.1 for the service tests: stands in for the Telegram Bot API, an SMS
-gateway or a partner's webhook endpoint. ``answer(request) -> (status, body)`` decides each answer."""
+"""A real HTTP server on 127.0.0.1 for the channel and service tests: stands in for the Telegram
+Bot API, an SMS gateway or a partner's webhook endpoint. ``answer(request) -> (status, body)``
+decides each answer."""
 
 from __future__ import annotations
 
@@ -70,21 +71,41 @@ def http_peer(answer: Callable[[Request], tuple[int, bytes]]) -> Iterator[Peer]:
 
 
 def bot_api(token: str) -> Callable[[Request], tuple[int, bytes]]:
-    """The Telegram Bot API as far as Nadhir uses it: sendMessage, and an empty getUpdates."""
-    counter = iter(range(1, 1_000_000))
+    """The Telegram Bot API as far as Nadhir uses it.
+
+    ``getUpdates`` is a long poll that ends with nothing new; ``sendMessage`` checks ``chat_id`` and
+    ``text`` (at most 4096 characters) like Telegram does. Chat ``666`` has blocked the bot (403);
+    ``@busy`` is rate-limited once (429 with ``retry_after``) and then accepts.
+    """
+    counter = {"id": 0, "busy": 0}
+
+    def err(code: int, text: str, **extra: Any) -> tuple[int, bytes]:
+        return code, json.dumps({"ok": False, "error_code": code, "description": text, **extra}).encode()
 
     def answer(req: Request) -> tuple[int, bytes]:
         if not req.path.startswith(f"/bot{token}/"):
-            return 401, b'{"ok":false,"error_code":401,"description":"Unauthorized"}'
+            return err(401, "Unauthorized")
         if req.path.endswith("/getUpdates"):
-            time.sleep(0.2)  # a long poll that ends with nothing new
+            time.sleep(0.2)
             return 200, b'{"ok":true,"result":[]}'
+        if not req.path.endswith("/sendMessage"):
+            return err(404, "Not Found")
         body = req.json()
-        if str(body.get("chat_id")) == "666":
-            return (
-                403,
-                b'{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}',
-            )
-        return 200, json.dumps({"ok": True, "result": {"message_id": next(counter)}}).encode()
+        if not body.get("chat_id") or not body.get("text"):
+            return err(400, "Bad Request: message text is empty")
+        if len(body["text"]) > 4096:
+            return err(400, "Bad Request: message is too long")
+        if str(body["chat_id"]) == "666":
+            return err(403, "Forbidden: bot was blocked by the user")
+        if body["chat_id"] == "@busy" and counter["busy"] == 0:
+            counter["busy"] += 1
+            return err(429, "Too Many Requests: retry after 1", parameters={"retry_after": 1})
+        counter["id"] += 1
+        chat = {
+            "id": body["chat_id"],
+            "type": "channel" if str(body["chat_id"]).startswith("@") else "private",
+        }
+        result = {"message_id": counter["id"], "date": int(time.time()), "chat": chat, "text": body["text"]}
+        return 200, json.dumps({"ok": True, "result": result}).encode()
 
     return answer
