@@ -23,12 +23,9 @@ from sparse, late and coarse reports. This is an analysis tool: it reads
 
 from __future__ import annotations
 
-import bisect
 import collections
-import json
 import math
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -37,15 +34,14 @@ from nadhir.intake.text import MessageReader
 from nadhir.pipeline import Pipeline
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.replay import Replayer
-from nadhir.scenarios.scoring import AircraftPath, TrackFix, load_truth, ospa_samples
-from nadhir.tracking.measurements import SPEED_OF_SOUND_MPS, BearingFix, Measurement, PositionFix
+from nadhir.scenarios.scoring import TrackFix, load_truth, ospa_samples
+from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.tracker import Tracker
 
+# This folder is on the path when run as a script.
+from truth_owner import MeasurementOwner
+
 HOLD_S = 600.0
-
-
-def _ts(s: str) -> float:
-    return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
 
 
 def evaluate(scenario_dir: Path) -> dict[str, float]:
@@ -69,42 +65,7 @@ def evaluate(scenario_dir: Path) -> dict[str, float]:
     ).run(e for _, e in scenario.events())
     tracker_ospa = float(np.mean(ospa_samples(states, truth)))
 
-    raw = json.loads((scenario_dir / "truth.json").read_text())
-    heights = {
-        a["id"]: ([_ts(p["t"]) for p in a["path"]], [p["alt_m"] for p in a["path"]]) for a in raw["aircraft"]
-    }
-
-    def pos(ac: AircraftPath, t: float) -> tuple[float, float] | None:
-        p = ac.position_at(t)
-        return None if p is None else frame.to_xy(*p)
-
-    def height(aid: str, t: float) -> float:
-        times, alts = heights[aid]
-        i = min(max(bisect.bisect_right(times, t), 1), len(times) - 1)
-        return float(alts[i])
-
-    def owner(m: Measurement, t: float) -> str | None:
-        best: tuple[float, str] | None = None
-        for ac in truth.aircraft:
-            if isinstance(m, PositionFix):
-                for delay in range(0, 181, 15):
-                    p = pos(ac, t - delay)
-                    d = math.inf if p is None else math.hypot(p[0] - m.x, p[1] - m.y)
-                    if d < 8000 and (best is None or d / 8000 < best[0]):
-                        best = (d / 8000, ac.id)
-            elif isinstance(m, BearingFix):
-                p = pos(ac, t)
-                if p is None or math.hypot(p[0] - m.sx, p[1] - m.sy) > 25_000:
-                    continue
-                h, tau, q = height(ac.id, t), 0.0, p
-                for _ in range(15):
-                    q = pos(ac, t - tau) or p
-                    tau = math.sqrt((q[0] - m.sx) ** 2 + (q[1] - m.sy) ** 2 + h * h) / SPEED_OF_SOUND_MPS
-                err = math.atan2(q[0] - m.sx, q[1] - m.sy) - m.bearing_rad
-                z = abs((err + math.pi) % (2 * math.pi) - math.pi) / m.sigma_rad
-                if z < 3 and (best is None or z / 3 < best[0]):
-                    best = (z / 3, ac.id)
-        return None if best is None else best[1]
+    owner = MeasurementOwner(truth, scenario_dir, frame, max_delay_s=180, travel_time=True)
 
     own: dict[str, dict[float, list[Measurement]]] = collections.defaultdict(
         lambda: collections.defaultdict(list)

@@ -31,8 +31,11 @@ from nadhir.intake.text import MessageReader
 from nadhir.pipeline import Pipeline, StepOutput
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.replay import Replayer
-from nadhir.scenarios.scoring import AircraftPath, load_truth
-from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
+from nadhir.scenarios.scoring import load_truth
+from nadhir.tracking.measurements import Measurement
+
+# This folder is on the path when run as a script.
+from truth_owner import MeasurementOwner
 
 CUT_OFF_M = 10_000.0
 BUCKETS = ((60.0, "<1 min"), (300.0, "1-5 min"), (900.0, "5-15 min"), (math.inf, ">15 min"))
@@ -67,28 +70,8 @@ def coverage(scenario_dir: Path) -> dict[tuple[str, str], list[tuple[bool, bool]
     pipe._finish = logged_finish  # type: ignore[method-assign]
     Replayer(pipe, lambda a: None).run(e for _, e in scenario.events())
 
-    def pos(ac: AircraftPath, t: float) -> tuple[float, float] | None:
-        p = ac.position_at(t)
-        return None if p is None else frame.to_xy(*p)
-
-    def owner(m: Measurement, t: float) -> str | None:
-        best: tuple[float, str] | None = None
-        for ac in truth.aircraft:
-            if isinstance(m, PositionFix):
-                for delay in range(0, 121, 15):
-                    p = pos(ac, t - delay)
-                    d = math.inf if p is None else math.hypot(p[0] - m.x, p[1] - m.y)
-                    if d < 8000 and (best is None or d / 8000 < best[0]):
-                        best = (d / 8000, ac.id)
-            elif isinstance(m, BearingFix):
-                p = pos(ac, t)
-                if p is None or math.hypot(p[0] - m.sx, p[1] - m.sy) > 25_000:
-                    continue
-                err = math.atan2(p[0] - m.sx, p[1] - m.sy) - m.bearing_rad
-                z = abs((err + math.pi) % (2 * math.pi) - math.pi) / m.sigma_rad
-                if z < 3 and (best is None or z / 3 < best[0]):
-                    best = (z / 3, ac.id)
-        return None if best is None else best[1]
+    owner = MeasurementOwner(truth, scenario_dir, frame, max_delay_s=120, travel_time=False)
+    pos = owner.position
 
     seen: dict[str, list[float]] = collections.defaultdict(list)
     for t, batch in log:
