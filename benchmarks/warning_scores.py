@@ -1,11 +1,16 @@
 """Warning quality: replay scenarios and score them, alone and together, with the system's own tracks
 and, for comparison, with ideal tracks (the truth positions fed to the same threat model and policy).
 
-Usage: python benchmarks/warning_scores.py [--ideal] [SCENARIO_DIR ...]
+Usage: python benchmarks/warning_scores.py [--ideal | --ideal-seen] [SCENARIO_DIR ...]
 
 Default scenarios: the two public ones and the two simulated test scenarios
 (an unseen region for the tuning). The ideal-track run separates what the
-threat model and policy can do from what tracking limits.
+threat model and policy can do from what tracking limits. ``--ideal`` knows
+every aircraft from take-off, as the scorer's oracle does; ``--ideal-seen``
+knows each one exactly, but only from its first measurement on (the first
+sighting or bearing the truth attributes to it, ``truth_owner.py``): the
+most any tracker could make of these inputs, so the bound on what the
+evidence allows.
 """
 
 from __future__ import annotations
@@ -25,9 +30,13 @@ from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.replay import Replayer
 from nadhir.scenarios.run import build_pipeline
-from nadhir.scenarios.scoring import ScoreReport, combine, score
+from nadhir.scenarios.scoring import ScoreReport, combine, load_truth, score
 from nadhir.threat.learned import StrikeModel
+from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.track import Track
+
+# This folder is on the path when run as a script.
+from truth_owner import MeasurementOwner
 
 ROOT = Path(__file__).resolve().parents[1] / "tests" / "data" / "scenarios"
 DEFAULT = [ROOT / n for n in ("idlib-basic", "idlib-twists", "sim-wadi-karam-5", "sim-jabal-nur-4")]
@@ -37,10 +46,15 @@ TYPE_INDEX = {"jet": 0, "helicopter": 1, "drone": 2}
 class IdealTracker:
     """Stands in for the tracker: every airborne aircraft, exactly where the truth says it is."""
 
-    def __init__(self, pipeline: Pipeline, truth: dict[str, object]) -> None:
+    def __init__(
+        self, pipeline: Pipeline, truth: dict[str, object], owner: MeasurementOwner | None = None
+    ) -> None:
         self.tracks: dict[str, Track] = {}
+        # With an owner, an aircraft appears only once a measurement of it has arrived.
+        self._owner = owner
+        self._first_seen: dict[str, float] = {}
         self._aircraft = []
-        for a in truth["aircraft"]:  # type: ignore[union-attr]
+        for a in truth["aircraft"]:  # type: ignore[attr-defined]
             path = sorted(a["path"], key=lambda p: p["t"])
             ts = np.array([parse_time(p["t"]) for p in path])
             xy = np.array([pipeline.frame.to_xy(p["lat"], p["lon"]) for p in path])
@@ -56,6 +70,11 @@ class IdealTracker:
         for aid, kind, ts, xy in self._aircraft:
             if t < ts[0] or t > ts[-1]:
                 continue
+            start = float(ts[0])
+            if self._owner is not None:
+                if aid not in self._first_seen:
+                    continue
+                start = self._first_seen[aid]
             pos, vel = self._at(ts, xy, t)
             probs = np.full(3, 0.02)
             probs[TYPE_INDEX.get(kind, 0)] = 0.96
@@ -65,18 +84,23 @@ class IdealTracker:
                 x=np.array([pos[0], pos[1], vel[0], vel[1]]),
                 p=np.diag([300.0**2, 300.0**2, 10.0**2, 10.0**2]),
                 type_probs=probs,
-                created=float(ts[0]),
+                created=start,
                 last_update=t,
                 status="confirmed",
             )
             track.evidence["truth"] = 0.95
             for k in range(24, 0, -1):
-                if t - 10 * k >= ts[0]:
+                if t - 10 * k >= start:
                     q, _ = self._at(ts, xy, t - 10 * k)
                     track.history.append((t - 10 * k, float(q[0]), float(q[1])))
             self.tracks[aid] = track
 
-    def step(self, t: float, batch: object) -> list[Track]:
+    def step(self, t: float, batch: list[Measurement]) -> list[Track]:
+        if self._owner is not None:
+            for m in batch:
+                aid = self._owner(m, t)
+                if aid is not None:
+                    self._first_seen.setdefault(aid, t)
         self._set(t)
         return []
 
@@ -87,17 +111,23 @@ class IdealTracker:
 
 def run(
     scenario_dir: Path,
-    ideal: bool,
+    ideal: bool | str,
     tmp: Path,
     policy: PolicyConfig | None = None,
     strike_model: StrikeModel | None = None,
 ) -> ScoreReport:
-    """Replay one scenario (with its own tracks, or ideal ones) and score it."""
+    """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
+    "seen": from each aircraft's first measurement on)."""
     scenario = load_scenario(scenario_dir)
     pipeline = build_pipeline(scenario, policy, strike_model)
     if ideal:
         truth = json.loads((scenario_dir / "truth.json").read_text(encoding="utf-8"))
-        pipeline.tracker = IdealTracker(pipeline, truth)  # type: ignore[assignment]
+        owner = None
+        if ideal == "seen":
+            owner = MeasurementOwner(
+                load_truth(scenario_dir), scenario_dir, pipeline.frame, max_delay_s=180, travel_time=True
+            )
+        pipeline.tracker = IdealTracker(pipeline, truth, owner)  # type: ignore[assignment]
     alerts: list[str] = []
     tracks: list[str] = []
     Replayer(
@@ -132,8 +162,13 @@ def row(name: str, r: dict[str, float]) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenarios", nargs="*", type=Path, default=DEFAULT)
-    ap.add_argument("--ideal", action="store_true", help="feed the truth as tracks")
+    kind = ap.add_mutually_exclusive_group()
+    kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
+    kind.add_argument(
+        "--ideal-seen", action="store_true", help="feed the truth as tracks, from each first measurement"
+    )
     args = ap.parse_args()
+    ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
         "| scenario | warned | lead/oracle | sirens >= 60 s | false alarms | imminent false alarms "
         "| alert-min / oracle | imminent-min / oracle | OSPA km |"
@@ -142,7 +177,7 @@ def main() -> int:
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
         for scenario_dir in args.scenarios:
-            report = run(scenario_dir, args.ideal, Path(tmp))
+            report = run(scenario_dir, ideal, Path(tmp))
             reports.append(report)
             print(row(scenario_dir.name, report.as_dict()))
         public = [r for r, d in zip(reports, args.scenarios, strict=True) if not d.name.startswith("sim-")]
