@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
 from nadhir.scenarios.reader import ScenarioError, load_scenario
 from nadhir.scenarios.run import ReplayResult, persist_replay, replay_scenario
 from nadhir.threat.learned import StrikeModel
+
+if TYPE_CHECKING:  # rich is loaded only when something is shown (see _console)
+    from rich.console import Console
 
 
 def register(app: typer.Typer) -> None:
@@ -36,33 +39,23 @@ def replay(
     ] = None,
 ) -> None:
     """Replay a scenario and write the alerts (and tracks) it produces."""
-    err = Console(stderr=True)
     try:
         scenario = load_scenario(scenario_dir)
     except ScenarioError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        _console().print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    model = _strike_model(strike_model, err)
-    total = _count_lines(scenario.events_path)
+    model = _strike_model(strike_model)
     show = not quiet and sys.stderr.isatty()
     with (
         out.open("w", encoding="utf-8") as alerts_fh,
         tracks.open("w", encoding="utf-8") if tracks else _NullWriter() as tracks_fh,
-        Progress(
-            TextColumn("replaying"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            disable=not show,
-        ) as progress,
+        _progress(scenario.events_path) if show else contextlib.nullcontext(None) as advance,
     ):
-        task = progress.add_task("replay", total=total)
         result = replay_scenario(
             scenario,
             on_alert=lambda a: alerts_fh.write(json_line(alert_to_dict(a))),
             on_track=(lambda s: tracks_fh.write(json_line(track_to_dict(s)))) if tracks else None,
-            on_progress=lambda n: progress.advance(task, n),
+            on_progress=advance,
             keep=db is not None or cap_dir is not None,
             strike_model=model,
         )
@@ -73,16 +66,43 @@ def replay(
             result.alerts, scenario.sites, cap_dir, tracks=result.tracks, problems=scenario.problems
         )
         if not quiet:
-            err.print(f"CAP messages: {written} written to {cap_dir}")
+            _console().print(f"CAP messages: {written} written to {cap_dir}")
     if db is not None:
         from nadhir.store import Store  # loaded only when asked to persist
 
         with Store.open(db) as store:
             run_id = persist_replay(store, result)
         if not quiet:
-            err.print(f"stored as run {run_id} in {db}")
+            _console().print(f"stored as run {run_id} in {db}")
     if not quiet:
-        _print_summary(err, result, out, tracks)
+        _print_summary(_console(), result, out, tracks)
+
+
+def _console() -> Console:
+    """The stderr console, loaded on first use.
+
+    rich costs some 25 ms to import, a tenth of a quiet replay's start-up (start-up counts in the
+    replay speed); a quiet replay that goes well prints nothing, so it never pays for it.
+    """
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@contextlib.contextmanager
+def _progress(events_path: Path) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr over the scenario's event lines; yields the function that advances it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("replaying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console(),
+    ) as progress:
+        task = progress.add_task("replay", total=_count_lines(events_path))
+        yield lambda n: progress.advance(task, n)
 
 
 def _print_summary(console: Console, result: ReplayResult, out: Path, tracks: Path | None) -> None:
@@ -103,16 +123,16 @@ def _print_summary(console: Console, result: ReplayResult, out: Path, tracks: Pa
     console.print(f"alerts written to {out}" + (f", tracks to {tracks}" if tracks else ""))
 
 
-def _strike_model(spec: str | None, err: Console) -> StrikeModel | None:
+def _strike_model(spec: str | None) -> StrikeModel | None:
     if spec is None:
         return None
     try:
         model = StrikeModel.bundled() if spec == "bundled" else StrikeModel.load(Path(spec))
     except (OSError, ValueError) as exc:
-        err.print(f"[red]error:[/red] cannot load strike model {spec!r}: {exc}")
+        _console().print(f"[red]error:[/red] cannot load strike model {spec!r}: {exc}")
         raise typer.Exit(2) from exc
     if model is None:
-        err.print("[red]error:[/red] no strike model is bundled (train one with nadhir train-threat)")
+        _console().print("[red]error:[/red] no strike model is bundled (train one with nadhir train-threat)")
         raise typer.Exit(2)
     return model
 
