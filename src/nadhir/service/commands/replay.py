@@ -1,50 +1,104 @@
-"""`nadhir replay`: a scenario folder in, the alerts the system would have sent out."""
+"""`nadhir replay`: a scenario folder in, the alerts the system would have sent out.
+
+Its arguments are parsed with argparse, not typer, and the console script runs it without loading
+typer at all (see ``nadhir.service.cli.main``): typer 0.29 builds a pydantic TypeAdapter for every
+option, and loading typer and pydantic costs ~110 ms, a tenth of a replay of idlib-basic, while
+start-up counts in the replay speed (issue 2). ``register`` still lists the command in the typer
+app, which hands its arguments over untouched.
+"""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
-
-import typer
+from typing import TYPE_CHECKING, TextIO
 
 from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
 from nadhir.scenarios.reader import ScenarioError, load_scenario
 from nadhir.scenarios.run import ReplayResult, persist_replay, replay_scenario
 from nadhir.threat.learned import StrikeModel
 
-if TYPE_CHECKING:  # rich is loaded only when something is shown (see _console)
+if TYPE_CHECKING:  # rich is loaded only when something is shown (see _console); typer only by the app
+    import typer
     from rich.console import Console
+
+HELP = "Replay a scenario and write the alerts (and tracks) it produces."
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``replay`` to the app."""
-    app.command("replay")(replay)
+    """Add ``replay`` to the app; the arguments, ``--help`` included, go to :func:`main` as they are."""
+    import typer
+
+    def replay_command(ctx: typer.Context) -> None:
+        code = main(ctx.args)
+        if code:
+            raise typer.Exit(code)
+
+    # typer resolves the (string) annotation in this module's globals, where typer is not loaded.
+    replay_command.__annotations__["ctx"] = typer.Context
+    app.command(
+        "replay",
+        help=HELP,
+        add_help_option=False,
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    )(replay_command)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command's arguments (``nadhir replay --help``)."""
+    ap = argparse.ArgumentParser(prog="nadhir replay", description=HELP)
+    ap.add_argument(
+        "scenario_dir",
+        type=Path,
+        metavar="SCENARIO_DIR",
+        help="Scenario folder (sites.geojson, events.jsonl, ...)",
+    )
+    ap.add_argument("--out", type=Path, default=Path("alerts.jsonl"), help="Where to write alerts.jsonl")
+    ap.add_argument("--tracks", type=Path, help="Also write tracks.jsonl here")
+    ap.add_argument("--db", help="Store the run in this database URL")
+    ap.add_argument("--cap-dir", type=Path, help="Also write one CAP 1.2 XML file per alert line here")
+    ap.add_argument("--quiet", "-q", action="store_true", help="No progress bar or summary")
+    ap.add_argument("--strike-model", help="Use a learned strike model: 'bundled' or a JSON path")
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``nadhir replay`` with these arguments (default: the command line's); the exit code."""
+    args = build_parser().parse_args(argv)
+    return replay(
+        args.scenario_dir,
+        out=args.out,
+        tracks=args.tracks,
+        db=args.db,
+        cap_dir=args.cap_dir,
+        quiet=args.quiet,
+        strike_model=args.strike_model,
+    )
 
 
 def replay(
-    scenario_dir: Annotated[Path, typer.Argument(help="Scenario folder (sites.geojson, events.jsonl, ...)")],
-    out: Annotated[Path, typer.Option("--out", help="Where to write alerts.jsonl")] = Path("alerts.jsonl"),
-    tracks: Annotated[Path | None, typer.Option("--tracks", help="Also write tracks.jsonl here")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="Store the run in this database URL")] = None,
-    cap_dir: Annotated[
-        Path | None, typer.Option("--cap-dir", help="Also write one CAP 1.2 XML file per alert line here")
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary")] = False,
-    strike_model: Annotated[
-        str | None,
-        typer.Option("--strike-model", help="Use a learned strike model: 'bundled' or a JSON path"),
-    ] = None,
-) -> None:
-    """Replay a scenario and write the alerts (and tracks) it produces."""
+    scenario_dir: Path,
+    out: Path = Path("alerts.jsonl"),
+    tracks: Path | None = None,
+    db: str | None = None,
+    cap_dir: Path | None = None,
+    quiet: bool = False,
+    strike_model: str | None = None,
+) -> int:
+    """Replay a scenario and write the alerts (and tracks) it produces; the exit code (2: bad input)."""
     try:
         scenario = load_scenario(scenario_dir)
     except ScenarioError as exc:
         _console().print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    model = _strike_model(strike_model)
+        return 2
+    try:
+        model = _strike_model(strike_model)
+    except ValueError as exc:
+        _console().print(f"[red]error:[/red] {exc}")
+        return 2
     show = not quiet and sys.stderr.isatty()
     with (
         out.open("w", encoding="utf-8") as alerts_fh,
@@ -76,6 +130,7 @@ def replay(
             _console().print(f"stored as run {run_id} in {db}")
     if not quiet:
         _print_summary(_console(), result, out, tracks)
+    return 0
 
 
 def _console() -> Console:
@@ -124,16 +179,15 @@ def _print_summary(console: Console, result: ReplayResult, out: Path, tracks: Pa
 
 
 def _strike_model(spec: str | None) -> StrikeModel | None:
+    """The strike model ``--strike-model`` names, or None; ValueError says why it cannot be had."""
     if spec is None:
         return None
     try:
         model = StrikeModel.bundled() if spec == "bundled" else StrikeModel.load(Path(spec))
     except (OSError, ValueError) as exc:
-        _console().print(f"[red]error:[/red] cannot load strike model {spec!r}: {exc}")
-        raise typer.Exit(2) from exc
+        raise ValueError(f"cannot load strike model {spec!r}: {exc}") from exc
     if model is None:
-        _console().print("[red]error:[/red] no strike model is bundled (train one with nadhir train-threat)")
-        raise typer.Exit(2)
+        raise ValueError("no strike model is bundled (train one with nadhir train-threat)")
     return model
 
 
