@@ -37,6 +37,11 @@ def track_to_dict(state: TrackState) -> dict[str, Any]:
     }
 
 
+# json.dumps with any option builds a new encoder per call; one per process writes the same text
+# (~1 µs less a line, and a replay writes a line per track state: ~4,000 an hour).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def json_line(obj: dict[str, Any]) -> str:
     """A compact JSON line, Arabic kept readable."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return _ENCODER.encode(obj) + "\n"
