@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
+from nadhir.scenarios.output import alert_to_dict, json_line, track_line
 from nadhir.scenarios.reader import ScenarioError, load_scenario
 from nadhir.scenarios.run import ReplayResult, persist_replay, replay_scenario
 from nadhir.threat.learned import StrikeModel
@@ -108,7 +108,7 @@ def replay(
         result = replay_scenario(
             scenario,
             on_alert=lambda a: alerts_fh.write(json_line(alert_to_dict(a))),
-            on_track=(lambda s: tracks_fh.write(json_line(track_to_dict(s)))) if tracks else None,
+            on_track=(lambda s: tracks_fh.write(track_line(s))) if tracks else None,
             on_progress=advance,
             keep=db is not None or cap_dir is not None,
             strike_model=model,
