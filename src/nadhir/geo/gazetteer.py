@@ -26,6 +26,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rapidfuzz import fuzz, process
+
 from nadhir.domain import Place, Site
 from nadhir.geo.names import WordForms, normalise, skeleton_of_words, word_forms
 
@@ -345,10 +347,6 @@ class Gazetteer:
             choices, owners = (self._arabic_keys if arabic else self._latin_keys), self._by_norm
         else:  # one word: compare with names written as one word (كفرX, KafrX)
             choices, owners = (self._arabic_compact if arabic else self._latin_compact), self._by_compact
-        # Loaded on the first fuzzy look-up: most names resolve exactly, and rapidfuzz is ~12 ms of
-        # start-up (a replay's start-up counts in its speed).
-        from rapidfuzz import fuzz, process
-
         best = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=threshold)
         if best is None:
             return None
