@@ -1,13 +1,15 @@
-"""The output lines: the direct track line is the encoder's text, to the byte."""
+"""The output lines and timestamps: the hand-written paths give the library's own text, to the byte."""
 
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
 from nadhir.domain import TrackState
+from nadhir.domain.timefmt import format_time
 from nadhir.scenarios.output import json_line, track_line, track_to_dict
 
 
@@ -26,3 +28,12 @@ from nadhir.scenarios.output import json_line, track_line, track_to_dict
 )
 def test_track_line_is_the_encoders_text(state: TrackState) -> None:
     assert track_line(state) == json_line(track_to_dict(state))
+
+
+def test_format_time_is_datetimes_text() -> None:
+    """The time of day by arithmetic: the same text as datetime's, across days, years and 1970."""
+    seconds = [*range(-200_000, 200_000, 997), *range(1746155552 - 90_000, 1746155552 + 90_000, 61)]
+    seconds += [0, -1, 86_399, 86_400, 951_782_400, 4_102_444_799]  # 2000-02-29, 2099-12-31 23:59:59
+    for second in seconds:
+        expected = datetime.fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert format_time(second + 0.2) == expected, second
