@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from http_peer import Peer, Request, bot_api, http_peer
 from service_helpers import auth, make_settings, wait_for
 
+from http_peer import Peer, Request, bot_api, http_peer
 from nadhir.alerting.cap import read_cap
 from nadhir.alerting.channels import (
     DELIVERY_HEADER,

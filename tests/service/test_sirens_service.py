@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from http_peer import Peer, Request, bot_api, http_peer
 from service_helpers import auth, make_settings
 
+from http_peer import Peer, Request, bot_api, http_peer
 from nadhir.alerting.outbox import Outbox
 from nadhir.alerting.subscriptions import Subscription
 from nadhir.service.app import create_app

@@ -132,17 +132,21 @@ class AlertPolicy:
     def decide(self, t: float, threats: dict[str, Threat]) -> list[Alert]:
         """Alerts to send at ``t`` given the strongest threat per site (sites absent: no threat)."""
         out: list[Alert] = []
-        # Only sites with a threat or an open episode can change; most sites have neither at any
-        # moment. They are visited in the sites' own order, so the output is the same as visiting all.
-        live = threats.keys() | self._episodes.keys()
+        # Only sites with an open episode, or a threat not below the lowest probability that calls
+        # for any level, can change; most sites have neither at any moment (on idlib-basic three in
+        # four threatened sites have only a faint threat and no episode). They are picked out before
+        # sorting and visited in the sites' own order, so the output is the same as visiting all.
+        episodes, order = self._episodes, self._order
         floor = self._lowest_probability()
-        for site_id in sorted(live & self._order.keys(), key=self._order.__getitem__):
+        visit = [
+            site_id
+            for site_id, threat in threats.items()
+            if site_id not in episodes and not threat.probability < floor and site_id in order
+        ]
+        visit.extend(episodes)
+        for site_id in sorted(visit, key=order.__getitem__):
             threat = threats.get(site_id)
-            episode = self._episodes.get(site_id)
-            if episode is None and (threat is None or threat.probability < floor):
-                # Two in three sites visited on idlib-twists: a faint threat and no episode, nothing
-                # to decide (the policy's time there: 0.075 -> 0.064 s).
-                continue
+            episode = episodes.get(site_id)
             site = self.sites[site_id]
             want = self.desired_level(site, threat, t)
             if episode is None:

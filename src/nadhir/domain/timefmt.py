@@ -21,7 +21,21 @@ def format_time(t: float) -> str:
     return _format_second(round(t))
 
 
-# Every track published at one step shares its second, so most calls repeat the last few.
+# Every track published at one step shares its second, so many calls repeat the last few.
 @lru_cache(maxsize=256)
 def _format_second(second: int) -> str:
-    return datetime.fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``datetime.fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")``, the same text.
+
+    A replay publishes each track state at a new second (a step every few seconds), so half the
+    calls miss the cache, and datetime plus strftime cost ~2.5 µs each; POSIX days are all
+    86,400 s long, so the time of day is plain arithmetic and only the date needs datetime.
+    """
+    day, rest = divmod(second, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{_format_day(day)}T{hours:02d}:{minutes:02d}:{seconds:02d}Z"
+
+
+@lru_cache(maxsize=64)
+def _format_day(day: int) -> str:
+    return datetime.fromtimestamp(day * 86_400, tz=UTC).strftime("%Y-%m-%d")

@@ -1,68 +1,115 @@
-"""`nadhir replay`: a scenario folder in, the alerts the system would have sent out."""
+"""`nadhir replay`: a scenario folder in, the alerts the system would have sent out.
+
+Its arguments are parsed with argparse, not typer, and the console script runs it without loading
+typer at all (see ``nadhir.service.cli.main``): typer 0.29 builds a pydantic TypeAdapter for every
+option, and loading typer and pydantic costs ~110 ms, a tenth of a replay of idlib-basic, while
+start-up counts in the replay speed (issue 2). ``register`` still lists the command in the typer
+app, which hands its arguments over untouched.
+"""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
+from nadhir.scenarios.output import alert_to_dict, json_line, track_line
 from nadhir.scenarios.reader import ScenarioError, load_scenario
 from nadhir.scenarios.run import ReplayResult, persist_replay, replay_scenario
 from nadhir.threat.learned import StrikeModel
 
+if TYPE_CHECKING:  # rich is loaded only when something is shown (see _console); typer only by the app
+    import typer
+    from rich.console import Console
+
+HELP = "Replay a scenario and write the alerts (and tracks) it produces."
+
 
 def register(app: typer.Typer) -> None:
-    """Add ``replay`` to the app."""
-    app.command("replay")(replay)
+    """Add ``replay`` to the app; the arguments, ``--help`` included, go to :func:`main` as they are."""
+    import typer
+
+    def replay_command(ctx: typer.Context) -> None:
+        code = main(ctx.args)
+        if code:
+            raise typer.Exit(code)
+
+    # typer resolves the (string) annotation in this module's globals, where typer is not loaded.
+    replay_command.__annotations__["ctx"] = typer.Context
+    app.command(
+        "replay",
+        help=HELP,
+        add_help_option=False,
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    )(replay_command)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command's arguments (``nadhir replay --help``)."""
+    ap = argparse.ArgumentParser(prog="nadhir replay", description=HELP)
+    ap.add_argument(
+        "scenario_dir",
+        type=Path,
+        metavar="SCENARIO_DIR",
+        help="Scenario folder (sites.geojson, events.jsonl, ...)",
+    )
+    ap.add_argument("--out", type=Path, default=Path("alerts.jsonl"), help="Where to write alerts.jsonl")
+    ap.add_argument("--tracks", type=Path, help="Also write tracks.jsonl here")
+    ap.add_argument("--db", help="Store the run in this database URL")
+    ap.add_argument("--cap-dir", type=Path, help="Also write one CAP 1.2 XML file per alert line here")
+    ap.add_argument("--quiet", "-q", action="store_true", help="No progress bar or summary")
+    ap.add_argument("--strike-model", help="Use a learned strike model: 'bundled' or a JSON path")
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``nadhir replay`` with these arguments (default: the command line's); the exit code."""
+    args = build_parser().parse_args(argv)
+    return replay(
+        args.scenario_dir,
+        out=args.out,
+        tracks=args.tracks,
+        db=args.db,
+        cap_dir=args.cap_dir,
+        quiet=args.quiet,
+        strike_model=args.strike_model,
+    )
 
 
 def replay(
-    scenario_dir: Annotated[Path, typer.Argument(help="Scenario folder (sites.geojson, events.jsonl, ...)")],
-    out: Annotated[Path, typer.Option("--out", help="Where to write alerts.jsonl")] = Path("alerts.jsonl"),
-    tracks: Annotated[Path | None, typer.Option("--tracks", help="Also write tracks.jsonl here")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="Store the run in this database URL")] = None,
-    cap_dir: Annotated[
-        Path | None, typer.Option("--cap-dir", help="Also write one CAP 1.2 XML file per alert line here")
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary")] = False,
-    strike_model: Annotated[
-        str | None,
-        typer.Option("--strike-model", help="Use a learned strike model: 'bundled' or a JSON path"),
-    ] = None,
-) -> None:
-    """Replay a scenario and write the alerts (and tracks) it produces."""
-    err = Console(stderr=True)
+    scenario_dir: Path,
+    out: Path = Path("alerts.jsonl"),
+    tracks: Path | None = None,
+    db: str | None = None,
+    cap_dir: Path | None = None,
+    quiet: bool = False,
+    strike_model: str | None = None,
+) -> int:
+    """Replay a scenario and write the alerts (and tracks) it produces; the exit code (2: bad input)."""
     try:
         scenario = load_scenario(scenario_dir)
     except ScenarioError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    model = _strike_model(strike_model, err)
-    total = _count_lines(scenario.events_path)
+        _console().print(f"[red]error:[/red] {exc}")
+        return 2
+    try:
+        model = _strike_model(strike_model)
+    except ValueError as exc:
+        _console().print(f"[red]error:[/red] {exc}")
+        return 2
     show = not quiet and sys.stderr.isatty()
     with (
         out.open("w", encoding="utf-8") as alerts_fh,
         tracks.open("w", encoding="utf-8") if tracks else _NullWriter() as tracks_fh,
-        Progress(
-            TextColumn("replaying"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            disable=not show,
-        ) as progress,
+        _progress(scenario.events_path) if show else contextlib.nullcontext(None) as advance,
     ):
-        task = progress.add_task("replay", total=total)
         result = replay_scenario(
             scenario,
             on_alert=lambda a: alerts_fh.write(json_line(alert_to_dict(a))),
-            on_track=(lambda s: tracks_fh.write(json_line(track_to_dict(s)))) if tracks else None,
-            on_progress=lambda n: progress.advance(task, n),
+            on_track=(lambda s: tracks_fh.write(track_line(s))) if tracks else None,
+            on_progress=advance,
             keep=db is not None or cap_dir is not None,
             strike_model=model,
         )
@@ -73,16 +120,44 @@ def replay(
             result.alerts, scenario.sites, cap_dir, tracks=result.tracks, problems=scenario.problems
         )
         if not quiet:
-            err.print(f"CAP messages: {written} written to {cap_dir}")
+            _console().print(f"CAP messages: {written} written to {cap_dir}")
     if db is not None:
         from nadhir.store import Store  # loaded only when asked to persist
 
         with Store.open(db) as store:
             run_id = persist_replay(store, result)
         if not quiet:
-            err.print(f"stored as run {run_id} in {db}")
+            _console().print(f"stored as run {run_id} in {db}")
     if not quiet:
-        _print_summary(err, result, out, tracks)
+        _print_summary(_console(), result, out, tracks)
+    return 0
+
+
+def _console() -> Console:
+    """The stderr console, loaded on first use.
+
+    rich costs some 25 ms to import, a tenth of a quiet replay's start-up (start-up counts in the
+    replay speed); a quiet replay that goes well prints nothing, so it never pays for it.
+    """
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@contextlib.contextmanager
+def _progress(events_path: Path) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr over the scenario's event lines; yields the function that advances it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("replaying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console(),
+    ) as progress:
+        task = progress.add_task("replay", total=_count_lines(events_path))
+        yield lambda n: progress.advance(task, n)
 
 
 def _print_summary(console: Console, result: ReplayResult, out: Path, tracks: Path | None) -> None:
@@ -103,17 +178,16 @@ def _print_summary(console: Console, result: ReplayResult, out: Path, tracks: Pa
     console.print(f"alerts written to {out}" + (f", tracks to {tracks}" if tracks else ""))
 
 
-def _strike_model(spec: str | None, err: Console) -> StrikeModel | None:
+def _strike_model(spec: str | None) -> StrikeModel | None:
+    """The strike model ``--strike-model`` names, or None; ValueError says why it cannot be had."""
     if spec is None:
         return None
     try:
         model = StrikeModel.bundled() if spec == "bundled" else StrikeModel.load(Path(spec))
     except (OSError, ValueError) as exc:
-        err.print(f"[red]error:[/red] cannot load strike model {spec!r}: {exc}")
-        raise typer.Exit(2) from exc
+        raise ValueError(f"cannot load strike model {spec!r}: {exc}") from exc
     if model is None:
-        err.print("[red]error:[/red] no strike model is bundled (train one with nadhir train-threat)")
-        raise typer.Exit(2)
+        raise ValueError("no strike model is bundled (train one with nadhir train-threat)")
     return model
 
 
