@@ -10,8 +10,12 @@ sums already moves one scenario's OSPA by a few hundred metres. This
 averages over many scenarios from the project's own simulator, in both
 bundled regions, every third one with all twists, and prints each
 scenario's OSPA and warned share, their means and the OSPA mean's standard
-error. To compare two versions of the tracker, save the first run's
-``--json`` output and pass it as ``--baseline`` to the second: the mean of
+error, and the warning figures of issue 5 with every scenario's counts
+summed (warned share, lead / oracle, sirens >= 60 s, imminent false
+alarms, alert-minutes against the oracle's): a tracking change can trade
+accuracy against warnings, and two public scenarios are too few to tell.
+To compare two versions of the tracker, save the first run's ``--json``
+output and pass it as ``--baseline`` to the second: the mean of
 the per-scenario differences and its standard error are printed (a
 difference within about two standard errors of zero is noise).
 
@@ -34,7 +38,7 @@ from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.replay import Replayer
 from nadhir.scenarios.run import build_pipeline
-from nadhir.scenarios.scoring import score
+from nadhir.scenarios.scoring import ScoreReport, combine, score
 from nadhir.scenarios.simulator import TWISTS, list_regions, load_region, simulate, write_scenario
 
 
@@ -57,8 +61,8 @@ def scenario_dirs(seeds: list[int], hours: float, cache: Path) -> list[Path]:
     return out
 
 
-def evaluate(folder: Path, tmp: Path) -> tuple[float, float]:
-    """Replay one scenario; its mean OSPA (m) and warned share."""
+def evaluate(folder: Path, tmp: Path) -> ScoreReport:
+    """Replay one scenario and score it (alerts and tracks)."""
     scenario = load_scenario(folder)
     alerts: list[str] = []
     tracks: list[str] = []
@@ -70,8 +74,22 @@ def evaluate(folder: Path, tmp: Path) -> tuple[float, float]:
     alerts_path, tracks_path = tmp / "alerts.jsonl", tmp / "tracks.jsonl"
     alerts_path.write_text("".join(alerts), encoding="utf-8")
     tracks_path.write_text("".join(tracks), encoding="utf-8")
-    r = score(folder, alerts_path, tracks_path).as_dict()
-    return float(r["ospa_m"] or 0.0), float(r["warned_share"] or 0.0)
+    return score(folder, alerts_path, tracks_path)
+
+
+def warning_row(r: dict[str, float]) -> str:
+    """The warning figures of issue 5, from counts summed over scenarios (as ``nadhir score`` does)."""
+
+    def f(key: str) -> str:
+        v = r.get(key)
+        return "n/a" if v is None else f"{v:.2f}"
+
+    minutes = r["alert_minutes_per_site_hour"] / r["oracle_alert_minutes_per_site_hour"]
+    return (
+        f"warned {f('warned_share')}, lead/oracle {f('lead_vs_oracle')}, "
+        f"sirens >= 60 s {f('siren_warned_60s_share')}, imminent false alarms "
+        f"{f('imminent_false_alarm_share')}, alert-min / oracle {minutes:.2f}"
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -84,9 +102,13 @@ def main(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     folders = scenario_dirs(_seeds(args.seeds), args.hours, args.cache)
     rows = []
+    reports = []
     with tempfile.TemporaryDirectory() as tmp:
         for folder in folders:
-            ospa_m, warned = evaluate(folder, Path(tmp))
+            report = evaluate(folder, Path(tmp))
+            reports.append(report)
+            r = report.as_dict()
+            ospa_m, warned = float(r["ospa_m"] or 0.0), float(r["warned_share"] or 0.0)
             rows.append((folder.name, ospa_m, warned))
             if not args.json:
                 print(f"{folder.name:36s} OSPA {ospa_m:6.0f} m  warned {warned:.2f}", flush=True)
@@ -97,6 +119,7 @@ def main(argv: list[str]) -> int:
         "mean_ospa_m": float(ospas.mean()),
         "sem_ospa_m": sem,
         "mean_warned": float(np.mean([r[2] for r in rows])),
+        "together": combine(reports),
     }
     if args.baseline is not None:
         before = {name: ospa_m for name, ospa_m, _ in json.loads(args.baseline.read_text())["rows"]}
@@ -111,6 +134,7 @@ def main(argv: list[str]) -> int:
         f"{summary['scenarios']} scenarios: mean OSPA {summary['mean_ospa_m']:.0f} m "
         f"(standard error {sem:.0f} m), mean warned share {summary['mean_warned']:.2f}"
     )
+    print(f"warnings, all scenarios together: {warning_row(summary['together'])}")
     if "paired_diff_ospa_m" in summary:
         print(
             f"against the baseline: {summary['paired_diff_ospa_m']:+.0f} m per scenario "
