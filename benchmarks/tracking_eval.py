@@ -1,7 +1,7 @@
 """Tracking accuracy over many simulated scenarios: mean OSPA with its standard error.
 
 Usage: python benchmarks/tracking_eval.py [--seeds 101-112] [--hours 2] [--cache DIR] [--json]
-                                         [--baseline EARLIER.json]
+                                         [--baseline EARLIER.json] [--coast-straight-s S]
 
 One replay's OSPA is a poor judge of a tracking change: the replay is
 chaotic (a gate or an assignment decided on the other side of a threshold
@@ -40,6 +40,7 @@ from nadhir.scenarios.replay import Replayer
 from nadhir.scenarios.run import build_pipeline
 from nadhir.scenarios.scoring import ScoreReport, combine, score
 from nadhir.scenarios.simulator import TWISTS, list_regions, load_region, simulate, write_scenario
+from nadhir.tracking.updater import Predictor
 
 
 def _seeds(text: str) -> list[int]:
@@ -61,13 +62,16 @@ def scenario_dirs(seeds: list[int], hours: float, cache: Path) -> list[Path]:
     return out
 
 
-def evaluate(folder: Path, tmp: Path) -> ScoreReport:
+def evaluate(folder: Path, tmp: Path, coast_straight_s: float | None = None) -> ScoreReport:
     """Replay one scenario and score it (alerts and tracks)."""
     scenario = load_scenario(folder)
     alerts: list[str] = []
     tracks: list[str] = []
+    pipeline = build_pipeline(scenario)
+    if coast_straight_s is not None:
+        pipeline.tracker.predictor = Predictor(coast_straight_s=coast_straight_s)
     Replayer(
-        build_pipeline(scenario),
+        pipeline,
         lambda a: alerts.append(json_line(alert_to_dict(a))),
         lambda s: tracks.append(json_line(track_to_dict(s))),
     ).run(e for _, e in scenario.events())
@@ -99,13 +103,18 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "nadhir-tracking-eval")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--baseline", type=Path, help="an earlier run's --json output to compare with")
+    ap.add_argument(
+        "--coast-straight-s",
+        type=float,
+        help="the tracker's coasting prediction (Predictor(coast_straight_s=...), off by default)",
+    )
     args = ap.parse_args(argv)
     folders = scenario_dirs(_seeds(args.seeds), args.hours, args.cache)
     rows = []
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
         for folder in folders:
-            report = evaluate(folder, Path(tmp))
+            report = evaluate(folder, Path(tmp), args.coast_straight_s)
             reports.append(report)
             r = report.as_dict()
             ospa_m, warned = float(r["ospa_m"] or 0.0), float(r["warned_share"] or 0.0)
