@@ -1,7 +1,7 @@
 """Tracking accuracy over many simulated scenarios: mean OSPA with its standard error.
 
 Usage: python benchmarks/tracking_eval.py [--seeds 101-112] [--hours 2] [--cache DIR] [--json]
-                                         [--baseline EARLIER.json]
+                                         [--baseline EARLIER.json] [--coast-straight-s S]
 
 One replay's OSPA is a poor judge of a tracking change: the replay is
 chaotic (a gate or an assignment decided on the other side of a threshold
@@ -10,8 +10,12 @@ sums already moves one scenario's OSPA by a few hundred metres. This
 averages over many scenarios from the project's own simulator, in both
 bundled regions, every third one with all twists, and prints each
 scenario's OSPA and warned share, their means and the OSPA mean's standard
-error. To compare two versions of the tracker, save the first run's
-``--json`` output and pass it as ``--baseline`` to the second: the mean of
+error, and the warning figures of issue 5 with every scenario's counts
+summed (warned share, lead / oracle, sirens >= 60 s, imminent false
+alarms, alert-minutes against the oracle's): a tracking change can trade
+accuracy against warnings, and two public scenarios are too few to tell.
+To compare two versions of the tracker, save the first run's ``--json``
+output and pass it as ``--baseline`` to the second: the mean of
 the per-scenario differences and its standard error are printed (a
 difference within about two standard errors of zero is noise).
 
@@ -34,8 +38,9 @@ from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.replay import Replayer
 from nadhir.scenarios.run import build_pipeline
-from nadhir.scenarios.scoring import score
+from nadhir.scenarios.scoring import ScoreReport, combine, score
 from nadhir.scenarios.simulator import TWISTS, list_regions, load_region, simulate, write_scenario
+from nadhir.tracking.updater import Predictor
 
 
 def _seeds(text: str) -> list[int]:
@@ -57,21 +62,38 @@ def scenario_dirs(seeds: list[int], hours: float, cache: Path) -> list[Path]:
     return out
 
 
-def evaluate(folder: Path, tmp: Path) -> tuple[float, float]:
-    """Replay one scenario; its mean OSPA (m) and warned share."""
+def evaluate(folder: Path, tmp: Path, coast_straight_s: float | None = None) -> ScoreReport:
+    """Replay one scenario and score it (alerts and tracks)."""
     scenario = load_scenario(folder)
     alerts: list[str] = []
     tracks: list[str] = []
+    pipeline = build_pipeline(scenario)
+    if coast_straight_s is not None:
+        pipeline.tracker.predictor = Predictor(coast_straight_s=coast_straight_s)
     Replayer(
-        build_pipeline(scenario),
+        pipeline,
         lambda a: alerts.append(json_line(alert_to_dict(a))),
         lambda s: tracks.append(json_line(track_to_dict(s))),
     ).run(e for _, e in scenario.events())
     alerts_path, tracks_path = tmp / "alerts.jsonl", tmp / "tracks.jsonl"
     alerts_path.write_text("".join(alerts), encoding="utf-8")
     tracks_path.write_text("".join(tracks), encoding="utf-8")
-    r = score(folder, alerts_path, tracks_path).as_dict()
-    return float(r["ospa_m"] or 0.0), float(r["warned_share"] or 0.0)
+    return score(folder, alerts_path, tracks_path)
+
+
+def warning_row(r: dict[str, float]) -> str:
+    """The warning figures of issue 5, from counts summed over scenarios (as ``nadhir score`` does)."""
+
+    def f(key: str) -> str:
+        v = r.get(key)
+        return "n/a" if v is None else f"{v:.2f}"
+
+    minutes = r["alert_minutes_per_site_hour"] / r["oracle_alert_minutes_per_site_hour"]
+    return (
+        f"warned {f('warned_share')}, lead/oracle {f('lead_vs_oracle')}, "
+        f"sirens >= 60 s {f('siren_warned_60s_share')}, imminent false alarms "
+        f"{f('imminent_false_alarm_share')}, alert-min / oracle {minutes:.2f}"
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -81,12 +103,21 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "nadhir-tracking-eval")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--baseline", type=Path, help="an earlier run's --json output to compare with")
+    ap.add_argument(
+        "--coast-straight-s",
+        type=float,
+        help="the tracker's coasting prediction (Predictor(coast_straight_s=...), off by default)",
+    )
     args = ap.parse_args(argv)
     folders = scenario_dirs(_seeds(args.seeds), args.hours, args.cache)
     rows = []
+    reports = []
     with tempfile.TemporaryDirectory() as tmp:
         for folder in folders:
-            ospa_m, warned = evaluate(folder, Path(tmp))
+            report = evaluate(folder, Path(tmp), args.coast_straight_s)
+            reports.append(report)
+            r = report.as_dict()
+            ospa_m, warned = float(r["ospa_m"] or 0.0), float(r["warned_share"] or 0.0)
             rows.append((folder.name, ospa_m, warned))
             if not args.json:
                 print(f"{folder.name:36s} OSPA {ospa_m:6.0f} m  warned {warned:.2f}", flush=True)
@@ -97,6 +128,7 @@ def main(argv: list[str]) -> int:
         "mean_ospa_m": float(ospas.mean()),
         "sem_ospa_m": sem,
         "mean_warned": float(np.mean([r[2] for r in rows])),
+        "together": combine(reports),
     }
     if args.baseline is not None:
         before = {name: ospa_m for name, ospa_m, _ in json.loads(args.baseline.read_text())["rows"]}
@@ -111,6 +143,7 @@ def main(argv: list[str]) -> int:
         f"{summary['scenarios']} scenarios: mean OSPA {summary['mean_ospa_m']:.0f} m "
         f"(standard error {sem:.0f} m), mean warned share {summary['mean_warned']:.2f}"
     )
+    print(f"warnings, all scenarios together: {warning_row(summary['together'])}")
     if "paired_diff_ospa_m" in summary:
         print(
             f"against the baseline: {summary['paired_diff_ospa_m']:+.0f} m per scenario "

@@ -287,7 +287,7 @@ class Pipeline:
             for track_id in [k for k in cache if k not in live]:
                 del cache[track_id]
         for track in live.values():
-            if track.status != "confirmed":
+            if not track.publishable:
                 continue
             last = self._published.get(track.id)
             if last is not None and t - last < TRACK_PUBLISH_S and track.last_update <= last:

@@ -194,18 +194,27 @@ def unpack_steps(packed: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]
 # Steps recur (the clock ticks every few seconds, reports come on whole seconds): their
 # matrices are built once per motion profile and step length, not once per track and step.
 # Keyed by the profile's identity, which is cheaper to hash than its thirteen fields.
-_STEP_CACHE: dict[tuple[int, float], StepModels] = {}
+_STEP_CACHE: dict[tuple[int, float, bool], StepModels] = {}
 _STEP_CACHE_MAX = 4096
 
 
-def step_models(profile: MotionProfile, dt: float) -> StepModels:
-    """The (cached) IMM matrices of one motion profile over ``dt`` seconds."""
-    key = (id(profile), dt)
+def step_models(profile: MotionProfile, dt: float, straight_turns: bool = False) -> StepModels:
+    """The (cached) IMM matrices of one motion profile over ``dt`` seconds.
+
+    With ``straight_turns`` the two turn models fly straight on with the
+    manoeuvre model's noise instead (a coasting prediction, see
+    :class:`nadhir.tracking.updater.Predictor`): every model then keeps the
+    velocity it starts from, so mixing them cannot shorten it.
+    """
+    key = (id(profile), dt, straight_turns)
     hit = _STEP_CACHE.get(key)
     if hit is not None and hit.profile is profile:
         return hit
     params, dts = params_of([profile]), np.array([dt])
     f, q = transition_batch(params, dts)
+    if straight_turns:
+        f[0, 1:3] = f[0, 0]
+        q[0, 1:3] = q[0, 3]
     packed = np.concatenate(
         [f[0].ravel(), q[0].ravel(), switching_batch(params, dts)[0].ravel(), np.swapaxes(f[0], 1, 2).ravel()]
     )
@@ -247,10 +256,15 @@ def predict_batch(
 
 
 def predict(
-    mu: Vector, xs: Matrix, ps: NDArray[np.float64], dt: float, profile: MotionProfile
+    mu: Vector,
+    xs: Matrix,
+    ps: NDArray[np.float64],
+    dt: float,
+    profile: MotionProfile,
+    straight_turns: bool = False,
 ) -> tuple[Vector, Matrix, NDArray[np.float64]]:
     """IMM mixing followed by each model's prediction ``dt`` seconds ahead (one track)."""
-    f, q, pi, ft = unpack_steps(step_models(profile, dt).packed[None])
+    f, q, pi, ft = unpack_steps(step_models(profile, dt, straight_turns).packed[None])
     m, x, p = predict_batch(mu[None], xs[None], ps[None], f, q, pi, ft)
     return m[0], x[0], p[0]
 

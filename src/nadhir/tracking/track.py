@@ -36,6 +36,10 @@ LOSING_MIN_GATED = 4.0
 LOSING_WIN_SHARE = 0.25
 # A confirmed track unobserved for this long is coasting: flown on by its motion model alone.
 COAST_AFTER_S = 60.0
+# A tentative track joins the published picture once it is more likely real than not (and placed
+# as well as confirmation asks, CONFIRM_SIGMA_M): confirmation waits for a second source, and an
+# aircraft only one spotter has reported would otherwise be missing from the picture meanwhile.
+PUBLISH_EXISTENCE = 0.5
 
 
 @dataclass
@@ -123,6 +127,18 @@ class Track:
         if self.status == "tentative":
             return "tentative"
         return "coasting" if self.t - self.last_update > COAST_AFTER_S else "confirmed"
+
+    @property
+    def publishable(self) -> bool:
+        """Whether the track belongs in the published picture (``tracks.jsonl``, the live feed).
+
+        Confirmed tracks, and tentative ones that are more likely real than
+        not and placed to within ``CONFIRM_SIGMA_M``. Only publishing: the
+        life cycle (and what ends a tentative track) is unchanged.
+        """
+        if self.status == "confirmed":
+            return True
+        return self.sigma_m <= CONFIRM_SIGMA_M and self.existence >= PUBLISH_EXISTENCE
 
     def add_evidence(self, source: str, weight: float) -> None:
         """Add one measurement's weight of evidence from a source (saturating per source)."""
