@@ -309,6 +309,7 @@ class Pipeline:
             heading_deg=unit_to_heading(vx, vy),
             aircraft=track.aircraft,
             sigma_m=track.sigma_m,
+            confirmed=track.status == "confirmed",
         )
 
 

@@ -205,4 +205,10 @@ def test_replay_viewer_scrubs_a_stored_run(browser: object, live: Live) -> None:
     page.page.eval_on_selector("#time", scrub)
     page.wait_js("Number(document.body.dataset.tracksShown || 0) > 0", timeout_s=10)
     page.shot("replay.png")
+    # A tentative track (published before a second source confirms it) is drawn faint, as such.
+    tentative = [s for s in detail["tracks"] if not s["confirmed"]]
+    assert tentative, "the live run has stored tentative track states"
+    faint = tentative[-1]
+    page.page.eval_on_selector("#time", scrub.replace(f"'{t}'", f"'{int(faint['t'])}'"))
+    page.page.wait_for_selector(f"svg#map g.track.tentative[data-track={faint['track']}]", timeout=10_000)
     assert page.errors == [] and page.external() == []

@@ -74,3 +74,26 @@ def test_compass_points() -> None:
     assert compass_point(250) == "W"
     assert compass_point(240) == "SW"
     assert compass_point(-90) == "W"
+
+
+def test_track_views_say_whether_the_track_is_confirmed() -> None:
+    # Tentative tracks likelier real than not are published too; the map draws them faint, so each
+    # view must say which it is, and agree with the tracker.
+    scenario = load_scenario(bundled_scenario())
+    bus = InProcessBus()
+    feed = bus.subscribe(FEED, maxsize=1_000_000)
+    core = LiveCore(build_pipeline(scenario), bus, scenario.reporters)
+    seen: dict[bool, int] = {True: 0, False: 0}
+    events = [event for _, event in scenario.events()][:600]
+    for t, group in groupby(events, key=lambda e: e.t):
+        core.tick(t - 1e-3)
+        core.submit(list(group), t)
+        for message in feed.drain():
+            if message.type != "track":
+                continue
+            view = message.data
+            track = core.pipeline.tracker.tracks.get(view["track"])
+            if track is not None:  # else deleted in the same step, after its state went out
+                assert view["confirmed"] is (track.status == "confirmed")
+            seen[view["confirmed"]] += 1
+    assert seen[True] > 0 and seen[False] > 0

@@ -45,7 +45,8 @@ function drawAll() {
   for (const source of state.sources) drawSource(map, map.layers.sources, source, s);
   for (const track of state.tracks.values()) {
     const kmh = Math.round(track.speed_mps * 3.6);
-    drawTrack(map, map.layers.tracks, track, s, `${track.track} ${t(track.aircraft)} ${kmh} km/h`);
+    const label = `${track.track} ${t(track.aircraft)} ${kmh} km/h` + (track.confirmed === false ? ` (${t("unconfirmed")})` : "");
+    drawTrack(map, map.layers.tracks, track, s, label);
   }
   $("tracks-count").textContent = String(state.tracks.size);
   drawThreatened(now);

@@ -141,7 +141,9 @@ function bounds(fc) {
 // One track: trail, predicted path with its uncertainty, type icon, label.
 export function drawTrack(map, parent, track, s, label) {
   const colour = AIRCRAFT_COLOURS[track.aircraft] || AIRCRAFT_COLOURS.unknown;
-  const g = el("g", { class: `track ${track.aircraft}`, "data-track": track.track }, parent);
+  // A tentative track (one unconfirmed source) is drawn faint: the operator sees it coming, not as fact.
+  const tentative = track.confirmed === false ? " tentative" : "";
+  const g = el("g", { class: `track ${track.aircraft}${tentative}`, "data-track": track.track }, parent);
   const here = map.project([track.lon, track.lat]);
   const pred = track.prediction || [];
   if (pred.length) {

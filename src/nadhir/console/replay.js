@@ -54,7 +54,8 @@ function draw() {
     const now = states[i];
     const trail = [];
     for (let k = i; k >= 0 && now.t - states[k].t <= TRAIL_S; k -= 1) trail.unshift([states[k].lat, states[k].lon]);
-    drawTrack(map, map.layers.tracks, { ...now, trail, prediction: [] }, s, `${id} ${t(now.aircraft)}`);
+    const label = `${id} ${t(now.aircraft)}` + (now.confirmed === false ? ` (${t("unconfirmed")})` : "");
+    drawTrack(map, map.layers.tracks, { ...now, trail, prediction: [] }, s, label);
     shown += 1;
   }
   document.body.dataset.tracksShown = String(shown);

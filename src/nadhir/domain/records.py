@@ -147,6 +147,8 @@ class TrackState:
     heading_deg: float
     aircraft: AircraftType
     sigma_m: float
+    # A tentative track is published once it is likelier real than not; the map marks it, and
+    # tracks.jsonl (the spec's format) does not carry the flag.
     confirmed: bool = True
 
 

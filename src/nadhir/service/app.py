@@ -693,6 +693,7 @@ def _add_reads(app: FastAPI, svc: Service) -> None:
                     "heading_deg": s.heading_deg,
                     "aircraft": s.aircraft,
                     "sigma_m": s.sigma_m,
+                    "confirmed": s.confirmed,
                 }
                 for s in states
             ],

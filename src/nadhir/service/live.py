@@ -330,6 +330,7 @@ class LiveCore(Replayer):
             "heading_deg": round(state.heading_deg, 1),
             "aircraft": state.aircraft,
             "sigma_m": round(state.sigma_m),
+            "confirmed": state.confirmed,
             "trail": [[p[1], p[2]] for p in trail],
             "prediction": self.predict(track) if track is not None else [],
         }

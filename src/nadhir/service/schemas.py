@@ -84,6 +84,9 @@ class TrackOut(BaseModel):
     heading_deg: float
     aircraft: Aircraft
     sigma_m: float
+    confirmed: bool = Field(
+        description="False for a tentative track: one unconfirmed source, likelier real than not"
+    )
     trail: list[list[float]] = Field(description="Past positions, oldest first: [lat, lon]")
     prediction: list[list[float]] = Field(
         description="Expected positions ahead: [seconds ahead, lat, lon, 1-sigma metres]"
@@ -99,6 +102,9 @@ class TrackStateOut(BaseModel):
     heading_deg: float
     aircraft: Aircraft
     sigma_m: float
+    confirmed: bool = Field(
+        description="False for a tentative track: one unconfirmed source, likelier real than not"
+    )
 
 
 class AlertOut(BaseModel):
