@@ -1,8 +1,10 @@
-"""The hand-tuned prediction paths give the same bits as the plain ones.
+"""The prediction paths give the same bits however a predictor is used.
 
-``Predictor.predict_all`` reuses the arrays of its last batch when the tracks
-still hold their row views, and its stacked step matrices; ``imm.combine``
-has a one-track form. None of this may change a single bit of a track's state.
+A long-lived ``Predictor`` (as the tracker's) and a fresh one per call must
+move tracks identically, with tracks updated, edited in place, retyped and
+deleted in between: a guard for any reuse of arrays across calls (one was
+tried and measured slower, see docs/benchmarks.md, Replay speed). And
+``imm.combine``'s one-track form equals its general form to the bit.
 """
 
 from __future__ import annotations

@@ -42,9 +42,6 @@ FORMATION_SPREAD_M = 1500.0
 # Up to this many tracks with one bearing each are updated in plain floats (see
 # :mod:`nadhir.tracking.scalar`); beyond it the batched numpy form is cheaper.
 SCALAR_MAX_TRACKS = 4
-# Distinct combinations of profiles and steps whose stacked matrices a Predictor keeps.
-_STACKED_MAX = 256
-Batch = NDArray[np.float64]
 # A heading cue's speed is unknown; keep it between these fractions of the type's cruise speed.
 _VELOCITY_ROWS = ((0.0, 0.0, 1.0, 0.0), (0.0, 0.0, 0.0, 1.0))
 
@@ -97,13 +94,6 @@ class Predictor:
 
     def __init__(self, coast_straight_s: float | None = None) -> None:
         self.coast_straight_s = coast_straight_s
-        # The stacked step matrices of recent batches, keyed by their StepModels' ids (the
-        # entry holds those objects, so the ids stay theirs): a five-second tick repeats the
-        # same profiles and steps until a track changes type or a report falls between ticks.
-        self._stacked: dict[tuple[int, ...], tuple[list[imm.StepModels], tuple[Batch, ...]]] = {}
-        # The last batch predict_all handed out: the per-track row views it gave the tracks,
-        # then the stacked arrays they view (see predict_all).
-        self._last: tuple[list[Batch], list[Batch], list[Batch], Batch, Batch, Batch] | None = None
 
     def _straight_turns(self, track: Track, t: float) -> bool:
         return self.coast_straight_s is not None and t - track.last_update > self.coast_straight_s
@@ -120,23 +110,7 @@ class Predictor:
         track.t = t
 
     def predict_all(self, tracks: Sequence[Track], t: float) -> None:
-        """Move every track to ``t`` in one batched IMM step (tracks already there are left alone).
-
-        Hand-tuned, as the tracker's most frequent call (every report instant
-        and every clock tick): at the usual two to ten tracks its cost is the
-        number of numpy calls, not the arithmetic, and a third of it was
-        stacking the tracks' states and step matrices into arrays. So, with
-        results equal to the bit (the same values in the same layout go into
-        the same products):
-
-        * the tracks' ``mu``, ``xs``, ``ps`` are row views of the arrays the
-          last batch produced; when every track still holds the very views
-          this method gave it (nothing updated or replaced them since, as
-          between two clock ticks), those arrays are the stacked input as
-          they are, without copying (in-place edits of a view are in them too);
-        * the step matrices are stacked once per combination of profiles and
-          steps (:attr:`_stacked`).
-        """
+        """Move every track to ``t`` in one batched IMM step (tracks already there are left alone)."""
         moving = [tr for tr in tracks if t > tr.t]
         if not moving:
             return
@@ -144,38 +118,24 @@ class Predictor:
             self.predict(moving[0], t)
             return
         if self.coast_straight_s is None:  # (the default: no per-track test in this hot loop)
-            models = [imm.step_models(tr.profile, t - tr.t) for tr in moving]
+            packed = [imm.step_models(tr.profile, t - tr.t).packed for tr in moving]
         else:
-            models = [imm.step_models(tr.profile, t - tr.t, self._straight_turns(tr, t)) for tr in moving]
-        key = tuple(map(id, models))
-        stacked = self._stacked.get(key)
-        if stacked is None:
-            if len(self._stacked) >= _STACKED_MAX:
-                self._stacked.clear()
-            stacked = self._stacked[key] = (models, imm.unpack_steps(np.array([m.packed for m in models])))
-        f, q, pi, ft = stacked[1]
-        last = self._last
-        if (
-            last is not None
-            and len(last[0]) == len(moving)
-            and all(
-                tr.mu is a and tr.xs is b and tr.ps is c
-                for tr, a, b, c in zip(moving, last[0], last[1], last[2], strict=True)
-            )
-        ):
-            mu0, xs0, ps0 = last[3], last[4], last[5]
-        else:
-            mu0 = np.array([tr.mu for tr in moving])
-            xs0 = np.array([tr.xs for tr in moving])
-            ps0 = np.array([tr.ps for tr in moving])
-        mu, xs, ps = imm.predict_batch(mu0, xs0, ps0, f, q, pi, ft)
-        x, p = imm.combine(mu, xs, ps)
-        # list(array) makes the same row views as array[i], in one call per array.
-        mus, xss, pss = list(mu), list(xs), list(ps)
-        for tr, m_i, xs_i, ps_i, x_i, p_i in zip(moving, mus, xss, pss, list(x), list(p), strict=True):
-            tr.mu, tr.xs, tr.ps, tr.x, tr.p = m_i, xs_i, ps_i, x_i, p_i
+            packed = [
+                imm.step_models(tr.profile, t - tr.t, self._straight_turns(tr, t)).packed for tr in moving
+            ]
+        f, q, pi, ft = imm.unpack_steps(np.array(packed))
+        mu, xs, ps = imm.predict_batch(
+            np.array([tr.mu for tr in moving]),
+            np.array([tr.xs for tr in moving]),
+            np.array([tr.ps for tr in moving]),
+            f,
+            q,
+            pi,
+            ft,
+        )
+        _scatter(moving, mu, xs, ps)
+        for tr in moving:
             tr.t = t
-        self._last = (mus, xss, pss, mu, xs, ps)
 
 
 class Updater:
