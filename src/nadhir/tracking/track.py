@@ -225,6 +225,7 @@ class Track:
 
     def remember(self) -> None:
         """Record the current position for manoeuvre (circling) detection."""
-        self.history.append((self.t, float(self.x[0]), float(self.x[1])))
+        x = self.x
+        self.history.append((self.t, x.item(0), x.item(1)))
         while self.history and self.t - self.history[0][0] > HISTORY_S:
             self.history.popleft()
