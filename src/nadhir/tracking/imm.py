@@ -124,7 +124,14 @@ def switching_matrix(profile: MotionProfile, dt: float) -> Matrix:
 def combine(
     mu: NDArray[np.float64], xs: NDArray[np.float64], ps: NDArray[np.float64]
 ) -> tuple[Vector, Matrix]:
-    """Moment-matched single Gaussian of the model mixture (any leading batch dimensions)."""
+    """Moment-matched single Gaussian of the model mixture (any leading batch dimensions).
+
+    Hand-tuned: called after every prediction and update, so a batch of
+    tracks and a single track each have their own form, with fewer
+    intermediate views than the general one. Each performs the general
+    form's products on the same shapes and is equal to it to the bit
+    (tests/tracking/test_predict_reuse.py checks the one-track form).
+    """
     if mu.ndim == 2:
         # A batch of tracks, after every prediction and update: the same products as below
         # with fewer intermediate views and an in-place sum, equal to the bit. Measured on the
@@ -251,14 +258,19 @@ def predict_batch(
     ``mu`` (T, M), ``xs`` (T, M, 4), ``ps`` (T, M, 4, 4); each track's
     :class:`StepModels` stacked: ``f``, ``q`` (T, M, 4, 4), ``pi`` (T, M, M),
     and optionally ``f`` transposed (contiguous, which is faster).
-    Written with matrix products over the small axes (one call each) rather
-    than ``einsum``, whose per-call overhead dominates at these sizes.
+
+    Hand-tuned: it runs at every report instant and clock tick, on a few
+    tracks, where each numpy call costs about a microsecond whatever it
+    computes. Hence matrix products over the small axes (one call each)
+    rather than ``einsum``; ``transpose`` rather than ``np.swapaxes`` (the
+    same view without the Python wrapper); sums added in place and
+    ``np.add.reduce`` for ``sum``. These are the same operations on the same
+    operands as the plain forms, so the results are equal to the bit (the
+    replays' outputs are byte-identical); products must stay numpy's, since
+    OpenBLAS's fused multiply-add differs from plain floats in the last bit
+    (docs/benchmarks.md, Replay speed).
     """
     n = len(mu)
-    # Written for few numpy calls (this runs at every report instant and clock tick):
-    # ``transpose`` rather than ``np.swapaxes`` (the same view, without the Python wrapper),
-    # sums added in place and ``np.add.reduce`` for ``sum``, each the same operation on the
-    # same operands as before, so equal to the bit.
     c = np.maximum((mu[:, None, :] @ pi)[:, 0, :], 1e-12)
     # wt[t, j, i]: weight of model i in model j's mixed starting point
     wt = (pi * (mu[:, :, None] / c[:, None, :])).transpose(0, 2, 1)
