@@ -124,7 +124,14 @@ def switching_matrix(profile: MotionProfile, dt: float) -> Matrix:
 def combine(
     mu: NDArray[np.float64], xs: NDArray[np.float64], ps: NDArray[np.float64]
 ) -> tuple[Vector, Matrix]:
-    """Moment-matched single Gaussian of the model mixture (any leading batch dimensions)."""
+    """Moment-matched single Gaussian of the model mixture (any leading batch dimensions).
+
+    Hand-tuned: called after every prediction and update, so a batch of
+    tracks and a single track each have their own form, with fewer
+    intermediate views than the general one. Each performs the general
+    form's products on the same shapes and is equal to it to the bit
+    (tests/tracking/test_predict_reuse.py checks the one-track form).
+    """
     if mu.ndim == 2:
         # A batch of tracks, after every prediction and update: the same products as below
         # with fewer intermediate views and an in-place sum, equal to the bit. Measured on the
@@ -135,8 +142,17 @@ def combine(
         xb: Vector = (w @ xs)[:, 0]
         db = xs - xb[:, None]
         pb: Matrix = (w @ ps.reshape(n, N_MODELS, 16)).reshape(n, 4, 4)
-        pb += np.swapaxes(db * mu[:, :, None], 1, 2) @ db
+        pb += (db * mu[:, :, None]).transpose(0, 2, 1) @ db
         return xb, pb
+    if mu.ndim == 1:
+        # One track (a lone track's prediction, a heading cue): the general form's operations
+        # on the same shapes, with plain indexing instead of its ellipses and shape unpacking.
+        w1 = mu[None, :]
+        x1: Vector = (w1 @ xs)[0]
+        d1 = xs - x1[None, :]
+        p1: Matrix = (w1 @ ps.reshape(N_MODELS, 16))[0].reshape(4, 4)
+        p1 = p1 + (d1 * mu[:, None]).T @ d1
+        return x1, p1
     x: Vector = (mu[..., None, :] @ xs)[..., 0, :]
     d = xs - x[..., None, :]
     wd = d * mu[..., :, None]
@@ -162,6 +178,9 @@ class StepModels:
 
     profile: MotionProfile  # kept so that the cache's key (its id) cannot be reused
     packed: NDArray[np.float64]
+    # ``unpack_steps(packed[None])``, made once: a lone track's prediction (most steps of a
+    # quiet sky) would otherwise slice and reshape the same four views on every call.
+    single: tuple[NDArray[np.float64], ...]
 
     @property
     def f(self) -> NDArray[np.float64]:
@@ -221,7 +240,7 @@ def step_models(profile: MotionProfile, dt: float, straight_turns: bool = False)
     packed.setflags(write=False)  # every track of this profile reads the same array
     if len(_STEP_CACHE) >= _STEP_CACHE_MAX:
         _STEP_CACHE.clear()
-    models = _STEP_CACHE[key] = StepModels(profile, packed)
+    models = _STEP_CACHE[key] = StepModels(profile, packed, unpack_steps(packed[None]))
     return models
 
 
@@ -239,20 +258,30 @@ def predict_batch(
     ``mu`` (T, M), ``xs`` (T, M, 4), ``ps`` (T, M, 4, 4); each track's
     :class:`StepModels` stacked: ``f``, ``q`` (T, M, 4, 4), ``pi`` (T, M, M),
     and optionally ``f`` transposed (contiguous, which is faster).
-    Written with matrix products over the small axes (one call each) rather
-    than ``einsum``, whose per-call overhead dominates at these sizes.
+
+    Hand-tuned: it runs at every report instant and clock tick, on a few
+    tracks, where each numpy call costs about a microsecond whatever it
+    computes. Hence matrix products over the small axes (one call each)
+    rather than ``einsum``; ``transpose`` rather than ``np.swapaxes`` (the
+    same view without the Python wrapper); sums added in place and
+    ``np.add.reduce`` for ``sum``. These are the same operations on the same
+    operands as the plain forms, so the results are equal to the bit (the
+    replays' outputs are byte-identical); products must stay numpy's, since
+    OpenBLAS's fused multiply-add differs from plain floats in the last bit
+    (docs/benchmarks.md, Replay speed).
     """
     n = len(mu)
     c = np.maximum((mu[:, None, :] @ pi)[:, 0, :], 1e-12)
     # wt[t, j, i]: weight of model i in model j's mixed starting point
-    wt = np.swapaxes(pi * (mu[:, :, None] / c[:, None, :]), 1, 2)
+    wt = (pi * (mu[:, :, None] / c[:, None, :])).transpose(0, 2, 1)
     x0 = wt @ xs  # (T, j, 4)
     p0 = (wt @ ps.reshape(n, N_MODELS, 16)).reshape(n, N_MODELS, 4, 4)
     dx = xs[:, None, :, :] - x0[:, :, None, :]  # (T, j, i, 4)
-    p0 = p0 + np.swapaxes(dx * wt[..., None], -1, -2) @ dx
+    p0 += (dx * wt[..., None]).transpose(0, 1, 3, 2) @ dx
     xs_new = (f @ x0[..., None])[..., 0]
-    ps_new = f @ p0 @ (np.swapaxes(f, -1, -2) if ft is None else ft) + q
-    return c / c.sum(axis=1, keepdims=True), xs_new, ps_new
+    ps_new = f @ p0 @ (f.transpose(0, 1, 3, 2) if ft is None else ft)
+    ps_new += q
+    return c / np.add.reduce(c, 1, keepdims=True), xs_new, ps_new
 
 
 def predict(
@@ -264,7 +293,7 @@ def predict(
     straight_turns: bool = False,
 ) -> tuple[Vector, Matrix, NDArray[np.float64]]:
     """IMM mixing followed by each model's prediction ``dt`` seconds ahead (one track)."""
-    f, q, pi, ft = unpack_steps(step_models(profile, dt, straight_turns).packed[None])
+    f, q, pi, ft = step_models(profile, dt, straight_turns).single
     m, x, p = predict_batch(mu[None], xs[None], ps[None], f, q, pi, ft)
     return m[0], x[0], p[0]
 

@@ -109,7 +109,7 @@ def _close_pairs_small(items: list[Track], rows: list[int]) -> list[tuple[int, i
         x, y = t.x[:2].tolist()
         p = t.p
         pos.append((x, y))
-        var.append(float(p[0, 0] + p[1, 1]))
+        var.append(p.item(0, 0) + p.item(1, 1))  # the same sum, without numpy scalars
     pairs: set[tuple[int, int]] = set()
     for a in rows:
         ax, ay = pos[a]

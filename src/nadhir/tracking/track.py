@@ -170,23 +170,29 @@ class Track:
 
     # -- kinematics -------------------------------------------------------------
 
+    # These are read for every track at every step (threats, publishing, deletion): ``item``
+    # gives the same Python float as ``float(x[i])`` without making a numpy scalar first.
+
     @property
     def position(self) -> tuple[float, float]:
-        return float(self.x[0]), float(self.x[1])
+        x = self.x
+        return x.item(0), x.item(1)
 
     @property
     def velocity(self) -> tuple[float, float]:
-        return float(self.x[2]), float(self.x[3])
+        x = self.x
+        return x.item(2), x.item(3)
 
     @property
     def speed(self) -> float:
-        return math.hypot(float(self.x[2]), float(self.x[3]))
+        x = self.x
+        return math.hypot(x.item(2), x.item(3))
 
     @property
     def sigma_m(self) -> float:
         """Horizontal position uncertainty: the root of the positional covariance's trace."""
         p = self.p
-        return math.sqrt(max(0.0, float(p[0, 0]) + float(p[1, 1])))
+        return math.sqrt(max(0.0, p.item(0, 0) + p.item(1, 1)))
 
     def process_noise(self) -> float:
         """Effective white-acceleration spectral density (m^2/s^3), mixed over type and motion mode.
@@ -219,6 +225,7 @@ class Track:
 
     def remember(self) -> None:
         """Record the current position for manoeuvre (circling) detection."""
-        self.history.append((self.t, float(self.x[0]), float(self.x[1])))
+        x = self.x
+        self.history.append((self.t, x.item(0), x.item(1)))
         while self.history and self.t - self.history[0][0] > HISTORY_S:
             self.history.popleft()
