@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from nadhir.scenarios.scoring import score
+from nadhir.scenarios.scoring import combine, score
 from nadhir.service.cli import app
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "scenarios"
@@ -69,6 +70,32 @@ def test_spine_score_bar_on_each_public_scenario(replays: dict[str, tuple[Path, 
         assert r["imminent_false_alarm_share"] <= 0.75, (name, r["imminent_false_alarm_share"])
         ratio = r["alert_minutes_per_site_hour"] / r["oracle_alert_minutes_per_site_hour"]
         assert ratio <= 3.0, (name, ratio)
+
+
+def _public_together(replays: dict[str, tuple[Path, Path]]) -> dict[str, Any]:
+    return combine([score(DATA / name, *replays[name]) for name in SCENARIOS])
+
+
+def test_warning_bar_over_the_public_scenarios_together(replays: dict[str, tuple[Path, Path]]) -> None:
+    """Issue 5's bar, the parts the system meets (counts summed over both scenarios, then divided)."""
+    r = _public_together(replays)
+    oracle = r["oracle_alert_minutes_per_site_hour"]
+    assert r["warned_share"] >= 0.9, r["warned_share"]
+    assert r["imminent_false_alarm_share"] <= 0.55, r["imminent_false_alarm_share"]
+    assert r["imminent_minutes_per_site_hour"] <= oracle, (r["imminent_minutes_per_site_hour"], oracle)
+    assert r["alert_minutes_per_site_hour"] <= 3 * oracle, (r["alert_minutes_per_site_hour"], oracle)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not met yet: lead / oracle 0.32 and sirens a minute ahead 0.55 (docs/benchmarks.md, "
+    "'Replay and warnings': lost between measurements, in tracking); an XPASS means the bar is met",
+)
+def test_warning_bar_lead_and_sirens(replays: dict[str, tuple[Path, Path]]) -> None:
+    """Issue 5's bar, the parts not met: lead >= 0.45 of the oracle's, sirens >= 60 s ahead for 0.6."""
+    r = _public_together(replays)
+    assert r["lead_vs_oracle"] >= 0.45, r["lead_vs_oracle"]
+    assert r["siren_warned_60s_share"] >= 0.6, r["siren_warned_60s_share"]
 
 
 def test_cap_dir_gets_one_valid_cap_message_per_alert_line(tmp_path: Path) -> None:
