@@ -35,13 +35,20 @@ from pathlib import Path
 from nadhir.domain import Problems
 from nadhir.geo.distance import haversine_m
 from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.scoring import AircraftPath, TrackFix, load_truth, read_track_fixes, strike_site_pairs
+from nadhir.scenarios.scoring import (
+    METRES_PER_DEGREE,
+    AircraftPath,
+    TrackFix,
+    latest_fix,
+    load_truth,
+    read_track_fixes,
+    strike_site_pairs,
+)
 
 # This folder is on the path when run as a script.
 from warning_scores import DEFAULT, run
 
 NEAR_M = 10_000.0
-STATE_MAX_AGE_S = 10.0
 CLASSES = ("no track", "wrong type", "slow", "off course", "track fine")
 
 
@@ -51,8 +58,8 @@ def _true_motion(ac: AircraftPath, t: float) -> tuple[float, float]:
     if a is None or b is None:
         return 0.0, 0.0
     dt = min(ac.times[-1], t + 10) - max(ac.times[0], t - 10)
-    north = (b[0] - a[0]) * 111_320.0
-    east = (b[1] - a[1]) * 111_320.0 * math.cos(math.radians(a[0]))
+    north = (b[0] - a[0]) * METRES_PER_DEGREE
+    east = (b[1] - a[1]) * METRES_PER_DEGREE * math.cos(math.radians(a[0]))
     return math.hypot(north, east) / max(dt, 1e-9), math.degrees(math.atan2(east, north)) % 360
 
 
@@ -74,13 +81,13 @@ def classify(
         return "no track"
     best: tuple[float, str, TrackFix] | None = None
     for track_id, seq in fixes.items():
-        last = [f for f in seq if t - STATE_MAX_AGE_S <= f.t <= t]
-        if not last:
+        last = latest_fix(seq, t)
+        if last is None:
             continue
-        lat, lon = last[-1].dead_reckoned(t)
+        lat, lon = last.dead_reckoned(t)
         d = haversine_m(lat, lon, where[0], where[1])
         if d < NEAR_M and (best is None or d < best[0]):
-            best = (d, track_id, last[-1])
+            best = (d, track_id, last)
     if best is None:
         return "no track"
     _, track_id, fix = best

@@ -651,14 +651,15 @@ def ospa(xs: Sequence[tuple[float, float]], ys: Sequence[tuple[float, float]]) -
     return float((total / n) ** (1.0 / OSPA_P))
 
 
+def latest_fix(seq: Sequence[TrackFix], t: float) -> TrackFix | None:
+    """A track's latest state at or before ``t``, if at most 10 s old (time-sorted ``seq``)."""
+    i = bisect.bisect_right(seq, t, key=lambda f: f.t) - 1
+    return seq[i] if i >= 0 and t - seq[i].t <= TRACK_MAX_AGE_S else None
+
+
 def track_positions_at(tracks: dict[str, list[TrackFix]], t: float) -> list[tuple[float, float]]:
     """Every track's latest state at most 10 s old at ``t``, dead-reckoned to ``t``."""
-    out: list[tuple[float, float]] = []
-    for seq in tracks.values():
-        i = bisect.bisect_right(seq, t, key=lambda f: f.t) - 1
-        if i >= 0 and t - seq[i].t <= TRACK_MAX_AGE_S:
-            out.append(seq[i].dead_reckoned(t))
-    return out
+    return [fix.dead_reckoned(t) for seq in tracks.values() if (fix := latest_fix(seq, t)) is not None]
 
 
 def ospa_samples(tracks: dict[str, list[TrackFix]], truth: Truth) -> list[float]:
