@@ -7,6 +7,7 @@ Without chromium these tests skip, or fail when ``NADHIR_REQUIRE_SERVICES=1`` (C
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import threading
@@ -206,9 +207,32 @@ def test_replay_viewer_scrubs_a_stored_run(browser: object, live: Live) -> None:
     page.wait_js("Number(document.body.dataset.tracksShown || 0) > 0", timeout_s=10)
     page.shot("replay.png")
     # A tentative track (published before a second source confirms it) is drawn faint, as such.
-    tentative = [s for s in detail["tracks"] if not s["confirmed"]]
-    assert tentative, "the live run has stored tentative track states"
-    faint = tentative[-1]
-    page.page.eval_on_selector("#time", scrub.replace(f"'{t}'", f"'{int(faint['t'])}'"))
-    page.page.wait_for_selector(f"svg#map g.track.tentative[data-track={faint['track']}]", timeout=10_000)
+    # The run is live: keep to states the page loaded (up to its slider's end), and scrub to a
+    # whole second at which the track's latest state is still the tentative one.
+    loaded_end = float(page.page.eval_on_selector("#time", "el => el.max"))
+    faint_at = _tentative_moments(detail["tracks"], loaded_end)
+    assert faint_at, "the live run has stored tentative track states"
+    track, at = faint_at[-1]
+    page.page.eval_on_selector("#time", scrub.replace(f"'{t}'", f"'{at}'"))
+    page.page.wait_for_selector(f"svg#map g.track.tentative[data-track={track}]", timeout=10_000)
     assert page.errors == [] and page.external() == []
+
+
+def _tentative_moments(states: list[dict[str, object]], end: float) -> list[tuple[str, int]]:
+    """(track, whole second) pairs at which the replay viewer's latest state of a track is tentative.
+
+    The viewer shows, per track, its last state at or before the slider's second, so a state at
+    t = 123.4 is on screen from second 124, unless a later state of the track comes by then.
+    """
+    by_track: dict[str, list[dict[str, object]]] = {}
+    for state in states:
+        by_track.setdefault(str(state["track"]), []).append(state)
+    moments = []
+    for track, track_states in by_track.items():
+        track_states.sort(key=lambda s: float(s["t"]))  # type: ignore[arg-type]
+        for i, state in enumerate(track_states):
+            at = math.ceil(float(state["t"]))  # type: ignore[arg-type]
+            later = [s for s in track_states[i + 1 :] if float(s["t"]) <= at]  # type: ignore[arg-type]
+            if not state["confirmed"] and not later and at <= end:
+                moments.append((track, at))
+    return sorted(moments, key=lambda m: m[1])
