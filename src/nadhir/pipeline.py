@@ -255,6 +255,7 @@ class Pipeline:
                 _keep_strongest(self._track_best, threats)
         best = dict(self._track_best)
         _keep_strongest(best, self.lost.threats(t))
+        self.impacts.note_threats(t, best.values())
         _keep_strongest(best, self.impacts.threats(t), wins_ties=True)  # a strike outranks a track
         self.threats = best
         out.alerts.extend(self.policy.decide(t, best))

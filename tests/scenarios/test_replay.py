@@ -81,6 +81,7 @@ def test_warning_bar_over_the_public_scenarios_together(replays: dict[str, tuple
     r = _public_together(replays)
     oracle = r["oracle_alert_minutes_per_site_hour"]
     assert r["warned_share"] >= 0.9, r["warned_share"]
+    assert r["siren_warned_60s_share"] >= 0.6, r["siren_warned_60s_share"]
     assert r["imminent_false_alarm_share"] <= 0.55, r["imminent_false_alarm_share"]
     assert r["imminent_minutes_per_site_hour"] <= oracle, (r["imminent_minutes_per_site_hour"], oracle)
     assert r["alert_minutes_per_site_hour"] <= 3 * oracle, (r["alert_minutes_per_site_hour"], oracle)
@@ -88,29 +89,10 @@ def test_warning_bar_over_the_public_scenarios_together(replays: dict[str, tuple
 
 @pytest.mark.xfail(
     strict=True,
-    reason="not met yet: lead / oracle 0.32 and sirens a minute ahead 0.55 (docs/benchmarks.md, "
-    "'Replay and warnings': lost between measurements, in tracking); an XPASS means the bar is met",
+    reason="not met yet: lead / oracle 0.34 (docs/benchmarks.md, 'Replay and warnings': lost between "
+    "measurements, in tracking); an XPASS means the bar is met",
 )
-def test_warning_bar_lead_and_sirens(replays: dict[str, tuple[Path, Path]]) -> None:
-    """Issue 5's bar, the parts not met: lead >= 0.45 of the oracle's, sirens >= 60 s ahead for 0.6."""
+def test_warning_bar_lead(replays: dict[str, tuple[Path, Path]]) -> None:
+    """Issue 5's bar, the part not met: lead >= 0.45 of the oracle's."""
     r = _public_together(replays)
     assert r["lead_vs_oracle"] >= 0.45, r["lead_vs_oracle"]
-    assert r["siren_warned_60s_share"] >= 0.6, r["siren_warned_60s_share"]
-
-
-def test_cap_dir_gets_one_valid_cap_message_per_alert_line(tmp_path: Path) -> None:
-    from nadhir.alerting.cap import read_cap, validate
-
-    out, cap_dir = tmp_path / "alerts.jsonl", tmp_path / "cap"
-    result = CliRunner().invoke(
-        app, ["replay", str(DATA / "idlib-basic"), "--out", str(out), "--cap-dir", str(cap_dir), "--quiet"]
-    )
-    assert result.exit_code == 0, result.output
-    lines = out.read_text(encoding="utf-8").splitlines()
-    files = sorted(cap_dir.glob("*.xml"))
-    assert len(files) == len(lines) > 0
-    for path, line in zip(files, lines, strict=True):
-        xml = path.read_text(encoding="utf-8")
-        validate(xml)
-        assert json.loads(line)["site"] in path.name
-    assert read_cap(files[0].read_text(encoding="utf-8")).identifier

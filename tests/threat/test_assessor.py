@@ -3,10 +3,10 @@ import math
 import numpy as np
 import pytest
 
-from nadhir.domain import Site
+from nadhir.domain import Site, Threat
 from nadhir.geo.frame import LocalFrame
 from nadhir.threat.assessor import ThreatAssessor
-from nadhir.threat.impacts import ImpactSighting, ImpactWatch
+from nadhir.threat.impacts import EXPECTED_THREAT, EXPECTED_WINDOW_S, ImpactSighting, ImpactWatch
 from nadhir.tracking.track import Track
 
 FRAME = LocalFrame(35.9, 36.6)
@@ -149,6 +149,47 @@ def test_one_untrusted_impact_report_is_not_enough_for_sirens_but_two_sources_ar
     lone = ImpactWatch([town])
     lone.add(ImpactSighting(0.0, town.lat, town.lon, "almost", 0.44))
     assert lone.threats(1.0)[0].probability <= 0.4
+
+
+def _threat(site: Site, probability: float, cue: str = "approach") -> Threat:
+    return Threat(site.id, "T1", "helicopter", probability, 0.0, 1000.0, cue)  # type: ignore[arg-type]
+
+
+def test_a_strike_reported_where_aircraft_were_just_threatening_needs_one_source() -> None:
+    """A stranger's report of a strike on a town an aircraft was heading for minutes ago is believed
+    (sirens); the same report out of a clear sky, or long after, is passed on to phones only."""
+    town = _site("town", 0.0, 0.0)
+    expected = ImpactWatch([town])
+    expected.note_threats(100.0, [_threat(town, 0.5)])
+    expected.add(ImpactSighting(400.0, town.lat, town.lon, "stranger", 0.25))
+    assert expected.threats(410.0)[0].probability >= 0.7
+    out_of_the_blue = ImpactWatch([town])
+    out_of_the_blue.add(ImpactSighting(400.0, town.lat, town.lon, "stranger", 0.25))
+    assert out_of_the_blue.threats(410.0)[0].probability <= 0.4
+    long_after = ImpactWatch([town])
+    long_after.note_threats(100.0, [_threat(town, 0.5)])
+    long_after.add(ImpactSighting(100.0 + EXPECTED_WINDOW_S + 1.0, town.lat, town.lon, "stranger", 0.25))
+    assert long_after.threats(800.0)[0].probability <= 0.4
+
+
+def test_only_aircraft_threats_make_a_strike_expected() -> None:
+    """A faint threat, or an earlier strike report (which has its own rules), expects nothing."""
+    town = _site("town", 0.0, 0.0)
+    for threat in (_threat(town, EXPECTED_THREAT - 0.01), _threat(town, 0.9, cue="impact")):
+        watch = ImpactWatch([town])
+        watch.note_threats(100.0, [threat])
+        watch.add(ImpactSighting(200.0, town.lat, town.lon, "stranger", 0.25))
+        assert watch.threats(210.0)[0].probability <= 0.4
+
+
+def test_an_expected_strike_named_by_the_town_does_not_confirm_its_hospital() -> None:
+    town = _site("town", 0.0, 0.0, radius=3000.0)
+    hospital = _hospital("hospital", 1500.0, 0.0)
+    watch = ImpactWatch([town, hospital])
+    watch.note_threats(0.0, [_threat(town, 0.6), _threat(hospital, 0.6)])
+    watch.add(ImpactSighting(60.0, town.lat, town.lon, "stranger", 0.25))  # "an airstrike on the town"
+    named = {th.site: th.probability for th in watch.threats(70.0)}
+    assert named["town"] >= 0.7 and named.get("hospital", 0.0) <= 0.4
 
 
 def _hospital(site_id: str, x: float, y: float) -> Site:

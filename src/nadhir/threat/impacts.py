@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,15 @@ TWO_SOURCES_MIN = 0.3
 # dropped when it says next to nothing (a stranger naming the town around a hospital).
 UNCONFIRMED_MAX = 0.4
 UNCONFIRMED_MIN = 0.1
+# A strike reported at a site that aircraft were threatening minutes before is no surprise: such a
+# report, from one little-known source, is confirmation enough when it says at least this much.
+# (A stranger's report naming the threatened town: 0.25; naming the town around a threatened
+# hospital: a share of that, too little.)
+EXPECTED_MIN = 0.2
+EXPECTED_WINDOW_S = 600.0  # how recent the aircraft's threat must be
+# And how strong: a faint threat is enough (below a town's phone threshold, 0.4, above a hospital's,
+# 0.24). On the public scenarios 0.2-0.3 give the same; 0.4 confirms too few (docs/benchmarks.md).
+EXPECTED_THREAT = 0.3
 # A report this close to a site's centre was located by the site's name (about 10 m).
 NAMED_TOLERANCE_DEG = 1e-4
 _DISC_SAMPLES = 256
@@ -73,6 +83,7 @@ class _Hit:
     t: float
     source: str
     weights: tuple[tuple[int, float], ...]  # (site index, how much the report says that site was hit)
+    expected: frozenset[int] = frozenset()  # sites among them that aircraft were threatening then
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +143,8 @@ class ImpactWatch:
         self._sites = sites
         self._recent: deque[_Hit] = deque()
         self._share = _named_share(sites)
+        self._index = {s.id: i for i, s in enumerate(sites)}
+        self._threatened_at: dict[int, float] = {}  # site index -> last time an aircraft threatened it
         # (site, probability) for the hits in _recent, worked out again only when they change: the
         # pipeline asks at every step, and the hits change once in a few dozen steps.
         self._credible: list[tuple[str, float]] | None = None
@@ -154,8 +167,23 @@ class ImpactWatch:
                 if haversine_m(site.lat, site.lon, impact.lat, impact.lon) <= site.radius_m + IMPACT_REACH_M
             ]
         if weights:
-            self._recent.append(_Hit(impact.t, impact.source, tuple(weights)))
+            expected = frozenset(
+                i for i, _ in weights if impact.t - self._threatened_at.get(i, -math.inf) <= EXPECTED_WINDOW_S
+            )
+            self._recent.append(_Hit(impact.t, impact.source, tuple(weights), expected))
             self._credible = None
+
+    def note_threats(self, t: float, threats: Iterable[Threat]) -> None:
+        """Record which sites aircraft threaten at ``t`` (the tracks' threats, not impacts').
+
+        A later strike report at such a site is expected, and needs less to be believed.
+        """
+        index, at = self._index, self._threatened_at
+        for threat in threats:
+            if threat.probability >= EXPECTED_THREAT and threat.cue != "impact":
+                i = index.get(threat.site)
+                if i is not None:
+                    at[i] = t
 
     def _named(self, impact: ImpactSighting) -> int | None:
         """The site whose centre the report sits on (located by the site's name), if any."""
@@ -183,7 +211,9 @@ class ImpactWatch:
         """(site, probability of a strike there) for the recent hits, in the sites' order."""
         out: list[tuple[str, float]] = []
         by_site: dict[int, dict[str, float]] = {}
+        expected: set[int] = set()
         for hit in self._recent:
+            expected |= hit.expected
             for i, weight in hit.weights:
                 sources = by_site.setdefault(i, {})
                 sources[hit.source] = max(sources.get(hit.source, 0.0), weight)
@@ -192,8 +222,13 @@ class ImpactWatch:
             miss = math.prod(1.0 - w for w in sources.values())
             credible = 1.0 - miss
             # One trusted source is enough; so are two independent ones, unless what they say
-            # about this site is weak (both only named the town around it).
-            confirmed = credible >= CREDIBLE_TRUST or (len(sources) >= 2 and credible >= TWO_SOURCES_MIN)
+            # about this site is weak (both only named the town around it); so is one little-known
+            # source reporting a strike where aircraft were just threatening.
+            confirmed = (
+                credible >= CREDIBLE_TRUST
+                or (len(sources) >= 2 and credible >= TWO_SOURCES_MIN)
+                or (i in expected and credible >= EXPECTED_MIN)
+            )
             # An unconfirmed report (one little-known source) is still a report of a strike: it is
             # passed on at what it is worth, below any siren threshold, for the policy to judge.
             probability = max(0.7, credible) if confirmed else min(credible, UNCONFIRMED_MAX)
