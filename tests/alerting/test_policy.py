@@ -83,6 +83,51 @@ def test_all_clear_waits_for_the_hold_time() -> None:
     assert policy.active() == {}
 
 
+def _cleared_at(policy: AlertPolicy, t0: float, step: float = 10.0) -> float:
+    """When the (now threat-free) episode is cleared, stepping from ``t0``."""
+    t = t0
+    while True:
+        if any(a.action == "all_clear" for a in policy.decide(t, {})):
+            return t
+        t += step
+
+
+def test_a_lingering_aircraft_holds_a_phones_episode_longer() -> None:
+    """A helicopter or drone that fades from view may be hovering low near the town and come back:
+    its phones-only episode is held ``lingering_hold_s``; a jet's clears after ``hold_s``."""
+    cfg = PolicyConfig()
+    for kind, hold in (
+        ("helicopter", cfg.lingering_hold_s),
+        ("drone", cfg.lingering_hold_s),
+        ("jet", cfg.hold_s),
+    ):
+        policy = AlertPolicy([TOWN], cfg)
+        [a] = policy.decide(0.0, {"town": threat("town", 0.5, 600.0, kind=kind, cue="approach")})
+        assert a.level == "early"
+        assert _cleared_at(policy, 10.0) == 10.0 + hold, kind
+    assert cfg.lingering_hold_s > cfg.hold_s
+
+
+def test_a_lingering_aircraft_seen_leaving_clears_promptly() -> None:
+    cfg = PolicyConfig()
+    policy = AlertPolicy([TOWN], cfg)
+    policy.decide(0.0, {"town": threat("town", 0.5, 600.0, kind="helicopter", cue="approach")})
+    leaving = {"town": threat("town", 0.0, 600.0, kind="helicopter", cue="receding")}
+    assert policy.decide(10.0, leaving) == []
+    [c] = policy.decide(10.0 + cfg.passed_hold_s, leaving)
+    assert c.action == "all_clear"
+
+
+def test_a_siren_episode_keeps_the_usual_hold_even_for_a_helicopter() -> None:
+    """Every minute after an episode's first siren counts as siren time: no longer hold there."""
+    cfg = PolicyConfig()
+    policy = AlertPolicy([TOWN], cfg)
+    policy.decide(0.0, {"town": threat("town", 0.5, 600.0, kind="helicopter", cue="approach")})
+    [raised] = policy.decide(5.0, {"town": threat("town", 0.9, 60.0, kind="helicopter")})
+    assert raised.level == "imminent"
+    assert _cleared_at(policy, 10.0) == 10.0 + cfg.hold_s
+
+
 def test_threat_flickering_does_not_flap() -> None:
     policy = AlertPolicy([TOWN])
     sent = []

@@ -87,7 +87,10 @@ def test_manual_alert_expires_through_the_policy_hold() -> None:
     core.operator_action("alert", site, "operator:test", 1_000_000.0, level="early", aircraft="drone")
     core.tick(1_000_000.0 + 59)
     assert site in core.policy.active()
+    # A drone lingers: its phones-only episode is held longer than a jet's (PolicyConfig).
     core.tick(1_000_000.0 + 60 + core.policy.config.hold_s + 5)
+    assert site in core.policy.active()
+    core.tick(1_000_000.0 + 60 + core.policy.config.lingering_hold_s + 5)
     actions = [a.action for a in sent.drain() if a.site == site]
     assert actions[0] == "alert" and actions[-1] == "all_clear"
     assert site not in core.policy.active()

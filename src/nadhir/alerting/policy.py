@@ -51,6 +51,12 @@ class PolicyConfig:
     vulnerable_early_factor: float = 0.6
     hold_s: float = 180.0  # a threat must stay low this long before an all-clear or a downgrade
     passed_hold_s: float = 60.0  # ... or this long when the aircraft is seen moving away
+    # Helicopters and drones linger: they hover low, out of sight and earshot, and come back for
+    # another pass minutes later (jets pass through). A phones-only episode that one of them
+    # threatened is held this long after the threat fades, unless the aircraft is seen leaving.
+    # Not a siren episode: from its first siren every minute of an episode counts as siren time.
+    lingering_aircraft: tuple[AircraftType, ...] = ("helicopter", "drone")
+    lingering_hold_s: float = 600.0
     eta_update_s: float = 90.0  # an arrival-time change this large is worth an update
     min_update_interval_s: float = 30.0
     heartbeat_s: float = 300.0  # re-send a live episode before the 20-minute staleness rule ends it
@@ -66,6 +72,8 @@ class _Episode:
     track: str | None
     confidence: float
     quiet_since: float | None = None  # threat below the clear threshold since
+    sirens: bool = False  # reached ``imminent`` at some point
+    lingering: bool = False  # threatened by an aircraft that lingers (PolicyConfig.lingering_aircraft)
     lower_since: float | None = None  # threat below the episode's level since
 
 
@@ -152,7 +160,15 @@ class AlertPolicy:
             if episode is None:
                 if want is not None and threat is not None:
                     self._episodes[site_id] = _Episode(
-                        want, t, t, threat.eta, threat.aircraft, threat.track, threat.probability
+                        want,
+                        t,
+                        t,
+                        threat.eta,
+                        threat.aircraft,
+                        threat.track,
+                        threat.probability,
+                        sirens=want == "imminent",
+                        lingering=threat.aircraft in self.config.lingering_aircraft,
                     )
                     out.append(self._alert(t, "alert", site_id, self._episodes[site_id]))
                 continue
@@ -170,8 +186,14 @@ class AlertPolicy:
         # Hysteresis: the episode stays open while the threat is above the (lower) clear threshold.
         quiet = threat is None or threat.probability < c.clear_probability
         ep.quiet_since = (ep.quiet_since or t) if quiet else None
-        # An aircraft seen moving away ends the episode sooner than one merely lost from view.
-        hold = c.passed_hold_s if threat is not None and threat.cue == "receding" else c.hold_s
+        # An aircraft seen moving away ends the episode sooner than one merely lost from view, and
+        # one that lingers later.
+        if threat is not None and threat.cue == "receding":
+            hold = c.passed_hold_s
+        elif ep.lingering and not ep.sirens:
+            hold = c.lingering_hold_s
+        else:
+            hold = c.hold_s
         if ep.quiet_since is not None and t - ep.quiet_since >= hold:
             return self._alert(t, "all_clear", site.id, ep)
         if threat is None or quiet:
@@ -179,13 +201,14 @@ class AlertPolicy:
         ep.lower_since = (ep.lower_since or t) if (ep.level == "imminent" and want != "imminent") else None
         changed = False
         if want == "imminent" and ep.level == "early":
-            ep.level, changed = "imminent", True  # raising never waits
+            ep.level, ep.sirens, changed = "imminent", True, True  # raising never waits
         elif ep.lower_since is not None and t - ep.lower_since >= c.hold_s:
             ep.level, ep.lower_since, changed = "early", None, True
         eta_moved = (
             threat.eta is not None and ep.eta is not None and abs(threat.eta - ep.eta) >= c.eta_update_s
         )
         ep.threat, ep.track, ep.confidence = threat.aircraft, threat.track, threat.probability
+        ep.lingering = ep.lingering or threat.aircraft in c.lingering_aircraft
         if changed or (eta_moved and t - ep.last_sent >= c.min_update_interval_s):
             ep.eta = threat.eta
             return self._alert(t, "update", site.id, ep)
