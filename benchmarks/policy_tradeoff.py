@@ -6,8 +6,13 @@ Replays the scenarios once per policy setting and scores them together
 (`nadhir.scenarios.scoring.combine`). Phones: the early threshold swept, lead
 time and warned share against alert-minutes. Sirens: how sure an approach
 must be to sound them as well as circling and impacts, the share of strikes
-with sirens a minute ahead against the false-siren share. Prints a table and,
-with --plot, draws both, the default operating point marked.
+with sirens a minute ahead against the false-siren share. Phones again: how
+long a phones-only episode that a helicopter or drone threatened is held after
+the threat fades before the all-clear (`lingering_hold_s`; other episodes keep
+`hold_s`), lead time and warned share against alert-minutes. Each sweep varies
+one setting, the others at their defaults. Prints a table (one row per
+setting, the default's once) and, with --plot, draws the three, issue 5's bar
+and the default operating point marked.
 """
 
 from __future__ import annotations
@@ -30,6 +35,13 @@ EARLY = (0.2, 0.3, 0.4, 0.5, 0.6)
 # fixed high probabilities), so the siren axis is how sure an approach must be to sound them too
 # (None: approaches never do, the default).
 APPROACH_SIRENS: tuple[float | None, ...] = (None, 0.95, 0.9, 0.85, 0.8)
+# Phones: how long (s) a phones-only episode a helicopter or drone threatened is held after the
+# threat fades (hovering helicopters come back for another pass; jets' episodes keep `hold_s`).
+LINGERING_HOLDS = (180.0, 300.0, 450.0, 540.0, 600.0, 660.0, 900.0)
+# Issue 5's bar for phones: lead at least this share of the oracle's, alert-minutes at most this
+# multiple of the oracle's.
+LEAD_BAR = 0.45
+MINUTES_BAR = 3.0
 
 
 def evaluate(config: PolicyConfig, scenarios: list[Path]) -> dict[str, float]:
@@ -53,14 +65,17 @@ def main() -> int:
     args = ap.parse_args()
     base = PolicyConfig()
     print(
-        f"{'early':>6}{'siren':>6}{'warned':>8}{'lead/or':>8}{'siren60':>8}{'FA':>6}{'immFA':>7}{'min/or':>7}"
+        f"{'early':>6}{'siren':>6}{'hold':>6}{'warned':>8}{'lead/or':>8}{'siren60':>8}{'FA':>6}"
+        f"{'immFA':>7}{'min/or':>7}"
     )
     # Phones: the early threshold trades lead time against time under alert (sirens as default).
     phones = []
     for early in EARLY:
         r = evaluate(replace(base, early_probability=early), args.scenarios)
         phones.append((early, r))
-        _print_row(early, base.approach_siren_probability, r, early == base.early_probability)
+        _print_row(
+            early, base.approach_siren_probability, base.lingering_hold_s, r, early == base.early_probability
+        )
     # Sirens: sure approaches sounding them too trade first-pass sirens against false ones.
     sirens = []
     for approach in APPROACH_SIRENS:
@@ -68,19 +83,30 @@ def main() -> int:
             r = next(r for e, r in phones if e == base.early_probability)
         else:
             r = evaluate(replace(base, approach_siren_probability=approach), args.scenarios)
-            _print_row(base.early_probability, approach, r, False)
+            _print_row(base.early_probability, approach, base.lingering_hold_s, r, False)
         sirens.append((approach, r))
+    # Phones: holding a helicopter's or drone's phones-only episode longer trades alert-minutes
+    # for the lead of its next pass (no new all-clear and re-alert in between).
+    holds = []
+    for hold in LINGERING_HOLDS:
+        if hold == base.lingering_hold_s:
+            r = next(r for e, r in phones if e == base.early_probability)
+        else:
+            r = evaluate(replace(base, lingering_hold_s=hold), args.scenarios)
+            _print_row(base.early_probability, base.approach_siren_probability, hold, r, False)
+        holds.append((hold, r))
     if args.plot is not None:
-        _plot(args.plot, base, phones, sirens)
+        _plot(args.plot, base, phones, sirens, holds)
     return 0
 
 
-def _print_row(early: float, approach: float | None, r: dict[str, float], default: bool) -> None:
+def _print_row(early: float, approach: float | None, hold: float, r: dict[str, float], default: bool) -> None:
+    """One row of the table: the settings (only the swept one differs from the default), the scores."""
     siren = "-" if approach is None else f"{approach}"
     print(
-        f"{early:>6}{siren:>6}{r['warned']:>8.2f}{r['lead_vs_oracle']:>8.2f}{r['siren60']:>8.2f}"
-        f"{r['false_alarm']:>6.2f}{r['imminent_false_alarm']:>7.2f}{r['minutes_vs_oracle']:>7.2f}"
-        + ("  <- default" if default else "")
+        f"{early:>6}{siren:>6}{hold:>6.0f}{r['warned']:>8.2f}{r['lead_vs_oracle']:>8.2f}"
+        f"{r['siren60']:>8.2f}{r['false_alarm']:>6.2f}{r['imminent_false_alarm']:>7.2f}"
+        f"{r['minutes_vs_oracle']:>7.2f}" + ("  <- default" if default else "")
     )
 
 
@@ -89,19 +115,20 @@ def _plot(
     base: PolicyConfig,
     phones: list[tuple[float, dict[str, float]]],
     sirens: list[tuple[float | None, dict[str, float]]],
+    holds: list[tuple[float, dict[str, float]]],
 ) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig, (left, right, third) = plt.subplots(1, 3, figsize=(16, 4.5))
     xs = [r["minutes_vs_oracle"] for _, r in phones]
     left.plot(xs, [r["lead_vs_oracle"] for _, r in phones], marker="o", label="lead / oracle lead")
     left.plot(xs, [r["warned"] for _, r in phones], marker="s", label="warned share")
     for early, r in phones:
         left.annotate(f"early {early}", (r["minutes_vs_oracle"], r["lead_vs_oracle"]), fontsize=7)
-    left.axvline(3.0, color="grey", linestyle="--", label="bar: 3 x oracle")
+    left.axvline(MINUTES_BAR, color="grey", linestyle="--", label="bar: 3 x oracle")
     left.set_xlabel("alert-minutes per site-hour / oracle's")
     left.set_ylabel("share")
     left.set_title("phones: early threshold")
@@ -117,10 +144,28 @@ def _plot(
     right.set_xlabel("imminent (siren) false-alarm share")
     right.set_ylabel("share of strike-site pairs")
     right.set_title("sirens: which cues sound them")
+    hx = [r["minutes_vs_oracle"] for _, r in holds]
+    third.plot(hx, [r["lead_vs_oracle"] for _, r in holds], marker="o", label="lead / oracle lead")
+    third.plot(hx, [r["warned"] for _, r in holds], marker="s", label="warned share")
+    for i, (hold, r) in enumerate(holds):
+        # Neighbouring holds sit close together: alternate the labels above and below the curve.
+        third.annotate(
+            f"{hold:.0f} s",
+            (r["minutes_vs_oracle"], r["lead_vs_oracle"]),
+            xytext=(3, 6 if i % 2 == 0 else -11),
+            textcoords="offset points",
+            fontsize=7,
+        )
+    third.axhline(LEAD_BAR, color="grey", linestyle="--", label=f"bar: lead >= {LEAD_BAR}")
+    third.axvline(MINUTES_BAR, color="grey", linestyle="--", label=f"bar: {MINUTES_BAR:g} x oracle")
+    third.set_xlabel("alert-minutes per site-hour / oracle's")
+    third.set_ylabel("share")
+    third.set_title("phones: hold after a helicopter or drone")
     default = next(r for e, r in phones if e == base.early_probability)
     for ax, x, y in (
         (left, default["minutes_vs_oracle"], default["lead_vs_oracle"]),
         (right, default["imminent_false_alarm"], default["siren60"]),
+        (third, default["minutes_vs_oracle"], default["lead_vs_oracle"]),
     ):
         ax.scatter(
             [x], [y], s=220, facecolors="none", edgecolors="red", linewidths=2, label="operating point"
