@@ -20,8 +20,10 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from nadhir.alerting.policy import PolicyConfig
 from nadhir.scenarios.scoring import combine
@@ -76,28 +78,33 @@ def main() -> int:
         _print_row(
             early, base.approach_siren_probability, base.lingering_hold_s, r, early == base.early_probability
         )
+    default = next(r for e, r in phones if e == base.early_probability)
     # Sirens: sure approaches sounding them too trade first-pass sirens against false ones.
-    sirens = []
-    for approach in APPROACH_SIRENS:
-        if approach == base.approach_siren_probability:
-            r = next(r for e, r in phones if e == base.early_probability)
-        else:
-            r = evaluate(replace(base, approach_siren_probability=approach), args.scenarios)
-            _print_row(base.early_probability, approach, base.lingering_hold_s, r, False)
-        sirens.append((approach, r))
+    sirens = _sweep(base, "approach_siren_probability", APPROACH_SIRENS, default, args.scenarios)
     # Phones: holding a helicopter's or drone's phones-only episode longer trades alert-minutes
     # for the lead of its next pass (no new all-clear and re-alert in between).
-    holds = []
-    for hold in LINGERING_HOLDS:
-        if hold == base.lingering_hold_s:
-            r = next(r for e, r in phones if e == base.early_probability)
-        else:
-            r = evaluate(replace(base, lingering_hold_s=hold), args.scenarios)
-            _print_row(base.early_probability, base.approach_siren_probability, hold, r, False)
-        holds.append((hold, r))
+    holds = _sweep(base, "lingering_hold_s", LINGERING_HOLDS, default, args.scenarios)
     if args.plot is not None:
         _plot(args.plot, base, phones, sirens, holds)
     return 0
+
+
+def _sweep(
+    base: PolicyConfig, setting: str, values: Sequence[Any], default: dict[str, float], scenarios: list[Path]
+) -> list[tuple[Any, dict[str, float]]]:
+    """One setting swept, the others at ``base``; its default's result is ``default`` (not replayed)."""
+    out = []
+    for value in values:
+        if value == getattr(base, setting):
+            r = default
+        else:
+            config = replace(base, **{setting: value})
+            r = evaluate(config, scenarios)
+            _print_row(
+                config.early_probability, config.approach_siren_probability, config.lingering_hold_s, r, False
+            )
+        out.append((value, r))
+    return out
 
 
 def _print_row(early: float, approach: float | None, hold: float, r: dict[str, float], default: bool) -> None:
