@@ -441,12 +441,17 @@ def test_twists_appear_when_asked(twisted: SimulatedScenario, tmp_path: Path) ->
     assert used and all(p.name not in known for p in used)
     blob = "\n".join(f"{getattr(e, 'text', '')} {getattr(e, 'place', '')}" for e in events)
     assert any(n in blob for p in used for n in (p.name, p.name_ar or "-", *p.aliases))
+    # unlisted teams: civil-defence teams report strikes, and reporters.json does not know them
+    teams = set(meta["unlisted_teams"])
+    assert teams and not teams & {r.id for r in scenario.reporters}
+    assert {getattr(e, "reporter", None) for e in events if type(e).__name__ == "Impact"} & teams
 
 
 def test_without_twists_nothing_twisted(plain: SimulatedScenario) -> None:
     meta = plain.meta()
     assert meta["spoofer"] is None and meta["dead_sensors"] == {} and meta["burst"] is None
-    assert meta["unknown_places"] == [] and meta["malformed_lines"] == 0
+    assert meta["unknown_places"] == [] and meta["malformed_lines"] == 0 and meta["unlisted_teams"] == []
+    assert any(str(r["id"]).startswith("civdef-") for r in plain.reporters)  # the teams are listed
     hidden = [p for p in plain.region.places if not p.listed]
     blob = "\n".join(str(e.payload) for e in plain.events)
     assert not any(p.name in blob or (p.name_ar and p.name_ar in blob) for p in hidden)

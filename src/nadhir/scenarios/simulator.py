@@ -42,7 +42,10 @@ What it models
 Twists (any subset of :data:`TWISTS`): ``spoofer`` (a source sending false
 sightings), ``malformed`` (unparseable lines), ``silent_sensors`` (nodes dying
 mid-scenario), ``burst`` (a few minutes of message flood around a strike),
-``unknown_places`` (villages that are not in the gazetteer).
+``unknown_places`` (villages that are not in the gazetteer), ``unlisted_teams``
+(civil-defence teams that report strikes but are missing from
+``reporters.json``, as in the public scenarios: their reports come from
+strangers to the system).
 
 Everything is drawn from ``numpy`` generators spawned from one seed, one
 stream per component, so a seed gives the same bytes every time and a twist
@@ -71,7 +74,14 @@ from nadhir.geo.distance import EARTH_RADIUS_M, bearing_deg
 
 Kind = Literal["jet", "helicopter", "drone"]
 KINDS: tuple[Kind, ...] = ("jet", "helicopter", "drone")
-TWISTS: tuple[str, ...] = ("burst", "malformed", "silent_sensors", "spoofer", "unknown_places")
+TWISTS: tuple[str, ...] = (
+    "burst",
+    "malformed",
+    "silent_sensors",
+    "spoofer",
+    "unknown_places",
+    "unlisted_teams",
+)
 SPEED_OF_SOUND_MPS = 343.0
 PATH_STEP_S = 5  # truth paths are sampled this often
 FACILITY_AIMS = ("hospital", "school")  # facilities a strike on their town may aim at
@@ -2164,6 +2174,7 @@ def simulate(region: Region, seed: int, hours: float = 3.0, twists: Sequence[str
         "burst": None,
         "unknown_places": [],
         "malformed_lines": 0,
+        "unlisted_teams": [],
     }
     if "unknown_places" in chosen:
         used = _unknown_place_reports(world, rng["reports"], observers, aircraft, sorties, writer)
@@ -2176,6 +2187,8 @@ def simulate(region: Region, seed: int, hours: float = 3.0, twists: Sequence[str
         extra["dead_sensors"] = _silence(rng["silent"], sensors, writer, start)
     if "malformed" in chosen:
         extra["malformed_lines"] = _malformed(rng["malformed"], start, writer)
+    if "unlisted_teams" in chosen:
+        extra["unlisted_teams"], teams = sorted(teams), set()
     reporters = _reporters(world, rng["observers"], observers, sensors, relays, teams)
     return SimulatedScenario(
         region=region,
