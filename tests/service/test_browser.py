@@ -198,28 +198,36 @@ def test_replay_viewer_scrubs_a_stored_run(browser: object, live: Live) -> None:
     span = "Number(document.getElementById('time').max) - Number(document.getElementById('time').min)"
     page.wait_js(f"{span} > 60", timeout_s=30)
     # Scrub to where the run has tracks: the time of its first stored track state.
+    # The run is live: keep to the states the page loaded (up to its slider's end), and scrub to
+    # whole seconds at which a track's latest state is one of them.
+    loaded_end = float(page.page.eval_on_selector("#time", "el => el.max"))
     run_id = page.page.eval_on_selector("#run", "s => s.value")
     detail = live.api("GET", f"/api/v1/runs/{run_id}").json()
-    assert detail["tracks"], "the live run has stored track states"
-    t = int(detail["tracks"][-1]["t"])
-    scrub = f"(el) => {{ el.value = '{t}'; el.dispatchEvent(new Event('input')); }}"
-    page.page.eval_on_selector("#time", scrub)
-    page.wait_js("Number(document.body.dataset.tracksShown || 0) > 0", timeout_s=10)
+    shown_at = _moments(detail["tracks"], loaded_end)
+    assert shown_at, "the live run has stored track states"
+
+    def scrub(second: int) -> None:
+        page.page.eval_on_selector(
+            "#time", f"(el) => {{ el.value = '{second}'; el.dispatchEvent(new Event('input')); }}"
+        )
+
+    track, at = shown_at[-1]
+    scrub(at)
+    page.page.wait_for_selector(f"svg#map g.track[data-track={track}]", timeout=10_000)
+    assert int(page.page.get_attribute("body", "data-tracks-shown") or 0) > 0
     page.shot("replay.png")
     # A tentative track (published before a second source confirms it) is drawn faint, as such.
-    # The run is live: keep to states the page loaded (up to its slider's end), and scrub to a
-    # whole second at which the track's latest state is still the tentative one.
-    loaded_end = float(page.page.eval_on_selector("#time", "el => el.max"))
-    faint_at = _tentative_moments(detail["tracks"], loaded_end)
+    faint_at = _moments(detail["tracks"], loaded_end, tentative=True)
     assert faint_at, "the live run has stored tentative track states"
     track, at = faint_at[-1]
-    page.page.eval_on_selector("#time", scrub.replace(f"'{t}'", f"'{at}'"))
+    scrub(at)
     page.page.wait_for_selector(f"svg#map g.track.tentative[data-track={track}]", timeout=10_000)
     assert page.errors == [] and page.external() == []
 
 
-def _tentative_moments(states: list[dict[str, object]], end: float) -> list[tuple[str, int]]:
-    """(track, whole second) pairs at which the replay viewer's latest state of a track is tentative.
+def _moments(states: list[dict[str, object]], end: float, tentative: bool = False) -> list[tuple[str, int]]:
+    """(track, whole second) pairs at which the replay viewer shows one of the track's states
+    (only tentative ones if asked), up to ``end``, by second.
 
     The viewer shows, per track, its last state at or before the slider's second, so a state at
     t = 123.4 is on screen from second 124, unless a later state of the track comes by then.
@@ -233,6 +241,6 @@ def _tentative_moments(states: list[dict[str, object]], end: float) -> list[tupl
         for i, state in enumerate(track_states):
             at = math.ceil(float(state["t"]))  # type: ignore[arg-type]
             later = [s for s in track_states[i + 1 :] if float(s["t"]) <= at]  # type: ignore[arg-type]
-            if not state["confirmed"] and not later and at <= end:
+            if not later and at <= end and not (tentative and state["confirmed"]):
                 moments.append((track, at))
     return sorted(moments, key=lambda m: m[1])
