@@ -49,14 +49,16 @@ def _seeds(text: str) -> list[int]:
 
 
 def scenario_dirs(seeds: list[int], hours: float, cache: Path) -> list[Path]:
-    """Simulated scenarios, one per seed, regions taken in turn; written to ``cache`` if missing."""
+    """Simulated scenarios, one per seed, regions taken in turn; written to ``cache`` if missing
+    (or made with another set of twists: the simulator gains twists over time)."""
     regions = list_regions()
     out = []
     for k, seed in enumerate(seeds):
         region = regions[k % len(regions)]
         twists = list(TWISTS) if k % 3 == 2 else []
         folder = cache / f"{region}-{seed}-{hours:g}h{'-twists' if twists else ''}"
-        if not (folder / "truth.json").is_file():
+        truth = folder / "truth.json"
+        if not truth.is_file() or json.loads(truth.read_text())["meta"]["twists"] != sorted(twists):
             write_scenario(simulate(load_region(region), seed=seed, hours=hours, twists=twists), folder)
         out.append(folder)
     return out
