@@ -34,13 +34,12 @@ from pathlib import Path
 
 import numpy as np
 
-from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
-from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.replay import Replayer
-from nadhir.scenarios.run import build_pipeline
-from nadhir.scenarios.scoring import ScoreReport, combine, score
+from nadhir.scenarios.scoring import ScoreReport, combine
 from nadhir.scenarios.simulator import TWISTS, list_regions, load_region, simulate, write_scenario
 from nadhir.tracking.updater import Predictor
+
+# One replay-and-score loop for the benchmarks (this folder is on the path when run as a script).
+from warning_scores import run
 
 
 def _seeds(text: str) -> list[int]:
@@ -66,21 +65,8 @@ def scenario_dirs(seeds: list[int], hours: float, cache: Path) -> list[Path]:
 
 def evaluate(folder: Path, tmp: Path, coast_straight_s: float | None = None) -> ScoreReport:
     """Replay one scenario and score it (alerts and tracks)."""
-    scenario = load_scenario(folder)
-    alerts: list[str] = []
-    tracks: list[str] = []
-    pipeline = build_pipeline(scenario)
-    if coast_straight_s is not None:
-        pipeline.tracker.predictor = Predictor(coast_straight_s=coast_straight_s)
-    Replayer(
-        pipeline,
-        lambda a: alerts.append(json_line(alert_to_dict(a))),
-        lambda s: tracks.append(json_line(track_to_dict(s))),
-    ).run(e for _, e in scenario.events())
-    alerts_path, tracks_path = tmp / "alerts.jsonl", tmp / "tracks.jsonl"
-    alerts_path.write_text("".join(alerts), encoding="utf-8")
-    tracks_path.write_text("".join(tracks), encoding="utf-8")
-    return score(folder, alerts_path, tracks_path)
+    predictor = None if coast_straight_s is None else Predictor(coast_straight_s=coast_straight_s)
+    return run(folder, False, tmp, predictor=predictor)
 
 
 def warning_row(r: dict[str, float]) -> str:

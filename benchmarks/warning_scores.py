@@ -34,6 +34,7 @@ from nadhir.scenarios.scoring import ScoreReport, combine, load_truth, score
 from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.track import Track
+from nadhir.tracking.updater import Predictor
 
 # This folder is on the path when run as a script.
 from truth_owner import MeasurementOwner
@@ -115,11 +116,14 @@ def run(
     tmp: Path,
     policy: PolicyConfig | None = None,
     strike_model: StrikeModel | None = None,
+    predictor: Predictor | None = None,
 ) -> ScoreReport:
     """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
-    "seen": from each aircraft's first measurement on)."""
+    "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's."""
     scenario = load_scenario(scenario_dir)
     pipeline = build_pipeline(scenario, policy, strike_model)
+    if predictor is not None:
+        pipeline.tracker.predictor = predictor
     if ideal:
         truth = json.loads((scenario_dir / "truth.json").read_text(encoding="utf-8"))
         owner = None
