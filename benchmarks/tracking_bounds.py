@@ -12,12 +12,20 @@ For each scenario (replayed through the full pipeline, with the text reader):
   delay; a bearing to the aircraft it points at within 3 sigma, with the
   sound's travel time over the slant range); one track per aircraft is
   published from its first measurement until 10 minutes after its last;
+* ``dead reckoning``: a clairvoyant tracker that, at every measurement of
+  an aircraft (attributed as above), learns the aircraft's true position
+  and velocity at that instant -- more than any report or bearing tells --
+  and flies it straight on at that velocity until the next one; one track
+  per aircraft from its first measurement until it lands (the right count
+  throughout). A causal system fed these inputs would have to predict
+  manoeuvres it has not been told of to beat it;
 * ``perfect tracker``: the true position of every aircraft from the moment
   of its first measurement on -- no system fed these inputs can do better,
   since an aircraft nobody has seen or heard cannot be placed.
 
-The first gap is association and track management; the second, estimation
-from sparse, late and coarse reports. This is an analysis tool: it reads
+The first gap is association and track management; the next two,
+estimation from sparse, late and coarse reports: what the measurements
+would give if each were exact, and what flying between them hides. This is an analysis tool: it reads
 ``truth.json``, which the system itself never does.
 """
 
@@ -30,11 +38,12 @@ from pathlib import Path
 
 import numpy as np
 
+from nadhir.geo.frame import LocalFrame
 from nadhir.intake.text import MessageReader
 from nadhir.pipeline import Pipeline
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.replay import Replayer
-from nadhir.scenarios.scoring import TrackFix, load_truth, ospa_samples
+from nadhir.scenarios.scoring import AircraftPath, TrackFix, load_truth, ospa_samples
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.tracker import Tracker
 
@@ -77,6 +86,7 @@ def evaluate(scenario_dir: Path) -> dict[str, float]:
                 own[aid][t].append(m)
     assoc: dict[str, list[TrackFix]] = collections.defaultdict(list)
     perfect: dict[str, list[TrackFix]] = collections.defaultdict(list)
+    reckoned: dict[str, list[TrackFix]] = collections.defaultdict(list)
     for ac in truth.aircraft:
         by_t = own.get(ac.id)
         if not by_t:
@@ -98,22 +108,58 @@ def evaluate(scenario_dir: Path) -> dict[str, float]:
             p = ac.position_at(t)
             if p is not None:
                 perfect[ac.id].append(TrackFix(t, p[0], p[1], 0.0, 0.0))
+        reckoned[ac.id] = _dead_reckoned(ac, times, frame)
     return {
         "tracker": tracker_ospa,
         "perfect_association": float(np.mean(ospa_samples(assoc, truth))),
+        "dead_reckoning": float(np.mean(ospa_samples(reckoned, truth))),
         "perfect_tracker": float(np.mean(ospa_samples(perfect, truth))),
     }
+
+
+def _dead_reckoned(ac: AircraftPath, measured: list[float], frame: LocalFrame) -> list[TrackFix]:
+    """Fixes every 5 s from ``measured[0]`` to landing: the truth at the latest measurement, flown on straight."""
+    fixes: list[TrackFix] = []
+    anchor: tuple[float, float, float, float, float] | None = None  # t, x, y, vx, vy
+    k = 0
+    for t in np.arange(measured[0], ac.times[-1], 5.0).tolist():
+        while k < len(measured) and measured[k] <= t:
+            anchor = _true_state(ac, measured[k], frame)
+            k += 1
+        if anchor is None:
+            continue
+        t0, x, y, vx, vy = anchor
+        lat, lon = frame.to_latlon(x + vx * (t - t0), y + vy * (t - t0))
+        fixes.append(TrackFix(t, lat, lon, 0.0, 0.0))
+    return fixes
+
+
+def _true_state(ac: AircraftPath, t: float, frame: LocalFrame) -> tuple[float, float, float, float, float]:
+    """Position and velocity (over the 10 s around ``t``) of the aircraft in the local frame."""
+    here = ac.position_at(t) or ac.position_at(ac.times[-1])
+    before = ac.position_at(max(ac.times[0], t - 5.0)) or here
+    after = ac.position_at(min(ac.times[-1], t + 5.0)) or here
+    assert here is not None and before is not None and after is not None
+    x, y = frame.to_xy(*here)
+    x0, y0 = frame.to_xy(*before)
+    x1, y1 = frame.to_xy(*after)
+    dt = max(1e-9, min(ac.times[-1], t + 5.0) - max(ac.times[0], t - 5.0))
+    return t, x, y, (x1 - x0) / dt, (y1 - y0) / dt
 
 
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__)
         return 2
-    print(f"{'scenario':24s}{'tracker':>10s}{'perfect assoc.':>16s}{'perfect tracker':>17s}   (mean OSPA, m)")
+    print(
+        f"{'scenario':24s}{'tracker':>10s}{'perfect assoc.':>16s}{'dead reckoning':>16s}{'perfect tracker':>17s}"
+        "   (mean OSPA, m)"
+    )
     for arg in argv:
         r = evaluate(Path(arg))
         print(
-            f"{Path(arg).name:24s}{r['tracker']:10.0f}{r['perfect_association']:16.0f}{r['perfect_tracker']:17.0f}"
+            f"{Path(arg).name:24s}{r['tracker']:10.0f}{r['perfect_association']:16.0f}"
+            f"{r['dead_reckoning']:16.0f}{r['perfect_tracker']:17.0f}"
         )
     return 0
 
