@@ -118,7 +118,7 @@ def evaluate(scenario_dir: Path) -> dict[str, float]:
 
 
 def _dead_reckoned(ac: AircraftPath, measured: list[float], frame: LocalFrame) -> list[TrackFix]:
-    """Fixes every 5 s from ``measured[0]`` to landing: the truth at the latest measurement, flown on straight."""
+    """Fixes every 5 s from ``measured[0]`` to landing: the truth at the last measurement, flown straight."""
     fixes: list[TrackFix] = []
     anchor: tuple[float, float, float, float, float] | None = None  # t, x, y, vx, vy
     k = 0
@@ -152,8 +152,8 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     print(
-        f"{'scenario':24s}{'tracker':>10s}{'perfect assoc.':>16s}{'dead reckoning':>16s}{'perfect tracker':>17s}"
-        "   (mean OSPA, m)"
+        f"{'scenario':24s}{'tracker':>10s}{'perfect assoc.':>16s}"
+        f"{'dead reckoning':>16s}{'perfect tracker':>17s}   (mean OSPA, m)"
     )
     for arg in argv:
         r = evaluate(Path(arg))
