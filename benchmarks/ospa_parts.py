@@ -33,14 +33,8 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from nadhir.intake.text import MessageReader
-from nadhir.pipeline import Pipeline, StepOutput
-from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.replay import Replayer
-from nadhir.scenarios.scoring import OSPA_STEP_S, TrackFix, load_truth, track_positions_at
-from nadhir.tracking.measurements import Measurement
-
-# This folder is on the path when run as a script.
+from logged_replay import replay_logged  # (this folder is on the path when run as a script)
+from nadhir.scenarios.scoring import OSPA_STEP_S, track_positions_at
 from truth_owner import MeasurementOwner
 
 C_M = 10_000.0
@@ -52,40 +46,12 @@ def _bucket(since: float) -> str:
 
 
 def analyse(scenario_dir: Path) -> None:
-    scenario = load_scenario(scenario_dir)
-    truth = load_truth(scenario_dir)
+    run = replay_logged(scenario_dir)
+    truth, frame = run.truth, run.frame
     kinds = {a["id"]: a["type"] for a in json.loads((scenario_dir / "truth.json").read_text())["aircraft"]}
-    pipe = Pipeline(scenario.sites, scenario.places, scenario.reporters, reader_factory=MessageReader)
-    frame = pipe.frame
-    log: list[tuple[float, list[Measurement]]] = []
-    live: list[tuple[float, int]] = []
-    step, finish = pipe.tracker.step, pipe._finish
-
-    def logged_step(t: float, batch: list[Measurement]) -> list[object]:
-        log.append((t, list(batch)))
-        return step(t, batch)  # type: ignore[return-value]
-
-    def logged_finish(t: float, out: StepOutput) -> None:
-        finish(t, out)
-        live.append((t, len(pipe.tracker.tracks)))
-
-    pipe.tracker.step = logged_step  # type: ignore[method-assign,assignment]
-    pipe._finish = logged_finish  # type: ignore[method-assign]
-    states: dict[str, list[TrackFix]] = collections.defaultdict(list)
-    Replayer(
-        pipe,
-        lambda a: None,
-        lambda s: states[s.track].append(TrackFix(s.t, s.lat, s.lon, s.speed_mps, s.heading_deg)),
-    ).run(e for _, e in scenario.events())
-
     owner = MeasurementOwner(truth, scenario_dir, frame, max_delay_s=180, travel_time=True)
-    measured: dict[str, list[float]] = collections.defaultdict(list)
-    for t, batch in log:
-        for m in batch:
-            aid = owner(m, t)
-            if aid is not None:
-                measured[aid].append(t)
-    live_times = [t for t, _ in live]
+    measured = {aid: [t for t, _ in ms] for aid, ms in owner.attribute(run.measurements).items()}
+    live_times = [t for t, _ in run.live]
 
     counts: list[tuple[int, int, int, int]] = []
     parts = np.zeros(4)
@@ -95,22 +61,33 @@ def analyse(scenario_dir: Path) -> None:
     t = truth.start
     while t <= truth.end:  # the scorer's grid
         air = [(ac, p) for ac in truth.aircraft if (p := ac.position_at(t)) is not None]
-        published = [np.array(frame.to_xy(*p)) for p in track_positions_at(states, t)]
-        if air or published:
+        tracks = [np.array(frame.to_xy(*p)) for p in track_positions_at(run.published, t)]
+        if air or tracks:
             i = bisect.bisect_right(live_times, t) - 1
-            seen = [(ac, p) for ac, p in air if measured.get(ac.id) and measured[ac.id][0] <= t]
-            counts.append((len(air), len(seen), live[i][1] if i >= 0 else 0, len(published)))
-            xy = [np.array(frame.to_xy(*p)) for _, p in air]
-            parts += _ospa_parts(xy, published)
-            _tally_misses(t, seen, frame, published, measured, kinds, samples, misses)
-            jets.extend(_jets_near_a_fix(t, seen, frame, published, measured, kinds))
+            # Aircraft already measured: (id, position in the frame, seconds since last measured).
+            seen = [
+                (ac.id, np.array(frame.to_xy(*p)), t - times[bisect.bisect_right(times, t) - 1])
+                for ac, p in air
+                if (times := measured.get(ac.id)) and times[0] <= t
+            ]
+            counts.append((len(air), len(seen), len(run.live[i][1]) if i >= 0 else 0, len(tracks)))
+            parts += _ospa_parts([np.array(frame.to_xy(*p)) for _, p in air], tracks)
+            covered = _covered([xy for _, xy, _ in seen], tracks)
+            for k, (aid, xy, since) in enumerate(seen):
+                key = (kinds[aid], _bucket(since))
+                samples[key] += 1
+                misses[key] += k not in covered
+                if kinds[aid] == "jet" and since < 60.0 and tracks:
+                    ahead = next(ac for ac, _ in air if ac.id == aid).position_at(t + 5.0)
+                    if ahead is not None:
+                        jets.extend(_offset(xy, np.array(frame.to_xy(*ahead)) - xy, tracks))
         t += OSPA_STEP_S
 
     a = np.array(counts, dtype=float)
     print(f"\n{scenario_dir.name}: {len(a)} steps")
-    air, seen, live_n, published_n = a.mean(axis=0)
+    air_n, seen_n, live_n, published_n = a.mean(axis=0)
     print(
-        f"  mean per step: {air:.2f} aircraft in the air, {seen:.2f} already measured, "
+        f"  mean per step: {air_n:.2f} aircraft in the air, {seen_n:.2f} already measured, "
         f"{live_n:.2f} live tracks, {published_n:.2f} published"
     )
     missing, extra, far, near = 100 * parts / parts.sum()
@@ -139,69 +116,36 @@ def _ospa_parts(truths: list[np.ndarray], tracks: list[np.ndarray]) -> np.ndarra
     out[0] = C_M**2 * max(0, len(truths) - len(tracks))
     out[1] = C_M**2 * max(0, len(tracks) - len(truths))
     if truths and tracks:
-        cost = np.minimum(C_M, np.array([[np.hypot(*(a - b)) for b in tracks] for a in truths])) ** 2
+        cost = np.minimum(C_M, _distances(truths, tracks)) ** 2
         rows, cols = linear_sum_assignment(cost)
         for r, c in zip(rows, cols, strict=True):
             out[2 if cost[r, c] >= C_M**2 else 3] += cost[r, c]
     return out / n
 
 
-def _since(measured: dict[str, list[float]], aid: str, t: float) -> float:
-    times = measured[aid]
-    return t - times[bisect.bisect_right(times, t) - 1]
+def _covered(aircraft: list[np.ndarray], tracks: list[np.ndarray]) -> set[int]:
+    """Indices of the aircraft the optimal assignment gives a track within 10 km."""
+    if not aircraft or not tracks:
+        return set()
+    dist = _distances(aircraft, tracks)
+    rows, cols = linear_sum_assignment(np.minimum(dist, C_M))
+    return {int(r) for r, c in zip(rows, cols, strict=True) if dist[r, c] < C_M}
 
 
-def _tally_misses(
-    t: float,
-    seen: list[tuple[object, tuple[float, float]]],
-    frame: object,
-    tracks: list[np.ndarray],
-    measured: dict[str, list[float]],
-    kinds: dict[str, str],
-    samples: collections.Counter[tuple[str, str]],
-    misses: collections.Counter[tuple[str, str]],
-) -> None:
-    if not seen:
-        return
-    xy = np.array([frame.to_xy(*p) for _, p in seen])  # type: ignore[attr-defined]
-    covered: set[int] = set()
-    if tracks:
-        dist = np.array([[np.hypot(*(a - b)) for b in tracks] for a in xy])
-        rows, cols = linear_sum_assignment(np.minimum(dist, C_M))
-        covered = {int(r) for r, c in zip(rows, cols, strict=True) if dist[r, c] < C_M}
-    for k, (ac, _) in enumerate(seen):
-        aid = ac.id  # type: ignore[attr-defined]
-        key = (kinds[aid], _bucket(_since(measured, aid, t)))
-        samples[key] += 1
-        misses[key] += k not in covered
-
-
-def _jets_near_a_fix(
-    t: float,
-    seen: list[tuple[object, tuple[float, float]]],
-    frame: object,
-    tracks: list[np.ndarray],
-    measured: dict[str, list[float]],
-    kinds: dict[str, str],
+def _offset(
+    here: np.ndarray, motion: np.ndarray, tracks: list[np.ndarray]
 ) -> list[tuple[float, float, float]]:
-    """(distance, along, across) of the nearest published track, for jets measured < 1 min ago."""
-    out = []
-    for ac, p in seen:
-        aid = ac.id  # type: ignore[attr-defined]
-        if not tracks or kinds[aid] != "jet" or _since(measured, aid, t) >= 60.0:
-            continue
-        here = np.array(frame.to_xy(*p))  # type: ignore[attr-defined]
-        ahead = ac.position_at(t + 5.0)  # type: ignore[attr-defined]
-        if ahead is None:
-            continue
-        v = np.array(frame.to_xy(*ahead)) - here  # type: ignore[attr-defined]
-        if np.hypot(*v) < 5.0:  # not moving: no path to measure along
-            continue
-        u = v / np.hypot(*v)
-        nearest = min(tracks, key=lambda q: float(np.hypot(*(q - here))))
-        off = nearest - here
-        out.append((float(np.hypot(*off)), float(off @ u), float(abs(off[0] * u[1] - off[1] * u[0]))))
-    return out
+    """(distance, along, across) of the nearest track from a moving aircraft; none if it is still."""
+    if np.hypot(*motion) < 5.0:
+        return []
+    u = motion / np.hypot(*motion)
+    off = min(tracks, key=lambda q: float(np.hypot(*(q - here)))) - here
+    return [(float(np.hypot(*off)), float(off @ u), float(abs(off[0] * u[1] - off[1] * u[0])))]
+
+
+def _distances(a: list[np.ndarray], b: list[np.ndarray]) -> np.ndarray:
+    d: np.ndarray = np.hypot(*(np.array(a)[:, None, :] - np.array(b)[None, :, :]).transpose(2, 0, 1))
+    return d
 
 
 def main(argv: list[str]) -> int:

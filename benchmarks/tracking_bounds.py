@@ -41,52 +41,26 @@ from pathlib import Path
 
 import numpy as np
 
+from logged_replay import replay_logged  # (this folder is on the path when run as a script)
 from nadhir.geo.frame import LocalFrame
-from nadhir.intake.text import MessageReader
-from nadhir.pipeline import Pipeline
-from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.replay import Replayer
-from nadhir.scenarios.scoring import AircraftPath, TrackFix, load_truth, ospa_samples
+from nadhir.scenarios.scoring import AircraftPath, TrackFix, ospa_samples
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.tracker import Tracker
-
-# This folder is on the path when run as a script.
 from truth_owner import MeasurementOwner
 
 HOLD_S = 600.0
 
 
 def evaluate(scenario_dir: Path) -> dict[str, float]:
-    scenario = load_scenario(scenario_dir)
-    truth = load_truth(scenario_dir)
-    pipe = Pipeline(scenario.sites, scenario.places, scenario.reporters, reader_factory=MessageReader)
-    frame = pipe.frame
-    log: list[tuple[float, list[Measurement]]] = []
-    step = pipe.tracker.step
-
-    def logged_step(t: float, batch: list[Measurement]) -> list[object]:
-        log.append((t, list(batch)))
-        return step(t, batch)  # type: ignore[return-value]
-
-    pipe.tracker.step = logged_step  # type: ignore[method-assign,assignment]
-    states: dict[str, list[TrackFix]] = collections.defaultdict(list)
-    Replayer(
-        pipe,
-        lambda a: None,
-        lambda s: states[s.track].append(TrackFix(s.t, s.lat, s.lon, s.speed_mps, s.heading_deg)),
-    ).run(e for _, e in scenario.events())
-    tracker_ospa = float(np.mean(ospa_samples(states, truth)))
+    run = replay_logged(scenario_dir)
+    truth, frame = run.truth, run.frame
+    tracker_ospa = float(np.mean(ospa_samples(run.published, truth)))
 
     owner = MeasurementOwner(truth, scenario_dir, frame, max_delay_s=180, travel_time=True)
-
-    own: dict[str, dict[float, list[Measurement]]] = collections.defaultdict(
-        lambda: collections.defaultdict(list)
-    )
-    for t, batch in log:
-        for m in batch:
-            aid = owner(m, t)
-            if aid is not None:
-                own[aid][t].append(m)
+    own: dict[str, dict[float, list[Measurement]]] = {}
+    for aid, measured in owner.attribute(run.measurements).items():
+        for t, m in measured:
+            own.setdefault(aid, {}).setdefault(t, []).append(m)
     assoc: dict[str, list[TrackFix]] = collections.defaultdict(list)
     perfect: dict[str, list[TrackFix]] = collections.defaultdict(list)
     reckoned: dict[str, list[TrackFix]] = collections.defaultdict(list)

@@ -27,14 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nadhir.intake.text import MessageReader
-from nadhir.pipeline import Pipeline, StepOutput
-from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.replay import Replayer
-from nadhir.scenarios.scoring import load_truth
-from nadhir.tracking.measurements import Measurement
-
-# This folder is on the path when run as a script.
+from logged_replay import replay_logged  # (this folder is on the path when run as a script)
 from truth_owner import MeasurementOwner
 
 CUT_OFF_M = 10_000.0
@@ -49,36 +42,12 @@ def _bucket(since: float | None) -> str:
 
 def coverage(scenario_dir: Path) -> dict[tuple[str, str], list[tuple[bool, bool]]]:
     """(type, bucket) -> per 10 s sample: (any track within 10 km, a confirmed one)."""
-    scenario = load_scenario(scenario_dir)
-    truth = load_truth(scenario_dir)
+    run = replay_logged(scenario_dir)
+    truth, frame, snaps = run.truth, run.frame, run.live
     kinds = {a["id"]: a["type"] for a in json.loads((scenario_dir / "truth.json").read_text())["aircraft"]}
-    pipe = Pipeline(scenario.sites, scenario.places, scenario.reporters, reader_factory=MessageReader)
-    frame = pipe.frame
-    log: list[tuple[float, list[Measurement]]] = []
-    snaps: list[tuple[float, list[tuple[float, float, bool]]]] = []
-    step, finish = pipe.tracker.step, pipe._finish
-
-    def logged_step(t: float, batch: list[Measurement]) -> list[object]:
-        log.append((t, list(batch)))
-        return step(t, batch)  # type: ignore[return-value]
-
-    def logged_finish(t: float, out: StepOutput) -> None:
-        finish(t, out)
-        snaps.append((t, [(*tr.position, tr.status == "confirmed") for tr in pipe.tracker.tracks.values()]))
-
-    pipe.tracker.step = logged_step  # type: ignore[method-assign,assignment]
-    pipe._finish = logged_finish  # type: ignore[method-assign]
-    Replayer(pipe, lambda a: None).run(e for _, e in scenario.events())
-
     owner = MeasurementOwner(truth, scenario_dir, frame, max_delay_s=120, travel_time=False)
     pos = owner.position
-
-    seen: dict[str, list[float]] = collections.defaultdict(list)
-    for t, batch in log:
-        for m in batch:
-            aid = owner(m, t)
-            if aid is not None:
-                seen[aid].append(t)
+    seen = {aid: [t for t, _ in measured] for aid, measured in owner.attribute(run.measurements).items()}
     times = [t for t, _ in snaps]
     out: dict[tuple[str, str], list[tuple[bool, bool]]] = collections.defaultdict(list)
     for ac in truth.aircraft:

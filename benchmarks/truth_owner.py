@@ -17,8 +17,10 @@ Among several candidates the best fit wins. This is an analysis tool only.
 from __future__ import annotations
 
 import bisect
+import collections
 import json
 import math
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -66,6 +68,18 @@ class MeasurementOwner:
         times, alts = self._heights[aid]
         i = min(max(bisect.bisect_right(times, t), 1), len(times) - 1)
         return float(alts[i])
+
+    def attribute(
+        self, log: Iterable[tuple[float, list[Measurement]]]
+    ) -> dict[str, list[tuple[float, Measurement]]]:
+        """Aircraft id -> its measurements, in time order, from a log of ``(t, batch)`` tracker steps."""
+        own: dict[str, list[tuple[float, Measurement]]] = collections.defaultdict(list)
+        for t, batch in log:
+            for m in batch:
+                aid = self(m, t)
+                if aid is not None:
+                    own[aid].append((t, m))
+        return own
 
     def __call__(self, m: Measurement, t: float) -> str | None:
         """The id of the aircraft that best explains measurement ``m`` made at ``t``, if any."""
