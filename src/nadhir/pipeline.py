@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from nadhir.alerting.policy import AlertPolicy, PolicyConfig
 from nadhir.domain import (
@@ -61,6 +62,17 @@ REASSESS_S = 20.0
 AIRCRAFT_SOUNDS = frozenset({"jet", "helicopter", "drone", "propeller"})
 
 
+class _Measured(NamedTuple):
+    """A track's estimate when it was last measured, in the pipeline's frame."""
+
+    news: tuple[float, int]  # (last_update, hits) then: a new measurement or a merge renews it
+    t: float
+    x: float
+    y: float
+    vx: float
+    vy: float
+
+
 @dataclass
 class StepOutput:
     """What one step of the pipeline produced."""
@@ -107,9 +119,7 @@ class Pipeline:
         self.threats: dict[str, Threat] = {}
         self._per_track: list[list[Threat]] = []
         self._track_best: dict[str, Threat] = {}
-        # Per live track: its estimate when last measured (see track_state), with the
-        # (last_update, hits) it was taken at, so that a new measurement or a merge renews it.
-        self._last_measured: dict[str, tuple[tuple[float, int], float, float, float, float, float]] = {}
+        self._last_measured: dict[str, _Measured] = {}  # per live track (see track_state)
 
     # -- driving ----------------------------------------------------------------
 
@@ -296,8 +306,8 @@ class Pipeline:
         for track in live.values():
             news = (track.last_update, track.hits)
             held = self._last_measured.get(track.id)
-            if held is None or held[0] != news:
-                self._last_measured[track.id] = (news, track.t, *track.position, *track.velocity)
+            if held is None or held.news != news:
+                self._last_measured[track.id] = _Measured(news, track.t, *track.position, *track.velocity)
             if not track.publishable:
                 continue
             last = self._published.get(track.id)
@@ -322,7 +332,7 @@ class Pipeline:
         alerts unchanged (docs/benchmarks.md, Tracking).
         """
         held = self._last_measured.get(track.id)
-        if held is not None and t > held[1]:
+        if held is not None and t > held.t:
             _, t0, x, y, vx, vy = held
             lat, lon = self.frame.to_latlon(x + vx * (t - t0), y + vy * (t - t0))
             speed = math.hypot(vx, vy)
