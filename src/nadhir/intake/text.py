@@ -100,6 +100,7 @@ class _Entry:
     count: int | None = None
     unit: str | None = None  # km, m, time
     filler: bool = False  # city, the, مدينة: skipped between a cue and a name
+    part: bool = False  # side, neighbourhood, حي: "the western side" is a position, not a heading
     back: bool = False  # "back" in "heading back"
     off: bool = False  # "off" in "took off"
 
@@ -187,17 +188,17 @@ for _word, _kind in (("su", "jet"), ("سو", "jet"), ("mig", "jet"), ("ميغ", 
 
 _action("takeoff", 0.95, """
     takeoff takeoffs liftoff departed departing departure launched launching scrambled
-    اقلع اقلعت يقلع تقلع اقلاع اقلعتا انطلق انطلقت انطلاق ينطلق تنطلق
+    اقلع اقلعت يقلع تقلع اقلاع اقلعتا انطلق انطلقت انطلاق ينطلق تنطلق اقلعوا يقلعوا انطلقوا ينطلقوا
 """)
 _action("takeoff", 0.6, "airborne طلع طلعت")
 _set("off", off=True)
 _action("striking", 0.95, """
     striking strike strikes struck bombing bombed bomb bombs bombard bombarding bombarded dropping dropped
     drops diving dive dives dived attacking attacked attack attacks firing fired shelling shelled raid raids
-    airstrike airstrikes targeting targeted hitting
+    airstrike airstrikes targeting targeted hitting hit hits pounding pounded
     يستهدف تستهدف استهداف استهدف استهدفت قصف يقصف تقصف قصفت غاره غارات يشن تشن شن شنت ينقض تنقض انقضاض
     انقض يرمي ترمي رمي رمت القي يلقي تلقي يضرب تضرب ضرب ضربت قنابل قنبله صواريخ صاروخ براميل برميل
-    يقصفوا يستهدفوا يضربوا يرموا يلقوا يغير تغير اغار اغارت يغيروا
+    يقصفوا يستهدفوا يضربوا يرموا يلقوا يغير تغير اغار اغارت يغيروا ضربه ضربات
 """)
 _action("striking", 0.5, "target missiles rockets missile rocket")
 _action("leaving", 0.9, """
@@ -214,7 +215,7 @@ _action("circling", 0.9, """
     يدوروا حامت حام
 """)
 _action("transit", 0.8, """
-    passing passes passed crossing crosses crossed transiting transit
+    passing passes passed crossing crosses crossed transiting transit overflying overflew
     عابر عابره يعبر تعبر مر مرت يمر تمر مرور
 """)
 _action("transit", 0.5, """
@@ -286,8 +287,13 @@ _set("outskirts suburbs edge edges مشارف ضواحي اطرف", area="outski
 _set("اطراف", area="outskirts")
 _set("""
     city town village area region the a an its side part just slightly directly right
-    مدينه بلده قريه منطقه جهه ناحيه بلدات قري مناطق
+    neighbourhood neighbourhoods neighborhood neighborhoods district districts quarter quarters
+    مدينه بلده قريه منطقه جهه ناحيه بلدات قري مناطق حي احياء حاره حارات قسم
 """, filler=True)
+_set("""
+    side sides part parts neighbourhood neighbourhoods neighborhood neighborhoods district districts quarter
+    quarters جهه ناحيه حي احياء حاره حارات قسم
+""", part=True)
 _count(1, "one single واحد واحده")
 _count(2, "two pair couple twin اثنان اثنين اثنتان اثنتين ثنتين تنتين تنين زوج")
 _count(3, "three trio ثلاث ثلاثه تلات تلاته")
@@ -1083,10 +1089,18 @@ def _read_heading(toks: list[_Tok]) -> _Heading | None:
             shouted = all(t.raw.isupper() for t in group)
             if single or (forms[0] == "abbr" and not shouted):
                 continue
+            if _next_to_part(toks, group):
+                continue  # the western side, الأحياء الشرقية: a part of a place, not a heading
             found = _Heading(deg, 1, 0.5)
         if best is None or found.priority >= best.priority:
             best = found  # of two alike, the later: "heading NE, then turned north"
     return best
+
+
+def _next_to_part(toks: list[_Tok], group: list[_Tok]) -> bool:
+    """Whether a word for a part of a place (side, neighbourhood, حي) is right before or after the group."""
+    before, after = group[0].index - 1, group[-1].index + 1
+    return (before >= 0 and toks[before].e.part) or (after < len(toks) and toks[after].e.part)
 
 
 def _read_count(toks: list[_Tok]) -> tuple[int | None, float]:
