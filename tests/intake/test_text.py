@@ -168,6 +168,11 @@ def test_count(reader: MessageReader, text: str, count: int | None) -> None:
         ("قصف جوي على إحسم", "striking"),
         ("غارة على كفرنبل", "striking"),
         ("مروحية تلقي براميل على التمانعة", "striking"),
+        ("jet hit near Saraqeb", "striking"),
+        ("jets pounding Kansafra", "striking"),
+        ("ضربات جوية على سراقب", "striking"),
+        ("مروحيتين اقلعوا من مطار حماة", "takeoff"),
+        ("jet overflying Binnish", "transit"),
         ("Russian Su-34 heading back to Hmeimim", "leaving"),
         ("jet leaving Idlib airspace", "leaving"),
         ("الحربي الروسي عائد باتجاه قاعدة حميميم", "leaving"),
@@ -326,7 +331,9 @@ def test_heading(reader: MessageReader, text: str, heading: float) -> None:
 @pytest.mark.parametrize(
     "text",
     ["طائرة حربية فوق ادلب", "Su-24 over Saraqeb", "jet over Sarmada now", "helicopter east of Idlib",
-     "مروحية شرق ادلب", "drone over southern Idlib countryside", "jet over Saraqeb 5 min ago"],
+     "مروحية شرق ادلب", "drone over southern Idlib countryside", "jet over Saraqeb 5 min ago",
+     "drone over Saraqeb's eastern neighborhoods", "jets striking the northern neighbourhoods of Saraqeb",
+     "مسيرة فوق الحي الغربي في سراقب", "drone over Saraqeb western side"],
 )
 def test_no_heading_is_made_up(reader: MessageReader, text: str) -> None:
     assert read(reader, text).heading_deg is None
