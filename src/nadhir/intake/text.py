@@ -195,10 +195,13 @@ _set("off", off=True)
 _action("striking", 0.95, """
     striking strike strikes struck bombing bombed bomb bombs bombard bombarding bombarded dropping dropped
     drops diving dive dives dived attacking attacked attack attacks firing fired shelling shelled raid raids
-    airstrike airstrikes targeting targeted hitting hit hits pounding pounded
+    airstrike airstrikes targeting targeted hitting hit hits pounding pounded strafing strafed strafe
+    swooping swooped
     يستهدف تستهدف استهداف استهدف استهدفت قصف يقصف تقصف قصفت غاره غارات يشن تشن شن شنت ينقض تنقض انقضاض
     انقض يرمي ترمي رمي رمت القي يلقي تلقي يضرب تضرب ضرب ضربت قنابل قنبله صواريخ صاروخ براميل برميل
     يقصفوا يستهدفوا يضربوا يرموا يلقوا يغير تغير اغار اغارت يغيروا ضربه ضربات
+    يقصفان تقصفان يستهدفان تستهدفان يضربان تضربان يلقيان تلقيان يرميان ترميان يشنان تشنان قصفتا
+    قاصف قاصفه قاصفين
 """)
 _action("striking", 0.5, "target missiles rockets missile rocket")
 _action("leaving", 0.9, """
@@ -206,6 +209,7 @@ _action("leaving", 0.9, """
     exited exiting departs
     عايد عايده عاد عادت يعود تعود عوده انسحب انسحبت انسحاب ينسحب تنسحب غادر غادرت يغادر تغادر مغادره
     رجع رجعت راجع راجعه يرجع ترجع ابتعد ابتعدت يبتعد تبتعد خرج خرجت يخرج تخرج
+    يعودان تعودان عادتا يغادران تغادران غادرتا
 """)
 _set("back", back=True)
 _action("circling", 0.9, """
