@@ -242,6 +242,12 @@ def test_plain_float_sighting_scoring_equals_the_batched_one() -> None:
         assert ((batched < 1e9) == (small < 1e9)).all() and (small < 1e9).sum() >= 5
         np.testing.assert_allclose(small, batched, rtol=1e-12)
 
+        # A batch without heading cues skips the heading block: its rows are the same bits as
+        # those sightings' rows in a batch that has cues (whose mismatch there is 0.0).
+        plain = [k for k, fix in enumerate(fixes) if fix.heading_rad is None]
+        alone = assoc.sighting_costs(tracks, [fixes[k] for k in plain])
+        assert np.array_equal(alone, batched[plain]) and (alone < 1e9).any()
+
 
 def test_plain_float_merge_screen_equals_the_batched_one() -> None:
     """The merger's cheap bound screens the same pairs in plain floats as in arrays."""

@@ -138,14 +138,20 @@ class Associator:
         det = pxx * pyy - pxy * pxy
         d2 = (pyy * yx * yx - 2 * pxy * yx * yy + pxx * yy * yy) / det
         ok = (agreement >= MIN_TYPE_AGREEMENT) & (d2 <= POSITION_GATE)
-        # Heading cue against the track's course (only where the course is known).
-        speed = np.hypot(vx, vy)
-        vel_sigma = np.sqrt(np.maximum(1e-6, (p[None, :, 2, 2] + p[None, :, 3, 3]) / 2.0))
-        known = (speed >= 2.0 * vel_sigma) & ~np.isnan(heading)
-        diff = imm.wrap(np.nan_to_num(heading) - np.arctan2(vx, vy))
-        mismatch = np.where(known, diff * diff / (hsig2 + (vel_sigma / np.maximum(speed, 1e-9)) ** 2), 0.0)
-        d2 = d2 + mismatch
-        ok &= d2 <= POSITION_GATE + HEADING_GATE
+        # Heading cue against the track's course (only where the course is known). A batch
+        # without any heading cue (a scanning sensor's, every sighting of a picture like
+        # tracking_vs_stonesoup's) skips it: its mismatch would be 0.0 everywhere, adding 0.0
+        # leaves every d2 as it is, and the wider gate then passes whatever the first one did.
+        if any(m.heading_rad is not None for m in batch):
+            speed = np.hypot(vx, vy)
+            vel_sigma = np.sqrt(np.maximum(1e-6, (p[None, :, 2, 2] + p[None, :, 3, 3]) / 2.0))
+            known = (speed >= 2.0 * vel_sigma) & ~np.isnan(heading)
+            diff = imm.wrap(np.nan_to_num(heading) - np.arctan2(vx, vy))
+            mismatch = np.where(
+                known, diff * diff / (hsig2 + (vel_sigma / np.maximum(speed, 1e-9)) ** 2), 0.0
+            )
+            d2 = d2 + mismatch
+            ok &= d2 <= POSITION_GATE + HEADING_GATE
         with np.errstate(divide="ignore", invalid="ignore"):
             cost = d2 + np.log(np.maximum(det, 1e-300)) - 2.0 * np.log(np.maximum(agreement, 1e-300))
         out: NDArray[np.float64] = np.where(ok, cost, _IMPOSSIBLE)

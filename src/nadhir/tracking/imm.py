@@ -308,7 +308,8 @@ def update_linear(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Kalman update of every model with innovations ``y`` (..., M, d), Jacobians ``h`` (..., M, d, 4).
 
-    ``r`` broadcasts against (..., M, d, d). Leading dimensions batch tracks.
+    ``h`` may have 1 for M when the models share it; ``r`` broadcasts against (..., M, d, d).
+    Leading dimensions batch tracks.
     Returns the new mode probabilities, states, covariances and
     the log-likelihood of the measurement under each track's mixture. The
     covariance update is ``P - K S K'`` (made exactly symmetric), which is the

@@ -8,6 +8,7 @@ from collections import deque
 import numpy as np
 from numpy.typing import NDArray
 
+from nadhir.tracking import imm
 from nadhir.tracking.kalman import Matrix, Vector
 from nadhir.tracking.measurements import BearingFix, PositionFix
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
@@ -84,15 +85,21 @@ class Initiator:
             ]
         )
         x = np.array([fix.x + d * vx, fix.y + d * vy, vx, vy])
+        # Every IMM model starts from the combined estimate (what Track.reset_modes would make).
+        xs, ps = x[None, :].repeat(imm.N_MODELS, axis=0), p[None, :, :].repeat(imm.N_MODELS, axis=0)
         group = ""
         tracks: list[Track] = []
-        for _ in range(count):
+        for k in range(count):
+            # The first member takes the arrays just made; a formation's others, copies of them.
+            fresh = k == 0
             track = Track(
                 id=self.new_id(),
                 t=fix.t,
-                x=x.copy(),
-                p=p.copy(),
-                type_probs=probs.copy(),
+                x=x if fresh else x.copy(),
+                p=p if fresh else p.copy(),
+                xs=xs if fresh else xs.copy(),
+                ps=ps if fresh else ps.copy(),
+                type_probs=probs if fresh else probs.copy(),
                 created=fix.t,
                 last_update=fix.t,
                 count=count,

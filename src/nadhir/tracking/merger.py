@@ -89,8 +89,8 @@ def _close_pairs(items: list[Track], rows: list[int]) -> list[tuple[int, int]]:
     The bound: squared distance against ``MERGE_GATE`` times the summed
     position variances. Only pairs with a track in ``rows`` are examined.
     """
-    pos = np.array([t.x[:2] for t in items])
-    var = np.array([float(t.p[0, 0] + t.p[1, 1]) for t in items])
+    pos = np.array([t.x for t in items])[:, :2]  # (one gather of whole states, then one slice)
+    var = np.array([t.p.item(0, 0) + t.p.item(1, 1) for t in items])  # the same sum, no numpy scalars
     idx = np.array(rows, dtype=np.intp)
     d2 = ((pos[idx, None, :] - pos[None, :, :]) ** 2).sum(axis=2)
     close = d2 <= MERGE_GATE * (var[idx, None] + var[None, :])

@@ -159,14 +159,18 @@ class Track:
 
     def update_type(self, likelihood: tuple[float, float, float], weight: float = 1.0) -> None:
         """Bayes update of the type belief; ``weight`` < 1 tempers an unreliable cue."""
-        tp = self.type_probs.tolist()
-        post = [tp[i] * (likelihood[i] ** weight) for i in range(3)]
-        total = post[0] + post[1] + post[2]
+        # Written out for three types: it runs for every measurement a track takes.
+        a, b, c = self.type_probs.tolist()
+        la, lb, lc = likelihood
+        if weight != 1.0:  # (x ** 1.0 is x exactly, so a full-weight cue skips the powers)
+            la, lb, lc = la**weight, lb**weight, lc**weight
+        a, b, c = a * la, b * lb, c * lc
+        total = a + b + c
         if total > 0:
             # Keep every type possible: a spotter or a microphone can be wrong.
-            floored = [max(v / total, 0.01) for v in post]
-            norm = floored[0] + floored[1] + floored[2]
-            self.type_probs = np.array([v / norm for v in floored])
+            a, b, c = max(a / total, 0.01), max(b / total, 0.01), max(c / total, 0.01)
+            norm = a + b + c
+            self.type_probs = np.array([a / norm, b / norm, c / norm])
 
     # -- kinematics -------------------------------------------------------------
 

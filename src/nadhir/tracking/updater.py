@@ -52,6 +52,7 @@ def delayed_h(delay_s: float) -> kalman.Matrix:
 
 
 _REPORT_H = delayed_h(REPORT_DELAY_S)
+_EYE2 = np.eye(2)
 
 
 def _report_h(fix: PositionFix) -> kalman.Matrix:
@@ -166,10 +167,10 @@ class Updater:
             var = np.array([position_variance(f, k) for _, f, k in pairs])
             d2 = np.array([f.delay_sigma_s**2 for _, f, _ in pairs])
             v = xs[:, :, 2:]  # (N, M, 2): the delay's spread lies along each model's velocity
-            r = d2[:, None, None, None] * v[..., :, None] * v[..., None, :] + var[
-                :, None, None, None
-            ] * np.eye(2)
-            h = np.broadcast_to(hm[:, None, :, :], (len(pairs), imm.N_MODELS, 2, 4))
+            r = d2[:, None, None, None] * v[..., :, None] * v[..., None, :] + var[:, None, None, None] * _EYE2
+            # (N, 1, 2, 4): every model of a track shares its H, and the matrix products broadcast
+            # it over the models as np.broadcast_to would (the same stride-0 view, without its cost).
+            h = hm[:, None, :, :]
             mu, xs_new, ps, _ = imm.update_linear(
                 np.array([tr.mu for tr in tracks]), xs, np.array([tr.ps for tr in tracks]), y, h, r
             )
