@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from itertools import groupby
+
+import pytest
 
 from nadhir.bus import InProcessBus
 from nadhir.domain import Alert
@@ -57,6 +60,16 @@ def test_track_views_carry_trail_and_widening_prediction() -> None:
     assert view["trail"][-1] == [view["lat"], view["lon"]]
     prediction = view["prediction"]
     assert 1 <= len(prediction) <= 15
+    # Every cone starts where the map draws its track (coasting ones included: they are drawn flying
+    # on from their last measurement) and flies on at the published speed and heading.
+    frame = core.pipeline.frame
+    for v in tracks:
+        x0, y0 = frame.to_xy(v["lat"], v["lon"])
+        x1, y1 = frame.to_xy(v["prediction"][0][1], v["prediction"][0][2])
+        assert math.hypot(x1 - x0, y1 - y0) == pytest.approx(60.0 * v["speed_mps"], abs=5.0)
+        if v["speed_mps"] > 10.0:
+            heading = math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360.0
+            assert abs((heading - v["heading_deg"] + 180.0) % 360.0 - 180.0) < 1.0
     assert [p[0] for p in prediction] == [60.0 * k for k in range(1, len(prediction) + 1)]
     sigmas = [p[3] for p in prediction]
     assert sigmas == sorted(sigmas)

@@ -39,7 +39,7 @@ from nadhir.domain import (
     Site,
     TrackState,
 )
-from nadhir.geo.frame import unit_to_heading
+from nadhir.geo.frame import heading_to_unit, unit_to_heading
 from nadhir.pipeline import Pipeline, StepOutput
 from nadhir.scenarios.output import alert_to_dict
 from nadhir.scenarios.replay import TICK_S, Replayer
@@ -332,24 +332,26 @@ class LiveCore(Replayer):
             "sigma_m": round(state.sigma_m),
             "confirmed": state.confirmed,
             "trail": [[p[1], p[2]] for p in trail],
-            "prediction": self.predict(track) if track is not None else [],
+            "prediction": self.predict(track, state) if track is not None else [],
         }
         self.track_views[state.track] = view
         self.buffer.tracks.append(state)
         self.bus.publish(TRACKS, state)
         self.bus.publish(FEED, FeedMessage("track", view))
 
-    def predict(self, track: Track) -> list[list[float]]:
+    def predict(self, track: Track, state: TrackState) -> list[list[float]]:
         """Where the track is expected next: ``[dt_s, lat, lon, sigma_m]`` a minute apart.
 
-        The mean flies on at the track's velocity; the spread is the filter's
-        position and velocity covariance carried forward, plus the type's
-        manoeuvre noise (white acceleration, growing as dt^3). It goes out to
-        15 minutes, or stops once the spread passes ``PREDICT_MAX_SIGMA_M``
+        The mean flies on from the published state (where the map draws the
+        track) at its speed and heading; the spread is the filter's position
+        and velocity covariance carried forward, plus the type's manoeuvre
+        noise (white acceleration, growing as dt^3). It goes out to 15
+        minutes, or stops once the spread passes ``PREDICT_MAX_SIGMA_M``
         (beyond that it says nothing a map can show).
         """
-        px, py = track.position
-        vx, vy = track.velocity
+        px, py = self.pipeline.frame.to_xy(state.lat, state.lon)
+        ux, uy = heading_to_unit(state.heading_deg)
+        vx, vy = state.speed_mps * ux, state.speed_mps * uy
         p = track.p
         q = track.process_noise()
         out: list[list[float]] = []
