@@ -9,7 +9,10 @@ keeps:
   attributed to true aircraft by ``truth_owner.MeasurementOwner``);
 * the published track states, as ``--tracks`` writes them (what OSPA scores);
 * after every pipeline step, every live track's position and whether it is
-  confirmed (tentative tracks too).
+  confirmed (tentative tracks too). This is the filter's own estimate, which
+  between measurements differs from the published one (the published state
+  flies on from the last measurement, ``Pipeline.track_state``): compare
+  like with like.
 """
 
 from __future__ import annotations

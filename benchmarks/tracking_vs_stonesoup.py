@@ -247,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="paired timing rounds (the median ratio is kept)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
     picture = generate(args.seed, args.targets, args.minutes)
     ours, our_s = run_ours(picture)
     our_ospa, our_gospa = score(picture, ours)

@@ -343,6 +343,20 @@ def test_no_heading_is_made_up(reader: MessageReader, text: str) -> None:
     assert read(reader, text).heading_deg is None
 
 
+@pytest.mark.parametrize(
+    ("text", "heading"),
+    [("مسيرة في أجواء سراقب جهة الغرب", 270.0), ("طيران حربي سراقب ناحية الشمال", 0.0),
+     ("جهة الشرق طيران حربي فوق سراقب", 90.0), ("2 jets NE side by side over Binnish", 45.0)],
+)
+def test_a_direction_next_to_side_or_jiha_is_still_a_heading(
+    reader: MessageReader, text: str, heading: float
+) -> None:
+    """Only an adjective (the western side, الأحياء الشرقية) makes a compass word part of a place."""
+    parsed = read(reader, text)
+    assert parsed.heading_deg is not None
+    assert abs(angle_diff_deg(parsed.heading_deg, heading)) < 0.01
+
+
 # --- relative places and uncertainty ---------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from nadhir.bus import InProcessBus
 from nadhir.domain import Alert
+from nadhir.geo.frame import unit_to_heading
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.replay import RUN_ON_S
 from nadhir.scenarios.run import build_pipeline, replay_scenario
@@ -110,3 +111,27 @@ def test_track_views_say_whether_the_track_is_confirmed() -> None:
                 assert view["confirmed"] is (track.status == "confirmed")
             seen[view["confirmed"]] += 1
     assert seen[True] > 0 and seen[False] > 0
+
+
+def test_a_site_card_says_where_the_threat_comes_from_as_the_map_draws_it() -> None:
+    """The direction on a site's card is worked out from where the map draws the threatening track
+    (its published state), not from the filter's estimate, which lags it between measurements."""
+    scenario = load_scenario(bundled_scenario())
+    core = LiveCore(build_pipeline(scenario), InProcessBus(), scenario.reporters)
+    frame = core.pipeline.frame
+    sites = {s.id: s for s in scenario.sites}
+    checked = 0
+    for t, group in groupby([event for _, event in scenario.events()][:900], key=lambda e: e.t):
+        core.tick(t - 1e-3)
+        core.submit(list(group), t)
+        for view in core.site_views.values():
+            drawn = core.track_views.get(view["track"]) if view["from"] else None
+            if drawn is None:
+                continue
+            site = sites[view["id"]]
+            sx, sy = frame.to_xy(site.lat, site.lon)
+            tx, ty = frame.to_xy(drawn["lat"], drawn["lon"])
+            if math.hypot(tx - sx, ty - sy) > 2_000.0:  # clear of compass-sector edges by rounding
+                assert view["from"] == compass_point(unit_to_heading(tx - sx, ty - sy))
+                checked += 1
+    assert checked > 50

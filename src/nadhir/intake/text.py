@@ -195,7 +195,7 @@ _set("off", off=True)
 _action("striking", 0.95, """
     striking strike strikes struck bombing bombed bomb bombs bombard bombarding bombarded dropping dropped
     drops diving dive dives dived attacking attacked attack attacks firing fired shelling shelled raid raids
-    airstrike airstrikes targeting targeted hitting hit hits pounding pounded strafing strafed strafe
+    airstrike airstrikes targeting targeted hitting pounding pounded strafing strafed strafe
     swooping swooped
     يستهدف تستهدف استهداف استهدف استهدفت قصف يقصف تقصف قصفت غاره غارات يشن تشن شن شنت ينقض تنقض انقضاض
     انقض يرمي ترمي رمي رمت القي يلقي تلقي يضرب تضرب ضرب ضربت قنابل قنبله صواريخ صاروخ براميل برميل
@@ -203,7 +203,8 @@ _action("striking", 0.95, """
     يقصفان تقصفان يستهدفان تستهدفان يضربان تضربان يلقيان تلقيان يرميان ترميان يشنان تشنان قصفتا
     قاصف قاصفه قاصفين
 """)
-_action("striking", 0.5, "target missiles rockets missile rocket")
+# "hit" is as often said of an aircraft (hit by ground fire, took a hit) as by one: a weak cue.
+_action("striking", 0.5, "target missiles rockets missile rocket hit hits")
 _action("leaving", 0.9, """
     leaving left returning returned return returns retreating retreated withdrawing withdrew withdrawn
     exited exiting departs
@@ -1093,8 +1094,10 @@ def _read_heading(toks: list[_Tok]) -> _Heading | None:
             shouted = all(t.raw.isupper() for t in group)
             if single or (forms[0] == "abbr" and not shouted):
                 continue
-            if _next_to_part(toks, group):
-                continue  # the western side, الأحياء الشرقية: a part of a place, not a heading
+            if "adj" in forms and _next_to_part(toks, group):
+                # the western side, الأحياء الشرقية: a part of a place, not a heading (but جهة
+                # الشمال, "towards the north", and "NE side by side" keep theirs: no adjective)
+                continue
             found = _Heading(deg, 1, 0.5)
         if best is None or found.priority >= best.priority:
             best = found  # of two alike, the later: "heading NE, then turned north"

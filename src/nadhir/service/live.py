@@ -380,7 +380,12 @@ class LiveCore(Replayer):
         track = self.pipeline.tracker.tracks.get(track_id) if track_id is not None else None
         if track is not None:
             sx, sy = self.pipeline.frame.to_xy(site.lat, site.lon)
-            tx, ty = track.position
+            # From where the map draws the track (its published state), else the filter's estimate.
+            drawn = self.track_views.get(track.id)
+            if drawn is not None:
+                tx, ty = self.pipeline.frame.to_xy(drawn["lat"], drawn["lon"])
+            else:
+                tx, ty = track.position
             if math.hypot(tx - sx, ty - sy) > 1.0:
                 direction = compass_point(unit_to_heading(tx - sx, ty - sy))
         return {
