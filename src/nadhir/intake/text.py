@@ -290,15 +290,17 @@ _cue("of", "of")
 _set("countryside countrysides rural countryside's ريف ارياف", area="countryside")
 _set("outskirts suburbs edge edges مشارف ضواحي اطرف", area="outskirts")
 _set("اطراف", area="outskirts")
+# Words for a part of a place: beside a compass adjective ("the western side", الأحياء الشرقية) they
+# make it a position, not a heading; between a cue and a name they are skipped like "city".
+_PLACE_PARTS = """
+    side part neighbourhood neighbourhoods neighborhood neighborhoods district districts quarter quarters
+    جهه ناحيه حي احياء حاره حارات قسم
+"""
 _set("""
-    city town village area region the a an its side part just slightly directly right
-    neighbourhood neighbourhoods neighborhood neighborhoods district districts quarter quarters
-    مدينه بلده قريه منطقه جهه ناحيه بلدات قري مناطق حي احياء حاره حارات قسم
-""", filler=True)
-_set("""
-    side sides part parts neighbourhood neighbourhoods neighborhood neighborhoods district districts quarter
-    quarters جهه ناحيه حي احياء حاره حارات قسم
-""", part=True)
+    city town village area region the a an its just slightly directly right
+    مدينه بلده قريه منطقه بلدات قري مناطق
+""" + _PLACE_PARTS, filler=True)
+_set(_PLACE_PARTS + "sides parts", part=True)
 _count(1, "one single واحد واحده")
 _count(2, "two pair couple twin اثنان اثنين اثنتان اثنتين ثنتين تنتين تنين زوج")
 _count(3, "three trio ثلاث ثلاثه تلات تلاته")
