@@ -325,12 +325,12 @@ class Pipeline:
         turn models, whose rotated velocities average to a shorter one (in
         tests/tracking/test_publishing.py a jet measured at 194 m/s reads
         125 m/s a minute later, 93 m/s after two), and the map would show it
-        stopping where it was last seen. The
-        threat model keeps the filter's prediction, which allows for a turn
-        or a stop (a coasting prediction that keeps speed throughout costs
-        the public scenarios' warnings). Publishing this way lowers OSPA by
-        64 m over 36 simulated scenarios and 225 / 62 m on the public ones,
-        alerts unchanged (docs/benchmarks.md, Tracking).
+        stopping where it was last seen. The threat model keeps the filter's
+        prediction, which allows for a turn or a stop (a coasting prediction
+        that keeps speed throughout costs the public scenarios' warnings).
+        Publishing this way lowers OSPA by 64 m over 36 simulated scenarios
+        and 225 / 62 m on the public ones, alerts unchanged
+        (docs/benchmarks.md, Tracking).
         """
         held = self._last_measured.get(track.id)
         if held is not None and t > held.t:
