@@ -8,6 +8,7 @@ differ.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -119,6 +120,7 @@ class Pipeline:
         self.threats: dict[str, Threat] = {}
         self._per_track: list[list[Threat]] = []
         self._track_best: dict[str, Threat] = {}
+        self._track_backed: dict[str, Threat] = {}  # the strongest corroborated track threat per site
         self._last_measured: dict[str, _Measured] = {}  # per live track (see track_state)
 
     # -- driving ----------------------------------------------------------------
@@ -220,6 +222,7 @@ class Pipeline:
             )
         )
         if located is not None:
+            located = dataclasses.replace(located, witnesses=self.trust.witnesses(located.witnesses))
             self.impacts.add(located)
             self._credit_impact(located)
 
@@ -232,7 +235,14 @@ class Pipeline:
         if lat is None or lon is None:
             out.rejected.append((impact, f"impact place not in gazetteer: {impact.place!r}"))
             return
-        sighting = ImpactSighting(impact.t, lat, lon, impact.reporter, self.trust.trust(impact.reporter))
+        sighting = ImpactSighting(
+            impact.t,
+            lat,
+            lon,
+            impact.reporter,
+            self.trust.trust(impact.reporter),
+            frozenset({self.trust.witness(impact.reporter)}),
+        )
         self.impacts.add(sighting)
         self._credit_impact(sighting)
 
@@ -267,15 +277,37 @@ class Pipeline:
             # Most steps reuse every track's cached threats: the strongest per site is then unchanged.
             self._per_track = per_track
             self._track_best = {}
+            self._track_backed = {}
+            corroborated = self.policy.corroborated
             for threats in per_track:
                 _keep_strongest(self._track_best, threats)
+                _keep_strongest(self._track_backed, [th for th in threats if corroborated(th)])
         best = dict(self._track_best)
-        _keep_strongest(best, self.lost.threats(t))
+        _keep_strongest(best, self.lost.threats(t))  # (lost contact is never a siren cue)
         self.impacts.note_threats(t, best.values())
-        _keep_strongest(best, self.impacts.threats(t), wins_ties=True)  # a strike outranks a track
+        impacts = self.impacts.threats(t)
+        _keep_strongest(best, impacts, wins_ties=True)  # a strike outranks a track
+        self._prefer_sirens(t, best, impacts)
         self.threats = best
         out.alerts.extend(self.policy.decide(t, best))
         out.tracks.extend(self._publish(t))
+
+    def _prefer_sirens(self, t: float, best: dict[str, Threat], impacts: list[Threat]) -> None:
+        """Where the strongest threat to a site lacks the witnesses for sirens, a weaker one that has
+        them and calls for sirens stands for the site instead: a stranger's stronger claim must not
+        silence the sirens that corroborated evidence calls for."""
+        backed = self._track_backed
+        policy = self.policy
+        if any(policy.corroborated(th) for th in impacts):
+            backed = dict(backed)
+            _keep_strongest(backed, [th for th in impacts if policy.corroborated(th)], wins_ties=True)
+        for site_id, alt in backed.items():
+            held = best.get(site_id)
+            if held is None or held is alt or policy.corroborated(held):
+                continue
+            site = policy.sites.get(site_id)
+            if site is not None and policy.desired_level(site, alt, t) == "imminent":
+                best[site_id] = alt
 
     def _track_threats(self, track: Track, t: float) -> list[Threat]:
         """A track's threats, reassessed when it has news or its last assessment has aged.
@@ -287,7 +319,7 @@ class Pipeline:
         cached = self._threat_cache.get(track.id)
         if cached is not None and cached[0] >= track.last_update and t - cached[0] < REASSESS_S:
             return cached[1]
-        threats = self.assessor.assess(track, t)
+        threats = self.assessor.assess(track, t, self.trust.witnesses(track.evidence))
         self._threat_cache[track.id] = (t, threats)
         if cached is None or cached[0] < track.last_update:
             # Assessed on news: what the track threatened when it was last observed.

@@ -9,7 +9,18 @@ TOWN = Site(id="town", name="Town", kind="town", lat=35.9, lon=36.6, radius_m=20
 HOSPITAL = Site(id="hosp", name="Hospital", kind="hospital", lat=35.9, lon=36.61, radius_m=500)
 
 
-def threat(site: str, p: float, eta: float, kind: str = "jet", cue: str = "circling") -> Threat:
+# Two independent witnesses (listed sources): enough for sirens.
+CORROBORATED = frozenset({"obs-a", "obs-b"})
+
+
+def threat(
+    site: str,
+    p: float,
+    eta: float,
+    kind: str = "jet",
+    cue: str = "circling",
+    witnesses: frozenset[str] = CORROBORATED,
+) -> Threat:
     return Threat(
         site=site,
         track="T1",
@@ -18,6 +29,7 @@ def threat(site: str, p: float, eta: float, kind: str = "jet", cue: str = "circl
         eta=eta,
         distance_m=10_000,
         cue=cue,  # type: ignore[arg-type]
+        witnesses=witnesses,
     )
 
 
@@ -222,3 +234,24 @@ def test_a_config_replaced_after_construction_governs_which_threats_are_decided(
     policy.config = PolicyConfig(early_probability=0.05, impact_early_probability=0.05)
     [a] = policy.decide(1.0, {"town": threat("town", 0.1, 600.0)})
     assert (a.action, a.level) == ("alert", "early")
+
+
+def test_one_witness_never_sounds_sirens_however_strong_the_threat() -> None:
+    """A threat resting on one witness (one source, or all unlisted ones together) warns phones only;
+    a second independent witness lets the same threat sound the sirens."""
+    for cue in ("circling", "impact"):
+        for witnesses in (frozenset(), frozenset({"obs-a"}), frozenset({"unlisted"})):
+            lone = {"town": threat("town", 1.0, 0.0, cue=cue, witnesses=witnesses)}
+            [a] = AlertPolicy([TOWN]).decide(0.0, lone)
+            assert (a.action, a.level) == ("alert", "early"), (cue, witnesses)
+        two = {"town": threat("town", 1.0, 0.0, cue=cue, witnesses=frozenset({"obs-a", "unlisted"}))}
+        assert AlertPolicy([TOWN]).decide(0.0, two)[0].level == "imminent"
+
+
+def test_an_early_episode_is_raised_to_sirens_when_a_second_witness_comes_in() -> None:
+    policy = AlertPolicy([TOWN])
+    [a] = policy.decide(0.0, {"town": threat("town", 0.9, 60.0, witnesses=frozenset({"obs-a"}))})
+    assert a.level == "early"
+    assert policy.decide(5.0, {"town": threat("town", 0.9, 60.0, witnesses=frozenset({"obs-a"}))}) == []
+    [b] = policy.decide(10.0, {"town": threat("town", 0.9, 60.0)})
+    assert (b.action, b.level) == ("update", "imminent")

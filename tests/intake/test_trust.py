@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 
 from nadhir.domain import Impact, Report, Reporter, Site
-from nadhir.intake.trust import UNKNOWN_SOURCE_TRUST, TrustBook
+from nadhir.intake.trust import UNKNOWN_SOURCE_TRUST, UNLISTED_WITNESS, TrustBook
 from nadhir.pipeline import Pipeline
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.run import replay_scenario
@@ -14,6 +14,22 @@ def test_known_sources_start_from_their_listed_trust_unknown_ones_low() -> None:
     book = TrustBook([Reporter(id="obs-1", kind="observer", trust=0.8)])
     assert book.trust("obs-1") == 0.8
     assert book.trust("stranger") == UNKNOWN_SOURCE_TRUST < 0.5
+
+
+def test_each_listed_source_is_a_witness_all_unlisted_ones_together_are_one() -> None:
+    book = TrustBook(
+        [Reporter(id="obs-1", kind="observer", trust=0.8), Reporter(id="ac-1", kind="sensor", trust=0.3)]
+    )
+    assert book.witness("obs-1") == "obs-1" and book.witness("ac-1") == "ac-1"
+    strangers = [f"tg-user-{k}" for k in range(10)]
+    assert book.witnesses(strangers) == {UNLISTED_WITNESS}
+    assert book.witnesses(["obs-1", "ac-1", *strangers]) == {"obs-1", "ac-1", UNLISTED_WITNESS}
+    # Trust a stranger has earned weighs its evidence; it does not make it a witness of its own.
+    for _ in range(20):
+        book.corroborated("tg-user-0")
+    assert book.trust("tg-user-0") > 0.9
+    assert book.witnesses(["tg-user-0", "tg-user-1"]) == {UNLISTED_WITNESS}
+    assert not book.listed("tg-user-0") and book.listed("obs-1")
 
 
 def test_trust_rises_with_corroboration_and_falls_without() -> None:

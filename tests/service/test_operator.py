@@ -7,11 +7,11 @@ from itertools import groupby
 import pytest
 
 from nadhir.bus import InProcessBus
-from nadhir.domain import Alert, Event
+from nadhir.domain import Alert, Event, Site, Threat
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.run import build_pipeline
 from nadhir.service.live import ALERTS, LiveCore
-from nadhir.service.operator import OperatorActionError
+from nadhir.service.operator import OperatorActionError, OperatorPolicy
 from nadhir.service.region import bundled_scenario
 
 
@@ -117,3 +117,15 @@ def test_test_alarm_sends_no_alert_but_reaches_the_feed() -> None:
     assert core.operator_action("test_alarm", "sarmada-hospital", "operator:test", 100.0) == []
     alarms = [m for m in feed.drain() if m.type == "test_alarm"]
     assert alarms and alarms[0].site == "sarmada-hospital"
+
+
+def test_an_operators_confirmation_is_the_second_witness_sirens_need() -> None:
+    """A threat one witness supports warns phones; once an operator confirms it, it may sound sirens."""
+    town = Site(id="town", name="Town", kind="town", lat=35.9, lon=36.6, radius_m=2000.0)
+    policy = OperatorPolicy([town])
+    lone = Threat("town", "T1", "helicopter", 0.9, 0.0, 0.0, "circling", frozenset({"unlisted"}))
+    [a] = policy.decide(0.0, {"town": lone})
+    assert (a.action, a.level) == ("alert", "early")
+    policy.confirm(10.0, "town", "duty-officer")
+    [b] = policy.decide(20.0, {"town": lone})
+    assert (b.action, b.level) == ("update", "imminent")

@@ -6,7 +6,14 @@ import pytest
 from nadhir.domain import Site, Threat
 from nadhir.geo.frame import LocalFrame
 from nadhir.threat.assessor import ThreatAssessor
-from nadhir.threat.impacts import EXPECTED_THREAT, EXPECTED_WINDOW_S, ImpactSighting, ImpactWatch
+from nadhir.threat.impacts import (
+    EXPECTED_THREAT,
+    EXPECTED_WINDOW_S,
+    ExplosionBearing,
+    ExplosionLocator,
+    ImpactSighting,
+    ImpactWatch,
+)
 from nadhir.tracking.track import Track
 
 FRAME = LocalFrame(35.9, 36.6)
@@ -274,3 +281,38 @@ def test_impact_threats_follow_hits_arriving_and_expiring() -> None:
     watch.add(ImpactSighting(500.0, town.lat, town.lon, "civil-defence", 0.9))
     [strong] = watch.threats(510.0)
     assert strong.probability >= 0.7 and strong.eta == 510.0
+
+
+def _backed(site: Site, probability: float, witnesses: frozenset[str]) -> Threat:
+    return Threat(site.id, "T1", "helicopter", probability, 0.0, 1000.0, "approach", witnesses)
+
+
+def test_an_expected_strike_carries_the_witnesses_of_the_report_and_of_the_tracks_that_expected_it() -> None:
+    """A stranger's strike report where its own track pointed is one witness (no sirens); where a
+    listed observer's track pointed, it is two."""
+    town = _site("town", 0.0, 0.0)
+    own = ImpactWatch([town])
+    own.note_threats(100.0, [_backed(town, 0.5, frozenset({"unlisted"}))])
+    own.add(ImpactSighting(400.0, town.lat, town.lon, "stranger", 0.25, frozenset({"unlisted"})))
+    [th] = own.threats(410.0)
+    assert th.probability >= 0.7 and th.witnesses == frozenset({"unlisted"})
+    other = ImpactWatch([town])
+    other.note_threats(100.0, [_backed(town, 0.5, frozenset({"obs-1"}))])
+    other.add(ImpactSighting(400.0, town.lat, town.lon, "stranger", 0.25, frozenset({"unlisted"})))
+    assert other.threats(410.0)[0].witnesses == frozenset({"unlisted", "obs-1"})
+    # A track's witnesses from before the window expect nothing.
+    stale = ImpactWatch([town])
+    stale.note_threats(100.0, [_backed(town, 0.5, frozenset({"obs-1"}))])
+    stale.add(ImpactSighting(100.0 + EXPECTED_WINDOW_S + 1.0, town.lat, town.lon, "obs-2", 0.9))
+    assert stale.threats(800.0)[0].witnesses == frozenset({"obs-2"})
+
+
+def test_an_explosion_located_by_two_nodes_rests_on_both() -> None:
+    locator = ExplosionLocator(FRAME)
+    west_lat, west_lon = FRAME.to_latlon(-5000.0, 0.0)
+    south_lat, south_lon = FRAME.to_latlon(0.0, -5000.0)
+    sigma = math.radians(3.0)
+    assert locator.add(ExplosionBearing(0.0, "ac-w", west_lat, west_lon, math.pi / 2, sigma)) is None
+    located = locator.add(ExplosionBearing(2.0, "ac-s", south_lat, south_lon, 0.0, sigma))
+    assert located is not None
+    assert located.witnesses == frozenset({"ac-w", "ac-s"})

@@ -3,7 +3,10 @@
 Two levels: ``early`` (phones and channels: an aircraft may be coming) is
 sent as soon as the evidence points at a site; ``imminent`` (sirens: take
 shelter now) needs a higher probability and an arrival within the time the
-site's people need to reach shelter plus a margin. Hysteresis keeps alerts
+site's people need to reach shelter plus a margin, and a threat that
+independent witnesses support: one source alone, however many messages,
+kinds of evidence or positions it sends, never sounds sirens (see
+``Threat.witnesses``; docs/intake.md). Hysteresis keeps alerts
 from flapping: raising a level is immediate, lowering it or clearing waits
 until the threat has stayed low for a hold time.
 """
@@ -41,6 +44,10 @@ class PolicyConfig:
     # An approach this sure by one of those aircraft also sounds the sirens; None: never. Off by
     # default: it buys first-pass sirens at many false ones (the trade-off plot's siren axis).
     approach_siren_probability: float | None = None
+    # Sirens need a threat that at least this many independent witnesses support (Threat.witnesses:
+    # each listed source, and all unlisted ones together as one). One source alone, whatever it
+    # sends, warns phones at most.
+    siren_witnesses: int = 2
     # A strike reported nearby warns phones even from one little-known source (whose report alone
     # never sounds sirens): people near a strike want to know, and more passes usually follow.
     impact_early_probability: float = 0.2
@@ -127,7 +134,12 @@ class AlertPolicy:
         approach = c.approach_siren_probability
         if approach is not None and threat.cue == "approach" and threat.aircraft in c.siren_aircraft:
             siren_cue, imminent_p = True, max(imminent_p, approach)
-        if siren_cue and threat.probability >= imminent_p and threat.eta is not None:
+        if (
+            siren_cue
+            and threat.probability >= imminent_p
+            and threat.eta is not None
+            and self.corroborated(threat)
+        ):
             window = self.shelter_s(site) + self.config.imminent_margin_s.get(threat.aircraft, 200.0)
             if threat.eta - t <= window:
                 return "imminent"
@@ -136,6 +148,10 @@ class AlertPolicy:
         if threat.cue == "impact" and threat.probability >= c.impact_early_probability:
             return "early"  # a reported strike nearby, even from one little-known source
         return None
+
+    def corroborated(self, threat: Threat) -> bool:
+        """Whether enough independent witnesses support the threat for it to sound sirens."""
+        return len(threat.witnesses) >= self.config.siren_witnesses
 
     def decide(self, t: float, threats: dict[str, Threat]) -> list[Alert]:
         """Alerts to send at ``t`` given the strongest threat per site (sites absent: no threat)."""

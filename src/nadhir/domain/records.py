@@ -154,7 +154,14 @@ class TrackState:
 
 @dataclass(frozen=True, slots=True, init=False)
 class Threat:
-    """How one track threatens one site: probability of arrival and when."""
+    """How one track threatens one site: probability of arrival and when.
+
+    ``witnesses`` are the independent witnesses whose evidence the threat
+    rests on (see :meth:`nadhir.intake.trust.TrustBook.witness`): every
+    listed source by its own id, all unlisted sources together as one. The
+    alert policy sounds sirens only for a threat with at least two: one
+    source, however many messages, kinds or positions it sends, never does.
+    """
 
     site: str
     track: str | None  # None when the threat comes from impacts rather than a track
@@ -163,6 +170,7 @@ class Threat:
     eta: float | None
     distance_m: float
     cue: ThreatCue = "approach"
+    witnesses: frozenset[str] = frozenset()
 
     def __init__(
         self,
@@ -173,6 +181,7 @@ class Threat:
         eta: float | None,
         distance_m: float,
         cue: ThreatCue = "approach",
+        witnesses: frozenset[str] = frozenset(),
     ) -> None:
         """The dataclass's own ``__init__``, only faster.
 
@@ -188,12 +197,22 @@ class Threat:
         _set_eta(self, eta)
         _set_distance_m(self, distance_m)
         _set_cue(self, cue)
+        _set_witnesses(self, witnesses)
 
 
 # The slots' setters (member descriptors), which skip the frozen class's __setattr__.
-_set_site, _set_track, _set_aircraft, _set_probability, _set_eta, _set_distance_m, _set_cue = (
+(
+    _set_site,
+    _set_track,
+    _set_aircraft,
+    _set_probability,
+    _set_eta,
+    _set_distance_m,
+    _set_cue,
+    _set_witnesses,
+) = (
     vars(Threat)[name].__set__
-    for name in ("site", "track", "aircraft", "probability", "eta", "distance_m", "cue")
+    for name in ("site", "track", "aircraft", "probability", "eta", "distance_m", "cue", "witnesses")
 )
 
 

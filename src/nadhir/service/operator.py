@@ -17,6 +17,11 @@ are; an operator can additionally
 
 Everything then flows on through the policy's hysteresis and heartbeats, so
 an operator's alert ends with an all-clear like any other.
+
+Sirens need independent witnesses (:meth:`AlertPolicy.corroborated`); an
+operator who confirms or raises an alert is one, and their word is enough:
+a confirmed or manual threat may sound the sirens whatever evidence (or
+lack of it) lies behind it.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ CANCEL_HOLD_S = 20 * 60.0
 MANUAL_HOLD_S = 15 * 60.0
 OPERATOR_TRACK = None  # operator threats have no track
 _RANK: dict[AlertLevel | None, int] = {None: 0, "early": 1, "imminent": 2}
+# An operator who confirms or raises an alert witnesses the threat as "operator:<who>".
+OPERATOR_WITNESS = "operator:"
 # An operator's imminent alert must reach the sirens whatever cues the policy lets sound them; the
 # policy always lets an "impact" cue through, so operator threats carry it (where threats have cues).
 _SIREN_CUE: dict[str, Any] = {"cue": "impact"} if "cue" in {f.name for f in fields(Threat)} else {}
@@ -96,7 +103,8 @@ class OperatorPolicy(AlertPolicy):
             if held is not None and held.get(threat.track, -1.0) > t:
                 continue
             if site_id in self.confirmed:
-                threat = replace(threat, probability=1.0)
+                by = OPERATOR_WITNESS + self.confirmed[site_id]
+                threat = replace(threat, probability=1.0, witnesses=threat.witnesses | {by})
             view[site_id] = threat
         for site_id, manual in list(self.manual.items()):
             if manual.until <= t:
@@ -112,6 +120,7 @@ class OperatorPolicy(AlertPolicy):
                 probability=1.0,
                 eta=eta,
                 distance_m=0.0,
+                witnesses=frozenset({OPERATOR_WITNESS + manual.by}),
                 **_SIREN_CUE,
             )
             current = view.get(site_id)
@@ -125,6 +134,10 @@ class OperatorPolicy(AlertPolicy):
         for site_id in [s for s, held in self.suppressed.items() if all(u <= t for u in held.values())]:
             del self.suppressed[site_id]
         return view
+
+    def corroborated(self, threat: Threat) -> bool:
+        """An operator's word is enough for the sirens; otherwise the policy's own rule."""
+        return any(w.startswith(OPERATOR_WITNESS) for w in threat.witnesses) or super().corroborated(threat)
 
     # -- actions ------------------------------------------------------------------
 

@@ -115,8 +115,12 @@ class ThreatAssessor:
         self._ids = [g.site.id for g in self.sites]
         self._vulnerable = np.array([1.0 if g.site.kind in VULNERABLE_KINDS else 0.0 for g in self.sites])
 
-    def assess(self, track: Track, t: float) -> list[Threat]:
+    def assess(self, track: Track, t: float, witnesses: frozenset[str] | None = None) -> list[Threat]:
         """Threats this track poses at time ``t``, one per site it may reach.
+
+        Each carries ``witnesses``, the independent witnesses behind the track
+        (the pipeline's :meth:`~nadhir.intake.trust.TrustBook.witnesses` of its
+        sources); without them every source of the track counts as one.
 
         Vectorised over sites: a country-wide deployment has thousands. No plain-float path for
         a handful of sites: math.exp, atan2 and hypot differ from numpy's (vectorised) ones in the
@@ -257,6 +261,7 @@ class ThreatAssessor:
         # Built from plain lists: this runs for every track every few seconds, and indexing numpy
         # arrays element by element costs more than the threats themselves.
         ids, tid = self._ids, track.id
+        backed = frozenset(track.evidence) if witnesses is None else witnesses
         dists = dist.tolist()
         out: list[Threat] = []
         if receding:
@@ -264,11 +269,14 @@ class ThreatAssessor:
             passed = (
                 ~ahead & (dist > self._r_clear) & (prob < 0.02) & (dist <= RECEDING_REPORT_M)
             ).nonzero()[0]
-            out = [Threat(ids[i], tid, kind, 0.0, None, dists[i], "receding") for i in passed.tolist()]
+            out = [
+                Threat(ids[i], tid, kind, 0.0, None, dists[i], "receding", backed) for i in passed.tolist()
+            ]
         if len(keep):
             probs, etas, cues = prob.tolist(), eta.tolist(), cue.tolist()
             out += [
-                Threat(ids[i], tid, kind, probs[i], etas[i], dists[i], CUES[cues[i]]) for i in keep.tolist()
+                Threat(ids[i], tid, kind, probs[i], etas[i], dists[i], CUES[cues[i]], backed)
+                for i in keep.tolist()
             ]
         return out
 

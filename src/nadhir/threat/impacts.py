@@ -3,6 +3,12 @@
 Attacks come in runs: aircraft make several passes over one target a few
 minutes apart. A credible impact report therefore threatens the sites
 around it for a few minutes, and that threat is imminent.
+
+Each impact threat carries its witnesses: those of the reports of the
+strike, and, at a site aircraft were threatening just before, those of the
+tracks that threatened it (their tracking is what made the strike
+expected). A source whose own track made its own strike report "expected"
+is still one witness, which is never enough for sirens.
 """
 
 from __future__ import annotations
@@ -69,13 +75,17 @@ def _named_share(sites: list[Site]) -> list[list[float]]:
 
 @dataclass(frozen=True, slots=True)
 class ImpactSighting:
-    """A located impact report."""
+    """A located impact report.
+
+    ``witnesses``: the independent witnesses behind it (empty: its source alone).
+    """
 
     t: float
     lat: float
     lon: float
     source: str
     trust: float
+    witnesses: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +94,9 @@ class _Hit:
     source: str
     weights: tuple[tuple[int, float], ...]  # (site index, how much the report says that site was hit)
     expected: frozenset[int] = frozenset()  # sites among them that aircraft were threatening then
+    witnesses: frozenset[str] = frozenset()  # of the report
+    # (site index, the witnesses of the tracks that threatened it then) for the expected sites
+    backing: tuple[tuple[int, frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +131,7 @@ class ExplosionLocator:
             self._recent.popleft()
         ax, ay = self._frame.to_xy(bearing.lat, bearing.lon)
         best: Crossing | None = None
+        best_sensor = ""
         for other in self._recent:
             if other.sensor == bearing.sensor:
                 continue
@@ -128,12 +142,20 @@ class ExplosionLocator:
             if c is None or max(c.range_a, c.range_b) > self._max_range_m or c.sigma_m > 3000.0:
                 continue
             if best is None or c.sigma_m < best.sigma_m:
-                best = c
+                best, best_sensor = c, other.sensor
         self._recent.append(bearing)
         if best is None:
             return None
         lat, lon = self._frame.to_latlon(best.x, best.y)
-        return ImpactSighting(bearing.t, lat, lon, "acoustic-crossing", ACOUSTIC_CROSSING_TRUST)
+        # Two nodes' ears: the crossing rests on both (the pipeline maps them to witnesses).
+        return ImpactSighting(
+            bearing.t,
+            lat,
+            lon,
+            "acoustic-crossing",
+            ACOUSTIC_CROSSING_TRUST,
+            frozenset({bearing.sensor, best_sensor}),
+        )
 
 
 class ImpactWatch:
@@ -145,9 +167,11 @@ class ImpactWatch:
         self._share = _named_share(sites)
         self._index = {s.id: i for i, s in enumerate(sites)}
         self._threatened_at: dict[int, float] = {}  # site index -> last time an aircraft threatened it
-        # (site, probability) for the hits in _recent, worked out again only when they change: the
-        # pipeline asks at every step, and the hits change once in a few dozen steps.
-        self._credible: list[tuple[str, float]] | None = None
+        # site index -> {witness of such a threat: the last time it was behind one}
+        self._threatened_by: dict[int, dict[str, float]] = {}
+        # (site, probability, witnesses) for the hits in _recent, worked out again only when they
+        # change: the pipeline asks at every step, and the hits change once in a few dozen steps.
+        self._credible: list[tuple[str, float, frozenset[str]]] | None = None
 
     def add(self, impact: ImpactSighting) -> None:
         """Record an impact report and the sites it threatens.
@@ -170,7 +194,19 @@ class ImpactWatch:
             expected = frozenset(
                 i for i, _ in weights if impact.t - self._threatened_at.get(i, -math.inf) <= EXPECTED_WINDOW_S
             )
-            self._recent.append(_Hit(impact.t, impact.source, tuple(weights), expected))
+            backing = tuple(
+                (
+                    i,
+                    frozenset(
+                        w
+                        for w, at in self._threatened_by.get(i, {}).items()
+                        if impact.t - at <= EXPECTED_WINDOW_S
+                    ),
+                )
+                for i in sorted(expected)
+            )
+            witnesses = impact.witnesses or frozenset({impact.source})
+            self._recent.append(_Hit(impact.t, impact.source, tuple(weights), expected, witnesses, backing))
             self._credible = None
 
     def note_threats(self, t: float, threats: Iterable[Threat]) -> None:
@@ -178,12 +214,16 @@ class ImpactWatch:
 
         A later strike report at such a site is expected, and needs less to be believed.
         """
-        index, at = self._index, self._threatened_at
+        index, at, by = self._index, self._threatened_at, self._threatened_by
         for threat in threats:
             if threat.probability >= EXPECTED_THREAT and threat.cue != "impact":
                 i = index.get(threat.site)
                 if i is not None:
                     at[i] = t
+                    if threat.witnesses:
+                        seen = by.setdefault(i, {})
+                        for w in threat.witnesses:
+                            seen[w] = t
 
     def _named(self, impact: ImpactSighting) -> int | None:
         """The site whose centre the report sits on (located by the site's name), if any."""
@@ -203,20 +243,24 @@ class ImpactWatch:
         if self._credible is None:
             self._credible = self._credible_sites()
         return [
-            Threat(site, None, "unknown", probability, t, 0.0, "impact")
-            for site, probability in self._credible
+            Threat(site, None, "unknown", probability, t, 0.0, "impact", witnesses)
+            for site, probability, witnesses in self._credible
         ]
 
-    def _credible_sites(self) -> list[tuple[str, float]]:
-        """(site, probability of a strike there) for the recent hits, in the sites' order."""
-        out: list[tuple[str, float]] = []
+    def _credible_sites(self) -> list[tuple[str, float, frozenset[str]]]:
+        """(site, probability of a strike there, witnesses) for the recent hits, in the sites' order."""
+        out: list[tuple[str, float, frozenset[str]]] = []
         by_site: dict[int, dict[str, float]] = {}
+        witnessed: dict[int, set[str]] = {}
         expected: set[int] = set()
         for hit in self._recent:
             expected |= hit.expected
             for i, weight in hit.weights:
                 sources = by_site.setdefault(i, {})
                 sources[hit.source] = max(sources.get(hit.source, 0.0), weight)
+                witnessed.setdefault(i, set()).update(hit.witnesses)
+            for i, backers in hit.backing:
+                witnessed.setdefault(i, set()).update(backers)
         for i, sources in sorted(by_site.items()):
             site = self._sites[i]
             miss = math.prod(1.0 - w for w in sources.values())
@@ -234,5 +278,5 @@ class ImpactWatch:
             probability = max(0.7, credible) if confirmed else min(credible, UNCONFIRMED_MAX)
             if probability < UNCONFIRMED_MIN:
                 continue
-            out.append((site.id, probability))
+            out.append((site.id, probability, frozenset(witnessed[i])))
         return out

@@ -53,7 +53,16 @@ class LostContactWatch:
             # Built directly rather than with dataclasses.replace, which is several times slower and
             # runs for every faded threat at every step.
             out.extend(
-                Threat(th.site, th.track, th.aircraft, p, max(t, th.eta or t), th.distance_m, "nearby")
+                Threat(
+                    th.site,
+                    th.track,
+                    th.aircraft,
+                    p,
+                    max(t, th.eta or t),
+                    th.distance_m,
+                    "nearby",
+                    th.witnesses,
+                )
                 for th in lost.threats
                 if (p := th.probability * fade) >= MIN_PROBABILITY
             )
