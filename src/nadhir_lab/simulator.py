@@ -2,7 +2,7 @@
 
 The simulator exists so that the project can train and test on data that are
 *not* the public scenarios: other regions, other seeds, other twists. It is
-driven by a :class:`Region` (a data file under ``nadhir/data/regions``: towns,
+driven by a :class:`Region` (a data file under ``nadhir_lab/data/regions``: towns,
 hospitals, schools, camps, villages, air bases, how busy the sky is and how
 many observers and sensors listen) and a seed. Place names live only in the
 region files; this module holds the physics, the people and the phrasing.
@@ -85,6 +85,8 @@ TWISTS: tuple[str, ...] = (
 SPEED_OF_SOUND_MPS = 343.0
 PATH_STEP_S = 5  # truth paths are sampled this often
 FACILITY_AIMS = ("hospital", "school")  # facilities a strike on their town may aim at
+# The format tag written into truth.json's meta. It names where the simulator lived when the
+# format was fixed; it stays as it is so that a seed keeps giving the same bytes.
 GENERATOR = "nadhir.scenarios.simulator/1"
 FORMATION_SIZES: dict[str, tuple[float, float, float]] = {  # share of sorties of 1, 2, 3 aircraft
     "jet": (0.55, 0.35, 0.10),
@@ -214,7 +216,7 @@ class Region(BaseModel):
 
 
 def _regions_dir() -> Any:
-    return resources.files("nadhir") / "data" / "regions"
+    return resources.files("nadhir_lab") / "data" / "regions"
 
 
 def list_regions() -> list[str]:

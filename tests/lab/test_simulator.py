@@ -18,10 +18,11 @@ from typer.testing import CliRunner
 
 from nadhir.domain.timefmt import parse_time
 from nadhir.geo.distance import angle_diff_deg, bearing_deg, haversine_m
-from nadhir.scenarios import simulator
 from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.scoring import score, site_contains
-from nadhir.scenarios.simulator import (
+from nadhir_lab import simulator
+from nadhir_lab.commands import simulate as simulate_command
+from nadhir_lab.scoring import score, site_contains
+from nadhir_lab.simulator import (
     TWISTS,
     Region,
     RegionError,
@@ -31,7 +32,6 @@ from nadhir.scenarios.simulator import (
     simulate,
     write_scenario,
 )
-from nadhir.service.commands import simulate as simulate_command
 
 REGIONS = ("wadi-karam", "jabal-nur")
 DATA = Path(__file__).resolve().parent.parent / "data" / "scenarios"
