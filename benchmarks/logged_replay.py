@@ -26,8 +26,8 @@ from nadhir.intake.text import MessageReader
 from nadhir.pipeline import Pipeline, StepOutput
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.replay import Replayer
-from nadhir.scenarios.scoring import TrackFix, Truth, load_truth
 from nadhir.tracking.measurements import Measurement
+from nadhir_lab.scoring import TrackFix, Truth, load_truth
 
 # A live track after a step: x, y in the pipeline's frame, confirmed.
 LiveTrack = tuple[float, float, bool]

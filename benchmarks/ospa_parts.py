@@ -34,7 +34,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from logged_replay import replay_logged  # (this folder is on the path when run as a script)
-from nadhir.scenarios.scoring import OSPA_STEP_S, track_positions_at
+from nadhir_lab.scoring import OSPA_STEP_S, track_positions_at
 from truth_owner import MeasurementOwner
 
 C_M = 10_000.0

@@ -3,7 +3,7 @@
 Usage: python benchmarks/policy_tradeoff.py [--plot docs/policy-tradeoff.png] [SCENARIO_DIR ...]
 
 Replays the scenarios once per policy setting and scores them together
-(`nadhir.scenarios.scoring.combine`). Phones: the early threshold swept, lead
+(`nadhir_lab.scoring.combine`). Phones: the early threshold swept, lead
 time and warned share against alert-minutes. Sirens: how sure an approach
 must be to sound them as well as circling and impacts, the share of strikes
 with sirens a minute ahead against the false-siren share. Phones again: how
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from nadhir.alerting.policy import PolicyConfig
-from nadhir.scenarios.scoring import combine
+from nadhir_lab.scoring import combine
 
 # One replay-and-score loop for both benchmarks (this folder is on the path when run as a script).
 from warning_scores import ROOT, run

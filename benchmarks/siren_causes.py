@@ -33,7 +33,7 @@ from nadhir.intake.text import MessageReader
 from nadhir.pipeline import Pipeline
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.replay import Replayer
-from nadhir.scenarios.scoring import (
+from nadhir_lab.scoring import (
     AlertLine,
     build_episodes,
     is_false_alarm,

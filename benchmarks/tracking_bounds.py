@@ -43,9 +43,9 @@ import numpy as np
 
 from logged_replay import replay_logged  # (this folder is on the path when run as a script)
 from nadhir.geo.frame import LocalFrame
-from nadhir.scenarios.scoring import AircraftPath, TrackFix, ospa_samples
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.tracker import Tracker
+from nadhir_lab.scoring import AircraftPath, TrackFix, ospa_samples
 from truth_owner import MeasurementOwner
 
 HOLD_S = 600.0

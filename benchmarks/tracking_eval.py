@@ -34,9 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nadhir.scenarios.scoring import ScoreReport, combine
-from nadhir.scenarios.simulator import TWISTS, list_regions, load_region, simulate, write_scenario
 from nadhir.tracking.updater import Predictor
+from nadhir_lab.scoring import ScoreReport, combine
+from nadhir_lab.simulator import TWISTS, list_regions, load_region, simulate, write_scenario
 
 # One replay-and-score loop for the benchmarks (this folder is on the path when run as a script).
 from warning_scores import run

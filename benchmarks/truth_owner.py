@@ -25,8 +25,8 @@ from datetime import datetime
 from pathlib import Path
 
 from nadhir.geo.frame import LocalFrame
-from nadhir.scenarios.scoring import AircraftPath, Truth
 from nadhir.tracking.measurements import SPEED_OF_SOUND_MPS, BearingFix, Measurement, PositionFix
+from nadhir_lab.scoring import AircraftPath, Truth
 
 SIGHTING_GATE_M = 8000.0
 BEARING_RANGE_M = 25_000.0

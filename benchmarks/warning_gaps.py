@@ -35,7 +35,7 @@ from pathlib import Path
 from nadhir.domain import Problems
 from nadhir.geo.distance import haversine_m
 from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.scoring import (
+from nadhir_lab.scoring import (
     METRES_PER_DEGREE,
     AircraftPath,
     TrackFix,

@@ -30,11 +30,11 @@ from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.replay import Replayer
 from nadhir.scenarios.run import build_pipeline
-from nadhir.scenarios.scoring import ScoreReport, combine, load_truth, score
 from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.track import Track
 from nadhir.tracking.updater import Predictor
+from nadhir_lab.scoring import ScoreReport, combine, load_truth, score
 
 # This folder is on the path when run as a script.
 from truth_owner import MeasurementOwner

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from nadhir.scenarios.scoring import combine, score
 from nadhir.service.cli import app
+from nadhir_lab.scoring import combine, score
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 SCENARIOS = ["idlib-basic", "idlib-twists"]

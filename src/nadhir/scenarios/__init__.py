@@ -1,1 +1,1 @@
-"""Scenarios: reading the shared format, replaying it, scoring the result."""
+"""Scenarios: reading the shared format, writing its outputs, replaying it (scoring is in nadhir_lab)."""

@@ -1,7 +1,14 @@
-"""`nadhir demo`: replay the bundled scenario to sirens and show how well it warned."""
+"""`nadhir demo`: replay the bundled scenario to sirens and show how well it warned.
+
+The score comes from the lab's scorer (``nadhir_lab``), found through the
+``nadhir.scoring`` entry point: the product never imports the lab by name. When
+no scorer is installed the demo says so and still replays and stores the run.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated
 
@@ -11,9 +18,21 @@ from rich.console import Console
 from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
 from nadhir.scenarios.reader import load_scenario
 from nadhir.scenarios.run import persist_replay, replay_scenario
-from nadhir.scenarios.scoring import format_summary, score
 from nadhir.service.region import bundled_scenario
 from nadhir.store import Store, default_url
+
+# The entry point a scorer is declared under: ``(scenario_dir, alerts, tracks) -> summary text``.
+SCORING_GROUP, SCORING_NAME = "nadhir.scoring", "summary"
+Scorer = Callable[[Path, Path, Path | None], str]
+
+
+def installed_scorer() -> Scorer | None:
+    """The scorer an installed package declares (the lab's), or None."""
+    found = entry_points(group=SCORING_GROUP, name=SCORING_NAME)
+    for entry in found:
+        scorer: Scorer = entry.load()
+        return scorer
+    return None
 
 
 def register(app: typer.Typer) -> None:
@@ -44,7 +63,11 @@ def demo(
     s = result.summary
     console.rule("Nadhir demo: bundled scenario replayed")
     console.print(f"events: {s.events}   tracks: {len(s.tracks)}   alert episodes: {s.episodes}")
-    console.print(format_summary(score(scenario.root, alerts_path, tracks_path)))
+    scorer = installed_scorer()
+    if scorer is None:
+        console.print("no scorer installed (nadhir_lab): the run is not scored")
+    else:
+        console.print(scorer(scenario.root, alerts_path, tracks_path))
     console.print(f"alerts:  {alerts_path}")
     console.print(f"tracks:  {tracks_path}")
     console.print(f"stored:  run {run_id} in {db_url}")

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from nadhir.scenarios.scoring import ScoreInputError, ScoreReport, combine, format_summary, score, to_json
+from nadhir_lab.commands import LAB_PANEL
+from nadhir_lab.scoring import ScoreInputError, ScoreReport, combine, format_summary, score, to_json
 
 PATHS_METAVAR = "SCENARIO_DIR ALERTS_JSONL [SCENARIO_DIR ALERTS_JSONL]..."
 
@@ -39,7 +40,7 @@ def _score_all(runs: list[tuple[Path, Path, Path | None]]) -> list[ScoreReport]:
 def register(app: typer.Typer) -> None:
     """Add ``nadhir score`` to the app."""
 
-    @app.command("score")
+    @app.command("score", rich_help_panel=LAB_PANEL)
     def score_command(
         paths: Annotated[
             list[Path],

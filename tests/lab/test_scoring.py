@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from nadhir.domain.timefmt import parse_time
 from nadhir.geo.distance import haversine_m
-from nadhir.scenarios.scoring import (
+from nadhir_lab.commands import score as score_command
+from nadhir_lab.scoring import (
     REPORT_KEYS,
     ScoreInputError,
     ScoreReport,
@@ -28,7 +29,6 @@ from nadhir.scenarios.scoring import (
     score,
     to_json,
 )
-from nadhir.service.commands import score as score_command
 
 REPO = Path(__file__).resolve().parents[2]
 PUBLIC_SCENARIOS = REPO / "tests" / "data" / "scenarios"

@@ -9,14 +9,15 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from nadhir.threat.training import DEFAULT_HORIZON_S, TrainingReport, simulated_examples, train
+from nadhir_lab.commands import LAB_PANEL
+from nadhir_lab.training import DEFAULT_HORIZON_S, TrainingReport, simulated_examples, train
 
 DEFAULT_OUT = Path("src/nadhir/data/models/strike_model.json")
 
 
 def register(app: typer.Typer) -> None:
     """Add ``train-threat`` to the app."""
-    app.command("train-threat")(train_threat)
+    app.command("train-threat", rich_help_panel=LAB_PANEL)(train_threat)
 
 
 def _seeds(spec: str) -> list[int]:

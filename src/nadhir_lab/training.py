@@ -4,7 +4,7 @@ Each scenario is replayed through the real pipeline with a recorder on the
 threat assessor; every assessment of a site becomes one example, labelled
 1 when a strike falls in that site's area (grown by the scorer's 1.5 km
 margin) within the model's horizon after it. Scenarios come from the
-project's own simulator (:mod:`nadhir.scenarios.simulator`), never from the
+project's own simulator (:mod:`nadhir_lab.simulator`), never from the
 public scenarios, which stay held out for evaluation.
 """
 
@@ -87,7 +87,7 @@ def simulated_examples(
     progress: Callable[[str], None] | None = None,
 ) -> Examples:
     """Simulate a scenario per region and seed, replay each, and collect labelled examples."""
-    from nadhir.scenarios.simulator import load_region, simulate, write_scenario
+    from nadhir_lab.simulator import load_region, simulate, write_scenario
 
     examples = Examples()
     with tempfile.TemporaryDirectory() as tmp:

@@ -852,3 +852,9 @@ def format_summary(report: ScoreReport | dict[str, Any]) -> str:
 def to_json(report: ScoreReport) -> str:
     """One JSON object with the reference scorer's keys."""
     return json.dumps(report.as_dict(), ensure_ascii=False)
+
+
+def score_summary(scenario_dir: Path, alerts_path: Path, tracks_path: Path | None = None) -> str:
+    """The printed summary of :func:`score` (``nadhir demo`` finds this through the
+    ``nadhir.scoring`` entry point, so that the product needs no import of the lab)."""
+    return format_summary(score(scenario_dir, alerts_path, tracks_path))

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from nadhir.scenarios.simulator import (
+from nadhir_lab.commands import LAB_PANEL
+from nadhir_lab.simulator import (
     TWISTS,
     RegionError,
     list_regions,
@@ -21,7 +22,7 @@ from nadhir.scenarios.simulator import (
 def register(app: typer.Typer) -> None:
     """Add ``nadhir simulate`` to the app."""
 
-    @app.command("simulate")
+    @app.command("simulate", rich_help_panel=LAB_PANEL)
     def simulate_command(
         out_dir: Annotated[
             Path, typer.Argument(help="Folder to write the scenario into (created if needed)")
