@@ -4,6 +4,7 @@ import itertools
 
 from nadhir.alerting.policy import AlertPolicy, PolicyConfig
 from nadhir.domain import Site, Threat
+from nadhir.scenarios.output import alert_to_dict
 
 TOWN = Site(id="town", name="Town", kind="town", lat=35.9, lon=36.6, radius_m=2000)
 HOSPITAL = Site(id="hosp", name="Hospital", kind="hospital", lat=35.9, lon=36.61, radius_m=500)
@@ -222,3 +223,17 @@ def test_a_config_replaced_after_construction_governs_which_threats_are_decided(
     policy.config = PolicyConfig(early_probability=0.05, impact_early_probability=0.05)
     [a] = policy.decide(1.0, {"town": threat("town", 0.1, 600.0)})
     assert (a.action, a.level) == ("alert", "early")
+
+
+def test_an_arrival_time_that_is_no_time_is_dropped_not_carried_into_alerts() -> None:
+    """NaN, infinities and times far from now (milliseconds for seconds) make alerts that cannot be
+    stored or printed; the policy takes such a threat as one with no arrival time."""
+    t0 = 1_746_158_400.0
+    for bad in (float("nan"), float("inf"), float("-inf"), t0 * 1000, t0 + 2 * 86_400, 300.0):
+        policy = AlertPolicy([TOWN])
+        [a] = policy.decide(t0, {"town": threat("town", 0.9, bad)})
+        assert (a.action, a.level, a.eta) == ("alert", "early", None), bad  # no arrival: no sirens
+        alert_to_dict(a)  # printable
+        [b] = policy.decide(t0 + 10, {"town": threat("town", 0.9, t0 + 100)})
+        assert (b.action, b.level, b.eta) == ("update", "imminent", t0 + 100)
+        assert policy.decide(t0 + 20, {"town": threat("town", 0.9, bad)}) == []

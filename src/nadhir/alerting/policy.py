@@ -10,6 +10,7 @@ until the threat has stayed low for a hold time.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat, ThreatCue
@@ -17,6 +18,17 @@ from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat, ThreatC
 # Seconds a site's people need to reach shelter, by kind, when the site does not say.
 DEFAULT_SHELTER_S: dict[str, float] = {"hospital": 300.0, "school": 180.0, "camp": 240.0, "shelter": 60.0}
 TOWN_SHELTER_S = 120.0
+# An arrival time further than this from the policy's clock is no arrival time (a slip of unit, a
+# corrupt value from some path): the policy treats the threat as one with no arrival time. Alerts
+# carry only times that can be written, stored and printed (an alert that cannot be is lost).
+MAX_ETA_OFFSET_S = 24 * 3600.0
+
+
+def plausible_eta(eta: float | None, t: float) -> float | None:
+    """``eta`` if it is a finite time within ``MAX_ETA_OFFSET_S`` of ``t``, else None."""
+    if eta is None or not math.isfinite(eta) or abs(eta - t) > MAX_ETA_OFFSET_S:
+        return None
+    return eta
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +139,10 @@ class AlertPolicy:
         approach = c.approach_siren_probability
         if approach is not None and threat.cue == "approach" and threat.aircraft in c.siren_aircraft:
             siren_cue, imminent_p = True, max(imminent_p, approach)
-        if siren_cue and threat.probability >= imminent_p and threat.eta is not None:
+        eta = plausible_eta(threat.eta, t)
+        if siren_cue and threat.probability >= imminent_p and eta is not None:
             window = self.shelter_s(site) + self.config.imminent_margin_s.get(threat.aircraft, 200.0)
-            if threat.eta - t <= window:
+            if eta - t <= window:
                 return "imminent"
         if threat.probability >= early_p:
             return "early"
@@ -163,7 +176,7 @@ class AlertPolicy:
                         want,
                         t,
                         t,
-                        threat.eta,
+                        plausible_eta(threat.eta, t),
                         threat.aircraft,
                         threat.track,
                         threat.probability,
@@ -204,13 +217,12 @@ class AlertPolicy:
             ep.level, ep.sirens, changed = "imminent", True, True  # raising never waits
         elif ep.lower_since is not None and t - ep.lower_since >= c.hold_s:
             ep.level, ep.lower_since, changed = "early", None, True
-        eta_moved = (
-            threat.eta is not None and ep.eta is not None and abs(threat.eta - ep.eta) >= c.eta_update_s
-        )
+        eta = plausible_eta(threat.eta, t)
+        eta_moved = eta is not None and ep.eta is not None and abs(eta - ep.eta) >= c.eta_update_s
         ep.threat, ep.track, ep.confidence = threat.aircraft, threat.track, threat.probability
         ep.lingering = ep.lingering or threat.aircraft in c.lingering_aircraft
         if changed or (eta_moved and t - ep.last_sent >= c.min_update_interval_s):
-            ep.eta = threat.eta
+            ep.eta = eta
             return self._alert(t, "update", site.id, ep)
         return self._heartbeat(t, site.id, ep)
 

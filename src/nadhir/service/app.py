@@ -75,7 +75,7 @@ from nadhir.service.live import (
     ScaledClock,
     WallClock,
 )
-from nadhir.service.operator import OperatorActionError
+from nadhir.service.operator import OperatorActionError, manual_eta_problem
 from nadhir.service.people import make_subscription, parse_when, people_channels
 from nadhir.service.region import Region, load_region
 from nadhir.service.settings import Role, Settings, load_settings
@@ -850,6 +850,11 @@ def _add_operator(app: FastAPI, svc: Service) -> None:
         site: str, principal: Actor, body: schemas.OperatorAlertIn | None = None
     ) -> dict[str, Any]:
         body = body or schemas.OperatorAlertIn()
+        engine, _ = svc.live()
+        # Checked here against the clock as well as in the engine: a bad time is a 422 at once.
+        problem = manual_eta_problem(body.eta_s, engine.clock.now())
+        if problem is not None:
+            raise HTTPException(422, problem)
         return await act(
             "alert", site, principal, level=body.level, aircraft=body.aircraft, eta=body.eta_s, note=body.note
         )

@@ -156,7 +156,12 @@ class OperatorAlertIn(BaseModel):
 
     level: Level = "imminent"
     aircraft: Aircraft = "unknown"
-    eta_s: float | None = Field(default=None, description="Expected arrival, POSIX seconds (imminent only)")
+    eta_s: float | None = Field(
+        default=None,
+        allow_inf_nan=False,
+        description="Expected arrival, POSIX seconds (imminent only): at most a minute before the service "
+        "clock and at most 6 hours after it (not milliseconds)",
+    )
     note: str | None = Field(default=None, max_length=500)
 
 
