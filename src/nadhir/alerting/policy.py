@@ -244,6 +244,39 @@ class AlertPolicy:
             track=ep.track,
         )
 
+    def restore(
+        self,
+        t: float,
+        site_id: str,
+        level: AlertLevel,
+        started: float,
+        eta: float | None,
+        aircraft: AircraftType,
+        track: str | None,
+        confidence: float,
+        sirens: bool,
+    ) -> None:
+        """Reopen an episode that was open when the service stopped (read back from the store).
+
+        Nothing is sent now: people were told when it was. From ``t`` it is an open episode like any
+        other: a threat at the site renews it, and with none it ends in an all-clear once the
+        policy's hold has passed (``hold_s``; ``lingering_hold_s`` for a phones-only episode of a
+        lingering aircraft), as when a threat fades. Its heartbeat counts from ``t``.
+        """
+        if site_id not in self.sites:
+            raise KeyError(f"unknown site {site_id!r}")
+        self._episodes[site_id] = _Episode(
+            level,
+            started,
+            t,
+            plausible_eta(eta, t),
+            aircraft,
+            track,
+            confidence,
+            sirens=sirens or level == "imminent",
+            lingering=aircraft in self.config.lingering_aircraft,
+        )
+
     def active(self) -> dict[str, AlertLevel]:
         """Sites under alert now, with their level."""
         return {site_id: ep.level for site_id, ep in self._episodes.items()}
