@@ -3,12 +3,17 @@ quarantined, a stopped engine is said so everywhere and restarted, and no NaN re
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from service_helpers import T0, auth, wait_for
+from service_helpers import T0, TOKENS, auth, wait_for
 
-from nadhir.service.live import ManualClock
+from nadhir.domain import Event, Report
+from nadhir.pipeline import StepOutput
+from nadhir.service import live
+from nadhir.service.live import FEED, FeedMessage, ManualClock
 
 ALERT = "/api/v1/operator/sites/{}/alert"
 
@@ -58,3 +63,106 @@ def test_bad_manual_arrival_times_are_refused_and_the_engine_goes_on(
     good = client.post(ALERT.format("saraqeb"), json={"eta_s": clock.t - 20}, headers=auth("operator"))
     assert good.status_code == 200, good.text
     assert [a["level"] for a in good.json()["alerts"]] == ["imminent"]
+
+
+def report(text: str) -> dict[str, Any]:
+    return {"text": text, "aircraft": "helicopter", "place": "Saraqeb"}
+
+
+def test_a_batch_that_raises_is_quarantined_and_the_engine_goes_on(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = client.app.state.service  # type: ignore[attr-defined]
+    pipeline = svc.engine.core.pipeline
+    process = pipeline.process
+
+    def fragile(batch: list[Event]) -> StepOutput:
+        if any(isinstance(e, Report) and e.text == "poison" for e in batch):
+            raise RuntimeError("the pipeline choked")
+        return process(batch)
+
+    monkeypatch.setattr(pipeline, "process", fragile)
+    assert (
+        client.post("/api/v1/intake/reports", json=report("poison"), headers=auth("observer")).status_code
+        == 202
+    )
+    wait_for(lambda: stats(client)["quarantined"] == 1)
+    # The engine goes on: the next report is processed and stored, health is ok, nothing restarted.
+    assert (
+        client.post("/api/v1/intake/reports", json=report("helicopter"), headers=auth("observer")).status_code
+        == 202
+    )
+    wait_for(lambda: stats(client)["stored_events"] == 1)
+    assert health(client)["status"] == "ok" and health(client)["quarantined"] == 1
+    assert stats(client)["restarts"] == 0
+    # The operator finds the batch, its event and the traceback.
+    assert client.get("/api/v1/admin/quarantine", headers=auth("viewer")).status_code == 403
+    [row] = client.get("/api/v1/admin/quarantine", headers=auth("operator")).json()
+    assert row["kind"] == "batch" and row["run_id"] == svc.run_id
+    assert "RuntimeError: the pipeline choked" in row["error"] and "fragile" in row["traceback"]
+    assert [(i["kind"], i["text"]) for i in row["items"]] == [("report", "poison")]
+
+
+def stats(client: TestClient) -> dict[str, Any]:
+    response = client.get("/api/v1/admin/stats", headers=auth("admin"))
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def test_a_stopped_engine_is_said_so_refuses_intake_and_is_restarted(
+    client: TestClient, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = client.app.state.service  # type: ignore[attr-defined]
+    monkeypatch.setattr(live, "MAX_FAILED_STEPS_IN_A_ROW", 2)
+    svc.supervisor.delay_s = 3600.0  # hold the restart while the stopped state is looked at
+    broken = svc.engine.core
+
+    def tick(now: float) -> None:
+        raise MemoryError("the core is broken")
+
+    monkeypatch.setattr(broken, "tick", tick)
+    with client.websocket_connect("/api/v1/live") as ws:
+        ws.send_text(json.dumps({"token": TOKENS["viewer"][1]}))
+        assert ws.receive_json()["data"]["engine"]["status"] == "ok"
+        message = ws.receive_json()
+        while message["type"] != "engine":
+            message = ws.receive_json()
+        assert message["data"]["status"] == "stopped" and "MemoryError" in message["data"]["reason"]
+        state = health(client)
+        assert state["status"] == "stopped" and "the core is broken" in state["reason"]
+        refused = client.post("/api/v1/intake/reports", json=report("helicopter"), headers=auth("observer"))
+        assert refused.status_code == 503 and int(refused.headers["Retry-After"]) >= 1, refused.text
+        assert "stopped" in refused.json()["detail"]
+        busy = client.post("/api/v1/operator/sites/dana/alert", headers=auth("operator"))
+        assert busy.status_code == 503 and "Retry-After" in busy.headers
+        # The supervisor restarts it with a fresh core; the feed says so and sends the new state.
+        svc.supervisor.delay_s = 0.0
+        svc.supervisor.wake()
+        message = ws.receive_json()
+        while message["type"] != "engine":
+            message = ws.receive_json()
+        assert message["data"] == {"status": "ok", "reason": None, "restarts": 1, "quarantined": 2}
+        assert ws.receive_json()["type"] == "snapshot"
+    assert svc.engine.core is not broken
+    assert health(client)["status"] == "ok" and health(client)["restarts"] == 1
+    assert (
+        client.post("/api/v1/intake/reports", json=report("helicopter"), headers=auth("observer")).status_code
+        == 202
+    )
+    wait_for(lambda: stats(client)["stored_events"] == 1)
+    clock.t += 30.0
+    wait_for(lambda: (health(client)["now"] or 0.0) >= clock.t - 5.0)
+    assert len(client.get("/api/v1/admin/quarantine", headers=auth("admin")).json()) == 2
+
+
+def test_feed_messages_that_are_not_json_are_not_sent(client: TestClient) -> None:
+    svc = client.app.state.service  # type: ignore[attr-defined]
+    with client.websocket_connect("/api/v1/live") as ws:
+        ws.send_text(json.dumps({"token": TOKENS["viewer"][1]}))
+        assert ws.receive_json()["type"] == "snapshot"
+        svc.bus.publish(FEED, FeedMessage("operator", {"eta_s": float("nan")}, "*"))
+        svc.bus.publish(FEED, FeedMessage("operator", {"eta_s": 1.0}, "*"))
+        text = ws.receive_text()
+        assert "NaN" not in text and json.loads(text)["data"] == {"eta_s": 1.0}
+    assert stats(client)["wire_errors"] == 1

@@ -149,6 +149,9 @@ class Service:
             runs = [r.id for r in self.store.list_runs() if r.name == self.run_name]
             episodes = self.store.open_episodes(runs)
             if episodes:
+                if self.delivery is not None:  # sirens that sound hear the all-clear when it comes
+                    for ep in episodes:
+                        self.delivery.router.restore(ep.site, ep.level == "imminent")
                 sites = core.restore_episodes(episodes, clock.now())
                 log.warning("restored %d open alert episodes from the store: %s", len(sites), " ".join(sites))
         return core

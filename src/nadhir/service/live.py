@@ -646,6 +646,10 @@ class LiveEngine:
         """
         if not self.failed:
             raise RuntimeError("the engine has not stopped by an error")
+        if self._thread is not None:
+            self._thread.join(10.0)  # it may still be writing the store on its way out
+            if self._thread.is_alive():
+                raise RuntimeError("the stopped engine's thread has not ended")
         leftover = self.core.take_buffer()
         with core.lock:
             core.buffer.events[:0] = leftover.events
@@ -666,13 +670,15 @@ class LiveEngine:
 
     @property
     def failed(self) -> bool:
-        """The thread was started, has stopped, and was not told to."""
+        """The thread has stopped (or is on its way out) by an error, not because it was told to."""
+        if self.failure is not None:
+            return True
         return self._thread is not None and not self._thread.is_alive() and not self._stop.is_set()
 
     def status(self) -> dict[str, Any]:
         """The engine's state as health, the feed and the pages show it."""
-        state = "ok" if self.running else ("starting" if self._thread is None and not self._stop.is_set()
-                                           else "stopped")  # fmt: skip
+        stopped = self.failed or self._stop.is_set()
+        state = "stopped" if stopped else ("ok" if self.running else "starting")
         return {"status": state, "reason": self.failure, "restarts": self.stats.restarts,
                 "quarantined": self.stats.quarantined}  # fmt: skip
 
