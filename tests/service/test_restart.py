@@ -3,8 +3,15 @@ so that operators can cancel them and their all-clears go out (to the sirens, th
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 from fastapi.testclient import TestClient
 from service_helpers import T0, auth, make_settings, wait_for
 
@@ -12,6 +19,7 @@ from nadhir.alerting.outbox import Outbox
 from nadhir.alerting.policy import PolicyConfig
 from nadhir.service.app import create_app
 from nadhir.service.live import ManualClock
+from nadhir.store import Store
 
 CANCELLED, CLEARED, EARLY = "saraqeb", "sarmada", "binnish"
 SIRENS = {"saraqeb": ["siren-saraqeb-1"], "sarmada": ["siren-sarmada-1", "siren-sarmada-2"]}
@@ -77,3 +85,76 @@ def test_open_episodes_are_restored_then_cancelled_or_cleared(tmp_path: Path) ->
         assert [level(third, s) for s in (CANCELLED, CLEARED, EARLY)] == [None, None, None]
         refused = third.post(f"/api/v1/operator/sites/{CLEARED}/cancel", headers=auth("operator"))
         assert refused.status_code == 409
+
+
+SERVE = """
+import sys
+import typer
+from nadhir.service.commands import serve
+
+app = typer.Typer()
+serve.register(app)
+
+
+@app.command("version")
+def version() -> None:
+    print("test app")
+
+
+app(sys.argv[1:])
+"""
+OPERATOR_TOKEN = "operator-token-0123456789"
+
+
+def _serve(tmp_path: Path, db: str) -> tuple[subprocess.Popen[str], str]:
+    script = tmp_path / "cli.py"
+    script.write_text(SERVE, encoding="utf-8")
+    env = {**os.environ, "COLUMNS": "300", "NADHIR_TOKENS": f"operator:olga:{OPERATOR_TOKEN}"}
+    process = subprocess.Popen(
+        [sys.executable, str(script), "serve", "--port", "0", "--db", db],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(line.startswith("database:") for line in lines):
+        line = process.stdout.readline()
+        assert line, "serve exited early:\n" + "".join(lines)
+        lines.append(line)
+    found = re.search(r"console:\s+(http://127\.0\.0\.1:\d+)/console/", "".join(lines))
+    assert found, "".join(lines)
+    return process, found.group(1)
+
+
+def test_episodes_survive_a_killed_service(tmp_path: Path) -> None:
+    """SIGKILL with an imminent episode open: the run is left unfinished, and the next start on the
+    same database takes the episode up; the operator's cancel sends its all-clear to the siren."""
+    db = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    headers = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+    process, base = _serve(tmp_path, db)
+    try:
+        raised = httpx.post(f"{base}/api/v1/operator/sites/{CANCELLED}/alert", json={"aircraft": "jet"},
+                            headers=headers, timeout=10)  # fmt: skip
+        assert raised.status_code == 200 and raised.json()["alerts"][0]["level"] == "imminent", raised.text
+        wait_for(lambda: len(httpx.get(f"{base}/api/v1/alerts", headers=headers, timeout=10).json()) == 1)
+    finally:
+        process.kill()
+        process.wait(20)
+    with Store.open(db) as store:
+        assert [r.finished_at for r in store.list_runs()] == [None]
+    process, base = _serve(tmp_path, db)
+    try:
+        site = httpx.get(f"{base}/api/v1/sites/{CANCELLED}", headers=headers, timeout=10).json()
+        assert site["status"]["level"] == "imminent"
+        cancel = f"{base}/api/v1/operator/sites/{CANCELLED}/cancel"
+        cancelled = httpx.post(cancel, headers=headers, timeout=10)
+        assert cancelled.status_code == 200, cancelled.text
+        assert [a["action"] for a in cancelled.json()["alerts"]] == ["all_clear"]
+        wait_for(lambda: siren_all_clears(db) == SIRENS[CANCELLED])
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
