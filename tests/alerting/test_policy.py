@@ -237,3 +237,16 @@ def test_an_arrival_time_that_is_no_time_is_dropped_not_carried_into_alerts() ->
         [b] = policy.decide(t0 + 10, {"town": threat("town", 0.9, t0 + 100)})
         assert (b.action, b.level, b.eta) == ("update", "imminent", t0 + 100)
         assert policy.decide(t0 + 20, {"town": threat("town", 0.9, bad)}) == []
+
+
+def test_a_restored_episode_clears_after_the_hold_unless_a_threat_renews_it() -> None:
+    hold = PolicyConfig().hold_s
+    policy = AlertPolicy([TOWN, HOSPITAL])
+    policy.restore(1000.0, "town", "imminent", 900.0, 1100.0, "jet", "T9", 0.8, True)
+    policy.restore(1000.0, "hosp", "imminent", 900.0, 1100.0, "jet", "T9", 0.8, True)
+    assert policy.active() == {"town": "imminent", "hosp": "imminent"}
+    assert policy.decide(1000.0, {"hosp": threat("hosp", 0.9, 1100.0)}) == []  # nothing re-sent
+    assert policy.decide(1000.0 + hold - 5, {"hosp": threat("hosp", 0.9, 1100.0)}) == []
+    [clear] = policy.decide(1000.0 + hold, {"hosp": threat("hosp", 0.9, 1100.0)})
+    assert (clear.action, clear.site, clear.level, clear.track) == ("all_clear", "town", "imminent", "T9")
+    assert policy.active() == {"hosp": "imminent"}  # renewed by its threat
