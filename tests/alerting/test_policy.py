@@ -4,6 +4,7 @@ import itertools
 
 from nadhir.alerting.policy import AlertPolicy, PolicyConfig
 from nadhir.domain import Site, Threat
+from nadhir.scenarios.output import alert_to_dict
 
 TOWN = Site(id="town", name="Town", kind="town", lat=35.9, lon=36.6, radius_m=2000)
 HOSPITAL = Site(id="hosp", name="Hospital", kind="hospital", lat=35.9, lon=36.61, radius_m=500)
@@ -255,3 +256,30 @@ def test_an_early_episode_is_raised_to_sirens_when_a_second_witness_comes_in() -
     assert policy.decide(5.0, {"town": threat("town", 0.9, 60.0, witnesses=frozenset({"obs-a"}))}) == []
     [b] = policy.decide(10.0, {"town": threat("town", 0.9, 60.0)})
     assert (b.action, b.level) == ("update", "imminent")
+
+
+def test_an_arrival_time_that_is_no_time_is_dropped_not_carried_into_alerts() -> None:
+    """NaN, infinities and times far from now (milliseconds for seconds) make alerts that cannot be
+    stored or printed; the policy takes such a threat as one with no arrival time."""
+    t0 = 1_746_158_400.0
+    for bad in (float("nan"), float("inf"), float("-inf"), t0 * 1000, t0 + 2 * 86_400, 300.0):
+        policy = AlertPolicy([TOWN])
+        [a] = policy.decide(t0, {"town": threat("town", 0.9, bad)})
+        assert (a.action, a.level, a.eta) == ("alert", "early", None), bad  # no arrival: no sirens
+        alert_to_dict(a)  # printable
+        [b] = policy.decide(t0 + 10, {"town": threat("town", 0.9, t0 + 100)})
+        assert (b.action, b.level, b.eta) == ("update", "imminent", t0 + 100)
+        assert policy.decide(t0 + 20, {"town": threat("town", 0.9, bad)}) == []
+
+
+def test_a_restored_episode_clears_after_the_hold_unless_a_threat_renews_it() -> None:
+    hold = PolicyConfig().hold_s
+    policy = AlertPolicy([TOWN, HOSPITAL])
+    policy.restore(1000.0, "town", "imminent", 900.0, 1100.0, "jet", "T9", 0.8, True)
+    policy.restore(1000.0, "hosp", "imminent", 900.0, 1100.0, "jet", "T9", 0.8, True)
+    assert policy.active() == {"town": "imminent", "hosp": "imminent"}
+    assert policy.decide(1000.0, {"hosp": threat("hosp", 0.9, 1100.0)}) == []  # nothing re-sent
+    assert policy.decide(1000.0 + hold - 5, {"hosp": threat("hosp", 0.9, 1100.0)}) == []
+    [clear] = policy.decide(1000.0 + hold, {"hosp": threat("hosp", 0.9, 1100.0)})
+    assert (clear.action, clear.site, clear.level, clear.track) == ("all_clear", "town", "imminent", "T9")
+    assert policy.active() == {"hosp": "imminent"}  # renewed by its threat

@@ -22,7 +22,8 @@ import pytest
 import uvicorn
 from service_helpers import TOKENS, make_settings
 
-from nadhir.service.app import DemoOptions, create_app
+from nadhir.service import live as live_engine
+from nadhir.service.app import DemoOptions, Service, create_app
 from services import skip_or_fail
 
 CHROMIUM = "/usr/bin/chromium"
@@ -45,6 +46,7 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 class Live:
     base: str
     operator: str
+    service: Service
 
     def api(self, method: str, path: str, **kwargs: object) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.operator}"}
@@ -67,7 +69,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         time.sleep(0.05)
     assert server.started, "server did not start"
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield Live(f"http://127.0.0.1:{port}", TOKENS["operator"][1])
+    yield Live(f"http://127.0.0.1:{port}", TOKENS["operator"][1], app.state.service)
     server.should_exit = True
     thread.join(15)
 
@@ -223,6 +225,43 @@ def test_replay_viewer_scrubs_a_stored_run(browser: object, live: Live) -> None:
     scrub(at)
     page.page.wait_for_selector(f"svg#map g.track.tentative[data-track={track}]", timeout=10_000)
     assert page.errors == [] and page.external() == []
+
+
+def test_a_stopped_engine_is_shown_on_the_console_and_the_kiosks(
+    browser: object, live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    console, kiosk = Page(browser, live), Page(browser, live)
+    console.page.goto(f"{live.base}/console/#token={live.operator}")
+    console.page.wait_for_selector("#conn.on", timeout=15_000)
+    kiosk.page.goto(f"{live.base}/kiosk/dana")
+    kiosk.page.wait_for_selector("body[data-engine=ok]", state="attached", timeout=15_000)
+    assert console.page.is_hidden("#engine-banner") and kiosk.page.is_hidden("#engine-stopped")
+    # Break the engine's core: it stops after a few failed ticks, and the supervisor waits.
+    supervisor = live.service.supervisor
+    assert supervisor is not None
+    monkeypatch.setattr(supervisor, "delay_s", 3600.0)
+    monkeypatch.setattr(live_engine, "MAX_FAILED_STEPS_IN_A_ROW", 2)
+    engine = live.service.engine
+    assert engine is not None
+
+    def broken(now: float) -> None:
+        raise RuntimeError("core broken by the test")
+
+    monkeypatch.setattr(engine.core, "tick", broken)
+    console.page.wait_for_selector("#engine-banner", state="visible", timeout=15_000)
+    assert "engine stopped" in console.page.inner_text("#engine-banner")
+    assert "core broken by the test" in console.page.inner_text("#engine-reason")
+    kiosk.page.wait_for_selector("#engine-stopped", state="visible", timeout=15_000)
+    assert "ENGINE STOPPED" in kiosk.page.inner_text("#engine-stopped")
+    console.shot("console-engine-stopped.png")
+    kiosk.shot("kiosk-engine-stopped.png")
+    # Restarted: both go back to normal at once.
+    supervisor.delay_s = 0.0
+    supervisor.wake()
+    console.page.wait_for_selector("#engine-banner", state="hidden", timeout=15_000)
+    kiosk.page.wait_for_selector("#engine-stopped", state="hidden", timeout=15_000)
+    assert live.api("GET", "/api/v1/health").json()["status"] == "ok"
+    assert console.errors == [] and kiosk.errors == []
 
 
 def _moments(states: list[dict[str, object]], end: float, tentative: bool = False) -> list[tuple[str, int]]:

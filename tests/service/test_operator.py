@@ -105,7 +105,7 @@ def test_actions_that_do_not_apply_are_refused() -> None:
         core.operator_action("confirm", "atlantis", "operator:test", 100.0)
     assert unknown.value.status == 404
     with pytest.raises(OperatorActionError) as past:
-        core.operator_action("alert", "saraqeb", "operator:test", 100.0, eta=50.0)
+        core.operator_action("alert", "saraqeb", "operator:test", 100.0, eta=100.0 - 3600)
     assert past.value.status == 422
 
 

@@ -866,6 +866,12 @@ class AlertRouter:
         self.clock = clock
         self._sounded: dict[str, bool] = {}
 
+    def restore(self, site_id: str, sounding: bool) -> None:
+        """Take up an episode left open by an earlier run: whether its sirens were last told to sound
+        (so that its all-clear is played on them). A site this router already knows keeps its state."""
+        if site_id in self.sites:
+            self._sounded.setdefault(site_id, sounding)
+
     def route(self, alert: Alert, approach: Approach | None = None) -> list[NewDelivery]:
         """The deliveries of one alert."""
         return self.plan(alert, approach).deliveries

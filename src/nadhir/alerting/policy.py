@@ -13,6 +13,7 @@ until the threat has stayed low for a hold time.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat, ThreatCue
@@ -20,6 +21,17 @@ from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat, ThreatC
 # Seconds a site's people need to reach shelter, by kind, when the site does not say.
 DEFAULT_SHELTER_S: dict[str, float] = {"hospital": 300.0, "school": 180.0, "camp": 240.0, "shelter": 60.0}
 TOWN_SHELTER_S = 120.0
+# An arrival time further than this from the policy's clock is no arrival time (a slip of unit, a
+# corrupt value from some path): the policy treats the threat as one with no arrival time. Alerts
+# carry only times that can be written, stored and printed (an alert that cannot be is lost).
+MAX_ETA_OFFSET_S = 24 * 3600.0
+
+
+def plausible_eta(eta: float | None, t: float) -> float | None:
+    """``eta`` if it is a finite time within ``MAX_ETA_OFFSET_S`` of ``t``, else None."""
+    if eta is None or not math.isfinite(eta) or abs(eta - t) > MAX_ETA_OFFSET_S:
+        return None
+    return eta
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,14 +146,10 @@ class AlertPolicy:
         approach = c.approach_siren_probability
         if approach is not None and threat.cue == "approach" and threat.aircraft in c.siren_aircraft:
             siren_cue, imminent_p = True, max(imminent_p, approach)
-        if (
-            siren_cue
-            and threat.probability >= imminent_p
-            and threat.eta is not None
-            and self.corroborated(threat)
-        ):
+        eta = plausible_eta(threat.eta, t)
+        if siren_cue and threat.probability >= imminent_p and eta is not None and self.corroborated(threat):
             window = self.shelter_s(site) + self.config.imminent_margin_s.get(threat.aircraft, 200.0)
-            if threat.eta - t <= window:
+            if eta - t <= window:
                 return "imminent"
         if threat.probability >= early_p:
             return "early"
@@ -179,7 +187,7 @@ class AlertPolicy:
                         want,
                         t,
                         t,
-                        threat.eta,
+                        plausible_eta(threat.eta, t),
                         threat.aircraft,
                         threat.track,
                         threat.probability,
@@ -220,13 +228,12 @@ class AlertPolicy:
             ep.level, ep.sirens, changed = "imminent", True, True  # raising never waits
         elif ep.lower_since is not None and t - ep.lower_since >= c.hold_s:
             ep.level, ep.lower_since, changed = "early", None, True
-        eta_moved = (
-            threat.eta is not None and ep.eta is not None and abs(threat.eta - ep.eta) >= c.eta_update_s
-        )
+        eta = plausible_eta(threat.eta, t)
+        eta_moved = eta is not None and ep.eta is not None and abs(eta - ep.eta) >= c.eta_update_s
         ep.threat, ep.track, ep.confidence = threat.aircraft, threat.track, threat.probability
         ep.lingering = ep.lingering or threat.aircraft in c.lingering_aircraft
         if changed or (eta_moved and t - ep.last_sent >= c.min_update_interval_s):
-            ep.eta = threat.eta
+            ep.eta = eta
             return self._alert(t, "update", site.id, ep)
         return self._heartbeat(t, site.id, ep)
 
@@ -246,6 +253,39 @@ class AlertPolicy:
             eta=ep.eta if action != "all_clear" else None,
             confidence=round(min(1.0, max(0.0, ep.confidence)), 3),
             track=ep.track,
+        )
+
+    def restore(
+        self,
+        t: float,
+        site_id: str,
+        level: AlertLevel,
+        started: float,
+        eta: float | None,
+        aircraft: AircraftType,
+        track: str | None,
+        confidence: float,
+        sirens: bool,
+    ) -> None:
+        """Reopen an episode that was open when the service stopped (read back from the store).
+
+        Nothing is sent now: people were told when it was. From ``t`` it is an open episode like any
+        other: a threat at the site renews it, and with none it ends in an all-clear once the
+        policy's hold has passed (``hold_s``; ``lingering_hold_s`` for a phones-only episode of a
+        lingering aircraft), as when a threat fades. Its heartbeat counts from ``t``.
+        """
+        if site_id not in self.sites:
+            raise KeyError(f"unknown site {site_id!r}")
+        self._episodes[site_id] = _Episode(
+            level,
+            started,
+            t,
+            plausible_eta(eta, t),
+            aircraft,
+            track,
+            confidence,
+            sirens=sirens or level == "imminent",
+            lingering=aircraft in self.config.lingering_aircraft,
         )
 
     def active(self) -> dict[str, AlertLevel]:

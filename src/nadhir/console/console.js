@@ -175,6 +175,14 @@ function drawClock() {
 
 // -- the feed ------------------------------------------------------------------------------------
 
+// The engine stopped: nothing is processed until the service restarts it. Say so above everything.
+function drawEngine(engine) {
+  const stopped = engine.status === "stopped";
+  $("engine-banner").hidden = !stopped;
+  document.body.dataset.engine = engine.status;
+  $("engine-reason").textContent = stopped && engine.reason ? engine.reason : "";
+}
+
 function handle(message) {
   const d = message.data;
   switch (message.type) {
@@ -184,6 +192,7 @@ function handle(message) {
       state.tracks = new Map(d.tracks.map((tr) => [tr.track, tr]));
       state.alerts = d.alerts; state.sources = d.sources; state.operatorLog = d.operator_log;
       drawAlertLog(); drawSources(); drawOperatorLog();
+      if (d.engine) drawEngine(d.engine);
       break;
     case "track": state.tracks.set(d.track, d); break;
     case "track_lost": state.tracks.delete(d.track); break;
@@ -195,6 +204,7 @@ function handle(message) {
       break;
     case "operator": state.operatorLog.push(d); drawOperatorLog(); break;
     case "clock": state.clock = d.now; state.speed = d.speed; state.receivedAt = performance.now(); break;
+    case "engine": drawEngine(d); break;
     default: break;
   }
   redraw();

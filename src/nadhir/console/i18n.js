@@ -14,6 +14,8 @@ export const STRINGS = {
     observers: "observers", sensors: "sensors", done: "Done", failed: "Failed", all_sites: "All sites",
     replay: "Replay", console: "Console", run: "Run", play: "Play", pause: "Pause", loading: "Loading…",
     no_runs: "No stored runs.", now: "now", lang: "عربي", operator_log: "Operator actions",
+    engine_stopped: "Warning: engine stopped",
+    engine_stopped_detail: "reports are not being processed and no alert goes out until it restarts (the service is restarting it).",
     N: "north", NE: "north-east", E: "east", SE: "south-east", S: "south", SW: "south-west", W: "west", NW: "north-west",
   },
   ar: {
@@ -30,6 +32,8 @@ export const STRINGS = {
     observers: "المراصد", sensors: "الحساسات", done: "تم", failed: "فشل", all_sites: "كل المواقع",
     replay: "إعادة العرض", console: "اللوحة", run: "التشغيل", play: "تشغيل", pause: "إيقاف", loading: "جارٍ التحميل…",
     no_runs: "لا توجد تشغيلات محفوظة.", now: "الآن", lang: "English", operator_log: "إجراءات المشغّلين",
+    engine_stopped: "تحذير: المحرك متوقف",
+    engine_stopped_detail: "لا تُعالج البلاغات ولا تصدر إنذارات حتى يعود للعمل (تجري إعادة تشغيله).",
     N: "الشمال", NE: "الشمال الشرقي", E: "الشرق", SE: "الجنوب الشرقي", S: "الجنوب", SW: "الجنوب الغربي", W: "الغرب", NW: "الشمال الغربي",
   },
 };

@@ -17,7 +17,7 @@ const ALL_CLEAR_SHOWN_MS = 60000;
 const TEST_SHOWN_MS = 8000;
 
 const state = { status: null, instructions: { en: [], ar: [] }, clock: null, speed: 1, receivedAt: performance.now(),
-  allClearUntil: 0, testUntil: 0, shown: null, sounded: null };
+  allClearUntil: 0, testUntil: 0, shown: null, sounded: null, engine: "ok" };
 
 function serverNow() {
   if (state.clock == null) return null;
@@ -101,9 +101,14 @@ function currentState() {
 }
 
 function render() {
+  // The engine stopped: nothing this screen shows can be trusted until it is back. Cover it all.
+  $("engine-stopped").hidden = state.engine !== "stopped";
+  document.body.dataset.engine = state.engine;
   const shown = currentState();
   document.body.dataset.state = shown;
   const [ar, en] = HEADLINES[shown];
+  // A warning in force when the engine stopped stays in force: the notice repeats it.
+  $("engine-last").textContent = shown === "early" || shown === "imminent" ? `${ar} — ${en}` : "";
   $("headline-ar").textContent = ar;
   $("headline-en").textContent = en;
   const status = state.status || {};
@@ -152,7 +157,10 @@ function handle(type, data) {
     state.status = data.site.status;
     state.instructions = data.instructions;
     state.clock = data.clock; state.speed = data.speed; state.receivedAt = performance.now();
+    if (data.engine) state.engine = data.engine.status;
     fillInstructions();
+  } else if (type === "engine") {
+    state.engine = data.status;
   } else if (type === "site") {
     state.status = data;
   } else if (type === "alert" && data.action === "all_clear") {
@@ -181,7 +189,7 @@ function connect() {
   const token = kioskToken();
   const query = token ? `?token=${encodeURIComponent(token)}` : "";
   const source = new EventSource(`/api/v1/kiosk/${encodeURIComponent(site)}/sse${query}`);
-  for (const type of ["snapshot", "site", "alert", "test_alarm", "clock", "operator"]) {
+  for (const type of ["snapshot", "site", "alert", "test_alarm", "clock", "operator", "engine"]) {
     source.addEventListener(type, (e) => { $("conn").className = "conn on"; handle(type, JSON.parse(e.data)); });
   }
   source.addEventListener("error", () => { $("conn").className = "conn off"; });  // EventSource reconnects by itself

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import pathlib
@@ -63,25 +64,30 @@ from nadhir.service.auth import ACT_ROLES, READ_ROLES, Principal, RateLimiter, T
 from nadhir.service.cap_intake import plan_from_cap
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.demo_feed import DemoFeeder, demo_clock
-from nadhir.service.intake import Intake, IntakeError
+from nadhir.service.intake import ENGINE_STOPPED_RETRY_S, Intake, IntakeError
 from nadhir.service.live import (
     ALERTS,
     FEED,
     TRACKS,
     Clock,
+    EngineBusy,
+    EngineStopped,
     FeedMessage,
     LiveCore,
     LiveEngine,
     ScaledClock,
     WallClock,
 )
-from nadhir.service.operator import OperatorActionError
+from nadhir.service.operator import OperatorActionError, manual_eta_problem
 from nadhir.service.people import make_subscription, parse_when, people_channels
 from nadhir.service.region import Region, load_region
 from nadhir.service.settings import Role, Settings, load_settings
+from nadhir.service.supervisor import Supervisor
 from nadhir.service.test_alarms import TestAlarmError, cancel_test_alarm, schedule_test_alarm
+from nadhir.service.wire import Wire
 from nadhir.store import Store, default_url
 from nadhir.store.people import SubscriptionBook, SubscriptionExists, TestAlarmBook, TestAlarmInfo
+from nadhir.store.quarantine import QuarantineBook
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +131,30 @@ class Service:
     feeds: set[Subscription[FeedMessage]] = field(default_factory=set)
     sites: dict[str, Site] = field(default_factory=dict)
     cap_seen: dict[tuple[str, str], float] = field(default_factory=dict)  # (sender, identifier) read in
+    supervisor: Supervisor | None = None
+    wire: Wire = field(default_factory=Wire)
+    run_name: str = ""
+
+    def new_core(self, clock: Clock) -> LiveCore:
+        """A fresh core for the region, with the alert episodes the store shows open restored.
+
+        Open episodes are read from every run of this service's name (this one included, for a
+        restart of the engine): a service stopped or killed with episodes open hands them on, so
+        that they can be cancelled and end in all-clears (:meth:`AlertPolicy.restore`).
+        """
+        scenario = self.region.scenario
+        pipeline = build_pipeline(scenario, self.policy)
+        core = LiveCore(pipeline, self.bus, scenario.reporters, speed=clock.speed)
+        if self.store is not None:
+            runs = [r.id for r in self.store.list_runs() if r.name == self.run_name]
+            episodes = self.store.open_episodes(runs)
+            if episodes:
+                if self.delivery is not None:  # sirens that sound hear the all-clear when it comes
+                    for ep in episodes:
+                        self.delivery.router.restore(ep.site, ep.level == "imminent")
+                sites = core.restore_episodes(episodes, clock.now())
+                log.warning("restored %d open alert episodes from the store: %s", len(sites), " ".join(sites))
+        return core
 
     def start(self) -> None:
         scenario = self.region.scenario
@@ -134,8 +164,6 @@ class Service:
             clock = demo_clock(scenario.events_path, self.demo.speed)
         else:
             clock = WallClock()
-        pipeline = build_pipeline(scenario, self.policy)
-        core = LiveCore(pipeline, self.bus, scenario.reporters, speed=clock.speed)
         db_url = self.settings.db or default_url("nadhir.sqlite3")
         self.store = Store.open(db_url)
         if self.settings.outbox:
@@ -149,13 +177,16 @@ class Service:
             )  # fmt: skip
             self.delivery.start()
         name = f"{self.settings.run_name} demo" if self.demo is not None else self.settings.run_name
+        self.run_name = name
         self.run_id = self.store.start_run(name, str(scenario.root), scenario.sites, started_at=clock.now())
-        self.engine = LiveEngine(core, clock, self.store, self.run_id)
+        self.engine = LiveEngine(self.new_core(clock), clock, self.store, self.run_id)
         self.intake = Intake(self.engine, self.limiter, self.settings.max_future_s)
         # The engine thread computes while the event loop answers requests: hand the interpreter
         # over more often than the default 5 ms, so an answer never waits long behind a step.
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.engine.start()
+        self.supervisor = Supervisor(self.engine, lambda: self.new_core(clock))
+        self.supervisor.start()
         if self.settings.telegram_token:
             registry = self.settings.telegram_registry or pathlib.Path("nadhir-telegram.json")
             self.telegram = TelegramIntake(self.settings.telegram_api, self.settings.telegram_token,
@@ -179,6 +210,8 @@ class Service:
             sub.close()
         if self.feeder is not None:
             self.feeder.stop()
+        if self.supervisor is not None:
+            self.supervisor.stop()
         if self.engine is not None:
             self.engine.stop()
             try:
@@ -220,6 +253,13 @@ def _err(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 def _retry_headers(seconds: float | None) -> dict[str, str] | None:
     return None if seconds is None else {"Retry-After": str(max(1, round(seconds + 0.5)))}
+
+
+def _engine_unavailable(exc: EngineBusy) -> HTTPException:
+    """503 for an engine that is stopped (being restarted) or whose queue is full."""
+    if isinstance(exc, EngineStopped):
+        return HTTPException(503, str(exc), headers=_retry_headers(ENGINE_STOPPED_RETRY_S))
+    return HTTPException(503, str(exc), headers=_retry_headers(1.0))
 
 
 # -- authentication ------------------------------------------------------------------------------
@@ -324,8 +364,9 @@ def _status(svc: Service, site_id: str) -> dict[str, Any]:
         return dict(svc.engine.core.site_views.get(site_id) or _empty_status(site_id))
 
 
-def _sse(message: dict[str, Any]) -> str:
-    return f"event: {message['type']}\ndata: {json.dumps(message['data'], ensure_ascii=False)}\n\n"
+def _sse(wire: Wire, message: dict[str, Any]) -> str | None:
+    data = wire.dumps(message["data"], str(message["type"]))
+    return None if data is None else f"event: {message['type']}\ndata: {data}\n\n"
 
 
 # -- the app --------------------------------------------------------------------------------------
@@ -516,9 +557,9 @@ def _add_pages(app: FastAPI, svc: Service) -> None:
     @app.get(f"{API}/health", tags=["service"], response_model=schemas.HealthOut)
     def health() -> dict[str, Any]:
         engine = svc.engine
-        running = engine is not None and engine.running
+        state = engine.status() if engine is not None else {"status": "starting"}
         return {
-            "status": "ok" if running else ("starting" if engine is None else "stopped"),
+            **state,
             "now": engine.core.now if engine is not None else None,
             "clock": engine.clock.now() if engine is not None else 0.0,
             "speed": engine.clock.speed if engine is not None else 1.0,
@@ -719,7 +760,28 @@ def _add_reads(app: FastAPI, svc: Service) -> None:
             "late_events": s.late_events,
             "alerts": s.alerts,
             "episodes": s.episodes,
+            "quarantined": engine.stats.quarantined,
+            "quarantine_errors": engine.stats.quarantine_errors,
+            "restarts": engine.stats.restarts,
+            "wire_errors": svc.wire.errors,
+            "feed_errors": engine.core.feed_errors,
         }
+
+    @app.get(
+        f"{API}/admin/quarantine",
+        tags=["service"],
+        response_model=list[schemas.QuarantinedOut],
+        responses=read_errors,
+        summary="Engine steps that raised, newest first, with their input and traceback",
+    )
+    def quarantine(
+        _: Actor,
+        run: Annotated[int | None, Query(description="Only this run's", ge=1, le=2**62)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[dict[str, Any]]:
+        if svc.store is None:
+            raise HTTPException(503, "the service is starting")
+        return [dataclasses.asdict(q) for q in QuarantineBook(svc.store.engine).recent(limit, run)]
 
     @app.get(
         f"{API}/kiosk/{{site}}",
@@ -802,6 +864,8 @@ def _add_operator(app: FastAPI, svc: Service) -> None:
             sent = await asyncio.wait_for(asyncio.wrap_future(engine.call(run)), ACTION_TIMEOUT_S)
         except OperatorActionError as exc:
             raise HTTPException(exc.status, str(exc)) from exc
+        except EngineBusy as exc:
+            raise _engine_unavailable(exc) from exc
         except TimeoutError as exc:
             raise HTTPException(503, "the engine did not answer in time") from exc
         return {
@@ -850,6 +914,11 @@ def _add_operator(app: FastAPI, svc: Service) -> None:
         site: str, principal: Actor, body: schemas.OperatorAlertIn | None = None
     ) -> dict[str, Any]:
         body = body or schemas.OperatorAlertIn()
+        engine, _ = svc.live()
+        # Checked here against the clock as well as in the engine: a bad time is a 422 at once.
+        problem = manual_eta_problem(body.eta_s, engine.clock.now())
+        if problem is not None:
+            raise HTTPException(422, problem)
         return await act(
             "alert", site, principal, level=body.level, aircraft=body.aircraft, eta=body.eta_s, note=body.note
         )
@@ -909,6 +978,10 @@ def _add_operator(app: FastAPI, svc: Service) -> None:
 
         try:
             sent = await asyncio.wait_for(asyncio.wrap_future(engine.call(run)), ACTION_TIMEOUT_S)
+        except OperatorActionError as exc:
+            raise HTTPException(exc.status, str(exc)) from exc
+        except EngineBusy as exc:
+            raise _engine_unavailable(exc) from exc
         except TimeoutError as exc:
             raise HTTPException(503, "the engine did not answer in time") from exc
         out["alerts"] = [_alert_out(svc, a) for a in sent]
@@ -1074,6 +1147,7 @@ def _add_feeds(app: FastAPI, svc: Service) -> None:
         if site is None:
             snap = engine.core.snapshot()
             snap["clock"] = engine.clock.now()
+            snap["engine"] = engine.status()
             return {"type": "snapshot", "data": snap}
         return {
             "type": "snapshot",
@@ -1083,6 +1157,7 @@ def _add_feeds(app: FastAPI, svc: Service) -> None:
                 "now": engine.core.now,
                 "clock": engine.clock.now(),
                 "speed": engine.clock.speed,
+                "engine": engine.status(),
             },
         }
 
@@ -1105,6 +1180,8 @@ def _add_feeds(app: FastAPI, svc: Service) -> None:
                 if site is not None and message.site not in (site, "*"):
                     continue
                 yield message.as_json()
+                if message.type == "engine" and message.data.get("status") == "ok":
+                    yield snapshot(site)  # restarted with a fresh core: its state, from the start
         finally:
             svc.feeds.discard(sub)
             sub.close()
@@ -1125,7 +1202,9 @@ def _add_feeds(app: FastAPI, svc: Service) -> None:
                 except StopAsyncIteration:
                     return
                 pending = None
-                yield _sse(message)
+                text = _sse(svc.wire, message)
+                if text is not None:
+                    yield text
         finally:
             if pending is not None:
                 pending.cancel()
@@ -1208,7 +1287,9 @@ def _add_feeds(app: FastAPI, svc: Service) -> None:
 
         async def send_all() -> None:
             async for message in messages(None):
-                await websocket.send_text(json.dumps(message, ensure_ascii=False))
+                text = svc.wire.dumps(message, str(message["type"]))
+                if text is not None:
+                    await websocket.send_text(text)
 
         async def watch() -> None:
             with contextlib.suppress(WebSocketDisconnect):

@@ -15,7 +15,7 @@ from typing import Any
 
 from nadhir.scenarios.reader import event_from_dict
 from nadhir.service.auth import INPUT_ROLES, Principal, RateLimiter
-from nadhir.service.live import EngineBusy, LiveEngine, kind_of, source_of
+from nadhir.service.live import EngineBusy, EngineStopped, LiveEngine, kind_of, source_of
 
 KINDS = ("report", "acoustic", "impact")
 # What each kind of source may send.
@@ -25,6 +25,8 @@ ALLOWED_KINDS: dict[str, frozenset[str]] = {
     "admin": frozenset(KINDS),
 }
 SOURCE_FIELD = {"report": "reporter", "impact": "reporter", "acoustic": "sensor"}
+# A stopped engine is restarted within seconds (nadhir.service.supervisor); retry after about that.
+ENGINE_STOPPED_RETRY_S = 5.0
 
 
 class IntakeError(Exception):
@@ -98,6 +100,9 @@ class Intake:
             raise IntakeError(422, f"t is {event.t - now:.0f} s in the future (clock at the source wrong?)")
         try:
             seq = self.engine.submit(event)
+        except EngineStopped as exc:
+            raise IntakeError(503, "the live engine has stopped and is being restarted; retry shortly",
+                              retry_after=ENGINE_STOPPED_RETRY_S) from exc  # fmt: skip
         except EngineBusy as exc:
             raise IntakeError(503, "intake is overloaded; retry shortly", retry_after=1.0) from exc
         return Accepted(seq, kind_of(event), source_of(event), event.t, now)

@@ -16,13 +16,15 @@ seconds, publishes on the bus and writes the run to the store in batches.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import queue
 import threading
 import time
+import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
@@ -39,12 +41,14 @@ from nadhir.domain import (
     Site,
     TrackState,
 )
+from nadhir.domain.timefmt import format_time
 from nadhir.geo.frame import heading_to_unit, unit_to_heading
 from nadhir.pipeline import Pipeline, StepOutput
 from nadhir.scenarios.output import alert_to_dict
 from nadhir.scenarios.replay import TICK_S, Replayer
 from nadhir.service.operator import OperatorActionError, OperatorPolicy
-from nadhir.store import Store
+from nadhir.store import OpenEpisode, Store
+from nadhir.store.quarantine import QuarantineBook
 from nadhir.tracking.track import Track
 
 log = logging.getLogger(__name__)
@@ -58,6 +62,12 @@ TRAIL_POINTS = 90
 RECENT_ALERTS = 500
 SILENT_AFTER_S = 15 * 60.0  # a source not heard from for this long is shown as silent
 COMPASS_8 = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
+# A core that fails this many steps (batches, ticks, jobs) running is broken, not fed a bad input: the
+# engine stops, says so, and the supervisor starts it again with a fresh core built from the store.
+MAX_FAILED_STEPS_IN_A_ROW = 10
+# A store write that fails this many times running is set aside in the quarantine if the quarantine
+# can be written (the database works; what it was given does not), so that it does not block the rest.
+STORE_FAILURES_BEFORE_QUARANTINE = 5
 
 
 # -- clocks ------------------------------------------------------------------------
@@ -241,6 +251,7 @@ class LiveCore(Replayer):
         self.recent_alerts: deque[dict[str, Any]] = deque(maxlen=RECENT_ALERTS)
         self.operator_log: deque[dict[str, Any]] = deque(maxlen=RECENT_ALERTS)
         self.buffer = _StoreBuffer()
+        self.feed_errors = 0  # alerts that could not be put on the feed (they were stored and delivered)
         for site in pipeline.sites:
             self.site_views[site.id] = self._site_view(site)
 
@@ -307,14 +318,21 @@ class LiveCore(Replayer):
     # -- outputs -----------------------------------------------------------------------
 
     def _on_alert(self, alert: Alert) -> None:
-        message = alert_message(alert)
+        # The alert goes to the store and to delivery first: a feed message that cannot be made must
+        # not take the alert (or the alerts after it in this step) with it.
+        self.buffer.alerts.append(alert)
+        self.bus.publish(ALERTS, alert)
+        try:
+            message = alert_message(alert)
+        except Exception:
+            self.feed_errors += 1
+            log.exception("alert %r cannot be shown on the feed; it was stored and delivered", alert)
+            return
         site = self.sites.get(alert.site)
         if site is not None:
             message["site_name"] = site.name
             message["site_name_ar"] = site.name_ar
         self.recent_alerts.append(message)
-        self.buffer.alerts.append(alert)
-        self.bus.publish(ALERTS, alert)
         self.bus.publish(FEED, FeedMessage("alert", message, alert.site))
 
     def _on_track(self, state: TrackState) -> None:
@@ -495,6 +513,32 @@ class LiveCore(Replayer):
             self._after_step()
             return sent
 
+    def restore_episodes(self, episodes: Sequence[OpenEpisode], t: float) -> list[str]:
+        """Reopen episodes left open by an earlier run (or an earlier core), at ``t``; their sites.
+
+        See :meth:`~nadhir.alerting.policy.AlertPolicy.restore` for what becomes of them. The
+        pipeline's clock starts at ``t`` if it has not started, so that they are decided on (and
+        cleared) even if no event comes. Each is in the operator log as ``restore``.
+        """
+        restored: list[str] = []
+        with self.lock:
+            if self._clock is None:
+                self._clock = t
+            for ep in episodes:
+                if ep.site not in self.sites:
+                    log.warning("open episode at %r not restored: no such site in this region", ep.site)
+                    continue
+                self.policy.restore(t, ep.site, ep.level, ep.started, ep.eta, ep.threat, ep.track,
+                                    ep.confidence, ep.sirens)  # fmt: skip
+                restored.append(ep.site)
+                entry = {"t": t, "action": "restore", "site": ep.site, "by": "service", "alerts": [],
+                         "note": f"{ep.level} episode open since {format_time(ep.started)} (run {ep.run_id}) "
+                                 "restored after a restart"}  # fmt: skip
+                self.operator_log.append(entry)
+                self.bus.publish(FEED, FeedMessage("operator", entry, ep.site))
+            self._after_step()
+        return restored
+
     # -- the store ---------------------------------------------------------------------------
 
     def take_buffer(self) -> _StoreBuffer:
@@ -510,6 +554,14 @@ class EngineBusy(Exception):
     """The engine's queue is full; the caller should retry later."""
 
 
+class EngineStopped(EngineBusy):
+    """The engine's thread has stopped by an error; the supervisor is restarting it."""
+
+
+class EngineFailure(RuntimeError):
+    """The core failed too many steps in a row: it is broken, and the engine stops."""
+
+
 @dataclass
 class EngineStats:
     accepted: int = 0
@@ -519,10 +571,25 @@ class EngineStats:
     stored_tracks: int = 0
     store_errors: int = 0
     steps: int = 0
+    quarantined: int = 0  # steps that raised, set aside with their input
+    quarantine_errors: int = 0  # quarantined steps that could not be written to the store
+    restarts: int = 0  # times the engine was started again after it stopped by an error
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """An event as a JSON-ready dict in the scenario format's terms (for the quarantine)."""
+    return {"kind": kind_of(event), **dataclasses.asdict(event)}
 
 
 class LiveEngine:
-    """Runs a :class:`LiveCore` in its own thread against a clock, and keeps the run in the store."""
+    """Runs a :class:`LiveCore` in its own thread against a clock, and keeps the run in the store.
+
+    A step that raises (a batch of events, a clock tick, an operator job) is quarantined: its input
+    and traceback go to the store's quarantine table, the error to the log, and the engine goes on.
+    Should the thread stop all the same (``MAX_FAILED_STEPS_IN_A_ROW``, or an error outside a step),
+    :attr:`failed` is true, :meth:`submit` refuses with :class:`EngineStopped`, the feed says so
+    (an ``engine`` message), and :meth:`restart` starts it again with a new core, keeping the queue.
+    """
 
     def __init__(
         self,
@@ -538,6 +605,8 @@ class LiveEngine:
         self.store = store
         self.run_id = run_id
         self.stats = EngineStats()
+        self.quarantine = QuarantineBook(store.engine) if store is not None else None
+        self.failure: str | None = None  # why the thread stopped, while it is stopped
         self._queue: queue.Queue[Event | Callable[[], None] | None] = queue.Queue(max_queue)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -545,6 +614,8 @@ class LiveEngine:
         self._last_flush = 0.0
         self._last_clock_msg = 0.0
         self._count_lock = threading.Lock()
+        self._failed_in_a_row = 0
+        self._store_failures = 0
 
     @property
     def tick_wall_s(self) -> float:
@@ -559,23 +630,69 @@ class LiveEngine:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Process what is queued, write everything to the store, and stop."""
+        self._stop.set()
         if self._thread is None:
             return
-        self._stop.set()
         with contextlib.suppress(queue.Full):
             self._queue.put(None, timeout=timeout)
         self._thread.join(timeout)
         self._thread = None
 
+    def restart(self, core: LiveCore) -> None:
+        """Start again with ``core`` after the thread stopped by an error.
+
+        What was queued stays queued (the new core processes it); what the old core had not yet
+        written to the store is written with the new one's.
+        """
+        if not self.failed:
+            raise RuntimeError("the engine has not stopped by an error")
+        if self._thread is not None:
+            self._thread.join(10.0)  # it may still be writing the store on its way out
+            if self._thread.is_alive():
+                raise RuntimeError("the stopped engine's thread has not ended")
+        leftover = self.core.take_buffer()
+        with core.lock:
+            core.buffer.events[:0] = leftover.events
+            core.buffer.tracks[:0] = leftover.tracks
+            core.buffer.alerts[:0] = leftover.alerts
+        self.core = core
+        self.failure = None
+        self._failed_in_a_row = 0
+        self.stats.restarts += 1
+        self._thread = None
+        self.start()
+        log.warning("live engine restarted (%d restarts so far)", self.stats.restarts)
+        self._announce()
+
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def failed(self) -> bool:
+        """The thread has stopped (or is on its way out) by an error, not because it was told to."""
+        if self.failure is not None:
+            return True
+        return self._thread is not None and not self._thread.is_alive() and not self._stop.is_set()
+
+    def status(self) -> dict[str, Any]:
+        """The engine's state as health, the feed and the pages show it."""
+        stopped = self.failed or self._stop.is_set()
+        state = "stopped" if stopped else ("ok" if self.running else "starting")
+        return {"status": state, "reason": self.failure, "restarts": self.stats.restarts,
+                "quarantined": self.stats.quarantined}  # fmt: skip
+
+    def _announce(self) -> None:
+        with contextlib.suppress(Exception):  # the bus never raises; this is the last word of a thread
+            self.core.bus.publish(FEED, FeedMessage("engine", self.status(), "*"))
 
     def queue_depth(self) -> int:
         return self._queue.qsize()
 
     def submit(self, event: Event) -> int:
         """Queue one event; returns its sequence number among accepted events."""
+        if self.failed:
+            raise EngineStopped("the live engine has stopped; it is being restarted")
         try:
             self._queue.put_nowait(event)
         except queue.Full as exc:
@@ -585,7 +702,13 @@ class LiveEngine:
             return self.stats.accepted
 
     def call(self, fn: Callable[[], T]) -> Future[T]:
-        """Run ``fn`` in the engine's thread (between steps); its result comes in the future."""
+        """Run ``fn`` in the engine's thread (between steps); its result comes in the future.
+
+        An :class:`OperatorActionError` is the caller's answer; any other error is also the
+        engine's: the job is quarantined as a failed step.
+        """
+        if self.failed:
+            raise EngineStopped("the live engine has stopped; it is being restarted")
         future: Future[T] = Future()
 
         def job() -> None:
@@ -593,8 +716,11 @@ class LiveEngine:
                 return
             try:
                 future.set_result(fn())
+            except OperatorActionError as exc:
+                future.set_exception(exc)
             except BaseException as exc:
                 future.set_exception(exc)
+                raise
 
         try:
             self._queue.put_nowait(job)
@@ -620,10 +746,13 @@ class LiveEngine:
                 self._process(items)
                 if self._stop.is_set() and self._queue.empty():
                     break
-        except Exception:  # keep the service answering; the failure is in the log
-            log.exception("live engine stopped by an error")
+        except BaseException as exc:  # the service keeps answering, and says the engine stopped
+            self.failure = f"{type(exc).__name__}: {exc}"[:500]
+            log.critical("LIVE ENGINE STOPPED by an error; nothing is processed till restarted", exc_info=exc)
         finally:
             self._write_store(force=True)
+            if self.failure is not None:
+                self._announce()
 
     def _process(self, items: list[Any]) -> None:
         events: list[Event] = []
@@ -633,12 +762,12 @@ class LiveEngine:
             if callable(item):
                 self._step_events(events)
                 events = []
-                item()
+                self._step("job", [], item)
             else:
                 events.append(item)
         self._step_events(events)
         now = self.clock.now()
-        self.core.tick(now)
+        self._step("tick", [], lambda: self.core.tick(now))
         self.stats.steps += 1
         self._write_store(force=False)
         wall = time.monotonic()
@@ -649,13 +778,36 @@ class LiveEngine:
     def _step_events(self, events: list[Event]) -> None:
         if not events:
             return
-        try:
-            self.core.submit(events, self.clock.now())
-        except Exception:
-            log.exception("pipeline failed on a batch of %d events; they are kept in the store", len(events))
-            with self.core.lock:
-                self.core.buffer.events.extend(events)
+        self._step("batch", events, lambda: self.core.submit(events, self.clock.now()))
         self.stats.processed += len(events)
+
+    def _step(self, kind: str, items: Sequence[Event], fn: Callable[[], object]) -> None:
+        """Run one step; if it raises, quarantine it and go on (unless the core keeps failing)."""
+        try:
+            fn()
+        except Exception as exc:
+            self._quarantine(kind, [event_json(e) for e in items], exc)
+            self._failed_in_a_row += 1
+            if self._failed_in_a_row >= MAX_FAILED_STEPS_IN_A_ROW:
+                raise EngineFailure(f"{self._failed_in_a_row} steps failed in a row; last {exc!r}") from exc
+            return
+        self._failed_in_a_row = 0
+
+    def _quarantine(self, kind: str, items: list[Any], exc: BaseException) -> bool:
+        """Set a failed step aside for an operator; True if it reached the store."""
+        text = "".join(traceback.format_exception(exc))
+        error = f"{type(exc).__name__}: {exc}"
+        self.stats.quarantined += 1
+        log.error("QUARANTINED a failed %s (%d items): %s\n%s", kind, len(items), error, text)
+        if self.quarantine is None:
+            return False
+        try:
+            self.quarantine.add(kind, error, text, items, run_id=self.run_id, engine_t=self.core.now)
+        except Exception:
+            self.stats.quarantine_errors += 1
+            log.exception("the failed %s could not be written to the quarantine table", kind)
+            return False
+        return True
 
     def _write_store(self, force: bool) -> None:
         if self.store is None or self.run_id is None:
@@ -678,13 +830,25 @@ class LiveEngine:
             self.store.add_alerts(self.run_id, buffer.alerts)
             self.stats.stored_alerts += len(buffer.alerts)
             buffer.alerts = []
-        except Exception:
+        except Exception as exc:
             self.stats.store_errors += 1
+            self._store_failures += 1
             log.exception("store write failed; will retry")
+            if self._store_failures >= STORE_FAILURES_BEFORE_QUARANTINE:
+                items = [
+                    *(event_json(e) for e in buffer.events),
+                    *({"kind": "track_state", **dataclasses.asdict(s)} for s in buffer.tracks),
+                    *({"kind": "alert", **dataclasses.asdict(a)} for a in buffer.alerts),
+                ]
+                if self._quarantine("store", items, exc):
+                    self._store_failures = 0
+                    return
             with self.core.lock:  # put back what was not written, ahead of what came since
                 self.core.buffer.events[:0] = buffer.events
                 self.core.buffer.tracks[:0] = buffer.tracks
                 self.core.buffer.alerts[:0] = buffer.alerts
+        else:
+            self._store_failures = 0
 
     def finish_run(self) -> None:
         """Close the run in the store with its summary."""
@@ -702,6 +866,8 @@ class LiveEngine:
                 "episodes": s.episodes,
                 "accepted": self.stats.accepted,
                 "processed": self.stats.processed,
+                "quarantined": self.stats.quarantined,
+                "restarts": self.stats.restarts,
             },
             finished_at=self.core.now,
         )

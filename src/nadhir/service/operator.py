@@ -26,6 +26,7 @@ lack of it) lies behind it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -35,12 +36,42 @@ from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat
 CANCEL_HOLD_S = 20 * 60.0
 MANUAL_HOLD_S = 15 * 60.0
 OPERATOR_TRACK = None  # operator threats have no track
+# An operator's arrival time (POSIX seconds) may lie a little in the past: it was read off a clock,
+# typed, and sent, and the browser's clock may differ from the service's by some seconds.
+MANUAL_ETA_PAST_S = 60.0
+# ... and at most this far ahead. No aircraft this system warns of is in the air this long before it
+# arrives (the slowest, a drone at ~150 km/h, crosses the whole region in well under it); a time
+# further out is a slip of unit (milliseconds, as JavaScript's Date.now() gives, are ~1,000 times
+# too large) or a typo, and would quietly turn an imminent alert into a phones-only one.
+MANUAL_ETA_AHEAD_S = 6 * 3600.0
 _RANK: dict[AlertLevel | None, int] = {None: 0, "early": 1, "imminent": 2}
 # An operator who confirms or raises an alert witnesses the threat as "operator:<who>".
 OPERATOR_WITNESS = "operator:"
 # An operator's imminent alert must reach the sirens whatever cues the policy lets sound them; the
 # policy always lets an "impact" cue through, so operator threats carry it (where threats have cues).
 _SIREN_CUE: dict[str, Any] = {"cue": "impact"} if "cue" in {f.name for f in fields(Threat)} else {}
+
+
+def manual_eta_problem(eta: float | None, now: float) -> str | None:
+    """Why ``eta`` (POSIX seconds) is not a usable arrival time for a manual alert at ``now``, or None.
+
+    The message names the field as the API spells it (``eta_s``) and the rule broken.
+    """
+    if eta is None:
+        return None
+    if not math.isfinite(eta):
+        return "eta_s: must be a finite number (POSIX seconds)"
+    if eta < now - MANUAL_ETA_PAST_S:
+        return (
+            f"eta_s: the arrival time is {now - eta:.0f} s in the past (at most {MANUAL_ETA_PAST_S:.0f} s "
+            f"allowed; the service clock is {now:.0f}, POSIX seconds)"
+        )
+    if eta > now + MANUAL_ETA_AHEAD_S:
+        return (
+            f"eta_s: the arrival time is more than {MANUAL_ETA_AHEAD_S / 3600:.0f} h ahead of the service "
+            f"clock ({now:.0f}); give POSIX seconds, not milliseconds"
+        )
+    return None
 
 
 class OperatorActionError(Exception):
@@ -178,8 +209,9 @@ class OperatorPolicy(AlertPolicy):
     ) -> ManualAlert:
         """Put an operator threat on a site; the next :meth:`decide` acts on it."""
         self._site(site_id)
-        if eta is not None and eta < t:
-            raise OperatorActionError("the arrival time is in the past", status=422)
+        problem = manual_eta_problem(eta, t)
+        if problem is not None:
+            raise OperatorActionError(problem, status=422)
         manual = ManualAlert(level, aircraft, eta, t + self.manual_hold_s, by)
         self.manual[site_id] = manual
         # An operator's alert overrides an earlier cancel at the same site.

@@ -15,7 +15,13 @@ class ErrorOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok", "starting", "stopped"]
+    status: Literal["ok", "starting", "stopped"] = Field(
+        description="ok: the engine runs; stopped: its thread stopped (intake answers 503 until the "
+        "supervisor has restarted it)"
+    )
+    reason: str | None = Field(default=None, description="Why the engine stopped, while it is stopped")
+    restarts: int = Field(default=0, description="Times the engine was restarted after it stopped")
+    quarantined: int = Field(default=0, description="Engine steps that raised and were set aside")
     now: float | None = Field(description="The pipeline's time (last event or tick), POSIX seconds")
     clock: float = Field(description="The service clock now, POSIX seconds")
     speed: float = Field(description="Simulated seconds per wall second (1 live; more in the demo)")
@@ -156,7 +162,12 @@ class OperatorAlertIn(BaseModel):
 
     level: Level = "imminent"
     aircraft: Aircraft = "unknown"
-    eta_s: float | None = Field(default=None, description="Expected arrival, POSIX seconds (imminent only)")
+    eta_s: float | None = Field(
+        default=None,
+        allow_inf_nan=False,
+        description="Expected arrival, POSIX seconds (imminent only): at most a minute before the service "
+        "clock and at most 6 hours after it (not milliseconds)",
+    )
     note: str | None = Field(default=None, max_length=500)
 
 
@@ -214,6 +225,24 @@ class StatsOut(BaseModel):
     late_events: int
     alerts: int
     episodes: int
+    quarantined: int = Field(description="Engine steps (batches, ticks, jobs) that raised, set aside")
+    quarantine_errors: int = Field(description="Quarantined steps that could not be stored")
+    restarts: int = Field(description="Times the engine was restarted after its thread stopped")
+    wire_errors: int = Field(description="Feed messages not sent: not valid JSON (NaN, infinity)")
+    feed_errors: int = Field(description="Alerts stored and delivered that could not be put on the feed")
+
+
+class QuarantinedOut(BaseModel):
+    """An engine step that raised, set aside with what it was given."""
+
+    id: int
+    run_id: int | None
+    at: float = Field(description="When it was set aside, POSIX seconds (wall clock)")
+    engine_t: float | None = Field(description="The pipeline's time then, POSIX seconds")
+    kind: Literal["batch", "tick", "job", "store"]
+    error: str
+    traceback: str
+    items: list[Any] = Field(description="Its input: events in the scenario format (kind, t, ...)")
 
 
 # Request bodies of the intake endpoints, for the OpenAPI document only: the service itself reads

@@ -31,7 +31,7 @@ from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import ColumnElement, create_engine, event, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, create_engine, event, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session
 
@@ -103,6 +103,27 @@ class RunInfo:
     started_at: float
     finished_at: float | None
     stats: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenEpisode:
+    """An alert episode the store shows open: its site's last alert is not an all-clear.
+
+    ``started`` is the time of the alert that opened it, ``last_sent`` of its latest alert, whose
+    level, aircraft, arrival, track and confidence it has; ``sirens`` is true if any of its alerts
+    was ``imminent``; ``run_id`` is the run its latest alert belongs to.
+    """
+
+    site: str
+    level: AlertLevel
+    started: float
+    last_sent: float
+    eta: float | None
+    threat: AircraftType
+    track: str | None
+    confidence: float
+    sirens: bool
+    run_id: int
 
 
 def _run_info(r: RunRow) -> RunInfo:
@@ -578,6 +599,58 @@ class Store:
                 )
                 for r in session.execute(stmt)
             ]
+
+    def open_episodes(self, run_ids: Sequence[int]) -> list[OpenEpisode]:
+        """Episodes left open by the runs ``run_ids``, one per site at most, by site.
+
+        A site's episode is the one of its latest alert in those runs (the latest stored: runs of
+        one service follow each other, and within a run alerts are stored in order); it is open
+        unless that alert is an all-clear.
+        """
+        if not run_ids:
+            return []
+        m = AlertRow
+        in_runs = m.run_id.in_(list(run_ids))
+        with self._session() as session:
+            latest = select(func.max(m.id)).where(in_runs).group_by(m.site)
+            last_rows = session.execute(select(m).where(m.id.in_(latest))).scalars().all()
+            open_last = {r.site: r for r in last_rows if r.action != "all_clear"}
+            if not open_last:
+                return []
+            sites = list(open_last)
+            cleared: dict[str, int] = {
+                site: last_id
+                for site, last_id in session.execute(
+                    select(m.site, func.max(m.id))
+                    .where(in_runs, m.site.in_(sites), m.action == "all_clear")
+                    .group_by(m.site)
+                )
+            }
+            # Only the alerts since each site's last all-clear: the open episode's own.
+            since_cleared = or_(*(and_(m.site == site, m.id > cleared.get(site, 0)) for site in sites))
+            rows = session.execute(
+                select(m.site, m.t, m.level).where(in_runs, since_cleared).order_by(m.id)
+            ).all()
+        first: dict[str, float] = {}
+        sirens: dict[str, bool] = {}
+        for site, t, level in rows:
+            first.setdefault(site, _ts(t))
+            sirens[site] = sirens.get(site, False) or level == "imminent"
+        return [
+            OpenEpisode(
+                site=r.site,
+                level=cast(AlertLevel, r.level),
+                started=first.get(r.site, _ts(r.t)),
+                last_sent=_ts(r.t),
+                eta=_opt_ts(r.eta),
+                threat=cast(AircraftType, r.threat),
+                track=r.track,
+                confidence=r.confidence,
+                sirens=sirens.get(r.site, False) or r.level == "imminent",
+                run_id=r.run_id,
+            )
+            for r in sorted(open_last.values(), key=lambda r: r.site)
+        ]
 
     def alerts(self, run_id: int, since: float | None = None, until: float | None = None) -> list[Alert]:
         """Alerts with ``since <= t <= until``, by time then insertion order."""
