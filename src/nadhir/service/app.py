@@ -60,6 +60,7 @@ from nadhir.scenarios.output import alert_to_dict
 from nadhir.scenarios.run import build_pipeline
 from nadhir.service import schemas
 from nadhir.service.auth import ACT_ROLES, READ_ROLES, Principal, RateLimiter, TokenBook
+from nadhir.service.bodies import BodyLimit, StrictJsonRoute, json_body
 from nadhir.service.cap_intake import plan_from_cap
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.demo_feed import DemoFeeder, demo_clock
@@ -369,6 +370,10 @@ def create_app(
         responses=_err(503),
     )
     app.state.service = svc
+    # JSON bodies FastAPI reads for its models follow the same rules as the intake's.
+    app.router.route_class = StrictJsonRoute
+    # Innermost of the middleware, so a 413 still carries the CORS and security headers.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -547,16 +552,7 @@ def _add_intake(app: FastAPI, svc: Service) -> None:
         )
         async def intake(request: Request, principal: Submitter) -> Response:
             _, intake_ = svc.live()
-            declared = request.headers.get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > svc.settings.max_body_bytes:
-                raise HTTPException(413, f"body larger than {svc.settings.max_body_bytes} bytes")
-            body = await request.body()
-            if len(body) > svc.settings.max_body_bytes:
-                raise HTTPException(413, f"body larger than {svc.settings.max_body_bytes} bytes")
-            try:
-                obj = json.loads(body)
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise HTTPException(400, f"body is not JSON: {exc}") from exc
+            obj = json_body(await request.body())  # at most max_body_bytes (BodyLimit)
             try:
                 accepted = intake_.submit(obj, principal, kind)
             except IntakeError as exc:
@@ -745,9 +741,14 @@ def _add_reads(app: FastAPI, svc: Service) -> None:
 
 
 def _kiosk_access(svc: Service, request: Request, token: str | None) -> None:
-    """Kiosks are public unless the settings say otherwise; either way they are rate limited."""
+    """Kiosks are public unless the settings say otherwise; either way they are rate limited.
+
+    Public kiosk reads have their own bucket per address (``kiosk``), apart from the ``anonymous``
+    one that requests with a bad or missing token drain: the kiosks of a hospital share its one
+    address, and bad-token spam from that address must not silence them.
+    """
     if svc.settings.public_kiosk:
-        wait = svc.limiter.allow("anonymous", _client(request))
+        wait = svc.limiter.allow("kiosk", _client(request))
         if wait > 0:
             raise HTTPException(429, "too many requests", headers=_retry_headers(wait))
         return
