@@ -39,7 +39,6 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
-from xml.parsers import expat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,6 +46,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
+from xml.parsers import expat
 
 from nadhir.alerting.text import (
     DEFAULT_TZ,
@@ -571,7 +571,7 @@ def _schema() -> Any:
         return xmlschema.XMLSchema10(str(path))
 
 
-def _refuse_doctype(*_: object) -> None:
+def _refuse_doctype(*_: object) -> int:
     raise CapError("CAP message must not contain a DOCTYPE or entity declarations")
 
 

@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -54,6 +55,7 @@ from nadhir.alerting.subscriptions import Subscription as PersonSubscription
 from nadhir.bus import InProcessBus, Subscription
 from nadhir.bus.inprocess import SubscriptionClosed
 from nadhir.domain import Site
+from nadhir.domain.validation import InvalidInput
 from nadhir.intake.sms_webhook import sms_router
 from nadhir.intake.telegram import TelegramIntake
 from nadhir.scenarios.output import alert_to_dict
@@ -61,7 +63,7 @@ from nadhir.scenarios.run import build_pipeline
 from nadhir.service import schemas
 from nadhir.service.auth import ACT_ROLES, READ_ROLES, Principal, RateLimiter, TokenBook
 from nadhir.service.bodies import BodyLimit, StrictJsonRoute, json_body
-from nadhir.service.cap_intake import plan_from_cap
+from nadhir.service.cap_intake import CapLedger, plan_from_cap
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.demo_feed import DemoFeeder, demo_clock
 from nadhir.service.intake import Intake, IntakeError
@@ -70,6 +72,7 @@ from nadhir.service.live import (
     FEED,
     TRACKS,
     Clock,
+    EngineBusy,
     FeedMessage,
     LiveCore,
     LiveEngine,
@@ -125,7 +128,7 @@ class Service:
     telegram_stop: threading.Event = field(default_factory=threading.Event)
     feeds: set[Subscription[FeedMessage]] = field(default_factory=set)
     sites: dict[str, Site] = field(default_factory=dict)
-    cap_seen: dict[tuple[str, str], float] = field(default_factory=dict)  # (sender, identifier) read in
+    cap_ledger: CapLedger = field(default_factory=CapLedger)  # foreign CAP messages read in
 
     def start(self) -> None:
         scenario = self.region.scenario
@@ -884,19 +887,17 @@ def _add_operator(app: FastAPI, svc: Service) -> None:
             raise HTTPException(413, f"body larger than {svc.settings.max_body_bytes} bytes")
         try:
             message = read_cap(body)
-        except CapError as exc:
+            plan = plan_from_cap(message, list(svc.sites.values()), engine.clock.now())
+        except (CapError, InvalidInput) as exc:
             raise HTTPException(422, str(exc)) from exc
         seen = (message.sender, message.identifier)
-        duplicate = seen in svc.cap_seen
-        plan = plan_from_cap(message, list(svc.sites.values()), engine.clock.now())
+        if svc.cap_ledger.pending(seen):
+            raise HTTPException(409, "this message is being read in now; send it again shortly")
+        duplicate = svc.cap_ledger.done(seen)
         out: dict[str, Any] = {"identifier": message.identifier, "sender": message.sender,
                                "duplicate": duplicate, "ignored": plan.ignored, "alerts": []}  # fmt: skip
         if duplicate or not plan.actions:
             return out
-        if len(svc.cap_seen) > 10_000:  # forget the oldest half; a resend that old is harmless
-            for key in sorted(svc.cap_seen, key=svc.cap_seen.__getitem__)[:5000]:
-                del svc.cap_seen[key]
-        svc.cap_seen[seen] = engine.clock.now()
         by = f"{principal.role}:{principal.subject}"
         note = f"CAP {message.identifier} from {message.sender}"[:500]
 
@@ -909,8 +910,27 @@ def _add_operator(app: FastAPI, svc: Service) -> None:
             return sent
 
         try:
-            sent = await asyncio.wait_for(asyncio.wrap_future(engine.call(run)), ACTION_TIMEOUT_S)
+            future = engine.call(run)
+        except EngineBusy as exc:
+            raise HTTPException(
+                503, "the engine is overloaded; retry shortly", headers=_retry_headers(1.0)
+            ) from exc
+        # Recorded as read in only when the alerts were raised, whenever that is (even after a timeout).
+        svc.cap_ledger.begin(seen)
+        loop = asyncio.get_running_loop()
+
+        def settle(done: Future[list[Any]]) -> None:
+            ok = not done.cancelled() and done.exception() is None
+            with contextlib.suppress(RuntimeError):  # the loop is closed: the service is stopping
+                loop.call_soon_threadsafe(svc.cap_ledger.end, seen, ok)
+
+        future.add_done_callback(settle)
+        try:
+            sent = await asyncio.wait_for(asyncio.wrap_future(future), ACTION_TIMEOUT_S)
+        except OperatorActionError as exc:
+            raise HTTPException(exc.status, str(exc)) from exc
         except TimeoutError as exc:
+            future.cancel()  # if it has not started, it never will, and a resend is read in afresh
             raise HTTPException(503, "the engine did not answer in time") from exc
         out["alerts"] = [_alert_out(svc, a) for a in sent]
         out["raised"] = [{"site": a.site, "level": a.level} for a in plan.actions]

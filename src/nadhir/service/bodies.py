@@ -74,7 +74,9 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _too_large(self, send: Send) -> None:
-        detail = json.dumps({"detail": f"body larger than {self.max_bytes} bytes"}, separators=(",", ":")).encode()
+        detail = json.dumps(
+            {"detail": f"body larger than {self.max_bytes} bytes"}, separators=(",", ":")
+        ).encode()
         await send(
             {
                 "type": "http.response.start",
