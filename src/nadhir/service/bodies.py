@@ -97,9 +97,8 @@ def json_body(body: bytes | str) -> Any:
     try:
         return load_json(body)
     except InvalidInput as exc:
-        if exc.rule.startswith(("not JSON", "not UTF-8")):
-            raise HTTPException(400, f"body is not JSON: {exc.rule}") from exc
-        raise HTTPException(422, f"body: {exc.rule}") from exc
+        status = 400 if exc.rule.startswith(("not JSON", "not UTF-8")) else 422
+        raise HTTPException(status, f"body: {exc.rule}") from exc
 
 
 class StrictJsonRequest(Request):
