@@ -874,7 +874,7 @@ def _add_operator(app: FastAPI, svc: Service) -> None:
         f"{API}/intake/cap",
         tags=["intake"],
         response_model=schemas.CapIntakeOut,
-        responses=_err(401, 403, 413, 422, 429, 503),
+        responses=_err(401, 403, 409, 413, 422, 429, 503),
         summary="Read in a CAP 1.2 alert from another system: alerts for the sites its area covers",
         openapi_extra={
             "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}}
