@@ -155,7 +155,10 @@ def test_over_a_real_socket_the_server_stops_reading_a_huge_chunked_body(tmp_pat
 
 
 def test_bad_token_spam_does_not_starve_the_kiosks_behind_the_same_address(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path), clock=ManualClock(T0))) as client:
+    limits = dict(make_settings(tmp_path).rate_limits)
+    limits["anonymous"] = RateLimit(0.01, 30)  # refills too slowly to matter during the test, however slow
+    settings = make_settings(tmp_path, rate_limits=limits)
+    with TestClient(create_app(settings, clock=ManualClock(T0))) as client:
         spam = [
             client.get(
                 "/api/v1/sites", headers={"Authorization": "Bearer wrong-token-0123456789"}
