@@ -119,3 +119,23 @@ def test_normalise_number() -> None:
     assert normalise_number("00963 933-000 001") == "+963933000001"
     assert normalise_number("+963 (933) 000001") == "+963933000001"
     assert normalise_number("0933000001") == "0933000001"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        (b'{"from": "+963933000001", "text": "jet", "timestamp": NaN}', 422, "NaN"),
+        (b'{"from": "+963933000001", "text": "jet", "timestamp": 1e400}', 422, "1e400"),
+        (b'{"from": "+963933000001", "text": "jet", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}", 422, "nested"),
+        (b'{"from": "+963933000001", "text": "jet"', 400, "not JSON"),
+    ],
+    ids=["nan", "1e400", "nested", "not-json"],
+)
+def test_signed_json_that_breaks_a_rule_gets_4xx(
+    setup: tuple[TestClient, list[Report]], body: bytes, status: int, words: str
+) -> None:
+    client, got = setup
+    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(SECRET, body)}
+    r = TestClient(client.app, raise_server_exceptions=False).post(PATH, content=body, headers=headers)
+    assert r.status_code == status and words in r.json()["detail"], r.text
+    assert got == []

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from service_helpers import auth, make_settings, wait_for
 
@@ -100,3 +102,97 @@ def test_areas_cover_sites_by_geocode_polygon_or_circle() -> None:
     plan = plan_from_cap(two, [town, far], NOW.timestamp())
     assert [(a.site, a.level, a.aircraft) for a in plan.actions] == [("town", "early", "unknown")]
     assert plan.actions[0].eta == (NOW + timedelta(minutes=4)).timestamp()
+
+
+# -- bad messages (issue 13) --------------------------------------------------------------------
+
+
+def refused(client: TestClient, body: bytes) -> str:
+    r = client.post("/api/v1/intake/cap", content=body, headers=auth("operator"))
+    assert r.status_code == 422, r.text
+    return str(r.json()["detail"])
+
+
+def test_a_doctype_is_refused_wherever_it_is_and_in_any_encoding(tmp_path: Path) -> None:
+    xml = foreign(ident="dtd-1").decode()
+    declaration = '<?xml version="1.0" encoding="UTF-8"?>'
+    assert xml.startswith(declaration)
+    entity = '<!DOCTYPE alert [<!ENTITY e "EXPANDED">]>'
+    after_comment = xml.replace(declaration, declaration + "\n<!--" + "x" * 5000 + "-->\n" + entity)
+    utf16 = xml.replace(declaration, '<?xml version="1.0" encoding="UTF-16"?>\n' + entity)
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    bomb = xml.replace(declaration, declaration + f'<!DOCTYPE alert [<!ENTITY l0 "lol">{laughs}]>')
+    external = xml.replace(
+        declaration, declaration + '<!DOCTYPE alert [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    )
+    with TestClient(create_app(make_settings(tmp_path), clock=ManualClock(time.time()))) as client:
+        for body in (
+            after_comment.replace("Air raid warning", "&e;").encode(),
+            utf16.replace("Air raid warning", "&e;").encode("utf-16"),
+            utf16.encode("utf-16-be"),  # no byte order mark: expat reads the declaration
+            bomb.replace("Air raid warning", "&l9;").encode(),
+            external.replace("Air raid warning", "&e;").encode(),
+        ):
+            assert "must not contain a DOCTYPE" in refused(client, body)
+        assert "well-formed" in refused(client, xml.replace("Air raid warning", "&e;").encode())
+        assert "nested deeper than 16" in refused(
+            client, xml.replace("<info>", "<info>" + "<a>" * 40).encode()
+        )
+        assert client.get("/api/v1/alerts", headers=auth("viewer")).json() == []
+        # UTF-16 as such is fine: the same message without a DOCTYPE is read in.
+        plain = xml.replace(declaration, '<?xml version="1.0" encoding="UTF-16"?>').replace(
+            "dtd-1", "utf16-1"
+        )
+        assert post(client, plain.encode("utf-16"))["raised"]
+
+
+def with_time(xml: bytes, tag: str, value: str) -> bytes:
+    out, n = re.subn(rf"<{tag}>[^<]*</{tag}>".encode(), f"<{tag}>{value}</{tag}>".encode(), xml)
+    assert n == 1
+    return out
+
+
+@pytest.mark.parametrize("tag", ["sent", "effective", "onset", "expires"])
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_a_time_far_from_now_is_refused_naming_the_field_and_the_window(
+    tmp_path: Path, tag: str, value: str
+) -> None:
+    xml = with_time(foreign(ident=f"far-{tag}", effective=NOW), tag, value)
+    with TestClient(create_app(make_settings(tmp_path), clock=ManualClock(time.time()))) as client:
+        detail = refused(client, xml)
+        field = tag if tag == "sent" else f"info 1 {tag}"
+        assert detail.startswith(f"{field}: ") and "at most 604800 s is allowed" in detail, detail
+        assert client.get("/api/v1/alerts", headers=auth("viewer")).json() == []
+        assert client.get("/api/v1/health").json()["status"] == "ok"
+
+
+def test_times_within_the_window_are_taken(tmp_path: Path) -> None:
+    soon = (NOW + timedelta(days=6)).isoformat()
+    with TestClient(create_app(make_settings(tmp_path), clock=ManualClock(time.time()))) as client:
+        assert post(client, with_time(foreign(ident="near"), "expires", soon))["raised"]
+
+
+def test_a_resend_after_a_failed_first_attempt_is_read_in_not_called_duplicate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(make_settings(tmp_path), clock=ManualClock(time.time()))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        core = app.state.service.engine.core
+        real = core.operator_action
+        calls = []
+
+        def failing_once(*args: object, **kwargs: object) -> object:
+            calls.append(args)
+            if len(calls) == 1:
+                raise RuntimeError("the store went away")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(core, "operator_action", failing_once)
+        first = client.post("/api/v1/intake/cap", content=foreign(ident="retry-1"), headers=auth("operator"))
+        assert first.status_code == 500  # an internal failure, said as one
+        again = post(client, foreign(ident="retry-1"))
+        assert again["duplicate"] is False and [a["site"] for a in again["alerts"]] == [  # type: ignore[index]
+            "saraqeb", "saraqeb-hospital"
+        ]  # fmt: skip
+        assert post(client, foreign(ident="retry-1"))["duplicate"] is True  # now it was read in
+        assert client.get("/api/v1/health").json()["status"] == "ok"

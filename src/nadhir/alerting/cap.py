@@ -46,6 +46,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
+from xml.parsers import expat
 
 from nadhir.alerting.text import (
     DEFAULT_TZ,
@@ -113,6 +114,8 @@ _HEADLINE: dict[str, dict[str, str]] = {
 _BAD_ID_CHARS = re.compile(r"[\s,<&]")
 _ID_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _CAP_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[-+]\d\d:\d\d$")
+# A CAP message nests 5 deep (alert/info/area/geocode/value); XML deeper than this is not CAP.
+MAX_XML_DEPTH = 16
 
 
 class CapError(ValueError):
@@ -568,17 +571,62 @@ def _schema() -> Any:
         return xmlschema.XMLSchema10(str(path))
 
 
+def _refuse_doctype(*_: object) -> int:
+    raise CapError("CAP message must not contain a DOCTYPE or entity declarations")
+
+
+def _qualified(name: str) -> str:
+    # expat joins namespace and local name with the separator; ElementTree writes "{ns}local".
+    return "{" + name if "}" in name else name
+
+
 def _parse_xml(xml: bytes | str) -> ET.Element:
-    data = xml.encode("utf-8") if isinstance(xml, str) else xml
-    if not isinstance(data, bytes | bytearray):
+    """The element tree of a message, read by expat with every DOCTYPE refused.
+
+    The ban is on parser events, not on bytes: a DOCTYPE or entity declaration is
+    refused wherever it is (after a long comment too) and in whatever encoding
+    expat decodes (UTF-16 by its byte order mark, or as the XML declaration says),
+    before any entity could be expanded. Without a DOCTYPE no entity can be
+    declared, so an XML bomb or an external entity cannot even be written; an
+    undeclared ``&name;`` is a well-formedness error. Elements nest at most
+    :data:`MAX_XML_DEPTH` deep.
+    """
+    if not isinstance(xml, bytes | bytearray | str):
         raise CapError(f"CAP must be given as bytes or str, not {type(xml).__name__}")
-    head = bytes(data[:4096]).upper()
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise CapError("CAP message must not contain a DOCTYPE or entity declarations")
+    builder = ET.TreeBuilder()
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    parser.EntityDeclHandler = _refuse_doctype
+    parser.UnparsedEntityDeclHandler = _refuse_doctype
+    parser.ExternalEntityRefHandler = _refuse_doctype
+    depth = 0
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            raise CapError(f"elements nested deeper than {MAX_XML_DEPTH} levels")
+        builder.start(_qualified(tag), {_qualified(k): v for k, v in attrs.items()})
+
+    def end(tag: str) -> None:
+        nonlocal depth
+        depth -= 1
+        builder.end(_qualified(tag))
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = builder.data
     try:
-        return ET.fromstring(data)
-    except ET.ParseError as exc:
+        # A str is parsed as the text it is (expat is told UTF-8, whatever its declaration says).
+        parser.Parse(xml if isinstance(xml, str) else bytes(xml), True)
+        return builder.close()
+    except CapError:
+        raise
+    except expat.ExpatError as exc:
         raise CapError(f"not well-formed XML: {exc}") from exc
+    except (ValueError, LookupError) as exc:  # e.g. an encoding expat cannot use
+        raise CapError(f"not readable XML: {exc}") from exc
 
 
 def _check_id(what: str, value: str | None, problems: list[str]) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import re
 import time
@@ -31,6 +30,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from nadhir.domain import Report
+from nadhir.domain.validation import InvalidInput, load_json
 from nadhir.service.live import EngineBusy
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,10 @@ def _timestamp(value: Any, now: float) -> float:
 def _fields(body: bytes, content_type: str) -> dict[str, Any]:
     if "json" in content_type:
         try:
-            obj = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise HTTPException(400, f"body is not JSON: {exc}") from exc
+            obj = load_json(body)  # the shared rules: bounded nesting, no NaN or Infinity
+        except InvalidInput as exc:
+            status = 400 if exc.rule.startswith(("not JSON", "not UTF-8")) else 422
+            raise HTTPException(status, f"body: {exc.rule}") from exc
         if not isinstance(obj, dict):
             raise HTTPException(422, "the body must be a JSON object")
         return obj

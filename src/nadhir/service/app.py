@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -55,13 +56,15 @@ from nadhir.alerting.subscriptions import Subscription as PersonSubscription
 from nadhir.bus import InProcessBus, Subscription
 from nadhir.bus.inprocess import SubscriptionClosed
 from nadhir.domain import Site
+from nadhir.domain.validation import InvalidInput
 from nadhir.intake.sms_webhook import sms_router
 from nadhir.intake.telegram import TelegramIntake
 from nadhir.scenarios.output import alert_to_dict
 from nadhir.scenarios.run import build_pipeline
 from nadhir.service import schemas
 from nadhir.service.auth import ACT_ROLES, READ_ROLES, Principal, RateLimiter, TokenBook
-from nadhir.service.cap_intake import plan_from_cap
+from nadhir.service.bodies import BodyLimit, StrictJsonRoute, json_body
+from nadhir.service.cap_intake import CapLedger, plan_from_cap
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.demo_feed import DemoFeeder, demo_clock
 from nadhir.service.intake import ENGINE_STOPPED_RETRY_S, Intake, IntakeError
@@ -130,7 +133,7 @@ class Service:
     telegram_stop: threading.Event = field(default_factory=threading.Event)
     feeds: set[Subscription[FeedMessage]] = field(default_factory=set)
     sites: dict[str, Site] = field(default_factory=dict)
-    cap_seen: dict[tuple[str, str], float] = field(default_factory=dict)  # (sender, identifier) read in
+    cap_ledger: CapLedger = field(default_factory=CapLedger)  # foreign CAP messages read in
     supervisor: Supervisor | None = None
     wire: Wire = field(default_factory=Wire)
     run_name: str = ""
@@ -410,6 +413,10 @@ def create_app(
         responses=_err(503),
     )
     app.state.service = svc
+    # JSON bodies FastAPI reads for its models follow the same rules as the intake's.
+    app.router.route_class = StrictJsonRoute
+    # Innermost of the middleware, so a 413 still carries the CORS and security headers.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -588,16 +595,7 @@ def _add_intake(app: FastAPI, svc: Service) -> None:
         )
         async def intake(request: Request, principal: Submitter) -> Response:
             _, intake_ = svc.live()
-            declared = request.headers.get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > svc.settings.max_body_bytes:
-                raise HTTPException(413, f"body larger than {svc.settings.max_body_bytes} bytes")
-            body = await request.body()
-            if len(body) > svc.settings.max_body_bytes:
-                raise HTTPException(413, f"body larger than {svc.settings.max_body_bytes} bytes")
-            try:
-                obj = json.loads(body)
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise HTTPException(400, f"body is not JSON: {exc}") from exc
+            obj = json_body(await request.body())  # at most max_body_bytes (BodyLimit)
             try:
                 accepted = intake_.submit(obj, principal, kind)
             except IntakeError as exc:
@@ -807,9 +805,14 @@ def _add_reads(app: FastAPI, svc: Service) -> None:
 
 
 def _kiosk_access(svc: Service, request: Request, token: str | None) -> None:
-    """Kiosks are public unless the settings say otherwise; either way they are rate limited."""
+    """Kiosks are public unless the settings say otherwise; either way they are rate limited.
+
+    Public kiosk reads have their own bucket per address (``kiosk``), apart from the ``anonymous``
+    one that requests with a bad or missing token drain: the kiosks of a hospital share its one
+    address, and bad-token spam from that address must not silence them.
+    """
     if svc.settings.public_kiosk:
-        wait = svc.limiter.allow("anonymous", _client(request))
+        wait = svc.limiter.allow("kiosk", _client(request))
         if wait > 0:
             raise HTTPException(429, "too many requests", headers=_retry_headers(wait))
         return
@@ -939,7 +942,7 @@ def _add_operator(app: FastAPI, svc: Service) -> None:
         f"{API}/intake/cap",
         tags=["intake"],
         response_model=schemas.CapIntakeOut,
-        responses=_err(401, 403, 413, 422, 429, 503),
+        responses=_err(401, 403, 409, 413, 422, 429, 503),
         summary="Read in a CAP 1.2 alert from another system: alerts for the sites its area covers",
         openapi_extra={
             "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}}
@@ -952,19 +955,17 @@ def _add_operator(app: FastAPI, svc: Service) -> None:
             raise HTTPException(413, f"body larger than {svc.settings.max_body_bytes} bytes")
         try:
             message = read_cap(body)
-        except CapError as exc:
+            plan = plan_from_cap(message, list(svc.sites.values()), engine.clock.now())
+        except (CapError, InvalidInput) as exc:
             raise HTTPException(422, str(exc)) from exc
         seen = (message.sender, message.identifier)
-        duplicate = seen in svc.cap_seen
-        plan = plan_from_cap(message, list(svc.sites.values()), engine.clock.now())
+        if svc.cap_ledger.pending(seen):
+            raise HTTPException(409, "this message is being read in now; send it again shortly")
+        duplicate = svc.cap_ledger.done(seen)
         out: dict[str, Any] = {"identifier": message.identifier, "sender": message.sender,
                                "duplicate": duplicate, "ignored": plan.ignored, "alerts": []}  # fmt: skip
         if duplicate or not plan.actions:
             return out
-        if len(svc.cap_seen) > 10_000:  # forget the oldest half; a resend that old is harmless
-            for key in sorted(svc.cap_seen, key=svc.cap_seen.__getitem__)[:5000]:
-                del svc.cap_seen[key]
-        svc.cap_seen[seen] = engine.clock.now()
         by = f"{principal.role}:{principal.subject}"
         note = f"CAP {message.identifier} from {message.sender}"[:500]
 
@@ -977,12 +978,25 @@ def _add_operator(app: FastAPI, svc: Service) -> None:
             return sent
 
         try:
-            sent = await asyncio.wait_for(asyncio.wrap_future(engine.call(run)), ACTION_TIMEOUT_S)
-        except OperatorActionError as exc:
-            raise HTTPException(exc.status, str(exc)) from exc
+            future = engine.call(run)
         except EngineBusy as exc:
             raise _engine_unavailable(exc) from exc
+        # Recorded as read in only when the alerts were raised, whenever that is (even after a timeout).
+        svc.cap_ledger.begin(seen)
+        loop = asyncio.get_running_loop()
+
+        def settle(done: Future[list[Any]]) -> None:
+            ok = not done.cancelled() and done.exception() is None
+            with contextlib.suppress(RuntimeError):  # the loop is closed: the service is stopping
+                loop.call_soon_threadsafe(svc.cap_ledger.end, seen, ok)
+
+        future.add_done_callback(settle)
+        try:
+            sent = await asyncio.wait_for(asyncio.wrap_future(future), ACTION_TIMEOUT_S)
+        except OperatorActionError as exc:
+            raise HTTPException(exc.status, str(exc)) from exc
         except TimeoutError as exc:
+            future.cancel()  # if it has not started, it never will, and a resend is read in afresh
             raise HTTPException(503, "the engine did not answer in time") from exc
         out["alerts"] = [_alert_out(svc, a) for a in sent]
         out["raised"] = [{"site": a.site, "level": a.level} for a in plan.actions]

@@ -1,4 +1,9 @@
-"""The shapes of the HTTP API (and so of its OpenAPI document). Times ending in ``_s`` are POSIX seconds."""
+"""The shapes of the HTTP API (and so of its OpenAPI document). Times ending in ``_s`` are POSIX seconds.
+
+Every request body model refuses NaN and Infinity (``allow_inf_nan=False``). The service's JSON
+reader refuses them first (:mod:`nadhir.service.bodies`); this keeps a model from taking them
+however it is filled.
+"""
 
 from __future__ import annotations
 
@@ -158,7 +163,7 @@ class RunReplayOut(BaseModel):
 
 
 class OperatorAlertIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     level: Level = "imminent"
     aircraft: Aircraft = "unknown"
@@ -172,7 +177,7 @@ class OperatorAlertIn(BaseModel):
 
 
 class OperatorNoteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     note: str | None = Field(default=None, max_length=500)
 
@@ -252,7 +257,7 @@ class QuarantinedOut(BaseModel):
 class ReportIn(BaseModel):
     """An observer's report (``kind: report``)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
     kind: Literal["report"] | None = None
     t: str | None = Field(default=None, description="ISO 8601; the time of arrival if absent")
@@ -272,7 +277,7 @@ class ReportIn(BaseModel):
 class AcousticIn(BaseModel):
     """One detection from an acoustic node (``kind: acoustic``)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
     kind: Literal["acoustic"] | None = None
     t: str | None = Field(default=None, description="ISO 8601; the time of arrival if absent")
@@ -288,7 +293,7 @@ class AcousticIn(BaseModel):
 class ImpactIn(BaseModel):
     """A reported explosion or strike (``kind: impact``)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
     kind: Literal["impact"] | None = None
     t: str | None = Field(default=None, description="ISO 8601; the time of arrival if absent")
@@ -299,7 +304,7 @@ class ImpactIn(BaseModel):
 
 
 class SubscriptionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     id: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9._:@+-]{1,64}$", description="Subscription id (default: a new one)"
@@ -325,7 +330,7 @@ class SubscriptionOut(BaseModel):
 
 
 class SirenTestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     sites: list[str] = Field(min_length=1, max_length=500, description='Site ids, or ["all"]')
     at: str = Field(

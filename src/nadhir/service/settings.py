@@ -72,6 +72,10 @@ DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
     "operator": RateLimit(20.0, 100),
     "admin": RateLimit(1000.0, 2000),
     "anonymous": RateLimit(5.0, 30),  # per client address, for requests without a valid token
+    # Per client address, for public kiosk reads: a bucket of their own, so that bad-token requests
+    # from the same address (which drain "anonymous") cannot starve the kiosks behind it. Each kiosk
+    # holds one event stream open; the burst lets a hospital's kiosks all reconnect at once.
+    "kiosk": RateLimit(10.0, 100),
 }
 
 
