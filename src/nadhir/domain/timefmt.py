@@ -6,9 +6,10 @@ import math
 from datetime import UTC, datetime
 from functools import lru_cache
 
-# The POSIX seconds a datetime can hold, a day in from each end, so that a time zone's offset or an
-# expiry a few minutes on never steps outside (datetime stops at years 1 and 9999).
-MIN_TIME = datetime(1, 1, 2, tzinfo=UTC).timestamp()
+# The times this system writes: from the POSIX epoch (nothing here happened before it, and years
+# before 1000 are not even written with four digits) to a day before datetime's last, so that a time
+# zone's offset or an expiry a few minutes on never steps outside.
+MIN_TIME = 0.0
 MAX_TIME = datetime(9999, 12, 30, tzinfo=UTC).timestamp()
 
 
