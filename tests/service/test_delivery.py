@@ -84,7 +84,7 @@ def test_imminent_alert_reaches_the_sirens_command_topic(tmp_path: Path) -> None
     try:
         time.sleep(0.5)  # let the independent client subscribe
         settings = make_settings(tmp_path, sirens_broker="127.0.0.1:1883")
-        # Siren commands expire minutes after their alert: the service's clock must be today's.
+        # A manual clock at today's time, so that the alert's time is a real one.
         with TestClient(create_app(settings, clock=ManualClock(time.time()))) as client:
             _raise_imminent(client)
             out, _ = listener.communicate(timeout=30)
