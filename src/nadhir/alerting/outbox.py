@@ -70,7 +70,7 @@ from nadhir.alerting.sirens import (
 )
 from nadhir.alerting.text import Approach, Language
 from nadhir.domain import Alert, Problems, Site
-from nadhir.domain.timefmt import MAX_TIME, MIN_TIME, clamp_time, utc_datetime
+from nadhir.domain.timefmt import MAX_TIME, utc_datetime
 from nadhir.scenarios.reader import ScenarioError, load_sites
 from nadhir.store.outbox_models import OutboxAlertRow, OutboxAuditRow, OutboxDeliveryRow
 from nadhir.store.store import Store
@@ -100,15 +100,16 @@ def deliverable(alert: Alert) -> Alert:
     """The alert with times every channel can write, or ValueError if it has no time of its own.
 
     An arrival time that is not a number is dropped (the alert goes out without one); one beyond
-    the dates a message can carry is held at the last of them (:func:`~nadhir.domain.timefmt.clamp_time`).
-    The policy's decision (site, level, action) is never changed: only how its times are written.
+    the dates a message can carry is held at the last of them (:data:`~nadhir.domain.timefmt.MAX_TIME`),
+    one before the POSIX epoch at the epoch (nothing here happened before it). The policy's
+    decision (site, level, action) is never changed: only how its times are written.
     """
     if not math.isfinite(alert.t):
         raise ValueError(f"alert for {alert.site!r} has no valid time ({alert.t!r})")
     eta = alert.eta
-    if eta is None or MIN_TIME <= eta <= MAX_TIME:
+    if eta is None or 0.0 <= eta <= MAX_TIME:
         return alert
-    return replace(alert, eta=None if math.isnan(eta) else clamp_time(eta))
+    return replace(alert, eta=None if math.isnan(eta) else min(MAX_TIME, max(0.0, eta)))
 
 
 def alert_key(alert: Alert) -> str:

@@ -6,10 +6,9 @@ import math
 from datetime import UTC, datetime
 from functools import lru_cache
 
-# The times this system writes: from the POSIX epoch (nothing here happened before it, and years
-# before 1000 are not even written with four digits) to a day before datetime's last, so that a time
-# zone's offset or an expiry a few minutes on never steps outside.
-MIN_TIME = 0.0
+# The times this system writes: years with four digits (before 1000 the text is not ISO 8601), a day
+# in from each end, so that a time zone's offset or an expiry a few minutes on never steps outside.
+MIN_TIME = datetime(1000, 1, 2, tzinfo=UTC).timestamp()
 MAX_TIME = datetime(9999, 12, 30, tzinfo=UTC).timestamp()
 
 
