@@ -187,3 +187,55 @@ class CuttableProxy:
         self._closed = True
         self.cut()
         self._server.close()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (the OS's pick)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LocalBroker:
+    """A Mosquitto of the test's own on a free port (the Debian ``mosquitto`` binary), stopped after.
+
+    Skips when the binary is missing, or fails under ``NADHIR_REQUIRE_SERVICES=1``.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        binary = shutil.which("mosquitto") or next(
+            (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).exists()), None
+        )
+        if binary is None:
+            skip_or_fail("mosquitto not installed (apt-get install mosquitto)")
+        self.port = free_port()
+        config = workdir / "mosquitto.conf"
+        config.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+        self.log = workdir / "mosquitto.log"
+        self._fh = self.log.open("wb")
+        self.proc = subprocess.Popen([binary, "-c", str(config)], stdout=self._fh, stderr=subprocess.STDOUT)
+
+        def listening() -> bool:
+            try:
+                with socket.create_connection((HOST, self.port), timeout=0.2):
+                    return True
+            except OSError:
+                return self.proc.poll() is not None  # exited: stop waiting, say so below
+
+        wait_for(listening, 10.0, f"mosquitto on port {self.port}")
+        if self.proc.poll() is not None:
+            raise AssertionError("mosquitto exited at start:\n" + self.log.read_text(errors="replace"))
+
+    @property
+    def address(self) -> str:
+        return f"{HOST}:{self.port}"
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._fh.close()

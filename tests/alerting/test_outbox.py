@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
+import math
 import os
 import subprocess
 import sys
@@ -18,6 +20,7 @@ import sqlalchemy as sa
 from mqtt_kit import HOST, PORT, SirenProcess, Subscriber, require_mosquitto, unique, wait_for
 from sqlalchemy.engine import make_url
 
+from nadhir.alerting.cap import CapComposer, CapMessage, read_cap, validate
 from nadhir.alerting.outbox import (
     AlertRouter,
     Backoff,
@@ -274,6 +277,66 @@ def test_a_silent_sirens_command_also_goes_to_its_substitute() -> None:
     out = late.route(alert(45, "alert", "imminent"))
     assert [d.target for d in out] == ["s1", "s3", "s2"]
     assert len({d.key for d in out}) == 3
+
+
+# ---- out-of-range times and the clock of deliveries ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "eta", [253_402_300_799.0, 1e20, 1e308, math.inf, -1e20, math.nan],
+    ids=["9999-12-31T23:59:59", "1e20", "1e308", "inf", "-1e20", "nan"],
+)  # fmt: skip
+def test_an_alert_whose_arrival_time_is_out_of_range_is_stored_with_its_deliveries(
+    outbox: Outbox, eta: float
+) -> None:
+    # An arrival in year 9999 (or beyond what a date can hold) made CAP, text and the outbox's own
+    # rows raise: the policy had opened the alert, and it was stored nowhere.
+    router = AlertRouter(SITES, cap=CapComposer(SITES))
+    bad = Alert(T0, "alert", "idlib", "imminent", "jet", eta, 0.9, "T1")
+    plan = router.plan(bad)
+    assert [d.target for d in plan.sirens] == ["s1", "s2"] and plan.cap is not None
+    validate(plan.cap)
+    onset = read_cap(plan.cap).infos[0].onset
+    assert (onset is None) == math.isnan(eta)
+    outbox.store_alert(bad, plan.deliveries, cap=plan.cap.decode())
+    assert [d.target for d in outbox.deliveries(channel="siren")] == ["s1", "s2"]
+    assert router.cap_failures == 0
+
+
+def test_a_cap_or_people_failure_does_not_hold_back_the_sirens(caplog: pytest.LogCaptureFixture) -> None:
+    def people(a: Alert, s: Site, approach: object, cap: bytes | None) -> list[NewDelivery]:
+        raise RuntimeError("gateway template broken")
+
+    class BrokenCap(CapComposer):
+        def compose(self, alert: Alert, approach: object = None, *, seq: int | None = None) -> CapMessage:
+            raise RuntimeError("composer broken")
+
+    router = AlertRouter(SITES, recipients=people, cap=BrokenCap(SITES))
+    with caplog.at_level(logging.ERROR):
+        plan = router.plan(alert(0, "alert", "imminent"))
+    assert [d.target for d in plan.sirens] == ["s1", "s2"] and plan.cap is None and plan.others == []
+    assert router.cap_failures == 1 and router.recipient_failures == 1
+    assert sum(r.levelno == logging.ERROR for r in caplog.records) == 2  # loud, both
+
+
+def test_deliveries_keep_the_clock_they_are_given() -> None:
+    # An alert on a simulated clock (the demo's, in May 2025) planned at wall time: the siren
+    # command and the people deliveries are valid from the wall time, which sirens and the
+    # dispatcher check them against; before, they had expired an hour before they were made.
+    def people(a: Alert, s: Site, approach: object, cap: bytes | None) -> list[NewDelivery]:
+        return [NewDelivery("sms", "+963", "sms-1", "text", a.t + 600)]
+
+    wall = T0 + 400 * 86_400.0
+    router = AlertRouter(SITES, recipients=people)
+    plan = router.plan(alert(0, "alert", "imminent"), at=wall)
+    cmd = parse_line(plan.sirens[0].payload)
+    assert isinstance(cmd, SirenCommand)
+    assert cmd.issued == math.floor(wall) and cmd.expires == math.floor(wall) + 300
+    assert plan.sirens[0].expires == cmd.expires
+    assert [d.expires for d in plan.others] == [wall + 600]
+    # Without a clock of their own, deliveries count from the alert's time, as before.
+    same = AlertRouter(SITES, recipients=people).plan(alert(0, "alert", "imminent"))
+    assert parse_line(same.sirens[0].payload).encode().endswith(f"t={int(T0)} x={int(T0) + 300}")
 
 
 # ---- crash and restart against the real broker ------------------------------------------

@@ -41,7 +41,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -68,6 +68,7 @@ from nadhir.domain import (
     Site,
     TrackState,
 )
+from nadhir.domain.timefmt import clamp_time, utc_datetime
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 _NS = f"{{{CAP_NS}}}"
@@ -257,7 +258,8 @@ def parse_cap_time(text: str) -> datetime:
 
 
 def _local(t: float, tz_name: str) -> datetime:
-    return datetime.fromtimestamp(round(t), UTC).astimezone(resolve_tz(tz_name))
+    # Clamped a day inside datetime's range, so the offset of any time zone fits.
+    return utc_datetime(round(clamp_time(t))).astimezone(resolve_tz(tz_name))
 
 
 # ---- composing ----------------------------------------------------------------
@@ -344,7 +346,7 @@ class CapComposer:
         n = self._count if seq is None else seq
         cfg = self.config
         sent = _local(alert.t, cfg.tz)
-        stamp = datetime.fromtimestamp(round(alert.t), UTC).strftime("%Y%m%dT%H%M%SZ")
+        stamp = utc_datetime(round(alert.t)).strftime("%Y%m%dT%H%M%SZ")
         identifier = f"{cfg.identifier_prefix}-{_ID_SAFE.sub('_', site.id)}-{stamp}-{n}"
         references = self.episode_references(site.id, alert.t) if alert.action != "alert" else ()
         approach = approach or Approach()

@@ -44,7 +44,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -70,6 +70,7 @@ from nadhir.alerting.sirens import (
 )
 from nadhir.alerting.text import Approach, Language
 from nadhir.domain import Alert, Problems, Site
+from nadhir.domain.timefmt import MAX_TIME, utc_datetime
 from nadhir.scenarios.reader import ScenarioError, load_sites
 from nadhir.store.outbox_models import OutboxAlertRow, OutboxAuditRow, OutboxDeliveryRow
 from nadhir.store.store import Store
@@ -92,7 +93,23 @@ def _sqlite_normal_sync(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _dt(t: float) -> datetime:
-    return datetime.fromtimestamp(t, UTC)
+    return utc_datetime(t)  # clamped: no time, however absurd, stops an alert being stored
+
+
+def deliverable(alert: Alert) -> Alert:
+    """The alert with times every channel can write, or ValueError if it has no time of its own.
+
+    An arrival time that is not a number is dropped (the alert goes out without one); one beyond
+    the dates a message can carry is held at the last of them (:data:`~nadhir.domain.timefmt.MAX_TIME`),
+    one before the POSIX epoch at the epoch (nothing here happened before it). The policy's
+    decision (site, level, action) is never changed: only how its times are written.
+    """
+    if not math.isfinite(alert.t):
+        raise ValueError(f"alert for {alert.site!r} has no valid time ({alert.t!r})")
+    eta = alert.eta
+    if eta is None or 0.0 <= eta <= MAX_TIME:
+        return alert
+    return replace(alert, eta=None if math.isnan(eta) else min(MAX_TIME, max(0.0, eta)))
 
 
 def alert_key(alert: Alert) -> str:
@@ -265,6 +282,7 @@ class Outbox:
         deliveries whose keys are new.
         """
         now = self.clock()
+        alert = deliverable(alert)
         key = alert_key(alert)
         items = list(deliveries)
         with self._durable() as conn:
@@ -865,6 +883,9 @@ class AlertRouter:
         self.command_valid_s = command_valid_s
         self.clock = clock
         self._sounded: dict[str, bool] = {}
+        # Parts of a plan that could not be made (logged at error level); the rest still goes out.
+        self.cap_failures = 0
+        self.recipient_failures = 0
 
     def restore(self, site_id: str, sounding: bool) -> None:
         """Take up an episode left open by an earlier run: whether its sirens were last told to sound
@@ -876,12 +897,29 @@ class AlertRouter:
         """The deliveries of one alert."""
         return self.plan(alert, approach).deliveries
 
-    def plan(self, alert: Alert, approach: Approach | None = None) -> RoutePlan:
-        """The deliveries and the CAP message of one alert."""
+    def plan(self, alert: Alert, approach: Approach | None = None, *, at: float | None = None) -> RoutePlan:
+        """The deliveries and the CAP message of one alert.
+
+        ``at`` is when the deliveries' validity starts on the clock the receivers keep (wall time:
+        a siren checks a command's expiry against its own clock, the dispatcher against the
+        outbox's); by default the alert's own time, which is the same thing unless the alert was
+        made on a simulated clock (the demo). Times out of range are written as
+        :func:`deliverable` says. A CAP message or a people fan-out that cannot be made is logged
+        at error level and counted, and the siren commands and the other deliveries still go out.
+        """
+        alert = deliverable(alert)
         site = self.sites.get(alert.site)
         if site is None:
             raise ValueError(f"alert for unknown site {alert.site!r}")
-        cap = render(self.cap.compose(alert, approach)) if self.cap is not None else None
+        issued = alert.t if at is None else at
+        cap: bytes | None = None
+        if self.cap is not None:
+            try:
+                cap = render(self.cap.compose(alert, approach))
+            except Exception:  # the sirens must not wait on a message format
+                self.cap_failures += 1
+                log.exception("no CAP message for the %s %s at %s; delivered without", alert.level,
+                              alert.action, alert.site)  # fmt: skip
         out: list[NewDelivery] = []
         reached = self._sounded.get(site.id, False)
         pattern = pattern_for(alert, reached)
@@ -891,7 +929,7 @@ class AlertRouter:
                     [siren] if self.fleet is None else self.fleet.targets(siren, self.clock()) or [siren]
                 )
                 for target in targets:
-                    cmd = command_for(alert, target, pattern, valid_s=self.command_valid_s)
+                    cmd = command_for(alert, target, pattern, valid_s=self.command_valid_s, issued=issued)
                     if any(d.key == cmd.key for d in out):
                         continue  # a substitute that is also one of the site's sirens sounds once
                     out.append(NewDelivery("siren", target, cmd.key, cmd.encode(), cmd.expires))
@@ -902,7 +940,16 @@ class AlertRouter:
         elif pattern == "stop":
             self._sounded[site.id] = False
         if self.recipients is not None:
-            out.extend(self.recipients(alert, site, approach, cap))
+            try:
+                people = self.recipients(alert, site, approach, cap)
+            except Exception:
+                self.recipient_failures += 1
+                log.exception("could not plan the people deliveries of the %s %s at %s", alert.level,
+                              alert.action, alert.site)  # fmt: skip
+                people = []
+            # Recipients count expiry from the alert's time; moved to the clock the deliveries keep.
+            shift = issued - alert.t
+            out.extend(people if shift == 0 else [replace(d, expires=d.expires + shift) for d in people])
         return RoutePlan(out, cap)
 
 
@@ -916,7 +963,7 @@ def takeover_deliveries(notice: SirenNotice) -> list[NewDelivery]:
 def test_alarm_key(sites: Iterable[Site], at: float) -> str:
     """The key prefix of a test alarm's deliveries: its time and its sites (so that two tests at the
     same time for different sites are both kept, and the same test planned twice is stored once)."""
-    stamp = datetime.fromtimestamp(round(at), UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = utc_datetime(round(at)).strftime("%Y%m%dT%H%M%SZ")
     ids = "|".join(sorted(s.id for s in sites))
     return f"test-{stamp}-{hashlib.sha256(ids.encode()).hexdigest()[:8]}"
 
@@ -1062,6 +1109,7 @@ __all__ = [
     "RoutePlan",
     "SirenChannel",
     "alert_key",
+    "deliverable",
     "plan_test_alarm",
     "takeover_deliveries",
     "test_alarm_key",

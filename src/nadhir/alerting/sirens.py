@@ -289,13 +289,20 @@ def pattern_for(alert: Alert, siren_reached: bool) -> Pattern | None:
     return "stop" if siren_reached else None  # downgraded to early: silence the wailing
 
 
-def command_for(alert: Alert, siren: str, pattern: Pattern, *, valid_s: float = 300.0) -> SirenCommand:
-    """The command for one siren; it must not start more than ``valid_s`` after the alert."""
-    issued = math.floor(alert.t)
+def command_for(
+    alert: Alert, siren: str, pattern: Pattern, *, valid_s: float = 300.0, issued: float | None = None
+) -> SirenCommand:
+    """The command for one siren; it must not start more than ``valid_s`` after the alert.
+
+    ``issued`` (default: the alert's time) is when that is counted from, on the sirens' clock.
+    """
+    issued_s = math.floor(alert.t if issued is None else issued)
     duration = DEFAULT_DURATION_S[pattern]
     if pattern == "imminent" and alert.eta is not None:
         duration = int(min(MAX_DURATION_S, max(duration, alert.eta - alert.t + 60.0)))
-    return SirenCommand(command_key(alert, siren), pattern, duration, issued, issued + int(max(valid_s, 0)))
+    return SirenCommand(
+        command_key(alert, siren), pattern, duration, issued_s, issued_s + int(max(valid_s, 0))
+    )
 
 
 # ---- the fleet (operator-side bookkeeping, no I/O) ----------------------------------

@@ -24,11 +24,12 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, timedelta, timezone, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nadhir.domain import AircraftType, Alert, Site, TrackState
+from nadhir.domain.timefmt import utc_datetime
 from nadhir.geo.distance import bearing_deg, haversine_m
 
 Language = Literal["ar", "en"]
@@ -203,7 +204,7 @@ def _minutes_ar(n: int) -> str:
 def _arrival(alert: Alert, tz: tzinfo, lang: Language) -> str | None:
     if alert.eta is None or not math.isfinite(alert.eta):
         return None
-    clock = datetime.fromtimestamp(alert.eta, UTC).astimezone(tz).strftime("%H:%M")
+    clock = utc_datetime(alert.eta).astimezone(tz).strftime("%H:%M")
     minutes = math.floor((alert.eta - alert.t) / 60.0 + 0.5)
     if lang == "en":
         when = "now" if minutes <= 0 else f"in {minutes} min"
@@ -362,7 +363,7 @@ def test_alarm_text(
     if not sites:
         raise ValueError("a test alarm needs at least one site")
     cfg = config or TextConfig()
-    when = datetime.fromtimestamp(at, UTC).astimezone(resolve_tz(cfg.tz)).strftime("%Y-%m-%d %H:%M")
+    when = utc_datetime(at).astimezone(resolve_tz(cfg.tz)).strftime("%Y-%m-%d %H:%M")
     if lang == "en":
         names = ", ".join(site_name(s, "en") for s in sites)
         variants = [

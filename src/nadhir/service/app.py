@@ -176,7 +176,7 @@ class Service:
                 self.bus, ALERTS, scenario.sites, db_url, self.settings.sirens_broker,
                 people=people_channels(self.settings), tracks=TRACKS,
                 silent_after_s=self.settings.siren_silent_after_s,
-                topic_root=self.settings.sirens_topic_root,
+                topic_root=self.settings.sirens_topic_root, service_clock=clock,
             )  # fmt: skip
             self.delivery.start()
         name = f"{self.settings.run_name} demo" if self.demo is not None else self.settings.run_name
@@ -572,7 +572,16 @@ def _add_pages(app: FastAPI, svc: Service) -> None:
             "speed": engine.clock.speed if engine is not None else 1.0,
             "run_id": svc.run_id,
             "demo": svc.demo is not None,
+            "delivery": _delivery_health(svc),
         }
+
+
+def _delivery_health(svc: Service) -> dict[str, Any] | None:
+    """The outbox's counts, and the operator decisions rolled back because they could not be sent."""
+    if svc.delivery is None:
+        return None
+    rolled_back = svc.engine.core.rolled_back if svc.engine is not None else 0
+    return {**svc.delivery.health(), "rolled_back": rolled_back}
 
 
 def _add_intake(app: FastAPI, svc: Service) -> None:

@@ -12,6 +12,21 @@ when configured), retried until acknowledged or expired, each step audited.
 Deliveries on a channel it lacks wait for the process that has it (``python -m
 nadhir.alerting.outbox --db URL --broker HOST:PORT`` for sirens).
 
+Nothing is lost between the policy and the outbox. Planning is total: an
+arrival time out of range is written at the edge of what a message can carry
+(:func:`~nadhir.alerting.outbox.deliverable`), and a CAP message or a people
+fan-out that cannot be made is logged and counted while the siren commands
+still go. A plan that cannot be stored (the database is down) is kept, in
+order, and stored again every ``retry_s`` until it commits; every failure is
+logged at error level and counted (:meth:`AlertDelivery.health`, shown by
+``/api/v1/health``). A retry stores the plan made the first time, with the
+same keys, so that a first attempt that failed never looks like a sent one.
+
+Deliveries keep wall time, the clock of sirens, phones and partners: their
+validity is counted from the wall time at which the alert was made (in the
+demo, whose alerts carry the scenario's scaled time, it is worked out from
+the service clock), and checked against the wall clock.
+
 Subscriptions are read from the store and re-read when they change (``nadhir
 subscriptions`` or the API, while the service runs). The direction an
 aircraft comes from is taken from the latest state of the alert's track.
@@ -26,16 +41,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from nadhir.alerting.cap import CapComposer, CapConfig
 from nadhir.alerting.outbox import (
     AlertRouter,
     Channel,
     Dispatcher,
+    NewDelivery,
     Outbox,
     SirenChannel,
+    deliverable,
     takeover_deliveries,
 )
 from nadhir.alerting.sirens import (
@@ -49,13 +68,24 @@ from nadhir.alerting.sirens import (
 from nadhir.alerting.text import approach_from_track
 from nadhir.bus.inprocess import InProcessBus, SubscriptionClosed, Topic
 from nadhir.domain import Alert, Site, TrackState
-from nadhir.service.live import FEED, FeedMessage
+from nadhir.service.live import FEED, Clock, FeedMessage
 from nadhir.service.people import PeopleChannels
 from nadhir.store.people import SubscriptionBook, TestAlarmBook
 
 log = logging.getLogger(__name__)
 
 TRACK_MEMORY_S = 900.0  # a track state older than this says nothing about where a threat comes from
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAlert:
+    """An alert with the deliveries planned for it, until both are stored (sirens first)."""
+
+    alert: Alert
+    sirens: list[NewDelivery]
+    others: list[NewDelivery]
+    cap: str | None
+    sirens_stored: bool = False
 
 
 class AlertDelivery:
@@ -75,6 +105,8 @@ class AlertDelivery:
         topic_root: str = DEFAULT_ROOT,
         refresh_s: float = 2.0,
         clock: Callable[[], float] = time.time,
+        service_clock: Clock | None = None,
+        retry_s: float = 1.0,
     ) -> None:
         self.bus = bus
         self.outbox = Outbox.open(outbox_url)
@@ -87,6 +119,9 @@ class AlertDelivery:
         self._revision: tuple[int, int] | None = None
         self.refresh_s = refresh_s
         self.clock = clock  # wall time: test alarms are kept in it, as sirens are
+        # The clock alerts are stamped with (the engine's; scaled in the demo); None: the wall clock.
+        self.service_clock = service_clock
+        self.retry_s = retry_s
         self._alarms_checked = clock()
         self._alarms_sounded: set[str] = set()
         self._subscription = bus.subscribe(topic, maxsize=100_000)
@@ -107,6 +142,13 @@ class AlertDelivery:
             people_channels: dict[str, Channel] = dict(self.people.channels)
             self._dispatchers.append(Dispatcher(self.outbox, people_channels))
         self.stored = 0
+        # Planned and not yet stored (oldest first): retried until stored, never dropped.
+        self._unstored: deque[PlannedAlert] = deque()
+        self._unstored_lock = threading.Lock()
+        self._next_retry = 0.0
+        self.store_failures = 0  # attempts to store a plan that failed (each logged at error level)
+        self.plan_failures = 0  # alerts for which nothing could be planned (each logged at error level)
+        self._dropped_seen = 0
         self.notices: list[SirenNotice] = []
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -196,19 +238,84 @@ class AlertDelivery:
     # ---- alerts -------------------------------------------------------------------------
 
     def store(self, alert: Alert) -> None:
-        """Plan one alert's deliveries and store them durably (sirens first), then wake the sender."""
+        """Plan one alert's deliveries and store them durably (sirens first), then wake the sender.
+
+        Raises if the plan could not be stored now; it is kept, and stored by :meth:`retry_unstored`
+        (the store loop calls it) before any alert that came after it.
+        """
+        planned = self.plan(alert)
+        with self._unstored_lock:
+            self._unstored.append(planned)
+        if self.retry_unstored(force=True) != 0:
+            raise RuntimeError(f"the {alert.level} {alert.action} for {alert.site} is not stored yet")
+
+    def plan(self, alert: Alert) -> PlannedAlert:
+        """The deliveries of one alert, planned once (a retry stores this same plan)."""
         self._take_tracks()
+        alert = deliverable(alert)
         site = self.sites.get(alert.site)
         state = self._latest.get(alert.track) if alert.track is not None else None
         approach = approach_from_track(state, site) if site is not None and state is not None else None
-        plan = self.router.plan(alert, approach)
+        plan = self.router.plan(alert, approach, at=self.wall_time_of(alert.t))
         cap = None if plan.cap is None else plan.cap.decode()
-        self.outbox.store_alert(alert, plan.sirens, cap=cap)
-        self.wake()
-        if plan.others:
-            self.outbox.store_alert(alert, plan.others, cap=cap)
-            self.wake()
-        self.stored += 1
+        return PlannedAlert(alert, plan.sirens, plan.others, cap)
+
+    def wall_time_of(self, t: float) -> float:
+        """The wall time of ``t`` on the service clock: when the deliveries' validity starts.
+
+        Live, the service clock is the wall clock and this is ``t``; in the demo it is the wall
+        time at which the scaled clock showed ``t`` (never later than now).
+        """
+        if self.service_clock is None:
+            return t
+        lag = (self.service_clock.now() - t) / self.service_clock.speed
+        return self.clock() - max(0.0, lag)
+
+    def retry_unstored(self, *, force: bool = False) -> int:
+        """Store the plans kept after a failure, oldest first; returns how many are still unstored."""
+        with self._unstored_lock:
+            if not self._unstored or (not force and time.monotonic() < self._next_retry):
+                return len(self._unstored)
+            while self._unstored:
+                p = self._unstored[0]
+                try:
+                    if not p.sirens_stored:
+                        self.outbox.store_alert(p.alert, p.sirens, cap=p.cap)
+                        self._unstored[0] = p = PlannedAlert(p.alert, [], p.others, p.cap, True)
+                        self.wake()
+                    if p.others:
+                        self.outbox.store_alert(p.alert, p.others, cap=p.cap)
+                        self.wake()
+                except Exception:
+                    self.store_failures += 1
+                    self._next_retry = time.monotonic() + self.retry_s
+                    log.exception(
+                        "could not store the %s %s for %s in the outbox; kept, retried in %.0f s "
+                        "(%d alert(s) waiting)", p.alert.level, p.alert.action, p.alert.site,
+                        self.retry_s, len(self._unstored),
+                    )  # fmt: skip
+                    return len(self._unstored)
+                self._unstored.popleft()
+                self.stored += 1
+            return 0
+
+    @property
+    def unstored(self) -> int:
+        """Alerts planned and not yet stored in the outbox."""
+        with self._unstored_lock:
+            return len(self._unstored)
+
+    def health(self) -> dict[str, Any]:
+        """Counts that must stay zero: alerts not stored (yet), failures, alerts lost on the bus."""
+        return {
+            "stored": self.stored,
+            "unstored": self.unstored,
+            "store_failures": self.store_failures,
+            "plan_failures": self.plan_failures,
+            "cap_failures": self.router.cap_failures,
+            "recipient_failures": self.router.recipient_failures,
+            "dropped": self._subscription.dropped,
+        }
 
     def wake(self) -> None:
         """Have the senders look for due deliveries now (after something was stored)."""
@@ -227,23 +334,45 @@ class AlertDelivery:
     def _store_loop(self) -> None:
         while True:
             try:
-                alert = self._subscription.get(timeout=0.5)
+                alert = self._subscription.get(timeout=min(0.5, self.retry_s))
             except TimeoutError:
+                self.retry_unstored()
                 if self._stop.is_set() and self._subscription.pending() == 0:
+                    self._give_up_unstored()
                     return
                 self._take_tracks()
                 continue
             except SubscriptionClosed:
                 for alert in self._subscription.drain():
                     self._store_logged(alert)
+                self._give_up_unstored()
                 return
             self._store_logged(alert)
 
     def _store_logged(self, alert: Alert) -> None:
+        if self._subscription.dropped > self._dropped_seen:
+            log.error("%d alert(s) were dropped before the outbox could take them (queue full)",
+                      self._subscription.dropped - self._dropped_seen)  # fmt: skip
+            self._dropped_seen = self._subscription.dropped
         try:
-            self.store(alert)
-        except Exception:  # one bad alert must not stop the delivery of the rest
-            log.exception("could not store alert for %s in the outbox", alert.site)
+            planned = self.plan(alert)
+        except Exception:  # nothing could be planned (an unknown site): loud, and the rest goes on
+            self.plan_failures += 1
+            log.exception("could not plan the deliveries of the %s %s for %s", alert.level, alert.action,
+                          alert.site)  # fmt: skip
+            return
+        with self._unstored_lock:
+            self._unstored.append(planned)
+        # After a failure, wait for the retry time rather than hammer a store that is down.
+        self.retry_unstored(force=self._next_retry <= time.monotonic())
+
+    def _give_up_unstored(self) -> None:
+        """At shutdown: one last try; what still fails is named in the log (an operator must resend)."""
+        if self.retry_unstored(force=True):
+            with self._unstored_lock:
+                for p in self._unstored:
+                    log.error("NOT DELIVERED: the %s %s for %s at %s could not be stored in the outbox",
+                              p.alert.level, p.alert.action, p.alert.site, p.alert.t)  # fmt: skip
 
     # ---- sirens ---------------------------------------------------------------------------
 

@@ -251,7 +251,10 @@ class LiveCore(Replayer):
         self.recent_alerts: deque[dict[str, Any]] = deque(maxlen=RECENT_ALERTS)
         self.operator_log: deque[dict[str, Any]] = deque(maxlen=RECENT_ALERTS)
         self.buffer = _StoreBuffer()
-        self.feed_errors = 0  # alerts that could not be put on the feed (they were stored and delivered)
+        # Operator actions whose policy decision was rolled back because its alerts could not be
+        # sent on (each logged at error level); and alerts that reached the outbox but not the feed.
+        self.rolled_back = 0
+        self.feed_errors = 0
         for site in pipeline.sites:
             self.site_views[site.id] = self._site_view(site)
 
@@ -317,13 +320,12 @@ class LiveCore(Replayer):
 
     # -- outputs -----------------------------------------------------------------------
 
-    def _on_alert(self, alert: Alert) -> None:
-        # The alert goes to the store and to delivery first: a feed message that cannot be made must
-        # not take the alert (or the alerts after it in this step) with it.
+    def _on_alert(self, alert: Alert, message: dict[str, Any] | None = None) -> None:
+        # To the store and the outbox first: the feed's view of an alert must not stand in its way.
         self.buffer.alerts.append(alert)
         self.bus.publish(ALERTS, alert)
         try:
-            message = alert_message(alert)
+            message = alert_message(alert) if message is None else message
         except Exception:
             self.feed_errors += 1
             log.exception("alert %r cannot be shown on the feed; it was stored and delivered", alert)
@@ -476,32 +478,35 @@ class LiveCore(Replayer):
             # Bring the pipeline up to now first, so the action acts on the current threats.
             self._tick_until(now, inclusive=True)
             t = max(now, self._clock or now)
-            sent: list[Alert] = []
-            if action == "confirm":
-                sent.append(self.policy.confirm(t, site_id, by))
-            elif action == "cancel":
-                sent.append(self.policy.cancel(t, site_id, by, self.pipeline.threats))
-            elif action == "alert":
-                self.policy.raise_manual(t, site_id, level, aircraft, eta, by)
-            elif action != "test_alarm":
-                raise OperatorActionError(f"unknown action {action!r}", status=422)
+            # The action's decision stands only if its alerts can go on to the outbox and the feed:
+            # otherwise the policy is put back as it was and the error is raised (a retry then does
+            # the work, rather than finding the episode open and sending nothing).
+            saved = self.policy.snapshot()
+            try:
+                sent = self._operator_decision(action, site_id, by, t, level, aircraft, eta)
+                messages = [alert_message(a) for a in sent]
+            except Exception as exc:
+                self.policy.roll_back(saved)
+                if not isinstance(exc, OperatorActionError):
+                    self.rolled_back += 1
+                    log.error("operator %s at %s by %s failed; the policy's decision is rolled back",
+                              action, site_id, by, exc_info=True)  # fmt: skip
+                raise
             if action != "test_alarm":
-                # Let the policy act on the change at once (a manual alert opens its episode now).
-                sent.extend(self.policy.decide(t, self.pipeline.threats))
                 if self._clock is None or t > self._clock:
                     self._clock = t
-                for alert in sent:
+                for alert, message in zip(sent, messages, strict=True):
                     self.summary.alerts += 1
                     if alert.action == "alert":
                         self.summary.episodes += 1
-                    self._on_alert(alert)
+                    self._on_alert(alert, dict(message))
             entry = {
                 "t": t,
                 "action": action,
                 "site": site_id,
                 "by": by,
                 "note": note,
-                "alerts": [alert_message(a) for a in sent],
+                "alerts": messages,
             }
             if action == "alert":
                 entry.update(level=level, aircraft=aircraft, eta_s=eta)
@@ -538,6 +543,25 @@ class LiveCore(Replayer):
                 self.bus.publish(FEED, FeedMessage("operator", entry, ep.site))
             self._after_step()
         return restored
+
+    def _operator_decision(
+        self, action: str, site_id: str, by: str, t: float, level: AlertLevel, aircraft: AircraftType,
+        eta: float | None,
+    ) -> list[Alert]:  # fmt: skip
+        """The policy's decision on an operator action: the alerts it makes (not yet sent)."""
+        sent: list[Alert] = []
+        if action == "confirm":
+            sent.append(self.policy.confirm(t, site_id, by))
+        elif action == "cancel":
+            sent.append(self.policy.cancel(t, site_id, by, self.pipeline.threats))
+        elif action == "alert":
+            self.policy.raise_manual(t, site_id, level, aircraft, eta, by)
+        elif action != "test_alarm":
+            raise OperatorActionError(f"unknown action {action!r}", status=422)
+        if action != "test_alarm":
+            # Let the policy act on the change at once (a manual alert opens its episode now).
+            sent.extend(self.policy.decide(t, self.pipeline.threats))
+        return sent
 
     # -- the store ---------------------------------------------------------------------------
 

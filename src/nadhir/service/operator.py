@@ -26,6 +26,7 @@ lack of it) lies behind it.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -217,6 +218,15 @@ class OperatorPolicy(AlertPolicy):
         # An operator's alert overrides an earlier cancel at the same site.
         self.suppressed.pop(site_id, None)
         return manual
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """The policy's state (episodes, manual alerts, cancels, confirmations), for :meth:`restore`
+        should what follows a decision fail."""
+        return copy.deepcopy((self._episodes, self.manual, self.suppressed, self.confirmed))
+
+    def roll_back(self, state: tuple[Any, ...]) -> None:
+        """Put the policy back as :meth:`snapshot` found it (the decisions since are undone)."""
+        self._episodes, self.manual, self.suppressed, self.confirmed = copy.deepcopy(state)
 
     def episode(self, site_id: str) -> EpisodeView | None:
         """The site's open alert episode, or None."""

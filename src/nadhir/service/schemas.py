@@ -19,6 +19,19 @@ class ErrorOut(BaseModel):
     detail: str = Field(description="What was wrong, in words")
 
 
+class DeliveryHealthOut(BaseModel):
+    stored: int = Field(description="Alerts stored in the outbox with their deliveries")
+    unstored: int = Field(description="Alerts planned and not yet stored (retried until they are)")
+    store_failures: int = Field(description="Attempts to store an alert that failed (logged as errors)")
+    plan_failures: int = Field(description="Alerts for which no delivery could be planned (logged)")
+    cap_failures: int = Field(description="Alerts sent without a CAP message it could not make (logged)")
+    recipient_failures: int = Field(description="Alerts whose people fan-out could not be planned (logged)")
+    dropped: int = Field(description="Alerts dropped before the outbox took them (queue full)")
+    rolled_back: int = Field(
+        description="Operator actions undone because their alerts could not be sent on (logged as errors)"
+    )
+
+
 class HealthOut(BaseModel):
     status: Literal["ok", "starting", "stopped"] = Field(
         description="ok: the engine runs; stopped: its thread stopped (intake answers 503 until the "
@@ -32,6 +45,9 @@ class HealthOut(BaseModel):
     speed: float = Field(description="Simulated seconds per wall second (1 live; more in the demo)")
     run_id: int | None
     demo: bool
+    delivery: DeliveryHealthOut | None = Field(
+        default=None, description="The alert outbox (null when delivery is off); all but stored must stay 0"
+    )
 
 
 class IntakeAccepted(BaseModel):

@@ -19,13 +19,14 @@ import secrets
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from nadhir.alerting.subscriptions import Subscription
+from nadhir.domain.timefmt import utc_datetime
 from nadhir.store.people_models import SubscriptionRow, TestAlarmRow
 
 _CHUNK = 5000
@@ -36,7 +37,7 @@ class SubscriptionExists(ValueError):
 
 
 def _dt(t: float) -> datetime:
-    return datetime.fromtimestamp(t, UTC)
+    return utc_datetime(t)
 
 
 def new_subscription_id() -> str:

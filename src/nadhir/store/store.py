@@ -47,6 +47,7 @@ from nadhir.domain import (
     Site,
     TrackState,
 )
+from nadhir.domain.timefmt import utc_datetime
 from nadhir.intake.parsed import ParsedMessage
 from nadhir.store.models import (
     AcousticRow,
@@ -138,7 +139,7 @@ def _run_info(r: RunRow) -> RunInfo:
 
 
 def _dt(t: float) -> datetime:
-    return datetime.fromtimestamp(t, UTC)
+    return utc_datetime(t)  # clamped: an absurd arrival time must not block the alerts after it
 
 
 def _ts(dt: datetime) -> float:
@@ -146,7 +147,8 @@ def _ts(dt: datetime) -> float:
 
 
 def _opt_dt(t: float | None) -> datetime | None:
-    return None if t is None else _dt(t)
+    # An optional time that is not a number (an arrival nobody can tell) is stored as unknown.
+    return None if t is None or math.isnan(t) else _dt(t)
 
 
 def _opt_ts(dt: datetime | None) -> float | None:
