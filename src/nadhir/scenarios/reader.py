@@ -12,13 +12,14 @@ scenario cannot be used.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 from nadhir.domain import AcousticDetection, Event, Impact, Place, Problems, Report, Reporter, Site
 from nadhir.domain import validation as rules
@@ -91,6 +92,7 @@ def _read_lines(path: Path, problems: Problems) -> Iterator[str]:
     """
     read = 0
     raw: _SalvagingGzip | None = None
+    fh: TextIO
     try:
         if path.name.endswith(".gz"):
             raw = _SalvagingGzip(path.open("rb"))
@@ -161,10 +163,8 @@ class _SalvagingGzip(io.RawIOBase):
         self._input = b""
         if not data:  # the file's end: what zlib still holds, then the end of the stream or not
             self._done = True
-            try:
+            with contextlib.suppress(zlib.error):  # then it is truncated, as said below
                 self._salvaged = self._inflate.flush()
-            except zlib.error:
-                pass
             if not self._inflate.eof:
                 self.error = "truncated: the file ends inside its compressed stream"
             return b""
@@ -323,8 +323,8 @@ def _site_from_feature(feature: Any) -> Site:
     else:
         shown = geom_type if isinstance(geom_type, str) else _type_name(geom_type)
         raise InvalidInput("geometry.type", f"unsupported geometry {shown[:40]!r} (Point or Polygon)")
-    population = props.get("population")
-    shelter = props.get("shelter_seconds")
+    population = _optional(props, "population", lambda v, f: rules.whole(v, f, 0, MAX_POPULATION))
+    shelter = _optional(props, "shelter_seconds", lambda v, f: rules.finite(v, f, 0, MAX_SHELTER_S))
     return Site(
         id=site_id,
         name=_text_or(props, "name", site_id),
@@ -335,8 +335,8 @@ def _site_from_feature(feature: Any) -> Site:
         name_ar=rules.optional_text(props.get("name_ar"), "name_ar", MAX_ID_CHARS),
         polygon=polygon,
         sirens=_text_list(props.get("sirens"), "sirens"),
-        population=None if population is None else rules.whole(population, "population", 0, MAX_POPULATION),
-        shelter_seconds=None if shelter is None else rules.finite(shelter, "shelter_seconds", 0, MAX_SHELTER_S),
+        population=population,
+        shelter_seconds=shelter,
     )
 
 
@@ -479,7 +479,9 @@ def _unit(value: Any, field: str) -> float:
     return rules.finite(value, field, 0.0, 1.0)
 
 
-def parse_events(lines: Iterable[str], problems: Problems, label: str = "events") -> Iterator[tuple[int, Event]]:
+def parse_events(
+    lines: Iterable[str], problems: Problems, label: str = "events"
+) -> Iterator[tuple[int, Event]]:
     """Parse JSON lines into events; every bad line is recorded (with its number and why) and skipped."""
     for line_no, line in enumerate(lines, 1):
         if not line.strip():

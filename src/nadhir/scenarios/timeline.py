@@ -57,7 +57,7 @@ def set_aside_suspects(
     neighbours: int = NEIGHBOURS,
     skew_s: float = SUSPECT_SKEW_S,
 ) -> Iterator[tuple[int, Event]]:
-    """Pass ``(line_no, event)`` on in order, less the suspect ones, which go to ``on_suspect(line_no, why)``."""
+    """Pass ``(line_no, event)`` on in order, less the suspect ones (told to ``on_suspect(line_no, why)``)."""
     source = iter(events)
     ahead: deque[tuple[int, Event]] = deque()
     ahead_times: list[float] = []  # the times in ``ahead``, sorted
@@ -77,13 +77,13 @@ def set_aside_suspects(
         t = event.t
         del ahead_times[bisect_left(ahead_times, t)]
         pull()
-        if ahead_times and t - ahead_times[len(ahead_times) // 2] > skew_s:
-            gap = t - ahead_times[len(ahead_times) // 2]
-            on_suspect(line_no, f"t {format_time(t)} is {_duration(gap)} ahead of the events after it; {_ASIDE}")
+        ahead_by = t - ahead_times[len(ahead_times) // 2] if ahead_times else 0.0
+        behind_by = kept_times[len(kept_times) // 2] - t if kept_times else 0.0
+        if ahead_by > skew_s:
+            on_suspect(line_no, _suspect(t, f"{_duration(ahead_by)} ahead of the events after it"))
             continue
-        if kept_times and kept_times[len(kept_times) // 2] - t > skew_s:
-            gap = kept_times[len(kept_times) // 2] - t
-            on_suspect(line_no, f"t {format_time(t)} is {_duration(gap)} behind the events before it; {_ASIDE}")
+        if behind_by > skew_s:
+            on_suspect(line_no, _suspect(t, f"{_duration(behind_by)} behind the events before it"))
             continue
         kept.append(t)
         insort(kept_times, t)
@@ -92,7 +92,8 @@ def set_aside_suspects(
         yield line_no, event
 
 
-_ASIDE = "set aside as suspect (a wrong clock at the source?)"
+def _suspect(t: float, how_far: str) -> str:
+    return f"t {format_time(t)} is {how_far}; set aside as suspect (a wrong clock at the source?)"
 
 
 def _duration(seconds: float) -> str:

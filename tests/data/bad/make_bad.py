@@ -84,7 +84,10 @@ SITES_EXTRA: dict[str, list[Any]] = {
     "feature-string": ["a feature that is a string"],
     "geometry-string": [_site("bad-geometry", "POINT (36.6 35.9)")],
     "polygon-bowtie": [
-        _site("bowtie", _polygon([[36.60, 35.90], [36.62, 35.92], [36.62, 35.90], [36.60, 35.92], [36.60, 35.90]]))
+        _site(
+            "bowtie",
+            _polygon([[36.60, 35.90], [36.62, 35.92], [36.62, 35.90], [36.60, 35.92], [36.60, 35.90]]),
+        )
     ],
     "polygon-unclosed": [_site("unclosed", _polygon(RING[:-1]))],
     "polygon-latitude-200": [
@@ -128,7 +131,9 @@ def main() -> None:
         (_fresh(name) / f"insert-before-line-{before}.jsonl").write_text("\n".join(bad) + "\n", "utf-8")
     # A gap of ten years inside a sorted file: the first 120 lines again, ten years on.
     later = [line.replace('"t":"2025-', '"t":"2035-') for line in lines[:120]]
-    (_fresh("gap-ten-years") / f"insert-before-line-{BASE_LINES + 1}.jsonl").write_text("".join(later), "utf-8")
+    (_fresh("gap-ten-years") / f"insert-before-line-{BASE_LINES + 1}.jsonl").write_text(
+        "".join(later), "utf-8"
+    )
     for name, features in SITES_EXTRA.items():
         (_fresh(name) / "sites-extra.json").write_text(json.dumps(features, indent=1) + "\n", "utf-8")
     for name, files in REPLACE_TEXT.items():

@@ -183,7 +183,7 @@ def _print_summary(console: Console, result: ReplayResult, out: Path, tracks: Pa
     if len(problems) > 20:
         console.print(f"  ... and {len(problems) - 20} more")
     if s.suspect_events:
-        console.print(f"events set aside as suspect: {s.suspect_events} (far off the times around them, skipped)")
+        console.print(f"events set aside as suspect: {s.suspect_events} (far off the times around them)")
     if s.rejected:
         console.print("reports not used: " + ", ".join(f"{n} {r}" for r, n in s.rejected.most_common()))
     if s.late_events:
