@@ -1,6 +1,6 @@
 """The event reader against arbitrary input (hypothesis): it never raises, and no line goes unaccounted.
 
-Bounded for CI: a few hundred examples each, a few seconds in all.
+Bounded for CI: a hundred examples each, a few seconds each.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from nadhir.domain import AcousticDetection, Event, Impact, Problems, Report
 from nadhir.domain.validation import InvalidInput
-from nadhir.scenarios.reader import _read_lines, event_from_dict, parse_events
+from nadhir.scenarios.reader import event_from_dict, parse_events, read_lines
 from nadhir.scenarios.timeline import SUSPECT_SKEW_S, set_aside_suspects
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -133,7 +133,7 @@ def test_arbitrary_bytes_in_an_events_file(
     path = tmp_path_factory.mktemp("fuzz") / ("events.jsonl.gz" if gz else "events.jsonl")
     path.write_bytes(data)
     problems = Problems()
-    events = list(parse_events(_read_lines(path, problems), problems, path.name))
+    events = list(parse_events(read_lines(path, problems), problems, path.name))
     assert all(n >= 1 for n, _ in events)
 
 
@@ -149,7 +149,7 @@ def test_the_gzip_reader_reads_what_gzip_reads(tmp_path: Path, packed: bytes) ->
     path = tmp_path / "events.jsonl.gz"
     path.write_bytes(packed)
     problems = Problems()
-    assert "".join(_read_lines(path, problems)) == gzip.decompress(packed).decode()
+    assert "".join(read_lines(path, problems)) == gzip.decompress(packed).decode()
     assert not problems.items
 
 
@@ -157,7 +157,7 @@ def test_bytes_after_the_stream_that_are_not_gzip_are_reported(tmp_path: Path) -
     path = tmp_path / "events.jsonl.gz"
     path.write_bytes(gzip.compress(b"a\nb\n", mtime=0) + b"junk")
     problems = Problems()
-    assert list(_read_lines(path, problems)) == ["a\n", "b\n"]
+    assert list(read_lines(path, problems)) == ["a\n", "b\n"]
     assert [(p.line, "not gzip data" in p.reason) for p in problems.items] == [(3, True)]
 
 
@@ -165,7 +165,7 @@ def test_a_file_that_is_not_gzip_at_all_is_one_problem(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl.gz"
     path.write_bytes(b'{"t": "2025-05-02T03:05:44Z"}\n')
     problems = Problems()
-    assert list(_read_lines(path, problems)) == []
+    assert list(read_lines(path, problems)) == []
     assert len(problems) == 1 and "corrupt" in problems.items[0].reason
 
 

@@ -60,7 +60,7 @@ class Scenario:
             self.suspect_events += 1
             self.problems.add(name, line_no, reason)
 
-        lines = _read_lines(self.events_path, self.problems)
+        lines = read_lines(self.events_path, self.problems)
         yield from set_aside_suspects(parse_events(lines, self.problems, name), suspect)
 
 
@@ -82,7 +82,7 @@ def load_scenario(root: str | Path) -> Scenario:
     return Scenario(root, sites, places, reporters, events_path, problems)
 
 
-def _read_lines(path: Path, problems: Problems) -> Iterator[str]:
+def read_lines(path: Path, problems: Problems) -> Iterator[str]:
     """The lines of an events file (``.gz`` unpacked), up to any damage, which goes to ``problems``.
 
     A damaged ``.gz`` (cut short, or corrupt inside) gives every whole line
@@ -437,7 +437,10 @@ def event_from_dict(obj: dict[str, Any]) -> Event:
     if kind not in KINDS:
         shown = kind[:40] if isinstance(kind, str) else _type_name(kind)
         raise InvalidInput("kind", f"unknown kind {shown!r} (one of {', '.join(KINDS)})")
-    t = parse_time(obj.get("t"))
+    try:
+        t = parse_time(obj.get("t"))
+    except ValueError as exc:
+        raise InvalidInput("t", str(exc)) from exc
     if kind == "report":
         lat, lon = _lat_lon(obj, required=False)
         return Report(

@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from nadhir.domain import Problems
 from nadhir.scenarios.output import alert_to_dict, json_line, track_line
-from nadhir.scenarios.reader import ScenarioError, load_scenario
+from nadhir.scenarios.reader import ScenarioError, load_scenario, read_lines
 from nadhir.scenarios.replay import RUN_ON_S
 from nadhir.scenarios.run import ReplayResult, persist_replay, replay_scenario
 from nadhir.threat.learned import StrikeModel
@@ -208,11 +209,8 @@ def _strike_model(spec: str | None) -> StrikeModel | None:
 
 
 def _count_lines(path: Path) -> int:
-    import gzip
-
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as fh:
-        return sum(1 for _ in fh)
+    """The events file's lines, for the progress bar: read as the replay reads them, damage and all."""
+    return sum(1 for _ in read_lines(path, Problems()))
 
 
 class _NullWriter:
