@@ -55,6 +55,11 @@ def _finite_literal(text: str) -> float:
     return value
 
 
+# Built once: json.loads with options builds a new decoder per call, which costs more than a
+# short line's parse (a replay parses every line).
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_literal)
+
+
 def nesting_depth(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> int:
     """How deeply ``text``'s JSON arrays and objects nest, counted up to ``limit + 1``.
 
@@ -108,7 +113,9 @@ def load_json(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
     if _too_deep(text, max_depth):
         raise InvalidInput("JSON", f"nested deeper than {max_depth} levels")
     try:
-        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_literal)
+        if isinstance(text, bytes):  # as json.loads reads bytes: UTF-8, -16 or -32 by their first bytes
+            text = text.decode(json.detect_encoding(text), "surrogatepass")
+        return _DECODER.decode(text)
     except InvalidInput:
         raise
     except json.JSONDecodeError as exc:
