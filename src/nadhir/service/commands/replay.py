@@ -141,7 +141,7 @@ def _error(exc: Exception) -> None:
 
 def _skipped(result: ReplayResult) -> str:
     s = result.summary
-    text = f"{len(result.scenario.problems)} input lines skipped"
+    text = f"{len(result.scenario.problems)} input lines or entries skipped"
     return text + (f" ({s.suspect_events} of them events set aside as suspect)" if s.suspect_events else "")
 
 
