@@ -42,7 +42,7 @@ BAD = [
     ('{"t":"2025-05-02T03:08:00Z","kind":"acoustic","sensor":"ac-1","class":"jet"}', "missing lat/lon"),
     (
         '{"t":"2025-05-02T03:08:00Z","kind":"acoustic","sensor":"a","lat":"35.9N","lon":36,"class":"jet"}',
-        "float",
+        "lat: must be a number, not str",
     ),
     ('{"kind":"report","reporter":"a","text":"jet"}', "time must be a string"),
     ('{"t":"2025-05-02T03:08:00Z","kind":"report","reporter":"a","count":2.5}', "whole number"),

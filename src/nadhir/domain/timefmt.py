@@ -11,15 +11,35 @@ from functools import lru_cache
 MIN_TIME = datetime(1000, 1, 2, tzinfo=UTC).timestamp()
 MAX_TIME = datetime(9999, 12, 30, tzinfo=UTC).timestamp()
 
+# The times any input may carry: from the POSIX epoch to the end of 2099. Nothing this system
+# hears is older, and a time outside is a broken clock or a typo (year 1, year 9999), which
+# would otherwise send a replay's clock across millennia.
+EARLIEST_T = 0.0  # 1970-01-01T00:00:00Z
+LATEST_T = 4_102_444_800.0  # 2100-01-01T00:00:00Z, excluded
+_MAX_TIME_CHARS = 64  # far longer than any ISO 8601 time; refused before parsing
+
 
 def parse_time(value: object) -> float:
-    """Parse an ISO 8601 time (``Z`` or an offset; naive means UTC) into POSIX seconds."""
+    """Parse an ISO 8601 time (``Z`` or an offset; naive means UTC) into POSIX seconds.
+
+    Raises ``ValueError`` for anything else, and for a time outside 1970-2099
+    (see :data:`EARLIEST_T`). The messages are the reference scorer's, which
+    reads the same files.
+    """
     if not isinstance(value, str):
         raise ValueError("time must be a string")
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
+    if len(value) > _MAX_TIME_CHARS:
+        raise ValueError(f"not an ISO 8601 time (longer than {_MAX_TIME_CHARS} characters)")
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        t = dt.timestamp()
+    except OverflowError as exc:  # a time at the very edge of datetime's range, with an offset
+        raise ValueError(f"time out of range ({exc})") from exc
+    if not EARLIEST_T <= t < LATEST_T:
+        raise ValueError(f"year {dt.year} is outside the years 1970 to 2099 that inputs may carry")
+    return t
 
 
 def clamp_time(t: float) -> float:

@@ -55,6 +55,11 @@ def _finite_literal(text: str) -> float:
     return value
 
 
+# Built once: json.loads with options builds a new decoder per call, which costs more than a
+# short line's parse (a replay parses every line).
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_literal)
+
+
 def nesting_depth(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> int:
     """How deeply ``text``'s JSON arrays and objects nest, counted up to ``limit + 1``.
 
@@ -62,8 +67,6 @@ def nesting_depth(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> int:
     deeply nested body is refused before the parser recurses into it.
     """
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    if data.count(b"[") + data.count(b"{") <= limit:  # the common case: nothing to walk
-        return data.count(b"[") + data.count(b"{")
     depth = deepest = 0
     in_string = escaped = False
     for byte in data:
@@ -87,20 +90,37 @@ def nesting_depth(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> int:
     return deepest
 
 
+def _too_deep(text: str | bytes, limit: int) -> bool:
+    """Whether ``text`` nests deeper than ``limit``.
+
+    Text with at most ``limit`` opening brackets cannot, and is settled by
+    counting them, on the text itself: a replay checks every line, and
+    walking or encoding each one would cost more than the count.
+    """
+    if isinstance(text, str):
+        opened = text.count("[") + text.count("{")
+    else:
+        opened = text.count(b"[") + text.count(b"{")
+    return opened > limit and nesting_depth(text, limit) > limit
+
+
 def load_json(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """Parse JSON by the input rules: bounded nesting, finite numbers only.
 
     Raises :class:`InvalidInput` for a body that breaks a rule and for one
     that is not JSON at all (the message says where).
     """
-    if nesting_depth(text, max_depth) > max_depth:
+    if _too_deep(text, max_depth):
         raise InvalidInput("JSON", f"nested deeper than {max_depth} levels")
     try:
-        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_literal)
+        if isinstance(text, bytes):  # as json.loads reads bytes: UTF-8, -16 or -32 by their first bytes
+            text = text.decode(json.detect_encoding(text), "surrogatepass")
+        return _DECODER.decode(text)
     except InvalidInput:
         raise
     except json.JSONDecodeError as exc:
-        raise InvalidInput("JSON", f"not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from exc
+        where = f"column {exc.colno}" if exc.lineno == 1 else f"line {exc.lineno} column {exc.colno}"
+        raise InvalidInput("JSON", f"not JSON ({exc.msg}: {where})") from exc
     except UnicodeDecodeError as exc:
         raise InvalidInput("JSON", "not UTF-8 text") from exc
     except (ValueError, RecursionError) as exc:  # e.g. an integer literal of thousands of digits
@@ -123,9 +143,9 @@ def finite(value: Any, field: str, lo: float | None = None, hi: float | None = N
     if not math.isfinite(out):
         raise InvalidInput(field, "must be a finite number")
     if lo is not None and out < lo:
-        raise InvalidInput(field, f"must be at least {lo:g} (got {out:g})")
+        raise InvalidInput(field, f"out of range: must be at least {lo:g} (got {out:g})")
     if hi is not None and out > hi:
-        raise InvalidInput(field, f"must be at most {hi:g} (got {out:g})")
+        raise InvalidInput(field, f"out of range: must be at most {hi:g} (got {out:g})")
     return out
 
 

@@ -85,6 +85,7 @@ def replay_scenario(
         on_progress,
     )
     result.summary = replayer.run(events())
+    result.summary.suspect_events = scenario.suspect_events
     return result
 
 
@@ -103,6 +104,7 @@ def persist_replay(store: Store, result: ReplayResult, name: str | None = None) 
         {
             "events": summary.events,
             "lines_skipped": len(scenario.problems),
+            "suspect_events": summary.suspect_events,
             "rejected": dict(summary.rejected),
             "tracks": len(summary.tracks),
             "alert_lines": summary.alerts,

@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from nadhir.domain import Problems
 from nadhir.scenarios.output import alert_to_dict, json_line, track_line
-from nadhir.scenarios.reader import ScenarioError, load_scenario
+from nadhir.scenarios.reader import ScenarioError, load_scenario, read_lines
+from nadhir.scenarios.replay import RUN_ON_S
 from nadhir.scenarios.run import ReplayResult, persist_replay, replay_scenario
 from nadhir.threat.learned import StrikeModel
 
@@ -91,13 +93,9 @@ def replay(
     """Replay a scenario and write the alerts (and tracks) it produces; the exit code (2: bad input)."""
     try:
         scenario = load_scenario(scenario_dir)
-    except ScenarioError as exc:
-        _console().print(f"[red]error:[/red] {exc}")
-        return 2
-    try:
         model = _strike_model(strike_model)
-    except ValueError as exc:
-        _console().print(f"[red]error:[/red] {exc}")
+    except (ScenarioError, ValueError) as exc:
+        _error(exc)
         return 2
     show = not quiet and sys.stderr.isatty()
     with (
@@ -130,7 +128,21 @@ def replay(
             _console().print(f"stored as run {run_id} in {db}")
     if not quiet:
         _print_summary(_console(), result, out, tracks)
+    elif scenario.problems.items:
+        # Quiet keeps the summary back, not the fact that input was dropped.
+        print(f"nadhir replay: {_skipped(result)}; run without --quiet to see them", file=sys.stderr)
     return 0
+
+
+def _error(exc: Exception) -> None:
+    """The one line that says why the run cannot start: which file and why (plain, never wrapped)."""
+    print("error: " + " ".join(str(exc).split()), file=sys.stderr)
+
+
+def _skipped(result: ReplayResult) -> str:
+    s = result.summary
+    text = f"{len(result.scenario.problems)} input lines or entries skipped"
+    return text + (f" ({s.suspect_events} of them events set aside as suspect)" if s.suspect_events else "")
 
 
 def _console() -> Console:
@@ -167,13 +179,18 @@ def _print_summary(console: Console, result: ReplayResult, out: Path, tracks: Pa
     problems = result.scenario.problems.items
     console.print(f"lines skipped: {len(problems)}")
     for p in problems[:20]:
-        console.print(f"  {p.source}:{p.line}: {p.reason}")
+        # One line each, as written: input text is neither markup nor to be wrapped.
+        console.print(f"  {p.source}:{p.line}: {p.reason}", markup=False, highlight=False, soft_wrap=True)
     if len(problems) > 20:
         console.print(f"  ... and {len(problems) - 20} more")
+    if s.suspect_events:
+        console.print(f"events set aside as suspect: {s.suspect_events} (far off the times around them)")
     if s.rejected:
         console.print("reports not used: " + ", ".join(f"{n} {r}" for r, n in s.rejected.most_common()))
     if s.late_events:
         console.print(f"events out of time order (processed on arrival): {s.late_events}")
+    if s.gaps_jumped:
+        console.print(f"quiet gaps longer than {RUN_ON_S / 60:.0f} min jumped: {s.gaps_jumped}")
     console.print(f"tracks: {len(s.tracks)}   alert lines: {s.alerts}   alert episodes: {s.episodes}")
     console.print(f"alerts written to {out}" + (f", tracks to {tracks}" if tracks else ""))
 
@@ -192,11 +209,8 @@ def _strike_model(spec: str | None) -> StrikeModel | None:
 
 
 def _count_lines(path: Path) -> int:
-    import gzip
-
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as fh:
-        return sum(1 for _ in fh)
+    """The events file's lines, for the progress bar: read as the replay reads them, damage and all."""
+    return sum(1 for _ in read_lines(path, Problems()))
 
 
 class _NullWriter:
