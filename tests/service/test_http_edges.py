@@ -33,15 +33,16 @@ JSON_ROUTES = [
     ("operator", "/api/v1/subscriptions"),
     ("operator", "/api/v1/operator/test-alarms"),
 ]
-# Raw bodies that break a JSON rule, and the words the answer must have.
+# Raw bodies that break a JSON rule, the words the answer must have, and the field it names first
+# ("body" where the rule is about the whole body).
 BAD_JSON = [
-    (b'{"lat": 35.8, "lon": 1e400, "text": "jet", "eta_s": 1e400}', "1e400 is out of range"),
-    (b'{"lat": NaN, "lon": 36.6, "text": "jet", "eta_s": NaN}', "NaN is not a number"),
-    (b'{"lat": 35.8, "lon": Infinity, "eta_s": Infinity}', "Infinity is not a number"),
-    (b'{"lat": 35.8, "lon": -Infinity, "eta_s": -Infinity}', "-Infinity is not a number"),
-    (b'{"note": ' + b"[" * 30_000 + b"]" * 30_000 + b"}", "nested deeper than 32 levels"),
-    (b'{"count": ' + b"9" * 5000 + b"}", "not usable"),
-    (b"{oops", "not JSON"),
+    (b'{"lat": 35.8, "lon": 1e400, "text": "jet", "eta_s": 1e400}', "1e400 is out of range", "lon"),
+    (b'{"lat": NaN, "lon": 36.6, "text": "jet", "eta_s": NaN}', "NaN is not a number", "lat"),
+    (b'{"lat": 35.8, "lon": Infinity, "eta_s": Infinity}', "Infinity is not a number", "lon"),
+    (b'{"lat": 35.8, "lon": -Infinity, "eta_s": -Infinity}', "-Infinity is not a number", "lon"),
+    (b'{"note": ' + b"[" * 30_000 + b"]" * 30_000 + b"}", "nested deeper than 32 levels", "body"),
+    (b'{"count": ' + b"9" * 5000 + b"}", "not usable", "body"),
+    (b"{oops", "not JSON", "body"),
 ]
 
 
@@ -56,16 +57,16 @@ def roomy(tmp_path: Path) -> Iterator[TestClient]:
         yield client
 
 
-@pytest.mark.parametrize(("body", "words"), BAD_JSON, ids=[w for _, w in BAD_JSON])
+@pytest.mark.parametrize(("body", "words", "field"), BAD_JSON, ids=[w for _, w, _f in BAD_JSON])
 def test_json_that_breaks_a_rule_is_refused_with_4xx_on_every_route(
-    roomy: TestClient, body: bytes, words: str
+    roomy: TestClient, body: bytes, words: str, field: str
 ) -> None:
     for role, path in JSON_ROUTES:
         r = roomy.post(path, content=body, headers={**auth(role), "Content-Type": "application/json"})
         assert r.status_code in (400, 422), (path, r.status_code, r.text)
         assert words in r.json()["detail"], (path, r.text)
         if words != "not JSON":
-            assert r.status_code == 422 and r.json()["detail"].startswith("body: ")
+            assert r.status_code == 422 and r.json()["detail"].startswith(f"{field}: "), (path, r.text)
     assert roomy.get("/api/v1/health").json()["status"] == "ok"
     assert roomy.get("/api/v1/alerts", headers=auth("viewer")).json() == []  # nothing got through
 

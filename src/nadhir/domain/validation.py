@@ -116,8 +116,8 @@ def load_json(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
         if isinstance(text, bytes):  # as json.loads reads bytes: UTF-8, -16 or -32 by their first bytes
             text = text.decode(json.detect_encoding(text), "surrogatepass")
         return _DECODER.decode(text)
-    except InvalidInput:
-        raise
+    except InvalidInput as exc:
+        raise InvalidInput(_where_not_finite(text) or exc.field, exc.rule) from exc
     except json.JSONDecodeError as exc:
         where = f"column {exc.colno}" if exc.lineno == 1 else f"line {exc.lineno} column {exc.colno}"
         raise InvalidInput("JSON", f"not JSON ({exc.msg}: {where})") from exc
@@ -125,6 +125,30 @@ def load_json(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise InvalidInput("JSON", "not UTF-8 text") from exc
     except (ValueError, RecursionError) as exc:  # e.g. an integer literal of thousands of digits
         raise InvalidInput("JSON", f"not usable ({str(exc)[:80]})") from exc
+
+
+def _where_not_finite(text: str | bytes) -> str | None:
+    """The path (``eta_s``, ``sites[2].lat``) of the first number in ``text`` that is not finite.
+
+    Run only after a refusal, so that the answer names the field: the strict
+    decoder knows the literal it refused but not the key it stood under.
+    """
+    try:
+        stack: list[tuple[str, Any]] = [("", json.loads(text))]
+    except (ValueError, RecursionError):
+        return None
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return path or None
+        if isinstance(value, dict):
+            items = [(f"{path}.{k}" if path else str(k), v) for k, v in value.items()]
+        elif isinstance(value, list):
+            items = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
+        else:
+            continue
+        stack.extend(reversed(items))  # depth first, in document order
+    return None
 
 
 def dumps(obj: Any) -> str:

@@ -98,7 +98,8 @@ def json_body(body: bytes | str) -> Any:
         return load_json(body)
     except InvalidInput as exc:
         status = 400 if exc.rule.startswith(("not JSON", "not UTF-8")) else 422
-        raise HTTPException(status, f"body: {exc.rule}") from exc
+        field = "body" if exc.field == "JSON" else exc.field  # the key when it is known, as eta_s
+        raise HTTPException(status, f"{field}: {exc.rule}") from exc
 
 
 class StrictJsonRequest(Request):
