@@ -29,12 +29,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from nadhir.alerting.cap import CapComposer
-from nadhir.alerting.outbox import AlertRouter, Dispatcher, Outbox, SirenChannel
-from nadhir.alerting.sirens import SirenFleet, SirenNetwork, parse_broker, parse_line, sirens_for_sites
+from nadhir.delivery.outbox import AlertRouter, Dispatcher, Outbox, SirenChannel
+from nadhir.delivery.sirens import SirenFleet, SirenNetwork, parse_broker, parse_line, sirens_for_sites
 from nadhir.domain import Event
-from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.replay import TICK_S
-from nadhir.scenarios.run import build_pipeline
+from nadhir.domain.formats.scenario import load_scenario
+from nadhir.engine.factory import build_pipeline
+from nadhir.engine.stepper import TICK_S
 from siren_sim import responder
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from nadhir.alerting.subscriptions import SubscriberIndex
+from nadhir.delivery.subscriptions import SubscriberIndex
 from nadhir.domain import Site
 from nadhir.geo.distance import EARTH_RADIUS_M
 

@@ -21,11 +21,11 @@ import collections
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nadhir.domain.formats.scenario import load_scenario
+from nadhir.engine.pipeline import Pipeline, StepOutput
+from nadhir.engine.stepper import Replayer
 from nadhir.geo.frame import LocalFrame
 from nadhir.intake.text import MessageReader
-from nadhir.pipeline import Pipeline, StepOutput
-from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.replay import Replayer
 from nadhir.tracking.measurements import Measurement
 from nadhir_lab.scoring import TrackFix, Truth, load_truth
 

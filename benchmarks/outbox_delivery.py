@@ -23,8 +23,8 @@ import time
 import uuid
 from pathlib import Path
 
-from nadhir.alerting.outbox import Dispatcher, NewDelivery, Outbox, SirenChannel
-from nadhir.alerting.sirens import SirenCommand, SirenFleet, SirenNetwork, parse_broker
+from nadhir.delivery.outbox import Dispatcher, NewDelivery, Outbox, SirenChannel
+from nadhir.delivery.sirens import SirenCommand, SirenFleet, SirenNetwork, parse_broker
 from siren_sim import responder
 
 

@@ -29,10 +29,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from nadhir.domain import Site, Threat
+from nadhir.domain.formats.scenario import load_scenario
+from nadhir.engine.pipeline import Pipeline
+from nadhir.engine.stepper import Replayer
 from nadhir.intake.text import MessageReader
-from nadhir.pipeline import Pipeline
-from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.replay import Replayer
 from nadhir_lab.scoring import (
     AlertLine,
     build_episodes,

@@ -33,8 +33,8 @@ import tempfile
 from pathlib import Path
 
 from nadhir.domain import Problems
+from nadhir.domain.formats.scenario import load_scenario
 from nadhir.geo.distance import haversine_m
-from nadhir.scenarios.reader import load_scenario
 from nadhir_lab.scoring import (
     METRES_PER_DEGREE,
     AircraftPath,

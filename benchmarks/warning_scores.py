@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 
 from nadhir.alerting.policy import PolicyConfig
+from nadhir.domain.formats.output import alert_to_dict, json_line, track_to_dict
+from nadhir.domain.formats.scenario import load_scenario
 from nadhir.domain.timefmt import parse_time
-from nadhir.pipeline import Pipeline
-from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
-from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.replay import Replayer
-from nadhir.scenarios.run import build_pipeline
+from nadhir.engine.factory import build_pipeline
+from nadhir.engine.pipeline import Pipeline
+from nadhir.engine.stepper import Replayer
 from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.track import Track

@@ -68,9 +68,9 @@ def _copy_with(tmp_path: Path, module: str, line: str) -> Path:
     [
         ("nadhir.geo.distance", "import nadhir_lab", "nadhir.geo.distance -> nadhir_lab"),
         (
-            "nadhir.pipeline",
+            "nadhir.engine.pipeline",
             "from nadhir_lab.scoring import score",
-            "nadhir.pipeline -> nadhir_lab.scoring",
+            "nadhir.engine.pipeline -> nadhir_lab.scoring",
         ),
         (
             "nadhir.domain.timefmt",

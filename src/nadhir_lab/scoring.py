@@ -38,9 +38,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from nadhir.domain import Problems, Site
+from nadhir.domain.formats.scenario import ScenarioError, load_sites
 from nadhir.domain.timefmt import parse_time
 from nadhir.geo.distance import EARTH_RADIUS_M, haversine_m
-from nadhir.scenarios.reader import ScenarioError, load_sites
 
 LEAD_CAP_S = 30 * 60.0  # a longer warning earns no more
 SIREN_MIN_LEAD_S = 60.0  # an imminent warning this early lets people reach shelter

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from nadhir.domain.formats.scenario import Scenario, load_scenario
 from nadhir.domain.timefmt import parse_time
+from nadhir.engine.factory import build_pipeline
+from nadhir.engine.stepper import Replayer
 from nadhir.geo.distance import haversine_m
-from nadhir.scenarios.reader import Scenario, load_scenario
-from nadhir.scenarios.replay import Replayer
-from nadhir.scenarios.run import build_pipeline
 from nadhir.threat.learned import FEATURES, Matrix, StrikeModel, Vector, brier, fit, reliability
 from nadhir.tracking.track import Track
 

@@ -16,7 +16,8 @@ import pytest
 
 from http_peer import Peer, Request, bot_api, http_peer
 from nadhir.alerting.cap import CapComposer, read_cap
-from nadhir.alerting.channels import (
+from nadhir.alerting.text import sms_segments
+from nadhir.delivery.channels import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     Partner,
@@ -30,15 +31,14 @@ from nadhir.alerting.channels import (
     signature_header,
     verify_signature,
 )
-from nadhir.alerting.outbox import AlertRouter, Delivery, Dispatcher, NewDelivery, Outbox
-from nadhir.alerting.subscriptions import (
+from nadhir.delivery.outbox import AlertRouter, Delivery, Dispatcher, NewDelivery, Outbox
+from nadhir.delivery.subscriptions import (
     PeopleRouter,
     SubscriberIndex,
     Subscription,
     load_subscriptions,
     subscription_from_json,
 )
-from nadhir.alerting.text import sms_segments
 from nadhir.domain import Alert, Problems, Site
 from nadhir.store import default_url
 

@@ -21,7 +21,7 @@ from mqtt_kit import HOST, PORT, SirenProcess, Subscriber, require_mosquitto, un
 from sqlalchemy.engine import make_url
 
 from nadhir.alerting.cap import CapComposer, CapMessage, read_cap, validate
-from nadhir.alerting.outbox import (
+from nadhir.delivery.outbox import (
     AlertRouter,
     Backoff,
     Delivery,
@@ -33,7 +33,7 @@ from nadhir.alerting.outbox import (
     plan_test_alarm,
     takeover_deliveries,
 )
-from nadhir.alerting.sirens import Siren, SirenCommand, SirenFleet, parse_line
+from nadhir.delivery.sirens import Siren, SirenCommand, SirenFleet, parse_line
 from nadhir.domain import Alert, Site
 from nadhir.store import default_url
 from services import require_service, skip_or_fail
@@ -344,7 +344,7 @@ def test_deliveries_keep_the_clock_they_are_given() -> None:
 
 def _worker(db: str, root: str, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "nadhir.alerting.outbox", "--db", db, "--broker", f"{HOST}:{PORT}",
+        [sys.executable, "-m", "nadhir.delivery.outbox", "--db", db, "--broker", f"{HOST}:{PORT}",
          "--topic-root", root, "--progress", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip

@@ -4,7 +4,7 @@ import itertools
 
 from nadhir.alerting.policy import AlertPolicy, PolicyConfig
 from nadhir.domain import Site, Threat
-from nadhir.scenarios.output import alert_to_dict
+from nadhir.domain.formats.output import alert_to_dict
 
 TOWN = Site(id="town", name="Town", kind="town", lat=35.9, lon=36.6, radius_m=2000)
 HOSPITAL = Site(id="hosp", name="Hospital", kind="hospital", lat=35.9, lon=36.61, radius_m=500)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from mqtt_kit import HOST, PORT, CuttableProxy, SirenProcess, Subscriber, require_mosquitto, unique, wait_for
 
-from nadhir.alerting.sirens import (
+from nadhir.delivery.sirens import (
     AudioOutput,
     Heartbeat,
     LineError,

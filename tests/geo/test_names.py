@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from nadhir.domain import Place
+from nadhir.domain.formats.scenario import load_scenario
 from nadhir.geo.gazetteer import Gazetteer, site_as_place
 from nadhir.geo.names import (
     arabic_prefix_variants,
@@ -15,7 +16,6 @@ from nadhir.geo.names import (
     normalise_word,
     skeleton,
 )
-from nadhir.scenarios.reader import load_scenario
 
 SCENARIO = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "idlib-basic"
 

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from nadhir.domain import AIRCRAFT_TYPES
+from nadhir.domain.formats.scenario import load_scenario
 from nadhir.geo.distance import angle_diff_deg, bearing_deg, haversine_m
 from nadhir.geo.gazetteer import KIND_WORDS, Gazetteer, site_as_place
 from nadhir.geo.names import normalise
 from nadhir.intake.parsed import ParsedMessage
 from nadhir.intake.text import MessageReader
-from nadhir.scenarios.reader import load_scenario
 from nadhir.service.cli import app
 from nadhir.service.commands.parse_reports import KEYS
 

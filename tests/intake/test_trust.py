@@ -2,10 +2,10 @@ import json
 from pathlib import Path
 
 from nadhir.domain import Impact, Report, Reporter, Site
+from nadhir.domain.formats.scenario import load_scenario
+from nadhir.engine.pipeline import Pipeline
+from nadhir.engine.replay import replay_scenario
 from nadhir.intake.trust import UNKNOWN_SOURCE_TRUST, UNLISTED_WITNESS, TrustBook
-from nadhir.pipeline import Pipeline
-from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.run import replay_scenario
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 

@@ -16,9 +16,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from nadhir.domain.formats.scenario import load_scenario
 from nadhir.domain.timefmt import parse_time
 from nadhir.geo.distance import angle_diff_deg, bearing_deg, haversine_m
-from nadhir.scenarios.reader import load_scenario
 from nadhir_lab import simulator
 from nadhir_lab.commands import simulate as simulate_command
 from nadhir_lab.scoring import score, site_contains

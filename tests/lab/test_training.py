@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nadhir.scenarios.reader import load_scenario
+from nadhir.domain.formats.scenario import load_scenario
 from nadhir.threat.learned import FEATURES, StrikeModel
 from nadhir_lab.training import collect, train
 

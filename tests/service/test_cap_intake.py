@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from service_helpers import auth, make_settings, wait_for
 
 from nadhir.alerting.cap import CapArea, CapInfo, CapMessage, read_cap, to_xml
-from nadhir.alerting.outbox import Outbox
+from nadhir.delivery.outbox import Outbox
 from nadhir.domain import Site
 from nadhir.service.app import create_app
 from nadhir.service.cap_intake import plan_from_cap, sites_in_area

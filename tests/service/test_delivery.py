@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from service_helpers import T0, auth, make_settings, wait_for
 
 from nadhir.alerting.cap import CapArea, CapInfo, CapMessage, to_xml
-from nadhir.alerting.outbox import Outbox
-from nadhir.alerting.sirens import SirenCommand, parse_line
 from nadhir.bus.inprocess import InProcessBus
+from nadhir.delivery.outbox import Outbox
+from nadhir.delivery.sirens import SirenCommand, parse_line
 from nadhir.domain import Alert, Site
 from nadhir.service import live
 from nadhir.service.app import create_app

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from nadhir.alerting.outbox import Outbox
+from nadhir.delivery.outbox import Outbox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "alerting"))  # the MQTT test kit lives there
 from mqtt_kit import LocalBroker, SirenProcess, wait_for

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from service_helpers import T0, TOKENS, auth, wait_for
 
 from nadhir.domain import Event, Report
-from nadhir.pipeline import StepOutput
+from nadhir.engine.pipeline import StepOutput
 from nadhir.service import live
 from nadhir.service.live import FEED, FeedMessage, ManualClock
 

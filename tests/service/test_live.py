@@ -9,10 +9,11 @@ import pytest
 
 from nadhir.bus import InProcessBus
 from nadhir.domain import Alert
+from nadhir.domain.formats.scenario import load_scenario
+from nadhir.engine.factory import build_pipeline
+from nadhir.engine.replay import replay_scenario
+from nadhir.engine.stepper import RUN_ON_S
 from nadhir.geo.frame import unit_to_heading
-from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.replay import RUN_ON_S
-from nadhir.scenarios.run import build_pipeline, replay_scenario
 from nadhir.service.live import ALERTS, FEED, LiveCore, compass_point
 from nadhir.service.region import bundled_scenario
 

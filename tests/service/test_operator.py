@@ -8,8 +8,8 @@ import pytest
 
 from nadhir.bus import InProcessBus
 from nadhir.domain import Alert, Event, Site, Threat
-from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.run import build_pipeline
+from nadhir.domain.formats.scenario import load_scenario
+from nadhir.engine.factory import build_pipeline
 from nadhir.service.live import ALERTS, LiveCore
 from nadhir.service.operator import OperatorActionError, OperatorPolicy
 from nadhir.service.region import bundled_scenario

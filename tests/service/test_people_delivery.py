@@ -20,7 +20,9 @@ from service_helpers import auth, make_settings, wait_for
 
 from http_peer import Peer, Request, bot_api, http_peer
 from nadhir.alerting.cap import read_cap
-from nadhir.alerting.channels import (
+from nadhir.alerting.text import sms_segments
+from nadhir.bus.inprocess import InProcessBus
+from nadhir.delivery.channels import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     ReplayGuard,
@@ -28,10 +30,8 @@ from nadhir.alerting.channels import (
     SmsGatewayConfig,
     verify_signature,
 )
-from nadhir.alerting.outbox import Outbox
-from nadhir.alerting.subscriptions import Subscription
-from nadhir.alerting.text import sms_segments
-from nadhir.bus.inprocess import InProcessBus
+from nadhir.delivery.outbox import Outbox
+from nadhir.delivery.subscriptions import Subscription
 from nadhir.domain import Alert, Site, TrackState
 from nadhir.service.app import create_app
 from nadhir.service.delivery import AlertDelivery

@@ -15,8 +15,8 @@ import httpx
 from fastapi.testclient import TestClient
 from service_helpers import T0, auth, make_settings, wait_for
 
-from nadhir.alerting.outbox import Outbox
 from nadhir.alerting.policy import PolicyConfig
+from nadhir.delivery.outbox import Outbox
 from nadhir.service.app import create_app
 from nadhir.service.live import ManualClock
 from nadhir.store import Store

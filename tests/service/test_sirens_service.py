@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from service_helpers import auth, make_settings
 
 from http_peer import Peer, Request, bot_api, http_peer
-from nadhir.alerting.outbox import Outbox
-from nadhir.alerting.subscriptions import Subscription
+from nadhir.delivery.outbox import Outbox
+from nadhir.delivery.subscriptions import Subscription
 from nadhir.service.app import create_app
 from nadhir.service.live import FEED, ManualClock
 from nadhir.service.region import bundled_scenario

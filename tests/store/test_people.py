@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from test_store import db_url  # noqa: F401  (the sqlite / postgresql fixture)
 
-from nadhir.alerting.outbox import NewDelivery, Outbox
-from nadhir.alerting.subscriptions import Subscription
+from nadhir.delivery.outbox import NewDelivery, Outbox
+from nadhir.delivery.subscriptions import Subscription
 from nadhir.store import Store
 from nadhir.store.people import (
     SubscriptionBook,

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from nadhir.domain import Report, Reporter, Site
-from nadhir.pipeline import Pipeline
+from nadhir.engine.pipeline import Pipeline
 from nadhir.tracking.track import CONFIRM_SIGMA_M, Track
 
 

@@ -511,7 +511,7 @@ class MessageReader:
     @classmethod
     def from_scenario(cls, root: str | Path) -> MessageReader:
         """A reader for a scenario folder: its sites (first, so their names win) and its gazetteer."""
-        from nadhir.scenarios.reader import load_scenario
+        from nadhir.domain.formats.scenario import load_scenario
 
         scenario = load_scenario(root)
         return cls(Gazetteer([*(site_as_place(s) for s in scenario.sites), *scenario.places]))

@@ -49,18 +49,18 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nadhir.alerting.cap import CapError, read_cap
-from nadhir.alerting.outbox import Outbox
 from nadhir.alerting.policy import PolicyConfig
-from nadhir.alerting.subscriptions import SubscriberIndex
-from nadhir.alerting.subscriptions import Subscription as PersonSubscription
 from nadhir.bus import InProcessBus, Subscription
 from nadhir.bus.inprocess import SubscriptionClosed
+from nadhir.delivery.outbox import Outbox
+from nadhir.delivery.subscriptions import SubscriberIndex
+from nadhir.delivery.subscriptions import Subscription as PersonSubscription
 from nadhir.domain import Site
+from nadhir.domain.formats.output import alert_to_dict
 from nadhir.domain.validation import InvalidInput
+from nadhir.engine.factory import build_pipeline
 from nadhir.intake.sms_webhook import sms_router
 from nadhir.intake.telegram import TelegramIntake
-from nadhir.scenarios.output import alert_to_dict
-from nadhir.scenarios.run import build_pipeline
 from nadhir.service import schemas
 from nadhir.service.auth import ACT_ROLES, READ_ROLES, Principal, RateLimiter, TokenBook
 from nadhir.service.bodies import BodyLimit, StrictJsonRoute, json_body

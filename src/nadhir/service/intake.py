@@ -1,7 +1,7 @@
 """The one way events get into the live pipeline: HTTP intake and the demo feeder both use it.
 
 An event is a JSON object in the scenario format (``docs/scenario-format.md``),
-read by the same :func:`~nadhir.scenarios.reader.event_from_dict` as replay.
+read by the same :func:`~nadhir.domain.formats.scenario.event_from_dict` as replay.
 Live, ``t`` may be left out: the server stamps the time of arrival. Observer
 and sensor tokens submit as themselves (``reporter``/``sensor`` may be left
 out; if given it must be the token's own id); admins may submit for anyone.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from nadhir.scenarios.reader import event_from_dict
+from nadhir.domain.formats.events import event_from_dict
 from nadhir.service.auth import INPUT_ROLES, Principal, RateLimiter
 from nadhir.service.live import EngineBusy, EngineStopped, LiveEngine, kind_of, source_of
 

@@ -1,6 +1,6 @@
 """The pipeline, live: events as they arrive, time as it passes, outputs on the bus and in the store.
 
-:class:`LiveCore` is the replay loop (:class:`~nadhir.scenarios.replay.Replayer`)
+:class:`LiveCore` is the replay loop (:class:`~nadhir.engine.stepper.Replayer`)
 driven from outside: :meth:`LiveCore.submit` is what ``Replayer.run`` does for
 each batch of events, and :meth:`LiveCore.tick` is its clock ticking between
 events. Fed the same events at the same times, it makes exactly the alerts
@@ -41,11 +41,11 @@ from nadhir.domain import (
     Site,
     TrackState,
 )
+from nadhir.domain.formats.output import alert_to_dict
 from nadhir.domain.timefmt import format_time
+from nadhir.engine.pipeline import Pipeline, StepOutput
+from nadhir.engine.stepper import TICK_S, Replayer
 from nadhir.geo.frame import heading_to_unit, unit_to_heading
-from nadhir.pipeline import Pipeline, StepOutput
-from nadhir.scenarios.output import alert_to_dict
-from nadhir.scenarios.replay import TICK_S, Replayer
 from nadhir.service.operator import OperatorActionError, OperatorPolicy
 from nadhir.store import OpenEpisode, Store
 from nadhir.store.quarantine import QuarantineBook

@@ -19,10 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from nadhir.alerting.channels import Partner, SmsChannel, TelegramChannel, WebhookChannel
-from nadhir.alerting.outbox import Channel
-from nadhir.alerting.subscriptions import PeopleRouter, SubscriberIndex, Subscription
 from nadhir.alerting.text import TextConfig
+from nadhir.delivery.channels import Partner, SmsChannel, TelegramChannel, WebhookChannel
+from nadhir.delivery.outbox import Channel
+from nadhir.delivery.subscriptions import PeopleRouter, SubscriberIndex, Subscription
 from nadhir.service.settings import Settings
 
 log = logging.getLogger(__name__)

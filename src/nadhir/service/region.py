@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from nadhir.scenarios.reader import Scenario, load_scenario
+from nadhir.domain.formats.scenario import Scenario, load_scenario
 
 DATA = Path(str(resources.files("nadhir") / "data"))
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from nadhir.alerting.outbox import Outbox, plan_test_alarm, test_alarm_key
-from nadhir.alerting.subscriptions import SubscriberIndex, Subscription
 from nadhir.alerting.text import Language
+from nadhir.delivery.outbox import Outbox, plan_test_alarm, test_alarm_key
+from nadhir.delivery.subscriptions import SubscriberIndex, Subscription
 from nadhir.domain import Site
 from nadhir.service.people import PeopleChannels
 from nadhir.store.people import TestAlarmBook, TestAlarmInfo

@@ -1,4 +1,4 @@
-"""Tables of the durable alert outbox (see :mod:`nadhir.alerting.outbox`).
+"""Tables of the durable alert outbox (see :mod:`nadhir.delivery.outbox`).
 
 - ``outbox_alerts``: every alert, stored before anything is sent for it.
 - ``outbox_deliveries``: one row per message to one recipient on one channel

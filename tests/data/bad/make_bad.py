@@ -4,7 +4,7 @@
 
 ``base/`` is a small good scenario: the bundled demo's sites, gazetteer and
 reporters and its first 300 event lines. Every other folder is one bad input,
-laid over ``base/`` by the tests (``tests/scenarios/test_bad_inputs.py``):
+laid over ``base/`` by the tests (``tests/formats/test_bad_inputs.py``):
 
 - ``insert-before-line-N.jsonl``: these lines go into base's events before its line N
   (so the first of them is line N of the events file the replay reads);

@@ -43,7 +43,7 @@ def settings_or_exit(settings_file: Path | None, console: Console) -> Settings:
 
 def context(settings_file: Path | None, db: str | None, scenario: Path | None, console: Console) -> Context:
     """Load the context or exit with status 2 and a clear error."""
-    from nadhir.scenarios.reader import ScenarioError, load_sites
+    from nadhir.domain.formats.scenario import ScenarioError, load_sites
     from nadhir.service.region import bundled_scenario
 
     settings = settings_or_exit(settings_file, console)

@@ -40,7 +40,7 @@ def deliveries(
     db: Annotated[str | None, typer.Option("--db", help="Database URL (default: the settings' db)")] = None,
 ) -> None:
     """Show the outbox's deliveries (siren commands, SMS, Telegram, webhooks) and their audit trail."""
-    from nadhir.alerting.outbox import Outbox
+    from nadhir.delivery.outbox import Outbox
     from nadhir.service.settings import SettingsError, load_settings
     from nadhir.store import default_url
 

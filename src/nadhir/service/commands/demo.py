@@ -15,9 +15,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from nadhir.scenarios.output import alert_to_dict, json_line, track_to_dict
-from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.run import persist_replay, replay_scenario
+from nadhir.domain.formats.output import alert_to_dict, json_line, track_to_dict
+from nadhir.domain.formats.scenario import load_scenario
+from nadhir.engine.replay import persist_replay, replay_scenario
 from nadhir.service.region import bundled_scenario
 from nadhir.store import Store, default_url
 

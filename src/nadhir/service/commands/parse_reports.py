@@ -20,10 +20,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from nadhir.domain.formats.scenario import ScenarioError, load_scenario
 from nadhir.geo.gazetteer import Gazetteer, load_places, site_as_place
 from nadhir.intake.parsed import ParsedMessage
 from nadhir.intake.text import MessageReader
-from nadhir.scenarios.reader import ScenarioError, load_scenario
 
 KEYS = (
     "text", "aircraft", "count", "action", "place_id", "place_name", "toward_id", "origin_id",

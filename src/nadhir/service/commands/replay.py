@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from nadhir.domain import Problems
-from nadhir.scenarios.output import alert_to_dict, json_line, track_line
-from nadhir.scenarios.reader import ScenarioError, load_scenario, read_lines
-from nadhir.scenarios.replay import RUN_ON_S
-from nadhir.scenarios.run import ReplayResult, persist_replay, replay_scenario
+from nadhir.domain.formats.output import alert_to_dict, json_line, track_line
+from nadhir.domain.formats.scenario import ScenarioError, load_scenario, read_lines
+from nadhir.engine.replay import ReplayResult, persist_replay, replay_scenario
+from nadhir.engine.stepper import RUN_ON_S
 from nadhir.threat.learned import StrikeModel
 
 if TYPE_CHECKING:  # rich is loaded only when something is shown (see _console); typer only by the app

@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from nadhir.alerting.sirens import (
+from nadhir.delivery.sirens import (
     DEFAULT_ROOT,
     AudioOutput,
     Output,

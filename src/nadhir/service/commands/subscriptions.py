@@ -26,7 +26,7 @@ from rich.table import Table
 from nadhir.service.commands.context import Context, DbOpt, ScenarioOpt, SettingsOpt, context
 
 if TYPE_CHECKING:
-    from nadhir.alerting.subscriptions import Subscription
+    from nadhir.delivery.subscriptions import Subscription
     from nadhir.store.people import SubscriptionBook
 
 SmsOpt = Annotated[str | None, typer.Option("--sms", help="Phone number, international form (+963...)")]
@@ -136,7 +136,7 @@ def list_subscriptions(
     channel = "sms" if sms is not None else "telegram" if telegram is not None else None
     address = sms if sms is not None else telegram
     if site is not None:
-        from nadhir.alerting.subscriptions import SubscriberIndex
+        from nadhir.delivery.subscriptions import SubscriberIndex
 
         target = next((s for s in ctx.sites if s.id == site), None)
         if target is None:
@@ -197,7 +197,7 @@ def import_file(
     scenario: ScenarioOpt = None,
 ) -> None:
     """Add the subscriptions of a JSON Lines file; bad lines are reported and skipped."""
-    from nadhir.alerting.subscriptions import load_subscriptions
+    from nadhir.delivery.subscriptions import load_subscriptions
     from nadhir.domain import Problems
     from nadhir.service.people import check_address
 

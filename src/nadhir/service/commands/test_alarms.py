@@ -30,7 +30,7 @@ from rich.table import Column, Table
 from nadhir.service.commands.context import DbOpt, ScenarioOpt, SettingsOpt, context
 
 if TYPE_CHECKING:
-    from nadhir.alerting.outbox import Outbox
+    from nadhir.delivery.outbox import Outbox
 
 
 def register(app: typer.Typer) -> None:
@@ -64,7 +64,7 @@ def schedule(
     scenario: ScenarioOpt = None,
 ) -> None:
     """Schedule a siren test for some sites at a time; it is announced at once on the people channels."""
-    from nadhir.alerting.outbox import Outbox
+    from nadhir.delivery.outbox import Outbox
     from nadhir.service.people import parse_when, people_channels
     from nadhir.service.test_alarms import TestAlarmError, schedule_test_alarm
     from nadhir.store.people import SubscriptionBook
@@ -118,7 +118,7 @@ def list_alarms(
     scenario: ScenarioOpt = None,
 ) -> None:
     """List scheduled test alarms (upcoming ones, or all), with how their deliveries stand."""
-    from nadhir.alerting.outbox import Outbox
+    from nadhir.delivery.outbox import Outbox
     from nadhir.store.people import TestAlarmBook
 
     console = Console(stderr=True)
@@ -161,7 +161,7 @@ def cancel(
     scenario: ScenarioOpt = None,
 ) -> None:
     """Call off a scheduled test alarm: deliveries not yet done are cancelled (and audited)."""
-    from nadhir.alerting.outbox import Outbox
+    from nadhir.delivery.outbox import Outbox
     from nadhir.service.test_alarms import TestAlarmError, cancel_test_alarm
 
     console = Console(stderr=True)
@@ -184,7 +184,7 @@ def show(
     scenario: ScenarioOpt = None,
 ) -> None:
     """Every delivery of a test alarm with its audit trail, one JSON object per line."""
-    from nadhir.alerting.outbox import Outbox
+    from nadhir.delivery.outbox import Outbox
 
     console = Console(stderr=True)
     ctx = context(settings_file, db, scenario, console)

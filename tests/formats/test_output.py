@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from nadhir.domain import TrackState
+from nadhir.domain.formats.output import json_line, track_line, track_to_dict
 from nadhir.domain.timefmt import format_time
-from nadhir.scenarios.output import json_line, track_line, track_to_dict
 
 
 @pytest.mark.parametrize(

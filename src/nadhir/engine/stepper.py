@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from nadhir.domain import Alert, Event, TrackState
-from nadhir.pipeline import Pipeline, StepOutput
+from nadhir.engine.pipeline import Pipeline, StepOutput
 
 TICK_S = 5.0
 RUN_ON_S = 30 * 60.0  # after the last event, long enough for every episode to clear
@@ -35,7 +35,7 @@ class ReplaySummary:
     events_by_kind: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     late_events: int = 0
-    suspect_events: int = 0  # set aside as far out of time order (see nadhir.scenarios.timeline)
+    suspect_events: int = 0  # set aside as far out of time order (see nadhir.domain.formats.timeline)
     gaps_jumped: int = 0  # quiet stretches longer than RUN_ON_S that the clock jumped
     alerts: int = 0
     episodes: int = 0

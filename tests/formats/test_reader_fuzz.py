@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nadhir.domain import AcousticDetection, Event, Impact, Problems, Report
+from nadhir.domain.formats.events import event_from_dict, parse_events
+from nadhir.domain.formats.scenario import read_lines
+from nadhir.domain.formats.timeline import SUSPECT_SKEW_S, set_aside_suspects
 from nadhir.domain.validation import InvalidInput
-from nadhir.scenarios.reader import event_from_dict, parse_events, read_lines
-from nadhir.scenarios.timeline import SUSPECT_SKEW_S, set_aside_suspects
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

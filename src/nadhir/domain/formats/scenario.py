@@ -4,7 +4,7 @@ Reading is tolerant: a malformed line, a missing field, a value that breaks
 one of the input rules (:mod:`nadhir.domain.validation`) or an unknown kind is
 recorded in :class:`~nadhir.domain.Problems` with its line number and skipped;
 everything else goes on. So is an event far out of time order (see
-:mod:`nadhir.scenarios.timeline`), and a damaged ``.gz`` keeps the lines before
+:mod:`nadhir.domain.formats.timeline`), and a damaged ``.gz`` keeps the lines before
 its damage. A sites, gazetteer or reporters file that cannot be read at all,
 or a sites file without a usable site, is a :class:`ScenarioError`: the
 scenario cannot be used.
@@ -16,23 +16,30 @@ import contextlib
 import io
 import math
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO, TypeVar
 
-from nadhir.domain import AcousticDetection, Event, Impact, Place, Problems, Report, Reporter, Site
+from nadhir.domain import Event, Place, Problems, Reporter, Site
 from nadhir.domain import validation as rules
-from nadhir.domain.timefmt import parse_time
+from nadhir.domain.formats.events import (
+    MAX_ID_CHARS,
+    lat_lon,
+    optional,
+    parse_events,
+    required_text,
+    text_or,
+    type_name,
+)
+from nadhir.domain.formats.timeline import set_aside_suspects
 from nadhir.domain.validation import InvalidInput
-from nadhir.scenarios.timeline import set_aside_suspects
 
 DEFAULT_RADIUS_M = {"town": 2000.0}
 OTHER_RADIUS_M = 500.0
 MAX_RADIUS_M = 100_000.0  # a site is a town, a camp, a hospital: not a province
 MAX_SHELTER_S = 3_600.0
 MAX_POPULATION = 100_000_000
-MAX_ID_CHARS = 200  # ids and names of sites, places, sources and sirens
 
 
 class ScenarioError(Exception):
@@ -263,25 +270,8 @@ def load_sites(path: Path, problems: Problems) -> list[Site]:
 
 def _object(value: Any, field: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise InvalidInput(field, f"must be an object, not {_type_name(value)}")
+        raise InvalidInput(field, f"must be an object, not {type_name(value)}")
     return value
-
-
-def _type_name(value: Any) -> str:
-    return "nothing" if value is None else type(value).__name__
-
-
-def _required_text(obj: dict[str, Any], key: str, max_chars: int = MAX_ID_CHARS) -> str:
-    value = obj.get(key)
-    if value is None or value == "":
-        raise InvalidInput(key, "is required")
-    return rules.text(value, key, max_chars)
-
-
-def _text_or(obj: dict[str, Any], key: str, default: str, max_chars: int = MAX_ID_CHARS) -> str:
-    """The text at ``key``, or ``default`` when it is absent or empty."""
-    value = obj.get(key)
-    return default if value is None or value == "" else rules.text(value, key, max_chars)
 
 
 def _text_list(value: Any, field: str) -> tuple[str, ...]:
@@ -289,7 +279,7 @@ def _text_list(value: Any, field: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise InvalidInput(field, f"must be a list of text, not {_type_name(value)}")
+        raise InvalidInput(field, f"must be a list of text, not {type_name(value)}")
     return tuple(rules.text(item, f"{field}[{i}]", MAX_ID_CHARS) for i, item in enumerate(value))
 
 
@@ -304,8 +294,8 @@ def _site_from_feature(feature: Any) -> Site:
     feature = _object(feature, "feature")
     props = _object(feature.get("properties") or {}, "properties")
     geom = _object(feature.get("geometry"), "geometry")
-    site_id = _required_text(props, "id")
-    kind = _text_or(props, "kind", "town")
+    site_id = required_text(props, "id")
+    kind = text_or(props, "kind", "town")
     polygon: tuple[tuple[float, float], ...] | None = None
     geom_type = geom.get("type")
     if geom_type == "Point":
@@ -321,13 +311,13 @@ def _site_from_feature(feature: Any) -> Site:
         polygon = (*ring, ring[0])  # kept closed, as given
         lat, lon, radius = _polygon_centroid(list(polygon))
     else:
-        shown = geom_type if isinstance(geom_type, str) else _type_name(geom_type)
+        shown = geom_type if isinstance(geom_type, str) else type_name(geom_type)
         raise InvalidInput("geometry.type", f"unsupported geometry {shown[:40]!r} (Point or Polygon)")
-    population = _optional(props, "population", lambda v, f: rules.whole(v, f, 0, MAX_POPULATION))
-    shelter = _optional(props, "shelter_seconds", lambda v, f: rules.finite(v, f, 0, MAX_SHELTER_S))
+    population = optional(props, "population", lambda v, f: rules.whole(v, f, 0, MAX_POPULATION))
+    shelter = optional(props, "shelter_seconds", lambda v, f: rules.finite(v, f, 0, MAX_SHELTER_S))
     return Site(
         id=site_id,
-        name=_text_or(props, "name", site_id),
+        name=text_or(props, "name", site_id),
         kind=kind,
         lat=lat,
         lon=lon,
@@ -365,15 +355,15 @@ def _load_rows(path: Path, problems: Problems, what: str, build: Callable[[dict[
 
 
 def _place(row: dict[str, Any]) -> Place:
-    place_id = _required_text(row, "id")
-    lat, lon = _lat_lon(row, required=True)
+    place_id = required_text(row, "id")
+    lat, lon = lat_lon(row, required=True)
     assert lat is not None and lon is not None
     return Place(
         id=place_id,
-        name=_text_or(row, "name", place_id),
+        name=text_or(row, "name", place_id),
         lat=lat,
         lon=lon,
-        kind=_text_or(row, "kind", "place"),
+        kind=text_or(row, "kind", "place"),
         name_ar=rules.optional_text(row.get("name_ar"), "name_ar", MAX_ID_CHARS),
         aliases=_text_list(row.get("aliases"), "aliases"),
     )
@@ -383,10 +373,10 @@ def _reporter(row: dict[str, Any]) -> Reporter:
     kind = row.get("kind", "observer")
     if kind not in ("observer", "sensor"):
         raise InvalidInput("kind", f"unknown kind {str(kind)[:40]!r} (observer or sensor)")
-    lat, lon = _lat_lon(row, required=False)
+    lat, lon = lat_lon(row, required=False)
     trust = row.get("trust")
     return Reporter(
-        id=_required_text(row, "id"),
+        id=required_text(row, "id"),
         kind=kind,
         lat=lat,
         lon=lon,
@@ -402,100 +392,3 @@ def load_gazetteer(path: Path, problems: Problems) -> list[Place]:
 def load_reporters(path: Path, problems: Problems) -> list[Reporter]:
     """Known observers and sensors from ``reporters.json`` (optional)."""
     return _load_rows(path, problems, "reporters", _reporter)
-
-
-def _lat_lon(obj: dict[str, Any], required: bool) -> tuple[float | None, float | None]:
-    lat, lon = obj.get("lat"), obj.get("lon")
-    if (lat is None) != (lon is None):
-        raise InvalidInput("lat/lon", "lat and lon must come together")
-    if lat is None:
-        if required:
-            raise InvalidInput("lat/lon", "missing lat/lon (both are required)")
-        return None, None
-    return rules.latitude(lat), rules.longitude(lon)
-
-
-def _optional(obj: dict[str, Any], key: str, check: Callable[[Any, str], T]) -> T | None:
-    value = obj.get(key)
-    return None if value is None else check(value, key)
-
-
-def _optional_text(obj: dict[str, Any], key: str) -> str | None:
-    return rules.optional_text(obj.get(key), key)
-
-
-KINDS = ("report", "acoustic", "impact")
-
-
-def event_from_dict(obj: dict[str, Any]) -> Event:
-    """Build one event from a decoded JSON object by the input rules.
-
-    Raises :class:`~nadhir.domain.validation.InvalidInput` (a ``ValueError``)
-    naming the field and the rule, and nothing else, whatever the object holds.
-    """
-    kind = obj.get("kind")
-    if kind not in KINDS:
-        shown = kind[:40] if isinstance(kind, str) else _type_name(kind)
-        raise InvalidInput("kind", f"unknown kind {shown!r} (one of {', '.join(KINDS)})")
-    try:
-        t = parse_time(obj.get("t"))
-    except ValueError as exc:
-        raise InvalidInput("t", str(exc)) from exc
-    if kind == "report":
-        lat, lon = _lat_lon(obj, required=False)
-        return Report(
-            t=t,
-            reporter=_text_or(obj, "reporter", "unknown"),
-            channel=_optional_text(obj, "channel"),
-            text=_optional_text(obj, "text"),
-            aircraft=_optional_text(obj, "aircraft"),
-            count=_optional(obj, "count", rules.count),
-            lat=lat,
-            lon=lon,
-            place=_optional_text(obj, "place"),
-            heading_deg=_optional(obj, "heading_deg", rules.angle),
-            heading=_optional_text(obj, "heading"),
-            origin=_optional_text(obj, "origin"),
-        )
-    if kind == "acoustic":
-        lat, lon = _lat_lon(obj, required=True)
-        assert lat is not None and lon is not None
-        confidence = _optional(obj, "confidence", _unit)
-        return AcousticDetection(
-            t=t,
-            sensor=_required_text(obj, "sensor"),
-            lat=lat,
-            lon=lon,
-            sound_class=_text_or(obj, "class", "unknown"),
-            confidence=1.0 if confidence is None else confidence,
-            bearing_deg=_optional(obj, "bearing_deg", rules.angle),
-            bearing_sigma_deg=_optional(obj, "bearing_sigma_deg", rules.sigma_deg),
-        )
-    lat, lon = _lat_lon(obj, required=False)
-    place = _optional_text(obj, "place")
-    if lat is None and place is None:
-        raise InvalidInput("lat/lon/place", "impact without lat/lon or place")
-    return Impact(t=t, reporter=_text_or(obj, "reporter", "unknown"), lat=lat, lon=lon, place=place)
-
-
-def _unit(value: Any, field: str) -> float:
-    return rules.finite(value, field, 0.0, 1.0)
-
-
-def parse_events(
-    lines: Iterable[str], problems: Problems, label: str = "events"
-) -> Iterator[tuple[int, Event]]:
-    """Parse JSON lines into events; every bad line is recorded (with its number and why) and skipped."""
-    for line_no, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = rules.load_json(line)
-            if not isinstance(obj, dict):
-                problems.add(label, line_no, "not a JSON object")
-                continue
-            event = event_from_dict(obj)
-        except InvalidInput as exc:
-            problems.add(label, line_no, exc.rule if exc.field == "JSON" else str(exc))
-            continue
-        yield line_no, event

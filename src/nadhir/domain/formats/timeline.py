@@ -25,7 +25,7 @@ kept. Why this rule:
 - Sorted input is never suspect, whatever its gaps: an event is never ahead
   of events that follow it nor behind events before it. A file with a gap of
   hours or years between two runs of events keeps every event (the replay
-  jumps the gap, see :mod:`nadhir.scenarios.replay`), and the public
+  jumps the gap, see :mod:`nadhir.engine.stepper`), and the public
   scenarios, all sorted, replay exactly as before.
 - Events a little out of order (less than :data:`SUSPECT_SKEW_S`) stay late
   arrivals, processed on arrival as before.

@@ -54,7 +54,8 @@ from sqlalchemy import event, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from nadhir.alerting.cap import CapComposer, render
-from nadhir.alerting.sirens import (
+from nadhir.alerting.text import Approach, Language
+from nadhir.delivery.sirens import (
     LineError,
     Siren,
     SirenAck,
@@ -68,10 +69,9 @@ from nadhir.alerting.sirens import (
     pattern_for,
     sirens_for_sites,
 )
-from nadhir.alerting.text import Approach, Language
 from nadhir.domain import Alert, Problems, Site
+from nadhir.domain.formats.scenario import ScenarioError, load_sites
 from nadhir.domain.timefmt import MAX_TIME, utc_datetime
-from nadhir.scenarios.reader import ScenarioError, load_sites
 from nadhir.store.outbox_models import OutboxAlertRow, OutboxAuditRow, OutboxDeliveryRow
 from nadhir.store.store import Store
 
@@ -830,7 +830,7 @@ class Dispatcher:
 
 
 class Recipients(Protocol):
-    """The people and partners an alert goes to (see :class:`nadhir.alerting.subscriptions.PeopleRouter`)."""
+    """The people and partners an alert goes to (see :class:`nadhir.delivery.subscriptions.PeopleRouter`)."""
 
     def __call__(
         self, alert: Alert, site: Site, approach: Approach | None, cap: bytes | None
@@ -1030,7 +1030,7 @@ def plan_test_alarm(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m nadhir.alerting.outbox --db URL --broker HOST:PORT``: deliver siren commands."""
+    """``python -m nadhir.delivery.outbox --db URL --broker HOST:PORT``: deliver siren commands."""
     parser = argparse.ArgumentParser(description="Deliver the outbox's siren commands over MQTT.")
     parser.add_argument("--db", required=True, help="database URL of the outbox")
     parser.add_argument("--broker", default="127.0.0.1:1883")

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from nadhir.alerting.policy import PolicyConfig
 from nadhir.domain import Alert, Event, TrackState
-from nadhir.pipeline import Pipeline
-from nadhir.scenarios.reader import Scenario
-from nadhir.scenarios.replay import Replayer, ReplaySummary
+from nadhir.domain.formats.scenario import Scenario
+from nadhir.engine.factory import build_pipeline
+from nadhir.engine.stepper import Replayer, ReplaySummary
 from nadhir.threat.learned import StrikeModel
 
 if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is only loaded when a run is persisted
@@ -26,26 +26,6 @@ class ReplayResult:
     events: list[Event] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     tracks: list[TrackState] = field(default_factory=list)
-
-
-def build_pipeline(
-    scenario: Scenario, policy: PolicyConfig | None = None, strike_model: StrikeModel | None = None
-) -> Pipeline:
-    """The live pipeline, set up with a scenario's sites, gazetteer and reporters.
-
-    With no ``strike_model`` threats are judged on geometry alone, the
-    default (see docs/threat-model.md for why the learned model is opt-in).
-    """
-    from nadhir.intake.text import MessageReader
-
-    return Pipeline(
-        scenario.sites,
-        scenario.places,
-        scenario.reporters,
-        reader_factory=MessageReader,
-        policy_config=policy,
-        strike_model=strike_model,
-    )
 
 
 def replay_scenario(

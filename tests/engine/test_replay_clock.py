@@ -7,8 +7,8 @@ from typing import Any, cast
 import pytest
 
 from nadhir.domain import Event, Impact
-from nadhir.pipeline import Pipeline, StepOutput
-from nadhir.scenarios.replay import RUN_ON_S, TICK_S, Replayer
+from nadhir.engine.pipeline import Pipeline, StepOutput
+from nadhir.engine.stepper import RUN_ON_S, TICK_S, Replayer
 
 T0 = 1_746_155_000.0
 YEAR_S = 365 * 86_400.0

@@ -1,6 +1,6 @@
 """Delivery channels for people and partners: signed webhooks, an SMS gateway, the Telegram Bot API.
 
-Each channel sends claimed outbox deliveries (:class:`nadhir.alerting.outbox.Delivery`)
+Each channel sends claimed outbox deliveries (:class:`nadhir.delivery.outbox.Delivery`)
 and says at once what became of each: ``acked`` on success, ``failed`` when
 retrying cannot help (the recipient does not exist, the request is refused),
 ``error`` when a later attempt may succeed (timeouts, 5xx, rate limits).
@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from nadhir.alerting.outbox import Delivery, Outcome
+from nadhir.delivery.outbox import Delivery, Outcome
 
 SIGNATURE_HEADER = "X-Nadhir-Signature"
 DELIVERY_HEADER = "X-Nadhir-Delivery"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nadhir.domain import AcousticDetection, Impact, Report
-from nadhir.scenarios.reader import ScenarioError, load_scenario
+from nadhir.domain.formats.scenario import ScenarioError, load_scenario
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 

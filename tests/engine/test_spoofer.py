@@ -23,8 +23,8 @@ import pytest
 
 import nadhir
 from nadhir.domain import Alert
-from nadhir.scenarios.reader import load_scenario
-from nadhir.scenarios.run import replay_scenario
+from nadhir.domain.formats.scenario import load_scenario
+from nadhir.engine.replay import replay_scenario
 
 DEMO = Path(nadhir.__file__).parent / "data" / "scenarios" / "demo-idlib"
 T0 = datetime(2025, 5, 2, 3, 0, tzinfo=UTC)
