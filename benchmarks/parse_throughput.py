@@ -15,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-from nadhir.intake import text as text_module
+from nadhir.intake import tokens as tokens_module
 from nadhir.intake.text import MessageReader
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ def main() -> None:
     texts = load_texts(args.corpus)
     rate(reader, texts)  # warm up
     warm_cpu, warm_wall = rate(reader, texts * args.repeat)
-    text_module._WORD_CACHE.clear()
+    tokens_module.WORD_CACHE.clear()
     unique = [f"{t} #{i}x{n}" for n in range(max(1, args.repeat // 4)) for i, t in enumerate(texts)]
     cold_cpu, cold_wall = rate(reader, unique)
     print(f"corpus: {len(texts)} messages")

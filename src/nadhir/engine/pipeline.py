@@ -30,10 +30,10 @@ from nadhir.domain import (
 )
 from nadhir.geo.frame import LocalFrame, unit_to_heading
 from nadhir.geo.gazetteer import Gazetteer, site_as_place
-from nadhir.intake.corroboration import ImpactCorroboration
 from nadhir.intake.interpreter import Rejected, ReportInterpreter, TextReader
 from nadhir.intake.trust import TrustBook
 from nadhir.threat.assessor import ThreatAssessor
+from nadhir.threat.corroboration import ImpactCorroboration
 from nadhir.threat.impacts import (
     CREDIBLE_TRUST,
     ExplosionBearing,

@@ -1,0 +1,292 @@
+"""The message reader's lexicon: what each word about aircraft, movement and direction can mean.
+
+Word lists kept as data: each word's entry is built here once, at import. Place names are
+not here; they come from the gazetteer (:mod:`nadhir.geo.gazetteer`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nadhir.domain import Action, AircraftType
+from nadhir.geo.names import (
+    normalise_word,
+)
+
+# --- the lexicon ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Entry:
+    """What one word can mean; some words mean several things (``passing``: a place cue and transit)."""
+
+    aircraft: AircraftType | None = None
+    aircraft_weight: float = 0.0
+    plane_noun: bool = False  # طائرة, plane: a count attaches to it
+    model: AircraftType | None = None  # su, mig, mi ... when a number follows
+    action: Action | None = None
+    action_weight: float = 0.0
+    compass: float | None = None
+    compass_form: str = ""  # noun, adj, adv, abbr
+    cue: str | None = None  # seen, toward, head, from, between, of
+    weak_cue: bool = False  # in, at, to, في, من: unknown words after it are not taken for a place
+    near: bool = False  # near, محيط: a little more uncertain
+    area: str | None = None  # countryside, outskirts
+    count: int | None = None
+    unit: str | None = None  # km, m, time
+    filler: bool = False  # city, the, مدينة: skipped between a cue and a name
+    part: bool = False  # side, neighbourhood, حي: "the western side" is a position, not a heading
+    back: bool = False  # "back" in "heading back"
+    off: bool = False  # "off" in "took off"
+
+
+LEXICON: dict[str, Entry] = {}
+EMPTY = Entry()
+
+
+def _entries(words: str) -> list[Entry]:
+    out = []
+    for word in words.split():
+        key = normalise_word(word.replace("_", " "))
+        if not key:
+            key = word.lower()
+        entry = LEXICON.get(key)
+        if entry is None:
+            entry = LEXICON[key] = Entry()
+        out.append(entry)
+    return out
+
+
+def _aircraft(kind: AircraftType, weight: float, words: str) -> None:
+    for e in _entries(words):
+        if weight > e.aircraft_weight:
+            e.aircraft, e.aircraft_weight = kind, weight
+
+
+def _action(action: Action, weight: float, words: str) -> None:
+    for e in _entries(words):
+        if weight > e.action_weight:
+            e.action, e.action_weight = action, weight
+
+
+def _compass(deg: float, form: str, words: str) -> None:
+    for e in _entries(words):
+        e.compass, e.compass_form = deg, form
+
+
+def _cue(cue: str, words: str, *, weak: bool = False, near: bool = False) -> None:
+    for e in _entries(words):
+        e.cue, e.weak_cue, e.near = cue, weak, near
+
+
+def _count(n: int, words: str) -> None:
+    for e in _entries(words):
+        e.count = n
+
+
+def _set(words: str, **values: object) -> None:
+    for e in _entries(words):
+        for name, value in values.items():
+            setattr(e, name, value)
+
+
+_aircraft("jet", 0.95, """
+    jet jets warplane warplanes fighter fighters fighterjet bomber bombers sukhoi sukhois sukhoy suchoi
+    sukoi sukhoi mig migs warjet
+    جت جيت حربي حربيه حربيات سوخوي سخوي سوخو ميغ ميج مقاتله مقاتلات قاذفه قاذفات نفاثه نفاثات
+""")
+_aircraft("jet", 0.5, "war")
+_aircraft("jet", 0.3, "russian russians روسي روسيه")
+_aircraft("helicopter", 0.95, """
+    helicopter helicopters heli helis helo helos chopper choppers helicoptor helecopter hellicopter
+    helicoper kamov gunship gunships
+    مروحي مروحيه مروحيات هليكوبتر هيليكوبتر هليكبتر هلكوبتر هليوكبتر حوامه حوامات كاموف
+""")
+_aircraft("helicopter", 0.8, "copter copters rotary rotorcraft")
+_aircraft("helicopter", 0.6, "barrel barrels برميل براميل مروحه")
+_aircraft("drone", 0.95, """
+    drone drones dron uav uavs uas shahed shaheds orlan mohajer quadcopter quadcopters fpv
+    مسيره مسيرات درون درونات دورن زنانه زنانات بيرقدار bayraktar
+""")
+_aircraft("drone", 0.9, "مسير")
+_aircraft("drone", 0.9, "recon reconnaissance unmanned استطلاع استطلاعيه استطلاعي")
+_aircraft("helicopter", 0.8, "🚁")
+_aircraft("drone", 0.7, "surveillance kamikaze انتحاريه")
+_set("""
+    plane planes aircraft airplane airplanes aeroplane ✈ 🛩 🛫
+    طائره طائرات طياره طيارات طيران
+""", plane_noun=True)
+for _word, _kind in (("su", "jet"), ("سو", "jet"), ("mig", "jet"), ("ميغ", "jet"), ("ميج", "jet"),
+                     ("l", "jet"), ("tu", "jet"), ("yak", "jet"), ("f", "jet"),
+                     ("mi", "helicopter"), ("مي", "helicopter"), ("ka", "helicopter")):
+    _set(_word, model=_kind)
+
+_action("takeoff", 0.95, """
+    takeoff takeoffs liftoff departed departing departure launched launching scrambled
+    اقلع اقلعت يقلع تقلع اقلاع اقلعتا انطلق انطلقت انطلاق ينطلق تنطلق اقلعوا يقلعوا انطلقوا ينطلقوا
+""")
+_action("takeoff", 0.6, "airborne طلع طلعت")
+_set("off", off=True)
+_action("striking", 0.95, """
+    striking strike strikes struck bombing bombed bomb bombs bombard bombarding bombarded dropping dropped
+    drops diving dive dives dived attacking attacked attack attacks firing fired shelling shelled raid raids
+    airstrike airstrikes targeting targeted hitting pounding pounded strafing strafed strafe
+    swooping swooped
+    يستهدف تستهدف استهداف استهدف استهدفت قصف يقصف تقصف قصفت غاره غارات يشن تشن شن شنت ينقض تنقض انقضاض
+    انقض يرمي ترمي رمي رمت القي يلقي تلقي يضرب تضرب ضرب ضربت قنابل قنبله صواريخ صاروخ براميل برميل
+    يقصفوا يستهدفوا يضربوا يرموا يلقوا يغير تغير اغار اغارت يغيروا ضربه ضربات
+    يقصفان تقصفان يستهدفان تستهدفان يضربان تضربان يلقيان تلقيان يرميان ترميان يشنان تشنان قصفتا
+    قاصف قاصفه قاصفين
+""")
+# "hit" is as often said of an aircraft (hit by ground fire, took a hit) as by one: a weak cue.
+_action("striking", 0.5, "target missiles rockets missile rocket hit hits")
+_action("leaving", 0.9, """
+    leaving left returning returned return returns retreating retreated withdrawing withdrew withdrawn
+    exited exiting departs
+    عايد عايده عاد عادت يعود تعود عوده انسحب انسحبت انسحاب ينسحب تنسحب غادر غادرت يغادر تغادر مغادره
+    رجع رجعت راجع راجعه يرجع ترجع ابتعد ابتعدت يبتعد تبتعد خرج خرجت يخرج تخرج
+    يعودان تعودان عادتا يغادران تغادران غادرتا
+""")
+_set("back", back=True)
+_action("circling", 0.9, """
+    circling circle circles circled orbiting orbit orbits loitering loiter loiters hovering hover hovers
+    hovered
+    يحوم تحوم حوم يحومان تحومان يدور تدور دوران دائري دائريه دوائر حايم حايمه يلف تلف يحوموا تحوموا
+    يدوروا حامت حام
+""")
+_action("transit", 0.8, """
+    passing passes passed crossing crosses crossed transiting transit overflying overflew
+    عابر عابره يعبر تعبر مر مرت يمر تمر مرور
+""")
+_action("transit", 0.5, """
+    heading headed moving going flying flies travelling traveling bound
+    متجه متجهه متجهين متجهات متجهتين يتجه تتجه يتجهان تتجهان متوجه متوجهه يتوجه تتوجه رايح رايحه
+    ماشي ماشيه يروح تروح
+""")
+
+_compass(0.0, "noun", "north شمال")
+_compass(0.0, "adj", "northern شمالي شماليه")
+_compass(0.0, "adv", "northward northwards northbound شمالا")
+_compass(0.0, "abbr", "n")
+_compass(180.0, "noun", "south جنوب")
+_compass(180.0, "adj", "southern جنوبي جنوبيه قبلي قبليه")
+_compass(180.0, "adv", "southward southwards southbound جنوبا")
+_compass(180.0, "abbr", "s")
+_compass(90.0, "noun", "east شرق")
+_compass(90.0, "adj", "eastern شرقي شرقيه")
+_compass(90.0, "adv", "eastward eastwards eastbound شرقا")
+_compass(90.0, "abbr", "e")
+_compass(270.0, "noun", "west غرب")
+_compass(270.0, "adj", "western غربي غربيه")
+_compass(270.0, "adv", "westward westwards westbound غربا")
+_compass(270.0, "abbr", "w")
+_compass(45.0, "noun", "northeast")
+_compass(45.0, "adj", "northeastern")
+_compass(45.0, "adv", "northeastward northeastwards")
+_compass(45.0, "abbr", "ne nne ene")
+_compass(315.0, "noun", "northwest")
+_compass(315.0, "adj", "northwestern")
+_compass(315.0, "adv", "northwestward northwestwards")
+_compass(315.0, "abbr", "nw nnw wnw")
+_compass(135.0, "noun", "southeast")
+_compass(135.0, "adj", "southeastern")
+_compass(135.0, "adv", "southeastward southeastwards")
+_compass(135.0, "abbr", "se sse ese")
+_compass(225.0, "noun", "southwest")
+_compass(225.0, "adj", "southwestern")
+_compass(225.0, "adv", "southwestward southwestwards")
+_compass(225.0, "abbr", "sw ssw wsw")
+
+_cue("seen", """
+    over above overhead atop skies sky airspace passing crossing circling hovering orbiting loitering
+    striking bombing targeting attacking
+    فوق اجواء اجوا سماء سما يحوم تحوم حايم حايمه يستهدف تستهدف قصف يقصف تقصف غاره غارات استهداف
+""")
+_cue("seen", "near nr around vicinity nearby محيط قرب قريب حول جوار اطراف", near=True)
+_cue("seen", "close next", weak=True, near=True)
+_cue("seen", "at in on by across within في علي ع عند ضمن داخل مقابل", weak=True)
+_cue("toward", """
+    towards toward direction destination approaching inbound nearing
+    نحو صوب اتجاه لعند وجهه وجهته وجهتها مقصده تقترب يقترب اقترب اقتربت تقرب يقرب مقترب مقتربه
+""")
+_cue("toward", "to into for الي", weak=True)
+_cue("head", """
+    heading headed heads moving moves going goes flying flies travelling traveling bound course dir hdg
+    bearing
+    returning returned return returns turned turning turns
+    متجه متجهه متجهين متجهات متجهتين يتجه تتجه يتجهان تتجهان متوجه متوجهه يتوجه تتوجه اتجاهه اتجاهها
+    رايح رايحه رايحين ماشي ماشيه يروح تروح عايد عايده راجع راجعه رجع رجعت عاد عادت يعود تعود اتجه اتجهت
+    يرجع ترجع
+""")
+_cue("from", "قادم قادمه قادمين قادمتين جاي جايه اتيه مصدره")
+_cue("from", "from من", weak=True)
+_cue("between", "between بين")
+_cue("of", "of")
+_set("countryside countrysides rural countryside's ريف ارياف", area="countryside")
+_set("outskirts suburbs edge edges مشارف ضواحي اطرف", area="outskirts")
+_set("اطراف", area="outskirts")
+# Words for a part of a place: beside a compass adjective ("the western side", الأحياء الشرقية) they
+# make it a position, not a heading; between a cue and a name they are skipped like "city".
+_PLACE_PARTS = """
+    side part neighbourhood neighbourhoods neighborhood neighborhoods district districts quarter quarters
+    جهه ناحيه حي احياء حاره حارات قسم
+"""
+_set("""
+    city town village area region the a an its just slightly directly right
+    مدينه بلده قريه منطقه بلدات قري مناطق
+""" + _PLACE_PARTS, filler=True)
+_set(_PLACE_PARTS + "sides parts", part=True)
+_count(1, "one single واحد واحده")
+_count(2, "two pair couple twin اثنان اثنين اثنتان اثنتين ثنتين تنتين تنين زوج")
+_count(3, "three trio ثلاث ثلاثه تلات تلاته")
+_count(4, "four اربع اربعه")
+_count(5, "five خمس خمسه")
+_count(6, "six ست سته")
+_count(7, "seven سبع سبعه")
+_count(8, "eight ثمان ثماني ثمانيه تمن تمانيه")
+_count(9, "nine تسع تسعه")
+_count(10, "ten عشر عشره")
+_set("km kms kilometer kilometers kilometre kilometres klm كم كيلو كيلومتر كيلومترات", unit="km")
+_set("m meter meters metre metres متر امتار", unit="m")
+_set("""
+    min mins minute minutes sec secs second seconds h hr hrs hour hours am pm
+    دقيقه دقائق دقايق ثانيه ثواني ساعه ساعات ص
+""", unit="time")
+_set("deg degree degrees درجه درجات", unit="deg")
+# Words that are never part of a place name (the entry itself says so; no flag needed).
+_entries("""
+    now urgent alert alerts warning warnings breaking attention please careful caution beware fwd fw
+    forwarded via update updates spotted seen sighted sighting reported report reports observers observer
+    observatory observatories also again still and or with very low high altitude fast slow slowly quickly
+    rapidly loud sound sounds heard hear hearing noise engine engines is are was were be been being has have
+    had it they we i you he she this that these those there here another more many several some currently
+    ago sirens siren shelter shelters take cover stay safe god allah protect regime syrian army russia not no
+    yes confirmed unconfirmed possible possibly probably maybe likely message channel activity movement
+    intense heavy continuous continues continuing same our us my me your their them what where when who which
+    then than but so if as for about after before during while until since up down out base home position
+    location sector post lookout everyone all people civilians residents news info information source
+    sources team civil defence defense today tonight morning evening night local repeat repeated first last x
+    pls plz asap ok okay guys wow danger dangerous imminent expected expect unidentified type visual contact
+    radar watch approx approximately about few group formation
+    عاجل تحذير انتباه تنبيه يرجي حذر اخذ حيطه مراصد مرصد منقول رصد شوهد تحليق يحلق تحلق ان حاليا تم هناك
+    يوجد مع و او هو هي عم كان جدا منخفض علو مرتفع صوت سماع انفجار اشاره الله يحمي احذروا ملاجي انتبهوا يا
+    شباب جماعه اخوان بسرعه كبير متواصل ايضا كمان لسا لسه هلق هلا هون بشكل مكثف اخر جديد حركه نشاط نظام
+    اسد ميليشيات روس جيش خطر شديد رجاء عدد كثيف تعميم ورد افاده مصادر مصدر متابعه اخبار خبر قناه منذ
+    قليل قبل بعد حتي انه انها يعني لقد قد ما لا نعم مازال مازالت لازال لازالت يزال تزال مستمر مستمره
+    ارتفاع منخفضه مرتفعه سريع ببطء اليوم ليله صباح مساء فجر ليلا صباحا مساءا تاكيد مؤكد غير احتمال ربما
+    ممكن لاحقا مجددا وين شو كتير هاد هاي هيك مشان كل جميع اهالي مدنيين دفاع مدني فريق رصدنا شاهدنا شفنا
+    سمعنا نسمع يسمع صوته هدير ازيز طنين محركات محرك واضح واضحه سرب مجموعه تشكيل ثم بعدين
+""")
+
+# Duals: طائرتان, مروحيتين ... the stem (taa marbuta written as ت before the ending) and its type.
+DUAL_STEMS: dict[str, AircraftType] = {
+    "طاير": "unknown", "طيار": "unknown", "مروحي": "helicopter", "حربي": "jet", "مسير": "drone",
+    "حوام": "helicopter", "زنان": "drone", "مقاتل": "jet", "قاذف": "jet", "نفاث": "jet",
+}
+DUAL_ENDINGS = ("تان", "تين", "تا")  # طائرتان, طائرتين, and طائرتا before a noun
+TAKE_WORDS = frozenset({"took", "take", "taking", "takes"})
+NO_PILOT = (frozenset({"بدون", "بلا", "without"}), frozenset({"طيار", "pilot"}))
+FUZZY_AIRCRAFT = {k: e for k, e in LEXICON.items() if e.aircraft is not None and len(k) >= 6}
+FUZZY_AIRCRAFT_KEYS = list(FUZZY_AIRCRAFT)
+JET_PHRASES = frozenset({("fixed", "wing"), ("fixed", "wings"), ("fast", "mover"), ("fast", "movers")})
+CIRCLE_WORDS = frozenset({"circle", "circles", "دوائر", "دايري", "دايريه"})
