@@ -67,6 +67,3 @@ def bearing_jacobian(dx: float, dy: float) -> tuple[float, Matrix]:
     return theta, h
 
 
-def wrap_pi(angle: float) -> float:
-    """Wrap an angle in radians into [-pi, pi)."""
-    return (angle + math.pi) % (2 * math.pi) - math.pi
