@@ -65,5 +65,3 @@ def bearing_jacobian(dx: float, dy: float) -> tuple[float, Matrix]:
     theta = math.atan2(dx, dy)
     h = np.array([[dy / r2, -dx / r2, 0.0, 0.0]])
     return theta, h
-
-

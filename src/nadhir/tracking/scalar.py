@@ -124,8 +124,8 @@ def update_one_bearing(
                 h3 = -tau * h1
                 g = -gv * alt
                 x0, x1, x2, x3 = xs_t[m]
-                y = (z - atan2(ex, ey) + _PI) % _TWO_PI - _PI
-                y = (z - atan2(ex, ey) + _PI) % _TWO_PI - _PI  # geo.compass.wrap_pi, inlined: the hottest loop
+                y = (z - atan2(ex, ey) + _PI) % _TWO_PI - _PI  # geo.compass.wrap_pi, inlined: a hot loop
+                if it:  # innovation about the linearisation point, referred back to the prior (IEKF)
                     y = y - (h0 * (x0 - l0) + h1 * (x1 - l1) + h2 * (x2 - l2) + h3 * (x3 - l3))
                 p = ps_t[m]
                 ph0 = p[0] * h0 + p[1] * h1 + p[2] * h2 + p[3] * h3
