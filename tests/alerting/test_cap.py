@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from nadhir.alerting.cap import (
     validate,
     write_cap_files,
 )
-from nadhir.domain import Alert, Problems, Site
+from nadhir.domain import Alert, Problems, Site, TrackState
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 T0 = 1746155144.0  # 2025-05-02T03:05:44Z
@@ -333,3 +334,33 @@ def test_any_site_and_alert_give_valid_cap_that_round_trips(
         assert alert_from_cap(back) == dataclasses.replace(
             a, t=float(round(a.t)), eta=eta_s, confidence=round(a.confidence, 3)
         )
+
+
+BOUNDARIES = {
+    22.5: "north-east",
+    112.5: "south-east",
+    202.5: "south-west",
+    292.5: "north-west",
+    337.5: "north",
+}
+
+
+@pytest.mark.parametrize(("bearing", "word"), BOUNDARIES.items())
+def test_sms_cap_and_site_card_give_one_word_at_sector_boundaries(
+    bearing: float, word: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An aircraft exactly between two points is named the same way everywhere (the SMS and CAP
+    once said N/E/S/W where the console said NE/SE/SW/NW)."""
+    from nadhir.alerting import approach as approach_mod
+    from nadhir.alerting.text import compose_text
+
+    monkeypatch.setattr(approach_mod, "bearing_deg", lambda *_: bearing)
+    site = SITES[0]
+    state = TrackState(T0, "T1", site.lat + 1.0, site.lon, 200.0, 10.0, "jet", 500.0)
+    approach = approach_mod.approach_toward(state, site)  # what the alert and the site card carry
+    a = replace(alert(0, "alert", "imminent", eta=420), approach=approach)
+    sms = compose_text(a, site, "en")
+    cap = CapComposer(SITES).compose(a).info("en")
+    assert cap is not None and cap.description is not None
+    assert f"from the {word}," in sms and f"from the {word}," in cap.description
+    assert cap.parameter("nadhir:from_deg") == str(round(bearing + 0.01) % 360)
