@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from approaches import toward
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +25,6 @@ from nadhir.alerting.cap import (
     validate,
     write_cap_files,
 )
-from nadhir.alerting.text import Approach
 from nadhir.domain import Alert, Problems, Site, TrackState
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -76,7 +77,7 @@ def test_every_kind_of_message_is_valid_cap() -> None:
         alert(1000, "all_clear", "early", site="hosp-1", threat="unknown", eta=None),
     ]
     for a in kinds:
-        xml = to_xml(composer.compose(a, Approach(heading_deg=40.0, from_deg=220.0)))
+        xml = to_xml(composer.compose(toward(a, 40.0, 220.0)))
         validate(xml)
         assert xml.startswith(
             b'<?xml version="1.0" encoding="UTF-8"?>\n<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">'
@@ -172,9 +173,7 @@ def test_area_is_a_circle_or_the_site_polygon() -> None:
 
 
 def test_text_gives_threat_arrival_and_direction() -> None:
-    m = CapComposer(SITES).compose(
-        alert(0, "alert", "imminent", eta=420), Approach(heading_deg=44, from_deg=226)
-    )
+    m = CapComposer(SITES).compose(toward(alert(0, "alert", "imminent", eta=420), 44, 226))
     en, ar = m.info("en"), m.info("ar")
     assert en is not None and ar is not None
     assert en.description == (
@@ -190,7 +189,7 @@ def test_text_gives_threat_arrival_and_direction() -> None:
 def test_round_trip_keeps_every_field() -> None:
     composer = CapComposer(SITES)
     for a in [*episode(), alert(900, "alert", site="hosp-1", threat="drone", track=None)]:
-        m = composer.compose(a, Approach(heading_deg=10.0))
+        m = composer.compose(toward(a, 10.0))
         xml = to_xml(m)
         back = read_cap(xml)
         assert back == m
@@ -275,12 +274,9 @@ def test_lenient_read_skips_schema_but_still_needs_the_core() -> None:
 
 def test_write_cap_files_one_file_per_alert_line(tmp_path: Path) -> None:
     alerts = [*episode()[:2], alert(100, "alert", site="nowhere"), *episode()[2:]]
-    tracks = [
-        TrackState(T0 - 30, "T1", 35.80, 36.50, 220.0, 40.0, "jet", 900.0),
-        TrackState(T0 + 50, "T1", 35.85, 36.55, 220.0, 41.0, "jet", 800.0),
-    ]
+    alerts[0] = toward(alerts[0], 40.0, 225.0)
     problems = Problems()
-    n = write_cap_files(alerts, SITES, tmp_path / "cap", tracks=tracks, problems=problems)
+    n = write_cap_files(alerts, SITES, tmp_path / "cap", problems=problems)
     assert n == 4
     names = sorted(p.name for p in (tmp_path / "cap").iterdir())
     assert names == ["000001-idlib.xml", "000002-idlib.xml", "000004-idlib.xml", "000005-idlib.xml"]
@@ -294,7 +290,7 @@ def test_write_cap_files_one_file_per_alert_line(tmp_path: Path) -> None:
     assert en is not None and en.description is not None
     assert "from the south-west" in en.description and "heading north-east" in en.description
     # Same input, same bytes.
-    write_cap_files(alerts, SITES, tmp_path / "again", tracks=tracks)
+    write_cap_files(alerts, SITES, tmp_path / "again")
     for name in names:
         assert (tmp_path / "cap" / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
 
@@ -338,3 +334,33 @@ def test_any_site_and_alert_give_valid_cap_that_round_trips(
         assert alert_from_cap(back) == dataclasses.replace(
             a, t=float(round(a.t)), eta=eta_s, confidence=round(a.confidence, 3)
         )
+
+
+BOUNDARIES = {
+    22.5: "north-east",
+    112.5: "south-east",
+    202.5: "south-west",
+    292.5: "north-west",
+    337.5: "north",
+}
+
+
+@pytest.mark.parametrize(("bearing", "word"), BOUNDARIES.items())
+def test_sms_cap_and_site_card_give_one_word_at_sector_boundaries(
+    bearing: float, word: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An aircraft exactly between two points is named the same way everywhere (the SMS and CAP
+    once said N/E/S/W where the console said NE/SE/SW/NW)."""
+    from nadhir.alerting import approach as approach_mod
+    from nadhir.alerting.text import compose_text
+
+    monkeypatch.setattr(approach_mod, "bearing_deg", lambda *_: bearing)
+    site = SITES[0]
+    state = TrackState(T0, "T1", site.lat + 1.0, site.lon, 200.0, 10.0, "jet", 500.0)
+    approach = approach_mod.approach_toward(state, site)  # what the alert and the site card carry
+    a = replace(alert(0, "alert", "imminent", eta=420), approach=approach)
+    sms = compose_text(a, site, "en")
+    cap = CapComposer(SITES).compose(a).info("en")
+    assert cap is not None and cap.description is not None
+    assert f"from the {word}," in sms and f"from the {word}," in cap.description
+    assert cap.parameter("nadhir:from_deg") == str(round(bearing + 0.01) % 360)

@@ -234,7 +234,7 @@ SITES = [
 
 
 def test_levels_decide_the_channel() -> None:
-    def people(a: Alert, s: Site, approach: object, cap: bytes | None) -> list[NewDelivery]:
+    def people(a: Alert, s: Site, cap: bytes | None) -> list[NewDelivery]:
         assert cap is None
         return [NewDelivery("sms", "+963", f"sms-{alert_key(a)}", "text", a.t + 600)]
 
@@ -304,11 +304,11 @@ def test_an_alert_whose_arrival_time_is_out_of_range_is_stored_with_its_deliveri
 
 
 def test_a_cap_or_people_failure_does_not_hold_back_the_sirens(caplog: pytest.LogCaptureFixture) -> None:
-    def people(a: Alert, s: Site, approach: object, cap: bytes | None) -> list[NewDelivery]:
+    def people(a: Alert, s: Site, cap: bytes | None) -> list[NewDelivery]:
         raise RuntimeError("gateway template broken")
 
     class BrokenCap(CapComposer):
-        def compose(self, alert: Alert, approach: object = None, *, seq: int | None = None) -> CapMessage:
+        def compose(self, alert: Alert, *, seq: int | None = None) -> CapMessage:
             raise RuntimeError("composer broken")
 
     router = AlertRouter(SITES, recipients=people, cap=BrokenCap(SITES))
@@ -323,7 +323,7 @@ def test_deliveries_keep_the_clock_they_are_given() -> None:
     # An alert on a simulated clock (the demo's, in May 2025) planned at wall time: the siren
     # command and the people deliveries are valid from the wall time, which sirens and the
     # dispatcher check them against; before, they had expired an hour before they were made.
-    def people(a: Alert, s: Site, approach: object, cap: bytes | None) -> list[NewDelivery]:
+    def people(a: Alert, s: Site, cap: bytes | None) -> list[NewDelivery]:
         return [NewDelivery("sms", "+963", "sms-1", "text", a.t + 600)]
 
     wall = T0 + 400 * 86_400.0

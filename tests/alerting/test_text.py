@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from approaches import toward
 from hypothesis import given
 from hypothesis import strategies as st
 
+from nadhir.alerting.approach import approach_toward
 from nadhir.alerting.text import (
-    Approach,
     TextConfig,
-    approach_from_track,
-    compass_point,
     compose_text,
     compose_texts,
     sms_encoding,
@@ -18,7 +17,8 @@ from nadhir.alerting.text import (
     sms_size,
     truncate_to_segments,
 )
-from nadhir.domain import Alert, Site, TrackState
+from nadhir.domain import Alert, Approach, Site, TrackState
+from nadhir.geo.compass import compass_point
 
 T0 = 1746155144.0  # 2025-05-02T03:05:44Z = 06:05:44 in Damascus
 IDLIB = Site("idlib", "Idlib", "town", 35.9306, 36.6339, 3000.0, name_ar="إدلب")
@@ -90,7 +90,7 @@ def test_truncation_fits_and_marks_the_cut() -> None:
 
 
 def test_english_imminent_message() -> None:
-    text = compose_text(alert(), IDLIB, "en", Approach(heading_deg=44.0, from_deg=226.0))
+    text = compose_text(toward(alert(), 44.0, 226.0), IDLIB, "en")
     assert text == (
         "NADHIR: TAKE SHELTER NOW. Warplane approaching Idlib, from the south-west, "
         "heading north-east, expected 06:12 (in 7 min)."
@@ -112,7 +112,7 @@ def test_early_update_and_all_clear_wording() -> None:
 
 
 def test_arabic_message_has_threat_time_and_direction() -> None:
-    text = compose_text(alert(threat="drone"), IDLIB, "ar", Approach(heading_deg=0.0, from_deg=180.0))
+    text = compose_text(toward(alert(threat="drone"), 0.0, 180.0), IDLIB, "ar")
     assert text.startswith("نذير: احتموا الآن.")
     for part in ("طائرة مسيرة", "إدلب", "قادما من الجنوب", "باتجاه الشمال", "06:12", "خلال 7 دقائق"):
         assert part in text
@@ -136,16 +136,15 @@ def test_messages_shorten_to_fit_the_segment_limit() -> None:
         3000.0,
         name_ar="كفرنبل وقرى جبل الزاوية الجنوبي وما حولها من البلدات",
     )
-    a = Alert(T0, "alert", "x", "early", "jet", T0 + 600, 0.5, None)
-    approach = Approach(heading_deg=90.0, from_deg=270.0)
+    a = toward(Alert(T0, "alert", "x", "early", "jet", T0 + 600, 0.5, None), 90.0, 270.0)
     for limit in (1, 2, 3):
         cfg = TextConfig(max_segments=limit)
         for lang in ("ar", "en"):
-            text = compose_text(a, long_name, lang, approach, cfg)  # type: ignore[arg-type]
+            text = compose_text(a, long_name, lang, cfg)  # type: ignore[arg-type]
             assert sms_segments(text) <= limit
     # With room, the full wording is used; with one segment the Arabic one must drop details.
-    full = compose_text(a, long_name, "ar", approach, TextConfig(max_segments=3))
-    short = compose_text(a, long_name, "ar", approach, TextConfig(max_segments=1))
+    full = compose_text(a, long_name, "ar", TextConfig(max_segments=3))
+    short = compose_text(a, long_name, "ar", TextConfig(max_segments=1))
     assert "باتجاه" in full and len(short) < len(full)
 
 
@@ -160,22 +159,14 @@ def test_bad_input_is_refused() -> None:
         compass_point(float("nan"))
 
 
-def test_compass_and_approach_from_a_track() -> None:
-    assert [compass_point(d) for d in (0, 22.4, 22.6, 180, 337.6, 359.9, -45)] == [
-        "N",
-        "N",
-        "NE",
-        "S",
-        "N",
-        "N",
-        "NW",
-    ]
+def test_the_approach_of_a_track() -> None:
     state = TrackState(T0, "T1", 35.80, 36.50, 200.0, 40.0, "jet", 500.0)
-    approach = approach_from_track(state, IDLIB)
+    approach = approach_toward(state, IDLIB)
     assert approach.heading_deg == 40.0
     assert approach.from_deg is not None and compass_point(approach.from_deg) == "SW"
-    over = approach_from_track(TrackState(T0, "T1", 35.9306, 36.6339, 0.0, 10.0, "helicopter", 50.0), IDLIB)
-    assert over == Approach(None, None)  # hovering over the site: no direction to give
+    assert (approach.from_point, approach.heading_point) == ("SW", "NE")
+    over = approach_toward(TrackState(T0, "T1", 35.9306, 36.6339, 0.0, 10.0, "helicopter", 50.0), IDLIB)
+    assert over == Approach()  # hovering over the site: no direction to give
 
 
 def test_names_are_cleaned_for_messages() -> None:

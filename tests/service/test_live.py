@@ -7,14 +7,14 @@ from itertools import groupby
 
 import pytest
 
+from nadhir.alerting.approach import approach_toward
 from nadhir.bus import InProcessBus
 from nadhir.domain import Alert
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.factory import build_pipeline
 from nadhir.engine.replay import replay_scenario
 from nadhir.engine.stepper import RUN_ON_S
-from nadhir.geo.frame import unit_to_heading
-from nadhir.service.live import ALERTS, FEED, LiveCore, compass_point
+from nadhir.service.live import ALERTS, FEED, LiveCore
 from nadhir.service.region import bundled_scenario
 
 
@@ -81,16 +81,6 @@ def test_track_views_carry_trail_and_widening_prediction() -> None:
     assert any(len(v["prediction"]) >= 3 for v in tracks)
 
 
-def test_compass_points() -> None:
-    assert compass_point(0) == "N"
-    assert compass_point(359) == "N"
-    assert compass_point(44) == "NE"
-    assert compass_point(180) == "S"
-    assert compass_point(250) == "W"
-    assert compass_point(240) == "SW"
-    assert compass_point(-90) == "W"
-
-
 def test_track_views_say_whether_the_track_is_confirmed() -> None:
     # Tentative tracks likelier real than not are published too; the map draws them faint, so each
     # view must say which it is, and agree with the tracker.
@@ -133,6 +123,8 @@ def test_a_site_card_says_where_the_threat_comes_from_as_the_map_draws_it() -> N
             sx, sy = frame.to_xy(site.lat, site.lon)
             tx, ty = frame.to_xy(drawn["lat"], drawn["lon"])
             if math.hypot(tx - sx, ty - sy) > 2_000.0:  # clear of compass-sector edges by rounding
-                assert view["from"] == compass_point(unit_to_heading(tx - sx, ty - sy))
+                state = core.pipeline.shown[view["track"]]
+                assert (drawn["lat"], drawn["lon"]) == (round(state.lat, 5), round(state.lon, 5))
+                assert view["from"] == approach_toward(state, site).from_point
                 checked += 1
     assert checked > 50

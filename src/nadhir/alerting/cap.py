@@ -40,7 +40,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -51,10 +51,8 @@ from xml.parsers import expat
 from nadhir.alerting.text import (
     DEFAULT_TZ,
     THREAT_NAMES,
-    Approach,
     Language,
     TextConfig,
-    approach_from_track,
     long_text,
     resolve_tz,
     site_name,
@@ -66,7 +64,6 @@ from nadhir.domain import (
     AlertLevel,
     Problems,
     Site,
-    TrackState,
 )
 from nadhir.domain.timefmt import clamp_time, utc_datetime
 
@@ -327,10 +324,11 @@ class CapComposer:
             return ()
         return tuple(open_episode[1])
 
-    def compose(
-        self, alert: Alert, approach: Approach | None = None, *, seq: int | None = None
-    ) -> CapMessage:
-        """The CAP message of one alert; ``seq`` (default: a running count) goes into the identifier."""
+    def compose(self, alert: Alert, *, seq: int | None = None) -> CapMessage:
+        """The CAP message of one alert; ``seq`` (default: a running count) goes into the identifier.
+
+        Where the threat comes from and heads is the alert's own :attr:`~nadhir.domain.Alert.approach`.
+        """
         site = self.sites.get(alert.site)
         if site is None:
             raise CapError(f"alert for unknown site {alert.site!r}")
@@ -349,8 +347,7 @@ class CapComposer:
         stamp = utc_datetime(round(alert.t)).strftime("%Y%m%dT%H%M%SZ")
         identifier = f"{cfg.identifier_prefix}-{_ID_SAFE.sub('_', site.id)}-{stamp}-{n}"
         references = self.episode_references(site.id, alert.t) if alert.action != "alert" else ()
-        approach = approach or Approach()
-        infos = tuple(self._info(alert, site, lang, sent, approach) for lang in ("ar", "en"))
+        infos = tuple(self._info(alert, site, lang, sent) for lang in ("ar", "en"))
         message = CapMessage(
             identifier=identifier,
             sender=cfg.sender,
@@ -369,7 +366,7 @@ class CapComposer:
             self._episodes[site.id] = (alert.t, [*references, message.reference()])
         return message
 
-    def _info(self, alert: Alert, site: Site, lang: Language, sent: datetime, approach: Approach) -> CapInfo:
+    def _info(self, alert: Alert, site: Site, lang: Language, sent: datetime) -> CapInfo:
         cfg = self.config
         key = "all_clear" if alert.action == "all_clear" else alert.level
         urgency, severity, certainty, response = LEVEL_CODES[key]
@@ -396,9 +393,10 @@ class CapComposer:
             params.append(("nadhir:eta", format_cap_time(_local(alert.eta, cfg.tz))))
         if alert.track is not None:
             params.append(("nadhir:track", alert.track))
-        if approach.heading_deg is not None:
+        approach = alert.approach
+        if approach is not None and approach.heading_deg is not None:
             params.append(("nadhir:heading_deg", str(_round_half_up(approach.heading_deg) % 360)))
-        if approach.from_deg is not None:
+        if approach is not None and approach.from_deg is not None:
             params.append(("nadhir:from_deg", str(_round_half_up(approach.from_deg) % 360)))
         return CapInfo(
             language=lang,
@@ -413,7 +411,7 @@ class CapComposer:
             expires=expires,
             sender_name=cfg.sender_name_ar if lang == "ar" else cfg.sender_name_en,
             headline=_HEADLINE[lang][key].format(threat=threat, site=name),
-            description=long_text(alert, site, lang, approach, self._text),
+            description=long_text(alert, site, lang, self._text),
             instruction=_INSTRUCTION[lang][key],
             web=cfg.web,
             contact=cfg.contact,
@@ -872,22 +870,6 @@ def read_cap(xml: bytes | str, *, strict: bool = True) -> CapMessage:
 # ---- files ------------------------------------------------------------------------
 
 
-@dataclass
-class _Headings:
-    """The latest state of each track at or before a time, for alerts fed in time order."""
-
-    states: list[TrackState]
-    latest: dict[str, TrackState] = field(default_factory=dict)
-    index: int = 0
-
-    def at(self, track: str | None, t: float) -> TrackState | None:
-        while self.index < len(self.states) and self.states[self.index].t <= t:
-            state = self.states[self.index]
-            self.latest[state.track] = state
-            self.index += 1
-        return None if track is None else self.latest.get(track)
-
-
 def cap_filename(seq: int, site: str) -> str:
     """``000042-idlib.xml``: the alert line number and the site id."""
     return f"{seq:06d}-{_ID_SAFE.sub('_', site)}.xml"
@@ -898,29 +880,23 @@ def write_cap_files(
     sites: list[Site],
     out_dir: Path,
     *,
-    tracks: Iterable[TrackState] | None = None,
     config: CapConfig | None = None,
     problems: Problems | None = None,
 ) -> int:
     """Write one validated CAP file per alert line into ``out_dir``; returns how many were written.
 
     Files are named by the alert's 1-based line number and site
-    (:func:`cap_filename`). With ``tracks`` (the run's track states), messages
-    also say where the threat comes from and where it heads. An alert that
+    (:func:`cap_filename`). Messages say where the threat comes from and where it
+    heads when the alert carries its approach (alerts read back from a file do not). An alert that
     cannot be rendered (unknown site, bad values) is recorded in ``problems``
     (source ``cap``) and skipped; its line number is not reused.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     composer = CapComposer(sites, config)
-    headings = _Headings(sorted(tracks, key=lambda s: s.t)) if tracks is not None else None
     written = 0
     for seq, alert in enumerate(alerts, 1):
         try:
-            site = composer.sites.get(alert.site)
-            approach = None
-            if headings is not None and site is not None:
-                approach = approach_from_track(headings.at(alert.track, alert.t), site)
-            xml = render(composer.compose(alert, approach, seq=seq))
+            xml = render(composer.compose(alert, seq=seq))
         except CapError as exc:
             if problems is not None:
                 problems.add("cap", seq, str(exc))

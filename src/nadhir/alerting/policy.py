@@ -288,6 +288,10 @@ class AlertPolicy:
             lingering=aircraft in self.config.lingering_aircraft,
         )
 
+    def tracks(self) -> list[str]:
+        """The tracks the open episodes' alerts name (an update or all-clear may still name them)."""
+        return [ep.track for ep in self._episodes.values() if ep.track is not None]
+
     def active(self) -> dict[str, AlertLevel]:
         """Sites under alert now, with their level."""
         return {site_id: ep.level for site_id, ep in self._episodes.items()}

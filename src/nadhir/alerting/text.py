@@ -28,9 +28,8 @@ from datetime import UTC, timedelta, timezone, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from nadhir.domain import AircraftType, Alert, Site, TrackState
+from nadhir.domain import AircraftType, Alert, Site
 from nadhir.domain.timefmt import utc_datetime
-from nadhir.geo.distance import bearing_deg, haversine_m
 
 Language = Literal["ar", "en"]
 LANGUAGES: tuple[Language, ...] = ("ar", "en")
@@ -43,7 +42,6 @@ THREAT_NAMES: dict[Language, dict[AircraftType, str]] = {
     "ar": {"jet": "طيران حربي", "helicopter": "طيران مروحي", "drone": "طائرة مسيرة", "unknown": "طيران"},
 }
 
-_POINTS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 _POINTS_EN = {
     "N": "north", "NE": "north-east", "E": "east", "SE": "south-east",
     "S": "south", "SW": "south-west", "W": "west", "NW": "north-west",
@@ -52,13 +50,6 @@ _POINTS_AR = {
     "N": "الشمال", "NE": "الشمال الشرقي", "E": "الشرق", "SE": "الجنوب الشرقي",
     "S": "الجنوب", "SW": "الجنوب الغربي", "W": "الغرب", "NW": "الشمال الغربي",
 }  # fmt: skip
-
-
-def compass_point(deg: float) -> str:
-    """The nearest of the eight compass points (``N``, ``NE``, ...) to a bearing in degrees."""
-    if not math.isfinite(deg):
-        raise ValueError(f"bearing must be a finite number, not {deg!r}")
-    return _POINTS[round((deg % 360.0) / 45.0) % 8]
 
 
 def resolve_tz(name: str) -> tzinfo:
@@ -76,25 +67,6 @@ def resolve_tz(name: str) -> tzinfo:
             f"unknown time zone {name!r}: give an IANA name such as Asia/Damascus, "
             "UTC, or an offset such as +03:00"
         ) from exc
-
-
-@dataclass(frozen=True, slots=True)
-class Approach:
-    """Where the threat comes from, when a track says so: its heading and its bearing from the site."""
-
-    heading_deg: float | None = None  # direction of travel
-    from_deg: float | None = None  # bearing from the site to the aircraft
-
-
-def approach_from_track(state: TrackState | None, site: Site) -> Approach:
-    """The approach of a track toward a site (nothing known without a track state)."""
-    if state is None:
-        return Approach()
-    from_deg = None
-    if haversine_m(site.lat, site.lon, state.lat, state.lon) > site.radius_m:
-        from_deg = bearing_deg(site.lat, site.lon, state.lat, state.lon)
-    heading = state.heading_deg if state.speed_mps >= 5.0 else None
-    return Approach(heading_deg=heading, from_deg=from_deg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,15 +202,14 @@ def site_name(site: Site, lang: Language) -> str:
     return clean_name(site.name) or site.id
 
 
-def _variants(
-    alert: Alert, site: Site, lang: Language, approach: Approach, tz: tzinfo, cfg: TextConfig
-) -> list[str]:
-    """Wordings of one alert, longest and fullest first."""
+def _variants(alert: Alert, site: Site, lang: Language, tz: tzinfo, cfg: TextConfig) -> list[str]:
+    """Wordings of one alert, longest and fullest first; the direction is the alert's own approach."""
     threat = THREAT_NAMES[lang][alert.threat]
     name = site_name(site, lang)
     arrival = _arrival(alert, tz, lang)
-    frm = None if approach.from_deg is None else compass_point(approach.from_deg)
-    hdg = None if approach.heading_deg is None else compass_point(approach.heading_deg)
+    approach = alert.approach
+    frm = None if approach is None else approach.from_point
+    hdg = None if approach is None else approach.heading_point
     if lang == "en":
         brand = cfg.brand_en
         update = " update" if alert.action == "update" else ""
@@ -311,7 +282,6 @@ def compose_text(
     alert: Alert,
     site: Site,
     lang: Language,
-    approach: Approach | None = None,
     config: TextConfig | None = None,
 ) -> str:
     """The message for one alert in one language, within the configured number of SMS segments."""
@@ -320,30 +290,27 @@ def compose_text(
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}; use one of {', '.join(LANGUAGES)}")
     cfg = config or TextConfig()
-    variants = _variants(alert, site, lang, approach or Approach(), resolve_tz(cfg.tz), cfg)
+    variants = _variants(alert, site, lang, resolve_tz(cfg.tz), cfg)
     for text in variants:
         if sms_segments(text) <= cfg.max_segments:
             return text
     return truncate_to_segments(variants[-1], cfg.max_segments)
 
 
-def compose_texts(
-    alert: Alert, site: Site, approach: Approach | None = None, config: TextConfig | None = None
-) -> dict[Language, str]:
+def compose_texts(alert: Alert, site: Site, config: TextConfig | None = None) -> dict[Language, str]:
     """The message in every supported language."""
-    return {lang: compose_text(alert, site, lang, approach, config) for lang in LANGUAGES}
+    return {lang: compose_text(alert, site, lang, config) for lang in LANGUAGES}
 
 
 def long_text(
     alert: Alert,
     site: Site,
     lang: Language,
-    approach: Approach | None = None,
     config: TextConfig | None = None,
 ) -> str:
     """The fullest wording, with no SMS limit (for CAP descriptions, Telegram and webhooks)."""
     cfg = config or TextConfig()
-    return _variants(alert, site, lang, approach or Approach(), resolve_tz(cfg.tz), cfg)[0]
+    return _variants(alert, site, lang, resolve_tz(cfg.tz), cfg)[0]
 
 
 def test_alarm_text(

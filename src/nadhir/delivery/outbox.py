@@ -54,7 +54,7 @@ from sqlalchemy import event, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from nadhir.alerting.cap import CapComposer, render
-from nadhir.alerting.text import Approach, Language
+from nadhir.alerting.text import Language
 from nadhir.delivery.sirens import (
     LineError,
     Siren,
@@ -832,9 +832,7 @@ class Dispatcher:
 class Recipients(Protocol):
     """The people and partners an alert goes to (see :class:`nadhir.delivery.subscriptions.PeopleRouter`)."""
 
-    def __call__(
-        self, alert: Alert, site: Site, approach: Approach | None, cap: bytes | None
-    ) -> list[NewDelivery]: ...
+    def __call__(self, alert: Alert, site: Site, cap: bytes | None) -> list[NewDelivery]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -893,11 +891,11 @@ class AlertRouter:
         if site_id in self.sites:
             self._sounded.setdefault(site_id, sounding)
 
-    def route(self, alert: Alert, approach: Approach | None = None) -> list[NewDelivery]:
+    def route(self, alert: Alert) -> list[NewDelivery]:
         """The deliveries of one alert."""
-        return self.plan(alert, approach).deliveries
+        return self.plan(alert).deliveries
 
-    def plan(self, alert: Alert, approach: Approach | None = None, *, at: float | None = None) -> RoutePlan:
+    def plan(self, alert: Alert, *, at: float | None = None) -> RoutePlan:
         """The deliveries and the CAP message of one alert.
 
         ``at`` is when the deliveries' validity starts on the clock the receivers keep (wall time:
@@ -915,7 +913,7 @@ class AlertRouter:
         cap: bytes | None = None
         if self.cap is not None:
             try:
-                cap = render(self.cap.compose(alert, approach))
+                cap = render(self.cap.compose(alert))
             except Exception:  # the sirens must not wait on a message format
                 self.cap_failures += 1
                 log.exception("no CAP message for the %s %s at %s; delivered without", alert.level,
@@ -941,7 +939,7 @@ class AlertRouter:
             self._sounded[site.id] = False
         if self.recipients is not None:
             try:
-                people = self.recipients(alert, site, approach, cap)
+                people = self.recipients(alert, site, cap)
             except Exception:
                 self.recipient_failures += 1
                 log.exception("could not plan the people deliveries of the %s %s at %s", alert.level,

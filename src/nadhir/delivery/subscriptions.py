@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from nadhir.alerting.text import LANGUAGES, Approach, Language, TextConfig, compose_text, long_text
+from nadhir.alerting.text import LANGUAGES, Language, TextConfig, compose_text, long_text
 from nadhir.delivery.outbox import NewDelivery, alert_key
 from nadhir.domain import Alert, Problems, Site
 from nadhir.domain.formats.output import alert_to_dict
@@ -248,12 +248,10 @@ class PeopleRouter:
         self.text = text or TextConfig()
         self.valid_s = valid_s
 
-    def __call__(
-        self, alert: Alert, site: Site, approach: Approach | None, cap: bytes | None
-    ) -> list[NewDelivery]:
+    def __call__(self, alert: Alert, site: Site, cap: bytes | None) -> list[NewDelivery]:
         expires = alert.t + (1800.0 if alert.action == "all_clear" else self.valid_s)
-        sms = {lang: compose_text(alert, site, lang, approach, self.text) for lang in LANGUAGES}
-        full = {lang: long_text(alert, site, lang, approach, self.text) for lang in LANGUAGES}
+        sms = {lang: compose_text(alert, site, lang, self.text) for lang in LANGUAGES}
+        full = {lang: long_text(alert, site, lang, self.text) for lang in LANGUAGES}
         out: list[NewDelivery] = []
         bilingual = json.dumps({"text": full["ar"] + "\n\n" + full["en"]}, ensure_ascii=False)
         for chat in self.telegram_channels:

@@ -217,8 +217,28 @@ class Threat:
 
 
 @dataclass(frozen=True, slots=True)
+class Approach:
+    """Where a threat comes from, as the pipeline saw it when it decided the alert.
+
+    Computed once (:func:`nadhir.alerting.approach.approach_toward`) and read by every edge that
+    tells people the direction: the SMS and Telegram text, CAP, the kiosk and the console. The
+    compass points are those of :func:`nadhir.geo.compass.compass_point` for the degrees beside
+    them. The aircraft type and the arrival time are the alert's own (``threat``, ``eta``).
+    """
+
+    from_deg: float | None = None  # bearing from the site to the aircraft; None when over the site
+    from_point: str | None = None
+    heading_deg: float | None = None  # its direction of travel; None when it hovers or barely moves
+    heading_point: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Alert:
-    """One line of ``alerts.jsonl``: a warning, an update or an all-clear for a site."""
+    """One line of ``alerts.jsonl``: a warning, an update or an all-clear for a site.
+
+    ``approach`` rides along for the messages people read; it is not part of the line (the output
+    format does not write it) nor of the alert's equality.
+    """
 
     t: float
     action: AlertAction
@@ -228,6 +248,7 @@ class Alert:
     eta: float | None
     confidence: float
     track: str | None
+    approach: Approach | None = field(default=None, compare=False)
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from nadhir.alerting.approach import approach_toward
 from nadhir.alerting.policy import AlertPolicy, PolicyConfig
 from nadhir.domain import (
     AcousticDetection,
@@ -122,6 +123,8 @@ class Pipeline:
         self._track_best: dict[str, Threat] = {}
         self._track_backed: dict[str, Threat] = {}  # the strongest corroborated track threat per site
         self._last_measured: dict[str, _Measured] = {}  # per live track (see track_state)
+        # The last published state of each track an alert may still name (see _with_approach).
+        self.shown: dict[str, TrackState] = {}
 
     # -- driving ----------------------------------------------------------------
 
@@ -289,8 +292,27 @@ class Pipeline:
         _keep_strongest(best, impacts, wins_ties=True)  # a strike outranks a track
         self._prefer_sirens(t, best, impacts)
         self.threats = best
-        out.alerts.extend(self.policy.decide(t, best))
+        alerts = self.policy.decide(t, best)
         out.tracks.extend(self._publish(t))
+        out.alerts.extend(self._with_approach(alerts, out.tracks))
+
+    def _with_approach(self, alerts: list[Alert], published: list[TrackState]) -> list[Alert]:
+        """The alerts with their approach: from the track's state as last published (this step's,
+        if it was), the one the map shows and tracks.jsonl holds. A track gone from the tracker
+        stays remembered while a lost-contact threat or an alert episode may still name it."""
+        for state in published:
+            self.shown[state.track] = state
+        if len(self.shown) > 2 * len(self.tracker.tracks) + 64:
+            named = {*self.tracker.tracks, *self.lost.tracks(), *self.policy.tracks()}
+            self.shown = {k: s for k, s in self.shown.items() if k in named}
+        out = []
+        for alert in alerts:
+            shown = self.shown.get(alert.track) if alert.track is not None else None
+            site = self.policy.sites.get(alert.site)
+            if shown is not None and site is not None:
+                alert = dataclasses.replace(alert, approach=approach_toward(shown, site))
+            out.append(alert)
+        return out
 
     def _prefer_sirens(self, t: float, best: dict[str, Threat], impacts: list[Threat]) -> None:
         """Where the strongest threat to a site lacks the witnesses for sirens, a weaker one that has

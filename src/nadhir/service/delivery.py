@@ -47,7 +47,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from nadhir.alerting.cap import CapComposer, CapConfig
-from nadhir.alerting.text import approach_from_track
 from nadhir.bus.inprocess import InProcessBus, SubscriptionClosed, Topic
 from nadhir.delivery.outbox import (
     AlertRouter,
@@ -253,10 +252,8 @@ class AlertDelivery:
         """The deliveries of one alert, planned once (a retry stores this same plan)."""
         self._take_tracks()
         alert = deliverable(alert)
-        site = self.sites.get(alert.site)
-        state = self._latest.get(alert.track) if alert.track is not None else None
-        approach = approach_from_track(state, site) if site is not None and state is not None else None
-        plan = self.router.plan(alert, approach, at=self.wall_time_of(alert.t))
+        # The direction the texts and CAP give is the alert's own approach (decided with the alert).
+        plan = self.router.plan(alert, at=self.wall_time_of(alert.t))
         cap = None if plan.cap is None else plan.cap.decode()
         return PlannedAlert(alert, plan.sirens, plan.others, cap)
 

@@ -29,6 +29,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
+from nadhir.alerting.approach import approach_toward
 from nadhir.bus import InProcessBus, Topic
 from nadhir.domain import (
     AcousticDetection,
@@ -45,7 +46,7 @@ from nadhir.domain.formats.output import alert_to_dict
 from nadhir.domain.timefmt import format_time
 from nadhir.engine.pipeline import Pipeline, StepOutput
 from nadhir.engine.stepper import TICK_S, Replayer
-from nadhir.geo.frame import heading_to_unit, unit_to_heading
+from nadhir.geo.frame import heading_to_unit
 from nadhir.service.operator import OperatorActionError, OperatorPolicy
 from nadhir.store import OpenEpisode, Store
 from nadhir.store.quarantine import QuarantineBook
@@ -61,7 +62,6 @@ PREDICT_MAX_SIGMA_M = 15_000.0
 TRAIL_POINTS = 90
 RECENT_ALERTS = 500
 SILENT_AFTER_S = 15 * 60.0  # a source not heard from for this long is shown as silent
-COMPASS_8 = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 # A core that fails this many steps (batches, ticks, jobs) running is broken, not fed a bad input: the
 # engine stops, says so, and the supervisor starts it again with a fresh core built from the store.
 MAX_FAILED_STEPS_IN_A_ROW = 10
@@ -163,11 +163,6 @@ def kind_of(event: Event) -> str:
     if isinstance(event, AcousticDetection):
         return "acoustic"
     return "impact"
-
-
-def compass_point(deg: float) -> str:
-    """The nearest of the eight compass points."""
-    return COMPASS_8[int(((deg % 360.0) + 22.5) // 45.0) % 8]
 
 
 def _round(value: float | None, digits: int = 0) -> float | None:
@@ -395,19 +390,11 @@ class LiveCore(Replayer):
         if eta is None and threat is not None:
             eta = threat.eta
         aircraft = episode.aircraft if episode is not None else (threat.aircraft if threat else None)
-        direction = None
         track_id = threat.track if threat is not None else (episode.track if episode is not None else None)
-        track = self.pipeline.tracker.tracks.get(track_id) if track_id is not None else None
-        if track is not None:
-            sx, sy = self.pipeline.frame.to_xy(site.lat, site.lon)
-            # From where the map draws the track (its published state), else the filter's estimate.
-            drawn = self.track_views.get(track.id)
-            if drawn is not None:
-                tx, ty = self.pipeline.frame.to_xy(drawn["lat"], drawn["lon"])
-            else:
-                tx, ty = track.position
-            if math.hypot(tx - sx, ty - sy) > 1.0:
-                direction = compass_point(unit_to_heading(tx - sx, ty - sy))
+        # The direction as an alert decided now would carry it: the same rule on the same state
+        # (the track's last published one, where the map draws it), so card, SMS and CAP agree.
+        shown = self.pipeline.shown.get(track_id) if track_id is not None else None
+        approach = approach_toward(shown, site) if shown is not None else None
         return {
             "id": site.id,
             "level": episode.level if episode is not None else None,
@@ -415,7 +402,8 @@ class LiveCore(Replayer):
             "eta_s": _round(eta),
             "aircraft": aircraft,
             "track": track_id,
-            "from": direction,
+            "from": approach.from_point if approach is not None else None,
+            "from_deg": _round(approach.from_deg) if approach is not None else None,
             "cue": getattr(threat, "cue", None),
             "since_s": episode.started if episode is not None else None,
             "confirmed": site.id in self.policy.confirmed,

@@ -40,6 +40,10 @@ class LostContactWatch:
         if kept:
             self._lost[track_id] = _Lost(t, kept, LOST_HOLD_S[aircraft])
 
+    def tracks(self) -> list[str]:
+        """The ids of the lost tracks still remembered."""
+        return list(self._lost)
+
     def threats(self, t: float) -> list[Threat]:
         """The fading threats of lost tracks at time ``t`` (never sirens: cue ``nearby``)."""
         out: list[Threat] = []

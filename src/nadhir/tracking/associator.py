@@ -27,6 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from nadhir.geo.compass import wrap_pi
 from nadhir.tracking import imm, scalar
 from nadhir.tracking.assignment import assign
 from nadhir.tracking.measurements import BearingFix, PositionFix
@@ -146,7 +147,7 @@ class Associator:
             speed = np.hypot(vx, vy)
             vel_sigma = np.sqrt(np.maximum(1e-6, (p[None, :, 2, 2] + p[None, :, 3, 3]) / 2.0))
             known = (speed >= 2.0 * vel_sigma) & ~np.isnan(heading)
-            diff = imm.wrap(np.nan_to_num(heading) - np.arctan2(vx, vy))
+            diff = wrap_pi(np.nan_to_num(heading) - np.arctan2(vx, vy))
             mismatch = np.where(
                 known, diff * diff / (hsig2 + (vel_sigma / np.maximum(speed, 1e-9)) ** 2), 0.0
             )
@@ -301,7 +302,7 @@ class Associator:
         theta, h, rng, dalt = imm.heard_bearing(dx, dy, x[pt, 2], x[pt, 3], heights[pt, 0])
         hp = (h[:, None, :] @ p[pt])[:, 0, :]
         variance = (hp * h).sum(axis=1) + cols[:, 4] ** 2 + (dalt * heights[pt, 1]) ** 2
-        innovation = imm.wrap(cols[:, 5] - theta)
+        innovation = wrap_pi(cols[:, 5] - theta)
         d2 = innovation * innovation / variance
         ok = d2 <= BEARING_GATE
         # Nearer tracks are likelier sources of a sound than far ones of the same bearing.
@@ -352,7 +353,7 @@ def sighting_costs_small(tracks: Sequence[Track], batch: Sequence[PositionFix]) 
                 speed = math.hypot(vx, vy)
                 vel_sigma = math.sqrt(max(1e-6, (p[10] + p[15]) / 2.0))
                 if speed >= 2.0 * vel_sigma:
-                    diff = scalar.wrap(heading - math.atan2(vx, vy))
+                    diff = wrap_pi(heading - math.atan2(vx, vy))
                     ratio = vel_sigma / max(speed, 1e-9)
                     d2 = d2 + diff * diff / (hsig2 + ratio * ratio)
             if not d2 <= POSITION_GATE + HEADING_GATE:
@@ -408,7 +409,7 @@ def bearing_costs_small(
             theta, h0, h1, h2, h3, rng, dalt = scalar.heard_bearing(dx, dy, x2, x3, height[0])
             spread = dalt * height[1]
             variance = scalar.quadratic((h0, h1, h2, h3), p) + sigma2 + spread * spread
-            innovation = scalar.wrap(bearing - theta)
+            innovation = wrap_pi(bearing - theta)
             d2 = innovation * innovation / variance
             if not d2 <= BEARING_GATE:
                 continue

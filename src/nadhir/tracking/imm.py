@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from nadhir.geo.compass import wrap_pi
 from nadhir.tracking.measurements import SPEED_OF_SOUND_MPS
 from nadhir.tracking.motion import MODEL_NAMES, MotionProfile
 
@@ -396,12 +397,6 @@ def heard_bearing(
     return np.arctan2(ex, ey), h, np.sqrt(r2), -gv * alt
 
 
-def wrap(angle: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Wrap angles in radians into [-pi, pi)."""
-    out: NDArray[np.float64] = (angle + math.pi) % (2.0 * math.pi) - math.pi
-    return out
-
-
 def update_bearings_batch(
     mu: NDArray[np.float64],
     xs: NDArray[np.float64],
@@ -454,7 +449,7 @@ def update_bearings_batch(
             x_lin[..., 3, None],
             height,
         )
-        y = wrap(z - theta)
+        y = wrap_pi(z - theta)
         if it:  # innovation about the linearisation point, referred back to the prior (IEKF)
             y = y - (h @ (xs - x_lin)[..., None])[..., 0]
         dg = g * r_inv  # D^-1 g
@@ -558,7 +553,7 @@ def _sequential_bearings(
             alt,
         )
         var = (h @ p * h).sum(axis=1) + variances[idx] + (g * alt_sigma) ** 2
-        y = wrap(bearings[idx] - theta)
+        y = wrap_pi(bearings[idx] - theta)
         nis = y * y / var
         best = int(np.argmin(nis))  # the first of equals: input order
         if not nis[best] <= BEARING_GATE:
@@ -621,7 +616,7 @@ def _update_one_bearing(
         theta, h, rng, g = heard_bearing(
             x_lin[..., 0] - sx, x_lin[..., 1] - sy, x_lin[..., 2], x_lin[..., 3], height
         )  # (T, M), (T, M, 4), (T, M), (T, M)
-        y = wrap(z - theta)
+        y = wrap_pi(z - theta)
         if it:  # innovation about the linearisation point, referred back to the prior (IEKF)
             y = y - (h * (xs - x_lin)).sum(axis=-1)
         ph = (ps @ h[..., None])[..., 0]  # P h'

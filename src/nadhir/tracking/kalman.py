@@ -65,8 +65,3 @@ def bearing_jacobian(dx: float, dy: float) -> tuple[float, Matrix]:
     theta = math.atan2(dx, dy)
     h = np.array([[dy / r2, -dx / r2, 0.0, 0.0]])
     return theta, h
-
-
-def wrap_pi(angle: float) -> float:
-    """Wrap an angle in radians into [-pi, pi)."""
-    return (angle + math.pi) % (2 * math.pi) - math.pi

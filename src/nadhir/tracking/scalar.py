@@ -28,11 +28,6 @@ _TWO_PI = 2.0 * math.pi
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
-def wrap(angle: float) -> float:
-    """Wrap an angle in radians into [-pi, pi) (as :func:`nadhir.tracking.imm.wrap`)."""
-    return (angle + _PI) % _TWO_PI - _PI
-
-
 def heard_bearing(
     dx: float, dy: float, vx: float, vy: float, alt: float
 ) -> tuple[float, float, float, float, float, float, float]:
@@ -129,7 +124,7 @@ def update_one_bearing(
                 h3 = -tau * h1
                 g = -gv * alt
                 x0, x1, x2, x3 = xs_t[m]
-                y = (z - atan2(ex, ey) + _PI) % _TWO_PI - _PI
+                y = (z - atan2(ex, ey) + _PI) % _TWO_PI - _PI  # geo.compass.wrap_pi, inlined: a hot loop
                 if it:  # innovation about the linearisation point, referred back to the prior (IEKF)
                     y = y - (h0 * (x0 - l0) + h1 * (x1 - l1) + h2 * (x2 - l2) + h3 * (x3 - l3))
                 p = ps_t[m]

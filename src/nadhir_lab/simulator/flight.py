@@ -9,6 +9,7 @@ from typing import Literal
 
 import numpy as np
 
+from nadhir.geo.compass import wrap_pi
 from nadhir_lab.simulator.regions import KINDS, Kind, RegionSite
 from nadhir_lab.simulator.scenario import PATH_STEP_S, SimAircraft, SimStrike, Sortie
 from nadhir_lab.simulator.world import (
@@ -21,7 +22,6 @@ from nadhir_lab.simulator.world import (
     _rand,
     _town_weight,
     _World,
-    _wrap_pi,
 )
 
 FACILITY_AIMS = ("hospital", "school")  # facilities a strike on their town may aim at
@@ -123,7 +123,7 @@ def _fly(x0: float, y0: float, t0: float, legs: Sequence[_Leg], kin: _Kinematics
                 want_alt = min(leg.alt, dist * kin.glide)
                 if dist < 5000.0:
                     want_speed = max(leg.speed * 0.5, min(leg.speed, dist / 40.0))
-            hdg = _wrap_pi(hdg + _clamp(_wrap_pi(want_hdg - hdg), -turn, turn))
+            hdg = wrap_pi(hdg + _clamp(wrap_pi(want_hdg - hdg), -turn, turn))
             speed += _clamp(want_speed - speed, -kin.accel, kin.accel)
             alt += _clamp(want_alt - alt, -1.5 * kin.climb, kin.climb)
             alt = max(alt, 0.0)
@@ -137,7 +137,7 @@ def _fly(x0: float, y0: float, t0: float, legs: Sequence[_Leg], kin: _Kinematics
             if leg.kind == "goto":
                 if dist < best:
                     best, best_i = dist, len(f.t) - 1
-                behind = abs(_wrap_pi(math.atan2(leg.x - x, leg.y - y) - hdg)) > math.pi / 2
+                behind = abs(wrap_pi(math.atan2(leg.x - x, leg.y - y) - hdg)) > math.pi / 2
                 radius = max(speed, 1.0) / turn
                 done = dist < leg.tol or (behind and dist < 1.5 * radius + leg.tol)
                 if done and leg.release:

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from nadhir.geo.distance import bearing_deg
+from nadhir.tracking.measurements import SPEED_OF_SOUND_MPS  # the tracker's, so the two agree
 from nadhir_lab.simulator.scenario import SimAircraft, SimStrike, _Writer
 from nadhir_lab.simulator.world import _chance, _clamp, _offset, _pick_weighted, _rand, _town_weight, _World
-
-SPEED_OF_SOUND_MPS = 343.0
 
 
 @dataclass(frozen=True)

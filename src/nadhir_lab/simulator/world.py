@@ -99,10 +99,6 @@ class _World:
         return self.xy(b.lat, b.lon)
 
 
-def _wrap_pi(a: float) -> float:
-    return (a + math.pi) % (2 * math.pi) - math.pi
-
-
 def _clamp(v: float, lo: float, hi: float) -> float:
     return lo if v < lo else hi if v > hi else v
 

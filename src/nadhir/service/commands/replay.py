@@ -114,9 +114,7 @@ def replay(
     if cap_dir is not None:
         from nadhir.alerting.cap import write_cap_files  # loaded only when asked for
 
-        written = write_cap_files(
-            result.alerts, scenario.sites, cap_dir, tracks=result.tracks, problems=scenario.problems
-        )
+        written = write_cap_files(result.alerts, scenario.sites, cap_dir, problems=scenario.problems)
         if not quiet:
             _console().print(f"CAP messages: {written} written to {cap_dir}")
     if db is not None:
