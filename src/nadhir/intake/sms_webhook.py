@@ -47,6 +47,8 @@ class SmsAccepted(BaseModel):
     reporter: str = Field(description="The observer the sender's number belongs to")
     channel: str = Field(description="Always sms")
     t: float = Field(description="The message's time, POSIX seconds")
+
+
 MAX_BODY_BYTES = 16 * 1024
 MAX_TEXT = 1600  # a long concatenated SMS
 
