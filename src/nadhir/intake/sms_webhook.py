@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from nadhir.domain import Report
 from nadhir.domain.validation import InvalidInput, load_json
@@ -38,6 +39,16 @@ log = logging.getLogger(__name__)
 PATH = "/api/v1/intake/sms"
 SIGNATURE_HEADER = "X-Nadhir-Signature"
 CHANNEL = "sms"
+
+
+class SmsAccepted(BaseModel):
+    """The answer to a gateway whose message was taken (the shape of ``POST /api/v1/intake/sms``)."""
+
+    reporter: str = Field(description="The observer the sender's number belongs to")
+    channel: str = Field(description="Always sms")
+    t: float = Field(description="The message's time, POSIX seconds")
+
+
 MAX_BODY_BYTES = 16 * 1024
 MAX_TEXT = 1600  # a long concatenated SMS
 
@@ -116,6 +127,7 @@ def sms_router(
     @router.post(
         PATH,
         status_code=202,
+        response_model=SmsAccepted,
         summary="Take one observer's SMS from the gateway (HMAC-SHA256 signed)",
         responses={
             401: {"description": "Missing or wrong signature"},

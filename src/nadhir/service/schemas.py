@@ -385,3 +385,20 @@ class CapIntakeOut(BaseModel):
     ignored: str | None = Field(description="Why nothing was raised, when nothing was")
     raised: list[CapRaised] = Field(default_factory=list, description="The alerts raised, per site")
     alerts: list[AlertOut] = Field(description="The alerts this sent at once")
+
+
+class MapFeature(BaseModel):
+    """One GeoJSON feature of the base map (its other members pass through as they are)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: Literal["Feature"]
+    geometry: dict[str, Any] | None = Field(description="A GeoJSON geometry")
+    properties: dict[str, Any] | None = None
+
+
+class BasemapOut(BaseModel):
+    """The region's base map: a GeoJSON feature collection (other members pass through)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: Literal["FeatureCollection"]
+    features: list[MapFeature]
