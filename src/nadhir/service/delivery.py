@@ -49,28 +49,17 @@ from typing import Any
 from nadhir.alerting.cap import CapComposer, CapConfig
 from nadhir.alerting.text import approach_from_track
 from nadhir.bus.inprocess import InProcessBus, SubscriptionClosed, Topic
-from nadhir.delivery.outbox import (
-    AlertRouter,
-    Channel,
-    Dispatcher,
-    NewDelivery,
-    Outbox,
-    SirenChannel,
-    deliverable,
-    takeover_deliveries,
-)
-from nadhir.delivery.sirens import (
-    DEFAULT_ROOT,
-    SirenFleet,
-    SirenNetwork,
-    SirenNotice,
-    parse_broker,
-    sirens_for_sites,
-)
+from nadhir.delivery.channels.mqtt_sirens import SirenChannel, SirenNetwork
+from nadhir.delivery.dispatcher import Channel, Dispatcher
+from nadhir.delivery.outbox import Outbox
+from nadhir.delivery.router import AlertRouter, takeover_deliveries
+from nadhir.delivery.siren_fleet import SirenFleet, SirenNotice, sirens_for_sites
+from nadhir.delivery.states import NewDelivery, deliverable
 from nadhir.domain import Alert, Site, TrackState
 from nadhir.service.live import FEED, Clock, FeedMessage
 from nadhir.service.people import PeopleChannels
 from nadhir.store.people import SubscriptionBook, TestAlarmBook
+from nadhir_siren.protocol import DEFAULT_ROOT, parse_broker
 
 log = logging.getLogger(__name__)
 
