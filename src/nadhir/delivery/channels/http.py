@@ -37,6 +37,3 @@ def send_each(batch: Sequence[Delivery], one: Callable[[Delivery], Outcome], wor
         return [one(d) for d in batch]
     with ThreadPoolExecutor(max_workers=min(workers, len(batch))) as pool:
         return list(pool.map(one, batch))
-
-
-# ---- webhooks -----------------------------------------------------------------

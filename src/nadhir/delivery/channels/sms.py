@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -18,6 +18,7 @@ from nadhir.delivery.channels.http import (
 from nadhir.delivery.states import Delivery, Outcome
 
 
+@dataclass(frozen=True, slots=True)
 class SmsGatewayConfig:
     """How to call an SMS gateway's HTTP API.
 
@@ -82,6 +83,3 @@ class SmsChannel:
 
     def close(self) -> None:
         self.client.close()
-
-
-# ---- Telegram Bot API ------------------------------------------------------------------

@@ -157,6 +157,3 @@ class WebhookChannel:
 
     def close(self) -> None:
         self.client.close()
-
-
-# ---- SMS through an HTTP gateway ---------------------------------------------------------
