@@ -1,7 +1,7 @@
 """Alert delivery for the live service: every alert goes to the durable outbox, then to its channels.
 
 The pipeline publishes its alerts on the bus; this component takes each one,
-plans its deliveries (:class:`~nadhir.delivery.outbox.AlertRouter`: CAP
+plans its deliveries (:class:`~nadhir.delivery.router.AlertRouter`: CAP
 message, siren commands for ``imminent``, the people channels for every
 level, targeted through the subscriptions' spatial index) and stores alert and
 deliveries in the outbox before anything is sent: the siren commands first
@@ -9,12 +9,12 @@ deliveries in the outbox before anything is sent: the siren commands first
 people and partners. A dispatcher then sends every delivery on the channels
 this service has (sirens over MQTT with a broker; Telegram, SMS and webhooks
 when configured), retried until acknowledged or expired, each step audited.
-Deliveries on a channel it lacks wait for the process that has it (``python -m
-nadhir.delivery.outbox --db URL --broker HOST:PORT`` for sirens).
+Deliveries on a channel it lacks wait for the process that has it (``nadhir
+send-sirens --db URL --broker HOST:PORT`` for sirens).
 
 Nothing is lost between the policy and the outbox. Planning is total: an
 arrival time out of range is written at the edge of what a message can carry
-(:func:`~nadhir.delivery.outbox.deliverable`), and a CAP message or a people
+(:func:`~nadhir.delivery.states.deliverable`), and a CAP message or a people
 fan-out that cannot be made is logged and counted while the siren commands
 still go. A plan that cannot be stored (the database is down) is kept, in
 order, and stored again every ``retry_s`` until it commits; every failure is
