@@ -29,12 +29,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from nadhir.alerting.cap import CapComposer
-from nadhir.delivery.outbox import AlertRouter, Dispatcher, Outbox, SirenChannel
-from nadhir.delivery.sirens import SirenFleet, SirenNetwork, parse_broker, parse_line, sirens_for_sites
+from nadhir.delivery.channels.mqtt_sirens import SirenChannel, SirenNetwork
+from nadhir.delivery.dispatcher import Dispatcher
+from nadhir.delivery.outbox import Outbox
+from nadhir.delivery.router import AlertRouter
+from nadhir.delivery.siren_fleet import SirenFleet, sirens_for_sites
 from nadhir.domain import Event
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.factory import build_pipeline
 from nadhir.engine.stepper import TICK_S
+from nadhir_siren.protocol import parse_broker, parse_line
 from siren_sim import responder
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,8 +23,12 @@ import time
 import uuid
 from pathlib import Path
 
-from nadhir.delivery.outbox import Dispatcher, NewDelivery, Outbox, SirenChannel
-from nadhir.delivery.sirens import SirenCommand, SirenFleet, SirenNetwork, parse_broker
+from nadhir.delivery.channels.mqtt_sirens import SirenChannel, SirenNetwork
+from nadhir.delivery.dispatcher import Dispatcher
+from nadhir.delivery.outbox import Outbox
+from nadhir.delivery.siren_fleet import SirenFleet
+from nadhir.delivery.states import NewDelivery
+from nadhir_siren.protocol import SirenCommand, parse_broker
 from siren_sim import responder
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from nadhir.delivery.sirens import SirenAck, split_topic
+from nadhir_siren.protocol import SirenAck, split_topic
 
 CONNECTIONS = 8  # simulated sirens share this many MQTT connections (real sirens have one each)
 

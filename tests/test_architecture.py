@@ -29,8 +29,10 @@ def _lint_imports() -> str:
 
 
 def _run(root: Path) -> subprocess.CompletedProcess[str]:
-    """``lint-imports`` on ``root`` (a folder with pyproject.toml and src/), its sources first on the path."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root / "src"), os.environ.get("PYTHONPATH", "")]))
+    """``lint-imports`` on ``root`` (pyproject.toml, src/ and the siren program's siren/src/), its sources
+    first on the path."""
+    paths = [str(root / "src"), str(root / "siren" / "src"), os.environ.get("PYTHONPATH", "")]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
     return subprocess.run(
         [_lint_imports(), "--no-cache", "--no-logo"],
         cwd=root,
@@ -47,6 +49,7 @@ def test_the_contracts_hold() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
     assert "never imports the lab" in result.stdout and "layers" in result.stdout
+    assert "siren program" in result.stdout and "wire protocol" in result.stdout
 
 
 def _copy_with(tmp_path: Path, module: str, line: str) -> Path:
@@ -57,8 +60,11 @@ def _copy_with(tmp_path: Path, module: str, line: str) -> Path:
         root / "src",
         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "data", "console", "migrations"),
     )
+    shutil.copytree(REPO / "siren" / "src", root / "siren" / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))  # fmt: skip
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
-    target = root / "src" / Path(*module.split(".")).with_suffix(".py")
+    base = root / "siren" / "src" if module.startswith("nadhir_siren") else root / "src"
+    target = base / Path(*module.split(".")).with_suffix(".py")
     target.write_text(target.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
     return root
 
@@ -78,8 +84,21 @@ def _copy_with(tmp_path: Path, module: str, line: str) -> Path:
             "nadhir.domain.timefmt -> nadhir.service",
         ),
         ("nadhir.tracking.track", "import nadhir.threat.assessor", "nadhir.tracking.track -> nadhir.threat"),
+        ("nadhir_siren.outputs", "from nadhir.domain import Alert", "nadhir_siren.outputs -> nadhir.domain"),
+        (
+            "nadhir.delivery.router",
+            "from nadhir_siren.controller import SirenController",
+            "nadhir.delivery.router -> nadhir_siren.controller",
+        ),
     ],
-    ids=["product-imports-lab", "product-imports-lab-module", "domain-imports-service", "tracking-up"],
+    ids=[
+        "product-imports-lab",
+        "product-imports-lab-module",
+        "domain-imports-service",
+        "tracking-up",
+        "siren-program-imports-product",
+        "product-imports-siren-controller",
+    ],
 )
 def test_a_planted_import_breaks_a_contract(tmp_path: Path, module: str, line: str, broken: str) -> None:
     result = _run(_copy_with(tmp_path, module, line))

@@ -19,13 +19,13 @@ from service_helpers import T0, auth, make_settings, wait_for
 from nadhir.alerting.cap import CapArea, CapInfo, CapMessage, to_xml
 from nadhir.bus.inprocess import InProcessBus
 from nadhir.delivery.outbox import Outbox
-from nadhir.delivery.sirens import SirenCommand, parse_line
 from nadhir.domain import Alert, Site
 from nadhir.service import live
 from nadhir.service.app import create_app
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.live import ALERTS, ManualClock, ScaledClock
 from nadhir.store import default_url
+from nadhir_siren.protocol import SirenCommand, parse_line
 from services import require_service, skip_or_fail
 
 SITE, SIREN = "saraqeb", "siren-saraqeb-1"

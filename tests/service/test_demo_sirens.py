@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nadhir.delivery.outbox import Outbox
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "alerting"))  # the MQTT test kit lives there
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delivery"))  # the MQTT test kit lives there
 from mqtt_kit import LocalBroker, SirenProcess, wait_for
 
 # Sites whose sirens sound in the first simulated hour of the bundled scenario (dana from 03:19).

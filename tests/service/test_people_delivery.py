@@ -22,14 +22,8 @@ from http_peer import Peer, Request, bot_api, http_peer
 from nadhir.alerting.cap import read_cap
 from nadhir.alerting.text import sms_segments
 from nadhir.bus.inprocess import InProcessBus
-from nadhir.delivery.channels import (
-    DELIVERY_HEADER,
-    SIGNATURE_HEADER,
-    ReplayGuard,
-    SmsChannel,
-    SmsGatewayConfig,
-    verify_signature,
-)
+from nadhir.delivery.channels.sms import SmsChannel, SmsGatewayConfig
+from nadhir.delivery.channels.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, ReplayGuard, verify_signature
 from nadhir.delivery.outbox import Outbox
 from nadhir.delivery.subscriptions import Subscription
 from nadhir.domain import Alert, Site, TrackState

@@ -29,7 +29,7 @@ from nadhir.service.settings import Settings, sms_gateway_config
 from nadhir.store import Store
 from nadhir.store.people import SubscriptionBook
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "alerting"))  # the MQTT test kit lives there
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delivery"))  # the MQTT test kit lives there
 from mqtt_kit import SirenProcess, Subscriber, require_mosquitto, unique, wait_for
 
 TOKEN = "4242:TEST-bot-token"

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 from test_store import db_url  # noqa: F401  (the sqlite / postgresql fixture)
 
-from nadhir.delivery.outbox import NewDelivery, Outbox
+from nadhir.delivery.outbox import Outbox
+from nadhir.delivery.states import NewDelivery
 from nadhir.delivery.subscriptions import Subscription
 from nadhir.store import Store
 from nadhir.store.people import (

@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from nadhir.alerting.text import LANGUAGES, Language, TextConfig, compose_text, long_text
-from nadhir.delivery.outbox import NewDelivery, alert_key
+from nadhir.delivery.states import NewDelivery, alert_key
 from nadhir.domain import Alert, Problems, Site
 from nadhir.domain.formats.output import alert_to_dict
 from nadhir.geo.distance import EARTH_RADIUS_M

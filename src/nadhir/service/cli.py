@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "subscriptions": "subscriptions",
     "test-alarms": "test_alarms",
     "deliveries": "deliveries",
+    "send-sirens": "send_sirens",
 }
 
 # The entry-point group other packages add commands through (the lab's are in pyproject.toml).

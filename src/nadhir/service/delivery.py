@@ -1,7 +1,7 @@
 """Alert delivery for the live service: every alert goes to the durable outbox, then to its channels.
 
 The pipeline publishes its alerts on the bus; this component takes each one,
-plans its deliveries (:class:`~nadhir.delivery.outbox.AlertRouter`: CAP
+plans its deliveries (:class:`~nadhir.delivery.router.AlertRouter`: CAP
 message, siren commands for ``imminent``, the people channels for every
 level, targeted through the subscriptions' spatial index) and stores alert and
 deliveries in the outbox before anything is sent: the siren commands first
@@ -9,12 +9,12 @@ deliveries in the outbox before anything is sent: the siren commands first
 people and partners. A dispatcher then sends every delivery on the channels
 this service has (sirens over MQTT with a broker; Telegram, SMS and webhooks
 when configured), retried until acknowledged or expired, each step audited.
-Deliveries on a channel it lacks wait for the process that has it (``python -m
-nadhir.delivery.outbox --db URL --broker HOST:PORT`` for sirens).
+Deliveries on a channel it lacks wait for the process that has it (``nadhir
+send-sirens --db URL --broker HOST:PORT`` for sirens).
 
 Nothing is lost between the policy and the outbox. Planning is total: an
 arrival time out of range is written at the edge of what a message can carry
-(:func:`~nadhir.delivery.outbox.deliverable`), and a CAP message or a people
+(:func:`~nadhir.delivery.states.deliverable`), and a CAP message or a people
 fan-out that cannot be made is logged and counted while the siren commands
 still go. A plan that cannot be stored (the database is down) is kept, in
 order, and stored again every ``retry_s`` until it commits; every failure is
@@ -48,28 +48,17 @@ from typing import Any
 
 from nadhir.alerting.cap import CapComposer, CapConfig
 from nadhir.bus.inprocess import InProcessBus, SubscriptionClosed, Topic
-from nadhir.delivery.outbox import (
-    AlertRouter,
-    Channel,
-    Dispatcher,
-    NewDelivery,
-    Outbox,
-    SirenChannel,
-    deliverable,
-    takeover_deliveries,
-)
-from nadhir.delivery.sirens import (
-    DEFAULT_ROOT,
-    SirenFleet,
-    SirenNetwork,
-    SirenNotice,
-    parse_broker,
-    sirens_for_sites,
-)
+from nadhir.delivery.channels.mqtt_sirens import SirenChannel, SirenNetwork
+from nadhir.delivery.dispatcher import Channel, Dispatcher
+from nadhir.delivery.outbox import Outbox
+from nadhir.delivery.router import AlertRouter, takeover_deliveries
+from nadhir.delivery.siren_fleet import SirenFleet, SirenNotice, sirens_for_sites
+from nadhir.delivery.states import NewDelivery, deliverable
 from nadhir.domain import Alert, Site, TrackState
 from nadhir.service.live import FEED, Clock, FeedMessage
 from nadhir.service.people import PeopleChannels
 from nadhir.store.people import SubscriptionBook, TestAlarmBook
+from nadhir_siren.protocol import DEFAULT_ROOT, parse_broker
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from nadhir.alerting.text import TextConfig
-from nadhir.delivery.channels import Partner, SmsChannel, TelegramChannel, WebhookChannel
-from nadhir.delivery.outbox import Channel
+from nadhir.delivery.channels.sms import SmsChannel
+from nadhir.delivery.channels.telegram import TelegramChannel
+from nadhir.delivery.channels.webhook import Partner, WebhookChannel
+from nadhir.delivery.dispatcher import Channel
 from nadhir.delivery.subscriptions import PeopleRouter, SubscriberIndex, Subscription
 from nadhir.service.settings import Settings
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from nadhir.delivery.channels import SmsGatewayConfig
+    from nadhir.delivery.channels.sms import SmsGatewayConfig
 
 Role = Literal["observer", "sensor", "viewer", "operator", "admin"]
 ROLES: tuple[Role, ...] = ("observer", "sensor", "viewer", "operator", "admin")
@@ -295,7 +295,7 @@ def sms_gateway_config(raw: object) -> SmsGatewayConfig | None:
         return None
     if not isinstance(raw, dict):
         raise SettingsError("sms_gateway must be a table")
-    from nadhir.delivery.channels import SmsGatewayConfig
+    from nadhir.delivery.channels.sms import SmsGatewayConfig
 
     unknown = set(raw) - {"url", "body", "fields", "headers", "sender", "method", "timeout_s"}
     if unknown:

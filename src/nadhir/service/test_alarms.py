@@ -15,7 +15,8 @@ import time
 from collections.abc import Sequence
 
 from nadhir.alerting.text import Language
-from nadhir.delivery.outbox import Outbox, plan_test_alarm, test_alarm_key
+from nadhir.delivery.alarm_tests import plan_test_alarm, test_alarm_key
+from nadhir.delivery.outbox import Outbox
 from nadhir.delivery.subscriptions import SubscriberIndex, Subscription
 from nadhir.domain import Site
 from nadhir.service.people import PeopleChannels

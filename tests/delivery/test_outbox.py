@@ -21,21 +21,15 @@ from mqtt_kit import HOST, PORT, SirenProcess, Subscriber, require_mosquitto, un
 from sqlalchemy.engine import make_url
 
 from nadhir.alerting.cap import CapComposer, CapMessage, read_cap, validate
-from nadhir.delivery.outbox import (
-    AlertRouter,
-    Backoff,
-    Delivery,
-    Dispatcher,
-    NewDelivery,
-    Outbox,
-    Outcome,
-    alert_key,
-    plan_test_alarm,
-    takeover_deliveries,
-)
-from nadhir.delivery.sirens import Siren, SirenCommand, SirenFleet, parse_line
+from nadhir.delivery.alarm_tests import plan_test_alarm
+from nadhir.delivery.dispatcher import Dispatcher
+from nadhir.delivery.outbox import Outbox
+from nadhir.delivery.router import AlertRouter, takeover_deliveries
+from nadhir.delivery.siren_fleet import Siren, SirenFleet
+from nadhir.delivery.states import Backoff, Delivery, NewDelivery, Outcome, alert_key
 from nadhir.domain import Alert, Site
 from nadhir.store import default_url
+from nadhir_siren.protocol import SirenCommand, parse_line
 from services import require_service, skip_or_fail
 
 PG_URL = os.environ.get("NADHIR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -344,7 +338,8 @@ def test_deliveries_keep_the_clock_they_are_given() -> None:
 
 def _worker(db: str, root: str, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "nadhir.delivery.outbox", "--db", db, "--broker", f"{HOST}:{PORT}",
+        [sys.executable, "-m", "nadhir.service.commands.send_sirens", "--db", db,
+         "--broker", f"{HOST}:{PORT}",
          "--topic-root", root, "--progress", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip

@@ -17,21 +17,23 @@ import pytest
 from http_peer import Peer, Request, bot_api, http_peer
 from nadhir.alerting.cap import CapComposer, read_cap
 from nadhir.alerting.text import sms_segments
-from nadhir.delivery.channels import (
+from nadhir.delivery.channels.sms import SmsChannel, SmsGatewayConfig
+from nadhir.delivery.channels.telegram import TelegramChannel
+from nadhir.delivery.channels.webhook import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     Partner,
     ReplayGuard,
     SignatureError,
-    SmsChannel,
-    SmsGatewayConfig,
-    TelegramChannel,
     WebhookChannel,
     sign,
     signature_header,
     verify_signature,
 )
-from nadhir.delivery.outbox import AlertRouter, Delivery, Dispatcher, NewDelivery, Outbox
+from nadhir.delivery.dispatcher import Dispatcher
+from nadhir.delivery.outbox import Outbox
+from nadhir.delivery.router import AlertRouter
+from nadhir.delivery.states import Delivery, NewDelivery
 from nadhir.delivery.subscriptions import (
     PeopleRouter,
     SubscriberIndex,

@@ -14,28 +14,28 @@ from pathlib import Path
 import pytest
 from mqtt_kit import HOST, PORT, CuttableProxy, SirenProcess, Subscriber, require_mosquitto, unique, wait_for
 
-from nadhir.delivery.sirens import (
-    AudioOutput,
-    Heartbeat,
-    LineError,
-    RelayOutput,
+from nadhir.delivery.channels.mqtt_sirens import SirenNetwork
+from nadhir.delivery.siren_fleet import (
     Siren,
-    SirenAck,
-    SirenCommand,
     SirenFleet,
-    SirenNetwork,
-    SirenStatus,
-    SirenTopics,
     command_for,
     command_key,
-    parse_broker,
-    parse_line,
     pattern_for,
-    pattern_wave,
     sirens_for_sites,
-    split_topic,
 )
 from nadhir.domain import Alert, Site
+from nadhir_siren.outputs import AudioOutput, RelayOutput, pattern_wave
+from nadhir_siren.protocol import (
+    Heartbeat,
+    LineError,
+    SirenAck,
+    SirenCommand,
+    SirenStatus,
+    SirenTopics,
+    parse_broker,
+    parse_line,
+    split_topic,
+)
 
 T0 = 1_746_155_144.0
 
@@ -212,7 +212,7 @@ def test_relay_output_follows_the_cadence(tmp_path: Path) -> None:
 def test_audio_output_writes_tones_and_runs_the_player(tmp_path: Path) -> None:
     for pattern, seconds in (("alert", 8.0), ("imminent", 1.5), ("all_clear", 1.0), ("test", 4.0)):
         samples = pattern_wave(pattern)  # type: ignore[arg-type]
-        assert len(samples) == int(16000 * seconds) and abs(int(samples.max())) > 20000
+        assert len(samples) == int(16000 * seconds) and max(samples) > 20000
     copy = tmp_path / "played.wav"
     # The player is looped and cut when the duration ends: copy then rename, so no cut copy shows.
     player = f"sh -c 'cp \"$0\" {copy}.part && mv {copy}.part {copy}' {{file}}"
@@ -377,10 +377,20 @@ def test_siren_keeps_working_through_a_lost_connection(tmp_path: Path, mqtt_root
         proxy.close()
 
 
-def test_siren_program_refuses_bad_options(tmp_path: Path) -> None:
+# The device program, and the product's ``nadhir siren``, which hands the process over to it.
+LAUNCHERS = {
+    "nadhir-siren": [sys.executable, "-m", "nadhir_siren"],
+    "nadhir siren": [sys.executable, "-c", "from nadhir.service.cli import main; main()", "siren"],
+}
+
+
+@pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
+def test_siren_program_refuses_bad_options(tmp_path: Path, launcher: str) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "nadhir.service.commands.siren", *args],
-                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        return subprocess.run([*LAUNCHERS[launcher], *args], capture_output=True, text=True, timeout=60)
+
+    usage = run("--help")
+    assert usage.returncode == 0 and "--gpio-command" in usage.stdout and "--keys-file" in usage.stdout
 
     nothing = run("--id", "s1")
     assert nothing.returncode == 2 and "--gpio-command and/or --audio" in nothing.stderr

@@ -71,7 +71,8 @@ class Subscriber:
 
 
 class SirenProcess:
-    """``nadhir siren`` in a subprocess, with a relay hook that logs ``time on|off pattern key``."""
+    """The siren program (``python -m nadhir_siren``, which ``nadhir siren`` runs) in a subprocess,
+    with a relay hook that logs ``time on|off pattern key``."""
 
     def __init__(
         self, siren_id: str, root: str, workdir: Path, heartbeat: float = 0.5, port: int = PORT
@@ -90,7 +91,7 @@ class SirenProcess:
     def start(self) -> SirenProcess:
         out = (self.dir / "stderr.log").open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nadhir.service.commands.siren", "--id", self.siren_id,
+            [sys.executable, "-m", "nadhir_siren", "--id", self.siren_id,
              "--broker", f"{HOST}:{self.port}", "--topic-root", self.root, "--gpio-command", str(self.hook),
              "--keys-file", str(self.keys), "--heartbeat", str(self.heartbeat), "-v"],
             stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -1,0 +1,192 @@
+"""The dispatcher: claims due deliveries from the outbox, sends them through their channels and
+settles what comes back (at once, or later as an acknowledgement), in batches."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
+
+from nadhir.delivery.outbox import Outbox
+from nadhir.delivery.states import Delivery, Outcome, OutcomeKind
+from nadhir_siren.protocol import SirenAck
+
+log = logging.getLogger(__name__)
+
+
+class Channel(Protocol):
+    """Sends claimed deliveries. Returns the outcomes known at once (for example an HTTP answer);
+    deliveries it returns nothing for wait for an acknowledgement that comes later (a siren ACK)."""
+
+    def send(self, batch: Sequence[Delivery]) -> list[Outcome]: ...
+
+
+ACK_OUTCOMES: dict[str, OutcomeKind] = {
+    "ok": "acked",
+    "dup": "duplicate",
+    "expired": "expired",
+    "bad": "failed",
+}
+
+
+class Dispatcher:
+    """Claims due deliveries, sends them through their channels and settles the outcomes, in batches."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        channels: Mapping[str, Channel],
+        *,
+        batch: int = 500,
+        window: int = 1000,
+        max_rate: float | None = None,
+        on_sent: Callable[[Delivery], None] | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.channels = dict(channels)
+        self.batch = batch
+        self.window = window
+        self.max_rate = max_rate
+        self.on_sent = on_sent
+        # Only deliveries on these channels are claimed: others are left to the process that has
+        # them (the siren worker and the service may share one outbox).
+        self._names = sorted(self.channels)
+        self._acks: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        # Deliveries sent and waiting for an acknowledgement, with when they were sent: at most
+        # ``window`` of them, so that a slow receiver is never buried (a broker drops QoS 1 messages
+        # beyond its per-client queue) and retries are not triggered by our own queueing.
+        self._waiting: dict[str, tuple[Delivery, float]] = {}
+        self._ack_timeout_s = max(1.0, 2 * outbox.backoff.initial_s)
+        self.wake = threading.Event()
+        self.sent = 0
+        self.checkpoint_s = 1.0
+        self._last_checkpoint = time.monotonic()
+        for channel in self.channels.values():
+            bind = getattr(channel, "bind", None)
+            if callable(bind):
+                bind(self.acknowledge)
+
+    def acknowledge(self, outcome: Outcome) -> None:
+        """Hand in an outcome that arrived on its own (thread-safe)."""
+        self._acks.put(outcome)
+        self.wake.set()
+
+    def on_siren_ack(self, siren: str, ack: SirenAck) -> None:
+        """For :class:`SirenNetwork`'s ``on_ack``."""
+        self.acknowledge(Outcome(ack.key, ACK_OUTCOMES[ack.status], f"siren {siren}: {ack.status}"))
+
+    def _drain(self) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        while True:
+            try:
+                outcomes.append(self._acks.get_nowait())
+            except queue.Empty:
+                return outcomes
+
+    def drain_acks(self) -> int:
+        """Settle the outcomes handed in so far; returns how many deliveries they closed."""
+        outcomes = self._drain()
+        known = {o.key: self._waiting.pop(o.key)[0] for o in outcomes if o.key in self._waiting}
+        return self.outbox.settle(outcomes, known=known) if outcomes else 0
+
+    @property
+    def waiting(self) -> int:
+        """Deliveries sent by this dispatcher and not yet acknowledged."""
+        return len(self._waiting)
+
+    def step(self) -> int:
+        """Settle the outcomes handed in and claim a batch (one transaction), send it; returns how many.
+
+        Outcomes that channels give at once are settled in the next step.
+        """
+        outcomes = self._drain()
+        known = {o.key: self._waiting.pop(o.key)[0] for o in outcomes if o.key in self._waiting}
+        now = time.monotonic()
+        if self._waiting:
+            old = now - self._ack_timeout_s
+            for key in [k for k, (_, t) in self._waiting.items() if t < old]:
+                del self._waiting[key]
+        room = min(self.batch, self.window - len(self._waiting))
+        claimed = self.outbox.cycle(outcomes, max(room, 0), known=known, channels=self._names)
+        if not claimed:
+            return 0
+        for d in claimed:
+            self._waiting[d.key] = (d, now)
+        by_channel: dict[str, list[Delivery]] = defaultdict(list)
+        for d in claimed:
+            by_channel[d.channel].append(d)
+        answers: list[Outcome] = []
+        for name, batch in by_channel.items():
+            channel = self.channels.get(name)
+            if channel is None:
+                answers.extend(Outcome(d.key, "failed", f"no channel {name!r} configured") for d in batch)
+                continue
+            try:
+                if self.max_rate or self.on_sent:
+                    start = time.monotonic()
+                    for i, d in enumerate(batch):
+                        if self.max_rate:
+                            pause = start + i / self.max_rate - time.monotonic()
+                            if pause > 0:
+                                time.sleep(pause)
+                        answers.extend(channel.send([d]))
+                        if self.on_sent is not None:
+                            self.on_sent(d)
+                else:
+                    answers.extend(channel.send(batch))
+            except Exception as exc:  # a channel that breaks must not stop the others; retried later
+                log.exception("channel %s failed", name)
+                answers.extend(Outcome(d.key, "error", f"{type(exc).__name__}: {exc}") for d in batch)
+        for o in answers:
+            self.acknowledge(o)
+        self.sent += len(claimed)
+        return len(claimed)
+
+    def maintain(self, *, busy: bool = False) -> None:
+        """Housekeeping between sends: checkpoint the database log when due (every ``checkpoint_s``
+        when idle, every ten times that when ``busy``). :meth:`run` calls it; a caller that drives
+        :meth:`step` itself calls it after sending."""
+        due = self.checkpoint_s * (10 if busy else 1)
+        if time.monotonic() - self._last_checkpoint <= due:
+            return
+        self._last_checkpoint = time.monotonic()
+        try:
+            self.outbox.checkpoint()
+        except Exception:  # a failed checkpoint is retried later; it must not stop deliveries
+            log.exception("checkpoint failed")
+
+    def run(self, stop: threading.Event, *, until_idle: bool = False, poll_s: float = 0.05,
+            pump: Callable[[float], None] | None = None) -> None:  # fmt: skip
+        """Work until ``stop`` is set (or, with ``until_idle``, until no delivery is open).
+
+        ``pump(timeout)`` runs the network in this same thread (for example
+        :meth:`SirenNetwork.pump` of a network started with ``background=False``);
+        without it, this loop sleeps until an acknowledgement wakes it.
+        """
+
+        def wait(timeout: float) -> None:
+            if pump is None:
+                self.wake.wait(timeout)
+            elif not self.wake.is_set():
+                pump(timeout)
+
+        while not stop.is_set():
+            self.wake.clear()  # before draining acks, so that none is missed
+            if pump is not None:
+                pump(0.0)
+            if self.step():
+                self.maintain(busy=True)
+                continue
+            self.maintain()
+            if self._waiting:  # acknowledgements are on their way; retries are claimed by step()
+                wait(poll_s)
+                continue
+            if until_idle and self.outbox.open_count(self._names) == 0:
+                return
+            due = self.outbox.next_due(self._names)
+            pause = poll_s if due is None else min(max(0.0, due - self.outbox.clock()), poll_s * 10)
+            wait(max(pause, 0.001))
