@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from service_helpers import auth, make_settings, wait_for
 
 from http_peer import Peer, Request, bot_api, http_peer
+from nadhir.alerting.approach import approach_toward
 from nadhir.alerting.cap import read_cap
 from nadhir.alerting.text import sms_segments
 from nadhir.bus.inprocess import InProcessBus
@@ -29,7 +30,7 @@ from nadhir.delivery.subscriptions import Subscription
 from nadhir.domain import Alert, Site, TrackState
 from nadhir.service.app import create_app
 from nadhir.service.delivery import AlertDelivery
-from nadhir.service.live import ALERTS, TRACKS, ManualClock
+from nadhir.service.live import ALERTS, ManualClock
 from nadhir.service.people import PeopleChannels
 from nadhir.service.settings import PartnerSpec, Settings, sms_gateway_config
 from nadhir.store import Store, default_url
@@ -185,7 +186,7 @@ def test_a_partner_refusing_the_signature_is_not_acknowledged(
     assert hook_delivery.state == "failed" and "HTTP 401" in (hook_delivery.last_error or "")
 
 
-def test_the_text_gives_the_direction_from_the_alerts_track(tmp_path: Path) -> None:
+def test_the_text_gives_the_direction_the_alert_carries(tmp_path: Path) -> None:
     site = Site("saraqeb", "Saraqeb", "town", 35.8622, 36.8006, 2000.0, name_ar="سراقب", sirens=("s1",))
     url = default_url(tmp_path / "d.sqlite3")
     with Store.open(url) as store:
@@ -194,13 +195,17 @@ def test_the_text_gives_the_direction_from_the_alerts_track(tmp_path: Path) -> N
         )
     bus = InProcessBus()
     people = PeopleChannels(channels={"sms": SmsChannel(SmsGatewayConfig("http://127.0.0.1:9/"))})
-    delivery = AlertDelivery(bus, ALERTS, [site], url, people=people, tracks=TRACKS)
+    delivery = AlertDelivery(bus, ALERTS, [site], url, people=people)
     try:
         delivery.refresh_subscriptions()
         now = time.time()
-        # 20 km south-west of Saraqeb, flying north-east at 200 m/s.
-        bus.publish(TRACKS, TrackState(now - 5, "T7", 35.735, 36.645, 200.0, 45.0, "jet", 500.0))
-        delivery.store(Alert(now, "alert", "saraqeb", "early", "jet", now + 100, 0.6, "T7"))
+        # 20 km south-west of Saraqeb, flying north-east at 200 m/s: the approach is decided with the
+        # alert (in the pipeline) and carried on it; delivery only reads it.
+        state = TrackState(now - 5, "T7", 35.735, 36.645, 200.0, 45.0, "jet", 500.0)
+        approach = approach_toward(state, site)
+        delivery.store(
+            Alert(now, "alert", "saraqeb", "early", "jet", now + 100, 0.6, "T7", approach=approach)
+        )
         with delivery.outbox.engine.connect() as conn:
             payload = conn.execute(
                 sa.select(OutboxDeliveryRow.payload).where(OutboxDeliveryRow.channel == "sms")

@@ -54,15 +54,13 @@ from nadhir.delivery.outbox import Outbox
 from nadhir.delivery.router import AlertRouter, takeover_deliveries
 from nadhir.delivery.siren_fleet import SirenFleet, SirenNotice, sirens_for_sites
 from nadhir.delivery.states import NewDelivery, deliverable
-from nadhir.domain import Alert, Site, TrackState
+from nadhir.domain import Alert, Site
 from nadhir.service.live import FEED, Clock, FeedMessage
 from nadhir.service.people import PeopleChannels
 from nadhir.store.people import SubscriptionBook, TestAlarmBook
 from nadhir_siren.protocol import DEFAULT_ROOT, parse_broker
 
 log = logging.getLogger(__name__)
-
-TRACK_MEMORY_S = 900.0  # a track state older than this says nothing about where a threat comes from
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +86,6 @@ class AlertDelivery:
         broker: str | None = None,
         *,
         people: PeopleChannels | None = None,
-        tracks: Topic[TrackState] | None = None,
         silent_after_s: float = 15.0,
         topic_root: str = DEFAULT_ROOT,
         refresh_s: float = 2.0,
@@ -113,8 +110,6 @@ class AlertDelivery:
         self._alarms_checked = clock()
         self._alarms_sounded: set[str] = set()
         self._subscription = bus.subscribe(topic, maxsize=100_000)
-        self._tracks = bus.subscribe(tracks, maxsize=100_000) if tracks is not None else None
-        self._latest: dict[str, TrackState] = {}
         self._network: SirenNetwork | None = None
         # Two dispatchers on the one outbox, each claiming only its own channels: siren commands
         # never wait behind a fan-out of thousands of HTTP requests to Telegram or an SMS gateway.
@@ -167,8 +162,6 @@ class AlertDelivery:
     def stop(self, timeout: float = 10.0) -> None:
         """Store what is pending, stop sending, close the outbox and the channels."""
         self._subscription.close()
-        if self._tracks is not None:
-            self._tracks.close()
         self._stop.set()
         self.wake()
         for thread in self._threads:
@@ -239,7 +232,6 @@ class AlertDelivery:
 
     def plan(self, alert: Alert) -> PlannedAlert:
         """The deliveries of one alert, planned once (a retry stores this same plan)."""
-        self._take_tracks()
         alert = deliverable(alert)
         # The direction the texts and CAP give is the alert's own approach (decided with the alert).
         plan = self.router.plan(alert, at=self.wall_time_of(alert.t))
@@ -308,15 +300,6 @@ class AlertDelivery:
         for dispatcher in self._dispatchers:
             dispatcher.wake.set()
 
-    def _take_tracks(self) -> None:
-        if self._tracks is None:
-            return
-        for state in self._tracks.drain():
-            self._latest[state.track] = state
-        if len(self._latest) > 1000:
-            newest = max(s.t for s in self._latest.values())
-            self._latest = {k: s for k, s in self._latest.items() if s.t >= newest - TRACK_MEMORY_S}
-
     def _store_loop(self) -> None:
         while True:
             try:
@@ -326,7 +309,6 @@ class AlertDelivery:
                 if self._stop.is_set() and self._subscription.pending() == 0:
                     self._give_up_unstored()
                     return
-                self._take_tracks()
                 continue
             except SubscriptionClosed:
                 for alert in self._subscription.drain():

@@ -30,7 +30,6 @@ from nadhir.service.demo_feed import DemoFeeder, demo_clock
 from nadhir.service.intake import Intake
 from nadhir.service.live import (
     ALERTS,
-    TRACKS,
     Clock,
     FeedMessage,
     LiveCore,
@@ -173,7 +172,7 @@ class Service:
         # Each alert is stored with its deliveries before anything is sent.
         self.delivery = AlertDelivery(
             self.bus, ALERTS, self.region.scenario.sites, db_url, self.settings.sirens_broker,
-            people=people_channels(self.settings), tracks=TRACKS,
+            people=people_channels(self.settings),
             silent_after_s=self.settings.siren_silent_after_s,
             topic_root=self.settings.sirens_topic_root, service_clock=clock,
         )  # fmt: skip
