@@ -11,7 +11,6 @@ from nadhir.alerting.approach import approach_toward
 from nadhir.alerting.text import (
     TextConfig,
     compose_text,
-    compose_texts,
     sms_encoding,
     sms_segments,
     sms_size,
@@ -106,7 +105,7 @@ def test_early_update_and_all_clear_wording() -> None:
     )
     update = compose_text(alert("update", "imminent", eta=-5), IDLIB, "en")
     assert update.startswith("NADHIR update: TAKE SHELTER NOW.") and "(now)" in update
-    clear = compose_texts(alert("all_clear", eta=None), IDLIB)
+    clear = {lang: compose_text(alert("all_clear", eta=None), IDLIB, lang) for lang in ("ar", "en")}
     assert clear["en"].startswith("NADHIR: ALL CLEAR for Idlib")
     assert "زال" in clear["ar"] and "إدلب" in clear["ar"]
 

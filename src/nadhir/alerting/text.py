@@ -297,11 +297,6 @@ def compose_text(
     return truncate_to_segments(variants[-1], cfg.max_segments)
 
 
-def compose_texts(alert: Alert, site: Site, config: TextConfig | None = None) -> dict[Language, str]:
-    """The message in every supported language."""
-    return {lang: compose_text(alert, site, lang, config) for lang in LANGUAGES}
-
-
 def long_text(
     alert: Alert,
     site: Site,

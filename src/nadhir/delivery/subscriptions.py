@@ -85,10 +85,6 @@ class Subscription:
         elif not self.sites:
             raise ValueError("subscribe to sites, or to a point and a radius")
 
-    @property
-    def has_point(self) -> bool:
-        return self.radius_m is not None
-
 
 def subscription_from_json(obj: Any) -> Subscription:
     """A subscription from one JSON object (raises ``ValueError`` saying what is wrong)."""

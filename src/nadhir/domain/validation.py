@@ -173,11 +173,6 @@ def finite(value: Any, field: str, lo: float | None = None, hi: float | None = N
     return out
 
 
-def optional_finite(value: Any, field: str, lo: float | None = None, hi: float | None = None) -> float | None:
-    """:func:`finite`, or ``None`` when the value is absent."""
-    return None if value is None else finite(value, field, lo, hi)
-
-
 def positive(value: Any, field: str, hi: float | None = None) -> float:
     """A finite number above zero (and at most ``hi``)."""
     out = finite(value, field, None, hi)

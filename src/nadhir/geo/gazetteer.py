@@ -378,25 +378,6 @@ class Gazetteer:
             return self.fuzzy(key)
         return None
 
-    def find_in_words(self, words: list[str]) -> list[tuple[int, int, NameMatch]]:
-        """Find place names in a list of normalised words.
-
-        Returns ``(start, end, match)`` spans, longest names first at each
-        position, without overlaps, in text order.
-        """
-        forms = [word_forms(w) for w in words if w]
-        found: list[tuple[int, int, NameMatch]] = []
-        i = 0
-        while i < len(forms):
-            hit = self.match_at(forms, i)
-            if hit is not None:
-                found.append((i, i + hit[0], hit[1]))
-                i += hit[0]
-            else:
-                i += 1
-        return found
-
-
 def _prefix(word: str, variant_index: int) -> str:
     """The prefix removed from a word to get its n-th variant ("" for the word itself)."""
     if variant_index == 0:
