@@ -378,6 +378,7 @@ class Gazetteer:
             return self.fuzzy(key)
         return None
 
+
 def _prefix(word: str, variant_index: int) -> str:
     """The prefix removed from a word to get its n-th variant ("" for the word itself)."""
     if variant_index == 0:
