@@ -1,9 +1,9 @@
 """The pipeline, live: events as they arrive, time as it passes, outputs on the bus and in the store.
 
-:class:`LiveCore` is the replay loop (:class:`~nadhir.engine.stepper.Replayer`)
-driven from outside: :meth:`LiveCore.submit` is what ``Replayer.run`` does for
-each batch of events, and :meth:`LiveCore.tick` is its clock ticking between
-events. Fed the same events at the same times, it makes exactly the alerts
+:class:`LiveCore` drives the pipeline with the stepper replay uses
+(:class:`~nadhir.engine.stepper.Stepper`), from outside: :meth:`LiveCore.submit`
+feeds it the events that arrived, :meth:`LiveCore.tick` lets its clock tick on
+to the time. Fed the same events at the same times, it makes exactly the alerts
 ``nadhir replay`` makes (``tests/service/test_live.py`` checks this on the
 bundled scenario). It is synchronous and single-threaded, like the pipeline.
 
@@ -26,7 +26,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from nadhir.bus import InProcessBus, Topic
@@ -43,8 +43,8 @@ from nadhir.domain import (
 )
 from nadhir.domain.formats.output import alert_to_dict
 from nadhir.domain.timefmt import format_time
-from nadhir.engine.pipeline import Pipeline, StepOutput
-from nadhir.engine.stepper import TICK_S, Replayer
+from nadhir.engine.pipeline import Pipeline
+from nadhir.engine.stepper import TICK_S, Stepper
 from nadhir.geo.frame import heading_to_unit, unit_to_heading
 from nadhir.service.operator import OperatorActionError, OperatorPolicy
 from nadhir.store import OpenEpisode, Store
@@ -228,15 +228,19 @@ class _StoreBuffer:
 # -- the core ----------------------------------------------------------------------------
 
 
-class LiveCore(Replayer):
-    """The replay loop, stepped from outside, with the live edges attached (bus, store, state)."""
+class LiveCore:
+    """The replay's stepper, stepped from outside, with the live edges attached (bus, store, state)."""
 
     def __init__(
         self, pipeline: Pipeline, bus: InProcessBus, reporters: list[Reporter], speed: float = 1.0
     ) -> None:
         if not isinstance(pipeline.policy, OperatorPolicy):
             pipeline.policy = OperatorPolicy(pipeline.sites, pipeline.policy.config)
-        super().__init__(pipeline, self._on_alert, self._on_track)
+        self.pipeline = pipeline
+        self.stepper = Stepper(
+            pipeline, self._on_alert, self._on_track, on_rejected=self._on_rejected, on_event=self._heard
+        )
+        self.summary = self.stepper.summary
         self.policy: OperatorPolicy = pipeline.policy
         self.bus = bus
         self.speed = speed
@@ -261,9 +265,9 @@ class LiveCore(Replayer):
     @property
     def now(self) -> float | None:
         """The pipeline's time: the last event or tick processed."""
-        return self._clock
+        return self.stepper.clock
 
-    # -- stepping (the Replayer's loop, one piece at a time) --------------------------
+    # -- stepping (the stepper's loop, one piece at a time) ----------------------------
 
     def submit(self, events: list[Event], now: float) -> None:
         """Process events that arrived by ``now``, in arrival order (simultaneous ones together).
@@ -273,38 +277,21 @@ class LiveCore(Replayer):
         (a fast clock at the source) is processed at ``now``.
         """
         with self.lock:
-            batch: list[Event] = []
-            for event in events:
-                if event.t > now:
-                    event = replace(event, t=now)
-                self.summary.events += 1
-                self.summary.events_by_kind[type(event).__name__] += 1
-                if batch and event.t != batch[0].t:
-                    self._flush(batch)
-                    batch = []
-                if self._clock is not None and event.t < self._clock:
-                    self.summary.late_events += 1
-                    event = replace(event, t=self._clock)
-                batch.append(event)
-                self._heard(event)
-            if batch:
-                self._flush(batch)
+            self.stepper.feed(events, now)
             self.buffer.events.extend(events)
             self._after_step()
 
     def tick(self, now: float) -> None:
         """Let time pass up to ``now``: the clock ticks every 5 s, as in replay."""
         with self.lock:
-            self._tick_until(now, inclusive=True)
+            self.stepper.advance(now)
             self._after_step()
 
-    def _emit(self, out: StepOutput) -> None:
-        for event, reason in out.rejected:
-            health = self.sources.get(source_of(event))
-            if health is not None:
-                health.rejected += 1
-                health.last_reason = reason
-        super()._emit(out)
+    def _on_rejected(self, event: Event, reason: str) -> None:
+        health = self.sources.get(source_of(event))
+        if health is not None:
+            health.rejected += 1
+            health.last_reason = reason
 
     def _heard(self, event: Event) -> None:
         source = source_of(event)
@@ -441,7 +428,7 @@ class LiveCore(Replayer):
         """Everything a newly connected console needs."""
         with self.lock:
             return {
-                "now": self._clock,
+                "now": self.now,
                 "speed": self.speed,
                 "sites": list(self.site_views.values()),
                 "tracks": list(self.track_views.values()),
@@ -453,7 +440,7 @@ class LiveCore(Replayer):
     def source_list(self, kind: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
             return [
-                s.as_dict(self._clock, self.pipeline.trust.trust(s.id))
+                s.as_dict(self.now, self.pipeline.trust.trust(s.id))
                 for s in self.sources.values()
                 if kind is None or s.kind == kind
             ]
@@ -476,8 +463,8 @@ class LiveCore(Replayer):
             if site_id not in self.sites and not (action == "test_alarm" and site_id == "*"):
                 raise OperatorActionError(f"unknown site {site_id!r}", status=404)
             # Bring the pipeline up to now first, so the action acts on the current threats.
-            self._tick_until(now, inclusive=True)
-            t = max(now, self._clock or now)
+            self.stepper.advance(now)
+            t = max(now, self.now or now)
             # The action's decision stands only if its alerts can go on to the outbox and the feed:
             # otherwise the policy is put back as it was and the error is raised (a retry then does
             # the work, rather than finding the episode open and sending nothing).
@@ -493,12 +480,9 @@ class LiveCore(Replayer):
                               action, site_id, by, exc_info=True)  # fmt: skip
                 raise
             if action != "test_alarm":
-                if self._clock is None or t > self._clock:
-                    self._clock = t
+                self.stepper.set_clock(t)
                 for alert, message in zip(sent, messages, strict=True):
-                    self.summary.alerts += 1
-                    if alert.action == "alert":
-                        self.summary.episodes += 1
+                    self.stepper.count_alert(alert)
                     self._on_alert(alert, dict(message))
             entry = {
                 "t": t,
@@ -527,8 +511,8 @@ class LiveCore(Replayer):
         """
         restored: list[str] = []
         with self.lock:
-            if self._clock is None:
-                self._clock = t
+            if self.now is None:
+                self.stepper.set_clock(t)
             for ep in episodes:
                 if ep.site not in self.sites:
                     log.warning("open episode at %r not restored: no such site in this region", ep.site)
