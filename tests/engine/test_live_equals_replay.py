@@ -1,4 +1,4 @@
-"""The threaded live engine, fed a scenario through its queue, sends exactly the alerts of ``nadhir replay``."""
+"""The threaded live engine, fed a scenario through its queue, sends exactly the alerts of a replay."""
 
 from __future__ import annotations
 

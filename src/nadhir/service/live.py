@@ -16,7 +16,6 @@ seconds, publishes on the bus and writes the run to the store in batches.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import math
 import queue
@@ -26,41 +25,55 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-from nadhir.bus import InProcessBus, Topic
+from nadhir.bus import InProcessBus
 from nadhir.domain import (
     AcousticDetection,
     AircraftType,
     Alert,
     AlertLevel,
     Event,
-    Report,
     Reporter,
     Site,
     TrackState,
 )
-from nadhir.domain.formats.output import alert_to_dict
 from nadhir.domain.timefmt import format_time
 from nadhir.engine.pipeline import Pipeline
 from nadhir.engine.stepper import TICK_S, Stepper
-from nadhir.geo.frame import heading_to_unit, unit_to_heading
+from nadhir.geo.frame import unit_to_heading
+from nadhir.service.clock import Clock as Clock
+from nadhir.service.clock import ManualClock as ManualClock
+from nadhir.service.clock import ScaledClock as ScaledClock
+from nadhir.service.clock import WallClock as WallClock
+from nadhir.service.feed import ALERTS as ALERTS
+from nadhir.service.feed import EVENTS as EVENTS
+from nadhir.service.feed import FEED as FEED
+from nadhir.service.feed import TRACKS as TRACKS
+from nadhir.service.feed import FeedMessage as FeedMessage
+from nadhir.service.feed import SourceHealth, alert_message
+from nadhir.service.feed import kind_of as kind_of
+from nadhir.service.feed import source_of as source_of
 from nadhir.service.operator import OperatorActionError, OperatorPolicy
+from nadhir.service.run_store import (
+    EngineStats,
+    StoreBuffer,
+    buffer_json,
+    event_json,
+    run_summary,
+    write_outputs,
+)
 from nadhir.store import OpenEpisode, Store
 from nadhir.store.quarantine import QuarantineBook
+from nadhir.threat.cone import prediction_cone
 from nadhir.tracking.track import Track
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-PREDICT_STEP_S = 60.0
-PREDICT_HORIZON_S = 15 * 60.0
-PREDICT_MAX_SIGMA_M = 15_000.0
 TRAIL_POINTS = 90
 RECENT_ALERTS = 500
-SILENT_AFTER_S = 15 * 60.0  # a source not heard from for this long is shown as silent
 COMPASS_8 = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 # A core that fails this many steps (batches, ticks, jobs) running is broken, not fed a bad input: the
 # engine stops, says so, and the supervisor starts it again with a fresh core built from the store.
@@ -70,99 +83,7 @@ MAX_FAILED_STEPS_IN_A_ROW = 10
 STORE_FAILURES_BEFORE_QUARANTINE = 5
 
 
-# -- clocks ------------------------------------------------------------------------
-
-
-class Clock(Protocol):
-    """Where the engine's time comes from; ``speed`` is simulated seconds per wall second."""
-
-    @property
-    def speed(self) -> float: ...
-
-    def now(self) -> float: ...
-
-
-class WallClock:
-    """Real time."""
-
-    speed = 1.0
-
-    def now(self) -> float:
-        return time.time()
-
-
-class ScaledClock:
-    """Simulated time that runs ``speed`` times faster than the wall clock from ``start``."""
-
-    def __init__(self, start: float, speed: float, wall: Callable[[], float] = time.monotonic) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
-        self._start = start
-        self._speed = speed
-        self._wall = wall
-        self._wall0 = wall()
-
-    @property
-    def speed(self) -> float:
-        return self._speed
-
-    def now(self) -> float:
-        return self._start + (self._wall() - self._wall0) * self._speed
-
-    def wall_delay(self, t: float) -> float:
-        """Wall seconds until simulated time ``t`` (0 if it has passed)."""
-        return max(0.0, (t - self.now()) / self._speed)
-
-
-class ManualClock:
-    """A clock that moves only when told (tests)."""
-
-    speed = 1.0
-
-    def __init__(self, t: float = 0.0) -> None:
-        self.t = t
-
-    def now(self) -> float:
-        return self.t
-
-
 # -- what goes on the bus --------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FeedMessage:
-    """One message of the live feed, ready to be sent as JSON: ``{"type": ..., "data": ...}``.
-
-    ``site`` is set on messages about one site (kiosks follow only theirs);
-    ``"*"`` means every site.
-    """
-
-    type: str
-    data: dict[str, Any]
-    site: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {"type": self.type, "data": self.data}
-
-
-FEED: Topic[FeedMessage] = Topic("feed")
-ALERTS: Topic[Alert] = Topic("alerts")
-TRACKS: Topic[TrackState] = Topic("tracks")
-EVENTS: Topic[Event] = Topic("events")
-
-
-def source_of(event: Event) -> str:
-    """The reporter or sensor an event came from."""
-    return event.sensor if isinstance(event, AcousticDetection) else event.reporter
-
-
-def kind_of(event: Event) -> str:
-    """The scenario-format ``kind`` of an event."""
-    if isinstance(event, Report):
-        return "report"
-    if isinstance(event, AcousticDetection):
-        return "acoustic"
-    return "impact"
 
 
 def compass_point(deg: float) -> str:
@@ -174,55 +95,6 @@ def _round(value: float | None, digits: int = 0) -> float | None:
     if value is None or not math.isfinite(value):
         return None
     return round(value, digits) if digits else float(round(value))
-
-
-def alert_message(alert: Alert) -> dict[str, Any]:
-    """An alert as the feed and the API show it: the alerts.jsonl fields plus POSIX times."""
-    return {**alert_to_dict(alert), "t_s": alert.t, "eta_s": alert.eta}
-
-
-@dataclass
-class SourceHealth:
-    """What the engine has heard from one observer or sensor."""
-
-    id: str
-    kind: str  # observer or sensor
-    lat: float | None = None
-    lon: float | None = None
-    last_heard: float | None = None
-    events: int = 0
-    rejected: int = 0
-    last_reason: str | None = None
-
-    def as_dict(self, now: float | None, trust: float) -> dict[str, Any]:
-        if self.last_heard is None:
-            health = "never"
-        elif now is not None and now - self.last_heard > SILENT_AFTER_S:
-            health = "silent"
-        else:
-            health = "ok"
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "lat": self.lat,
-            "lon": self.lon,
-            "last_heard": self.last_heard,
-            "events": self.events,
-            "rejected": self.rejected,
-            "last_reason": self.last_reason,
-            "trust": round(trust, 3),
-            "health": health,
-        }
-
-
-@dataclass
-class _StoreBuffer:
-    events: list[Event] = field(default_factory=list)
-    tracks: list[TrackState] = field(default_factory=list)
-    alerts: list[Alert] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.events) + len(self.tracks) + len(self.alerts)
 
 
 # -- the core ----------------------------------------------------------------------------
@@ -254,7 +126,7 @@ class LiveCore:
         self.site_views: dict[str, dict[str, Any]] = {}
         self.recent_alerts: deque[dict[str, Any]] = deque(maxlen=RECENT_ALERTS)
         self.operator_log: deque[dict[str, Any]] = deque(maxlen=RECENT_ALERTS)
-        self.buffer = _StoreBuffer()
+        self.buffer = StoreBuffer()
         # Operator actions whose policy decision was rolled back because its alerts could not be
         # sent on (each logged at error level); and alerts that reached the outbox but not the feed.
         self.rolled_back = 0
@@ -347,33 +219,8 @@ class LiveCore:
         self.bus.publish(FEED, FeedMessage("track", view))
 
     def predict(self, track: Track, state: TrackState) -> list[list[float]]:
-        """Where the track is expected next: ``[dt_s, lat, lon, sigma_m]`` a minute apart.
-
-        The mean flies on from the published state (where the map draws the
-        track) at its speed and heading; the spread is the filter's position
-        and velocity covariance carried forward, plus the type's manoeuvre
-        noise (white acceleration, growing as dt^3). It goes out to 15
-        minutes, or stops once the spread passes ``PREDICT_MAX_SIGMA_M``
-        (beyond that it says nothing a map can show).
-        """
-        px, py = self.pipeline.frame.to_xy(state.lat, state.lon)
-        ux, uy = heading_to_unit(state.heading_deg)
-        vx, vy = state.speed_mps * ux, state.speed_mps * uy
-        p = track.p
-        q = track.process_noise()
-        out: list[list[float]] = []
-        steps = int(PREDICT_HORIZON_S // PREDICT_STEP_S)
-        for k in range(1, steps + 1):
-            dt = k * PREDICT_STEP_S
-            var = 0.0
-            for i in (0, 1):  # east and north
-                var += float(p[i, i] + 2.0 * dt * p[i, i + 2] + dt * dt * p[i + 2, i + 2]) + q * dt**3 / 3.0
-            sigma = math.sqrt(max(var, 0.0))
-            if out and sigma > PREDICT_MAX_SIGMA_M:
-                break
-            lat, lon = self.pipeline.frame.to_latlon(px + vx * dt, py + vy * dt)
-            out.append([dt, round(lat, 5), round(lon, 5), round(sigma)])
-        return out
+        """Where the track is expected next (:func:`~nadhir.threat.cone.prediction_cone`)."""
+        return prediction_cone(self.pipeline.frame, track, state)
 
     def _site_view(self, site: Site) -> dict[str, Any]:
         threat = self.pipeline.threats.get(site.id)
@@ -549,9 +396,9 @@ class LiveCore:
 
     # -- the store ---------------------------------------------------------------------------
 
-    def take_buffer(self) -> _StoreBuffer:
+    def take_buffer(self) -> StoreBuffer:
         with self.lock:
-            buffer, self.buffer = self.buffer, _StoreBuffer()
+            buffer, self.buffer = self.buffer, StoreBuffer()
             return buffer
 
 
@@ -568,25 +415,6 @@ class EngineStopped(EngineBusy):
 
 class EngineFailure(RuntimeError):
     """The core failed too many steps in a row: it is broken, and the engine stops."""
-
-
-@dataclass
-class EngineStats:
-    accepted: int = 0
-    processed: int = 0
-    stored_events: int = 0
-    stored_alerts: int = 0
-    stored_tracks: int = 0
-    store_errors: int = 0
-    steps: int = 0
-    quarantined: int = 0  # steps that raised, set aside with their input
-    quarantine_errors: int = 0  # quarantined steps that could not be written to the store
-    restarts: int = 0  # times the engine was started again after it stopped by an error
-
-
-def event_json(event: Event) -> dict[str, Any]:
-    """An event as a JSON-ready dict in the scenario format's terms (for the quarantine)."""
-    return {"kind": kind_of(event), **dataclasses.asdict(event)}
 
 
 class LiveEngine:
@@ -829,28 +657,16 @@ class LiveEngine:
         if not len(buffer):
             return
         try:
-            self.store.add_events(self.run_id, buffer.events)
-            self.stats.stored_events += len(buffer.events)
-            buffer.events = []
-            self.store.add_track_states(self.run_id, buffer.tracks)
-            self.stats.stored_tracks += len(buffer.tracks)
-            buffer.tracks = []
-            self.store.add_alerts(self.run_id, buffer.alerts)
-            self.stats.stored_alerts += len(buffer.alerts)
-            buffer.alerts = []
+            write_outputs(self.store, self.run_id, buffer, self.stats)
         except Exception as exc:
             self.stats.store_errors += 1
             self._store_failures += 1
             log.exception("store write failed; will retry")
-            if self._store_failures >= STORE_FAILURES_BEFORE_QUARANTINE:
-                items = [
-                    *(event_json(e) for e in buffer.events),
-                    *({"kind": "track_state", **dataclasses.asdict(s)} for s in buffer.tracks),
-                    *({"kind": "alert", **dataclasses.asdict(a)} for a in buffer.alerts),
-                ]
-                if self._quarantine("store", items, exc):
-                    self._store_failures = 0
-                    return
+            if self._store_failures >= STORE_FAILURES_BEFORE_QUARANTINE and self._quarantine(
+                "store", buffer_json(buffer), exc
+            ):
+                self._store_failures = 0
+                return
             with self.core.lock:  # put back what was not written, ahead of what came since
                 self.core.buffer.events[:0] = buffer.events
                 self.core.buffer.tracks[:0] = buffer.tracks
@@ -862,22 +678,8 @@ class LiveEngine:
         """Close the run in the store with its summary."""
         if self.store is None or self.run_id is None:
             return
-        s = self.core.summary
         self.store.finish_run(
-            self.run_id,
-            {
-                "events": s.events,
-                "rejected": dict(s.rejected),
-                "late_events": s.late_events,
-                "tracks": len(s.tracks),
-                "alert_lines": s.alerts,
-                "episodes": s.episodes,
-                "accepted": self.stats.accepted,
-                "processed": self.stats.processed,
-                "quarantined": self.stats.quarantined,
-                "restarts": self.stats.restarts,
-            },
-            finished_at=self.core.now,
+            self.run_id, run_summary(self.core.summary, self.stats), finished_at=self.core.now
         )
 
 

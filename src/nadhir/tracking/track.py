@@ -151,7 +151,7 @@ class Track:
 
     @property
     def ready_to_confirm(self) -> bool:
-        """A tentative track that has earned confirmation: likely real, seen often enough, placed well enough."""
+        """A tentative track that has earned confirmation: likely real, seen often, placed well enough."""
         return (
             self.status == "tentative"
             and self.existence >= CONFIRM_EXISTENCE
