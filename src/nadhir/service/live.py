@@ -591,6 +591,12 @@ class LiveEngine:
                 self._announce()
 
     def _process(self, items: list[Any]) -> None:
+        """One wake-up: what was queued, in order, then time up to now.
+
+        Events go to the core's stepper as they arrived (it batches them by
+        time stamp, as in replay); a job runs between the events queued
+        before and after it. Then the stepper's clock is advanced to now.
+        """
         events: list[Event] = []
         for item in items:
             if item is None:
