@@ -23,7 +23,7 @@ from pathlib import Path
 
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.pipeline import Pipeline, StepOutput
-from nadhir.engine.stepper import Replayer
+from nadhir.engine.stepper import Stepper
 from nadhir.geo.frame import LocalFrame
 from nadhir.intake.text import MessageReader
 from nadhir.tracking.measurements import Measurement
@@ -60,7 +60,7 @@ def replay_logged(scenario_dir: Path) -> LoggedReplay:
 
     pipe.tracker.step = logged_step  # type: ignore[method-assign,assignment]
     pipe._finish = logged_finish  # type: ignore[method-assign,assignment]
-    Replayer(
+    Stepper(
         pipe,
         lambda a: None,
         lambda s: out.published[s.track].append(TrackFix(s.t, s.lat, s.lon, s.speed_mps, s.heading_deg)),

@@ -31,7 +31,7 @@ from pathlib import Path
 from nadhir.domain import Site, Threat
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.pipeline import Pipeline
-from nadhir.engine.stepper import Replayer
+from nadhir.engine.stepper import Stepper
 from nadhir.intake.text import MessageReader
 from nadhir_lab.scoring import (
     AlertLine,
@@ -76,7 +76,7 @@ def siren_episodes(scenario_dir: Path) -> list[tuple[Call | None, bool]]:
     pipe.impacts.note_threats = noting  # type: ignore[method-assign]
     pipe.policy.desired_level = deciding  # type: ignore[method-assign,assignment]
     lines: list[AlertLine] = []
-    Replayer(pipe, lambda a: lines.append(AlertLine(a.t, len(lines), a.action, a.site, a.level))).run(
+    Stepper(pipe, lambda a: lines.append(AlertLine(a.t, len(lines), a.action, a.site, a.level))).run(
         e for _, e in scenario.events()
     )
     sites = {s.id: s for s in scenario.sites}

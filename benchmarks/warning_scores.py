@@ -29,7 +29,7 @@ from nadhir.domain.formats.scenario import load_scenario
 from nadhir.domain.timefmt import parse_time
 from nadhir.engine.factory import build_pipeline
 from nadhir.engine.pipeline import Pipeline
-from nadhir.engine.stepper import Replayer
+from nadhir.engine.stepper import Stepper
 from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.track import Track
@@ -134,7 +134,7 @@ def run(
         pipeline.tracker = IdealTracker(pipeline, truth, owner)  # type: ignore[assignment]
     alerts: list[str] = []
     tracks: list[str] = []
-    Replayer(
+    Stepper(
         pipeline,
         lambda a: alerts.append(json_line(alert_to_dict(a))),
         None if ideal else (lambda s: tracks.append(json_line(track_to_dict(s)))),

@@ -21,7 +21,7 @@ import numpy as np
 from nadhir.domain.formats.scenario import Scenario, load_scenario
 from nadhir.domain.timefmt import parse_time
 from nadhir.engine.factory import build_pipeline
-from nadhir.engine.stepper import Replayer
+from nadhir.engine.stepper import Stepper
 from nadhir.geo.distance import haversine_m
 from nadhir.threat.learned import FEATURES, Matrix, StrikeModel, Vector, brier, fit, reliability
 from nadhir.tracking.track import Track
@@ -74,7 +74,7 @@ def collect(scenario: Scenario, horizon_s: float = DEFAULT_HORIZON_S, name: str 
 
     pipeline = build_pipeline(scenario, strike_model=None)
     pipeline.assessor.recorder = record
-    Replayer(pipeline, lambda _alert: None).run(event for _, event in scenario.events())
+    Stepper(pipeline, lambda _alert: None).run(event for _, event in scenario.events())
     return out
 
 

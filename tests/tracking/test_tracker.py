@@ -61,7 +61,7 @@ def test_unsupported_sighting_never_confirms_and_is_deleted() -> None:
     tracker.step(0.0, [fix])
     assert len(tracker.tracks) == 1
     assert next(iter(tracker.tracks.values())).status == "tentative"
-    removed = tracker.advance(1000.0)
+    removed = tracker.advance(1000.0).deleted
     assert removed and not tracker.tracks
 
 
@@ -78,5 +78,19 @@ def test_life_cycle_tentative_confirmed_coasting_deleted() -> None:
     assert track.stage == "confirmed"
     tracker.advance(200.0)
     assert track.id in tracker.tracks and track.stage == "coasting"
-    removed = tracker.advance(40.0 + track.coast_limit_s() + 1.0)
+    removed = tracker.advance(40.0 + track.coast_limit_s() + 1.0).deleted
     assert [t.id for t in removed] == [track.id]
+
+
+def test_evidence_alone_does_not_confirm_a_track_the_tracker_does() -> None:
+    rng = np.random.default_rng(5)
+    heli = Flight(0.0, 0.0, 50.0, 0.0)
+    tracker = Tracker()
+    tracker.step(0.0, [sighting(heli, 0.0, rng, source="a", aircraft="helicopter")])
+    track = next(iter(tracker.tracks.values()))
+    track.hits = 5
+    track.add_evidence("b", 0.6)
+    track.add_evidence("c", 0.6)
+    assert track.ready_to_confirm and track.status == "tentative"  # no hidden change of status
+    tracker.step(20.0, [sighting(heli, 20.0, rng, source="d", aircraft="helicopter")])
+    assert track.status == "confirmed"  # the tracker's credit for a measurement confirms it

@@ -47,7 +47,7 @@ from nadhir.threat.lost import LostContactWatch
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
 from nadhir.tracking.motion import REPORT_LIKELIHOOD, SOUND_LIKELIHOOD
 from nadhir.tracking.track import Track
-from nadhir.tracking.tracker import Tracker
+from nadhir.tracking.tracker import Ended, Tracker
 
 # One acoustic detection is weak evidence that an aircraft is there (nodes also hear clutter).
 ACOUSTIC_EVIDENCE = 0.2
@@ -73,6 +73,16 @@ class _Measured(NamedTuple):
     y: float
     vx: float
     vy: float
+
+
+@dataclass(slots=True)
+class TrackRecord:
+    """What the pipeline keeps about one live track; dropped when the tracker ends the track."""
+
+    assessed: tuple[float, list[Threat]] | None = None  # its last threat assessment: (time, threats)
+    fresh: tuple[float, list[Threat]] | None = None  # the last one made on news (for lost contact)
+    measured: _Measured | None = None  # its estimate when last measured (see track_state)
+    published: float | None = None  # when its state was last published
 
 
 @dataclass
@@ -115,14 +125,11 @@ class Pipeline:
         self.lost = LostContactWatch()
         self.policy = AlertPolicy(sites, policy_config)
         self.now: float | None = None
-        self._published: dict[str, float] = {}
-        self._threat_cache: dict[str, tuple[float, list[Threat]]] = {}
-        self._fresh_threats: dict[str, tuple[float, list[Threat]]] = {}
+        self.records: dict[str, TrackRecord] = {}  # one per live track
         self.threats: dict[str, Threat] = {}
         self._per_track: list[list[Threat]] = []
         self._track_best: dict[str, Threat] = {}
         self._track_backed: dict[str, Threat] = {}  # the strongest corroborated track threat per site
-        self._last_measured: dict[str, _Measured] = {}  # per live track (see track_state)
         # The last published state of each track an alert may still name (see _with_approach).
         self.shown: dict[str, TrackState] = {}
 
@@ -139,8 +146,7 @@ class Pipeline:
             m = self._measure(event, out)
             if m is not None:
                 measurements.append(m)
-        removed = self.tracker.step(t, measurements)
-        self._on_deleted(removed)
+        self._on_ended(self.tracker.step(t, measurements))
         self._finish(t, out)
         return out
 
@@ -149,8 +155,7 @@ class Pipeline:
         out = StepOutput()
         if self.now is not None and t <= self.now:
             return out
-        removed = self.tracker.advance(t)
-        self._on_deleted(removed)
+        self._on_ended(self.tracker.advance(t))
         self._finish(t, out)
         return out
 
@@ -258,10 +263,14 @@ class Pipeline:
         for source in self.corroboration.confirmed_sources(tracks, x, y, impact.t, reporter=impact.source):
             self.trust.corroborated(source)
 
-    def _on_deleted(self, removed: list[Track]) -> None:
-        """Deleted tracks: keep their threats as lost contact, and learn trust from how they ended."""
-        for track in removed:
-            fresh = self._fresh_threats.pop(track.id, None)
+    def _on_ended(self, ended: Ended) -> None:
+        """Drop the records of ended tracks. Deleted ones: keep their threats as lost contact, and
+        learn trust from how they ended (a merged duplicate lives on in the track it joined)."""
+        for track_id in ended.merged:
+            self.records.pop(track_id, None)
+        for track in ended.deleted:
+            record = self.records.pop(track.id, None)
+            fresh = record.fresh if record is not None else None
             if fresh is not None and track.status == "confirmed":
                 self.lost.lose(track.id, fresh[0], track.aircraft, fresh[1])
             sources = list(track.evidence)
@@ -338,36 +347,37 @@ class Pipeline:
         arrival times (absolute) unchanged; reassessing every step would only
         cost time.
         """
-        cached = self._threat_cache.get(track.id)
+        record = self.records.get(track.id)
+        if record is None:
+            record = self.records[track.id] = TrackRecord()
+        cached = record.assessed
         if cached is not None and cached[0] >= track.last_update and t - cached[0] < REASSESS_S:
             return cached[1]
         threats = self.assessor.assess(track, t, self.trust.witnesses(track.evidence))
-        self._threat_cache[track.id] = (t, threats)
+        record.assessed = (t, threats)
         if cached is None or cached[0] < track.last_update:
             # Assessed on news: what the track threatened when it was last observed.
-            self._fresh_threats[track.id] = (t, threats)
+            record.fresh = (t, threats)
         return threats
 
     def _publish(self, t: float) -> list[TrackState]:
         """States of confirmed tracks that changed since last published, or every ``TRACK_PUBLISH_S``."""
         states = []
-        live = self.tracker.tracks
-        for track_id in [k for k in self._published if k not in live]:
-            del self._published[track_id]
-        for cache in (self._threat_cache, self._fresh_threats, self._last_measured):
-            for track_id in [k for k in cache if k not in live]:  # merged tracks leave no deletion
-                del cache[track_id]
-        for track in live.values():
+        records = self.records
+        for track in self.tracker.tracks.values():
+            record = records.get(track.id)
+            if record is None:
+                record = records[track.id] = TrackRecord()
             news = (track.last_update, track.hits)
-            held = self._last_measured.get(track.id)
+            held = record.measured
             if held is None or held.news != news:
-                self._last_measured[track.id] = _Measured(news, track.t, *track.position, *track.velocity)
+                record.measured = _Measured(news, track.t, *track.position, *track.velocity)
             if not track.publishable:
                 continue
-            last = self._published.get(track.id)
+            last = record.published
             if last is not None and t - last < TRACK_PUBLISH_S and track.last_update <= last:
                 continue
-            self._published[track.id] = t
+            record.published = t
             states.append(self.track_state(track, t))
         return states
 
@@ -386,7 +396,8 @@ class Pipeline:
         and 225 / 62 m on the public ones, alerts unchanged
         (docs/benchmarks.md, Tracking).
         """
-        held = self._last_measured.get(track.id)
+        record = self.records.get(track.id)
+        held = record.measured if record is not None else None
         if held is not None and t > held.t:
             _, t0, x, y, vx, vy = held
             lat, lon = self.frame.to_latlon(x + vx * (t - t0), y + vy * (t - t0))

@@ -10,7 +10,7 @@ from nadhir.alerting.policy import PolicyConfig
 from nadhir.domain import Alert, Event, TrackState
 from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.factory import build_pipeline
-from nadhir.engine.stepper import Replayer, ReplaySummary
+from nadhir.engine.stepper import ReplaySummary, Stepper
 from nadhir.threat.learned import StrikeModel
 
 if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is only loaded when a run is persisted
@@ -58,13 +58,13 @@ def replay_scenario(
                 result.events.append(event)
             yield event
 
-    replayer = Replayer(
+    stepper = Stepper(
         build_pipeline(scenario, policy, strike_model),
         alert_sink,
         track_sink if (on_track is not None or keep) else None,
         on_progress,
     )
-    result.summary = replayer.run(events())
+    result.summary = stepper.run(events())
     result.summary.suspect_events = scenario.suspect_events
     return result
 

@@ -1,4 +1,4 @@
-"""Replay a scenario through the pipeline in simulated time.
+"""The stepper: drives the pipeline in time, for replay and live alike.
 
 Events that share a timestamp are processed together (they arrived at the
 same instant, so nothing waits). Between events the simulated clock ticks
@@ -46,10 +46,19 @@ class ReplaySummary:
 
 AlertSink = Callable[[Alert], None]
 TrackSink = Callable[[TrackState], None]
+RejectSink = Callable[[Event, str], None]
+EventSink = Callable[[Event], None]
 
 
-class Replayer:
-    """Drives a pipeline from an event stream with a simulated clock."""
+class Stepper:
+    """Drives a pipeline with a clock: batches of events at their time, and ticks in between.
+
+    The one loop that both ``nadhir replay`` and the live engine run:
+    :meth:`feed` processes events in arrival order, those that share a
+    timestamp together, first ticking the clock on up to (not onto) their
+    time; :meth:`advance` lets time pass up to a given time. :meth:`run`
+    is a whole replay: every event, then the run-on.
+    """
 
     def __init__(
         self,
@@ -57,18 +66,37 @@ class Replayer:
         on_alert: AlertSink,
         on_track: TrackSink | None = None,
         on_progress: Callable[[int], None] | None = None,
+        on_rejected: RejectSink | None = None,
+        on_event: EventSink | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.on_alert = on_alert
         self.on_track = on_track
         self.on_progress = on_progress
+        self.on_rejected = on_rejected
+        self.on_event = on_event
         self.summary = ReplaySummary()
-        self._clock: float | None = None
+        self.clock: float | None = None  # the time of the last batch or tick processed
 
     def run(self, events: Iterable[Event]) -> ReplaySummary:
         """Replay every event, then run the clock on until alerts clear."""
+        self.feed(events)
+        if self.clock is not None:
+            self.advance(self.clock + RUN_ON_S)
+        self.summary.end = self.clock
+        return self.summary
+
+    def feed(self, events: Iterable[Event], now: float | None = None) -> None:
+        """Process events in arrival order, runs of equal timestamps as one batch.
+
+        An event stamped before the clock (a late arrival) is processed at
+        the clock's time, as a live system does; with ``now``, an event
+        stamped after it (a fast clock at the source) is processed at ``now``.
+        """
         batch: list[Event] = []
         for event in events:
+            if now is not None and event.t > now:
+                event = replace(event, t=now)
             self.summary.events += 1
             self.summary.events_by_kind[type(event).__name__] += 1
             if self.on_progress is not None:
@@ -76,25 +104,51 @@ class Replayer:
             if batch and event.t != batch[0].t:
                 self._flush(batch)
                 batch = []
-            if self._clock is not None and event.t < self._clock:
-                # Out of order: it is processed now, as a live system would on late arrival.
+            if self.clock is not None and event.t < self.clock:
                 self.summary.late_events += 1
-                event = replace(event, t=self._clock)
+                event = replace(event, t=self.clock)
             batch.append(event)
+            if self.on_event is not None:
+                self.on_event(event)
         if batch:
             self._flush(batch)
-        if self._clock is not None:
-            self._tick_until(self._clock + RUN_ON_S, inclusive=True)
-        self.summary.end = self._clock
-        return self.summary
+
+    def advance(self, t: float) -> None:
+        """Let time pass up to ``t``: the clock ticks every :data:`TICK_S` on its grid, onto ``t`` at most."""
+        self._tick_until(t, inclusive=True)
+
+    def set_clock(self, t: float) -> None:
+        """Move the clock to ``t`` without ticking (it never goes back): restored state, operator actions."""
+        if self.clock is None or t > self.clock:
+            self.clock = t
+
+    def emit(self, out: StepOutput) -> None:
+        """Send a step's outputs to the sinks, counting them in the summary."""
+        for event, reason in out.rejected:
+            self.summary.rejected[reason.split(":")[0]] += 1
+            if self.on_rejected is not None:
+                self.on_rejected(event, reason)
+        for alert in out.alerts:
+            self.count_alert(alert)
+            self.on_alert(alert)
+        for state in out.tracks:
+            self.summary.tracks.add(state.track)
+            if self.on_track is not None:
+                self.on_track(state)
+
+    def count_alert(self, alert: Alert) -> None:
+        """Count an alert sent (by the pipeline, or by an operator between steps)."""
+        self.summary.alerts += 1
+        if alert.action == "alert":
+            self.summary.episodes += 1
 
     def _flush(self, batch: list[Event]) -> None:
         t = batch[0].t
         if self.summary.start is None:
             self.summary.start = t
         self._tick_until(t, inclusive=False)
-        self._emit(self.pipeline.process(batch))
-        self._clock = t
+        self.emit(self.pipeline.process(batch))
+        self.clock = t
 
     def _tick_until(self, t: float, inclusive: bool) -> None:
         """Tick the clock on towards ``t`` (up to it, or onto it when ``inclusive``).
@@ -103,31 +157,18 @@ class Replayer:
         or drop, and the clock jumps to ``t`` (the next event sets it there;
         when ``inclusive``, a last tick on the grid just before ``t`` does).
         """
-        if self._clock is None:
+        if self.clock is None:
             return
-        tick = self._clock + TICK_S
-        last = self._clock + RUN_ON_S
+        tick = self.clock + TICK_S
+        last = self.clock + RUN_ON_S
         while tick < t or (inclusive and tick <= t):
             if tick > last:
                 self.summary.gaps_jumped += 1
                 if inclusive:
                     tick += TICK_S * math.floor((t - tick) / TICK_S)
-                    self._emit(self.pipeline.advance(tick))
-                    self._clock = tick
+                    self.emit(self.pipeline.advance(tick))
+                    self.clock = tick
                 return
-            self._emit(self.pipeline.advance(tick))
-            self._clock = tick
+            self.emit(self.pipeline.advance(tick))
+            self.clock = tick
             tick += TICK_S
-
-    def _emit(self, out: StepOutput) -> None:
-        for _event, reason in out.rejected:
-            self.summary.rejected[reason.split(":")[0]] += 1
-        for alert in out.alerts:
-            self.summary.alerts += 1
-            if alert.action == "alert":
-                self.summary.episodes += 1
-            self.on_alert(alert)
-        for state in out.tracks:
-            self.summary.tracks.add(state.track)
-            if self.on_track is not None:
-                self.on_track(state)

@@ -1,9 +1,9 @@
 """The pipeline, live: events as they arrive, time as it passes, outputs on the bus and in the store.
 
-:class:`LiveCore` is the replay loop (:class:`~nadhir.engine.stepper.Replayer`)
-driven from outside: :meth:`LiveCore.submit` is what ``Replayer.run`` does for
-each batch of events, and :meth:`LiveCore.tick` is its clock ticking between
-events. Fed the same events at the same times, it makes exactly the alerts
+:class:`LiveCore` drives the pipeline with the stepper replay uses
+(:class:`~nadhir.engine.stepper.Stepper`), from outside: :meth:`LiveCore.submit`
+feeds it the events that arrived, :meth:`LiveCore.tick` lets its clock tick on
+to the time. Fed the same events at the same times, it makes exactly the alerts
 ``nadhir replay`` makes (``tests/service/test_live.py`` checks this on the
 bundled scenario). It is synchronous and single-threaded, like the pipeline.
 
@@ -16,7 +16,6 @@ seconds, publishes on the bus and writes the run to the store in batches.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import math
 import queue
@@ -26,42 +25,55 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from nadhir.alerting.approach import approach_toward
-from nadhir.bus import InProcessBus, Topic
+from nadhir.bus import InProcessBus
 from nadhir.domain import (
     AcousticDetection,
     AircraftType,
     Alert,
     AlertLevel,
     Event,
-    Report,
     Reporter,
     Site,
     TrackState,
 )
-from nadhir.domain.formats.output import alert_to_dict
 from nadhir.domain.timefmt import format_time
-from nadhir.engine.pipeline import Pipeline, StepOutput
-from nadhir.engine.stepper import TICK_S, Replayer
-from nadhir.geo.frame import heading_to_unit
+from nadhir.engine.pipeline import Pipeline
+from nadhir.engine.stepper import TICK_S, Stepper
+from nadhir.service.clock import Clock as Clock
+from nadhir.service.clock import ManualClock as ManualClock
+from nadhir.service.clock import ScaledClock as ScaledClock
+from nadhir.service.clock import WallClock as WallClock
+from nadhir.service.feed import ALERTS as ALERTS
+from nadhir.service.feed import EVENTS as EVENTS
+from nadhir.service.feed import FEED as FEED
+from nadhir.service.feed import TRACKS as TRACKS
+from nadhir.service.feed import FeedMessage as FeedMessage
+from nadhir.service.feed import SourceHealth, alert_message
+from nadhir.service.feed import kind_of as kind_of
+from nadhir.service.feed import source_of as source_of
 from nadhir.service.operator import OperatorActionError, OperatorPolicy
+from nadhir.service.run_store import (
+    EngineStats,
+    StoreBuffer,
+    buffer_json,
+    event_json,
+    run_summary,
+    write_outputs,
+)
 from nadhir.store import OpenEpisode, Store
 from nadhir.store.quarantine import QuarantineBook
+from nadhir.threat.cone import prediction_cone
 from nadhir.tracking.track import Track
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-PREDICT_STEP_S = 60.0
-PREDICT_HORIZON_S = 15 * 60.0
-PREDICT_MAX_SIGMA_M = 15_000.0
 TRAIL_POINTS = 90
 RECENT_ALERTS = 500
-SILENT_AFTER_S = 15 * 60.0  # a source not heard from for this long is shown as silent
 # A core that fails this many steps (batches, ticks, jobs) running is broken, not fed a bad input: the
 # engine stops, says so, and the supervisor starts it again with a fresh core built from the store.
 MAX_FAILED_STEPS_IN_A_ROW = 10
@@ -70,99 +82,7 @@ MAX_FAILED_STEPS_IN_A_ROW = 10
 STORE_FAILURES_BEFORE_QUARANTINE = 5
 
 
-# -- clocks ------------------------------------------------------------------------
-
-
-class Clock(Protocol):
-    """Where the engine's time comes from; ``speed`` is simulated seconds per wall second."""
-
-    @property
-    def speed(self) -> float: ...
-
-    def now(self) -> float: ...
-
-
-class WallClock:
-    """Real time."""
-
-    speed = 1.0
-
-    def now(self) -> float:
-        return time.time()
-
-
-class ScaledClock:
-    """Simulated time that runs ``speed`` times faster than the wall clock from ``start``."""
-
-    def __init__(self, start: float, speed: float, wall: Callable[[], float] = time.monotonic) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
-        self._start = start
-        self._speed = speed
-        self._wall = wall
-        self._wall0 = wall()
-
-    @property
-    def speed(self) -> float:
-        return self._speed
-
-    def now(self) -> float:
-        return self._start + (self._wall() - self._wall0) * self._speed
-
-    def wall_delay(self, t: float) -> float:
-        """Wall seconds until simulated time ``t`` (0 if it has passed)."""
-        return max(0.0, (t - self.now()) / self._speed)
-
-
-class ManualClock:
-    """A clock that moves only when told (tests)."""
-
-    speed = 1.0
-
-    def __init__(self, t: float = 0.0) -> None:
-        self.t = t
-
-    def now(self) -> float:
-        return self.t
-
-
 # -- what goes on the bus --------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FeedMessage:
-    """One message of the live feed, ready to be sent as JSON: ``{"type": ..., "data": ...}``.
-
-    ``site`` is set on messages about one site (kiosks follow only theirs);
-    ``"*"`` means every site.
-    """
-
-    type: str
-    data: dict[str, Any]
-    site: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {"type": self.type, "data": self.data}
-
-
-FEED: Topic[FeedMessage] = Topic("feed")
-ALERTS: Topic[Alert] = Topic("alerts")
-TRACKS: Topic[TrackState] = Topic("tracks")
-EVENTS: Topic[Event] = Topic("events")
-
-
-def source_of(event: Event) -> str:
-    """The reporter or sensor an event came from."""
-    return event.sensor if isinstance(event, AcousticDetection) else event.reporter
-
-
-def kind_of(event: Event) -> str:
-    """The scenario-format ``kind`` of an event."""
-    if isinstance(event, Report):
-        return "report"
-    if isinstance(event, AcousticDetection):
-        return "acoustic"
-    return "impact"
 
 
 def _round(value: float | None, digits: int = 0) -> float | None:
@@ -171,67 +91,22 @@ def _round(value: float | None, digits: int = 0) -> float | None:
     return round(value, digits) if digits else float(round(value))
 
 
-def alert_message(alert: Alert) -> dict[str, Any]:
-    """An alert as the feed and the API show it: the alerts.jsonl fields plus POSIX times."""
-    return {**alert_to_dict(alert), "t_s": alert.t, "eta_s": alert.eta}
-
-
-@dataclass
-class SourceHealth:
-    """What the engine has heard from one observer or sensor."""
-
-    id: str
-    kind: str  # observer or sensor
-    lat: float | None = None
-    lon: float | None = None
-    last_heard: float | None = None
-    events: int = 0
-    rejected: int = 0
-    last_reason: str | None = None
-
-    def as_dict(self, now: float | None, trust: float) -> dict[str, Any]:
-        if self.last_heard is None:
-            health = "never"
-        elif now is not None and now - self.last_heard > SILENT_AFTER_S:
-            health = "silent"
-        else:
-            health = "ok"
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "lat": self.lat,
-            "lon": self.lon,
-            "last_heard": self.last_heard,
-            "events": self.events,
-            "rejected": self.rejected,
-            "last_reason": self.last_reason,
-            "trust": round(trust, 3),
-            "health": health,
-        }
-
-
-@dataclass
-class _StoreBuffer:
-    events: list[Event] = field(default_factory=list)
-    tracks: list[TrackState] = field(default_factory=list)
-    alerts: list[Alert] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.events) + len(self.tracks) + len(self.alerts)
-
-
 # -- the core ----------------------------------------------------------------------------
 
 
-class LiveCore(Replayer):
-    """The replay loop, stepped from outside, with the live edges attached (bus, store, state)."""
+class LiveCore:
+    """The replay's stepper, stepped from outside, with the live edges attached (bus, store, state)."""
 
     def __init__(
         self, pipeline: Pipeline, bus: InProcessBus, reporters: list[Reporter], speed: float = 1.0
     ) -> None:
         if not isinstance(pipeline.policy, OperatorPolicy):
             pipeline.policy = OperatorPolicy(pipeline.sites, pipeline.policy.config)
-        super().__init__(pipeline, self._on_alert, self._on_track)
+        self.pipeline = pipeline
+        self.stepper = Stepper(
+            pipeline, self._on_alert, self._on_track, on_rejected=self._on_rejected, on_event=self._heard
+        )
+        self.summary = self.stepper.summary
         self.policy: OperatorPolicy = pipeline.policy
         self.bus = bus
         self.speed = speed
@@ -245,7 +120,7 @@ class LiveCore(Replayer):
         self.site_views: dict[str, dict[str, Any]] = {}
         self.recent_alerts: deque[dict[str, Any]] = deque(maxlen=RECENT_ALERTS)
         self.operator_log: deque[dict[str, Any]] = deque(maxlen=RECENT_ALERTS)
-        self.buffer = _StoreBuffer()
+        self.buffer = StoreBuffer()
         # Operator actions whose policy decision was rolled back because its alerts could not be
         # sent on (each logged at error level); and alerts that reached the outbox but not the feed.
         self.rolled_back = 0
@@ -256,9 +131,9 @@ class LiveCore(Replayer):
     @property
     def now(self) -> float | None:
         """The pipeline's time: the last event or tick processed."""
-        return self._clock
+        return self.stepper.clock
 
-    # -- stepping (the Replayer's loop, one piece at a time) --------------------------
+    # -- stepping (the stepper's loop, one piece at a time) ----------------------------
 
     def submit(self, events: list[Event], now: float) -> None:
         """Process events that arrived by ``now``, in arrival order (simultaneous ones together).
@@ -268,38 +143,21 @@ class LiveCore(Replayer):
         (a fast clock at the source) is processed at ``now``.
         """
         with self.lock:
-            batch: list[Event] = []
-            for event in events:
-                if event.t > now:
-                    event = replace(event, t=now)
-                self.summary.events += 1
-                self.summary.events_by_kind[type(event).__name__] += 1
-                if batch and event.t != batch[0].t:
-                    self._flush(batch)
-                    batch = []
-                if self._clock is not None and event.t < self._clock:
-                    self.summary.late_events += 1
-                    event = replace(event, t=self._clock)
-                batch.append(event)
-                self._heard(event)
-            if batch:
-                self._flush(batch)
+            self.stepper.feed(events, now)
             self.buffer.events.extend(events)
             self._after_step()
 
     def tick(self, now: float) -> None:
         """Let time pass up to ``now``: the clock ticks every 5 s, as in replay."""
         with self.lock:
-            self._tick_until(now, inclusive=True)
+            self.stepper.advance(now)
             self._after_step()
 
-    def _emit(self, out: StepOutput) -> None:
-        for event, reason in out.rejected:
-            health = self.sources.get(source_of(event))
-            if health is not None:
-                health.rejected += 1
-                health.last_reason = reason
-        super()._emit(out)
+    def _on_rejected(self, event: Event, reason: str) -> None:
+        health = self.sources.get(source_of(event))
+        if health is not None:
+            health.rejected += 1
+            health.last_reason = reason
 
     def _heard(self, event: Event) -> None:
         source = source_of(event)
@@ -355,33 +213,8 @@ class LiveCore(Replayer):
         self.bus.publish(FEED, FeedMessage("track", view))
 
     def predict(self, track: Track, state: TrackState) -> list[list[float]]:
-        """Where the track is expected next: ``[dt_s, lat, lon, sigma_m]`` a minute apart.
-
-        The mean flies on from the published state (where the map draws the
-        track) at its speed and heading; the spread is the filter's position
-        and velocity covariance carried forward, plus the type's manoeuvre
-        noise (white acceleration, growing as dt^3). It goes out to 15
-        minutes, or stops once the spread passes ``PREDICT_MAX_SIGMA_M``
-        (beyond that it says nothing a map can show).
-        """
-        px, py = self.pipeline.frame.to_xy(state.lat, state.lon)
-        ux, uy = heading_to_unit(state.heading_deg)
-        vx, vy = state.speed_mps * ux, state.speed_mps * uy
-        p = track.p
-        q = track.process_noise()
-        out: list[list[float]] = []
-        steps = int(PREDICT_HORIZON_S // PREDICT_STEP_S)
-        for k in range(1, steps + 1):
-            dt = k * PREDICT_STEP_S
-            var = 0.0
-            for i in (0, 1):  # east and north
-                var += float(p[i, i] + 2.0 * dt * p[i, i + 2] + dt * dt * p[i + 2, i + 2]) + q * dt**3 / 3.0
-            sigma = math.sqrt(max(var, 0.0))
-            if out and sigma > PREDICT_MAX_SIGMA_M:
-                break
-            lat, lon = self.pipeline.frame.to_latlon(px + vx * dt, py + vy * dt)
-            out.append([dt, round(lat, 5), round(lon, 5), round(sigma)])
-        return out
+        """Where the track is expected next (:func:`~nadhir.threat.cone.prediction_cone`)."""
+        return prediction_cone(self.pipeline.frame, track, state)
 
     def _site_view(self, site: Site) -> dict[str, Any]:
         threat = self.pipeline.threats.get(site.id)
@@ -429,7 +262,7 @@ class LiveCore(Replayer):
         """Everything a newly connected console needs."""
         with self.lock:
             return {
-                "now": self._clock,
+                "now": self.now,
                 "speed": self.speed,
                 "sites": list(self.site_views.values()),
                 "tracks": list(self.track_views.values()),
@@ -441,7 +274,7 @@ class LiveCore(Replayer):
     def source_list(self, kind: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
             return [
-                s.as_dict(self._clock, self.pipeline.trust.trust(s.id))
+                s.as_dict(self.now, self.pipeline.trust.trust(s.id))
                 for s in self.sources.values()
                 if kind is None or s.kind == kind
             ]
@@ -464,8 +297,8 @@ class LiveCore(Replayer):
             if site_id not in self.sites and not (action == "test_alarm" and site_id == "*"):
                 raise OperatorActionError(f"unknown site {site_id!r}", status=404)
             # Bring the pipeline up to now first, so the action acts on the current threats.
-            self._tick_until(now, inclusive=True)
-            t = max(now, self._clock or now)
+            self.stepper.advance(now)
+            t = max(now, self.now or now)
             # The action's decision stands only if its alerts can go on to the outbox and the feed:
             # otherwise the policy is put back as it was and the error is raised (a retry then does
             # the work, rather than finding the episode open and sending nothing).
@@ -481,12 +314,9 @@ class LiveCore(Replayer):
                               action, site_id, by, exc_info=True)  # fmt: skip
                 raise
             if action != "test_alarm":
-                if self._clock is None or t > self._clock:
-                    self._clock = t
+                self.stepper.set_clock(t)
                 for alert, message in zip(sent, messages, strict=True):
-                    self.summary.alerts += 1
-                    if alert.action == "alert":
-                        self.summary.episodes += 1
+                    self.stepper.count_alert(alert)
                     self._on_alert(alert, dict(message))
             entry = {
                 "t": t,
@@ -515,8 +345,8 @@ class LiveCore(Replayer):
         """
         restored: list[str] = []
         with self.lock:
-            if self._clock is None:
-                self._clock = t
+            if self.now is None:
+                self.stepper.set_clock(t)
             for ep in episodes:
                 if ep.site not in self.sites:
                     log.warning("open episode at %r not restored: no such site in this region", ep.site)
@@ -553,9 +383,9 @@ class LiveCore(Replayer):
 
     # -- the store ---------------------------------------------------------------------------
 
-    def take_buffer(self) -> _StoreBuffer:
+    def take_buffer(self) -> StoreBuffer:
         with self.lock:
-            buffer, self.buffer = self.buffer, _StoreBuffer()
+            buffer, self.buffer = self.buffer, StoreBuffer()
             return buffer
 
 
@@ -572,25 +402,6 @@ class EngineStopped(EngineBusy):
 
 class EngineFailure(RuntimeError):
     """The core failed too many steps in a row: it is broken, and the engine stops."""
-
-
-@dataclass
-class EngineStats:
-    accepted: int = 0
-    processed: int = 0
-    stored_events: int = 0
-    stored_alerts: int = 0
-    stored_tracks: int = 0
-    store_errors: int = 0
-    steps: int = 0
-    quarantined: int = 0  # steps that raised, set aside with their input
-    quarantine_errors: int = 0  # quarantined steps that could not be written to the store
-    restarts: int = 0  # times the engine was started again after it stopped by an error
-
-
-def event_json(event: Event) -> dict[str, Any]:
-    """An event as a JSON-ready dict in the scenario format's terms (for the quarantine)."""
-    return {"kind": kind_of(event), **dataclasses.asdict(event)}
 
 
 class LiveEngine:
@@ -767,6 +578,12 @@ class LiveEngine:
                 self._announce()
 
     def _process(self, items: list[Any]) -> None:
+        """One wake-up: what was queued, in order, then time up to now.
+
+        Events go to the core's stepper as they arrived (it batches them by
+        time stamp, as in replay); a job runs between the events queued
+        before and after it. Then the stepper's clock is advanced to now.
+        """
         events: list[Event] = []
         for item in items:
             if item is None:
@@ -833,28 +650,16 @@ class LiveEngine:
         if not len(buffer):
             return
         try:
-            self.store.add_events(self.run_id, buffer.events)
-            self.stats.stored_events += len(buffer.events)
-            buffer.events = []
-            self.store.add_track_states(self.run_id, buffer.tracks)
-            self.stats.stored_tracks += len(buffer.tracks)
-            buffer.tracks = []
-            self.store.add_alerts(self.run_id, buffer.alerts)
-            self.stats.stored_alerts += len(buffer.alerts)
-            buffer.alerts = []
+            write_outputs(self.store, self.run_id, buffer, self.stats)
         except Exception as exc:
             self.stats.store_errors += 1
             self._store_failures += 1
             log.exception("store write failed; will retry")
-            if self._store_failures >= STORE_FAILURES_BEFORE_QUARANTINE:
-                items = [
-                    *(event_json(e) for e in buffer.events),
-                    *({"kind": "track_state", **dataclasses.asdict(s)} for s in buffer.tracks),
-                    *({"kind": "alert", **dataclasses.asdict(a)} for a in buffer.alerts),
-                ]
-                if self._quarantine("store", items, exc):
-                    self._store_failures = 0
-                    return
+            if self._store_failures >= STORE_FAILURES_BEFORE_QUARANTINE and self._quarantine(
+                "store", buffer_json(buffer), exc
+            ):
+                self._store_failures = 0
+                return
             with self.core.lock:  # put back what was not written, ahead of what came since
                 self.core.buffer.events[:0] = buffer.events
                 self.core.buffer.tracks[:0] = buffer.tracks
@@ -866,22 +671,8 @@ class LiveEngine:
         """Close the run in the store with its summary."""
         if self.store is None or self.run_id is None:
             return
-        s = self.core.summary
         self.store.finish_run(
-            self.run_id,
-            {
-                "events": s.events,
-                "rejected": dict(s.rejected),
-                "late_events": s.late_events,
-                "tracks": len(s.tracks),
-                "alert_lines": s.alerts,
-                "episodes": s.episodes,
-                "accepted": self.stats.accepted,
-                "processed": self.stats.processed,
-                "quarantined": self.stats.quarantined,
-                "restarts": self.stats.restarts,
-            },
-            finished_at=self.core.now,
+            self.run_id, run_summary(self.core.summary, self.stats), finished_at=self.core.now
         )
 
 

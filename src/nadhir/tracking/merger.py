@@ -74,13 +74,16 @@ class Merger:
         keep.type_probs /= keep.type_probs.sum()
         for source, weight in drop.evidence.items():
             keep.add_evidence(source, weight)
+        # Judged on the pooled evidence with the kept track's own hits (as merges always have been:
+        # the existence only grows with each source added, so one look after them all is enough).
+        confirm = keep.ready_to_confirm or drop.status == "confirmed"
         keep.hits += drop.hits
         keep.count = max(keep.count, drop.count)
         keep.last_update = max(keep.last_update, drop.last_update)
         keep.origin_takeoff = keep.origin_takeoff or drop.origin_takeoff
         keep.sighted = keep.sighted or drop.sighted
-        if drop.status == "confirmed":
-            keep.status = "confirmed"
+        if confirm:
+            keep.confirm()
 
 
 def _close_pairs(items: list[Track], rows: list[int]) -> list[tuple[int, int]]:

@@ -141,16 +141,27 @@ class Track:
         return self.sigma_m <= CONFIRM_SIGMA_M and self.existence >= PUBLISH_EXISTENCE
 
     def add_evidence(self, source: str, weight: float) -> None:
-        """Add one measurement's weight of evidence from a source (saturating per source)."""
+        """Add one measurement's weight of evidence from a source (saturating per source).
+
+        Evidence only: whether it confirms the track is the tracker's call
+        (:attr:`ready_to_confirm`, then :meth:`confirm`).
+        """
         prior = self.evidence.get(source, 0.0)
         self.evidence[source] = min(MAX_EVIDENCE_PER_SOURCE, 1.0 - (1.0 - prior) * (1.0 - weight))
-        if (
+
+    @property
+    def ready_to_confirm(self) -> bool:
+        """A tentative track that has earned confirmation: likely real, seen often, placed well enough."""
+        return (
             self.status == "tentative"
             and self.existence >= CONFIRM_EXISTENCE
             and self.hits >= CONFIRM_HITS
             and self.sigma_m <= CONFIRM_SIGMA_M
-        ):
-            self.status = "confirmed"
+        )
+
+    def confirm(self) -> None:
+        """Make the track confirmed. There is no way back: a confirmed track ends by deletion or merger."""
+        self.status = "confirmed"
 
     def weaken(self, source: str, factor: float) -> None:
         """Scale down what one source contributed (it has lost trust)."""

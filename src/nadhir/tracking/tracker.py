@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,6 +18,19 @@ from nadhir.tracking.updater import Predictor, Updater
 
 # An acoustic class is a weaker type cue than a spotter's eyes; temper its likelihood.
 SOUND_TYPE_WEIGHT = 0.35
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """The tracks one step of the tracker ended: deleted ones, and the ids of duplicates merged away.
+
+    A merged duplicate lives on in the track it joined (its evidence and
+    estimate folded in); a deleted track is gone, and its end says
+    something of its sources (see the pipeline's trust learning).
+    """
+
+    deleted: list[Track] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
 
 
 class Tracker:
@@ -42,8 +56,8 @@ class Tracker:
         self.merger = merger or Merger()
         self.tracks: dict[str, Track] = {}
 
-    def step(self, t: float, batch: Sequence[Measurement]) -> list[Track]:
-        """Process simultaneous measurements at time ``t``; returns the tracks deleted.
+    def step(self, t: float, batch: Sequence[Measurement]) -> Ended:
+        """Process simultaneous measurements at time ``t``; returns the tracks it ended.
 
         Every track is first predicted to ``t``. Sightings go first, then
         bearings, so that a bearing heard at the same instant as a sighting
@@ -208,20 +222,22 @@ class Tracker:
         track.hits += 1
         track.last_update = max(track.last_update, m.t)
         track.add_evidence(m.source, m.evidence)
+        if track.ready_to_confirm:
+            track.confirm()
 
     # -- time -------------------------------------------------------------------------------
 
-    def advance(self, t: float) -> list[Track]:
+    def advance(self, t: float) -> Ended:
         """Let time pass to ``t``: predict every track, merge duplicates, delete stale tracks.
 
-        Returns the deleted tracks (merged duplicates live on in the track they joined).
+        Returns the tracks it ended (merged duplicates live on in the track they joined).
         """
         return self._advance(t, {})
 
-    def _advance(self, t: float, touched: dict[str, None]) -> list[Track]:
+    def _advance(self, t: float, touched: dict[str, None]) -> Ended:
         self.predictor.predict_all(list(self.tracks.values()), t)
-        self.merger.merge(self.tracks, touched)
+        merged = self.merger.merge(self.tracks, touched)
         removed = [track for track in self.tracks.values() if self.deleter.should_delete(track, t)]
         for track in removed:
             del self.tracks[track.id]
-        return removed
+        return Ended(removed, merged)
