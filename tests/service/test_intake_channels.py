@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from service_helpers import make_settings, wait_for
 
-from nadhir.intake.sms_webhook import sign
+from nadhir.service.api.sms import sign
 from nadhir.service.app import create_app
 from nadhir.service.live import ManualClock
 

@@ -32,7 +32,6 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from nadhir.alerting.policy import PolicyConfig
 from nadhir.bus import InProcessBus
-from nadhir.intake.sms_webhook import sms_router
 from nadhir.service.api import (
     alerts,
     cap,
@@ -51,6 +50,7 @@ from nadhir.service.api import (
 from nadhir.service.api.deps import err
 from nadhir.service.api.errors import add_error_handlers, use_uniform_openapi
 from nadhir.service.api.headers import SecurityHeaders
+from nadhir.service.api.sms import sms_router
 from nadhir.service.auth import RateLimiter, TokenBook
 from nadhir.service.bodies import BodyLimit, StrictJsonRoute
 from nadhir.service.live import Clock

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from nadhir.domain import Report
-from nadhir.intake.sms_webhook import PATH, SIGNATURE_HEADER, normalise_number, sign, sms_router
+from nadhir.service.api.sms import PATH, SIGNATURE_HEADER, normalise_number, sign, sms_router
 from nadhir.service.live import EngineBusy
 
 SECRET = "gateway-shared-secret-0123456789"
