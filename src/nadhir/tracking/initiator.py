@@ -43,10 +43,6 @@ class Initiator:
         self._next_id += 1
         return track_id
 
-    def from_sighting(self, fix: PositionFix) -> Track:
-        """A track where a sighting puts the aircraft now, moving along its heading cue."""
-        return self.from_sighting_group(fix)[0]
-
     def from_sighting_group(self, fix: PositionFix) -> list[Track]:
         """One track per reported aircraft (a formation's members share a group id).
 

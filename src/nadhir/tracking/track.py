@@ -163,11 +163,6 @@ class Track:
         """Make the track confirmed. There is no way back: a confirmed track ends by deletion or merger."""
         self.status = "confirmed"
 
-    def weaken(self, source: str, factor: float) -> None:
-        """Scale down what one source contributed (it has lost trust)."""
-        if source in self.evidence:
-            self.evidence[source] *= factor
-
     def update_type(self, likelihood: tuple[float, float, float], weight: float = 1.0) -> None:
         """Bayes update of the type belief; ``weight`` < 1 tempers an unreliable cue."""
         # Written out for three types: it runs for every measurement a track takes.

@@ -212,11 +212,6 @@ class Tracker:
             self.tracks[new.id] = new
             touched[new.id] = None
 
-    def _predict(self, track: Track, t: float) -> None:
-        dt = t - track.t
-        if dt > 0:
-            self.predictor.predict(track, t)
-
     @staticmethod
     def _credit(track: Track, m: Measurement) -> None:
         track.hits += 1

@@ -71,13 +71,6 @@ def position_variance(fix: PositionFix, members: int = 1) -> float:
     return var
 
 
-def sighting_noise(fix: PositionFix, vx: float, vy: float, members: int = 1) -> kalman.Matrix:
-    """2x2 covariance of a sighting for an aircraft flying at (vx, vy): spotter error plus delay spread."""
-    var = position_variance(fix, members)
-    d2 = fix.delay_sigma_s * fix.delay_sigma_s
-    return np.array([[var + d2 * vx * vx, d2 * vx * vy], [d2 * vx * vy, var + d2 * vy * vy]])
-
-
 class Predictor:
     """IMM prediction with the track's type-dependent models.
 
@@ -287,8 +280,8 @@ def _sighting_update_small(
 ) -> tuple[list[float], list[list[float]], list[list[float]]]:
     """One sighting's IMM update of one track in plain floats (see :func:`scalar.update_linear`).
 
-    The late report's ``H = [I, -delay I]``; its noise per model is
-    :func:`sighting_noise` at that model's velocity.
+    The late report's ``H = [I, -delay I]``; its noise per model is the spotter's position variance
+    plus the delay's spread along that model's velocity (``var I + sigma_delay^2 v v^T``).
     """
     d = float(fix.delay_s)
     h = ((1.0, 0.0, -d, 0.0), (0.0, 1.0, 0.0, -d))
