@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pytest
 
+from nadhir.geo.compass import wrap_pi
 from nadhir.tracking import imm
 from nadhir.tracking.measurements import BearingFix
 from nadhir.tracking.motion import PROFILES
@@ -41,7 +42,7 @@ def _nis(z: float, sensor: np.ndarray, sigma: float) -> float:
         PRIOR_X[0] - sensor[0], PRIOR_X[1] - sensor[1], PRIOR_X[2], PRIOR_X[3], JET.altitude_m
     )
     var = float(h @ PRIOR_P @ h) + sigma * sigma + float(g * JET.altitude_sigma_m) ** 2
-    return float(imm.wrap(np.array(z - theta))) ** 2 / var
+    return float(wrap_pi(z - theta)) ** 2 / var
 
 
 def _correction_m2(x: np.ndarray) -> float:
