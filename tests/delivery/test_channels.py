@@ -34,14 +34,9 @@ from nadhir.delivery.dispatcher import Dispatcher
 from nadhir.delivery.outbox import Outbox
 from nadhir.delivery.router import AlertRouter
 from nadhir.delivery.states import Delivery, NewDelivery
-from nadhir.delivery.subscriptions import (
-    PeopleRouter,
-    SubscriberIndex,
-    Subscription,
-    load_subscriptions,
-    subscription_from_json,
-)
+from nadhir.delivery.subscriptions import PeopleRouter, SubscriberIndex, load_subscriptions
 from nadhir.domain import Alert, Problems, Site
+from nadhir.domain.people import Subscription, subscription_from_json
 from nadhir.store import default_url
 
 T0 = 1_746_155_144.0

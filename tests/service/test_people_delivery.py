@@ -26,8 +26,8 @@ from nadhir.bus.inprocess import InProcessBus
 from nadhir.delivery.channels.sms import SmsChannel, SmsGatewayConfig
 from nadhir.delivery.channels.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, ReplayGuard, verify_signature
 from nadhir.delivery.outbox import Outbox
-from nadhir.delivery.subscriptions import Subscription
 from nadhir.domain import Alert, Site, TrackState
+from nadhir.domain.people import Subscription
 from nadhir.service.app import create_app
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.live import ALERTS, ManualClock

@@ -21,7 +21,7 @@ from service_helpers import auth, make_settings
 
 from http_peer import Peer, Request, bot_api, http_peer
 from nadhir.delivery.outbox import Outbox
-from nadhir.delivery.subscriptions import Subscription
+from nadhir.domain.people import Subscription
 from nadhir.service.app import create_app
 from nadhir.service.live import FEED, ManualClock
 from nadhir.service.region import bundled_scenario

@@ -9,7 +9,7 @@ from test_store import db_url  # noqa: F401  (the sqlite / postgresql fixture)
 
 from nadhir.delivery.outbox import Outbox
 from nadhir.delivery.states import NewDelivery
-from nadhir.delivery.subscriptions import Subscription
+from nadhir.domain.people import Subscription
 from nadhir.store import Store
 from nadhir.store.people import (
     SubscriptionBook,

@@ -29,10 +29,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nadhir.domain import AircraftType, Alert, Site
+from nadhir.domain.people import LANGUAGES, Language
 from nadhir.domain.timefmt import utc_datetime
 
-Language = Literal["ar", "en"]
-LANGUAGES: tuple[Language, ...] = ("ar", "en")
 SmsEncoding = Literal["gsm7", "ucs2"]
 
 DEFAULT_TZ = "Asia/Damascus"

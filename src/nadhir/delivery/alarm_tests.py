@@ -8,9 +8,9 @@ import math
 import time
 from collections.abc import Iterable
 
-from nadhir.alerting.text import Language
 from nadhir.delivery.states import NewDelivery
 from nadhir.domain import Site
+from nadhir.domain.people import Language
 from nadhir.domain.timefmt import utc_datetime
 from nadhir_siren.protocol import SirenCommand
 

@@ -24,7 +24,8 @@ from nadhir.delivery.channels.sms import SmsChannel
 from nadhir.delivery.channels.telegram import TelegramChannel
 from nadhir.delivery.channels.webhook import Partner, WebhookChannel
 from nadhir.delivery.dispatcher import Channel
-from nadhir.delivery.subscriptions import PeopleRouter, SubscriberIndex, Subscription
+from nadhir.delivery.subscriptions import PeopleRouter, SubscriberIndex
+from nadhir.domain.people import Subscription
 from nadhir.service.settings import Settings
 
 log = logging.getLogger(__name__)

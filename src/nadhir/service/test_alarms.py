@@ -14,11 +14,11 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from nadhir.alerting.text import Language
 from nadhir.delivery.alarm_tests import plan_test_alarm, test_alarm_key
 from nadhir.delivery.outbox import Outbox
-from nadhir.delivery.subscriptions import SubscriberIndex, Subscription
+from nadhir.delivery.subscriptions import SubscriberIndex
 from nadhir.domain import Site
+from nadhir.domain.people import Language, Subscription
 from nadhir.service.people import PeopleChannels
 from nadhir.store.people import TestAlarmBook, TestAlarmInfo
 

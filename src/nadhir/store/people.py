@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from nadhir.delivery.subscriptions import Subscription
+from nadhir.domain.people import Subscription
 from nadhir.domain.timefmt import utc_datetime
 from nadhir.store.people_models import SubscriptionRow, TestAlarmRow
 

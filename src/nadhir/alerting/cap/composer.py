@@ -33,7 +33,6 @@ from nadhir.alerting.cap.message import (
 from nadhir.alerting.text import (
     DEFAULT_TZ,
     THREAT_NAMES,
-    Language,
     TextConfig,
     long_text,
     resolve_tz,
@@ -46,6 +45,7 @@ from nadhir.domain import (
     Problems,
     Site,
 )
+from nadhir.domain.people import Language
 from nadhir.domain.timefmt import utc_datetime
 
 # ---- composing ----------------------------------------------------------------

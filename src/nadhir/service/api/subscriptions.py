@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
-from nadhir.delivery.subscriptions import SubscriberIndex, Subscription
+from nadhir.delivery.subscriptions import SubscriberIndex
+from nadhir.domain.people import Subscription
 from nadhir.service import schemas
 from nadhir.service.api.deps import API, Actor, Svc, by, err
 from nadhir.service.bodies import StrictJsonRoute

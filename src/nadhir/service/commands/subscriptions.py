@@ -26,7 +26,7 @@ from rich.table import Table
 from nadhir.service.commands.context import Context, DbOpt, ScenarioOpt, SettingsOpt, context
 
 if TYPE_CHECKING:
-    from nadhir.delivery.subscriptions import Subscription
+    from nadhir.domain.people import Subscription
     from nadhir.store.people import SubscriptionBook
 
 SmsOpt = Annotated[str | None, typer.Option("--sms", help="Phone number, international form (+963...)")]
