@@ -119,6 +119,22 @@ def test_test_alarm_sends_no_alert_but_reaches_the_feed() -> None:
     assert alarms and alarms[0].site == "sarmada-hospital"
 
 
+def test_no_test_alarm_where_a_real_alert_is_open() -> None:
+    """A test alarm would put "TEST ALARM - no danger" and the test tone over a real warning: refused
+    (409, naming the sites) at a site under alert, and for "all" while any site is; other sites test."""
+    core, _ = _core()
+    core.operator_action("alert", "saraqeb", "operator:test", 100.0, level="imminent", eta=400.0)
+    with pytest.raises(OperatorActionError) as one:
+        core.operator_action("test_alarm", "saraqeb", "operator:test", 110.0)
+    assert one.value.status == 409 and "saraqeb (imminent)" in str(one.value)
+    with pytest.raises(OperatorActionError) as every:
+        core.operator_action("test_alarm", "*", "operator:test", 110.0)
+    assert every.value.status == 409 and "saraqeb" in str(every.value)
+    assert core.operator_action("test_alarm", "sarmada-hospital", "operator:test", 110.0) == []
+    core.operator_action("cancel", "saraqeb", "operator:test", 120.0)
+    assert core.operator_action("test_alarm", "saraqeb", "operator:test", 130.0) == []
+
+
 def test_an_operators_confirmation_is_the_second_witness_sirens_need() -> None:
     """A threat one witness supports warns phones; once an operator confirms it, it may sound sirens."""
     town = Site(id="town", name="Town", kind="town", lat=35.9, lon=36.6, radius_m=2000.0)

@@ -93,9 +93,10 @@ function soundButton() {
 
 function currentState() {
   const now = performance.now();
-  if (now < state.testUntil) return "test";
+  // A real alert always wins: a test must never put "no danger" over a warning that is real.
   const level = state.status && state.status.level;
   if (level) return level;
+  if (now < state.testUntil) return "test";
   if (now < state.allClearUntil) return "all_clear";
   return "clear";
 }

@@ -299,6 +299,8 @@ class LiveCore:
             # Bring the pipeline up to now first, so the action acts on the current threats.
             self.stepper.advance(now)
             t = max(now, self.now or now)
+            if action == "test_alarm":
+                self._refuse_test_under_alert(site_id)
             # The action's decision stands only if its alerts can go on to the outbox and the feed:
             # otherwise the policy is put back as it was and the error is raised (a retry then does
             # the work, rather than finding the episode open and sending nothing).
@@ -335,6 +337,15 @@ class LiveCore:
                 self.bus.publish(FEED, FeedMessage("test_alarm", alarm, site_id))
             self._after_step()
             return sent
+
+    def _refuse_test_under_alert(self, site_id: str) -> None:
+        """A test alarm never plays where a real alert is open: it would tell people "no danger"
+        (the kiosk's test screen and tone) over a warning that is real."""
+        active = self.policy.active()
+        under = sorted(active) if site_id == "*" else [site_id] if site_id in active else []
+        if under:
+            named = ", ".join(f"{s} ({active[s]})" for s in under)
+            raise OperatorActionError(f"no test alarm while a real alert is open: {named}", status=409)
 
     def restore_episodes(self, episodes: Sequence[OpenEpisode], t: float) -> list[str]:
         """Reopen episodes left open by an earlier run (or an earlier core), at ``t``; their sites.
