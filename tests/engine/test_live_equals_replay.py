@@ -12,7 +12,9 @@ from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.factory import build_pipeline
 from nadhir.engine.replay import replay_scenario
 from nadhir.engine.stepper import RUN_ON_S
-from nadhir.service.live import ALERTS, LiveCore, LiveEngine, ManualClock
+from nadhir.service.clock import ManualClock
+from nadhir.service.feed import ALERTS
+from nadhir.service.live import LiveCore, LiveEngine
 from nadhir.service.region import bundled_scenario
 
 WAIT_S = 30.0  # for one step of the engine's thread; a step takes milliseconds

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from service_helpers import T0, make_settings
 
 from nadhir.service.app import create_app
-from nadhir.service.live import ManualClock
+from nadhir.service.clock import ManualClock
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from service_helpers import T0, TOKENS, auth, make_settings, wait_for
 from starlette.websockets import WebSocketDisconnect
 
 from nadhir.service.app import create_app
-from nadhir.service.live import ManualClock
+from nadhir.service.clock import ManualClock
 from nadhir.service.settings import RateLimit, Settings, token_spec
 
 REPORT = {

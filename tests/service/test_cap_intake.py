@@ -17,7 +17,7 @@ from nadhir.delivery.outbox import Outbox
 from nadhir.domain import Site
 from nadhir.service.app import create_app
 from nadhir.service.cap_intake import plan_from_cap, sites_in_area
-from nadhir.service.live import ManualClock
+from nadhir.service.clock import ManualClock
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 # A square of about 4 km around Saraqeb (35.8622 N, 36.8006 E), as (lat, lon), closed.

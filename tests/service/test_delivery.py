@@ -22,8 +22,9 @@ from nadhir.delivery.outbox import Outbox
 from nadhir.domain import Alert, Site
 from nadhir.service import live
 from nadhir.service.app import create_app
+from nadhir.service.clock import ManualClock, ScaledClock
 from nadhir.service.delivery import AlertDelivery
-from nadhir.service.live import ALERTS, ManualClock, ScaledClock
+from nadhir.service.feed import ALERTS
 from nadhir.store import default_url
 from nadhir_siren.protocol import SirenCommand, parse_line
 from services import require_service, skip_or_fail

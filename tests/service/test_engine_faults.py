@@ -13,7 +13,8 @@ from service_helpers import T0, TOKENS, auth, wait_for
 from nadhir.domain import Event, Report
 from nadhir.engine.pipeline import StepOutput
 from nadhir.service import live
-from nadhir.service.live import FEED, FeedMessage, ManualClock
+from nadhir.service.clock import ManualClock
+from nadhir.service.feed import FEED, FeedMessage
 
 ALERT = "/api/v1/operator/sites/{}/alert"
 

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from service_helpers import T0, auth, make_settings
 
 from nadhir.service.app import create_app
-from nadhir.service.live import ManualClock
+from nadhir.service.clock import ManualClock
 from nadhir.service.settings import RateLimit
 
 LIMIT = 64 * 1024  # the default max_body_bytes

@@ -23,7 +23,7 @@ from test_cap_intake import foreign
 
 from nadhir.domain.validation import load_json
 from nadhir.service.app import create_app
-from nadhir.service.live import ManualClock
+from nadhir.service.clock import ManualClock
 from nadhir.service.settings import RateLimit
 
 FUZZ = settings(

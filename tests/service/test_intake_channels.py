@@ -10,7 +10,7 @@ from service_helpers import make_settings, wait_for
 
 from nadhir.service.api.sms import sign
 from nadhir.service.app import create_app
-from nadhir.service.live import ManualClock
+from nadhir.service.clock import ManualClock
 
 
 def test_signed_sms_from_a_registered_number_reaches_the_engine(tmp_path: Path, clock: ManualClock) -> None:

@@ -14,7 +14,8 @@ from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.factory import build_pipeline
 from nadhir.engine.replay import replay_scenario
 from nadhir.engine.stepper import RUN_ON_S
-from nadhir.service.live import ALERTS, FEED, LiveCore
+from nadhir.service.feed import ALERTS, FEED
+from nadhir.service.live import LiveCore
 from nadhir.service.region import bundled_scenario
 
 

@@ -10,7 +10,8 @@ from nadhir.bus import InProcessBus
 from nadhir.domain import Alert, Event, Site, Threat
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.factory import build_pipeline
-from nadhir.service.live import ALERTS, LiveCore
+from nadhir.service.feed import ALERTS
+from nadhir.service.live import LiveCore
 from nadhir.service.operator import OperatorActionError, OperatorPolicy
 from nadhir.service.region import bundled_scenario
 
@@ -110,7 +111,7 @@ def test_actions_that_do_not_apply_are_refused() -> None:
 
 
 def test_test_alarm_sends_no_alert_but_reaches_the_feed() -> None:
-    from nadhir.service.live import FEED
+    from nadhir.service.feed import FEED
 
     core, _ = _core()
     feed = core.bus.subscribe(FEED, maxsize=100)

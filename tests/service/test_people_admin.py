@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from nadhir.service.app import create_app
 from nadhir.service.cli import build_app
-from nadhir.service.live import FEED, FeedMessage, ManualClock
+from nadhir.service.clock import ManualClock
+from nadhir.service.feed import FEED, FeedMessage
 from nadhir.service.people import check_address, parse_when
 from nadhir.store import Store
 from nadhir.store.people import SubscriptionBook, TestAlarmBook

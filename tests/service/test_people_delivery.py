@@ -29,8 +29,9 @@ from nadhir.delivery.outbox import Outbox
 from nadhir.domain import Alert, Site, TrackState
 from nadhir.domain.people import Subscription
 from nadhir.service.app import create_app
+from nadhir.service.clock import ManualClock
 from nadhir.service.delivery import AlertDelivery
-from nadhir.service.live import ALERTS, ManualClock
+from nadhir.service.feed import ALERTS
 from nadhir.service.people import PeopleChannels
 from nadhir.service.settings import PartnerSpec, Settings, sms_gateway_config
 from nadhir.store import Store, default_url

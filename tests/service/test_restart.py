@@ -18,7 +18,7 @@ from service_helpers import T0, auth, make_settings, wait_for
 from nadhir.alerting.policy import PolicyConfig
 from nadhir.delivery.outbox import Outbox
 from nadhir.service.app import create_app
-from nadhir.service.live import ManualClock
+from nadhir.service.clock import ManualClock
 from nadhir.store import Store
 
 CANCELLED, CLEARED, EARLY = "saraqeb", "sarmada", "binnish"

@@ -23,7 +23,8 @@ from http_peer import Peer, Request, bot_api, http_peer
 from nadhir.delivery.outbox import Outbox
 from nadhir.domain.people import Subscription
 from nadhir.service.app import create_app
-from nadhir.service.live import FEED, ManualClock
+from nadhir.service.clock import ManualClock
+from nadhir.service.feed import FEED
 from nadhir.service.region import bundled_scenario
 from nadhir.service.settings import Settings, sms_gateway_config
 from nadhir.store import Store

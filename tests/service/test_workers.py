@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from service_helpers import T0, make_settings
 
 from nadhir.service.app import DemoOptions, Service, Worker, create_app
-from nadhir.service.live import ManualClock, ScaledClock
+from nadhir.service.clock import ManualClock, ScaledClock
 
 
 def _service(tmp_path: Path, **changes: object) -> Service:

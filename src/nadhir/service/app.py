@@ -53,7 +53,7 @@ from nadhir.service.api.headers import SecurityHeaders
 from nadhir.service.api.sms import sms_router
 from nadhir.service.auth import RateLimiter, TokenBook
 from nadhir.service.bodies import BodyLimit, StrictJsonRoute
-from nadhir.service.live import Clock
+from nadhir.service.clock import Clock
 from nadhir.service.region import Region, load_region
 from nadhir.service.runtime import DemoOptions, Service, Worker
 from nadhir.service.settings import Settings, load_settings

@@ -55,7 +55,8 @@ from nadhir.delivery.router import AlertRouter, takeover_deliveries
 from nadhir.delivery.siren_fleet import SirenFleet, SirenNotice, sirens_for_sites
 from nadhir.delivery.states import NewDelivery, deliverable
 from nadhir.domain import Alert, Site
-from nadhir.service.live import FEED, Clock, FeedMessage
+from nadhir.service.clock import Clock
+from nadhir.service.feed import FEED, FeedMessage
 from nadhir.service.people import PeopleChannels
 from nadhir.store.people import SubscriptionBook, TestAlarmBook
 from nadhir_siren.protocol import DEFAULT_ROOT, parse_broker

@@ -21,8 +21,8 @@ from typing import Any, TextIO
 
 from nadhir.domain.timefmt import parse_time
 from nadhir.service.auth import Principal
+from nadhir.service.clock import ScaledClock
 from nadhir.service.intake import Intake, IntakeError
-from nadhir.service.live import ScaledClock
 
 log = logging.getLogger(__name__)
 

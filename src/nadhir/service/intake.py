@@ -15,7 +15,8 @@ from typing import Any
 
 from nadhir.domain.formats.events import event_from_dict
 from nadhir.service.auth import INPUT_ROLES, Principal, RateLimiter
-from nadhir.service.live import EngineBusy, EngineStopped, LiveEngine, kind_of, source_of
+from nadhir.service.feed import kind_of, source_of
+from nadhir.service.live import EngineBusy, EngineStopped, LiveEngine
 
 KINDS = ("report", "acoustic", "impact")
 # What each kind of source may send.

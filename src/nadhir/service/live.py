@@ -42,18 +42,17 @@ from nadhir.domain import (
 from nadhir.domain.timefmt import format_time
 from nadhir.engine.pipeline import Pipeline
 from nadhir.engine.stepper import TICK_S, Stepper
-from nadhir.service.clock import Clock as Clock
-from nadhir.service.clock import ManualClock as ManualClock
-from nadhir.service.clock import ScaledClock as ScaledClock
-from nadhir.service.clock import WallClock as WallClock
-from nadhir.service.feed import ALERTS as ALERTS
-from nadhir.service.feed import EVENTS as EVENTS
-from nadhir.service.feed import FEED as FEED
-from nadhir.service.feed import TRACKS as TRACKS
-from nadhir.service.feed import FeedMessage as FeedMessage
-from nadhir.service.feed import SourceHealth, alert_message
-from nadhir.service.feed import kind_of as kind_of
-from nadhir.service.feed import source_of as source_of
+from nadhir.service.clock import Clock
+from nadhir.service.feed import (
+    ALERTS,
+    EVENTS,
+    FEED,
+    TRACKS,
+    FeedMessage,
+    SourceHealth,
+    alert_message,
+    source_of,
+)
 from nadhir.service.operator import OperatorActionError, OperatorPolicy
 from nadhir.service.run_store import (
     EngineStats,

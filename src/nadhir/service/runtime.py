@@ -25,18 +25,12 @@ from nadhir.engine.factory import build_pipeline
 from nadhir.intake.telegram import TelegramIntake
 from nadhir.service.auth import RateLimiter, TokenBook
 from nadhir.service.cap_intake import CapLedger
+from nadhir.service.clock import Clock, ScaledClock, WallClock
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.demo_feed import DemoFeeder, demo_clock
+from nadhir.service.feed import ALERTS, FeedMessage
 from nadhir.service.intake import Intake
-from nadhir.service.live import (
-    ALERTS,
-    Clock,
-    FeedMessage,
-    LiveCore,
-    LiveEngine,
-    ScaledClock,
-    WallClock,
-)
+from nadhir.service.live import LiveCore, LiveEngine
 from nadhir.service.people import people_channels
 from nadhir.service.region import Region
 from nadhir.service.settings import Settings

@@ -17,7 +17,7 @@ from nadhir.service.api.deps import API, Credentials, Svc, authenticate, client,
 from nadhir.service.api.views import site_now
 from nadhir.service.auth import READ_ROLES
 from nadhir.service.bodies import StrictJsonRoute
-from nadhir.service.live import FEED
+from nadhir.service.feed import FEED
 from nadhir.service.runtime import Service
 
 log = logging.getLogger(__name__)

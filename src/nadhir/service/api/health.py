@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from nadhir.service import schemas
 from nadhir.service.api.deps import API, Admin, Svc, err
 from nadhir.service.bodies import StrictJsonRoute
-from nadhir.service.live import FEED
+from nadhir.service.feed import FEED
 from nadhir.service.runtime import Service
 
 router = APIRouter(route_class=StrictJsonRoute)
