@@ -50,6 +50,7 @@ def test_docs_page_allows_only_its_own_script(client: TestClient) -> None:
     assert re.fullmatch(r"'self' 'sha256-[A-Za-z0-9+/]+=*'", script_src.group(1)), policy
     assert "unsafe" not in policy and "default-src 'self'" in policy
     assert "http://" not in page.text and "https://" not in page.text
+    assert '<html lang="en">' in page.text  # a screen reader reads it as English
     for name in ("swagger-ui-bundle.js", "swagger-ui.css"):
         asset = client.get(f"{DOCS_FILES}/{name}")
         assert asset.status_code == 200 and len(asset.content) > 10_000, name

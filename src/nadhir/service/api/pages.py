@@ -74,8 +74,9 @@ def api_docs(request: Request) -> HTMLResponse:
         # No online validator badge (Swagger UI would fetch validator.swagger.io).
         swagger_ui_parameters={"validatorUrl": None},
     )
-    scripts = INLINE_SCRIPT.findall(bytes(page.body).decode())
+    # FastAPI's page names no language (screen readers then guess); the API's words are English.
+    html = bytes(page.body).decode().replace("<html>", '<html lang="en">', 1)
     return HTMLResponse(
-        page.body,
-        headers={**NO_CACHE, "Content-Security-Policy": page_policy(scripts).decode()},
+        html,
+        headers={**NO_CACHE, "Content-Security-Policy": page_policy(INLINE_SCRIPT.findall(html)).decode()},
     )
