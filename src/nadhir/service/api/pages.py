@@ -30,7 +30,8 @@ router = APIRouter(route_class=StrictJsonRoute, include_in_schema=False)
 
 
 def mount_static(app: FastAPI) -> None:
-    """The console's files under ``/static`` (a mount, which a router cannot carry)."""
+    """The console's files under ``/static``, Swagger UI's under ``/static-docs`` (mounts, which a
+    router cannot carry)."""
     app.mount("/static", StaticFiles(directory=CONSOLE_DIR), name="static")
     app.mount(DOCS_FILES, StaticFiles(directory=DOCS_FILES_DIR), name="static-docs")
 
@@ -71,7 +72,7 @@ def api_docs(request: Request) -> HTMLResponse:
         swagger_js_url=f"{root}{DOCS_FILES}/swagger-ui-bundle.js",
         swagger_css_url=f"{root}{DOCS_FILES}/swagger-ui.css",
         swagger_favicon_url=f"{root}/static/icon.svg",
-        # No online validator badge (Swagger UI would fetch validator.swagger.io).
+        # No online validator: Swagger UI's default is validator.swagger.io, another machine.
         swagger_ui_parameters={"validatorUrl": None},
     )
     # FastAPI's page names no language (screen readers then guess); the API's words are English.
