@@ -71,6 +71,12 @@ class Dispatcher:
         self.failing: str | None = None
         self.errors = 0
         self.retry_s = 0.5
+        # Claims are leased (see lease_s); sends waiting for an ack are marked in the next cycle.
+        self.lease_min_s = 0.0
+        self.lease_first_s = 5.0
+        self.lease_max_s = 300.0
+        self._send_s: float | None = None
+        self._marks: list[tuple[Delivery, float]] = []
         self.checkpoint_s = 1.0
         self._last_checkpoint = time.monotonic()
         for channel in self.channels.values():
@@ -128,20 +134,25 @@ class Dispatcher:
             for key in [k for k, (_, t) in self._waiting.items() if t < old]:
                 del self._waiting[key]
         room = min(self.batch, self.window - len(self._waiting))
+        marks, self._marks = self._marks, []
+        lease = self.lease_s(max(room, 0))
         try:
             claimed = self.outbox.cycle(
-                outcomes, max(room, 0), known={k: d for k, (d, _) in known.items()}, channels=self._names
-            )
+                outcomes, max(room, 0), known={k: d for k, (d, _) in known.items()}, channels=self._names,
+                lease_s=lease, sent=marks,
+            )  # fmt: skip
         except Exception:
             # Nothing was committed: the outcomes wait for the next step (a lost ack would mean a
-            # re-send), and so do the deliveries they settle.
+            # re-send), and so do the deliveries they settle and the send times.
             self._waiting.update(known)
+            self._marks = marks + self._marks
             for o in outcomes:
                 self._acks.put(o)
             raise
         self._settled(outcomes)
         if not claimed:
             return 0
+        started = time.monotonic()
         for d in claimed:
             self._waiting[d.key] = (d, now)
         by_channel: dict[str, list[Delivery]] = defaultdict(list)
@@ -169,10 +180,38 @@ class Dispatcher:
             except Exception as exc:  # a channel that breaks must not stop the others; retried later
                 log.exception("channel %s failed", name)
                 answers.extend(Outcome(d.key, "error", f"{type(exc).__name__}: {exc}") for d in batch)
+        took = time.monotonic() - started
+        self._send_s = took if self._send_s is None else max(took, 0.8 * self._send_s)
+        # Those with no answer yet wait for an acknowledgement: due again one backoff after they left.
+        # Only those held by a lease longer than their backoff (a slow channel): the others are due
+        # one backoff after the claim already, a moment before they left.
+        if lease > self._shortest_backoff(1):
+            answered = {o.key for o in answers}
+            left = self.outbox.clock()
+            self._marks.extend(
+                (d, left)
+                for d in claimed
+                if d.key not in answered and lease > self._shortest_backoff(d.attempt)
+            )
         for o in answers:
             self.acknowledge(o)
         self.sent += len(claimed)
         return len(claimed)
+
+    def _shortest_backoff(self, attempt: int) -> float:
+        b = self.outbox.backoff
+        return min(b.max_s, b.initial_s * b.factor ** max(0, attempt - 1)) * (1.0 - b.jitter)
+
+    def lease_s(self, n: int) -> float:
+        """How long a claim of ``n`` deliveries is held from other workers: three times the longest
+        recent batch took to send (and what ``max_rate`` makes it take), at least ``lease_min_s``
+        (``lease_first_s`` before the first batch is measured), at most ``lease_max_s``. A worker
+        that dies holding a claim delays those deliveries by that much; one whose lease ran out
+        while still sending would see another worker send them again."""
+        expected = self.lease_first_s if self._send_s is None else self._send_s
+        if self.max_rate:
+            expected = max(expected, n / self.max_rate)
+        return min(self.lease_max_s, max(self.lease_min_s, 3.0 * expected))
 
     def maintain(self, *, busy: bool = False) -> None:
         """Housekeeping between sends: checkpoint the database log when due (every ``checkpoint_s``
