@@ -4,16 +4,22 @@ anew) has the keys already stored and played, so nothing is stored or sounded tw
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
+from mqtt_kit import HOST, PORT, SirenProcess, require_mosquitto, unique, wait_for
+
 from nadhir.alerting.policy import AlertPolicy
+from nadhir.delivery.channels.mqtt_sirens import SirenNetwork
 from nadhir.delivery.outbox import Outbox
 from nadhir.delivery.router import AlertRouter
+from nadhir.delivery.siren_fleet import Siren, SirenFleet
 from nadhir.delivery.states import alert_key
 from nadhir.delivery.subscriptions import _key as people_key
 from nadhir.domain import Alert, Site, Threat
 from nadhir.store import Store, default_url
+from nadhir_siren.protocol import SirenAck, SirenCommand, parse_line
 
 T0 = 1_746_155_144.0
 TOWN = Site("town", "Town", "town", 35.9, 36.6, 2000.0, sirens=("s-1", "s-2"))
@@ -125,3 +131,36 @@ def test_an_episode_restored_from_the_store_numbers_on(tmp_path: Path) -> None:
     assert [(a.action, a.seq) for a in rest] == [("update", 3), ("all_clear", 4)]
     assert [alert_key(a) for a in rest] == [alert_key(a) for a in whole[2:]]
     assert not {alert_key(a) for a in rest} & {alert_key(a) for a in whole[:2]}
+
+
+def test_a_siren_recognises_the_command_of_a_re_derived_alert(tmp_path: Path) -> None:
+    """Both engines' commands reach a real siren (the siren program, on Mosquitto): the second, for
+    the re-derived alert, carries the first one's key, so the siren answers ``dup`` and plays once."""
+    require_mosquitto()
+    root = f"{unique('keys')}/sirens"
+    siren = SirenProcess("s-1", root, tmp_path, heartbeat=0.3).start()
+    fleet = SirenFleet([Siren("s-1", "town", 35.9, 36.6)])
+    acks: list[tuple[str, SirenAck]] = []
+    net = SirenNetwork(HOST, PORT, fleet, root=root, on_ack=lambda s, ack: acks.append((s, ack)))
+    try:
+        net.start()
+        wait_for(lambda: fleet.last_heard("s-1") is not None, 15, "the siren to be heard")
+        first = run(AlertPolicy([TOWN]), STEPS)
+        taker = AlertPolicy([TOWN])
+        taker.decide(T0, {"town": threat(0.5, T0 + 400.0)})
+        again = run(taker, STEPS[1:], shift=TICK, track="T7")
+        now = time.time()
+        r1, r2 = AlertRouter([TOWN]), AlertRouter([TOWN])
+        r2.plan(first[0], at=now)
+        sent = [r1.plan(first[0], at=now), r1.plan(first[1], at=now)][1].sirens[0]
+        resent = r2.plan(again[0], at=now + TICK).sirens[0]
+        assert resent.key == sent.key and resent.payload != sent.payload  # same key, issued a tick later
+        for d in (sent, resent):
+            cmd = parse_line(d.payload)
+            assert isinstance(cmd, SirenCommand)
+            net.send("s-1", cmd, d.payload)
+        wait_for(lambda: [a.status for _, a in acks if a.key == sent.key] == ["ok", "dup"], 10, "ok then dup")
+        assert [k for _, k in siren.plays()] == [sent.key]
+    finally:
+        net.stop()
+        siren.kill()
