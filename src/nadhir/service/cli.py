@@ -36,6 +36,8 @@ COMMANDS: dict[str, str] = {
     "test-alarms": "test_alarms",
     "deliveries": "deliveries",
     "send-sirens": "send_sirens",
+    "migrate": "migrate",
+    "store": "store",
 }
 
 # The entry-point group other packages add commands through (the lab's are in pyproject.toml).

@@ -42,7 +42,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -53,15 +53,18 @@ from nadhir.delivery.dispatcher import Channel, Dispatcher
 from nadhir.delivery.outbox import Outbox
 from nadhir.delivery.router import AlertRouter, takeover_deliveries
 from nadhir.delivery.siren_fleet import SirenFleet, SirenNotice, sirens_for_sites
-from nadhir.delivery.states import NewDelivery, deliverable
+from nadhir.delivery.states import NewDelivery, Outcome, deliverable
 from nadhir.domain import Alert, Site
 from nadhir.service.clock import Clock
 from nadhir.service.feed import FEED, FeedMessage
+from nadhir.service.metrics import Metrics
 from nadhir.service.people import PeopleChannels
 from nadhir.store.people import SubscriptionBook, TestAlarmBook
 from nadhir_siren.protocol import DEFAULT_ROOT, parse_broker
 
 log = logging.getLogger(__name__)
+
+MAX_TIMED = 100_000  # deliveries whose latency is waited for at most (oldest forgotten first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,7 @@ class AlertDelivery:
         clock: Callable[[], float] = time.time,
         service_clock: Clock | None = None,
         retry_s: float = 1.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self.bus = bus
         self.outbox = Outbox.open(outbox_url)
@@ -108,6 +112,10 @@ class AlertDelivery:
         # The clock alerts are stamped with (the engine's; scaled in the demo); None: the wall clock.
         self.service_clock = service_clock
         self.retry_s = retry_s
+        self.metrics = metrics
+        # Wall time of the alert of each delivery planned here, until its outcome: the latency metric.
+        self._born: dict[str, float] = {}
+        self._born_lock = threading.Lock()
         self._alarms_checked = clock()
         self._alarms_sounded: set[str] = set()
         self._subscription = bus.subscribe(topic, maxsize=100_000)
@@ -121,10 +129,11 @@ class AlertDelivery:
             self._network = SirenNetwork(
                 host, port, self.fleet, root=topic_root, send_takeovers=False, on_notice=self._on_notice
             )
-            self._dispatchers.append(Dispatcher(self.outbox, {"siren": SirenChannel(self._network)}))
+            self._dispatchers.append(Dispatcher(self.outbox, {"siren": SirenChannel(self._network)},
+                                                on_settled=self._settled))  # fmt: skip
         if self.people is not None:
             people_channels: dict[str, Channel] = dict(self.people.channels)
-            self._dispatchers.append(Dispatcher(self.outbox, people_channels))
+            self._dispatchers.append(Dispatcher(self.outbox, people_channels, on_settled=self._settled))
         self.stored = 0
         # Planned and not yet stored (oldest first): retried until stored, never dropped.
         self._unstored: deque[PlannedAlert] = deque()
@@ -159,6 +168,21 @@ class AlertDelivery:
             )
         for thread in self._threads:
             thread.start()
+
+    def unready(self) -> str | None:
+        """Why this delivery worker does not serve (a thread stopped, alerts not stored, a sender that
+        cannot reach the outbox, the siren broker lost), or None."""
+        dead = [t.name for t in self._threads if not t.is_alive()]
+        if dead and not self._stop.is_set():
+            return f"stopped: {', '.join(dead)}"
+        if self.unstored:
+            return f"{self.unstored} alert(s) not stored in the outbox"
+        failing = [d.failing for d in self._dispatchers if d.failing]
+        if failing:
+            return f"a sender cannot reach the outbox: {failing[0]}"
+        if self._network is not None and not self._network.connected.is_set():
+            return "siren broker not connected"
+        return None
 
     def stop(self, timeout: float = 10.0) -> None:
         """Store what is pending, stop sending, close the outbox and the channels."""
@@ -235,9 +259,27 @@ class AlertDelivery:
         """The deliveries of one alert, planned once (a retry stores this same plan)."""
         alert = deliverable(alert)
         # The direction the texts and CAP give is the alert's own approach (decided with the alert).
-        plan = self.router.plan(alert, at=self.wall_time_of(alert.t))
+        wall = self.wall_time_of(alert.t)
+        plan = self.router.plan(alert, at=wall)
         cap = None if plan.cap is None else plan.cap.decode()
+        if self.metrics is not None:
+            with self._born_lock:
+                for d in plan.deliveries:
+                    self._born[d.key] = wall
+                while len(self._born) > MAX_TIMED:  # outcomes that never come (another process sent)
+                    del self._born[next(iter(self._born))]
         return PlannedAlert(alert, plan.sirens, plan.others, cap)
+
+    def _settled(self, outcomes: Sequence[Outcome]) -> None:
+        """Deliveries acknowledged: how long after their alert's time (``delivered`` latency)."""
+        if self.metrics is None:
+            return
+        now = self.clock()
+        with self._born_lock:
+            born = [self._born.pop(o.key, None) for o in outcomes if o.kind in ("acked", "duplicate")]
+        for t in born:
+            if t is not None:
+                self.metrics.observe_latency("delivered", now - t)
 
     def wall_time_of(self, t: float) -> float:
         """The wall time of ``t`` on the service clock: when the deliveries' validity starts.
@@ -262,6 +304,9 @@ class AlertDelivery:
                         self.outbox.store_alert(p.alert, p.sirens, cap=p.cap)
                         self._unstored[0] = p = PlannedAlert(p.alert, [], p.others, p.cap, True)
                         self.wake()
+                        if self.metrics is not None:
+                            since = self.clock() - self.wall_time_of(p.alert.t)
+                            self.metrics.observe_latency("stored", since)
                     if p.others:
                         self.outbox.store_alert(p.alert, p.others, cap=p.cap)
                         self.wake()

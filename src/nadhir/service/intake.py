@@ -9,6 +9,8 @@ out; if given it must be the token's own id); admins may submit for anyone.
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -58,9 +60,19 @@ class Intake:
         self.engine = engine
         self.limiter = limiter
         self.max_future_s = max_future_s
+        self._refused_lock = threading.Lock()
+        self.refused: Counter[int] = Counter()  # submissions refused, by HTTP status (the metrics)
 
     def submit(self, obj: Any, principal: Principal, kind: str | None = None) -> Accepted:
         """Take one event object from ``principal``; ``kind`` is the endpoint's kind, if any."""
+        try:
+            return self._submit(obj, principal, kind)
+        except IntakeError as exc:
+            with self._refused_lock:
+                self.refused[exc.status] += 1
+            raise
+
+    def _submit(self, obj: Any, principal: Principal, kind: str | None) -> Accepted:
         if principal.role not in INPUT_ROLES:
             raise IntakeError(403, f"role {principal.role} may not submit input")
         wait = self.limiter.allow(principal.role, principal.subject)

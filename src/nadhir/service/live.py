@@ -362,7 +362,7 @@ class LiveCore:
                     log.warning("open episode at %r not restored: no such site in this region", ep.site)
                     continue
                 self.policy.restore(t, ep.site, ep.level, ep.started, ep.eta, ep.threat, ep.track,
-                                    ep.confidence, ep.sirens)  # fmt: skip
+                                    ep.confidence, ep.sirens, sent=ep.alerts)  # fmt: skip
                 restored.append(ep.site)
                 entry = {"t": t, "action": "restore", "site": ep.site, "by": "service", "alerts": [],
                          "note": f"{ep.level} episode open since {format_time(ep.started)} (run {ep.run_id}) "

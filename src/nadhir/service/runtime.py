@@ -31,6 +31,7 @@ from nadhir.service.demo_feed import DemoFeeder, demo_clock
 from nadhir.service.feed import ALERTS, FeedMessage
 from nadhir.service.intake import Intake
 from nadhir.service.live import LiveCore, LiveEngine
+from nadhir.service.metrics import Metrics
 from nadhir.service.people import people_channels
 from nadhir.service.region import Region
 from nadhir.service.settings import Settings
@@ -50,13 +51,31 @@ class DemoOptions:
     speed: float = 20.0
 
 
+# Events accepted and not yet processed beyond which the engine is not caught up (not ready).
+READY_QUEUE_MAX = 1_000
+
+
 @dataclass(frozen=True, slots=True)
 class Worker:
-    """One thing that runs beside the event loop: how it starts, and how it stops."""
+    """One thing that runs beside the event loop: how it starts, how it stops, and (if it can be
+    unready once started) ``ready()``: None when it serves its part, or why it does not."""
 
     name: str
     start: Callable[[], None]
     stop: Callable[[], None]
+    ready: Callable[[], str | None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One readiness check of a started worker: ``reason`` says why it is not ready (None: ready)."""
+
+    name: str
+    reason: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
 
 
 @dataclass
@@ -87,6 +106,8 @@ class Service:
     wire: Wire = field(default_factory=Wire)
     run_name: str = ""
     started: list[Worker] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
+    starting: bool = True  # until every worker has started
 
     def new_core(self, clock: Clock) -> LiveCore:
         """A fresh core for the region, with the alert episodes the store shows open restored.
@@ -124,10 +145,11 @@ class Service:
         starts, so no alert is missed. The feeds close first, so no client waits on a stopped engine.
         """
         db_url = self.settings.db or default_url("nadhir.sqlite3")
-        out = [Worker("store", lambda: self._open_store(db_url), self._close_store)]
+        out = [Worker("store", lambda: self._open_store(db_url), self._close_store, self._store_ready)]
         if self.settings.outbox:
-            out.append(Worker("delivery", lambda: self._start_delivery(db_url, clock), self._stop_delivery))
-        out.append(Worker("engine", lambda: self._start_engine(clock), self._stop_engine))
+            out.append(Worker("delivery", lambda: self._start_delivery(db_url, clock), self._stop_delivery,
+                              self._delivery_ready))  # fmt: skip
+        out.append(Worker("engine", lambda: self._start_engine(clock), self._stop_engine, self._engine_ready))
         out.append(Worker("supervisor", lambda: self._start_supervisor(clock), self._stop_supervisor))
         if self.demo is not None and isinstance(clock, ScaledClock):
             out.append(Worker("demo feeder", lambda: self._start_feeder(clock), self._stop_feeder))
@@ -141,11 +163,27 @@ class Service:
         for worker in self.workers(self.clock()):
             worker.start()
             self.started.append(worker)
+        self.starting = False
 
     def stop(self) -> None:
         """Stop the started workers, the last started first."""
+        self.starting = True
         while self.started:
             self.started.pop().stop()
+
+    def readiness(self) -> list[Check]:
+        """Whether this process serves its part: one check per started worker that has one (a process
+        running one role lists only its own workers), and ``service`` while starting or stopping."""
+        checks = [Check("service", "starting or stopping" if self.starting else None)]
+        for worker in list(self.started):
+            if worker.ready is None:
+                continue
+            try:
+                reason = worker.ready()
+            except Exception as exc:  # a check that breaks says so; it never passes for ready
+                reason = f"check failed: {type(exc).__name__}: {exc}"
+            checks.append(Check(worker.name, reason))
+        return checks
 
     def live(self) -> tuple[LiveEngine, Intake]:
         """The engine and the intake; 503 while the service is starting."""
@@ -158,6 +196,16 @@ class Service:
     def _open_store(self, db_url: str) -> None:
         self.store = Store.open(db_url)
 
+    def _store_ready(self) -> str | None:
+        if self.store is None:
+            return "not open"
+        try:
+            with self.store.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception as exc:
+            return f"unreachable: {type(exc).__name__}: {exc}"[:300]
+        return None
+
     def _close_store(self) -> None:
         if self.store is not None:
             self.store.close()
@@ -168,11 +216,21 @@ class Service:
             self.bus, ALERTS, self.region.scenario.sites, db_url, self.settings.sirens_broker,
             people=people_channels(self.settings),
             silent_after_s=self.settings.siren_silent_after_s,
-            topic_root=self.settings.sirens_topic_root, service_clock=clock,
+            topic_root=self.settings.sirens_topic_root, service_clock=clock, metrics=self.metrics,
         )  # fmt: skip
         self.delivery.start()
+        delivery = self.delivery
+        self.metrics.watch_outbox(delivery.outbox.counts)
+        self.metrics.watch_sirens(lambda: delivery.fleet.health(delivery.clock()))
+
+    def _delivery_ready(self) -> str | None:
+        if self.delivery is None:
+            return "not started"
+        return self.delivery.unready()
 
     def _stop_delivery(self) -> None:
+        self.metrics.watch_outbox(None)
+        self.metrics.watch_sirens(None)
         if self.delivery is not None:
             self.delivery.stop()
 
@@ -188,8 +246,35 @@ class Service:
         # over more often than the default 5 ms, so an answer never waits long behind a step.
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.engine.start()
+        self.metrics.watch_engine(queue=self._queue_depth, accepted=self._accepted, rejected=self._rejected)
+
+    def _queue_depth(self) -> float:
+        return 0.0 if self.engine is None else float(self.engine.queue_depth())
+
+    def _accepted(self) -> float:
+        return 0.0 if self.engine is None else float(self.engine.stats.accepted)
+
+    def _rejected(self) -> dict[str, int]:
+        """Events refused: at intake by HTTP status (``intake_422``), by the pipeline by reason."""
+        out = {} if self.intake is None else {f"intake_{k}": n for k, n in self.intake.refused.items()}
+        if self.engine is not None:
+            out.update({f"pipeline_{k}": n for k, n in self.engine.core.summary.rejected.items()})
+        return out
+
+    def _engine_ready(self) -> str | None:
+        engine = self.engine
+        if engine is None:
+            return "not started"
+        status = engine.status()
+        if status["status"] != "ok":
+            return f"engine {status['status']}" + (f": {status['reason']}" if status["reason"] else "")
+        depth = engine.queue_depth()
+        if depth > READY_QUEUE_MAX:
+            return f"not caught up: {depth} events queued"
+        return None
 
     def _stop_engine(self) -> None:
+        self.metrics.watch_engine(queue=None, accepted=None, rejected=None)
         if self.engine is not None:
             self.engine.stop()
             try:
