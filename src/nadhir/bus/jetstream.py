@@ -186,6 +186,16 @@ class JetStreamBus:
 
         self._run(go(), timeout)
 
+    def delete_stream(self, name: str, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        """Delete a stream and what it holds (a key-value bucket is stream ``KV_<bucket>``, an object
+        store ``OBJ_<bucket>``); BusError if there is none."""
+
+        async def go() -> None:
+            await self._js.delete_stream(name)
+            self._kvs.pop(name.removeprefix("KV_"), None)
+
+        self._run(go(), timeout)
+
     def last_seq(self, stream: str, timeout: float = DEFAULT_TIMEOUT_S) -> int:
         """The sequence number of the last message in the stream (0 when empty)."""
 

@@ -302,6 +302,9 @@ class Service:
             self.telegram.close()
 
     def _connect_nats(self) -> None:
+        # Every call hands work to the NATS client's thread and waits for it: hand over the
+        # interpreter sooner than the default 5 ms, as the one-process engine does.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.nats = JetStreamBus.connect(self.settings.nats, name=f"nadhir-{'-'.join(sorted(self.roles))}")
         self.names.ensure_streams(self.nats)
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -50,9 +51,12 @@ from nadhir.service.stream_wire import WireError, clock_bytes, clock_from_bytes,
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-FETCH_BATCH = 1000
+FETCH_BATCH = 250
 FETCH_WAIT_S = 0.2
 STATUS_EVERY_S = 0.5
+# The lease is renewed by a thread of its own, so that a long read (a catch-up, a loaded machine)
+# does not lose it; but only while the processing loop moves: one stuck this long lets it lapse.
+STALL_S = 15.0
 
 
 class RegionEngine:
@@ -101,6 +105,11 @@ class RegionEngine:
         self._caught_up = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._heartbeat: threading.Thread | None = None
+        self._lease_lock = threading.Lock()
+        self._lease_lost = False
+        self._progress = time.monotonic()  # when the processing loop last moved
+        self._spare: LiveCore | None = None
 
     # -- life ---------------------------------------------------------------------------------------
 
@@ -110,13 +119,18 @@ class RegionEngine:
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"nadhir-engine-{self.region}", daemon=True)
+        self._heartbeat = threading.Thread(
+            target=self._renew_loop, name=f"nadhir-lease-{self.region}", daemon=True
+        )
         self._thread.start()
+        self._heartbeat.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop; an active engine snapshots (if it can) and gives its lease up for a standby."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in (self._thread, self._heartbeat):
+            if thread is not None:
+                thread.join(timeout)
         if self.core is not None:
             with contextlib.suppress(Exception):
                 self._snapshot()
@@ -136,8 +150,14 @@ class RegionEngine:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                self._progress = time.monotonic()
                 if self.core is None:
-                    if not self.lease.try_acquire():
+                    if self._spare is None:  # a warm standby: the pipeline is built before it is needed
+                        self._spare = self.make_core(self._local_bus)
+                    with self._lease_lock:
+                        acquired = self.lease.try_acquire()
+                        self._lease_lost = False
+                    if not acquired:
                         self._stop.wait(self.lease.ttl_s / 6)
                         continue
                     self._take_over()
@@ -157,11 +177,30 @@ class RegionEngine:
                     self.lease.release()
                 self._stop.wait(self.lease.ttl_s)
 
+    def _renew_loop(self) -> None:
+        """Renew the lease every third of its life while this engine leads and its loop moves."""
+        while not self._stop.wait(self.lease.ttl_s / 6):
+            if self.core is None or self._lease_lost:
+                continue
+            stalled = time.monotonic() - self._progress
+            if stalled > STALL_S:
+                log.critical("region %s: the engine loop has not moved for %.0f s; letting the lease lapse",
+                             self.region, stalled)  # fmt: skip
+                continue
+            with self._lease_lock:
+                if self.lease.revision is None or not self.lease.due():
+                    continue
+                try:
+                    if not self.lease.renew():
+                        self._lease_lost = True
+                except Exception:
+                    log.exception("region %s: renewing the lease failed", self.region)
+
     # -- leading ------------------------------------------------------------------------------------
 
     def _take_over(self) -> None:
         started = time.monotonic()
-        core = self.make_core(self._local_bus)
+        core, self._spare = self._spare or self.make_core(self._local_bus), None
         snapshot = self._load_snapshot()
         self._alerts = self._local_bus.subscribe(ALERTS, maxsize=1_000_000)
         self._feed = self._local_bus.subscribe(FEED, maxsize=100_000)
@@ -216,7 +255,7 @@ class RegionEngine:
 
     def _step(self) -> None:
         assert self.core is not None and self.reader is not None
-        if self.lease.due() and not self.lease.renew():
+        if self._lease_lost or not self.lease.held:
             self._step_down("lease lost")
             return
         messages = self.reader.fetch(FETCH_BATCH, FETCH_WAIT_S)
@@ -240,6 +279,7 @@ class RegionEngine:
         assert self.core is not None
         events: list[Event] = []
         for msg in messages:
+            self._progress = time.monotonic()
             if msg.seq <= self.seq:
                 continue  # delivered again (an acknowledgement lost): already processed
             try:
@@ -278,6 +318,7 @@ class RegionEngine:
         """Plan and store the alerts made (in order); those that cannot be stored now are kept and
         retried, and no snapshot is taken past them."""
         for alert in self._alerts.drain():
+            self._progress = time.monotonic()
             self._store(alert)
 
     def _store(self, alert: Alert) -> None:
@@ -328,5 +369,6 @@ class RegionEngine:
         if not force and wall - self._last_status < STATUS_EVERY_S:
             return
         self._last_status = wall
-        status = {"holder": self.holder, "since": self.active_since, "at": time.time(), **self.status()}
+        status = {"holder": self.holder, "pid": os.getpid(), "since": self.active_since, "at": time.time(),
+                  **self.status()}  # fmt: skip
         self.status_kv.put(self.region, json.dumps(status, default=str).encode())
