@@ -21,7 +21,7 @@ bounds.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from nadhir.domain import AcousticDetection, Event, Impact, Site
 from nadhir.domain.formats.scenario import Scenario
@@ -46,10 +46,18 @@ class Partition:
         """The point is inside the region's box."""
         return self.south <= lat <= self.north and self.west <= lon <= self.east
 
-    def scenario(self, scenario: Scenario) -> Scenario:
-        """The scenario with only this region's sites (its gazetteer and reporters whole)."""
+    def own_sites(self, scenario: Scenario) -> list[Site]:
+        """The sites this region warns."""
         keep = set(self.sites)
-        return replace(scenario, sites=[s for s in scenario.sites if s.id in keep])
+        return [s for s in scenario.sites if s.id in keep]
+
+    def context_sites(self, scenario: Scenario) -> list[Site]:
+        """The sites its engine's pipeline weighs threats against: its own, and its neighbours' inside
+        its box. A threat's probability is shared among the sites an aircraft may reach, so a pipeline
+        that knew only its own would judge them more threatened than the one-process pipeline does;
+        the engine warns only its own (see docs/scaling.md)."""
+        keep = set(self.sites)
+        return [s for s in scenario.sites if s.id in keep or self.covers(s.lat, s.lon)]
 
 
 def partition_for(spec: RegionSpec, sites: dict[str, Site]) -> Partition:

@@ -72,9 +72,14 @@ class Worker:
     stop: Callable[[], None]
 
 
-def _region_core(scenario: Scenario, policy: PolicyConfig | None, bus: InProcessBus) -> LiveCore:
-    """A fresh core for one region's engine (its sites; the gazetteer and reporters whole)."""
-    return LiveCore(build_pipeline(scenario, policy), bus, scenario.reporters)
+def _region_core(
+    scenario: Scenario, policy: PolicyConfig | None, part: Partition, bus: InProcessBus
+) -> LiveCore:
+    """A fresh core for one region's engine: the scenario's frame, gazetteer and reporters, and the
+    sites of its box (it warns its own only: :class:`RegionEngine` keeps the others' alerts back)."""
+    return LiveCore(
+        build_pipeline(scenario, policy, sites=part.context_sites(scenario)), bus, scenario.reporters
+    )
 
 
 @dataclass
@@ -330,12 +335,11 @@ class Service:
         for part in parts:
             if part.id not in wanted:
                 continue
-            region_scenario = part.scenario(scenario)
-            make_core = functools.partial(_region_core, region_scenario, self.policy)
+            make_core = functools.partial(_region_core, scenario, self.policy, part)
             # Alerts are planned and stored here (the router's state is the engine's, snapshotted with
             # it); sending them is the delivery role's. No dispatcher is started.
             delivery = AlertDelivery(
-                InProcessBus(), ALERTS, region_scenario.sites, self._cluster_db(),
+                InProcessBus(), ALERTS, part.own_sites(scenario), self._cluster_db(),
                 people=people_channels(self.settings), topic_root=self.settings.sirens_topic_root,
             )  # fmt: skip
             engine = RegionEngine(

@@ -80,6 +80,7 @@ class RegionEngine:
         self.names = names
         self.partition = partition
         self.region = partition.id
+        self.own = frozenset(partition.sites)
         self.make_core = make_core
         self.delivery = delivery
         self.holder = holder
@@ -317,9 +318,11 @@ class RegionEngine:
     def _store_alerts(self) -> None:
         """Plan and store the alerts made (in order); those that cannot be stored now are kept and
         retried, and no snapshot is taken past them."""
+        own = self.own
         for alert in self._alerts.drain():
             self._progress = time.monotonic()
-            self._store(alert)
+            if alert.site in own:  # a neighbour's site: its own region's engine warns it
+                self._store(alert)
 
     def _store(self, alert: Alert) -> None:
         try:
@@ -330,7 +333,10 @@ class RegionEngine:
 
     def _publish_feed(self) -> None:
         subject = self.names.feed(self.region)
+        own = self.own
         for message in self._feed.drain():
+            if message.site is not None and message.site != "*" and message.site not in own:
+                continue
             try:
                 data = json.dumps({"type": message.type, "data": message.data, "site": message.site},
                                   separators=(",", ":"), allow_nan=False, default=str).encode()  # fmt: skip

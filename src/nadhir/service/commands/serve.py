@@ -7,7 +7,10 @@ session, and prints where the console and a hospital kiosk are.
 
 from __future__ import annotations
 
+import faulthandler
+import logging
 import secrets
+import signal
 import socket
 from collections.abc import Callable
 from dataclasses import replace
@@ -100,6 +103,11 @@ def serve(
             "[yellow]warning:[/yellow] no API tokens configured: nobody can submit or read "
             "(see docs/service.md, NADHIR_TOKENS)"
         )
+    if roles:
+        # A cluster's processes log to their stdout with times (each role is read in its own log),
+        # and dump every thread's stack on SIGUSR1 (what a stuck engine waits on).
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     app = create_app(settings, demo=DemoOptions(speed=speed) if demo else None, roles=roles,
                      engine_regions=tuple(region or ()))  # fmt: skip
     sites = app.state.service.region.scenario.sites
