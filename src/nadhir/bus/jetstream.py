@@ -223,12 +223,13 @@ class JetStreamBus:
 
         return self._run(go(), timeout + 0.5)
 
-    def publish_core(self, subject: str, data: bytes, headers: dict[str, str] | None = None) -> None:
-        """Send without waiting for a stream's acknowledgement (the live feed: the next message
-        supersedes a lost one); dropped while disconnected beyond the client's buffer."""
+    def publish_core(self, subject: str, messages: list[bytes]) -> None:
+        """Send messages without waiting for a stream's acknowledgement (the live feed: the next
+        message supersedes a lost one); dropped while disconnected beyond the client's buffer."""
 
         async def go() -> None:
-            await self._nc.publish(subject, data, headers=headers)
+            for data in messages:
+                await self._nc.publish(subject, data)
 
         self._run(go(), DEFAULT_TIMEOUT_S)
 

@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 from nadhir.bus import InProcessBus
 from nadhir.bus.jetstream import BusError, JetStreamBus, StreamMessage, StreamReader
-from nadhir.domain import Alert, Event
+from nadhir.domain import Event
 from nadhir.service.cluster_names import KIND_HEADER, ClusterNames
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.feed import ALERTS, FEED
@@ -318,31 +318,31 @@ class RegionEngine:
     def _store_alerts(self) -> None:
         """Plan and store the alerts made (in order); those that cannot be stored now are kept and
         retried, and no snapshot is taken past them."""
-        own = self.own
-        for alert in self._alerts.drain():
-            self._progress = time.monotonic()
-            if alert.site in own:  # a neighbour's site: its own region's engine warns it
-                self._store(alert)
-
-    def _store(self, alert: Alert) -> None:
+        # A neighbour's site is left to its own region's engine.
+        alerts = [a for a in self._alerts.drain() if a.site in self.own]
+        self._progress = time.monotonic()
         try:
-            self.delivery.store(alert)
+            self.delivery.store_batch(alerts)
         except Exception:
-            log.exception("region %s: the %s %s for %s is not stored yet; kept and retried", self.region,
-                          alert.level, alert.action, alert.site)  # fmt: skip
+            log.exception("region %s: %d alert(s) not stored yet; kept and retried", self.region,
+                          self.delivery.unstored)  # fmt: skip
 
     def _publish_feed(self) -> None:
-        subject = self.names.feed(self.region)
         own = self.own
+        batch = []
         for message in self._feed.drain():
             if message.site is not None and message.site != "*" and message.site not in own:
                 continue
+            wire = {"type": message.type, "data": message.data, "site": message.site}
             try:
-                data = json.dumps({"type": message.type, "data": message.data, "site": message.site},
-                                  separators=(",", ":"), allow_nan=False, default=str).encode()  # fmt: skip
-                self.bus.publish_core(subject, data)
-            except (BusError, ValueError):
-                log.warning("region %s: a feed message was not sent", self.region, exc_info=True)
+                batch.append(json.dumps(wire, separators=(",", ":"), allow_nan=False, default=str).encode())
+            except ValueError:
+                log.warning("region %s: a feed message cannot be sent as JSON", self.region, exc_info=True)
+        if batch:
+            try:
+                self.bus.publish_core(self.names.feed(self.region), batch)
+            except BusError:
+                log.warning("region %s: %d feed messages were not sent", self.region, len(batch))
 
     def _idle_clock(self) -> None:
         """The stream has been quiet: put a clock record in it, the stream's time moved on by the wall
