@@ -146,11 +146,20 @@ def remove_names(bus: JetStreamBus, names: ClusterNames) -> None:
 class Cluster:
     """The drill's processes: each ``python -m nadhir.service.cli serve --role ...``."""
 
-    def __init__(self, workdir: Path, settings_file: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, workdir: Path, settings_file: Path, env: dict[str, str], bus: JetStreamBus, names: ClusterNames
+    ) -> None:
         self.workdir = workdir
         self.settings_file = settings_file
         self.env = env
+        self.bus = bus
+        self.names = names
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def active_pid(self, region: str) -> int | None:
+        """The process id of the region's active engine, by its last status."""
+        status = region_status(self.bus, self.names, region)
+        return None if status is None else int(status["pid"])
 
     def start(self, name: str, role: str, port: int) -> subprocess.Popen[bytes]:
         log = (self.workdir / f"{name}.log").open("wb")
@@ -282,7 +291,7 @@ def _drill(
     env = dict(os.environ)
     env.pop("NADHIR_SETTINGS", None)
     env.pop("NADHIR_DB", None)
-    cluster = Cluster(workdir, toml, env)
+    cluster = Cluster(workdir, toml, env, bus, names)
     parts = partitions(settings.regions, scenario.sites)
     try:
         # Tables first (a migration in one process), so the roles do not race to create them.
