@@ -39,6 +39,7 @@ from nadhir.service.cluster_names import ClusterNames
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.demo_feed import DemoFeeder, demo_clock
 from nadhir.service.feed import ALERTS, FeedMessage
+from nadhir.service.feed_mirror import FeedMirror, MirroredClock, MirrorEngine
 from nadhir.service.intake import Intake
 from nadhir.service.live import LiveCore, LiveEngine
 from nadhir.service.partitions import Partition, partitions
@@ -117,6 +118,7 @@ class Service:
     nats: JetStreamBus | None = None
     stream_sink: StreamSink | None = None
     region_engines: list[RegionEngine] = field(default_factory=list)
+    mirror: FeedMirror | None = None
 
     def new_core(self, clock: Clock) -> LiveCore:
         """A fresh core for the region, with the alert episodes the store shows open restored.
@@ -185,6 +187,8 @@ class Service:
             out.append(Worker("region engines", self._start_region_engines, self._stop_region_engines))
         if "intake" in self.roles:
             out.append(Worker("intake", self._start_stream_intake, lambda: None))
+        if "console" in self.roles:
+            out.append(Worker("console feed", self._start_mirror, self._stop_mirror))
         out.append(Worker("feeds", lambda: None, self._close_feeds))
         return out
 
@@ -321,6 +325,23 @@ class Service:
         assert self.nats is not None
         self.stream_sink = StreamSink(self.nats, self.names, self.partitions())
         self.intake = Intake(self.stream_sink, self.limiter, self.settings.max_future_s)
+
+    def _start_mirror(self) -> None:
+        """The console's state and feed, mirrored from the engines' feed subjects."""
+        assert self.nats is not None
+        scenario = self.region.scenario
+        core = LiveCore(build_pipeline(scenario, self.policy), self.bus, scenario.reporters)
+        clock = MirroredClock()
+        self.mirror = FeedMirror(self.nats, self.names, core, self.bus, clock)
+        self.mirror.start()
+        if self.engine is None:
+            self.engine = MirrorEngine(core, clock, self.mirror)
+        if self.intake is None:
+            self.intake = Intake(self.engine, self.limiter, self.settings.max_future_s)
+
+    def _stop_mirror(self) -> None:
+        if self.mirror is not None:
+            self.mirror.stop()
 
     def _start_region_engines(self) -> None:
         """One :class:`RegionEngine` per region this process stands for: standby until it leads."""

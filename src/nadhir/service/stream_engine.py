@@ -338,6 +338,9 @@ class RegionEngine:
                 batch.append(json.dumps(wire, separators=(",", ":"), allow_nan=False, default=str).encode())
             except ValueError:
                 log.warning("region %s: a feed message cannot be sent as JSON", self.region, exc_info=True)
+        if batch and self.core is not None and self.core.now is not None:  # the console's clock
+            batch.append(json.dumps({"type": "clock", "data": {"now": self.core.now, "speed": 1.0},
+                                     "site": "*"}).encode())  # fmt: skip
         if batch:
             try:
                 self.bus.publish_core(self.names.feed(self.region), batch)
