@@ -27,6 +27,7 @@ def _settings(nats: NatsServer, pg_url: str) -> Settings:
 
 
 def _assert_like_replay(result: DrillResult) -> None:
+    print(result.as_dict())
     assert result.lost_alerts == 0, result
     assert result.duplicate_siren_commands == 0, result
     assert result.alerts_match_replay and result.same_keys, result

@@ -61,7 +61,7 @@ from nadhir.service.stream_wire import clock_bytes
 from nadhir.store.outbox_models import OutboxAlertRow, OutboxDeliveryRow
 
 PATHS = {"report": "reports", "acoustic": "acoustic", "impact": "impacts"}
-START_TIMEOUT_S = 60.0
+START_TIMEOUT_S = 180.0  # a loaded machine takes long to start Python processes
 SETTLE_TIMEOUT_S = 120.0
 
 
