@@ -8,10 +8,11 @@ import pytest
 
 from conftest import NatsServer
 from nadhir.bus.jetstream import BusError, JetStreamBus, KeyExists, WrongRevision
-from nadhir.domain import AcousticDetection
+from nadhir.domain import AcousticDetection, Site
 from nadhir.service.cluster_names import ClusterNames
 from nadhir.service.lease import Lease
 from nadhir.service.partitions import partitions
+from nadhir.service.settings import RegionSpec
 from nadhir.service.stream_intake import StreamSink
 from nadhir.service.stream_wire import event_bytes, event_from_bytes
 
@@ -44,6 +45,27 @@ def test_events_travel_exactly_and_the_intake_sink_dedupes_a_retried_post(nats: 
         sink.submit(event)
         sink.submit(event)  # the same post again
         assert bus.last_seq(names.events_stream) == 1 and sink.duplicates == 1
+    finally:
+        bus.close()
+
+
+def test_an_event_in_two_regions_is_stored_in_both_and_a_retry_in_neither(nats: NatsServer) -> None:
+    """The duplicate window is the stream's: one message id per region, or the second region's copy
+    would be taken for a retry of the first's (and that region's engine never hear the event)."""
+    bus = JetStreamBus.connect(nats.url)
+    try:
+        names = ClusterNames("t2")
+        names.ensure_streams(bus)
+        sites = [Site("a", "A", "town", 35.9, 36.6, 2000.0), Site("b", "B", "town", 35.6, 36.6, 2000.0)]
+        parts = partitions((RegionSpec("north", ("a",), 60.0), RegionSpec("south", ("b",), 60.0)), sites)
+        sink = StreamSink(bus, names, parts)
+        event = AcousticDetection(1746154956.0, "ac-1", 35.75, 36.6, "jet", 0.9, 10.0, 5.0)
+        sink.submit(event)
+        sink.submit(event)
+        assert bus.last_seq(names.events_stream) == 2 and sink.duplicates == 1
+        for region in ("north", "south"):
+            (msg,) = bus.reader(names.events_stream, region, names.events(region), start_seq=1).fetch(10, 1.0)
+            assert event_from_bytes(msg.data) == event
     finally:
         bus.close()
 

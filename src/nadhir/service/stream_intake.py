@@ -48,8 +48,10 @@ class StreamSink:
         duplicate = True
         try:
             for region in regions_of(event, self.parts):
+                # One id per region: JetStream's window is the stream's, and every region keeps a copy.
+                region_id = f"{region}:{msg_id}"
                 ack = self.bus.publish(
-                    self.names.events(region), data, msg_id=msg_id, timeout=PUBLISH_TIMEOUT_S
+                    self.names.events(region), data, msg_id=region_id, timeout=PUBLISH_TIMEOUT_S
                 )
                 duplicate = duplicate and ack.duplicate
         except BusError as exc:
