@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import NatsServer
+from cluster_helpers import NatsServer
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 SRC = [

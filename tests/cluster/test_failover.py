@@ -15,7 +15,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from conftest import NatsServer
+from cluster_helpers import NatsServer
+
 from nadhir.service.drill import Cluster, DrillResult, run_drill
 from nadhir.service.settings import RegionSpec, Settings
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from cluster_helpers import NatsServer
 
-from conftest import NatsServer
 from nadhir.bus.jetstream import BusError, JetStreamBus, KeyExists, WrongRevision
 from nadhir.domain import AcousticDetection, Site
 from nadhir.service.cluster_names import ClusterNames

@@ -7,9 +7,9 @@ import sys
 import time
 from pathlib import Path
 
+from cluster_helpers import NatsServer
 from fastapi.testclient import TestClient
 
-from conftest import NatsServer
 from nadhir.bus.jetstream import JetStreamBus
 from nadhir.service.app import create_app
 from nadhir.service.cluster_names import ClusterNames
