@@ -3,8 +3,8 @@ nats-server of the test's own and a fresh PostgreSQL database, fed a public scen
 
 Each test checks what the drill checks (nothing lost, no siren command twice, the alerts of
 ``nadhir replay``, with the same keys) through a different fault: the active engine killed -9, the
-NATS server killed and restarted mid-stream, an engine frozen (SIGSTOP: cut off from the cluster)
-and woken after a standby took its region.
+NATS server killed and restarted mid-stream, a standby frozen (SIGSTOP: cut off from the cluster)
+and woken, then the active engine frozen and woken after the standby took its region; two regions.
 """
 
 from __future__ import annotations
@@ -50,25 +50,36 @@ def test_the_nats_server_restarted_mid_stream(nats: NatsServer, pg_url: str) -> 
     _assert_like_replay(result)
 
 
-def test_a_frozen_engine_loses_its_region_and_steps_down_when_it_wakes(nats: NatsServer, pg_url: str) -> None:
-    """SIGSTOP the active engine (as cut off from NATS and the database): the standby takes the region
-    when the lease lapses; SIGCONT it: it must find its lease gone and step down, and whatever it
-    does before it notices must not send a siren command twice. Then kill the engine that leads."""
-    frozen: list[int] = []
+def test_frozen_engines_standby_and_active(nats: NatsServer, pg_url: str) -> None:
+    """Cut engines off (SIGSTOP: no NATS, no database, no lease renewal) and let them back.
+
+    First the standby, for a while: the active engine goes on and the standby comes back as a
+    standby. Then the active engine: the standby takes the region when the lease lapses; the frozen
+    one, woken, must find its lease gone and step down, and whatever it does before it notices must
+    not send a siren command twice. Last, the engine then leading is killed."""
+    frozen: dict[str, int] = {}
 
     def hook(i: int, cluster: Cluster) -> None:
+        if i == 150:
+            active = cluster.active_pid("all")
+            engines = [p.pid for name, p in cluster.procs.items() if name.startswith("engine")]
+            frozen["standby"] = next(pid for pid in engines if pid != active)
+            os.kill(frozen["standby"], signal.SIGSTOP)
+        if i == 250:
+            os.kill(frozen["standby"], signal.SIGCONT)
+            assert cluster.active_pid("all") != frozen["standby"]
         if i == 300:
             pid = cluster.active_pid("all")
             assert pid is not None
             os.kill(pid, signal.SIGSTOP)
-            frozen.append(pid)
+            frozen["active"] = pid
             time.sleep(4.0)  # two lease lives: the standby takes over meanwhile
-        if i == 600 and frozen:
-            os.kill(frozen[0], signal.SIGCONT)
+        if i == 600:
+            os.kill(frozen["active"], signal.SIGCONT)
 
     result = run_drill(SCENARIOS / "idlib-basic", _settings(nats, pg_url), engines=2, kill_at=0.75, hook=hook)
     _assert_like_replay(result)
-    assert frozen and result.killed_pid is not None
+    assert set(frozen) == {"standby", "active"} and result.killed_pid is not None
 
 
 def test_two_regions_with_halos_warn_as_one_process(nats: NatsServer, pg_url: str) -> None:
