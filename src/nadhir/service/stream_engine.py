@@ -270,6 +270,12 @@ class RegionEngine:
         else:
             self._caught_up = True
             self.delivery.retry_unstored()
+        # Checked again after the read: an engine frozen (or cut off) past its lease while it waited
+        # must not move the region's clock on, nor write a snapshot or status over its successor's.
+        if self._lease_lost or not self.lease.held:
+            self._step_down("lease lost")
+            return
+        if not messages:
             self._idle_clock()
         wall = time.monotonic()
         if wall - self._last_snapshot >= self.snapshot_s and self.seq > self.snapshot_seq:
