@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastapi import HTTPException
+from sqlalchemy.engine import make_url
 
 from nadhir.alerting.policy import PolicyConfig
 from nadhir.bus import InProcessBus, Subscription
@@ -71,6 +72,21 @@ class Worker:
     name: str
     start: Callable[[], None]
     stop: Callable[[], None]
+
+
+# An engine frozen inside a transaction (SIGSTOP, a VM paused) would hold the unique keys of the
+# alerts it was storing, and its successor, storing the same alerts, would wait on them: PostgreSQL
+# ends such a transaction after this long (its alerts are stored again by whoever leads).
+ENGINE_IDLE_IN_TRANSACTION_MS = 5000
+
+
+def engine_db_url(url: str) -> str:
+    """The database URL an engine stores its alerts through (see ENGINE_IDLE_IN_TRANSACTION_MS)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql") or "options" in parsed.query:
+        return url
+    options = f"-c idle_in_transaction_session_timeout={ENGINE_IDLE_IN_TRANSACTION_MS}"
+    return parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
 
 
 def _region_core(
@@ -360,7 +376,7 @@ class Service:
             # Alerts are planned and stored here (the router's state is the engine's, snapshotted with
             # it); sending them is the delivery role's. No dispatcher is started.
             delivery = AlertDelivery(
-                InProcessBus(), ALERTS, part.own_sites(scenario), self._cluster_db(),
+                InProcessBus(), ALERTS, part.own_sites(scenario), engine_db_url(self._cluster_db()),
                 people=people_channels(self.settings), topic_root=self.settings.sirens_topic_root,
             )  # fmt: skip
             engine = RegionEngine(
