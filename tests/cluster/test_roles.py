@@ -96,3 +96,18 @@ def test_the_console_role_shows_what_the_engines_publish(nats: NatsServer) -> No
             assert refused.status_code == 503
         finally:
             bus.close()
+
+
+def test_serve_refuses_unknown_roles_and_engines_without_postgresql() -> None:
+    from typer.testing import CliRunner
+
+    from nadhir.service.cli import build_app
+
+    runner = CliRunner()
+    app = build_app("serve")
+    unknown = runner.invoke(app, ["serve", "--role", "oracle"])
+    assert unknown.exit_code == 2 and "unknown role" in unknown.output
+    sqlite = runner.invoke(app, ["serve", "--role", "engine", "--db", "sqlite:///x.sqlite3"])
+    assert sqlite.exit_code == 2 and "PostgreSQL" in sqlite.output
+    demo = runner.invoke(app, ["serve", "--role", "intake", "--demo"])
+    assert demo.exit_code == 2 and "--demo" in demo.output
