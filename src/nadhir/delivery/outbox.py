@@ -169,28 +169,38 @@ class Outbox:
         Storing the same alert again (same :func:`alert_key`) adds only the
         deliveries whose keys are new.
         """
+        with self._durable() as conn:
+            return self._store_one(conn, alert, list(deliveries), cap, self.clock())
+
+    def store_alerts(self, items: Sequence[tuple[Alert, Sequence[NewDelivery], str | None]]) -> list[int]:
+        """Several alerts with their deliveries (and CAP messages) in one transaction, in order; their
+        row ids. A cluster engine stores each read of its stream this way (one commit, not two per
+        alert). As :meth:`store_alert`, storing an alert again adds only its new deliveries."""
         now = self.clock()
+        with self._durable() as conn:
+            return [self._store_one(conn, a, list(ds), cap, now) for a, ds, cap in items]
+
+    def _store_one(self, conn: Connection, alert: Alert, items: list[NewDelivery], cap: str | None,
+                   now: float) -> int:  # fmt: skip
         alert = deliverable(alert)
         key = alert_key(alert)
-        items = list(deliveries)
-        with self._durable() as conn:
-            row = conn.execute(select(OutboxAlertRow.id).where(OutboxAlertRow.key == key)).first()
-            if row is not None:
-                alert_id = int(row[0])
-            else:
-                alert_id = int(
-                    conn.execute(
-                        insert(OutboxAlertRow).returning(OutboxAlertRow.id),
-                        {
-                            "key": key, "t": _dt(alert.t), "action": alert.action, "site": alert.site,
-                            "level": alert.level, "threat": alert.threat,
-                            "eta": None if alert.eta is None else _dt(alert.eta),
-                            "confidence": alert.confidence, "track": alert.track,
-                            "stored_at": _dt(now), "cap": cap,
-                        },
-                    ).scalar_one()
-                )  # fmt: skip
-            self._insert_deliveries(conn, items, alert_id, now)
+        row = conn.execute(select(OutboxAlertRow.id).where(OutboxAlertRow.key == key)).first()
+        if row is not None:
+            alert_id = int(row[0])
+        else:
+            alert_id = int(
+                conn.execute(
+                    insert(OutboxAlertRow).returning(OutboxAlertRow.id),
+                    {
+                        "key": key, "t": _dt(alert.t), "action": alert.action, "site": alert.site,
+                        "level": alert.level, "threat": alert.threat,
+                        "eta": None if alert.eta is None else _dt(alert.eta),
+                        "confidence": alert.confidence, "track": alert.track,
+                        "stored_at": _dt(now), "cap": cap,
+                    },
+                ).scalar_one()
+            )  # fmt: skip
+        self._insert_deliveries(conn, items, alert_id, now)
         return alert_id
 
     def add_deliveries(

@@ -73,8 +73,13 @@ def create_app(
     region: Region | None = None,
     clock: Clock | None = None,
     policy: PolicyConfig | None = None,
+    roles: frozenset[str] = frozenset(),
+    engine_regions: tuple[str, ...] = (),
 ) -> FastAPI:
-    """The service as an ASGI app. Nothing starts until its lifespan does (uvicorn, or a TestClient)."""
+    """The service as an ASGI app. Nothing starts until its lifespan does (uvicorn, or a TestClient).
+
+    With ``roles``, only those parts of the cluster run (:meth:`Service.role_workers`).
+    """
     region = region or load_region(settings.scenario)
     svc = Service(
         settings=settings,
@@ -86,6 +91,8 @@ def create_app(
         policy=policy,
         clock_override=clock,
         sites={s.id: s for s in region.scenario.sites},
+        roles=roles,
+        engine_regions=engine_regions,
     )
 
     @asynccontextmanager

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 # Command name -> module in nadhir.service.commands, in the order --help lists them.
 COMMANDS: dict[str, str] = {
     "serve": "serve",
+    "drill": "drill",
     "demo": "demo",
     "replay": "replay",
     "parse-reports": "parse_reports",
@@ -102,3 +103,7 @@ def main() -> None:
         sys.exit(replay.main(sys.argv[2:]))
     known = requested in COMMANDS or any(e.name == requested for e in plugin_commands())
     build_app(requested if known else None)()
+
+
+if __name__ == "__main__":
+    main()

@@ -255,6 +255,37 @@ class AlertDelivery:
         if self.retry_unstored(force=True) != 0:
             raise RuntimeError(f"the {alert.level} {alert.action} for {alert.site} is not stored yet")
 
+    def store_batch(self, alerts: list[Alert]) -> None:
+        """Plan alerts in order and store them, with their deliveries, in one transaction (a cluster
+        engine's read of its stream). Raises if they could not be stored now: they are kept, and
+        stored by :meth:`retry_unstored` (in order, after any kept before them)."""
+        if not alerts:
+            return
+        planned = []
+        for alert in alerts:
+            try:
+                planned.append(self.plan(alert))
+            except Exception:  # as _store_logged: loud, counted, and the rest goes on
+                self.plan_failures += 1
+                log.exception("could not plan the deliveries of the %s %s for %s", alert.level,
+                              alert.action, alert.site)  # fmt: skip
+        with self._unstored_lock:
+            if not self._unstored:
+                try:
+                    self.outbox.store_alerts([(p.alert, [*p.sirens, *p.others], p.cap) for p in planned])
+                except Exception:
+                    self.store_failures += 1
+                    self._next_retry = time.monotonic() + self.retry_s
+                    log.exception("could not store %d alert(s) in the outbox; kept, retried in %.0f s",
+                                  len(planned), self.retry_s)  # fmt: skip
+                else:
+                    self.stored += len(planned)
+                    self.wake()
+                    return
+            self._unstored.extend(planned)
+        if self.retry_unstored(force=True) != 0:
+            raise RuntimeError(f"{self.unstored} alert(s) are not stored yet")
+
     def plan(self, alert: Alert) -> PlannedAlert:
         """The deliveries of one alert, planned once (a retry stores this same plan)."""
         alert = deliverable(alert)

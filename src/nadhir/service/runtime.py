@@ -1,5 +1,9 @@
 """The running service: what the routes share, and its workers started and stopped from one list.
 
+With no role the service is one process, as ever: SQLite (or the configured database) and the
+in-process bus. With roles (``nadhir serve --role intake|engine|delivery|console``, see
+docs/scaling.md) it runs those parts of the cluster only, over NATS JetStream and PostgreSQL.
+
 :class:`Service` is built by :func:`nadhir.service.app.create_app` and started by the app's lifespan.
 :meth:`Service.workers` is the one ordered list of what runs beside the event loop (the store, the
 alert delivery, the engine, its supervisor, the demo feeder, the Telegram intake, the live feeds);
@@ -9,32 +13,43 @@ the reverse order.
 
 from __future__ import annotations
 
+import functools
 import logging
 import pathlib
+import socket
 import sys
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastapi import HTTPException
+from sqlalchemy.engine import make_url
 
 from nadhir.alerting.policy import PolicyConfig
 from nadhir.bus import InProcessBus, Subscription
+from nadhir.bus.jetstream import JetStreamBus
 from nadhir.domain import Site
+from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.factory import build_pipeline
 from nadhir.intake.telegram import TelegramIntake
 from nadhir.service.auth import RateLimiter, TokenBook
 from nadhir.service.cap_intake import CapLedger
 from nadhir.service.clock import Clock, ScaledClock, WallClock
+from nadhir.service.cluster_names import ClusterNames
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.demo_feed import DemoFeeder, demo_clock
 from nadhir.service.feed import ALERTS, FeedMessage
+from nadhir.service.feed_mirror import FeedMirror, MirroredClock, MirrorEngine
 from nadhir.service.intake import Intake
 from nadhir.service.live import LiveCore, LiveEngine
 from nadhir.service.metrics import Metrics
+from nadhir.service.partitions import Partition, partitions
 from nadhir.service.people import people_channels
 from nadhir.service.region import Region
-from nadhir.service.settings import Settings
+from nadhir.service.settings import SERVICE_ROLES, Settings
+from nadhir.service.stream_engine import RegionEngine
+from nadhir.service.stream_intake import StreamSink
 from nadhir.service.supervisor import Supervisor
 from nadhir.service.wire import Wire
 from nadhir.store import Store, default_url
@@ -78,6 +93,31 @@ class Check:
         return self.reason is None
 
 
+# An engine frozen inside a transaction (SIGSTOP, a VM paused) would hold the unique keys of the
+# alerts it was storing, and its successor, storing the same alerts, would wait on them: PostgreSQL
+# ends such a transaction after this long (its alerts are stored again by whoever leads).
+ENGINE_IDLE_IN_TRANSACTION_MS = 5000
+
+
+def engine_db_url(url: str) -> str:
+    """The database URL an engine stores its alerts through (see ENGINE_IDLE_IN_TRANSACTION_MS)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql") or "options" in parsed.query:
+        return url
+    options = f"-c idle_in_transaction_session_timeout={ENGINE_IDLE_IN_TRANSACTION_MS}"
+    return parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
+
+
+def _region_core(
+    scenario: Scenario, policy: PolicyConfig | None, part: Partition, bus: InProcessBus
+) -> LiveCore:
+    """A fresh core for one region's engine: the scenario's frame, gazetteer and reporters, and the
+    sites of its box (it warns its own only: :class:`RegionEngine` keeps the others' alerts back)."""
+    return LiveCore(
+        build_pipeline(scenario, policy, sites=part.context_sites(scenario)), bus, scenario.reporters
+    )
+
+
 @dataclass
 class Service:
     """Everything the routes share; built by ``create_app``, started by its lifespan."""
@@ -108,6 +148,14 @@ class Service:
     started: list[Worker] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
     starting: bool = True  # until every worker has started
+    # The cluster's roles this process runs (none: the one-process service) and, for an engine, the
+    # regions it stands for (none: every one in the settings).
+    roles: frozenset[str] = frozenset()
+    engine_regions: tuple[str, ...] = ()
+    nats: JetStreamBus | None = None
+    stream_sink: StreamSink | None = None
+    region_engines: list[RegionEngine] = field(default_factory=list)
+    mirror: FeedMirror | None = None
 
     def new_core(self, clock: Clock) -> LiveCore:
         """A fresh core for the region, with the alert episodes the store shows open restored.
@@ -144,6 +192,8 @@ class Service:
         The store opens first and closes last. Delivery subscribes to the alerts before the engine
         starts, so no alert is missed. The feeds close first, so no client waits on a stopped engine.
         """
+        if self.roles:
+            return self.role_workers(clock)
         db_url = self.settings.db or default_url("nadhir.sqlite3")
         out = [Worker("store", lambda: self._open_store(db_url), self._close_store, self._store_ready)]
         if self.settings.outbox:
@@ -157,6 +207,42 @@ class Service:
             out.append(Worker("telegram", lambda: self._start_telegram(clock), self._stop_telegram))
         out.append(Worker("feeds", lambda: None, self._close_feeds))
         return out
+
+    def role_workers(self, clock: Clock) -> list[Worker]:
+        """The workers of the cluster's roles this process runs (see docs/scaling.md)."""
+        unknown = self.roles - set(SERVICE_ROLES)
+        if unknown:
+            raise ValueError(
+                f"unknown role(s): {', '.join(sorted(unknown))} (roles: {', '.join(SERVICE_ROLES)})"
+            )
+        out = []
+        if self.roles & {"intake", "engine", "console"}:
+            out.append(Worker("nats", self._connect_nats, self._close_nats))
+        if "delivery" in self.roles:
+            out.append(Worker("delivery", lambda: self._start_delivery(self._cluster_db(), clock),
+                              self._stop_delivery))  # fmt: skip
+        if "engine" in self.roles:
+            out.append(Worker("region engines", self._start_region_engines, self._stop_region_engines))
+        if "intake" in self.roles:
+            out.append(Worker("intake", self._start_stream_intake, lambda: None))
+        if "console" in self.roles:
+            out.append(Worker("console feed", self._start_mirror, self._stop_mirror))
+        out.append(Worker("feeds", lambda: None, self._close_feeds))
+        return out
+
+    @property
+    def names(self) -> ClusterNames:
+        """The cluster's names on NATS."""
+        return ClusterNames(self.settings.nats_prefix)
+
+    def partitions(self) -> list[Partition]:
+        """The regions of the settings, as engine partitions."""
+        return partitions(self.settings.regions, self.region.scenario.sites)
+
+    def _cluster_db(self) -> str:
+        if not self.settings.db:
+            raise ValueError("the cluster's roles need a shared database: --db postgresql+psycopg://...")
+        return self.settings.db
 
     def start(self) -> None:
         """Start every worker, in order."""
@@ -184,6 +270,12 @@ class Service:
                 reason = f"check failed: {type(exc).__name__}: {exc}"
             checks.append(Check(worker.name, reason))
         return checks
+
+    def intake_point(self) -> Intake:
+        """The intake (of the one-process service or of the intake role); 503 while starting."""
+        if self.intake is None:
+            raise HTTPException(503, "the service is starting")
+        return self.intake
 
     def live(self) -> tuple[LiveEngine, Intake]:
         """The engine and the intake; 503 while the service is starting."""
@@ -318,6 +410,72 @@ class Service:
             self.telegram_thread.join(30)
         if self.telegram is not None:
             self.telegram.close()
+
+    def _connect_nats(self) -> None:
+        # Every call hands work to the NATS client's thread and waits for it: hand over the
+        # interpreter sooner than the default 5 ms, as the one-process engine does.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
+        self.nats = JetStreamBus.connect(self.settings.nats, name=f"nadhir-{'-'.join(sorted(self.roles))}")
+        self.names.ensure_streams(self.nats)
+
+    def _close_nats(self) -> None:
+        if self.nats is not None:
+            self.nats.close()
+
+    def _start_stream_intake(self) -> None:
+        assert self.nats is not None
+        self.stream_sink = StreamSink(self.nats, self.names, self.partitions())
+        self.intake = Intake(self.stream_sink, self.limiter, self.settings.max_future_s)
+
+    def _start_mirror(self) -> None:
+        """The console's state and feed, mirrored from the engines' feed subjects."""
+        assert self.nats is not None
+        scenario = self.region.scenario
+        core = LiveCore(build_pipeline(scenario, self.policy), self.bus, scenario.reporters)
+        clock = MirroredClock()
+        self.mirror = FeedMirror(self.nats, self.names, core, self.bus, clock)
+        self.mirror.start()
+        if self.engine is None:
+            self.engine = MirrorEngine(core, clock, self.mirror)
+        if self.intake is None:
+            self.intake = Intake(self.engine, self.limiter, self.settings.max_future_s)
+
+    def _stop_mirror(self) -> None:
+        if self.mirror is not None:
+            self.mirror.stop()
+
+    def _start_region_engines(self) -> None:
+        """One :class:`RegionEngine` per region this process stands for: standby until it leads."""
+        assert self.nats is not None
+        scenario = self.region.scenario
+        parts = self.partitions()
+        wanted = set(self.engine_regions) or {p.id for p in parts}
+        unknown = wanted - {p.id for p in parts}
+        if unknown:
+            raise ValueError(f"no such region(s) in the settings: {', '.join(sorted(unknown))}")
+        holder = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        for part in parts:
+            if part.id not in wanted:
+                continue
+            make_core = functools.partial(_region_core, scenario, self.policy, part)
+            # Alerts are planned and stored here (the router's state is the engine's, snapshotted with
+            # it); sending them is the delivery role's. No dispatcher is started.
+            delivery = AlertDelivery(
+                InProcessBus(), ALERTS, part.own_sites(scenario), engine_db_url(self._cluster_db()),
+                people=people_channels(self.settings), topic_root=self.settings.sirens_topic_root,
+            )  # fmt: skip
+            engine = RegionEngine(
+                self.nats, self.names, part, make_core, delivery, holder,
+                lease_s=self.settings.lease_s, snapshot_s=self.settings.snapshot_s,
+                idle_clock_s=self.settings.idle_clock_s,
+            )  # fmt: skip
+            self.region_engines.append(engine)
+            engine.start()
+
+    def _stop_region_engines(self) -> None:
+        for engine in self.region_engines:
+            engine.stop()
+            engine.delivery.stop()
 
     def _close_feeds(self) -> None:
         for sub in list(self.feeds):
