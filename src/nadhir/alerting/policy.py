@@ -76,9 +76,12 @@ class PolicyConfig:
     # Not a siren episode: from its first siren every minute of an episode counts as siren time.
     lingering_aircraft: tuple[AircraftType, ...] = ("helicopter", "drone")
     lingering_hold_s: float = 600.0
-    eta_update_s: float = 90.0  # an arrival-time change this large is worth an update
+    # An update goes out only when something people act on changes: the level, the kind of aircraft,
+    # or the time left before it arrives by this much (a time already past reads "now": a threat
+    # whose arrival stays "now" while the clock runs, as a strike's does, changes nothing).
+    eta_update_s: float = 90.0
     min_update_interval_s: float = 30.0
-    heartbeat_s: float = 300.0  # re-send a live episode before the 20-minute staleness rule ends it
+    heartbeat_s: float = 600.0  # re-send a live episode before the 20-minute staleness rule ends it
 
 
 @dataclass
@@ -94,6 +97,7 @@ class _Episode:
     sirens: bool = False  # reached ``imminent`` at some point
     lingering: bool = False  # threatened by an aircraft that lingers (PolicyConfig.lingering_aircraft)
     lower_since: float | None = None  # threat below the episode's level since
+    told_threat: AircraftType | None = None  # the kind of aircraft the last line sent named
 
 
 class AlertPolicy:
@@ -229,10 +233,20 @@ class AlertPolicy:
         elif ep.lower_since is not None and t - ep.lower_since >= c.hold_s:
             ep.level, ep.lower_since, changed = "early", None, True
         eta = plausible_eta(threat.eta, t)
-        eta_moved = eta is not None and ep.eta is not None and abs(eta - ep.eta) >= c.eta_update_s
+        # What people were told against what holds now: the time left (none once it has passed),
+        # and the kind of aircraft (a kind no longer known tells them nothing new). Only a threat
+        # that calls for a level by itself tells them anything: the faint ones that merely hold the
+        # episode open (between the clear and the early thresholds) come and go from track to track.
+        eta_moved = (
+            want is not None
+            and eta is not None
+            and ep.eta is not None
+            and abs(max(eta - t, 0.0) - max(ep.eta - t, 0.0)) >= c.eta_update_s
+        )
+        kind_changed = want is not None and threat.aircraft not in (ep.told_threat, "unknown")
         ep.threat, ep.track, ep.confidence = threat.aircraft, threat.track, threat.probability
         ep.lingering = ep.lingering or threat.aircraft in c.lingering_aircraft
-        if changed or (eta_moved and t - ep.last_sent >= c.min_update_interval_s):
+        if changed or ((eta_moved or kind_changed) and t - ep.last_sent >= c.min_update_interval_s):
             ep.eta = eta
             return self._alert(t, "update", site.id, ep)
         return self._heartbeat(t, site.id, ep)
@@ -243,7 +257,7 @@ class AlertPolicy:
         return None
 
     def _alert(self, t: float, action: str, site_id: str, ep: _Episode) -> Alert:
-        ep.last_sent = t
+        ep.last_sent, ep.told_threat = t, ep.threat
         return Alert(
             t=t,
             action=action,  # type: ignore[arg-type]
@@ -286,6 +300,7 @@ class AlertPolicy:
             confidence,
             sirens=sirens or level == "imminent",
             lingering=aircraft in self.config.lingering_aircraft,
+            told_threat=aircraft,
         )
 
     def tracks(self) -> list[str]:
