@@ -1,7 +1,7 @@
 """Flapping: all-clears followed soon by a new alert at the same site, and update lines per episode.
 
 Usage: python benchmarks/flapping.py [--within-s 300] [--seeds 101-136] [--hours 2] [--cache DIR]
-                                     [--no-public] [--json] [SCENARIO_DIR ...]
+                                     [--no-public] [--json] [--set NAME=VALUE ...] [SCENARIO_DIR ...]
 
 Replays each scenario with the system's own tracks (as ``warning_scores.py``
 does) and counts, from the alert lines:
@@ -18,7 +18,8 @@ whose results a test cross-checks against the shared one
 in ``../shared/scenarios`` when that folder is there (else the project's
 copies), and, with ``--seeds``, simulated scenarios of the bundled regions
 (``tracking_eval.py``'s: one per seed, regions in turn, every third with all
-twists), summed together.
+twists), summed together. ``--set`` replaces one of the policy's settings
+(``PolicyConfig``), e.g. ``--set rearm_hold_s=0`` for a sweep.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +129,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "nadhir-tracking-eval")
     ap.add_argument("--no-public", action="store_true", help="leave out the public scenarios")
     ap.add_argument("--json", action="store_true", help="one JSON object per scenario, then the sums")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a policy setting")
     args = ap.parse_args(argv)
+    policy = _policy(args.set)
     public = list(args.scenarios)
     if not public and not args.no_public:
         public = (
@@ -143,7 +146,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for group, folders in (("public", public), ("simulated", simulated)):
             for folder in folders:
-                report, f = replay(folder, Path(tmp), None, args.within_s)
+                report, f = replay(folder, Path(tmp), policy, args.within_s)
                 reports, total = groups.setdefault(group, ([], Flaps()))
                 reports.append(report)
                 total.add(f)
@@ -158,6 +161,18 @@ def main(argv: list[str]) -> int:
         else:
             print(row(f"{group} together ({len(reports)})", together, total))
     return 0
+
+
+def _policy(settings: list[str]) -> PolicyConfig:
+    """The default policy with ``NAME=VALUE`` settings replaced (numbers only)."""
+    names = {f.name for f in fields(PolicyConfig)}
+    changes: dict[str, float] = {}
+    for item in settings:
+        name, _, value = item.partition("=")
+        if name not in names:
+            raise SystemExit(f"no policy setting {name!r}")
+        changes[name] = float(value)
+    return replace(PolicyConfig(), **changes)  # type: ignore[arg-type]
 
 
 def _summary(report: ScoreReport) -> dict[str, Any]:

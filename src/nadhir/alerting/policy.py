@@ -8,7 +8,10 @@ independent witnesses support: one source alone, however many messages,
 kinds of evidence or positions it sends, never sounds sirens (see
 ``Threat.witnesses``; docs/intake.md). Hysteresis keeps alerts
 from flapping: raising a level is immediate, lowering it or clearing waits
-until the threat has stayed low for a hold time.
+until the threat has stayed low for a hold time. It holds across episodes
+too: for a while after an all-clear a site is re-armed, a new phones
+episode there needs a stronger threat and, once opened, is held longer
+before its own all-clear (sirens never wait).
 """
 
 from __future__ import annotations
@@ -81,6 +84,13 @@ class PolicyConfig:
     # whose arrival stays "now" while the clock runs, as a strike's does, changes nothing).
     eta_update_s: float = 90.0
     min_update_interval_s: float = 30.0
+    # Hysteresis across episodes. For this long after an all-clear at a site a new episode there is
+    # a re-alert: people were just told it was over. A phones-only one needs a threat this much
+    # above the site's early threshold (a reported strike and sirens never wait), and a re-alert is
+    # held at least ``rearm_hold_s`` after its threat fades, whatever the aircraft seems to do.
+    rearm_s: float = 600.0
+    rearm_margin: float = 0.0
+    rearm_hold_s: float = 0.0
     heartbeat_s: float = 600.0  # re-send a live episode before the 20-minute staleness rule ends it
 
 
@@ -98,6 +108,7 @@ class _Episode:
     lingering: bool = False  # threatened by an aircraft that lingers (PolicyConfig.lingering_aircraft)
     lower_since: float | None = None  # threat below the episode's level since
     told_threat: AircraftType | None = None  # the kind of aircraft the last line sent named
+    rearmed: bool = False  # opened within ``PolicyConfig.rearm_s`` of an all-clear at the site
 
 
 class AlertPolicy:
@@ -108,6 +119,7 @@ class AlertPolicy:
         self.sites = {s.id: s for s in sites}
         self._order = {s.id: k for k, s in enumerate(sites)}
         self._episodes: dict[str, _Episode] = {}
+        self._cleared: dict[str, float] = {}  # site -> time of its last all-clear
         # The lowest probability that calls for any level at any site, for the config it was worked
         # out from (recomputed should ``config`` be replaced).
         self._floor: tuple[PolicyConfig, float] | None = None
@@ -186,6 +198,9 @@ class AlertPolicy:
             site = self.sites[site_id]
             want = self.desired_level(site, threat, t)
             if episode is None:
+                rearmed = self._rearmed(site_id, t)
+                if want == "early" and threat is not None and rearmed and not self._realerts(site, threat):
+                    continue
                 if want is not None and threat is not None:
                     self._episodes[site_id] = _Episode(
                         want,
@@ -197,6 +212,7 @@ class AlertPolicy:
                         threat.probability,
                         sirens=want == "imminent",
                         lingering=threat.aircraft in self.config.lingering_aircraft,
+                        rearmed=rearmed,
                     )
                     out.append(self._alert(t, "alert", site_id, self._episodes[site_id]))
                 continue
@@ -205,7 +221,24 @@ class AlertPolicy:
                 out.append(alert)
                 if alert.action == "all_clear":
                     del self._episodes[site_id]
+                    self._cleared[site_id] = t
         return out
+
+    def _rearmed(self, site_id: str, t: float) -> bool:
+        """Whether the site had an all-clear within ``rearm_s`` before ``t`` (forgets older ones)."""
+        cleared = self._cleared.get(site_id)
+        if cleared is None:
+            return False
+        if t - cleared < self.config.rearm_s:
+            return True
+        del self._cleared[site_id]
+        return False
+
+    def _realerts(self, site: Site, threat: Threat) -> bool:
+        """Whether a threat calling for phones opens a new episode at a site just given the all-clear."""
+        if threat.cue == "impact":
+            return True  # a strike reported there is news, whatever was said before
+        return threat.probability >= self._thresholds(site)[0] + self.config.rearm_margin
 
     def _continue(
         self, t: float, site: Site, ep: _Episode, threat: Threat | None, want: AlertLevel | None
@@ -222,6 +255,8 @@ class AlertPolicy:
             hold = c.lingering_hold_s
         else:
             hold = c.hold_s
+        if ep.rearmed:
+            hold = max(hold, c.rearm_hold_s)
         if ep.quiet_since is not None and t - ep.quiet_since >= hold:
             return self._alert(t, "all_clear", site.id, ep)
         if threat is None or quiet:
