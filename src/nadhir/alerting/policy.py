@@ -85,12 +85,17 @@ class PolicyConfig:
     eta_update_s: float = 90.0
     min_update_interval_s: float = 30.0
     # Hysteresis across episodes. For this long after an all-clear at a site a new episode there is
-    # a re-alert: people were just told it was over. A phones-only one needs a threat this much
-    # above the site's early threshold (a reported strike and sirens never wait), and a re-alert is
-    # held at least ``rearm_hold_s`` after its threat fades, whatever the aircraft seems to do.
+    # a re-alert: people were just told it was over. A re-alert is held at least ``rearm_hold_s``
+    # after its threat fades, whatever the aircraft seems to do (not the minute of one seen leaving):
+    # raids come in waves, and each all-clear between two of them is one more re-alert. Measured on
+    # the public and 36 simulated scenarios (docs/benchmarks.md, "Flapping"): re-alerts within 5 min
+    # fall as the hold grows and alert-minutes rise, warnings never fall; 300 s keeps idlib-basic
+    # under issue 2's 3x alert-minutes. A phones-only re-alert may also be made to need a threat
+    # ``rearm_margin`` above the site's early threshold (reported strikes and sirens never wait):
+    # off, since 0.05 already lost lead (lead/oracle adsb-idlib 0.09 -> 0.06, idlib-twists 0.58 -> 0.56).
     rearm_s: float = 600.0
+    rearm_hold_s: float = 300.0
     rearm_margin: float = 0.0
-    rearm_hold_s: float = 0.0
     heartbeat_s: float = 600.0  # re-send a live episode before the 20-minute staleness rule ends it
 
 
