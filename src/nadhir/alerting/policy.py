@@ -9,9 +9,10 @@ kinds of evidence or positions it sends, never sounds sirens (see
 ``Threat.witnesses``; docs/intake.md). Hysteresis keeps alerts
 from flapping: raising a level is immediate, lowering it or clearing waits
 until the threat has stayed low for a hold time. It holds across episodes
-too: for a while after an all-clear a site is re-armed, a new phones
-episode there needs a stronger threat and, once opened, is held longer
-before its own all-clear (sirens never wait).
+too: for a while after an all-clear a site is re-armed, and a new episode
+there is held longer before its own all-clear (it may also be made to need
+a stronger threat to open; off by default). Updates are sent only when
+something people act on changes.
 """
 
 from __future__ import annotations
