@@ -42,8 +42,9 @@ def run(policy: AlertPolicy, steps: list[tuple[float, float | None]], *, shift: 
     out: list[Alert] = []
     for t, p in steps:
         at = T0 + t + shift
-        # A strong threat is close in time (sirens); the third step's arrival moves (an update).
-        eta = T0 + t + (400.0 if p is None or p < 0.9 else 150.0 if t < 200 else 30.0)
+        # A strong threat is close in time (sirens); the third step's arrival moves by more than the
+        # policy's update step (an update: the aircraft turned away and comes later).
+        eta = at + (400.0 if p is None or p < 0.9 else 150.0 if t < 200 else 180.0)
         threats = {} if p is None else {"town": threat(p, eta, track)}
         out.extend(policy.decide(at, threats))
     return out
@@ -125,7 +126,7 @@ def test_an_episode_restored_from_the_store_numbers_on(tmp_path: Path) -> None:
         policy = AlertPolicy([TOWN])
         policy.restore(T0 + 60.0 + TICK, ep.site, ep.level, ep.started, ep.eta, ep.threat, ep.track,
                        ep.confidence, ep.sirens, sent=ep.alerts)  # fmt: skip
-        rest = run(policy, STEPS[3:], shift=TICK)
+        rest = run(policy, STEPS[2:], shift=TICK)
     finally:
         store.close()
     assert [(a.action, a.seq) for a in rest] == [("update", 3), ("all_clear", 4)]

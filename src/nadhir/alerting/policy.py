@@ -8,7 +8,11 @@ independent witnesses support: one source alone, however many messages,
 kinds of evidence or positions it sends, never sounds sirens (see
 ``Threat.witnesses``; docs/intake.md). Hysteresis keeps alerts
 from flapping: raising a level is immediate, lowering it or clearing waits
-until the threat has stayed low for a hold time.
+until the threat has stayed low for a hold time. It holds across episodes
+too: for a while after an all-clear a site is re-armed, and a new episode
+there is held longer before its own all-clear (it may also be made to need
+a stronger threat to open; off by default). Updates are sent only when
+something people act on changes.
 """
 
 from __future__ import annotations
@@ -76,9 +80,24 @@ class PolicyConfig:
     # Not a siren episode: from its first siren every minute of an episode counts as siren time.
     lingering_aircraft: tuple[AircraftType, ...] = ("helicopter", "drone")
     lingering_hold_s: float = 600.0
-    eta_update_s: float = 90.0  # an arrival-time change this large is worth an update
+    # An update goes out only when something people act on changes: the level, the kind of aircraft,
+    # or the time left before it arrives by this much (a time already past reads "now": a threat
+    # whose arrival stays "now" while the clock runs, as a strike's does, changes nothing).
+    eta_update_s: float = 90.0
     min_update_interval_s: float = 30.0
-    heartbeat_s: float = 300.0  # re-send a live episode before the 20-minute staleness rule ends it
+    # Hysteresis across episodes. For this long after an all-clear at a site a new episode there is
+    # a re-alert: people were just told it was over. A re-alert is held at least ``rearm_hold_s``
+    # after its threat fades, whatever the aircraft seems to do (not the minute of one seen leaving):
+    # raids come in waves, and each all-clear between two of them is one more re-alert. Measured on
+    # the public and 36 simulated scenarios (docs/benchmarks.md, "Flapping"): re-alerts within 5 min
+    # fall as the hold grows and alert-minutes rise, warnings never fall; 300 s keeps idlib-basic
+    # under issue 2's 3x alert-minutes. A phones-only re-alert may also be made to need a threat
+    # ``rearm_margin`` above the site's early threshold (reported strikes and sirens never wait):
+    # off, since 0.05 already lost lead (lead/oracle adsb-idlib 0.09 -> 0.06, idlib-twists 0.58 -> 0.56).
+    rearm_s: float = 600.0
+    rearm_hold_s: float = 300.0
+    rearm_margin: float = 0.0
+    heartbeat_s: float = 600.0  # re-send a live episode before the 20-minute staleness rule ends it
 
 
 @dataclass
@@ -95,6 +114,8 @@ class _Episode:
     lingering: bool = False  # threatened by an aircraft that lingers (PolicyConfig.lingering_aircraft)
     lower_since: float | None = None  # threat below the episode's level since
     sent: int = 0  # alerts sent in this episode (the next one is number sent + 1)
+    told_threat: AircraftType | None = None  # the kind of aircraft the last line sent named
+    rearmed: bool = False  # opened within ``PolicyConfig.rearm_s`` of an all-clear at the site
 
 
 class AlertPolicy:
@@ -105,6 +126,7 @@ class AlertPolicy:
         self.sites = {s.id: s for s in sites}
         self._order = {s.id: k for k, s in enumerate(sites)}
         self._episodes: dict[str, _Episode] = {}
+        self._cleared: dict[str, float] = {}  # site -> time of its last all-clear
         # The lowest probability that calls for any level at any site, for the config it was worked
         # out from (recomputed should ``config`` be replaced).
         self._floor: tuple[PolicyConfig, float] | None = None
@@ -183,6 +205,9 @@ class AlertPolicy:
             site = self.sites[site_id]
             want = self.desired_level(site, threat, t)
             if episode is None:
+                rearmed = self._rearmed(site_id, t)
+                if want == "early" and threat is not None and rearmed and not self._realerts(site, threat):
+                    continue
                 if want is not None and threat is not None:
                     self._episodes[site_id] = _Episode(
                         want,
@@ -194,6 +219,7 @@ class AlertPolicy:
                         threat.probability,
                         sirens=want == "imminent",
                         lingering=threat.aircraft in self.config.lingering_aircraft,
+                        rearmed=rearmed,
                     )
                     out.append(self._alert(t, "alert", site_id, self._episodes[site_id]))
                 continue
@@ -202,7 +228,24 @@ class AlertPolicy:
                 out.append(alert)
                 if alert.action == "all_clear":
                     del self._episodes[site_id]
+                    self._cleared[site_id] = t
         return out
+
+    def _rearmed(self, site_id: str, t: float) -> bool:
+        """Whether the site had an all-clear within ``rearm_s`` before ``t`` (forgets older ones)."""
+        cleared = self._cleared.get(site_id)
+        if cleared is None:
+            return False
+        if t - cleared < self.config.rearm_s:
+            return True
+        del self._cleared[site_id]
+        return False
+
+    def _realerts(self, site: Site, threat: Threat) -> bool:
+        """Whether a threat calling for phones opens a new episode at a site just given the all-clear."""
+        if threat.cue == "impact":
+            return True  # a strike reported there is news, whatever was said before
+        return threat.probability >= self._thresholds(site)[0] + self.config.rearm_margin
 
     def _continue(
         self, t: float, site: Site, ep: _Episode, threat: Threat | None, want: AlertLevel | None
@@ -219,6 +262,8 @@ class AlertPolicy:
             hold = c.lingering_hold_s
         else:
             hold = c.hold_s
+        if ep.rearmed:
+            hold = max(hold, c.rearm_hold_s)
         if ep.quiet_since is not None and t - ep.quiet_since >= hold:
             return self._alert(t, "all_clear", site.id, ep)
         if threat is None or quiet:
@@ -230,10 +275,20 @@ class AlertPolicy:
         elif ep.lower_since is not None and t - ep.lower_since >= c.hold_s:
             ep.level, ep.lower_since, changed = "early", None, True
         eta = plausible_eta(threat.eta, t)
-        eta_moved = eta is not None and ep.eta is not None and abs(eta - ep.eta) >= c.eta_update_s
+        # What people were told against what holds now: the time left (none once it has passed),
+        # and the kind of aircraft (a kind no longer known tells them nothing new). Only a threat
+        # that calls for a level by itself tells them anything: the faint ones that merely hold the
+        # episode open (between the clear and the early thresholds) come and go from track to track.
+        eta_moved = (
+            want is not None
+            and eta is not None
+            and ep.eta is not None
+            and abs(max(eta - t, 0.0) - max(ep.eta - t, 0.0)) >= c.eta_update_s
+        )
+        kind_changed = want is not None and threat.aircraft not in (ep.told_threat, "unknown")
         ep.threat, ep.track, ep.confidence = threat.aircraft, threat.track, threat.probability
         ep.lingering = ep.lingering or threat.aircraft in c.lingering_aircraft
-        if changed or (eta_moved and t - ep.last_sent >= c.min_update_interval_s):
+        if changed or ((eta_moved or kind_changed) and t - ep.last_sent >= c.min_update_interval_s):
             ep.eta = eta
             return self._alert(t, "update", site.id, ep)
         return self._heartbeat(t, site.id, ep)
@@ -244,7 +299,7 @@ class AlertPolicy:
         return None
 
     def _alert(self, t: float, action: str, site_id: str, ep: _Episode) -> Alert:
-        ep.last_sent = t
+        ep.last_sent, ep.told_threat = t, ep.threat
         ep.sent += 1
         return Alert(
             t=t,
@@ -294,6 +349,7 @@ class AlertPolicy:
             sirens=sirens or level == "imminent",
             lingering=aircraft in self.config.lingering_aircraft,
             sent=sent,
+            told_threat=aircraft,
         )
 
     def tracks(self) -> list[str]:

@@ -220,13 +220,13 @@ class OperatorPolicy(AlertPolicy):
         return manual
 
     def snapshot(self) -> tuple[Any, ...]:
-        """The policy's state (episodes, manual alerts, cancels, confirmations), for :meth:`restore`
-        should what follows a decision fail."""
-        return copy.deepcopy((self._episodes, self.manual, self.suppressed, self.confirmed))
+        """The policy's state (episodes, recent all-clears, manual alerts, cancels, confirmations),
+        for :meth:`restore` should what follows a decision fail."""
+        return copy.deepcopy((self._episodes, self._cleared, self.manual, self.suppressed, self.confirmed))
 
     def roll_back(self, state: tuple[Any, ...]) -> None:
         """Put the policy back as :meth:`snapshot` found it (the decisions since are undone)."""
-        self._episodes, self.manual, self.suppressed, self.confirmed = copy.deepcopy(state)
+        self._episodes, self._cleared, self.manual, self.suppressed, self.confirmed = copy.deepcopy(state)
 
     def episode(self, site_id: str) -> EpisodeView | None:
         """The site's open alert episode, or None."""
