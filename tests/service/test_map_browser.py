@@ -244,7 +244,7 @@ def test_map_draws_the_selected_threat_and_doubts_impossible_speeds(browser: obj
             lat: idlib.lat + dlat, lon: idlib.lon - 0.25, sigma_m: 500, confirmed: true,
             trail: [], prediction: [] });
           const tracks = [track('T1', 'jet', 15.6, null, 0.1), track('T2', 'helicopter', 250, null, 0),
-                          track('T3', 'jet', 200, 10, -0.1), track('T4', 'jet', 200, 100, -0.2),
+                          track('T3', 'jet', 200, 10, -0.1), track('T4', 'jet', 200, 120, -0.2),
                           track('T5', 'drone', 30, 3, 0.2)];
           view.render({
             sites: sites.map((site) => ({
@@ -276,7 +276,7 @@ def test_map_draws_the_selected_threat_and_doubts_impossible_speeds(browser: obj
     assert abs(x2 - result["site"][0]) < 1e-2 and abs(y2 - result["site"][1]) < 1e-2
     assert sorted(result["selected"]) == ["T3", "idlib"] and result["rings"] == 2
     assert result["siteLabel"] == "1"
-    # A jet at 56 km/h, a helicopter at 900 km/h, a jet whose speed the server knows to +-360 km/h:
+    # A jet at 56 km/h, a helicopter at 900 km/h, a jet whose speed the server knows to +-430 km/h (on 720):
     # uncertain. A jet at 720 km/h known to +-36 km/h, a drone at 108 km/h: shown.
     assert sorted(result["uncertain"]) == ["T1", "T2", "T4"]
     assert "speed uncertain" in result["labels"]["T1"] and "56" not in result["labels"]["T1"]
