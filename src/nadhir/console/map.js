@@ -72,6 +72,7 @@ const ICONS = {
 
 // Marker half-sizes in screen pixels (labels keep clear of them) and label font sizes.
 const TRACK_ICON_PX = 11;
+const TRACK_ICON_REACH_PX = 12.5;  // the icon's farthest point from its centre, at any heading
 const HOSPITAL_PX = 5;
 const SITE_DOT_PX = 2.5;
 const SOURCE_PX = 3;
@@ -80,6 +81,7 @@ const TRACK_FONT_PX = 11;
 const PLACE_FONT_PX = 11;
 const LABEL_GAP_PX = 3;
 const HALO_PX = 3;  // the white outline that keeps a label readable over lines and areas
+const FAR_RINGS_PX = [0, 14, 30];  // how much further off than beside its symbol a label may stand
 const LABEL_PAD_PX = 2;  // kept clear around every label, so close labels stay readable
 
 // Label priorities: lower is placed first and wins the space.
@@ -106,9 +108,12 @@ export class MapView {
     svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
     this.layers = {};
     // Labels above every symbol, the scale bar and north arrow above everything.
-    for (const name of ["base", "sites", "sources", "selection", "tracks", "labels", "chrome"]) {
+    // Sites' symbols above every site's warning area and above the sensors and observers (some
+    // stand at a hospital), so nothing but an aircraft ever hides a hospital.
+    for (const name of ["base", "sites", "sources", "marks", "selection", "tracks", "labels", "chrome"]) {
       this.layers[name] = el("g", { class: `layer-${name}` }, svg);
     }
+    this.leaders = el("g", { class: "label-leaders" }, this.layers.labels);
     this.dynamicLabels = el("g", { class: "labels-live" }, this.layers.labels);
     this.labels = [];  // this frame's labels: { node, x, y, gapPx, km, fontPx, priority, insist, marker }
     this.markers = [];  // this frame's symbols, which labels keep clear of: { x, y, px, km }
@@ -288,12 +293,12 @@ export class MapView {
   // selected: { track, site } ids or null.
   render({ sites = [], sources = [], tracks = [], selected = null } = {}) {
     const s = this.scale();
-    for (const name of ["sites", "sources", "selection", "tracks"]) this.layers[name].replaceChildren();
+    for (const name of ["sites", "marks", "sources", "selection", "tracks"]) this.layers[name].replaceChildren();
     this.dynamicLabels.replaceChildren();
     this.labels = [];
     this.markers = [];
     const sel = selected || {};
-    // Hospitals last: no town's warning area is ever painted over a hospital's symbol.
+    // Hospitals' symbols last: above any town's that shares their spot.
     const ordered = [...sites].sort((a, b) => (a.site.kind === "hospital") - (b.site.kind === "hospital"));
     for (const { site, status, label } of ordered) {
       drawSite(this, this.layers.sites, site, status, s, label, site.id === sel.site);
@@ -335,16 +340,20 @@ export class MapView {
     }
     const placed = [];
     const pad = LABEL_PAD_PX * s;
+    this.leaders.replaceChildren();
     for (const e of entries) {
       const node = e.node;
       const text = node.textContent;
       if (!text) { hideLabel(node); continue; }
       const size = this.measureText(text, e.fontPx, e.weight || 400, dir);
       const w = size.w * s, h = (size.asc + size.desc) * s;
-      const off = Math.max(e.gapPx * s, e.km) + LABEL_GAP_PX * s;
+      const near = Math.max(e.gapPx * s, e.km) + LABEL_GAP_PX * s;
       const own = e.marker || e;
       let choice = null, covering = null;
-      for (const b of candidates(e.x, e.y, off, w, h, rtl)) {
+      // Important labels may also stand further off, tied to their symbol by a thin line.
+      const rings = e.priority <= PRIORITY.tentative ? FAR_RINGS_PX : [0];
+      const spots = rings.flatMap((ring) => candidates(e.x, e.y, near + ring * s, w, h, rtl));
+      for (const b of spots) {
         if (b[0] < vis[0] || b[1] < vis[1] || b[2] > vis[2] || b[3] > vis[3]) continue;
         const padded = [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad];
         if (placed.some((o) => overlaps(padded, o)) || hard.some((o) => overlaps(padded, o))) continue;
@@ -357,6 +366,14 @@ export class MapView {
       if (!choice && e.insist) choice = covering;
       if (!choice) { hideLabel(node); continue; }
       placed.push(choice);
+      // A label set off from its symbol gets a leader line from the symbol's edge to the label.
+      const nx = Math.min(Math.max(e.x, choice[0]), choice[2]), ny = Math.min(Math.max(e.y, choice[1]), choice[3]);
+      const gap = Math.hypot(nx - e.x, ny - e.y);
+      if (gap > near * 1.6) {
+        const k = Math.max(e.gapPx * s, e.km) / gap;
+        el("line", { x1: e.x + (nx - e.x) * k, y1: e.y + (ny - e.y) * k, x2: nx, y2: ny, class: "label-leader",
+          "vector-effect": "non-scaling-stroke" }, this.leaders);
+      }
       node.setAttribute("font-size", (e.fontPx * s).toFixed(4));
       node.setAttribute("font-weight", String(e.weight || 400));
       node.setAttribute("stroke-width", (HALO_PX * s).toFixed(4));
@@ -500,9 +517,9 @@ export function drawTrack(map, parent, track, s, label, selected = false) {
     const sigma = track.speed_sigma_mps != null ? ` ± ${Math.round(track.speed_sigma_mps * 3.6)}` : "";
     el("title", {}, g).textContent = `${t("speed_estimate")}: ${Math.round(track.speed_mps * 3.6)}${sigma} ${t("kmh")}`;
   }
-  const marker = map.addMarker(here[0], here[1], TRACK_ICON_PX);
-  const node = map.addLabel(label, here[0], here[1], { gapPx: TRACK_ICON_PX, fontPx: TRACK_FONT_PX, weight: 700, cls: "track-label",
-    priority: selected ? PRIORITY.selected : tentative ? PRIORITY.tentative : PRIORITY.track, insist: selected, marker });
+  const marker = map.addMarker(here[0], here[1], TRACK_ICON_REACH_PX);
+  const node = map.addLabel(label, here[0], here[1], { gapPx: TRACK_ICON_REACH_PX, fontPx: TRACK_FONT_PX, weight: 700, cls: "track-label",
+    priority: selected ? PRIORITY.selected : tentative ? PRIORITY.tentative : PRIORITY.track, insist: true, marker });
   if (node) node.dataset.track = track.track;
   return g;
 }
@@ -514,13 +531,14 @@ export function drawSite(map, parent, site, status, s, label, selected = false) 
   const g = el("g", { class: `site ${site.kind} level-${level || "none"}${selected ? " selected" : ""}`, "data-site": site.id }, parent);
   el("circle", { cx: x, cy: y, r: Math.max(site.radius_m / 1000, 4 * s), fill: LEVEL_COLOURS[level] || LEVEL_COLOURS.null,
     class: "site-area", "vector-effect": "non-scaling-stroke", "data-symbol": `level-${level || "none"}` }, g);
+  const mark = el("g", { class: `site-mark ${site.kind}`, "data-site": site.id }, map.layers.marks);
   if (hospital) {
     const a = HOSPITAL_PX * s, c = a * 0.6, k = a * 0.22;
-    el("rect", { x: x - a, y: y - a, width: 2 * a, height: 2 * a, rx: a * 0.25, class: "site-hospital", "data-symbol": "hospital" }, g);
+    el("rect", { x: x - a, y: y - a, width: 2 * a, height: 2 * a, rx: a * 0.25, class: "site-hospital", "data-symbol": "hospital" }, mark);
     el("path", { d: `M${x - c},${y - k} h${2 * c} v${2 * k} h${-2 * c} Z M${x - k},${y - c} v${2 * c} h${2 * k} v${-2 * c} Z`,
-      class: "site-hospital-cross" }, g);
+      class: "site-hospital-cross" }, mark);
   } else {
-    el("circle", { cx: x, cy: y, r: SITE_DOT_PX * s, class: "site-dot", "data-symbol": "site" }, g);
+    el("circle", { cx: x, cy: y, r: SITE_DOT_PX * s, class: "site-dot", "data-symbol": "site" }, mark);
   }
   const marker = map.addMarker(x, y, hospital ? HOSPITAL_PX : SITE_DOT_PX, { hard: hospital });
   const priority = selected ? PRIORITY.selected : level ? PRIORITY[level] ?? PRIORITY.early : hospital ? PRIORITY.hospital : PRIORITY.site;
