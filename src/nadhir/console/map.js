@@ -374,15 +374,16 @@ export class MapView {
         el("line", { x1: e.x + (nx - e.x) * k, y1: e.y + (ny - e.y) * k, x2: nx, y2: ny, class: "label-leader",
           "vector-effect": "non-scaling-stroke" }, this.leaders);
       }
-      node.setAttribute("font-size", (e.fontPx * s).toFixed(4));
-      node.setAttribute("font-weight", String(e.weight || 400));
-      node.setAttribute("stroke-width", (HALO_PX * s).toFixed(4));
-      node.setAttribute("text-anchor", "middle");
-      node.setAttribute("direction", dir);
-      node.setAttribute("x", ((choice[0] + choice[2]) / 2).toFixed(4));
-      node.setAttribute("y", (choice[1] + size.asc * s).toFixed(4));
-      node.setAttribute("visibility", "visible");
-      node.dataset.placed = "1";
+      // Only what changed is written: an unchanged label costs the browser no style work.
+      setAttr(node, "font-size", (e.fontPx * s).toFixed(4));
+      setAttr(node, "font-weight", String(e.weight || 400));
+      setAttr(node, "stroke-width", (HALO_PX * s).toFixed(4));
+      setAttr(node, "text-anchor", "middle");
+      setAttr(node, "direction", dir);
+      setAttr(node, "x", ((choice[0] + choice[2]) / 2).toFixed(4));
+      setAttr(node, "y", (choice[1] + size.asc * s).toFixed(4));
+      setAttr(node, "visibility", "visible");
+      setAttr(node, "data-placed", "1");
     }
   }
 
@@ -409,11 +410,14 @@ export class MapView {
   // opposite the zoom buttons), redrawn at every zoom in the page's language.
   drawChrome() {
     const g = this.layers.chrome;
-    g.replaceChildren();
-    this.nameControls();
     const s = this.scale();
     const [x0, y0, x1, y1] = this.visibleRect();
     const rtl = lang() === "ar";
+    const key = `${this.view.join()}|${this.box && this.box.width}x${this.box && this.box.height}|${lang()}`;
+    if (key === this.chromeKey) return;  // unchanged since the last frame
+    this.chromeKey = key;
+    g.replaceChildren();
+    this.nameControls();
     const margin = 12 * s;
     const font = 11 * s;
     // Scale bar: the longest round distance that fits in ~120 px, in two halves.
@@ -648,6 +652,10 @@ export function fillLegend(list) {
 }
 
 function hideLabel(node) {
-  node.setAttribute("visibility", "hidden");
-  node.dataset.placed = "0";
+  setAttr(node, "visibility", "hidden");
+  setAttr(node, "data-placed", "0");
+}
+
+function setAttr(node, name, value) {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
 }
