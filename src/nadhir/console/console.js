@@ -1,11 +1,12 @@
 // The operator console: live map, sites under threat with actions, alert log, sources.
 import { api, setToken, token } from "/static/auth.js";
 import { applyLang, formatClock, formatCountdown, lang, setLang, siteName, t } from "/static/i18n.js";
-import { MapView, drawSite, drawSource, drawTrack, el } from "/static/map.js";
+import { MapView, fillLegend, trackLabel } from "/static/map.js";
 
 const state = {
   sites: new Map(), status: new Map(), tracks: new Map(), alerts: [], sources: [], operatorLog: [],
   now: null, clock: null, speed: 1, receivedAt: performance.now(), map: null, ws: null, retry: 500,
+  selected: null,  // { track, site } ids of the threat row selected: the map draws a line between them
 };
 
 const $ = (id) => document.getElementById(id);
@@ -33,21 +34,15 @@ function redraw() {
 function drawAll() {
   const map = state.map;
   if (!map) return;
-  const s = map.scale();
-  for (const layer of ["sites", "sources", "tracks"]) map.layers[layer].replaceChildren();
   const now = serverNow();
-  for (const site of state.sites.values()) {
+  const sites = [...state.sites.values()].map((site) => {
     const status = state.status.get(site.id) || {};
-    let label = site.kind === "hospital" && !status.level ? null : siteName(site);
+    let label = siteName(site);
     if (status.level && status.eta_s != null) label += ` ${formatCountdown(status.eta_s - now)}`;
-    drawSite(map, map.layers.sites, site, status, s, label);
-  }
-  for (const source of state.sources) drawSource(map, map.layers.sources, source, s);
-  for (const track of state.tracks.values()) {
-    const kmh = Math.round(track.speed_mps * 3.6);
-    const label = `${track.track} ${t(track.aircraft)} ${kmh} km/h` + (track.confirmed === false ? ` (${t("unconfirmed")})` : "");
-    drawTrack(map, map.layers.tracks, track, s, label);
-  }
+    return { site, status, label };
+  });
+  const tracks = [...state.tracks.values()].map((track) => ({ track, label: trackLabel(track) }));
+  map.render({ sites, sources: state.sources, tracks, selected: state.selected });
   $("tracks-count").textContent = String(state.tracks.size);
   drawThreatened(now);
 }
@@ -285,6 +280,7 @@ async function start() {
   state.sites = new Map(sites.map((s) => [s.id, s]));
   state.status = new Map(sites.map((s) => [s.id, s.status]));
   state.map = new MapView($("map"), basemap, sites.map((x) => [x.lon, x.lat]));
+  fillLegend($("map-legend"));
   state.map.relabel((p) => (lang() === "ar" && p.name_ar) || p.name);
   state.map.onZoom.push(() => redraw());
   fillSiteSelect();

@@ -1,7 +1,7 @@
 // Replay viewer: pick a stored run, scrub through its time; the map and logs show that moment.
 import { api, setToken, token } from "/static/auth.js";
 import { applyLang, formatClock, lang, setLang, siteName, t } from "/static/i18n.js";
-import { MapView, drawSite, drawTrack } from "/static/map.js";
+import { MapView, trackLabel } from "/static/map.js";
 
 const $ = (id) => document.getElementById(id);
 const TRAIL_S = 600;
@@ -38,27 +38,21 @@ function draw() {
   const map = state.map;
   if (!run || !map) return;
   const at = state.t;
-  const s = map.scale();
   $("time-label").textContent = formatClock(at);
-  map.layers.sites.replaceChildren();
-  map.layers.tracks.replaceChildren();
   const status = statusAt(at);
-  for (const site of run.sites) {
-    const st = status.get(site.id) || {};
-    drawSite(map, map.layers.sites, site, st, s, site.kind === "hospital" && !st.level ? null : siteName(site));
-  }
-  let shown = 0;
-  for (const [id, states] of state.byTrack) {
+  const sites = run.sites.map((site) => ({ site, status: status.get(site.id) || {}, label: siteName(site) }));
+  const tracks = [];
+  for (const [, states] of state.byTrack) {
     const i = lastIndexAtOrBefore(states, at);
     if (i < 0 || at - states[i].t > STALE_S) continue;
     const now = states[i];
     const trail = [];
     for (let k = i; k >= 0 && now.t - states[k].t <= TRAIL_S; k -= 1) trail.unshift([states[k].lat, states[k].lon]);
-    const label = `${id} ${t(now.aircraft)}` + (now.confirmed === false ? ` (${t("unconfirmed")})` : "");
-    drawTrack(map, map.layers.tracks, { ...now, trail, prediction: [] }, s, label);
-    shown += 1;
+    const track = { ...now, trail, prediction: [] };
+    tracks.push({ track, label: trackLabel(track) });
   }
-  document.body.dataset.tracksShown = String(shown);
+  map.render({ sites, tracks });
+  document.body.dataset.tracksShown = String(tracks.length);
   const list = $("threatened");
   list.replaceChildren(...[...status.entries()].map(([id, st]) => {
     const li = document.createElement("li");

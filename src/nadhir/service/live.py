@@ -231,6 +231,7 @@ class LiveCore:
             "heading_deg": round(state.heading_deg, 1),
             "aircraft": state.aircraft,
             "sigma_m": round(state.sigma_m),
+            "speed_sigma_mps": round(speed_sigma_mps(track, state), 1) if track is not None else None,
             "confirmed": state.confirmed,
             "trail": [[p[1], p[2]] for p in trail],
             "prediction": self.predict(track, state) if track is not None else [],
@@ -716,3 +717,20 @@ class LiveEngine:
 
 
 _NOTHING: Any = object()  # a wake-up with nothing queued
+
+
+def speed_sigma_mps(track: Track, state: TrackState) -> float:
+    """How well the published speed is known: the 1-sigma of the track's velocity along its heading.
+
+    From the filter's velocity covariance (delta method: the speed's variance is ``u' P u`` for
+    the unit vector ``u`` of the heading). With no speed to speak of there is no heading, and the
+    velocity's spread in any one direction (half the trace) is what the speed could be. The map
+    shows a speed known to worse than a share of itself as uncertain, not as a fact.
+    """
+    p = track.p
+    pxx, pxy, pyy = p.item(2, 2), p.item(2, 3), p.item(3, 3)
+    if state.speed_mps < 1.0:
+        return math.sqrt(max(0.0, (pxx + pyy) / 2.0))
+    heading = math.radians(state.heading_deg)
+    ux, uy = math.sin(heading), math.cos(heading)  # x east, y north; heading clockwise from north
+    return math.sqrt(max(0.0, ux * ux * pxx + 2.0 * ux * uy * pxy + uy * uy * pyy))

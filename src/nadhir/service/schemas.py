@@ -111,6 +111,9 @@ class TrackOut(BaseModel):
     heading_deg: float
     aircraft: Aircraft
     sigma_m: float
+    speed_sigma_mps: float | None = Field(
+        None, description="1-sigma of the speed along the heading, from the track's covariance (m/s)"
+    )
     confirmed: bool = Field(
         description="False for a tentative track: one unconfirmed source, likelier real than not"
     )
