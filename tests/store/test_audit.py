@@ -18,8 +18,12 @@ def test_actions_are_stored_and_read_back_newest_first_after_a_reopen(db_url: st
         book = AuditBook(store.engine)
         first = book.add(T0, "operator:olga", "alert", "saraqeb", "accepted",
                          detail={"level": "imminent", "alerts": [{"action": "alert"}]}, run_id=7)  # fmt: skip
-        book.add(T0 + 5, "operator:olga", "cancel", "atlantis", "refused", "no site 'atlantis'", {"status": 404})
-        book.add(T0 + 9, "admin:adam", "cancel_track", "track:T4", "held", detail={"sites": ["sarmada", "dana"]})
+        book.add(
+            T0 + 5, "operator:olga", "cancel", "atlantis", "refused", "no site 'atlantis'", {"status": 404}
+        )
+        book.add(
+            T0 + 9, "admin:adam", "cancel_track", "track:T4", "held", detail={"sites": ["sarmada", "dana"]}
+        )
         assert first >= 1
     # A new connection (as after a restart) reads what the last one wrote.
     with Store.open(db_url) as store:
