@@ -14,6 +14,7 @@ const state = {
 Object.assign(state, { selected: null, inputs: [], held: new Map() });
 // Below this probability an early (phones only) alert is listed in the explained low-probability group.
 const LOW_P = 0.1;
+const RANK = { early: 1, imminent: 2 };
 
 const $ = (id) => document.getElementById(id);
 
@@ -108,12 +109,12 @@ function threatRow(site) {
 
 // When the threat arrives: "arrives in 3:20", "overhead since 02:10" (the server says when it arrived).
 function arrival(status, now) {
-  if (status.eta_s != null && now != null && status.eta_s > now) return `${t("arrives_in")} ${formatDuration(status.eta_s - now)}`;
   if (status.arrived_s != null) {
     return `${t(status.cue === "impact" ? "strike_since" : "overhead_since")} ${formatShortClock(status.arrived_s)}`;
   }
-  if (status.eta_s != null) return `${t("overhead_since")} ${formatShortClock(status.eta_s)}`;
-  return t("arrival_unknown");
+  if (status.eta_s == null || now == null) return t("arrival_unknown");
+  // A few seconds either way are the feed's delay, not an arrival: the server says when it arrives.
+  return `${t("arrives_in")} ${formatDuration(Math.max(0, status.eta_s - now))}`;
 }
 
 // Which aircraft, and from where: the track, its type and the compass point the server computed.
@@ -133,8 +134,10 @@ function drawThreatened(now) {
   const rows = [...state.sites.values()]
     .map((site) => ({ site, status: state.status.get(site.id) || {} }))
     .filter((r) => r.status.level)
-    .sort((a, b) => (a.status.level === b.status.level ? (a.status.eta_s || 0) - (b.status.eta_s || 0)
-      : a.status.level === "imminent" ? -1 : 1));
+    // Imminent first, then by when the alert began: rows stay put while arrival times move, so
+    // the button under the operator's finger is still the one they meant.
+    .sort((a, b) => (RANK[b.status.level] || 0) - (RANK[a.status.level] || 0)
+      || (a.status.since_s || 0) - (b.status.since_s || 0) || a.site.id.localeCompare(b.site.id));
   const wanted = new Set(rows.map((r) => r.site.id));
   for (const [id, li] of threatRows) if (!wanted.has(id)) { li.remove(); threatRows.delete(id); }
   const main = rows.filter((r) => !isLow(r.status));
@@ -185,7 +188,6 @@ function fillThreatList(list, rows, now, sayNone) {
 
 // -- the alert log: one line per episode, its updates folded inside --------------------------------
 
-const RANK = { early: 1, imminent: 2 };
 
 // Episodes from the alerts in order: a site's alert opens one, updates join it, an all-clear ends it.
 function episodes(alerts) {
@@ -259,11 +261,13 @@ function episodeItem(ep) {
   return li;
 }
 
+// Redrawn at most once a second: in a busy hour (or the demo at 120x) alerts come many a second, and
+// rebuilding the log for each would leave the page no time to answer the operator's clicks.
 let logPending = false;
 function drawAlertLog() {
   if (logPending) return;
   logPending = true;
-  requestAnimationFrame(() => {
+  setTimeout(() => {
     logPending = false;
     const eps = episodes(state.alerts).slice(-200).reverse();
     const list = $("alert-log");
@@ -275,7 +279,7 @@ function drawAlertLog() {
       return li;
     }));
     $("log-count").textContent = eps.length ? `(${eps.length})` : "";
-  });
+  }, 1000);
 }
 
 function drawOperatorLog() {
@@ -295,7 +299,7 @@ function readText(input) {
   const r = input.read;
   if (!r) return "";
   if (input.kind === "acoustic") {
-    return [t(r.sound) || r.sound, `${t("confidence")} ${r.confidence}`,
+    return [t(r.sound), `${t("confidence")} ${r.confidence}`,
       r.bearing_deg != null ? `${t("bearing")} ${r.bearing_deg}°` + (r.bearing_sigma_deg ? ` ±${r.bearing_sigma_deg}°` : "") : null]
       .filter(Boolean).join(t("comma"));
   }
@@ -475,7 +479,7 @@ let inputsPending = false;
 function drawInputsSoon() {
   if (inputsPending) return;
   inputsPending = true;
-  setTimeout(() => { inputsPending = false; drawInputs(); }, 250);
+  setTimeout(() => { inputsPending = false; drawInputs(); }, 1000);
 }
 
 // -- asking first: an in-page dialog that says what will sound where ------------------------------

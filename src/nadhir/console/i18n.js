@@ -48,7 +48,7 @@ export const STRINGS = {
     rejected_input: "not used", at: "at", heading: "heading", place: "place", observer: "observer", sensor: "sensor",
     first_report: "first report", on_map: "on the map", later: "later", first_word: "first word of {track}",
     comma: ", ", sep: " · ", count_of: "{n} aircraft", impact: "strike", acoustic: "detection", report: "report",
-    none_heard: "Nothing heard yet.",
+    none_heard: "Nothing heard yet.", explosion: "explosion", propeller: "propeller aircraft",
     N: "north", NE: "north-east", E: "east", SE: "south-east", S: "south", SW: "south-west", W: "west", NW: "north-west",
   },
   ar: {
@@ -98,7 +98,7 @@ export const STRINGS = {
     rejected_input: "لم يُستخدم", at: "عند", heading: "متجه", place: "المكان", observer: "راصد", sensor: "حساس",
     first_report: "أول بلاغ", on_map: "على الخريطة", later: "بعد", first_word: "أول خبر عن {track}",
     comma: "، ", sep: " · ", count_of: "{n} طائرات", impact: "ضربة", acoustic: "رصد صوتي", report: "بلاغ",
-    none_heard: "لم يُسمع شيء بعد.",
+    none_heard: "لم يُسمع شيء بعد.", explosion: "انفجار", propeller: "طائرة مروحية الدفع",
     N: "الشمال", NE: "الشمال الشرقي", E: "الشرق", SE: "الجنوب الشرقي", S: "الجنوب", SW: "الجنوب الغربي", W: "الغرب", NW: "الشمال الغربي",
   },
 };

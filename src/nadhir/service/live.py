@@ -294,12 +294,15 @@ class LiveCore:
         eta = plausible_eta(threat.eta, self.now) if threat is not None and self.now is not None else None
         if eta is None and episode is not None:
             eta = episode.eta
-        arrived = self._arrived.get(site.id)
-        if episode is None:
+        # When the threat reached the site, while it is there (overhead, or a strike): the console's
+        # "overhead since 02:10". An arrival time later than now again (it circled away) clears it.
+        arrived: float | None = None
+        if episode is None or eta is None or self.now is None:
             self._arrived.pop(site.id, None)
-            arrived = None
-        elif arrived is None and eta is not None and self.now is not None and eta <= self.now:
-            arrived = self._arrived[site.id] = eta
+        elif eta <= self.now:
+            arrived = self._arrived.setdefault(site.id, eta)
+        else:
+            self._arrived.pop(site.id, None)
         aircraft = episode.aircraft if episode is not None else (threat.aircraft if threat else None)
         track_id = threat.track if threat is not None else (episode.track if episode is not None else None)
         # The direction as an alert decided now would carry it: the same rule on the same state
