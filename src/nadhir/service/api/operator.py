@@ -254,7 +254,7 @@ def audit(
     _: Actor,
     svc: Svc,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    since: Annotated[float | None, Query(description="POSIX seconds", allow_inf_nan=False)] = None,
+    since: Annotated[float | None, Query(description="POSIX seconds", ge=0, le=1e11)] = None,
     who: Annotated[str | None, Query(max_length=200, description="role:token name")] = None,
 ) -> list[dict[str, Any]]:
     engine, _i = svc.live()
