@@ -240,7 +240,8 @@ function episodeItem(ep) {
   const summary = document.createElement("summary");
   const site = state.sites.get(ep.site);
   const when = document.createElement("bdi");
-  when.append(timeNode(ep.start, true), "–", ep.end != null ? timeNode(ep.end, true) : t("open_now"));
+  when.append(timeNode(ep.start, true), "–");
+  if (ep.end != null) when.append(timeNode(ep.end, true));
   const what = document.createElement("span");
   const updates = ep.lines.filter((a) => a.action === "update").length;
   what.textContent = [
