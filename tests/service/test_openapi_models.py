@@ -70,6 +70,18 @@ OPERATIONS = {
     ("DELETE", "/api/v1/subscriptions/{sub_id}", "unsubscribe_api_v1_subscriptions__sub_id__delete", 204),
     ("GET", "/api/v1/tracks", "tracks_api_v1_tracks_get", 200),
 }
+# Added since, each on purpose (issue 15: cancel a track everywhere with an undo window, the audit trail).
+OPERATIONS |= {
+    (
+        "POST",
+        "/api/v1/operator/tracks/{track}/cancel",
+        "cancel_track_api_v1_operator_tracks__track__cancel_post",
+        202,
+    ),
+    ("POST", "/api/v1/operator/held/{held_id}/undo", "undo_api_v1_operator_held__held_id__undo_post", 200),
+    ("GET", "/api/v1/operator/held", "held_api_v1_operator_held_get", 200),
+    ("GET", "/api/v1/operator/audit", "audit_api_v1_operator_audit_get", 200),
+}
 
 
 @pytest.fixture(scope="module")

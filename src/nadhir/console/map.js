@@ -58,7 +58,7 @@ export function trackLabel(track) {
   const parts = [t(track.aircraft)];
   if (speedDoubt(track)) parts.push(t("speed_uncertain"));
   else parts.push(`${Math.round(track.speed_mps * 3.6)} ${t("kmh")}`);
-  const text = `${ltr(track.track)} ${parts.join(t("sep"))}`;
+  const text = `${ltr(track.track)} ${parts.join(t("comma"))}`;
   return track.confirmed === false ? `${text} (${t("unconfirmed")})` : text;
 }
 

@@ -28,6 +28,7 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from nadhir.alerting.approach import approach_toward
+from nadhir.alerting.policy import plausible_eta
 from nadhir.bus import InProcessBus
 from nadhir.domain import (
     AcousticDetection,
@@ -35,6 +36,7 @@ from nadhir.domain import (
     Alert,
     AlertLevel,
     Event,
+    Report,
     Reporter,
     Site,
     TrackState,
@@ -53,7 +55,8 @@ from nadhir.service.feed import (
     alert_message,
     source_of,
 )
-from nadhir.service.operator import OperatorActionError, OperatorPolicy
+from nadhir.service.inputs import FIRST_INPUT_WINDOW_S, Reading, ReadingInterpreter, input_view
+from nadhir.service.operator import UNDO_WINDOW_S, HeldCancel, OperatorActionError, OperatorPolicy
 from nadhir.service.run_store import (
     EngineStats,
     StoreBuffer,
@@ -63,6 +66,7 @@ from nadhir.service.run_store import (
     write_outputs,
 )
 from nadhir.store import OpenEpisode, Store
+from nadhir.store.audit import AuditBook, AuditResult
 from nadhir.store.quarantine import QuarantineBook
 from nadhir.threat.cone import prediction_cone
 from nadhir.tracking.track import Track
@@ -73,6 +77,7 @@ T = TypeVar("T")
 
 TRAIL_POINTS = 90
 RECENT_ALERTS = 500
+RECENT_INPUTS = 200  # the inputs a newly connected console is shown
 # A core that fails this many steps (batches, ticks, jobs) running is broken, not fed a bad input: the
 # engine stops, says so, and the supervisor starts it again with a fresh core built from the store.
 MAX_FAILED_STEPS_IN_A_ROW = 10
@@ -101,6 +106,8 @@ class LiveCore:
     ) -> None:
         if not isinstance(pipeline.policy, OperatorPolicy):
             pipeline.policy = OperatorPolicy(pipeline.sites, pipeline.policy.config)
+        # Each report's reading is passed on to the inputs panel as the pipeline makes it.
+        pipeline.interpreter = ReadingInterpreter(pipeline.interpreter, self._read)
         self.pipeline = pipeline
         self.stepper = Stepper(
             pipeline, self._on_alert, self._on_track, on_rejected=self._on_rejected, on_event=self._heard
@@ -119,6 +126,17 @@ class LiveCore:
         self.site_views: dict[str, dict[str, Any]] = {}
         self.recent_alerts: deque[dict[str, Any]] = deque(maxlen=RECENT_ALERTS)
         self.operator_log: deque[dict[str, Any]] = deque(maxlen=RECENT_ALERTS)
+        self.recent_inputs: deque[dict[str, Any]] = deque(maxlen=RECENT_INPUTS)
+        self._heard_now: list[Event] = []  # heard in the step under way, shown when it is done
+        self._readings: dict[int, Reading] = {}  # id(report) -> its reading, in the step under way
+        self._rejections: dict[int, str] = {}
+        self._input_times: dict[str, deque[float]] = {}  # source -> times of its latest inputs
+        self._source_health: dict[str, str] = {}  # source -> ok | silent | never, as last published
+        self._track_first: dict[str, dict[str, Any]] = {}  # track -> when first shown, first word of it
+        self._arrived: dict[str, float] = {}  # site -> when its open alert's threat arrived
+        # Cancels of a track everywhere, waiting out their undo window (see HeldCancel).
+        self.held: dict[str, HeldCancel] = {}
+        self._held_seq = 0
         self.buffer = StoreBuffer()
         # Operator actions whose policy decision was rolled back because its alerts could not be
         # sent on (each logged at error level); and alerts that reached the outbox but not the feed.
@@ -142,7 +160,10 @@ class LiveCore:
         (a fast clock at the source) is processed at ``now``.
         """
         with self.lock:
-            self.stepper.feed(events, now)
+            try:
+                self.stepper.feed(events, now)
+            finally:
+                self._publish_inputs()
             self.buffer.events.extend(events)
             self._after_step()
 
@@ -182,6 +203,7 @@ class LiveCore:
             self._after_step()
 
     def _on_rejected(self, event: Event, reason: str) -> None:
+        self._rejections[id(event)] = reason
         health = self.sources.get(source_of(event))
         if health is not None:
             health.rejected += 1
@@ -197,7 +219,46 @@ class LiveCore:
             health.lat, health.lon = event.lat, event.lon
         health.last_heard = event.t if health.last_heard is None else max(health.last_heard, event.t)
         health.events += 1
+        self._input_times.setdefault(source, deque(maxlen=50)).append(event.t)
+        self._heard_now.append(event)
         self.bus.publish(EVENTS, event)
+
+    def _read(self, report: Report, reading: Reading) -> None:
+        self._readings[id(report)] = reading
+
+    def _publish_inputs(self) -> None:
+        """The inputs heard in the step just done, with how each was read, and their sources' health."""
+        heard, self._heard_now = self._heard_now, []
+        readings, self._readings = self._readings, {}
+        rejections, self._rejections = self._rejections, {}
+        for event in heard:
+            source = source_of(event)
+            health = self.sources[source]
+            trust = self.pipeline.trust.trust(source)
+            view = input_view(
+                event, source, health.kind, trust, readings.get(id(event)), rejections.get(id(event))
+            )
+            self.recent_inputs.append(view)
+            self.bus.publish(FEED, FeedMessage("input", view))
+        for source in dict.fromkeys(source_of(e) for e in heard):
+            self._publish_source(source)
+
+    def _publish_source(self, source: str) -> None:
+        health = self.sources[source]
+        view = health.as_dict(self.now, self.pipeline.trust.trust(source))
+        self._source_health[source] = view["health"]
+        self.bus.publish(FEED, FeedMessage("source", view))
+
+    def _first_input(self, track: Track) -> tuple[float | None, str | None]:
+        """The earliest input from the track's sources in the window before it began, and its source."""
+        best: tuple[float | None, str | None] = (None, None)
+        for source in track.evidence:
+            for t in self._input_times.get(source, ()):
+                if track.created - FIRST_INPUT_WINDOW_S <= t <= track.created and (
+                    best[0] is None or t < best[0]
+                ):
+                    best = (t, source)
+        return best
 
     # -- outputs -----------------------------------------------------------------------
 
@@ -236,6 +297,14 @@ class LiveCore:
             "trail": [[p[1], p[2]] for p in trail],
             "prediction": self.predict(track, state) if track is not None else [],
         }
+        first = self._track_first.get(state.track)
+        if first is None and track is not None:
+            t0, source = self._first_input(track)
+            first = {"started_s": track.created, "shown_s": state.t, "first_input_s": t0,
+                     "first_input_source": source}  # fmt: skip
+            self._track_first[state.track] = first
+        if first is not None:
+            view.update(first)
         self.track_views[state.track] = view
         self.buffer.tracks.append(state)
         self.bus.publish(TRACKS, state)
@@ -248,9 +317,22 @@ class LiveCore:
     def _site_view(self, site: Site) -> dict[str, Any]:
         threat = self.pipeline.threats.get(site.id)
         episode = self.policy.episode(site.id)
-        eta = episode.eta if episode is not None else None
-        if eta is None and threat is not None:
-            eta = threat.eta
+        # The arrival time is the threat's now, as the threat assessor computes it each step. The
+        # episode's is the one its last alert carried: the policy refreshes it only when it sends an
+        # update (a move of 90 s or more, at most so often), so between updates it goes stale, and
+        # shown as a countdown it read "arrival now" for nearly every open alert.
+        eta = plausible_eta(threat.eta, self.now) if threat is not None and self.now is not None else None
+        if eta is None and episode is not None:
+            eta = episode.eta
+        # When the threat reached the site, while it is there (overhead, or a strike): the console's
+        # "overhead since 02:10". An arrival time later than now again (it circled away) clears it.
+        arrived: float | None = None
+        if episode is None or eta is None or self.now is None:
+            self._arrived.pop(site.id, None)
+        elif eta <= self.now:
+            arrived = self._arrived.setdefault(site.id, eta)
+        else:
+            self._arrived.pop(site.id, None)
         aircraft = episode.aircraft if episode is not None else (threat.aircraft if threat else None)
         track_id = threat.track if threat is not None else (episode.track if episode is not None else None)
         # The direction as an alert decided now would carry it: the same rule on the same state
@@ -268,6 +350,7 @@ class LiveCore:
             "from_deg": _round(approach.from_deg) if approach is not None else None,
             "cue": getattr(threat, "cue", None),
             "since_s": episode.started if episode is not None else None,
+            "arrived_s": arrived,
             "confirmed": site.id in self.policy.confirmed,
             "manual": site.id in self.policy.manual,
         }
@@ -283,7 +366,13 @@ class LiveCore:
         for track_id in [k for k in self.track_views if k not in live]:
             del self.track_views[track_id]
             self.trails.pop(track_id, None)
+            self._track_first.pop(track_id, None)
             self.bus.publish(FEED, FeedMessage("track_lost", {"track": track_id}))
+        # Sources fall silent as time passes, with nothing heard: say so when it happens.
+        for source, health in self.sources.items():
+            shown = self._source_health.get(source)
+            if shown is not None and health.as_dict(self.now, 0.0)["health"] != shown:
+                self._publish_source(source)
 
     # -- views for the API (call with the lock held or accept a torn read) ----------------
 
@@ -297,6 +386,7 @@ class LiveCore:
                 "tracks": list(self.track_views.values()),
                 "alerts": list(self.recent_alerts)[-200:],
                 "sources": self.source_list(),
+                "inputs": list(self.recent_inputs),
                 "operator_log": list(self.operator_log)[-100:],
             }
 
@@ -320,10 +410,16 @@ class LiveCore:
         aircraft: AircraftType = "unknown",
         eta: float | None = None,
         note: str | None = None,
+        track: str | None = None,
     ) -> list[Alert]:
-        """Carry out an operator action at ``now``; returns the alerts it sent."""
+        """Carry out an operator action at ``now``; returns the alerts it sent.
+
+        ``cancel_track`` (site ``"*"``, ``track`` given) cancels a track everywhere at once; the
+        service asks for it through :meth:`hold_cancel_track`, which waits out the undo window.
+        """
         with self.lock:
-            if site_id not in self.sites and not (action == "test_alarm" and site_id == "*"):
+            everywhere = action in ("test_alarm", "cancel_track") and site_id == "*"
+            if site_id not in self.sites and not everywhere:
                 raise OperatorActionError(f"unknown site {site_id!r}", status=404)
             # Bring the pipeline up to now first, so the action acts on the current threats.
             self.stepper.advance(now)
@@ -335,7 +431,7 @@ class LiveCore:
             # the work, rather than finding the episode open and sending nothing).
             saved = self.policy.snapshot()
             try:
-                sent = self._operator_decision(action, site_id, by, t, level, aircraft, eta)
+                sent = self._operator_decision(action, site_id, by, t, level, aircraft, eta, track)
                 messages = [alert_message(a) for a in sent]
             except Exception as exc:
                 self.policy.roll_back(saved)
@@ -359,6 +455,8 @@ class LiveCore:
             }
             if action == "alert":
                 entry.update(level=level, aircraft=aircraft, eta_s=eta)
+            if track is not None:
+                entry["track"] = track
             self.operator_log.append(entry)
             self.bus.publish(FEED, FeedMessage("operator", entry, site_id))
             if action == "test_alarm":
@@ -404,11 +502,15 @@ class LiveCore:
 
     def _operator_decision(
         self, action: str, site_id: str, by: str, t: float, level: AlertLevel, aircraft: AircraftType,
-        eta: float | None,
+        eta: float | None, track: str | None = None,
     ) -> list[Alert]:  # fmt: skip
         """The policy's decision on an operator action: the alerts it makes (not yet sent)."""
         sent: list[Alert] = []
-        if action == "confirm":
+        if action == "cancel_track":
+            if track is None:
+                raise OperatorActionError("cancel_track needs a track", status=422)
+            sent.extend(self.policy.cancel_track(t, track, by, self.pipeline.threats))
+        elif action == "confirm":
             sent.append(self.policy.confirm(t, site_id, by))
         elif action == "cancel":
             sent.append(self.policy.cancel(t, site_id, by, self.pipeline.threats))
@@ -420,6 +522,87 @@ class LiveCore:
             # Let the policy act on the change at once (a manual alert opens its episode now).
             sent.extend(self.policy.decide(t, self.pipeline.threats))
         return sent
+
+    # -- a cancel everywhere, held for its undo window ----------------------------------------
+
+    def hold_cancel_track(
+        self, track: str, by: str, now: float, wall: float, window_s: float = UNDO_WINDOW_S
+    ) -> HeldCancel:
+        """Ask to cancel ``track`` everywhere: held until ``wall + window_s``, then applied.
+
+        Until then the alerts stand and :meth:`undo_held` drops it. Refused (409) if the track
+        alerts no site now, or a cancel of it is already held.
+        """
+        with self.lock:
+            self.stepper.advance(now)
+            t = max(now, self.now or now)
+            sites = self.policy.sites_alerted_by(track, self.pipeline.threats)
+            if not sites:
+                known = track in self.pipeline.tracker.tracks
+                raise OperatorActionError(
+                    f"track {track!r} has no open alert to cancel" if known else f"no track {track!r}",
+                    status=409 if known else 404,
+                )
+            if any(h.track == track for h in self.held.values()):
+                raise OperatorActionError(
+                    f"a cancel of track {track!r} is already waiting for its undo window"
+                )
+            self._held_seq += 1
+            held = HeldCancel(f"h{self._held_seq}", track, by, t, wall + window_s, window_s, tuple(sites))
+            self.held[held.id] = held
+            names = ", ".join(sites)
+            self._log(
+                t, "cancel_track", "*", by, f"held {window_s:.0f} s for undo: {track} at {names}", track=track
+            )
+            self.bus.publish(FEED, FeedMessage("held", held.view(wall), "*"))
+            return held
+
+    def undo_held(self, held_id: str, by: str, now: float) -> HeldCancel:
+        """Drop a held cancel before its window ends: nothing is sent. 404 once applied or undone."""
+        with self.lock:
+            held = self.held.pop(held_id, None)
+            if held is None:
+                raise OperatorActionError(
+                    f"no held cancel {held_id!r} (applied or undone already)", status=404
+                )
+            t = max(now, self.now or now)
+            self._log(
+                t, "undo", "*", by, f"undid the cancel of {held.track} asked by {held.by}", track=held.track
+            )
+            self.bus.publish(
+                FEED, FeedMessage("held_end", {"id": held.id, "outcome": "undone", "by": by}, "*")
+            )
+            return held
+
+    def apply_due(self, now: float, wall: float) -> list[tuple[HeldCancel, list[Alert] | Exception]]:
+        """Apply the held cancels whose window has ended by ``wall``: each with its alerts sent, or
+        why none were (an :class:`OperatorActionError`: the track's alerts had ended meanwhile; any
+        other error: the cancel failed, was rolled back and is logged, and the alerts stand)."""
+        out: list[tuple[HeldCancel, list[Alert] | Exception]] = []
+        with self.lock:
+            for held in [h for h in self.held.values() if h.due <= wall]:
+                del self.held[held.id]
+                end: dict[str, Any] = {"id": held.id}
+                try:
+                    sent = self.operator_action("cancel_track", "*", held.by, now, track=held.track)
+                except Exception as exc:
+                    end.update(outcome="lapsed", reason=str(exc))
+                    self.bus.publish(FEED, FeedMessage("held_end", end, "*"))
+                    out.append((held, exc))
+                    continue
+                end.update(outcome="applied", alerts=len(sent))
+                self.bus.publish(FEED, FeedMessage("held_end", end, "*"))
+                out.append((held, sent))
+        return out
+
+    def held_views(self, wall: float) -> list[dict[str, Any]]:
+        with self.lock:
+            return [h.view(wall) for h in self.held.values()]
+
+    def _log(self, t: float, action: str, site: str, by: str, note: str, **extra: Any) -> None:
+        entry = {"t": t, "action": action, "site": site, "by": by, "note": note, "alerts": [], **extra}
+        self.operator_log.append(entry)
+        self.bus.publish(FEED, FeedMessage("operator", entry, site))
 
     # -- the store ---------------------------------------------------------------------------
 
@@ -462,13 +645,16 @@ class LiveEngine:
         run_id: int | None = None,
         max_queue: int = 20_000,
         flush_every_s: float = 0.2,
+        wall: Callable[[], float] = time.monotonic,
     ) -> None:
         self.core = core
+        self.wall = wall  # the clock undo windows are kept on: the operator's time, not the service's
         self.clock = clock
         self.store = store
         self.run_id = run_id
         self.stats = EngineStats()
         self.quarantine = QuarantineBook(store.engine) if store is not None else None
+        self.audit_book = AuditBook(store.engine) if store is not None else None
         self.failure: str | None = None  # why the thread stopped, while it is stopped
         self._queue: queue.Queue[Event | Callable[[], None] | None] = queue.Queue(max_queue)
         self._thread: threading.Thread | None = None
@@ -637,6 +823,8 @@ class LiveEngine:
         self._step_events(events)
         now = self.clock.now()
         self._step("tick", [], lambda: self.core.tick(now))
+        if self.core.held:
+            self._step("job", [], lambda: self._apply_held(now))
         self.stats.steps += 1
         self._write_store(force=False)
         wall = time.monotonic()
@@ -661,6 +849,43 @@ class LiveEngine:
                 raise EngineFailure(f"{self._failed_in_a_row} steps failed in a row; last {exc!r}") from exc
             return
         self._failed_in_a_row = 0
+
+    def _apply_held(self, now: float) -> None:
+        """Apply the held cancels whose undo window has ended, and put each outcome in the audit."""
+        for held, outcome in self.core.apply_due(now, self.wall()):
+            if isinstance(outcome, Exception):
+                result: AuditResult = "refused" if isinstance(outcome, OperatorActionError) else "failed"
+                self.audit(now, held.by, "cancel_track", f"track:{held.track}", result, str(outcome),
+                           {"held": held.id, "sites": list(held.sites)})  # fmt: skip
+            else:
+                self.audit(now, held.by, "cancel_track", f"track:{held.track}", "applied", None,
+                           {"held": held.id, "sites": [a.site for a in outcome],
+                            "alerts": [alert_message(a) for a in outcome]})  # fmt: skip
+
+    def audit(
+        self,
+        at: float,
+        who: str,
+        action: str,
+        target: str,
+        result: AuditResult,
+        reason: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> bool:
+        """Put one operator action's outcome in the audit table; True if stored.
+
+        Never raises: the action has been answered already. A row that cannot be written is logged
+        as an error and counted (``audit_errors`` in ``/api/v1/admin/stats``).
+        """
+        if self.audit_book is None:
+            return False
+        try:
+            self.audit_book.add(at, who, action, target, result, reason, detail, run_id=self.run_id)
+        except Exception:
+            self.stats.audit_errors += 1
+            log.exception("AUDIT NOT STORED: %s %s at %s by %s (%s)", action, result, target, who, reason)
+            return False
+        return True
 
     def _quarantine(self, kind: str, items: list[Any], exc: BaseException) -> bool:
         """Set a failed step aside for an operator; True if it reached the store."""

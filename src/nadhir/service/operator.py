@@ -14,6 +14,10 @@ are; an operator can additionally
 - raise a **manual alert** for a site (``early`` or ``imminent``): the policy
   sees an operator threat of probability 1 for ``manual_hold_s`` (or until
   cancelled), and opens or raises the episode as it would for any threat.
+- **cancel a track everywhere** (:meth:`OperatorPolicy.cancel_track`): every
+  site whose alert that track raised gets its ``all_clear`` at once, and the
+  track is ignored at every site for ``cancel_hold_s``. The service holds this
+  action for an undo window first (:class:`HeldCancel`): see docs/service.md.
 
 Everything then flows on through the policy's hysteresis and heartbeats, so
 an operator's alert ends with an all-clear like any other.
@@ -35,6 +39,10 @@ from nadhir.alerting.policy import AlertPolicy, PolicyConfig
 from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat
 
 CANCEL_HOLD_S = 20 * 60.0
+# A cancel of a track everywhere waits this long (wall seconds: the operator's own time, whatever the
+# service clock's speed) before its all-clears go out, so that a slip of the hand can be undone
+# before anyone is told to leave shelter. The alerts stand meanwhile.
+UNDO_WINDOW_S = 10.0
 MANUAL_HOLD_S = 15 * 60.0
 OPERATOR_TRACK = None  # operator threats have no track
 # An operator's arrival time (POSIX seconds) may lie a little in the past: it was read off a clock,
@@ -81,6 +89,29 @@ class OperatorActionError(Exception):
     def __init__(self, message: str, status: int = 409) -> None:
         super().__init__(message)
         self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class HeldCancel:
+    """A cancel of one track everywhere, waiting out its undo window.
+
+    ``due`` is on the wall clock the engine's holds are kept on (monotonic seconds); ``asked``
+    is the service clock when it was asked for; ``sites`` those the track alerted then.
+    """
+
+    id: str
+    track: str
+    by: str
+    asked: float
+    due: float
+    window_s: float
+    sites: tuple[str, ...]
+
+    def view(self, wall: float) -> dict[str, Any]:
+        """As the feed and the API show it, ``remaining_s`` counted at ``wall``."""
+        return {"id": self.id, "track": self.track, "by": self.by, "asked_s": self.asked,
+                "sites": list(self.sites), "window_s": self.window_s,
+                "remaining_s": round(max(0.0, self.due - wall), 2)}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +235,29 @@ class OperatorPolicy(AlertPolicy):
         self.manual.pop(site_id, None)
         self.confirmed.pop(site_id, None)
         return self._alert(t, "all_clear", site_id, episode)
+
+    def sites_alerted_by(self, track: str, threats: dict[str, Threat]) -> list[str]:
+        """The sites with an open alert that ``track`` raised or now drives, in the sites' order."""
+        out = []
+        for site_id, episode in self._episodes.items():
+            current = threats.get(site_id)
+            if episode.track == track or (current is not None and current.track == track):
+                out.append(site_id)
+        return sorted(out, key=self._order.__getitem__)
+
+    def cancel_track(self, t: float, track: str, by: str, threats: dict[str, Threat]) -> list[Alert]:
+        """Cancel ``track`` everywhere (a false track): the ``all_clear`` of every site it alerts.
+
+        The track is then ignored at every site for ``cancel_hold_s``, alerted or not, so that it
+        does not open new alerts meanwhile; other threats still alert.
+        """
+        sites = self.sites_alerted_by(track, threats)
+        if not sites:
+            raise OperatorActionError(f"track {track!r} has no open alert to cancel")
+        until = t + self.cancel_hold_s
+        for site_id in self.sites:
+            self.suppressed.setdefault(site_id, {})[track] = until
+        return [self.cancel(t, site_id, by, threats) for site_id in sites]
 
     def raise_manual(
         self, t: float, site_id: str, level: AlertLevel, aircraft: AircraftType, eta: float | None, by: str

@@ -41,6 +41,7 @@ class EngineStats:
     steps: int = 0
     quarantined: int = 0  # steps that raised, set aside with their input
     quarantine_errors: int = 0  # quarantined steps that could not be written to the store
+    audit_errors: int = 0  # operator actions whose audit row could not be written
     restarts: int = 0  # times the engine was started again after it stopped by an error
 
 

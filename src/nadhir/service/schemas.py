@@ -71,6 +71,11 @@ class SiteStatus(BaseModel):
         description="What the threat rests on: approach, overhead, circling, nearby, impact"
     )
     since_s: float | None = Field(description="When the open alert began, POSIX seconds")
+    arrived_s: float | None = Field(
+        default=None,
+        description="When the threat reached the site during the open alert (overhead, or a strike), "
+        "POSIX seconds; null while it is still on its way",
+    )
     confirmed: bool = Field(description="An operator has confirmed the alert")
     manual: bool = Field(description="An operator raised the alert by hand")
 
@@ -121,6 +126,17 @@ class TrackOut(BaseModel):
     prediction: list[list[float]] = Field(
         description="Expected positions ahead: [seconds ahead, lat, lon, 1-sigma metres]"
     )
+    started_s: float | None = Field(
+        default=None, description="When the tracker began the track, POSIX seconds"
+    )
+    shown_s: float | None = Field(
+        default=None, description="When the track was first published, POSIX seconds"
+    )
+    first_input_s: float | None = Field(
+        default=None,
+        description="The earliest input from the track's sources in the 15 minutes before it began",
+    )
+    first_input_source: str | None = None
 
 
 class TrackStateOut(BaseModel):
@@ -202,7 +218,7 @@ class OperatorNoteIn(BaseModel):
 
 
 class OperatorResult(BaseModel):
-    action: Literal["confirm", "cancel", "alert", "test_alarm"]
+    action: Literal["confirm", "cancel", "alert", "test_alarm", "cancel_track"]
     site: str
     by: str
     t: float
@@ -219,6 +235,35 @@ class OperatorLogEntry(BaseModel):
     level: str | None = None
     aircraft: str | None = None
     eta_s: float | None = None
+    track: str | None = None
+
+
+class HeldCancelOut(BaseModel):
+    id: str = Field(description="Give it to .../operator/held/{id}/undo to undo the cancel")
+    track: str
+    by: str
+    asked_s: float = Field(description="When it was asked for, service clock, POSIX seconds")
+    sites: list[str] = Field(description="The sites the track alerted when it was asked for")
+    window_s: float = Field(description="The undo window, wall seconds")
+    remaining_s: float = Field(description="Wall seconds left before the all-clears go out")
+
+
+class UndoOut(BaseModel):
+    id: str
+    track: str
+    undone_by: str
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: float = Field(description="Service clock when the action was answered, POSIX seconds")
+    who: str = Field(description="role:token name")
+    action: str = Field(description="confirm, cancel, alert, test_alarm, cancel_track or undo")
+    target: str = Field(description="A site id, 'all', 'track:<id>' or 'held:<id>'")
+    result: Literal["accepted", "refused", "held", "applied", "failed"]
+    reason: str | None = Field(description="Why it was refused or failed")
+    run_id: int | None
+    detail: dict[str, Any]
 
 
 class ShelterInstructions(BaseModel):
@@ -251,6 +296,7 @@ class StatsOut(BaseModel):
     episodes: int
     quarantined: int = Field(description="Engine steps (batches, ticks, jobs) that raised, set aside")
     quarantine_errors: int = Field(description="Quarantined steps that could not be stored")
+    audit_errors: int = Field(default=0, description="Operator actions whose audit row could not be stored")
     restarts: int = Field(description="Times the engine was restarted after its thread stopped")
     wire_errors: int = Field(description="Feed messages not sent: not valid JSON (NaN, infinity)")
     feed_errors: int = Field(description="Alerts stored and delivered that could not be put on the feed")

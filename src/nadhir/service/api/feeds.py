@@ -43,6 +43,7 @@ def snapshot(svc: Service, site: str | None) -> dict[str, Any]:
         snap = engine.core.snapshot()
         snap["clock"] = engine.clock.now()
         snap["engine"] = engine.status()
+        snap["held"] = engine.core.held_views(engine.wall())  # cancels waiting out their undo window
         return {"type": "snapshot", "data": snap}
     return {
         "type": "snapshot",

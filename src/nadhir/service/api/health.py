@@ -101,6 +101,7 @@ def stats(_: Admin, svc: Svc) -> dict[str, Any]:
         "episodes": s.episodes,
         "quarantined": engine.stats.quarantined,
         "quarantine_errors": engine.stats.quarantine_errors,
+        "audit_errors": engine.stats.audit_errors,
         "restarts": engine.stats.restarts,
         "wire_errors": svc.wire.errors,
         "feed_errors": engine.core.feed_errors,
