@@ -64,9 +64,14 @@ def test_the_intake_role_stores_each_accepted_event_once_in_the_stream(nats: Nat
 
 def test_the_intake_role_refuses_while_nats_is_away_and_takes_posts_again_after(nats: NatsServer) -> None:
     with TestClient(create_app(_settings(nats), roles=frozenset({"intake"}))) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert {c["name"] for c in ready.json()["checks"]} == {"service", "nats"}  # its own workers only
         nats.kill()
         down = client.post("/api/v1/intake/acoustic", content=json.dumps(DETECTION), headers=ADMIN)
         assert down.status_code == 503 and "retry-after" in {k.lower() for k in down.headers}
+        _wait(lambda: client.get("/readyz").status_code == 503)  # the role says it cannot serve
+        assert "not connected to NATS" in client.get("/readyz").text
         nats.start()
 
         def taken() -> bool:

@@ -70,6 +70,8 @@ class Metrics:
         self._queue: Number | None = None
         self._accepted: Number | None = None
         self._rejected: Counts | None = None
+        self._lag: Callable[[], Mapping[str, float]] | None = None
+        self._lag_stream = "events"
         self.registry.register(_Sources(self))
 
     # ---- pushed in ----------------------------------------------------------------------------
@@ -99,8 +101,21 @@ class Metrics:
         with self._lock:
             self._queue, self._accepted, self._rejected = queue, accepted, rejected
 
+    def watch_consumer_lag(
+        self, lag: Callable[[], Mapping[str, float]] | None, *, stream: str = "events"
+    ) -> None:
+        """The engine role's regions and their consumers' lag, read at each scrape (one consumer per
+        region, labelled ``engine-<region>``); None: no engine in this process."""
+        with self._lock:
+            self._lag, self._lag_stream = lag, stream
+
     def render(self) -> bytes:
         """The text exposition format, as ``/metrics`` serves it (:data:`CONTENT_TYPE`)."""
+        with self._lock:
+            lag, stream = self._lag, self._lag_stream
+        if lag is not None:
+            for region, behind in lag().items():
+                self.set_consumer_lag(behind, stream=stream, consumer=f"engine-{region}")
         return generate_latest(self.registry)
 
 

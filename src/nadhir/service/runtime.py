@@ -217,12 +217,13 @@ class Service:
             )
         out = []
         if self.roles & {"intake", "engine", "console"}:
-            out.append(Worker("nats", self._connect_nats, self._close_nats))
+            out.append(Worker("nats", self._connect_nats, self._close_nats, self._nats_ready))
         if "delivery" in self.roles:
             out.append(Worker("delivery", lambda: self._start_delivery(self._cluster_db(), clock),
-                              self._stop_delivery))  # fmt: skip
+                              self._stop_delivery, self._delivery_ready))  # fmt: skip
         if "engine" in self.roles:
-            out.append(Worker("region engines", self._start_region_engines, self._stop_region_engines))
+            out.append(Worker("region engines", self._start_region_engines, self._stop_region_engines,
+                              self._region_engines_ready))  # fmt: skip
         if "intake" in self.roles:
             out.append(Worker("intake", self._start_stream_intake, lambda: None))
         if "console" in self.roles:
@@ -471,8 +472,23 @@ class Service:
             )  # fmt: skip
             self.region_engines.append(engine)
             engine.start()
+        self.metrics.watch_consumer_lag(self._region_lag, stream=self.names.events_stream)
+
+    def _nats_ready(self) -> str | None:
+        if self.nats is None or not self.nats.connected:
+            return "not connected to NATS"
+        return None
+
+    def _region_engines_ready(self) -> str | None:
+        reasons = [r for r in (e.unready() for e in self.region_engines) if r is not None]
+        return "; ".join(reasons) or None
+
+    def _region_lag(self) -> dict[str, float]:
+        """Each region this process leads: messages of its subject not yet read (consumer lag)."""
+        return {e.region: float(e.lag) for e in self.region_engines if e.active}
 
     def _stop_region_engines(self) -> None:
+        self.metrics.watch_consumer_lag(None)
         for engine in self.region_engines:
             engine.stop()
             engine.delivery.stop()

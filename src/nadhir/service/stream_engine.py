@@ -104,6 +104,7 @@ class RegionEngine:
         self._last_snapshot = 0.0
         self._last_status = 0.0
         self._caught_up = False
+        self.lag = 0  # messages of the region's subject not yet read by this engine (while active)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._heartbeat: threading.Thread | None = None
@@ -145,8 +146,19 @@ class RegionEngine:
             "snapshot_seq": self.snapshot_seq, "takeovers": self.takeovers,
             "clock": self.core.now if self.core else None,
             "failed_batches": self.failed_batches, "bad_messages": self.bad_messages, "failure": self.failure,
-            "unstored_alerts": self.delivery.unstored, "caught_up": self._caught_up,
+            "unstored_alerts": self.delivery.unstored, "caught_up": self._caught_up, "lag": self.lag,
         }  # fmt: skip
+
+    def unready(self) -> str | None:
+        """Why this region's engine does not serve it now (None: it does). A standby serves by
+        standing by; an active engine must be alive and caught up with the stream."""
+        if self._thread is None or not self._thread.is_alive():
+            return f"region {self.region}: the engine thread is not running"
+        if self.failure is not None:
+            return f"region {self.region}: {self.failure}"
+        if self.active and not self._caught_up:
+            return f"region {self.region}: catching up ({self.lag} messages behind)"
+        return None
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -267,8 +279,10 @@ class RegionEngine:
             self.reader.ack(messages[-1])
             self._last_input = time.monotonic()
             self._caught_up = messages[-1].pending == 0
+            self.lag = messages[-1].pending
         else:
             self._caught_up = True
+            self.lag = 0
             self.delivery.retry_unstored()
         # Checked again after the read: an engine frozen (or cut off) past its lease while it waited
         # must not move the region's clock on, nor write a snapshot or status over its successor's.
