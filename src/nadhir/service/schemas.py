@@ -229,6 +229,9 @@ class KioskOut(BaseModel):
     now: float | None
     clock: float
     speed: float
+    tz: str = Field(
+        description="The site's time zone, for its clock: the settings' alert_tz (Asia/Damascus unless set)"
+    )
 
 
 class StatsOut(BaseModel):
