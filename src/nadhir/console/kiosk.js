@@ -179,7 +179,8 @@ function render() {
   // A warning in force when the engine stopped or the connection was lost stays in force: the notice repeats it.
   const last = shown === "early" || shown === "imminent" ? `${ar} — ${en}` : "";
   $("engine-last").textContent = last;
-  $("conn-last").textContent = last ? `آخر ما وصل: ${ar} — Last received: ${en}` : "";
+  $("conn-last-ar").textContent = last ? `آخر ما وصل: ${ar}` : "";
+  $("conn-last-en").textContent = last ? `Last received: ${en}` : "";
   $("headline-ar").textContent = ar;
   $("headline-en").textContent = en;
   const status = state.status || {};

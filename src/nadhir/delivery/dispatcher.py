@@ -30,6 +30,7 @@ ACK_OUTCOMES: dict[str, OutcomeKind] = {
     "dup": "duplicate",
     "expired": "expired",
     "bad": "failed",
+    "skipped": "cancelled",  # a test that came while the siren played a real pattern
 }
 
 
@@ -45,13 +46,17 @@ class Dispatcher:
         window: int = 1000,
         max_rate: float | None = None,
         on_sent: Callable[[Delivery], None] | None = None,
+        screen: Callable[[Delivery], str | None] | None = None,
     ) -> None:
+        """``screen(delivery)`` gives a reason not to send a claimed delivery (it is then cancelled,
+        with that reason in its audit trail), or None to send it."""
         self.outbox = outbox
         self.channels = dict(channels)
         self.batch = batch
         self.window = window
         self.max_rate = max_rate
         self.on_sent = on_sent
+        self.screen = screen
         # Only deliveries on these channels are claimed: others are left to the process that has
         # them (the siren worker and the service may share one outbox).
         self._names = sorted(self.channels)
@@ -118,6 +123,10 @@ class Dispatcher:
             self._waiting[d.key] = (d, now)
         by_channel: dict[str, list[Delivery]] = defaultdict(list)
         for d in claimed:
+            reason = self._screened(d)
+            if reason is not None:
+                self.acknowledge(Outcome(d.key, "cancelled", reason))
+                continue
             by_channel[d.channel].append(d)
         answers: list[Outcome] = []
         for name, batch in by_channel.items():
@@ -145,6 +154,15 @@ class Dispatcher:
             self.acknowledge(o)
         self.sent += len(claimed)
         return len(claimed)
+
+    def _screened(self, delivery: Delivery) -> str | None:
+        if self.screen is None:
+            return None
+        try:
+            return self.screen(delivery)
+        except Exception:  # a screen that breaks must not hold back warnings: the delivery goes
+            log.exception("screening %s failed; it is sent", delivery.key)
+            return None
 
     def maintain(self, *, busy: bool = False) -> None:
         """Housekeeping between sends: checkpoint the database log when due (every ``checkpoint_s``

@@ -168,9 +168,18 @@ class Service:
             self.bus, ALERTS, self.region.scenario.sites, db_url, self.settings.sirens_broker,
             people=people_channels(self.settings),
             silent_after_s=self.settings.siren_silent_after_s,
-            topic_root=self.settings.sirens_topic_root, service_clock=clock,
+            topic_root=self.settings.sirens_topic_root, service_clock=clock, alerts_open=self._alerts_open,
         )  # fmt: skip
         self.delivery.start()
+
+    def _alerts_open(self) -> dict[str, str]:
+        """The sites under a real alert now, with its level (the live policy's open episodes)."""
+        engine = self.engine
+        if engine is None:
+            return {}
+        core = engine.core
+        with core.lock:
+            return dict(core.policy.active())
 
     def _stop_delivery(self) -> None:
         if self.delivery is not None:
