@@ -30,13 +30,14 @@ from nadhir.service.feed import FEED
 UNDER, QUIET = "saraqeb", "binnish"
 
 
-def _alert_then_schedule(client: TestClient, at: float) -> str:
-    body = {"level": "imminent", "aircraft": "jet"}
-    raised = client.post(f"/api/v1/operator/sites/{UNDER}/alert", json=body, headers=auth("operator"))
-    assert raised.status_code == 200, raised.text
+def _schedule_then_alert(client: TestClient, at: float) -> str:
+    """A test scheduled while all is quiet; then a real alert opens at one of its sites before its hour."""
     made = client.post("/api/v1/operator/test-alarms", headers=auth("operator"),
                        json={"sites": [UNDER, QUIET], "at": str(at), "duration_s": 2})  # fmt: skip
     assert made.status_code == 201, made.text
+    body = {"level": "imminent", "aircraft": "jet"}
+    raised = client.post(f"/api/v1/operator/sites/{UNDER}/alert", json=body, headers=auth("operator"))
+    assert raised.status_code == 200, raised.text
     return str(made.json()["key"])
 
 
@@ -48,7 +49,7 @@ def test_a_scheduled_test_is_held_back_where_a_real_alert_is_open(
     with TestClient(create_app(settings, clock=ManualClock(time.time()))) as client:
         feed = client.app.state.service.bus.subscribe(FEED, maxsize=10_000)  # type: ignore[attr-defined]
         at = time.time() + 3.0
-        key = _alert_then_schedule(client, at)
+        key = _schedule_then_alert(client, at)
         outbox = Outbox.open(str(settings.db))
         try:
             under_sirens = {d.target for d in outbox.deliveries(prefix=key + "-", channel="siren")
@@ -88,7 +89,7 @@ def test_a_real_siren_plays_the_warning_and_never_the_test(tmp_path: Path) -> No
         wait_for(lambda: any("ONLINE" in line for line in watcher.lines()), 15, "the siren to come online")
         with TestClient(create_app(settings, clock=ManualClock(time.time()))) as client:
             at = time.time() + 3.0
-            key = _alert_then_schedule(client, at)
+            key = _schedule_then_alert(client, at)
             wait_for(lambda: siren.plays() != [], 20, "the warning to sound")
             outbox = Outbox.open(str(settings.db))
             try:
@@ -105,3 +106,25 @@ def test_a_real_siren_plays_the_warning_and_never_the_test(tmp_path: Path) -> No
     assert {pattern for pattern, _ in siren.plays()} == {"imminent"}
     assert not any(" p=test " in line for line in watcher.matching(f"{siren_id}/cmd"))
     assert health["tests_held"] == 1
+
+
+def test_a_test_asked_for_now_at_a_site_under_alert_is_refused(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path), clock=ManualClock(time.time()))) as client:
+        body = {"level": "imminent", "aircraft": "jet"}
+        raised = client.post(f"/api/v1/operator/sites/{UNDER}/alert", json=body, headers=auth("operator"))
+        assert raised.status_code == 200, raised.text
+        now = {"sites": [UNDER, QUIET], "at": str(time.time() + 5), "duration_s": 2}
+        refused = client.post("/api/v1/operator/test-alarms", headers=auth("operator"), json=now)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["detail"] == f"no test alarm while a real alert is open: {UNDER} (imminent)"
+        # Elsewhere, or later (it is held back at its hour if the alert is still open then): scheduled.
+        quiet = {"sites": [QUIET], "at": str(time.time() + 5), "duration_s": 2}
+        assert (
+            client.post("/api/v1/operator/test-alarms", headers=auth("operator"), json=quiet).status_code
+            == 201
+        )
+        later = {"sites": [UNDER], "at": str(time.time() + 3600), "duration_s": 2}
+        assert (
+            client.post("/api/v1/operator/test-alarms", headers=auth("operator"), json=later).status_code
+            == 201
+        )

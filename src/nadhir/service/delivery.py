@@ -282,6 +282,10 @@ class AlertDelivery:
             self._tests_held.add(key)
         log.warning("siren test %s held back: %s", key, reason)
 
+    def alerts_open(self) -> dict[str, str]:
+        """The sites under a real alert now, with its level (as this delivery was told)."""
+        return dict(self.tests_under_alert.alerts_open())
+
     @property
     def tests_held(self) -> int:
         """Siren test commands not sounded because a real alert was open at their site."""

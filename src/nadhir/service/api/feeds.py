@@ -39,7 +39,7 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {"text/event-stream": {}},
-        "description": "Server-sent events: snapshot, then track, site, alert, ...",
+        "description": "Server-sent events: snapshot, then track, site, alert, ...; a heartbeat every 2 s",
     }
 }
 
