@@ -13,7 +13,6 @@ import dataclasses
 import math
 import os
 import random
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -323,15 +322,12 @@ def test_migrations_build_the_models_schema(db_url: str) -> None:
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
-def test_bulk_insert_is_fast(store: Store, request: pytest.FixtureRequest) -> None:
+def test_bulk_insert_keeps_every_row(store: Store) -> None:
+    # How fast is measured in benchmarks/store_write_rate.py, never timed here (a loaded CI machine
+    # would fail a correct store); this checks a bulk write loses and doubles nothing.
     run = store.start_run("bulk", None, _sites())
-    events, states = _events_many(3000), _track_states(20_000)
-    start = time.perf_counter()
-    store.add_events(run, events)
-    store.add_track_states(run, states)
-    elapsed = time.perf_counter() - start
-    print(f"\n[{request.node.callspec.id}] stored 3000 events + 20000 track states in {elapsed:.2f} s")
-    assert elapsed < 5.0  # a couple of seconds with a wide margin for slow CI machines
+    store.add_events(run, _events_many(3000))
+    store.add_track_states(run, _track_states(20_000))
     assert len(store.track_states(run)) == 20_000
     assert len(store.events(run)) == 3000
 

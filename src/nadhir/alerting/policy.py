@@ -94,6 +94,7 @@ class _Episode:
     sirens: bool = False  # reached ``imminent`` at some point
     lingering: bool = False  # threatened by an aircraft that lingers (PolicyConfig.lingering_aircraft)
     lower_since: float | None = None  # threat below the episode's level since
+    sent: int = 0  # alerts sent in this episode (the next one is number sent + 1)
 
 
 class AlertPolicy:
@@ -244,6 +245,7 @@ class AlertPolicy:
 
     def _alert(self, t: float, action: str, site_id: str, ep: _Episode) -> Alert:
         ep.last_sent = t
+        ep.sent += 1
         return Alert(
             t=t,
             action=action,  # type: ignore[arg-type]
@@ -253,6 +255,8 @@ class AlertPolicy:
             eta=ep.eta if action != "all_clear" else None,
             confidence=round(min(1.0, max(0.0, ep.confidence)), 3),
             track=ep.track,
+            episode=ep.started,
+            seq=ep.sent,
         )
 
     def restore(
@@ -266,13 +270,16 @@ class AlertPolicy:
         track: str | None,
         confidence: float,
         sirens: bool,
+        sent: int = 1,
     ) -> None:
         """Reopen an episode that was open when the service stopped (read back from the store).
 
         Nothing is sent now: people were told when it was. From ``t`` it is an open episode like any
         other: a threat at the site renews it, and with none it ends in an all-clear once the
         policy's hold has passed (``hold_s``; ``lingering_hold_s`` for a phones-only episode of a
-        lingering aircraft), as when a threat fades. Its heartbeat counts from ``t``.
+        lingering aircraft), as when a threat fades. Its heartbeat counts from ``t``. ``sent`` is how
+        many alerts it already sent: its next alert is number ``sent + 1`` of the episode, so that its
+        delivery keys (which derive from ``started`` and that number) are new.
         """
         if site_id not in self.sites:
             raise KeyError(f"unknown site {site_id!r}")
@@ -286,6 +293,7 @@ class AlertPolicy:
             confidence,
             sirens=sirens or level == "imminent",
             lingering=aircraft in self.config.lingering_aircraft,
+            sent=sent,
         )
 
     def tracks(self) -> list[str]:

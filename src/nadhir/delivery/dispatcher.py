@@ -46,6 +46,7 @@ class Dispatcher:
         window: int = 1000,
         max_rate: float | None = None,
         on_sent: Callable[[Delivery], None] | None = None,
+        on_settled: Callable[[Sequence[Outcome]], None] | None = None,
         screen: Callable[[Delivery], str | None] | None = None,
     ) -> None:
         """``screen(delivery)`` gives a reason not to send a claimed delivery (it is then cancelled,
@@ -56,6 +57,8 @@ class Dispatcher:
         self.window = window
         self.max_rate = max_rate
         self.on_sent = on_sent
+        # Told of the outcomes just committed (acks, failures), after each settle: latency metrics.
+        self.on_settled = on_settled
         self.screen = screen
         # Only deliveries on these channels are claimed: others are left to the process that has
         # them (the siren worker and the service may share one outbox).
@@ -68,6 +71,17 @@ class Dispatcher:
         self._ack_timeout_s = max(1.0, 2 * outbox.backoff.initial_s)
         self.wake = threading.Event()
         self.sent = 0
+        # Why the last step failed (the outbox unreachable), until a step succeeds again; and how many
+        # steps failed in all. The loop goes on: a connection dropped is made again on the next step.
+        self.failing: str | None = None
+        self.errors = 0
+        self.retry_s = 0.5
+        # Claims are leased (see lease_s); sends waiting for an ack are marked in the next cycle.
+        self.lease_min_s = 0.0
+        self.lease_first_s = 5.0
+        self.lease_max_s = 300.0
+        self._send_s: float | None = None
+        self._marks: list[tuple[Delivery, float]] = []
         self.checkpoint_s = 1.0
         self._last_checkpoint = time.monotonic()
         for channel in self.channels.values():
@@ -96,7 +110,16 @@ class Dispatcher:
         """Settle the outcomes handed in so far; returns how many deliveries they closed."""
         outcomes = self._drain()
         known = {o.key: self._waiting.pop(o.key)[0] for o in outcomes if o.key in self._waiting}
-        return self.outbox.settle(outcomes, known=known) if outcomes else 0
+        closed = self.outbox.settle(outcomes, known=known) if outcomes else 0
+        self._settled(outcomes)
+        return closed
+
+    def _settled(self, outcomes: Sequence[Outcome]) -> None:
+        if outcomes and self.on_settled is not None:
+            try:
+                self.on_settled(outcomes)
+            except Exception:  # a metric must never stop deliveries
+                log.exception("on_settled failed")
 
     @property
     def waiting(self) -> int:
@@ -109,26 +132,42 @@ class Dispatcher:
         Outcomes that channels give at once are settled in the next step.
         """
         outcomes = self._drain()
-        known = {o.key: self._waiting.pop(o.key)[0] for o in outcomes if o.key in self._waiting}
+        known = {o.key: self._waiting.pop(o.key) for o in outcomes if o.key in self._waiting}
         now = time.monotonic()
         if self._waiting:
             old = now - self._ack_timeout_s
             for key in [k for k, (_, t) in self._waiting.items() if t < old]:
                 del self._waiting[key]
         room = min(self.batch, self.window - len(self._waiting))
-        claimed = self.outbox.cycle(outcomes, max(room, 0), known=known, channels=self._names)
+        marks, self._marks = self._marks, []
+        lease = self.lease_s(max(room, 0))
+        try:
+            claimed = self.outbox.cycle(
+                outcomes, max(room, 0), known={k: d for k, (d, _) in known.items()}, channels=self._names,
+                lease_s=lease, sent=marks,
+            )  # fmt: skip
+        except Exception:
+            # Nothing was committed: the outcomes wait for the next step (a lost ack would mean a
+            # re-send), and so do the deliveries they settle and the send times.
+            self._waiting.update(known)
+            self._marks = marks + self._marks
+            for o in outcomes:
+                self._acks.put(o)
+            raise
+        self._settled(outcomes)
         if not claimed:
             return 0
+        started = time.monotonic()
         for d in claimed:
             self._waiting[d.key] = (d, now)
         by_channel: dict[str, list[Delivery]] = defaultdict(list)
+        answers: list[Outcome] = []
         for d in claimed:
             reason = self._screened(d)
-            if reason is not None:
-                self.acknowledge(Outcome(d.key, "cancelled", reason))
+            if reason is not None:  # not sent: settled as cancelled, with the reason, in the next step
+                answers.append(Outcome(d.key, "cancelled", reason))
                 continue
             by_channel[d.channel].append(d)
-        answers: list[Outcome] = []
         for name, batch in by_channel.items():
             channel = self.channels.get(name)
             if channel is None:
@@ -150,10 +189,38 @@ class Dispatcher:
             except Exception as exc:  # a channel that breaks must not stop the others; retried later
                 log.exception("channel %s failed", name)
                 answers.extend(Outcome(d.key, "error", f"{type(exc).__name__}: {exc}") for d in batch)
+        took = time.monotonic() - started
+        self._send_s = took if self._send_s is None else max(took, 0.8 * self._send_s)
+        # Those with no answer yet wait for an acknowledgement: due again one backoff after they left.
+        # Only those held by a lease longer than their backoff (a slow channel): the others are due
+        # one backoff after the claim already, a moment before they left.
+        if lease > self._shortest_backoff(1):
+            answered = {o.key for o in answers}
+            left = self.outbox.clock()
+            self._marks.extend(
+                (d, left)
+                for d in claimed
+                if d.key not in answered and lease > self._shortest_backoff(d.attempt)
+            )
         for o in answers:
             self.acknowledge(o)
         self.sent += len(claimed)
         return len(claimed)
+
+    def _shortest_backoff(self, attempt: int) -> float:
+        b = self.outbox.backoff
+        return min(b.max_s, b.initial_s * b.factor ** max(0, attempt - 1)) * (1.0 - b.jitter)
+
+    def lease_s(self, n: int) -> float:
+        """How long a claim of ``n`` deliveries is held from other workers: three times the longest
+        recent batch took to send (and what ``max_rate`` makes it take), at least ``lease_min_s``
+        (``lease_first_s`` before the first batch is measured), at most ``lease_max_s``. A worker
+        that dies holding a claim delays those deliveries by that much; one whose lease ran out
+        while still sending would see another worker send them again."""
+        expected = self.lease_first_s if self._send_s is None else self._send_s
+        if self.max_rate:
+            expected = max(expected, n / self.max_rate)
+        return min(self.lease_max_s, max(self.lease_min_s, 3.0 * expected))
 
     def _screened(self, delivery: Delivery) -> str | None:
         if self.screen is None:
@@ -196,15 +263,31 @@ class Dispatcher:
             self.wake.clear()  # before draining acks, so that none is missed
             if pump is not None:
                 pump(0.0)
-            if self.step():
-                self.maintain(busy=True)
+            try:
+                pause = self._turn(until_idle, poll_s)
+            except Exception as exc:  # the database went away: say so, wait a little, try again
+                self.errors += 1
+                self.failing = f"{type(exc).__name__}: {exc}"[:300]
+                log.exception("a delivery step failed (%d so far); retrying in %.1f s", self.errors,
+                              self.retry_s)  # fmt: skip
+                stop.wait(self.retry_s)
                 continue
-            self.maintain()
-            if self._waiting:  # acknowledgements are on their way; retries are claimed by step()
-                wait(poll_s)
-                continue
-            if until_idle and self.outbox.open_count(self._names) == 0:
+            self.failing = None
+            if pause is None:
                 return
-            due = self.outbox.next_due(self._names)
-            pause = poll_s if due is None else min(max(0.0, due - self.outbox.clock()), poll_s * 10)
-            wait(max(pause, 0.001))
+            if pause > 0:
+                wait(pause)
+
+    def _turn(self, until_idle: bool, poll_s: float) -> float | None:
+        """One turn of :meth:`run`: how long to wait before the next (0: at once; None: idle, done)."""
+        if self.step():
+            self.maintain(busy=True)
+            return 0.0
+        self.maintain()
+        if self._waiting:  # acknowledgements are on their way; retries are claimed by step()
+            return poll_s
+        if until_idle and self.outbox.open_count(self._names) == 0:
+            return None
+        due = self.outbox.next_due(self._names)
+        pause = poll_s if due is None else min(max(0.0, due - self.outbox.clock()), poll_s * 10)
+        return max(pause, 0.001)

@@ -23,6 +23,12 @@ delivery is due again and is re-sent with the same key, and the receiver
 header) drops the duplicate. The ``outbox_audit`` table records every
 step: stored, attempt, acked, duplicate, error, failed, expired.
 
+A :class:`Dispatcher` claims with a lease: what it claimed is held from
+other workers for as long as sending the batch takes (a few times the last
+batches' sending time), and each delivery's retry time is then counted from
+when it left (or failed). Without the lease, a batch still being sent when
+its first backoff ran out was claimed and sent again by another worker.
+
 On SQLite, dispatchers must not share a channel (each claims only its own
 channels, so a siren sender and a people sender can run side by side); on
 PostgreSQL several may share one, since claims use ``FOR UPDATE SKIP LOCKED``.
@@ -100,7 +106,12 @@ class _HotSql:
             f"UPDATE {d} SET {q('state')} = {p}, {q('done_at')} = {p}, {q('last_error')} = {p} "
             f"WHERE {q('id')} = {p} AND {q('state')} IN ({open_states})"
         )
-        self.error = f"UPDATE {d} SET {q('last_error')} = {p} WHERE {q('id')} = {p}"
+        self.error = (
+            f"UPDATE {d} SET {q('last_error')} = {p}, {q('next_attempt_at')} = {p} "
+            f"WHERE {q('id')} = {p} AND {q('state')} IN ({open_states})"
+        )
+        where_open = f"WHERE {q('id')} = {p} AND {q('state')} IN ({open_states})"
+        self.sent = f"UPDATE {d} SET {q('next_attempt_at')} = {p} {where_open}"
         columns = ", ".join(q(c) for c in ("delivery_id", "key", "at", "event", "attempt", "detail"))
         self.audit = f"INSERT INTO {a} ({columns}) VALUES ({', '.join([p] * 6)})"
 
@@ -158,28 +169,38 @@ class Outbox:
         Storing the same alert again (same :func:`alert_key`) adds only the
         deliveries whose keys are new.
         """
+        with self._durable() as conn:
+            return self._store_one(conn, alert, list(deliveries), cap, self.clock())
+
+    def store_alerts(self, items: Sequence[tuple[Alert, Sequence[NewDelivery], str | None]]) -> list[int]:
+        """Several alerts with their deliveries (and CAP messages) in one transaction, in order; their
+        row ids. A cluster engine stores each read of its stream this way (one commit, not two per
+        alert). As :meth:`store_alert`, storing an alert again adds only its new deliveries."""
         now = self.clock()
+        with self._durable() as conn:
+            return [self._store_one(conn, a, list(ds), cap, now) for a, ds, cap in items]
+
+    def _store_one(self, conn: Connection, alert: Alert, items: list[NewDelivery], cap: str | None,
+                   now: float) -> int:  # fmt: skip
         alert = deliverable(alert)
         key = alert_key(alert)
-        items = list(deliveries)
-        with self._durable() as conn:
-            row = conn.execute(select(OutboxAlertRow.id).where(OutboxAlertRow.key == key)).first()
-            if row is not None:
-                alert_id = int(row[0])
-            else:
-                alert_id = int(
-                    conn.execute(
-                        insert(OutboxAlertRow).returning(OutboxAlertRow.id),
-                        {
-                            "key": key, "t": _dt(alert.t), "action": alert.action, "site": alert.site,
-                            "level": alert.level, "threat": alert.threat,
-                            "eta": None if alert.eta is None else _dt(alert.eta),
-                            "confidence": alert.confidence, "track": alert.track,
-                            "stored_at": _dt(now), "cap": cap,
-                        },
-                    ).scalar_one()
-                )  # fmt: skip
-            self._insert_deliveries(conn, items, alert_id, now)
+        row = conn.execute(select(OutboxAlertRow.id).where(OutboxAlertRow.key == key)).first()
+        if row is not None:
+            alert_id = int(row[0])
+        else:
+            alert_id = int(
+                conn.execute(
+                    insert(OutboxAlertRow).returning(OutboxAlertRow.id),
+                    {
+                        "key": key, "t": _dt(alert.t), "action": alert.action, "site": alert.site,
+                        "level": alert.level, "threat": alert.threat,
+                        "eta": None if alert.eta is None else _dt(alert.eta),
+                        "confidence": alert.confidence, "track": alert.track,
+                        "stored_at": _dt(now), "cap": cap,
+                    },
+                ).scalar_one()
+            )  # fmt: skip
+        self._insert_deliveries(conn, items, alert_id, now)
         return alert_id
 
     def add_deliveries(
@@ -291,17 +312,41 @@ class Outbox:
 
     def cycle(self, outcomes: Sequence[Outcome], limit: int, *, now: float | None = None,
               known: Mapping[str, Delivery] | None = None,
-              channels: Sequence[str] | None = None) -> list[Delivery]:  # fmt: skip
-        """:meth:`settle` then :meth:`claim`, in one transaction."""
+              channels: Sequence[str] | None = None, lease_s: float | None = None,
+              sent: Sequence[tuple[Delivery, float]] = ()) -> list[Delivery]:  # fmt: skip
+        """:meth:`settle`, :meth:`mark_sent` and :meth:`claim`, in one transaction.
+
+        With ``lease_s``, what is claimed is held for that long if it is longer than the backoff (no
+        other worker claims it meanwhile): long enough to send the batch, whose retry time is then
+        counted from when each delivery left (``sent``, in the next cycle) or failed (an ``error``
+        outcome).
+        Without a lease, a delivery claimed by one worker and still being sent when its backoff ran
+        out would be claimed and sent again by another.
+        """
         now = self.clock() if now is None else now
         at = _dt(now)
         with self.engine.begin() as conn:
             if outcomes:
                 self._settle(conn, outcomes, at, known or {})
-            return self._claim(conn, limit, now, at, channels) if limit > 0 else []
+            if sent:
+                self._mark_sent(conn, sent)
+            return self._claim(conn, limit, now, at, channels, lease_s) if limit > 0 else []
+
+    def mark_sent(self, sent: Sequence[tuple[Delivery, float]]) -> None:
+        """Deliveries sent (each with when it left) and waiting for an acknowledgement: due again one
+        backoff after they left, unless acknowledged first."""
+        if sent:
+            with self.engine.begin() as conn:
+                self._mark_sent(conn, sent)
+
+    def _mark_sent(self, conn: Connection, sent: Sequence[tuple[Delivery, float]]) -> None:
+        bind, delay = self._bind_time, self.backoff.delay
+        conn.exec_driver_sql(
+            self._sql.sent, [(bind(_dt(t + delay(d.attempt, self._rng))), d.id) for d, t in sent]
+        )
 
     def _claim(self, conn: Connection, limit: int, now: float, at: datetime,
-               channels: Sequence[str] | None) -> list[Delivery]:  # fmt: skip
+               channels: Sequence[str] | None, lease_s: float | None = None) -> list[Delivery]:  # fmt: skip
         d = OutboxDeliveryRow
         stmt = (
             select(d.id, d.key, d.channel, d.target, d.payload, d.attempts, d.expires_at)
@@ -329,7 +374,10 @@ class Outbox:
                 audit.append((r.id, r.key, at_b, "expired", r.attempts, None))
                 continue
             attempt = r.attempts + 1
-            nxt = bind(_dt(now + self.backoff.delay(attempt, self._rng)))
+            hold = self.backoff.delay(attempt, self._rng)
+            if lease_s is not None and lease_s > hold:
+                hold = lease_s
+            nxt = bind(_dt(now + hold))
             sending.append((attempt, at_b, nxt, r.id))
             audit.append((r.id, r.key, at_b, "attempt", attempt, None))
             claimed.append(Delivery(r.id, r.key, r.channel, r.target, r.payload, attempt, expires))
@@ -363,8 +411,9 @@ class Outbox:
             if row is None:
                 continue
             detail = o.detail[:500] if o.detail else None
-            if o.kind == "error":
-                errors.append((detail, row[0]))
+            if o.kind == "error":  # due again one backoff after the failure
+                due = _dt(at.timestamp() + self.backoff.delay(row[1], self._rng))
+                errors.append((detail, self._bind_time(due), row[0]))
             else:
                 handled.add(o.key)
                 err = detail if o.kind in ("failed", "expired", "cancelled") else None

@@ -79,6 +79,15 @@ class AlertRouter:
         if site_id in self.sites:
             self._sounded.setdefault(site_id, sounding)
 
+    def sounding(self) -> dict[str, bool]:
+        """Per site with an episode, whether its sirens were last told to sound (a copy): with
+        :meth:`set_sounding`, what a standby engine takes over with the rest of the state."""
+        return dict(self._sounded)
+
+    def set_sounding(self, sounded: dict[str, bool]) -> None:
+        """Replace what :meth:`sounding` gives (a new leader restoring a snapshot)."""
+        self._sounded = dict(sounded)
+
     def route(self, alert: Alert) -> list[NewDelivery]:
         """The deliveries of one alert."""
         return self.plan(alert).deliveries

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from nadhir.delivery.states import alert_identity
 from nadhir.domain import Alert, Site
 from nadhir.geo.distance import haversine_m
 from nadhir_siren.protocol import (
@@ -29,10 +30,13 @@ from nadhir_siren.protocol import (
 
 
 def command_key(alert: Alert, siren: str) -> str:
-    """A stable idempotency key for one alert at one siren (the same alert always gives the same key)."""
-    digest = hashlib.sha256(
-        f"{alert.site}|{alert.t!r}|{alert.action}|{alert.level}|{siren}".encode()
-    ).hexdigest()[:20]
+    """A stable idempotency key for one alert at one siren (the same alert always gives the same key).
+
+    It derives from the alert's episode and its number in it (:func:`~nadhir.delivery.states.alert_identity`),
+    so that the command re-sent for an alert re-derived after an engine takeover is recognised by
+    the siren as one it has played.
+    """
+    digest = hashlib.sha256(f"{alert_identity(alert)}|{siren}".encode()).hexdigest()[:20]
     return f"{alert.action[:3]}-{digest}"
 
 
@@ -198,6 +202,17 @@ class SirenFleet:
     def _is_live(self, st: _SirenState, now: float) -> bool:
         last = st.last_heard if st.last_heard is not None else self._start
         return st.online and now - last <= self.silent_after_s
+
+    def health(self, now: float) -> dict[str, int]:
+        """Sirens by health at ``now``: ``online`` (heard within ``silent_after_s``), ``offline`` (the
+        broker delivered its last will), ``faulty`` (connected, as far as the broker knows, but not
+        heard: a hung controller, a siren never heard from since the fleet started)."""
+        out = {"online": 0, "offline": 0, "faulty": 0}
+        with self._lock:
+            for st in self._state.values():
+                state = "online" if self._is_live(st, now) else "faulty" if st.online else "offline"
+                out[state] += 1
+        return out
 
     def live(self, siren_id: str, now: float) -> bool:
         with self._lock:

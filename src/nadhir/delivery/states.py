@@ -45,10 +45,27 @@ def deliverable(alert: Alert) -> Alert:
     return replace(alert, eta=None if math.isnan(eta) else min(MAX_TIME, max(0.0, eta)))
 
 
+def alert_identity(alert: Alert) -> str:
+    """What an alert is, for its idempotency keys: its site's episode, its number in it, its decision.
+
+    An alert from the policy carries its episode (the start time) and its number in that episode;
+    those, with the site, the action and the level, name it. They are what an engine that takes
+    over re-derives from the last snapshot and the stream: the alert's own time can move by a tick,
+    its track can be numbered anew and its arrival estimate can shift, and none of them is in the
+    identity, so the re-derived alert's deliveries have the keys already stored and already played
+    (a siren keeps the keys it has played). The action and level are in it: were the re-derived
+    alert a different decision, it is a new message and goes out. An alert without an episode
+    (read back from a file) is named by its time and content, as before.
+    """
+    if alert.episode is not None:
+        return f"{alert.site}|ep={alert.episode!r}|#{alert.seq}|{alert.action}|{alert.level}"
+    return f"{alert.site}|{alert.t!r}|{alert.action}|{alert.level}|{alert.threat}|{alert.track}"
+
+
 def alert_key(alert: Alert) -> str:
-    """The stable identity of an alert (storing the same alert twice stores it once)."""
-    raw = f"{alert.site}|{alert.t!r}|{alert.action}|{alert.level}|{alert.threat}|{alert.track}"
-    return "alert-" + hashlib.sha256(raw.encode()).hexdigest()[:24]
+    """The stable identity of an alert (storing the same alert twice stores it once); see
+    :func:`alert_identity`."""
+    return "alert-" + hashlib.sha256(alert_identity(alert).encode()).hexdigest()[:24]
 
 
 @dataclass(frozen=True, slots=True)

@@ -237,7 +237,11 @@ class Alert:
     """One line of ``alerts.jsonl``: a warning, an update or an all-clear for a site.
 
     ``approach`` rides along for the messages people read; it is not part of the line (the output
-    format does not write it) nor of the alert's equality.
+    format does not write it) nor of the alert's equality. Nor are ``episode`` and ``seq``: the
+    start time of the site's alert episode and this alert's place in it (1 for the opening alert),
+    set by the policy, from which delivery derives its idempotency keys (an alert re-derived by
+    another engine after a takeover keeps them, though its time may move by a tick). An alert
+    read back from a file has neither (``episode`` None).
     """
 
     t: float
@@ -249,6 +253,8 @@ class Alert:
     confidence: float
     track: str | None
     approach: Approach | None = field(default=None, compare=False)
+    episode: float | None = field(default=None, compare=False)
+    seq: int = field(default=0, compare=False)
 
 
 @dataclass(slots=True)

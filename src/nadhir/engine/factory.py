@@ -3,26 +3,39 @@
 from __future__ import annotations
 
 from nadhir.alerting.policy import PolicyConfig
+from nadhir.domain import Site
 from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.pipeline import Pipeline
 from nadhir.threat.learned import StrikeModel
 
 
 def build_pipeline(
-    scenario: Scenario, policy: PolicyConfig | None = None, strike_model: StrikeModel | None = None
+    scenario: Scenario,
+    policy: PolicyConfig | None = None,
+    strike_model: StrikeModel | None = None,
+    sites: list[Site] | None = None,
 ) -> Pipeline:
     """The live pipeline, set up with a scenario's sites, gazetteer and reporters.
+
+    With ``sites`` (a region's engine), it warns only those, in the scenario's frame.
 
     With no ``strike_model`` threats are judged on geometry alone, the
     default (see docs/threat-model.md for why the learned model is opt-in).
     """
     from nadhir.intake.text import MessageReader
 
+    frame_origin = None
+    if sites is not None:
+        frame_origin = (
+            sum(s.lat for s in scenario.sites) / len(scenario.sites),
+            sum(s.lon for s in scenario.sites) / len(scenario.sites),
+        )
     return Pipeline(
-        scenario.sites,
+        scenario.sites if sites is None else sites,
         scenario.places,
         scenario.reporters,
         reader_factory=MessageReader,
         policy_config=policy,
         strike_model=strike_model,
+        frame_origin=frame_origin,
     )

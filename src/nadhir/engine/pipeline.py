@@ -105,13 +105,16 @@ class Pipeline:
         reader_factory: Callable[[Gazetteer], TextReader] | None = None,
         policy_config: PolicyConfig | None = None,
         strike_model: StrikeModel | None = None,
+        frame_origin: tuple[float, float] | None = None,
     ) -> None:
         if not sites:
             raise ValueError("a pipeline needs at least one site")
         self.sites = sites
-        self.frame = LocalFrame(
-            sum(s.lat for s in sites) / len(sites), sum(s.lon for s in sites) / len(sites)
-        )
+        # The tracker's frame: at the sites' centroid, or where given (a region's engine takes the
+        # whole scenario's, so that it tracks as the one-process pipeline does, to the last bit).
+        if frame_origin is None:
+            frame_origin = (sum(s.lat for s in sites) / len(sites), sum(s.lon for s in sites) / len(sites))
+        self.frame = LocalFrame(*frame_origin)
         # Sites first: a site's name wins over a village of the same name.
         self.gazetteer = Gazetteer([*(site_as_place(s) for s in sites), *places])
         self.trust = TrustBook(reporters)

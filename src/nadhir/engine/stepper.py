@@ -77,6 +77,8 @@ class Stepper:
         self.on_event = on_event
         self.summary = ReplaySummary()
         self.clock: float | None = None  # the time of the last batch or tick processed
+        # Events fed with ``hold``, that share the time of the last one fed: not processed yet.
+        self.held: list[Event] = []
 
     def run(self, events: Iterable[Event]) -> ReplaySummary:
         """Replay every event, then run the clock on until alerts clear."""
@@ -86,14 +88,22 @@ class Stepper:
         self.summary.end = self.clock
         return self.summary
 
-    def feed(self, events: Iterable[Event], now: float | None = None) -> None:
+    def feed(self, events: Iterable[Event], now: float | None = None, *, hold: bool = False) -> None:
         """Process events in arrival order, runs of equal timestamps as one batch.
 
         An event stamped before the clock (a late arrival) is processed at
         the clock's time, as a live system does; with ``now``, an event
         stamped after it (a fast clock at the source) is processed at ``now``.
+
+        With ``hold``, the last run of equal timestamps is kept (:attr:`held`)
+        rather than processed: the next call may bring more events of that
+        time, which belong in the same batch. Fed in pieces with ``hold``, the
+        stepper then makes exactly the batches (and the alerts) one call with
+        every event makes; :meth:`flush`, :meth:`advance` and an event of
+        another time process what is held.
         """
-        batch: list[Event] = []
+        batch: list[Event] = self.held
+        self.held = []
         for event in events:
             if now is not None and event.t > now:
                 event = replace(event, t=now)
@@ -110,11 +120,20 @@ class Stepper:
             batch.append(event)
             if self.on_event is not None:
                 self.on_event(event)
-        if batch:
+        if hold:
+            self.held = batch
+        elif batch:
+            self._flush(batch)
+
+    def flush(self) -> None:
+        """Process the events held by :meth:`feed` with ``hold``."""
+        if self.held:
+            batch, self.held = self.held, []
             self._flush(batch)
 
     def advance(self, t: float) -> None:
         """Let time pass up to ``t``: the clock ticks every :data:`TICK_S` on its grid, onto ``t`` at most."""
+        self.flush()
         self._tick_until(t, inclusive=True)
 
     def set_clock(self, t: float) -> None:

@@ -15,7 +15,8 @@ The routes live in :mod:`nadhir.service.api`, one router per resource (the OpenA
 - ``GET /api/v1/{sites,sensors,observers,tracks,alerts,runs}``: the state and history (viewer+).
 - ``POST /api/v1/operator/sites/{site}/{confirm,cancel,alert,test-alarm}`` (operator+).
 - ``GET /api/v1/kiosk/{site}`` and ``/api/v1/kiosk/{site}/sse``: one site, public.
-- ``/console/``, ``/kiosk/{site}``, ``/replay/``: the pages, all files served from the package.
+- ``/console/``, ``/kiosk/{site}``, ``/replay/``, ``/docs``: the pages, all files served from the
+  packages (Swagger UI's from fastapi-offline's).
 
 The :class:`~nadhir.service.runtime.Service` the routes share, and its workers, are in
 :mod:`nadhir.service.runtime`.
@@ -72,8 +73,13 @@ def create_app(
     region: Region | None = None,
     clock: Clock | None = None,
     policy: PolicyConfig | None = None,
+    roles: frozenset[str] = frozenset(),
+    engine_regions: tuple[str, ...] = (),
 ) -> FastAPI:
-    """The service as an ASGI app. Nothing starts until its lifespan does (uvicorn, or a TestClient)."""
+    """The service as an ASGI app. Nothing starts until its lifespan does (uvicorn, or a TestClient).
+
+    With ``roles``, only those parts of the cluster run (:meth:`Service.role_workers`).
+    """
     region = region or load_region(settings.scenario)
     svc = Service(
         settings=settings,
@@ -85,6 +91,8 @@ def create_app(
         policy=policy,
         clock_override=clock,
         sites={s.id: s for s in region.scenario.sites},
+        roles=roles,
+        engine_regions=engine_regions,
     )
 
     @asynccontextmanager
@@ -101,6 +109,10 @@ def create_app(
         summary="Early warning of air attacks: live intake, tracks, threats, alerts, operator actions.",
         lifespan=lifespan,
         responses=err(503),
+        # /docs is the pages' own (Swagger UI from the package, not a CDN); no ReDoc (its styles
+        # are injected inline, which the pages' policy forbids).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = svc
     # JSON bodies FastAPI reads for its models follow the same rules as the intake's.

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 # Command name -> module in nadhir.service.commands, in the order --help lists them.
 COMMANDS: dict[str, str] = {
     "serve": "serve",
+    "drill": "drill",
     "demo": "demo",
     "replay": "replay",
     "parse-reports": "parse_reports",
@@ -36,6 +37,8 @@ COMMANDS: dict[str, str] = {
     "test-alarms": "test_alarms",
     "deliveries": "deliveries",
     "send-sirens": "send_sirens",
+    "migrate": "migrate",
+    "store": "store",
 }
 
 # The entry-point group other packages add commands through (the lab's are in pyproject.toml).
@@ -100,3 +103,7 @@ def main() -> None:
         sys.exit(replay.main(sys.argv[2:]))
     known = requested in COMMANDS or any(e.name == requested for e in plugin_commands())
     build_app(requested if known else None)()
+
+
+if __name__ == "__main__":
+    main()

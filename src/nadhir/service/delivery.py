@@ -52,7 +52,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -68,12 +68,14 @@ from nadhir.delivery.states import Delivery, NewDelivery, Outcome, deliverable
 from nadhir.domain import Alert, Site
 from nadhir.service.clock import Clock
 from nadhir.service.feed import FEED, FeedMessage
+from nadhir.service.metrics import Metrics
 from nadhir.service.people import PeopleChannels
 from nadhir.store.people import SubscriptionBook, TestAlarmBook
 from nadhir_siren.protocol import DEFAULT_ROOT, parse_broker
 
 log = logging.getLogger(__name__)
 
+MAX_TIMED = 100_000  # deliveries whose latency is waited for at most (oldest forgotten first)
 # A test's commands are held back from this long before its hour (the siren worker may send them then)
 # until they expire (a siren that was away may still get one late).
 TEST_HOLD_LEAD_S = 2.0
@@ -109,6 +111,7 @@ class AlertDelivery:
         clock: Callable[[], float] = time.time,
         service_clock: Clock | None = None,
         retry_s: float = 1.0,
+        metrics: Metrics | None = None,
         alerts_open: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
         """``alerts_open()``: the sites under a real alert now, with its level (no siren test sounds
@@ -127,6 +130,10 @@ class AlertDelivery:
         # The clock alerts are stamped with (the engine's; scaled in the demo); None: the wall clock.
         self.service_clock = service_clock
         self.retry_s = retry_s
+        self.metrics = metrics
+        # Wall time of the alert of each delivery planned here, until its outcome: the latency metric.
+        self._born: dict[str, float] = {}
+        self._born_lock = threading.Lock()
         self._alarms_checked = clock()
         self._alarms_sounded: set[str] = set()
         self.tests_under_alert = TestsUnderAlert(sites, alerts_open or dict)
@@ -143,12 +150,12 @@ class AlertDelivery:
             self._network = SirenNetwork(
                 host, port, self.fleet, root=topic_root, send_takeovers=False, on_notice=self._on_notice
             )
-            self._dispatchers.append(
-                Dispatcher(self.outbox, {"siren": SirenChannel(self._network)}, screen=self._screen_test)
-            )
+            sirens = Dispatcher(self.outbox, {"siren": SirenChannel(self._network)}, on_settled=self._settled,
+                                screen=self._screen_test)  # fmt: skip
+            self._dispatchers.append(sirens)
         if self.people is not None:
             people_channels: dict[str, Channel] = dict(self.people.channels)
-            self._dispatchers.append(Dispatcher(self.outbox, people_channels))
+            self._dispatchers.append(Dispatcher(self.outbox, people_channels, on_settled=self._settled))
         self.stored = 0
         # Planned and not yet stored (oldest first): retried until stored, never dropped.
         self._unstored: deque[PlannedAlert] = deque()
@@ -183,6 +190,21 @@ class AlertDelivery:
             )
         for thread in self._threads:
             thread.start()
+
+    def unready(self) -> str | None:
+        """Why this delivery worker does not serve (a thread stopped, alerts not stored, a sender that
+        cannot reach the outbox, the siren broker lost), or None."""
+        dead = [t.name for t in self._threads if not t.is_alive()]
+        if dead and not self._stop.is_set():
+            return f"stopped: {', '.join(dead)}"
+        if self.unstored:
+            return f"{self.unstored} alert(s) not stored in the outbox"
+        failing = [d.failing for d in self._dispatchers if d.failing]
+        if failing:
+            return f"a sender cannot reach the outbox: {failing[0]}"
+        if self._network is not None and not self._network.connected.is_set():
+            return "siren broker not connected"
+        return None
 
     def stop(self, timeout: float = 10.0) -> None:
         """Store what is pending, stop sending, close the outbox and the channels."""
@@ -306,13 +328,62 @@ class AlertDelivery:
         if self.retry_unstored(force=True) != 0:
             raise RuntimeError(f"the {alert.level} {alert.action} for {alert.site} is not stored yet")
 
+    def store_batch(self, alerts: list[Alert]) -> None:
+        """Plan alerts in order and store them, with their deliveries, in one transaction (a cluster
+        engine's read of its stream). Raises if they could not be stored now: they are kept, and
+        stored by :meth:`retry_unstored` (in order, after any kept before them)."""
+        if not alerts:
+            return
+        planned = []
+        for alert in alerts:
+            try:
+                planned.append(self.plan(alert))
+            except Exception:  # as _store_logged: loud, counted, and the rest goes on
+                self.plan_failures += 1
+                log.exception("could not plan the deliveries of the %s %s for %s", alert.level,
+                              alert.action, alert.site)  # fmt: skip
+        with self._unstored_lock:
+            if not self._unstored:
+                try:
+                    self.outbox.store_alerts([(p.alert, [*p.sirens, *p.others], p.cap) for p in planned])
+                except Exception:
+                    self.store_failures += 1
+                    self._next_retry = time.monotonic() + self.retry_s
+                    log.exception("could not store %d alert(s) in the outbox; kept, retried in %.0f s",
+                                  len(planned), self.retry_s)  # fmt: skip
+                else:
+                    self.stored += len(planned)
+                    self.wake()
+                    return
+            self._unstored.extend(planned)
+        if self.retry_unstored(force=True) != 0:
+            raise RuntimeError(f"{self.unstored} alert(s) are not stored yet")
+
     def plan(self, alert: Alert) -> PlannedAlert:
         """The deliveries of one alert, planned once (a retry stores this same plan)."""
         alert = deliverable(alert)
         # The direction the texts and CAP give is the alert's own approach (decided with the alert).
-        plan = self.router.plan(alert, at=self.wall_time_of(alert.t))
+        wall = self.wall_time_of(alert.t)
+        plan = self.router.plan(alert, at=wall)
         cap = None if plan.cap is None else plan.cap.decode()
+        if self.metrics is not None:
+            with self._born_lock:
+                for d in plan.deliveries:
+                    self._born[d.key] = wall
+                while len(self._born) > MAX_TIMED:  # outcomes that never come (another process sent)
+                    del self._born[next(iter(self._born))]
         return PlannedAlert(alert, plan.sirens, plan.others, cap)
+
+    def _settled(self, outcomes: Sequence[Outcome]) -> None:
+        """Deliveries acknowledged: how long after their alert's time (``delivered`` latency)."""
+        if self.metrics is None:
+            return
+        now = self.clock()
+        with self._born_lock:
+            born = [self._born.pop(o.key, None) for o in outcomes if o.kind in ("acked", "duplicate")]
+        for t in born:
+            if t is not None:
+                self.metrics.observe_latency("delivered", now - t)
 
     def wall_time_of(self, t: float) -> float:
         """The wall time of ``t`` on the service clock: when the deliveries' validity starts.
@@ -337,6 +408,9 @@ class AlertDelivery:
                         self.outbox.store_alert(p.alert, p.sirens, cap=p.cap)
                         self._unstored[0] = p = PlannedAlert(p.alert, [], p.others, p.cap, True)
                         self.wake()
+                        if self.metrics is not None:
+                            since = self.clock() - self.wall_time_of(p.alert.t)
+                            self.metrics.observe_latency("stored", since)
                     if p.others:
                         self.outbox.store_alert(p.alert, p.others, cap=p.cap)
                         self.wake()

@@ -9,14 +9,18 @@ out; if given it must be the token's own id); admins may submit for anyone.
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
+from nadhir.domain import Event
 from nadhir.domain.formats.events import event_from_dict
 from nadhir.service.auth import INPUT_ROLES, Principal, RateLimiter
+from nadhir.service.clock import Clock
 from nadhir.service.feed import kind_of, source_of
-from nadhir.service.live import EngineBusy, EngineStopped, LiveEngine
+from nadhir.service.live import EngineBusy, EngineStopped
 
 KINDS = ("report", "acoustic", "impact")
 # What each kind of source may send.
@@ -51,16 +55,36 @@ class Accepted:
     received: float
 
 
+class EventSink(Protocol):
+    """Where accepted events go: the live engine's queue, or the cluster's stream
+    (:class:`~nadhir.service.stream_intake.StreamSink`)."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def submit(self, event: Event) -> int: ...
+
+
 class Intake:
     """Checks who may send what, how often, and that it is a valid event; then queues it."""
 
-    def __init__(self, engine: LiveEngine, limiter: RateLimiter, max_future_s: float = 30.0) -> None:
+    def __init__(self, engine: EventSink, limiter: RateLimiter, max_future_s: float = 30.0) -> None:
         self.engine = engine
         self.limiter = limiter
         self.max_future_s = max_future_s
+        self._refused_lock = threading.Lock()
+        self.refused: Counter[int] = Counter()  # submissions refused, by HTTP status (the metrics)
 
     def submit(self, obj: Any, principal: Principal, kind: str | None = None) -> Accepted:
         """Take one event object from ``principal``; ``kind`` is the endpoint's kind, if any."""
+        try:
+            return self._submit(obj, principal, kind)
+        except IntakeError as exc:
+            with self._refused_lock:
+                self.refused[exc.status] += 1
+            raise
+
+    def _submit(self, obj: Any, principal: Principal, kind: str | None) -> Accepted:
         if principal.role not in INPUT_ROLES:
             raise IntakeError(403, f"role {principal.role} may not submit input")
         wait = self.limiter.allow(principal.role, principal.subject)

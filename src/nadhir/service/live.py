@@ -41,7 +41,7 @@ from nadhir.domain import (
 )
 from nadhir.domain.timefmt import format_time
 from nadhir.engine.pipeline import Pipeline
-from nadhir.engine.stepper import TICK_S, Stepper
+from nadhir.engine.stepper import TICK_S, ReplaySummary, Stepper
 from nadhir.service.clock import Clock
 from nadhir.service.feed import (
     ALERTS,
@@ -150,6 +150,35 @@ class LiveCore:
         """Let time pass up to ``now``: the clock ticks every 5 s, as in replay."""
         with self.lock:
             self.stepper.advance(now)
+            self._after_step()
+
+    def feed_stream(self, events: list[Event]) -> None:
+        """Process events read from a region's stream, in its order, on their own clock.
+
+        Unlike :meth:`submit` nothing is held to a wall clock (intake refused events from the
+        future), and the last time stamp's events are held until the stream shows a later time
+        (:meth:`Stepper.feed` with ``hold``): the stream may bring more of that instant in its next
+        read, and replay would batch them together.
+        """
+        with self.lock:
+            self.stepper.feed(events, hold=True)
+            self.buffer.events.extend(events)
+            self._after_step()
+
+    def restore_state(
+        self, pipeline: Pipeline, clock: float | None, summary: ReplaySummary, held: list[Event]
+    ) -> None:
+        """Take up the state of a snapshot (:mod:`nadhir.service.snapshots`): its pipeline, the
+        stepper's clock, counts and held events. The views follow at the next step."""
+        with self.lock:
+            if not isinstance(pipeline.policy, OperatorPolicy):
+                pipeline.policy = OperatorPolicy(pipeline.sites, pipeline.policy.config)
+            self.pipeline = pipeline
+            self.policy = pipeline.policy
+            self.stepper.pipeline = pipeline
+            self.stepper.clock = clock
+            self.stepper.summary = self.summary = summary
+            self.stepper.held = list(held)
             self._after_step()
 
     def _on_rejected(self, event: Event, reason: str) -> None:
@@ -362,7 +391,7 @@ class LiveCore:
                     log.warning("open episode at %r not restored: no such site in this region", ep.site)
                     continue
                 self.policy.restore(t, ep.site, ep.level, ep.started, ep.eta, ep.threat, ep.track,
-                                    ep.confidence, ep.sirens)  # fmt: skip
+                                    ep.confidence, ep.sirens, sent=ep.alerts)  # fmt: skip
                 restored.append(ep.site)
                 entry = {"t": t, "action": "restore", "site": ep.site, "by": "service", "alerts": [],
                          "note": f"{ep.level} episode open since {format_time(ep.started)} (run {ep.run_id}) "

@@ -1,5 +1,9 @@
 """The running service: what the routes share, and its workers started and stopped from one list.
 
+With no role the service is one process, as ever: SQLite (or the configured database) and the
+in-process bus. With roles (``nadhir serve --role intake|engine|delivery|console``, see
+docs/scaling.md) it runs those parts of the cluster only, over NATS JetStream and PostgreSQL.
+
 :class:`Service` is built by :func:`nadhir.service.app.create_app` and started by the app's lifespan.
 :meth:`Service.workers` is the one ordered list of what runs beside the event loop (the store, the
 alert delivery, the engine, its supervisor, the demo feeder, the Telegram intake, the live feeds);
@@ -9,31 +13,43 @@ the reverse order.
 
 from __future__ import annotations
 
+import functools
 import logging
 import pathlib
+import socket
 import sys
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastapi import HTTPException
+from sqlalchemy.engine import make_url
 
 from nadhir.alerting.policy import PolicyConfig
 from nadhir.bus import InProcessBus, Subscription
+from nadhir.bus.jetstream import JetStreamBus
 from nadhir.domain import Site
+from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.factory import build_pipeline
 from nadhir.intake.telegram import TelegramIntake
 from nadhir.service.auth import RateLimiter, TokenBook
 from nadhir.service.cap_intake import CapLedger
 from nadhir.service.clock import Clock, ScaledClock, WallClock
+from nadhir.service.cluster_names import ClusterNames
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.demo_feed import DemoFeeder, demo_clock
 from nadhir.service.feed import ALERTS, FeedMessage
+from nadhir.service.feed_mirror import FeedMirror, MirroredClock, MirrorEngine
 from nadhir.service.intake import Intake
 from nadhir.service.live import LiveCore, LiveEngine
+from nadhir.service.metrics import Metrics
+from nadhir.service.partitions import Partition, partitions
 from nadhir.service.people import people_channels
 from nadhir.service.region import Region
-from nadhir.service.settings import Settings
+from nadhir.service.settings import SERVICE_ROLES, Settings
+from nadhir.service.stream_engine import RegionEngine
+from nadhir.service.stream_intake import StreamSink
 from nadhir.service.supervisor import Supervisor
 from nadhir.service.wire import Wire
 from nadhir.store import Store, default_url
@@ -50,13 +66,56 @@ class DemoOptions:
     speed: float = 20.0
 
 
+# Events accepted and not yet processed beyond which the engine is not caught up (not ready).
+READY_QUEUE_MAX = 1_000
+
+
 @dataclass(frozen=True, slots=True)
 class Worker:
-    """One thing that runs beside the event loop: how it starts, and how it stops."""
+    """One thing that runs beside the event loop: how it starts, how it stops, and (if it can be
+    unready once started) ``ready()``: None when it serves its part, or why it does not."""
 
     name: str
     start: Callable[[], None]
     stop: Callable[[], None]
+    ready: Callable[[], str | None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One readiness check of a started worker: ``reason`` says why it is not ready (None: ready)."""
+
+    name: str
+    reason: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+# An engine frozen inside a transaction (SIGSTOP, a VM paused) would hold the unique keys of the
+# alerts it was storing, and its successor, storing the same alerts, would wait on them: PostgreSQL
+# ends such a transaction after this long (its alerts are stored again by whoever leads).
+ENGINE_IDLE_IN_TRANSACTION_MS = 5000
+
+
+def engine_db_url(url: str) -> str:
+    """The database URL an engine stores its alerts through (see ENGINE_IDLE_IN_TRANSACTION_MS)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql") or "options" in parsed.query:
+        return url
+    options = f"-c idle_in_transaction_session_timeout={ENGINE_IDLE_IN_TRANSACTION_MS}"
+    return parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
+
+
+def _region_core(
+    scenario: Scenario, policy: PolicyConfig | None, part: Partition, bus: InProcessBus
+) -> LiveCore:
+    """A fresh core for one region's engine: the scenario's frame, gazetteer and reporters, and the
+    sites of its box (it warns its own only: :class:`RegionEngine` keeps the others' alerts back)."""
+    return LiveCore(
+        build_pipeline(scenario, policy, sites=part.context_sites(scenario)), bus, scenario.reporters
+    )
 
 
 @dataclass
@@ -87,6 +146,16 @@ class Service:
     wire: Wire = field(default_factory=Wire)
     run_name: str = ""
     started: list[Worker] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
+    starting: bool = True  # until every worker has started
+    # The cluster's roles this process runs (none: the one-process service) and, for an engine, the
+    # regions it stands for (none: every one in the settings).
+    roles: frozenset[str] = frozenset()
+    engine_regions: tuple[str, ...] = ()
+    nats: JetStreamBus | None = None
+    stream_sink: StreamSink | None = None
+    region_engines: list[RegionEngine] = field(default_factory=list)
+    mirror: FeedMirror | None = None
 
     def new_core(self, clock: Clock) -> LiveCore:
         """A fresh core for the region, with the alert episodes the store shows open restored.
@@ -123,11 +192,14 @@ class Service:
         The store opens first and closes last. Delivery subscribes to the alerts before the engine
         starts, so no alert is missed. The feeds close first, so no client waits on a stopped engine.
         """
+        if self.roles:
+            return self.role_workers(clock)
         db_url = self.settings.db or default_url("nadhir.sqlite3")
-        out = [Worker("store", lambda: self._open_store(db_url), self._close_store)]
+        out = [Worker("store", lambda: self._open_store(db_url), self._close_store, self._store_ready)]
         if self.settings.outbox:
-            out.append(Worker("delivery", lambda: self._start_delivery(db_url, clock), self._stop_delivery))
-        out.append(Worker("engine", lambda: self._start_engine(clock), self._stop_engine))
+            out.append(Worker("delivery", lambda: self._start_delivery(db_url, clock), self._stop_delivery,
+                              self._delivery_ready))  # fmt: skip
+        out.append(Worker("engine", lambda: self._start_engine(clock), self._stop_engine, self._engine_ready))
         out.append(Worker("supervisor", lambda: self._start_supervisor(clock), self._stop_supervisor))
         if self.demo is not None and isinstance(clock, ScaledClock):
             out.append(Worker("demo feeder", lambda: self._start_feeder(clock), self._stop_feeder))
@@ -136,16 +208,74 @@ class Service:
         out.append(Worker("feeds", lambda: None, self._close_feeds))
         return out
 
+    def role_workers(self, clock: Clock) -> list[Worker]:
+        """The workers of the cluster's roles this process runs (see docs/scaling.md)."""
+        unknown = self.roles - set(SERVICE_ROLES)
+        if unknown:
+            raise ValueError(
+                f"unknown role(s): {', '.join(sorted(unknown))} (roles: {', '.join(SERVICE_ROLES)})"
+            )
+        out = []
+        if self.roles & {"intake", "engine", "console"}:
+            out.append(Worker("nats", self._connect_nats, self._close_nats))
+        if "delivery" in self.roles:
+            out.append(Worker("delivery", lambda: self._start_delivery(self._cluster_db(), clock),
+                              self._stop_delivery))  # fmt: skip
+        if "engine" in self.roles:
+            out.append(Worker("region engines", self._start_region_engines, self._stop_region_engines))
+        if "intake" in self.roles:
+            out.append(Worker("intake", self._start_stream_intake, lambda: None))
+        if "console" in self.roles:
+            out.append(Worker("console feed", self._start_mirror, self._stop_mirror))
+        out.append(Worker("feeds", lambda: None, self._close_feeds))
+        return out
+
+    @property
+    def names(self) -> ClusterNames:
+        """The cluster's names on NATS."""
+        return ClusterNames(self.settings.nats_prefix)
+
+    def partitions(self) -> list[Partition]:
+        """The regions of the settings, as engine partitions."""
+        return partitions(self.settings.regions, self.region.scenario.sites)
+
+    def _cluster_db(self) -> str:
+        if not self.settings.db:
+            raise ValueError("the cluster's roles need a shared database: --db postgresql+psycopg://...")
+        return self.settings.db
+
     def start(self) -> None:
         """Start every worker, in order."""
         for worker in self.workers(self.clock()):
             worker.start()
             self.started.append(worker)
+        self.starting = False
 
     def stop(self) -> None:
         """Stop the started workers, the last started first."""
+        self.starting = True
         while self.started:
             self.started.pop().stop()
+
+    def readiness(self) -> list[Check]:
+        """Whether this process serves its part: one check per started worker that has one (a process
+        running one role lists only its own workers), and ``service`` while starting or stopping."""
+        checks = [Check("service", "starting or stopping" if self.starting else None)]
+        for worker in list(self.started):
+            if worker.ready is None:
+                continue
+            try:
+                reason = worker.ready()
+            except Exception as exc:  # a check that breaks says so; it never passes for ready
+                reason = f"check failed: {type(exc).__name__}: {exc}"
+            checks.append(Check(worker.name, reason))
+        return checks
+
+    def intake_point(self) -> Intake:
+        """The intake (of the one-process service or of the intake role); 503 while starting."""
+        if self.intake is None:
+            raise HTTPException(503, "the service is starting")
+        return self.intake
 
     def live(self) -> tuple[LiveEngine, Intake]:
         """The engine and the intake; 503 while the service is starting."""
@@ -158,6 +288,16 @@ class Service:
     def _open_store(self, db_url: str) -> None:
         self.store = Store.open(db_url)
 
+    def _store_ready(self) -> str | None:
+        if self.store is None:
+            return "not open"
+        try:
+            with self.store.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception as exc:
+            return f"unreachable: {type(exc).__name__}: {exc}"[:300]
+        return None
+
     def _close_store(self) -> None:
         if self.store is not None:
             self.store.close()
@@ -168,9 +308,18 @@ class Service:
             self.bus, ALERTS, self.region.scenario.sites, db_url, self.settings.sirens_broker,
             people=people_channels(self.settings),
             silent_after_s=self.settings.siren_silent_after_s,
-            topic_root=self.settings.sirens_topic_root, service_clock=clock, alerts_open=self._alerts_open,
+            topic_root=self.settings.sirens_topic_root, service_clock=clock, metrics=self.metrics,
+            alerts_open=self._alerts_open,
         )  # fmt: skip
         self.delivery.start()
+        delivery = self.delivery
+        self.metrics.watch_outbox(delivery.outbox.counts)
+        self.metrics.watch_sirens(lambda: delivery.fleet.health(delivery.clock()))
+
+    def _delivery_ready(self) -> str | None:
+        if self.delivery is None:
+            return "not started"
+        return self.delivery.unready()
 
     def _alerts_open(self) -> dict[str, str]:
         """The sites under a real alert now, with its level (the live policy's open episodes)."""
@@ -182,6 +331,8 @@ class Service:
             return dict(core.policy.active())
 
     def _stop_delivery(self) -> None:
+        self.metrics.watch_outbox(None)
+        self.metrics.watch_sirens(None)
         if self.delivery is not None:
             self.delivery.stop()
 
@@ -197,8 +348,35 @@ class Service:
         # over more often than the default 5 ms, so an answer never waits long behind a step.
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.engine.start()
+        self.metrics.watch_engine(queue=self._queue_depth, accepted=self._accepted, rejected=self._rejected)
+
+    def _queue_depth(self) -> float:
+        return 0.0 if self.engine is None else float(self.engine.queue_depth())
+
+    def _accepted(self) -> float:
+        return 0.0 if self.engine is None else float(self.engine.stats.accepted)
+
+    def _rejected(self) -> dict[str, int]:
+        """Events refused: at intake by HTTP status (``intake_422``), by the pipeline by reason."""
+        out = {} if self.intake is None else {f"intake_{k}": n for k, n in self.intake.refused.items()}
+        if self.engine is not None:
+            out.update({f"pipeline_{k}": n for k, n in self.engine.core.summary.rejected.items()})
+        return out
+
+    def _engine_ready(self) -> str | None:
+        engine = self.engine
+        if engine is None:
+            return "not started"
+        status = engine.status()
+        if status["status"] != "ok":
+            return f"engine {status['status']}" + (f": {status['reason']}" if status["reason"] else "")
+        depth = engine.queue_depth()
+        if depth > READY_QUEUE_MAX:
+            return f"not caught up: {depth} events queued"
+        return None
 
     def _stop_engine(self) -> None:
+        self.metrics.watch_engine(queue=None, accepted=None, rejected=None)
         if self.engine is not None:
             self.engine.stop()
             try:
@@ -242,6 +420,72 @@ class Service:
             self.telegram_thread.join(30)
         if self.telegram is not None:
             self.telegram.close()
+
+    def _connect_nats(self) -> None:
+        # Every call hands work to the NATS client's thread and waits for it: hand over the
+        # interpreter sooner than the default 5 ms, as the one-process engine does.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
+        self.nats = JetStreamBus.connect(self.settings.nats, name=f"nadhir-{'-'.join(sorted(self.roles))}")
+        self.names.ensure_streams(self.nats)
+
+    def _close_nats(self) -> None:
+        if self.nats is not None:
+            self.nats.close()
+
+    def _start_stream_intake(self) -> None:
+        assert self.nats is not None
+        self.stream_sink = StreamSink(self.nats, self.names, self.partitions())
+        self.intake = Intake(self.stream_sink, self.limiter, self.settings.max_future_s)
+
+    def _start_mirror(self) -> None:
+        """The console's state and feed, mirrored from the engines' feed subjects."""
+        assert self.nats is not None
+        scenario = self.region.scenario
+        core = LiveCore(build_pipeline(scenario, self.policy), self.bus, scenario.reporters)
+        clock = MirroredClock()
+        self.mirror = FeedMirror(self.nats, self.names, core, self.bus, clock)
+        self.mirror.start()
+        if self.engine is None:
+            self.engine = MirrorEngine(core, clock, self.mirror)
+        if self.intake is None:
+            self.intake = Intake(self.engine, self.limiter, self.settings.max_future_s)
+
+    def _stop_mirror(self) -> None:
+        if self.mirror is not None:
+            self.mirror.stop()
+
+    def _start_region_engines(self) -> None:
+        """One :class:`RegionEngine` per region this process stands for: standby until it leads."""
+        assert self.nats is not None
+        scenario = self.region.scenario
+        parts = self.partitions()
+        wanted = set(self.engine_regions) or {p.id for p in parts}
+        unknown = wanted - {p.id for p in parts}
+        if unknown:
+            raise ValueError(f"no such region(s) in the settings: {', '.join(sorted(unknown))}")
+        holder = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        for part in parts:
+            if part.id not in wanted:
+                continue
+            make_core = functools.partial(_region_core, scenario, self.policy, part)
+            # Alerts are planned and stored here (the router's state is the engine's, snapshotted with
+            # it); sending them is the delivery role's. No dispatcher is started.
+            delivery = AlertDelivery(
+                InProcessBus(), ALERTS, part.own_sites(scenario), engine_db_url(self._cluster_db()),
+                people=people_channels(self.settings), topic_root=self.settings.sirens_topic_root,
+            )  # fmt: skip
+            engine = RegionEngine(
+                self.nats, self.names, part, make_core, delivery, holder,
+                lease_s=self.settings.lease_s, snapshot_s=self.settings.snapshot_s,
+                idle_clock_s=self.settings.idle_clock_s,
+            )  # fmt: skip
+            self.region_engines.append(engine)
+            engine.start()
+
+    def _stop_region_engines(self) -> None:
+        for engine in self.region_engines:
+            engine.stop()
+            engine.delivery.stop()
 
     def _close_feeds(self) -> None:
         for sub in list(self.feeds):

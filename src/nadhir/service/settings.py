@@ -44,6 +44,10 @@ ROLES: tuple[Role, ...] = ("observer", "sensor", "viewer", "operator", "admin")
 SOURCE_ROLES: frozenset[Role] = frozenset({"observer", "sensor"})
 
 
+# The parts of the cluster a process may run (``nadhir serve --role``; docs/scaling.md).
+SERVICE_ROLES = ("intake", "engine", "delivery", "console")
+
+
 class SettingsError(ValueError):
     """The settings cannot be used."""
 
@@ -97,6 +101,23 @@ class PartnerSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class RegionSpec:
+    """One engine partition: its sites, and the ground around them it takes events from (km)."""
+
+    id: str
+    sites: tuple[str, ...]
+    halo_km: float = 60.0
+
+    def __post_init__(self) -> None:
+        if not self.id or not all(c.isalnum() or c in "-_" for c in self.id):
+            raise SettingsError(f"region id {self.id!r}: letters, digits, - and _ only")
+        if not self.sites:
+            raise SettingsError(f"region {self.id}: no sites")
+        if not self.halo_km >= 0:
+            raise SettingsError(f"region {self.id}: halo_km must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the app needs; every field has a usable default except the tokens."""
 
@@ -128,6 +149,14 @@ class Settings:
     sms_max_segments: int = 2
     siren_silent_after_s: float = 15.0  # no heartbeat for this long: the nearest siren takes over
     sirens_topic_root: str = "nadhir/sirens"  # MQTT topics of siren ID are under ROOT/ID/
+    # The cluster (``nadhir serve --role ...``, docs/scaling.md): NATS JetStream, the names made
+    # there (streams, buckets) start with nats_prefix, and the regions each engine partition takes.
+    nats: str = "nats://127.0.0.1:4222"
+    nats_prefix: str = "nadhir"
+    regions: tuple[RegionSpec, ...] = ()
+    lease_s: float = 3.0  # an active engine silent this long loses its region to a standby
+    snapshot_s: float = 2.0  # how often an active engine snapshots its pipeline
+    idle_clock_s: float = 5.0  # a region's stream quiet this long (wall): its clock moves on
 
     def with_tokens(self, *tokens: TokenSpec) -> Settings:
         """A copy with more tokens."""
@@ -217,6 +246,12 @@ def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None) -> 
         "sms_max_segments",
         "siren_silent_after_s",
         "sirens_topic_root",
+        "nats",
+        "nats_prefix",
+        "regions",
+        "lease_s",
+        "snapshot_s",
+        "idle_clock_s",
     }
     unknown = set(data) - known
     if unknown:
@@ -259,11 +294,47 @@ def settings_from_mapping(data: Mapping[str, Any], base: Path | None = None) -> 
             sms_max_segments=_int_in(data.get("sms_max_segments", 2), "sms_max_segments", 1, 10),
             siren_silent_after_s=float(data.get("siren_silent_after_s", 15.0)),
             sirens_topic_root=str(data.get("sirens_topic_root", "nadhir/sirens")),
+            nats=str(data.get("nats", "nats://127.0.0.1:4222")),
+            nats_prefix=_token(data.get("nats_prefix", "nadhir"), "nats_prefix"),
+            regions=_regions(data.get("regions", [])),
+            lease_s=_positive(data.get("lease_s", 3.0), "lease_s"),
+            snapshot_s=_positive(data.get("snapshot_s", 2.0), "snapshot_s"),
+            idle_clock_s=_positive(data.get("idle_clock_s", 5.0), "idle_clock_s"),
         )
     except (TypeError, ValueError) as exc:
         if isinstance(exc, SettingsError):
             raise
         raise SettingsError(str(exc)) from exc
+
+
+def _token(value: object, name: str) -> str:
+    text = str(value)
+    if not text or not all(c.isalnum() or c in "-_" for c in text):
+        raise SettingsError(f"{name}: letters, digits, - and _ only")
+    return text
+
+
+def _positive(value: object, name: str) -> float:
+    number = float(value)  # type: ignore[arg-type]
+    if not number > 0 or number == float("inf"):
+        raise SettingsError(f"{name} must be a positive number of seconds")
+    return number
+
+
+def _regions(raw: object) -> tuple[RegionSpec, ...]:
+    """``[[regions]]`` tables: ``id``, ``sites`` (site ids), ``halo_km``."""
+    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+        raise SettingsError("regions must be an array of tables")
+    out = []
+    for i, row in enumerate(raw):
+        unknown = set(row) - {"id", "sites", "halo_km"}
+        if unknown:
+            raise SettingsError(f"regions[{i}]: unknown keys {', '.join(sorted(unknown))}")
+        out.append(RegionSpec(str(row.get("id", "")), _str_list(row.get("sites", []), f"regions[{i}].sites"),
+                              float(row.get("halo_km", 60.0))))  # fmt: skip
+    if len({r.id for r in out}) != len(out):
+        raise SettingsError("regions: two regions share an id")
+    return tuple(out)
 
 
 def _str_list(value: object, name: str) -> tuple[str, ...]:
@@ -390,6 +461,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         settings = settings_from_mapping(data, base=path.parent)
     if env.get("NADHIR_DB"):
         settings = replace(settings, db=env["NADHIR_DB"])
+    if env.get("NADHIR_NATS"):
+        settings = replace(settings, nats=env["NADHIR_NATS"])
     if env.get("NADHIR_SCENARIO"):
         settings = replace(settings, scenario=Path(env["NADHIR_SCENARIO"]))
     if env.get("NADHIR_CORS_ORIGINS"):

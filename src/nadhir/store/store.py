@@ -112,7 +112,8 @@ class OpenEpisode:
 
     ``started`` is the time of the alert that opened it, ``last_sent`` of its latest alert, whose
     level, aircraft, arrival, track and confidence it has; ``sirens`` is true if any of its alerts
-    was ``imminent``; ``run_id`` is the run its latest alert belongs to.
+    was ``imminent``; ``run_id`` is the run its latest alert belongs to; ``alerts`` is how many
+    alerts it sent (its next one is number ``alerts + 1``: delivery keys derive from that number).
     """
 
     site: str
@@ -125,6 +126,7 @@ class OpenEpisode:
     confidence: float
     sirens: bool
     run_id: int
+    alerts: int = 1
 
 
 def _run_info(r: RunRow) -> RunInfo:
@@ -635,8 +637,10 @@ class Store:
             ).all()
         first: dict[str, float] = {}
         sirens: dict[str, bool] = {}
+        count: dict[str, int] = {}
         for site, t, level in rows:
             first.setdefault(site, _ts(t))
+            count[site] = count.get(site, 0) + 1
             sirens[site] = sirens.get(site, False) or level == "imminent"
         return [
             OpenEpisode(
@@ -650,6 +654,7 @@ class Store:
                 confidence=r.confidence,
                 sirens=sirens.get(r.site, False) or r.level == "imminent",
                 run_id=r.run_id,
+                alerts=count.get(r.site, 1),
             )
             for r in sorted(open_last.values(), key=lambda r: r.site)
         ]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from collections.abc import Iterable
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nadhir.service.api.deps import API
@@ -10,6 +14,18 @@ PAGE_POLICY = (
     b"default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
     b"style-src 'self'; script-src 'self'; media-src 'self' data: blob:"
 )
+
+
+def page_policy(inline_scripts: Iterable[str] = ()) -> bytes:
+    """The pages' policy, also allowing these exact inline scripts (by hash: nothing else inline runs).
+
+    For pages whose HTML a library writes with its start-up script inline (the API docs).
+    """
+    hashes = "".join(
+        f" 'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+        for script in inline_scripts
+    )
+    return PAGE_POLICY.replace(b"script-src 'self'", f"script-src 'self'{hashes}".encode())
 
 
 class SecurityHeaders:

@@ -1,16 +1,23 @@
-"""``/api/v1/health``, ``/api/v1/basemap`` and ``/api/v1/admin/stats``: the service itself."""
+"""``/api/v1/health``, ``/api/v1/basemap`` and ``/api/v1/admin/stats``: the service itself; and for
+orchestrators and Prometheus, ``/healthz`` (the process answers), ``/readyz`` (it serves its role:
+every check its started workers contribute passes, :meth:`Service.readiness`) and ``/metrics``.
+
+The three are left out of the OpenAPI document (they are for probes and scrapers, not clients) and
+need no token: they say nothing an outsider could use beyond counts.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from nadhir.service import schemas
 from nadhir.service.api.deps import API, Admin, Svc, err
 from nadhir.service.bodies import StrictJsonRoute
 from nadhir.service.feed import FEED
+from nadhir.service.metrics import CONTENT_TYPE
 from nadhir.service.runtime import Service
 
 router = APIRouter(route_class=StrictJsonRoute)
@@ -40,6 +47,27 @@ def health(svc: Svc) -> dict[str, Any]:
         "demo": svc.demo is not None,
         "delivery": delivery_health(svc),
     }
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz() -> dict[str, str]:
+    """Alive: the process answers (an orchestrator restarts it when this stops answering)."""
+    return {"status": "alive"}
+
+
+@router.get("/readyz", include_in_schema=False)
+def readyz(svc: Svc) -> JSONResponse:
+    """Ready to serve this process's role: 200 when every check passes, else 503; both list them."""
+    checks = svc.readiness()
+    ready = all(c.ok for c in checks)
+    body = {"ready": ready, "checks": [{"name": c.name, "ok": c.ok, "reason": c.reason} for c in checks]}
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(svc: Svc) -> Response:
+    """The Prometheus text exposition of this process's metrics."""
+    return Response(svc.metrics.render(), media_type=CONTENT_TYPE)
 
 
 def delivery_health(svc: Service) -> dict[str, Any] | None:

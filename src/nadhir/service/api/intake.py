@@ -36,7 +36,7 @@ def _add(kind: str, model: type[BaseModel], summary: str) -> None:
         },
     )
     async def intake(request: Request, principal: Submitter, svc: Svc) -> Response:
-        _, intake_ = svc.live()
+        intake_ = svc.intake_point()
         obj = json_body(await request.body())  # at most max_body_bytes (BodyLimit)
         try:
             accepted = intake_.submit(obj, principal, kind)

@@ -7,7 +7,10 @@ session, and prints where the console and a hospital kiosk are.
 
 from __future__ import annotations
 
+import faulthandler
+import logging
 import secrets
+import signal
 import socket
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,7 +22,7 @@ import uvicorn
 from rich.console import Console
 
 from nadhir.service.commands.context import settings_or_exit
-from nadhir.service.settings import Settings, token_spec
+from nadhir.service.settings import SERVICE_ROLES, Settings, token_spec
 from nadhir.store import default_url
 
 
@@ -46,6 +49,21 @@ def serve(
     sirens: Annotated[
         str | None, typer.Option("--sirens", help="MQTT broker HOST:PORT for siren commands")
     ] = None,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--role",
+            help="Run only this part of the cluster: intake, engine, delivery, console "
+            "(repeatable; none: everything in one process). See docs/scaling.md",
+        ),
+    ] = None,
+    region: Annotated[
+        list[str] | None,
+        typer.Option("--region", help="Engine role: stand for this region only (repeatable; default all)"),
+    ] = None,
+    nats: Annotated[
+        str | None, typer.Option("--nats", help="NATS URL for the roles (nats://HOST:PORT)")
+    ] = None,
 ) -> None:
     """Run the live service: intake endpoints, live feed, operator console, hospital kiosks."""
     from nadhir.service.app import DemoOptions, create_app
@@ -58,6 +76,21 @@ def serve(
         settings = replace(settings, db=db)
     if sirens is not None:
         settings = replace(settings, sirens_broker=sirens)
+    if nats is not None:
+        settings = replace(settings, nats=nats)
+    roles = frozenset(role or ())
+    unknown = roles - set(SERVICE_ROLES)
+    if unknown:
+        named = ", ".join(sorted(unknown))
+        console.print(f"[red]error:[/red] unknown role(s) {named}; roles: {', '.join(SERVICE_ROLES)}")
+        raise typer.Exit(2)
+    if roles and demo:
+        console.print("[red]error:[/red] --demo runs the one-process service; it takes no --role")
+        raise typer.Exit(2)
+    if roles & {"engine", "delivery"} and not (settings.db or "").startswith("postgresql"):
+        console.print("[red]error:[/red] the engine and delivery roles share a PostgreSQL database: "
+                      "--db postgresql+psycopg://...")  # fmt: skip
+        raise typer.Exit(2)
     operator_token = None
     if demo:
         operator_token = secrets.token_urlsafe(24)
@@ -70,7 +103,13 @@ def serve(
             "[yellow]warning:[/yellow] no API tokens configured: nobody can submit or read "
             "(see docs/service.md, NADHIR_TOKENS)"
         )
-    app = create_app(settings, demo=DemoOptions(speed=speed) if demo else None)
+    if roles:
+        # A cluster's processes log to their stdout with times (each role is read in its own log),
+        # and dump every thread's stack on SIGUSR1 (what a stuck engine waits on).
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
+    app = create_app(settings, demo=DemoOptions(speed=speed) if demo else None, roles=roles,
+                     engine_regions=tuple(region or ()))  # fmt: skip
     sites = app.state.service.region.scenario.sites
     # The kiosk to show first: a hospital's, where minutes of warning matter most.
     kiosk_site = next((s.id for s in sites if s.kind == "hospital"), sites[0].id)
@@ -80,6 +119,8 @@ def serve(
     def ready(bound: int) -> None:
         base = f"http://{shown_host}:{bound}"
         fragment = f"#token={operator_token}" if operator_token else ""
+        if roles:
+            console.print(f"roles:    {', '.join(sorted(roles))} (NATS {settings.nats})")
         if demo:
             console.print(f"Nadhir demo: the bundled scenario, live at {speed:g}x")
         console.print(f"console:  {base}/console/{fragment}")

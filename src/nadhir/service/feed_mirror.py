@@ -1,0 +1,137 @@
+"""The ``console`` role: the engines' live feed from JetStream, mirrored into the console's process.
+
+Each region's active engine publishes its feed on ``<prefix>.feed.<region>``
+(:mod:`nadhir.service.stream_engine`). The console role reads every region's
+(an ordered consumer from the newest message on), keeps the state a newly
+connected page starts from (site statuses, tracks, recent alerts, the clock) in
+a :class:`~nadhir.service.live.LiveCore` that is never stepped, and passes each
+message on to the local bus, where the pages' feeds (WebSocket, SSE, kiosks)
+take it as in the one-process service.
+
+The console's engine, :class:`MirrorEngine`, takes no input: intake is the
+intake role's, and operator actions (confirm, cancel, manual alerts) are not yet
+carried to a region's engine in the cluster; both are refused with 503. Its
+status is the NATS connection's, and the age of the last feed message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from nadhir.bus import InProcessBus
+from nadhir.bus.jetstream import JetStreamBus, StreamMessage
+from nadhir.service.clock import Clock
+from nadhir.service.cluster_names import ClusterNames
+from nadhir.service.feed import FEED, FeedMessage
+from nadhir.service.live import EngineStopped, LiveCore, LiveEngine
+
+log = logging.getLogger(__name__)
+
+QUIET_AFTER_S = 30.0  # no feed message for this long: the console says the engines are silent
+
+
+class MirroredClock:
+    """The engines' time, as their feed last said it."""
+
+    speed = 1.0
+
+    def __init__(self) -> None:
+        self.t = time.time()
+
+    def now(self) -> float:
+        return self.t
+
+
+class FeedMirror:
+    """Reads every region's feed subject and keeps the console's state (see the module docstring)."""
+
+    def __init__(self, bus: JetStreamBus, names: ClusterNames, core: LiveCore, local: InProcessBus,
+                 clock: MirroredClock) -> None:  # fmt: skip
+        self.bus = bus
+        self.names = names
+        self.core = core
+        self.local = local
+        self.clock = clock
+        self.received = 0
+        self.bad = 0
+        self.last_message = 0.0  # monotonic
+        self._stop: Callable[[], None] | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        self._stop = self.bus.subscribe_new(
+            self.names.feed_stream, f"{self.names.prefix}.feed.>", self.on_message
+        )
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._stop()
+
+    def on_message(self, msg: StreamMessage) -> None:
+        """One feed message: into the mirrored state, then onto the local bus."""
+        try:
+            raw = json.loads(msg.data)
+            message = FeedMessage(str(raw["type"]), dict(raw["data"]), raw.get("site"))
+        except (ValueError, KeyError, TypeError):
+            self.bad += 1
+            log.warning("a feed message on %s is not readable; skipped", msg.subject)
+            return
+        with self._lock:
+            self.received += 1
+            self.last_message = time.monotonic()
+            self.apply(message)
+        self.local.publish(FEED, message)
+
+    def apply(self, message: FeedMessage) -> None:
+        """Keep what a newly connected page starts from."""
+        core, data = self.core, message.data
+        with core.lock:
+            if message.type == "site" and "id" in data:
+                core.site_views[str(data["id"])] = data
+            elif message.type == "track" and "track" in data:
+                core.track_views[str(data["track"])] = data
+            elif message.type == "track_lost":
+                core.track_views.pop(str(data.get("track")), None)
+            elif message.type == "alert":
+                core.recent_alerts.append(data)
+            elif message.type == "operator":
+                core.operator_log.append(data)
+            elif message.type == "clock" and isinstance(data.get("now"), int | float):
+                core.stepper.set_clock(float(data["now"]))
+                self.clock.t = float(data["now"])
+
+    def quiet_for(self) -> float | None:
+        """Seconds since the last feed message (None: none yet)."""
+        return None if not self.last_message else time.monotonic() - self.last_message
+
+
+class MirrorEngine(LiveEngine):
+    """The console role's stand-in for the engine: the mirrored core, no input (see the module)."""
+
+    def __init__(self, core: LiveCore, clock: Clock, mirror: FeedMirror) -> None:
+        super().__init__(core, clock)
+        self.mirror = mirror
+
+    def status(self) -> dict[str, Any]:
+        if not self.mirror.bus.connected:
+            return {"status": "stopped", "reason": "no connection to NATS", "restarts": 0, "quarantined": 0}
+        quiet = self.mirror.quiet_for()
+        if quiet is not None and quiet > QUIET_AFTER_S:
+            reason = f"no feed from the engines for {quiet:.0f} s"
+            return {"status": "stopped", "reason": reason, "restarts": 0, "quarantined": 0}
+        return {"status": "ok", "reason": None, "restarts": 0, "quarantined": 0}
+
+    @property
+    def failed(self) -> bool:
+        return False
+
+    def submit(self, event: object) -> int:
+        raise EngineStopped("the console role takes no input: post events to an intake")
+
+    def call(self, fn: Callable[[], Any]) -> Any:
+        raise EngineStopped("operator actions are not carried to a region's engine in the cluster yet")

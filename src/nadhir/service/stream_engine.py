@@ -1,0 +1,389 @@
+"""The ``engine`` role: one active pipeline per region, standbys ready to take its place.
+
+Every engine process runs one :class:`RegionEngine` per region it may serve. Each
+is a standby until it takes the region's lease (:mod:`nadhir.service.lease`), then
+the active engine until it loses it:
+
+1. it loads the region's last snapshot (:mod:`nadhir.service.snapshots`), or starts
+   fresh if there is none, and reads the region's stream through the durable consumer
+   from the sequence after the snapshot's;
+2. each read is processed in stream order: events through the pipeline's stepper on
+   their own clock, clock records by letting the pipeline's time pass to theirs;
+3. the alerts made are planned and stored in the outbox (PostgreSQL) before the read
+   is acknowledged, and the live feed goes out on the region's feed subject;
+4. every ``snapshot_s`` (with every alert stored) it snapshots its state;
+5. while the stream is quiet for ``idle_clock_s`` it publishes a clock record carrying
+   the stream's time on by the wall time passed, so that all-clears come when they
+   are due.
+
+The engine's clock is the stream's: the events' own times and the clock records,
+all in the stream, so that whoever processes the stream (this engine, the standby
+that replaces it, or ``nadhir replay`` of the same events) steps the same pipeline
+through the same times and makes the same alerts, with the same idempotency keys.
+A takeover can make an alert later (by the lease's lapse and the catch-up), never
+lose one (it is derived again from the stream) nor sound a siren twice (the outbox
+stores each key once). See docs/scaling.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from nadhir.bus import InProcessBus
+from nadhir.bus.jetstream import BusError, JetStreamBus, StreamMessage, StreamReader
+from nadhir.domain import Event
+from nadhir.service.cluster_names import KIND_HEADER, ClusterNames
+from nadhir.service.delivery import AlertDelivery
+from nadhir.service.feed import ALERTS, FEED
+from nadhir.service.lease import Lease
+from nadhir.service.live import LiveCore
+from nadhir.service.partitions import Partition
+from nadhir.service.snapshots import EngineSnapshot, SnapshotError, dumps, loads
+from nadhir.service.stream_wire import WireError, clock_bytes, clock_from_bytes, event_from_bytes
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+FETCH_BATCH = 250
+FETCH_WAIT_S = 0.2
+STATUS_EVERY_S = 0.5
+# The lease is renewed by a thread of its own, so that a long read (a catch-up, a loaded machine)
+# does not lose it; but only while the processing loop moves: one stuck this long lets it lapse.
+STALL_S = 15.0
+
+
+class RegionEngine:
+    """One region's engine in one process: standby, or the region's active engine (see the module)."""
+
+    def __init__(
+        self,
+        bus: JetStreamBus,
+        names: ClusterNames,
+        partition: Partition,
+        make_core: Callable[[InProcessBus], LiveCore],
+        delivery: AlertDelivery,
+        holder: str,
+        *,
+        lease_s: float = 3.0,
+        snapshot_s: float = 2.0,
+        idle_clock_s: float = 5.0,
+        speed: float = 1.0,
+    ) -> None:
+        self.bus = bus
+        self.names = names
+        self.partition = partition
+        self.region = partition.id
+        self.own = frozenset(partition.sites)
+        self.make_core = make_core
+        self.delivery = delivery
+        self.holder = holder
+        self.lease = Lease(bus.kv(names.leases, ttl_s=lease_s), self.region, holder, lease_s)
+        self.status_kv = bus.kv(names.status)
+        self.snapshot_s = snapshot_s
+        self.idle_clock_s = idle_clock_s
+        self.speed = speed
+        self.core: LiveCore | None = None
+        self.reader: StreamReader | None = None
+        self.seq = 0  # the last stream sequence processed
+        self.stream_time: float | None = None
+        self.snapshot_seq = 0
+        self.takeovers = 0
+        self.failed_batches = 0
+        self.bad_messages = 0
+        self.failure: str | None = None
+        self.active_since: float | None = None  # wall time this engine took the region
+        self._local_bus = InProcessBus()
+        self._last_input = 0.0  # monotonic time of the last message read (or of the takeover)
+        self._last_snapshot = 0.0
+        self._last_status = 0.0
+        self._caught_up = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._heartbeat: threading.Thread | None = None
+        self._lease_lock = threading.Lock()
+        self._lease_lost = False
+        self._progress = time.monotonic()  # when the processing loop last moved
+        self._spare: LiveCore | None = None
+
+    # -- life ---------------------------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        return self.core is not None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"nadhir-engine-{self.region}", daemon=True)
+        self._heartbeat = threading.Thread(
+            target=self._renew_loop, name=f"nadhir-lease-{self.region}", daemon=True
+        )
+        self._thread.start()
+        self._heartbeat.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop; an active engine snapshots (if it can) and gives its lease up for a standby."""
+        self._stop.set()
+        for thread in (self._thread, self._heartbeat):
+            if thread is not None:
+                thread.join(timeout)
+        if self.core is not None:
+            with contextlib.suppress(Exception):
+                self._snapshot()
+            self._step_down("stopped")
+            self.lease.release()
+
+    def status(self) -> dict[str, Any]:
+        """The region's engine as health shows it."""
+        return {
+            "region": self.region, "role": "active" if self.active else "standby", "seq": self.seq,
+            "snapshot_seq": self.snapshot_seq, "takeovers": self.takeovers,
+            "clock": self.core.now if self.core else None,
+            "failed_batches": self.failed_batches, "bad_messages": self.bad_messages, "failure": self.failure,
+            "unstored_alerts": self.delivery.unstored, "caught_up": self._caught_up,
+        }  # fmt: skip
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._progress = time.monotonic()
+                if self.core is None:
+                    if self._spare is None:  # a warm standby: the pipeline is built before it is needed
+                        self._spare = self.make_core(self._local_bus)
+                    with self._lease_lock:
+                        acquired = self.lease.try_acquire()
+                        self._lease_lost = False
+                    if not acquired:
+                        self._stop.wait(self.lease.ttl_s / 6)
+                        continue
+                    self._take_over()
+                self._step()
+                self.failure = None
+            except BusError as exc:  # NATS away: wait and go on; the lease says whether we still lead
+                self.failure = f"NATS: {exc}"
+                log.warning("region %s: %s", self.region, exc)
+                self._stop.wait(0.5)
+                if self.core is not None and not self.lease.held:
+                    self._step_down("lease not renewed while NATS was away")
+            except Exception as exc:  # a bug: never quietly, and the region goes to a standby
+                self.failure = f"{type(exc).__name__}: {exc}"
+                log.critical("REGION %s ENGINE FAILED; giving the region up", self.region, exc_info=True)
+                if self.core is not None:
+                    self._step_down("failed")
+                    self.lease.release()
+                self._stop.wait(self.lease.ttl_s)
+
+    def _renew_loop(self) -> None:
+        """Renew the lease every third of its life while this engine leads and its loop moves."""
+        while not self._stop.wait(self.lease.ttl_s / 6):
+            if self.core is None or self._lease_lost:
+                continue
+            stalled = time.monotonic() - self._progress
+            if stalled > STALL_S:
+                log.critical("region %s: the engine loop has not moved for %.0f s; letting the lease lapse",
+                             self.region, stalled)  # fmt: skip
+                continue
+            with self._lease_lock:
+                if self.lease.revision is None or not self.lease.due():
+                    continue
+                try:
+                    if not self.lease.renew():
+                        self._lease_lost = True
+                except Exception:
+                    log.exception("region %s: renewing the lease failed", self.region)
+
+    # -- leading ------------------------------------------------------------------------------------
+
+    def _take_over(self) -> None:
+        started = time.monotonic()
+        core, self._spare = self._spare or self.make_core(self._local_bus), None
+        snapshot = self._load_snapshot()
+        self._alerts = self._local_bus.subscribe(ALERTS, maxsize=1_000_000)
+        self._feed = self._local_bus.subscribe(FEED, maxsize=100_000)
+        if snapshot is not None:
+            core.restore_state(snapshot.pipeline, snapshot.clock, snapshot.summary, snapshot.held)
+            self.delivery.router.set_sounding(snapshot.sounded)
+            self.seq = self.snapshot_seq = snapshot.seq
+            self.stream_time = snapshot.stream_time
+        else:
+            self.delivery.router.set_sounding({})
+            self.seq = self.snapshot_seq = 0
+            self.stream_time = None
+        # Anything left over from an earlier time as leader was derived again or is in the outbox.
+        self._alerts.drain()
+        self._feed.drain()
+        self.reader = self.bus.reader(self.names.events_stream, self.names.durable(self.region),
+                                      self.names.events(self.region), start_seq=self.seq + 1)  # fmt: skip
+        self.core = core
+        self.takeovers += 1
+        self.active_since = time.time()
+        self._last_input = self._last_snapshot = time.monotonic()
+        self._caught_up = False
+        log.warning("region %s: this engine (%s) is active from stream sequence %d (snapshot %s, %.2f s)",
+                    self.region, self.holder, self.seq + 1, "loaded" if snapshot else "none",
+                    time.monotonic() - started)  # fmt: skip
+        self._put_status(force=True)
+
+    def _load_snapshot(self) -> EngineSnapshot | None:
+        data = self.bus.get_object(self.names.snapshots, self.region)
+        if data is None:
+            return None
+        try:
+            snapshot = loads(data)
+        except SnapshotError as exc:
+            log.error("region %s: the last snapshot is not usable (%s); reading the stream from its start",
+                      self.region, exc)  # fmt: skip
+            return None
+        if snapshot.region != self.region:
+            log.error("region %s: the snapshot is region %s's; not used", self.region, snapshot.region)
+            return None
+        return snapshot
+
+    def _step_down(self, why: str) -> None:
+        log.warning("region %s: this engine (%s) is no longer active: %s", self.region, self.holder, why)
+        if self.reader is not None:
+            self.reader.close()
+        self.reader = None
+        self.core = None
+        self.active_since = None
+        self._alerts.close()
+        self._feed.close()
+
+    def _step(self) -> None:
+        assert self.core is not None and self.reader is not None
+        if self._lease_lost or not self.lease.held:
+            self._step_down("lease lost")
+            return
+        messages = self.reader.fetch(FETCH_BATCH, FETCH_WAIT_S)
+        if messages:
+            self._process(messages)
+            self._store_alerts()
+            self._publish_feed()
+            self.reader.ack(messages[-1])
+            self._last_input = time.monotonic()
+            self._caught_up = messages[-1].pending == 0
+        else:
+            self._caught_up = True
+            self.delivery.retry_unstored()
+        # Checked again after the read: an engine frozen (or cut off) past its lease while it waited
+        # must not move the region's clock on, nor write a snapshot or status over its successor's.
+        if self._lease_lost or not self.lease.held:
+            self._step_down("lease lost")
+            return
+        if not messages:
+            self._idle_clock()
+        wall = time.monotonic()
+        if wall - self._last_snapshot >= self.snapshot_s and self.seq > self.snapshot_seq:
+            self._snapshot()
+        self._put_status()
+
+    def _process(self, messages: list[StreamMessage]) -> None:
+        assert self.core is not None
+        events: list[Event] = []
+        for msg in messages:
+            self._progress = time.monotonic()
+            if msg.seq <= self.seq:
+                continue  # delivered again (an acknowledgement lost): already processed
+            try:
+                if msg.headers.get(KIND_HEADER) == "clock":
+                    t = clock_from_bytes(msg.data)
+                    self._feed_events(events)
+                    events = []
+                    self._guarded(self.core.tick, t)
+                    self.stream_time = t if self.stream_time is None else max(self.stream_time, t)
+                else:
+                    event = event_from_bytes(msg.data)
+                    events.append(event)
+                    self.stream_time = event.t if self.stream_time is None else max(self.stream_time, event.t)
+            except WireError:
+                self.bad_messages += 1
+                log.error("region %s: stream message %d is not readable; skipped", self.region, msg.seq,
+                          exc_info=True)  # fmt: skip
+            self.seq = msg.seq
+        self._feed_events(events)
+
+    def _feed_events(self, events: list[Event]) -> None:
+        if events:
+            assert self.core is not None
+            self._guarded(self.core.feed_stream, events)
+
+    def _guarded(self, fn: Callable[[T], object], arg: T) -> None:
+        """A step that raises is logged and skipped: the same on every engine that replays the
+        stream, so the region's engines stay in step (the events are in the stream for a look)."""
+        try:
+            fn(arg)
+        except Exception:
+            self.failed_batches += 1
+            log.exception("region %s: a step failed at stream sequence %d; skipped", self.region, self.seq)
+
+    def _store_alerts(self) -> None:
+        """Plan and store the alerts made (in order); those that cannot be stored now are kept and
+        retried, and no snapshot is taken past them."""
+        # A neighbour's site is left to its own region's engine.
+        alerts = [a for a in self._alerts.drain() if a.site in self.own]
+        self._progress = time.monotonic()
+        try:
+            self.delivery.store_batch(alerts)
+        except Exception:
+            log.exception("region %s: %d alert(s) not stored yet; kept and retried", self.region,
+                          self.delivery.unstored)  # fmt: skip
+
+    def _publish_feed(self) -> None:
+        own = self.own
+        batch = []
+        for message in self._feed.drain():
+            if message.site is not None and message.site != "*" and message.site not in own:
+                continue
+            wire = {"type": message.type, "data": message.data, "site": message.site}
+            try:
+                batch.append(json.dumps(wire, separators=(",", ":"), allow_nan=False, default=str).encode())
+            except ValueError:
+                log.warning("region %s: a feed message cannot be sent as JSON", self.region, exc_info=True)
+        if batch and self.core is not None and self.core.now is not None:  # the console's clock
+            batch.append(json.dumps({"type": "clock", "data": {"now": self.core.now, "speed": 1.0},
+                                     "site": "*"}).encode())  # fmt: skip
+        if batch:
+            try:
+                self.bus.publish_core(self.names.feed(self.region), batch)
+            except BusError:
+                log.warning("region %s: %d feed messages were not sent", self.region, len(batch))
+
+    def _idle_clock(self) -> None:
+        """The stream has been quiet: put a clock record in it, the stream's time moved on by the wall
+        time passed (scaled by ``speed``), so that the pipeline's time passes as it would live."""
+        quiet = time.monotonic() - self._last_input
+        if quiet < self.idle_clock_s or self.stream_time is None:
+            return
+        t = self.stream_time + quiet * self.speed
+        self.bus.publish(self.names.events(self.region), clock_bytes(t), headers={KIND_HEADER: "clock"},
+                         msg_id=f"clock-{self.region}-{t!r}")  # fmt: skip
+        self._last_input = time.monotonic()
+
+    def _snapshot(self) -> None:
+        """Write the state, if every alert it made is stored (else the next try)."""
+        core = self.core
+        if core is None or self.delivery.unstored:
+            return
+        with core.lock:
+            snapshot = EngineSnapshot(
+                self.region, self.seq, core.pipeline, core.stepper.clock, core.stepper.summary,
+                list(core.stepper.held), self.delivery.router.sounding(), self.stream_time, time.time(),
+            )  # fmt: skip
+            data = dumps(snapshot)
+        self.bus.put_object(self.names.snapshots, self.region, data)
+        self.snapshot_seq = snapshot.seq
+        self._last_snapshot = time.monotonic()
+
+    def _put_status(self, force: bool = False) -> None:
+        wall = time.monotonic()
+        if not force and wall - self._last_status < STATUS_EVERY_S:
+            return
+        self._last_status = wall
+        status = {"holder": self.holder, "pid": os.getpid(), "since": self.active_since, "at": time.time(),
+                  **self.status()}  # fmt: skip
+        self.status_kv.put(self.region, json.dumps(status, default=str).encode())

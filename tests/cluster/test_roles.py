@@ -1,0 +1,113 @@
+"""The intake and console roles as apps, against a nats-server of the test's own."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from cluster_helpers import NatsServer
+from fastapi.testclient import TestClient
+
+from nadhir.bus.jetstream import JetStreamBus
+from nadhir.service.app import create_app
+from nadhir.service.cluster_names import ClusterNames
+from nadhir.service.settings import Settings, token_spec
+from nadhir.service.stream_wire import event_from_bytes
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
+from service_helpers import TOKENS, auth
+
+ADMIN = dict(auth("admin"), **{"Content-Type": "application/json"})
+DETECTION = {"t": "2025-05-02T03:02:36Z", "kind": "acoustic", "sensor": "ac-0013", "lat": 35.78572,
+             "lon": 36.69623, "class": "propeller", "confidence": 0.39, "bearing_deg": 169.5,
+             "bearing_sigma_deg": 8.9}  # fmt: skip
+
+
+def _settings(nats: NatsServer) -> Settings:
+    tokens = tuple(token_spec(role, subject, secret) for role, (subject, secret) in TOKENS.items())
+    return Settings(tokens=tokens, nats=nats.url, nats_prefix="roles")
+
+
+def _site_list(body: object) -> list[dict[str, object]]:
+    items = body.get("sites", []) if isinstance(body, dict) else body
+    assert isinstance(items, list)
+    return [i.get("status", i) if isinstance(i, dict) else {} for i in items]
+
+
+def _wait(check: object, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.05)
+
+
+def test_the_intake_role_stores_each_accepted_event_once_in_the_stream(nats: NatsServer) -> None:
+    names = ClusterNames("roles")
+    with TestClient(create_app(_settings(nats), roles=frozenset({"intake"}))) as client:
+        first = client.post("/api/v1/intake/acoustic", content=json.dumps(DETECTION), headers=ADMIN)
+        again = client.post("/api/v1/intake/acoustic", content=json.dumps(DETECTION), headers=ADMIN)
+        bad = client.post(
+            "/api/v1/intake/acoustic", content=json.dumps({**DETECTION, "lat": 95}), headers=ADMIN
+        )
+        assert (first.status_code, again.status_code, bad.status_code) == (202, 202, 422)
+    bus = JetStreamBus.connect(nats.url)
+    try:
+        assert bus.last_seq(names.events_stream) == 1  # the retried post was stored once
+        (msg,) = bus.reader(names.events_stream, "t", names.events("all"), start_seq=1).fetch(10, 1.0)
+        event = event_from_bytes(msg.data)
+        assert (event.sensor, event.bearing_deg, event.t) == ("ac-0013", 169.5, 1746154956.0)  # type: ignore[union-attr]
+    finally:
+        bus.close()
+
+
+def test_the_intake_role_refuses_while_nats_is_away_and_takes_posts_again_after(nats: NatsServer) -> None:
+    with TestClient(create_app(_settings(nats), roles=frozenset({"intake"}))) as client:
+        nats.kill()
+        down = client.post("/api/v1/intake/acoustic", content=json.dumps(DETECTION), headers=ADMIN)
+        assert down.status_code == 503 and "retry-after" in {k.lower() for k in down.headers}
+        nats.start()
+
+        def taken() -> bool:
+            answer = client.post("/api/v1/intake/acoustic", content=json.dumps(DETECTION), headers=ADMIN)
+            return answer.status_code == 202
+
+        _wait(taken, 20.0)
+
+
+def test_the_console_role_shows_what_the_engines_publish(nats: NatsServer) -> None:
+    names = ClusterNames("roles")
+    with TestClient(create_app(_settings(nats), roles=frozenset({"console"}))) as client:
+        bus = JetStreamBus.connect(nats.url)
+        try:
+            svc = client.app.state.service  # type: ignore[attr-defined]
+            view = {**svc.engine.core.site_views["idlib"], "level": "imminent", "probability": 0.9}
+            message = {"type": "site", "data": view, "site": "idlib"}
+            clock = {"type": "clock", "data": {"now": 1746158400.0, "speed": 1.0}, "site": "*"}
+            bus.publish_core(names.feed("north"), [json.dumps(message).encode(), json.dumps(clock).encode()])
+            _wait(lambda: svc.mirror.received >= 2)
+            answer = client.get("/api/v1/sites", headers=auth("viewer"))
+            assert answer.status_code == 200, answer.text
+            assert "imminent" in {s.get("level") for s in _site_list(answer.json())}
+            assert svc.engine.core.now == 1746158400.0
+            assert svc.engine.status()["status"] == "ok"
+            refused = client.post("/api/v1/intake/acoustic", content=json.dumps(DETECTION), headers=ADMIN)
+            assert refused.status_code == 503
+        finally:
+            bus.close()
+
+
+def test_serve_refuses_unknown_roles_and_engines_without_postgresql() -> None:
+    from typer.testing import CliRunner
+
+    from nadhir.service.cli import build_app
+
+    runner = CliRunner()
+    app = build_app("serve")
+    unknown = runner.invoke(app, ["serve", "--role", "oracle"])
+    assert unknown.exit_code == 2 and "unknown role" in unknown.output
+    sqlite = runner.invoke(app, ["serve", "--role", "engine", "--db", "sqlite:///x.sqlite3"])
+    assert sqlite.exit_code == 2 and "PostgreSQL" in sqlite.output
+    demo = runner.invoke(app, ["serve", "--role", "intake", "--demo"])
+    assert demo.exit_code == 2 and "--demo" in demo.output
