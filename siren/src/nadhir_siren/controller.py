@@ -151,21 +151,30 @@ class SirenController:
         self.handle(line)
 
     def handle(self, command: SirenCommand) -> AckStatus:
-        """Sound a command unless its key was seen or it expired; acknowledge either way."""
+        """Sound a command unless its key was seen or it expired, or it is a test while a real pattern
+        plays (``skipped``: a real warning always wins); acknowledge either way."""
         with self._lock:
             if command.key in self.keys:
                 status: AckStatus = "dup"
             elif self.clock() > command.expires:
                 status = "expired"
             else:
+                # Recorded even when skipped: a test held back is never played later, after the warning.
                 self.keys.add(command.key, command.expires)
-                status = "ok"
+                status = "skipped" if self.sounder.would_cut_a_real_pattern(command) else "ok"
+        if status == "skipped":
+            log.warning("siren %s: test %s not sounded: %s is playing", self.siren, command.key,
+                        self.sounder.state)  # fmt: skip
+            self._ack(command.key, status, f"{self.sounder.state}_playing")
+            return status
         self._ack(command.key, status)
         if status == "ok":
             log.info(
                 "siren %s: %s for %d s (%s)", self.siren, command.pattern, command.duration_s, command.key
             )
-            self.sounder.start(command)
+            if not self.sounder.start(command):  # a real pattern began in between: it goes on
+                log.warning("siren %s: test %s not sounded: %s began first", self.siren, command.key,
+                            self.sounder.state)  # fmt: skip
         return status
 
     def _heartbeats(self) -> None:

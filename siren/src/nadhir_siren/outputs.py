@@ -19,7 +19,7 @@ import wave
 from collections.abc import Sequence
 from pathlib import Path
 
-from nadhir_siren.protocol import CADENCE, PATTERNS, Pattern, SirenCommand
+from nadhir_siren.protocol import CADENCE, PATTERNS, REAL_PATTERNS, Pattern, SirenCommand
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,8 @@ class AudioOutput(Output):
 
 
 class Sounder:
-    """Plays one command at a time on every output; a new command cuts the one playing."""
+    """Plays one command at a time on every output; a new command cuts the one playing, except that a
+    test never cuts a real pattern (:data:`~nadhir_siren.protocol.REAL_PATTERNS`)."""
 
     def __init__(self, outputs: Sequence[Output]) -> None:
         self.outputs = list(outputs)
@@ -194,8 +195,16 @@ class Sounder:
         self._generation = 0
         self.state = "idle"
 
-    def start(self, command: SirenCommand) -> None:
+    def would_cut_a_real_pattern(self, command: SirenCommand) -> bool:
+        """True if ``command`` is a test and a real pattern is playing: it is not played."""
+        return command.pattern == "test" and self.state in REAL_PATTERNS
+
+    def start(self, command: SirenCommand) -> bool:
+        """Play ``command`` (cutting the one playing); False, and nothing changes, for a test while a
+        real pattern plays."""
         with self._lock:
+            if self.would_cut_a_real_pattern(command):
+                return False
             self._stop.set()
             for th in self._threads:
                 th.join(15)
@@ -204,13 +213,14 @@ class Sounder:
             self._threads = []
             if command.pattern == "stop" or command.duration_s == 0:
                 self.state = "idle"
-                return
+                return True
             self.state = command.pattern
             for output in self.outputs:
                 th = threading.Thread(target=self._play, args=(output, command, self._stop, self._generation),
                                       daemon=True)  # fmt: skip
                 th.start()
                 self._threads.append(th)
+            return True
 
     def _play(self, output: Output, command: SirenCommand, stop: threading.Event, generation: int) -> None:
         try:

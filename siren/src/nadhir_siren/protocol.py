@@ -6,7 +6,7 @@ program on the siren (:mod:`nadhir_siren.controller`): the one module of
 For a siren ``ID`` under the root ``nadhir/sirens`` (``docs/sirens.md``)::
 
     nadhir/sirens/ID/cmd        server -> siren   QoS 1    CMD k=KEY p=imminent d=180 t=UNIX x=UNIX
-    nadhir/sirens/ID/ack        siren -> server   QoS 1    ACK k=KEY s=ok|dup|expired|bad t=UNIX
+    nadhir/sirens/ID/ack        siren -> server   QoS 1    ACK k=KEY s=ok|dup|expired|bad|skipped t=UNIX
     nadhir/sirens/ID/heartbeat  siren -> server   QoS 0    HB n=SEQ t=UNIX st=idle|PATTERN up=SECONDS
     nadhir/sirens/ID/status     siren -> server   QoS 1, retained: ONLINE t=UNIX; last will OFFLINE
     nadhir/operators/notices    server -> people  QoS 1    JSON: a siren fell silent or came back
@@ -49,8 +49,12 @@ CADENCE: dict[Pattern, tuple[float, float]] = {
     "test": (2.0, 2.0),
     "stop": (0.0, 0.0),
 }
-AckStatus = Literal["ok", "dup", "expired", "bad"]
-ACK_STATUSES: tuple[AckStatus, ...] = ("ok", "dup", "expired", "bad")
+# The patterns that tell people something real. A test never cuts one: it would put "no danger" over a
+# warning (or over the all-clear, which people also act on). A real pattern always cuts a test.
+REAL_PATTERNS: tuple[Pattern, ...] = ("alert", "imminent", "all_clear")
+# ``skipped``: a test that came while a real pattern was playing; it is not played, now or later.
+AckStatus = Literal["ok", "dup", "expired", "bad", "skipped"]
+ACK_STATUSES: tuple[AckStatus, ...] = ("ok", "dup", "expired", "bad", "skipped")
 MAX_LINE = 256
 TOKEN = re.compile(r"^[A-Za-z0-9._:@~+-]{1,96}$")
 _SIREN_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -13,11 +13,20 @@ const HEADLINES = {
   all_clear: ["زال الخطر", "ALL CLEAR"],
   test: ["إنذار تجريبي — لا خطر", "TEST ALARM — no danger"],
 };
+const UNKNOWN = { aircraft: ["نوع الطائرة غير معروف", "Aircraft type not known"], from: ["الاتجاه غير معروف", "direction not known"],
+  both: ["نوع الطائرة واتجاهها غير معروفين", "Aircraft type and direction not known"] };
+const CONNECTION = { connecting: ["جارٍ الاتصال…", "connecting…"], on: ["متصل", "connected"], lost: ["انقطع الاتصال", "connection lost"] };
 const ALL_CLEAR_SHOWN_MS = 60000;
 const TEST_SHOWN_MS = 8000;
+// The server sends a heartbeat every 2 s (api/feeds.py HEARTBEAT_S): three missed, and this screen says
+// on all of it that warnings may not be reaching it, with a fault tone, until the feed is back.
+const LOST_AFTER_MS = 6000;
+const RECONNECT_MS = 3000;  // while lost, a fresh connection this often (the old one may be open but dead)
+const DEFAULT_TZ = "Asia/Damascus";  // until the server says (the settings' alert_tz)
 
 const state = { status: null, instructions: { en: [], ar: [] }, clock: null, speed: 1, receivedAt: performance.now(),
-  allClearUntil: 0, testUntil: 0, shown: null, sounded: null, engine: "ok" };
+  allClearUntil: 0, testUntil: 0, shown: null, sounded: null, engine: "ok", tz: DEFAULT_TZ,
+  heard: false, lastHeard: performance.now(), openedAt: 0, wasLost: false };
 
 function serverNow() {
   if (state.clock == null) return null;
@@ -53,7 +62,19 @@ function play(kind) {
   osc.connect(gain).connect(ctx.destination);
   const t0 = ctx.currentTime;
   let end = t0;
-  if (kind === "siren" || kind === "test") {
+  if (kind === "fault") {
+    // Connection lost: a low falling two-note chime every 3 s, unlike any warning, test or all-clear tone.
+    osc.type = "triangle";
+    gain.gain.setValueAtTime(0, t0);
+    for (let k = 0; k < 20; k += 1) {
+      const at = t0 + k * 3;
+      osc.frequency.setValueAtTime(392, at);
+      osc.frequency.setValueAtTime(262, at + 0.5);
+      gain.gain.setValueAtTime(0.4, at);
+      gain.gain.setValueAtTime(0, at + 1.2);
+    }
+    end = t0 + 60;
+  } else if (kind === "siren" || kind === "test") {
     osc.type = "sawtooth";
     const seconds = kind === "test" ? 5 : 30;
     for (let k = 0; k < seconds / 1.5; k += 1) {
@@ -101,15 +122,65 @@ function currentState() {
   return "clear";
 }
 
+function connectionLost() {
+  return performance.now() - state.lastHeard > LOST_AFTER_MS;
+}
+
+// "Jet from the south-east", or plainly what is not known: the type and the direction are the
+// server's (the site's status: the alert's aircraft, the approach of its track), never guessed here.
+function threatText(status) {
+  const aircraft = status.aircraft && status.aircraft !== "unknown" ? AIRCRAFT[status.aircraft] : null;
+  const from = FROM[status.from];
+  if (aircraft && from) return [`${aircraft[0]} من ${from[0]}`, `${aircraft[1]} from the ${from[1]}`];
+  if (aircraft) return [`${aircraft[0]}، ${UNKNOWN.from[0]}`, `${aircraft[1]}, ${UNKNOWN.from[1]}`];
+  if (from) return [`${UNKNOWN.aircraft[0]}، قادمة من ${from[0]}`, `${UNKNOWN.aircraft[1]}, coming from the ${from[1]}`];
+  return UNKNOWN.both;
+}
+
+const clockFormats = {};
+function clockFormat(tz) {
+  if (!(tz in clockFormats)) {
+    const options = { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone: tz };
+    try {
+      clockFormats[tz] = { time: new Intl.DateTimeFormat("en-GB", options),
+        zone: new Intl.DateTimeFormat("en-GB", { timeZone: tz, timeZoneName: "shortOffset" }) };
+    } catch (_) {
+      clockFormats[tz] = null;  // a zone this browser does not know: the clock says UTC rather than lie
+    }
+  }
+  return clockFormats[tz];
+}
+
+// The site's local time, with its zone named: "14:05:09 Asia/Damascus (GMT+3)".
+function clockText(seconds) {
+  const date = new Date(seconds * 1000);
+  const fmt = clockFormat(state.tz);
+  const speed = state.speed !== 1 ? ` ×${state.speed}` : "";
+  if (!fmt) return [date.toISOString().slice(11, 19), `UTC${speed}`];
+  const offset = fmt.zone.formatToParts(date).find((p) => p.type === "timeZoneName");
+  return [fmt.time.format(date), `${state.tz}${offset ? ` (${offset.value})` : ""}${speed}`];
+}
+
 function render() {
+  const lost = connectionLost();
+  const conn = lost ? "lost" : state.heard ? "on" : "connecting";
+  document.body.dataset.conn = conn;
+  $("conn").className = `conn ${conn === "on" ? "on" : conn === "lost" ? "lost" : "off"}`;
+  $("conn-ar").textContent = CONNECTION[conn][0];
+  $("conn-en").textContent = CONNECTION[conn][1];
+  $("conn-lost").hidden = !lost;
   // The engine stopped: nothing this screen shows can be trusted until it is back. Cover it all.
-  $("engine-stopped").hidden = state.engine !== "stopped";
+  // (With the connection lost, the engine's state is not known either: that notice covers this one.)
+  $("engine-stopped").hidden = lost || state.engine !== "stopped";
   document.body.dataset.engine = state.engine;
   const shown = currentState();
   document.body.dataset.state = shown;
   const [ar, en] = HEADLINES[shown];
-  // A warning in force when the engine stopped stays in force: the notice repeats it.
-  $("engine-last").textContent = shown === "early" || shown === "imminent" ? `${ar} — ${en}` : "";
+  // A warning in force when the engine stopped or the connection was lost stays in force: the notice repeats it.
+  const last = shown === "early" || shown === "imminent" ? `${ar} — ${en}` : "";
+  $("engine-last").textContent = last;
+  $("conn-last-ar").textContent = last ? `آخر ما وصل: ${ar}` : "";
+  $("conn-last-en").textContent = last ? `Last received: ${en}` : "";
   $("headline-ar").textContent = ar;
   $("headline-en").textContent = en;
   const status = state.status || {};
@@ -121,19 +192,22 @@ function render() {
     const left = status.eta_s != null && now != null ? status.eta_s - now : null;
     $("countdown").textContent = left == null ? "—" : left <= 0 ? "الآن NOW"
       : `${String(Math.floor(left / 60)).padStart(2, "0")}:${String(Math.floor(left % 60)).padStart(2, "0")}`;
-    const [aircraftAr, aircraftEn] = AIRCRAFT[status.aircraft] || AIRCRAFT.unknown;
-    const from = FROM[status.from];
-    $("threat-ar").textContent = from ? `${aircraftAr} من ${from[0]}` : aircraftAr;
-    $("threat-en").textContent = from ? `${aircraftEn} from the ${from[1]}` : aircraftEn;
+    const [threatAr, threatEn] = threatText(status);
+    $("threat-ar").textContent = threatAr;
+    $("threat-en").textContent = threatEn;
   }
-  if (shown !== state.sounded) {
-    // Sound on each change of state: siren for imminent, beeps for early, a steady tone for the all-clear.
-    const sound = { imminent: "siren", early: "beeps", all_clear: "allclear", test: "test" }[shown];
+  const soundFor = lost ? "lost" : shown;
+  if (soundFor !== state.sounded || (lost && !playing)) {
+    // Sound on each change of state: siren for imminent, beeps for early, a steady tone for the all-clear,
+    // the fault chime (again and again) while the connection is lost.
+    const sound = { imminent: "siren", early: "beeps", all_clear: "allclear", test: "test", lost: "fault" }[soundFor];
     if (sound) play(sound); else stopSound();
-    state.sounded = shown;
+    state.sounded = soundFor;
   }
   const now = serverNow();
-  $("clock").textContent = now == null ? "" : new Date(now * 1000).toISOString().slice(11, 19) + " UTC" + (state.speed !== 1 ? ` ×${state.speed}` : "");
+  const [time, zone] = now == null ? ["", ""] : clockText(now);
+  $("clock").textContent = time;
+  $("zone").textContent = zone;
 }
 
 function fillInstructions() {
@@ -153,7 +227,16 @@ function setSite(info) {
 }
 
 function handle(type, data) {
+  state.heard = true;
+  state.lastHeard = performance.now();
   if (type === "snapshot") {
+    if (state.wasLost) {
+      // Back after a loss: the server's state is the truth; nothing shown from before the loss stays.
+      state.wasLost = false;
+      state.testUntil = 0;
+      state.allClearUntil = 0;
+    }
+    if (data.tz) state.tz = data.tz;
     setSite(data.site);
     state.status = data.site.status;
     state.instructions = data.instructions;
@@ -171,6 +254,8 @@ function handle(type, data) {
     state.testUntil = performance.now() + TEST_SHOWN_MS;
   } else if (type === "clock") {
     state.clock = data.now; state.speed = data.speed; state.receivedAt = performance.now();
+  } else if (type === "heartbeat" && data.clock != null) {
+    state.clock = data.clock; state.speed = data.speed; state.receivedAt = performance.now();
   }
   render();
 }
@@ -186,14 +271,27 @@ function kioskToken() {
   return localStorage.getItem("nadhir.kiosk.token");
 }
 
+let source = null;
 function connect() {
+  if (source) source.close();
   const token = kioskToken();
   const query = token ? `?token=${encodeURIComponent(token)}` : "";
-  const source = new EventSource(`/api/v1/kiosk/${encodeURIComponent(site)}/sse${query}`);
-  for (const type of ["snapshot", "site", "alert", "test_alarm", "clock", "operator", "engine"]) {
-    source.addEventListener(type, (e) => { $("conn").className = "conn on"; handle(type, JSON.parse(e.data)); });
+  source = new EventSource(`/api/v1/kiosk/${encodeURIComponent(site)}/sse${query}`);
+  state.openedAt = performance.now();
+  for (const type of ["snapshot", "site", "alert", "test_alarm", "clock", "operator", "engine", "heartbeat"]) {
+    source.addEventListener(type, (e) => handle(type, JSON.parse(e.data)));
   }
-  source.addEventListener("error", () => { $("conn").className = "conn off"; });  // EventSource reconnects by itself
+  // EventSource retries by itself after an error, but not after an answer that is not a stream (a proxy's
+  // 502), and never notices a connection that stays open and silent: the watchdog below covers both.
+}
+
+// Connection lost (no heartbeat for LOST_AFTER_MS) or given up by EventSource: open a fresh one every
+// RECONNECT_MS until the feed is back; its snapshot then restores the real state.
+function watchdog() {
+  const lost = connectionLost();
+  if (lost) state.wasLost = true;
+  const stale = performance.now() - state.openedAt > RECONNECT_MS;
+  if (stale && (lost || (source && source.readyState === EventSource.CLOSED))) connect();
 }
 
 async function keepAwake() {
@@ -213,4 +311,4 @@ document.body.dataset.sound = "none";
 soundButton();
 keepAwake();
 connect();
-setInterval(() => { render(); soundButton(); }, 250);
+setInterval(() => { watchdog(); render(); soundButton(); }, 250);

@@ -1,4 +1,5 @@
-"""Test alarms: a scheduled, announced siren test, planned as deliveries for the outbox."""
+"""Test alarms: a scheduled, announced siren test, planned as deliveries for the outbox; and the rule
+that a test never sounds where a real alert is open (:class:`TestsUnderAlert`)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,13 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
-from nadhir.delivery.states import NewDelivery
+from nadhir.delivery.states import Delivery, NewDelivery
 from nadhir.domain import Site
 from nadhir.domain.people import Language
 from nadhir.domain.timefmt import utc_datetime
-from nadhir_siren.protocol import SirenCommand
+from nadhir_siren.protocol import LineError, SirenCommand, parse_line
 
 
 def test_alarm_key(sites: Iterable[Site], at: float) -> str:
@@ -79,3 +80,48 @@ def plan_test_alarm(
         text = test_alarm_text(site_list, at, duration_s, lang, cfg, sms=channel == "sms")
         out.append(NewDelivery(channel, address, key(channel, address), payload(text), at))
     return out
+
+
+class TestsUnderAlert:
+    """A siren test is not sounded where a real alert is open: the people there would hear "test,
+    no danger" over a warning that is real. The test is skipped (not played later: it was announced
+    for its hour) and the reason is given.
+
+    ``alerts_open()`` gives the sites under alert now with their level (the live policy's open
+    episodes). A siren counts as at every site that lists it.
+    """
+
+    __test__ = False  # not a pytest class, whatever its name
+
+    def __init__(self, sites: Iterable[Site], alerts_open: Callable[[], Mapping[str, str]]) -> None:
+        self.alerts_open = alerts_open
+        self.sites_of_siren: dict[str, list[str]] = {}
+        for site in sites:
+            for siren in site.sirens:
+                self.sites_of_siren.setdefault(siren, []).append(site.id)
+
+    def sites_under_alert(self, site_ids: Iterable[str]) -> dict[str, str]:
+        """Of these sites, those under a real alert now, with its level."""
+        open_now = self.alerts_open()
+        return {s: open_now[s] for s in site_ids if s in open_now}
+
+    def siren_reason(self, siren: str) -> str | None:
+        """Why a test must not sound on this siren now, or None."""
+        under = self.sites_under_alert(self.sites_of_siren.get(siren, ()))
+        if not under:
+            return None
+        named = ", ".join(f"{s} ({level})" for s, level in sorted(under.items()))
+        return f"test not sounded: a real alert is open at {named}"
+
+    def reason(self, delivery: Delivery) -> str | None:
+        """Why this delivery must not be sent (a siren test where a real alert is open), or None.
+        A screen for the siren dispatcher: anything but a siren's ``test`` command passes."""
+        if delivery.channel != "siren":
+            return None
+        try:
+            line = parse_line(delivery.payload)
+        except LineError:
+            return None  # not for this rule to judge: the siren answers ``bad``
+        if not isinstance(line, SirenCommand) or line.pattern != "test":
+            return None
+        return self.siren_reason(delivery.target)

@@ -30,6 +30,7 @@ ACK_OUTCOMES: dict[str, OutcomeKind] = {
     "dup": "duplicate",
     "expired": "expired",
     "bad": "failed",
+    "skipped": "cancelled",  # a test that came while the siren played a real pattern
 }
 
 
@@ -46,7 +47,10 @@ class Dispatcher:
         max_rate: float | None = None,
         on_sent: Callable[[Delivery], None] | None = None,
         on_settled: Callable[[Sequence[Outcome]], None] | None = None,
+        screen: Callable[[Delivery], str | None] | None = None,
     ) -> None:
+        """``screen(delivery)`` gives a reason not to send a claimed delivery (it is then cancelled,
+        with that reason in its audit trail), or None to send it."""
         self.outbox = outbox
         self.channels = dict(channels)
         self.batch = batch
@@ -55,6 +59,7 @@ class Dispatcher:
         self.on_sent = on_sent
         # Told of the outcomes just committed (acks, failures), after each settle: latency metrics.
         self.on_settled = on_settled
+        self.screen = screen
         # Only deliveries on these channels are claimed: others are left to the process that has
         # them (the siren worker and the service may share one outbox).
         self._names = sorted(self.channels)
@@ -156,9 +161,13 @@ class Dispatcher:
         for d in claimed:
             self._waiting[d.key] = (d, now)
         by_channel: dict[str, list[Delivery]] = defaultdict(list)
-        for d in claimed:
-            by_channel[d.channel].append(d)
         answers: list[Outcome] = []
+        for d in claimed:
+            reason = self._screened(d)
+            if reason is not None:  # not sent: settled as cancelled, with the reason, in the next step
+                answers.append(Outcome(d.key, "cancelled", reason))
+                continue
+            by_channel[d.channel].append(d)
         for name, batch in by_channel.items():
             channel = self.channels.get(name)
             if channel is None:
@@ -212,6 +221,15 @@ class Dispatcher:
         if self.max_rate:
             expected = max(expected, n / self.max_rate)
         return min(self.lease_max_s, max(self.lease_min_s, 3.0 * expected))
+
+    def _screened(self, delivery: Delivery) -> str | None:
+        if self.screen is None:
+            return None
+        try:
+            return self.screen(delivery)
+        except Exception:  # a screen that breaks must not hold back warnings: the delivery goes
+            log.exception("screening %s failed; it is sent", delivery.key)
+            return None
 
     def maintain(self, *, busy: bool = False) -> None:
         """Housekeeping between sends: checkpoint the database log when due (every ``checkpoint_s``

@@ -416,7 +416,7 @@ class Outbox:
                 errors.append((detail, self._bind_time(due), row[0]))
             else:
                 handled.add(o.key)
-                err = detail if o.kind in ("failed", "expired") else None
+                err = detail if o.kind in ("failed", "expired", "cancelled") else None
                 done.append((_DONE_STATE[o.kind], at_b, err, row[0]))
             audit.append((row[0], o.key, at_b, o.kind, row[1], detail))
         if done:

@@ -26,7 +26,7 @@ from nadhir.domain.timefmt import MAX_TIME
 
 DeliveryState = Literal["pending", "sent", "acked", "failed", "expired", "cancelled"]
 OPEN_STATES: tuple[DeliveryState, ...] = ("pending", "sent")
-OutcomeKind = Literal["acked", "duplicate", "error", "failed", "expired"]
+OutcomeKind = Literal["acked", "duplicate", "error", "failed", "expired", "cancelled"]
 
 
 def deliverable(alert: Alert) -> Alert:
@@ -113,7 +113,8 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of a delivery: acked, duplicate (acked before), error (retry), failed, expired."""
+    """What became of a delivery: acked, duplicate (acked before), error (retry), failed, expired,
+    cancelled (not to be sent: a siren test at a site under alert)."""
 
     key: str
     kind: OutcomeKind
@@ -148,4 +149,5 @@ _DONE_STATE: dict[OutcomeKind, DeliveryState] = {
     "duplicate": "acked",
     "failed": "failed",
     "expired": "expired",
+    "cancelled": "cancelled",
 }

@@ -34,6 +34,16 @@ A siren that falls silent raises a notice for operators (MQTT notice topic
 and the console's feed) and its commands in force are stored as takeover
 deliveries for the nearest other siren. When a scheduled test alarm's hour
 comes, the kiosks of its sites are told too (``test_alarm`` on the feed).
+
+A siren test never sounds where a real alert is open (the live policy's open
+episodes, ``alerts_open``): from just before its hour until its commands
+expire, the test commands of sirens at sites under alert are cancelled in the
+outbox, the siren dispatcher screens each test command again as it sends it,
+and the kiosks of those sites are not told of the test. Each test held back is
+logged at warning level with the sites and their alert, counted in
+:meth:`AlertDelivery.health` (``tests_held``, shown by ``/api/v1/health``) and
+kept in the delivery's audit trail (``cancelled``, with the reason). The
+siren itself never lets a test cut a real pattern either (``docs/sirens.md``).
 """
 
 from __future__ import annotations
@@ -42,18 +52,19 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from nadhir.alerting.cap import CapComposer, CapConfig
 from nadhir.bus.inprocess import InProcessBus, SubscriptionClosed, Topic
+from nadhir.delivery.alarm_tests import TestsUnderAlert
 from nadhir.delivery.channels.mqtt_sirens import SirenChannel, SirenNetwork
 from nadhir.delivery.dispatcher import Channel, Dispatcher
 from nadhir.delivery.outbox import Outbox
 from nadhir.delivery.router import AlertRouter, takeover_deliveries
 from nadhir.delivery.siren_fleet import SirenFleet, SirenNotice, sirens_for_sites
-from nadhir.delivery.states import NewDelivery, Outcome, deliverable
+from nadhir.delivery.states import Delivery, NewDelivery, Outcome, deliverable
 from nadhir.domain import Alert, Site
 from nadhir.service.clock import Clock
 from nadhir.service.feed import FEED, FeedMessage
@@ -65,6 +76,10 @@ from nadhir_siren.protocol import DEFAULT_ROOT, parse_broker
 log = logging.getLogger(__name__)
 
 MAX_TIMED = 100_000  # deliveries whose latency is waited for at most (oldest forgotten first)
+# A test's commands are held back from this long before its hour (the siren worker may send them then)
+# until they expire (a siren that was away may still get one late).
+TEST_HOLD_LEAD_S = 2.0
+TEST_VALID_S = 300.0  # as planned by nadhir.delivery.alarm_tests.plan_test_alarm
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +112,10 @@ class AlertDelivery:
         service_clock: Clock | None = None,
         retry_s: float = 1.0,
         metrics: Metrics | None = None,
+        alerts_open: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
+        """``alerts_open()``: the sites under a real alert now, with its level (no siren test sounds
+        there); without it, none is known to be."""
         self.bus = bus
         self.outbox = Outbox.open(outbox_url)
         self.sites = {s.id: s for s in sites}
@@ -118,6 +136,9 @@ class AlertDelivery:
         self._born_lock = threading.Lock()
         self._alarms_checked = clock()
         self._alarms_sounded: set[str] = set()
+        self.tests_under_alert = TestsUnderAlert(sites, alerts_open or dict)
+        self._tests_held: set[str] = set()  # keys of siren test commands held back
+        self._held_lock = threading.Lock()
         self._subscription = bus.subscribe(topic, maxsize=100_000)
         self._network: SirenNetwork | None = None
         # Two dispatchers on the one outbox, each claiming only its own channels: siren commands
@@ -129,8 +150,9 @@ class AlertDelivery:
             self._network = SirenNetwork(
                 host, port, self.fleet, root=topic_root, send_takeovers=False, on_notice=self._on_notice
             )
-            self._dispatchers.append(Dispatcher(self.outbox, {"siren": SirenChannel(self._network)},
-                                                on_settled=self._settled))  # fmt: skip
+            sirens = Dispatcher(self.outbox, {"siren": SirenChannel(self._network)}, on_settled=self._settled,
+                                screen=self._screen_test)  # fmt: skip
+            self._dispatchers.append(sirens)
         if self.people is not None:
             people_channels: dict[str, Channel] = dict(self.people.channels)
             self._dispatchers.append(Dispatcher(self.outbox, people_channels, on_settled=self._settled))
@@ -225,21 +247,72 @@ class AlertDelivery:
                 log.exception("could not re-read the subscriptions or the test alarms")
 
     def check_test_alarms(self) -> int:
-        """Tell the kiosks of the sites of each scheduled test alarm whose hour has come (the sirens get
-        theirs from the outbox); returns how many alarms sounded."""
+        """Hold back the siren tests of sites under a real alert, and tell the kiosks of the other sites
+        of each scheduled test alarm whose hour has come (the sirens get theirs from the outbox);
+        returns how many alarms sounded."""
         now = self.clock()
-        due = [
-            a for a in TestAlarmBook(self.outbox.engine).scheduled(upcoming_after=self._alarms_checked - 1.0)
-            if a.at <= now and a.cancelled_at is None and a.key not in self._alarms_sounded
-        ]  # fmt: skip
+        book = TestAlarmBook(self.outbox.engine)
+        since = min(self._alarms_checked - 1.0, now - TEST_VALID_S)
+        alarms = [a for a in book.scheduled(upcoming_after=since) if a.cancelled_at is None]
+        for alarm in alarms:
+            if alarm.at - TEST_HOLD_LEAD_S <= now <= alarm.at + TEST_VALID_S:
+                self.hold_tests_under_alert(alarm.key, alarm.sites)
+        due = [a for a in alarms if a.at >= self._alarms_checked - 1.0 and a.at <= now
+               and a.key not in self._alarms_sounded]  # fmt: skip
         self._alarms_checked = now
         for alarm in due:
             self._alarms_sounded.add(alarm.key)
+            under = self.tests_under_alert.sites_under_alert(alarm.sites)
             for site in alarm.sites:
+                if site in under:  # its kiosks keep the warning; they are not told of a test
+                    log.warning("test alarm %s not sounded at %s: a real %s alert is open", alarm.key, site,
+                                under[site])  # fmt: skip
+                    continue
                 data = {"t": alarm.at, "site": site, "by": alarm.created_by or "scheduled", "key": alarm.key,
                         "duration_s": alarm.duration_s, "scheduled": True}  # fmt: skip
                 self.bus.publish(FEED, FeedMessage("test_alarm", data, site))
         return len(due)
+
+    def hold_tests_under_alert(self, key: str, sites: tuple[str, ...]) -> int:
+        """Cancel the open test commands of a test alarm's sirens at sites under a real alert (for a
+        siren worker that does not know the alerts); returns how many."""
+        sirens = {s for site in sites if site in self.sites for s in self.sites[site].sirens}
+        held = []
+        for d in self.outbox.deliveries(prefix=key + "-", channel="siren"):
+            if d.state not in ("pending", "sent") or d.target not in sirens:
+                continue
+            reason = self.tests_under_alert.siren_reason(d.target)
+            if reason is not None:
+                held.append(Outcome(d.key, "cancelled", reason))
+        if held and self.outbox.settle(held):
+            for outcome in held:
+                self._held(outcome.key, outcome.detail or "")
+        return len(held)
+
+    def _screen_test(self, delivery: Delivery) -> str | None:
+        """The siren dispatcher's last look at a command before it goes: a test where a real alert is
+        open is cancelled, not sent."""
+        reason = self.tests_under_alert.reason(delivery)
+        if reason is not None:
+            self._held(delivery.key, reason)
+        return reason
+
+    def _held(self, key: str, reason: str) -> None:
+        with self._held_lock:
+            if key in self._tests_held:
+                return
+            self._tests_held.add(key)
+        log.warning("siren test %s held back: %s", key, reason)
+
+    def alerts_open(self) -> dict[str, str]:
+        """The sites under a real alert now, with its level (as this delivery was told)."""
+        return dict(self.tests_under_alert.alerts_open())
+
+    @property
+    def tests_held(self) -> int:
+        """Siren test commands not sounded because a real alert was open at their site."""
+        with self._held_lock:
+            return len(self._tests_held)
 
     # ---- alerts -------------------------------------------------------------------------
 
@@ -370,6 +443,7 @@ class AlertDelivery:
             "cap_failures": self.router.cap_failures,
             "recipient_failures": self.router.recipient_failures,
             "dropped": self._subscription.dropped,
+            "tests_held": self.tests_held,
         }
 
     def wake(self) -> None:

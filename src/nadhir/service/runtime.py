@@ -310,6 +310,7 @@ class Service:
             people=people_channels(self.settings),
             silent_after_s=self.settings.siren_silent_after_s,
             topic_root=self.settings.sirens_topic_root, service_clock=clock, metrics=self.metrics,
+            alerts_open=self._alerts_open,
         )  # fmt: skip
         self.delivery.start()
         delivery = self.delivery
@@ -320,6 +321,15 @@ class Service:
         if self.delivery is None:
             return "not started"
         return self.delivery.unready()
+
+    def _alerts_open(self) -> dict[str, str]:
+        """The sites under a real alert now, with its level (the live policy's open episodes)."""
+        engine = self.engine
+        if engine is None:
+            return {}
+        core = engine.core
+        with core.lock:
+            return dict(core.policy.active())
 
     def _stop_delivery(self) -> None:
         self.metrics.watch_outbox(None)

@@ -27,6 +27,10 @@ class DeliveryHealthOut(BaseModel):
     cap_failures: int = Field(description="Alerts sent without a CAP message it could not make (logged)")
     recipient_failures: int = Field(description="Alerts whose people fan-out could not be planned (logged)")
     dropped: int = Field(description="Alerts dropped before the outbox took them (queue full)")
+    tests_held: int = Field(
+        default=0,
+        description="Siren test commands not sounded because a real alert was open at their site (logged)",
+    )
     rolled_back: int = Field(
         description="Operator actions undone because their alerts could not be sent on (logged as errors)"
     )
@@ -46,7 +50,8 @@ class HealthOut(BaseModel):
     run_id: int | None
     demo: bool
     delivery: DeliveryHealthOut | None = Field(
-        default=None, description="The alert outbox (null when delivery is off); all but stored must stay 0"
+        default=None,
+        description="The alert outbox (null when delivery is off); all but stored and tests_held must stay 0",
     )
 
 
@@ -277,6 +282,9 @@ class KioskOut(BaseModel):
     now: float | None
     clock: float
     speed: float
+    tz: str = Field(
+        description="The site's time zone, for its clock: the settings' alert_tz (Asia/Damascus unless set)"
+    )
 
 
 class StatsOut(BaseModel):

@@ -1,4 +1,10 @@
-"""The live feed: ``WS /api/v1/live`` and ``GET /api/v1/live/sse`` (viewer+); the streams kiosks share."""
+"""The live feed: ``WS /api/v1/live`` and ``GET /api/v1/live/sse`` (viewer+); the streams kiosks share.
+
+Every SSE stream carries a ``heartbeat`` event every :data:`HEARTBEAT_S` seconds, whatever else it
+carries: a kiosk that hears none for a few seconds knows its warnings may not be reaching it (the
+server is gone, or the network between, even one that leaves the connection open and silent) and
+says so on its whole screen.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -25,13 +32,14 @@ log = logging.getLogger(__name__)
 router = APIRouter(route_class=StrictJsonRoute)
 
 FEED_BUFFER = 5000
-SSE_KEEPALIVE_S = 15.0
+# A kiosk shows "connection lost" after 6 s without a heartbeat (kiosk.js LOST_AFTER_MS): three beats.
+HEARTBEAT_S = 2.0
 WS_AUTH_TIMEOUT_S = 10.0
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {"text/event-stream": {}},
-        "description": "Server-sent events: snapshot, then track, site, alert, ...",
+        "description": "Server-sent events: snapshot, then track, site, alert, ...; a heartbeat every 2 s",
     }
 }
 
@@ -54,6 +62,7 @@ def snapshot(svc: Service, site: str | None) -> dict[str, Any]:
             "clock": engine.clock.now(),
             "speed": engine.clock.speed,
             "engine": engine.status(),
+            "tz": svc.settings.alert_tz,
         },
     }
 
@@ -85,22 +94,43 @@ async def messages(svc: Service, site: str | None) -> AsyncIterator[dict[str, An
         sub.close()
 
 
+def heartbeat(svc: Service) -> dict[str, Any]:
+    """The heartbeat of a feed: the wall time it was sent and the service clock (a kiosk resets its
+    clock from it) with its speed."""
+    engine = svc.engine
+    return {
+        "type": "heartbeat",
+        "data": {
+            "t": time.time(),
+            "clock": engine.clock.now() if engine is not None else None,
+            "speed": engine.clock.speed if engine is not None else 1.0,
+        },
+    }
+
+
 def _sse_text(svc: Service, message: dict[str, Any]) -> str | None:
     data = svc.wire.dumps(message["data"], str(message["type"]))
     return None if data is None else f"event: {message['type']}\ndata: {data}\n\n"
 
 
 async def sse(svc: Service, site: str | None) -> AsyncIterator[str]:
-    """The feed as server-sent events, with a keep-alive comment when it is quiet."""
+    """The feed as server-sent events, with a heartbeat every :data:`HEARTBEAT_S` seconds."""
+    loop = asyncio.get_running_loop()
     stream = messages(svc, site).__aiter__()
     pending: asyncio.Task[dict[str, Any]] | None = None
+    next_beat = loop.time() + HEARTBEAT_S
     try:
         while True:
             if pending is None:
                 pending = asyncio.ensure_future(stream.__anext__())
-            done, _ = await asyncio.wait({pending}, timeout=SSE_KEEPALIVE_S)
+            done, _ = await asyncio.wait({pending}, timeout=max(0.0, next_beat - loop.time()))
+            # On time even when messages keep coming: the beat says the link is alive, not quiet.
+            if loop.time() >= next_beat:
+                next_beat = loop.time() + HEARTBEAT_S
+                beat = _sse_text(svc, heartbeat(svc))
+                if beat is not None:
+                    yield beat
             if not done:
-                yield ": keep-alive\n\n"
                 continue
             try:
                 message = pending.result()

@@ -34,6 +34,7 @@ def kiosk(site: str, request: Request, creds: Credentials, svc: Svc) -> dict[str
         "now": engine.core.now if engine is not None else None,
         "clock": engine.clock.now() if engine is not None else 0.0,
         "speed": engine.clock.speed if engine is not None else 1.0,
+        "tz": svc.settings.alert_tz,
     }
 
 

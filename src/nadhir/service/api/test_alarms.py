@@ -14,7 +14,12 @@ from nadhir.service.api.subscriptions import book
 from nadhir.service.bodies import StrictJsonRoute
 from nadhir.service.people import parse_when
 from nadhir.service.runtime import Service
-from nadhir.service.test_alarms import TestAlarmError, cancel_test_alarm, schedule_test_alarm
+from nadhir.service.test_alarms import (
+    TestAlarmError,
+    TestAlarmRefused,
+    cancel_test_alarm,
+    schedule_test_alarm,
+)
 from nadhir.store.people import TestAlarmBook, TestAlarmInfo
 
 router = APIRouter(route_class=StrictJsonRoute)
@@ -56,7 +61,8 @@ def test_alarms(_: Reader, svc: Svc, past: bool = False) -> list[dict[str, Any]]
     status_code=201,
     response_model=schemas.SirenTestOut,
     responses=err(401, 403, 404, 409, 422, 429),
-    summary="Schedule a siren test; it is announced at once on the people channels",
+    summary="Schedule a siren test; it is announced at once on the people channels (409: one asked for "
+    "now at a site under a real alert; a later one is held back at its hour where an alert is open)",
 )
 def schedule(body: schemas.SirenTestIn, principal: Actor, svc: Svc) -> dict[str, Any]:
     box = outbox(svc)
@@ -73,8 +79,12 @@ def schedule(body: schemas.SirenTestIn, principal: Actor, svc: Svc) -> dict[str,
     try:
         when = parse_when(body.at, now, svc.settings.alert_tz)
         subs = book(svc).all() if people is not None and people.person_channels else []
+        alerts_open = delivery.alerts_open() if delivery is not None else None
         info = schedule_test_alarm(box, chosen, when, duration_s=body.duration_s, people=people,
-                                   subscriptions=subs, by=by(principal), now=now)  # fmt: skip
+                                   subscriptions=subs, by=by(principal), now=now,
+                                   alerts_open=alerts_open)  # fmt: skip
+    except TestAlarmRefused as exc:
+        raise HTTPException(409, str(exc)) from exc
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
     if delivery is not None:
