@@ -190,8 +190,39 @@ def test_twists_leave_the_flights_alone() -> None:
     assert calm.truth()["strikes"] == busy.truth()["strikes"]
 
 
+def test_sensor_count_changes_the_listeners_only() -> None:
+    """--sensors: a region's sky heard by more nodes (issue 16's country), the same flights and people."""
+    region = load_region("wadi-karam")
+    base, dense = simulate(region, 8, 1.0), simulate(region, 8, 1.0, sensor_count=300)
+    assert dense.truth() == base.truth()
+    sensors = [r for r in dense.reporters if r["kind"] == "sensor"]
+    assert len(sensors) == 300 and len({r["id"] for r in sensors}) == 300
+    assert len([r for r in base.reporters if r["kind"] == "sensor"]) == region.sensors.count
+    heard = {
+        e.payload["sensor"] for e in dense.events if isinstance(e.payload, dict) and "sensor" in e.payload
+    }
+    assert len(heard) > 200  # the field is laid out over the whole region, not piled in a corner
+
+    def reports(sim: SimulatedScenario) -> list[Any]:
+        return [
+            e.payload for e in sim.events if isinstance(e.payload, dict) and e.payload["kind"] != "acoustic"
+        ]
+
+    assert reports(dense) == reports(base)
+    assert (
+        simulate(region, 8, 0.25, sensor_count=0).events
+        == simulate(
+            region.model_copy(update={"sensors": region.sensors.model_copy(update={"count": 0})}), 8, 0.25
+        ).events
+    )
+
+
 def test_bad_arguments() -> None:
     region = load_region("wadi-karam")
+    with pytest.raises(ValueError, match="sensor_count"):
+        simulate(region, 1, sensor_count=simulator.MAX_SENSORS + 1)
+    with pytest.raises(ValueError, match="sensor_count"):
+        simulate(region, 1, sensor_count=-1)
     with pytest.raises(ValueError, match="unknown twist"):
         simulate(region, 1, twists=["earthquake"])
     with pytest.raises(ValueError, match="seed"):
@@ -498,6 +529,11 @@ def test_cli_simulate(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert _truth(tmp_path / "p")["meta"]["twists"] == sorted(TWISTS)
+    # --sensors: that many nodes, past the region file's cap of 1,000
+    result = runner.invoke(_app(), ["simulate", str(tmp_path / "s"), "--hours", "0.25", "--sensors", "1200"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp_path / "s" / "reporters.json").read_text(encoding="utf-8"))
+    assert len([r for r in rows if r["kind"] == "sensor"]) == 1200
 
 
 def test_cli_rejects_bad_input(tmp_path: Path) -> None:

@@ -83,6 +83,9 @@ class TrackRecord:
     fresh: tuple[float, list[Threat]] | None = None  # the last one made on news (for lost contact)
     measured: _Measured | None = None  # its estimate when last measured (see track_state)
     published: float | None = None  # when its state was last published
+    # The independent witnesses behind its evidence, and how many sources that was: sources are only
+    # ever added to a track's evidence, so the count says when to ask the trust book again.
+    witnesses: tuple[int, frozenset[str]] | None = None
 
 
 @dataclass
@@ -356,12 +359,27 @@ class Pipeline:
         cached = record.assessed
         if cached is not None and cached[0] >= track.last_update and t - cached[0] < REASSESS_S:
             return cached[1]
-        threats = self.assessor.assess(track, t, self.trust.witnesses(track.evidence))
+        threats = self.assessor.assess(track, t, self._witnesses(track, record))
         record.assessed = (t, threats)
         if cached is None or cached[0] < track.last_update:
             # Assessed on news: what the track threatened when it was last observed.
             record.fresh = (t, threats)
         return threats
+
+    def _witnesses(self, track: Track, record: TrackRecord) -> frozenset[str]:
+        """The track's independent witnesses, asked of the trust book only when it has a new source.
+
+        A track heard by a country's sensors has hundreds of sources, and the set was rebuilt
+        at every assessment. Who is listed never changes during a run, so the set changes only
+        with the sources; it is rebuilt from the whole evidence, as before, when one is added.
+        """
+        held = record.witnesses
+        sources = len(track.evidence)
+        if held is not None and held[0] == sources:
+            return held[1]
+        witnesses = self.trust.witnesses(track.evidence)
+        record.witnesses = (sources, witnesses)
+        return witnesses
 
     def _publish(self, t: float) -> list[TrackState]:
         """States of confirmed tracks that changed since last published, or every ``TRACK_PUBLISH_S``."""

@@ -54,6 +54,9 @@ class TrustBook:
     def witnesses(self, sources: Iterable[str]) -> frozenset[str]:
         """The independent witnesses behind evidence from these sources."""
         listed = self._listed
+        if isinstance(sources, dict | set | frozenset) and listed.issuperset(sources):
+            # Every source listed (a country's sensors are): the same set, built in C.
+            return frozenset(sources)
         return frozenset(s if s in listed else UNLISTED_WITNESS for s in sources)
 
     def corroborated(self, source: str) -> None:

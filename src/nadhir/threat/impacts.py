@@ -169,6 +169,9 @@ class ImpactWatch:
         self._threatened_at: dict[int, float] = {}  # site index -> last time an aircraft threatened it
         # site index -> {witness of such a threat: the last time it was behind one}
         self._threatened_by: dict[int, dict[str, float]] = {}
+        # site index -> (witnesses, time) of its last note not yet written into _threatened_by: see
+        # note_threats. Written before _threatened_by is read, so it reads as if written at once.
+        self._pending_by: dict[int, tuple[frozenset[str], float]] = {}
         # (site, probability, witnesses) for the hits in _recent, worked out again only when they
         # change: the pipeline asks at every step, and the hits change once in a few dozen steps.
         self._credible: list[tuple[str, float, frozenset[str]]] | None = None
@@ -181,6 +184,7 @@ class ImpactWatch:
         town is hit only if the strike fell near it, so its share of the
         report's weight is the share of the town within its reach.
         """
+        self._write_pending()
         named = self._named(impact)
         if named is not None:
             weights = [(i, impact.trust * share) for i, share in enumerate(self._share[named]) if share > 0.0]
@@ -214,16 +218,30 @@ class ImpactWatch:
 
         A later strike report at such a site is expected, and needs less to be believed.
         """
-        index, at, by = self._index, self._threatened_at, self._threatened_by
+        index, at, by, pending = self._index, self._threatened_at, self._threatened_by, self._pending_by
         for threat in threats:
             if threat.probability >= EXPECTED_THREAT and threat.cue != "impact":
                 i = index.get(threat.site)
                 if i is not None:
                     at[i] = t
-                    if threat.witnesses:
-                        seen = by.setdefault(i, {})
-                        for w in threat.witnesses:
-                            seen[w] = t
+                    witnesses = threat.witnesses
+                    if witnesses:
+                        # A track heard by a country's sensors has hundreds of witnesses, and the
+                        # same set (one object, see the pipeline) threatens a site step after step.
+                        # Writing each witness's time at every step was the work; the last note
+                        # of one set waits instead, and is written when another set comes or
+                        # before _threatened_by is read: the same keys, order and last times.
+                        held = pending.get(i)
+                        if held is not None and held[0] is not witnesses:
+                            by.setdefault(i, {}).update(dict.fromkeys(held[0], held[1]))
+                        pending[i] = (witnesses, t)
+
+    def _write_pending(self) -> None:
+        """Write the notes note_threats held back into _threatened_by."""
+        by = self._threatened_by
+        for i, (witnesses, t) in self._pending_by.items():
+            by.setdefault(i, {}).update(dict.fromkeys(witnesses, t))
+        self._pending_by.clear()
 
     def _named(self, impact: ImpactSighting) -> int | None:
         """The site whose centre the report sits on (located by the site's name), if any."""

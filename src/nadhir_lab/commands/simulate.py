@@ -9,6 +9,7 @@ import typer
 
 from nadhir_lab.commands import LAB_PANEL
 from nadhir_lab.simulator import (
+    MAX_SENSORS,
     TWISTS,
     RegionError,
     list_regions,
@@ -35,6 +36,15 @@ def register(app: typer.Typer) -> None:
             int, typer.Option("--seed", min=0, help="Random seed; the same seed gives the same files")
         ] = 1,
         hours: Annotated[float, typer.Option("--hours", min=0.25, max=48.0, help="Scenario length")] = 3.0,
+        sensors: Annotated[
+            int | None,
+            typer.Option(
+                "--sensors",
+                min=0,
+                max=MAX_SENSORS,
+                help="Number of acoustic sensors (default: the region's), same layout",
+            ),
+        ] = None,
         twist: Annotated[
             list[str] | None,
             typer.Option("--twist", help=f"Add a twist (repeatable): {', '.join(TWISTS)}, or 'all'"),
@@ -61,7 +71,7 @@ def register(app: typer.Typer) -> None:
             described = load_region(region)
         except RegionError as exc:
             raise typer.BadParameter(str(exc), param_hint="--region") from exc
-        sim = simulate(described, seed=seed, hours=hours, twists=twists)
+        sim = simulate(described, seed=seed, hours=hours, twists=twists, sensor_count=sensors)
         events = write_scenario(sim, out_dir, gzip_events=gzip_events)
         facts = summary(sim)
         counts = ", ".join(f"{n} {kind}" for kind, n in facts["events"].items())

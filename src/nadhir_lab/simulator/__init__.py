@@ -61,7 +61,7 @@ Names with a leading underscore are private to this package, not to one
 module: the parts share them. This module lists what the package offers.
 """
 
-from nadhir_lab.simulator.assembly import simulate, summary
+from nadhir_lab.simulator.assembly import MAX_SENSORS, simulate, summary
 from nadhir_lab.simulator.regions import (
     KINDS,
     AirBase,
@@ -89,6 +89,7 @@ from nadhir_lab.simulator.twists import TWISTS
 __all__ = [
     "GENERATOR",
     "KINDS",
+    "MAX_SENSORS",
     "PATH_STEP_S",
     "TWISTS",
     "AirBase",
