@@ -16,6 +16,7 @@ from nadhir.engine.factory import build_pipeline
 from nadhir.engine.replay import replay_scenario
 from nadhir.engine.stepper import RUN_ON_S
 from nadhir.service.feed import ALERTS
+from nadhir.service.inputs import ReadingInterpreter
 from nadhir.service.live import LiveCore
 from nadhir.service.snapshots import MAGIC, EngineSnapshot, SnapshotError, dumps, loads
 
@@ -39,6 +40,9 @@ def test_a_snapshot_restored_in_a_new_core_makes_replays_alerts() -> None:
     del first  # the engine died
     second = LiveCore(build_pipeline(scenario), bus, scenario.reporters)
     second.restore_state(restored.pipeline, restored.clock, restored.summary, restored.held)
+    # The live inputs panel's wrapper is not in the bytes (it reports to the dead core); the new core
+    # wraps the restored interpreter again, so the panel goes on hearing how reports are read.
+    assert isinstance(second.pipeline.interpreter, ReadingInterpreter)
     for i in range(cut, len(events), 50):
         second.feed_stream(events[i : i + 50])
     assert second.now is not None

@@ -29,11 +29,26 @@ class ReadingInterpreter(ReportInterpreter):
         self._inner = inner
         self._on_read = on_read
 
+    @property
+    def inner(self) -> ReportInterpreter:
+        """The pipeline's own interpreter, which this passes every call to."""
+        return self._inner
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A snapshot of the pipeline (service/snapshots.py) keeps the interpreter's state, never the
+        # live service it reports to (a bound method of a core, with its locks): it pickles as the
+        # inner interpreter, and the core that restores the snapshot wraps it again.
+        return (_unwrapped, (self._inner,))
+
     def interpret(self, report: Report) -> Reading:
         """``inner``'s reading of the report, passed on to ``on_read`` as well."""
         reading = self._inner.interpret(report)
         self._on_read(report, reading)
         return reading
+
+
+def _unwrapped(inner: ReportInterpreter) -> ReportInterpreter:
+    return inner
 
 
 def _num(value: float | None, digits: int) -> float | None:

@@ -194,6 +194,8 @@ class LiveCore:
         with self.lock:
             if not isinstance(pipeline.policy, OperatorPolicy):
                 pipeline.policy = OperatorPolicy(pipeline.sites, pipeline.policy.config)
+            if not isinstance(pipeline.interpreter, ReadingInterpreter):  # the inputs panel hears it
+                pipeline.interpreter = ReadingInterpreter(pipeline.interpreter, self._read)
             self.pipeline = pipeline
             self.policy = pipeline.policy
             self.stepper.pipeline = pipeline
