@@ -19,6 +19,7 @@ from nadhir.domain.people import Subscription
 from nadhir.engine.replay import persist_replay, replay_scenario
 from nadhir.service.cli import build_app
 from nadhir.store import Store, default_url
+from nadhir.store.audit import AuditBook
 from nadhir.store.move import MoveError, move_store, row_counts, schema_state, tables
 from nadhir.store.people import SubscriptionBook
 from nadhir.store.quarantine import QuarantineBook
@@ -54,6 +55,8 @@ def filled_store(path: Path) -> str:
         QuarantineBook(store.engine).add(
             "batch", "ValueError: bad", "Traceback ...", [{"t": 1.0}], run_id=run_id
         )
+        AuditBook(store.engine).add(1746158400.0, "operator:duty", "cancel", "idlib", "accepted",
+                                    detail={"level": "imminent"}, run_id=run_id)  # fmt: skip
     outbox = Outbox.open(url)
     try:
         for i, alert in enumerate(result.alerts[:20]):
@@ -90,6 +93,7 @@ def snapshot(url: str) -> dict[str, object]:
             "deliveries": outbox.deliveries(),
             "audit": [(a.key, a.event, a.attempt, a.detail, round(a.at, 3)) for a in outbox.audit()],
             "subscriptions": SubscriptionBook(store.engine).all(),
+            "operator_audit": AuditBook(store.engine).recent(),
         }
     finally:
         outbox.close()
