@@ -215,6 +215,13 @@ class AlertDelivery:
             thread.join(timeout)
         if self._network is not None:
             self._network.stop()
+        # Acknowledgements that came in after the senders' last turn (a siren that played as the
+        # service stopped) are settled now, not lost with the process: an acked command stays acked.
+        for dispatcher in self._dispatchers:
+            try:
+                dispatcher.drain_acks()
+            except Exception:
+                log.exception("settling the last acknowledgements failed")
         if self.people is not None:
             self.people.close()
         self.outbox.close()
