@@ -114,7 +114,7 @@ def test_alerts_and_cancels_ask_first_saying_what_sounds_where(browser: object, 
     p.click("#ask-yes")
     _until(lambda: len(_operator_actions(live, "cancel")) == cancels + 1)
     # The log's newest episode at the site (one line, its updates folded in) ends in the all-clear.
-    page.wait_js(f"document.querySelector('#alert-log li[data-site=\"{site}\"]').dataset.cleared === '1'")
+    page.wait_js(f"document.querySelector('#alert-log li[data-site=\"{site}\"]')?.dataset.cleared === '1'")
     # A test alarm at every site asks first, saying how many sites.
     p.select_option("#manual-site", "all")
     p.click("#test-alarm")
