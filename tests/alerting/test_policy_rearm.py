@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from town import TOWN, town_threat
+
 from nadhir.alerting.policy import AlertPolicy, PolicyConfig
 from nadhir.domain import Alert, Site, Threat
 
-TOWN = Site(id="town", name="Town", kind="town", lat=35.9, lon=36.6, radius_m=2000)
-CORROBORATED = frozenset({"obs-a", "obs-b"})
 # The settings under test, spelled out so that these tests say what each one does whatever the
 # defaults (the last test holds the defaults to the fault they fix).
 REARMED = replace(PolicyConfig(), rearm_s=600.0, rearm_margin=0.1, rearm_hold_s=600.0)
@@ -17,18 +17,7 @@ REARMED = replace(PolicyConfig(), rearm_s=600.0, rearm_margin=0.1, rearm_hold_s=
 def threat(
     p: float, eta: float | None, kind: str = "jet", cue: str = "approach", track: str | None = "T1"
 ) -> dict[str, Threat]:
-    return {
-        "town": Threat(
-            site="town",
-            track=track,
-            aircraft=kind,  # type: ignore[arg-type]
-            probability=p,
-            eta=eta,
-            distance_m=5_000,
-            cue=cue,  # type: ignore[arg-type]
-            witnesses=CORROBORATED,
-        )
-    }
+    return town_threat(p, eta, kind, cue, track)
 
 
 def cleared(cfg: PolicyConfig) -> tuple[AlertPolicy, float]:

@@ -4,29 +4,16 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from town import TOWN, town_threat
 
 from nadhir.alerting.policy import AlertPolicy, PolicyConfig
-from nadhir.domain import Alert, Site, Threat
-
-TOWN = Site(id="town", name="Town", kind="town", lat=35.9, lon=36.6, radius_m=2000)
-CORROBORATED = frozenset({"obs-a", "obs-b"})
+from nadhir.domain import Alert, Threat
 
 
 def threat(
     p: float, eta: float | None, kind: str = "jet", cue: str = "circling", track: str | None = "T1"
 ) -> dict[str, Threat]:
-    return {
-        "town": Threat(
-            site="town",
-            track=track,
-            aircraft=kind,  # type: ignore[arg-type]
-            probability=p,
-            eta=eta,
-            distance_m=5_000,
-            cue=cue,  # type: ignore[arg-type]
-            witnesses=CORROBORATED,
-        )
-    }
+    return town_threat(p, eta, kind, cue, track)
 
 
 def run(policy: AlertPolicy, steps: list[tuple[float, dict[str, Threat]]]) -> list[Alert]:
