@@ -282,3 +282,29 @@ def test_run_backs_off_on_network_errors_and_stops(api: tuple[FakeBotAPI, str], 
     stop.set()
     thread.join(5)
     assert not thread.is_alive()
+
+
+def test_field_report_answered_by_its_reader_not_submitted(
+    api: tuple[FakeBotAPI, str], tmp_path: Path
+) -> None:
+    from intake.fuel_reader import FuelReader
+    from nadhir.intake.field_reports import FieldReports
+
+    fake, url = api
+    got: list[Report] = []
+    reader = FuelReader({"obs-12": "hosp-idlib-maternity"})
+    bot = TelegramIntake(
+        url, TOKEN, CODES, tmp_path / "telegram.json", got.append, lambda: 1_800_000_000.0,
+        poll_timeout_s=0, field_reports=FieldReports([reader]),
+    )  # fmt: skip
+    fake.message(42, "/register K7Q2")
+    fake.message(42, "وقود 2 أيام", date=1_700_000_100)
+    fake.message(42, "fuel soon", date=1_700_000_200)
+    fake.message(42, "مروحية فوق أريحا", date=1_700_000_300)
+    assert bot.poll_once() == 4
+    assert reader.kept == [("hosp-idlib-maternity", 2, 1_700_000_100.0)]
+    assert [r.text for r in got] == ["مروحية فوق أريحا"]
+    replies = fake.replies(42)
+    assert replies[1] == "hosp-idlib-maternity: fuel 2 days recorded"
+    assert "fuel <days>" in replies[2]
+    assert replies[3] == "Received."

@@ -139,3 +139,25 @@ def test_signed_json_that_breaks_a_rule_gets_4xx(
     r = TestClient(client.app, raise_server_exceptions=False).post(PATH, content=body, headers=headers)
     assert r.status_code == status and words in r.json()["detail"], r.text
     assert got == []
+
+
+def test_field_report_taken_by_its_reader_with_a_reply() -> None:
+    from intake.fuel_reader import FuelReader
+    from nadhir.intake.field_reports import FieldReports
+
+    got: list[Report] = []
+    reader = FuelReader({"obs-3": "hosp-idlib-maternity"})
+    app = FastAPI()
+    app.include_router(
+        sms_router(got.append, SECRET, NUMBERS, clock=lambda: NOW, field_reports=FieldReports([reader]))
+    )
+    client = TestClient(app)
+    status, body = post_json(client, {"from": "+963933000001", "text": "fuel 2 days"})
+    assert status == 202, body
+    assert body["kind"] == "fuel" and body["reply"] == "hosp-idlib-maternity: fuel 2 days recorded"
+    status, body = post_json(client, {"from": "+963933000001", "text": "fuel lots"})
+    assert status == 422 and "fuel <days>" in body["reply"]
+    status, body = post_json(client, {"from": "+963933000001", "text": "jet over Saraqib heading north"})
+    assert status == 202 and body["kind"] == "sighting"
+    assert reader.kept == [("hosp-idlib-maternity", 2, NOW)]
+    assert [r.text for r in got] == ["jet over Saraqib heading north"]

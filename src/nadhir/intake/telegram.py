@@ -40,6 +40,7 @@ from typing import Any
 import httpx
 
 from nadhir.domain import Report
+from nadhir.intake.field_reports import FieldReports
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,8 @@ class TelegramIntake:
     ``codes`` maps one-time registration codes to observer ids; ``submit`` takes
     each report (e.g. ``LiveEngine.submit``); ``clock`` gives the time of
     arrival in POSIX seconds (a message stamped later than that is stamped now).
+    ``field_reports`` are asked before a text is taken as a sighting; the one that
+    claims it answers the chat with its confirmation or what was wrong.
     """
 
     def __init__(
@@ -137,6 +140,7 @@ class TelegramIntake:
         *,
         poll_timeout_s: int = POLL_TIMEOUT_S,
         client: httpx.Client | None = None,
+        field_reports: FieldReports | None = None,
     ) -> None:
         self._token = token
         self._api = f"{base_url.rstrip('/')}/bot{token}"
@@ -144,6 +148,7 @@ class TelegramIntake:
         self.registry = Registry(Path(registry_path))
         self.submit = submit
         self.clock = clock
+        self.field_reports = field_reports or FieldReports()
         self.poll_timeout_s = poll_timeout_s
         self._client = client or httpx.Client(timeout=httpx.Timeout(10.0, read=poll_timeout_s + 10.0))
 
@@ -259,6 +264,10 @@ class TelegramIntake:
             log.warning("telegram: skipping malformed update %s (no message date)", update["update_id"])
             return
         t = min(float(date), self.clock())
+        reply = self.field_reports.route(observer, text[:MAX_TEXT], t)
+        if reply is not None:
+            self.send(chat_id, reply.text)
+            return
         report = Report(t=t, reporter=observer, channel=CHANNEL, text=text[:MAX_TEXT])
         try:
             self.submit(report)

@@ -131,7 +131,10 @@ def create_app(
     if settings.sms_secret:
         # The SMS gateway signs its posts (no bearer token); reports go to the same engine.
         sms = sms_router(
-            lambda report: svc.live()[0].submit(report), settings.sms_secret, settings.sms_numbers
+            lambda report: svc.live()[0].submit(report),
+            settings.sms_secret,
+            settings.sms_numbers,
+            field_reports=svc.field_reports,
         )
         routers.insert(0, sms)
     add_error_handlers(app, routers)

@@ -2,9 +2,10 @@
 
 Tokens are looked up by their SHA-256 (the secrets themselves are never kept).
 Observer and sensor tokens may only submit input, and only as their own
-reporter id; viewers may read; operators may also act on alerts; admins may
-do everything, including submitting input on behalf of any source (bridges,
-the demo feeder).
+reporter id; viewers may read; operators may also act on alerts; health
+coordinators may read and keep the health records, private fields included;
+admins may do everything, including submitting input on behalf of any source
+(bridges, the demo feeder).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 
 from nadhir.service.settings import RateLimit, Role, Settings, hash_token
 
-READ_ROLES: frozenset[Role] = frozenset({"viewer", "operator", "admin"})
+READ_ROLES: frozenset[Role] = frozenset({"viewer", "operator", "health", "admin"})
 ACT_ROLES: frozenset[Role] = frozenset({"operator", "admin"})
+HEALTH_ROLES: frozenset[Role] = frozenset({"health", "admin"})
 INPUT_ROLES: frozenset[Role] = frozenset({"observer", "sensor", "admin"})
 
 

@@ -32,6 +32,7 @@ from nadhir.bus.jetstream import JetStreamBus
 from nadhir.domain import Site
 from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.factory import build_pipeline
+from nadhir.intake.field_reports import FieldReports
 from nadhir.intake.telegram import TelegramIntake
 from nadhir.service.auth import RateLimiter, TokenBook
 from nadhir.service.cap_intake import CapLedger
@@ -156,6 +157,9 @@ class Service:
     stream_sink: StreamSink | None = None
     region_engines: list[RegionEngine] = field(default_factory=list)
     mirror: FeedMirror | None = None
+    # Structured messages (facility status, outcomes, site figures) the SMS and Telegram channels
+    # take before reading a text as a sighting.
+    field_reports: FieldReports = field(default_factory=FieldReports)
 
     def new_core(self, clock: Clock) -> LiveCore:
         """A fresh core for the region, with the alert episodes the store shows open restored.
@@ -409,7 +413,7 @@ class Service:
         registry = self.settings.telegram_registry or pathlib.Path("nadhir-telegram.json")
         self.telegram = TelegramIntake(self.settings.telegram_api, token,
                                        self.settings.telegram_codes, registry, self.engine.submit,
-                                       clock.now)  # fmt: skip
+                                       clock.now, field_reports=self.field_reports)  # fmt: skip
         self.telegram_thread = threading.Thread(
             target=self.telegram.run, args=(self.telegram_stop,), name="nadhir-telegram", daemon=True
         )

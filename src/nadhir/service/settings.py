@@ -39,8 +39,10 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from nadhir.delivery.channels.sms import SmsGatewayConfig
 
-Role = Literal["observer", "sensor", "viewer", "operator", "admin"]
-ROLES: tuple[Role, ...] = ("observer", "sensor", "viewer", "operator", "admin")
+# ``health``: health coordinators and focal points, who see the private health records (attacks'
+# sources and narratives, facilities' exact places) that viewers and operators do not.
+Role = Literal["observer", "sensor", "viewer", "operator", "health", "admin"]
+ROLES: tuple[Role, ...] = ("observer", "sensor", "viewer", "operator", "health", "admin")
 SOURCE_ROLES: frozenset[Role] = frozenset({"observer", "sensor"})
 
 
@@ -74,6 +76,7 @@ DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
     "sensor": RateLimit(10.0, 50),
     "viewer": RateLimit(20.0, 100),
     "operator": RateLimit(20.0, 100),
+    "health": RateLimit(20.0, 100),
     "admin": RateLimit(1000.0, 2000),
     "anonymous": RateLimit(5.0, 30),  # per client address, for requests without a valid token
     # Per client address, for public kiosk reads: a bucket of their own, so that bad-token requests

@@ -10,8 +10,14 @@ accepted). Known numbers map to observer ids; the message becomes a
 
     app.include_router(sms_router(engine.submit, secret, {"+963933000001": "obs-3"}))
 
+A message that a field-report reader claims (a facility's status, a ward's
+outcomes, a displacement site's figures: :mod:`nadhir.intake.field_reports`)
+is taken by that reader instead, and the answer carries the confirmation in
+``reply`` for the gateway to send back.
+
 Answers: 202 accepted, 401 bad or missing signature, 403 unknown number,
-413 too large, 422 empty text or a bad field, 503 intake busy.
+413 too large, 422 empty text, a bad field or a field report that cannot be
+taken (``reply`` says why), 503 intake busy.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from pydantic import BaseModel, Field
 
 from nadhir.domain import Report
 from nadhir.domain.validation import InvalidInput, load_json
+from nadhir.intake.field_reports import FieldReports
 from nadhir.service.live import EngineBusy
 
 log = logging.getLogger(__name__)
@@ -47,6 +54,8 @@ class SmsAccepted(BaseModel):
     reporter: str = Field(description="The observer the sender's number belongs to")
     channel: str = Field(description="Always sms")
     t: float = Field(description="The message's time, POSIX seconds")
+    kind: str = Field("sighting", description="sighting, or the field report's kind")
+    reply: str | None = Field(None, description="For a field report: the confirmation to send back")
 
 
 MAX_BODY_BYTES = 16 * 1024
@@ -116,8 +125,12 @@ def sms_router(
     *,
     clock: Callable[[], float] = time.time,
     max_future_s: float = 30.0,
+    field_reports: FieldReports | None = None,
 ) -> APIRouter:
-    """A router with ``POST /api/v1/intake/sms``; ``numbers`` maps phone numbers to observer ids."""
+    """A router with ``POST /api/v1/intake/sms``; ``numbers`` maps phone numbers to observer ids.
+
+    ``field_reports`` are asked first; a message none of them claims is a sighting for ``submit``.
+    """
     if not shared_secret:
         raise ValueError("the SMS webhook needs a shared secret")
     secret = shared_secret.encode()
@@ -164,12 +177,27 @@ def sms_router(
             raise HTTPException(422, f"invalid timestamp: {exc}") from exc
         if t > now + max_future_s:
             raise HTTPException(422, f"timestamp is {t - now:.0f} s in the future (gateway clock wrong?)")
+        if field_reports is not None:
+            reply = field_reports.route(observer, text.strip()[:MAX_TEXT], t)
+            if reply is not None:
+                answer = {
+                    "reporter": observer,
+                    "channel": CHANNEL,
+                    "t": t,
+                    "kind": reply.kind,
+                    "reply": reply.text,
+                }
+                if not reply.accepted:
+                    return JSONResponse({"detail": reply.text, **answer}, status_code=422)
+                return JSONResponse(answer, status_code=202)
         report = Report(t=t, reporter=observer, channel=CHANNEL, text=text.strip()[:MAX_TEXT])
         try:
             submit(report)
         except EngineBusy as exc:
             busy = "intake is overloaded; retry shortly"
             raise HTTPException(503, busy, headers={"Retry-After": "1"}) from exc
-        return JSONResponse({"reporter": observer, "channel": CHANNEL, "t": t}, status_code=202)
+        return JSONResponse(
+            {"reporter": observer, "channel": CHANNEL, "t": t, "kind": "sighting"}, status_code=202
+        )
 
     return router
