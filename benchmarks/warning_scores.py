@@ -2,6 +2,13 @@
 and, for comparison, with ideal tracks (the truth positions fed to the same threat model and policy).
 
 Usage: python benchmarks/warning_scores.py [--ideal | --ideal-seen] [SCENARIO_DIR ...]
+       python benchmarks/warning_scores.py --set tuning|report [--jobs N] [--cache DIR]
+
+``--set`` scores one of issue 17's evaluation sets (``evaluation_sets.py``: the tuning set,
+on which every setting is chosen, or the report set, never used to choose): each scenario, each
+group together (public synthetic, public real-flight, simulated, recorded flights) and the whole
+set together, then the spread across scenarios (lowest, median, highest of each figure), so that
+a pooled row is never read alone.
 
 Default scenarios: the two public ones and the two simulated test scenarios
 (an unseen region for the tuning). The ideal-track run separates what the
@@ -163,15 +170,71 @@ def row(name: str, r: dict[str, float]) -> str:
     )
 
 
+FIGURES = (
+    ("warned", "warned_share"),
+    ("lead/oracle", "lead_vs_oracle"),
+    ("sirens >= 60 s", "siren_warned_60s_share"),
+    ("imminent false alarms", "imminent_false_alarm_share"),
+)
+
+
+def _one(folder: Path) -> ScoreReport:
+    with tempfile.TemporaryDirectory() as tmp:
+        return run(folder, False, Path(tmp))
+
+
+def score_set(name: str, cache: Path, jobs: int) -> int:
+    """Score an evaluation set and print its table (see the module's docstring)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from evaluation_sets import evaluation_set
+
+    members = evaluation_set(name, cache)
+    print(f"### {name} set: {len(members)} scenarios\n")
+    print(
+        "| scenario | warned | lead/oracle | sirens >= 60 s | false alarms | imminent false alarms "
+        "| alert-min / oracle | imminent-min / oracle | OSPA km |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        reports = list(pool.map(_one, [m.folder for m in members]))
+    for m, r in zip(members, reports, strict=True):
+        print(row(f"{m.group}: {m.folder.name}", r.as_dict()))
+    for group in dict.fromkeys(m.group for m in members):
+        part = [r for m, r in zip(members, reports, strict=True) if m.group == group]
+        print(row(f"**{group} together** ({len(part)})", combine(part)))
+    print(row(f"**{name} set together**", combine(reports)))
+    print("\nSpread across scenarios (lowest / median / highest):\n")
+    dicts = [r.as_dict() for r in reports]
+    minutes = [d["alert_minutes_per_site_hour"] / d["oracle_alert_minutes_per_site_hour"] for d in dicts]
+    rows = [(label, [d.get(key) for d in dicts]) for label, key in FIGURES]
+    for label, values in [*rows, ("alert-min / oracle", minutes)]:
+        have = sorted(float(v) for v in values if v is not None and v == v)
+        if have:
+            mid = float(np.median(have))
+            print(f"- {label}: {have[0]:.2f} / {mid:.2f} / {have[-1]:.2f} ({len(have)} scenarios)")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenarios", nargs="*", type=Path, default=DEFAULT)
+    ap.add_argument("--set", dest="eval_set", choices=("tuning", "report"), help="an evaluation set")
+    ap.add_argument("--jobs", type=int, default=1, help="scenarios replayed at once (with --set)")
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "nadhir-eval-sets",
+        help="where the set's simulated scenarios are kept",
+    )
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
         "--ideal-seen", action="store_true", help="feed the truth as tracks, from each first measurement"
     )
     args = ap.parse_args()
+    if args.eval_set:
+        return score_set(args.eval_set, args.cache, args.jobs)
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
         "| scenario | warned | lead/oracle | sirens >= 60 s | false alarms | imminent false alarms "

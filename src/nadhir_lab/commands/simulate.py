@@ -10,6 +10,7 @@ import typer
 from nadhir_lab.commands import LAB_PANEL
 from nadhir_lab.simulator import (
     MAX_SENSORS,
+    RECORDED_SETS,
     TWISTS,
     RegionError,
     list_regions,
@@ -49,6 +50,13 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--twist", help=f"Add a twist (repeatable): {', '.join(TWISTS)}, or 'all'"),
         ] = None,
+        recorded: Annotated[
+            str | None,
+            typer.Option(
+                "--recorded",
+                help="Fly every sortie along a real recorded flight of this set: tuning or report",
+            ),
+        ] = None,
         gzip_events: Annotated[bool, typer.Option("--gzip", help="Write events.jsonl.gz")] = False,
         list_only: Annotated[
             bool, typer.Option("--list-regions", help="List bundled regions and exit")
@@ -71,7 +79,13 @@ def register(app: typer.Typer) -> None:
             described = load_region(region)
         except RegionError as exc:
             raise typer.BadParameter(str(exc), param_hint="--region") from exc
-        sim = simulate(described, seed=seed, hours=hours, twists=twists, sensor_count=sensors)
+        if recorded is not None and recorded not in RECORDED_SETS:
+            raise typer.BadParameter(
+                f"unknown set {recorded!r}; choose from {', '.join(RECORDED_SETS)}", param_hint="--recorded"
+            )
+        sim = simulate(
+            described, seed=seed, hours=hours, twists=twists, sensor_count=sensors, recorded=recorded
+        )
         events = write_scenario(sim, out_dir, gzip_events=gzip_events)
         facts = summary(sim)
         counts = ", ".join(f"{n} {kind}" for kind, n in facts["events"].items())

@@ -54,14 +54,16 @@ never changes the flights.
 Layout (one module per part, each importing only the ones listed before it):
 :mod:`.regions` (the region file), :mod:`.scenario` (the results and how they
 are written), :mod:`.world` (the metric frame, random draws, geometry),
-:mod:`.flight` (sorties planned and flown), :mod:`.phrasing` (how people
-write), :mod:`.observers` (observers, relays, impacts), :mod:`.sensors`
-(acoustic nodes), :mod:`.twists`, and :mod:`.assembly` (:func:`simulate`).
+:mod:`.recorded` (real recorded flights placed over a region),
+:mod:`.flight` (sorties planned and flown), :mod:`.phrasing` (how people write),
+:mod:`.observers` (observers, relays, impacts), :mod:`.sensors` (acoustic nodes),
+:mod:`.twists`, and :mod:`.assembly` (:func:`simulate`).
 Names with a leading underscore are private to this package, not to one
 module: the parts share them. This module lists what the package offers.
 """
 
 from nadhir_lab.simulator.assembly import MAX_SENSORS, simulate, summary
+from nadhir_lab.simulator.recorded import RECORDED_SETS, RecordedFlight, recorded_flights
 from nadhir_lab.simulator.regions import (
     KINDS,
     AirBase,
@@ -91,9 +93,11 @@ __all__ = [
     "KINDS",
     "MAX_SENSORS",
     "PATH_STEP_S",
+    "RECORDED_SETS",
     "TWISTS",
     "AirBase",
     "Kind",
+    "RecordedFlight",
     "Region",
     "RegionError",
     "RegionPlace",
@@ -106,6 +110,7 @@ __all__ = [
     "Sortie",
     "list_regions",
     "load_region",
+    "recorded_flights",
     "simulate",
     "summary",
     "write_scenario",

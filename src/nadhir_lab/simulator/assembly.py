@@ -18,6 +18,7 @@ from nadhir_lab.simulator.observers import (
     _observer_reports,
     _relay,
 )
+from nadhir_lab.simulator.recorded import recorded_flights
 from nadhir_lab.simulator.regions import Region, _Named
 from nadhir_lab.simulator.scenario import SimulatedScenario, _Writer
 from nadhir_lab.simulator.sensors import _acoustic, _make_sensors, _Sensor
@@ -91,12 +92,16 @@ def simulate(
     hours: float = 3.0,
     twists: Sequence[str] = (),
     sensor_count: int | None = None,
+    recorded: str | None = None,
 ) -> SimulatedScenario:
     """Simulate ``hours`` of air activity over ``region``; the same seed gives the same scenario.
 
     ``sensor_count`` overrides the region's count of acoustic nodes (same layout), up to
     :data:`MAX_SENSORS`: a region's sky with a country's listeners, for the replay speed
     benchmark. The flights, observers and every other stream stay those of the seed.
+
+    ``recorded`` (``"tuning"`` or ``"report"``, :data:`RECORDED_SETS`) flies every sortie along a
+    real recorded flight of that set (:mod:`.recorded`) instead of the type's programme.
     """
     if seed < 0:
         raise ValueError("seed must be a non-negative integer")
@@ -111,7 +116,10 @@ def simulate(
     if unknown:
         raise ValueError(f"unknown twist(s) {unknown}; known: {list(TWISTS)}")
     chosen = tuple(t for t in TWISTS if t in set(twists))
-    streams = np.random.SeedSequence([seed, zlib.crc32(region.name.encode("utf-8"))]).spawn(12)
+    flights = () if recorded is None else recorded_flights(recorded)
+    # Children of a seed sequence do not depend on how many are spawned: the thirteenth stream
+    # (recorded flights) leaves the twelve before it, and so every scenario made before, as it was.
+    streams = np.random.SeedSequence([seed, zlib.crc32(region.name.encode("utf-8"))]).spawn(13)
     rng = {
         name: np.random.default_rng(s)
         for name, s in zip(
@@ -128,6 +136,7 @@ def simulate(
                 "malformed",
                 "silent",
                 "burst",
+                "recorded",
             ),
             streams,
             strict=True,
@@ -136,7 +145,7 @@ def simulate(
     world = _World(region)
     duration = round(hours * 3600.0)
     start = _start_time(region, rng["time"], seed)
-    sorties, aircraft, strikes = _plan_and_fly(world, rng["flights"], duration)
+    sorties, aircraft, strikes = _plan_and_fly(world, rng["flights"], duration, flights, rng["recorded"])
     by_id = {ac.id: ac for ac in aircraft}
     observers = _make_observers(world, rng["observers"])
     sensors = _make_sensors(world, rng["sensors"])

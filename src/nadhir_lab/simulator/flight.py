@@ -10,6 +10,7 @@ from typing import Literal
 import numpy as np
 
 from nadhir.geo.compass import wrap_pi
+from nadhir_lab.simulator.recorded import PlacedFlight, RecordedFlight, place
 from nadhir_lab.simulator.regions import KINDS, Kind, RegionSite
 from nadhir_lab.simulator.scenario import PATH_STEP_S, SimAircraft, SimStrike, Sortie
 from nadhir_lab.simulator.world import (
@@ -331,8 +332,14 @@ def _wingman(leader: _Flight, rng: np.random.Generator, slot: int, kind: Kind) -
 
 
 def _plan_and_fly(
-    world: _World, rng: np.random.Generator, duration: int
+    world: _World,
+    rng: np.random.Generator,
+    duration: int,
+    recorded: Sequence[RecordedFlight] = (),
+    rec_rng: np.random.Generator | None = None,
 ) -> tuple[list[Sortie], list[SimAircraft], list[SimStrike]]:
+    """Plan the sorties and fly them: by the type's programme, or, given ``recorded`` flights,
+    each sortie one of them (:mod:`.recorded`), drawn with ``rec_rng``."""
     region = world.region
     mix = [max(0.0, region.aircraft_mix.get(k, 0.0)) for k in KINDS]
     n_sorties = max(2, int(rng.poisson(region.sorties_per_hour * duration / 3600.0)))
@@ -344,15 +351,19 @@ def _plan_and_fly(
     sorties: list[Sortie] = []
     aircraft: list[SimAircraft] = []
     strikes: list[SimStrike] = []
-    plans = []
+    plans: list[tuple[float, int, Kind, RecordedFlight | None]] = []
     for _ in range(n_sorties):
         wave = int(rng.integers(n_waves))
         kind = _pick_weighted(rng, KINDS, [m + 1e-12 for m in mix])
         takeoff = wave_t[wave] + _rand(rng, 0.0, 480.0)
         takeoff = float(PATH_STEP_S * round(takeoff / PATH_STEP_S))
-        plans.append((takeoff, wave, kind))
+        rec = None
+        if recorded and rec_rng is not None:
+            rec = recorded[int(rec_rng.integers(len(recorded)))]
+            kind = rec.kind
+        plans.append((takeoff, wave, kind, rec))
     plans.sort(key=lambda p: p[0])
-    for sid, (takeoff, wave, kind) in enumerate(plans):
+    for sid, (takeoff, wave, kind, rec) in enumerate(plans):
         bases = [b for b in region.airbases if kind in b.aircraft]
         base = _pick(rng, bases)
         focus = wave_focus[wave]
@@ -371,6 +382,10 @@ def _plan_and_fly(
             aim_site = _pick(rng, facilities)
         count = int(_pick_weighted(rng, (1, 2, 3), FORMATION_SIZES[kind]))
         expendable = kind == "drone" and not recon and _chance(rng, 0.2)
+        if rec is not None:
+            # A recording flies alone and is no one-way drone: the public real-flight scenarios'
+            # aircraft do the same.
+            count, expendable = 1, False
         tx, ty = world.site_xy(target_site.id)
         # The aim point: a district of a town, the facility itself.
         spread = 0.5 * aim_site.radius if aim_site.kind == "town" else 0.0
@@ -383,7 +398,11 @@ def _plan_and_fly(
             if others:
                 second = world.site_xy(_pick(rng, others).id)
         legs = _program(rng, kind, world.base_xy(base.id), (tx, ty), (ax, ay), recon, expendable, second)
-        lead = _fly(*world.base_xy(base.id), takeoff, legs, KINEMATICS[kind], duration)
+        if rec is not None and rec_rng is not None:
+            over = (tx, ty) if recon else (ax, ay)
+            lead = _placed(place(rec, rec_rng, over, takeoff, not recon, duration))
+        else:
+            lead = _fly(*world.base_xy(base.id), takeoff, legs, KINEMATICS[kind], duration)
         flights: list[tuple[_Flight, float]] = [(lead, 0.0)]
         for slot in range(1, count):
             flights.append(_wingman(lead, rng, slot, kind))
@@ -408,11 +427,34 @@ def _plan_and_fly(
                 strikes.append(SimStrike(float(round(float(st))), lat, lon, ac_id, aim_site.id, sx, sy))
         sorties.append(
             Sortie(
-                sid, kind, base.id, count, target_site.id, aim_site.id, recon, expendable, takeoff, tuple(ids)
+                sid,
+                kind,
+                base.id,
+                count,
+                target_site.id,
+                aim_site.id,
+                recon,
+                expendable,
+                takeoff,
+                tuple(ids),
+                None if rec is None else rec.source,
             )
         )
     strikes.sort(key=lambda s: (s.t, s.aircraft))
     return sorties, aircraft, strikes
+
+
+def _placed(p: PlacedFlight) -> _Flight:
+    """A placed recording as a flight (releases included)."""
+    return _Flight(
+        t=[float(v) for v in p.t],
+        x=[float(v) for v in p.x],
+        y=[float(v) for v in p.y],
+        alt=[float(v) for v in p.alt],
+        hdg=[float(v) for v in p.heading],
+        phase=list(p.phase),
+        releases=[] if p.release is None else [p.release],
+    )
 
 
 def _aircraft(world: _World, ac_id: str, kind: Kind, sortie: int, f: _Flight) -> SimAircraft:

@@ -270,7 +270,8 @@ def _observer_reports(
                 next_ok = t + _rand(rng, *o.gap)
                 phase = lead.phase[i]
                 action = "over"
-                if o.base == s.base and t - s.takeoff < 300.0:
+                # A recorded flight appears in the air: there is no take-off to see.
+                if o.base == s.base and t - s.takeoff < 300.0 and s.source is None:
                     action = "takeoff"
                 elif phase == "circling":
                     action = "circling"

@@ -75,6 +75,8 @@ class Sortie:
     expendable: bool
     takeoff: float
     aircraft: tuple[str, ...]
+    # The recorded flight it flies ("sample:icao24", :mod:`.recorded`), or None for a programme.
+    source: str | None = None
 
 
 @dataclass
@@ -132,6 +134,7 @@ class SimulatedScenario:
                 "expendable": s.expendable,
                 "takeoff": self.iso(s.takeoff),
                 "aircraft": list(s.aircraft),
+                **({} if s.source is None else {"source": s.source}),
             }
             for s in self.sorties
         ]
