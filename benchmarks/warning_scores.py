@@ -40,6 +40,7 @@ from nadhir.engine.stepper import Stepper
 from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.track import Track
+from nadhir.tracking.tracker import Ended
 from nadhir.tracking.updater import Predictor
 from nadhir_lab.scoring import ScoreReport, combine, load_truth, score
 
@@ -103,18 +104,18 @@ class IdealTracker:
                     track.history.append((t - 10 * k, float(q[0]), float(q[1])))
             self.tracks[aid] = track
 
-    def step(self, t: float, batch: list[Measurement]) -> list[Track]:
+    def step(self, t: float, batch: list[Measurement]) -> Ended:
         if self._owner is not None:
             for m in batch:
                 aid = self._owner(m, t)
                 if aid is not None:
                     self._first_seen.setdefault(aid, t)
         self._set(t)
-        return []
+        return Ended()
 
-    def advance(self, t: float) -> list[Track]:
+    def advance(self, t: float) -> Ended:
         self._set(t)
-        return []
+        return Ended()
 
 
 def run(
