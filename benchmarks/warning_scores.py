@@ -161,13 +161,15 @@ def row(name: str, r: dict[str, float]) -> str:
         v = r.get(key)
         return "n/a" if v is None else f"{v:.2f}"
 
-    minutes = r["alert_minutes_per_site_hour"] / r["oracle_alert_minutes_per_site_hour"]
-    imminent = r["imminent_minutes_per_site_hour"] / r["oracle_alert_minutes_per_site_hour"]
+    oracle = r["oracle_alert_minutes_per_site_hour"]
+    # A day with no strike has no oracle minutes to compare with (its alerts are all false).
+    minutes = f"{r['alert_minutes_per_site_hour'] / oracle:.2f}" if oracle else "n/a"
+    imminent = f"{r['imminent_minutes_per_site_hour'] / oracle:.2f}" if oracle else "n/a"
     ospa = "n/a" if r.get("ospa_m") is None else f"{r['ospa_m'] / 1000:.1f}"
     return (
         f"| {name} | {f('warned_share')} | {f('lead_vs_oracle')} | {f('siren_warned_60s_share')} | "
         f"{f('false_alarm_share')} | {f('imminent_false_alarm_share')} | "
-        f"{minutes:.2f} | {imminent:.2f} | {ospa} |"
+        f"{minutes} | {imminent} | {ospa} |"
     )
 
 
@@ -207,7 +209,11 @@ def score_set(name: str, cache: Path, jobs: int) -> int:
     print(row(f"**{name} set together**", combine(reports)))
     print("\nSpread across scenarios (lowest / median / highest):\n")
     dicts = [r.as_dict() for r in reports]
-    minutes = [d["alert_minutes_per_site_hour"] / d["oracle_alert_minutes_per_site_hour"] for d in dicts]
+    minutes = [
+        d["alert_minutes_per_site_hour"] / d["oracle_alert_minutes_per_site_hour"]
+        for d in dicts
+        if d["oracle_alert_minutes_per_site_hour"]
+    ]
     rows = [(label, [d.get(key) for d in dicts]) for label, key in FIGURES]
     for label, values in [*rows, ("alert-min / oracle", minutes)]:
         have = sorted(float(v) for v in values if v is not None and v == v)
