@@ -78,7 +78,7 @@ def load_corpus(path: Path) -> list[dict[str, Any]]:
 
 def reading(got: ParsedMessage) -> tuple[str, str]:
     """What the reader made of a message: its kind and its action."""
-    return getattr(got, "kind", "sighting"), got.action
+    return got.kind, got.action
 
 
 def action_ok(label: str, got: ParsedMessage) -> bool:
@@ -125,8 +125,10 @@ def main() -> None:
     for split in shown:
         s = results[split]
         n = s["action"].total
-        print(f"{split:<10}{n:>9}{100 * s['aircraft'].accuracy:>8.1f}%{s['aircraft'].total:>6}"
-              f"{100 * s['action'].accuracy:>8.1f}%{s['action'].total:>6}")
+        print(
+            f"{split:<10}{n:>9}{100 * s['aircraft'].accuracy:>8.1f}%{s['aircraft'].total:>6}"
+            f"{100 * s['action'].accuracy:>8.1f}%{s['action'].total:>6}"
+        )
     if args.errors:
         texts = {r["id"]: r["text"] for r in corpus}
         for split in shown:

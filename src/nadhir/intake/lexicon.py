@@ -38,6 +38,8 @@ class Entry:
     part: bool = False  # side, neighbourhood, حي: "the western side" is a position, not a heading
     back: bool = False  # "back" in "heading back"
     off: bool = False  # "off" in "took off"
+    summary: float = 0.0  # how much the word says "a tally of past sorties" (yesterday, sorties)
+    shelter: bool = False  # a word of a call to take cover (shelters, clear the streets)
 
 
 LEXICON: dict[str, Entry] = {}
@@ -123,7 +125,7 @@ for _word, _kind in (("su", "jet"), ("سو", "jet"), ("mig", "jet"), ("ميغ", 
 
 _action("takeoff", 0.95, """
     takeoff takeoffs liftoff departed departing departure launched launching scrambled
-    اقلع اقلعت يقلع تقلع اقلاع اقلعتا انطلق انطلقت انطلاق ينطلق تنطلق اقلعوا يقلعوا انطلقوا ينطلقوا
+    اقلع اقلعت يقلع تقلع اقلاع اقلاعات اقلعتا انطلق انطلقت انطلاق ينطلق تنطلق اقلعوا يقلعوا انطلقوا ينطلقوا
 """)
 _action("takeoff", 0.6, "airborne طلع طلعت")
 _set("off", off=True)
@@ -137,6 +139,7 @@ _action("striking", 0.95, """
     يقصفوا يستهدفوا يضربوا يرموا يلقوا يغير تغير اغار اغارت يغيروا ضربه ضربات
     يقصفان تقصفان يستهدفان تستهدفان يضربان تضربان يلقيان تلقيان يرميان ترميان يشنان تشنان قصفتا
     قاصف قاصفه قاصفين
+    raided raiding القت القوا القاء
 """)
 # "hit" is as often said of an aircraft (hit by ground fire, took a hit) as by one: a weak cue.
 _action("striking", 0.5, "target missiles rockets missile rocket hit hits")
@@ -154,6 +157,9 @@ _action("circling", 0.9, """
     يحوم تحوم حوم يحومان تحومان يدور تدور دوران دائري دائريه دوائر حايم حايمه يلف تلف يحوموا تحوموا
     يدوروا حامت حام
 """)
+# تحليق, "flying about" over an area, is how observatories say a loiter; حلّق, "flew over", a pass.
+_action("circling", 0.6, "تحليق تحليقا")
+_action("transit", 0.5, "حلق حلقت حلقتا")
 _action("transit", 0.8, """
     passing passes passed crossing crosses crossed transiting transit overflying overflew
     عابر عابره يعبر تعبر مر مرت يمر تمر مرور
@@ -278,13 +284,26 @@ _entries("""
     سمعنا نسمع يسمع صوته هدير ازيز طنين محركات محرك واضح واضحه سرب مجموعه تشكيل ثم بعدين
 """)
 
+# Summaries of past sorties: what a tally says and a live call does not. Weights add up in
+# nadhir.intake.idiom; a message reaching 1 is a summary, not a sighting.
+_set("""
+    طلعه طلعات sortie sorties حصيله tally امس البارحه yesterday اولا ثانيا ثالثا رابعا خامسا
+    عشرات dozens
+""", summary=1.0)
+_set("تصعيد escalation تشهد شهدت يشهد witnessing witnessed ماضيه ماضي يرتفع ارتفع عدد", summary=0.5)
+# A call to take cover: it names no aircraft, it tells people what to do.
+_set("""
+    احتموا احتماء اختبئوا اختباء اخلوا اخلاء ملاجي ملجا ملاجئ shelter shelters evacuate evacuation
+    respond ابتعدوا ابتعاد نوافذ windows
+""", shelter=True)
+
 # Duals: طائرتان, مروحيتين ... the stem (taa marbuta written as ت before the ending) and its type.
 DUAL_STEMS: dict[str, AircraftType] = {
     "طاير": "unknown", "طيار": "unknown", "مروحي": "helicopter", "حربي": "jet", "مسير": "drone",
     "حوام": "helicopter", "زنان": "drone", "مقاتل": "jet", "قاذف": "jet", "نفاث": "jet",
 }
 DUAL_ENDINGS = ("تان", "تين", "تا")  # طائرتان, طائرتين, and طائرتا before a noun
-TAKE_WORDS = frozenset({"took", "take", "taking", "takes"})
+TAKE_WORDS = frozenset({"took", "take", "taking", "takes", "taken"})
 NO_PILOT = (frozenset({"بدون", "بلا", "without"}), frozenset({"طيار", "pilot"}))
 FUZZY_AIRCRAFT = {k: e for k, e in LEXICON.items() if e.aircraft is not None and len(k) >= 6}
 FUZZY_AIRCRAFT_KEYS = list(FUZZY_AIRCRAFT)

@@ -1,0 +1,106 @@
+"""Whether a message is a live sighting, a summary of past sorties, or a call to take cover.
+
+Observatories and civil-defence channels do not only call what they see. They also post
+tallies ("55 sorties from four military airports today", "the number of Russian raids rises
+to 110", "between 9:50 and 10:00 eight Russian aircraft took off") and relay calls to take
+cover ("those from Hass respond immediately to the air raid warning", "go inside, away from
+the windows"). Neither says where an aircraft is now: a summary must not start a track, and
+a call to take cover must not be read as a strike.
+
+How it decides, on the tokens of one message (:mod:`nadhir.intake.tokens`):
+
+- **take cover**: a word or phrase of a call to take cover (shelters, clear the streets,
+  take cover, air raid warning, inside the buildings) and no aircraft named at all. A
+  sighting that also tells people to take cover ("barrel helicopter entered from the east,
+  clear the streets") stays a sighting;
+- **summary**: the summary weights of its words and phrases add up to 1 or more: a word of
+  a tally (sorties, yesterday, dozens, first/second in a list) weighs 1, a word that only
+  leans that way (escalation, witnessing, past, the number of) 0.5; so do the phrases
+  "between <hour> and <hour>" (1), "no/not ... took off" (1), "since dawn", "early hours",
+  "followed by that" (0.5 each), and six or more aircraft or strikes in one message (0.5);
+- otherwise a **sighting**.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from nadhir.intake.parsed import MessageKind
+from nadhir.intake.tokens import Tok
+
+SUMMARY_AT = 1.0  # summary weight from which a message is a summary
+MANY = 6  # this many aircraft or strikes in one message lean towards a tally
+MANY_WEIGHT = 0.5
+
+_TAKE_COVER_PHRASES = frozenset({("take", "cover"), ("air", "raid"), ("داخل", "مباني"), ("clear", "streets")})
+_LEANING_PHRASES = frozenset(
+    {
+        ("منذ", "فجر"),
+        ("منذ", "صباح"),
+        ("since", "dawn"),
+        ("early", "hours"),
+        ("تبع", "ذلك"),
+        ("followed", "by"),
+    }
+)
+_NEGATIONS = frozenset({"عدم", "لم", "no", "not", "never"})
+_HOUR_WORDS = frozenset({"ساعه", "hour"})
+NOT_LIVE_REASON: dict[MessageKind, str] = {
+    "summary": "a summary of past sorties, not a live sighting",
+    "take_cover": "a call to take cover, not a sighting",
+}
+
+
+def read_kind(toks: list[Tok], count: int | None) -> MessageKind:
+    """What the message is: a live ``sighting``, a ``summary`` of past sorties, or ``take_cover``."""
+    words = [t for t in toks if t.kind == "word"]
+    if _calls_to_take_cover(words) and not any(t.names_aircraft() for t in words):
+        return "take_cover"
+    if summary_weight(toks, count) >= SUMMARY_AT:
+        return "summary"
+    return "sighting"
+
+
+def _pairs(words: list[Tok]) -> list[tuple[str, str]]:
+    """Consecutive word keys, skipping fillers ("clear the streets" -> clear, streets)."""
+    keys = [t.key for t in words if not t.e.filler]
+    return list(pairwise(keys))
+
+
+def _calls_to_take_cover(words: list[Tok]) -> bool:
+    if any(t.e.shelter for t in words):
+        return True
+    return any(pair in _TAKE_COVER_PHRASES for pair in _pairs(words))
+
+
+def summary_weight(toks: list[Tok], count: int | None) -> float:
+    """How strongly the message reads as a tally of past activity (1 or more: a summary)."""
+    words = [t for t in toks if t.kind == "word"]
+    weight = sum(t.e.summary for t in words)
+    weight += 0.5 * sum(pair in _LEANING_PHRASES for pair in _pairs(words))
+    if _hour_range(toks) or _no_takeoff(words):
+        weight += 1.0
+    if count is not None and count >= MANY:
+        weight += MANY_WEIGHT
+    return weight
+
+
+def _hour_range(toks: list[Tok]) -> bool:
+    """ "between the hour 9:50 and the hour ten", "between 09:50 and 10:00": a window, not a moment."""
+    for i, tok in enumerate(toks):
+        if tok.e.cue != "between" or i + 1 >= len(toks):
+            continue
+        nxt = toks[i + 1]
+        if nxt.key in _HOUR_WORDS:
+            return True
+        if nxt.kind == "num" and i + 3 < len(toks) and toks[i + 2].raw == ":" and toks[i + 3].kind == "num":
+            return True
+    return False
+
+
+def _no_takeoff(words: list[Tok]) -> bool:
+    """ "no aircraft took off", عدم إقلاع أي طائرة: a negated take-off is a report about a period."""
+    for i, tok in enumerate(words):
+        if tok.key in _NEGATIONS and any(w.e.action == "takeoff" for w in words[i + 1 : i + 4]):
+            return True
+    return False
