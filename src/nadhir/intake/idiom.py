@@ -19,12 +19,27 @@ How it decides, on the tokens of one message (:mod:`nadhir.intake.tokens`):
   "between <hour> and <hour>" (1), "no/not ... took off" (1), "since dawn", "early hours",
   "followed by that" (0.5 each), and six or more aircraft or strikes in one message (0.5);
 - otherwise a **sighting**.
+
+Before that, :func:`observatory_phrases` reads a few phrases the way observatories and news
+reports mean them: "barrel helicopter" (مروحية برميل) names the helicopter, it is no strike;
+"left/غادر <airbase>" is a take-off; a strike word after "without/دون/no/لم" is no strike
+("without any raids being carried out"); and shelling by ground forces or artillery (قصف
+قوات النظام, القصف المدفعي, artillery shelling) is no air strike.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import pairwise
 
+from nadhir.intake.lexicon import (
+    BARREL_WORDS,
+    BASE_WORDS,
+    GROUND_FIRE_WORDS,
+    LEFT_PLACE_WORDS,
+    NEGATION_WORDS,
+    Entry,
+)
 from nadhir.intake.parsed import MessageKind
 from nadhir.intake.tokens import Tok
 
@@ -49,6 +64,34 @@ NOT_LIVE_REASON: dict[MessageKind, str] = {
     "summary": "a summary of past sorties, not a live sighting",
     "take_cover": "a call to take cover, not a sighting",
 }
+
+
+BASE_WITHIN = 4  # words between "left" and the airbase word ("left the Hama military airbase")
+NEGATION_WITHIN = 3  # "دون تنفيذ أي غارات": the strike word within this many words of the negation
+GROUND_WITHIN = 2  # "قصف قوات النظام", "shelled by regime forces"
+
+
+def observatory_phrases(toks: list[Tok]) -> None:
+    """Re-read the phrases above in place: barrel helicopters, leaving a base, negated or ground fire."""
+    words = [t for t in toks if t.kind == "word" and not t.e.filler]
+    for i, tok in enumerate(words):
+        e = tok.entry
+        if e is None:
+            continue
+        before = words[i - 1] if i > 0 else None
+        after = words[i + 1] if i + 1 < len(words) else None
+        if tok.key in BARREL_WORDS and any(t is not None and t.names_aircraft() for t in (before, after)):
+            tok.entry = Entry(aircraft="helicopter", aircraft_weight=0.6)
+        elif e.action == "leaving" and tok.key in LEFT_PLACE_WORDS and any(
+            w.key in BASE_WORDS for w in words[i + 1 : i + 1 + BASE_WITHIN]
+        ):
+            tok.entry = replace(e, action="takeoff", action_weight=0.95)
+        elif e.action == "striking" and (
+            any(w.key in NEGATION_WORDS for w in words[max(0, i - NEGATION_WITHIN) : i])
+            or any(w.key in GROUND_FIRE_WORDS for w in words[i + 1 : i + 1 + GROUND_WITHIN])
+            or (before is not None and before.key in GROUND_FIRE_WORDS)
+        ):
+            tok.entry = replace(e, action=None, action_weight=0.0)
 
 
 def read_kind(toks: list[Tok], count: int | None) -> MessageKind:

@@ -159,7 +159,8 @@ _action("circling", 0.9, """
 """)
 # تحليق, "flying about" over an area, is how observatories say a loiter; حلّق, "flew over", a pass.
 _action("circling", 0.6, "تحليق تحليقا")
-_action("transit", 0.5, "حلق حلقت حلقتا")
+_action("transit", 0.5, "حلق حلقت حلقتا flew دخل دخلت يدخل تدخل entered entering")
+_action("circling", 0.6, "flights")
 _action("transit", 0.8, """
     passing passes passed crossing crosses crossed transiting transit overflying overflew
     عابر عابره يعبر تعبر مر مرت يمر تمر مرور
@@ -217,7 +218,7 @@ _cue("toward", """
 """)
 _cue("toward", "to into for الي", weak=True)
 _cue("head", """
-    heading headed heads moving moves going goes flying flies travelling traveling bound course dir hdg
+    heading headed heads moving moves going goes flying flies flew travelling traveling bound course dir hdg
     bearing
     returning returned return returns turned turning turns
     متجه متجهه متجهين متجهات متجهتين يتجه تتجه يتجهان تتجهان متوجه متوجهه يتوجه تتوجه اتجاهه اتجاهها
@@ -290,7 +291,10 @@ _set("""
     طلعه طلعات sortie sorties حصيله tally امس البارحه yesterday اولا ثانيا ثالثا رابعا خامسا
     عشرات dozens
 """, summary=1.0)
-_set("تصعيد escalation تشهد شهدت يشهد witnessing witnessed ماضيه ماضي يرتفع ارتفع عدد", summary=0.5)
+_set("""
+    تصعيد escalation تشهد شهدت يشهد witnessing witnessed ماضيه ماضي يرتفع ارتفع عدد سجل سجلت recorded
+    اقلاعات takeoffs
+""", summary=0.5)
 # A call to take cover: it names no aircraft, it tells people what to do.
 _set("""
     احتموا احتماء اختبئوا اختباء اخلوا اخلاء ملاجي ملجا ملاجئ shelter shelters evacuate evacuation
@@ -309,3 +313,14 @@ FUZZY_AIRCRAFT = {k: e for k, e in LEXICON.items() if e.aircraft is not None and
 FUZZY_AIRCRAFT_KEYS = list(FUZZY_AIRCRAFT)
 JET_PHRASES = frozenset({("fixed", "wing"), ("fixed", "wings"), ("fast", "mover"), ("fast", "movers")})
 CIRCLE_WORDS = frozenset({"circle", "circles", "دوائر", "دايري", "دايريه"})
+# Observatory idioms (nadhir.intake.idiom): "barrel helicopter" names the type, not a strike;
+# "left the airbase" is a take-off; "without any raids" and "artillery shelling" are no air strike.
+BARREL_WORDS = frozenset({"برميل", "barrel"})
+LEFT_PLACE_WORDS = frozenset({
+    "left", "exited", "غادر", "غادرت", "يغادر", "تغادر", "خرج", "خرجت", "يخرج", "تخرج",
+})
+BASE_WORDS = frozenset({"airbase", "base", "airport", "airfield", "مطار", "قاعده", "مهبط"})
+NEGATION_WORDS = frozenset({"دون", "بدون", "without", "no", "لم"})
+GROUND_FIRE_WORDS = frozenset({
+    "قوات", "مدفعي", "مدفعيه", "راجمات", "بري", "بريه", "artillery", "forces", "ground", "mortar", "mortars",
+})

@@ -50,7 +50,7 @@ from nadhir.geo.names import (
     WordForms,
     word_forms,
 )
-from nadhir.intake.idiom import NOT_LIVE_REASON, read_kind
+from nadhir.intake.idiom import NOT_LIVE_REASON, observatory_phrases, read_kind
 from nadhir.intake.parsed import MessageKind, ParsedMessage
 from nadhir.intake.tokens import Span, Tok, tokenise, words_as_written
 from nadhir.intake.words import (
@@ -125,6 +125,7 @@ class MessageReader:
         if not any(t.kind == "word" for t in toks):
             return ParsedMessage(text=text, rejection="no words")
         phrases(toks)
+        observatory_phrases(toks)
         aircraft, aircraft_conf, dual_type = read_aircraft(toks)
         spans = self._places(toks, clean)
         roles(toks, spans)
