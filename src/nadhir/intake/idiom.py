@@ -82,8 +82,10 @@ def observatory_phrases(toks: list[Tok]) -> None:
         after = words[i + 1] if i + 1 < len(words) else None
         if tok.key in BARREL_WORDS and any(t is not None and t.names_aircraft() for t in (before, after)):
             tok.entry = Entry(aircraft="helicopter", aircraft_weight=0.6)
-        elif e.action == "leaving" and tok.key in LEFT_PLACE_WORDS and any(
-            w.key in BASE_WORDS for w in words[i + 1 : i + 1 + BASE_WITHIN]
+        elif (
+            e.action == "leaving"
+            and tok.key in LEFT_PLACE_WORDS
+            and any(w.key in BASE_WORDS for w in words[i + 1 : i + 1 + BASE_WITHIN])
         ):
             tok.entry = replace(e, action="takeoff", action_weight=0.95)
         elif e.action == "striking" and (
