@@ -15,9 +15,11 @@ How it decides, on the tokens of one message (:mod:`nadhir.intake.tokens`):
   clear the streets") stays a sighting;
 - **summary**: the summary weights of its words and phrases add up to 1 or more: a word of
   a tally (sorties, yesterday, dozens, first/second in a list) weighs 1, a word that only
-  leans that way (escalation, witnessing, past, the number of) 0.5; so do the phrases
-  "between <hour> and <hour>" (1), "no/not ... took off" (1), "since dawn", "early hours",
-  "followed by that" (0.5 each), and six or more aircraft or strikes in one message (0.5);
+  leans that way (escalation, witnessing, past, the number of, documented) 0.5; so do the
+  phrases "between <hour> and <hour>" (1), "no/not ... took off" (1), a date ("on 28
+  September", 1), a count of 20 or more strikes, barrels or sorties (1), "since dawn",
+  "since morning", "early hours", "followed by that", a "since ... until ..." period (0.5
+  each), and six or more aircraft or strikes in one message (0.5);
 - otherwise a **sighting**.
 
 Before that, :func:`observatory_phrases` reads a few phrases the way observatories and news
@@ -37,7 +39,9 @@ from nadhir.intake.lexicon import (
     BASE_WORDS,
     GROUND_FIRE_WORDS,
     LEFT_PLACE_WORDS,
+    MONTH_WORDS,
     NEGATION_WORDS,
+    TALLY_NOUNS,
     Entry,
 )
 from nadhir.intake.parsed import MessageKind
@@ -46,6 +50,7 @@ from nadhir.intake.tokens import Tok
 SUMMARY_AT = 1.0  # summary weight from which a message is a summary
 MANY = 6  # this many aircraft or strikes in one message lean towards a tally
 MANY_WEIGHT = 0.5
+TALLY_COUNT = 20  # "30 barrels", "40 raids", "(112) barrels since morning": counted, not seen
 
 _TAKE_COVER_PHRASES = frozenset({("take", "cover"), ("air", "raid"), ("داخل", "مباني"), ("clear", "streets")})
 _LEANING_PHRASES = frozenset(
@@ -53,11 +58,13 @@ _LEANING_PHRASES = frozenset(
         ("منذ", "فجر"),
         ("منذ", "صباح"),
         ("since", "dawn"),
+        ("since", "morning"),
         ("early", "hours"),
         ("تبع", "ذلك"),
         ("followed", "by"),
     }
 )
+_SINCE_UNTIL = (frozenset({"منذ", "since", "from"}), frozenset({"حتي", "until", "till"}))
 _NEGATIONS = frozenset({"عدم", "لم", "no", "not", "never"})
 _HOUR_WORDS = frozenset({"ساعه", "hour"})
 NOT_LIVE_REASON: dict[MessageKind, str] = {
@@ -123,8 +130,11 @@ def summary_weight(toks: list[Tok], count: int | None) -> float:
     words = [t for t in toks if t.kind == "word"]
     weight = sum(t.e.summary for t in words)
     weight += 0.5 * sum(pair in _LEANING_PHRASES for pair in _pairs(words))
-    if _hour_range(toks) or _no_takeoff(words):
+    if _hour_range(toks) or _no_takeoff(words) or _dated(toks) or _tally_count(toks):
         weight += 1.0
+    keys = {t.key for t in words}
+    if keys & _SINCE_UNTIL[0] and keys & _SINCE_UNTIL[1]:
+        weight += 0.5
     if count is not None and count >= MANY:
         weight += MANY_WEIGHT
     return weight
@@ -139,6 +149,27 @@ def _hour_range(toks: list[Tok]) -> bool:
         if nxt.key in _HOUR_WORDS:
             return True
         if nxt.kind == "num" and i + 3 < len(toks) and toks[i + 2].raw == ":" and toks[i + 3].kind == "num":
+            return True
+    return False
+
+
+def _dated(toks: list[Tok]) -> bool:
+    """A day and a month ("في 28 أيلول", "on 28 September", "September 28"): a dated report."""
+    for i, tok in enumerate(toks):
+        if tok.kind == "word" and tok.key in MONTH_WORDS:
+            near = [toks[j] for j in (i - 1, i + 1) if 0 <= j < len(toks)]
+            if any(t.kind == "num" and 1 <= t.num <= 31 for t in near):
+                return True
+    return False
+
+
+def _tally_count(toks: list[Tok]) -> bool:
+    """A count of 20 or more next to a word for strikes, barrels or sorties (within two tokens)."""
+    for i, tok in enumerate(toks):
+        if tok.kind != "num" or tok.num < TALLY_COUNT:
+            continue
+        near = toks[max(0, i - 2) : i] + toks[i + 1 : i + 3]
+        if any(t.kind == "word" and t.key in TALLY_NOUNS for t in near):
             return True
     return False
 

@@ -293,7 +293,7 @@ _set("""
 """, summary=1.0)
 _set("""
     تصعيد escalation تشهد شهدت يشهد witnessing witnessed ماضيه ماضي يرتفع ارتفع عدد سجل سجلت recorded
-    اقلاعات takeoffs
+    اقلاعات takeoffs وثق وثقت documented number
 """, summary=0.5)
 # A call to take cover: it names no aircraft, it tells people what to do.
 _set("""
@@ -321,6 +321,18 @@ LEFT_PLACE_WORDS = frozenset({
 })
 BASE_WORDS = frozenset({"airbase", "base", "airport", "airfield", "مطار", "قاعده", "مهبط"})
 NEGATION_WORDS = frozenset({"دون", "بدون", "without", "no", "لم"})
+# A tally counts strikes by the dozen: a number this large next to one of these nouns is no live call.
+TALLY_NOUNS = frozenset({
+    "غاره", "غارات", "ضربه", "ضربات", "برميل", "براميل", "برميلا", "صاروخ", "صواريخ", "طلعه", "طلعات",
+    "raid", "raids", "strike", "strikes", "airstrikes", "barrels", "bombs", "sorties", "missiles",
+})
+# Month names: "on 28 September" dates a report; a live call needs no date.
+MONTH_WORDS = frozenset({
+    "كانون", "شباط", "اذار", "نيسان", "ايار", "حزيران", "تموز", "اب", "ايلول", "تشرين",
+    "يناير", "فبراير", "مارس", "ابريل", "مايو", "يونيو", "يوليو", "اغسطس", "سبتمبر", "اكتوبر", "نوفمبر",
+    "ديسمبر", "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+})
 GROUND_FIRE_WORDS = frozenset({
     "قوات", "مدفعي", "مدفعيه", "راجمات", "بري", "بريه", "artillery", "forces", "ground", "mortar", "mortars",
 })
