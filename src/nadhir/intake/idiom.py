@@ -16,10 +16,14 @@ How it decides, on the tokens of one message (:mod:`nadhir.intake.tokens`):
 - **summary**: the summary weights of its words and phrases add up to 1 or more: a word of
   a tally (sorties, yesterday, dozens, first/second in a list) weighs 1, a word that only
   leans that way (escalation, witnessing, past, the number of, documented) 0.5; so do the
-  phrases "between <hour> and <hour>" (1), "no/not ... took off" (1), a date ("on 28
-  September", 1), a count of 20 or more strikes, barrels or sorties (1), "since dawn",
-  "since morning", "early hours", "followed by that", a "since ... until ..." period (0.5
-  each), and six or more aircraft or strikes in one message (0.5);
+  phrases "between <hour> and <hour>" (1), "no/not ... took off" (1), a date not said to be
+  today ("on 28 September", 1), a count of 20 or more strikes, barrels or sorties (1), "two
+  days ago", "hours ago", "last night", "recent days" (1), "since dawn", "since morning",
+  "since midnight", "early hours", "followed by that", "in general", "various areas", a
+  "since ... until ..." period (0.5 each), and six or more aircraft or strikes in one
+  message (0.5); the words of a tally include the tens (twenty ... ninety, عشرين ... تسعين),
+  dozens and hundreds, "past" (الماضية) and "counted" (أحصى), and tens in words count as 20 or
+  more;
 - otherwise a **sighting**.
 
 Before that, :func:`observatory_phrases` reads a few phrases the way observatories and news
@@ -38,10 +42,18 @@ from nadhir.intake.lexicon import (
     BARREL_WORDS,
     BASE_WORDS,
     GROUND_FIRE_WORDS,
+    HOUR_WORDS,
+    LEANING_PHRASES,
     LEFT_PLACE_WORDS,
     MONTH_WORDS,
     NEGATION_WORDS,
+    PAST_PHRASES,
+    SINCE_UNTIL,
+    TAKE_COVER_PHRASES,
+    TAKEOFF_NEGATIONS,
     TALLY_NOUNS,
+    TENS_WORDS,
+    TODAY_WORDS,
     Entry,
 )
 from nadhir.intake.parsed import MessageKind
@@ -52,21 +64,6 @@ MANY = 6  # this many aircraft or strikes in one message lean towards a tally
 MANY_WEIGHT = 0.5
 TALLY_COUNT = 20  # "30 barrels", "40 raids", "(112) barrels since morning": counted, not seen
 
-_TAKE_COVER_PHRASES = frozenset({("take", "cover"), ("air", "raid"), ("داخل", "مباني"), ("clear", "streets")})
-_LEANING_PHRASES = frozenset(
-    {
-        ("منذ", "فجر"),
-        ("منذ", "صباح"),
-        ("since", "dawn"),
-        ("since", "morning"),
-        ("early", "hours"),
-        ("تبع", "ذلك"),
-        ("followed", "by"),
-    }
-)
-_SINCE_UNTIL = (frozenset({"منذ", "since", "from"}), frozenset({"حتي", "until", "till"}))
-_NEGATIONS = frozenset({"عدم", "لم", "no", "not", "never"})
-_HOUR_WORDS = frozenset({"ساعه", "hour"})
 NOT_LIVE_REASON: dict[MessageKind, str] = {
     "summary": "a summary of past sorties, not a live sighting",
     "take_cover": "a call to take cover, not a sighting",
@@ -122,18 +119,21 @@ def _pairs(words: list[Tok]) -> list[tuple[str, str]]:
 def _calls_to_take_cover(words: list[Tok]) -> bool:
     if any(t.e.shelter for t in words):
         return True
-    return any(pair in _TAKE_COVER_PHRASES for pair in _pairs(words))
+    return any(pair in TAKE_COVER_PHRASES for pair in _pairs(words))
 
 
 def summary_weight(toks: list[Tok], count: int | None) -> float:
     """How strongly the message reads as a tally of past activity (1 or more: a summary)."""
     words = [t for t in toks if t.kind == "word"]
     weight = sum(t.e.summary for t in words)
-    weight += 0.5 * sum(pair in _LEANING_PHRASES for pair in _pairs(words))
-    if _hour_range(toks) or _no_takeoff(words) or _dated(toks) or _tally_count(toks):
+    pairs = _pairs(words)
+    weight += 0.5 * sum(pair in LEANING_PHRASES for pair in pairs)
+    weight += 1.0 * sum(pair in PAST_PHRASES for pair in pairs)
+    dated = _dated(toks) and not any(t.key in TODAY_WORDS for t in words)  # "this morning, 30 May" is today
+    if _hour_range(toks) or _no_takeoff(words) or dated or _tally_count(toks):
         weight += 1.0
     keys = {t.key for t in words}
-    if keys & _SINCE_UNTIL[0] and keys & _SINCE_UNTIL[1]:
+    if keys & SINCE_UNTIL[0] and keys & SINCE_UNTIL[1]:
         weight += 0.5
     if count is not None and count >= MANY:
         weight += MANY_WEIGHT
@@ -146,7 +146,7 @@ def _hour_range(toks: list[Tok]) -> bool:
         if tok.e.cue != "between" or i + 1 >= len(toks):
             continue
         nxt = toks[i + 1]
-        if nxt.key in _HOUR_WORDS:
+        if nxt.key in HOUR_WORDS:
             return True
         if nxt.kind == "num" and i + 3 < len(toks) and toks[i + 2].raw == ":" and toks[i + 3].kind == "num":
             return True
@@ -164,9 +164,12 @@ def _dated(toks: list[Tok]) -> bool:
 
 
 def _tally_count(toks: list[Tok]) -> bool:
-    """A count of 20 or more next to a word for strikes, barrels or sorties (within two tokens)."""
+    """A count of 20 or more (digits or tens in words) next to a strike, barrel or sortie (two tokens)."""
     for i, tok in enumerate(toks):
-        if tok.kind != "num" or tok.num < TALLY_COUNT:
+        large = (tok.kind == "num" and tok.num >= TALLY_COUNT) or (
+            tok.kind == "word" and tok.key in TENS_WORDS
+        )
+        if not large:
             continue
         near = toks[max(0, i - 2) : i] + toks[i + 1 : i + 3]
         if any(t.kind == "word" and t.key in TALLY_NOUNS for t in near):
@@ -177,6 +180,6 @@ def _tally_count(toks: list[Tok]) -> bool:
 def _no_takeoff(words: list[Tok]) -> bool:
     """ "no aircraft took off", عدم إقلاع أي طائرة: a negated take-off is a report about a period."""
     for i, tok in enumerate(words):
-        if tok.key in _NEGATIONS and any(w.e.action == "takeoff" for w in words[i + 1 : i + 4]):
+        if tok.key in TAKEOFF_NEGATIONS and any(w.e.action == "takeoff" for w in words[i + 1 : i + 4]):
             return True
     return False

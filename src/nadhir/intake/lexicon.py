@@ -289,11 +289,11 @@ _entries("""
 # nadhir.intake.idiom; a message reaching 1 is a summary, not a sighting.
 _set("""
     طلعه طلعات sortie sorties حصيله tally امس البارحه yesterday اولا ثانيا ثالثا رابعا خامسا
-    عشرات dozens
+    عشرات dozens مئات hundreds احصي احصت ماضيه ماضي
 """, summary=1.0)
 _set("""
-    تصعيد escalation تشهد شهدت يشهد witnessing witnessed ماضيه ماضي يرتفع ارتفع عدد سجل سجلت recorded
-    اقلاعات takeoffs وثق وثقت documented number
+    تصعيد escalation تشهد شهدت يشهد شهد witnessing witnessed يرتفع ارتفع عدد سجل سجلت recorded
+    اقلاعات takeoffs وثق وثقت documented number حمله campaign
 """, summary=0.5)
 # A call to take cover: it names no aircraft, it tells people what to do.
 _set("""
@@ -321,10 +321,32 @@ LEFT_PLACE_WORDS = frozenset({
 })
 BASE_WORDS = frozenset({"airbase", "base", "airport", "airfield", "مطار", "قاعده", "مهبط"})
 NEGATION_WORDS = frozenset({"دون", "بدون", "without", "no", "لم"})
+# Phrases of a call to take cover, and of a summary (nadhir.intake.idiom): word keys in a row.
+TAKE_COVER_PHRASES = frozenset({("take", "cover"), ("air", "raid"), ("داخل", "مباني"), ("clear", "streets")})
+LEANING_PHRASES = frozenset({  # 0.5 each towards a summary
+    ("منذ", "فجر"), ("منذ", "صباح"), ("since", "dawn"), ("since", "morning"), ("early", "hours"),
+    ("تبع", "ذلك"), ("followed", "by"), ("منذ", "منتصف"), ("بشكل", "عام"), ("مختلف", "مناطق"),
+    ("in", "general"),
+})
+# "two days ago", "hours ago", "recent days": a report about a past period ("minutes ago" may be live).
+PAST_PHRASES = frozenset({
+    ("قبل", "يومين"), ("قبل", "ايام"), ("قبل", "ساعات"), ("قبل", "اسبوع"), ("ايام", "اخيره"),
+    ("days", "ago"), ("hours", "ago"), ("last", "night"), ("recent", "days"),
+})
+SINCE_UNTIL = (frozenset({"منذ", "since", "from"}), frozenset({"حتي", "until", "till"}))
+TAKEOFF_NEGATIONS = frozenset({"عدم", "لم", "no", "not", "never"})
+HOUR_WORDS = frozenset({"ساعه", "hour"})
+TODAY_WORDS = frozenset({"يوم", "today"})
 # A tally counts strikes by the dozen: a number this large next to one of these nouns is no live call.
 TALLY_NOUNS = frozenset({
     "غاره", "غارات", "ضربه", "ضربات", "برميل", "براميل", "برميلا", "صاروخ", "صواريخ", "طلعه", "طلعات",
     "raid", "raids", "strike", "strikes", "airstrikes", "barrels", "bombs", "sorties", "missiles",
+})
+# Tens in words: a tally when next to a tally noun ("أكثر من تسعين غارة"); not lexicon entries,
+# since they are also parts of names (جبل الأربعين).
+TENS_WORDS = frozenset({
+    "عشرين", "ثلاثين", "اربعين", "خمسين", "ستين", "سبعين", "ثمانين", "تسعين", "مئه", "مائه",
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred",
 })
 # Month names: "on 28 September" dates a report; a live call needs no date.
 MONTH_WORDS = frozenset({
