@@ -1,7 +1,7 @@
 """How the message reader does on real observers' words (issue 17).
 
     .venv/bin/python benchmarks/real_messages.py [--corpus tests/data/messages/real_corpus.jsonl]
-        [--scenario tests/data/scenarios/idlib-basic] [--split tune|held_out|blind_2|blind_3|all] [--errors]
+        [--scenario tests/data/scenarios/idlib-basic] [--split tune|held_out|blind_2|blind_3|blind_4|all] [--errors]
 
 The corpus is messages quoted in public sources (observatory radio calls, WhatsApp and
 Telegram alerts, loudspeaker calls, strike reports, daily sortie summaries), each labelled
@@ -37,7 +37,7 @@ from nadhir.intake.text import MessageReader
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT / "tests" / "data" / "messages" / "real_corpus.jsonl"
 DEFAULT_SCENARIO = ROOT / "tests" / "data" / "scenarios" / "idlib-basic"
-SPLITS = ("tune", "held_out", "blind_2", "blind_3")
+SPLITS = ("tune", "held_out", "blind_2", "blind_3", "blind_4")
 
 # The corpus's action labels, as the reader says them: (message kind, action).
 EXPECTED: dict[str, tuple[str, str | None]] = {
