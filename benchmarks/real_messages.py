@@ -1,14 +1,16 @@
 """How the message reader does on real observers' words (issue 17).
 
     .venv/bin/python benchmarks/real_messages.py [--corpus tests/data/messages/real_corpus.jsonl]
-        [--scenario tests/data/scenarios/idlib-basic] [--split tune|held_out|blind_2|blind_3|blind_4|all] [--errors]
+        [--scenario tests/data/scenarios/idlib-basic] [--split PART] [--errors]
 
 The corpus is messages quoted in public sources (observatory radio calls, WhatsApp and
 Telegram alerts, loudspeaker calls, strike reports, daily sortie summaries), each labelled
 with its aircraft type and what it says the aircraft did, and split once, before the reader
-was read, into a tuning part and a held-out part; the held-out part was scored once, then
-used, so a second blind set (``blind_2``) was collected and labelled before the reader saw it
-(docs/intake.md, "Real observers' words").
+was read, into a tuning part and a held-out part. Each blind part was scored once by the
+reader of its day; after that it was used to fix the reader, so the next blind part was
+collected and labelled before that reader saw it: ``held_out``, ``blind_2``, ``blind_3``,
+and ``blind_4``, which nothing was ever fixed on (docs/intake.md, "Real observers' words").
+PART is one of those, ``tune`` or ``all``.
 
 Scored:
 
