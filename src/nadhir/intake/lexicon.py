@@ -161,6 +161,7 @@ _action("circling", 0.9, """
 _action("circling", 0.6, "تحليق تحليقا")
 _action("transit", 0.5, "حلق حلقت حلقتا flew دخل دخلت يدخل تدخل entered entering")
 _action("circling", 0.6, "flights")
+_action("transit", 0.5, "flight")
 _action("transit", 0.8, """
     passing passes passed crossing crosses crossed transiting transit overflying overflew
     عابر عابره يعبر تعبر مر مرت يمر تمر مرور
@@ -293,7 +294,7 @@ _set("""
 """, summary=1.0)
 _set("""
     تصعيد escalation تشهد شهدت يشهد شهد witnessing witnessed يرتفع ارتفع عدد سجل سجلت recorded
-    اقلاعات takeoffs وثق وثقت documented number حمله campaign
+    اقلاعات takeoffs وثق وثقت documented number حمله campaign متكرر متكررا متكرره repeated rose
 """, summary=0.5)
 # A call to take cover: it names no aircraft, it tells people what to do.
 _set("""
