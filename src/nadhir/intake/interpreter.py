@@ -2,7 +2,9 @@
 
 Structured fields (``lat``/``lon``, ``place``, ``heading``, ``aircraft``,
 ``count``, ``origin``) are taken first; free text fills whatever they leave
-out. A report that cannot be placed anywhere is rejected with a reason.
+out. A report that cannot be placed anywhere is rejected with a reason, and so is one
+whose text is a summary of past sorties or a call to take cover, unless its own fields
+say what was seen where (then the sender filled in a sighting, whatever the words).
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class ReportInterpreter:
     def interpret(self, report: Report) -> Observation | Rejected:
         """The observation this report makes, or why it makes none."""
         parsed = self._read_text(report.text)
+        if parsed is not None and parsed.kind != "sighting" and not _fields_give_sighting(report):
+            return Rejected(parsed.rejection or parsed.kind)
         aircraft, aircraft_conf = self._aircraft(report, parsed)
         lat, lon, sigma = report.lat, report.lon, COORDINATES_SIGMA_M
         if lat is None and report.place:
@@ -135,3 +139,9 @@ class ReportInterpreter:
             if dest is not None:
                 return bearing_deg(lat, lon, dest.lat, dest.lon)
         return None
+
+
+def _fields_give_sighting(report: Report) -> bool:
+    """Whether the report's own fields (not its text) say what was seen or where."""
+    typed = report.aircraft in AIRCRAFT_TYPES and report.aircraft != "unknown"
+    return typed or report.lat is not None or bool(report.place)

@@ -38,6 +38,8 @@ class Entry:
     part: bool = False  # side, neighbourhood, حي: "the western side" is a position, not a heading
     back: bool = False  # "back" in "heading back"
     off: bool = False  # "off" in "took off"
+    summary: float = 0.0  # how much the word says "a tally of past sorties" (yesterday, sorties)
+    shelter: bool = False  # a word of a call to take cover (shelters, clear the streets)
 
 
 LEXICON: dict[str, Entry] = {}
@@ -123,7 +125,7 @@ for _word, _kind in (("su", "jet"), ("سو", "jet"), ("mig", "jet"), ("ميغ", 
 
 _action("takeoff", 0.95, """
     takeoff takeoffs liftoff departed departing departure launched launching scrambled
-    اقلع اقلعت يقلع تقلع اقلاع اقلعتا انطلق انطلقت انطلاق ينطلق تنطلق اقلعوا يقلعوا انطلقوا ينطلقوا
+    اقلع اقلعت يقلع تقلع اقلاع اقلاعات اقلعتا انطلق انطلقت انطلاق ينطلق تنطلق اقلعوا يقلعوا انطلقوا ينطلقوا
 """)
 _action("takeoff", 0.6, "airborne طلع طلعت")
 _set("off", off=True)
@@ -137,6 +139,7 @@ _action("striking", 0.95, """
     يقصفوا يستهدفوا يضربوا يرموا يلقوا يغير تغير اغار اغارت يغيروا ضربه ضربات
     يقصفان تقصفان يستهدفان تستهدفان يضربان تضربان يلقيان تلقيان يرميان ترميان يشنان تشنان قصفتا
     قاصف قاصفه قاصفين
+    raided raiding القت القوا القاء
 """)
 # "hit" is as often said of an aircraft (hit by ground fire, took a hit) as by one: a weak cue.
 _action("striking", 0.5, "target missiles rockets missile rocket hit hits")
@@ -154,6 +157,11 @@ _action("circling", 0.9, """
     يحوم تحوم حوم يحومان تحومان يدور تدور دوران دائري دائريه دوائر حايم حايمه يلف تلف يحوموا تحوموا
     يدوروا حامت حام
 """)
+# تحليق, "flying about" over an area, is how observatories say a loiter; حلّق, "flew over", a pass.
+_action("circling", 0.6, "تحليق تحليقا")
+_action("transit", 0.5, "حلق حلقت حلقتا flew دخل دخلت يدخل تدخل entered entering")
+_action("circling", 0.6, "flights")
+_action("transit", 0.5, "flight")
 _action("transit", 0.8, """
     passing passes passed crossing crosses crossed transiting transit overflying overflew
     عابر عابره يعبر تعبر مر مرت يمر تمر مرور
@@ -211,7 +219,7 @@ _cue("toward", """
 """)
 _cue("toward", "to into for الي", weak=True)
 _cue("head", """
-    heading headed heads moving moves going goes flying flies travelling traveling bound course dir hdg
+    heading headed heads moving moves going goes flying flies flew travelling traveling bound course dir hdg
     bearing
     returning returned return returns turned turning turns
     متجه متجهه متجهين متجهات متجهتين يتجه تتجه يتجهان تتجهان متوجه متوجهه يتوجه تتوجه اتجاهه اتجاهها
@@ -278,15 +286,76 @@ _entries("""
     سمعنا نسمع يسمع صوته هدير ازيز طنين محركات محرك واضح واضحه سرب مجموعه تشكيل ثم بعدين
 """)
 
+# Summaries of past sorties: what a tally says and a live call does not. Weights add up in
+# nadhir.intake.idiom; a message reaching 1 is a summary, not a sighting.
+_set("""
+    طلعه طلعات sortie sorties حصيله tally امس البارحه yesterday اولا ثانيا ثالثا رابعا خامسا
+    عشرات dozens مئات hundreds احصي احصت ماضيه ماضي
+""", summary=1.0)
+_set("""
+    تصعيد escalation تشهد شهدت يشهد شهد witnessing witnessed يرتفع ارتفع عدد سجل سجلت recorded
+    اقلاعات takeoffs وثق وثقت documented number حمله campaign متكرر متكررا متكرره repeated rose
+""", summary=0.5)
+# A call to take cover: it names no aircraft, it tells people what to do.
+_set("""
+    احتموا احتماء اختبئوا اختباء اخلوا اخلاء ملاجي ملجا ملاجئ shelter shelters evacuate evacuation
+    respond ابتعدوا ابتعاد نوافذ windows
+""", shelter=True)
+
 # Duals: طائرتان, مروحيتين ... the stem (taa marbuta written as ت before the ending) and its type.
 DUAL_STEMS: dict[str, AircraftType] = {
     "طاير": "unknown", "طيار": "unknown", "مروحي": "helicopter", "حربي": "jet", "مسير": "drone",
     "حوام": "helicopter", "زنان": "drone", "مقاتل": "jet", "قاذف": "jet", "نفاث": "jet",
 }
 DUAL_ENDINGS = ("تان", "تين", "تا")  # طائرتان, طائرتين, and طائرتا before a noun
-TAKE_WORDS = frozenset({"took", "take", "taking", "takes"})
+TAKE_WORDS = frozenset({"took", "take", "taking", "takes", "taken"})
 NO_PILOT = (frozenset({"بدون", "بلا", "without"}), frozenset({"طيار", "pilot"}))
 FUZZY_AIRCRAFT = {k: e for k, e in LEXICON.items() if e.aircraft is not None and len(k) >= 6}
 FUZZY_AIRCRAFT_KEYS = list(FUZZY_AIRCRAFT)
 JET_PHRASES = frozenset({("fixed", "wing"), ("fixed", "wings"), ("fast", "mover"), ("fast", "movers")})
 CIRCLE_WORDS = frozenset({"circle", "circles", "دوائر", "دايري", "دايريه"})
+# Observatory idioms (nadhir.intake.idiom): "barrel helicopter" names the type, not a strike;
+# "left the airbase" is a take-off; "without any raids" and "artillery shelling" are no air strike.
+BARREL_WORDS = frozenset({"برميل", "barrel"})
+LEFT_PLACE_WORDS = frozenset({
+    "left", "exited", "غادر", "غادرت", "يغادر", "تغادر", "خرج", "خرجت", "يخرج", "تخرج",
+})
+BASE_WORDS = frozenset({"airbase", "base", "airport", "airfield", "مطار", "قاعده", "مهبط"})
+NEGATION_WORDS = frozenset({"دون", "بدون", "without", "no", "لم"})
+# Phrases of a call to take cover, and of a summary (nadhir.intake.idiom): word keys in a row.
+TAKE_COVER_PHRASES = frozenset({("take", "cover"), ("air", "raid"), ("داخل", "مباني"), ("clear", "streets")})
+LEANING_PHRASES = frozenset({  # 0.5 each towards a summary
+    ("منذ", "فجر"), ("منذ", "صباح"), ("since", "dawn"), ("since", "morning"), ("early", "hours"),
+    ("تبع", "ذلك"), ("followed", "by"), ("منذ", "منتصف"), ("بشكل", "عام"), ("مختلف", "مناطق"),
+    ("in", "general"),
+})
+# "two days ago", "hours ago", "recent days": a report about a past period ("minutes ago" may be live).
+PAST_PHRASES = frozenset({
+    ("قبل", "يومين"), ("قبل", "ايام"), ("قبل", "ساعات"), ("قبل", "اسبوع"), ("ايام", "اخيره"),
+    ("days", "ago"), ("hours", "ago"), ("last", "night"), ("recent", "days"),
+})
+SINCE_UNTIL = (frozenset({"منذ", "since", "from"}), frozenset({"حتي", "until", "till"}))
+TAKEOFF_NEGATIONS = frozenset({"عدم", "لم", "no", "not", "never"})
+HOUR_WORDS = frozenset({"ساعه", "hour"})
+TODAY_WORDS = frozenset({"يوم", "today"})
+# A tally counts strikes by the dozen: a number this large next to one of these nouns is no live call.
+TALLY_NOUNS = frozenset({
+    "غاره", "غارات", "ضربه", "ضربات", "برميل", "براميل", "برميلا", "صاروخ", "صواريخ", "طلعه", "طلعات",
+    "raid", "raids", "strike", "strikes", "airstrikes", "barrels", "bombs", "sorties", "missiles",
+})
+# Tens in words: a tally when next to a tally noun ("أكثر من تسعين غارة"); not lexicon entries,
+# since they are also parts of names (جبل الأربعين).
+TENS_WORDS = frozenset({
+    "عشرين", "ثلاثين", "اربعين", "خمسين", "ستين", "سبعين", "ثمانين", "تسعين", "مئه", "مائه",
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred",
+})
+# Month names: "on 28 September" dates a report; a live call needs no date.
+MONTH_WORDS = frozenset({
+    "كانون", "شباط", "اذار", "نيسان", "ايار", "حزيران", "تموز", "اب", "ايلول", "تشرين",
+    "يناير", "فبراير", "مارس", "ابريل", "مايو", "يونيو", "يوليو", "اغسطس", "سبتمبر", "اكتوبر", "نوفمبر",
+    "ديسمبر", "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+})
+GROUND_FIRE_WORDS = frozenset({
+    "قوات", "مدفعي", "مدفعيه", "راجمات", "بري", "بريه", "artillery", "forces", "ground", "mortar", "mortars",
+})

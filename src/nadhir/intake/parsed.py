@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from nadhir.domain import Action, AircraftType
+
+# What a message is: a live sighting (or strike report), a summary of past sorties ("55 sorties
+# from four airports today"), or a call to take cover that names no aircraft ("clear the
+# streets"). Only a sighting says where an aircraft is now.
+MessageKind = Literal["sighting", "summary", "take_cover"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +27,10 @@ class ParsedMessage:
     ``unknown_place`` holds the words of a place the gazetteer does not know
     (then there is no position rather than a guess); ``rejection`` says why a
     message yielded nothing (empty, no recognisable word, ...).
+
+    ``kind`` says whether the message is a live sighting at all: a summary of past sorties
+    or a call to take cover is not, and comes back with action ``unknown`` and a
+    ``rejection`` saying so, even when it names aircraft and places.
     """
 
     text: str
@@ -43,3 +53,4 @@ class ParsedMessage:
     action_confidence: float = 0.0
     heading_confidence: float = 0.0
     rejection: str | None = None
+    kind: MessageKind = "sighting"

@@ -50,7 +50,8 @@ from nadhir.geo.names import (
     WordForms,
     word_forms,
 )
-from nadhir.intake.parsed import ParsedMessage
+from nadhir.intake.idiom import NOT_LIVE_REASON, observatory_phrases, read_kind
+from nadhir.intake.parsed import MessageKind, ParsedMessage
 from nadhir.intake.tokens import Span, Tok, tokenise, words_as_written
 from nadhir.intake.words import (
     Heading,
@@ -124,6 +125,7 @@ class MessageReader:
         if not any(t.kind == "word" for t in toks):
             return ParsedMessage(text=text, rejection="no words")
         phrases(toks)
+        observatory_phrases(toks)
         aircraft, aircraft_conf, dual_type = read_aircraft(toks)
         spans = self._places(toks, clean)
         roles(toks, spans)
@@ -133,8 +135,11 @@ class MessageReader:
         action, action_conf = read_action(toks, heading is not None or toward)
         if aircraft == "unknown" and dual_type != "unknown":
             aircraft, aircraft_conf = dual_type, 0.9
+        kind = read_kind(toks, count)
+        if kind != "sighting":  # a tally's strikes are past, a call to take cover is no strike
+            action, action_conf = "unknown", 0.0
         return self._assemble(text, spans, aircraft, aircraft_conf, count, count_conf, action, action_conf,
-                              heading)
+                              heading, kind)
 
     # --- places ----------------------------------------------------------------------------------
 
@@ -270,6 +275,7 @@ class MessageReader:
         action: Action,
         action_conf: float,
         heading: Heading | None,
+        kind: MessageKind = "sighting",
     ) -> ParsedMessage:
         known = [s for s in spans if s.match is not None]
         unknown = [s for s in spans if s.match is None]
@@ -366,7 +372,9 @@ class MessageReader:
             count_confidence=round(count_conf, 3),
             action_confidence=round(action_conf, 3),
             heading_confidence=round(heading_conf, 3),
-            rejection=None if found_anything else "no aircraft, place or heading found",
+            rejection=NOT_LIVE_REASON.get(kind)
+            or (None if found_anything else "no aircraft, place or heading found"),
+            kind=kind,
         )
 
 

@@ -82,6 +82,9 @@ class Span:
     distance_m: float | None = None
 
 
+_PRONOUN_SUFFIXES = ("هما", "هم", "ها", "ه")
+
+
 def _lex(key: str) -> tuple[Entry | None, str]:
     entry = LEXICON.get(key)
     if entry is not None:
@@ -91,6 +94,15 @@ def _lex(key: str) -> tuple[Entry | None, str]:
             entry = LEXICON.get(variant)
             if entry is not None:
                 return entry, "ل" if key.startswith("لل") else key[0]
+        # An attached pronoun on a verb or noun of action: قصفه, غاراتها ("its shelling").
+        for suffix in _PRONOUN_SUFFIXES:
+            stem = key[: -len(suffix)]
+            if not key.endswith(suffix) or len(stem) < 3:
+                continue
+            for cand in (stem, *arabic_prefix_variants(stem)):
+                entry = LEXICON.get(cand)
+                if entry is not None and entry.action is not None:
+                    return entry, ""
         return None, ""
     if len(key) > 3 and key.endswith("s"):
         entry = LEXICON.get(key[:-1])

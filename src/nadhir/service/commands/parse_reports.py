@@ -27,7 +27,7 @@ from nadhir.intake.text import MessageReader
 
 KEYS = (
     "text", "aircraft", "count", "action", "place_id", "place_name", "toward_id", "origin_id",
-    "lat", "lon", "heading_deg", "confidence", "unknown_place",
+    "lat", "lon", "heading_deg", "confidence", "unknown_place", "kind",
 )
 
 
@@ -64,7 +64,8 @@ def parse_reports(
         row = parse_line(reader, line)
         heading = row["heading_deg"]
         table.add_row(
-            _cell(row["text"]), row["aircraft"], _cell(row["count"]), row["action"], _cell(row["place_id"]),
+            _cell(row["text"]), row["aircraft"], _cell(row["count"]),
+            row["action"] if row["kind"] == "sighting" else row["kind"], _cell(row["place_id"]),
             _cell(row["toward_id"]), _cell(row["origin_id"]), "" if heading is None else f"{heading:.0f}",
             f"{row['confidence']:.2f}", _cell(row["unknown_place"]),
         )
@@ -98,6 +99,7 @@ def parse_line(reader: MessageReader, line: str) -> dict[str, Any]:
         "heading_deg": parsed.heading_deg,
         "confidence": parsed.confidence,
         "unknown_place": parsed.unknown_place,
+        "kind": parsed.kind,
     }
 
 

@@ -1,0 +1,239 @@
+"""Real observers' words (issue 17): the corpus quoted from public sources, read at the bar.
+
+The corpus (``tests/data/messages/real_corpus.jsonl``) is scored through the same code as
+``benchmarks/real_messages.py``. The bar is the issue's: aircraft type >= 0.95 and action
+>= 0.85 on the whole corpus. Each part also has a floor a little below what the reader
+reaches on it (docs/intake.md, "Real observers' words"), so that a regression on any one
+part fails here even while the whole stays above the bar.
+
+Besides: a summary of past sorties and a call to take cover are not sightings and make no
+track; a sighting that also tells people to take cover stays one; the observatory phrases
+(barrel helicopter, left the airbase, no raids, artillery shelling) read as they mean; and
+no live message of the existing labelled sets or scenarios is taken for a summary.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nadhir.domain import Observation, Report
+from nadhir.domain.formats.scenario import load_scenario
+from nadhir.engine.factory import build_pipeline
+from nadhir.geo.gazetteer import Gazetteer, site_as_place
+from nadhir.intake.interpreter import Rejected, ReportInterpreter
+from nadhir.intake.text import MessageReader
+from nadhir.intake.trust import TrustBook
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests" / "data" / "messages" / "real_corpus.jsonl"
+SCENARIOS = ROOT / "tests" / "data" / "scenarios"
+BASIC = SCENARIOS / "idlib-basic"
+BAR = {"aircraft": 0.95, "action": 0.85}
+FLOORS = {  # what each part reaches, a little lower (docs/intake.md)
+    "tune": {"aircraft": 0.95, "action": 0.95},
+    "held_out": {"aircraft": 0.95, "action": 0.85},
+    "blind_2": {"aircraft": 0.95, "action": 0.8},
+    "blind_3": {"aircraft": 0.85, "action": 0.9},
+    "blind_4": {"aircraft": 0.95, "action": 0.8},
+    "blind_5": {"aircraft": 0.85, "action": 0.85},  # never tuned on
+}
+IDIOMS = {
+    "radio_call",
+    "whatsapp_alert",
+    "telegram_alert",
+    "loudspeaker_call",
+    "observer_app",
+    "relay",
+    "strike_report",
+    "observatory_report",
+    "daily_summary",
+}
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("real_messages", ROOT / "benchmarks" / "real_messages.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def reader() -> MessageReader:
+    return MessageReader.from_scenario(BASIC)
+
+
+@pytest.fixture(scope="module")
+def corpus(bench: ModuleType) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = bench.load_corpus(CORPUS)
+    return rows
+
+
+def test_corpus_is_sourced_labelled_and_split(bench: ModuleType, corpus: list[dict[str, Any]]) -> None:
+    assert len(corpus) >= 100
+    assert len({r["id"] for r in corpus}) == len(corpus)
+    assert len({r["text"] for r in corpus}) == len(corpus)
+    for row in corpus:
+        assert row["text"].strip() and row["source_url"].strip() and row["source_title"].strip(), row["id"]
+        assert row["split"] in bench.SPLITS, row["id"]
+        assert row["idiom"] in IDIOMS, row["id"]
+        assert row["quote"] in ("verbatim", "reported"), row["id"]
+        assert row["aircraft"] in (*bench.TYPED, "mixed"), row["id"]
+        assert row["action"] in bench.EXPECTED, row["id"]
+    # Each part holds live calls and non-live messages both, so neither can be scored away.
+    for split in bench.SPLITS:
+        actions = {r["action"] for r in corpus if r["split"] == split}
+        assert "summary" in actions and "striking" in actions, split
+
+
+def test_whole_corpus_reads_at_the_bar(
+    bench: ModuleType, reader: MessageReader, corpus: list[dict[str, Any]]
+) -> None:
+    scores = bench.score(reader, corpus)
+    for name, bar in BAR.items():
+        assert scores[name].accuracy >= bar, (name, scores[name].accuracy, scores[name].misses)
+
+
+@pytest.mark.parametrize("split", list(FLOORS))
+def test_each_part_reads_at_its_floor(
+    bench: ModuleType, reader: MessageReader, corpus: list[dict[str, Any]], split: str
+) -> None:
+    scores = bench.score(reader, [r for r in corpus if r["split"] == split])
+    for name, floor in FLOORS[split].items():
+        assert scores[name].accuracy >= floor, (split, name, scores[name].accuracy, scores[name].misses)
+
+
+# --- what a message is ----------------------------------------------------------------------------
+
+SUMMARIES = [
+    "ثانيا: (15) طلعة جوية من مطار الشعيرات العسكري بحمص، وكانت جميعها طيران حربي",
+    "أكدت مصادر محلية عدم إقلاع أي طائرة حربية كانت أو مروحية من مطارات نظام الأسد أمس",
+    "بين الساعة 9:50 والساعة العاشرة أقلعت ثماني طائرات روسية، حامت اثنتان منها في أجواء شمال غربي سوريا",
+    "the Russian warplanes targeted the “de-escalation” zone with about 18 raids, bringing the number to 40",
+]
+TAKE_COVER = [
+    "those from Hass town respond immediately to the air raid warning.",
+    "التوجه إلى داخل المباني عند سماع أصوات انفجارات، والابتعاد عن النوافذ والأسطح المكشوفة",
+]
+
+
+@pytest.mark.parametrize("text", SUMMARIES)
+def test_a_summary_is_not_a_sighting(reader: MessageReader, text: str) -> None:
+    got = reader.read(text)
+    assert got.kind == "summary"
+    assert got.action == "unknown" and got.rejection is not None
+
+
+@pytest.mark.parametrize("text", TAKE_COVER)
+def test_a_call_to_take_cover_is_no_strike(reader: MessageReader, text: str) -> None:
+    got = reader.read(text)
+    assert got.kind == "take_cover"
+    assert got.action == "unknown" and got.rejection is not None
+
+
+def test_a_sighting_that_says_take_cover_stays_a_sighting(reader: MessageReader) -> None:
+    got = reader.read("مروحية برميل دخلت أجواء كفرنبل من الشرق، انتباه، أخلوا الشوارع")
+    assert got.kind == "sighting"
+    assert got.aircraft == "helicopter" and got.action == "transit"  # the barrel names it, no strike
+    assert got.place_id == "kafr-nabl"
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("a fighter jet left the Hama military airbase and was headed north", "takeoff"),
+        ("a new warplane had taken off toward the same area", "takeoff"),
+        ("Russian warplanes raided Kafr Nabl, no reports of losses", "striking"),
+        ("ألقت مروحية النظام برميلين متفجرين على الهبيط", "striking"),
+        ("Russian warplanes also flew over the Idlib governorate.", "transit"),
+        ("الطيران الحربي الروسي في أجواء جبل الزاوية دون تنفيذ أي غارات", "unknown"),
+        ("تزامن قصف قوات النظام مع حركة تحليق مكثفة لطائرات الاستطلاع فوق سراقب", "circling"),
+    ],
+)
+def test_observatory_phrases(reader: MessageReader, text: str, action: str) -> None:
+    got = reader.read(text)
+    assert got.kind == "sighting"
+    assert got.action == action
+
+
+def test_live_messages_of_the_other_sets_stay_sightings(reader: MessageReader) -> None:
+    """No message of the generated and hand-written sets, nor of any scenario, is read as not live."""
+    texts: set[str] = set()
+    for path in (
+        ROOT / "tests" / "intake" / "corpus.jsonl",
+        ROOT / "tests" / "intake" / "blind_wadi_karam.jsonl",
+    ):
+        texts.update(
+            json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line
+        )
+    for events in SCENARIOS.glob("*/events.jsonl"):
+        for line in events.read_text(encoding="utf-8").splitlines():
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # the twists scenarios hold malformed lines on purpose
+            if isinstance(event, dict) and event.get("text"):
+                texts.add(event["text"])
+    assert len(texts) > 1000
+    not_live = [t for t in texts if reader.read(t).kind != "sighting"]
+    assert not not_live
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=200))
+def test_any_text_has_one_kind_and_a_non_sighting_has_no_action(reader: MessageReader, text: str) -> None:
+    got = reader.read(text)
+    assert got.kind in ("sighting", "summary", "take_cover")
+    if got.kind != "sighting":
+        assert got.action == "unknown" and got.rejection
+
+
+# --- no track from a message that is not a sighting ---------------------------------------------
+
+
+def _interpreter() -> ReportInterpreter:
+    scenario = load_scenario(BASIC)
+    gazetteer = Gazetteer([*(site_as_place(s) for s in scenario.sites), *scenario.places])
+    return ReportInterpreter(gazetteer, MessageReader(gazetteer), TrustBook(scenario.reporters))
+
+
+def test_a_summary_or_a_call_to_take_cover_gives_no_observation() -> None:
+    interpreter = _interpreter()
+    summary = "سجل الطيران الحربي الروسي أمس عدة إقلاعات من قاعدة حميميم وغارات على كفرنبل"
+    for text in (summary, "أخلوا الشوارع في كفرنبل، احتموا في الملاجئ"):
+        got = interpreter.interpret(Report(t=0.0, reporter="obs-hmeimim-0", text=text))
+        assert isinstance(got, Rejected), text
+    # The report's own fields say what was seen where: the sender filled in a sighting.
+    got = interpreter.interpret(
+        Report(t=0.0, reporter="obs-hmeimim-0", text=summary, aircraft="jet", lat=35.53, lon=36.55)
+    )
+    assert isinstance(got, Observation)
+
+
+def test_a_summary_makes_no_track_where_a_sighting_does() -> None:
+    scenario = load_scenario(BASIC)
+    summary = build_pipeline(scenario)
+    out = summary.process(
+        [
+            Report(
+                t=1000.0,
+                reporter="obs-hmeimim-0",
+                text="شنت المقاتلات الروسية صباح اليوم عشرات الغارات على كفرنبل",
+            )
+        ]
+    )
+    assert out.rejected and not summary.tracker.tracks
+    live = build_pipeline(scenario)
+    out = live.process([Report(t=1000.0, reporter="obs-hmeimim-0", text="طيران حربي روسي فوق كفرنبل")])
+    assert not out.rejected and live.tracker.tracks
