@@ -23,7 +23,7 @@ import numpy as np
 from nadhir.domain import Site, Threat
 from nadhir.geo.distance import haversine_m
 from nadhir.geo.frame import LocalFrame
-from nadhir.tracking.triangulation import Crossing, cross_bearings
+from nadhir.tracking.triangulation import MIN_CROSSING_RAD, Crossing, cross_bearings
 
 IMPACT_WINDOW_S = 360.0  # how long after an impact further passes are expected
 IMPACT_REACH_M = 1500.0  # beyond the site's own radius
@@ -49,6 +49,9 @@ EXPECTED_THREAT = 0.3
 # A report this close to a site's centre was located by the site's name (about 10 m).
 NAMED_TOLERANCE_DEG = 1e-4
 _DISC_SAMPLES = 256
+SHARPEST_CROSSING_M = 3000.0  # a located blast is no vaguer than this
+# Relative rounding allowed between numpy's sine, arcsine and hypot and the math module's.
+_ROUNDING = 1e-9
 
 
 def _named_share(sites: list[Site]) -> list[list[float]]:
@@ -117,33 +120,43 @@ class ExplosionLocator:
     Two nodes hearing the same blast within seconds of each other place it
     independently of any human report, and sooner: sound arrives in tens of
     seconds, reports in minutes.
+
+    Each new bearing is crossed with every recent one from another node and
+    the sharpest crossing wins. A blast heard by a country's sensors makes
+    hundreds of recent bearings, so the crossings are first worked out for
+    all of them at once in arrays (:class:`_RecentBearings`); the few whose
+    figures come near the best are then crossed again one by one with
+    :func:`cross_bearings`, which decides, so that the located impact is
+    the one the pairwise loop finds, to the bit.
     """
 
     def __init__(self, frame: LocalFrame, memory_s: float = 45.0, max_range_m: float = 15_000.0) -> None:
         self._frame = frame
         self._memory_s = memory_s
         self._max_range_m = max_range_m
-        self._recent: deque[ExplosionBearing] = deque()
+        self._recent = _RecentBearings()
 
     def add(self, bearing: ExplosionBearing) -> ImpactSighting | None:
         """Add a bearing; returns a located impact when it crosses a recent one from another node."""
-        while self._recent and bearing.t - self._recent[0].t > self._memory_s:
-            self._recent.popleft()
+        recent = self._recent
+        recent.forget(bearing.t, self._memory_s)
         ax, ay = self._frame.to_xy(bearing.lat, bearing.lon)
         best: Crossing | None = None
+        best_k = -1
         best_sensor = ""
-        for other in self._recent:
-            if other.sensor == bearing.sensor:
-                continue
-            bx, by = self._frame.to_xy(other.lat, other.lon)
+        for k, rough_sigma in recent.candidates(ax, ay, bearing, self._max_range_m, SHARPEST_CROSSING_M):
+            if best is not None and rough_sigma > best.sigma_m * (1.0 + _ROUNDING):
+                break  # (candidates come sharpest first: none of the rest can beat the best)
+            other, bx, by = recent.bearings[k]
             c = cross_bearings(
                 ax, ay, bearing.bearing_rad, bearing.sigma_rad, bx, by, other.bearing_rad, other.sigma_rad
             )
-            if c is None or max(c.range_a, c.range_b) > self._max_range_m or c.sigma_m > 3000.0:
+            if c is None or max(c.range_a, c.range_b) > self._max_range_m or c.sigma_m > SHARPEST_CROSSING_M:
                 continue
-            if best is None or c.sigma_m < best.sigma_m:
-                best, best_sensor = c, other.sensor
-        self._recent.append(bearing)
+            # The sharpest, and of equally sharp ones the oldest (the pairwise loop's choice).
+            if best is None or c.sigma_m < best.sigma_m or (c.sigma_m == best.sigma_m and k < best_k):
+                best, best_k, best_sensor = c, k, other.sensor
+        recent.append(bearing, ax, ay)
         if best is None:
             return None
         lat, lon = self._frame.to_latlon(best.x, best.y)
@@ -156,6 +169,85 @@ class ExplosionLocator:
             ACOUSTIC_CROSSING_TRUST,
             frozenset({bearing.sensor, best_sensor}),
         )
+
+
+class _RecentBearings:
+    """The recent explosion bearings, oldest first, with their figures in arrays for crossing them all.
+
+    ``bearings[k]`` is (bearing, x, y) for k in ``range(start, len(bearings))``; the arrays hold,
+    at the same k, what :func:`cross_bearings` works from: the node's position, the sine and
+    cosine of its bearing (from :mod:`math`, as cross_bearings takes them), its sigma, and a
+    number per node.
+    """
+
+    def __init__(self) -> None:
+        self.bearings: list[tuple[ExplosionBearing, float, float]] = []
+        self.start = 0
+        self._columns = np.zeros((6, 64))  # x, y, sin, cos, sigma, node
+        self._nodes: dict[str, int] = {}
+
+    def forget(self, t: float, memory_s: float) -> None:
+        """Drop the oldest bearings while they were heard more than ``memory_s`` before ``t``."""
+        bearings, k = self.bearings, self.start
+        while k < len(bearings) and t - bearings[k][0].t > memory_s:
+            k += 1
+        self.start = k
+
+    def append(self, bearing: ExplosionBearing, x: float, y: float) -> None:
+        """Keep a bearing heard at (x, y) as the newest."""
+        if self.start > 0 and self.start * 2 >= len(self.bearings):
+            kept = len(self.bearings) - self.start
+            self.bearings = self.bearings[self.start :]
+            self._columns[:, :kept] = self._columns[:, self.start : self.start + kept]
+            self.start = 0
+        k = len(self.bearings)
+        if k == self._columns.shape[1]:
+            self._columns = np.concatenate([self._columns, np.zeros_like(self._columns)], axis=1)
+        node = self._nodes.setdefault(bearing.sensor, len(self._nodes))
+        self._columns[:, k] = (
+            x,
+            y,
+            math.sin(bearing.bearing_rad),
+            math.cos(bearing.bearing_rad),
+            bearing.sigma_rad,
+            node,
+        )
+        self.bearings.append((bearing, x, y))
+
+    def candidates(
+        self, ax: float, ay: float, bearing: ExplosionBearing, max_range_m: float, max_sigma_m: float
+    ) -> list[tuple[int, float]]:
+        """The recent bearings whose crossing with ``bearing`` (heard at (ax, ay)) may qualify.
+
+        (index, rough sigma of the crossing), sharpest first, the oldest first among equals.
+        Worked out in arrays, with cross_bearings' operations in its order: the same figures but
+        for the rounding of numpy's sine, arcsine and hypot, which the tests allow for. Left out:
+        the bearings from the same node, and those surely out of range or too vague; the caller
+        decides the rest with cross_bearings.
+        """
+        lo, hi = self.start, len(self.bearings)
+        if lo == hi:
+            return []
+        bx, by, ubx, uby, sigma_b, node = self._columns[:, lo:hi]
+        uax, uay = math.sin(bearing.bearing_rad), math.cos(bearing.bearing_rad)
+        det = uax * (-uby) - uay * (-ubx)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            crossing = np.abs(np.arcsin(np.clip(det, -1.0, 1.0)))
+            rx, ry = bx - ax, by - ay
+            s = (rx * (-uby) - ry * (-ubx)) / det
+            u = (uax * ry - uay * rx) / det
+            sigma = np.hypot(s * bearing.sigma_rad, u * sigma_b) / np.sin(crossing)
+            ok = (
+                (node != self._nodes.get(bearing.sensor, -1))
+                & (crossing >= MIN_CROSSING_RAD * (1.0 - _ROUNDING))
+                & (s > -_ROUNDING)
+                & (u > -_ROUNDING)
+                & (np.maximum(s, u) <= max_range_m * (1.0 + _ROUNDING))
+                & (sigma <= max_sigma_m * (1.0 + _ROUNDING))
+            )
+        kept = np.flatnonzero(ok)
+        order = kept[np.argsort(sigma[kept], kind="stable")]
+        return list(zip((order + lo).tolist(), sigma[order].tolist(), strict=True))
 
 
 class ImpactWatch:
