@@ -17,9 +17,17 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nadhir.domain import Site, Threat
 from nadhir.geo.frame import LocalFrame
 from nadhir.threat.corroboration import ImpactCorroboration, passed_near
-from nadhir.threat.impacts import ACOUSTIC_CROSSING_TRUST, ExplosionBearing, ExplosionLocator, ImpactSighting
+from nadhir.threat.impacts import (
+    ACOUSTIC_CROSSING_TRUST,
+    EXPECTED_WINDOW_S,
+    ExplosionBearing,
+    ExplosionLocator,
+    ImpactSighting,
+    ImpactWatch,
+)
 from nadhir.tracking.track import Track
 from nadhir.tracking.triangulation import Crossing, cross_bearings
 
@@ -201,3 +209,51 @@ def test_the_corroboration_credits_what_walking_every_path_credits(seed: int, n_
             got = fast.confirmed_sources(tracks, float(x), float(y), t, reporter=reporter)
             want = reference.confirmed_sources(tracks, float(x), float(y), t, reporter=reporter)
             assert got == want
+
+
+def _site(site_id: str, x: float, y: float) -> Site:
+    lat, lon = FRAME.to_latlon(x, y)
+    return Site(id=site_id, name=site_id, kind="town", lat=lat, lon=lon, radius_m=2000.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    steps=st.integers(1, 150),
+    gap=st.sampled_from([1.0, 5.0, 30.0, 200.0]),
+)
+def test_the_backing_of_a_strike_is_every_recent_witness(seed: int, steps: int, gap: float) -> None:
+    """Each hit's backing, kept between strikes, is what reading the notes afresh gives."""
+    rng = np.random.default_rng(seed)
+    sites = [_site("north", 0.0, 10_000.0), _site("south", 0.0, -10_000.0)]
+    watch = ImpactWatch(sites)
+    pool = [frozenset(f"ac-{k}" for k in rng.choice(60, size=int(rng.integers(1, 30)))) for _ in range(6)]
+    t = 0.0
+    for _ in range(steps):
+        t += float(rng.choice([0.0, gap]))
+        threats = [
+            Threat(
+                site.id,
+                "T1",
+                "jet",
+                float(rng.uniform(0.0, 1.0)),
+                t,
+                0.0,
+                "approach",
+                pool[rng.integers(0, 6)],
+            )
+            for site in sites
+            if rng.random() < 0.6
+        ]
+        watch.note_threats(t, threats)
+        for _ in range(int(rng.integers(0, 3))):
+            site = sites[int(rng.integers(0, 2))]
+            watch.add(
+                ImpactSighting(t, site.lat, site.lon, "acoustic-crossing", 0.6, frozenset({"ac-1", "ac-2"}))
+            )
+            watch._write_pending()
+            for i, backers in watch._recent[-1].backing:
+                assert backers == frozenset(
+                    w for w, at in watch._threatened_by.get(i, {}).items() if t - at <= EXPECTED_WINDOW_S
+                )
+        watch.threats(t)

@@ -267,6 +267,8 @@ class ImpactWatch:
         # (site, probability, witnesses) for the hits in _recent, worked out again only when they
         # change: the pipeline asks at every step, and the hits change once in a few dozen steps.
         self._credible: list[tuple[str, float, frozenset[str]]] | None = None
+        # site index -> (t, the earliest time behind them, the witnesses behind it at t): _backers_at.
+        self._backers: dict[int, tuple[float, float, frozenset[str]]] = {}
 
     def add(self, impact: ImpactSighting) -> None:
         """Record an impact report and the sites it threatens.
@@ -290,17 +292,7 @@ class ImpactWatch:
             expected = frozenset(
                 i for i, _ in weights if impact.t - self._threatened_at.get(i, -math.inf) <= EXPECTED_WINDOW_S
             )
-            backing = tuple(
-                (
-                    i,
-                    frozenset(
-                        w
-                        for w, at in self._threatened_by.get(i, {}).items()
-                        if impact.t - at <= EXPECTED_WINDOW_S
-                    ),
-                )
-                for i in sorted(expected)
-            )
+            backing = tuple((i, self._backers_at(i, impact.t)) for i in sorted(expected))
             witnesses = impact.witnesses or frozenset({impact.source})
             self._recent.append(_Hit(impact.t, impact.source, tuple(weights), expected, witnesses, backing))
             self._credible = None
@@ -310,7 +302,7 @@ class ImpactWatch:
 
         A later strike report at such a site is expected, and needs less to be believed.
         """
-        index, at, by, pending = self._index, self._threatened_at, self._threatened_by, self._pending_by
+        index, at, pending = self._index, self._threatened_at, self._pending_by
         for threat in threats:
             if threat.probability >= EXPECTED_THREAT and threat.cue != "impact":
                 i = index.get(threat.site)
@@ -325,15 +317,40 @@ class ImpactWatch:
                         # before _threatened_by is read: the same keys, order and last times.
                         held = pending.get(i)
                         if held is not None and held[0] is not witnesses:
-                            by.setdefault(i, {}).update(dict.fromkeys(held[0], held[1]))
+                            self._write(i, *held)
                         pending[i] = (witnesses, t)
 
     def _write_pending(self) -> None:
         """Write the notes note_threats held back into _threatened_by."""
-        by = self._threatened_by
         for i, (witnesses, t) in self._pending_by.items():
-            by.setdefault(i, {}).update(dict.fromkeys(witnesses, t))
+            self._write(i, witnesses, t)
         self._pending_by.clear()
+
+    def _write(self, i: int, witnesses: frozenset[str], t: float) -> None:
+        """Note that ``witnesses`` were behind a threat to site ``i`` at ``t``."""
+        self._threatened_by.setdefault(i, {}).update(dict.fromkeys(witnesses, t))
+        held = self._backers.get(i)
+        if held is not None and (t < held[1] or not held[2].issuperset(witnesses)):
+            # A witness it left out (new, or too old then) is recent now, or one in it is older.
+            del self._backers[i]
+
+    def _backers_at(self, i: int, t: float) -> frozenset[str]:
+        """The witnesses behind a threat to site ``i`` in the :data:`EXPECTED_WINDOW_S` before ``t``.
+
+        A blast heard by a country's sensors is located many times a minute, with the same
+        hundreds of witnesses behind the sites around it; the set is built again only when it may
+        have changed, and is then the same object (the hits' backing is merged once per object).
+        It is the same set while time runs on (a witness left out as too old stays out), no
+        witness it left out is written again (see _write), and the earliest time behind it is
+        still in the window: every one in it was written at that time or later.
+        """
+        held = self._backers.get(i)
+        if held is not None and t >= held[0] and (not held[2] or t - held[1] <= EXPECTED_WINDOW_S):
+            return held[2]
+        recent = [(w, at) for w, at in self._threatened_by.get(i, {}).items() if t - at <= EXPECTED_WINDOW_S]
+        backers = frozenset(w for w, _ in recent)
+        self._backers[i] = (t, min((at for _, at in recent), default=math.inf), backers)
+        return backers
 
     def _named(self, impact: ImpactSighting) -> int | None:
         """The site whose centre the report sits on (located by the site's name), if any."""
@@ -363,6 +380,7 @@ class ImpactWatch:
         by_site: dict[int, dict[str, float]] = {}
         witnessed: dict[int, set[str]] = {}
         expected: set[int] = set()
+        merged: set[tuple[int, int]] = set()  # (site, id of a backing set already merged there)
         for hit in self._recent:
             expected |= hit.expected
             for i, weight in hit.weights:
@@ -370,7 +388,9 @@ class ImpactWatch:
                 sources[hit.source] = max(sources.get(hit.source, 0.0), weight)
                 witnessed.setdefault(i, set()).update(hit.witnesses)
             for i, backers in hit.backing:
-                witnessed.setdefault(i, set()).update(backers)
+                if (i, id(backers)) not in merged:  # (the hits in _recent hold every such set alive)
+                    merged.add((i, id(backers)))
+                    witnessed.setdefault(i, set()).update(backers)
         for i, sources in sorted(by_site.items()):
             site = self._sites[i]
             miss = math.prod(1.0 - w for w in sources.values())
