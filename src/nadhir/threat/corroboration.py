@@ -36,6 +36,8 @@ class ImpactCorroboration:
         self._credited: dict[str, set[str]] = {}  # track id -> sources it has credited
         # track id -> (its history's key, the history's bounding box): see _far_from_path.
         self._boxes: dict[str, tuple[_HistoryKey, tuple[float, float, float, float]]] = {}
+        # track id -> (its evidence, how many sources it held when every one was credited)
+        self._complete: dict[str, tuple[dict[str, float], int]] = {}
 
     def confirmed_sources(
         self, tracks: Iterable[Track], x: float, y: float, t: float, reporter: str | None = None
@@ -50,18 +52,26 @@ class ImpactCorroboration:
         live_ids = {track.id for track in live}
         for gone in [track_id for track_id in self._credited if track_id not in live_ids]:
             del self._credited[gone]
-        for gone in [track_id for track_id in self._boxes if track_id not in live_ids]:
-            del self._boxes[gone]
+        for held in (self._boxes, self._complete):
+            for gone in [track_id for track_id in held if track_id not in live_ids]:
+                del held[gone]
         confirmed: dict[str, None] = {}
         for track in live:
             if track.status != "confirmed":
                 continue
-            credited = self._credited.get(track.id)
             # A country's sensors locate one blast hundreds of times (every pair of nodes that
             # heard it), and each time every track's path was walked. A track whose sources are
             # all credited already has nothing to give, and one whose whole path stays out of
             # reach cannot have passed near: the same sources come out, without the walk.
-            if credited is not None and credited.issuperset(track.evidence):
+            # (Sources are only ever added to a track's evidence: while it holds as many as when
+            # all were credited, all still are.)
+            evidence = track.evidence
+            complete = self._complete.get(track.id)
+            if complete is not None and complete[0] is evidence and complete[1] == len(evidence):
+                continue
+            credited = self._credited.get(track.id)
+            if credited is not None and credited.issuperset(evidence):
+                self._complete[track.id] = (evidence, len(evidence))
                 continue
             if self._far_from_path(track, x, y) or not passed_near(track, x, y, t):
                 continue
