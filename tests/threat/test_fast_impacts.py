@@ -22,7 +22,12 @@ from nadhir.geo.frame import LocalFrame
 from nadhir.threat.corroboration import ImpactCorroboration, passed_near
 from nadhir.threat.impacts import (
     ACOUSTIC_CROSSING_TRUST,
+    CREDIBLE_TRUST,
+    EXPECTED_MIN,
     EXPECTED_WINDOW_S,
+    TWO_SOURCES_MIN,
+    UNCONFIRMED_MAX,
+    UNCONFIRMED_MIN,
     ExplosionBearing,
     ExplosionLocator,
     ImpactSighting,
@@ -222,8 +227,9 @@ def _site(site_id: str, x: float, y: float) -> Site:
     steps=st.integers(1, 150),
     gap=st.sampled_from([1.0, 5.0, 30.0, 200.0]),
 )
-def test_the_backing_of_a_strike_is_every_recent_witness(seed: int, steps: int, gap: float) -> None:
-    """Each hit's backing, kept between strikes, is what reading the notes afresh gives."""
+def test_the_impact_watch_keeps_what_reading_afresh_gives(seed: int, steps: int, gap: float) -> None:
+    """Each hit's backing, kept between strikes, is what reading the notes afresh gives; the
+    threats, from the tally kept as hits come and go, what working them out from every hit gives."""
     rng = np.random.default_rng(seed)
     sites = [_site("north", 0.0, 10_000.0), _site("south", 0.0, -10_000.0)]
     watch = ImpactWatch(sites)
@@ -247,13 +253,50 @@ def test_the_backing_of_a_strike_is_every_recent_witness(seed: int, steps: int, 
         ]
         watch.note_threats(t, threats)
         for _ in range(int(rng.integers(0, 3))):
+            # A blast located by two nodes, or a report from one of a few observers of some trust,
+            # at a site's centre (named) or between the two sites (within reach of both, or neither).
+            newest = watch._recent[-1] if watch._recent else None
             site = sites[int(rng.integers(0, 2))]
-            watch.add(
-                ImpactSighting(t, site.lat, site.lon, "acoustic-crossing", 0.6, frozenset({"ac-1", "ac-2"}))
+            lat, lon = (
+                (site.lat, site.lon) if rng.random() < 0.5 else FRAME.to_latlon(0.0, rng.normal(0, 3000.0))
             )
-            watch._write_pending()
+            if rng.random() < 0.6:
+                pair = frozenset({f"ac-{rng.integers(0, 9)}", f"ac-{rng.integers(10, 19)}"})
+                watch.add(ImpactSighting(t, lat, lon, "acoustic-crossing", 0.6, pair))
+            else:
+                trust = float(rng.choice([0.1, 0.3, 0.35, 0.45]))
+                watch.add(ImpactSighting(t, lat, lon, f"obs-{rng.integers(0, 4)}", trust, frozenset()))
+            if not watch._recent or watch._recent[-1] is newest:
+                continue  # (a strike within no site's reach is no hit)
             for i, backers in watch._recent[-1].backing:
                 assert backers == frozenset(
                     w for w, at in watch._threatened_by.get(i, {}).items() if t - at <= EXPECTED_WINDOW_S
                 )
-        watch.threats(t)
+        assert [(th.site, th.probability, th.witnesses) for th in watch.threats(t)] == _credible_afresh(watch)
+
+
+def _credible_afresh(watch: ImpactWatch) -> list[tuple[str, float, frozenset[str]]]:
+    """The impact threats as the watch worked them out before it kept a tally: from every hit."""
+    by_site: dict[int, dict[str, float]] = {}
+    witnessed: dict[int, set[str]] = {}
+    expected: set[int] = set()
+    for hit in watch._recent:
+        expected |= hit.expected
+        for i, weight in hit.weights:
+            sources = by_site.setdefault(i, {})
+            sources[hit.source] = max(sources.get(hit.source, 0.0), weight)
+            witnessed.setdefault(i, set()).update(hit.witnesses)
+        for i, backers in hit.backing:
+            witnessed.setdefault(i, set()).update(backers)
+    out = []
+    for i, sources in sorted(by_site.items()):
+        credible = 1.0 - math.prod(1.0 - w for w in sources.values())
+        confirmed = (
+            credible >= CREDIBLE_TRUST
+            or (len(sources) >= 2 and credible >= TWO_SOURCES_MIN)
+            or (i in expected and credible >= EXPECTED_MIN)
+        )
+        probability = max(0.7, credible) if confirmed else min(credible, UNCONFIRMED_MAX)
+        if probability >= UNCONFIRMED_MIN:
+            out.append((watch._sites[i].id, probability, frozenset(witnessed[i])))
+    return out

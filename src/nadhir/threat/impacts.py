@@ -14,9 +14,10 @@ is still one witness, which is never enough for sirens.
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -49,6 +50,7 @@ EXPECTED_THREAT = 0.3
 # A report this close to a site's centre was located by the site's name (about 10 m).
 NAMED_TOLERANCE_DEG = 1e-4
 _DISC_SAMPLES = 256
+_K = TypeVar("_K")
 SHARPEST_CROSSING_M = 3000.0  # a located blast is no vaguer than this
 # Relative rounding allowed between numpy's sine, arcsine and hypot and the math module's.
 _ROUNDING = 1e-9
@@ -267,6 +269,7 @@ class ImpactWatch:
         # (site, probability, witnesses) for the hits in _recent, worked out again only when they
         # change: the pipeline asks at every step, and the hits change once in a few dozen steps.
         self._credible: list[tuple[str, float, frozenset[str]]] | None = None
+        self._tally = _HitTally()  # what the hits in _recent say, kept as they come and go
         # site index -> (t, the earliest time behind them, the witnesses behind it at t): _backers_at.
         self._backers: dict[int, tuple[float, float, frozenset[str]]] = {}
 
@@ -294,7 +297,9 @@ class ImpactWatch:
             )
             backing = tuple((i, self._backers_at(i, impact.t)) for i in sorted(expected))
             witnesses = impact.witnesses or frozenset({impact.source})
-            self._recent.append(_Hit(impact.t, impact.source, tuple(weights), expected, witnesses, backing))
+            hit = _Hit(impact.t, impact.source, tuple(weights), expected, witnesses, backing)
+            self._recent.append(hit)
+            self._tally.add(hit)
             self._credible = None
 
     def note_threats(self, t: float, threats: Iterable[Threat]) -> None:
@@ -365,7 +370,7 @@ class ImpactWatch:
     def threats(self, t: float) -> list[Threat]:
         """Imminent threats to sites with a credible impact nearby in the last few minutes."""
         while self._recent and t - self._recent[0].t > IMPACT_WINDOW_S:
-            self._recent.popleft()
+            self._tally.remove(self._recent.popleft())
             self._credible = None
         if self._credible is None:
             self._credible = self._credible_sites()
@@ -377,21 +382,10 @@ class ImpactWatch:
     def _credible_sites(self) -> list[tuple[str, float, frozenset[str]]]:
         """(site, probability of a strike there, witnesses) for the recent hits, in the sites' order."""
         out: list[tuple[str, float, frozenset[str]]] = []
-        by_site: dict[int, dict[str, float]] = {}
-        witnessed: dict[int, set[str]] = {}
-        expected: set[int] = set()
-        merged: set[tuple[int, int]] = set()  # (site, id of a backing set already merged there)
-        for hit in self._recent:
-            expected |= hit.expected
-            for i, weight in hit.weights:
-                sources = by_site.setdefault(i, {})
-                sources[hit.source] = max(sources.get(hit.source, 0.0), weight)
-                witnessed.setdefault(i, set()).update(hit.witnesses)
-            for i, backers in hit.backing:
-                if (i, id(backers)) not in merged:  # (the hits in _recent hold every such set alive)
-                    merged.add((i, id(backers)))
-                    witnessed.setdefault(i, set()).update(backers)
-        for i, sources in sorted(by_site.items()):
+        tally = self._tally
+        expected = tally.expected
+        for i in sorted(tally.weights):
+            sources = tally.strongest(i)
             site = self._sites[i]
             miss = math.prod(1.0 - w for w in sources.values())
             credible = 1.0 - miss
@@ -408,5 +402,81 @@ class ImpactWatch:
             probability = max(0.7, credible) if confirmed else min(credible, UNCONFIRMED_MAX)
             if probability < UNCONFIRMED_MIN:
                 continue
-            out.append((site.id, probability, frozenset(witnessed[i])))
+            out.append((site.id, probability, frozenset(tally.witnessed.get(i, ()))))
         return out
+
+
+class _HitTally:
+    """What the recent hits say, per site, kept up to date as hits come and go (oldest first).
+
+    The impact watch asked it afresh of every recent hit whenever one came or went; a blast
+    heard by a country's sensors is located many times a minute, each a hit backed by hundreds
+    of witnesses, and the asking was the work. Kept here instead: per site and source, the
+    hits' weights, counted (their largest is the source's say) and in order of arrival (the
+    sources' order of first arrival among the recent hits, in which the watch multiplies their
+    misses); per site, how many hits stand behind each witness (a backing set counted once per
+    site however many hits carry it); and how many hits expected each site.
+    """
+
+    def __init__(self) -> None:
+        self._seq = 0  # hits added so far: the next one's sequence number
+        # site -> source -> (the hits' sequence numbers, oldest first; how many of each weight)
+        self.weights: dict[int, dict[str, tuple[deque[int], Counter[float]]]] = {}
+        self.witnessed: dict[int, Counter[str]] = {}  # site -> witness -> contributions held
+        self.expected: Counter[int] = Counter()  # site -> hits that expected a strike there
+        self._backing: Counter[tuple[int, frozenset[str]]] = Counter()  # (site, set) -> hits with it
+
+    def add(self, hit: _Hit) -> None:
+        """Count a new hit (the newest)."""
+        seq = self._seq
+        self._seq += 1
+        for i, weight in hit.weights:
+            seqs, counts = self.weights.setdefault(i, {}).setdefault(hit.source, (deque(), Counter()))
+            seqs.append(seq)
+            counts[weight] += 1
+            self.witnessed.setdefault(i, Counter()).update(hit.witnesses)
+        for i, backers in hit.backing:
+            self._backing[i, backers] += 1
+            if self._backing[i, backers] == 1:
+                self.witnessed.setdefault(i, Counter()).update(backers)
+        self.expected.update(hit.expected)
+
+    def remove(self, hit: _Hit) -> None:
+        """Forget the oldest hit, ``hit``."""
+        for i, weight in hit.weights:
+            sources = self.weights[i]
+            seqs, counts = sources[hit.source]
+            seqs.popleft()
+            _drop(counts, [weight])
+            if not seqs:
+                del sources[hit.source]
+                if not sources:
+                    del self.weights[i]
+            self._forget_witnesses(i, hit.witnesses)
+        for i, backers in hit.backing:
+            self._backing[i, backers] -= 1
+            if self._backing[i, backers] == 0:
+                del self._backing[i, backers]
+                self._forget_witnesses(i, backers)
+        _drop(self.expected, hit.expected)
+
+    def strongest(self, i: int) -> dict[str, float]:
+        """Each source's strongest weight at site ``i``, in the order the sources first came."""
+        ordered = sorted(self.weights[i].items(), key=lambda item: item[1][0][0])
+        return {source: max(0.0, max(counts)) for source, (_, counts) in ordered}
+
+    def _forget_witnesses(self, i: int, witnesses: Iterable[str]) -> None:
+        counts = self.witnessed[i]
+        _drop(counts, witnesses)
+        if not counts:
+            del self.witnessed[i]
+
+
+def _drop(counts: Counter[_K], keys: Iterable[_K]) -> None:
+    """Take one off each key's count, deleting the keys that reach nought."""
+    for key in keys:
+        left = counts[key] - 1
+        if left:
+            counts[key] = left
+        else:
+            del counts[key]
