@@ -13,6 +13,7 @@ counts as one confirmation, not as one per message about it.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 from nadhir.tracking.track import Track
@@ -66,11 +67,18 @@ class ImpactCorroboration:
             # (Sources are only ever added to a track's evidence: while it holds as many as when
             # all were credited, all still are.)
             evidence = track.evidence
-            complete = self._complete.get(track.id)
-            if complete is not None and complete[0] is evidence and complete[1] == len(evidence):
-                continue
             credited = self._credited.get(track.id)
-            if credited is not None and credited.issuperset(evidence):
+            complete = self._complete.get(track.id)
+            if complete is not None and complete[0] is evidence:
+                if complete[1] == len(evidence):
+                    continue
+                # Only the sources added since need asking.
+                if credited is not None and credited.issuperset(
+                    itertools.islice(evidence, complete[1], None)
+                ):
+                    self._complete[track.id] = (evidence, len(evidence))
+                    continue
+            elif credited is not None and credited.issuperset(evidence):
                 self._complete[track.id] = (evidence, len(evidence))
                 continue
             if self._far_from_path(track, x, y) or not passed_near(track, x, y, t):

@@ -402,7 +402,7 @@ class ImpactWatch:
             probability = max(0.7, credible) if confirmed else min(credible, UNCONFIRMED_MAX)
             if probability < UNCONFIRMED_MIN:
                 continue
-            out.append((site.id, probability, frozenset(tally.witnessed.get(i, ()))))
+            out.append((site.id, probability, tally.witnesses(i)))
         return out
 
 
@@ -425,6 +425,9 @@ class _HitTally:
         self.witnessed: dict[int, Counter[str]] = {}  # site -> witness -> contributions held
         self.expected: Counter[int] = Counter()  # site -> hits that expected a strike there
         self._backing: Counter[tuple[int, frozenset[str]]] = Counter()  # (site, set) -> hits with it
+        # site -> (its witnesses' count of keys changed so far, the witnesses then): see witnesses()
+        self._changes: Counter[int] = Counter()
+        self._frozen: dict[int, tuple[int, frozenset[str]]] = {}
 
     def add(self, hit: _Hit) -> None:
         """Count a new hit (the newest)."""
@@ -434,11 +437,11 @@ class _HitTally:
             seqs, counts = self.weights.setdefault(i, {}).setdefault(hit.source, (deque(), Counter()))
             seqs.append(seq)
             counts[weight] += 1
-            self.witnessed.setdefault(i, Counter()).update(hit.witnesses)
+            self._count_witnesses(i, hit.witnesses)
         for i, backers in hit.backing:
             self._backing[i, backers] += 1
             if self._backing[i, backers] == 1:
-                self.witnessed.setdefault(i, Counter()).update(backers)
+                self._count_witnesses(i, backers)
         self.expected.update(hit.expected)
 
     def remove(self, hit: _Hit) -> None:
@@ -465,9 +468,28 @@ class _HitTally:
         ordered = sorted(self.weights[i].items(), key=lambda item: item[1][0][0])
         return {source: max(0.0, max(counts)) for source, (_, counts) in ordered}
 
+    def witnesses(self, i: int) -> frozenset[str]:
+        """The witnesses behind the hits at site ``i``: built again only when they changed."""
+        held = self._frozen.get(i)
+        if held is not None and held[0] == self._changes[i]:
+            return held[1]
+        witnesses = frozenset(self.witnessed.get(i, ()))
+        self._frozen[i] = (self._changes[i], witnesses)
+        return witnesses
+
+    def _count_witnesses(self, i: int, witnesses: Iterable[str]) -> None:
+        counts = self.witnessed.setdefault(i, Counter())
+        before = len(counts)
+        counts.update(witnesses)
+        if len(counts) != before:  # (only adds keys: a change in number is a change of keys)
+            self._changes[i] += 1
+
     def _forget_witnesses(self, i: int, witnesses: Iterable[str]) -> None:
         counts = self.witnessed[i]
+        before = len(counts)
         _drop(counts, witnesses)
+        if len(counts) != before:  # (only drops keys)
+            self._changes[i] += 1
         if not counts:
             del self.witnessed[i]
 
