@@ -281,7 +281,6 @@ class ImpactWatch:
         town is hit only if the strike fell near it, so its share of the
         report's weight is the share of the town within its reach.
         """
-        self._write_pending()
         named = self._named(impact)
         if named is not None:
             weights = [(i, impact.trust * share) for i, share in enumerate(self._share[named]) if share > 0.0]
@@ -295,6 +294,8 @@ class ImpactWatch:
             expected = frozenset(
                 i for i, _ in weights if impact.t - self._threatened_at.get(i, -math.inf) <= EXPECTED_WINDOW_S
             )
+            # Only these sites' notes are read: the others' wait (see note_threats).
+            self._write_pending(expected)
             backing = tuple((i, self._backers_at(i, impact.t)) for i in sorted(expected))
             witnesses = impact.witnesses or frozenset({impact.source})
             hit = _Hit(impact.t, impact.source, tuple(weights), expected, witnesses, backing)
@@ -325,11 +326,15 @@ class ImpactWatch:
                             self._write(i, *held)
                         pending[i] = (witnesses, t)
 
-    def _write_pending(self) -> None:
-        """Write the notes note_threats held back into _threatened_by."""
-        for i, (witnesses, t) in self._pending_by.items():
-            self._write(i, witnesses, t)
-        self._pending_by.clear()
+    def _write_pending(self, sites: Iterable[int] | None = None) -> None:
+        """Write the notes note_threats held back into _threatened_by: those of ``sites``, or all.
+
+        Each site's notes are written in the order they came either way (a site's held note is
+        written before another set is noted there), and only a site's own notes are read.
+        """
+        pending = self._pending_by
+        for i in list(pending) if sites is None else [i for i in sites if i in pending]:
+            self._write(i, *pending.pop(i))
 
     def _write(self, i: int, witnesses: frozenset[str], t: float) -> None:
         """Note that ``witnesses`` were behind a threat to site ``i`` at ``t``."""
