@@ -79,6 +79,7 @@ def _reference_note_threats(self: ImpactWatch, t: float, threats: Iterable[Threa
             if i is not None:
                 self._threatened_at[i] = t
                 if threat.witnesses:
+                    self._backers.pop(i, None)  # (the watch's kept backing: built afresh)
                     seen = self._threatened_by.setdefault(i, {})
                     for w in threat.witnesses:
                         seen[w] = t

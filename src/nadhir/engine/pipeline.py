@@ -9,6 +9,7 @@ differ.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -83,9 +84,9 @@ class TrackRecord:
     fresh: tuple[float, list[Threat]] | None = None  # the last one made on news (for lost contact)
     measured: _Measured | None = None  # its estimate when last measured (see track_state)
     published: float | None = None  # when its state was last published
-    # The independent witnesses behind its evidence, and how many sources that was: sources are only
-    # ever added to a track's evidence, so the count says when to ask the trust book again.
-    witnesses: tuple[int, frozenset[str]] | None = None
+    # The independent witnesses behind its evidence, how many sources that was, and the evidence:
+    # sources are only ever added to it, so the count says which are new (see _witnesses).
+    witnesses: tuple[int, frozenset[str], dict[str, float]] | None = None
 
 
 @dataclass
@@ -371,14 +372,24 @@ class Pipeline:
 
         A track heard by a country's sensors has hundreds of sources, and the set was rebuilt
         at every assessment. Who is listed never changes during a run, so the set changes only
-        with the sources; it is rebuilt from the whole evidence, as before, when one is added.
+        with the sources: sources are only ever added to a track's evidence (a dict, in the
+        order they came), so only the new ones are asked of the trust book and joined to the
+        set (the same witnesses; the set's order of iteration is not the same, and nothing
+        reads it: Threat.witnesses is counted, the impact watch keeps them as sets).
         """
         held = record.witnesses
-        sources = len(track.evidence)
-        if held is not None and held[0] == sources:
-            return held[1]
-        witnesses = self.trust.witnesses(track.evidence)
-        record.witnesses = (sources, witnesses)
+        evidence = track.evidence
+        sources = len(evidence)
+        if held is not None and held[2] is evidence:
+            if held[0] == sources:
+                return held[1]
+            if held[0] < sources:
+                new = self.trust.witnesses(list(itertools.islice(evidence, held[0], None)))
+                witnesses = held[1] | new
+                record.witnesses = (sources, witnesses, evidence)
+                return witnesses
+        witnesses = self.trust.witnesses(evidence)
+        record.witnesses = (sources, witnesses, evidence)
         return witnesses
 
     def _publish(self, t: float) -> list[TrackState]:

@@ -25,7 +25,7 @@ from nadhir.engine.pipeline import Pipeline
 from nadhir.engine.stepper import ReplaySummary
 
 MAGIC = b"NADHIR-ENGINE-SNAPSHOT\n"
-FORMAT = 1
+FORMAT = 2  # 2: the impact watch, explosion locator and forward folder keep new state (issue 16)
 
 
 class SnapshotError(ValueError):

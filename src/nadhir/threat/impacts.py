@@ -14,16 +14,17 @@ is still one witness, which is never enough for sirens.
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from nadhir.domain import Site, Threat
 from nadhir.geo.distance import haversine_m
 from nadhir.geo.frame import LocalFrame
-from nadhir.tracking.triangulation import Crossing, cross_bearings
+from nadhir.tracking.triangulation import MIN_CROSSING_RAD, Crossing, cross_bearings
 
 IMPACT_WINDOW_S = 360.0  # how long after an impact further passes are expected
 IMPACT_REACH_M = 1500.0  # beyond the site's own radius
@@ -49,6 +50,10 @@ EXPECTED_THREAT = 0.3
 # A report this close to a site's centre was located by the site's name (about 10 m).
 NAMED_TOLERANCE_DEG = 1e-4
 _DISC_SAMPLES = 256
+_K = TypeVar("_K")
+SHARPEST_CROSSING_M = 3000.0  # a located blast is no vaguer than this
+# Relative rounding allowed between numpy's sine, arcsine and hypot and the math module's.
+_ROUNDING = 1e-9
 
 
 def _named_share(sites: list[Site]) -> list[list[float]]:
@@ -117,33 +122,43 @@ class ExplosionLocator:
     Two nodes hearing the same blast within seconds of each other place it
     independently of any human report, and sooner: sound arrives in tens of
     seconds, reports in minutes.
+
+    Each new bearing is crossed with every recent one from another node and
+    the sharpest crossing wins. A blast heard by a country's sensors makes
+    hundreds of recent bearings, so the crossings are first worked out for
+    all of them at once in arrays (:class:`_RecentBearings`); the few whose
+    figures come near the best are then crossed again one by one with
+    :func:`cross_bearings`, which decides, so that the located impact is
+    the one the pairwise loop finds, to the bit.
     """
 
     def __init__(self, frame: LocalFrame, memory_s: float = 45.0, max_range_m: float = 15_000.0) -> None:
         self._frame = frame
         self._memory_s = memory_s
         self._max_range_m = max_range_m
-        self._recent: deque[ExplosionBearing] = deque()
+        self._recent = _RecentBearings()
 
     def add(self, bearing: ExplosionBearing) -> ImpactSighting | None:
         """Add a bearing; returns a located impact when it crosses a recent one from another node."""
-        while self._recent and bearing.t - self._recent[0].t > self._memory_s:
-            self._recent.popleft()
+        recent = self._recent
+        recent.forget(bearing.t, self._memory_s)
         ax, ay = self._frame.to_xy(bearing.lat, bearing.lon)
         best: Crossing | None = None
+        best_k = -1
         best_sensor = ""
-        for other in self._recent:
-            if other.sensor == bearing.sensor:
-                continue
-            bx, by = self._frame.to_xy(other.lat, other.lon)
+        for k, rough_sigma in recent.candidates(ax, ay, bearing, self._max_range_m, SHARPEST_CROSSING_M):
+            if best is not None and rough_sigma > best.sigma_m * (1.0 + _ROUNDING):
+                break  # (candidates come sharpest first: none of the rest can beat the best)
+            other, bx, by = recent.bearings[k]
             c = cross_bearings(
                 ax, ay, bearing.bearing_rad, bearing.sigma_rad, bx, by, other.bearing_rad, other.sigma_rad
             )
-            if c is None or max(c.range_a, c.range_b) > self._max_range_m or c.sigma_m > 3000.0:
+            if c is None or max(c.range_a, c.range_b) > self._max_range_m or c.sigma_m > SHARPEST_CROSSING_M:
                 continue
-            if best is None or c.sigma_m < best.sigma_m:
-                best, best_sensor = c, other.sensor
-        self._recent.append(bearing)
+            # The sharpest, and of equally sharp ones the oldest (the pairwise loop's choice).
+            if best is None or c.sigma_m < best.sigma_m or (c.sigma_m == best.sigma_m and k < best_k):
+                best, best_k, best_sensor = c, k, other.sensor
+        recent.append(bearing, ax, ay)
         if best is None:
             return None
         lat, lon = self._frame.to_latlon(best.x, best.y)
@@ -156,6 +171,85 @@ class ExplosionLocator:
             ACOUSTIC_CROSSING_TRUST,
             frozenset({bearing.sensor, best_sensor}),
         )
+
+
+class _RecentBearings:
+    """The recent explosion bearings, oldest first, with their figures in arrays for crossing them all.
+
+    ``bearings[k]`` is (bearing, x, y) for k in ``range(start, len(bearings))``; the arrays hold,
+    at the same k, what :func:`cross_bearings` works from: the node's position, the sine and
+    cosine of its bearing (from :mod:`math`, as cross_bearings takes them), its sigma, and a
+    number per node.
+    """
+
+    def __init__(self) -> None:
+        self.bearings: list[tuple[ExplosionBearing, float, float]] = []
+        self.start = 0
+        self._columns = np.zeros((6, 64))  # x, y, sin, cos, sigma, node
+        self._nodes: dict[str, int] = {}
+
+    def forget(self, t: float, memory_s: float) -> None:
+        """Drop the oldest bearings while they were heard more than ``memory_s`` before ``t``."""
+        bearings, k = self.bearings, self.start
+        while k < len(bearings) and t - bearings[k][0].t > memory_s:
+            k += 1
+        self.start = k
+
+    def append(self, bearing: ExplosionBearing, x: float, y: float) -> None:
+        """Keep a bearing heard at (x, y) as the newest."""
+        if self.start > 0 and self.start * 2 >= len(self.bearings):
+            kept = len(self.bearings) - self.start
+            self.bearings = self.bearings[self.start :]
+            self._columns[:, :kept] = self._columns[:, self.start : self.start + kept]
+            self.start = 0
+        k = len(self.bearings)
+        if k == self._columns.shape[1]:
+            self._columns = np.concatenate([self._columns, np.zeros_like(self._columns)], axis=1)
+        node = self._nodes.setdefault(bearing.sensor, len(self._nodes))
+        self._columns[:, k] = (
+            x,
+            y,
+            math.sin(bearing.bearing_rad),
+            math.cos(bearing.bearing_rad),
+            bearing.sigma_rad,
+            node,
+        )
+        self.bearings.append((bearing, x, y))
+
+    def candidates(
+        self, ax: float, ay: float, bearing: ExplosionBearing, max_range_m: float, max_sigma_m: float
+    ) -> list[tuple[int, float]]:
+        """The recent bearings whose crossing with ``bearing`` (heard at (ax, ay)) may qualify.
+
+        (index, rough sigma of the crossing), sharpest first, the oldest first among equals.
+        Worked out in arrays, with cross_bearings' operations in its order: the same figures but
+        for the rounding of numpy's sine, arcsine and hypot, which the tests allow for. Left out:
+        the bearings from the same node, and those surely out of range or too vague; the caller
+        decides the rest with cross_bearings.
+        """
+        lo, hi = self.start, len(self.bearings)
+        if lo == hi:
+            return []
+        bx, by, ubx, uby, sigma_b, node = self._columns[:, lo:hi]
+        uax, uay = math.sin(bearing.bearing_rad), math.cos(bearing.bearing_rad)
+        det = uax * (-uby) - uay * (-ubx)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            crossing = np.abs(np.arcsin(np.clip(det, -1.0, 1.0)))
+            rx, ry = bx - ax, by - ay
+            s = (rx * (-uby) - ry * (-ubx)) / det
+            u = (uax * ry - uay * rx) / det
+            sigma = np.hypot(s * bearing.sigma_rad, u * sigma_b) / np.sin(crossing)
+            ok = (
+                (node != self._nodes.get(bearing.sensor, -1))
+                & (crossing >= MIN_CROSSING_RAD * (1.0 - _ROUNDING))
+                & (s > -_ROUNDING)
+                & (u > -_ROUNDING)
+                & (np.maximum(s, u) <= max_range_m * (1.0 + _ROUNDING))
+                & (sigma <= max_sigma_m * (1.0 + _ROUNDING))
+            )
+        kept = np.flatnonzero(ok)
+        order = kept[np.argsort(sigma[kept], kind="stable")]
+        return list(zip((order + lo).tolist(), sigma[order].tolist(), strict=True))
 
 
 class ImpactWatch:
@@ -175,6 +269,9 @@ class ImpactWatch:
         # (site, probability, witnesses) for the hits in _recent, worked out again only when they
         # change: the pipeline asks at every step, and the hits change once in a few dozen steps.
         self._credible: list[tuple[str, float, frozenset[str]]] | None = None
+        self._tally = _HitTally()  # what the hits in _recent say, kept as they come and go
+        # site index -> (t, the earliest time behind them, the witnesses behind it at t): _backers_at.
+        self._backers: dict[int, tuple[float, float, frozenset[str]]] = {}
 
     def add(self, impact: ImpactSighting) -> None:
         """Record an impact report and the sites it threatens.
@@ -184,7 +281,6 @@ class ImpactWatch:
         town is hit only if the strike fell near it, so its share of the
         report's weight is the share of the town within its reach.
         """
-        self._write_pending()
         named = self._named(impact)
         if named is not None:
             weights = [(i, impact.trust * share) for i, share in enumerate(self._share[named]) if share > 0.0]
@@ -198,19 +294,13 @@ class ImpactWatch:
             expected = frozenset(
                 i for i, _ in weights if impact.t - self._threatened_at.get(i, -math.inf) <= EXPECTED_WINDOW_S
             )
-            backing = tuple(
-                (
-                    i,
-                    frozenset(
-                        w
-                        for w, at in self._threatened_by.get(i, {}).items()
-                        if impact.t - at <= EXPECTED_WINDOW_S
-                    ),
-                )
-                for i in sorted(expected)
-            )
+            # Only these sites' notes are read: the others' wait (see note_threats).
+            self._write_pending(expected)
+            backing = tuple((i, self._backers_at(i, impact.t)) for i in sorted(expected))
             witnesses = impact.witnesses or frozenset({impact.source})
-            self._recent.append(_Hit(impact.t, impact.source, tuple(weights), expected, witnesses, backing))
+            hit = _Hit(impact.t, impact.source, tuple(weights), expected, witnesses, backing)
+            self._recent.append(hit)
+            self._tally.add(hit)
             self._credible = None
 
     def note_threats(self, t: float, threats: Iterable[Threat]) -> None:
@@ -218,7 +308,7 @@ class ImpactWatch:
 
         A later strike report at such a site is expected, and needs less to be believed.
         """
-        index, at, by, pending = self._index, self._threatened_at, self._threatened_by, self._pending_by
+        index, at, pending = self._index, self._threatened_at, self._pending_by
         for threat in threats:
             if threat.probability >= EXPECTED_THREAT and threat.cue != "impact":
                 i = index.get(threat.site)
@@ -233,15 +323,44 @@ class ImpactWatch:
                         # before _threatened_by is read: the same keys, order and last times.
                         held = pending.get(i)
                         if held is not None and held[0] is not witnesses:
-                            by.setdefault(i, {}).update(dict.fromkeys(held[0], held[1]))
+                            self._write(i, *held)
                         pending[i] = (witnesses, t)
 
-    def _write_pending(self) -> None:
-        """Write the notes note_threats held back into _threatened_by."""
-        by = self._threatened_by
-        for i, (witnesses, t) in self._pending_by.items():
-            by.setdefault(i, {}).update(dict.fromkeys(witnesses, t))
-        self._pending_by.clear()
+    def _write_pending(self, sites: Iterable[int] | None = None) -> None:
+        """Write the notes note_threats held back into _threatened_by: those of ``sites``, or all.
+
+        Each site's notes are written in the order they came either way (a site's held note is
+        written before another set is noted there), and only a site's own notes are read.
+        """
+        pending = self._pending_by
+        for i in list(pending) if sites is None else [i for i in sites if i in pending]:
+            self._write(i, *pending.pop(i))
+
+    def _write(self, i: int, witnesses: frozenset[str], t: float) -> None:
+        """Note that ``witnesses`` were behind a threat to site ``i`` at ``t``."""
+        self._threatened_by.setdefault(i, {}).update(dict.fromkeys(witnesses, t))
+        held = self._backers.get(i)
+        if held is not None and (t < held[1] or not held[2].issuperset(witnesses)):
+            # A witness it left out (new, or too old then) is recent now, or one in it is older.
+            del self._backers[i]
+
+    def _backers_at(self, i: int, t: float) -> frozenset[str]:
+        """The witnesses behind a threat to site ``i`` in the :data:`EXPECTED_WINDOW_S` before ``t``.
+
+        A blast heard by a country's sensors is located many times a minute, with the same
+        hundreds of witnesses behind the sites around it; the set is built again only when it may
+        have changed, and is then the same object (the hits' backing is merged once per object).
+        It is the same set while time runs on (a witness left out as too old stays out), no
+        witness it left out is written again (see _write), and the earliest time behind it is
+        still in the window: every one in it was written at that time or later.
+        """
+        held = self._backers.get(i)
+        if held is not None and t >= held[0] and (not held[2] or t - held[1] <= EXPECTED_WINDOW_S):
+            return held[2]
+        recent = [(w, at) for w, at in self._threatened_by.get(i, {}).items() if t - at <= EXPECTED_WINDOW_S]
+        backers = frozenset(w for w, _ in recent)
+        self._backers[i] = (t, min((at for _, at in recent), default=math.inf), backers)
+        return backers
 
     def _named(self, impact: ImpactSighting) -> int | None:
         """The site whose centre the report sits on (located by the site's name), if any."""
@@ -256,7 +375,7 @@ class ImpactWatch:
     def threats(self, t: float) -> list[Threat]:
         """Imminent threats to sites with a credible impact nearby in the last few minutes."""
         while self._recent and t - self._recent[0].t > IMPACT_WINDOW_S:
-            self._recent.popleft()
+            self._tally.remove(self._recent.popleft())
             self._credible = None
         if self._credible is None:
             self._credible = self._credible_sites()
@@ -268,18 +387,10 @@ class ImpactWatch:
     def _credible_sites(self) -> list[tuple[str, float, frozenset[str]]]:
         """(site, probability of a strike there, witnesses) for the recent hits, in the sites' order."""
         out: list[tuple[str, float, frozenset[str]]] = []
-        by_site: dict[int, dict[str, float]] = {}
-        witnessed: dict[int, set[str]] = {}
-        expected: set[int] = set()
-        for hit in self._recent:
-            expected |= hit.expected
-            for i, weight in hit.weights:
-                sources = by_site.setdefault(i, {})
-                sources[hit.source] = max(sources.get(hit.source, 0.0), weight)
-                witnessed.setdefault(i, set()).update(hit.witnesses)
-            for i, backers in hit.backing:
-                witnessed.setdefault(i, set()).update(backers)
-        for i, sources in sorted(by_site.items()):
+        tally = self._tally
+        expected = tally.expected
+        for i in sorted(tally.weights):
+            sources = tally.strongest(i)
             site = self._sites[i]
             miss = math.prod(1.0 - w for w in sources.values())
             credible = 1.0 - miss
@@ -296,5 +407,103 @@ class ImpactWatch:
             probability = max(0.7, credible) if confirmed else min(credible, UNCONFIRMED_MAX)
             if probability < UNCONFIRMED_MIN:
                 continue
-            out.append((site.id, probability, frozenset(witnessed[i])))
+            out.append((site.id, probability, tally.witnesses(i)))
         return out
+
+
+class _HitTally:
+    """What the recent hits say, per site, kept up to date as hits come and go (oldest first).
+
+    The impact watch asked it afresh of every recent hit whenever one came or went; a blast
+    heard by a country's sensors is located many times a minute, each a hit backed by hundreds
+    of witnesses, and the asking was the work. Kept here instead: per site and source, the
+    hits' weights, counted (their largest is the source's say) and in order of arrival (the
+    sources' order of first arrival among the recent hits, in which the watch multiplies their
+    misses); per site, how many hits stand behind each witness (a backing set counted once per
+    site however many hits carry it); and how many hits expected each site.
+    """
+
+    def __init__(self) -> None:
+        self._seq = 0  # hits added so far: the next one's sequence number
+        # site -> source -> (the hits' sequence numbers, oldest first; how many of each weight)
+        self.weights: dict[int, dict[str, tuple[deque[int], Counter[float]]]] = {}
+        self.witnessed: dict[int, Counter[str]] = {}  # site -> witness -> contributions held
+        self.expected: Counter[int] = Counter()  # site -> hits that expected a strike there
+        self._backing: Counter[tuple[int, frozenset[str]]] = Counter()  # (site, set) -> hits with it
+        # site -> (its witnesses' count of keys changed so far, the witnesses then): see witnesses()
+        self._changes: Counter[int] = Counter()
+        self._frozen: dict[int, tuple[int, frozenset[str]]] = {}
+
+    def add(self, hit: _Hit) -> None:
+        """Count a new hit (the newest)."""
+        seq = self._seq
+        self._seq += 1
+        for i, weight in hit.weights:
+            seqs, counts = self.weights.setdefault(i, {}).setdefault(hit.source, (deque(), Counter()))
+            seqs.append(seq)
+            counts[weight] += 1
+            self._count_witnesses(i, hit.witnesses)
+        for i, backers in hit.backing:
+            self._backing[i, backers] += 1
+            if self._backing[i, backers] == 1:
+                self._count_witnesses(i, backers)
+        self.expected.update(hit.expected)
+
+    def remove(self, hit: _Hit) -> None:
+        """Forget the oldest hit, ``hit``."""
+        for i, weight in hit.weights:
+            sources = self.weights[i]
+            seqs, counts = sources[hit.source]
+            seqs.popleft()
+            _drop(counts, [weight])
+            if not seqs:
+                del sources[hit.source]
+                if not sources:
+                    del self.weights[i]
+            self._forget_witnesses(i, hit.witnesses)
+        for i, backers in hit.backing:
+            self._backing[i, backers] -= 1
+            if self._backing[i, backers] == 0:
+                del self._backing[i, backers]
+                self._forget_witnesses(i, backers)
+        _drop(self.expected, hit.expected)
+
+    def strongest(self, i: int) -> dict[str, float]:
+        """Each source's strongest weight at site ``i``, in the order the sources first came."""
+        ordered = sorted(self.weights[i].items(), key=lambda item: item[1][0][0])
+        return {source: max(0.0, max(counts)) for source, (_, counts) in ordered}
+
+    def witnesses(self, i: int) -> frozenset[str]:
+        """The witnesses behind the hits at site ``i``: built again only when they changed."""
+        held = self._frozen.get(i)
+        if held is not None and held[0] == self._changes[i]:
+            return held[1]
+        witnesses = frozenset(self.witnessed.get(i, ()))
+        self._frozen[i] = (self._changes[i], witnesses)
+        return witnesses
+
+    def _count_witnesses(self, i: int, witnesses: Iterable[str]) -> None:
+        counts = self.witnessed.setdefault(i, Counter())
+        before = len(counts)
+        counts.update(witnesses)
+        if len(counts) != before:  # (only adds keys: a change in number is a change of keys)
+            self._changes[i] += 1
+
+    def _forget_witnesses(self, i: int, witnesses: Iterable[str]) -> None:
+        counts = self.witnessed[i]
+        before = len(counts)
+        _drop(counts, witnesses)
+        if len(counts) != before:  # (only drops keys)
+            self._changes[i] += 1
+        if not counts:
+            del self.witnessed[i]
+
+
+def _drop(counts: Counter[_K], keys: Iterable[_K]) -> None:
+    """Take one off each key's count, deleting the keys that reach nought."""
+    for key in keys:
+        left = counts[key] - 1
+        if left:
+            counts[key] = left
+        else:
+            del counts[key]
