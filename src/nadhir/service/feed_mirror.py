@@ -9,9 +9,10 @@ message on to the local bus, where the pages' feeds (WebSocket, SSE, kiosks)
 take it as in the one-process service.
 
 The console's engine, :class:`MirrorEngine`, takes no input: intake is the
-intake role's, and operator actions (confirm, cancel, manual alerts) are not yet
-carried to a region's engine in the cluster; both are refused with 503. Its
-status is the NATS connection's, and the age of the last feed message.
+intake role's, and operator actions go to the regions' engines through their
+streams (:mod:`nadhir.service.stream_actions`), not through this engine. Its
+status is the NATS connection's, and the age of the last feed message; given the
+cluster's store, it writes the audit rows of the actions the console refuses.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from nadhir.service.clock import Clock
 from nadhir.service.cluster_names import ClusterNames
 from nadhir.service.feed import FEED, FeedMessage
 from nadhir.service.live import EngineStopped, LiveCore, LiveEngine
+from nadhir.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +115,8 @@ class FeedMirror:
 class MirrorEngine(LiveEngine):
     """The console role's stand-in for the engine: the mirrored core, no input (see the module)."""
 
-    def __init__(self, core: LiveCore, clock: Clock, mirror: FeedMirror) -> None:
-        super().__init__(core, clock)
+    def __init__(self, core: LiveCore, clock: Clock, mirror: FeedMirror, store: Store | None = None) -> None:
+        super().__init__(core, clock, store)
         self.mirror = mirror
 
     def status(self) -> dict[str, Any]:
@@ -134,4 +136,4 @@ class MirrorEngine(LiveEngine):
         raise EngineStopped("the console role takes no input: post events to an intake")
 
     def call(self, fn: Callable[[], Any]) -> Any:
-        raise EngineStopped("operator actions are not carried to a region's engine in the cluster yet")
+        raise EngineStopped("the console role runs no pipeline: this action is not carried to the engines")

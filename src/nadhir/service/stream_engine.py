@@ -44,9 +44,20 @@ from nadhir.service.delivery import AlertDelivery
 from nadhir.service.feed import ALERTS, FEED
 from nadhir.service.lease import Lease
 from nadhir.service.live import LiveCore
+from nadhir.service.operator import OperatorActionError
 from nadhir.service.partitions import Partition
 from nadhir.service.snapshots import EngineSnapshot, SnapshotError, dumps, loads
+from nadhir.service.stream_actions import (
+    ACTION_KIND,
+    OperatorAsk,
+    alert_wire,
+    answer,
+    ask_from_bytes,
+    claim,
+    reply_key,
+)
 from nadhir.service.stream_wire import WireError, clock_bytes, clock_from_bytes, event_from_bytes
+from nadhir.store.audit import AuditBook, AuditResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -75,6 +86,7 @@ class RegionEngine:
         snapshot_s: float = 2.0,
         idle_clock_s: float = 5.0,
         speed: float = 1.0,
+        audit: AuditBook | None = None,
     ) -> None:
         self.bus = bus
         self.names = names
@@ -86,6 +98,10 @@ class RegionEngine:
         self.holder = holder
         self.lease = Lease(bus.kv(names.leases, ttl_s=lease_s), self.region, holder, lease_s)
         self.status_kv = bus.kv(names.status)
+        self.actions_kv = bus.kv(names.actions)
+        self.audit_book = audit
+        self.actions = 0  # operator actions applied (again, after a takeover, included)
+        self.audit_errors = 0
         self.snapshot_s = snapshot_s
         self.idle_clock_s = idle_clock_s
         self.speed = speed
@@ -110,6 +126,8 @@ class RegionEngine:
         self._heartbeat: threading.Thread | None = None
         self._lease_lock = threading.Lock()
         self._lease_lost = False
+        self._reread = False  # an operator action could not be claimed: the region is read again
+        self._answers: list[tuple[OperatorAsk, str, float, dict[str, Any]]] = []  # to send once stored
         self._progress = time.monotonic()  # when the processing loop last moved
         self._spare: LiveCore | None = None
 
@@ -147,6 +165,7 @@ class RegionEngine:
             "clock": self.core.now if self.core else None,
             "failed_batches": self.failed_batches, "bad_messages": self.bad_messages, "failure": self.failure,
             "unstored_alerts": self.delivery.unstored, "caught_up": self._caught_up, "lag": self.lag,
+            "actions": self.actions,
         }  # fmt: skip
 
     def unready(self) -> str | None:
@@ -180,7 +199,13 @@ class RegionEngine:
                 self.failure = f"NATS: {exc}"
                 log.warning("region %s: %s", self.region, exc)
                 self._stop.wait(0.5)
-                if self.core is not None and not self.lease.held:
+                if self.core is not None and self._reread:
+                    # Past an action it could not decide on: whoever leads next (this engine too)
+                    # reads the region again from the last snapshot.
+                    self._reread = False
+                    self._step_down("NATS away at an operator action")
+                    self.lease.release()
+                elif self.core is not None and not self.lease.held:
                     self._step_down("lease not renewed while NATS was away")
             except Exception as exc:  # a bug: never quietly, and the region goes to a standby
                 self.failure = f"{type(exc).__name__}: {exc}"
@@ -226,7 +251,9 @@ class RegionEngine:
             self.delivery.router.set_sounding({})
             self.seq = self.snapshot_seq = 0
             self.stream_time = None
-        # Anything left over from an earlier time as leader was derived again or is in the outbox.
+        # Anything left over from an earlier time as leader was derived again or is in the outbox; an
+        # action left unanswered is answered again when it is read again (its key says "taken").
+        self._answers = []
         self._alerts.drain()
         self._feed.drain()
         self.reader = self.bus.reader(self.names.events_stream, self.names.durable(self.region),
@@ -275,6 +302,7 @@ class RegionEngine:
         if messages:
             self._process(messages)
             self._store_alerts()
+            self._send_answers()
             self._publish_feed()
             self.reader.ack(messages[-1])
             self._last_input = time.monotonic()
@@ -284,6 +312,7 @@ class RegionEngine:
             self._caught_up = True
             self.lag = 0
             self.delivery.retry_unstored()
+            self._send_answers()
         # Checked again after the read: an engine frozen (or cut off) past its lease while it waited
         # must not move the region's clock on, nor write a snapshot or status over its successor's.
         if self._lease_lost or not self.lease.held:
@@ -304,7 +333,12 @@ class RegionEngine:
             if msg.seq <= self.seq:
                 continue  # delivered again (an acknowledgement lost): already processed
             try:
-                if msg.headers.get(KIND_HEADER) == "clock":
+                kind = msg.headers.get(KIND_HEADER)
+                if kind == ACTION_KIND:
+                    self._feed_events(events)
+                    events = []
+                    self._apply_action(ask_from_bytes(msg.data))
+                elif kind == "clock":
                     t = clock_from_bytes(msg.data)
                     self._feed_events(events)
                     events = []
@@ -320,6 +354,73 @@ class RegionEngine:
                           exc_info=True)  # fmt: skip
             self.seq = msg.seq
         self._feed_events(events)
+
+    def _apply_action(self, ask: OperatorAsk) -> None:
+        """An operator action at its place in the stream (see :mod:`nadhir.service.stream_actions`).
+
+        It acts at the region's time (the stream's, so that every engine reading it again acts at the
+        same), on the pipeline as the stream has made it. The claim decides whether it is applied:
+        NATS away then, the engine cannot know, and steps down (whoever leads next reads it again).
+        """
+        assert self.core is not None
+        key = reply_key(ask.id, self.region)
+        try:
+            decided = claim(self.actions_kv, key, ask.deadline)
+        except BusError:
+            self._reread = True
+            raise
+        if not decided.apply:
+            return
+        t = self.stream_time if self.stream_time is not None else ask.asked
+        reply: dict[str, Any]
+        try:
+            sent = self.core.operator_action(
+                ask.action, ask.site, ask.by, t, level=ask.level, aircraft=ask.aircraft,  # type: ignore[arg-type]
+                eta=ask.eta, note=ask.note,
+            )  # fmt: skip
+        except OperatorActionError as exc:
+            reply = {"state": "refused", "status": exc.status, "reason": str(exc)}
+        except Exception as exc:  # the same on every engine that reads it: the policy was rolled back
+            self.failed_batches += 1
+            log.exception("region %s: operator %s at %s failed", self.region, ask.action, ask.site)
+            reply = {"state": "refused", "status": 500, "reason": f"the engine failed: {type(exc).__name__}"}
+        else:
+            reply = {"state": "done", "t": t, "alerts": [alert_wire(a) for a in sent]}
+        self.actions += 1
+        if decided.answer:  # else answered (and audited) by the engine that took it first
+            self._answers.append((ask, key, t, reply))
+
+    def _send_answers(self) -> None:
+        """Audit and answer the actions of the last read, once the alerts they made are stored (the
+        console hears "done" only of what is in the outbox)."""
+        if self.delivery.unstored:
+            return
+        answers, self._answers = self._answers, []
+        for ask, key, t, reply in answers:
+            self._audit(ask, t, reply)
+            try:
+                answer(self.actions_kv, key, reply)
+            except BusError:
+                log.error("region %s: the answer to operator action %s was not sent (NATS away)",
+                          self.region, ask.id)  # fmt: skip
+
+    def _audit(self, ask: OperatorAsk, t: float, reply: dict[str, Any]) -> None:
+        """The action's row in the audit table, as the one-process service writes it."""
+        if self.audit_book is None:
+            return
+        target = "all" if ask.site == "*" else ask.site
+        asked = ask.params()
+        try:
+            if reply["state"] == "done":
+                done = {**asked, "t": reply["t"], "alerts": reply["alerts"], "region": self.region}
+                self.audit_book.add(t, ask.by, ask.action, target, "accepted", None, done)
+            else:
+                result: AuditResult = "refused" if reply["status"] < 500 else "failed"
+                detail = {**asked, "status": reply["status"], "region": self.region}
+                self.audit_book.add(t, ask.by, ask.action, target, result, reply["reason"], detail)
+        except Exception:
+            self.audit_errors += 1
+            log.exception("AUDIT NOT STORED: %s at %s by %s", ask.action, target, ask.by)
 
     def _feed_events(self, events: list[Event]) -> None:
         if events:

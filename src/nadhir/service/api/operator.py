@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from nadhir.service import schemas
 from nadhir.service.api.deps import API, Actor, Reader, Svc, by, engine_unavailable, err
+from nadhir.service.api.operator_cluster import cluster_act
 from nadhir.service.api.views import alert_out
 from nadhir.service.auth import Principal
 from nadhir.service.bodies import StrictJsonRoute
@@ -74,7 +75,10 @@ async def act(
     principal: Principal,
     **kwargs: Any,
 ) -> dict[str, Any]:
-    """Run one operator action on the engine's thread; the alerts it sent, as ``OperatorResult``."""
+    """Run one operator action on the engine's thread; the alerts it sent, as ``OperatorResult``.
+    In the console role, on the engine of the site's region, through its stream."""
+    if svc.action_desk is not None:
+        return await cluster_act(svc, svc.action_desk, action, site, principal, ACTION_TIMEOUT_S, **kwargs)
     engine, _ = svc.live()
     who = by(principal)
     asked = {k: v for k, v in kwargs.items() if v is not None}
