@@ -10,7 +10,9 @@ test runs, or a drill beside a live service) can share one NATS server apart.
 - key-value ``<P>_leases`` (entries live ``lease_s``): who is a region's active engine;
 - key-value ``<P>_status``: what each region's active engine has processed;
 - object store ``<P>_snapshots``: each region's last pipeline snapshot;
-- key-value ``<P>_actions``: the engines' answers to operator actions (:mod:`nadhir.service.stream_actions`).
+- key-value ``<P>_actions``: the engines' answers to operator actions (:mod:`nadhir.service.stream_actions`);
+- key-value ``<P>_runs``: each region's run in the store, and how far it is written
+  (:mod:`nadhir.service.region_run`).
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ class ClusterNames:
     @property
     def actions(self) -> str:
         return f"{self.prefix}_actions"
+
+    @property
+    def runs(self) -> str:
+        return f"{self.prefix}_runs"
 
     @staticmethod
     def durable(region: str) -> str:

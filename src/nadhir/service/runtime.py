@@ -48,6 +48,7 @@ from nadhir.service.metrics import Metrics
 from nadhir.service.partitions import Partition, partitions
 from nadhir.service.people import people_channels
 from nadhir.service.region import Region
+from nadhir.service.region_run import RegionRun
 from nadhir.service.settings import SERVICE_ROLES, Settings
 from nadhir.service.stream_actions import ActionDesk
 from nadhir.service.stream_engine import RegionEngine
@@ -479,9 +480,10 @@ class Service:
         if unknown:
             raise ValueError(f"no such region(s) in the settings: {', '.join(sorted(unknown))}")
         holder = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
-        # The engines write the audit rows of the operator actions they carry out.
+        # The engines write the audit rows of the operator actions they carry out, and their runs.
         self.store = Store.open(engine_db_url(self._cluster_db()))
         audit = AuditBook(self.store.engine)
+        runs = self.nats.kv(self.names.runs)
         for part in parts:
             if part.id not in wanted:
                 continue
@@ -496,6 +498,8 @@ class Service:
                 self.nats, self.names, part, make_core, delivery, holder,
                 lease_s=self.settings.lease_s, snapshot_s=self.settings.snapshot_s,
                 idle_clock_s=self.settings.idle_clock_s, audit=audit,
+                run=RegionRun(self.store, runs, part.id, f"{self.settings.run_name} {part.id}",
+                              str(scenario.root), part.own_sites(scenario)),
             )  # fmt: skip
             self.region_engines.append(engine)
             engine.start()

@@ -46,6 +46,7 @@ from nadhir.service.lease import Lease
 from nadhir.service.live import LiveCore
 from nadhir.service.operator import OperatorActionError
 from nadhir.service.partitions import Partition
+from nadhir.service.region_run import RegionRun
 from nadhir.service.snapshots import EngineSnapshot, SnapshotError, dumps, loads
 from nadhir.service.stream_actions import (
     ACTION_KIND,
@@ -87,6 +88,7 @@ class RegionEngine:
         idle_clock_s: float = 5.0,
         speed: float = 1.0,
         audit: AuditBook | None = None,
+        run: RegionRun | None = None,
     ) -> None:
         self.bus = bus
         self.names = names
@@ -100,6 +102,8 @@ class RegionEngine:
         self.status_kv = bus.kv(names.status)
         self.actions_kv = bus.kv(names.actions)
         self.audit_book = audit
+        self.run = run  # the region's run in the store (None: the run tables are not written)
+        self.run_errors = 0
         self.actions = 0  # operator actions applied (again, after a takeover, included)
         self.audit_errors = 0
         self.snapshot_s = snapshot_s
@@ -165,7 +169,8 @@ class RegionEngine:
             "clock": self.core.now if self.core else None,
             "failed_batches": self.failed_batches, "bad_messages": self.bad_messages, "failure": self.failure,
             "unstored_alerts": self.delivery.unstored, "caught_up": self._caught_up, "lag": self.lag,
-            "actions": self.actions,
+            "actions": self.actions, "run": self.run.run_id if self.run is not None else None,
+            "run_written_seq": self.run.written_seq if self.run is not None else None,
         }  # fmt: skip
 
     def unready(self) -> str | None:
@@ -256,6 +261,7 @@ class RegionEngine:
         self._answers = []
         self._alerts.drain()
         self._feed.drain()
+        self._open_run()
         self.reader = self.bus.reader(self.names.events_stream, self.names.durable(self.region),
                                       self.names.events(self.region), start_seq=self.seq + 1)  # fmt: skip
         self.core = core
@@ -267,6 +273,22 @@ class RegionEngine:
                     self.region, self.holder, self.seq + 1, "loaded" if snapshot else "none",
                     time.monotonic() - started)  # fmt: skip
         self._put_status(force=True)
+
+    def _open_run(self) -> bool:
+        """Find (or start) the region's run; False if the store or NATS cannot say now (tried again
+        at the next read, the run's rows kept meanwhile)."""
+        if self.run is None:
+            return False
+        if self.run.run_id is not None and self.core is not None:
+            return True
+        try:
+            self.run.open(self.stream_time)
+        except Exception:
+            self.run_errors += 1
+            self.run.run_id = None
+            log.exception("region %s: the region's run cannot be opened now; its rows are kept", self.region)
+            return False
+        return True
 
     def _load_snapshot(self) -> EngineSnapshot | None:
         data = self.bus.get_object(self.names.snapshots, self.region)
@@ -302,6 +324,7 @@ class RegionEngine:
         if messages:
             self._process(messages)
             self._store_alerts()
+            self._write_run()
             self._send_answers()
             self._publish_feed()
             self.reader.ack(messages[-1])
@@ -312,6 +335,7 @@ class RegionEngine:
             self._caught_up = True
             self.lag = 0
             self.delivery.retry_unstored()
+            self._write_run()
             self._send_answers()
         # Checked again after the read: an engine frozen (or cut off) past its lease while it waited
         # must not move the region's clock on, nor write a snapshot or status over its successor's.
@@ -328,10 +352,15 @@ class RegionEngine:
     def _process(self, messages: list[StreamMessage]) -> None:
         assert self.core is not None
         events: list[Event] = []
+        mark = self.run.written_seq if self.run is not None and self.run.run_id is not None else 0
         for msg in messages:
             self._progress = time.monotonic()
             if msg.seq <= self.seq:
                 continue  # delivered again (an acknowledgement lost): already processed
+            if self.seq <= mark < msg.seq:  # past what the run holds: what came before is written
+                self._feed_events(events)
+                events = []
+                self.core.take_buffer()
             try:
                 kind = msg.headers.get(KIND_HEADER)
                 if kind == ACTION_KIND:
@@ -354,6 +383,8 @@ class RegionEngine:
                           exc_info=True)  # fmt: skip
             self.seq = msg.seq
         self._feed_events(events)
+        if self.seq <= mark:
+            self.core.take_buffer()
 
     def _apply_action(self, ask: OperatorAsk) -> None:
         """An operator action at its place in the stream (see :mod:`nadhir.service.stream_actions`).
@@ -448,6 +479,28 @@ class RegionEngine:
             log.exception("region %s: %d alert(s) not stored yet; kept and retried", self.region,
                           self.delivery.unstored)  # fmt: skip
 
+    def _write_run(self) -> None:
+        """Write the run's rows of the reads processed (kept, and tried again, if it fails)."""
+        core = self.core
+        assert core is not None
+        if self.run is None:
+            core.take_buffer()  # nobody reads them: not kept
+            return
+        if not self._open_run():
+            return
+        buffer = core.take_buffer()
+        if not len(buffer) and self.run.written_seq >= self.seq:
+            return
+        try:
+            self.run.write(buffer, self.seq)
+        except Exception:
+            self.run_errors += 1
+            log.exception("region %s: the run's rows were not written; kept and tried again", self.region)
+            with core.lock:  # put back what was not written, ahead of what came since
+                core.buffer.events[:0] = buffer.events
+                core.buffer.tracks[:0] = buffer.tracks
+                core.buffer.alerts[:0] = buffer.alerts
+
     def _publish_feed(self) -> None:
         own = self.own
         batch = []
@@ -484,6 +537,8 @@ class RegionEngine:
         core = self.core
         if core is None or self.delivery.unstored:
             return
+        if self.run is not None and self.run.written_seq < self.seq:
+            return  # never past the run's rows (a successor would not write them)
         with core.lock:
             snapshot = EngineSnapshot(
                 self.region, self.seq, core.pipeline, core.stepper.clock, core.stepper.summary,
