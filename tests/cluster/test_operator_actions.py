@@ -138,3 +138,49 @@ def _keys(rig: Rig) -> list[str]:
             await nc.close()
 
     return asyncio.run(go())
+
+
+def test_a_track_cancel_is_held_undone_or_applied_when_its_window_ends_even_after_a_kill_9(rig: Rig) -> None:
+    first = rig.start_engine("engine-0")
+    rig.wait_active()
+    rig.start_engine("engine-1")
+    before, _ = until(rig.events, OPEN_AT_S)
+    rig.wait_processed(rig.feed(before))
+    alerted = ["sarmada", "dana", "sarmada-hospital"]  # by T8, at 793 s
+    with rig.console() as client:
+        held = client.post("/api/v1/operator/tracks/T8/cancel", headers=OPERATOR)
+        assert held.status_code == 202, held.text
+        body = held.json()
+        assert (body["track"], body["by"], sorted(body["sites"])) == ("T8", "operator:olga", sorted(alerted))
+        assert body["id"].startswith("h") and 0 < body["remaining_s"] <= body["window_s"] == 10.0
+        wait(lambda: [h["id"] for h in client.get("/api/v1/operator/held", headers=auth("viewer")).json()]
+             == [body["id"]], 10.0, "the held cancel on the console", rig.cluster)  # fmt: skip
+        undone = client.post(f"/api/v1/operator/held/{body['id']}/undo", headers=OPERATOR)
+        assert undone.status_code == 200, undone.text
+        assert undone.json() == {"id": body["id"], "track": "T8", "undone_by": "operator:olga"}
+        assert client.post(f"/api/v1/operator/held/{body['id']}/undo", headers=OPERATOR).status_code == 404
+        assert client.post("/api/v1/operator/tracks/T999/cancel", headers=OPERATOR).status_code == 404
+
+        again = client.post("/api/v1/operator/tracks/T8/cancel", headers=OPERATOR)
+        assert again.status_code == 202, again.text
+        second = again.json()["id"]
+        os.kill(first, signal.SIGKILL)  # the successor holds it again from the stream, and applies it
+        rig.wait_active(not_pid=first)
+        time.sleep(10.0)
+
+        def cleared() -> bool:
+            return all(any(a[1] == "all_clear" and a[3] == "T8" for a in rig.outbox(s)) for s in alerted)
+
+        wait(cleared, 20.0, "the all-clears of the held cancel", rig.cluster)
+        wait(lambda: client.get("/api/v1/operator/held", headers=auth("viewer")).json() == [], 10.0,
+             "the held cancel's end on the console", rig.cluster)  # fmt: skip
+    for site in alerted:  # once each: the first cancel was undone
+        assert [a[1] for a in rig.outbox(site)] == ["alert", "all_clear"], site
+    rows = [(r.action, r.target, r.result) for r in rig.audit()]
+    assert rows == [
+        ("cancel_track", "track:T8", "held"), ("undo", f"held:{body['id']}", "accepted"),
+        ("undo", f"held:{body['id']}", "refused"), ("cancel_track", "track:T999", "refused"),
+        ("cancel_track", "track:T8", "held"), ("cancel_track", "track:T8", "applied"),
+    ]  # fmt: skip
+    applied = rig.audit()[-1]
+    assert applied.detail["held"] == second and sorted(applied.detail["sites"]) == sorted(alerted)

@@ -30,6 +30,7 @@ from nadhir.service.clock import Clock
 from nadhir.service.cluster_names import ClusterNames
 from nadhir.service.feed import FEED, FeedMessage
 from nadhir.service.live import EngineStopped, LiveCore, LiveEngine
+from nadhir.service.operator import HeldCancel
 from nadhir.store import Store
 
 log = logging.getLogger(__name__)
@@ -103,9 +104,29 @@ class FeedMirror:
                 core.recent_alerts.append(data)
             elif message.type == "operator":
                 core.operator_log.append(data)
+            elif message.type == "held" and "id" in data:
+                self._hold(data)
+            elif message.type == "held_end":
+                core.held.pop(str(data.get("id")), None)
             elif message.type == "clock" and isinstance(data.get("now"), int | float):
                 core.stepper.set_clock(float(data["now"]))
                 self.clock.t = float(data["now"])
+
+    def _hold(self, data: dict[str, Any]) -> None:
+        """A cancel held for its undo window, as a region's engine announced it; every region that
+        holds it announces it, each with the sites it weighs: the console shows them together. Its
+        window ends (on the console's wall clock) as the engine's does."""
+        held_id = str(data["id"])
+        before = self.core.held.get(held_id)
+        sites = tuple(dict.fromkeys([*(before.sites if before else ()), *map(str, data.get("sites", []))]))
+        try:
+            due = time.time() + float(data.get("remaining_s", 0.0))
+            self.core.held[held_id] = HeldCancel(
+                held_id, str(data["track"]), str(data["by"]), float(data["asked_s"]),
+                before.due if before else due, float(data["window_s"]), sites,
+            )  # fmt: skip
+        except (KeyError, TypeError, ValueError):
+            self.bad += 1
 
     def quiet_for(self) -> float | None:
         """Seconds since the last feed message (None: none yet)."""
@@ -116,7 +137,7 @@ class MirrorEngine(LiveEngine):
     """The console role's stand-in for the engine: the mirrored core, no input (see the module)."""
 
     def __init__(self, core: LiveCore, clock: Clock, mirror: FeedMirror, store: Store | None = None) -> None:
-        super().__init__(core, clock, store)
+        super().__init__(core, clock, store, wall=time.time)  # held cancels' windows, as the engines
         self.mirror = mirror
 
     def status(self) -> dict[str, Any]:

@@ -19,6 +19,12 @@ action travels **in the region's input stream**, like an event:
 4. the console polls the key until the answer comes or ``deadline`` passes; then it writes
    ``expired`` into the key, with the same conditional create the engine claims with.
 
+A cancel of a track everywhere is held for an undo window (``hold_cancel_track``, every region);
+when its window (on the wall clock, from the time the console asked it) has passed, the active engine
+of each region that holds it puts an ``apply_held`` in its own stream, with a message id of the
+held cancel's, and applies it when it reads it; an ``undo`` that the stream brings first drops it.
+So the order of the stream decides between an undo and the window's end, on every engine alike.
+
 Whoever creates the key first decides, and the key outlives the engines: an action that expired
 before any engine claimed it is skipped by every engine (now and after any takeover), and one
 claimed is applied by every engine that reads it again (the answer, and the audit row, come from
@@ -45,6 +51,7 @@ from nadhir.service.cluster_names import KIND_HEADER, ClusterNames
 from nadhir.service.stream_wire import WireError
 
 ACTION_KIND = "action"
+NO_DEADLINE = 1e15  # an action the engine puts in its own stream (apply_held) waits for nobody
 POLL_S = 0.02
 # A console that finds the action claimed (an engine took it) but unanswered at its deadline waits
 # this much longer for the answer: the engine is between its claim and its answer.
@@ -59,8 +66,8 @@ class OperatorAsk:
     """One operator action as it travels in a region's stream."""
 
     id: str
-    action: str  # confirm | cancel | alert | test_alarm
-    site: str  # a site id, or "*" (test_alarm everywhere)
+    action: str  # confirm | cancel | alert | test_alarm | hold_cancel_track | undo | apply_held
+    site: str  # a site id, or "*" (test_alarm everywhere, and the actions on a track or a held cancel)
     by: str
     asked: float  # the service clock (the console's, POSIX seconds) when it was asked
     deadline: float  # wall time (POSIX seconds) after which nobody may take it up
@@ -68,6 +75,9 @@ class OperatorAsk:
     aircraft: str = "unknown"
     eta: float | None = None
     note: str | None = None
+    track: str | None = None  # hold_cancel_track, apply_held
+    held: str | None = None  # undo, apply_held: the held cancel's id (the id of the hold_cancel_track)
+    wall: float | None = None  # hold_cancel_track: the wall time (POSIX) its undo window starts at
 
     def params(self) -> dict[str, Any]:
         """What the operator asked beyond the action and site, as the audit trail keeps it."""

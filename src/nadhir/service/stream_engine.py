@@ -41,7 +41,7 @@ from nadhir.bus.jetstream import BusError, JetStreamBus, StreamMessage, StreamRe
 from nadhir.domain import Event
 from nadhir.service.cluster_names import KIND_HEADER, ClusterNames
 from nadhir.service.delivery import AlertDelivery
-from nadhir.service.feed import ALERTS, FEED
+from nadhir.service.feed import ALERTS, FEED, FeedMessage
 from nadhir.service.lease import Lease
 from nadhir.service.live import LiveCore
 from nadhir.service.operator import OperatorActionError
@@ -50,9 +50,11 @@ from nadhir.service.region_run import RegionRun
 from nadhir.service.snapshots import EngineSnapshot, SnapshotError, dumps, loads
 from nadhir.service.stream_actions import (
     ACTION_KIND,
+    NO_DEADLINE,
     OperatorAsk,
     alert_wire,
     answer,
+    ask_bytes,
     ask_from_bytes,
     claim,
     reply_key,
@@ -69,6 +71,13 @@ STATUS_EVERY_S = 0.5
 # The lease is renewed by a thread of its own, so that a long read (a catch-up, a loaded machine)
 # does not lose it; but only while the processing loop moves: one stuck this long lets it lapse.
 STALL_S = 15.0
+
+
+# How the audit trail names the cluster's actions, as the one-process service does (action, result).
+_AUDITED: dict[str, tuple[str, str, AuditResult]] = {
+    "hold_cancel_track": ("cancel_track", "", "held"),
+    "apply_held": ("cancel_track", "", "applied"),
+}
 
 
 class RegionEngine:
@@ -132,6 +141,7 @@ class RegionEngine:
         self._lease_lost = False
         self._reread = False  # an operator action could not be claimed: the region is read again
         self._answers: list[tuple[OperatorAsk, str, float, dict[str, Any]]] = []  # to send once stored
+        self._applies_put: set[str] = set()  # held cancels whose apply_held this leader has put
         self._progress = time.monotonic()  # when the processing loop last moved
         self._spare: LiveCore | None = None
 
@@ -249,6 +259,7 @@ class RegionEngine:
         self._feed = self._local_bus.subscribe(FEED, maxsize=100_000)
         if snapshot is not None:
             core.restore_state(snapshot.pipeline, snapshot.clock, snapshot.summary, snapshot.held)
+            core.held = dict(snapshot.held_cancels)
             self.delivery.router.set_sounding(snapshot.sounded)
             self.seq = self.snapshot_seq = snapshot.seq
             self.stream_time = snapshot.stream_time
@@ -259,6 +270,7 @@ class RegionEngine:
         # Anything left over from an earlier time as leader was derived again or is in the outbox; an
         # action left unanswered is answered again when it is read again (its key says "taken").
         self._answers = []
+        self._applies_put = set()
         self._alerts.drain()
         self._feed.drain()
         self._open_run()
@@ -344,6 +356,8 @@ class RegionEngine:
             return
         if not messages:
             self._idle_clock()
+        if self.core.held:
+            self._put_due_cancels()
         wall = time.monotonic()
         if wall - self._last_snapshot >= self.snapshot_s and self.seq > self.snapshot_seq:
             self._snapshot()
@@ -405,21 +419,76 @@ class RegionEngine:
         t = self.stream_time if self.stream_time is not None else ask.asked
         reply: dict[str, Any]
         try:
-            sent = self.core.operator_action(
-                ask.action, ask.site, ask.by, t, level=ask.level, aircraft=ask.aircraft,  # type: ignore[arg-type]
-                eta=ask.eta, note=ask.note,
-            )  # fmt: skip
+            reply = {"state": "done", "t": t, **self._carry_out(ask, t)}
         except OperatorActionError as exc:
             reply = {"state": "refused", "status": exc.status, "reason": str(exc)}
         except Exception as exc:  # the same on every engine that reads it: the policy was rolled back
             self.failed_batches += 1
             log.exception("region %s: operator %s at %s failed", self.region, ask.action, ask.site)
             reply = {"state": "refused", "status": 500, "reason": f"the engine failed: {type(exc).__name__}"}
-        else:
-            reply = {"state": "done", "t": t, "alerts": [alert_wire(a) for a in sent]}
         self.actions += 1
         if decided.answer:  # else answered (and audited) by the engine that took it first
             self._answers.append((ask, key, t, reply))
+
+    def _carry_out(self, ask: OperatorAsk, t: float) -> dict[str, Any]:
+        """The action on the core; what the answer says of it. OperatorActionError if refused."""
+        core = self.core
+        assert core is not None
+        if ask.action == "hold_cancel_track":
+            if ask.track is None or ask.wall is None:
+                raise OperatorActionError("hold_cancel_track needs a track and a wall time", status=422)
+            held = core.hold_cancel_track(ask.track, ask.by, t, ask.wall, held_id=ask.id)
+            return {"held": held.view(ask.wall)}
+        if ask.action == "undo":
+            held = core.undo_held(ask.held or "", ask.by, t)
+            return {"id": held.id, "track": held.track}
+        if ask.action == "apply_held":
+            return self._apply_held(ask.held or "", t)
+        sent = core.operator_action(
+            ask.action, ask.site, ask.by, t, level=ask.level, aircraft=ask.aircraft,  # type: ignore[arg-type]
+            eta=ask.eta, note=ask.note,
+        )  # fmt: skip
+        return {"alerts": [alert_wire(a) for a in sent]}
+
+    def _apply_held(self, held_id: str, t: float) -> dict[str, Any]:
+        """A held cancel whose undo window has ended (the engine put this in its stream): its all-clears
+        go out. Refused (404) if it was undone (or applied) first; 409 if its alerts ended meanwhile."""
+        core = self.core
+        assert core is not None
+        with core.lock:
+            held = core.held.pop(held_id, None)
+            if held is None:
+                raise OperatorActionError(
+                    f"no held cancel {held_id!r} (applied or undone already)", status=404
+                )
+            end: dict[str, Any] = {"id": held.id}
+            try:
+                sent = core.operator_action("cancel_track", "*", held.by, t, track=held.track)
+            except Exception as exc:
+                end.update(outcome="lapsed", reason=str(exc))
+                core.bus.publish(FEED, FeedMessage("held_end", end, "*"))
+                raise
+            end.update(outcome="applied", alerts=len(sent))
+            core.bus.publish(FEED, FeedMessage("held_end", end, "*"))
+        own = [a for a in sent if a.site in self.own]
+        return {"held": held.id, "sites": [a.site for a in own], "alerts": [alert_wire(a) for a in own]}
+
+    def _put_due_cancels(self) -> None:
+        """Held cancels whose undo window has ended: an ``apply_held`` for each in the region's stream
+        (once per cancel and leader; JetStream keeps one per message id), applied when read."""
+        core = self.core
+        assert core is not None
+        now = time.time()
+        for held in [h for h in core.held.values() if h.due <= now and h.id not in self._applies_put]:
+            ask = OperatorAsk(
+                id=f"apply-{held.id}", action="apply_held", site="*", by=held.by, asked=held.asked,
+                deadline=NO_DEADLINE, track=held.track, held=held.id,
+            )  # fmt: skip
+            self.bus.publish(
+                self.names.events(self.region), ask_bytes(ask), headers={KIND_HEADER: ACTION_KIND},
+                msg_id=f"action-{ask.id}-{self.region}",
+            )  # fmt: skip
+            self._applies_put.add(held.id)
 
     def _send_answers(self) -> None:
         """Audit and answer the actions of the last read, once the alerts they made are stored (the
@@ -439,16 +508,22 @@ class RegionEngine:
         """The action's row in the audit table, as the one-process service writes it."""
         if self.audit_book is None:
             return
-        target = "all" if ask.site == "*" else ask.site
+        action, target, ok = _AUDITED.get(ask.action, (ask.action, "", "accepted"))
+        if ask.action in ("hold_cancel_track", "apply_held"):
+            target = f"track:{ask.track}"
+        elif ask.action == "undo":
+            target = f"held:{ask.held}"
+        else:
+            target = "all" if ask.site == "*" else ask.site
         asked = ask.params()
         try:
             if reply["state"] == "done":
-                done = {**asked, "t": reply["t"], "alerts": reply["alerts"], "region": self.region}
-                self.audit_book.add(t, ask.by, ask.action, target, "accepted", None, done)
+                done = {**asked, **{k: v for k, v in reply.items() if k != "state"}, "region": self.region}
+                self.audit_book.add(t, ask.by, action, target, ok, None, done)
             else:
                 result: AuditResult = "refused" if reply["status"] < 500 else "failed"
                 detail = {**asked, "status": reply["status"], "region": self.region}
-                self.audit_book.add(t, ask.by, ask.action, target, result, reply["reason"], detail)
+                self.audit_book.add(t, ask.by, action, target, result, reply["reason"], detail)
         except Exception:
             self.audit_errors += 1
             log.exception("AUDIT NOT STORED: %s at %s by %s", ask.action, target, ask.by)
@@ -543,6 +618,7 @@ class RegionEngine:
             snapshot = EngineSnapshot(
                 self.region, self.seq, core.pipeline, core.stepper.clock, core.stepper.summary,
                 list(core.stepper.held), self.delivery.router.sounding(), self.stream_time, time.time(),
+                dict(core.held),
             )  # fmt: skip
             data = dumps(snapshot)
         self.bus.put_object(self.names.snapshots, self.region, data)

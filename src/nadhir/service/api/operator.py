@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from nadhir.service import schemas
 from nadhir.service.api.deps import API, Actor, Reader, Svc, by, engine_unavailable, err
-from nadhir.service.api.operator_cluster import cluster_act
+from nadhir.service.api.operator_cluster import cluster_act, cluster_cancel_track, cluster_undo
 from nadhir.service.api.views import alert_out
 from nadhir.service.auth import Principal
 from nadhir.service.bodies import StrictJsonRoute
@@ -202,6 +202,9 @@ async def cancel_track(
     """The all-clears of every site the track alerts go out when the undo window
     (``window_s``, wall seconds) has passed, unless ``/operator/held/{id}/undo`` comes first; the
     alerts stand meanwhile. The track is then ignored at every site for 20 minutes."""
+    if svc.action_desk is not None:
+        note_text = body.note if body is not None else None
+        return await cluster_cancel_track(svc, svc.action_desk, track, principal, ACTION_TIMEOUT_S, note_text)
     engine, _ = svc.live()
     who = by(principal)
 
@@ -225,6 +228,8 @@ async def cancel_track(
     summary="Undo a held cancel before its window ends: nothing is sent",
 )
 async def undo(held_id: str, principal: Actor, svc: Svc) -> dict[str, Any]:
+    if svc.action_desk is not None:
+        return await cluster_undo(svc, svc.action_desk, held_id, principal, ACTION_TIMEOUT_S)
     engine, _ = svc.live()
     who = by(principal)
 

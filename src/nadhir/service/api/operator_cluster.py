@@ -1,5 +1,6 @@
-"""The operator's site actions in the console role: carried to the regions' engines through their
-streams (:mod:`nadhir.service.stream_actions`), answered as the one-process service answers.
+"""The operator's actions in the console role (on a site; a track's cancel held for its undo window,
+and its undo): carried to the regions' engines through their streams
+(:mod:`nadhir.service.stream_actions`), answered as the one-process service answers.
 
 The engine that carries an action out writes its audit row (accepted, or refused by the policy);
 the console writes the rows of what it refuses itself (no such site) and of what no engine answered
@@ -65,3 +66,65 @@ async def cluster_act(
         "t": min(float(answers[r]["t"]) for r in regions),
         "alerts": [alert_out(svc, a) for a in alerts],
     }
+
+
+async def cluster_cancel_track(
+    svc: Service, desk: ActionDesk, track: str, principal: Principal, timeout_s: float, note: str | None
+) -> dict[str, Any]:
+    """Hold a cancel of ``track`` in every region's engine for the undo window; as ``HeldCancelOut``.
+
+    Each region holds it if the track alerts a site it weighs; refused (404 no such track, 409 no
+    open alert) only if no region holds it. The window runs on the wall clock from now, in every
+    region alike, and each region's engine applies it when it ends (see stream_actions)."""
+    engine, _ = svc.live()
+    who = by(principal)
+    wall = time.time()
+    ask = OperatorAsk(
+        id=f"h{desk.new_id()[:15]}", action="hold_cancel_track", site="*", by=who, asked=engine.clock.now(),
+        deadline=wall + timeout_s, note=note, track=track, wall=wall,
+    )  # fmt: skip
+    answers = await _ask_every_region(svc, desk, ask, "cancel_track", f"track:{track}", engine)
+    held = [a["held"] for a in answers.values() if a["state"] == "done"]
+    if not held:
+        refusals = [a for a in answers.values() if a["state"] == "refused"]
+        worst = next((a for a in refusals if a["status"] == 409), refusals[0])
+        raise HTTPException(int(worst["status"]), str(worst["reason"]))
+    order = {site: i for i, site in enumerate(svc.sites)}
+    sites = sorted({s for h in held for s in h["sites"]}, key=lambda s: order.get(s, len(order)))
+    first = held[0]
+    window = float(first["window_s"])
+    remaining = round(max(0.0, wall + window - time.time()), 2)
+    return {"id": ask.id, "track": track, "by": who, "asked_s": min(float(h["asked_s"]) for h in held),
+            "sites": sites, "window_s": window, "remaining_s": remaining}  # fmt: skip
+
+
+async def cluster_undo(
+    svc: Service, desk: ActionDesk, held_id: str, principal: Principal, timeout_s: float
+) -> dict[str, Any]:
+    """Undo a held cancel in every region that holds it, before its window ends; as ``UndoOut``.
+    404 if no region holds it any more (applied, or undone)."""
+    engine, _ = svc.live()
+    who = by(principal)
+    ask = OperatorAsk(
+        id=desk.new_id(), action="undo", site="*", by=who, asked=engine.clock.now(),
+        deadline=time.time() + timeout_s, held=held_id,
+    )  # fmt: skip
+    answers = await _ask_every_region(svc, desk, ask, "undo", f"held:{held_id}", engine)
+    done = [a for a in answers.values() if a["state"] == "done"]
+    if not done:
+        first = next(iter(answers.values()))
+        raise HTTPException(int(first["status"]), str(first["reason"]))
+    return {"id": held_id, "track": done[0]["track"], "undone_by": who}
+
+
+async def _ask_every_region(
+    svc: Service, desk: ActionDesk, ask: OperatorAsk, action: str, target: str, engine: Any
+) -> dict[str, dict[str, Any]]:
+    """``ask`` of every region's engine; 503 (audited as failed) if one does not answer in time."""
+    try:
+        return await asyncio.to_thread(desk.ask, ask, [p.id for p in svc.partitions()])
+    except ActionFailed as exc:
+        detail = {"note": ask.note} if ask.note else {}
+        await asyncio.to_thread(engine.audit, engine.clock.now(), ask.by, action, target, "failed", str(exc),
+                                {**detail, "status": 503})  # fmt: skip
+        raise HTTPException(503, str(exc), headers=retry_headers(RETRY_S)) from exc
