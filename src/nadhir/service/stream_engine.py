@@ -74,9 +74,9 @@ STALL_S = 15.0
 
 
 # How the audit trail names the cluster's actions, as the one-process service does (action, result).
-_AUDITED: dict[str, tuple[str, str, AuditResult]] = {
-    "hold_cancel_track": ("cancel_track", "", "held"),
-    "apply_held": ("cancel_track", "", "applied"),
+_AUDITED: dict[str, tuple[str, AuditResult]] = {
+    "hold_cancel_track": ("cancel_track", "held"),
+    "apply_held": ("cancel_track", "applied"),
 }
 
 
@@ -508,7 +508,7 @@ class RegionEngine:
         """The action's row in the audit table, as the one-process service writes it."""
         if self.audit_book is None:
             return
-        action, target, ok = _AUDITED.get(ask.action, (ask.action, "", "accepted"))
+        action, ok = _AUDITED.get(ask.action, (ask.action, "accepted"))
         if ask.action in ("hold_cancel_track", "apply_held"):
             target = f"track:{ask.track}"
         elif ask.action == "undo":
