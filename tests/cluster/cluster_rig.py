@@ -34,7 +34,7 @@ from nadhir.service.cluster_names import KIND_HEADER, ClusterNames
 from nadhir.service.drill import Cluster, region_status, remove_names
 from nadhir.service.feed import ALERTS, TRACKS
 from nadhir.service.live import LiveCore
-from nadhir.service.settings import Settings, token_spec
+from nadhir.service.settings import RegionSpec, Settings, token_spec
 from nadhir.service.stream_wire import clock_bytes, event_bytes, message_id
 from nadhir.store import Store
 from nadhir.store.audit import AuditBook
@@ -79,12 +79,14 @@ class Rig:
                                msg_id=f"test-clock-{t!r}")  # fmt: skip
         return ack.seq
 
-    def status(self) -> dict[str, Any] | None:
-        return region_status(self.bus, self.names, REGION)
+    def status(self, region: str = REGION) -> dict[str, Any] | None:
+        return region_status(self.bus, self.names, region)
 
-    def wait_active(self, not_pid: int | None = None, timeout: float = 60.0) -> dict[str, Any]:
+    def wait_active(
+        self, not_pid: int | None = None, timeout: float = 60.0, region: str = REGION
+    ) -> dict[str, Any]:
         def ready() -> dict[str, Any] | None:
-            status = self.status()
+            status = self.status(region)
             if status is None or status.get("since") is None or status.get("pid") == not_pid:
                 return None
             return status if time.time() - float(status["at"]) < 2.0 else None
@@ -143,7 +145,9 @@ def wait(check: Any, timeout: float, what: str, cluster: Cluster) -> Any:
 
 
 @contextmanager
-def make_rig(nats: NatsServer, pg_url: str, tmp_path: Path) -> Iterator[Rig]:
+def make_rig(
+    nats: NatsServer, pg_url: str, tmp_path: Path, regions: tuple[RegionSpec, ...] = ()
+) -> Iterator[Rig]:
     """The rig of one test (see the module); its processes stopped and its NATS names removed after."""
     names = ClusterNames(f"ops{uuid.uuid4().hex[:6]}")
     Store.open(pg_url).close()  # the tables, before the processes race to make them
@@ -154,12 +158,15 @@ def make_rig(nats: NatsServer, pg_url: str, tmp_path: Path) -> Iterator[Rig]:
         f"scenario = {json.dumps(str(SCENARIO))}\ndb = {json.dumps(pg_url)}\nnats = {json.dumps(nats.url)}\n"
         f"nats_prefix = {json.dumps(names.prefix)}\n"
         "lease_s = 2.0\nsnapshot_s = 600.0\nidle_clock_s = 3600.0\n"
+        + "".join(f"[[regions]]\nid = {json.dumps(r.id)}\nsites = {json.dumps(list(r.sites))}\n"
+                  f"halo_km = {r.halo_km}\n" for r in regions)
     )  # fmt: skip
     env = dict(os.environ)
     env.pop("NADHIR_SETTINGS", None)
     env.pop("NADHIR_DB", None)
     tokens = tuple(token_spec(role, subject, secret) for role, (subject, secret) in TOKENS.items())
-    settings = Settings(scenario=SCENARIO, db=pg_url, nats=nats.url, nats_prefix=names.prefix, tokens=tokens)
+    settings = Settings(scenario=SCENARIO, db=pg_url, nats=nats.url, nats_prefix=names.prefix, tokens=tokens,
+                        regions=regions)  # fmt: skip
     bus = JetStreamBus.connect(nats.url)
     names.ensure_streams(bus)
     cluster = Cluster(tmp_path, toml, env, bus, names)

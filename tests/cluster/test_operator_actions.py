@@ -1,6 +1,8 @@
 """Operator actions in the cluster: the console role asks, the region's active engine (a process of
 its own) carries them out at their place in the stream and answers; a standby that takes over after
-a kill -9 derives them again; with no engine, the console answers 503 and audits the failure.
+a kill -9 derives them again; a track's cancel is held for its undo window in every region; with
+two regions, a site's action goes to its own region and a test alarm everywhere to every region; with
+no engine, the console answers 503 and audits the failure.
 
 Against a nats-server of the test's own and a fresh PostgreSQL database (see conftest.py), on the rig
 of cluster_rig.py.
@@ -19,8 +21,22 @@ from pathlib import Path
 import nats as nats_client
 import pytest
 from cluster_helpers import NatsServer
-from cluster_rig import OPEN_AT_S, OPERATOR, SITE, Rig, auth, make_rig, one_process, until, view, wait
+from cluster_rig import (
+    OPEN_AT_S,
+    OPERATOR,
+    SCENARIO,
+    SITE,
+    Rig,
+    auth,
+    make_rig,
+    one_process,
+    until,
+    view,
+    wait,
+)
 
+from nadhir.domain.formats.scenario import load_scenario
+from nadhir.service.settings import RegionSpec
 from nadhir.service.stream_actions import read_reply
 
 
@@ -184,3 +200,51 @@ def test_a_track_cancel_is_held_undone_or_applied_when_its_window_ends_even_afte
     ]  # fmt: skip
     applied = rig.audit()[-1]
     assert applied.detail["held"] == second and sorted(applied.detail["sites"]) == sorted(alerted)
+
+
+NORTH = ("sarmada", "harem", "salqin", "dana", "atarib", "kafr-takharim", "maarrat-misrin", "taftanaz",
+         "binnish", "idlib", "idlib-maternity-hospital", "idlib-national-hospital", "sarmada-hospital",
+         "atarib-hospital")  # fmt: skip
+
+
+def test_site_actions_go_to_their_region_and_a_test_alarm_everywhere_to_every_region(
+    nats: NatsServer, pg_url: str, tmp_path: Path
+) -> None:
+
+    south = tuple(s.id for s in load_scenario(SCENARIO).sites if s.id not in NORTH)
+    regions = (RegionSpec("north", NORTH, 60.0), RegionSpec("south", south, 60.0))
+    with make_rig(nats, pg_url, tmp_path, regions) as rig:
+        rig.start_engine("engine-0")
+        rig.wait_active(region="north")
+        rig.wait_active(region="south")
+        with rig.console() as client:
+            raised = client.post("/api/v1/operator/sites/saraqeb/alert", headers=OPERATOR,
+                                 content=json.dumps({"level": "early", "aircraft": "jet"}))  # fmt: skip
+            assert raised.status_code == 200, raised.text
+            assert [(a["action"], a["site"], a["level"]) for a in raised.json()["alerts"]] == [
+                ("alert", "saraqeb", "early")
+            ]
+
+            def level(site: str) -> object:
+                body = client.get(f"/api/v1/sites/{site}", headers=auth("viewer")).json()
+                return body.get("status", body).get("level")
+
+            wait(lambda: level("saraqeb") == "early", 10.0, "saraqeb's alert on the console", rig.cluster)
+            refused = client.post("/api/v1/operator/sites/all/test-alarm", headers=OPERATOR)
+            assert refused.status_code == 409 and "saraqeb (early)" in refused.json()["detail"]
+            north_test = client.post("/api/v1/operator/sites/sarmada/test-alarm", headers=OPERATOR)
+            assert north_test.status_code == 200 and north_test.json()["alerts"] == []
+            cancelled = client.post("/api/v1/operator/sites/saraqeb/cancel", headers=OPERATOR)
+            assert cancelled.status_code == 200, cancelled.text
+            wait(lambda: level("saraqeb") is None, 10.0, "saraqeb's all-clear on the console", rig.cluster)
+            everywhere = client.post("/api/v1/operator/sites/all/test-alarm", headers=OPERATOR)
+            assert everywhere.status_code == 200, everywhere.text
+        assert [a[1] for a in rig.outbox("saraqeb")] == ["alert", "all_clear"]
+        rows = [(r.action, r.target, r.result, r.detail.get("region")) for r in rig.audit()]
+        assert rows[:3] == [("alert", "saraqeb", "accepted", "south"), ("test_alarm", "all", "refused", None),
+                            ("test_alarm", "sarmada", "accepted", "north")]  # fmt: skip
+        assert rows[3] == ("cancel", "saraqeb", "accepted", "south")
+        assert sorted(rows[4:]) == [
+            ("test_alarm", "all", "accepted", "north"),
+            ("test_alarm", "all", "accepted", "south"),
+        ]

@@ -42,6 +42,16 @@ async def cluster_act(
         await audit("refused", f"no site {site!r}", 404)
         raise HTTPException(404, f"no site {site!r}")
     site_id = "*" if site == "all" else site
+    if action == "test_alarm" and site_id == "*":
+        # Each region's engine refuses a test alarm under its own alerts; one everywhere is refused
+        # here under any region's (the sites' statuses the console mirrors), as one process refuses.
+        under = _alerts_open(svc)
+        if under:
+            reason = "no test alarm while a real alert is open: " + ", ".join(
+                f"{s} ({lv})" for s, lv in under
+            )
+            await audit("refused", reason, 409)
+            raise HTTPException(409, reason)
     regions = [p.id for p in svc.partitions() if site_id == "*" or site_id in p.sites]
     ask = OperatorAsk(
         id=desk.new_id(), action=action, site=site_id, by=who, asked=engine.clock.now(),
@@ -66,6 +76,14 @@ async def cluster_act(
         "t": min(float(answers[r]["t"]) for r in regions),
         "alerts": [alert_out(svc, a) for a in alerts],
     }
+
+
+def _alerts_open(svc: Service) -> list[tuple[str, str]]:
+    """The sites under a real alert, with its level, as the console's mirrored statuses show them."""
+    engine, _ = svc.live()
+    with engine.core.lock:
+        views = dict(engine.core.site_views)
+    return sorted((s, str(v["level"])) for s, v in views.items() if v.get("level") is not None)
 
 
 async def cluster_cancel_track(
