@@ -9,7 +9,10 @@ test runs, or a drill beside a live service) can share one NATS server apart.
   (kept an hour; the console reads it);
 - key-value ``<P>_leases`` (entries live ``lease_s``): who is a region's active engine;
 - key-value ``<P>_status``: what each region's active engine has processed;
-- object store ``<P>_snapshots``: each region's last pipeline snapshot.
+- object store ``<P>_snapshots``: each region's last pipeline snapshot;
+- key-value ``<P>_actions``: the engines' answers to operator actions (:mod:`nadhir.service.stream_actions`);
+- key-value ``<P>_runs``: each region's run in the store, and how far it is written
+  (:mod:`nadhir.service.region_run`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 
 from nadhir.bus.jetstream import JetStreamBus
 
-KIND_HEADER = "Nadhir-Kind"  # "event" (the default) or "clock"
+KIND_HEADER = "Nadhir-Kind"  # "event" (the default), "clock" or "action"
 DUPLICATE_WINDOW_S = 120.0  # a retried post within this long is stored once
 FEED_MAX_AGE_S = 3600.0
 
@@ -56,6 +59,14 @@ class ClusterNames:
     @property
     def snapshots(self) -> str:
         return f"{self.prefix}_snapshots"
+
+    @property
+    def actions(self) -> str:
+        return f"{self.prefix}_actions"
+
+    @property
+    def runs(self) -> str:
+        return f"{self.prefix}_runs"
 
     @staticmethod
     def durable(region: str) -> str:

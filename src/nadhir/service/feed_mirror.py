@@ -9,9 +9,10 @@ message on to the local bus, where the pages' feeds (WebSocket, SSE, kiosks)
 take it as in the one-process service.
 
 The console's engine, :class:`MirrorEngine`, takes no input: intake is the
-intake role's, and operator actions (confirm, cancel, manual alerts) are not yet
-carried to a region's engine in the cluster; both are refused with 503. Its
-status is the NATS connection's, and the age of the last feed message.
+intake role's, and operator actions go to the regions' engines through their
+streams (:mod:`nadhir.service.stream_actions`), not through this engine. Its
+status is the NATS connection's, and the age of the last feed message; given the
+cluster's store, it writes the audit rows of the actions the console refuses.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from nadhir.service.clock import Clock
 from nadhir.service.cluster_names import ClusterNames
 from nadhir.service.feed import FEED, FeedMessage
 from nadhir.service.live import EngineStopped, LiveCore, LiveEngine
+from nadhir.service.operator import HeldCancel
+from nadhir.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +104,29 @@ class FeedMirror:
                 core.recent_alerts.append(data)
             elif message.type == "operator":
                 core.operator_log.append(data)
+            elif message.type == "held" and "id" in data:
+                self._hold(data)
+            elif message.type == "held_end":
+                core.held.pop(str(data.get("id")), None)
             elif message.type == "clock" and isinstance(data.get("now"), int | float):
                 core.stepper.set_clock(float(data["now"]))
                 self.clock.t = float(data["now"])
+
+    def _hold(self, data: dict[str, Any]) -> None:
+        """A cancel held for its undo window, as a region's engine announced it; every region that
+        holds it announces it, each with the sites it weighs: the console shows them together. Its
+        window ends (on the console's wall clock) as the engine's does."""
+        held_id = str(data["id"])
+        before = self.core.held.get(held_id)
+        sites = tuple(dict.fromkeys([*(before.sites if before else ()), *map(str, data.get("sites", []))]))
+        try:
+            due = time.time() + float(data.get("remaining_s", 0.0))
+            self.core.held[held_id] = HeldCancel(
+                held_id, str(data["track"]), str(data["by"]), float(data["asked_s"]),
+                before.due if before else due, float(data["window_s"]), sites,
+            )  # fmt: skip
+        except (KeyError, TypeError, ValueError):
+            self.bad += 1
 
     def quiet_for(self) -> float | None:
         """Seconds since the last feed message (None: none yet)."""
@@ -113,8 +136,8 @@ class FeedMirror:
 class MirrorEngine(LiveEngine):
     """The console role's stand-in for the engine: the mirrored core, no input (see the module)."""
 
-    def __init__(self, core: LiveCore, clock: Clock, mirror: FeedMirror) -> None:
-        super().__init__(core, clock)
+    def __init__(self, core: LiveCore, clock: Clock, mirror: FeedMirror, store: Store | None = None) -> None:
+        super().__init__(core, clock, store, wall=time.time)  # held cancels' windows, as the engines
         self.mirror = mirror
 
     def status(self) -> dict[str, Any]:
@@ -134,4 +157,4 @@ class MirrorEngine(LiveEngine):
         raise EngineStopped("the console role takes no input: post events to an intake")
 
     def call(self, fn: Callable[[], Any]) -> Any:
-        raise EngineStopped("operator actions are not carried to a region's engine in the cluster yet")
+        raise EngineStopped("the console role runs no pipeline: this action is not carried to the engines")

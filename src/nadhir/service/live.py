@@ -528,12 +528,14 @@ class LiveCore:
     # -- a cancel everywhere, held for its undo window ----------------------------------------
 
     def hold_cancel_track(
-        self, track: str, by: str, now: float, wall: float, window_s: float = UNDO_WINDOW_S
-    ) -> HeldCancel:
+        self, track: str, by: str, now: float, wall: float, window_s: float = UNDO_WINDOW_S,
+        held_id: str | None = None,
+    ) -> HeldCancel:  # fmt: skip
         """Ask to cancel ``track`` everywhere: held until ``wall + window_s``, then applied.
 
         Until then the alerts stand and :meth:`undo_held` drops it. Refused (409) if the track
-        alerts no site now, or a cancel of it is already held.
+        alerts no site now, or a cancel of it is already held. ``held_id``: the id the cluster gave
+        it (the same in every region's engine); else the next of this core's.
         """
         with self.lock:
             self.stepper.advance(now)
@@ -550,7 +552,8 @@ class LiveCore:
                     f"a cancel of track {track!r} is already waiting for its undo window"
                 )
             self._held_seq += 1
-            held = HeldCancel(f"h{self._held_seq}", track, by, t, wall + window_s, window_s, tuple(sites))
+            held_id = held_id or f"h{self._held_seq}"
+            held = HeldCancel(held_id, track, by, t, wall + window_s, window_s, tuple(sites))
             self.held[held.id] = held
             names = ", ".join(sites)
             self._log(

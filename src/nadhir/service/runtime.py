@@ -48,12 +48,15 @@ from nadhir.service.metrics import Metrics
 from nadhir.service.partitions import Partition, partitions
 from nadhir.service.people import people_channels
 from nadhir.service.region import Region
+from nadhir.service.region_run import RegionRun
 from nadhir.service.settings import SERVICE_ROLES, Settings
+from nadhir.service.stream_actions import ActionDesk
 from nadhir.service.stream_engine import RegionEngine
 from nadhir.service.stream_intake import StreamSink
 from nadhir.service.supervisor import Supervisor
 from nadhir.service.wire import Wire
 from nadhir.store import Store, default_url
+from nadhir.store.audit import AuditBook
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +160,9 @@ class Service:
     stream_sink: StreamSink | None = None
     region_engines: list[RegionEngine] = field(default_factory=list)
     mirror: FeedMirror | None = None
+    # The console role's way to the regions' engines for operator actions (None: the one-process
+    # service, whose actions run on its own engine).
+    action_desk: ActionDesk | None = None
     # Structured messages (facility status, outcomes, site figures) the SMS and Telegram channels
     # take before reading a text as a sighting.
     field_reports: FieldReports = field(default_factory=FieldReports)
@@ -450,14 +456,19 @@ class Service:
         clock = MirroredClock()
         self.mirror = FeedMirror(self.nats, self.names, core, self.bus, clock)
         self.mirror.start()
+        self.action_desk = ActionDesk(self.nats, self.names)
+        if self.settings.db and self.store is None:  # the runs and the audit trail
+            self.store = Store.open(self.settings.db)
         if self.engine is None:
-            self.engine = MirrorEngine(core, clock, self.mirror)
+            self.engine = MirrorEngine(core, clock, self.mirror, self.store)
         if self.intake is None:
             self.intake = Intake(self.engine, self.limiter, self.settings.max_future_s)
 
     def _stop_mirror(self) -> None:
         if self.mirror is not None:
             self.mirror.stop()
+        if self.store is not None and "engine" not in self.roles:
+            self.store.close()
 
     def _start_region_engines(self) -> None:
         """One :class:`RegionEngine` per region this process stands for: standby until it leads."""
@@ -469,6 +480,10 @@ class Service:
         if unknown:
             raise ValueError(f"no such region(s) in the settings: {', '.join(sorted(unknown))}")
         holder = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        # The engines write the audit rows of the operator actions they carry out, and their runs.
+        self.store = Store.open(engine_db_url(self._cluster_db()))
+        audit = AuditBook(self.store.engine)
+        runs = self.nats.kv(self.names.runs)
         for part in parts:
             if part.id not in wanted:
                 continue
@@ -482,7 +497,9 @@ class Service:
             engine = RegionEngine(
                 self.nats, self.names, part, make_core, delivery, holder,
                 lease_s=self.settings.lease_s, snapshot_s=self.settings.snapshot_s,
-                idle_clock_s=self.settings.idle_clock_s,
+                idle_clock_s=self.settings.idle_clock_s, audit=audit,
+                run=RegionRun(self.store, runs, part.id, f"{self.settings.run_name} {part.id}",
+                              str(scenario.root), part.own_sites(scenario)),
             )  # fmt: skip
             self.region_engines.append(engine)
             engine.start()
@@ -506,6 +523,8 @@ class Service:
         for engine in self.region_engines:
             engine.stop()
             engine.delivery.stop()
+        if self.store is not None:
+            self.store.close()
 
     def _close_feeds(self) -> None:
         for sub in list(self.feeds):

@@ -18,14 +18,16 @@ the new leader starts from the stream's beginning instead (slower, not wrong).
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nadhir.domain import Event
 from nadhir.engine.pipeline import Pipeline
 from nadhir.engine.stepper import ReplaySummary
+from nadhir.service.operator import HeldCancel
 
 MAGIC = b"NADHIR-ENGINE-SNAPSHOT\n"
-FORMAT = 2  # 2: the impact watch, explosion locator and forward folder keep new state (issue 16)
+FORMAT = 3  # 2: the impact watch, explosion locator and forward folder keep new state (issue 16);
+# 3: the cancels held for their undo window
 
 
 class SnapshotError(ValueError):
@@ -45,6 +47,7 @@ class EngineSnapshot:
     sounded: dict[str, bool]  # the alert router's sirens sounding, per site
     stream_time: float | None  # the latest time the region's stream has shown
     taken_at: float  # wall time
+    held_cancels: dict[str, HeldCancel] = field(default_factory=dict)  # due on the wall clock (POSIX)
     format: int = FORMAT
 
 

@@ -41,12 +41,26 @@ from nadhir.bus.jetstream import BusError, JetStreamBus, StreamMessage, StreamRe
 from nadhir.domain import Event
 from nadhir.service.cluster_names import KIND_HEADER, ClusterNames
 from nadhir.service.delivery import AlertDelivery
-from nadhir.service.feed import ALERTS, FEED
+from nadhir.service.feed import ALERTS, FEED, FeedMessage
 from nadhir.service.lease import Lease
 from nadhir.service.live import LiveCore
+from nadhir.service.operator import OperatorActionError
 from nadhir.service.partitions import Partition
+from nadhir.service.region_run import RegionRun
 from nadhir.service.snapshots import EngineSnapshot, SnapshotError, dumps, loads
+from nadhir.service.stream_actions import (
+    ACTION_KIND,
+    NO_DEADLINE,
+    OperatorAsk,
+    alert_wire,
+    answer,
+    ask_bytes,
+    ask_from_bytes,
+    claim,
+    reply_key,
+)
 from nadhir.service.stream_wire import WireError, clock_bytes, clock_from_bytes, event_from_bytes
+from nadhir.store.audit import AuditBook, AuditResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,6 +71,13 @@ STATUS_EVERY_S = 0.5
 # The lease is renewed by a thread of its own, so that a long read (a catch-up, a loaded machine)
 # does not lose it; but only while the processing loop moves: one stuck this long lets it lapse.
 STALL_S = 15.0
+
+
+# How the audit trail names the cluster's actions, as the one-process service does (action, result).
+_AUDITED: dict[str, tuple[str, AuditResult]] = {
+    "hold_cancel_track": ("cancel_track", "held"),
+    "apply_held": ("cancel_track", "applied"),
+}
 
 
 class RegionEngine:
@@ -75,6 +96,8 @@ class RegionEngine:
         snapshot_s: float = 2.0,
         idle_clock_s: float = 5.0,
         speed: float = 1.0,
+        audit: AuditBook | None = None,
+        run: RegionRun | None = None,
     ) -> None:
         self.bus = bus
         self.names = names
@@ -86,6 +109,12 @@ class RegionEngine:
         self.holder = holder
         self.lease = Lease(bus.kv(names.leases, ttl_s=lease_s), self.region, holder, lease_s)
         self.status_kv = bus.kv(names.status)
+        self.actions_kv = bus.kv(names.actions)
+        self.audit_book = audit
+        self.run = run  # the region's run in the store (None: the run tables are not written)
+        self.run_errors = 0
+        self.actions = 0  # operator actions applied (again, after a takeover, included)
+        self.audit_errors = 0
         self.snapshot_s = snapshot_s
         self.idle_clock_s = idle_clock_s
         self.speed = speed
@@ -110,6 +139,9 @@ class RegionEngine:
         self._heartbeat: threading.Thread | None = None
         self._lease_lock = threading.Lock()
         self._lease_lost = False
+        self._reread = False  # an operator action could not be claimed: the region is read again
+        self._answers: list[tuple[OperatorAsk, str, float, dict[str, Any]]] = []  # to send once stored
+        self._applies_put: set[str] = set()  # held cancels whose apply_held this leader has put
         self._progress = time.monotonic()  # when the processing loop last moved
         self._spare: LiveCore | None = None
 
@@ -147,6 +179,8 @@ class RegionEngine:
             "clock": self.core.now if self.core else None,
             "failed_batches": self.failed_batches, "bad_messages": self.bad_messages, "failure": self.failure,
             "unstored_alerts": self.delivery.unstored, "caught_up": self._caught_up, "lag": self.lag,
+            "actions": self.actions, "run": self.run.run_id if self.run is not None else None,
+            "run_written_seq": self.run.written_seq if self.run is not None else None,
         }  # fmt: skip
 
     def unready(self) -> str | None:
@@ -180,7 +214,13 @@ class RegionEngine:
                 self.failure = f"NATS: {exc}"
                 log.warning("region %s: %s", self.region, exc)
                 self._stop.wait(0.5)
-                if self.core is not None and not self.lease.held:
+                if self.core is not None and self._reread:
+                    # Past an action it could not decide on: whoever leads next (this engine too)
+                    # reads the region again from the last snapshot.
+                    self._reread = False
+                    self._step_down("NATS away at an operator action")
+                    self.lease.release()
+                elif self.core is not None and not self.lease.held:
                     self._step_down("lease not renewed while NATS was away")
             except Exception as exc:  # a bug: never quietly, and the region goes to a standby
                 self.failure = f"{type(exc).__name__}: {exc}"
@@ -219,6 +259,7 @@ class RegionEngine:
         self._feed = self._local_bus.subscribe(FEED, maxsize=100_000)
         if snapshot is not None:
             core.restore_state(snapshot.pipeline, snapshot.clock, snapshot.summary, snapshot.held)
+            core.held = dict(snapshot.held_cancels)
             self.delivery.router.set_sounding(snapshot.sounded)
             self.seq = self.snapshot_seq = snapshot.seq
             self.stream_time = snapshot.stream_time
@@ -226,9 +267,13 @@ class RegionEngine:
             self.delivery.router.set_sounding({})
             self.seq = self.snapshot_seq = 0
             self.stream_time = None
-        # Anything left over from an earlier time as leader was derived again or is in the outbox.
+        # Anything left over from an earlier time as leader was derived again or is in the outbox; an
+        # action left unanswered is answered again when it is read again (its key says "taken").
+        self._answers = []
+        self._applies_put = set()
         self._alerts.drain()
         self._feed.drain()
+        self._open_run()
         self.reader = self.bus.reader(self.names.events_stream, self.names.durable(self.region),
                                       self.names.events(self.region), start_seq=self.seq + 1)  # fmt: skip
         self.core = core
@@ -240,6 +285,22 @@ class RegionEngine:
                     self.region, self.holder, self.seq + 1, "loaded" if snapshot else "none",
                     time.monotonic() - started)  # fmt: skip
         self._put_status(force=True)
+
+    def _open_run(self) -> bool:
+        """Find (or start) the region's run; False if the store or NATS cannot say now (tried again
+        at the next read, the run's rows kept meanwhile)."""
+        if self.run is None:
+            return False
+        if self.run.run_id is not None and self.core is not None:
+            return True
+        try:
+            self.run.open(self.stream_time)
+        except Exception:
+            self.run_errors += 1
+            self.run.run_id = None
+            log.exception("region %s: the region's run cannot be opened now; its rows are kept", self.region)
+            return False
+        return True
 
     def _load_snapshot(self) -> EngineSnapshot | None:
         data = self.bus.get_object(self.names.snapshots, self.region)
@@ -275,6 +336,8 @@ class RegionEngine:
         if messages:
             self._process(messages)
             self._store_alerts()
+            self._write_run()
+            self._send_answers()
             self._publish_feed()
             self.reader.ack(messages[-1])
             self._last_input = time.monotonic()
@@ -284,6 +347,8 @@ class RegionEngine:
             self._caught_up = True
             self.lag = 0
             self.delivery.retry_unstored()
+            self._write_run()
+            self._send_answers()
         # Checked again after the read: an engine frozen (or cut off) past its lease while it waited
         # must not move the region's clock on, nor write a snapshot or status over its successor's.
         if self._lease_lost or not self.lease.held:
@@ -291,6 +356,8 @@ class RegionEngine:
             return
         if not messages:
             self._idle_clock()
+        if self.core.held:
+            self._put_due_cancels()
         wall = time.monotonic()
         if wall - self._last_snapshot >= self.snapshot_s and self.seq > self.snapshot_seq:
             self._snapshot()
@@ -299,12 +366,22 @@ class RegionEngine:
     def _process(self, messages: list[StreamMessage]) -> None:
         assert self.core is not None
         events: list[Event] = []
+        mark = self.run.written_seq if self.run is not None and self.run.run_id is not None else 0
         for msg in messages:
             self._progress = time.monotonic()
             if msg.seq <= self.seq:
                 continue  # delivered again (an acknowledgement lost): already processed
+            if self.seq <= mark < msg.seq:  # past what the run holds: what came before is written
+                self._feed_events(events)
+                events = []
+                self.core.take_buffer()
             try:
-                if msg.headers.get(KIND_HEADER) == "clock":
+                kind = msg.headers.get(KIND_HEADER)
+                if kind == ACTION_KIND:
+                    self._feed_events(events)
+                    events = []
+                    self._apply_action(ask_from_bytes(msg.data))
+                elif kind == "clock":
                     t = clock_from_bytes(msg.data)
                     self._feed_events(events)
                     events = []
@@ -320,6 +397,136 @@ class RegionEngine:
                           exc_info=True)  # fmt: skip
             self.seq = msg.seq
         self._feed_events(events)
+        if self.seq <= mark:
+            self.core.take_buffer()
+
+    def _apply_action(self, ask: OperatorAsk) -> None:
+        """An operator action at its place in the stream (see :mod:`nadhir.service.stream_actions`).
+
+        It acts at the region's time (the stream's, so that every engine reading it again acts at the
+        same), on the pipeline as the stream has made it. The claim decides whether it is applied:
+        NATS away then, the engine cannot know, and steps down (whoever leads next reads it again).
+        """
+        assert self.core is not None
+        key = reply_key(ask.id, self.region)
+        try:
+            decided = claim(self.actions_kv, key, ask.deadline)
+        except BusError:
+            self._reread = True
+            raise
+        if not decided.apply:
+            return
+        t = self.stream_time if self.stream_time is not None else ask.asked
+        reply: dict[str, Any]
+        try:
+            reply = {"state": "done", "t": t, **self._carry_out(ask, t)}
+        except OperatorActionError as exc:
+            reply = {"state": "refused", "status": exc.status, "reason": str(exc)}
+        except Exception as exc:  # the same on every engine that reads it: the policy was rolled back
+            self.failed_batches += 1
+            log.exception("region %s: operator %s at %s failed", self.region, ask.action, ask.site)
+            reply = {"state": "refused", "status": 500, "reason": f"the engine failed: {type(exc).__name__}"}
+        self.actions += 1
+        if decided.answer:  # else answered (and audited) by the engine that took it first
+            self._answers.append((ask, key, t, reply))
+
+    def _carry_out(self, ask: OperatorAsk, t: float) -> dict[str, Any]:
+        """The action on the core; what the answer says of it. OperatorActionError if refused."""
+        core = self.core
+        assert core is not None
+        if ask.action == "hold_cancel_track":
+            if ask.track is None or ask.wall is None:
+                raise OperatorActionError("hold_cancel_track needs a track and a wall time", status=422)
+            held = core.hold_cancel_track(ask.track, ask.by, t, ask.wall, held_id=ask.id)
+            return {"held": held.view(ask.wall)}
+        if ask.action == "undo":
+            held = core.undo_held(ask.held or "", ask.by, t)
+            return {"id": held.id, "track": held.track}
+        if ask.action == "apply_held":
+            return self._apply_held(ask.held or "", t)
+        sent = core.operator_action(
+            ask.action, ask.site, ask.by, t, level=ask.level, aircraft=ask.aircraft,  # type: ignore[arg-type]
+            eta=ask.eta, note=ask.note,
+        )  # fmt: skip
+        return {"alerts": [alert_wire(a) for a in sent]}
+
+    def _apply_held(self, held_id: str, t: float) -> dict[str, Any]:
+        """A held cancel whose undo window has ended (the engine put this in its stream): its all-clears
+        go out. Refused (404) if it was undone (or applied) first; 409 if its alerts ended meanwhile."""
+        core = self.core
+        assert core is not None
+        with core.lock:
+            held = core.held.pop(held_id, None)
+            if held is None:
+                raise OperatorActionError(
+                    f"no held cancel {held_id!r} (applied or undone already)", status=404
+                )
+            end: dict[str, Any] = {"id": held.id}
+            try:
+                sent = core.operator_action("cancel_track", "*", held.by, t, track=held.track)
+            except Exception as exc:
+                end.update(outcome="lapsed", reason=str(exc))
+                core.bus.publish(FEED, FeedMessage("held_end", end, "*"))
+                raise
+            end.update(outcome="applied", alerts=len(sent))
+            core.bus.publish(FEED, FeedMessage("held_end", end, "*"))
+        own = [a for a in sent if a.site in self.own]
+        return {"held": held.id, "sites": [a.site for a in own], "alerts": [alert_wire(a) for a in own]}
+
+    def _put_due_cancels(self) -> None:
+        """Held cancels whose undo window has ended: an ``apply_held`` for each in the region's stream
+        (once per cancel and leader; JetStream keeps one per message id), applied when read."""
+        core = self.core
+        assert core is not None
+        now = time.time()
+        for held in [h for h in core.held.values() if h.due <= now and h.id not in self._applies_put]:
+            ask = OperatorAsk(
+                id=f"apply-{held.id}", action="apply_held", site="*", by=held.by, asked=held.asked,
+                deadline=NO_DEADLINE, track=held.track, held=held.id,
+            )  # fmt: skip
+            self.bus.publish(
+                self.names.events(self.region), ask_bytes(ask), headers={KIND_HEADER: ACTION_KIND},
+                msg_id=f"action-{ask.id}-{self.region}",
+            )  # fmt: skip
+            self._applies_put.add(held.id)
+
+    def _send_answers(self) -> None:
+        """Audit and answer the actions of the last read, once the alerts they made are stored (the
+        console hears "done" only of what is in the outbox)."""
+        if self.delivery.unstored:
+            return
+        answers, self._answers = self._answers, []
+        for ask, key, t, reply in answers:
+            self._audit(ask, t, reply)
+            try:
+                answer(self.actions_kv, key, reply)
+            except BusError:
+                log.error("region %s: the answer to operator action %s was not sent (NATS away)",
+                          self.region, ask.id)  # fmt: skip
+
+    def _audit(self, ask: OperatorAsk, t: float, reply: dict[str, Any]) -> None:
+        """The action's row in the audit table, as the one-process service writes it."""
+        if self.audit_book is None:
+            return
+        action, ok = _AUDITED.get(ask.action, (ask.action, "accepted"))
+        if ask.action in ("hold_cancel_track", "apply_held"):
+            target = f"track:{ask.track}"
+        elif ask.action == "undo":
+            target = f"held:{ask.held}"
+        else:
+            target = "all" if ask.site == "*" else ask.site
+        asked = ask.params()
+        try:
+            if reply["state"] == "done":
+                done = {**asked, **{k: v for k, v in reply.items() if k != "state"}, "region": self.region}
+                self.audit_book.add(t, ask.by, action, target, ok, None, done)
+            else:
+                result: AuditResult = "refused" if reply["status"] < 500 else "failed"
+                detail = {**asked, "status": reply["status"], "region": self.region}
+                self.audit_book.add(t, ask.by, action, target, result, reply["reason"], detail)
+        except Exception:
+            self.audit_errors += 1
+            log.exception("AUDIT NOT STORED: %s at %s by %s", ask.action, target, ask.by)
 
     def _feed_events(self, events: list[Event]) -> None:
         if events:
@@ -346,6 +553,28 @@ class RegionEngine:
         except Exception:
             log.exception("region %s: %d alert(s) not stored yet; kept and retried", self.region,
                           self.delivery.unstored)  # fmt: skip
+
+    def _write_run(self) -> None:
+        """Write the run's rows of the reads processed (kept, and tried again, if it fails)."""
+        core = self.core
+        assert core is not None
+        if self.run is None:
+            core.take_buffer()  # nobody reads them: not kept
+            return
+        if not self._open_run():
+            return
+        buffer = core.take_buffer()
+        if not len(buffer) and self.run.written_seq >= self.seq:
+            return
+        try:
+            self.run.write(buffer, self.seq)
+        except Exception:
+            self.run_errors += 1
+            log.exception("region %s: the run's rows were not written; kept and tried again", self.region)
+            with core.lock:  # put back what was not written, ahead of what came since
+                core.buffer.events[:0] = buffer.events
+                core.buffer.tracks[:0] = buffer.tracks
+                core.buffer.alerts[:0] = buffer.alerts
 
     def _publish_feed(self) -> None:
         own = self.own
@@ -383,10 +612,13 @@ class RegionEngine:
         core = self.core
         if core is None or self.delivery.unstored:
             return
+        if self.run is not None and self.run.written_seq < self.seq:
+            return  # never past the run's rows (a successor would not write them)
         with core.lock:
             snapshot = EngineSnapshot(
                 self.region, self.seq, core.pipeline, core.stepper.clock, core.stepper.summary,
                 list(core.stepper.held), self.delivery.router.sounding(), self.stream_time, time.time(),
+                dict(core.held),
             )  # fmt: skip
             data = dumps(snapshot)
         self.bus.put_object(self.names.snapshots, self.region, data)

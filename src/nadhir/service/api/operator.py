@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from nadhir.service import schemas
 from nadhir.service.api.deps import API, Actor, Reader, Svc, by, engine_unavailable, err
+from nadhir.service.api.operator_cluster import cluster_act, cluster_cancel_track, cluster_undo
 from nadhir.service.api.views import alert_out
 from nadhir.service.auth import Principal
 from nadhir.service.bodies import StrictJsonRoute
@@ -74,7 +75,10 @@ async def act(
     principal: Principal,
     **kwargs: Any,
 ) -> dict[str, Any]:
-    """Run one operator action on the engine's thread; the alerts it sent, as ``OperatorResult``."""
+    """Run one operator action on the engine's thread; the alerts it sent, as ``OperatorResult``.
+    In the console role, on the engine of the site's region, through its stream."""
+    if svc.action_desk is not None:
+        return await cluster_act(svc, svc.action_desk, action, site, principal, ACTION_TIMEOUT_S, **kwargs)
     engine, _ = svc.live()
     who = by(principal)
     asked = {k: v for k, v in kwargs.items() if v is not None}
@@ -198,6 +202,9 @@ async def cancel_track(
     """The all-clears of every site the track alerts go out when the undo window
     (``window_s``, wall seconds) has passed, unless ``/operator/held/{id}/undo`` comes first; the
     alerts stand meanwhile. The track is then ignored at every site for 20 minutes."""
+    if svc.action_desk is not None:
+        note_text = body.note if body is not None else None
+        return await cluster_cancel_track(svc, svc.action_desk, track, principal, ACTION_TIMEOUT_S, note_text)
     engine, _ = svc.live()
     who = by(principal)
 
@@ -221,6 +228,8 @@ async def cancel_track(
     summary="Undo a held cancel before its window ends: nothing is sent",
 )
 async def undo(held_id: str, principal: Actor, svc: Svc) -> dict[str, Any]:
+    if svc.action_desk is not None:
+        return await cluster_undo(svc, svc.action_desk, held_id, principal, ACTION_TIMEOUT_S)
     engine, _ = svc.live()
     who = by(principal)
 
