@@ -32,10 +32,16 @@ def _desk(store: Store) -> tuple[StatusDesk, FacilityStatusBook]:
 def test_updates_carry_the_rest_forward_and_are_read_back_after_a_reopen(db_url: str) -> None:  # noqa: F811
     with Store.open(db_url) as store:
         desk, _ = _desk(store)
-        desk.update("idlib-maternity-hospital",
-                    FacilityStatus(functionality="partially", causes=("staff",), staff={"doctors": 3, "midwives": 4},
-                                   incubators_total=6, incubators_working=5, power="generator", fuel_days=4.0),
-                    T0, "obs-idlib-1", "sms")  # fmt: skip
+        first = FacilityStatus(
+            functionality="partially",
+            causes=("staff",),
+            staff={"doctors": 3, "midwives": 4},
+            incubators_total=6,
+            incubators_working=5,
+            power="generator",
+            fuel_days=4.0,
+        )
+        desk.update("idlib-maternity-hospital", first, T0, "obs-idlib-1", "sms")
         second = desk.update("Idlib Maternity Hospital", FacilityStatus(staff={"doctors": 2}, fuel_days=2.0),
                              T0 + DAY, "health:huda", "api")  # fmt: skip
         assert second.status.staff == {"doctors": 2, "midwives": 4}
