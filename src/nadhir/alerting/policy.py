@@ -185,11 +185,16 @@ class AlertPolicy:
         approach = c.approach_siren_probability
         if approach is not None and threat.cue == "approach" and threat.aircraft in c.siren_aircraft:
             siren_cue, imminent_p = True, max(imminent_p, approach)
+        ready = self._readiness.get(site.id)
+        if ready is not None and ready.extra_lead_s > 0 and threat.aircraft in c.siren_aircraft:
+            # A site whose people take long to move (newborns in incubators, an operation under way)
+            # cannot wait for the aircraft to circle it: a sure, corroborated approach sounds its
+            # sirens, within its widened window. Its false sirens are the price of those minutes.
+            siren_cue = siren_cue or threat.cue in ("approach", "overhead")
         eta = plausible_eta(threat.eta, t)
         if siren_cue and threat.probability >= imminent_p and eta is not None and self.corroborated(threat):
             window = self.shelter_s(site) + self.config.imminent_margin_s.get(threat.aircraft, 200.0)
             if eta - t <= window:
-                ready = self._readiness.get(site.id)
                 # A site with no one to shelter (a closed hospital) hears of it by phone only.
                 return "imminent" if ready is None or ready.sirens else "early"
         if threat.probability >= early_p:
