@@ -1,8 +1,8 @@
 """Facility status feeds the warning, shown on the demo region's replay.
 
 An evacuated maternity hospital is warned by phone only (no siren); a surgical hospital with an
-operation under way gets its sirens earlier (on the aircraft's approach); every other site's alerts are the same; and a replay
-with no status at all is the replay as ever.
+operation under way gets its sirens earlier (on the aircraft's approach); every other site's
+alerts are the same; and a replay with no status at all is the replay as ever.
 """
 
 from __future__ import annotations
