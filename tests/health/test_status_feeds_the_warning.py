@@ -54,3 +54,17 @@ def test_status_changes_only_the_sites_it_is_about() -> None:
     # Every other site: the same alerts.
     others = {"idlib-maternity-hospital", "kafr-nabl-surgical-hospital"}
     assert [a for a in fed if a.site not in others] == [a for a in plain if a.site not in others]
+
+
+def test_readiness_by_status_and_age() -> None:
+    hour = 3600.0
+    assert readiness(None).ordinary and readiness(FacilityStatus(fuel_days=2.0)).ordinary
+    assert not readiness(EVACUATED).sirens and not readiness(FacilityStatus(functionality="not")).sirens
+    assert not readiness(EVACUATED, age_s=6 * 24 * hour).sirens
+    assert readiness(EVACUATED, age_s=8 * 24 * hour).ordinary  # a week-old closure has gone stale
+    busy = readiness(OPERATING, age_s=hour)
+    assert busy.sirens and busy.extra_lead_s == 120.0 + 2 * 30.0 + 300.0
+    assert "2 incubators occupied" in busy.reason
+    assert readiness(OPERATING, age_s=13 * hour).ordinary  # occupancy half a day old says nothing
+    many = FacilityStatus(incubators_working=40, incubators_occupied=40, theatres_in_use=3)
+    assert readiness(many).extra_lead_s == 600.0  # capped

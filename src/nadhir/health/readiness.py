@@ -6,8 +6,12 @@
   also teaches people that the hospital's siren can be ignored.
 * A facility whose people take long to move is warned earlier: each newborn in an incubator must
   be moved with its incubator, or bagged by hand, and an operation under way must be closed or
-  the patient stabilised before anyone moves. These are judgements, not measurements; the
-  numbers are in one place so that a health focal point can change them.
+  the patient stabilised before anyone moves. Such a site hears its sirens on an aircraft's sure
+  approach, not only once it circles (:meth:`nadhir.alerting.policy.AlertPolicy.desired_level`).
+
+A status grows stale: a closure holds a week unless updated, an occupancy half a day (incubators
+empty and fill within hours). These are judgements, not measurements; the numbers are in one
+place so that a health focal point can change them.
 """
 
 from __future__ import annotations
@@ -26,18 +30,25 @@ class ReadinessRules:
     per_incubator_s: float = 30.0  # and for each one
     theatre_s: float = 300.0  # once any operating theatre is in use
     max_extra_s: float = 600.0
+    closed_for_s: float = 7 * 86_400.0  # a closure or evacuation said this long ago still holds
+    busy_for_s: float = 12 * 3_600.0  # occupied incubators, theatres in use said this long ago
 
 
-def readiness(status: FacilityStatus | None, rules: ReadinessRules | None = None) -> SiteReadiness:
-    """The terms of a facility's warning given its latest status (None: as its kind says)."""
+def readiness(
+    status: FacilityStatus | None, age_s: float = 0.0, rules: ReadinessRules | None = None
+) -> SiteReadiness:
+    """The terms of a facility's warning given its latest status, said ``age_s`` seconds ago
+    (None, or a status grown stale: as its kind says)."""
     r = rules or ReadinessRules()
-    if status is None:
+    if status is None or age_s > r.closed_for_s:
         return SiteReadiness()
     if status.evacuated:
         return SiteReadiness(sirens=False, reason="evacuated: phones only")
     if status.functionality == "not":
         return SiteReadiness(sirens=False, reason="not functioning: phones only")
     extra, why = 0.0, []
+    if age_s > r.busy_for_s:
+        return SiteReadiness()
     occupied = status.incubators_occupied or 0
     if occupied > 0:
         extra += r.incubators_s + r.per_incubator_s * occupied

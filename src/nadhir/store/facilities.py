@@ -121,7 +121,10 @@ class FacilityStatusBook:
         with Session(self.engine) as session:
             return [_entry(r) for r in session.execute(stmt).scalars().all()]
 
-    def count(self) -> int:
-        """How many updates are kept (all facilities)."""
+    def count(self, channel: str | None = None) -> int:
+        """How many updates are kept (all facilities; those that came by ``channel``)."""
+        stmt = select(func.count()).select_from(FacilityStatusRow)
+        if channel is not None:
+            stmt = stmt.where(FacilityStatusRow.channel == channel)
         with Session(self.engine) as session:
-            return int(session.execute(select(func.count()).select_from(FacilityStatusRow)).scalar_one())
+            return int(session.execute(stmt).scalar_one())
