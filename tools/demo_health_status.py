@@ -30,6 +30,11 @@ EMONC = [
     "emonc_7_neonatal_resuscitation",
 ]
 
+# Hospitals that close during the three weeks send no routine updates after closing.
+CLOSED = {
+    "maarat-central-hospital": datetime(2025, 4, 20, 14, 10, tzinfo=UTC),
+    "jisr-hospital": datetime(2025, 4, 28, 18, 30, tzinfo=UTC),
+}
 HOSPITALS = {
     # id: (beds, incubators, obstetric, surgical)
     "idlib-maternity-hospital": (60, 6, True, False),
@@ -105,7 +110,8 @@ def history() -> list[dict[str, object]]:
         )
         t = START + timedelta(days=2)
         fuel = 10.0
-        while t < END - timedelta(days=1):
+        closed = CLOSED.get(site, END)
+        while t < min(END - timedelta(days=1), closed):
             fuel = max(0.0, fuel - rng.choice([1.0, 2.0, 3.0]))
             if fuel < 2:
                 fuel = float(rng.randint(6, 10))  # a delivery

@@ -136,7 +136,7 @@ def test_the_demo_loads_its_history_once(tmp_path: Path) -> None:
         with TestClient(create_app(settings, demo=DemoOptions(speed=1.0), clock=ManualClock(T0))) as c:
             svc = c.app.state.service  # type: ignore[attr-defined]
             room = svc.facility_status
-            assert room.book.count("demo") == 71
+            assert room.book.count("demo") == 66
             ready = room.readiness()
             assert not ready["jisr-hospital"].sirens  # evacuated on 28 April
             assert not ready[
