@@ -73,26 +73,24 @@ def main() -> None:
         reads += len(MESSAGES)
     read_rate = reads / (time.perf_counter() - t0)
 
-    with tempfile.TemporaryDirectory() as tmp, fresh_database(args.db, tmp) as url:
-        with Store.open(url) as store:
-            clock = [1_746_000_000.0]
-            sites = load_region(None).scenario.sites
-            room = FacilityStatusRoom(store.engine, sites, {"obs"}, lambda: clock[0], lambda: None)
-            messages = [read_status_message(m) for m in MESSAGES]
-            t0 = time.perf_counter()
-            for k in range(args.n):
-                m = messages[k % len(messages)]
-                clock[0] += 60.0
-                room.desk.update(m.facility, m.update, clock[0], "obs", "sms")
-            keep_s = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            for _ in range(20):
-                room.readiness()
-            ready_ms = (time.perf_counter() - t0) / 20 * 1000
+    with tempfile.TemporaryDirectory() as tmp, fresh_database(args.db, tmp) as url, Store.open(url) as store:
+        clock = [1_746_000_000.0]
+        sites = load_region(None).scenario.sites
+        room = FacilityStatusRoom(store.engine, sites, {"obs"}, lambda: clock[0], lambda: None)
+        messages = [read_status_message(m) for m in MESSAGES]
+        t0 = time.perf_counter()
+        for k in range(args.n):
+            m = messages[k % len(messages)]
+            clock[0] += 60.0
+            room.desk.update(m.facility, m.update, clock[0], "obs", "sms")
+        keep_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for _ in range(20):
+            room.readiness()
+        ready_ms = (time.perf_counter() - t0) / 20 * 1000
     print(f"status messages read: {read_rate:,.0f}/s on one core")
-    print(
-        f"updates kept ({sa.make_url(url).get_backend_name()}): {args.n / keep_s:,.0f}/s ({keep_s / args.n * 1000:.2f} ms each)"
-    )
+    backend = sa.make_url(url).get_backend_name()
+    print(f"updates kept ({backend}): {args.n / keep_s:,.0f}/s ({keep_s / args.n * 1000:.2f} ms each)")
     print(f"readiness of {len(room.facilities)} facilities from {args.n} rows: {ready_ms:.1f} ms")
 
 
