@@ -69,3 +69,14 @@ def test_cards_map_and_the_offline_form(browser: object, live: Live) -> None:
     page.console_errors = [e for e in page.console_errors if "404" not in e and "422" not in e]
     page.errors = [e for e in page.errors if "404" not in e]
     page.assert_offline_and_clean()
+
+
+def test_the_kiosk_shows_its_facility_status(browser: object, live: Live) -> None:
+    page = RecordedPage(browser, live)
+    page.page.goto(f"{live.base}/kiosk/jisr-hospital")
+    page.page.wait_for_selector("#facility:not([hidden])", timeout=20_000)
+    assert "evacuated" in page.page.inner_text("#facility-en")
+    assert "warned by phone only" in page.page.inner_text("#facility-en")
+    assert "تم الإخلاء" in page.page.inner_text("#facility-ar")
+    page.settle()
+    page.assert_offline_and_clean()
