@@ -126,6 +126,7 @@ def test_a_registered_reporter_is_answered_with_a_confirmation_in_their_language
     )
     reply = reports.route("obs-idlib-1", "حالة idlib-maternity-hospital: وقود ٢ أيام", T0 + 60)
     assert reply is not None and reply.accepted and "مشفى التوليد في إدلب" in reply.text
+    assert "وقود 2 أيام" in reply.text and "fuel" not in reply.text  # answered in Arabic
     assert [r[4] for r in ledger.rows][-1] == {"staff": {"doctors": 3}, "incubators_total": 6,
                                                "incubators_working": 4, "fuel_days": 2.0}  # fmt: skip
     assert told == ["idlib-maternity-hospital"] * 2

@@ -96,7 +96,7 @@ def confirmation(recorded: Recorded, arabic: bool = False) -> str:
     when = format_time(recorded.at)
     if arabic:
         name = site.name_ar or site.name
-        return f"تم تسجيل حالة {name} ({when}): {said}. شكرا."
+        return f"تم تسجيل حالة {name} ({when}): {describe_ar(recorded.update)}. شكرا."
     extra = ""
     if s.functionality is not None:
         extra = (
@@ -136,3 +136,53 @@ def describe(s: FacilityStatus) -> str:
         f"{service.replace('_', ' ')} {label('availability', v)}" for service, v in s.services.items()
     )
     return ", ".join(parts) or "nothing"
+
+
+# Arabic words of the confirmation (the codes as a focal point would say them).
+_AR = {
+    "functionality": {"fully": "تعمل بالكامل", "partially": "تعمل جزئيا", "not": "لا تعمل"},
+    "building": {"not": "لا ضرر", "slightly": "ضرر طفيف", "partially": "ضرر جزئي", "fully": "ضرر كامل"},
+    "cadre": {"obstetricians": "أطباء نسائية", "paediatricians": "أطباء أطفال", "surgeons": "جراحون",
+              "anaesthetists": "أطباء تخدير", "doctors": "أطباء", "midwives": "قابلات", "nurses": "ممرضون"},
+    "power": {"grid": "كهرباء الشبكة", "generator": "مولدة", "solar": "طاقة شمسية", "none": "لا كهرباء"},
+    "supply": {"sufficient": "كاف", "insufficient": "قليل", "none": "مقطوع"},
+    "availability": {"available": "متوفرة", "partially": "متوفرة جزئيا", "not": "غير متوفرة",
+                     "not_provided": "لا تقدم عادة"},
+    "service": {"antenatal_care": "متابعة الحمل", "skilled_birth_attendance": "الولادة",
+                "emonc_8_caesarean": "القيصرية", "emonc_9_blood_transfusion": "نقل الدم",
+                "newborn_care": "رعاية الوليد",
+                "emergency_surgery": "الجراحة الإسعافية", "trauma_care": "رعاية الإصابات"},
+}  # fmt: skip
+
+
+def describe_ar(s: FacilityStatus) -> str:
+    """:func:`describe` in Arabic, for the confirmation of a message written in Arabic."""
+    parts: list[str] = []
+    if s.functionality is not None:
+        parts.append(_AR["functionality"][s.functionality])
+    if s.evacuated:
+        parts.append("تم الإخلاء")
+    parts.extend(f"{_AR['cadre'].get(cadre, cadre)} {n}" for cadre, n in s.staff.items())
+    for what, word in (("incubators", "حواضن"), ("beds", "أسرة")):
+        working, total = getattr(s, f"{what}_working"), getattr(s, f"{what}_total")
+        if working is not None:
+            parts.append(f"{word} {working}" + (f" من {total}" if total is not None else ""))
+        elif total is not None:
+            parts.append(f"{word} {total} في المجموع")
+    if s.incubators_occupied is not None:
+        parts.append(f"حواضن مشغولة {s.incubators_occupied}")
+    if s.theatres_in_use is not None:
+        parts.append(f"غرف عمليات مشغولة {s.theatres_in_use}")
+    if s.power is not None:
+        parts.append(_AR["power"][s.power])
+    if s.fuel_days is not None:
+        parts.append(f"وقود {s.fuel_days:g} أيام")
+    for what, word in (("water", "ماء"), ("oxygen", "أكسجين")):
+        if getattr(s, what) is not None:
+            parts.append(f"{word} {_AR['supply'][getattr(s, what)]}")
+    if s.building is not None:
+        parts.append(_AR["building"][s.building])
+    for service, v in s.services.items():
+        name = _AR["service"].get(service, service.replace("_", " "))
+        parts.append(f"{name} {_AR['availability'][v]}")
+    return "، ".join(parts) or "لا شيء"
