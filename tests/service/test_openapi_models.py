@@ -82,6 +82,23 @@ OPERATIONS |= {
     ("GET", "/api/v1/operator/held", "held_api_v1_operator_held_get", 200),
     ("GET", "/api/v1/operator/audit", "audit_api_v1_operator_audit_get", 200),
 }
+# Issue 18: health facilities' status.
+OPERATIONS |= {
+    ("GET", "/api/v1/health/facilities", "facilities_api_v1_health_facilities_get", 200),
+    ("GET", "/api/v1/health/facilities/{facility}", "facility_api_v1_health_facilities__facility__get", 200),
+    (
+        "GET",
+        "/api/v1/health/facilities/{facility}/history",
+        "history_api_v1_health_facilities__facility__history_get",
+        200,
+    ),
+    (
+        "POST",
+        "/api/v1/health/facilities/{facility}/status",
+        "update_status_api_v1_health_facilities__facility__status_post",
+        201,
+    ),
+}
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from nadhir.engine.replay import persist_replay, replay_scenario
 from nadhir.service.cli import build_app
 from nadhir.store import Store, default_url
 from nadhir.store.audit import AuditBook
+from nadhir.store.facilities import FacilityStatusBook
 from nadhir.store.move import MoveError, move_store, row_counts, schema_state, tables
 from nadhir.store.people import SubscriptionBook
 from nadhir.store.quarantine import QuarantineBook
@@ -57,6 +58,10 @@ def filled_store(path: Path) -> str:
         )
         AuditBook(store.engine).add(1746158400.0, "operator:duty", "cancel", "idlib", "accepted",
                                     detail={"level": "imminent"}, run_id=run_id)  # fmt: skip
+        status = {"fuel_days": 2.0}
+        FacilityStatusBook(store.engine).record("idlib-maternity-hospital", 1746158400.0, "obs", "sms",
+                                                status,
+                                                lambda last: status)  # fmt: skip
     outbox = Outbox.open(url)
     try:
         for i, alert in enumerate(result.alerts[:20]):
@@ -94,6 +99,7 @@ def snapshot(url: str) -> dict[str, object]:
             "audit": [(a.key, a.event, a.attempt, a.detail, round(a.at, 3)) for a in outbox.audit()],
             "subscriptions": SubscriptionBook(store.engine).all(),
             "operator_audit": AuditBook(store.engine).recent(),
+            "facility_status": FacilityStatusBook(store.engine).history("idlib-maternity-hospital"),
         }
     finally:
         outbox.close()

@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass, field
 
 from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat, ThreatCue
+from nadhir.domain.readiness import SiteReadiness
 
 # Seconds a site's people need to reach shelter, by kind, when the site does not say.
 DEFAULT_SHELTER_S: dict[str, float] = {"hospital": 300.0, "school": 180.0, "camp": 240.0, "shelter": 60.0}
@@ -130,12 +131,27 @@ class AlertPolicy:
         # The lowest probability that calls for any level at any site, for the config it was worked
         # out from (recomputed should ``config`` be replaced).
         self._floor: tuple[PolicyConfig, float] | None = None
+        # Sites' own terms (a closed hospital: phones only; incubators occupied: warned earlier),
+        # set by the service from the health room's facility status. None here: as the kind says.
+        self._readiness: dict[str, SiteReadiness] = {}
+
+    def set_readiness(self, site_id: str, readiness: SiteReadiness | None) -> None:
+        """Warn ``site_id`` on its own terms from now on (None or ordinary terms: as its kind says)."""
+        if readiness is None or readiness.ordinary:
+            self._readiness.pop(site_id, None)
+        elif site_id in self.sites:
+            self._readiness[site_id] = readiness
+
+    def readiness(self) -> dict[str, SiteReadiness]:
+        """The sites warned on their own terms now."""
+        return dict(self._readiness)
 
     def shelter_s(self, site: Site) -> float:
-        """Seconds the site's people need to reach shelter."""
+        """Seconds the site's people need to reach shelter (with its readiness' extra lead)."""
+        extra = self._readiness[site.id].extra_lead_s if site.id in self._readiness else 0.0
         if site.shelter_seconds is not None:
-            return site.shelter_seconds
-        return DEFAULT_SHELTER_S.get(site.kind, TOWN_SHELTER_S)
+            return site.shelter_seconds + extra
+        return DEFAULT_SHELTER_S.get(site.kind, TOWN_SHELTER_S) + extra
 
     def _thresholds(self, site: Site) -> tuple[float, float]:
         c = self.config
@@ -169,11 +185,18 @@ class AlertPolicy:
         approach = c.approach_siren_probability
         if approach is not None and threat.cue == "approach" and threat.aircraft in c.siren_aircraft:
             siren_cue, imminent_p = True, max(imminent_p, approach)
+        ready = self._readiness.get(site.id)
+        if ready is not None and ready.extra_lead_s > 0 and threat.aircraft in c.siren_aircraft:
+            # A site whose people take long to move (newborns in incubators, an operation under way)
+            # cannot wait for the aircraft to circle it: a sure, corroborated approach sounds its
+            # sirens, within its widened window. Its false sirens are the price of those minutes.
+            siren_cue = siren_cue or threat.cue in ("approach", "overhead")
         eta = plausible_eta(threat.eta, t)
         if siren_cue and threat.probability >= imminent_p and eta is not None and self.corroborated(threat):
             window = self.shelter_s(site) + self.config.imminent_margin_s.get(threat.aircraft, 200.0)
             if eta - t <= window:
-                return "imminent"
+                # A site with no one to shelter (a closed hospital) hears of it by phone only.
+                return "imminent" if ready is None or ready.sirens else "early"
         if threat.probability >= early_p:
             return "early"
         if threat.cue == "impact" and threat.probability >= c.impact_early_probability:

@@ -294,6 +294,33 @@ function watchdog() {
   if (stale && (lost || (source && source.readyState === EventSource.CLOSED))) connect();
 }
 
+// The facility's own status (a hospital's: functioning, staff, what is missing), from the health room;
+// a site that is no health facility (404), or a service without it, shows nothing.
+const FUNCTIONING = { fully: ["تعمل بالكامل", "fully functioning"], partially: ["تعمل جزئيًا", "partially functioning"],
+  not: ["لا تعمل", "not functioning"] };
+const FACILITY_MS = 60000;
+async function facilityStatus() {
+  const token = kioskToken();
+  try {
+    const response = await fetch(`/api/v1/health/facilities/${encodeURIComponent(site)}`,
+      { headers: Object.assign({ Accept: "application/json" }, token ? { Authorization: `Bearer ${token}` } : {}) });
+    if (!response.ok) { $("facility").hidden = true; return; }
+    const f = await response.json();
+    if (!f.status) { $("facility").hidden = true; return; }
+    const func = FUNCTIONING[f.functionality] || ["؟", "?"];
+    const hours = f.age_s == null ? null : Math.round(f.age_s / 3600);
+    const ar = [`حالة المنشأة: ${func[0]}`], en = [`Facility: ${func[1]}`];
+    if (f.status.evacuated) { ar.push("تم الإخلاء"); en.push("evacuated"); }
+    if (f.readiness && !f.readiness.sirens) { ar.push("الإنذار بالهاتف فقط"); en.push("warned by phone only"); }
+    else if (f.readiness && f.readiness.extra_lead_s > 0) { ar.push("إنذار مبكر أكثر"); en.push("warned earlier"); }
+    if (f.not_available.length) { ar.push(`${f.not_available.length} خدمات غير متوفرة`); en.push(`${f.not_available.length} services not available`); }
+    if (hours != null) { ar.push(`حُدّث قبل ${hours} ساعة`); en.push(`updated ${hours} h ago`); }
+    $("facility-ar").textContent = ar.join(" · ");
+    $("facility-en").textContent = en.join(" · ");
+    $("facility").hidden = false;
+  } catch (_) { /* offline: what was shown stays */ }
+}
+
 async function keepAwake() {
   try { if (navigator.wakeLock) await navigator.wakeLock.request("screen"); } catch (_) { /* not allowed: fine */ }
 }
@@ -311,4 +338,6 @@ document.body.dataset.sound = "none";
 soundButton();
 keepAwake();
 connect();
+facilityStatus();
+setInterval(facilityStatus, FACILITY_MS);
 setInterval(() => { watchdog(); render(); soundButton(); }, 250);

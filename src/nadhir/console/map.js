@@ -659,3 +659,36 @@ function hideLabel(node) {
 function setAttr(node, name, value) {
   if (node.getAttribute(name) !== value) node.setAttribute(name, value);
 }
+
+// Health facilities coloured by functionality (HeRAMS: fully / partially / not functioning; no status
+// yet: grey), for the health view: where mothers can still give birth safely, at a glance.
+export const FUNCTIONALITY_COLOURS = { fully: "#1a9641", partially: "#f39c12", not: "#d7191c", null: "#9e9e9e" };
+
+export function drawFacility(map, parent, facility, s, label) {
+  const [x, y] = map.project([facility.lon, facility.lat]);
+  const func = facility.functionality || "none";
+  const g = el("g", { class: `facility func-${func}${facility.status && facility.status.evacuated ? " evacuated" : ""}`,
+    "data-facility": facility.id, "data-symbol": `func-${func}` }, parent);
+  const a = HOSPITAL_PX * 1.4 * s, c = a * 0.6, k = a * 0.22;
+  el("rect", { x: x - a, y: y - a, width: 2 * a, height: 2 * a, rx: a * 0.25, class: "facility-mark",
+    fill: FUNCTIONALITY_COLOURS[facility.functionality] || FUNCTIONALITY_COLOURS.null }, g);
+  el("path", { d: `M${x - c},${y - k} h${2 * c} v${2 * k} h${-2 * c} Z M${x - k},${y - c} v${2 * c} h${2 * k} v${-2 * c} Z`,
+    class: "site-hospital-cross" }, g);
+  const marker = map.addMarker(x, y, HOSPITAL_PX * 1.4, { hard: true });
+  const node = map.addLabel(label, x, y, { gapPx: HOSPITAL_PX * 1.4, fontPx: SITE_FONT_PX, weight: 600, cls: "site-label",
+    priority: PRIORITY.hospital, insist: true, marker });
+  if (node) node.dataset.facility = facility.id;
+  return g;
+}
+
+// Draws one frame of the health view: every facility coloured by functionality, then its labels.
+export function renderFacilities(map, facilities, labelOf) {
+  const s = map.scale();
+  for (const name of ["sites", "marks", "sources", "selection", "tracks"]) map.layers[name].replaceChildren();
+  map.dynamicLabels.replaceChildren();
+  map.labels = [];
+  map.markers = [];
+  for (const f of facilities) drawFacility(map, map.layers.sites, f, s, labelOf(f));
+  map.drawChrome();
+  map.declutter();
+}

@@ -40,6 +40,7 @@ from nadhir.service.clock import Clock, ScaledClock, WallClock
 from nadhir.service.cluster_names import ClusterNames
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.demo_feed import DemoFeeder, demo_clock
+from nadhir.service.facility_status import FacilityStatusRoom
 from nadhir.service.feed import ALERTS, FeedMessage
 from nadhir.service.feed_mirror import FeedMirror, MirroredClock, MirrorEngine
 from nadhir.service.intake import Intake
@@ -166,6 +167,7 @@ class Service:
     # Structured messages (facility status, outcomes, site figures) the SMS and Telegram channels
     # take before reading a text as a sighting.
     field_reports: FieldReports = field(default_factory=FieldReports)
+    facility_status: FacilityStatusRoom | None = None  # health facilities' status (issue 18)
 
     def new_core(self, clock: Clock) -> LiveCore:
         """A fresh core for the region, with the alert episodes the store shows open restored.
@@ -186,6 +188,8 @@ class Service:
                         self.delivery.router.restore(ep.site, ep.level == "imminent")
                 sites = core.restore_episodes(episodes, clock.now())
                 log.warning("restored %d open alert episodes from the store: %s", len(sites), " ".join(sites))
+        if self.facility_status is not None:
+            self.facility_status.apply(core.policy)  # closed hospitals: phones only; busy ones: earlier
         return core
 
     def clock(self) -> Clock:
@@ -211,6 +215,9 @@ class Service:
                               self._delivery_ready))  # fmt: skip
         out.append(Worker("engine", lambda: self._start_engine(clock), self._stop_engine, self._engine_ready))
         out.append(Worker("supervisor", lambda: self._start_supervisor(clock), self._stop_supervisor))
+        out.append(
+            Worker("facility status", lambda: self._start_facility_status(clock), self._stop_facility_status)
+        )
         if self.demo is not None and isinstance(clock, ScaledClock):
             out.append(Worker("demo feeder", lambda: self._start_feeder(clock), self._stop_feeder))
         if self.settings.telegram_token:
@@ -403,6 +410,26 @@ class Service:
     def _stop_supervisor(self) -> None:
         if self.supervisor is not None:
             self.supervisor.stop()
+
+    def _start_facility_status(self, clock: Clock) -> None:
+        assert self.store is not None and self.engine is not None
+        engine = self.engine
+        room = FacilityStatusRoom(self.store.engine, self.region.scenario.sites,
+                                  {r.id for r in self.region.scenario.reporters}, clock.now,
+                                  lambda: (engine.core.policy, engine.core.lock))  # fmt: skip
+        if self.demo is not None:
+            room.load_demo_history()
+        self.field_reports.add(room.reader)
+        self.facility_status = room
+        room.start()
+
+    def _stop_facility_status(self) -> None:
+        room = self.facility_status
+        if room is not None:
+            room.stop()
+            if room.reader in self.field_reports.readers:
+                self.field_reports.readers.remove(room.reader)
+            self.facility_status = None
 
     def _start_feeder(self, clock: ScaledClock) -> None:
         assert self.intake is not None

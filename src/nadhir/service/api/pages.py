@@ -1,5 +1,5 @@
-"""The pages: ``/console/``, ``/kiosk/{site}``, ``/replay/``, ``/docs`` and ``/static``, all served
-from the packages (no page loads anything from another machine).
+"""The pages: ``/console/``, ``/health/``, ``/kiosk/{site}``, ``/replay/``, ``/docs`` and ``/static``,
+all served from the packages (no page loads anything from another machine).
 """
 
 from __future__ import annotations
@@ -44,6 +44,12 @@ def root() -> RedirectResponse:
 @router.get("/console/")
 def console() -> FileResponse:
     return FileResponse(CONSOLE_DIR / "console.html", headers=NO_CACHE)
+
+
+@router.get("/health/")
+def health_view() -> FileResponse:
+    """The health view: facility cards, the map by functioning, the offline status form."""
+    return FileResponse(CONSOLE_DIR / "health.html", headers=NO_CACHE)
 
 
 @router.get("/replay/")
