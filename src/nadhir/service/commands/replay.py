@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -120,10 +121,17 @@ def replay(
     if db is not None:
         from nadhir.store import Store  # loaded only when asked to persist
 
+        from nadhir.service.attack_register import draft_replay
+        from nadhir.store.attacks import AttackBook
+
         with Store.open(db) as store:
             run_id = persist_replay(store, result)
+            drafted = draft_replay(AttackBook(store.engine), result, run_id, time.time())
         if not quiet:
             _console().print(f"stored as run {run_id} in {db}")
+            _console().print(
+                f"attacks on health care drafted: {len(drafted.added)} new, {len(drafted.merged)} joined to records"
+            )
     if not quiet:
         _print_summary(_console(), result, out, tracks)
     elif scenario.problems.items:

@@ -1,0 +1,109 @@
+"""The register of attacks written out: HXL-tagged CSV (checked with libhxl) and JSON.
+
+HXL (the Humanitarian Exchange Language) puts a row of hashtags under the CSV's header row, so
+that partners' tools read the columns without a data dictionary. Every column carries one. The
+public export has the public fields only (:mod:`nadhir.health.attack_views`); the private one
+adds the facility, its coordinates, the sources and their reporters, the narrative and the
+casualties by group.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import hxl
+
+from nadhir.health.attacks import GROUPS, AttackRecord
+from nadhir.health.attack_views import private_view, public_view
+
+Scope = Literal["public", "private"]
+
+# (header, HXL hashtag, value) for each column.
+Column = tuple[str, str, Callable[[AttackRecord], object]]
+
+PUBLIC_COLUMNS: tuple[Column, ...] = (
+    ("Attack ID", "#event+id", lambda r: r.id),
+    ("Date", "#date+occurred", lambda r: r.date),
+    ("Country", "#country+code", lambda r: r.facility.country),
+    ("Admin area", "#adm2+name", lambda r: r.facility.admin_area),
+    ("Admin P-code", "#adm2+code", lambda r: r.facility.pcode),
+    ("Facility type", "#loc+type", lambda r: r.facility.type),
+    ("Attack types", "#event+type", lambda r: " | ".join(r.attack_types)),
+    ("Resources affected", "#impact+type", lambda r: " | ".join(r.resources)),
+    ("Killed", "#affected+killed", lambda r: r.killed()),
+    ("Injured", "#affected+injured", lambda r: r.injured()),
+    ("Certainty", "#status+certainty", lambda r: r.certainty),
+    ("Review", "#status+review", lambda r: r.review),
+)
+
+
+def _group_column(group: str, what: Literal["killed", "injured"]) -> Column:
+    def value(r: AttackRecord) -> object:
+        c = r.casualties.get(group)  # type: ignore[call-overload]
+        return None if c is None else getattr(c, what)
+
+    return (f"{group.capitalize()} {what}", f"#affected+{what}+{group}", value)
+
+
+PRIVATE_COLUMNS: tuple[Column, ...] = PUBLIC_COLUMNS + (
+    ("Facility ID", "#loc+code", lambda r: r.facility.id),
+    ("Facility name", "#loc+name", lambda r: r.facility.name),
+    ("Latitude", "#geo+lat", lambda r: r.facility.lat),
+    ("Longitude", "#geo+lon", lambda r: r.facility.lon),
+    ("Time", "#date+occurred+time", lambda r: r.t),
+    ("Weapon", "#meta+weapon", lambda r: r.weapon),
+    ("Reported perpetrator", "#org+perpetrator", lambda r: r.perpetrator),
+    *(_group_column(g, w) for g in GROUPS for w in ("killed", "injured")),  # type: ignore[misc]
+    ("Damage", "#status+damage", lambda r: r.damage),
+    ("Services interrupted", "#service+interrupted", lambda r: " | ".join(r.services_interrupted)),
+    ("Interruption days", "#service+interrupted+days", lambda r: r.interruption_days),
+    ("Narrative", "#description", lambda r: r.narrative),
+    ("Sources", "#meta+source", lambda r: " | ".join(f"{s.kind}:{s.ref}" for s in r.sources)),
+    ("Reviewed by", "#contact+reviewer", lambda r: r.reviewed_by),
+)
+
+
+def columns(scope: Scope) -> tuple[Column, ...]:
+    """The columns an export of this scope has."""
+    return PUBLIC_COLUMNS if scope == "public" else PRIVATE_COLUMNS
+
+
+class ExportError(ValueError):
+    """An export that libhxl does not read back as written."""
+
+
+def to_hxl_csv(records: Sequence[AttackRecord], scope: Scope) -> str:
+    """The records as HXL-tagged CSV text, checked by reading it back with libhxl."""
+    cols = columns(scope)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([c[0] for c in cols])
+    writer.writerow([c[1] for c in cols])
+    for r in records:
+        writer.writerow(["" if (v := c[2](r)) is None else v for c in cols])
+    text = out.getvalue()
+    check_hxl(text, [c[1] for c in cols], len(records))
+    return text
+
+
+def check_hxl(text: str, tags: list[str], rows: int) -> None:
+    """Parse ``text`` with libhxl; :class:`ExportError` unless it has exactly these hashtags, one
+    on every column, and this many data rows."""
+    data = hxl.data(list(csv.reader(io.StringIO(text))))
+    found = [c.display_tag for c in data.columns]
+    if found != tags:
+        raise ExportError(f"HXL hashtags read back as {found}, not {tags}")
+    n = sum(1 for _ in data)
+    if n != rows:
+        raise ExportError(f"HXL export read back with {n} rows, not {rows}")
+
+
+def to_json(records: Sequence[AttackRecord], scope: Scope) -> str:
+    """The records as a JSON document: ``{"scope": ..., "attacks": [view, ...]}``."""
+    view = public_view if scope == "public" else private_view
+    doc: dict[str, Any] = {"scope": scope, "attacks": [view(r) for r in records]}
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
