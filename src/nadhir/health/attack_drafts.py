@@ -7,8 +7,9 @@ cross) within the distance joins that draft as a further source, but drafts none
 the public scenarios such crossings fall a median 1.1-1.5 km from the true strike, more than the
 distance, and alone they drafted three records where no strike fell near a hospital for one they
 caught (docs/health.md). All the impacts near one facility on one (UTC) day are one record with
-several sources: aircraft make several passes over one target, and several people report each. Each record is linked to the
-alert episodes that were open at the facility, the tracks behind them and the reports themselves.
+several sources: aircraft make several passes over one target, and several people report each.
+Each record is linked to the alert episodes that were open at the facility, the tracks behind
+them and the reports themselves.
 
 A draft says what the pipeline can know: that a strike fell by the facility (SSA's "violence
 with heavy weapons" against the facility), when, and who said so. The health focal point who
@@ -44,7 +45,15 @@ LINK_AFTER_S = 600.0
 TRACK_LINK_M = 3000.0
 # Site kinds that are health facilities.
 HEALTH_KINDS: frozenset[str] = frozenset(
-    {"hospital", "clinic", "health_centre", "health_center", "maternity", "primary_health_care", "field_hospital"}
+    {
+        "hospital",
+        "clinic",
+        "health_centre",
+        "health_center",
+        "maternity",
+        "primary_health_care",
+        "field_hospital",
+    }
 )
 # As the pipeline reads an acoustic bearing (nadhir.engine.pipeline): the node's own sigma,
 # widened a little, or 10 degrees if it gave none.
@@ -75,7 +84,9 @@ def is_health_facility(site: Site) -> bool:
     return site.kind in HEALTH_KINDS
 
 
-def impact_points(events: Iterable[Event], sites: Sequence[Site], places: Sequence[Place]) -> list[ImpactPoint]:
+def impact_points(
+    events: Iterable[Event], sites: Sequence[Site], places: Sequence[Place]
+) -> list[ImpactPoint]:
     """Every impact the events report or the acoustic nodes locate, in time order.
 
     Places are named as the pipeline reads them (sites first, then the gazetteer); a report whose
@@ -83,7 +94,11 @@ def impact_points(events: Iterable[Event], sites: Sequence[Site], places: Sequen
     """
     gazetteer = Gazetteer([*(site_as_place(s) for s in sites), *places])
     site_ids = {s.id for s in sites}
-    origin = (sum(s.lat for s in sites) / len(sites), sum(s.lon for s in sites) / len(sites)) if sites else (0.0, 0.0)
+    origin = (
+        (sum(s.lat for s in sites) / len(sites), sum(s.lon for s in sites) / len(sites))
+        if sites
+        else (0.0, 0.0)
+    )
     locator = ExplosionLocator(LocalFrame(*origin))
     out: list[ImpactPoint] = []
     for event in events:
@@ -91,17 +106,35 @@ def impact_points(events: Iterable[Event], sites: Sequence[Site], places: Sequen
             point = _reported(event, gazetteer, site_ids)
             if point is not None:
                 out.append(point)
-        elif isinstance(event, AcousticDetection) and event.sound_class == "explosion" and event.bearing_deg is not None:
+        elif (
+            isinstance(event, AcousticDetection)
+            and event.sound_class == "explosion"
+            and event.bearing_deg is not None
+        ):
             sigma = event.bearing_sigma_deg or _DEFAULT_BEARING_SIGMA_DEG
             located = locator.add(
-                ExplosionBearing(event.t, event.sensor, event.lat, event.lon,
-                                 math.radians(event.bearing_deg), math.radians(sigma * _BEARING_SIGMA_FACTOR))
-            )  # fmt: skip
+                ExplosionBearing(
+                    event.t,
+                    event.sensor,
+                    event.lat,
+                    event.lon,
+                    math.radians(event.bearing_deg),
+                    math.radians(sigma * _BEARING_SIGMA_FACTOR),
+                )
+            )
             if located is not None:
                 ref = "acoustic:" + "+".join(sorted(located.witnesses)) + "@" + format_time(located.t)
                 out.append(ImpactPoint(located.t, located.lat, located.lon, "located", ref))
     out.sort(key=lambda p: p.t)
     return out
+
+
+def _explosion(event: Event) -> bool:
+    return (
+        isinstance(event, AcousticDetection)
+        and event.sound_class == "explosion"
+        and event.bearing_deg is not None
+    )
 
 
 def _reported(event: Impact, gazetteer: Gazetteer, site_ids: set[str]) -> ImpactPoint | None:
@@ -174,7 +207,8 @@ def draft_attacks(
                     groups.setdefault(key, []).append(point)
     by_id = {s.id: s for s in facilities}
     drafts = [
-        _draft(by_id[fid], points, sites, alerts, tracks, country, run_id) for (fid, _), points in groups.items()
+        _draft(by_id[fid], points, sites, alerts, tracks, country, run_id)
+        for (fid, _), points in groups.items()
     ]
     drafts.sort(key=lambda r: (r.t, r.facility.id))
     return drafts
@@ -203,12 +237,12 @@ def _draft(
     for s in tracks:
         if s.track in linked_tracks:
             continue
-        if any(p.t - LINK_BEFORE_S <= s.t <= p.t and haversine_m(s.lat, s.lon, p.lat, p.lon) <= TRACK_LINK_M
-               for p in points):  # fmt: skip
+        if any(
+            p.t - LINK_BEFORE_S <= s.t <= p.t and haversine_m(s.lat, s.lon, p.lat, p.lon) <= TRACK_LINK_M
+            for p in points
+        ):
             linked_tracks.append(s.track)
-    sources = tuple(
-        Source("report" if p.how == "reported" else "sensor", p.ref, p.t) for p in points
-    )
+    sources = tuple(Source("report" if p.how == "reported" else "sensor", p.ref, p.t) for p in points)
     weapon = _weapon(linked_tracks, tracks)
     return AttackRecord(
         facility=facility_of(facility, sites, country),
@@ -217,7 +251,9 @@ def _draft(
         resources=("facility",),
         sources=_distinct(sources),
         weapon=weapon,
-        links=Links(tuple(episodes), tuple(linked_tracks), tuple(dict.fromkeys(p.ref for p in points)), run_id),
+        links=Links(
+            tuple(episodes), tuple(linked_tracks), tuple(dict.fromkeys(p.ref for p in points)), run_id
+        ),
     )
 
 

@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 import hxl
 
-from nadhir.health.attacks import GROUPS, AttackRecord
 from nadhir.health.attack_views import private_view, public_view
+from nadhir.health.attacks import GROUPS, AttackRecord
 
 Scope = Literal["public", "private"]
 
@@ -49,7 +49,8 @@ def _group_column(group: str, what: Literal["killed", "injured"]) -> Column:
     return (f"{group.capitalize()} {what}", f"#affected+{what}+{group}", value)
 
 
-PRIVATE_COLUMNS: tuple[Column, ...] = PUBLIC_COLUMNS + (
+PRIVATE_COLUMNS: tuple[Column, ...] = (
+    *PUBLIC_COLUMNS,
     ("Facility ID", "#loc+code", lambda r: r.facility.id),
     ("Facility name", "#loc+name", lambda r: r.facility.name),
     ("Latitude", "#geo+lat", lambda r: r.facility.lat),
@@ -57,7 +58,7 @@ PRIVATE_COLUMNS: tuple[Column, ...] = PUBLIC_COLUMNS + (
     ("Time", "#date+occurred+time", lambda r: r.t),
     ("Weapon", "#meta+weapon", lambda r: r.weapon),
     ("Reported perpetrator", "#org+perpetrator", lambda r: r.perpetrator),
-    *(_group_column(g, w) for g in GROUPS for w in ("killed", "injured")),  # type: ignore[misc]
+    *(_group_column(g, w) for g in GROUPS for w in ("killed", "injured")),
     ("Damage", "#status+damage", lambda r: r.damage),
     ("Services interrupted", "#service+interrupted", lambda r: " | ".join(r.services_interrupted)),
     ("Interruption days", "#service+interrupted+days", lambda r: r.interruption_days),

@@ -72,6 +72,10 @@ class AttackError(ValueError):
     """A record, or a change to one, that cannot be kept; the message says every reason."""
 
 
+class NotDraft(AttackError):
+    """A change only a draft can take, asked of a record already confirmed or rejected."""
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where knowledge of the attack came from.
@@ -220,8 +224,14 @@ def record_problems(record: AttackRecord) -> list[str]:
     for group, c in record.casualties.items():
         if group not in GROUPS:
             problems.append(f"unknown casualty group {group!r}")
-        problems += [p for p in (_count_problem(f"{group} killed", c.killed),
-                                 _count_problem(f"{group} injured", c.injured)) if p]  # fmt: skip
+        problems += [
+            p
+            for p in (
+                _count_problem(f"{group} killed", c.killed),
+                _count_problem(f"{group} injured", c.injured),
+            )
+            if p
+        ]
     if record.damage is not None and record.damage not in DAMAGE:
         problems.append(f"unknown damage {record.damage!r} (one of {', '.join(DAMAGE)})")
     if record.interruption_days is not None and (
@@ -239,7 +249,9 @@ def record_problems(record: AttackRecord) -> list[str]:
     ):
         if p := _text_problem(name, value, limit):
             problems.append(p)
-    problems += [p for s in record.services_interrupted if (p := _text_problem("service", s, MAX_SHORT, False))]
+    problems += [
+        p for s in record.services_interrupted if (p := _text_problem("service", s, MAX_SHORT, False))
+    ]
     if record.review not in REVIEWS:
         problems.append(f"unknown review state {record.review!r}")
     return problems
@@ -253,10 +265,12 @@ def check_record(record: AttackRecord) -> AttackRecord:
     return record
 
 
-def reviewed(record: AttackRecord, decision: Literal["confirmed", "rejected"], by: str, note: str | None) -> AttackRecord:
+def reviewed(
+    record: AttackRecord, decision: Literal["confirmed", "rejected"], by: str, note: str | None
+) -> AttackRecord:
     """The record after a health focal point's review. Only a draft can be reviewed."""
     if record.review != "draft":
-        raise AttackError(f"record {record.id} is already {record.review}; only a draft can be reviewed")
+        raise NotDraft(f"attack {record.id} is already {record.review}; only a draft can be reviewed")
     if decision not in ("confirmed", "rejected"):
         raise AttackError(f"a review confirms or rejects, not {decision!r}")
     return check_record(dataclasses.replace(record, review=decision, reviewed_by=by, review_note=note))
@@ -294,8 +308,16 @@ def record_to_json(record: AttackRecord) -> dict[str, Any]:
     f = record.facility
     return {
         "id": record.id,
-        "facility": {"id": f.id, "name": f.name, "type": f.type, "lat": f.lat, "lon": f.lon,
-                     "country": f.country, "admin_area": f.admin_area, "pcode": f.pcode},  # fmt: skip
+        "facility": {
+            "id": f.id,
+            "name": f.name,
+            "type": f.type,
+            "lat": f.lat,
+            "lon": f.lon,
+            "country": f.country,
+            "admin_area": f.admin_area,
+            "pcode": f.pcode,
+        },
         "t": record.t,
         "attack_types": list(record.attack_types),
         "resources": list(record.resources),
@@ -319,6 +341,10 @@ def record_to_json(record: AttackRecord) -> dict[str, Any]:
     }
 
 
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def record_from_json(data: Mapping[str, Any], id: int | None = None) -> AttackRecord:
     """A record from its JSON form; :class:`AttackError` if it is malformed (not checked further:
     call :func:`check_record`)."""
@@ -327,10 +353,15 @@ def record_from_json(data: Mapping[str, Any], id: int | None = None) -> AttackRe
         links = data.get("links") or {}
         record = AttackRecord(
             facility=Facility(
-                str(f["id"]), str(f.get("name") or f["id"]), str(f.get("type") or "hospital"),
-                float(f["lat"]), float(f["lon"]), str(f.get("country") or "SYR"),
-                f.get("admin_area"), f.get("pcode"),
-            ),  # fmt: skip
+                str(f["id"]),
+                str(f.get("name") or f["id"]),
+                str(f.get("type") or "hospital"),
+                float(f["lat"]),
+                float(f["lon"]),
+                str(f.get("country") or "SYR"),
+                f.get("admin_area"),
+                f.get("pcode"),
+            ),
             t=float(data["t"]),
             attack_types=tuple(cast(list[AttackType], list(data["attack_types"]))),
             resources=tuple(cast(list[Resource], list(data["resources"]))),
@@ -346,7 +377,9 @@ def record_from_json(data: Mapping[str, Any], id: int | None = None) -> AttackRe
             },
             damage=data.get("damage"),
             services_interrupted=tuple(data.get("services_interrupted") or ()),
-            interruption_days=None if data.get("interruption_days") is None else float(data["interruption_days"]),
+            interruption_days=None
+            if data.get("interruption_days") is None
+            else float(data["interruption_days"]),
             narrative=data.get("narrative"),
             review=data.get("review", "draft"),
             reviewed_by=data.get("reviewed_by"),

@@ -49,7 +49,7 @@ def certainty(kinds: Iterable[SourceKind]) -> Certainty:
     - ``rumour``: nothing better than unattributed open sources (or no source at all).
     """
     present = set(kinds)
-    if "verified" in present or DIRECT <= present:
+    if "verified" in present or present >= DIRECT:
         return "confirmed"
     if present & DIRECT:
         return "probable"

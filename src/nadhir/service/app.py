@@ -35,6 +35,7 @@ from nadhir.alerting.policy import PolicyConfig
 from nadhir.bus import InProcessBus
 from nadhir.service.api import (
     alerts,
+    attacks,
     cap,
     feeds,
     health,
@@ -63,7 +64,7 @@ __all__ = ["ROUTERS", "DemoOptions", "Service", "Worker", "app_from_env", "creat
 
 # In the order their paths appear in the OpenAPI document.
 ROUTERS = (pages, health, intake, state, alerts, runs, quarantine, kiosk, operator, cap, subscriptions,
-           test_alarms, feeds)  # fmt: skip
+           test_alarms, feeds, attacks)  # fmt: skip
 
 
 def create_app(

@@ -17,6 +17,7 @@ from nadhir.health.attack_drafts import draft_attacks, facility_of, impact_point
 from nadhir.health.attacks import (
     AttackError,
     AttackRecord,
+    NotDraft,
     check_record,
     record_from_json,
     record_to_json,
@@ -84,11 +85,11 @@ class AttackRegister:
             raise UnknownAttack(attack_id)
         return as_record(stored)
 
-    def list(self, facility_id: str | None = None) -> list[AttackRecord]:
+    def records(self, facility_id: str | None = None) -> list[AttackRecord]:
         """Records, newest first (at one facility if given; an unknown one is an error)."""
         if facility_id is not None:
             self.facility(facility_id)
-        return [as_record(s) for s in self.book.list(facility_id)]
+        return [as_record(s) for s in self.book.recent(facility_id)]
 
     def complete(self, attack_id: int, changes: Mapping[str, Any], now: float) -> AttackRecord:
         """A draft completed with ``changes`` (record fields in their JSON form). Only a draft can
@@ -101,14 +102,19 @@ class AttackRegister:
         def change(stored: StoredAttack) -> AttackFields:
             current = as_record(stored)
             if current.review != "draft":
-                raise AttackError(f"record {attack_id} is {current.review}; only a draft can be completed")
+                raise NotDraft(f"attack {attack_id} is {current.review}; only a draft can be completed")
             data = dict(stored.record) | dict(changes)
             return _fields(check_record(record_from_json(data, id=attack_id)))
 
         return self._change(attack_id, change, now)
 
     def review(
-        self, attack_id: int, decision: Literal["confirmed", "rejected"], by: str, note: str | None, now: float
+        self,
+        attack_id: int,
+        decision: Literal["confirmed", "rejected"],
+        by: str,
+        note: str | None,
+        now: float,
     ) -> AttackRecord:
         """A draft confirmed or rejected by a health focal point."""
 

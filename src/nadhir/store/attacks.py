@@ -13,12 +13,12 @@ Built by migration ``0007_health_attacks``; same declarative base and naming con
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, insert, select, update
+from sqlalchemy import Index, Integer, RowMapping, String, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -74,8 +74,15 @@ def _dt(t: float) -> datetime:
 
 
 def _values(fields: AttackFields, now: float) -> dict[str, Any]:
-    return {"facility_id": fields.facility_id, "day": fields.day, "t": _dt(fields.t), "review": fields.review,
-            "certainty": fields.certainty, "record": fields.record, "updated_at": _dt(now)}  # fmt: skip
+    return {
+        "facility_id": fields.facility_id,
+        "day": fields.day,
+        "t": _dt(fields.t),
+        "review": fields.review,
+        "certainty": fields.certainty,
+        "record": fields.record,
+        "updated_at": _dt(now),
+    }
 
 
 class AttackBook:
@@ -100,7 +107,7 @@ class AttackBook:
         row = conn.execute(select(AttackRow.__table__).where(AttackRow.id == attack_id)).mappings().first()
         return None if row is None else _from_mapping(row)
 
-    def list(self, facility_id: str | None = None, limit: int = 1000) -> list[StoredAttack]:
+    def recent(self, facility_id: str | None = None, limit: int = 1000) -> list[StoredAttack]:
         """Attacks, newest first (only at ``facility_id`` if given)."""
         stmt = select(AttackRow.__table__).order_by(AttackRow.t.desc(), AttackRow.id.desc()).limit(limit)
         if facility_id is not None:
@@ -142,11 +149,16 @@ class AttackBook:
         return got
 
 
-def _from_mapping(row: Mapping[str, Any]) -> StoredAttack:
+def _from_mapping(row: RowMapping) -> StoredAttack:
     t: datetime = row["t"]
     if t.tzinfo is None:  # SQLite through a Core select: the column type still marks it UTC
         t = t.replace(tzinfo=UTC)
     return StoredAttack(
-        int(row["id"]), str(row["facility_id"]), str(row["day"]), t.timestamp(), str(row["review"]),
-        str(row["certainty"]), dict(row["record"]),
-    )  # fmt: skip
+        int(row["id"]),
+        str(row["facility_id"]),
+        str(row["day"]),
+        t.timestamp(),
+        str(row["review"]),
+        str(row["certainty"]),
+        dict(row["record"]),
+    )

@@ -119,9 +119,9 @@ def replay(
         if not quiet:
             _console().print(f"CAP messages: {written} written to {cap_dir}")
     if db is not None:
-        from nadhir.store import Store  # loaded only when asked to persist
-
+        # Loaded only when asked to persist.
         from nadhir.service.attack_register import draft_replay
+        from nadhir.store import Store
         from nadhir.store.attacks import AttackBook
 
         with Store.open(db) as store:
@@ -129,9 +129,8 @@ def replay(
             drafted = draft_replay(AttackBook(store.engine), result, run_id, time.time())
         if not quiet:
             _console().print(f"stored as run {run_id} in {db}")
-            _console().print(
-                f"attacks on health care drafted: {len(drafted.added)} new, {len(drafted.merged)} joined to records"
-            )
+            added, merged = len(drafted.added), len(drafted.merged)
+            _console().print(f"attacks on health care drafted: {added} new, {merged} joined to records")
     if not quiet:
         _print_summary(_console(), result, out, tracks)
     elif scenario.problems.items:
