@@ -154,13 +154,15 @@ class AttackRecord:
         """The day of the attack, UTC, ``YYYY-MM-DD``."""
         return day_of(self.t)
 
-    def killed(self) -> int:
-        """Everyone reported killed (unknown counts as 0)."""
-        return sum(c.killed or 0 for c in self.casualties.values())
+    def killed(self) -> int | None:
+        """Everyone reported killed, over the groups whose count is known; None if none is."""
+        known = [c.killed for c in self.casualties.values() if c.killed is not None]
+        return sum(known) if known else None
 
-    def injured(self) -> int:
-        """Everyone reported injured (unknown counts as 0)."""
-        return sum(c.injured or 0 for c in self.casualties.values())
+    def injured(self) -> int | None:
+        """Everyone reported injured, over the groups whose count is known; None if none is."""
+        known = [c.injured for c in self.casualties.values() if c.injured is not None]
+        return sum(known) if known else None
 
 
 def day_of(t: float) -> str:

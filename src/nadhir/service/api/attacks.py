@@ -90,8 +90,8 @@ class AttackOut(BaseModel):
     facility_type: str
     attack_types: list[str]
     resources: list[str]
-    killed: int
-    injured: int
+    killed: int | None = Field(description="Total killed; null: not known yet")
+    injured: int | None = Field(description="Total injured; null: not known yet")
     certainty: Literal["rumour", "possible", "probable", "confirmed"]
     review: Literal["draft", "confirmed", "rejected"]
     # Private: the health role only.
