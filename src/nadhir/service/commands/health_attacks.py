@@ -51,7 +51,8 @@ def list_attacks(
                "review", *(["sources"] if private else [])]  # fmt: skip
     table = Table(*headers, title="attacks on health care")
     for r in records:
-        row = [str(r.id), r.date, r.facility.admin_area or "", r.facility.name if private else r.facility.type,
+        where = r.facility.name if private else r.facility.type
+        row = [str(r.id), r.date, r.facility.admin_area or "", where,
                ", ".join(r.attack_types), ", ".join(r.resources), _count(r.killed()), _count(r.injured()),
                r.certainty, r.review]  # fmt: skip
         if private:
