@@ -65,6 +65,15 @@ PRIVATE_COLUMNS: tuple[Column, ...] = (
     ("Narrative", "#description", lambda r: r.narrative),
     ("Sources", "#meta+source", lambda r: " | ".join(f"{s.kind}:{s.ref}" for s in r.sources)),
     ("Reviewed by", "#contact+reviewer", lambda r: r.reviewed_by),
+    ("Review note", "#meta+review_note", lambda r: r.review_note),
+    (
+        "Alert episodes",
+        "#meta+episodes",
+        lambda r: " | ".join(f"{site}@{start}" for site, start in r.links.episodes),
+    ),
+    ("Tracks", "#meta+tracks", lambda r: " | ".join(r.links.tracks)),
+    ("Reports", "#meta+reports", lambda r: " | ".join(r.links.reports)),
+    ("Run", "#meta+run", lambda r: r.links.run_id),
 )
 
 
