@@ -111,6 +111,10 @@ def serve(
     app = create_app(settings, demo=DemoOptions(speed=speed) if demo else None, roles=roles,
                      engine_regions=tuple(region or ()))  # fmt: skip
     sites = app.state.service.region.scenario.sites
+    if demo and settings.db:
+        from nadhir.service.demo_attacks import seed_demo_attacks
+
+        seed_demo_attacks(settings.db, sites)  # two drafted attacks on health care to review
     # The kiosk to show first: a hospital's, where minutes of warning matter most.
     kiosk_site = next((s.id for s in sites if s.kind == "hospital"), sites[0].id)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
