@@ -178,3 +178,12 @@ def test_filters_and_unknown_ids(client: TestClient) -> None:
         client.post(f"{URL}/999999/review", json={"decision": "confirmed"}, headers=HEALTH).status_code == 404
     )
     assert client.get(f"{URL}/0", headers=HEALTH).status_code == 422
+
+
+def test_the_console_carries_the_attacks_pane(client: TestClient) -> None:
+    page = client.get("/console/").text
+    assert 'src="/static/attacks.js"' in page and 'id="attacks-pane"' in page
+    script = client.get("/static/attacks.js")
+    assert script.status_code == 200
+    assert "/api/v1/health/attacks" in script.text
+    assert "innerHTML" not in script.text  # records carry reporters' text: set as text only
