@@ -13,7 +13,13 @@ from typing import Any, Literal
 
 from nadhir.domain import Site
 from nadhir.engine.replay import ReplayResult
-from nadhir.health.attack_drafts import draft_attacks, facility_of, impact_points, is_health_facility
+from nadhir.health.attack_drafts import (
+    DRAFT_DISTANCE_M,
+    draft_attacks,
+    facility_of,
+    impact_points,
+    is_health_facility,
+)
 from nadhir.health.attacks import (
     AttackError,
     AttackRecord,
@@ -151,9 +157,16 @@ class AttackRegister:
         return DraftOutcome(tuple(added), tuple(merged))
 
 
-def draft_replay(book: AttackBook, result: ReplayResult, run_id: int | None, now: float) -> DraftOutcome:
-    """Draft the attacks a kept replay's impacts show near health facilities, and keep them."""
+def draft_replay(
+    book: AttackBook,
+    result: ReplayResult,
+    run_id: int | None,
+    now: float,
+    distance_m: float = DRAFT_DISTANCE_M,
+) -> DraftOutcome:
+    """Draft the attacks a kept replay's impacts show within ``distance_m`` of health facilities,
+    and keep them."""
     scenario = result.scenario
     impacts = impact_points(result.events, scenario.sites, scenario.places)
-    drafts = draft_attacks(scenario.sites, impacts, result.alerts, result.tracks, run_id=run_id)
+    drafts = draft_attacks(scenario.sites, impacts, result.alerts, result.tracks, distance_m, run_id=run_id)
     return AttackRegister(book, scenario.sites).keep_drafts(drafts, now)

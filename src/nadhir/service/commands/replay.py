@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +23,7 @@ from nadhir.domain.formats.output import alert_to_dict, json_line, track_line
 from nadhir.domain.formats.scenario import ScenarioError, load_scenario, read_lines
 from nadhir.engine.replay import ReplayResult, persist_replay, replay_scenario
 from nadhir.engine.stepper import RUN_ON_S
+from nadhir.health.attack_drafts import DRAFT_DISTANCE_M
 from nadhir.threat.learned import StrikeModel
 
 if TYPE_CHECKING:  # rich is loaded only when something is shown (see _console); typer only by the app
@@ -65,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--cap-dir", type=Path, help="Also write one CAP 1.2 XML file per alert line here")
     ap.add_argument("--quiet", "-q", action="store_true", help="No progress bar or summary")
     ap.add_argument("--strike-model", help="Use a learned strike model: 'bundled' or a JSON path")
+    ap.add_argument("--attack-distance", type=float, default=DRAFT_DISTANCE_M, metavar="M",
+                    help="With --db: draft attacks on health care within M metres of a facility")  # fmt: skip
     return ap
 
 
@@ -79,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cap_dir=args.cap_dir,
         quiet=args.quiet,
         strike_model=args.strike_model,
+        attack_distance=args.attack_distance,
     )
 
 
@@ -90,9 +95,12 @@ def replay(
     cap_dir: Path | None = None,
     quiet: bool = False,
     strike_model: str | None = None,
+    attack_distance: float = DRAFT_DISTANCE_M,
 ) -> int:
     """Replay a scenario and write the alerts (and tracks) it produces; the exit code (2: bad input)."""
     try:
+        if not (math.isfinite(attack_distance) and attack_distance > 0):
+            raise ValueError(f"--attack-distance must be a positive number of metres, not {attack_distance}")
         scenario = load_scenario(scenario_dir)
         model = _strike_model(strike_model)
     except (ScenarioError, ValueError) as exc:
@@ -126,7 +134,7 @@ def replay(
 
         with Store.open(db) as store:
             run_id = persist_replay(store, result)
-            drafted = draft_replay(AttackBook(store.engine), result, run_id, time.time())
+            drafted = draft_replay(AttackBook(store.engine), result, run_id, time.time(), attack_distance)
         if not quiet:
             _console().print(f"stored as run {run_id} in {db}")
             added, merged = len(drafted.added), len(drafted.merged)
