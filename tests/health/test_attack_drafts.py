@@ -160,8 +160,9 @@ def _truth_facility_days(root: Path, sites: list[Site]) -> set[tuple[str, str]]:
 
 
 # Strikes by a hospital that no observer reported within the distance (docs/health.md): at Atarib
-# only acoustic nodes placed the blasts (too coarsely to draft alone), and the reports of the strike
-# by Ain Sharqiya placed it 500 m to 1.3 km off.
+# observers named only the town, and the acoustic nodes that placed the blasts 210-360 m from the
+# hospital draft nothing alone; the nearest report with coordinates of the strike by Ain Sharqiya
+# was 550 m off.
 UNREPORTED = {
     "idlib-twists": {("atarib-hospital", "2025-05-03")},
     "sim-wadi-karam-5": {("ain-sharqiya-surgical-hospital", "2025-09-19")},
