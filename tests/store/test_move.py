@@ -19,6 +19,7 @@ from nadhir.domain.people import Subscription
 from nadhir.engine.replay import persist_replay, replay_scenario
 from nadhir.service.cli import build_app
 from nadhir.store import Store, default_url
+from nadhir.store.attacks import AttackBook, AttackFields
 from nadhir.store.audit import AuditBook
 from nadhir.store.move import MoveError, move_store, row_counts, schema_state, tables
 from nadhir.store.people import SubscriptionBook
@@ -57,6 +58,8 @@ def filled_store(path: Path) -> str:
         )
         AuditBook(store.engine).add(1746158400.0, "operator:duty", "cancel", "idlib", "accepted",
                                     detail={"level": "imminent"}, run_id=run_id)  # fmt: skip
+        attack = AttackFields("idlib-maternity-hospital", "2025-05-02", 1746159600.0, "draft", "possible", {})
+        AttackBook(store.engine).add(attack, 1746160000.0)
     outbox = Outbox.open(url)
     try:
         for i, alert in enumerate(result.alerts[:20]):
@@ -94,6 +97,7 @@ def snapshot(url: str) -> dict[str, object]:
             "audit": [(a.key, a.event, a.attempt, a.detail, round(a.at, 3)) for a in outbox.audit()],
             "subscriptions": SubscriptionBook(store.engine).all(),
             "operator_audit": AuditBook(store.engine).recent(),
+            "attacks": AttackBook(store.engine).recent(),
         }
     finally:
         outbox.close()
