@@ -77,6 +77,7 @@ async function load() {
     pane.hidden = true;  // not signed in yet, or a role that may not read: no pane
     return;
   }
+  if (pane.hidden && attacks.some((a) => a.facility)) pane.open = true;  // the health role's view: open at first
   pane.hidden = false;
   document.getElementById("attacks-title").textContent = w("title");
   document.getElementById("attacks-count").textContent = attacks.length ? `(${attacks.length})` : "";
