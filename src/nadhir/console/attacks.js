@@ -86,3 +86,5 @@ async function load() {
 
 load();
 setInterval(load, REFRESH_MS);
+// The console's language button: say it again in the language chosen (after console.js has set it).
+document.getElementById("lang")?.addEventListener("click", () => setTimeout(load, 0));
