@@ -114,3 +114,18 @@ def test_an_export_that_reads_back_wrong_is_refused() -> None:
         check_hxl(text.replace("#status+review", "status review"), [c[1] for c in columns("public")], 2)
     with pytest.raises(ExportError, match="rows"):
         check_hxl(text, [c[1] for c in columns("public")], 3)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        (",probable,", ",likely,", "Value not allowed"),
+        (",6,", ",six,", "Expected a number"),
+        ("2025-05-02,SYR", "soon,SYR", "Expected a date"),
+    ],
+)
+def test_libhxl_validates_the_values(old: str, new: str, says: str) -> None:
+    text = to_hxl_csv(RECORDS, "public")
+    assert old in text
+    with pytest.raises(ExportError, match=says):
+        check_hxl(text.replace(old, new, 1), [c[1] for c in columns("public")], 2)

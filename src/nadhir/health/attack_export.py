@@ -17,8 +17,10 @@ from typing import Any, Literal
 
 import hxl
 
+from nadhir.domain.timefmt import format_time
 from nadhir.health.attack_views import private_view, public_view
-from nadhir.health.attacks import GROUPS, AttackRecord
+from nadhir.health.attacks import GROUPS, REVIEWS, AttackRecord
+from nadhir.health.certainty import CERTAINTIES
 
 Scope = Literal["public", "private"]
 
@@ -55,7 +57,7 @@ PRIVATE_COLUMNS: tuple[Column, ...] = (
     ("Facility name", "#loc+name", lambda r: r.facility.name),
     ("Latitude", "#geo+lat", lambda r: r.facility.lat),
     ("Longitude", "#geo+lon", lambda r: r.facility.lon),
-    ("Time", "#date+occurred+time", lambda r: r.t),
+    ("Time (UTC)", "#date+occurred+time", lambda r: format_time(r.t)),
     ("Weapon", "#meta+weapon", lambda r: r.weapon),
     ("Reported perpetrator", "#org+perpetrator", lambda r: r.perpetrator),
     *(_group_column(g, w) for g in GROUPS for w in ("killed", "injured")),
@@ -100,16 +102,38 @@ def to_hxl_csv(records: Sequence[AttackRecord], scope: Scope) -> str:
     return text
 
 
+# libhxl's validation schema for the export: types, required values and the closed lists.
+SCHEMA: list[list[str]] = [
+    ["#valid_tag", "#valid_datatype", "#valid_required", "#valid_value+list"],
+    ["#event+id", "number", "true", ""],
+    ["#date+occurred", "date", "true", ""],
+    ["#country+code", "", "true", ""],
+    ["#loc+type", "", "true", ""],
+    ["#event+type", "", "true", ""],
+    ["#impact+type", "", "true", ""],
+    ["#affected", "number", "", ""],
+    ["#status+certainty", "", "true", "|".join(CERTAINTIES)],
+    ["#status+review", "", "true", "|".join(REVIEWS)],
+    ["#geo", "number", "", ""],
+]
+
+
 def check_hxl(text: str, tags: list[str], rows: int) -> None:
-    """Parse ``text`` with libhxl; :class:`ExportError` unless it has exactly these hashtags, one
-    on every column, and this many data rows."""
-    data = hxl.data(list(csv.reader(io.StringIO(text))))
+    """Parse ``text`` with libhxl and validate it against :data:`SCHEMA`; :class:`ExportError`
+    unless it has exactly these hashtags, one on every column, this many data rows, and every
+    value of the right type, present where required and in its list where it has one."""
+    table = list(csv.reader(io.StringIO(text)))
+    data = hxl.data(table)
     found = [c.display_tag for c in data.columns]
     if found != tags:
         raise ExportError(f"HXL hashtags read back as {found}, not {tags}")
     n = sum(1 for _ in data)
     if n != rows:
         raise ExportError(f"HXL export read back with {n} rows, not {rows}")
+    errors: list[str] = []
+    schema = hxl.schema(SCHEMA, callback=lambda e: errors.append(str(e.message or e)))
+    if rows and not schema.validate(hxl.data(table)):  # a dataset is read once: read it again
+        raise ExportError("HXL export does not validate: " + "; ".join(dict.fromkeys(errors)))
 
 
 def to_json(records: Sequence[AttackRecord], scope: Scope) -> str:
