@@ -55,7 +55,7 @@ def test_replay_leaves_the_drafted_attacks_in_the_database(db: str, tmp_path: Pa
 
 def test_the_public_hxl_export_from_the_command(db: str, tmp_path: Path) -> None:
     out = tmp_path / "public.csv"
-    said = _run("export", "--db", db, "--public", "--format", "hxl", "--out", str(out))
+    said = _run("export", "--db", db, "--public", "--drafts", "--format", "hxl", "--out", str(out))
     assert "2 attacks written" in said
     text = out.read_text(encoding="utf-8")
     data = hxl.data(list(csv.reader(io.StringIO(text))))
@@ -114,3 +114,29 @@ def test_the_drafting_distance_is_a_setting_of_replay(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, ["replay", str(SCENARIO), "--db", url, "--attack-distance", "-5"])
     assert bad.exit_code == 2
     assert "--attack-distance must be a positive number of metres" in bad.output
+
+
+def test_a_public_export_holds_confirmed_records_only_unless_drafts_are_asked_for(
+    db: str, tmp_path: Path
+) -> None:
+    from nadhir.domain.formats.scenario import load_scenario
+    from nadhir.service.attack_register import AttackRegister
+    from nadhir.store import Store
+    from nadhir.store.attacks import AttackBook
+
+    with Store.open(db) as store:
+        register = AttackRegister(AttackBook(store.engine), load_scenario(SCENARIO).sites)
+        ariha, saraqeb = sorted(register.records(), key=lambda r: r.facility.id)
+        register.review(ariha.id or 0, "confirmed", "health:hala", "visited", 1746250000.0)
+        register.review(
+            saraqeb.id or 0, "rejected", "health:hala", "a strike on the field behind it", 1746250000.0
+        )
+    for extra, expected in (([], ["Ariha"]), (["--drafts"], ["Ariha"])):
+        out = tmp_path / "public.json"
+        _run("export", "--db", db, "--public", *extra, "--format", "json", "--out", str(out))
+        attacks = json.loads(out.read_text(encoding="utf-8"))["attacks"]
+        assert [a["admin_area"] for a in attacks] == expected  # the rejected one never
+    out = tmp_path / "private.json"
+    _run("export", "--db", db, "--private", "--format", "json", "--out", str(out))
+    reviews = sorted(a["review"] for a in json.loads(out.read_text(encoding="utf-8"))["attacks"])
+    assert reviews == ["confirmed", "rejected"]

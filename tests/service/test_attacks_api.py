@@ -187,3 +187,16 @@ def test_the_console_carries_the_attacks_pane(client: TestClient) -> None:
     assert script.status_code == 200
     assert "/api/v1/health/attacks" in script.text
     assert "innerHTML" not in script.text  # records carry reporters' text: set as text only
+
+
+def test_a_rejected_record_is_shown_to_the_health_role_only(client: TestClient) -> None:
+    kept = _create(client)
+    rejected = _create(client, time="2025-05-03T10:00:00Z")
+    r = client.post(
+        f"{URL}/{rejected['id']}/review", json={"decision": "rejected", "note": "no strike"}, headers=HEALTH
+    )
+    assert r.status_code == 200
+    assert [a["id"] for a in client.get(URL, headers=auth("viewer")).json()] == [kept["id"]]
+    assert client.get(f"{URL}/{rejected['id']}", headers=auth("viewer")).status_code == 404
+    assert [a["id"] for a in client.get(URL, headers=HEALTH).json()] == [rejected["id"], kept["id"]]
+    assert client.get(f"{URL}/{rejected['id']}", headers=HEALTH).json()["review"] == "rejected"

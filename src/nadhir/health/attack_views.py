@@ -33,6 +33,12 @@ PUBLIC_FIELDS: tuple[str, ...] = (
 )
 
 
+def shown_to_public(record: AttackRecord, drafts: bool = True) -> bool:
+    """Whether a record is shown without the health role: never once rejected (it was no attack
+    on health care), drafts only if asked (a public export holds what was confirmed)."""
+    return record.review == "confirmed" or (drafts and record.review == "draft")
+
+
 def public_view(record: AttackRecord) -> dict[str, Any]:
     """The fields anyone may see."""
     f = record.facility

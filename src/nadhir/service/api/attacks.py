@@ -1,11 +1,11 @@
 """``/api/v1/health/attacks``: the register of attacks on health care.
 
 Any reader gets the public fields (SSA's: date, country and admin area, types, resources,
-facility type, total killed and injured, certainty, review state); the ``health`` role (and
-admin) gets the private ones too: the facility's name and coordinates, the sources and their
-reporters, the narrative, casualties by group. Only the health role writes: a new record, a
-draft completed, a draft confirmed or rejected. Bad input is refused whole with a 4xx that
-says why, and changes nothing.
+facility type, total killed and injured, certainty, review state) of the records not rejected;
+the ``health`` role (and admin) gets every record and the private fields too: the facility's
+name and coordinates, the sources and their reporters, the narrative, casualties by group.
+Only the health role writes: a new record, a draft completed, a draft confirmed or rejected.
+Bad input is refused whole with a 4xx that says why, and changes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from nadhir.domain.timefmt import parse_time
-from nadhir.health.attack_views import private_view, public_view
+from nadhir.health.attack_views import private_view, public_view, shown_to_public
 from nadhir.health.attacks import AttackError, AttackRecord, NotDraft, record_from_json
 from nadhir.service.api.deps import API, Reader, Svc, by, err, requires
 from nadhir.service.attack_register import AttackRegister, UnknownAttack, UnknownFacility
@@ -166,6 +166,8 @@ def list_attacks(
         records = _register(svc).records(facility)
     except UnknownFacility as exc:
         raise HTTPException(404, str(exc)) from None
+    if principal.role not in HEALTH_ROLES:
+        records = [r for r in records if shown_to_public(r)]
     return [_view(principal, r) for r in records]
 
 
@@ -179,9 +181,12 @@ def list_attacks(
 )
 def get_attack(principal: Reader, svc: Svc, attack_id: AttackId) -> dict[str, Any]:
     try:
-        return _view(principal, _register(svc).get(attack_id))
+        record = _register(svc).get(attack_id)
     except UnknownAttack:
         raise HTTPException(404, f"no attack {attack_id}") from None
+    if principal.role not in HEALTH_ROLES and not shown_to_public(record):
+        raise HTTPException(404, f"no attack {attack_id}")
+    return _view(principal, record)
 
 
 @router.post(

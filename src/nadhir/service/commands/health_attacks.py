@@ -3,11 +3,12 @@
 ::
 
     nadhir health attacks list --db URL [--facility ID] [--private]
-    nadhir health attacks export --db URL (--public | --private) --format hxl|json --out FILE
+    nadhir health attacks export --db URL (--public [--drafts] | --private) --format hxl|json --out FILE
 
 ``list`` shows the public fields unless ``--private`` is given (it is run by whoever holds the
-database, so it can). ``export`` writes HXL-tagged CSV, read back with libhxl before it is kept,
-or JSON; a public export carries no coordinates, facility names, sources or narratives.
+database, so it can). ``export`` writes HXL-tagged CSV, read back and validated with libhxl before
+it is kept, or JSON; a public export carries no coordinates, facility names, sources or
+narratives, and only confirmed records (``--drafts``: drafts too; rejected ones never).
 """
 
 from __future__ import annotations
@@ -70,12 +71,16 @@ def export(
     ],
     public: Annotated[bool, typer.Option("--public", help="Public fields only")] = False,
     private: Annotated[bool, typer.Option("--private", help="Every field (health role's data)")] = False,
+    drafts: Annotated[
+        bool, typer.Option("--drafts", help="--public: drafts too, not only confirmed")
+    ] = False,
     settings_file: SettingsOpt = None,
     db: DbOpt = None,
     scenario: ScenarioOpt = None,
 ) -> None:
     """Export the register as HXL-tagged CSV or JSON, public or private."""
     from nadhir.health.attack_export import ExportError, to_hxl_csv, to_json
+    from nadhir.health.attack_views import shown_to_public
 
     console = Console(stderr=True)
     if public == private:
@@ -84,6 +89,8 @@ def export(
     scope: Literal["public", "private"] = "public" if public else "private"
     register = _register(settings_file, db, scenario, console)
     records = register.records()
+    if scope == "public":  # confirmed records (and drafts if asked), never rejected ones
+        records = [r for r in records if shown_to_public(r, drafts)]
     try:
         text = to_hxl_csv(records, scope) if format == "hxl" else to_json(records, scope)
     except ExportError as exc:
