@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 
@@ -148,3 +149,19 @@ def test_any_valid_record_round_trips_and_is_kept(
     again = record_from_json(record_to_json(record))
     assert again == dataclasses.replace(record)
     assert again.killed() == killed
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+FIELDS = ["facility", "t", "attack_types", "resources", "sources", "casualties", "damage", "weapon",
+          "services_interrupted", "interruption_days", "narrative", "review", "links"]  # fmt: skip
+
+
+@given(st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=len(FIELDS)))
+def test_any_json_is_a_record_or_a_clear_error(changes: dict[str, object]) -> None:
+    data = record_to_json(sample_record()) | changes
+    with contextlib.suppress(AttackError):  # a clear error: the only way bad input may fail
+        check_record(record_from_json(data))

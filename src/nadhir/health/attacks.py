@@ -343,6 +343,12 @@ def record_to_json(record: AttackRecord) -> dict[str, Any]:
     }
 
 
+def _texts(value: Any, name: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise TypeError(f"{name} must be a list of text")
+    return tuple(value)
+
+
 def _opt_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -365,8 +371,8 @@ def record_from_json(data: Mapping[str, Any], id: int | None = None) -> AttackRe
                 f.get("pcode"),
             ),
             t=float(data["t"]),
-            attack_types=tuple(cast(list[AttackType], list(data["attack_types"]))),
-            resources=tuple(cast(list[Resource], list(data["resources"]))),
+            attack_types=cast(tuple[AttackType, ...], _texts(data["attack_types"], "attack_types")),
+            resources=cast(tuple[Resource, ...], _texts(data["resources"], "resources")),
             sources=tuple(
                 Source(s["kind"], s["ref"], None if s.get("t") is None else float(s["t"]), s.get("note"))
                 for s in data["sources"]
@@ -378,7 +384,7 @@ def record_from_json(data: Mapping[str, Any], id: int | None = None) -> AttackRe
                 for g, c in (data.get("casualties") or {}).items()
             },
             damage=data.get("damage"),
-            services_interrupted=tuple(data.get("services_interrupted") or ()),
+            services_interrupted=_texts(data.get("services_interrupted") or [], "services_interrupted"),
             interruption_days=None
             if data.get("interruption_days") is None
             else float(data["interruption_days"]),
