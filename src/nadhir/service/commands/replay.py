@@ -23,7 +23,6 @@ from nadhir.domain.formats.output import alert_to_dict, json_line, track_line
 from nadhir.domain.formats.scenario import ScenarioError, load_scenario, read_lines
 from nadhir.engine.replay import ReplayResult, persist_replay, replay_scenario
 from nadhir.engine.stepper import RUN_ON_S
-from nadhir.health.attack_drafts import DRAFT_DISTANCE_M
 from nadhir.threat.learned import StrikeModel
 
 if TYPE_CHECKING:  # rich is loaded only when something is shown (see _console); typer only by the app
@@ -67,8 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--cap-dir", type=Path, help="Also write one CAP 1.2 XML file per alert line here")
     ap.add_argument("--quiet", "-q", action="store_true", help="No progress bar or summary")
     ap.add_argument("--strike-model", help="Use a learned strike model: 'bundled' or a JSON path")
-    ap.add_argument("--attack-distance", type=float, default=DRAFT_DISTANCE_M, metavar="M",
-                    help="With --db: draft attacks on health care within M metres of a facility")  # fmt: skip
+    # The health room is loaded only to persist (its default, 500 m, is DRAFT_DISTANCE_M there).
+    ap.add_argument("--attack-distance", type=float, metavar="M",
+                    help="With --db: draft attacks on health care M metres from a facility (500)")  # fmt: skip
     return ap
 
 
@@ -95,11 +95,11 @@ def replay(
     cap_dir: Path | None = None,
     quiet: bool = False,
     strike_model: str | None = None,
-    attack_distance: float = DRAFT_DISTANCE_M,
+    attack_distance: float | None = None,
 ) -> int:
     """Replay a scenario and write the alerts (and tracks) it produces; the exit code (2: bad input)."""
     try:
-        if not (math.isfinite(attack_distance) and attack_distance > 0):
+        if attack_distance is not None and not (math.isfinite(attack_distance) and attack_distance > 0):
             raise ValueError(f"--attack-distance must be a positive number of metres, not {attack_distance}")
         scenario = load_scenario(scenario_dir)
         model = _strike_model(strike_model)
@@ -128,13 +128,15 @@ def replay(
             _console().print(f"CAP messages: {written} written to {cap_dir}")
     if db is not None:
         # Loaded only when asked to persist.
+        from nadhir.health.attack_drafts import DRAFT_DISTANCE_M
         from nadhir.service.attack_register import draft_replay
         from nadhir.store import Store
         from nadhir.store.attacks import AttackBook
 
         with Store.open(db) as store:
             run_id = persist_replay(store, result)
-            drafted = draft_replay(AttackBook(store.engine), result, run_id, time.time(), attack_distance)
+            distance = DRAFT_DISTANCE_M if attack_distance is None else attack_distance
+            drafted = draft_replay(AttackBook(store.engine), result, run_id, time.time(), distance)
         if not quiet:
             _console().print(f"stored as run {run_id} in {db}")
             added, merged = len(drafted.added), len(drafted.merged)
