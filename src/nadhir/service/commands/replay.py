@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--strike-model", help="Use a learned strike model: 'bundled' or a JSON path")
     # The health room is loaded only to persist (its default, 500 m, is DRAFT_DISTANCE_M there).
     ap.add_argument("--attack-distance", type=float, metavar="M",
-                    help="With --db: draft attacks on health care M metres from a facility (500)")  # fmt: skip
+                    help="With --db: draft attacks on health care up to M metres away (500)")  # fmt: skip
     return ap
 
 
