@@ -91,10 +91,12 @@ def serve(
         console.print("[red]error:[/red] the engine and delivery roles share a PostgreSQL database: "
                       "--db postgresql+psycopg://...")  # fmt: skip
         raise typer.Exit(2)
-    operator_token = None
+    operator_token = health_token = None
     if demo:
         operator_token = secrets.token_urlsafe(24)
-        settings = settings.with_tokens(token_spec("operator", "demo-operator", operator_token))
+        health_token = secrets.token_urlsafe(24)  # a health focal point, who reviews the attacks
+        settings = settings.with_tokens(token_spec("operator", "demo-operator", operator_token),
+                                        token_spec("health", "demo-health", health_token))  # fmt: skip
         if settings.db is None:
             Path("nadhir-demo").mkdir(exist_ok=True)
             settings = replace(settings, db=default_url(Path("nadhir-demo") / "nadhir.sqlite3"))
@@ -128,6 +130,8 @@ def serve(
         if demo:
             console.print(f"Nadhir demo: the bundled scenario, live at {speed:g}x")
         console.print(f"console:  {base}/console/{fragment}")
+        if health_token:
+            console.print(f"health:   {base}/console/#token={health_token}")
         console.print(f"kiosk:    {base}/kiosk/{kiosk_site}")
         console.print(f"replay:   {base}/replay/{fragment}")
         console.print(f"API:      {base}/docs")
