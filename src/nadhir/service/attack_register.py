@@ -8,7 +8,7 @@ first, and an unknown facility, an impossible count or a malformed record change
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from nadhir.domain import Site
@@ -129,7 +129,9 @@ class AttackRegister:
 
         return self._change(attack_id, change, now)
 
-    def _change(self, attack_id: int, change: Any, now: float) -> AttackRecord:
+    def _change(
+        self, attack_id: int, change: Callable[[StoredAttack], AttackFields], now: float
+    ) -> AttackRecord:
         try:
             return as_record(self.book.change(attack_id, change, now))
         except KeyError:
