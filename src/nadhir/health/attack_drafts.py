@@ -94,12 +94,9 @@ def impact_points(
     """
     gazetteer = Gazetteer([*(site_as_place(s) for s in sites), *places])
     site_ids = {s.id for s in sites}
-    origin = (
-        (sum(s.lat for s in sites) / len(sites), sum(s.lon for s in sites) / len(sites))
-        if sites
-        else (0.0, 0.0)
-    )
-    locator = ExplosionLocator(LocalFrame(*origin))
+    n = max(len(sites), 1)
+    # Bearings cross in the pipeline's frame, at the sites' centroid.
+    locator = ExplosionLocator(LocalFrame(sum(s.lat for s in sites) / n, sum(s.lon for s in sites) / n))
     out: list[ImpactPoint] = []
     for event in events:
         if isinstance(event, Impact):
@@ -127,14 +124,6 @@ def impact_points(
                 out.append(ImpactPoint(located.t, located.lat, located.lon, "located", ref))
     out.sort(key=lambda p: p.t)
     return out
-
-
-def _explosion(event: Event) -> bool:
-    return (
-        isinstance(event, AcousticDetection)
-        and event.sound_class == "explosion"
-        and event.bearing_deg is not None
-    )
 
 
 def _reported(event: Impact, gazetteer: Gazetteer, site_ids: set[str]) -> ImpactPoint | None:
