@@ -385,9 +385,7 @@ def record_from_json(data: Mapping[str, Any], id: int | None = None) -> AttackRe
             },
             damage=data.get("damage"),
             services_interrupted=_texts(data.get("services_interrupted") or [], "services_interrupted"),
-            interruption_days=None
-            if data.get("interruption_days") is None
-            else float(data["interruption_days"]),
+            interruption_days=_opt_float(data.get("interruption_days")),
             narrative=data.get("narrative"),
             review=data.get("review", "draft"),
             reviewed_by=data.get("reviewed_by"),
