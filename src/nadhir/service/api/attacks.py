@@ -131,7 +131,7 @@ def _time(value: str, what: str) -> float:
 def _json_fields(body: AttackFieldsIn) -> dict[str, Any]:
     """The fields given, in the record's JSON form."""
     data: dict[str, Any] = {}
-    for name in body.model_fields_set:
+    for name in body.model_fields_set & set(AttackFieldsIn.model_fields):  # not a new record's facility, time
         value = getattr(body, name)
         if name == "sources" and value is not None:
             value = [
