@@ -99,6 +99,24 @@ OPERATIONS |= {
         201,
     ),
 }
+# Issue 18: the register of attacks on health care.
+OPERATIONS |= {
+    ("GET", "/api/v1/health/attacks", "list_attacks_api_v1_health_attacks_get", 200),
+    ("POST", "/api/v1/health/attacks", "create_attack_api_v1_health_attacks_post", 201),
+    ("GET", "/api/v1/health/attacks/{attack_id}", "get_attack_api_v1_health_attacks__attack_id__get", 200),
+    (
+        "PATCH",
+        "/api/v1/health/attacks/{attack_id}",
+        "complete_attack_api_v1_health_attacks__attack_id__patch",
+        200,
+    ),
+    (
+        "POST",
+        "/api/v1/health/attacks/{attack_id}/review",
+        "review_attack_api_v1_health_attacks__attack_id__review_post",
+        200,
+    ),
+}
 
 
 @pytest.fixture(scope="module")

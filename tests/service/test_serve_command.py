@@ -69,6 +69,16 @@ def test_serve_demo_prints_the_console_and_replays_through_live_intake(tmp_path:
         assert alerts
         health = httpx.get(f"{base}/api/v1/health").json()
         assert health["demo"] is True and health["speed"] == 300.0
+        # Two drafted attacks on health care: public fields for the operator, the facility for the
+        # health focal point whose console address is printed too.
+        assert len(httpx.get(f"{base}/api/v1/health/attacks", headers=headers).json()) == 2
+        focal = re.search(r"health:\s+http://127\.0\.0\.1:\d+/console/#token=(\S+)", output)
+        assert focal, output
+        attacks = httpx.get(
+            f"{base}/api/v1/health/attacks", headers={"Authorization": f"Bearer {focal.group(1)}"}
+        )
+        assert sorted(a["facility"]["name"] for a in attacks.json()) == [
+            "Idlib National Hospital", "Kafr Nabl Surgical Hospital"]  # fmt: skip
         # The operator token printed is an operator's: it may act, and it may not submit input.
         # A test alarm is for a quiet site (where a real alert is open it is refused with 409; at 300x
         # an alert may open between reading the sites and the request, so quiet sites are tried in turn).

@@ -22,6 +22,7 @@ def test_the_list_names_what_runs_in_the_order_it_starts(tmp_path: Path) -> None
     plain = _service(tmp_path, outbox=False)
     assert [w.name for w in plain.workers(clock)] == [
         "store",
+        "attack watch",
         "engine",
         "supervisor",
         "facility status",
@@ -31,7 +32,8 @@ def test_the_list_names_what_runs_in_the_order_it_starts(tmp_path: Path) -> None
     full.demo = DemoOptions(speed=20)
     names = [w.name for w in full.workers(ScaledClock(T0, 20))]
     assert names == [
-        "store", "delivery", "engine", "supervisor", "facility status", "demo feeder", "telegram", "feeds"
+        "store", "attack watch", "delivery", "engine", "supervisor", "facility status", "demo feeder",
+        "telegram", "feeds",
     ]  # fmt: skip
 
 

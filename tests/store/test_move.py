@@ -19,6 +19,7 @@ from nadhir.domain.people import Subscription
 from nadhir.engine.replay import persist_replay, replay_scenario
 from nadhir.service.cli import build_app
 from nadhir.store import Store, default_url
+from nadhir.store.attacks import AttackBook, AttackFields
 from nadhir.store.audit import AuditBook
 from nadhir.store.facilities import FacilityStatusBook
 from nadhir.store.move import MoveError, move_store, row_counts, schema_state, tables
@@ -62,6 +63,9 @@ def filled_store(path: Path) -> str:
         FacilityStatusBook(store.engine).record("idlib-maternity-hospital", 1746158400.0, "obs", "sms",
                                                 status,
                                                 lambda last: status)  # fmt: skip
+
+        attack = AttackFields("idlib-maternity-hospital", "2025-05-02", 1746159600.0, "draft", "possible", {})
+        AttackBook(store.engine).add(attack, 1746160000.0)
     outbox = Outbox.open(url)
     try:
         for i, alert in enumerate(result.alerts[:20]):
@@ -100,6 +104,7 @@ def snapshot(url: str) -> dict[str, object]:
             "subscriptions": SubscriptionBook(store.engine).all(),
             "operator_audit": AuditBook(store.engine).recent(),
             "facility_status": FacilityStatusBook(store.engine).history("idlib-maternity-hospital"),
+            "attacks": AttackBook(store.engine).recent(),
         }
     finally:
         outbox.close()

@@ -35,6 +35,7 @@ from nadhir.alerting.policy import PolicyConfig
 from nadhir.bus import InProcessBus
 from nadhir.service.api import (
     alerts,
+    attacks,
     cap,
     facilities,
     feeds,
@@ -64,7 +65,7 @@ __all__ = ["ROUTERS", "DemoOptions", "Service", "Worker", "app_from_env", "creat
 
 # In the order their paths appear in the OpenAPI document.
 ROUTERS = (pages, health, intake, state, alerts, runs, quarantine, kiosk, operator, cap, subscriptions,
-           test_alarms, feeds, facilities)  # fmt: skip
+           test_alarms, feeds, facilities, attacks)  # fmt: skip
 
 
 def create_app(

@@ -34,6 +34,7 @@ from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.factory import build_pipeline
 from nadhir.intake.field_reports import FieldReports
 from nadhir.intake.telegram import TelegramIntake
+from nadhir.service.attack_watch import AttackWatch
 from nadhir.service.auth import RateLimiter, TokenBook
 from nadhir.service.cap_intake import CapLedger
 from nadhir.service.clock import Clock, ScaledClock, WallClock
@@ -210,6 +211,9 @@ class Service:
             return self.role_workers(clock)
         db_url = self.settings.db or default_url("nadhir.sqlite3")
         out = [Worker("store", lambda: self._open_store(db_url), self._close_store, self._store_ready)]
+        # Attacks on health care drafted from the run's impacts; stops after the engine's last write.
+        watch = AttackWatch(lambda: (self.store, self.run_id), self.region.scenario)
+        out.append(Worker("attack watch", watch.start, watch.stop))
         if self.settings.outbox:
             out.append(Worker("delivery", lambda: self._start_delivery(db_url, clock), self._stop_delivery,
                               self._delivery_ready))  # fmt: skip

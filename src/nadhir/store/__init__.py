@@ -1,6 +1,7 @@
 """Persistence of runs: sites, input events, track states, alerts and stats (SQLite or PostgreSQL)."""
 
 from nadhir.store import (  # noqa: F401  (their tables join Base.metadata)
+    attacks,
     audit,
     facilities,
     outbox_models,

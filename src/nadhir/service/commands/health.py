@@ -11,7 +11,7 @@ import importlib
 import typer
 
 # Sub-group modules in nadhir.service.commands, in the order --help lists them.
-SUBGROUPS: tuple[str, ...] = ("health_facilities",)
+SUBGROUPS: tuple[str, ...] = ("health_facilities", "health_attacks")
 
 
 def register(app: typer.Typer) -> None:

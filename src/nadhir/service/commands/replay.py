@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -64,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--cap-dir", type=Path, help="Also write one CAP 1.2 XML file per alert line here")
     ap.add_argument("--quiet", "-q", action="store_true", help="No progress bar or summary")
     ap.add_argument("--strike-model", help="Use a learned strike model: 'bundled' or a JSON path")
+    # The health room is loaded only to persist (its default, 500 m, is DRAFT_DISTANCE_M there).
+    ap.add_argument("--attack-distance", type=float, metavar="M",
+                    help="With --db: draft attacks on health care up to M metres away (500)")  # fmt: skip
     return ap
 
 
@@ -78,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cap_dir=args.cap_dir,
         quiet=args.quiet,
         strike_model=args.strike_model,
+        attack_distance=args.attack_distance,
     )
 
 
@@ -89,9 +95,12 @@ def replay(
     cap_dir: Path | None = None,
     quiet: bool = False,
     strike_model: str | None = None,
+    attack_distance: float | None = None,
 ) -> int:
     """Replay a scenario and write the alerts (and tracks) it produces; the exit code (2: bad input)."""
     try:
+        if attack_distance is not None and not (math.isfinite(attack_distance) and attack_distance > 0):
+            raise ValueError(f"--attack-distance must be a positive number of metres, not {attack_distance}")
         scenario = load_scenario(scenario_dir)
         model = _strike_model(strike_model)
     except (ScenarioError, ValueError) as exc:
@@ -118,12 +127,20 @@ def replay(
         if not quiet:
             _console().print(f"CAP messages: {written} written to {cap_dir}")
     if db is not None:
-        from nadhir.store import Store  # loaded only when asked to persist
+        # Loaded only when asked to persist.
+        from nadhir.health.attack_drafts import DRAFT_DISTANCE_M
+        from nadhir.service.attack_register import draft_replay
+        from nadhir.store import Store
+        from nadhir.store.attacks import AttackBook
 
         with Store.open(db) as store:
             run_id = persist_replay(store, result)
+            distance = DRAFT_DISTANCE_M if attack_distance is None else attack_distance
+            drafted = draft_replay(AttackBook(store.engine), result, run_id, time.time(), distance)
         if not quiet:
             _console().print(f"stored as run {run_id} in {db}")
+            added, merged = len(drafted.added), len(drafted.merged)
+            _console().print(f"attacks on health care drafted: {added} new, {merged} joined to records")
     if not quiet:
         _print_summary(_console(), result, out, tracks)
     elif scenario.problems.items:

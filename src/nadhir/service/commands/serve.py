@@ -91,10 +91,12 @@ def serve(
         console.print("[red]error:[/red] the engine and delivery roles share a PostgreSQL database: "
                       "--db postgresql+psycopg://...")  # fmt: skip
         raise typer.Exit(2)
-    operator_token = None
+    operator_token = health_token = None
     if demo:
         operator_token = secrets.token_urlsafe(24)
-        settings = settings.with_tokens(token_spec("operator", "demo-operator", operator_token))
+        health_token = secrets.token_urlsafe(24)  # a health focal point, who reviews the attacks
+        settings = settings.with_tokens(token_spec("operator", "demo-operator", operator_token),
+                                        token_spec("health", "demo-health", health_token))  # fmt: skip
         if settings.db is None:
             Path("nadhir-demo").mkdir(exist_ok=True)
             settings = replace(settings, db=default_url(Path("nadhir-demo") / "nadhir.sqlite3"))
@@ -111,6 +113,10 @@ def serve(
     app = create_app(settings, demo=DemoOptions(speed=speed) if demo else None, roles=roles,
                      engine_regions=tuple(region or ()))  # fmt: skip
     sites = app.state.service.region.scenario.sites
+    if demo and settings.db:
+        from nadhir.service.demo_attacks import seed_demo_attacks
+
+        seed_demo_attacks(settings.db, sites)  # two drafted attacks on health care to review
     # The kiosk to show first: a hospital's, where minutes of warning matter most.
     kiosk_site = next((s.id for s in sites if s.kind == "hospital"), sites[0].id)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
@@ -124,6 +130,8 @@ def serve(
         if demo:
             console.print(f"Nadhir demo: the bundled scenario, live at {speed:g}x")
         console.print(f"console:  {base}/console/{fragment}")
+        if health_token:
+            console.print(f"health:   {base}/console/#token={health_token}")
         console.print(f"kiosk:    {base}/kiosk/{kiosk_site}")
         console.print(f"replay:   {base}/replay/{fragment}")
         console.print(f"API:      {base}/docs")
