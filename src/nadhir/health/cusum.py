@@ -1,0 +1,134 @@
+"""Poisson and binomial CUSUMs with an in-control level that each facility learns from its own past.
+
+Both are log-likelihood-ratio CUSUMs (Page 1954; Lucas 1985 for counts; Steiner et al. 2000 for
+outcome rates): at each period the score ``S = max(0, S_prev + log L1/L0)`` grows while the counts
+look more like the shifted level than the in-control one, and an alarm is raised when it passes
+``h``; the score starts again from 0 after an alarm, so a lasting rise alarms again only when
+the evidence builds up anew.
+
+* In-control level: the mean count (Poisson) or the pooled rate, sum(events) / sum(totals)
+  (binomial), over the ``window`` periods (a year) that end ``guard`` periods before the one
+  judged, so that a rise under way does not enter its own baseline for ``guard`` periods. At
+  least ``min_history`` periods of baseline are needed before the chart starts.
+* Shift looked for: the level times ``ratio`` (2, a doubling).
+* ``h`` on the log-likelihood scale, so one value serves small and large facilities alike; it was
+  chosen on generated tuning series and reported on others (docs/outcomes.md, benchmarks).
+
+The binomial chart reads events out of totals (stillbirths of total births), so that a week with
+more deliveries is not read as a week with more stillbirths.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from nadhir.health.ears import Bounds
+
+WINDOW = 52  # periods of in-control baseline (a year of weeks)
+GUARD = 8  # periods between the baseline's end and the period judged
+MIN_HISTORY = 12  # periods of baseline before the chart starts
+RATIO = 2.0  # the shift looked for
+H_POISSON = 4.0
+H_BINOMIAL = 4.0
+# A level of zero (no event in the whole baseline) is read as this fraction of one event over the
+# baseline, so the chart still runs: the first events after a clean year are evidence, not a
+# division by zero.
+ZERO_LEVEL_EVENTS = 0.5
+
+Floats = NDArray[np.float64]
+
+
+def _trailing_sums(values: Floats, window: int, guard: int) -> tuple[Floats, Floats]:
+    """Per t: the sum of ``values`` over the ``window`` periods ending ``guard`` before t, and how many."""
+    n = values.size
+    cum = np.concatenate(([0.0], np.cumsum(values)))
+    t = np.arange(n)
+    end = np.maximum(t - guard, 0)  # exclusive
+    start = np.maximum(end - window, 0)
+    return cum[end] - cum[start], (end - start).astype(np.float64)
+
+
+def poisson_cusum(
+    counts: Floats,
+    *,
+    h: float = H_POISSON,
+    ratio: float = RATIO,
+    window: int = WINDOW,
+    guard: int = GUARD,
+    min_history: int = MIN_HISTORY,
+) -> Bounds:
+    """Poisson CUSUM for a count series; the threshold is the smallest count that would alarm."""
+    _check(h, ratio, window, guard, min_history)
+    total, length = _trailing_sums(counts, window, guard)
+    n = counts.size
+    expected = np.full(n, np.nan)
+    threshold = np.full(n, np.nan)
+    alarm = np.zeros(n, dtype=bool)
+    log_ratio = math.log(ratio)
+    score = 0.0
+    for t in range(n):
+        if length[t] < min_history:
+            continue
+        level = max(total[t], ZERO_LEVEL_EVENTS) / length[t]
+        drift = (ratio - 1.0) * level  # the log-likelihood ratio's constant part
+        expected[t] = level
+        threshold[t] = max((h - score + drift) / log_ratio, 0.0)
+        score = max(0.0, score + counts[t] * log_ratio - drift)
+        if score > h:
+            alarm[t] = True
+            score = 0.0
+    return Bounds(expected, threshold, alarm)
+
+
+def binomial_cusum(
+    events: Floats,
+    totals: Floats,
+    *,
+    h: float = H_BINOMIAL,
+    ratio: float = RATIO,
+    window: int = WINDOW,
+    guard: int = GUARD,
+    min_history: int = MIN_HISTORY,
+) -> Bounds:
+    """Binomial CUSUM for events out of totals; expected and threshold are counts of this period."""
+    _check(h, ratio, window, guard, min_history)
+    if events.shape != totals.shape:
+        raise ValueError("events and totals must have the same length")
+    if np.any(events > totals):
+        bad = int(np.argmax(events > totals))
+        raise ValueError(f"period {bad}: {events[bad]:g} events out of a total of {totals[bad]:g}")
+    ev_sum, length = _trailing_sums(events, window, guard)
+    tot_sum, _ = _trailing_sums(totals, window, guard)
+    n = events.size
+    expected = np.full(n, np.nan)
+    threshold = np.full(n, np.nan)
+    alarm = np.zeros(n, dtype=bool)
+    score = 0.0
+    for t in range(n):
+        if length[t] < min_history or tot_sum[t] <= 0:
+            continue
+        p0 = max(ev_sum[t], ZERO_LEVEL_EVENTS) / tot_sum[t]
+        p1 = min(ratio * p0, 0.999)  # a rate cannot pass 1
+        if p1 <= p0:  # the in-control rate is already near 1: no shift left to look for
+            continue
+        per_event = math.log(p1 / p0) - math.log((1.0 - p1) / (1.0 - p0))
+        per_total = math.log((1.0 - p1) / (1.0 - p0))  # negative
+        expected[t] = p0 * totals[t]
+        threshold[t] = max((h - score - totals[t] * per_total) / per_event, 0.0)
+        score = max(0.0, score + events[t] * per_event + totals[t] * per_total)
+        if score > h:
+            alarm[t] = True
+            score = 0.0
+    return Bounds(expected, threshold, alarm)
+
+
+def _check(h: float, ratio: float, window: int, guard: int, min_history: int) -> None:
+    if h <= 0:
+        raise ValueError(f"h must be > 0, not {h}")
+    if ratio <= 1:
+        raise ValueError(f"the shift looked for must be a rise (ratio > 1), not {ratio}")
+    if window < 1 or guard < 0 or not 1 <= min_history <= window:
+        raise ValueError(f"bad baseline: window {window}, guard {guard}, min_history {min_history}")
