@@ -45,13 +45,13 @@ def fit(design: Floats, responses: Floats, weights: Floats) -> GlmFits:
     deviance = _deviance(y, mu, w)
     converged = np.zeros(y.shape[0], dtype=bool)
     beta = np.zeros((y.shape[0], n_cols))
+    # Each row's outer product, flattened: a stack of X' W X is then one matrix product.
+    outer = (design[:, :, None] * design[:, None, :]).reshape(design.shape[0], n_cols * n_cols)
     for _ in range(MAX_ITERATIONS):
         working = eta + (y - mu) / mu
         irls_w = w * mu
-        xtw = design.T[None, :, :] * irls_w[:, None, :]  # (T, p, n)
-        gram = xtw @ design  # (T, p, p)
-        cov: Floats = np.asarray(np.linalg.pinv(gram, hermitian=True), dtype=np.float64)
-        new_beta = (cov @ (xtw @ working[:, :, None]))[:, :, 0]
+        gram = (irls_w @ outer).reshape(-1, n_cols, n_cols)
+        new_beta = _solve(gram, (irls_w * working) @ design)
         active = ~converged
         beta[active] = new_beta[active]
         eta = beta @ design.T
@@ -62,14 +62,27 @@ def fit(design: Floats, responses: Floats, weights: Floats) -> GlmFits:
         if converged.all():
             break
     irls_w = w * mu
-    gram = (design.T[None, :, :] * irls_w[:, None, :]) @ design
-    cov = np.asarray(np.linalg.pinv(gram, hermitian=True), dtype=np.float64)
+    cov = _inverse((irls_w @ outer).reshape(-1, n_cols, n_cols))
     df_residual = (w > 0).sum(axis=1) - n_cols
     pearson = (w * (y - mu) ** 2 / mu).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         dispersion = np.where(df_residual > 0, pearson / df_residual, np.nan)
-    hat = np.einsum("np,tpq,nq->tn", design, cov, design) * irls_w
+    hat = ((design[None, :, :] @ cov) * design[None, :, :]).sum(axis=2) * irls_w
     return GlmFits(beta, mu, converged, cov, dispersion, df_residual.astype(np.float64), hat)
+
+
+def _solve(gram: Floats, rhs: Floats) -> Floats:
+    try:
+        return np.asarray(np.linalg.solve(gram, rhs[:, :, None])[:, :, 0], dtype=np.float64)
+    except np.linalg.LinAlgError:  # a level with no weight left (missing weeks): least squares
+        return np.asarray((np.linalg.pinv(gram, hermitian=True) @ rhs[:, :, None])[:, :, 0], dtype=np.float64)
+
+
+def _inverse(gram: Floats) -> Floats:
+    try:
+        return np.asarray(np.linalg.inv(gram), dtype=np.float64)
+    except np.linalg.LinAlgError:
+        return np.asarray(np.linalg.pinv(gram, hermitian=True), dtype=np.float64)
 
 
 def _deviance(y: Floats, mu: Floats, w: Floats) -> Floats:
