@@ -42,13 +42,15 @@ Floats = NDArray[np.float64]
 
 
 def _trailing_sums(values: Floats, window: int, guard: int) -> tuple[Floats, Floats]:
-    """Per t: the sum of ``values`` over the ``window`` periods ending ``guard`` before t, and how many."""
+    """Per t: the sum of ``values`` over the ``window`` periods ending ``guard`` before t, and how
+    many of those periods were reported (a missing period, NaN, adds nothing to either)."""
     n = values.size
-    cum = np.concatenate(([0.0], np.cumsum(values)))
+    cum = np.concatenate(([0.0], np.cumsum(np.nan_to_num(values))))
+    reported = np.concatenate(([0.0], np.cumsum(~np.isnan(values))))
     t = np.arange(n)
     end = np.maximum(t - guard, 0)  # exclusive
     start = np.maximum(end - window, 0)
-    return cum[end] - cum[start], (end - start).astype(np.float64)
+    return cum[end] - cum[start], reported[end] - reported[start]
 
 
 def poisson_cusum(
@@ -76,6 +78,8 @@ def poisson_cusum(
         drift = (ratio - 1.0) * level  # the log-likelihood ratio's constant part
         expected[t] = level
         threshold[t] = max((h - score + drift) / log_ratio, 0.0)
+        if math.isnan(counts[t]):  # not reported: no evidence either way
+            continue
         score = max(0.0, score + counts[t] * log_ratio - drift)
         if score > h:
             alarm[t] = True
@@ -97,9 +101,14 @@ def binomial_cusum(
     _check(h, ratio, window, guard, min_history)
     if events.shape != totals.shape:
         raise ValueError("events and totals must have the same length")
-    if np.any(events > totals):
-        bad = int(np.argmax(events > totals))
+    over = np.nan_to_num(events) > np.nan_to_num(totals, nan=np.inf)
+    if np.any(over):
+        bad = int(np.argmax(over))
         raise ValueError(f"period {bad}: {events[bad]:g} events out of a total of {totals[bad]:g}")
+    # A period counts in the baseline only when both its events and its total were reported.
+    reported = ~np.isnan(events) & ~np.isnan(totals)
+    events = np.where(reported, events, np.nan)
+    totals = np.where(reported, totals, np.nan)
     ev_sum, length = _trailing_sums(events, window, guard)
     tot_sum, _ = _trailing_sums(totals, window, guard)
     n = events.size
@@ -116,6 +125,8 @@ def binomial_cusum(
             continue
         per_event = math.log(p1 / p0) - math.log((1.0 - p1) / (1.0 - p0))
         per_total = math.log((1.0 - p1) / (1.0 - p0))  # negative
+        if not reported[t]:  # not reported: no expected count without its total, no evidence
+            continue
         expected[t] = p0 * totals[t]
         threshold[t] = max((h - score - totals[t] * per_total) / per_event, 0.0)
         score = max(0.0, score + events[t] * per_event + totals[t] * per_total)
