@@ -93,8 +93,14 @@ def _design(levels: NDArray[np.int64], positions: Floats, trend: bool, no_period
 
 def _reweighted(
     design: Floats, y: Floats, present: Floats, threshold: float
-) -> tuple[quasipoisson.GlmFits, Floats]:
-    """R's fitGLM.flexible: fit, weight by Anscombe residuals, fit again; returns the fit and phi."""
+) -> tuple[quasipoisson.GlmFits, Floats, Floats]:
+    """R's fitGLM.flexible: fit, weight by Anscombe residuals, fit again.
+
+    Returns the fit, its phi (dispersion floored at 1) and the dispersion R's trend test reads:
+    fitGLM.flexible stores the Anscombe weights over the glm's working weights, so summary.glm then
+    divides the squared *working* residuals, (y - mu)^2 / mu^2, by the residual df. We test the trend
+    with that same figure so that the trend is kept exactly where the reference keeps it.
+    """
     first = quasipoisson.fit(design, y, present)
     phi = np.maximum(np.nan_to_num(first.dispersion, nan=1.0), 1.0)
     s = quasipoisson.anscombe_residuals(y, first, phi)
@@ -104,9 +110,11 @@ def _reweighted(
     n_present = present.sum(axis=1)
     gamma = n_present / np.where(present > 0, inverse, 0.0).sum(axis=1)
     omega = np.where(big, gamma[:, None] * inverse, gamma[:, None]) * present
-    second = quasipoisson.fit(design, y, omega)
+    second = quasipoisson.fit(design, y, omega, leverage=False)
     second = _with_convergence(second, first.converged)
-    return second, np.maximum(np.nan_to_num(second.dispersion, nan=1.0), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        working = (omega * (y - second.mu) ** 2 / second.mu**2).sum(axis=1) / second.df_residual
+    return second, np.maximum(np.nan_to_num(second.dispersion, nan=1.0), 1.0), working
 
 
 def _with_convergence(fits: quasipoisson.GlmFits, converged: NDArray[np.bool_]) -> quasipoisson.GlmFits:
@@ -143,9 +151,9 @@ def farrington(counts: Floats, settings: Settings | None = None) -> Bounds:
     new_flat = _new_row(levels, now, False, s.no_periods)
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        trended, phi_trended = _reweighted(trend_design, y, present, s.weights_threshold)
-        flat, phi_flat = _reweighted(flat_design, y, present, s.weights_threshold)
-        p_trend = quasipoisson.coefficient_p_value(trended, 1)
+        trended, phi_trended, test_dispersion = _reweighted(trend_design, y, present, s.weights_threshold)
+        flat, phi_flat, _ = _reweighted(flat_design, y, present, s.weights_threshold)
+        p_trend = quasipoisson.coefficient_p_value(trended, 1, test_dispersion)
         eta_trend = trended.beta @ new_trend
         max_seen = np.where(present > 0, y, -np.inf).max(axis=1)
         keep_trend = (
