@@ -69,7 +69,8 @@ def detect(
 
     alarms = [r for r in results if r.alarm]
     table = Table(title=f"{indicator}: {len(alarms)} alarm(s) in {len(results)} facility-periods")
-    for column in ("facility", "period", "method", "observed", "expected", "threshold"):
+    table.add_column("facility", no_wrap=True)  # an id is copied from here: never cut
+    for column in ("period", "method", "observed", "expected", "threshold"):
         table.add_column(column)
     for r in alarms:
         table.add_row(r.facility_id, r.period_start.isoformat(), r.method, f"{r.observed:g}",
