@@ -110,7 +110,7 @@ def _reweighted(
     n_present = present.sum(axis=1)
     gamma = n_present / np.where(present > 0, inverse, 0.0).sum(axis=1)
     omega = np.where(big, gamma[:, None] * inverse, gamma[:, None]) * present
-    second = quasipoisson.fit(design, y, omega, leverage=False)
+    second = quasipoisson.fit(design, y, omega, leverage=False, start=first.mu)
     second = _with_convergence(second, first.converged)
     with np.errstate(divide="ignore", invalid="ignore"):
         working = (omega * (y - second.mu) ** 2 / second.mu**2).sum(axis=1) / second.df_residual

@@ -61,9 +61,13 @@ def detect(
         err.print(f"[red]error:[/red] {file}: not UTF-8 text ({exc.reason})")
         raise typer.Exit(2) from None
     if as_json:
-        out = sys.stdout.buffer
-        out.write(b"".join(orjson.dumps(r.as_json()) + b"\n" for r in results))
-        out.flush()
+        text = b"".join(orjson.dumps(r.as_json()) + b"\n" for r in results)
+        out = getattr(sys.stdout, "buffer", None)  # a captured stdout may take text only
+        if out is None:
+            sys.stdout.write(text.decode())
+        else:
+            out.write(text)
+            out.flush()
         return
     from rich.table import Table
 
