@@ -17,6 +17,7 @@ Weekly data only: a period's reference weeks are 52 periods back. The first peri
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,7 +93,7 @@ def _design(levels: NDArray[np.int64], positions: Floats, trend: bool, no_period
 
 
 def _reweighted(
-    design: Floats, y: Floats, present: Floats, threshold: float
+    design: quasipoisson.Design, y: Floats, present: Floats, threshold: float
 ) -> tuple[quasipoisson.GlmFits, Floats, Floats]:
     """R's fitGLM.flexible: fit, weight by Anscombe residuals, fit again.
 
@@ -142,11 +143,9 @@ def farrington(counts: Floats, settings: Settings | None = None) -> Bounds:
     windows = sliding_window_view(counts, rows)[: judged.size]  # row j of period t: counts[t - first + j]
     present = (~np.isnan(windows)).astype(np.float64)
     y = np.nan_to_num(windows, nan=0.0)
-    positions = np.arange(rows, dtype=np.float64)
     now = float(first)  # t's position on the same scale
 
-    trend_design = _design(levels, positions, True, s.no_periods)
-    flat_design = _design(levels, positions, False, s.no_periods)
+    trend_design, flat_design = _designs(s)
     new_trend = _new_row(levels, now, True, s.no_periods)
     new_flat = _new_row(levels, now, False, s.no_periods)
 
@@ -175,6 +174,17 @@ def farrington(counts: Floats, settings: Settings | None = None) -> Bounds:
     with np.errstate(invalid="ignore"):
         alarm[first:] = ok & enough & (observed > upper) & (observed != 0)
     return Bounds(expected, threshold, alarm)
+
+
+@functools.cache
+def _designs(settings: Settings) -> tuple[quasipoisson.Design, quasipoisson.Design]:
+    """The designs with and without trend: the same for every facility with these settings."""
+    levels = seasonal_levels(settings)
+    positions = np.arange(levels.size, dtype=np.float64)
+    return (
+        quasipoisson.prepare(_design(levels, positions, True, settings.no_periods)),
+        quasipoisson.prepare(_design(levels, positions, False, settings.no_periods)),
+    )
 
 
 def _new_row(levels: NDArray[np.int64], now: float, trend: bool, no_periods: int) -> Floats:

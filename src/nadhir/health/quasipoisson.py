@@ -35,8 +35,36 @@ class GlmFits:
     hat: Floats  # (T, n) leverages (zeros when not asked for)
 
 
+@dataclass(frozen=True, slots=True)
+class Design:
+    """A design matrix made ready for stacked fits.
+
+    Each row's outer product, flattened, makes a stack of X' W X one matrix product. Indicator
+    columns repeat the same products (a level's dummy times itself, times the intercept, ...), so
+    only the ``distinct`` columns are multiplied and ``copies`` spreads them back: ~7x less work
+    for Farrington's design.
+    """
+
+    matrix: Floats  # (n, p)
+    distinct: Floats  # (n, u)
+    copies: NDArray[np.intp]  # (p * p,) column of ``distinct`` behind each entry of X' W X
+
+
+def prepare(matrix: Floats) -> Design:
+    """The :class:`Design` of a matrix (n rows, p columns)."""
+    n, p = matrix.shape
+    outer = (matrix[:, :, None] * matrix[:, None, :]).reshape(n, p * p)
+    distinct, copies = np.unique(outer, axis=1, return_inverse=True)
+    return Design(matrix, np.ascontiguousarray(distinct), copies.reshape(-1))
+
+
 def fit(
-    design: Floats, responses: Floats, weights: Floats, *, leverage: bool = True, start: Floats | None = None
+    prepared: Design,
+    responses: Floats,
+    weights: Floats,
+    *,
+    leverage: bool = True,
+    start: Floats | None = None,
 ) -> GlmFits:
     """Fit ``log E[Y[i]] = design @ beta[i]`` with prior ``weights[i]`` (0 drops a row).
 
@@ -44,6 +72,7 @@ def fit(
     means to start from instead of ``y + 0.1`` (a refit with new weights converges in a step or
     two from the old fit, to the same optimum).
     """
+    design = prepared.matrix
     n_cols = design.shape[1]
     y = responses
     w = weights
@@ -52,12 +81,11 @@ def fit(
     deviance = _deviance(y, mu, w)
     converged = np.zeros(y.shape[0], dtype=bool)
     beta = np.zeros((y.shape[0], n_cols))
-    # Each row's outer product, flattened: a stack of X' W X is then one matrix product.
-    outer = (design[:, :, None] * design[:, None, :]).reshape(design.shape[0], n_cols * n_cols)
+    distinct, copies = prepared.distinct, prepared.copies
     for _ in range(MAX_ITERATIONS):
         working = eta + (y - mu) / mu
         irls_w = w * mu
-        gram = _product(irls_w, outer).reshape(-1, n_cols, n_cols)
+        gram = _product(irls_w, distinct)[:, copies].reshape(-1, n_cols, n_cols)
         new_beta = _solve(gram, _product(irls_w * working, design))
         active = ~converged
         beta[active] = new_beta[active]
@@ -69,7 +97,7 @@ def fit(
         if converged.all():
             break
     irls_w = w * mu
-    cov = _inverse(_product(irls_w, outer).reshape(-1, n_cols, n_cols))
+    cov = _inverse(_product(irls_w, distinct)[:, copies].reshape(-1, n_cols, n_cols))
     df_residual = (w > 0).sum(axis=1) - n_cols
     pearson = (w * (y - mu) ** 2 / mu).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
