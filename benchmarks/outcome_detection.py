@@ -39,6 +39,7 @@ THREE_YEARS = 165  # rises from here have Farrington's 3 years (and 3 weeks) of 
 YOUNG_WEEKS = 30  # a facility that started reporting this many weeks ago
 YOUNG_EARLIEST_RISE = 10
 YOUNG_FROM = 9  # EARS C2's first period
+YOUNG_GRID = ((8, 12), (4, 8), (3, 6), (2, 6), (3, 9), (4, 10))  # (guard, min. history) while young
 H_GRID = (2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)
 SENSITIVITY_BAR = 0.65
 FALSE_ALARM_BAR = 1.0
@@ -106,6 +107,24 @@ def tune() -> None:
 
             s = score(name, data, alarms)
             print(f"| {name} | {h} | {s.sensitivity:.2f} | {s.false_alarm_rate:.2f} | {s.median_delay:.1f} |")
+    young = [f for seed in TUNING_SEEDS for f in facilities(seed, FACILITIES_PER_SEED, YOUNG_WEEKS,
+                                                            earliest_rise=YOUNG_EARLIEST_RISE)]  # fmt: skip
+    print(
+        f"\nyoung facilities' baseline (binomial, h = {cusum.H_BINOMIAL}): {len(young)} x {YOUNG_WEEKS} weeks"
+    )
+    print("| young guard | young min. history | sensitivity | FA/yr | median delay |")
+    print("|---|---|---|---|---|")
+    for guard, least in YOUNG_GRID:
+        baseline = cusum.Baseline(young_guard=guard, young_min_history=least)
+
+        def young_alarms(f: FacilitySeries, baseline: cusum.Baseline = baseline) -> np.ndarray:
+            y, n = f.stillbirths.astype(np.float64), f.total_births.astype(np.float64)
+            return cusum.binomial_cusum(y, n, baseline=baseline).alarm
+
+        s = score("binomial-cusum", young, young_alarms, from_week=YOUNG_FROM)
+        print(
+            f"| {guard} | {least} | {s.sensitivity:.2f} | {s.false_alarm_rate:.2f} | {s.median_delay:.1f} |"
+        )
 
 
 def speed(method: str) -> None:

@@ -95,16 +95,24 @@ def test_a_planted_rise_is_found_by_auto_on_most_facilities() -> None:
     assert found >= 20  # the benchmark's 0.77 over all rise sizes; x2.5 for 8 weeks is easier
 
 
-def test_auto_resolves_to_one_method_per_period() -> None:
+def test_auto_is_the_binomial_cusum_with_denominators_and_the_poisson_one_without() -> None:
     f = facilities(3, 1, 60)[0]
     with_totals = detect(f.stillbirths.tolist(), method="auto", totals=f.total_births.tolist())
     without = detect(f.stillbirths.tolist(), method="auto")
-    switch = cusum.GUARD + cusum.MIN_HISTORY
-    assert {d.method for d in with_totals[:switch]} == {"ears-c2"}
-    assert {d.method for d in with_totals[switch:]} == {"binomial-cusum"}
-    assert {d.method for d in without[switch:]} == {"cusum"}
-    assert auto_method(0, has_totals=True) == "ears-c2"
-    assert auto_method(switch * 7, has_totals=False, period="day") == "cusum"
+    assert {d.method for d in with_totals} == {"binomial-cusum"}
+    assert {d.method for d in without} == {"cusum"}
+    rates = detect(f.stillbirths.tolist(), method="binomial-cusum", totals=f.total_births.tolist())
+    assert [d.alarm for d in with_totals] == [d.alarm for d in rates]
+    np.testing.assert_array_equal([d.threshold for d in with_totals], [d.threshold for d in rates])
+    assert auto_method(has_totals=False) == "cusum"
+
+
+def test_a_young_facility_is_judged_from_its_13th_period_on_a_shorter_guard() -> None:
+    found = detect([2.0] * 40, method="cusum")
+    start = cusum.Baseline().first_judged()
+    assert start == 12
+    assert all(math.isnan(d.expected) for d in found[:start])
+    assert not math.isnan(found[start].expected)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -143,4 +151,4 @@ def test_bad_input_is_refused_with_a_reason(kwargs: dict[str, object], message: 
 def test_a_daily_series_scales_the_cusum_baseline() -> None:
     days = detect([2.0] * 200, method="cusum", period="day")
     first = next(d.index for d in days if not math.isnan(d.expected))
-    assert first == (cusum.GUARD + cusum.MIN_HISTORY) * 7
+    assert first == cusum.Baseline().first_judged() * 7

@@ -7,9 +7,12 @@ look more like the shifted level than the in-control one, and an alarm is raised
 the evidence builds up anew.
 
 * In-control level: the mean count (Poisson) or the pooled rate, sum(events) / sum(totals)
-  (binomial), over the ``window`` periods (a year) that end ``guard`` periods before the one
-  judged, so that a rise under way does not enter its own baseline for ``guard`` periods. At
-  least ``min_history`` periods of baseline are needed before the chart starts.
+  (binomial), over the ``window`` periods (a year) that end ``guard`` (8) periods before the one
+  judged, so that a rise under way does not enter its own baseline for ``guard`` periods, from
+  ``min_history`` (12) periods of baseline. A young facility, with fewer than ``guard +
+  min_history`` periods behind it, is judged on a shorter guard (4) from 8 periods of baseline,
+  so its chart starts at the 13th period rather than the 21st (both pairs chosen on tuning
+  series; see :class:`Baseline`).
 * Shift looked for: the level times ``ratio`` (2, a doubling).
 * ``h`` on the log-likelihood scale, so one value serves small and large facilities alike; it was
   chosen on generated tuning series and reported on others (docs/outcomes.md, benchmarks).
@@ -21,15 +24,13 @@ more deliveries is not read as a week with more stillbirths.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from nadhir.health.ears import Bounds
 
-WINDOW = 52  # periods of in-control baseline (a year of weeks)
-GUARD = 8  # periods between the baseline's end and the period judged
-MIN_HISTORY = 12  # periods of baseline before the chart starts
 RATIO = 2.0  # the shift looked for
 H_POISSON = 3.0  # chosen on the tuning seeds: benchmarks/outcome_detection.py --tune
 H_BINOMIAL = 3.0
@@ -41,16 +42,44 @@ ZERO_LEVEL_EVENTS = 0.5
 Floats = NDArray[np.float64]
 
 
-def _trailing_sums(values: Floats, window: int, guard: int) -> tuple[Floats, Floats]:
-    """Per t: the sum of ``values`` over the ``window`` periods ending ``guard`` before t, and how
-    many of those periods were reported (a missing period, NaN, adds nothing to either)."""
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """Which past periods make the in-control level of period t (in periods of the series)."""
+
+    window: int = 52  # a year of weeks
+    guard: int = 8  # between the baseline's end and the period judged
+    min_history: int = 12  # periods of baseline before the chart starts
+    young_guard: int = 4  # the guard while t < guard + min_history
+    young_min_history: int = 8
+
+    def __post_init__(self) -> None:
+        if self.window < 1 or not 0 <= self.young_guard <= self.guard:
+            raise ValueError(f"bad baseline: {self}")
+        if not 1 <= self.young_min_history <= self.min_history <= self.window:
+            raise ValueError(f"bad baseline: {self}")
+
+    def scaled(self, factor: int) -> Baseline:
+        """The same baseline in periods ``factor`` times shorter (days for weeks: 7)."""
+        return Baseline(*(factor * v for v in (self.window, self.guard, self.min_history,
+                                               self.young_guard, self.young_min_history)))  # fmt: skip
+
+    def first_judged(self) -> int:
+        """The index of the first period the chart judges (with every period reported)."""
+        return self.young_guard + self.young_min_history
+
+
+def _trailing_sums(values: Floats, baseline: Baseline) -> tuple[Floats, Floats, Floats]:
+    """Per t: the sum of ``values`` over t's baseline, how many of its periods were reported (a
+    missing period, NaN, adds nothing to either) and how many it needs."""
     n = values.size
     cum = np.concatenate(([0.0], np.cumsum(np.nan_to_num(values))))
     reported = np.concatenate(([0.0], np.cumsum(~np.isnan(values))))
     t = np.arange(n)
-    end = np.maximum(t - guard, 0)  # exclusive
-    start = np.maximum(end - window, 0)
-    return cum[end] - cum[start], reported[end] - reported[start]
+    young = t < baseline.guard + baseline.min_history
+    end = np.maximum(t - np.where(young, baseline.young_guard, baseline.guard), 0)  # exclusive
+    start = np.maximum(end - baseline.window, 0)
+    needed = np.where(young, baseline.young_min_history, baseline.min_history).astype(np.float64)
+    return cum[end] - cum[start], reported[end] - reported[start], needed
 
 
 def poisson_cusum(
@@ -58,13 +87,11 @@ def poisson_cusum(
     *,
     h: float = H_POISSON,
     ratio: float = RATIO,
-    window: int = WINDOW,
-    guard: int = GUARD,
-    min_history: int = MIN_HISTORY,
+    baseline: Baseline = Baseline(),
 ) -> Bounds:
     """Poisson CUSUM for a count series; the threshold is the smallest count that would alarm."""
-    _check(h, ratio, window, guard, min_history)
-    total, length = _trailing_sums(counts, window, guard)
+    _check(h, ratio)
+    total, length, needed = _trailing_sums(counts, baseline)
     n = counts.size
     expected = np.full(n, np.nan)
     threshold = np.full(n, np.nan)
@@ -72,7 +99,7 @@ def poisson_cusum(
     log_ratio = math.log(ratio)
     score = 0.0
     for t in range(n):
-        if length[t] < min_history:
+        if length[t] < needed[t]:
             continue
         level = max(total[t], ZERO_LEVEL_EVENTS) / length[t]
         drift = (ratio - 1.0) * level  # the log-likelihood ratio's constant part
@@ -93,12 +120,10 @@ def binomial_cusum(
     *,
     h: float = H_BINOMIAL,
     ratio: float = RATIO,
-    window: int = WINDOW,
-    guard: int = GUARD,
-    min_history: int = MIN_HISTORY,
+    baseline: Baseline = Baseline(),
 ) -> Bounds:
     """Binomial CUSUM for events out of totals; expected and threshold are counts of this period."""
-    _check(h, ratio, window, guard, min_history)
+    _check(h, ratio)
     if events.shape != totals.shape:
         raise ValueError("events and totals must have the same length")
     over = np.nan_to_num(events) > np.nan_to_num(totals, nan=np.inf)
@@ -109,15 +134,15 @@ def binomial_cusum(
     reported = ~np.isnan(events) & ~np.isnan(totals)
     events = np.where(reported, events, np.nan)
     totals = np.where(reported, totals, np.nan)
-    ev_sum, length = _trailing_sums(events, window, guard)
-    tot_sum, _ = _trailing_sums(totals, window, guard)
+    ev_sum, length, needed = _trailing_sums(events, baseline)
+    tot_sum, _, _ = _trailing_sums(totals, baseline)
     n = events.size
     expected = np.full(n, np.nan)
     threshold = np.full(n, np.nan)
     alarm = np.zeros(n, dtype=bool)
     score = 0.0
     for t in range(n):
-        if length[t] < min_history or tot_sum[t] <= 0:
+        if length[t] < needed[t] or tot_sum[t] <= 0:
             continue
         p0 = max(ev_sum[t], ZERO_LEVEL_EVENTS) / tot_sum[t]
         p1 = min(ratio * p0, 0.999)  # a rate cannot pass 1
@@ -136,10 +161,8 @@ def binomial_cusum(
     return Bounds(expected, threshold, alarm)
 
 
-def _check(h: float, ratio: float, window: int, guard: int, min_history: int) -> None:
+def _check(h: float, ratio: float) -> None:
     if h <= 0:
         raise ValueError(f"h must be > 0, not {h}")
     if ratio <= 1:
         raise ValueError(f"the shift looked for must be a rise (ratio > 1), not {ratio}")
-    if window < 1 or guard < 0 or not 1 <= min_history <= window:
-        raise ValueError(f"bad baseline: window {window}, guard {guard}, min_history {min_history}")
