@@ -16,6 +16,7 @@ same for rises after three years of history (weeks 165+), where Farrington can r
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -136,11 +137,14 @@ def speed(method: str) -> None:
         command = [sys.executable, "-m", "nadhir.service.cli", "outcomes", "detect", str(path),
                    "--indicator", "stillbirths", "--method", method, "--json"]  # fmt: skip
         start = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     lines = done.stdout.count("\n")
     print(f"nadhir outcomes detect --method {method}: {len(data)} facilities x {WEEKS} weeks, "
-          f"{lines} JSON lines in {seconds:.2f} s")  # fmt: skip
+          f"{lines} JSON lines in {seconds:.2f} s ({cpu:.2f} s CPU)")  # fmt: skip
 
 
 def main() -> None:
