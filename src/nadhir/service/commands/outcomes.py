@@ -1,8 +1,7 @@
-"""`nadhir outcomes`: mothers' and newborns' outcome surveillance (issue 19).
+"""`nadhir outcomes`: mothers' and newborns' outcomes (issue 19).
 
-The group is built here; its sub-commands live in modules of their own (``detect`` in
-:mod:`nadhir.service.commands.outcomes_detect`), each with ``register(group)``. A module adds its
-sub-commands by being named in :data:`SUBCOMMAND_MODULES`.
+Each sub-command lives in its own module: ``import`` (:mod:`.outcomes_import`) and ``report``
+(:mod:`.outcomes_report`); ``detect`` (:mod:`.outcomes_detect`) joins them where the detectors are.
 """
 
 from __future__ import annotations
@@ -11,14 +10,24 @@ import importlib
 
 import typer
 
-# Modules of nadhir.service.commands that add sub-commands to `nadhir outcomes`.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("outcomes_detect",)
+# Sub-command -> module in nadhir.service.commands (those present in this installation).
+SUBCOMMANDS: dict[str, str] = {
+    "import": "outcomes_import",
+    "report": "outcomes_report",
+    "detect": "outcomes_detect",
+}
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``outcomes`` group and every sub-command its modules register."""
-    group = typer.Typer(help="Mothers' and newborns' outcomes: detect rises in facility series.",
+    """Add ``outcomes`` (with its sub-commands) to the app."""
+    group = typer.Typer(name="outcomes", help="Mothers' and newborns' outcomes: records, alarms, bulletins.",
                         no_args_is_help=True)  # fmt: skip
-    for module in SUBCOMMAND_MODULES:
-        importlib.import_module(f"nadhir.service.commands.{module}").register(group)
-    app.add_typer(group, name="outcomes")
+    for name, module in SUBCOMMANDS.items():
+        try:
+            mod = importlib.import_module(f"nadhir.service.commands.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"nadhir.service.commands.{module}":
+                raise
+            continue  # a sub-command another branch adds (detect) and this one lacks
+        group.command(name)(mod.main)
+    app.add_typer(group)

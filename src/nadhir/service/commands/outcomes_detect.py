@@ -1,5 +1,8 @@
 """`nadhir outcomes detect FILE.csv --indicator NAME --method METHOD [--json]`.
 
+The ``outcomes`` group (:mod:`nadhir.service.commands.outcomes`) registers :func:`main` as
+``detect``.
+
 Reads a table of facility-period counts (columns in :mod:`nadhir.health.outcome_table`), runs one
 detector (:mod:`nadhir.health.detectors`) over each facility's series of the indicator and prints
 one result per facility-period: with ``--json`` one JSON object a line (``facility_id,
@@ -20,12 +23,7 @@ from nadhir.health.detectors import METHODS
 from nadhir.health.outcome_table import INDICATORS, PERIOD_DAYS
 
 
-def register(group: typer.Typer) -> None:
-    """Add ``detect`` to the ``outcomes`` group."""
-    group.command("detect")(detect)
-
-
-def detect(
+def main(
     file: Annotated[Path, typer.Argument(help="CSV of facility-period counts", exists=True, dir_okay=False)],
     indicator: Annotated[str, typer.Option("--indicator", help=f"One of: {', '.join(INDICATORS)}")],
     method: Annotated[str, typer.Option("--method", help=f"One of: {', '.join(METHODS)}")] = "auto",
