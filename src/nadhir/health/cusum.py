@@ -11,8 +11,8 @@ the evidence builds up anew.
   judged, so that a rise under way does not enter its own baseline for ``guard`` periods, from
   ``min_history`` (12) periods of baseline. A young facility, with fewer than ``guard +
   min_history`` periods behind it, is judged on a shorter guard (4) from 8 periods of baseline,
-  so its chart starts at the 13th period rather than the 21st (both pairs chosen on tuning
-  series; see :class:`Baseline`).
+  so its chart starts at the 13th period rather than the 21st (the young pair was chosen on
+  tuning series, ``benchmarks/outcome_detection.py --tune``; see :class:`Baseline`).
 * Shift looked for: the level times ``ratio`` (2, a doubling).
 * ``h`` on the log-likelihood scale, so one value serves small and large facilities alike; it was
   chosen on generated tuning series and reported on others (docs/outcomes.md, benchmarks).
