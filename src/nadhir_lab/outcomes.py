@@ -91,8 +91,13 @@ def facility(
     *,
     rise: Rise | None = None,
     first_week: date = FIRST_MONDAY,
+    risk_drift: float = 0.0,
 ) -> FacilitySeries:
-    """One facility's series; ``rise`` plants a rise in its stillbirth risk."""
+    """One facility's series; ``rise`` plants a rise in its stillbirth risk.
+
+    ``risk_drift``: the weekly sd of a random walk on the log of the risk (clipped to x0.6-x1.6),
+    for facilities whose case mix changes over the years (0: a steady risk).
+    """
     volume = rng.uniform(*BIRTHS_RANGE)
     risk = rng.uniform(*STILLBIRTH_RISK_RANGE)
     t = np.arange(weeks)
@@ -101,6 +106,9 @@ def facility(
     drift = np.exp(np.clip(np.cumsum(rng.normal(0.0, DRIFT_SD, weeks)), -0.4, 0.4))
     total = rng.poisson(volume * season * drift).astype(np.int64)
     weekly_risk = risk * rng.gamma(RISK_SHAPE, 1.0 / RISK_SHAPE, weeks)
+    if risk_drift > 0:
+        walk = np.cumsum(rng.normal(0.0, risk_drift, weeks))
+        weekly_risk *= np.exp(np.clip(walk, math.log(0.6), math.log(1.6)))
     if rise is not None:
         weekly_risk[rise.start : rise.start + rise.weeks] *= rise.factor
     stillbirths = rng.binomial(total, np.minimum(weekly_risk, 0.5))
@@ -132,7 +140,13 @@ def random_rise(rng: np.random.Generator, weeks: int, *, earliest: int) -> Rise:
 
 
 def facilities(
-    seed: int, count: int, weeks: int, *, rise_share: float = 0.5, earliest_rise: int = 52
+    seed: int,
+    count: int,
+    weeks: int,
+    *,
+    rise_share: float = 0.5,
+    earliest_rise: int = 52,
+    risk_drift: float = 0.0,
 ) -> list[FacilitySeries]:
     """``count`` facilities, the first ``rise_share`` of them with one planted rise each."""
     rng = np.random.default_rng(seed)
@@ -140,7 +154,7 @@ def facilities(
     out = []
     for i in range(count):
         rise = random_rise(rng, weeks, earliest=earliest_rise) if i < with_rise else None
-        out.append(facility(rng, f"F{seed:04d}-{i:03d}", weeks, rise=rise))
+        out.append(facility(rng, f"F{seed:04d}-{i:03d}", weeks, rise=rise, risk_drift=risk_drift))
     return out
 
 
