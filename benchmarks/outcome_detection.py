@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nadhir.health import cusum
+from nadhir.health import cusum, ears
 from nadhir.health.detectors import METHODS
 from nadhir_lab.outcome_scores import WEEKS_PER_YEAR, Alarms, Score, score, stillbirth_alarms
 from nadhir_lab.outcomes import FacilitySeries, facilities, write_csv
@@ -164,6 +164,19 @@ def tune() -> None:
         print(
             f"| {guard} | {least} | {s.sensitivity:.2f} | {s.false_alarm_rate:.2f} | {s.median_delay:.1f} |"
         )
+
+    def with_c2_first(f: FacilitySeries) -> np.ndarray:
+        """The chosen chart, and EARS C2 on the periods before it starts judging."""
+        y, n = f.stillbirths.astype(np.float64), f.total_births.astype(np.float64)
+        alarms = cusum.binomial_cusum(y, n).alarm
+        first = cusum.Baseline().first_judged()
+        alarms[:first] = ears.ears_c1_c2(y, lag=ears.C2_LAG).alarm[:first]
+        return alarms
+
+    s = score("c2 first", young, with_c2_first, from_week=YOUNG_FROM)
+    print(
+        f"| 4, EARS C2 before | 8 | {s.sensitivity:.2f} | {s.false_alarm_rate:.2f} | {s.median_delay:.1f} |"
+    )
 
 
 def speed(method: str) -> None:
