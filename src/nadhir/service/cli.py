@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "migrate": "migrate",
     "store": "store",
     "health": "health",
+    "outcomes": "outcomes",
 }
 
 # The entry-point group other packages add commands through (the lab's are in pyproject.toml).
