@@ -59,6 +59,8 @@ def alarm_cap(
                       restriction=RESTRICTION, infos=tuple(infos))  # fmt: skip
 
 
-def alarm_cap_xml(alarm: OutcomeAlarm, facility: Facility | None, sent: float, *, radius_km: float = 15.0) -> bytes:
+def alarm_cap_xml(
+    alarm: OutcomeAlarm, facility: Facility | None, sent: float, *, radius_km: float = 15.0
+) -> bytes:
     """:func:`alarm_cap` rendered and validated against the CAP 1.2 schema."""
     return render(alarm_cap(alarm, facility, sent, radius_km=radius_km))

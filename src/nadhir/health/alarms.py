@@ -52,7 +52,12 @@ class Detect(Protocol):
     """``nadhir.health.detectors.detect``: one detection per period of ``counts``."""
 
     def __call__(
-        self, counts: Sequence[float], *, method: str, totals: Sequence[float] | None = None, period: str = "week"
+        self,
+        counts: Sequence[float],
+        *,
+        method: str,
+        totals: Sequence[float] | None = None,
+        period: str = "week",
     ) -> Sequence[DetectionLike]: ...
 
 
@@ -71,7 +76,9 @@ class NearbyEvent:
 class NearbySource(Protocol):
     """Where the events near a facility are read from (the store's run tables, the attacks register)."""
 
-    def events_near(self, lat: float, lon: float, radius_km: float, since: float, until: float) -> list[NearbyEvent]:
+    def events_near(
+        self, lat: float, lon: float, radius_km: float, since: float, until: float
+    ) -> list[NearbyEvent]:
         """Events within ``radius_km`` of (lat, lon) with ``since <= t < until``, oldest first."""
         ...
 
@@ -106,7 +113,9 @@ class OutcomeAlarm:
     @property
     def key(self) -> str:
         """The alarm's identity: the same rise found again is the same alarm."""
-        return f"{self.facility_id}|{self.indicator}|{self.period}|{self.period_start.isoformat()}|{self.method}"
+        return (
+            f"{self.facility_id}|{self.indicator}|{self.period}|{self.period_start.isoformat()}|{self.method}"
+        )
 
     @property
     def label(self) -> str:
@@ -124,7 +133,9 @@ class SeriesPoint:
     alarm: bool
 
 
-def series(records: Sequence[OutcomeRecord], indicator: str) -> tuple[list[OutcomeRecord], list[float], list[float] | None]:
+def series(
+    records: Sequence[OutcomeRecord], indicator: str
+) -> tuple[list[OutcomeRecord], list[float], list[float] | None]:
     """One facility's records in period order, the indicator's counts and (for a rate) its totals."""
     ind = INDICATORS[indicator]
     ordered = sorted(records, key=lambda r: r.period_start)
@@ -142,7 +153,8 @@ def detect_series(
         return []
     found = detect(counts, method=method, totals=totals, period=ordered[0].period)
     return [
-        SeriesPoint(ordered[d.index].period_start, d.observed, d.expected, d.threshold, d.alarm) for d in found
+        SeriesPoint(ordered[d.index].period_start, d.observed, d.expected, d.threshold, d.alarm)
+        for d in found
     ]
 
 
@@ -187,7 +199,9 @@ def find_alarms(
                 start = dt.datetime.combine(point.period_start, dt.time(), dt.UTC)
                 end = start + (dt.timedelta(days=7) if period == "week" else dt.timedelta(days=1))
                 begin = start - dt.timedelta(weeks=weeks_before)
-                events = tuple(nearby.events_near(place.lat, place.lon, radius_km, begin.timestamp(), end.timestamp()))
+                events = tuple(
+                    nearby.events_near(place.lat, place.lon, radius_km, begin.timestamp(), end.timestamp())
+                )
             p: Period = "day" if period == "day" else "week"
             out.append(OutcomeAlarm(facility_id, indicator, p, point.period_start, method, point.observed,
                                     point.expected, point.threshold, share, flagged, events))  # fmt: skip
@@ -211,7 +225,8 @@ def alarm_text(alarm: OutcomeAlarm, facility: Facility | None, lang: str) -> str
     name = facility.name if facility else alarm.facility_id
     text = (f"Health alarm: {label} up at {name}, {alarm.label}: observed {alarm.observed:g}, "
             f"expected {alarm.expected:.1f}, threshold {alarm.threshold:.1f} ({alarm.method}). "
-            f"Strikes, impacts or attacks nearby in the weeks before: {near}. Reporting completeness: {share}.")  # fmt: skip
+            f"Strikes, impacts or attacks nearby in the weeks before: {near}. "
+            f"Reporting completeness: {share}.")  # fmt: skip
     if alarm.flagged:
         text += " Caution: reporting is incomplete (under 80 %)."
     return text
@@ -238,4 +253,3 @@ def check_review(status: str, note: str | None) -> AlarmStatus:
                 raise ValueError(f"say why the alarm is {s} (a note is required)")
             return s
     raise ValueError(f"status must be one of {', '.join(REVIEW_STATUSES)}, not {status!r}")
-

@@ -136,9 +136,9 @@ def parse_count(name: str, value: object) -> int:
         raise OutcomeError(f"{name} must be a whole number, not {value!r}")
     if isinstance(value, int):
         n = value
-    elif isinstance(value, float) and value.is_integer():
-        n = int(value)
-    elif isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+    elif (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value)
+    ):
         n = int(value)
     else:
         raise OutcomeError(f"{name} must be a whole number, not {value!r}")
@@ -167,7 +167,9 @@ def problems(record: OutcomeRecord) -> list[str]:
     if out:
         return out
     if record.preterm_births > record.live_births:
-        out.append(f"preterm_births ({record.preterm_births}) cannot exceed live_births ({record.live_births})")
+        out.append(
+            f"preterm_births ({record.preterm_births}) cannot exceed live_births ({record.live_births})"
+        )
     if record.low_birth_weight > record.live_births:
         out.append(
             f"low_birth_weight ({record.low_birth_weight}) cannot exceed live_births ({record.live_births})"

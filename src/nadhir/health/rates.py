@@ -106,7 +106,9 @@ def rate(indicator: str, records: Iterable[OutcomeRecord], level: float = 0.95) 
     if total == 0:
         return Rate(indicator, events, 0, ind.per, None, None, None, level)
     low, high = wilson_interval(events, total, level)
-    return Rate(indicator, events, total, ind.per, ind.per * events / total, ind.per * low, ind.per * high, level)
+    return Rate(
+        indicator, events, total, ind.per, ind.per * events / total, ind.per * low, ind.per * high, level
+    )
 
 
 def rates(records: Iterable[OutcomeRecord], level: float = 0.95) -> list[Rate]:
