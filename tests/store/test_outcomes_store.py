@@ -54,13 +54,14 @@ def test_a_batch_is_kept_whole_or_not_at_all(db_url: str) -> None:  # noqa: F811
         book = OutcomeBook(store.engine)
         bad = report(start=WEEK + dt.timedelta(days=7))
         bad["live_births"] = None  # NOT NULL: the database refuses the second row
-        with pytest.raises(Exception):  # noqa: B017, PT011 - whichever error the driver raises
+        with pytest.raises(Exception):  # noqa: B017 - whichever error the driver raises
             book.put([report(), bad], T0, "csv")
         assert book.current() == []
 
 
 def alarm(key: str = "a|stillbirths|week|2026-03-23|ears-c2") -> dict[str, Any]:
-    return {"key": key, "facility_id": "a", "indicator": "stillbirths", "period": "week", "period_start": WEEK,
+    return {"key": key, "facility_id": "a", "indicator": "stillbirths", "period": "week",
+            "period_start": WEEK,
             "method": "ears-c2", "observed": 9.0, "expected": 3.1, "threshold": 7.2, "completeness": 0.75,
             "flagged": True, "nearby": [{"kind": "impact", "t": T0 - 86400, "distance_km": 2.5}]}  # fmt: skip
 

@@ -218,7 +218,7 @@ class OutcomeBook:
                 (first.c.facility_id == m.facility_id)
                 & (first.c.period == m.period)
                 & (first.c.period_start == m.period_start),
-            )  # fmt: skip
+            )
             .where(m.superseded_at.is_(None))
             .order_by(m.facility_id, m.period, m.period_start)
         )
@@ -247,8 +247,8 @@ class OutcomeBook:
     def history(self, facility_id: str, period: str, period_start: dt.date) -> list[StoredReport]:
         """Every report of one facility-period, oldest first (the last is the current one)."""
         m = OutcomeReportRow
-        stmt = (select(m).where(m.facility_id == facility_id, m.period == period, m.period_start == period_start)
-                .order_by(m.id))  # fmt: skip
+        same = (m.facility_id == facility_id, m.period == period, m.period_start == period_start)
+        stmt = select(m).where(*same).order_by(m.id)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         first = rows[0].received_at.timestamp() if rows else 0.0
