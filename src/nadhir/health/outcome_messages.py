@@ -133,5 +133,6 @@ def _confirmation(r: OutcomeRecord, how: str, arabic: bool) -> str:
     again = " (replaces the earlier report)" if how == "replaced" else ""
     return (f"Received: {r.facility_id} {r.label}: {r.live_births} live births, {r.stillbirths} "
             f"stillbirths ({r.stillbirths_fresh} fresh, {r.stillbirths_macerated} macerated), "
-            f"{r.miscarriages} miscarriages, {r.preterm_births} preterm, {r.low_birth_weight} low birth weight, {r.neonatal_deaths} neonatal "
+            f"{r.miscarriages} miscarriages, {r.preterm_births} preterm, {r.low_birth_weight} low birth "
+            f"weight, {r.neonatal_deaths} neonatal "
             f"and {r.maternal_deaths} maternal deaths{again}. Thank you.")  # fmt: skip
