@@ -17,8 +17,12 @@ import datetime as dt
 import hashlib
 import importlib
 import json
-from collections.abc import Iterable, Sequence
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -39,14 +43,25 @@ from nadhir.health.alarms import (
     alarm_text,
     find_alarms,
 )
-from nadhir.health.completeness import Completeness, Received, completeness
+from nadhir.health.completeness import Completeness, Received, completeness, last_ended
+from nadhir.health.outcome_messages import OutcomesMessageReader
 from nadhir.health.outcomes import COUNTS, OutcomeRecord, Period, record_from_fields
+from nadhir.health.outcomes_csv import read_outcomes_csv
+from nadhir.intake.field_reports import FieldReportError, FieldReports
 from nadhir.store.models import AlertRow, ImpactRow, SiteRow
 from nadhir.store.outcomes import OutcomeBook, PutResult, StoredAlarm, StoredReport
+from nadhir.store.people import SubscriptionBook
+
+if TYPE_CHECKING:
+    from nadhir.service.delivery import AlertDelivery
 
 COORDINATOR_PREFIX = "health-"
 ALARM_EXPIRES_S = 7 * 86400  # an alarm not delivered within a week is stale; the console still has it
 WATCHED: tuple[str, ...] = ("stillbirths", "miscarriages", "preterm_births")  # what a scan looks at
+RECENT_WEEKS = 12  # a scan keeps alarms of the last twelve weeks (older rises are history, not news)
+DEMO_CSV = resources.files("nadhir") / "data" / "health" / "outcomes-demo.csv"
+
+log = logging.getLogger(__name__)
 
 
 def default_detect() -> Detect:
@@ -266,3 +281,58 @@ def alarm_of(stored: StoredAlarm) -> OutcomeAlarm:
     s = stored
     return OutcomeAlarm(s.facility_id, s.indicator, period, s.period_start, s.method, s.observed, s.expected,
                         s.threshold, s.completeness, s.flagged, nearby)  # fmt: skip
+
+
+def recipients(delivery: AlertDelivery | None) -> tuple[list[Subscription], tuple[str, ...]]:
+    """The health coordinators (subscriptions ``health-...`` on a configured channel) and partners."""
+    if delivery is None or delivery.people is None:
+        return [], ()
+    people = delivery.people
+    subs: list[Subscription] = []
+    if people.person_channels:
+        every = SubscriptionBook(delivery.outbox.engine).all()
+        subs = [s for s in people.usable(every) if s.id.startswith(COORDINATOR_PREFIX)]
+    return subs, tuple(people.partners)
+
+
+def open_desk(
+    engine: Engine,
+    sites: Iterable[Site],
+    field_reports: FieldReports,
+    current: Callable[[], OutcomeDesk | None],
+    *,
+    demo: bool = False,
+    delivery: AlertDelivery | None = None,
+    now: float | None = None,
+) -> OutcomeDesk:
+    """The service's desk; its message reader joins ``field_reports`` (once: the reader keeps
+    through ``current()``, the desk of the service as it runs now). With ``demo``, the bundled
+    two years of weekly series are loaded and scanned, so that the console shows an alarm."""
+    desk = OutcomeDesk(engine, sites)
+    if not any(r.kind == OutcomesMessageReader.kind for r in field_reports.readers):
+        field_reports.add(OutcomesMessageReader(
+            lambda record, reporter, t: _keep_message(current(), record, reporter, t),
+            known=lambda facility: (d := current()) is not None and facility in d.facilities,
+        ))  # fmt: skip
+    if demo:
+        t = time.time() if now is None else now
+        records = read_outcomes_csv(DEMO_CSV.read_text(encoding="utf-8"))
+        desk.submit(records, t, "demo", "nadhir serve --demo")
+        coordinators, partners = recipients(delivery)
+        try:
+            outbox = None if delivery is None else delivery.outbox
+            since = last_ended("week", t) - dt.timedelta(weeks=RECENT_WEEKS)
+            found = desk.scan(t, outbox=outbox, coordinators=coordinators, partners=partners, since=since)
+            log.info(
+                "demo outcomes: %d reports, %d alarms (%d new)", len(records), found.found, len(found.new)
+            )
+        except LookupError as exc:  # no detectors installed: the series are there, the alarms are not
+            log.warning("demo outcomes loaded without alarms: %s", exc)
+    return desk
+
+
+def _keep_message(desk: OutcomeDesk | None, record: OutcomeRecord, reporter: str, t: float) -> str:
+    if desk is None:
+        raise FieldReportError("the service is starting; send again in a minute")
+    kept = desk.submit([record], t, "message", reporter)
+    return "replaced" if kept.replaced else "added"
