@@ -28,7 +28,8 @@ HEADER = ("facility_id,period_start,live_births,stillbirths_fresh,stillbirths_ma
 def fields(**changes: object) -> dict[str, object]:
     base: dict[str, object] = {"facility_id": "idlib-maternity-hospital", "period_start": "2026-03-30",
             "live_births": "120", "stillbirths_fresh": "2", "stillbirths_macerated": "1", "miscarriages": "4",
-            "preterm_births": "11", "low_birth_weight": "13", "neonatal_deaths": "2", "maternal_deaths": "0"}  # fmt: skip
+            "preterm_births": "11", "low_birth_weight": "13", "neonatal_deaths": "2",
+            "maternal_deaths": "0"}  # fmt: skip
     base.update(changes)
     return base
 
