@@ -36,7 +36,8 @@ STILLBIRTHS = [4, 5, 3, 4, 6, 4, 5, 3, 4, 5, 4, 5, 4, 12, 14, 13]
 
 
 def series(facility: str = MATERNITY.id, sb: list[int] = STILLBIRTHS) -> list[OutcomeRecord]:
-    return [OutcomeRecord(facility, "week", MONDAY + dt.timedelta(weeks=i), 200, n // 2, n - n // 2, 10, 20, 24, 3, 0)
+    week = dt.timedelta(weeks=1)
+    return [OutcomeRecord(facility, "week", MONDAY + i * week, 200, n // 2, n - n // 2, 10, 20, 24, 3, 0)
             for i, n in enumerate(sb)]  # fmt: skip
 
 
@@ -71,8 +72,9 @@ def test_a_rise_raises_alarms_with_figures_and_the_events_before_it() -> None:
     old = NearbyEvent("impact", t_of(MONDAY), 35.93, 36.63, 1.2, "long before")
     far = NearbyEvent("attack", t_of(MONDAY + dt.timedelta(weeks=12)), 35.5, 36.6, 40.0, "far away")
     source = Nearby([strike, old, far])
+    rep = {MATERNITY.id: full(MATERNITY.id, 0.95)}
     found = find_alarms(series(), {MATERNITY.id: MATERNITY}, "stillbirths", detect, method="stand-in",
-                        reporting={MATERNITY.id: full(MATERNITY.id, 0.95)}, nearby=source, radius_km=15)  # fmt: skip
+                        reporting=rep, nearby=source, radius_km=15)  # fmt: skip
     assert [a.period_start for a in found] == [MONDAY + dt.timedelta(weeks=w) for w in (13, 14, 15)]
     first = found[0]
     assert (first.facility_id, first.indicator, first.method, first.observed) == (
@@ -170,8 +172,11 @@ class Kept:
 def test_a_ward_sends_its_week_in_english_or_arabic_and_is_answered() -> None:
     kept = Kept()
     reports = FieldReports([OutcomesMessageReader(kept, known=lambda f: f == MATERNITY.id)])
-    reply = reports.route("+963933000001", "Outcomes idlib-maternity-hospital 2026-W14 live 120 fresh 2 "
-                          "macerated 1 miscarriages 4 preterm 11 lbw 13 neonatal 2 maternal 0 cs=30", 1.0)  # fmt: skip
+    text = (
+        "Outcomes idlib-maternity-hospital 2026-W14 live 120 fresh 2 macerated 1 miscarriages 4 "
+        "preterm 11 lbw 13 neonatal 2 maternal 0 cs=30"
+    )
+    reply = reports.route("+963933000001", text, 1.0)
     assert reply is not None and reply.accepted and reply.kind == "outcomes"
     assert reply.text.startswith(
         "Received: idlib-maternity-hospital 2026-W14: 120 live births, 3 stillbirths"
@@ -182,8 +187,11 @@ def test_a_ward_sends_its_week_in_english_or_arabic_and_is_answered() -> None:
         30,
         None,
     )
-    arabic = reports.route("+963933000001", "ولادات idlib-maternity-hospital 2026-W14 أحياء ١٢١ حديث ٢ متعطن ١ "
-                           "إجهاض ٤ خدج ١١ ناقص ١٣ وليد ٢ أمهات ٠", 2.0)  # fmt: skip
+    text = (
+        "ولادات idlib-maternity-hospital 2026-W14 أحياء ١٢١ حديث ٢ متعطن ١ "
+        "إجهاض ٤ خدج ١١ ناقص ١٣ وليد ٢ أمهات ٠"
+    )
+    arabic = reports.route("+963933000001", text, 2.0)
     assert arabic is not None and arabic.accepted and arabic.text.startswith("تم الاستلام")
     assert "حلّ محل التقرير السابق" in arabic.text and kept.records[1][0].live_births == 121
 
