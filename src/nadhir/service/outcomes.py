@@ -43,7 +43,7 @@ from nadhir.health.alarms import (
     alarm_text,
     find_alarms,
 )
-from nadhir.health.completeness import Completeness, Received, completeness, last_ended
+from nadhir.health.completeness import Completeness, Received, completeness
 from nadhir.health.outcome_messages import OutcomesMessageReader
 from nadhir.health.outcomes import COUNTS, OutcomeRecord, Period, record_from_fields
 from nadhir.health.outcomes_csv import read_outcomes_csv
@@ -172,6 +172,9 @@ class OutcomeDesk:
         self._detect = detect
         self.nearby: NearbySource = nearby if nearby is not None else StoreNearby(engine)
         self.radius_km = radius_km
+        # The last period the desk reads up to, when not the last one ended (the demo's bundled series
+        # end on a fixed week: its completeness must not fall as the calendar moves on).
+        self.as_of: dt.date | None = None
 
     @property
     def detect(self) -> Detect:
@@ -179,6 +182,10 @@ class OutcomeDesk:
         if self._detect is None:
             self._detect = default_detect()
         return self._detect
+
+    def use_detector(self, detect: Detect) -> None:
+        """Read the series with ``detect`` from now on (another method set, a test's own)."""
+        self._detect = detect
 
     def submit(
         self, records: Sequence[OutcomeRecord], now: float, source: str, reporter: str | None
@@ -199,6 +206,7 @@ class OutcomeDesk:
         """Completeness and timeliness of every facility that has reported (or is a known facility)."""
         got = list(received) if received is not None else self.received(period=period)
         ids = sorted({r.record.facility_id for r in got} | set(self.facilities))
+        until = until if until is not None else self.as_of
         return {f: completeness(f, got, now, period=period, until=until) for f in ids}
 
     def scan(
@@ -318,10 +326,11 @@ def open_desk(
         t = time.time() if now is None else now
         records = read_outcomes_csv(DEMO_CSV.read_text(encoding="utf-8"))
         desk.submit(records, t, "demo", "nadhir serve --demo")
+        desk.as_of = max(r.period_start for r in records)
         coordinators, partners = recipients(delivery)
         try:
             outbox = None if delivery is None else delivery.outbox
-            since = last_ended("week", t) - dt.timedelta(weeks=RECENT_WEEKS)
+            since = desk.as_of - dt.timedelta(weeks=RECENT_WEEKS)
             found = desk.scan(t, outbox=outbox, coordinators=coordinators, partners=partners, since=since)
             log.info(
                 "demo outcomes: %d reports, %d alarms (%d new)", len(records), found.found, len(found.new)

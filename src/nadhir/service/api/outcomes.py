@@ -182,6 +182,11 @@ class ScanOut(BaseModel):
     deliveries: int
 
 
+def recent_since(d: OutcomeDesk, now: float) -> dt.date:
+    """The first week a scan keeps alarms of (the last twelve weeks up to the desk's week)."""
+    return (d.as_of or last_ended("week", now)) - dt.timedelta(weeks=RECENT_WEEKS)
+
+
 def desk(svc: Service) -> OutcomeDesk:
     """The outcomes desk; 503 while the service starts."""
     if svc.outcomes is None:
@@ -405,7 +410,7 @@ def scan(body: ScanIn, _: HealthUser, svc: Svc) -> dict[str, Any]:
         result = d.scan(now, indicators=body.indicators, method=body.method,
                         outbox=None if delivery is None else delivery.outbox, coordinators=coordinators,
                         partners=partners, suppress_incomplete=body.suppress_incomplete,
-                        since=last_ended("week", now) - dt.timedelta(weeks=RECENT_WEEKS))  # fmt: skip
+                        since=recent_since(d, now))  # fmt: skip
     except LookupError as exc:
         raise HTTPException(409, str(exc)) from exc
     except ValueError as exc:
