@@ -20,11 +20,12 @@ def _service(tmp_path: Path, **changes: object) -> Service:
 def test_the_list_names_what_runs_in_the_order_it_starts(tmp_path: Path) -> None:
     clock = ManualClock(T0)
     plain = _service(tmp_path, outbox=False)
-    assert [w.name for w in plain.workers(clock)] == ["store", "engine", "supervisor", "feeds"]
+    assert [w.name for w in plain.workers(clock)] == ["store", "outcomes", "engine", "supervisor", "feeds"]
     full = _service(tmp_path, outbox=True, telegram_token="123:abc")
     full.demo = DemoOptions(speed=20)
     names = [w.name for w in full.workers(ScaledClock(T0, 20))]
-    assert names == ["store", "delivery", "engine", "supervisor", "demo feeder", "telegram", "feeds"]
+    assert names == ["store", "delivery", "outcomes", "engine", "supervisor", "demo feeder", "telegram",
+                     "feeds"]  # fmt: skip
 
 
 def test_start_and_stop_follow_the_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -182,6 +182,12 @@ class ScanOut(BaseModel):
     deliveries: int
 
 
+class CapXml(Response):
+    """A CAP 1.2 document."""
+
+    media_type = "application/cap+xml"
+
+
 def recent_since(d: OutcomeDesk, now: float) -> dt.date:
     """The first week a scan keeps alarms of (the last twelve weeks up to the desk's week)."""
     return (d.as_of or last_ended("week", now)) - dt.timedelta(weeks=RECENT_WEEKS)
@@ -373,14 +379,11 @@ def review(alarm_id: int, body: ReviewIn, principal: HealthUser, svc: Svc) -> di
 @router.get(
     f"{API}/outcomes/alarms/{{alarm_id}}/cap",
     tags=["outcomes"],
-    response_class=Response,
-    responses={
-        **err(401, 403, 404, 429),
-        200: {"content": {"application/cap+xml": {}}, "description": "CAP 1.2"},
-    },
+    response_class=CapXml,
+    responses={**err(401, 403, 404, 429), 200: {"description": "The alarm as a CAP 1.2 message"}},
     summary="An alarm as CAP 1.2 (category Health)",
 )
-def alarm_cap(alarm_id: int, _: HealthUser, svc: Svc) -> Response:
+def alarm_cap(alarm_id: int, _: HealthUser, svc: Svc) -> CapXml:
     d = desk(svc)
     try:
         stored = d.book.alarm(alarm_id)
@@ -388,7 +391,7 @@ def alarm_cap(alarm_id: int, _: HealthUser, svc: Svc) -> Response:
         raise HTTPException(404, str(exc)) from exc
     xml = alarm_cap_xml(alarm_of(stored), d.facilities.get(stored.facility_id), stored.created_at,
                         radius_km=d.radius_km)  # fmt: skip
-    return Response(xml, media_type="application/cap+xml")
+    return CapXml(xml)
 
 
 @router.post(
