@@ -46,6 +46,11 @@ def console() -> FileResponse:
     return FileResponse(CONSOLE_DIR / "console.html", headers=NO_CACHE)
 
 
+@router.get("/outcomes/")
+def outcomes() -> FileResponse:
+    return FileResponse(CONSOLE_DIR / "outcomes.html", headers=NO_CACHE)
+
+
 @router.get("/replay/")
 def replay() -> FileResponse:
     return FileResponse(CONSOLE_DIR / "replay.html", headers=NO_CACHE)
