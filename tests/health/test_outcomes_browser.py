@@ -56,7 +56,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Servic
     thread.join(15)
 
 
-def wait(page: object, expression: str, timeout_s: float = 15.0) -> None:
+def wait(page: object, expression: str, timeout_s: float = 45.0) -> None:  # a loaded machine is slow
     deadline = time.monotonic() + timeout_s
     while not page.evaluate(expression):  # type: ignore[attr-defined]
         assert time.monotonic() < deadline, f"timed out waiting for {expression}"

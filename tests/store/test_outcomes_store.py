@@ -57,6 +57,15 @@ def test_a_batch_is_kept_whole_or_not_at_all(db_url: str) -> None:  # noqa: F811
         with pytest.raises(Exception):  # noqa: B017 - whichever error the driver raises
             book.put([report(), bad], T0, "csv")
         assert book.current() == []
+        with pytest.raises(ValueError, match="appears twice"):
+            book.put([report(), report()], T0, "csv")
+        # Many weeks at once, some new, some replacing, some as they were.
+        weeks = [report(start=WEEK + dt.timedelta(days=7 * i)) for i in range(5)]
+        assert book.put(weeks[:3], T0, "csv").added == 3
+        changed = [*weeks[:2], report(start=WEEK + dt.timedelta(days=14), miscarriages=9), *weeks[3:]]
+        done = book.put(changed, T0 + 1, "csv")
+        assert (done.added, done.replaced, done.unchanged) == (2, 1, 2)
+        assert [r.fields["miscarriages"] for r in book.current()] == [4, 4, 9, 4, 4]
 
 
 def alarm(key: str = "a|stillbirths|week|2026-03-23|ears-c2") -> dict[str, Any]:
