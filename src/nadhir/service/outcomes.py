@@ -45,7 +45,7 @@ from nadhir.health.alarms import (
 )
 from nadhir.health.completeness import Completeness, Received, completeness
 from nadhir.health.outcome_messages import OutcomesMessageReader
-from nadhir.health.outcomes import COUNTS, OutcomeRecord, Period, record_from_fields
+from nadhir.health.outcomes import OutcomeRecord, Period, check
 from nadhir.health.outcomes_csv import read_outcomes_csv
 from nadhir.intake.field_reports import FieldReportError, FieldReports
 from nadhir.store.models import AlertRow, ImpactRow, SiteRow
@@ -85,11 +85,15 @@ def record_fields(record: OutcomeRecord) -> dict[str, object]:
 
 
 def record_of(stored: StoredReport) -> OutcomeRecord:
-    """A stored report as a checked record (what was kept passed the same checks)."""
+    """A stored report as a record (what was kept passed the same checks; they are cheap to run
+    again, and a row edited by hand in the database is caught here rather than trusted)."""
     f = stored.fields
-    fields = {**{k: f[k] for k in COUNTS}, "facility_id": f["facility_id"], "period": f["period"],
-              "period_start": f["period_start"].isoformat()}  # fmt: skip
-    return record_from_fields(fields)
+    period: Period = "day" if f["period"] == "day" else "week"
+    return check(OutcomeRecord(
+        f["facility_id"], period, f["period_start"], f["live_births"], f["stillbirths_fresh"],
+        f["stillbirths_macerated"], f["miscarriages"], f["preterm_births"], f["low_birth_weight"],
+        f["neonatal_deaths"], f["maternal_deaths"], f["caesarean_sections"], f["referrals_out"],
+    ))  # fmt: skip
 
 
 def facilities_of(sites: Iterable[Site]) -> dict[str, Facility]:
