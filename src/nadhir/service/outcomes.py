@@ -6,9 +6,9 @@ that carries an alarm to the health coordinators (:mod:`nadhir.delivery`). Every
 CSV import, the API, the SMS/Telegram message, the console form) keeps records through
 :meth:`OutcomeDesk.submit`, so they all answer alike.
 
-Health coordinators are the subscriptions whose id begins with ``health-`` (for example
-``nadhir subscriptions add --id health-huda ...``): an alarm goes to those who list its facility,
-or no site at all, in their language; the partners' webhooks get it as CAP (category ``Health``).
+Health coordinators are the subscriptions whose id begins with ``health-``: an alarm goes to
+those who list its facility among their sites, or whose area (point and radius) holds it, in
+their language; the partners' webhooks get it as CAP (category ``Health``).
 """
 
 from __future__ import annotations
@@ -241,9 +241,9 @@ class OutcomeDesk:
         if outbox is not None and new:
             by_key = {a.key: a for a in found}
             planned = [d for s in new for d in self.plan(by_key[s.key], now, coordinators, partners)]
-            if planned:
+            if planned:  # marked only when someone is told (no coordinator, no partner: nobody was)
                 queued = outbox.add_deliveries(planned)
-            self.book.mark_notified([s.id for s in new], now)
+                self.book.mark_notified([s.id for s in new], now)
         return ScanResult(len(found), new, queued)
 
     def plan(self, alarm: OutcomeAlarm, now: float, coordinators: Sequence[Subscription],
@@ -254,9 +254,7 @@ class OutcomeDesk:
         base = "outcome-alarm-" + hashlib.sha256(alarm.key.encode()).hexdigest()[:16]
         out = []
         for sub in coordinators:
-            if not sub.id.startswith(COORDINATOR_PREFIX) or (
-                sub.sites and alarm.facility_id not in sub.sites
-            ):
+            if not sub.id.startswith(COORDINATOR_PREFIX) or not covers(sub, alarm.facility_id, facility):
                 continue
             text = alarm_text(alarm, facility, sub.lang)
             payload = json.dumps({"text": text, "outcome_alarm": alarm.key}, ensure_ascii=False)
@@ -270,6 +268,15 @@ class OutcomeDesk:
                 out.append(NewDelivery("webhook", partner, f"{base}-webhook-{partner}"[:96], payload,
                                        now + ALARM_EXPIRES_S))  # fmt: skip
         return out
+
+
+def covers(sub: Subscription, facility_id: str, facility: Facility | None) -> bool:
+    """Whether a coordinator's subscription covers the facility: by its id, or by its area."""
+    if facility_id in sub.sites:
+        return True
+    if facility is None or sub.lat is None or sub.lon is None or sub.radius_m is None:
+        return False
+    return haversine_m(sub.lat, sub.lon, facility.lat, facility.lon) <= sub.radius_m
 
 
 def alarm_fields(alarm: OutcomeAlarm) -> dict[str, object]:

@@ -57,7 +57,9 @@ class OutcomeReportIn(BaseModel):
 class OutcomeReportsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reports: list[OutcomeReportIn] = Field(min_length=1, max_length=2000)
+    # 100 reports of the longest allowed fields fit in the service's 64 kB body limit; a bigger
+    # batch is a CSV import's job.
+    reports: list[OutcomeReportIn] = Field(min_length=1, max_length=100)
 
 
 class OutcomeReportOut(BaseModel):
@@ -221,7 +223,7 @@ def alarm_out(d: OutcomeDesk, a: StoredAlarm) -> dict[str, Any]:
     tags=["outcomes"],
     status_code=201,
     response_model=OutcomesKeptOut,
-    responses=err(401, 403, 404, 422, 429),
+    responses=err(401, 403, 404, 413, 422, 429),
     summary="Keep outcome reports (all or none); a facility-period reported again replaces the last",
 )
 def keep_reports(body: OutcomeReportsIn, principal: HealthUser, svc: Svc) -> dict[str, Any]:
