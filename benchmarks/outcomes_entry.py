@@ -41,8 +41,8 @@ def generate(facilities: int, weeks: int, seed: int = 19) -> list[OutcomeRecord]
             out.append(OutcomeRecord(
                 f"facility-{f:03d}", "week", first + dt.timedelta(weeks=w), live, fresh, s - fresh,
                 int(rng.poisson(0.07 * births)), int(rng.binomial(live, 0.1)), int(rng.binomial(live, 0.12)),
-                int(rng.binomial(live, 0.014)), int(rng.poisson(0.0004 * births)), int(rng.binomial(total, 0.3)),
-                None,
+                int(rng.binomial(live, 0.014)), int(rng.poisson(0.0004 * births)),
+                int(rng.binomial(total, 0.3)), None,
             ))  # fmt: skip
     return out
 
@@ -55,7 +55,8 @@ def main() -> None:
     weeks = 52 * args.years
     records = generate(args.facilities, weeks)
     text = write_outcomes_csv(records)
-    print(f"{len(records)} reports ({args.facilities} facilities x {weeks} weeks), CSV {len(text) / 1e6:.1f} MB")
+    size = f"CSV {len(text) / 1e6:.1f} MB"
+    print(f"{len(records)} reports ({args.facilities} facilities x {weeks} weeks), {size}")
 
     t0 = time.perf_counter()
     read = read_outcomes_csv(text)
@@ -67,7 +68,8 @@ def main() -> None:
         t0 = time.perf_counter()
         kept = desk.submit(read, time.time(), "csv", "benchmark")
         t1 = time.perf_counter()
-        print(f"import into SQLite (one transaction): {t1 - t0:.2f} s ({kept.added / (t1 - t0):,.0f} reports/s)")
+        rate = kept.added / (t1 - t0)
+        print(f"import into SQLite (one transaction): {t1 - t0:.2f} s ({rate:,.0f} reports/s)")
         t0 = time.perf_counter()
         again = desk.submit(read, time.time(), "csv", "benchmark")
         t1 = time.perf_counter()

@@ -64,7 +64,8 @@ def test_new_alarms_go_to_the_coordinators_and_partners_once(tmp_path: Path) -> 
     with Store.open(url) as store:
         desk = OutcomeDesk(store.engine, [HOSPITAL, TOWN], detect=stand_in_detector.detect)
         assert list(desk.facilities) == [HOSPITAL.id]  # hospitals only
-        records = [OutcomeRecord(HOSPITAL.id, "week", MONDAY + dt.timedelta(weeks=i), 200, n // 2, n - n // 2, 10,
+        week = dt.timedelta(weeks=1)
+        records = [OutcomeRecord(HOSPITAL.id, "week", MONDAY + i * week, 200, n // 2, n - n // 2, 10,
                                  20, 24, 3, 0) for i, n in enumerate(STILLBIRTHS)]  # fmt: skip
         desk.submit(records, t_of(MONDAY), "csv", "test")
         coordinators = [
