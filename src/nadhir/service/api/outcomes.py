@@ -32,6 +32,19 @@ router = APIRouter(route_class=StrictJsonRoute)
 HealthUser = Annotated[Principal, Depends(requires(HEALTH_ROLES))]
 Count = Annotated[int, Field(ge=0, le=50_000)]
 RATES_WEEKS = 13
+CAP_MEDIA_TYPE = "application/cap+xml"
+AlarmId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")]
+
+
+def day_of(text: str | None, name: str) -> dt.date | None:
+    """A date query parameter, strictly ``YYYY-MM-DD``; 422 for a day that does not exist."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise HTTPException(422, f"{name} is not a date: {text!r}") from exc
 
 
 class OutcomeReportIn(BaseModel):
@@ -184,12 +197,6 @@ class ScanOut(BaseModel):
     deliveries: int
 
 
-class CapXml(Response):
-    """A CAP 1.2 document."""
-
-    media_type = "application/cap+xml"
-
-
 def recent_since(d: OutcomeDesk, now: float) -> dt.date:
     """The first week a scan keeps alarms of (the last twelve weeks up to the desk's week)."""
     return (d.as_of or last_ended("week", now)) - dt.timedelta(weeks=RECENT_WEEKS)
@@ -263,11 +270,10 @@ def keep_reports(body: OutcomeReportsIn, principal: HealthUser, svc: Svc) -> dic
 )
 def reports(
     _: HealthUser, svc: Svc, facility_id: Annotated[str | None, Query(max_length=100)] = None,
-    since: dt.date | None = None, until: dt.date | None = None, period: Literal["week", "day"] = "week",
+    since: Day = None, until: Day = None, period: Literal["week", "day"] = "week",
 ) -> list[dict[str, Any]]:  # fmt: skip
-    return [
-        report_out(r.record, r.received_at) for r in desk(svc).received(facility_id, period, since, until)
-    ]
+    first, last = day_of(since, "since"), day_of(until, "until")
+    return [report_out(r.record, r.received_at) for r in desk(svc).received(facility_id, period, first, last)]
 
 
 @router.get(
@@ -366,7 +372,7 @@ def alarms(
     responses=err(401, 403, 404, 422, 429),
     summary="Mark an alarm investigated, explained or dismissed (explained and dismissed need a note)",
 )
-def review(alarm_id: int, body: ReviewIn, principal: HealthUser, svc: Svc) -> dict[str, Any]:
+def review(alarm_id: AlarmId, body: ReviewIn, principal: HealthUser, svc: Svc) -> dict[str, Any]:
     d = desk(svc)
     try:
         status = check_review(body.status, body.note)
@@ -381,11 +387,17 @@ def review(alarm_id: int, body: ReviewIn, principal: HealthUser, svc: Svc) -> di
 @router.get(
     f"{API}/outcomes/alarms/{{alarm_id}}/cap",
     tags=["outcomes"],
-    response_class=CapXml,
-    responses={**err(401, 403, 404, 429), 200: {"description": "The alarm as a CAP 1.2 message"}},
+    response_class=Response,
+    responses={
+        **err(401, 403, 404, 422, 429),
+        200: {
+            "description": "The alarm as a CAP 1.2 message",
+            "content": {CAP_MEDIA_TYPE: {"schema": {"type": "string"}}},
+        },
+    },
     summary="An alarm as CAP 1.2 (category Health)",
 )
-def alarm_cap(alarm_id: int, _: HealthUser, svc: Svc) -> CapXml:
+def alarm_cap(alarm_id: AlarmId, _: HealthUser, svc: Svc) -> Response:
     d = desk(svc)
     try:
         stored = d.book.alarm(alarm_id)
@@ -393,7 +405,7 @@ def alarm_cap(alarm_id: int, _: HealthUser, svc: Svc) -> CapXml:
         raise HTTPException(404, str(exc)) from exc
     xml = alarm_cap_xml(alarm_of(stored), d.facilities.get(stored.facility_id), stored.created_at,
                         radius_km=d.radius_km)  # fmt: skip
-    return CapXml(xml)
+    return Response(xml, media_type=CAP_MEDIA_TYPE)
 
 
 @router.post(
