@@ -193,6 +193,7 @@ def test_the_demo_loads_two_years_and_shows_the_rise(tmp_path: Path) -> None:
         assert {a.indicator for a in maternity} >= {"stillbirths"}
         rep = desk.reporting(now)
         assert rep[MATERNITY].completeness == pytest.approx(1.0)
+        assert rep[MATERNITY].timeliness == pytest.approx(1.0)  # each week sent the morning after
         assert rep["jisr-hospital"].completeness is not None and rep["jisr-hospital"].completeness < 0.8
         assert any(r.kind == "outcomes" for r in reports.readers)
         with pytest.raises(ValueError, match="already added"):  # the reader is added once per channel set

@@ -102,10 +102,12 @@ def series_svg(
                          f"<title>{html.escape(tip)}</title></circle>")  # fmt: skip
     # A few x labels: first, last, and about every quarter.
     step = max(1, n // 6)
-    for i in [*range(0, n, step), n - 1][::1]:
+    for i in [*range(0, n, step), n - 1]:
         if i >= n or (i != n - 1 and n - 1 - i < step / 2):
             continue
-        parts.append(f'<text x="{x(i):.1f}" y="{height - 10}" font-size="10" text-anchor="middle" '
+        # The first and last labels keep inside the picture.
+        anchor = "start" if i == 0 else "end" if i == n - 1 else "middle"
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 10}" font-size="10" text-anchor="{anchor}" '
                      f'font-family="sans-serif" fill="{COLOURS["axis"]}">'
                      f"{period_label(period, shown[i].period_start)}</text>")  # fmt: skip
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '

@@ -336,7 +336,13 @@ def open_desk(
     if demo:
         t = time.time() if now is None else now
         records = read_outcomes_csv(DEMO_CSV.read_text(encoding="utf-8"))
-        desk.submit(records, t, "demo", "nadhir serve --demo")
+        # Each week as if sent the morning after it ended, so the demo's timeliness is a figure too.
+        by_week: dict[dt.date, list[OutcomeRecord]] = {}
+        for r in records:
+            by_week.setdefault(r.period_start, []).append(r)
+        for start, week in sorted(by_week.items()):
+            sent = dt.datetime.combine(start + dt.timedelta(days=7), dt.time(9), dt.UTC).timestamp()
+            desk.submit(week, min(sent, t), "demo", "nadhir serve --demo")
         desk.as_of = max(r.period_start for r in records)
         coordinators, partners = recipients(delivery)
         try:
