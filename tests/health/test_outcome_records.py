@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nadhir.health.outcomes import (
+    COUNTS,
     OutcomeError,
     OutcomeRecord,
     check,
@@ -151,3 +152,36 @@ def test_the_demo_series_reads_clean() -> None:
     assert len({r.facility_id for r in rs}) == 9
     maternity = [r for r in rs if r.facility_id == "idlib-maternity-hospital"]
     assert len(maternity) == 104 and all(30 <= r.total_births <= 300 for r in maternity)
+
+
+FIELD_NAMES = ["facility_id", "period", "period_start", *COUNTS]
+values = st.one_of(
+    st.none(), st.text(max_size=12), st.integers(-5, 60_000), st.floats(allow_nan=True), st.booleans()
+)
+
+
+@given(st.dictionaries(st.sampled_from(FIELD_NAMES), values))
+def test_any_fields_give_a_checked_record_or_a_reason(raw: dict[str, object]) -> None:
+    try:
+        r = record_from_fields(raw)
+    except OutcomeError as exc:
+        assert str(exc)  # a reason, never an empty refusal
+        return
+    assert problems(r) == []
+    assert r.preterm_births <= r.live_births and r.low_birth_weight <= r.live_births
+
+
+@given(st.text(max_size=120))
+def test_any_message_after_the_keyword_is_kept_or_refused_with_a_reason(tail: str) -> None:
+    from nadhir.health.outcome_messages import OutcomesMessageReader
+    from nadhir.intake.field_reports import FieldReports
+
+    kept: list[OutcomeRecord] = []
+
+    def keep(record: OutcomeRecord, reporter: str, t: float) -> str:
+        kept.append(record)
+        return "added"
+
+    reply = FieldReports([OutcomesMessageReader(keep)]).route("+963933000001", "outcomes " + tail, 0.0)
+    assert reply is not None and reply.text
+    assert reply.accepted == bool(kept)
