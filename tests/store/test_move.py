@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from nadhir.service.cli import build_app
 from nadhir.store import Store, default_url
 from nadhir.store.audit import AuditBook
 from nadhir.store.move import MoveError, move_store, row_counts, schema_state, tables
+from nadhir.store.outcomes import OutcomeBook
 from nadhir.store.people import SubscriptionBook
 from nadhir.store.quarantine import QuarantineBook
 
@@ -57,6 +58,36 @@ def filled_store(path: Path) -> str:
         )
         AuditBook(store.engine).add(1746158400.0, "operator:duty", "cancel", "idlib", "accepted",
                                     detail={"level": "imminent"}, run_id=run_id)  # fmt: skip
+        outcomes = OutcomeBook(store.engine)
+        monday = date(2025, 4, 28)
+        counts = dict.fromkeys(
+            (
+                "live_births",
+                "stillbirths_fresh",
+                "stillbirths_macerated",
+                "miscarriages",
+                "preterm_births",
+                "low_birth_weight",
+                "neonatal_deaths",
+                "maternal_deaths",
+            ),
+            1,
+        )
+        where = {"facility_id": "idlib-maternity-hospital", "period": "week", "period_start": monday}
+        outcomes.put([{**where, **counts}], 1746158400.0, "csv")
+        alarm = {
+            **where,
+            "key": "k",
+            "indicator": "stillbirths",
+            "method": "ears-c2",
+            "observed": 9.0,
+            "expected": 3.0,
+            "threshold": 7.0,
+            "completeness": 1.0,
+            "flagged": False,
+            "nearby": [],
+        }
+        outcomes.add_alarms([alarm], 1746158400.0)
     outbox = Outbox.open(url)
     try:
         for i, alert in enumerate(result.alerts[:20]):
@@ -94,6 +125,8 @@ def snapshot(url: str) -> dict[str, object]:
             "audit": [(a.key, a.event, a.attempt, a.detail, round(a.at, 3)) for a in outbox.audit()],
             "subscriptions": SubscriptionBook(store.engine).all(),
             "operator_audit": AuditBook(store.engine).recent(),
+            "outcomes": OutcomeBook(store.engine).current(),
+            "outcome_alarms": OutcomeBook(store.engine).alarms(),
         }
     finally:
         outbox.close()
