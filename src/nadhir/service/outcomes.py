@@ -209,9 +209,13 @@ class OutcomeDesk:
                   until: dt.date | None = None) -> dict[str, Completeness]:  # fmt: skip
         """Completeness and timeliness of every facility that has reported (or is a known facility)."""
         got = list(received) if received is not None else self.received(period=period)
-        ids = sorted({r.record.facility_id for r in got} | set(self.facilities))
+        by_facility: dict[str, list[Received]] = {f: [] for f in self.facilities}
+        for r in got:
+            by_facility.setdefault(r.record.facility_id, []).append(r)
         until = until if until is not None else self.as_of
-        return {f: completeness(f, got, now, period=period, until=until) for f in ids}
+        return {
+            f: completeness(f, by_facility[f], now, period=period, until=until) for f in sorted(by_facility)
+        }
 
     def scan(
         self,

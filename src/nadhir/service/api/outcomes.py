@@ -291,9 +291,12 @@ def facilities(_: HealthUser, svc: Svc) -> list[dict[str, Any]]:
     open_alarms: dict[str, int] = {}
     for a in d.book.alarms(status="new"):
         open_alarms[a.facility_id] = open_alarms.get(a.facility_id, 0) + 1
+    by_facility: dict[str, list[OutcomeRecord]] = {}
+    for r in received:
+        by_facility.setdefault(r.record.facility_id, []).append(r.record)
     out = []
     for fid, rep in reporting.items():
-        mine = [r.record for r in received if r.record.facility_id == fid]
+        mine = by_facility.get(fid, [])
         last = max((r.period_start for r in mine), default=None)
         recent = [
             r for r in mine if last is not None and r.period_start > last - dt.timedelta(weeks=RATES_WEEKS)
