@@ -199,3 +199,20 @@ def test_the_demo_loads_two_years_and_shows_the_rise(tmp_path: Path) -> None:
         with pytest.raises(ValueError, match="already added"):  # the reader is added once per channel set
             reports.add(reports.readers[0])
         assert json.dumps([a.key for a in maternity])
+
+
+def test_the_bulletin_prints_to_pdf_with_chromium_or_says_why_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nadhir.service import outcomes_bulletin
+
+    page = "<!doctype html><html><body><h1>Bulletin</h1></body></html>"
+    monkeypatch.setattr(outcomes_bulletin.shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="PDF needs a Chromium browser"):
+        outcomes_bulletin.write_pdf(page, tmp_path / "none.pdf")
+    monkeypatch.undo()
+    if outcomes_bulletin.shutil.which("chromium") is None:
+        pytest.skip("no chromium to print with")
+    out = tmp_path / "b.pdf"
+    outcomes_bulletin.write_pdf(page, out)
+    assert out.read_bytes().startswith(b"%PDF-")
