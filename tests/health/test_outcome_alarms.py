@@ -4,9 +4,12 @@ pictures and the bulletin that show them; the short message a ward sends."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 
 import pytest
+import stand_in_detector
 from stand_in_detector import detect
 
 from nadhir.alerting.cap.document import validate
@@ -87,7 +90,7 @@ def test_a_rise_raises_alarms_with_figures_and_the_events_before_it() -> None:
     lat, lon, radius, since, until = source.asked[0]
     assert (lat, lon, radius) == (MATERNITY.lat, MATERNITY.lon, 15)
     assert until - since == pytest.approx((8 * 7 + 7) * 86400)
-    assert first.key == f"{MATERNITY.id}|stillbirths|week|2026-04-06|stand-in"
+    assert first.key == f"{MATERNITY.id}|stillbirths|week|2026-04-06"  # whichever method found it
 
 
 def test_incomplete_reporting_flags_the_alarm_or_suppresses_it() -> None:
@@ -214,3 +217,34 @@ def test_a_bad_message_is_refused_with_every_problem_and_nothing_kept() -> None:
     done = own.route("+963933000001", "outcomes 2026-W14 live 5 fresh 0 macerated 0 miscarriages 0 preterm 0 "
                      "lbw 0 neonatal 0 maternal 0", 1.0)  # fmt: skip
     assert done is not None and done.accepted and kept.records[0][0].facility_id == MATERNITY.id
+
+
+def nan_detect(
+    counts: Sequence[float], *, method: str, totals: Sequence[float] | None = None, period: str = "week"
+) -> list[stand_in_detector.Detection]:
+    """As the project's detectors answer: every period, NaN where there is no baseline yet, the
+    method ``auto`` resolved."""
+    out = [
+        stand_in_detector.Detection(i, "ears-c2", c, math.nan, math.nan, False) for i, c in enumerate(counts)
+    ]
+    for d in stand_in_detector.detect(counts, method="stand-in"):
+        out[d.index] = stand_in_detector.Detection(
+            d.index, "ears-c2", d.observed, d.expected, d.threshold, d.alarm
+        )
+    out[1] = stand_in_detector.Detection(
+        1, "ears-c2", counts[1], math.nan, math.nan, True
+    )  # no baseline: not raised
+    return out
+
+
+def test_periods_without_a_baseline_are_drawn_without_a_band_and_raise_nothing() -> None:
+    points = detect_series(series(), "stillbirths", nan_detect, "auto")
+    assert points[0].expected is None and points[0].threshold is None and points[0].method == "ears-c2"
+    alarms = find_alarms(series(), {}, "stillbirths", nan_detect, method="auto")
+    assert [a.period_start for a in alarms] == [MONDAY + dt.timedelta(weeks=w) for w in (13, 14, 15)]
+    assert {a.method for a in alarms} == {"ears-c2"}
+    svg = series_svg("with a young baseline", points)
+    root = ET.fromstring(svg)
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    assert len(root.findall("s:polygon", ns)) == 1  # one band, from the first period with a baseline
+    assert "nan" not in svg

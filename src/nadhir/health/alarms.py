@@ -14,6 +14,7 @@ I/O.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -112,10 +113,9 @@ class OutcomeAlarm:
 
     @property
     def key(self) -> str:
-        """The alarm's identity: the same rise found again is the same alarm."""
-        return (
-            f"{self.facility_id}|{self.indicator}|{self.period}|{self.period_start.isoformat()}|{self.method}"
-        )
+        """The alarm's identity: the same rise found again is the same alarm, whichever method found
+        it (``auto`` may pick another as the history grows; a coordinator is told once)."""
+        return f"{self.facility_id}|{self.indicator}|{self.period}|{self.period_start.isoformat()}"
 
     @property
     def label(self) -> str:
@@ -128,9 +128,14 @@ class SeriesPoint:
 
     period_start: dt.date
     observed: float
-    expected: float
-    threshold: float
+    expected: float | None  # None where the method has no baseline yet
+    threshold: float | None
     alarm: bool
+    method: str = ""  # the method that read it (``auto`` resolved)
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
 
 
 def series(
@@ -153,9 +158,10 @@ def detect_series(
         return []
     found = detect(counts, method=method, totals=totals, period=ordered[0].period)
     return [
-        SeriesPoint(ordered[d.index].period_start, d.observed, d.expected, d.threshold, d.alarm)
+        SeriesPoint(ordered[d.index].period_start, d.observed, _finite(d.expected), _finite(d.threshold),
+                    d.alarm, d.method)
         for d in found
-    ]
+    ]  # fmt: skip
 
 
 def find_alarms(
@@ -194,6 +200,8 @@ def find_alarms(
         for point in detect_series(mine, indicator, detect, method):
             if not point.alarm or (since is not None and point.period_start < since):
                 continue
+            if point.expected is None or point.threshold is None:
+                continue  # an alarm a coordinator cannot weigh (no baseline) is not raised
             events: tuple[NearbyEvent, ...] = ()
             if nearby is not None and place is not None:
                 start = dt.datetime.combine(point.period_start, dt.time(), dt.UTC)
@@ -203,8 +211,9 @@ def find_alarms(
                     nearby.events_near(place.lat, place.lon, radius_km, begin.timestamp(), end.timestamp())
                 )
             p: Period = "day" if period == "day" else "week"
-            out.append(OutcomeAlarm(facility_id, indicator, p, point.period_start, method, point.observed,
-                                    point.expected, point.threshold, share, flagged, events))  # fmt: skip
+            out.append(OutcomeAlarm(facility_id, indicator, p, point.period_start, point.method or method,
+                                    point.observed, point.expected, point.threshold, share, flagged,
+                                    events))  # fmt: skip
     return out
 
 

@@ -35,6 +35,23 @@ def _nice_max(value: float) -> float:
     return 10.0 * magnitude
 
 
+def _num(v: float | None) -> str:
+    return "none yet" if v is None else f"{v:.1f}"
+
+
+def _runs(flags: Sequence[bool]) -> list[list[int]]:
+    """The runs of consecutive indices whose flag is set."""
+    out: list[list[int]] = []
+    for i, ok in enumerate(flags):
+        if not ok:
+            continue
+        if out and out[-1][-1] == i - 1:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
 def series_svg(
     title: str,
     points: Sequence[SeriesPoint],
@@ -58,7 +75,9 @@ def series_svg(
     if not shown:
         middle = top + plot_h / 2
         return head + f'<text x="{left}" y="{middle:.0f}" font-size="12" fill="#555">no reports</text></svg>'
-    finite = [v for p in shown for v in (p.observed, p.expected, p.threshold) if math.isfinite(v)]
+    finite = [
+        v for p in shown for v in (p.observed, p.expected, p.threshold) if v is not None and math.isfinite(v)
+    ]
     y_max = _nice_max(max(finite) if finite else 1.0)
     n = len(shown)
 
@@ -77,20 +96,23 @@ def series_svg(
                      'stroke="#e3e3e3"/>'
                      f'<text x="{left - 4}" y="{y(v) + 4:.1f}" font-size="10" text-anchor="end" '
                      f'font-family="sans-serif" fill="{COLOURS["axis"]}">{v:g}</text>')  # fmt: skip
-    # Expected band (expected .. threshold), as one polygon.
-    upper = " ".join(f"{x(i):.1f},{y(p.threshold):.1f}" for i, p in enumerate(shown))
-    lower = " ".join(f"{x(i):.1f},{y(p.expected):.1f}" for i, p in reversed(list(enumerate(shown))))
-    parts.append(f'<polygon points="{upper} {lower}" fill="{COLOURS["band"]}" stroke="none">'
-                 "<title>expected band: expected count up to the threshold</title></polygon>")  # fmt: skip
-    parts.append(f'<polyline points="{upper}" fill="none" stroke="{COLOURS["threshold"]}" stroke-width="1.2" '
-                 'stroke-dasharray="4 3"><title>threshold</title></polyline>')  # fmt: skip
+    # Expected band (expected .. threshold) and the threshold line, over each run of periods that
+    # have both (a method has none before its baseline fills).
+    for run in _runs([p.expected is not None and p.threshold is not None for p in shown]):
+        upper = " ".join(f"{x(i):.1f},{y(shown[i].threshold or 0.0):.1f}" for i in run)
+        lower = " ".join(f"{x(i):.1f},{y(shown[i].expected or 0.0):.1f}" for i in reversed(run))
+        band, line = COLOURS["band"], COLOURS["threshold"]
+        parts.append(f'<polygon points="{upper} {lower}" fill="{band}" stroke="none">'
+                     "<title>expected band: expected count to threshold</title></polygon>")  # fmt: skip
+        parts.append(f'<polyline points="{upper}" fill="none" stroke="{line}" stroke-width="1.2" '
+                     'stroke-dasharray="4 3"><title>threshold</title></polyline>')  # fmt: skip
     observed = " ".join(f"{x(i):.1f},{y(p.observed):.1f}" for i, p in enumerate(shown))
     parts.append(
         f'<polyline points="{observed}" fill="none" stroke="{COLOURS["observed"]}" stroke-width="1.6"/>'
     )
     for i, p in enumerate(shown):
         label = period_label(period, p.period_start)
-        tip = f"{label}: observed {p.observed:g}, expected {p.expected:.1f}, threshold {p.threshold:.1f}"
+        tip = f"{label}: observed {p.observed:g}, expected {_num(p.expected)}, threshold {_num(p.threshold)}"
         if p.alarm:
             parts.append(f'<circle cx="{x(i):.1f}" cy="{y(p.observed):.1f}" r="6" fill="none" '
                          f'stroke="{COLOURS["alarm"]}" stroke-width="1.5"/>'

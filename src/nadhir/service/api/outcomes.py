@@ -130,9 +130,10 @@ class FacilityOutcomesOut(BaseModel):
 class SeriesPointOut(BaseModel):
     period_start: str
     observed: float
-    expected: float
-    threshold: float
+    expected: float | None = Field(description="None where the method has no baseline yet")
+    threshold: float | None
     alarm: bool
+    method: str
 
 
 class SeriesOut(BaseModel):
@@ -349,7 +350,7 @@ def facility_series(
     return {"facility_id": facility_id, "indicator": indicator, "method": method,
             "points": [{"period_start": p.period_start.isoformat(), "observed": p.observed,
                         "expected": p.expected,
-                        "threshold": p.threshold, "alarm": p.alarm} for p in points],
+                        "threshold": p.threshold, "alarm": p.alarm, "method": p.method} for p in points],
             "svg": series_svg(title, points, last=None)}  # fmt: skip
 
 
