@@ -80,6 +80,14 @@ def test_alarms_series_review_and_an_offline_report(base: tuple[str, Service]) -
         assert rows == len(svc.outcomes.book.alarms())  # type: ignore[union-attr]
         assert "Idlib Maternity Hospital" in page.inner_text("#alarms")
         assert "under 80 %" in page.inner_text("#facilities")  # Jisr al-Shughur misses weeks
+        # axe-core finds no critical violation (as the console, kiosk and replay pages are held to).
+        axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+        violations = [
+            f"{v['id']} at {n['target']}: {v['help']}"
+            for v in axe.Axe().run(page).response["violations"] if v["impact"] == "critical"
+            for n in v["nodes"]
+        ]  # fmt: skip
+        assert violations == []
 
         # A coordinator marks the first alarm investigated.
         first = page.locator("#alarms tbody tr").first
