@@ -23,6 +23,7 @@ def test_the_list_names_what_runs_in_the_order_it_starts(tmp_path: Path) -> None
     assert [w.name for w in plain.workers(clock)] == [
         "store",
         "attack watch",
+        "outcomes",
         "engine",
         "supervisor",
         "facility status",
@@ -32,8 +33,8 @@ def test_the_list_names_what_runs_in_the_order_it_starts(tmp_path: Path) -> None
     full.demo = DemoOptions(speed=20)
     names = [w.name for w in full.workers(ScaledClock(T0, 20))]
     assert names == [
-        "store", "attack watch", "delivery", "engine", "supervisor", "facility status", "demo feeder",
-        "telegram", "feeds",
+        "store", "attack watch", "delivery", "outcomes", "engine", "supervisor", "facility status",
+        "demo feeder", "telegram", "feeds",
     ]  # fmt: skip
 
 

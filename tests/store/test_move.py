@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from nadhir.store.attacks import AttackBook, AttackFields
 from nadhir.store.audit import AuditBook
 from nadhir.store.facilities import FacilityStatusBook
 from nadhir.store.move import MoveError, move_store, row_counts, schema_state, tables
+from nadhir.store.outcomes import OutcomeBook
 from nadhir.store.people import SubscriptionBook
 from nadhir.store.quarantine import QuarantineBook
 
@@ -66,6 +67,37 @@ def filled_store(path: Path) -> str:
 
         attack = AttackFields("idlib-maternity-hospital", "2025-05-02", 1746159600.0, "draft", "possible", {})
         AttackBook(store.engine).add(attack, 1746160000.0)
+
+        outcomes = OutcomeBook(store.engine)
+        monday = date(2025, 4, 28)
+        counts = dict.fromkeys(
+            (
+                "live_births",
+                "stillbirths_fresh",
+                "stillbirths_macerated",
+                "miscarriages",
+                "preterm_births",
+                "low_birth_weight",
+                "neonatal_deaths",
+                "maternal_deaths",
+            ),
+            1,
+        )
+        where = {"facility_id": "idlib-maternity-hospital", "period": "week", "period_start": monday}
+        outcomes.put([{**where, **counts}], 1746158400.0, "csv")
+        alarm = {
+            **where,
+            "key": "k",
+            "indicator": "stillbirths",
+            "method": "ears-c2",
+            "observed": 9.0,
+            "expected": 3.0,
+            "threshold": 7.0,
+            "completeness": 1.0,
+            "flagged": False,
+            "nearby": [],
+        }
+        outcomes.add_alarms([alarm], 1746158400.0)
     outbox = Outbox.open(url)
     try:
         for i, alert in enumerate(result.alerts[:20]):
@@ -105,6 +137,8 @@ def snapshot(url: str) -> dict[str, object]:
             "operator_audit": AuditBook(store.engine).recent(),
             "facility_status": FacilityStatusBook(store.engine).history("idlib-maternity-hospital"),
             "attacks": AttackBook(store.engine).recent(),
+            "outcomes": OutcomeBook(store.engine).current(),
+            "outcome_alarms": OutcomeBook(store.engine).alarms(),
         }
     finally:
         outbox.close()

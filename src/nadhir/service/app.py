@@ -43,6 +43,7 @@ from nadhir.service.api import (
     intake,
     kiosk,
     operator,
+    outcomes,
     pages,
     quarantine,
     runs,
@@ -65,7 +66,7 @@ __all__ = ["ROUTERS", "DemoOptions", "Service", "Worker", "app_from_env", "creat
 
 # In the order their paths appear in the OpenAPI document.
 ROUTERS = (pages, health, intake, state, alerts, runs, quarantine, kiosk, operator, cap, subscriptions,
-           test_alarms, feeds, facilities, attacks)  # fmt: skip
+           test_alarms, feeds, facilities, attacks, outcomes)  # fmt: skip
 
 
 def create_app(

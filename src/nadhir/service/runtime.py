@@ -47,6 +47,7 @@ from nadhir.service.feed_mirror import FeedMirror, MirroredClock, MirrorEngine
 from nadhir.service.intake import Intake
 from nadhir.service.live import LiveCore, LiveEngine
 from nadhir.service.metrics import Metrics
+from nadhir.service.outcomes import OutcomeDesk, open_desk
 from nadhir.service.partitions import Partition, partitions
 from nadhir.service.people import people_channels
 from nadhir.service.region import Region
@@ -169,6 +170,7 @@ class Service:
     # take before reading a text as a sighting.
     field_reports: FieldReports = field(default_factory=FieldReports)
     facility_status: FacilityStatusRoom | None = None  # health facilities' status (issue 18)
+    outcomes: OutcomeDesk | None = None  # mothers' and newborns' outcomes (issue 19)
 
     def new_core(self, clock: Clock) -> LiveCore:
         """A fresh core for the region, with the alert episodes the store shows open restored.
@@ -217,6 +219,7 @@ class Service:
         if self.settings.outbox:
             out.append(Worker("delivery", lambda: self._start_delivery(db_url, clock), self._stop_delivery,
                               self._delivery_ready))  # fmt: skip
+        out.append(Worker("outcomes", self._start_outcomes, lambda: None))
         out.append(Worker("engine", lambda: self._start_engine(clock), self._stop_engine, self._engine_ready))
         out.append(Worker("supervisor", lambda: self._start_supervisor(clock), self._stop_supervisor))
         out.append(
@@ -323,6 +326,12 @@ class Service:
     def _close_store(self) -> None:
         if self.store is not None:
             self.store.close()
+
+    def _start_outcomes(self) -> None:
+        assert self.store is not None  # the store worker starts first
+        self.outcomes = open_desk(self.store.engine, self.region.scenario.sites, self.field_reports,
+                                  lambda: self.outcomes, demo=self.demo is not None,
+                                  delivery=self.delivery)  # fmt: skip
 
     def _start_delivery(self, db_url: str, clock: Clock) -> None:
         # Each alert is stored with its deliveries before anything is sent.

@@ -5,6 +5,7 @@ from nadhir.store import (  # noqa: F401  (their tables join Base.metadata)
     audit,
     facilities,
     outbox_models,
+    outcomes,
     people_models,
     quarantine,
 )

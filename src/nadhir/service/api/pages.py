@@ -52,6 +52,11 @@ def health_view() -> FileResponse:
     return FileResponse(CONSOLE_DIR / "health.html", headers=NO_CACHE)
 
 
+@router.get("/outcomes/")
+def outcomes() -> FileResponse:
+    return FileResponse(CONSOLE_DIR / "outcomes.html", headers=NO_CACHE)
+
+
 @router.get("/replay/")
 def replay() -> FileResponse:
     return FileResponse(CONSOLE_DIR / "replay.html", headers=NO_CACHE)
