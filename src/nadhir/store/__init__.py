@@ -1,6 +1,6 @@
 """Persistence of runs: sites, input events, track states, alerts and stats (SQLite or PostgreSQL)."""
 
-from nadhir.store import audit, outbox_models, people_models, quarantine  # noqa: F401  (their tables join Base.metadata)
+from nadhir.store import audit, outbox_models, people_models, quarantine, shelters  # noqa: F401  (their tables join Base.metadata)
 from nadhir.store.store import OpenEpisode, RunInfo, Store, alembic_config, default_url, upgrade_schema
 
 __all__ = ["OpenEpisode", "RunInfo", "Store", "alembic_config", "default_url", "upgrade_schema"]
