@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "send-sirens": "send_sirens",
     "migrate": "migrate",
     "store": "store",
+    "shelters": "shelters",
 }
 
 # The entry-point group other packages add commands through (the lab's are in pyproject.toml).
