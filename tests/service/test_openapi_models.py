@@ -82,6 +82,17 @@ OPERATIONS |= {
     ("GET", "/api/v1/operator/held", "held_api_v1_operator_held_get", 200),
     ("GET", "/api/v1/operator/audit", "audit_api_v1_operator_audit_get", 200),
 }
+# Issue 20: displacement sites' figures and gaps.
+OPERATIONS |= {
+    ("GET", "/api/v1/shelters", "shelters_api_v1_shelters_get", 200),
+    (
+        "GET",
+        "/api/v1/shelters/{site_id}/history",
+        "shelter_history_api_v1_shelters__site_id__history_get",
+        200,
+    ),
+    ("POST", "/api/v1/shelters/{site_id}/updates", "post_update_api_v1_shelters__site_id__updates_post", 201),
+}
 
 
 @pytest.fixture(scope="module")

@@ -44,6 +44,7 @@ from nadhir.service.api import (
     pages,
     quarantine,
     runs,
+    shelters,
     state,
     subscriptions,
     test_alarms,
@@ -63,7 +64,7 @@ __all__ = ["ROUTERS", "DemoOptions", "Service", "Worker", "app_from_env", "creat
 
 # In the order their paths appear in the OpenAPI document.
 ROUTERS = (pages, health, intake, state, alerts, runs, quarantine, kiosk, operator, cap, subscriptions,
-           test_alarms, feeds)  # fmt: skip
+           test_alarms, feeds, shelters)  # fmt: skip
 
 
 def create_app(

@@ -60,3 +60,25 @@ def changed(previous: SiteUpdate, changes: Mapping[str, Any], updated: float, so
         return dataclasses.replace(previous, **dict(changes), updated=updated, source=source)
     except TypeError as exc:  # a wrong type for a field the record checks only by value
         raise SiteRecordError(str(exc)) from exc
+
+
+def applied(
+    previous: SiteUpdate | None, site_id: str, changes: Mapping[str, Any], updated: float, source: str
+) -> SiteUpdate:
+    """The update that ``changes`` make: to the site's last update, or a new site's first.
+
+    A new site needs its ``name``, ``type``, ``lat`` and ``lon``; :class:`SiteRecordError` says
+    what is missing or wrong.
+    """
+    if previous is not None:
+        return changed(previous, changes, updated, source)
+    needed = [n for n in ("name", "type", "lat", "lon") if changes.get(n) is None]
+    if needed:
+        raise SiteRecordError(f"site {site_id} is new: give its {', '.join(needed)}")
+    unknown = sorted(set(changes) - set(FIGURES) - set(DESCRIPTIVE) - {"movements"})
+    if unknown:
+        raise SiteRecordError(f"cannot set {', '.join(unknown)}")
+    try:
+        return SiteUpdate(site_id=site_id, updated=updated, source=source, **dict(changes))
+    except TypeError as exc:
+        raise SiteRecordError(str(exc)) from exc
