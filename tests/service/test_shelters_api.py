@@ -65,3 +65,23 @@ def test_updates_are_posted_listed_and_refused_when_bad(tmp_path: Path) -> None:
         assert [h["households"] for h in kept] == [180, 212]
         assert client.get("/api/v1/shelters/nowhere/history", headers=auth("viewer")).status_code == 404
         assert client.get("/api/v1/shelters").status_code == 401
+
+
+def test_the_service_takes_site_figures_by_sms(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, sms_secret="s3cret", sms_numbers={"+963900000001": "obs-field-16"})
+    health = token_spec("health", "hana", HEALTH["Authorization"].removeprefix("Bearer "))
+    object.__setattr__(settings, "tokens", (*settings.tokens, health))
+    with TestClient(create_app(settings, clock=ManualClock(time.time()))) as client:
+        assert (
+            client.post("/api/v1/shelters/idlib-stadium/updates", json=STADIUM, headers=HEALTH).status_code
+            == 201
+        )
+        svc = client.app.state.service  # type: ignore[attr-defined]
+        reply = svc.field_reports.route(
+            "obs-field-16", "site idlib-stadium: households 212, latrines 4", time.time()
+        )
+        assert reply is not None and reply.accepted, reply
+        history = client.get("/api/v1/shelters/idlib-stadium/history", headers=auth("viewer")).json()
+        assert [h["households"] for h in history] == [180, 212] and history[1][
+            "source"
+        ] == "field:obs-field-16"

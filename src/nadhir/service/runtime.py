@@ -49,6 +49,7 @@ from nadhir.service.partitions import Partition, partitions
 from nadhir.service.people import people_channels
 from nadhir.service.region import Region
 from nadhir.service.settings import SERVICE_ROLES, Settings
+from nadhir.service.shelter_sites import add_shelter_reader
 from nadhir.service.stream_engine import RegionEngine
 from nadhir.service.stream_intake import StreamSink
 from nadhir.service.supervisor import Supervisor
@@ -292,6 +293,7 @@ class Service:
 
     def _open_store(self, db_url: str) -> None:
         self.store = Store.open(db_url)
+        add_shelter_reader(self.field_reports, self.store.engine)  # sites' figures by SMS/Telegram
 
     def _store_ready(self) -> str | None:
         if self.store is None:
