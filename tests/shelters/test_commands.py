@@ -109,3 +109,22 @@ def test_exports_hxl_that_libhxl_reads_and_geojson(db: str, tmp_path: Path) -> N
     first = geo["features"][0]
     assert first["properties"]["id"] == "idlib-stadium" and first["properties"]["worst"] == "latrines"
     assert first["geometry"]["coordinates"] == [36.6339, 35.9306]
+
+
+def test_warn_adds_the_sites_to_a_regions_sites_with_their_advice(db: str, tmp_path: Path) -> None:
+    run("import", str(DATA / "small.csv"), "--db", db)
+    sites = tmp_path / "sites.geojson"
+    town = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.6339, 35.9306]},
+            "properties": {"id": "idlib", "name": "Idlib", "kind": "town"}}  # fmt: skip
+    sites.write_text(json.dumps({"type": "FeatureCollection", "features": [town]}), encoding="utf-8")
+    done = CliRunner().invoke(
+        cli.build_app("shelters"), ["shelters", "warn", "--into", str(sites), "--db", db]
+    )
+    assert done.exit_code == 0, done.output
+    features = json.loads(sites.read_text(encoding="utf-8"))["features"]
+    props = {f["properties"]["id"]: f["properties"] for f in features}
+    assert set(props) == {"idlib", "idlib-stadium", "atmeh-olive", "kafr-lusin-rc", "sarmada-new"}
+    assert (
+        props["idlib-stadium"]["kind"] == "collective-centre" and props["idlib-stadium"]["population"] == 1000
+    )
+    assert props["atmeh-olive"]["shelter_instructions"][0].startswith("Leave the tents now")

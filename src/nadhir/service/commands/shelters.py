@@ -6,6 +6,7 @@
     nadhir shelters gaps --db URL --json             # one JSON object per site, the neediest first
     nadhir shelters history idlib-stadium --db URL   # one site's updates, oldest first
     nadhir shelters export --format hxl --out sites-hxl.csv   # or geojson, or csv (every update)
+    nadhir shelters warn --into REGION/sites.geojson          # displacement sites become warned sites
 
 Updates are kept in the service's database (``--db``, else the settings' ``db``); a running
 ``nadhir serve`` shows them at once (the console's shelters view reads the same table).
@@ -35,6 +36,7 @@ def register(app: typer.Typer) -> None:
     sub.command("gaps")(show_gaps)
     sub.command("history")(show_history)
     sub.command("export")(export)
+    sub.command("warn")(warn_sites)
     app.add_typer(sub, name="shelters")
 
 
@@ -154,3 +156,26 @@ def export(
         return
     out.write_text(text, encoding="utf-8")
     console.print(f"wrote {out}")
+
+
+def warn_sites(
+    into: Annotated[Path, typer.Option("--into", help="The region's sites.geojson, to add the sites to")],
+    settings_file: SettingsOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Add every displacement site to a region's warned sites, each with its advice for tents and open
+    ground (a site already there under the same id is replaced). The service reads it at its next start."""
+    from nadhir.shelters.warned import merged_sites
+
+    console = Console(stderr=True)
+    try:
+        sites = json.loads(into.read_text(encoding="utf-8")) if into.exists() else {"features": []}
+        if not isinstance(sites, dict) or not isinstance(sites.get("features"), list):
+            raise ValueError("not a GeoJSON FeatureCollection")
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {into}: {exc}; nothing changed")
+        raise typer.Exit(2) from exc
+    latest = _book(settings_file, db, console).latest()
+    merged = merged_sites(sites, latest)
+    into.write_text(json.dumps(merged, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    console.print(f"{len(latest)} displacement site(s) are warned sites in {into}")
