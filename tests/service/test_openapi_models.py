@@ -92,6 +92,12 @@ OPERATIONS |= {
         200,
     ),
     ("POST", "/api/v1/shelters/{site_id}/updates", "post_update_api_v1_shelters__site_id__updates_post", 201),
+    (
+        "GET",
+        "/api/v1/shelters/{site_id}/arrivals",
+        "shelter_arrivals_api_v1_shelters__site_id__arrivals_get",
+        200,
+    ),
 }
 
 

@@ -85,3 +85,32 @@ def test_the_service_takes_site_figures_by_sms(tmp_path: Path) -> None:
         assert [h["households"] for h in history] == [180, 212] and history[1][
             "source"
         ] == "field:obs-field-16"
+
+
+def test_arrivals_are_linked_to_the_impacts_the_service_heard(tmp_path: Path) -> None:
+    from nadhir.domain import Impact
+    from nadhir.domain.timefmt import parse_time
+
+    settings = make_settings(tmp_path)
+    health = token_spec("health", "hana", HEALTH["Authorization"].removeprefix("Bearer "))
+    object.__setattr__(settings, "tokens", (*settings.tokens, health))
+    with TestClient(create_app(settings, clock=ManualClock(time.time()))) as client:
+        arrival = {"kind": "arrival", "on": "2026-12-04", "individuals": 100, "place": "Maarat al-Numan",
+                   "lat": 35.6481, "lon": 36.6736}  # fmt: skip
+        body = {**STADIUM, "movements": [arrival]}
+        assert (
+            client.post("/api/v1/shelters/idlib-stadium/updates", json=body, headers=HEALTH).status_code
+            == 201
+        )
+        svc = client.app.state.service  # type: ignore[attr-defined]
+        struck = parse_time("2026-12-02T06:30:00Z")
+        svc.store.add_events(svc.run_id, [Impact(struck, "obs-7", 35.6500, 36.6700, "Maarat al-Numan")])
+        links = client.get("/api/v1/shelters/idlib-stadium/arrivals", headers=auth("viewer")).json()
+        assert len(links) == 1 and links[0]["arrival"]["individuals"] == 100
+        assert [s["reporter"] for s in links[0]["strikes"]] == ["obs-7"]
+        assert links[0]["strikes"][0]["distance_km"] < 1.0
+        narrow = client.get(
+            "/api/v1/shelters/idlib-stadium/arrivals", params={"days": 1}, headers=auth("viewer")
+        )
+        assert narrow.json()[0]["strikes"] == []
+        assert client.get("/api/v1/shelters/x/arrivals", headers=auth("viewer")).status_code == 404

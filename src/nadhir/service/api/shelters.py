@@ -11,15 +11,17 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from nadhir.domain import Impact
 from nadhir.domain.displacement import Movement, SiteRecordError, SiteUpdate
 from nadhir.domain.timefmt import format_time, parse_time
 from nadhir.service.api.deps import API, Reader, Svc, by, err, requires
 from nadhir.service.auth import HEALTH_ROLES, Principal
 from nadhir.service.bodies import StrictJsonRoute
 from nadhir.service.runtime import Service
+from nadhir.shelters.origins import link_arrivals
 from nadhir.shelters.sites import applied
 from nadhir.shelters.sphere import as_json, gaps, ranked
 from nadhir.store.shelters import ShelterBook
@@ -120,6 +122,26 @@ class ShelterOut(BaseModel):
     rank: int | None = Field(default=None, description="Place by need across sites (1: the neediest)")
 
 
+class StrikeLinkOut(BaseModel):
+    """A reported impact near an arrival's place of origin, before the arrival."""
+
+    t: str
+    reporter: str
+    lat: float | None
+    lon: float | None
+    place: str | None
+    distance_km: float | None = Field(description="From the place of origin (null: linked by name)")
+    days_before: float
+
+
+class ArrivalOut(BaseModel):
+    """An arrival at the site, with the strikes in its place of origin before it."""
+
+    site_id: str
+    arrival: MovementOut
+    strikes: list[StrikeLinkOut]
+
+
 def book(svc: Service) -> ShelterBook:
     """The stored updates; 503 while the service is starting."""
     if svc.store is None:
@@ -137,11 +159,7 @@ def update_out(u: SiteUpdate) -> dict[str, Any]:
         "covered_area_m2": u.covered_area_m2, "latrines_working": u.latrines_working,
         "showers_working": u.showers_working, "water_litres_per_day": u.water_litres_per_day,
         "water_points": u.water_points, "source": u.source,
-        "movements": [
-            {"kind": m.kind, "on": format_time(m.on), "individuals": m.individuals, "place": m.place,
-             "lat": m.lat, "lon": m.lon}
-            for m in u.movements
-        ],
+        "movements": [_movement_out(m) for m in u.movements],
     }  # fmt: skip
 
 
@@ -170,6 +188,40 @@ def shelter_history(site_id: SiteId, _: Reader, svc: Svc) -> list[dict[str, Any]
     if not found:
         raise HTTPException(404, f"no displacement site {site_id!r}")
     return [{**update_out(u), "gaps": as_json(gaps(u))} for u in found]
+
+
+def _movement_out(m: Movement) -> dict[str, Any]:
+    return {"kind": m.kind, "on": format_time(m.on), "individuals": m.individuals, "place": m.place,
+            "lat": m.lat, "lon": m.lon}  # fmt: skip
+
+
+@router.get(
+    f"{API}/shelters/{{site_id}}/arrivals",
+    tags=["shelters"],
+    response_model=list[ArrivalOut],
+    responses=err(401, 403, 404, 429, 503),
+    summary="Arrivals at a displacement site, linked to the strikes in their places of origin",
+)
+def shelter_arrivals(
+    site_id: SiteId,
+    _: Reader,
+    svc: Svc,
+    radius_km: Annotated[float, Query(gt=0, le=100)] = 10.0,
+    days: Annotated[float, Query(gt=0, le=90)] = 14.0,
+) -> list[dict[str, Any]]:
+    found = book(svc).history(site_id)
+    if not found:
+        raise HTTPException(404, f"no displacement site {site_id!r}")
+    impacts: list[Impact] = []
+    if svc.store is not None and svc.run_id is not None:  # the impacts this service's run has heard
+        impacts = [e for e in svc.store.events(svc.run_id) if isinstance(e, Impact)]
+    return [
+        {"site_id": link.site_id, "arrival": _movement_out(link.arrival),
+         "strikes": [{"t": format_time(s.impact.t), "reporter": s.impact.reporter, "lat": s.impact.lat,
+                      "lon": s.impact.lon, "place": s.impact.place, "distance_km": s.distance_km,
+                      "days_before": s.days_before} for s in link.strikes]}
+        for link in link_arrivals(found, impacts, radius_km, days)
+    ]  # fmt: skip
 
 
 def _movements(items: list[MovementIn]) -> tuple[Movement, ...]:
