@@ -114,3 +114,19 @@ def test_arrivals_are_linked_to_the_impacts_the_service_heard(tmp_path: Path) ->
         )
         assert narrow.json()[0]["strikes"] == []
         assert client.get("/api/v1/shelters/x/arrivals", headers=auth("viewer")).status_code == 404
+
+
+def test_the_demo_shows_the_stadium_and_the_camps(tmp_path: Path) -> None:
+    from nadhir.service.app import DemoOptions
+
+    with TestClient(create_app(make_settings(tmp_path), demo=DemoOptions(speed=20))) as client:
+        listed = client.get("/api/v1/shelters", headers=auth("viewer")).json()
+        ids = [s["site_id"] for s in listed]
+        assert ids[0] == "idlib-stadium"  # the neediest: 265 people a latrine, 8.5 L a day
+        assert {"atmeh-olive-grove", "sarmada-al-karama", "kafr-lusin-rc", "dana-school"} <= set(ids)
+        history = client.get("/api/v1/shelters/idlib-stadium/history", headers=auth("viewer")).json()
+        assert [h["individuals"] for h in history] == [310, 720, 1060]
+    # A second start keeps nothing twice.
+    with TestClient(create_app(make_settings(tmp_path), demo=DemoOptions(speed=20))) as client:
+        history = client.get("/api/v1/shelters/idlib-stadium/history", headers=auth("viewer")).json()
+        assert len(history) == 3

@@ -67,3 +67,10 @@ def test_the_same_site_twice_at_the_same_time_is_reported() -> None:
     row = "idlib-stadium,Stadium,,collective-centre,35.93,36.63,212,1000,4,0,9000,200,30,2000,2026-12-05\n"
     read = read_csv(",".join(COLUMNS) + "\n" + row + row)
     assert len(read.updates) == 1 and read.problems[0].line == 3
+
+
+def test_the_demo_sites_read_whole() -> None:
+    from nadhir.service.region import DATA
+
+    read = read_csv((DATA / "shelters" / "demo-idlib.csv").read_text(encoding="utf-8"))
+    assert read.problems == [] and len(latest(read.updates)) == 5
