@@ -1,5 +1,5 @@
-"""The pages: ``/console/``, ``/kiosk/{site}``, ``/replay/``, ``/docs`` and ``/static``, all served
-from the packages (no page loads anything from another machine).
+"""The pages: ``/console/``, ``/kiosk/{site}``, ``/replay/``, ``/shelters/``, ``/docs`` and ``/static``,
+all served from the packages (no page loads anything from another machine).
 """
 
 from __future__ import annotations
@@ -44,6 +44,11 @@ def root() -> RedirectResponse:
 @router.get("/console/")
 def console() -> FileResponse:
     return FileResponse(CONSOLE_DIR / "console.html", headers=NO_CACHE)
+
+
+@router.get("/shelters/")
+def shelters() -> FileResponse:
+    return FileResponse(CONSOLE_DIR / "shelters.html", headers=NO_CACHE)
 
 
 @router.get("/replay/")
