@@ -73,3 +73,30 @@ def test_a_warned_site_carries_its_people_and_shelter_time() -> None:
     site = warned_site(stadium)
     assert (site.kind, site.population, site.shelter_seconds) == ("collective-centre", 1060, 180.0)
     assert site.radius_m >= 200.0
+
+
+def test_live_the_schools_alert_comes_with_its_own_advice(region_dir: Path, tmp_path: Path) -> None:
+    """The demo fed live through the region with the displacement sites: Dana's school (a collective
+    centre) is warned, and while its alert is open its kiosk shows the no-basement advice."""
+    import time
+
+    from nadhir.service.app import DemoOptions
+    from nadhir.service.settings import token_spec
+
+    viewer = token_spec("viewer", "vera", "viewer-token-0123456789ab")
+    settings = Settings(db=f"sqlite:///{tmp_path / 'live.sqlite3'}", scenario=region_dir, tokens=(viewer,))
+    headers = {"Authorization": "Bearer viewer-token-0123456789ab"}
+    with TestClient(create_app(settings, demo=DemoOptions(speed=60))) as client:
+        deadline = time.monotonic() + 60
+        kiosk: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            alerts = client.get("/api/v1/alerts", headers=headers).json()
+            if any(a["site"] == "dana-school" and a["action"] == "alert" for a in alerts):
+                kiosk = client.get("/api/v1/kiosk/dana-school", headers=headers).json()
+                break
+            time.sleep(0.2)
+        assert kiosk, "no alert for the school in time"
+        assert kiosk["instructions"] == advice("collective-centre")
+        site = kiosk["site"]
+        assert isinstance(site, dict) and site["kind"] == "collective-centre" and site["population"] == 205
+        assert site["status"]["level"] in ("early", "imminent")  # the alert is open (9 min, 9 s at x60)
