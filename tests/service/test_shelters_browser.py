@@ -44,3 +44,10 @@ def test_the_shelters_view_ranks_maps_charts_and_queues_offline(browser: object,
     assert history[-1]["latrines_working"] == 6 and history[-1]["source"] == "api:admin:adam"
     assert page.external() == [] and page.errors == []
     page.shot("shelters.png")
+    # Arabic: right to left, Arabic names in the table and on the map.
+    page.page.click("#lang")
+    page.wait_js("document.documentElement.dir === 'rtl'")
+    assert "الملعب البلدي في إدلب" in page.page.inner_text("#ranked tbody")
+    assert page.page.inner_text("h1 [data-s=title]") == "مواقع النزوح"
+    page.shot("shelters-ar.png")
+    page.page.evaluate("localStorage.setItem('nadhir.lang', 'en')")
