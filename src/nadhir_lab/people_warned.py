@@ -11,6 +11,9 @@ its site's ``population`` (``sites.geojson``; for a displacement site, its lates
 - ``sites_without_population``: struck sites with no population given, left out of the people
   figures (never counted as 0 people, which would hide them) and named so that it shows.
 
+It weights pairs, it is not a head count: where sites overlap (a hospital inside a town) a strike
+pairs with both and their people count in both.
+
 It reads only a :class:`ScoreReport`'s per-site rows and the sites, so the scorer's own figures
 (and its agreement with ``../shared/tools/score_scenario.py``) are untouched: with no ``--people``
 the report is exactly what it was.
