@@ -144,6 +144,23 @@ OPERATIONS |= {
     ),
     ("POST", "/api/v1/outcomes/scan", "scan_api_v1_outcomes_scan_post", 200),
 }
+# Issue 20: displacement sites' figures and gaps.
+OPERATIONS |= {
+    ("GET", "/api/v1/shelters", "shelters_api_v1_shelters_get", 200),
+    (
+        "GET",
+        "/api/v1/shelters/{site_id}/history",
+        "shelter_history_api_v1_shelters__site_id__history_get",
+        200,
+    ),
+    ("POST", "/api/v1/shelters/{site_id}/updates", "post_update_api_v1_shelters__site_id__updates_post", 201),
+    (
+        "GET",
+        "/api/v1/shelters/{site_id}/arrivals",
+        "shelter_arrivals_api_v1_shelters__site_id__arrivals_get",
+        200,
+    ),
+}
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,8 @@ from nadhir.domain.formats.scenario import load_scenario
 from nadhir.domain.people import Subscription
 from nadhir.engine.replay import persist_replay, replay_scenario
 from nadhir.service.cli import build_app
+from nadhir.service.region import DATA
+from nadhir.shelters.csv_format import read_csv
 from nadhir.store import Store, default_url
 from nadhir.store.attacks import AttackBook, AttackFields
 from nadhir.store.audit import AuditBook
@@ -26,6 +28,7 @@ from nadhir.store.move import MoveError, move_store, row_counts, schema_state, t
 from nadhir.store.outcomes import OutcomeBook
 from nadhir.store.people import SubscriptionBook
 from nadhir.store.quarantine import QuarantineBook
+from nadhir.store.shelters import ShelterBook
 
 SCENARIO = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "idlib-basic"
 
@@ -112,6 +115,10 @@ def filled_store(path: Path) -> str:
         conn.execute(t.insert(), [{"key": "test-1", "at": now, "duration_s": 10, "sites": ["idlib"],
                                    "created_at": now, "created_by": "op", "sirens": 1,
                                    "announcements": 0, "cancelled_at": None}])  # fmt: skip
+    # Displacement sites' updates (the demo's register).
+    with Store.open(url) as store:
+        sites = read_csv((DATA / "shelters" / "demo-idlib.csv").read_text("utf-8"))
+        ShelterBook(store.engine).add(sites.updates)
     return url
 
 
@@ -139,6 +146,7 @@ def snapshot(url: str) -> dict[str, object]:
             "attacks": AttackBook(store.engine).recent(),
             "outcomes": OutcomeBook(store.engine).current(),
             "outcome_alarms": OutcomeBook(store.engine).alarms(),
+            "shelters": ShelterBook(store.engine).all(),
         }
     finally:
         outbox.close()

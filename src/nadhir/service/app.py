@@ -47,6 +47,7 @@ from nadhir.service.api import (
     pages,
     quarantine,
     runs,
+    shelters,
     state,
     subscriptions,
     test_alarms,
@@ -66,7 +67,7 @@ __all__ = ["ROUTERS", "DemoOptions", "Service", "Worker", "app_from_env", "creat
 
 # In the order their paths appear in the OpenAPI document.
 ROUTERS = (pages, health, intake, state, alerts, runs, quarantine, kiosk, operator, cap, subscriptions,
-           test_alarms, feeds, facilities, attacks, outcomes)  # fmt: skip
+           test_alarms, feeds, facilities, attacks, outcomes, shelters)  # fmt: skip
 
 
 def create_app(

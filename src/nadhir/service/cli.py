@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "store": "store",
     "health": "health",
     "outcomes": "outcomes",
+    "shelters": "shelters",
 }
 
 # The entry-point group other packages add commands through (the lab's are in pyproject.toml).

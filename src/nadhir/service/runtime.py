@@ -53,6 +53,7 @@ from nadhir.service.people import people_channels
 from nadhir.service.region import Region
 from nadhir.service.region_run import RegionRun
 from nadhir.service.settings import SERVICE_ROLES, Settings
+from nadhir.service.shelter_sites import add_shelter_reader, seed_demo_shelters
 from nadhir.service.stream_actions import ActionDesk
 from nadhir.service.stream_engine import RegionEngine
 from nadhir.service.stream_intake import StreamSink
@@ -312,6 +313,9 @@ class Service:
 
     def _open_store(self, db_url: str) -> None:
         self.store = Store.open(db_url)
+        add_shelter_reader(self.field_reports, self.store.engine)  # sites' figures by SMS/Telegram
+        if self.demo is not None:  # the demo shows the region's displacement sites, if it has some
+            seed_demo_shelters(self.store.engine, self.region.scenario.root.name)
 
     def _store_ready(self) -> str | None:
         if self.store is None:

@@ -8,6 +8,7 @@ from nadhir.store import (  # noqa: F401  (their tables join Base.metadata)
     outcomes,
     people_models,
     quarantine,
+    shelters,
 )
 from nadhir.store.store import OpenEpisode, RunInfo, Store, alembic_config, default_url, upgrade_schema
 

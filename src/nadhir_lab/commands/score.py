@@ -60,11 +60,18 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+        people: Annotated[
+            bool,
+            typer.Option("--people", help='Add "people warned" beside "sites warned" (sites\' population).'),
+        ] = False,
     ) -> None:
         """Score alerts (and tracks) against a scenario's truth: warned share, lead times,
         false alarms, alert-minutes, OSPA (docs/scenario-format.md, "Scoring")."""
         runs = _scenario_pairs(paths, tracks or [])
         reports = _score_all(runs)
+        if people:
+            _print_people(runs, reports, as_json)
+            return
         if len(reports) == 1:
             typer.echo(to_json(reports[0]) if as_json else format_summary(reports[0]))
             return
@@ -77,3 +84,22 @@ def register(app: typer.Typer) -> None:
         for (scenario_dir, _, _), report in zip(runs, reports, strict=True):
             typer.echo(f"== {scenario_dir}\n{format_summary(report)}\n")
         typer.echo(f"== all {len(reports)} scenarios together\n{format_summary(combine(reports))}")
+
+
+def _print_people(
+    runs: list[tuple[Path, Path, Path | None]], reports: list[ScoreReport], as_json: bool
+) -> None:
+    """Each scenario's score with its people-weighted figures (the score's own keys unchanged)."""
+    from nadhir.domain import Problems
+    from nadhir.domain.formats.scenario import load_sites
+    from nadhir_lab.people_warned import format_people, people_warned
+
+    rows = []
+    for (scenario_dir, _, _), report in zip(runs, reports, strict=True):
+        weighted = people_warned(report, load_sites(scenario_dir / "sites.geojson", Problems()))
+        if as_json:
+            rows.append({"scenario": str(scenario_dir), **report.as_dict(), "people": weighted.as_dict()})
+        else:
+            typer.echo(f"== {scenario_dir}\n{format_summary(report)}\n{format_people(weighted)}\n")
+    if as_json:
+        typer.echo(json.dumps(rows[0] if len(rows) == 1 else {"scenarios": rows}, ensure_ascii=False))

@@ -1,5 +1,6 @@
-"""The pages: ``/console/``, ``/health/``, ``/kiosk/{site}``, ``/replay/``, ``/docs`` and ``/static``,
-all served from the packages (no page loads anything from another machine).
+"""The pages: ``/console/``, ``/health/``, ``/outcomes/``, ``/shelters/``, ``/kiosk/{site}``,
+``/replay/``, ``/docs`` and ``/static``, all served from the packages (no page loads anything from
+another machine).
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ def health_view() -> FileResponse:
 @router.get("/outcomes/")
 def outcomes() -> FileResponse:
     return FileResponse(CONSOLE_DIR / "outcomes.html", headers=NO_CACHE)
+
+
+@router.get("/shelters/")
+def shelters() -> FileResponse:
+    return FileResponse(CONSOLE_DIR / "shelters.html", headers=NO_CACHE)
 
 
 @router.get("/replay/")
