@@ -131,7 +131,10 @@ def serve(
             console.print(f"Nadhir demo: the bundled scenario, live at {speed:g}x")
         console.print(f"console:  {base}/console/{fragment}")
         if health_token:
-            console.print(f"health:   {base}/console/#token={health_token}")
+            # The health role's pages: facilities and attacks, outcomes, displacement sites.
+            console.print(f"health:   {base}/health/#token={health_token}")
+            console.print(f"outcomes: {base}/outcomes/#token={health_token}")
+            console.print(f"shelters: {base}/shelters/#token={health_token}")
         console.print(f"kiosk:    {base}/kiosk/{kiosk_site}")
         console.print(f"replay:   {base}/replay/{fragment}")
         console.print(f"API:      {base}/docs")
