@@ -21,16 +21,10 @@ from datetime import date, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-COUNT_COLUMNS = (
-    "live_births",
-    "stillbirths_fresh",
-    "stillbirths_macerated",
-    "miscarriages",
-    "preterm_births",
-    "low_birth_weight",
-    "neonatal_deaths",
-    "maternal_deaths",
-)
+from nadhir.health.outcomes import REQUIRED_COUNTS
+
+# The counts every record has (one list for the records, their entry and this table).
+COUNT_COLUMNS = REQUIRED_COUNTS
 COLUMNS = ("facility_id", "period_start", *COUNT_COLUMNS)
 
 # Indicator -> how its counts are read from the columns; stillbirths are fresh plus macerated.
