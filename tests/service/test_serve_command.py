@@ -72,7 +72,7 @@ def test_serve_demo_prints_the_console_and_replays_through_live_intake(tmp_path:
         # Two drafted attacks on health care: public fields for the operator, the facility for the
         # health focal point whose console address is printed too.
         assert len(httpx.get(f"{base}/api/v1/health/attacks", headers=headers).json()) == 2
-        focal = re.search(r"health:\s+http://127\.0\.0\.1:\d+/console/#token=(\S+)", output)
+        focal = re.search(r"health:\s+http://127\.0\.0\.1:\d+/health/#token=(\S+)", output)
         assert focal, output
         attacks = httpx.get(
             f"{base}/api/v1/health/attacks", headers={"Authorization": f"Bearer {focal.group(1)}"}
