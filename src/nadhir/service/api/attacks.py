@@ -10,6 +10,8 @@ Bad input is refused whole with a 4xx that says why, and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
@@ -226,15 +228,8 @@ def create_attack(principal: HealthRole, svc: Svc, body: AttackIn) -> dict[str, 
 def complete_attack(
     principal: HealthRole, svc: Svc, attack_id: AttackId, body: AttackFieldsIn
 ) -> dict[str, Any]:
-    register = _register(svc)
-    try:
-        record = register.complete(attack_id, _json_fields(body), svc.clock().now())
-    except UnknownAttack:
-        raise HTTPException(404, f"no attack {attack_id}") from None
-    except NotDraft as exc:
-        raise HTTPException(409, str(exc)) from None
-    except AttackError as exc:
-        raise HTTPException(422, str(exc)) from None
+    with _refusals(attack_id):
+        record = _register(svc).complete(attack_id, _json_fields(body), svc.clock().now())
     return private_view(record)
 
 
@@ -247,13 +242,20 @@ def complete_attack(
     summary="Confirm or reject a drafted attack (health role)",
 )
 def review_attack(principal: HealthRole, svc: Svc, attack_id: AttackId, body: ReviewIn) -> dict[str, Any]:
-    register = _register(svc)
+    with _refusals(attack_id):
+        record = _register(svc).review(attack_id, body.decision, by(principal), body.note, svc.clock().now())
+    return private_view(record)
+
+
+@contextmanager
+def _refusals(attack_id: int) -> Iterator[None]:
+    """A change to one record refused as HTTP says why: unknown (404), no longer a draft (409),
+    or not a valid record (422)."""
     try:
-        record = register.review(attack_id, body.decision, by(principal), body.note, svc.clock().now())
+        yield
     except UnknownAttack:
         raise HTTPException(404, f"no attack {attack_id}") from None
     except NotDraft as exc:
         raise HTTPException(409, str(exc)) from None
     except AttackError as exc:
         raise HTTPException(422, str(exc)) from None
-    return private_view(record)
