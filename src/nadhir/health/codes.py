@@ -9,7 +9,7 @@ the console and the terminal show. Sources: docs/health.md, "Facility status".
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 Functionality = Literal["fully", "partially", "not"]
 FUNCTIONALITY: tuple[Functionality, ...] = ("fully", "partially", "not")
@@ -49,22 +49,8 @@ Service = Literal[
     "emergency_surgery",
     "trauma_care",
 ]
-SERVICES: tuple[Service, ...] = (
-    "antenatal_care",
-    "skilled_birth_attendance",
-    "emonc_1_antibiotics",
-    "emonc_2_uterotonics",
-    "emonc_3_anticonvulsants",
-    "emonc_4_manual_placenta",
-    "emonc_5_retained_products",
-    "emonc_6_assisted_delivery",
-    "emonc_7_neonatal_resuscitation",
-    "emonc_8_caesarean",
-    "emonc_9_blood_transfusion",
-    "newborn_care",
-    "emergency_surgery",
-    "trauma_care",
-)
+# The same names, in order, as values (read off the type, so the two cannot drift apart).
+SERVICES: tuple[Service, ...] = get_args(Service)
 BASIC_EMONC: tuple[Service, ...] = SERVICES[2:9]
 COMPREHENSIVE_EMONC: tuple[Service, ...] = SERVICES[2:11]
 
