@@ -4,15 +4,12 @@ confirm / reject for the health role. Same browser as ``test_browser.py`` (its f
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from service_helpers import TOKENS, make_settings
+from service_helpers import TOKENS, make_settings, serving
 from test_browser import CHROMIUM, Live, Page, browser  # noqa: F401  (the browser fixture)
 
 from nadhir.service.app import create_app
@@ -34,19 +31,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     app = create_app(settings)
     assert settings.db is not None
     seed_demo_attacks(settings.db, app.state.service.region.scenario.sites)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=2)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "server did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Live(f"http://127.0.0.1:{port}", TOKENS["operator"][1], app.state.service)
-    server.should_exit = True
-    thread.join(15)
+    with serving(app) as base:
+        yield Live(base, TOKENS["operator"][1], app.state.service)
 
 
 def _open(browser: object, live: Live, token: str) -> Page:  # noqa: F811

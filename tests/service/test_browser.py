@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,8 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
-from service_helpers import TOKENS, make_settings
+from service_helpers import TOKENS, make_settings, serving
 
 from nadhir.service import live as live_engine
 from nadhir.service.app import DemoOptions, Service, create_app
@@ -59,19 +57,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
     settings = make_settings(tmp_path_factory.mktemp("browser"))
     app = create_app(settings, demo=DemoOptions(speed=SPEED))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=2)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "server did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Live(f"http://127.0.0.1:{port}", TOKENS["operator"][1], app.state.service)
-    server.should_exit = True
-    thread.join(15)
+    with serving(app) as base:
+        yield Live(base, TOKENS["operator"][1], app.state.service)
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from service_helpers import TOKENS, make_settings
+from service_helpers import TOKENS, make_settings, serving
 from test_browser import CHROMIUM, Live, Page, browser  # noqa: F401  (the browser fixture)
 
 from nadhir.service.app import DemoOptions, create_app
@@ -32,19 +30,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
     app = create_app(make_settings(tmp_path_factory.mktemp("console")), demo=DemoOptions(speed=SPEED))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=2)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "server did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Live(f"http://127.0.0.1:{port}", TOKENS["operator"][1], app.state.service)
-    server.should_exit = True
-    thread.join(15)
+    with serving(app) as base:
+        yield Live(base, TOKENS["operator"][1], app.state.service)
 
 
 def _console(browser: object, live: Live) -> Page:  # noqa: F811
