@@ -19,6 +19,8 @@ def test_cards_map_and_the_offline_form(browser: object, live: Live) -> None:
     page.page.goto(f"{live.base}/health/#token={ADMIN}")
     page.page.wait_for_selector("#cards article.card", timeout=20_000)
     page.page.wait_for_selector("svg#map g.facility", timeout=20_000)
+    # The first load (cards, map, the attacks of each facility) is over before the line is cut.
+    page.page.wait_for_selector("body[data-loaded='true']", timeout=20_000)
     assert page.page.locator("#cards article.card").count() == 9
     assert page.page.locator("svg#map g.facility").count() == 9
     # The demo's history: Jisr al-Shughur evacuated, Maarat closed; both red on the map.

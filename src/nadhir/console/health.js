@@ -58,7 +58,8 @@ function logLine(text, cls) {
 // Sends what waits, oldest first. A refusal (4xx) is said and dropped (sending it again cannot help);
 // no connection (or a 5xx) keeps it, and the rest behind it, for the next try.
 async function flush() {
-  if (state.sending) return;
+  // A browser that knows it is offline sends nothing: every try would only fail and log an error.
+  if (state.sending || !navigator.onLine) return;
   state.sending = true;
   try {
     let items = queue();
@@ -298,18 +299,20 @@ function draw() {
 // answering 404 means this service has no register: the section stays hidden.
 async function loadAttacks() {
   for (const f of state.facilities) {
-    if (state.attacksMissing) return;
+    if (state.attacksMissing || !navigator.onLine) return;
     try {
       const list = await api(`/api/v1/health/attacks?facility=${encodeURIComponent(f.id)}`);
       state.attacks.set(f.id, Array.isArray(list) ? list : []);
     } catch (err) {
       if (err.status === 404) state.attacksMissing = true;
-      else state.attacks.set(f.id, []);  // not allowed to see them (403), or offline: nothing shown
+      else if (!err.status) return;  // the connection dropped: the rest would fail too; next refresh
+      else state.attacks.set(f.id, []);  // not allowed to see them (403): nothing shown
     }
   }
 }
 
 async function refresh() {
+  if (!navigator.onLine) return;  // offline: the cards stay as they were, and nothing is tried
   try {
     state.facilities = await api("/api/v1/health/facilities");
   } catch (err) {
@@ -355,6 +358,7 @@ async function start() {
   await loadAttacks();
   draw();
   flush();
+  document.body.dataset.loaded = "true";  // the first load is over (the browser tests wait for it)
   setInterval(refresh, REFRESH_MS);
   setInterval(() => { if (queue().length) flush(); }, RETRY_MS);
 }
