@@ -76,7 +76,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, fresh_database(args.db, tmp) as url, Store.open(url) as store:
         clock = [1_746_000_000.0]
         sites = load_region(None).scenario.sites
-        room = FacilityStatusRoom(store.engine, sites, {"obs"}, lambda: clock[0], lambda: None)
+        room = FacilityStatusRoom(store.engine, sites, {"obs"}, lambda: clock[0], lambda ready: None)
         messages = [read_status_message(m) for m in MESSAGES]
         t0 = time.perf_counter()
         for k in range(args.n):

@@ -22,7 +22,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'n.sqlite3'}"
     with Store.open(url) as store:
         room = FacilityStatusRoom(
-            store.engine, load_region(None).scenario.sites, set(), time.time, lambda: None
+            store.engine, load_region(None).scenario.sites, set(), time.time, lambda ready: None
         )
         assert room.load_demo_history() == 66
     return url

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from nadhir.bus.jetstream import JetStreamBus
 
-KIND_HEADER = "Nadhir-Kind"  # "event" (the default), "clock" or "action"
+KIND_HEADER = "Nadhir-Kind"  # "event" (the default), "clock", "action" or "readiness"
 DUPLICATE_WINDOW_S = 120.0  # a retried post within this long is stored once
 FEED_MAX_AGE_S = 3600.0
 

@@ -2,9 +2,11 @@
 
 Every update (message, API, console form) goes through one :class:`StatusDesk` into the store's
 ``facility_status`` table. After each, and every minute (a status grows stale, see
-:mod:`nadhir.health.readiness`), each facility's readiness is handed to the live alert policy,
-which the health room must not reach itself. A core rebuilt by the supervisor gets them too
-(:meth:`FacilityStatusRoom.apply`).
+:mod:`nadhir.health.readiness`), each facility's readiness is handed on by the room's ``hand``:
+in the one-process service to the live alert policy (:func:`hand_to_policy`; a core rebuilt by the
+supervisor gets them too, :meth:`FacilityStatusRoom.apply`), in the cluster to the regions' streams
+(:class:`nadhir.service.stream_readiness.ReadinessPublisher`), whose engines apply it at its place.
+The health room never reaches the warning itself.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -31,6 +33,27 @@ from nadhir.store.facilities import FacilityStatusBook
 log = logging.getLogger(__name__)
 
 REAPPLY_S = 60.0
+
+# Where the facilities' readiness goes: every facility's, each time (an ordinary one included, so
+# that a restriction lifted is lifted there too).
+Hand = Callable[[Mapping[str, SiteReadiness]], None]
+
+
+def hand_to_policy(live_policy: Callable[[], tuple[AlertPolicy, threading.RLock] | None]) -> Hand:
+    """A hand that sets the readiness on the live policy, under its lock, if an engine runs now."""
+
+    def hand(ready: Mapping[str, SiteReadiness]) -> None:
+        live = live_policy()
+        if live is None:
+            return
+        policy, lock = live
+        with lock:
+            for site_id, r in ready.items():
+                policy.set_readiness(site_id, r)
+
+    return hand
+
+
 DEMO_HISTORY = Path(__file__).resolve().parent.parent / "data" / "health" / "demo-status.json"
 
 
@@ -43,17 +66,18 @@ class FacilityStatusRoom:
         sites: Iterable[Site],
         reporters: Collection[str],
         now: Callable[[], float],
-        live_policy: Callable[[], tuple[AlertPolicy, threading.RLock] | None],
+        hand: Hand,
         channel: str = "message",
     ) -> None:
         self.now = now
-        self.live_policy = live_policy
+        self.hand = hand
         self.book = FacilityStatusBook(engine, now)
         self.facilities = health_facilities(sites)
         self.desk = StatusDesk(self.facilities, self.book, on_status=lambda site, status: self.push())
         self.reader = FacilityStatusReader(self.desk, reporters, channel)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.failure: str | None = None  # why the last push failed, until one succeeds
 
     def readiness(self) -> dict[str, SiteReadiness]:
         """Every facility's readiness now, from its latest status and its age."""
@@ -72,15 +96,19 @@ class FacilityStatusRoom:
             policy.set_readiness(site_id, ready)
 
     def push(self) -> None:
-        """Hand the readiness to the live policy, if the engine runs."""
-        live = self.live_policy()
-        if live is None:
+        """Hand every facility's readiness on (to the live policy, or the regions' streams).
+
+        A failure (the database or NATS away) is logged, not raised: the update that set it off is
+        kept already, the minute's push tries again, and :attr:`failure` says so meanwhile (the
+        service's readiness check shows it).
+        """
+        try:
+            self.hand(self.readiness())
+        except Exception as exc:
+            log.exception("could not hand the facilities' readiness to the warning")
+            self.failure = f"the facilities' readiness did not reach the warning: {type(exc).__name__}: {exc}"
             return
-        policy, lock = live
-        ready = self.readiness()
-        with lock:
-            for site_id, r in ready.items():
-                policy.set_readiness(site_id, r)
+        self.failure = None
 
     def start(self) -> None:
         """Push now, then every minute until :meth:`stop`."""
@@ -90,10 +118,7 @@ class FacilityStatusRoom:
 
     def _run(self) -> None:
         while not self._stop.wait(REAPPLY_S):
-            try:
-                self.push()
-            except Exception:  # a database hiccup: the next minute tries again
-                log.exception("could not hand the facilities' readiness to the alert policy")
+            self.push()
 
     def stop(self) -> None:
         """Stop the minute's push."""

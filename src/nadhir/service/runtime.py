@@ -41,7 +41,7 @@ from nadhir.service.clock import Clock, ScaledClock, WallClock
 from nadhir.service.cluster_names import ClusterNames
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.demo_feed import DemoFeeder, demo_clock
-from nadhir.service.facility_status import FacilityStatusRoom
+from nadhir.service.facility_status import FacilityStatusRoom, hand_to_policy
 from nadhir.service.feed import ALERTS, FeedMessage
 from nadhir.service.feed_mirror import FeedMirror, MirroredClock, MirrorEngine
 from nadhir.service.intake import Intake
@@ -57,6 +57,7 @@ from nadhir.service.shelter_sites import add_shelter_reader, seed_demo_shelters
 from nadhir.service.stream_actions import ActionDesk
 from nadhir.service.stream_engine import RegionEngine
 from nadhir.service.stream_intake import StreamSink
+from nadhir.service.stream_readiness import ReadinessPublisher
 from nadhir.service.supervisor import Supervisor
 from nadhir.service.wire import Wire
 from nadhir.store import Store, default_url
@@ -172,6 +173,7 @@ class Service:
     field_reports: FieldReports = field(default_factory=FieldReports)
     facility_status: FacilityStatusRoom | None = None  # health facilities' status (issue 18)
     outcomes: OutcomeDesk | None = None  # mothers' and newborns' outcomes (issue 19)
+    _rooms_store: bool = False  # the health rooms' worker opened the store (an intake process)
 
     def new_core(self, clock: Clock) -> LiveCore:
         """A fresh core for the region, with the alert episodes the store shows open restored.
@@ -224,7 +226,12 @@ class Service:
         out.append(Worker("engine", lambda: self._start_engine(clock), self._stop_engine, self._engine_ready))
         out.append(Worker("supervisor", lambda: self._start_supervisor(clock), self._stop_supervisor))
         out.append(
-            Worker("facility status", lambda: self._start_facility_status(clock), self._stop_facility_status)
+            Worker(
+                "facility status",
+                lambda: self._start_facility_status(clock),
+                self._stop_facility_status,
+                self._facility_status_ready,
+            )
         )
         if self.demo is not None and isinstance(clock, ScaledClock):
             out.append(Worker("demo feeder", lambda: self._start_feeder(clock), self._stop_feeder))
@@ -253,6 +260,11 @@ class Service:
             out.append(Worker("intake", self._start_stream_intake, lambda: None))
         if "console" in self.roles:
             out.append(Worker("console feed", self._start_mirror, self._stop_mirror))
+        if self.roles & {"intake", "console"} and self.settings.db:
+            # The health rooms keep their records in the shared database: the console serves their
+            # pages and API, intake reads their SMS; the facilities' readiness goes to the engines.
+            out.append(Worker("health rooms", self._start_cluster_rooms, self._stop_cluster_rooms,
+                              self._facility_status_ready))  # fmt: skip
         out.append(Worker("feeds", lambda: None, self._close_feeds))
         return out
 
@@ -433,7 +445,7 @@ class Service:
         engine = self.engine
         room = FacilityStatusRoom(self.store.engine, self.region.scenario.sites,
                                   {r.id for r in self.region.scenario.reporters}, clock.now,
-                                  lambda: (engine.core.policy, engine.core.lock))  # fmt: skip
+                                  hand_to_policy(lambda: (engine.core.policy, engine.core.lock)))  # fmt: skip
         if self.demo is not None:
             room.load_demo_history()
         self.field_reports.add(room.reader)
@@ -513,6 +525,32 @@ class Service:
             self.mirror.stop()
         if self.store is not None and "engine" not in self.roles:
             self.store.close()
+
+    def _start_cluster_rooms(self) -> None:
+        """Facility status, outcomes and displacement sites in a console or intake process."""
+        assert self.nats is not None
+        if self.store is None:  # an intake process: the console's feed worker opened it otherwise
+            self.store = Store.open(self._cluster_db())
+            self._rooms_store = True
+        scenario = self.region.scenario
+        add_shelter_reader(self.field_reports, self.store.engine)
+        self.outcomes = open_desk(self.store.engine, scenario.sites, self.field_reports,
+                                  lambda: self.outcomes, delivery=self.delivery)  # fmt: skip
+        publisher = ReadinessPublisher(self.nats, self.names, self.partitions())
+        room = FacilityStatusRoom(self.store.engine, scenario.sites, {r.id for r in scenario.reporters},
+                                  WallClock().now, publisher)  # fmt: skip
+        self.field_reports.add(room.reader)
+        self.facility_status = room
+        room.start()  # NATS away now: the minute's push tries again, and readiness says so
+
+    def _stop_cluster_rooms(self) -> None:
+        self._stop_facility_status()
+        if self._rooms_store and self.store is not None:
+            self.store.close()
+
+    def _facility_status_ready(self) -> str | None:
+        room = self.facility_status
+        return None if room is None else room.failure
 
     def _start_region_engines(self) -> None:
         """One :class:`RegionEngine` per region this process stands for: standby until it leads."""

@@ -8,7 +8,9 @@ the active engine until it loses it:
    fresh if there is none, and reads the region's stream through the durable consumer
    from the sequence after the snapshot's;
 2. each read is processed in stream order: events through the pipeline's stepper on
-   their own clock, clock records by letting the pipeline's time pass to theirs;
+   their own clock, clock records by letting the pipeline's time pass to theirs, operator
+   actions (:mod:`nadhir.service.stream_actions`) and the health facilities' readiness
+   (:mod:`nadhir.service.stream_readiness`) on the pipeline as the stream has made it;
 3. the alerts made are planned and stored in the outbox (PostgreSQL) before the read
    is acknowledged, and the live feed goes out on the region's feed subject;
 4. every ``snapshot_s`` (with every alert stored) it snapshots its state;
@@ -39,6 +41,7 @@ from typing import Any, TypeVar
 from nadhir.bus import InProcessBus
 from nadhir.bus.jetstream import BusError, JetStreamBus, StreamMessage, StreamReader
 from nadhir.domain import Event
+from nadhir.domain.readiness import SiteReadiness
 from nadhir.service.cluster_names import KIND_HEADER, ClusterNames
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.feed import ALERTS, FEED, FeedMessage
@@ -59,7 +62,14 @@ from nadhir.service.stream_actions import (
     claim,
     reply_key,
 )
-from nadhir.service.stream_wire import WireError, clock_bytes, clock_from_bytes, event_from_bytes
+from nadhir.service.stream_readiness import READINESS_KIND
+from nadhir.service.stream_wire import (
+    WireError,
+    clock_bytes,
+    clock_from_bytes,
+    event_from_bytes,
+    readiness_from_bytes,
+)
 from nadhir.store.audit import AuditBook, AuditResult
 
 log = logging.getLogger(__name__)
@@ -381,6 +391,11 @@ class RegionEngine:
                     self._feed_events(events)
                     events = []
                     self._apply_action(ask_from_bytes(msg.data))
+                elif kind == READINESS_KIND:
+                    ready = readiness_from_bytes(msg.data)
+                    self._feed_events(events)
+                    events = []
+                    self._set_readiness(ready)
                 elif kind == "clock":
                     t = clock_from_bytes(msg.data)
                     self._feed_events(events)
@@ -399,6 +414,15 @@ class RegionEngine:
         self._feed_events(events)
         if self.seq <= mark:
             self.core.take_buffer()
+
+    def _set_readiness(self, ready: dict[str, SiteReadiness]) -> None:
+        """The health facilities' terms for their warning, at their place in the stream
+        (:mod:`nadhir.service.stream_readiness`); the policy keeps them, so snapshots do too."""
+        assert self.core is not None
+        with self.core.lock:
+            for site_id, r in ready.items():
+                if site_id in self.own:
+                    self.core.policy.set_readiness(site_id, r)
 
     def _apply_action(self, ask: OperatorAsk) -> None:
         """An operator action at its place in the stream (see :mod:`nadhir.service.stream_actions`).

@@ -1,10 +1,12 @@
-"""The bytes of the cluster's input stream: events as intake took them, and clock records.
+"""The bytes of the cluster's input stream: events as intake took them, clock and readiness records.
 
 An event travels as the JSON of its record's fields and its kind, rebuilt
 field for field (floats round-trip exactly in JSON), so that the engine steps
 on exactly the event intake accepted, as replay does on the one it read. A
 clock record (``{"t": ...}`` with the ``clock`` kind header) moves a region's
-clock on when its stream is quiet (see :mod:`nadhir.service.stream_engine`).
+clock on when its stream is quiet (see :mod:`nadhir.service.stream_engine`). A readiness record
+(``readiness`` kind) carries the health facilities' own terms for their warning
+(:mod:`nadhir.service.stream_readiness`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from nadhir.domain import AcousticDetection, Event, Impact, Report
+from nadhir.domain.readiness import SiteReadiness
 
 _CLASSES: dict[str, type[Report] | type[AcousticDetection] | type[Impact]] = {
     "report": Report,
@@ -64,3 +68,23 @@ def clock_from_bytes(data: bytes) -> float:
     if t != t or t in (float("inf"), float("-inf")):
         raise WireError(f"clock record without a finite time: {data[:80]!r}")
     return t
+
+
+def readiness_bytes(ready: Mapping[str, SiteReadiness]) -> bytes:
+    """A readiness record: each site's terms for its warning (sirens, extra lead, why)."""
+    sites = {k: [r.sirens, r.extra_lead_s, r.reason] for k, r in sorted(ready.items())}
+    return json.dumps({"sites": sites}, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode()
+
+
+def readiness_from_bytes(data: bytes) -> dict[str, SiteReadiness]:
+    """The sites' terms of a readiness record; WireError if the bytes are not one."""
+    try:
+        sites = json.loads(data)["sites"]
+        out = {}
+        for site_id, (sirens, extra, reason) in sites.items():
+            if not isinstance(site_id, str) or not isinstance(sirens, bool) or not isinstance(reason, str):
+                raise TypeError(f"site {site_id!r}: {sirens!r}, {reason!r}")
+            out[site_id] = SiteReadiness(sirens, float(extra), reason)
+        return out
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise WireError(f"not a readiness record: {data[:80]!r} ({exc})") from exc
