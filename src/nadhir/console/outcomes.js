@@ -39,25 +39,33 @@ function showQueue() {
   }
 }
 
+// Sends what waits, oldest first, one sender at a time: the browser's "online" event and a new
+// report may both start one, and two would send the same report twice (the second answer, a
+// refusal of the duplicate, then overwrote the first's confirmation). Each sent or refused report
+// leaves the queue by itself, so a report queued meanwhile is kept, and sent in the same pass.
+let sending = false;
 async function sendQueued() {
-  let items = loadQueue();
-  if (!items.length || !navigator.onLine) return;
-  const left = [];
-  for (const item of items) {
-    try {
-      const answer = await api("/api/v1/outcomes/reports", { method: "POST", body: { reports: [item.report] } });
-      $("form-result").textContent = `Sent ${item.report.facility_id} ${item.report.period_start}: ${answer.confirmation}`;
-    } catch (err) {
-      if (err.status === 422 || err.status === 403) {
+  if (sending || !navigator.onLine) return;
+  sending = true;
+  let answered = 0;
+  try {
+    for (let item = loadQueue()[0]; item; item = loadQueue()[0]) {
+      try {
+        const answer = await api("/api/v1/outcomes/reports", { method: "POST", body: { reports: [item.report] } });
+        $("form-result").textContent = `Sent ${item.report.facility_id} ${item.report.period_start}: ${answer.confirmation}`;
+      } catch (err) {
+        if (err.status !== 422 && err.status !== 403) break;  // not reached: tried again when back online
         $("form-result").textContent = `Refused ${item.report.facility_id} ${item.report.period_start}: ${err.message}`;
-      } else {
-        left.push(item);  // not reached: try again later
       }
+      answered += 1;
+      const sent = JSON.stringify(item);
+      saveQueue(loadQueue().filter((x) => JSON.stringify(x) !== sent));
     }
+  } finally {
+    sending = false;
+    showQueue();
   }
-  saveQueue(left);
-  showQueue();
-  if (left.length < items.length) refresh();
+  if (answered) refresh();
 }
 
 // The form's week (2026-W14) is the period; the API reads ISO weeks as well as Mondays.
