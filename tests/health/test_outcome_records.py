@@ -125,7 +125,7 @@ def test_a_bad_row_is_named_by_its_line_and_nothing_is_read() -> None:
     with pytest.raises(OutcomeCsvError) as err:
         read_outcomes_csv(text)
     msg = str(err.value)
-    assert msg.startswith("3 bad line(s), nothing imported")
+    assert msg.startswith("3 bad line(s), the whole file is refused")
     assert "line 3: preterm_births (97) cannot exceed live_births (80)" in msg
     assert "line 5: sarmada-hospital 2026-W14 is already on line 2" in msg
     assert "line 6: maternal_deaths is missing" in msg

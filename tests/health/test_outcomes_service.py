@@ -144,7 +144,7 @@ def test_import_all_or_nothing_then_the_bulletin(tmp_path: Path, monkeypatch: py
     rows = ["sarmada-hospital,2026-03-30,80,1,0,3,7,9,1,0", "sarmada-hospital,2026-04-06,80,1,0,3,97,9,1,0"]
     bad.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
     r = runner.invoke(app, ["outcomes", "import", str(bad), "--db", db])
-    assert r.exit_code == 1 and "line 3" in r.output
+    assert r.exit_code == 1 and "line 3" in r.output and "nothing imported" in r.output
     with Store.open(db) as store:
         assert OutcomeBook(store.engine).current() == []
     r = runner.invoke(app, ["outcomes", "import", str(DEMO_CSV), "--db", db])

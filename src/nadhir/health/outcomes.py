@@ -126,7 +126,9 @@ def parse_period_start(text: str, period: Period) -> dt.date:
         raise OutcomeError(f"period_start must be a date YYYY-MM-DD, not {text!r}") from exc
     if period == "week" and day.weekday() != 0:
         monday = day - dt.timedelta(days=day.weekday())
-        raise OutcomeError(f"a week starts on a Monday: {day} is in the week of {monday}")
+        raise OutcomeError(
+            f"period_start {day} is a {day:%A}; a week starts on a Monday: {day} is in the week of {monday}"
+        )
     return day
 
 
