@@ -173,8 +173,9 @@ def test_any_fields_give_a_checked_record_or_a_reason(raw: dict[str, object]) ->
 
 @given(st.text(max_size=120))
 def test_any_message_after_the_keyword_is_kept_or_refused_with_a_reason(tail: str) -> None:
+    from nadhir.domain import Reporter
     from nadhir.health.outcome_messages import OutcomesMessageReader
-    from nadhir.intake.field_reports import FieldReports
+    from nadhir.intake.field_reports import FieldReports, Mandates
 
     kept: list[OutcomeRecord] = []
 
@@ -182,6 +183,7 @@ def test_any_message_after_the_keyword_is_kept_or_refused_with_a_reason(tail: st
         kept.append(record)
         return "added"
 
-    reply = FieldReports([OutcomesMessageReader(keep)]).route("+963933000001", "outcomes " + tail, 0.0)
+    ward = Mandates([Reporter("+963933000001", "observer", speaks_for=("idlib-maternity-hospital",))])
+    reply = FieldReports([OutcomesMessageReader(keep, ward)]).route("+963933000001", "outcomes " + tail, 0.0)
     assert reply is not None and reply.text
     assert reply.accepted == bool(kept)
