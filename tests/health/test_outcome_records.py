@@ -64,6 +64,7 @@ def test_a_week_can_be_named_by_its_iso_label_and_must_start_on_a_monday() -> No
         ({"live_births": "many"}, "live_births must be a whole number"),
         ({"maternal_deaths": ""}, "maternal_deaths is missing"),
         ({"live_births": "999999"}, "more than any ward reports"),
+        ({"live_births": "9" * 5000}, "has too many digits to be a count"),  # past int()'s own limit
         ({"facility_id": "bad id!"}, "facility_id 'bad id!' must be"),
         ({"period": "month"}, "period must be day or week"),
         ({"period_start": "30/03/2026"}, "period_start must be a date"),
