@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from nadhir.domain import Reporter
+from nadhir.intake.field_reports import Mandates
 from nadhir.shelters.csv_format import COLUMNS, read_csv
 from nadhir.shelters.exports import check_hxl, hxl_csv
 from nadhir.shelters.field import ShelterSiteReader
@@ -91,7 +93,9 @@ def main() -> None:
                 out = book.add([update])
                 return out.conflicts[0].reason if out.conflicts else None
 
-            reader = ShelterSiteReader(book.last_of, keep)
+            every_site = tuple(f"site-{i:05d}" for i in range(args.sites))
+            bench = Mandates([Reporter("bench", "observer", speaks_for=every_site)])
+            reader = ShelterSiteReader(book.last_of, keep, bench)
             times = []
             for n in range(50):
                 site = f"site-{rng.randrange(args.sites):05d}"

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 from cluster_helpers import NatsServer
-from cluster_rig import REGION, SCENARIO, Rig, auth, make_rig, until, view
+from cluster_rig import REGION, Rig, auth, make_rig, until, view
 from fastapi.testclient import TestClient
 
 from nadhir.bus import InProcessBus
 from nadhir.bus.jetstream import JetStreamBus
 from nadhir.domain import Alert, Event
-from nadhir.domain.formats.scenario import Scenario, load_scenario
+from nadhir.domain.formats.scenario import Scenario
 from nadhir.domain.readiness import SiteReadiness
 from nadhir.engine.factory import build_pipeline
 from nadhir.health.readiness import readiness
@@ -37,6 +37,7 @@ from nadhir.service.cluster_names import KIND_HEADER, ClusterNames
 from nadhir.service.drill import remove_names
 from nadhir.service.feed import ALERTS
 from nadhir.service.live import LiveCore
+from nadhir.service.region import bundled_scenario
 from nadhir.service.settings import Settings
 from nadhir.service.stream_readiness import READINESS_KIND
 from nadhir.service.stream_wire import WireError, readiness_bytes, readiness_from_bytes
@@ -124,9 +125,9 @@ def test_the_intake_role_reads_a_status_sms_into_the_shared_store(nats: NatsServ
     """A hospital's status by SMS at an intake replica is kept (not read as a sighting), and its
     readiness goes to the region's stream."""
     names = ClusterNames(f"rd{uuid.uuid4().hex[:6]}")
-    reporter = load_scenario(SCENARIO).reporters[0].id
-    settings = Settings(scenario=SCENARIO, db=pg_url, nats=nats.url, nats_prefix=names.prefix,
-                        sms_secret="sms-secret", sms_numbers={"+963933000009": reporter})  # fmt: skip
+    # The bundled region's lookout in Dana speaks for Sarmada's hospital (reporters.json).
+    settings = Settings(scenario=bundled_scenario(), db=pg_url, nats=nats.url, nats_prefix=names.prefix,
+                        sms_secret="sms-secret", sms_numbers={"+963933000009": "obs-dana-11"})  # fmt: skip
     body = json.dumps({"from": "+963933000009", "text": f"status {HOSPITAL}: closed"}).encode()
     signature = hmac.new(b"sms-secret", body, hashlib.sha256).hexdigest()
     with TestClient(create_app(settings, roles=frozenset({"intake"}))) as client:

@@ -13,6 +13,7 @@ import stand_in_detector
 from stand_in_detector import detect
 
 from nadhir.alerting.cap.document import validate
+from nadhir.domain import Reporter
 from nadhir.health.alarm_cap import alarm_cap, alarm_cap_xml
 from nadhir.health.alarms import (
     Facility,
@@ -28,7 +29,7 @@ from nadhir.health.outcome_messages import OutcomesMessageReader
 from nadhir.health.outcomes import OutcomeRecord
 from nadhir.health.plot import series_svg
 from nadhir.health.rates import rates
-from nadhir.intake.field_reports import FieldReports
+from nadhir.intake.field_reports import FieldReports, Mandates
 
 MONDAY = dt.date(2026, 1, 5)
 MATERNITY = Facility(
@@ -172,9 +173,13 @@ class Kept:
         return how
 
 
+# The ward's reporter (the id the channel authenticated), who speaks for the maternity only.
+WARD = Mandates([Reporter("+963933000001", "observer", speaks_for=("idlib-maternity-hospital",))])
+
+
 def test_a_ward_sends_its_week_in_english_or_arabic_and_is_answered() -> None:
     kept = Kept()
-    reports = FieldReports([OutcomesMessageReader(kept, known=lambda f: f == MATERNITY.id)])
+    reports = FieldReports([OutcomesMessageReader(kept, WARD, known=lambda f: f == MATERNITY.id)])
     text = (
         "Outcomes idlib-maternity-hospital 2026-W14 live 120 fresh 2 macerated 1 miscarriages 4 "
         "preterm 11 lbw 13 neonatal 2 maternal 0 cs=30"
@@ -201,7 +206,7 @@ def test_a_ward_sends_its_week_in_english_or_arabic_and_is_answered() -> None:
 
 def test_a_bad_message_is_refused_with_every_problem_and_nothing_kept() -> None:
     kept = Kept()
-    reports = FieldReports([OutcomesMessageReader(kept, known=lambda f: f == MATERNITY.id)])
+    reports = FieldReports([OutcomesMessageReader(kept, WARD, known=lambda f: f == MATERNITY.id)])
     reply = reports.route("+963933000001", "outcomes nowhere-hospital 2026-W14 live 10 fresh 20 twins 2", 1.0)
     assert reply is not None and not reply.accepted
     for words in ("unknown field 'twins'", "no facility 'nowhere-hospital'", "macerated is missing"):
@@ -213,10 +218,24 @@ def test_a_bad_message_is_refused_with_every_problem_and_nothing_kept() -> None:
     # A sighting is not claimed.
     assert reports.route("+963933000001", "two jets over Saraqeb heading north", 1.0) is None
     # The reporter's own facility stands in when the message does not name one.
-    own = FieldReports([OutcomesMessageReader(kept, facility_of=lambda r: MATERNITY.id)])
+    own = FieldReports([OutcomesMessageReader(kept, WARD)])
     done = own.route("+963933000001", "outcomes 2026-W14 live 5 fresh 0 macerated 0 miscarriages 0 preterm 0 "
                      "lbw 0 neonatal 0 maternal 0", 1.0)  # fmt: skip
     assert done is not None and done.accepted and kept.records[0][0].facility_id == MATERNITY.id
+
+
+def test_a_ward_s_reporter_cannot_send_another_facility_s_week() -> None:
+    kept = Kept()
+    reports = FieldReports([OutcomesMessageReader(kept, WARD)])
+    week = "2026-W14 live 5 fresh 0 macerated 0 miscarriages 0 preterm 0 lbw 0 neonatal 0 maternal 0"
+    other = reports.route("+963933000001", f"outcomes sarmada-hospital {week}", 1.0)
+    assert other is not None and not other.accepted
+    assert "+963933000001 does not report for sarmada-hospital (reports for: idlib-maternity-hospital)" in (
+        other.text
+    )
+    stranger = reports.route("+963944000002", f"outcomes idlib-maternity-hospital {week}", 1.0)
+    assert stranger is not None and not stranger.accepted and "not a registered reporter" in stranger.text
+    assert kept.records == []
 
 
 def nan_detect(

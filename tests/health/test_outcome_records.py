@@ -64,6 +64,7 @@ def test_a_week_can_be_named_by_its_iso_label_and_must_start_on_a_monday() -> No
         ({"live_births": "many"}, "live_births must be a whole number"),
         ({"maternal_deaths": ""}, "maternal_deaths is missing"),
         ({"live_births": "999999"}, "more than any ward reports"),
+        ({"live_births": "9" * 5000}, "has too many digits to be a count"),  # past int()'s own limit
         ({"facility_id": "bad id!"}, "facility_id 'bad id!' must be"),
         ({"period": "month"}, "period must be day or week"),
         ({"period_start": "30/03/2026"}, "period_start must be a date"),
@@ -125,7 +126,7 @@ def test_a_bad_row_is_named_by_its_line_and_nothing_is_read() -> None:
     with pytest.raises(OutcomeCsvError) as err:
         read_outcomes_csv(text)
     msg = str(err.value)
-    assert msg.startswith("3 bad line(s), nothing imported")
+    assert msg.startswith("3 bad line(s), the whole file is refused")
     assert "line 3: preterm_births (97) cannot exceed live_births (80)" in msg
     assert "line 5: sarmada-hospital 2026-W14 is already on line 2" in msg
     assert "line 6: maternal_deaths is missing" in msg
@@ -173,8 +174,9 @@ def test_any_fields_give_a_checked_record_or_a_reason(raw: dict[str, object]) ->
 
 @given(st.text(max_size=120))
 def test_any_message_after_the_keyword_is_kept_or_refused_with_a_reason(tail: str) -> None:
+    from nadhir.domain import Reporter
     from nadhir.health.outcome_messages import OutcomesMessageReader
-    from nadhir.intake.field_reports import FieldReports
+    from nadhir.intake.field_reports import FieldReports, Mandates
 
     kept: list[OutcomeRecord] = []
 
@@ -182,6 +184,7 @@ def test_any_message_after_the_keyword_is_kept_or_refused_with_a_reason(tail: st
         kept.append(record)
         return "added"
 
-    reply = FieldReports([OutcomesMessageReader(keep)]).route("+963933000001", "outcomes " + tail, 0.0)
+    ward = Mandates([Reporter("+963933000001", "observer", speaks_for=("idlib-maternity-hospital",))])
+    reply = FieldReports([OutcomesMessageReader(keep, ward)]).route("+963933000001", "outcomes " + tail, 0.0)
     assert reply is not None and reply.text
     assert reply.accepted == bool(kept)

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import threading
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import stand_in_detector
-import uvicorn
 
 from nadhir.health.outcomes_csv import read_outcomes_csv
 from nadhir.service.app import Service, create_app
 from nadhir.service.outcomes import DEMO_CSV
 from nadhir.service.settings import Settings, token_spec
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
+from service_helpers import serving
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
@@ -34,26 +36,16 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Servic
     db = tmp_path_factory.mktemp("outcomes-browser") / "s.sqlite3"
     settings = Settings(db=f"sqlite:///{db}", outbox=False).with_tokens(token_spec("health", "huda", TOKEN))
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                           timeout_graceful_shutdown=2))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    svc: Service = app.state.service
-    desk = svc.outcomes
-    assert desk is not None
-    desk.use_detector(stand_in_detector.detect)
-    records = read_outcomes_csv(DEMO_CSV.read_text(encoding="utf-8"))
-    desk.submit(records, time.time(), "demo", "test")
-    desk.as_of = max(r.period_start for r in records)
-    desk.scan(time.time(), since=desk.as_of - dt.timedelta(weeks=12))
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", svc
-    server.should_exit = True
-    thread.join(15)
+    with serving(app) as url:
+        svc: Service = app.state.service
+        desk = svc.outcomes
+        assert desk is not None
+        desk.use_detector(stand_in_detector.detect)
+        records = read_outcomes_csv(DEMO_CSV.read_text(encoding="utf-8"))
+        desk.submit(records, time.time(), "demo", "test")
+        desk.as_of = max(r.period_start for r in records)
+        desk.scan(time.time(), since=desk.as_of - dt.timedelta(weeks=12))
+        yield url, svc
 
 
 def wait(page: object, expression: str, timeout_s: float = 45.0) -> None:  # a loaded machine is slow

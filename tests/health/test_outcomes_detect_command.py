@@ -82,15 +82,33 @@ GOOD = "kafr-takharim,2025-01-06,60,1,0,7,6,8,1,0"
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ("kafr-takharim,2025-01-13,sixty,1,0,7,6,8,1,0", "line 3: live_births 'sixty' is not a whole number"),
-        ("kafr-takharim,2025-01-13,60,-1,0,7,6,8,1,0", "line 3: stillbirths_fresh '-1' is not a whole"),
-        ("kafr-takharim,2025-01-13,60,1.5,0,7,6,8,1,0", "line 3: stillbirths_fresh '1.5'"),
-        ("kafr-takharim,2025-01-13,60,1,0,7,6,8,1", "line 3: 9 fields where the header has 10"),
-        ("kafr-takharim,2025-01-14,60,1,0,7,6,8,1,0", "line 3: period_start '2025-01-14' is a Tuesday"),
-        ("kafr-takharim,13/01/2025,60,1,0,7,6,8,1,0", "line 3: period_start '13/01/2025' is not a date"),
-        ("kafr-takharim,2025-01-13,60,1,0,7,61,8,1,0", r"line 3: preterm_births \(61\) is more than live"),
-        (",2025-01-13,60,1,0,7,6,8,1,0", "line 3: facility_id is empty"),
-        (GOOD, "line 3: a second row for kafr-takharim and period 2025-01-06"),
+        (
+            "kafr-takharim,2025-01-13,sixty,1,0,7,6,8,1,0",
+            "line 3: live_births must be a whole number, not 'sixty'",
+        ),
+        (
+            "kafr-takharim,2025-01-13,60,-1,0,7,6,8,1,0",
+            r"line 3: stillbirths_fresh cannot be negative \(-1\)",
+        ),
+        (
+            "kafr-takharim,2025-01-13,60,1.5,0,7,6,8,1,0",
+            "line 3: stillbirths_fresh must be a whole number, not '1.5'",
+        ),
+        ("kafr-takharim,2025-01-13,60,1,0,7,6,8,1", "line 3: maternal_deaths is missing"),
+        (
+            "kafr-takharim,2025-01-14,60,1,0,7,6,8,1,0",
+            "line 3: period_start 2025-01-14 is a Tuesday; a week starts on a Monday",
+        ),
+        (
+            "kafr-takharim,13/01/2025,60,1,0,7,6,8,1,0",
+            "line 3: period_start must be a date YYYY-MM-DD, not '13/01/2025'",
+        ),
+        (
+            "kafr-takharim,2025-01-13,60,1,0,7,61,8,1,0",
+            r"line 3: preterm_births \(61\) cannot exceed live_births \(60\)",
+        ),
+        (",2025-01-13,60,1,0,7,6,8,1,0", "line 3: facility_id is missing"),
+        (GOOD, "line 3: kafr-takharim 2025-W02 is already on line 2"),
     ],
 )
 def test_a_bad_row_is_refused_with_its_line_and_nothing_is_printed(

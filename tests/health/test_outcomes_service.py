@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.health.completeness import last_ended
-from nadhir.intake.field_reports import FieldReports
+from nadhir.intake.field_reports import FieldReports, Mandates
 from nadhir.service.app import create_app
 from nadhir.service.cli import build_app
 from nadhir.service.outcomes import DEMO_CSV, OutcomeDesk, open_desk
@@ -130,7 +130,10 @@ def test_the_message_channel_keeps_a_ward_s_week(client: TestClient) -> None:
         f"outcomes {MATERNITY} {label} live 120 fresh 2 macerated 1 miscarriages 4 preterm 11 lbw 13 "
         "neonatal 2 maternal 0"
     )
-    reply = svc.field_reports.route("+963933000001", text, time.time())
+    # obs-binnish-15 speaks for the maternity in the bundled region's reporters.json; no one else may.
+    refused = svc.field_reports.route("obs-saraqeb-9", text, time.time())
+    assert refused is not None and not refused.accepted and "does not report for" in refused.text
+    reply = svc.field_reports.route("obs-binnish-15", text, time.time())
     assert reply is not None and reply.accepted, reply
     kept = client.get("/api/v1/outcomes/reports", headers=HEALTH).json()
     assert [(k["facility_id"], k["live_births"]) for k in kept] == [(MATERNITY, 120)]
@@ -144,7 +147,7 @@ def test_import_all_or_nothing_then_the_bulletin(tmp_path: Path, monkeypatch: py
     rows = ["sarmada-hospital,2026-03-30,80,1,0,3,7,9,1,0", "sarmada-hospital,2026-04-06,80,1,0,3,97,9,1,0"]
     bad.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
     r = runner.invoke(app, ["outcomes", "import", str(bad), "--db", db])
-    assert r.exit_code == 1 and "line 3" in r.output
+    assert r.exit_code == 1 and "line 3" in r.output and "nothing imported" in r.output
     with Store.open(db) as store:
         assert OutcomeBook(store.engine).current() == []
     r = runner.invoke(app, ["outcomes", "import", str(DEMO_CSV), "--db", db])
@@ -182,7 +185,13 @@ def test_the_demo_loads_two_years_and_shows_the_rise(tmp_path: Path) -> None:
         desk_module.default_detect = lambda: stand_in_detector.detect  # type: ignore[assignment]
         try:
             desk = open_desk(
-                store.engine, sites, reports, lambda: holder[0] if holder else None, demo=True, now=now
+                store.engine,
+                sites,
+                reports,
+                Mandates(()),
+                lambda: holder[0] if holder else None,
+                demo=True,
+                now=now,
             )
         finally:
             desk_module.default_detect = original  # type: ignore[assignment]

@@ -8,17 +8,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nadhir.domain import Site
+from nadhir.domain import Reporter, Site
 from nadhir.health.facilities import health_facilities
 from nadhir.health.status import FacilityStatus, StatusError
 from nadhir.health.status_desk import Merge, StatusDesk
 from nadhir.health.status_message import claims, read_status_message
 from nadhir.health.status_reader import FacilityStatusReader
-from nadhir.intake.field_reports import FieldReports
+from nadhir.intake.field_reports import FieldReports, Mandates
 
 T0 = 1_763_000_000.0
 MATERNITY = Site("idlib-maternity-hospital", "Idlib Maternity Hospital", "hospital", 35.93, 36.63, 500.0,
                  name_ar="مشفى التوليد في إدلب")  # fmt: skip
+SARMADA = Site("sarmada-hospital", "Sarmada Hospital", "hospital", 36.19, 36.72, 500.0)
 
 
 def test_the_issue_example_in_english() -> None:
@@ -111,8 +112,10 @@ class Ledger:
 
 def _reports() -> tuple[FieldReports, Ledger, list[str]]:
     ledger, told = Ledger(), []
-    desk = StatusDesk(health_facilities([MATERNITY]), ledger, on_status=lambda site, s: told.append(site.id))
-    return FieldReports([FacilityStatusReader(desk, {"obs-idlib-1"}, channel="sms")]), ledger, told
+    desk = StatusDesk(health_facilities([MATERNITY, SARMADA]), ledger,
+                      on_status=lambda site, s: told.append(site.id))  # fmt: skip
+    mandates = Mandates([Reporter("obs-idlib-1", "observer", speaks_for=(MATERNITY.id,))])
+    return FieldReports([FacilityStatusReader(desk, mandates, channel="sms")]), ledger, told
 
 
 def test_a_registered_reporter_is_answered_with_a_confirmation_in_their_language() -> None:
@@ -137,6 +140,9 @@ def test_a_registered_reporter_is_answered_with_a_confirmation_in_their_language
     ("reporter", "text", "reason"),
     [
         ("stranger", "status idlib-maternity-hospital: doctors 3", "not a registered reporter"),
+        ("stranger", "status atlantis: doctors 3", "not a registered reporter"),  # names no facility ids
+        ("obs-idlib-1", "status sarmada-hospital: closed", "does not report for sarmada-hospital"),
+        ("obs-idlib-1", "حالة Sarmada Hospital: مغلق", "المرسل لا يبلّغ عن sarmada-hospital"),
         ("obs-idlib-1", "status atlantis: doctors 3", "no health facility 'atlantis'"),
         ("obs-idlib-1", "status idlib-maternity-hospital: incubators 5 of 4", "5 incubators working of 4"),
         ("obs-idlib-1", "status idlib-maternity-hospital: doctors three", "cannot read"),

@@ -49,21 +49,40 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
     raise AssertionError("condition not met in time")
 
 
+class Served:
+    """``app`` served by uvicorn on a local port in a thread, from construction until :meth:`stop`.
+
+    ``port=0`` takes a free port; a test that stops a server and starts a fresh one on the same port
+    passes the first one's ``port``. ``grace_s`` bounds how long a stop waits for open connections
+    (a kiosk's event stream never ends by itself).
+    """
+
+    def __init__(self, app: Any, port: int = 0, grace_s: int = 2) -> None:
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=grace_s
+            )
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.server.started, "server did not start"
+        self.port: int = self.server.servers[0].sockets[0].getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        """Ask the server to exit and wait (up to 15 s) for its thread."""
+        self.server.should_exit = True
+        self.thread.join(15)
+
+
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
     """``app`` served by uvicorn on a free local port in a thread; yields its base URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=2)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "server did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
+    served = Served(app)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield served.base
     finally:
-        server.should_exit = True
-        thread.join(15)
+        served.stop()

@@ -119,8 +119,14 @@ def test_status_reaches_the_live_policy_and_messages_are_read(client: TestClient
     assert not ready["jisr-hospital"].sirens and ready[MATERNITY].extra_lead_s > 0
     listed = {f["id"]: f for f in client.get(URL, headers=H).json()}
     assert listed["jisr-hospital"]["readiness"]["sirens"] is False
-    # The same desk takes a short message from a registered reporter (the SMS and Telegram channels).
-    observer = svc.region.scenario.reporters[0].id
+    # The same desk takes a short message from a registered reporter (the SMS and Telegram channels)
+    # who speaks for the facility; another registered reporter may not change it.
+    reporters = svc.region.scenario.reporters
+    observer = next(r.id for r in reporters if "jisr-hospital" in r.speaks_for)
+    other = next(r.id for r in reporters if r.speaks_for and "jisr-hospital" not in r.speaks_for)
+    not_theirs = svc.field_reports.route(other, "status jisr-hospital: closed", T0 + 30)
+    assert not_theirs is not None and not not_theirs.accepted
+    assert f"{other} does not report for jisr-hospital" in not_theirs.text
     reply = svc.field_reports.route(observer, "status jisr-hospital: open, doctors 2", T0 + 60)
     assert reply is not None and reply.accepted, reply
     assert svc.engine.core.policy.readiness().get("jisr-hospital") is None  # open again: sirens as ever

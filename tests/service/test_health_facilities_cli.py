@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from nadhir.intake.field_reports import Mandates
 from nadhir.service.cli import build_app
 from nadhir.service.facility_status import FacilityStatusRoom
 from nadhir.service.region import load_region
@@ -22,7 +23,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'n.sqlite3'}"
     with Store.open(url) as store:
         room = FacilityStatusRoom(
-            store.engine, load_region(None).scenario.sites, set(), time.time, lambda ready: None
+            store.engine, load_region(None).scenario.sites, Mandates(()), time.time, lambda ready: None
         )
         assert room.load_demo_history() == 66
     return url

@@ -4,16 +4,13 @@ their own rate bucket. (Issue 13: "Smaller holes", and "every HTTP case answers 
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
-from service_helpers import T0, auth, make_settings
+from service_helpers import T0, auth, make_settings, serving
 
 from nadhir.service.app import create_app
 from nadhir.service.clock import ManualClock
@@ -125,14 +122,6 @@ def test_a_declared_length_over_the_limit_is_refused_before_reading(tmp_path: Pa
 
 def test_over_a_real_socket_the_server_stops_reading_a_huge_chunked_body(tmp_path: Path) -> None:
     app = create_app(make_settings(tmp_path), clock=ManualClock(T0))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    port = server.servers[0].sockets[0].getsockname()[1]
     sent = 0
 
     def body() -> Iterator[bytes]:
@@ -142,17 +131,13 @@ def test_over_a_real_socket_the_server_stops_reading_a_huge_chunked_body(tmp_pat
             sent += len(piece)
             yield piece
 
-    try:
-        r = httpx.post(f"http://127.0.0.1:{port}/api/v1/intake/reports", content=body(),
-                       headers=auth("observer"), timeout=30)  # fmt: skip
+    with serving(app) as base:
+        r = httpx.post(f"{base}/api/v1/intake/reports", content=body(), headers=auth("observer"), timeout=30)
         assert r.status_code == 413 and "body larger than 65536 bytes" in r.json()["detail"]
         # The server closed the connection at the limit: the client could not push the rest
         # (a few MB may sit in the sockets' buffers).
         assert sent < 32 * 1024 * 1024, sent
-        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/health").json()["status"] == "ok"
-    finally:
-        server.should_exit = True
-        thread.join(15)
+        assert httpx.get(f"{base}/api/v1/health").json()["status"] == "ok"
 
 
 def test_bad_token_spam_does_not_starve_the_kiosks_behind_the_same_address(tmp_path: Path) -> None:

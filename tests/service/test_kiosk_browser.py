@@ -10,7 +10,6 @@ test stops its server and starts a fresh one on the same port.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -20,8 +19,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import uvicorn
-from service_helpers import TOKENS, make_settings
+from service_helpers import TOKENS, Served, make_settings
 from test_browser import Live, Page, browser, live
 
 from nadhir.service.app import Service, create_app
@@ -44,24 +42,12 @@ RECORD = """() => {
 SEEN = "() => window.__seen"
 
 
-class Server:
+class Server(Served):
     """The service under uvicorn in a thread, on a port that can be used again after a stop."""
 
     def __init__(self, settings: Settings, port: int = 0) -> None:
         self.app = create_app(settings)
-        self.server = uvicorn.Server(
-            uvicorn.Config(
-                self.app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
-            )
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert self.server.started, "server did not start"
-        self.port: int = self.server.servers[0].sockets[0].getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
+        super().__init__(self.app, port, grace_s=1)
         self.service: Service = self.app.state.service
 
     def api(self, method: str, path: str, **kwargs: object) -> httpx.Response:
@@ -69,8 +55,7 @@ class Server:
         return httpx.request(method, self.base + path, headers=headers, timeout=10, **kwargs)  # type: ignore[arg-type]
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(15)
+        super().stop()
         assert not self.thread.is_alive(), "server did not stop"
 
 

@@ -6,17 +6,14 @@ is reachable; the endless server-sent event streams are left out (they never fin
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from hypothesis import HealthCheck, settings
-from service_helpers import auth, make_settings
+from service_helpers import auth, make_settings, serving
 
 from nadhir.service.app import create_app
 from nadhir.service.settings import RateLimit
@@ -52,17 +49,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     limits = dict(settings_.rate_limits)
     limits["anonymous"] = RateLimit(10_000.0, 10_000)
     app = create_app(replace(settings_, rate_limits=limits))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(15)
+    with serving(app) as base:
+        yield base
 
 
 def negative_data_rejected_or_too_large(ctx: Any, response: Any, case: Any) -> bool | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from nadhir.domain import Reporter
 from nadhir.domain.displacement import SiteUpdate
-from nadhir.intake.field_reports import FieldReportError, FieldReports
+from nadhir.intake.field_reports import FieldReportError, FieldReports, Mandates
 from nadhir.shelters.field import ShelterSiteReader, read_figures
 from nadhir.shelters.sites import latest
 
@@ -31,6 +32,12 @@ class Register:
         return None
 
 
+# The stadium's focal points (as reporters.json lists them); obs-dana-11 speaks for another site.
+FOCAL = Mandates([Reporter("obs-idlib-3", "observer", speaks_for=("idlib-stadium",)),
+                  Reporter("obs", "observer", speaks_for=("idlib-stadium",)),
+                  Reporter("obs-dana-11", "observer", speaks_for=("dana-school",))])  # fmt: skip
+
+
 @pytest.fixture
 def register() -> Register:
     return Register(STADIUM)
@@ -38,7 +45,7 @@ def register() -> Register:
 
 @pytest.fixture
 def reports(register: Register) -> FieldReports:
-    return FieldReports([ShelterSiteReader(register.last_of, register.keep)])
+    return FieldReports([ShelterSiteReader(register.last_of, register.keep, FOCAL)])
 
 
 def test_the_stadium_message_is_kept_as_a_new_update(reports: FieldReports, register: Register) -> None:
@@ -97,7 +104,20 @@ def test_a_figure_may_come_before_its_name() -> None:
 
 
 def test_a_message_older_than_the_last_update_is_refused(register: Register) -> None:
-    reader = ShelterSiteReader(register.last_of, register.keep)
+    reader = ShelterSiteReader(register.last_of, register.keep, FOCAL)
     with pytest.raises(FieldReportError, match="has a later update"):
         reader.take("obs", "site idlib-stadium: latrines 5", STADIUM.updated - 3600)
+    assert register.updates == [STADIUM]
+
+
+@pytest.mark.parametrize(
+    ("reporter", "reason"),
+    [("obs-dana-11", "obs-dana-11 does not report for idlib-stadium (reports for: dana-school)"),
+     ("stranger", "stranger is not a registered reporter")],
+)  # fmt: skip
+def test_only_the_site_s_own_reporters_may_send_its_figures(
+    reports: FieldReports, register: Register, reporter: str, reason: str
+) -> None:
+    reply = reports.route(reporter, "site idlib-stadium: households 212", T0)
+    assert reply is not None and not reply.accepted and reply.text == reason
     assert register.updates == [STADIUM]

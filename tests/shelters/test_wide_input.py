@@ -6,8 +6,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nadhir.domain import Reporter
 from nadhir.domain.displacement import SiteUpdate
-from nadhir.intake.field_reports import FieldReports
+from nadhir.intake.field_reports import FieldReports, Mandates
 from nadhir.shelters.csv_format import COLUMNS, read_csv
 from nadhir.shelters.field import ShelterSiteReader
 
@@ -49,7 +50,8 @@ def test_any_message_is_a_sighting_a_confirmation_or_a_reason(text: str) -> None
         kept.append(u)
         return None
 
-    reports = FieldReports([ShelterSiteReader(lambda _: STADIUM, keep)])
+    focal = Mandates([Reporter("obs", "observer", speaks_for=("idlib-stadium",))])
+    reports = FieldReports([ShelterSiteReader(lambda _: STADIUM, keep, focal)])
     reply = reports.route("obs", text, 1.8e9)
     if reply is None:
         assert not kept

@@ -56,13 +56,18 @@ class Place:
 
 @dataclass(frozen=True, slots=True)
 class Reporter:
-    """A known source: an observer at a lookout post or an acoustic sensor."""
+    """A known source: an observer at a lookout post or an acoustic sensor.
+
+    ``speaks_for`` are the places (health facility or displacement site ids) whose field reports
+    (status, outcomes, a site's figures) this reporter may send; none by default.
+    """
 
     id: str
     kind: Literal["observer", "sensor"]
     lat: float | None = None
     lon: float | None = None
     trust: float = 0.5
+    speaks_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

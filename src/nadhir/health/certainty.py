@@ -7,7 +7,10 @@ much of one kind: ten social-media posts are still a rumour, and three news item
 secondary account. What raises the level is a better kind of evidence: an eyewitness (a victim,
 a member of the facility's staff, someone who saw it), photographic or video evidence, or a
 verification on the spot by WHO or the health cluster. docs/health.md has the table and the
-cases the tests check one by one.
+cases the tests check one by one, and says which sources were searched: the level names and
+"source of information" as what they grade are SSA's (Meier, Rice and Bandara, Health and Human
+Rights 23(1), 2021, table 1); the methodology's own table of definitions was not found, so the
+rules are this reading of them, to be checked against it.
 """
 
 from __future__ import annotations

@@ -7,11 +7,12 @@
     ولادات idlib-maternity-hospital 2026-W14 أحياء ١٢٠ حديث ٢ متعطن ١ إجهاض ٤ خدج ١١ ناقص ١٣ وليد ٢ أمهات ٠
 
 The opening keyword (``outcomes`` / ``ولادات``) claims the message (see
-:mod:`nadhir.intake.field_reports`); then the facility (optional when the reporter's facility is
-known), the period (ISO week ``YYYY-Www`` or a day ``YYYY-MM-DD``), then ``name value`` pairs in
-any order (``name=value`` too; Arabic-Indic digits are read). The eight counts of the detect CSV
-are required, caesareans and referrals optional. A message that cannot be taken is answered
-with every problem, in the sender's language, and nothing is kept.
+:mod:`nadhir.intake.field_reports`); then the facility (optional when the reporter speaks for one
+facility only; a reporter may send only for the facilities it speaks for), the period (ISO week
+``YYYY-Www`` or a day ``YYYY-MM-DD``), then ``name value`` pairs in any order (``name=value``
+too; Arabic-Indic digits are read). The eight counts of the detect CSV are required, caesareans
+and referrals optional. A message that cannot be taken is answered with every problem, in the
+sender's language, and nothing is kept.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from nadhir.health.outcomes import (
     OutcomeRecord,
     record_from_fields,
 )
-from nadhir.intake.field_reports import FieldReportError
+from nadhir.intake.field_reports import FieldReportError, Mandates
 
 KEYWORDS_EN = ("outcomes", "outcome")
 KEYWORDS_AR = ("ولادات", "نتائج")
@@ -59,15 +60,15 @@ class OutcomesMessageReader:
     """The ``outcomes`` field report: claims by keyword, checks, keeps through ``keep``, confirms.
 
     ``keep(record, reporter, t)`` stores the record and says ``"added"`` or ``"replaced"``;
-    ``facility_of(reporter)`` names the reporter's facility when the message does not.
+    ``mandates`` say which facilities a reporter sends for (and so which one a message that names
+    none is for); ``known(facility)`` whether the facility is one of the region's.
     """
 
     kind = "outcomes"
 
-    def __init__(self, keep: Keep, facility_of: Callable[[str], str | None] | None = None,
-                 known: Callable[[str], bool] | None = None) -> None:  # fmt: skip
+    def __init__(self, keep: Keep, mandates: Mandates, known: Callable[[str], bool] | None = None) -> None:
         self._keep = keep
-        self._facility_of = facility_of
+        self._mandates = mandates
         self._known = known
 
     def claims(self, text: str) -> bool:
@@ -79,13 +80,14 @@ class OutcomesMessageReader:
         """Read, check and keep one message; the confirmation, or :class:`FieldReportError`."""
         words = _words(text)
         arabic = words[0] in KEYWORDS_AR
+        self._mandates.check(reporter, arabic=arabic)
         rest = words[1:]
         fields: dict[str, object] = {}
         problems: list[str] = []
         if rest and FACILITY_ID.match(rest[0]) and not ISO_WEEK.match(rest[0]) and not DAY.match(rest[0]) \
                 and rest[0].lower() not in FIELD_NAMES:  # fmt: skip
             fields["facility_id"] = rest.pop(0)
-        elif self._facility_of is not None and (mine := self._facility_of(reporter)):
+        elif mine := self._mandates.only_place(reporter):
             fields["facility_id"] = mine
         if rest and (ISO_WEEK.match(rest[0]) or DAY.match(rest[0])):
             when = rest.pop(0)
@@ -104,6 +106,11 @@ class OutcomesMessageReader:
         facility = fields.get("facility_id")
         if isinstance(facility, str) and self._known is not None and not self._known(facility):
             problems.append(f"no facility {facility!r}")
+        elif isinstance(facility, str):
+            try:
+                self._mandates.check(reporter, facility, arabic=arabic)
+            except FieldReportError as exc:
+                problems.append(str(exc))
         try:
             record = record_from_fields(fields)
         except OutcomeError as exc:

@@ -1,27 +1,25 @@
-"""Facility outcome counts from a CSV table (``nadhir outcomes detect``'s input), one series each.
+"""Facility outcome counts from the outcomes CSV (``nadhir outcomes detect``'s input), one series each.
 
-Columns (a header row, any order, other columns ignored): ``facility_id, period_start,
-live_births, stillbirths_fresh, stillbirths_macerated, miscarriages, preterm_births,
-low_birth_weight, neonatal_deaths, maternal_deaths``. ``period_start`` is a date (YYYY-MM-DD; the
-Monday of its ISO week for weekly data) or an ISO week (YYYY-Www). Counts are whole numbers >= 0;
-preterm births and low birth weight count live-born babies, so neither can pass live births.
+The CSV is read by :func:`nadhir.health.outcomes_csv.read_outcomes_csv`, the reader of an import,
+with its checks and its errors (every bad line named, the file refused whole: nothing is judged
+from a table half read); other columns than the outcome counts are ignored here. ``period_start``
+is a date (YYYY-MM-DD; the Monday of its ISO week for weekly data) or, for weekly data, an ISO
+week (YYYY-Www).
 
 A facility's series runs from its first period to its last; a period it did not report is
-missing (NaN), never zero. A bad row stops the reading with its line number: nothing is judged
-from a table half read.
+missing (NaN), never zero.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
 
-from nadhir.health.outcomes import REQUIRED_COUNTS
+from nadhir.health.outcomes import REQUIRED_COUNTS, Period, period_length
+from nadhir.health.outcomes_csv import read_outcomes_csv
 
 # The counts every record has (one list for the records, their entry and this table).
 COUNT_COLUMNS = REQUIRED_COUNTS
@@ -45,17 +43,8 @@ DENOMINATORS: dict[str, str | None] = {
     "miscarriages": None,
     "live_births": None,
 }
-PERIOD_DAYS = {"week": 7, "day": 1}
 
 Floats = NDArray[np.float64]
-
-
-class OutcomeTableError(ValueError):
-    """A table that cannot be read; ``line`` is the file's line (1 = the header), 0 for the file."""
-
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}" if line else message)
-        self.line = line
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,67 +69,14 @@ class FacilityTable:
         return None if name is None else self.indicator(name)
 
 
-def parse_period(text: str, period: str) -> date:
-    """A period's first day from ``YYYY-MM-DD`` or ``YYYY-Www`` (weekly data starts on Mondays)."""
-    value = text.strip()
-    try:
-        if len(value) == 8 and value[4:6].upper() == "-W":
-            day = date.fromisocalendar(int(value[:4]), int(value[6:]), 1)
-        else:
-            day = date.fromisoformat(value)
-    except ValueError:
-        message = f"period_start {text!r} is not a date (YYYY-MM-DD) or an ISO week (YYYY-Www)"
-        raise ValueError(message) from None
-    if period == "week" and day.isoweekday() != 1:
-        raise ValueError(f"period_start {text!r} is a {day:%A}; a week starts on Monday (or write YYYY-Www)")
-    return day
-
-
-def read_table(lines: Iterable[str], *, period: str = "week") -> list[FacilityTable]:
-    """Every facility of the table, in the order they first appear."""
-    if period not in PERIOD_DAYS:
-        raise OutcomeTableError(0, f"unknown period {period!r}; one of {', '.join(PERIOD_DAYS)}")
-    reader = csv.reader(lines)
-    header = next(reader, None)
-    if header is None:
-        raise OutcomeTableError(0, "the table is empty (no header row)")
-    names = [h.strip() for h in header]
-    missing = [c for c in COLUMNS if c not in names]
-    if missing:
-        raise OutcomeTableError(1, f"missing column(s): {', '.join(missing)}")
-    where = {c: names.index(c) for c in COLUMNS}
+def read_table(text: str, *, period: Period = "week") -> list[FacilityTable]:
+    """Every facility of the table, in the order they first appear; :class:`OutcomeCsvError` if bad."""
+    records = read_outcomes_csv(text, period=period, ignore_other_columns=True)
     rows: dict[str, dict[date, list[float]]] = {}
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(names):
-            raise OutcomeTableError(line, f"{len(row)} fields where the header has {len(names)}")
-        facility = row[where["facility_id"]].strip()
-        if not facility:
-            raise OutcomeTableError(line, "facility_id is empty")
-        try:
-            start = parse_period(row[where["period_start"]], period)
-        except ValueError as exc:
-            raise OutcomeTableError(line, str(exc)) from None
-        counts = [_count(row[where[c]], c, line) for c in COUNT_COLUMNS]
-        live = counts[0]
-        for column in ("preterm_births", "low_birth_weight"):
-            value = counts[COUNT_COLUMNS.index(column)]
-            if value > live:
-                raise OutcomeTableError(line, f"{column} ({value:g}) is more than live_births ({live:g})")
-        seen = rows.setdefault(facility, {})
-        if start in seen:
-            raise OutcomeTableError(line, f"a second row for {facility} and period {start.isoformat()}")
-        seen[start] = counts
-    return [_facility(f, by_period, PERIOD_DAYS[period]) for f, by_period in rows.items()]
-
-
-def _count(text: str, column: str, line: int) -> float:
-    value = text.strip()
-    if not value.isdigit():  # no sign, no decimals: a count
-        raise OutcomeTableError(line, f"{column} {text!r} is not a whole number >= 0")
-    return float(value)
+    for r in records:
+        rows.setdefault(r.facility_id, {})[r.period_start] = [float(getattr(r, c)) for c in COUNT_COLUMNS]
+    step_days = period_length(period).days
+    return [_facility(f, by_period, step_days) for f, by_period in rows.items()]
 
 
 def _facility(facility: str, by_period: dict[date, list[float]], step_days: int) -> FacilityTable:

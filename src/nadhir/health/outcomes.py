@@ -42,6 +42,7 @@ COUNTS: tuple[str, ...] = REQUIRED_COUNTS + OPTIONAL_COUNTS
 MAX_COUNT = 50_000
 FACILITY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+WHOLE_NUMBER = re.compile(r"\s*-?\d+\s*")  # a count as text: digits, perhaps signed
 
 
 class OutcomeError(ValueError):
@@ -126,19 +127,29 @@ def parse_period_start(text: str, period: Period) -> dt.date:
         raise OutcomeError(f"period_start must be a date YYYY-MM-DD, not {text!r}") from exc
     if period == "week" and day.weekday() != 0:
         monday = day - dt.timedelta(days=day.weekday())
-        raise OutcomeError(f"a week starts on a Monday: {day} is in the week of {monday}")
+        raise OutcomeError(
+            f"period_start {day} is a {day:%A}; a week starts on a Monday: {day} is in the week of {monday}"
+        )
     return day
 
 
 def parse_count(name: str, value: object) -> int:
     """One count from text or a number: a whole number, 0 to :data:`MAX_COUNT`."""
-    if isinstance(value, bool):
+    if isinstance(value, str):
+        if len(value) <= 6 and value.isdecimal():
+            n = int(value)  # most counts: plain digits (a table of 50,000 rows holds 500,000)
+        elif WHOLE_NUMBER.fullmatch(value):  # a sign, spaces around, or many digits
+            if len(value.strip().lstrip("-").lstrip("0")) > len(str(MAX_COUNT)):
+                # too many digits to be a count (and past what int() converts, beyond 4,300)
+                raise OutcomeError(f"{name} {value.strip()[:12]}... has too many digits to be a count")
+            n = int(value)
+        else:
+            raise OutcomeError(f"{name} must be a whole number, not {value!r}")
+    elif isinstance(value, bool):
         raise OutcomeError(f"{name} must be a whole number, not {value!r}")
-    if isinstance(value, int):
+    elif isinstance(value, int):
         n = value
-    elif (isinstance(value, float) and value.is_integer()) or (
-        isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value)
-    ):
+    elif isinstance(value, float) and value.is_integer():
         n = int(value)
     else:
         raise OutcomeError(f"{name} must be a whole number, not {value!r}")

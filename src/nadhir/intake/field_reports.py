@@ -11,6 +11,11 @@ A reader claims a message by its opening keyword (``status``/``حالة``, ...),
 from its content, so that a sighting is never swallowed by a form, nor a form read as a sighting.
 A claimed message that cannot be read raises :class:`FieldReportError` with a reason the sender
 can act on, and changes nothing.
+
+A channel authenticates the sender (a registered number or chat, mapped to a reporter id); what a
+reporter may report *for* is :class:`Mandates`, one for every kind: the places (health facilities,
+displacement sites) listed as the reporter's ``speaks_for`` in ``reporters.json``. A report for
+any other place is refused with the places the reporter does speak for.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
+
+from nadhir.domain import Reporter
 
 
 class FieldReportError(ValueError):
@@ -31,6 +38,38 @@ class FieldReply:
     kind: str  # the reader's name: "facility-status", "outcomes", "shelter-site", ...
     accepted: bool
     text: str  # the confirmation, or what was wrong, in the sender's words
+
+
+class Mandates:
+    """Which places each registered reporter may send field reports for (its ``speaks_for``)."""
+
+    def __init__(self, reporters: Iterable[Reporter]) -> None:
+        self._places = {r.id: r.speaks_for for r in reporters}
+
+    def check(self, reporter: str, place: str | None = None, *, arabic: bool = False) -> None:
+        """Nothing when ``reporter`` is registered and speaks for ``place`` (when given); else
+        :class:`FieldReportError` saying which, in the sender's language.
+
+        Readers check the sender alone first, so that an unregistered sender learns nothing of
+        the region's places from the reply, then the place the message names.
+        """
+        places = self._places.get(reporter)
+        if places is None:
+            raise FieldReportError(
+                "المرسل غير مسجل" if arabic else f"{reporter} is not a registered reporter"
+            )
+        if place is not None and place not in places:
+            listed = ", ".join(places) or ("لا مكان" if arabic else "none")
+            raise FieldReportError(
+                f"المرسل لا يبلّغ عن {place} (يبلّغ عن: {listed})"
+                if arabic
+                else f"{reporter} does not report for {place} (reports for: {listed})"
+            )
+
+    def only_place(self, reporter: str) -> str | None:
+        """The place a reporter speaks for when it is exactly one (a message may then leave it out)."""
+        places = self._places.get(reporter, ())
+        return places[0] if len(places) == 1 else None
 
 
 class FieldReportReader(Protocol):

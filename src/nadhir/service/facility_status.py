@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -28,6 +28,7 @@ from nadhir.health.readiness import readiness
 from nadhir.health.status import FacilityStatus, status_from_json
 from nadhir.health.status_desk import StatusDesk
 from nadhir.health.status_reader import FacilityStatusReader
+from nadhir.intake.field_reports import Mandates
 from nadhir.store.facilities import FacilityStatusBook
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class FacilityStatusRoom:
         self,
         engine: Engine,
         sites: Iterable[Site],
-        reporters: Collection[str],
+        mandates: Mandates,
         now: Callable[[], float],
         hand: Hand,
         channel: str = "message",
@@ -74,7 +75,7 @@ class FacilityStatusRoom:
         self.book = FacilityStatusBook(engine, now)
         self.facilities = health_facilities(sites)
         self.desk = StatusDesk(self.facilities, self.book, on_status=lambda site, status: self.push())
-        self.reader = FacilityStatusReader(self.desk, reporters, channel)
+        self.reader = FacilityStatusReader(self.desk, mandates, channel)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.failure: str | None = None  # why the last push failed, until one succeeds

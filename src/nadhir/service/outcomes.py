@@ -47,7 +47,7 @@ from nadhir.health.detectors import detect
 from nadhir.health.outcome_messages import OutcomesMessageReader
 from nadhir.health.outcomes import OutcomeRecord, Period, check
 from nadhir.health.outcomes_csv import read_outcomes_csv
-from nadhir.intake.field_reports import FieldReportError, FieldReports
+from nadhir.intake.field_reports import FieldReportError, FieldReports, Mandates
 from nadhir.store.models import AlertRow, ImpactRow, SiteRow
 from nadhir.store.outcomes import OutcomeBook, PutResult, StoredAlarm, StoredReport
 from nadhir.store.people import SubscriptionBook
@@ -313,6 +313,7 @@ def open_desk(
     engine: Engine,
     sites: Iterable[Site],
     field_reports: FieldReports,
+    mandates: Mandates,
     current: Callable[[], OutcomeDesk | None],
     *,
     demo: bool = False,
@@ -326,6 +327,7 @@ def open_desk(
     if not any(r.kind == OutcomesMessageReader.kind for r in field_reports.readers):
         field_reports.add(OutcomesMessageReader(
             lambda record, reporter, t: _keep_message(current(), record, reporter, t),
+            mandates,
             known=lambda facility: (d := current()) is not None and facility in d.facilities,
         ))  # fmt: skip
     if demo:

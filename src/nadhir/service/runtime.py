@@ -32,7 +32,7 @@ from nadhir.bus.jetstream import JetStreamBus
 from nadhir.domain import Site
 from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.factory import build_pipeline
-from nadhir.intake.field_reports import FieldReports
+from nadhir.intake.field_reports import FieldReports, Mandates
 from nadhir.intake.telegram import TelegramIntake
 from nadhir.service.attack_watch import AttackWatch
 from nadhir.service.auth import RateLimiter, TokenBook
@@ -315,6 +315,11 @@ class Service:
             raise HTTPException(503, "the service is starting")
         return self.intake
 
+    @property
+    def mandates(self) -> Mandates:
+        """What each of the region's reporters may send field reports for (status, outcomes, sites)."""
+        return Mandates(self.region.scenario.reporters)
+
     def live(self) -> tuple[LiveEngine, Intake]:
         """The engine and the intake; 503 while the service is starting."""
         if self.engine is None or self.intake is None:
@@ -325,7 +330,7 @@ class Service:
 
     def _open_store(self, db_url: str) -> None:
         self.store = Store.open(db_url)
-        add_shelter_reader(self.field_reports, self.store.engine)  # sites' figures by SMS/Telegram
+        add_shelter_reader(self.field_reports, self.store.engine, self.mandates)  # by SMS/Telegram
         if self.demo is not None:  # the demo shows the region's displacement sites, if it has some
             seed_demo_shelters(self.store.engine, self.region.scenario.root.name)
 
@@ -346,7 +351,7 @@ class Service:
     def _start_outcomes(self) -> None:
         assert self.store is not None  # the store worker starts first
         self.outcomes = open_desk(self.store.engine, self.region.scenario.sites, self.field_reports,
-                                  lambda: self.outcomes, demo=self.demo is not None,
+                                  self.mandates, lambda: self.outcomes, demo=self.demo is not None,
                                   delivery=self.delivery)  # fmt: skip
 
     def _start_delivery(self, db_url: str, clock: Clock) -> None:
@@ -444,7 +449,7 @@ class Service:
         assert self.store is not None and self.engine is not None
         engine = self.engine
         room = FacilityStatusRoom(self.store.engine, self.region.scenario.sites,
-                                  {r.id for r in self.region.scenario.reporters}, clock.now,
+                                  self.mandates, clock.now,
                                   hand_to_policy(lambda: (engine.core.policy, engine.core.lock)))  # fmt: skip
         if self.demo is not None:
             room.load_demo_history()
@@ -533,12 +538,11 @@ class Service:
             self.store = Store.open(self._cluster_db())
             self._rooms_store = True
         scenario = self.region.scenario
-        add_shelter_reader(self.field_reports, self.store.engine)
-        self.outcomes = open_desk(self.store.engine, scenario.sites, self.field_reports,
+        add_shelter_reader(self.field_reports, self.store.engine, self.mandates)
+        self.outcomes = open_desk(self.store.engine, scenario.sites, self.field_reports, self.mandates,
                                   lambda: self.outcomes, delivery=self.delivery)  # fmt: skip
-        publisher = ReadinessPublisher(self.nats, self.names, self.partitions())
-        room = FacilityStatusRoom(self.store.engine, scenario.sites, {r.id for r in scenario.reporters},
-                                  WallClock().now, publisher)  # fmt: skip
+        hand = ReadinessPublisher(self.nats, self.names, self.partitions())
+        room = FacilityStatusRoom(self.store.engine, scenario.sites, self.mandates, WallClock().now, hand)
         self.field_reports.add(room.reader)
         self.facility_status = room
         room.start()  # NATS away now: the minute's push tries again, and readiness says so

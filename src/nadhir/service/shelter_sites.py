@@ -8,7 +8,7 @@ import logging
 from sqlalchemy.engine import Engine
 
 from nadhir.domain.displacement import SiteUpdate
-from nadhir.intake.field_reports import FieldReports
+from nadhir.intake.field_reports import FieldReports, Mandates
 from nadhir.service.region import DATA
 from nadhir.shelters.csv_format import read_csv
 from nadhir.shelters.field import KIND, ShelterSiteReader
@@ -17,15 +17,15 @@ from nadhir.store.shelters import ShelterBook
 log = logging.getLogger(__name__)
 
 
-def add_shelter_reader(reports: FieldReports, engine: Engine) -> None:
-    """Let the SMS and Telegram channels take displacement sites' figures."""
+def add_shelter_reader(reports: FieldReports, engine: Engine, mandates: Mandates) -> None:
+    """Let the SMS and Telegram channels take displacement sites' figures (from the sites' reporters)."""
     book = ShelterBook(engine)
 
     def keep(update: SiteUpdate) -> str | None:
         outcome = book.add([update])
         return outcome.conflicts[0].reason if outcome.conflicts else None
 
-    reader = ShelterSiteReader(book.last_of, keep)
+    reader = ShelterSiteReader(book.last_of, keep, mandates)
     for i, held in enumerate(reports.readers):
         if held.kind == KIND:  # the store reopened (the workers restarted): read with the new one
             reports.readers[i] = reader

@@ -11,8 +11,10 @@ what claims it (:meth:`ShelterSiteReader.claims`), so a sighting that happens to
 number first: ``212 households``), separated by commas (``,`` ``،``), semicolons or new lines.
 Arabic-Indic digits are read.
 
-The figures change the site's last update into a new one as of the message's time; what is not
-named stays as it was. A site never registered (by CSV, the console or the API), an unknown name,
+The sender must speak for the site (its ``speaks_for`` in ``reporters.json``, checked by
+:class:`~nadhir.intake.field_reports.Mandates` as for the health reports). The figures change the
+site's last update into a new one as of the message's time; what is not named stays as it was. A
+site never registered (by CSV, the console or the API), an unknown name,
 a figure given twice, or a figure that breaks a rule (more flooded tents than tents) is refused
 with a reason, and nothing is kept.
 """
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from nadhir.domain.displacement import SiteRecordError, SiteUpdate
 from nadhir.domain.timefmt import format_time
 from nadhir.geo.names import fold_arabic, has_arabic
-from nadhir.intake.field_reports import FieldReportError
+from nadhir.intake.field_reports import FieldReportError, Mandates
 from nadhir.shelters.sites import applied
 from nadhir.shelters.sphere import gaps
 
@@ -95,11 +97,12 @@ class ShelterSiteReader:
 
     ``last_of`` gives a site's last update (or None); ``keep`` keeps a new one and returns None, or
     the reason it was not kept (a different update at the same time). Both are the store's, given
-    by the service, so that this reader stays pure.
+    by the service, so that this reader stays pure. ``mandates`` say which sites a reporter sends for.
     """
 
     last_of: Callable[[str], SiteUpdate | None]
     keep: Callable[[SiteUpdate], str | None]
+    mandates: Mandates
 
     @property
     def kind(self) -> str:
@@ -116,12 +119,14 @@ class ShelterSiteReader:
             raise FieldReportError("write: site SITE-ID: households 212, latrines 4, tents flooded 30")
         site_id, body = match.group(2), match.group(3)
         arabic = has_arabic(text)
+        self.mandates.check(reporter, arabic=arabic)
         figures = read_figures(body)
         previous = self.last_of(site_id)
         if previous is None:
             raise FieldReportError(
                 f"unknown site {site_id}: it must be registered first (CSV import or console)"
             )
+        self.mandates.check(reporter, site_id, arabic=arabic)
         if t <= previous.updated:
             raise FieldReportError(f"site {site_id} has a later update ({format_time(previous.updated)})")
         try:

@@ -381,6 +381,7 @@ def _reporter(row: dict[str, Any]) -> Reporter:
         lat=lat,
         lon=lon,
         trust=0.5 if trust is None else rules.finite(trust, "trust", 0.0, 1.0),
+        speaks_for=_text_list(row.get("speaks_for"), "speaks_for"),
     )
 
 

@@ -7,8 +7,9 @@ Reads a table of facility-period counts (columns in :mod:`nadhir.health.outcome_
 detector (:mod:`nadhir.health.detectors`) over each facility's series of the indicator and prints
 one result per facility-period: with ``--json`` one JSON object a line (``facility_id,
 period_start, indicator, method, observed, expected, threshold, alarm``; null where the method has
-no baseline yet), otherwise a table of the alarms. A bad row stops it with its line number and
-exit status 2, before anything is printed.
+no baseline yet), otherwise a table of the alarms. Bad rows stop it, each named with its line
+number (the reader and the errors of ``nadhir outcomes import``), with exit status 2, before
+anything is printed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Annotated
 import typer
 
 from nadhir.health.detectors import METHODS
-from nadhir.health.outcome_table import INDICATORS, PERIOD_DAYS
+from nadhir.health.outcome_table import INDICATORS
+from nadhir.health.outcomes import PERIODS
 
 
 def main(
@@ -35,7 +37,8 @@ def main(
     from rich.console import Console
 
     from nadhir.health.detectors import DetectorError
-    from nadhir.health.outcome_table import OutcomeTableError, read_table
+    from nadhir.health.outcome_table import read_table
+    from nadhir.health.outcomes_csv import OutcomeCsvError
     from nadhir.health.series_detection import detect_table
 
     err = Console(stderr=True)
@@ -45,14 +48,14 @@ def main(
     if method not in METHODS:
         err.print(f"[red]error:[/red] unknown method {method!r}; one of {', '.join(METHODS)}")
         raise typer.Exit(2)
-    if period not in PERIOD_DAYS:
-        err.print(f"[red]error:[/red] unknown period {period!r}; one of {', '.join(PERIOD_DAYS)}")
+    read_by = next((p for p in PERIODS if p == period), None)
+    if read_by is None:
+        err.print(f"[red]error:[/red] unknown period {period!r}; one of {', '.join(PERIODS)}")
         raise typer.Exit(2)
     try:
-        with file.open(encoding="utf-8-sig", newline="") as f:
-            facilities = read_table(f, period=period)
-        results = list(detect_table(facilities, indicator=indicator, method=method, period=period))
-    except (OutcomeTableError, DetectorError) as exc:
+        facilities = read_table(file.read_text(encoding="utf-8"), period=read_by)
+        results = list(detect_table(facilities, indicator=indicator, method=method, period=read_by))
+    except (OutcomeCsvError, DetectorError) as exc:
         err.print(f"[red]error:[/red] {file}: {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
     except UnicodeDecodeError as exc:

@@ -33,7 +33,7 @@ def main(
         console.print(f"[red]error:[/red] {file} is not UTF-8 text: {exc}")
         raise typer.Exit(1) from exc
     except OutcomeCsvError as exc:
-        console.print(f"[red]error:[/red] {file}: {exc}")
+        console.print(f"[red]error:[/red] {file}: {exc}\nnothing imported")
         raise typer.Exit(1) from exc
     with Store.open(db or default_url("nadhir.sqlite3")) as store:
         kept = OutcomeDesk(store.engine, ()).submit(records, time.time(), source, f"import:{file.name}")
