@@ -150,3 +150,29 @@ def test_the_demo_loads_its_history_once(tmp_path: Path) -> None:
             ].sirens  # closed since 20 April, said again on the 30th
             assert ready[MATERNITY].extra_lead_s > 0 and ready["kafr-nabl-surgical-hospital"].extra_lead_s > 0
             assert ready["sarmada-hospital"].ordinary
+
+
+def test_a_push_that_fails_is_shown_until_one_succeeds(tmp_path: Path) -> None:
+    """The warning does not get the readiness (NATS or the database away): the room says why, for the
+    service's readiness check, and the next push that succeeds clears it."""
+    from nadhir.intake.field_reports import Mandates
+    from nadhir.service.facility_status import FacilityStatusRoom
+    from nadhir.service.region import load_region
+    from nadhir.store import Store
+
+    away = [True]
+    handed: list[int] = []
+
+    def hand(ready: object) -> None:
+        if away[0]:
+            raise ConnectionError("nats: no servers available")
+        handed.append(len(ready))  # type: ignore[arg-type]
+
+    with Store.open(f"sqlite:///{tmp_path / 'room.sqlite3'}") as store:
+        sites = load_region(None).scenario.sites
+        room = FacilityStatusRoom(store.engine, sites, Mandates(()), lambda: T0, hand)
+        room.push()
+        assert room.failure is not None and "no servers available" in room.failure
+        away[0] = False
+        room.push()
+        assert room.failure is None and handed == [9]

@@ -46,7 +46,7 @@ def test_healthz_and_readyz_list_the_checks_of_the_started_workers(
     ready = client.get("/readyz")
     assert ready.status_code == 200, ready.text
     assert {c["name"]: c["ok"] for c in ready.json()["checks"]} == {
-        "service": True, "store": True, "delivery": True, "engine": True,
+        "service": True, "store": True, "delivery": True, "engine": True, "facility status": True,
     }  # fmt: skip
     assert client.get("/api/v1/health").json()["status"] == "ok"  # the existing one still answers
     svc = client.app.state.service  # type: ignore[attr-defined]
@@ -63,7 +63,7 @@ def test_a_process_without_delivery_reports_no_delivery_check(tmp_path: Path, cl
     with TestClient(create_app(make_settings(tmp_path, outbox=False), clock=clock)) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 200
-        assert [c["name"] for c in ready.json()["checks"]] == ["service", "store", "engine"]
+        assert [c["name"] for c in ready.json()["checks"]] == ["service", "store", "engine", "facility status"]
         assert ("nadhir_outbox_deliveries", (("state", "pending"),)) not in scrape(client)
 
 
