@@ -25,9 +25,12 @@ step: stored, attempt, acked, duplicate, error, failed, expired.
 
 A :class:`Dispatcher` claims with a lease: what it claimed is held from
 other workers for as long as sending the batch takes (a few times the last
-batches' sending time), and each delivery's retry time is then counted from
-when it left (or failed). Without the lease, a batch still being sent when
-its first backoff ran out was claimed and sent again by another worker.
+batches' sending time, and at least one backoff), and each delivery's retry
+time is then counted from when it left (or failed). Without the lease, a batch
+still being sent when its first backoff ran out was claimed and sent again by
+another worker. A batch that outlasts its lease all the same (a partner that
+stalls) is renewed (:meth:`Outbox.renew`, from the dispatcher's
+:class:`~nadhir.delivery.leases.LeaseKeeper`) until its outcomes are committed.
 
 On SQLite, dispatchers must not share a channel (each claims only its own
 channels, so a siren sender and a people sender can run side by side); on
