@@ -49,6 +49,10 @@ class LeaseKeeper:
         # own transaction sets retry times (it would move them).
         self._renewing = threading.RLock()  # re-entered: release() inside paused()
         self._thread: threading.Thread | None = None
+        # When the thread next looks at what is held (-inf while it is awake): a step that holds a
+        # batch wakes it only if the batch is due sooner, so that a busy worker does not pay two
+        # thread switches a step.
+        self._wake_at = -math.inf
 
     def hold(self, claims: Sequence[Delivery], hold_s: float, since: float, limit_s: float) -> None:
         """Renew the hold on ``claims`` (instead of what was held) until :meth:`release`: they were
@@ -68,7 +72,8 @@ class LeaseKeeper:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="nadhir-lease-keeper", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            elif self._due < self._wake_at:  # woken only when it must renew sooner than it would look
+                self._cond.notify()
 
     def sent(self, settle_s: float) -> bool:
         """The send returned: renew at most ``settle_s`` longer (the time the worker may need to commit
@@ -82,8 +87,7 @@ class LeaseKeeper:
         with self._renewing, self._cond:
             self._held = ()
             self._due = math.inf
-            self._generation += 1
-            self._cond.notify()
+            self._generation += 1  # the thread finds nothing held when it next looks
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:
@@ -103,14 +107,14 @@ class LeaseKeeper:
                         idle_until = None
                         if now >= self._due:
                             break
-                        self._cond.wait(self._due - now)
+                        self._wait(self._due)
                         continue
                     if idle_until is None:
                         idle_until = now + self.linger_s
                     if now >= idle_until:
                         self._thread = None
                         return
-                    self._cond.wait(idle_until - now)
+                    self._wait(idle_until)
                 claims, hold_s, generation = self._held, self._hold_s, self._generation
             with self._renewing:
                 with self._cond:
@@ -133,3 +137,9 @@ class LeaseKeeper:
                     if generation == self._generation:
                         self._renewed = self._renewed or ok
                         self._due = time.monotonic() + (hold_s / 2 if ok else hold_s / 10)
+
+    def _wait(self, until: float) -> None:
+        """Sleep (holding the condition) until ``until`` or a notify."""
+        self._wake_at = until
+        self._cond.wait(max(0.0, until - time.monotonic()))
+        self._wake_at = -math.inf
