@@ -9,6 +9,7 @@ import math
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
@@ -216,6 +217,107 @@ def test_dispatcher_routes_by_channel_and_keeps_a_window(outbox: Outbox, clock: 
     assert outbox.counts() == {"acked": 6, "pending": 1, "sent": 1}
     assert outbox.open_count(["sms", "webhook", "siren"]) == 1 and outbox.open_count() == 2
     assert [e.event for e in outbox.audit("w1")] == ["stored", "attempt", "error", "attempt", "error"]
+
+
+def test_a_renewal_extends_only_the_claim_it_was_given(outbox: Outbox, clock: Clock) -> None:
+    outbox.add_deliveries([delivery("r")])
+    [first] = outbox.claim()  # attempt 1, due again at T0 + 2
+    outbox.renew([first], T0 + 1)
+    assert outbox.next_due() == T0 + 2  # a renewal never shortens a hold
+    outbox.renew([first], T0 + 5)
+    assert outbox.next_due() == T0 + 5
+    clock.t = T0 + 5
+    [second] = outbox.claim()  # the hold ran out: claimed again (attempt 2), due at T0 + 9
+    assert second.attempt == 2
+    # The first claim's worker, late, neither renews nor reschedules the second claim.
+    outbox.renew([first], T0 + 60)
+    outbox.mark_sent([(first, T0 + 5)])
+    outbox.settle([Outcome("r", "error", "late")], known={"r": first})
+    assert outbox.next_due() == T0 + 9
+    outbox.renew([second], T0 + 30)
+    assert outbox.next_due() == T0 + 30
+
+
+class Stalled:
+    """A channel whose send waits until it is let go (a partner that stalls), then answers acked."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.go = threading.Event()
+        self.got: list[Delivery] = []
+
+    def send(self, batch: Sequence[Delivery]) -> list[Outcome]:
+        self.entered.set()
+        self.go.wait(30)
+        self.got.extend(batch)
+        return [Outcome(d.key, "acked") for d in batch]
+
+
+@pytest.fixture
+def shared(db_url: str) -> Iterator[tuple[Outbox, Outbox]]:
+    """Two workers' outboxes (real clock) on one database holding five webhooks; the backoff is 1 s."""
+    a, b = (Outbox.open(db_url, backoff=Backoff(initial_s=1.0, jitter=0.0)) for _ in range(2))
+    a.add_deliveries([NewDelivery("webhook", "p", f"w{i}", "{}", time.time() + 600) for i in range(5)])
+    try:
+        yield a, b
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_batch_sent_for_longer_than_its_lease_is_not_claimed_by_another_worker(
+    shared: tuple[Outbox, Outbox],
+) -> None:
+    ob_a, ob_b = shared
+    slow, other = Stalled(), Recorder("acked")
+    a, b = Dispatcher(ob_a, {"webhook": slow}), Dispatcher(ob_b, {"webhook": other})
+    a.lease_first_s = 0.1  # recent batches were quick: the claim is held one backoff (1 s)
+    sending = threading.Thread(target=a.step)
+    sending.start()
+    try:
+        assert slow.entered.wait(10)
+        time.sleep(2.5)  # the send outlasts the claim's first hold more than twice
+        assert b.step() == 0  # still held: renewed while the batch is on its way
+    finally:
+        slow.go.set()
+        sending.join(10)
+    assert a.leases.renewals > 0
+    assert a.step() == 0  # commits the answers
+    assert ob_a.counts() == {"acked": 5}
+    assert sorted(d.key for d in slow.got) == [f"w{i}" for i in range(5)] and other.got == []
+
+
+def test_a_worker_that_cannot_commit_what_it_sent_keeps_the_batch_held(
+    shared: tuple[Outbox, Outbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ob_a, ob_b = shared
+    sent, other = Recorder("acked"), Recorder("acked")
+    a, b = Dispatcher(ob_a, {"webhook": sent}), Dispatcher(ob_b, {"webhook": other})
+    a.lease_first_s = 0.1
+    assert a.step() == 5
+    cut = sa.exc.OperationalError("UPDATE", {}, ConnectionError("server closed the connection"))
+
+    def refused(*_args: object, **_kwargs: object) -> list[Delivery]:
+        raise cut
+
+    with monkeypatch.context() as m:  # its connection is cut: the answers cannot be committed
+        m.setattr(ob_a, "cycle", refused)
+        for _ in range(5):
+            with pytest.raises(sa.exc.OperationalError):
+                a.step()
+            time.sleep(0.5)
+        assert b.step() == 0  # 2.5 s after the claim, still held by the worker that sent it
+    assert a.step() == 0  # reconnected: the answers are committed
+    assert ob_a.counts() == {"acked": 5}
+    assert len(sent.got) == 5 and other.got == []
+    # Held no longer than settle_s after the send: a worker that stays cut off gives it back.
+    ob_a.add_deliveries([NewDelivery("webhook", "p", "late", "{}", time.time() + 600)])
+    a.settle_s = 0.2
+    assert a.step() == 1
+    with monkeypatch.context() as m:
+        m.setattr(ob_a, "cycle", refused)
+        time.sleep(2.5)
+    assert b.step() == 1 and [d.key for d in other.got] == ["late"]
 
 
 # ---- routing alerts -------------------------------------------------------------------

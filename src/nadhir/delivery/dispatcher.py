@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
+from nadhir.delivery.leases import LeaseKeeper
 from nadhir.delivery.outbox import Outbox
 from nadhir.delivery.states import Delivery, Outcome, OutcomeKind
 from nadhir_siren.protocol import SirenAck
@@ -82,6 +83,11 @@ class Dispatcher:
         self.lease_max_s = 300.0
         self._send_s: float | None = None
         self._marks: list[tuple[Delivery, float]] = []
+        # Renews the claim of a batch that takes longer to send than its lease expected.
+        self.leases = LeaseKeeper(outbox)
+        # How long after a send a worker that cannot commit its outcomes (its database connection
+        # cut) keeps the batch held from the others; beyond that they may send it again.
+        self.settle_s = 10.0
         self.checkpoint_s = 1.0
         self._last_checkpoint = time.monotonic()
         for channel in self.channels.values():
@@ -141,25 +147,57 @@ class Dispatcher:
         room = min(self.batch, self.window - len(self._waiting))
         marks, self._marks = self._marks, []
         lease = self.lease_s(max(room, 0))
-        try:
-            claimed = self.outbox.cycle(
-                outcomes, max(room, 0), known={k: d for k, (d, _) in known.items()}, channels=self._names,
-                lease_s=lease, sent=marks,
-            )  # fmt: skip
-        except Exception:
-            # Nothing was committed: the outcomes wait for the next step (a lost ack would mean a
-            # re-send), and so do the deliveries they settle and the send times.
-            self._waiting.update(known)
-            self._marks = marks + self._marks
-            for o in outcomes:
-                self._acks.put(o)
-            raise
+        with self.leases.paused():
+            try:
+                claimed = self.outbox.cycle(
+                    outcomes, max(room, 0), known={k: d for k, (d, _) in known.items()},
+                    channels=self._names, lease_s=lease, sent=marks,
+                )  # fmt: skip
+            except Exception:
+                # Nothing was committed: the outcomes wait for the next step (a lost ack would mean a
+                # re-send), and so do the deliveries they settle and the send times; the last batch
+                # stays held (renewed) meanwhile.
+                self._waiting.update(known)
+                self._marks = marks + self._marks
+                for o in outcomes:
+                    self._acks.put(o)
+                raise
+            self.leases.release()  # the last batch's outcomes and send times are committed
         self._settled(outcomes)
         if not claimed:
             return 0
         started = time.monotonic()
         for d in claimed:
             self._waiting[d.key] = (d, now)
+        # Held at least this long from the claim: the lease, or the shortest backoff if longer; renewed
+        # while the batch is sent and until the next step has committed its outcomes.
+        held_s = max(lease, self._shortest_backoff(min(d.attempt for d in claimed)))
+        self.leases.hold(claimed, held_s, now, self.lease_max_s)
+        try:
+            answers = self._send(claimed)
+        finally:
+            renewed = self.leases.sent(self.settle_s)
+        took = time.monotonic() - started
+        self._send_s = took if self._send_s is None else max(took, 0.8 * self._send_s)
+        # Those with no answer yet wait for an acknowledgement: due again one backoff after they left.
+        # Only those held longer than their backoff (by a lease, for a slow channel, or renewed while
+        # the send was slow): the others are due one backoff after the claim already, a moment
+        # before they left.
+        if renewed or lease > self._shortest_backoff(1):
+            answered = {o.key for o in answers}
+            left = self.outbox.clock()
+            self._marks.extend(
+                (d, left)
+                for d in claimed
+                if d.key not in answered and (renewed or lease > self._shortest_backoff(d.attempt))
+            )
+        for o in answers:
+            self.acknowledge(o)
+        self.sent += len(claimed)
+        return len(claimed)
+
+    def _send(self, claimed: Sequence[Delivery]) -> list[Outcome]:
+        """Send a claimed batch through its channels (screened first); the outcomes known at once."""
         by_channel: dict[str, list[Delivery]] = defaultdict(list)
         answers: list[Outcome] = []
         for d in claimed:
@@ -189,23 +227,7 @@ class Dispatcher:
             except Exception as exc:  # a channel that breaks must not stop the others; retried later
                 log.exception("channel %s failed", name)
                 answers.extend(Outcome(d.key, "error", f"{type(exc).__name__}: {exc}") for d in batch)
-        took = time.monotonic() - started
-        self._send_s = took if self._send_s is None else max(took, 0.8 * self._send_s)
-        # Those with no answer yet wait for an acknowledgement: due again one backoff after they left.
-        # Only those held by a lease longer than their backoff (a slow channel): the others are due
-        # one backoff after the claim already, a moment before they left.
-        if lease > self._shortest_backoff(1):
-            answered = {o.key for o in answers}
-            left = self.outbox.clock()
-            self._marks.extend(
-                (d, left)
-                for d in claimed
-                if d.key not in answered and lease > self._shortest_backoff(d.attempt)
-            )
-        for o in answers:
-            self.acknowledge(o)
-        self.sent += len(claimed)
-        return len(claimed)
+        return answers
 
     def _shortest_backoff(self, attempt: int) -> float:
         b = self.outbox.backoff
@@ -259,24 +281,27 @@ class Dispatcher:
             elif not self.wake.is_set():
                 pump(timeout)
 
-        while not stop.is_set():
-            self.wake.clear()  # before draining acks, so that none is missed
-            if pump is not None:
-                pump(0.0)
-            try:
-                pause = self._turn(until_idle, poll_s)
-            except Exception as exc:  # the database went away: say so, wait a little, try again
-                self.errors += 1
-                self.failing = f"{type(exc).__name__}: {exc}"[:300]
-                log.exception("a delivery step failed (%d so far); retrying in %.1f s", self.errors,
-                              self.retry_s)  # fmt: skip
-                stop.wait(self.retry_s)
-                continue
-            self.failing = None
-            if pause is None:
-                return
-            if pause > 0:
-                wait(pause)
+        try:
+            while not stop.is_set():
+                self.wake.clear()  # before draining acks, so that none is missed
+                if pump is not None:
+                    pump(0.0)
+                try:
+                    pause = self._turn(until_idle, poll_s)
+                except Exception as exc:  # the database went away: say so, wait a little, try again
+                    self.errors += 1
+                    self.failing = f"{type(exc).__name__}: {exc}"[:300]
+                    log.exception("a delivery step failed (%d so far); retrying in %.1f s", self.errors,
+                                  self.retry_s)  # fmt: skip
+                    stop.wait(self.retry_s)
+                    continue
+                self.failing = None
+                if pause is None:
+                    return
+                if pause > 0:
+                    wait(pause)
+        finally:
+            self.leases.release()  # a worker that stops holds nothing: the others take it over
 
     def _turn(self, until_idle: bool, poll_s: float) -> float | None:
         """One turn of :meth:`run`: how long to wait before the next (0: at once; None: idle, done)."""

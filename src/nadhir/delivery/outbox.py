@@ -25,9 +25,12 @@ step: stored, attempt, acked, duplicate, error, failed, expired.
 
 A :class:`Dispatcher` claims with a lease: what it claimed is held from
 other workers for as long as sending the batch takes (a few times the last
-batches' sending time), and each delivery's retry time is then counted from
-when it left (or failed). Without the lease, a batch still being sent when
-its first backoff ran out was claimed and sent again by another worker.
+batches' sending time, and at least one backoff), and each delivery's retry
+time is then counted from when it left (or failed). Without the lease, a batch
+still being sent when its first backoff ran out was claimed and sent again by
+another worker. A batch that outlasts its lease all the same (a partner that
+stalls) is renewed (:meth:`Outbox.renew`, from the dispatcher's
+:class:`~nadhir.delivery.leases.LeaseKeeper`) until its outcomes are committed.
 
 On SQLite, dispatchers must not share a channel (each claims only its own
 channels, so a siren sender and a people sender can run side by side); on
@@ -106,12 +109,14 @@ class _HotSql:
             f"UPDATE {d} SET {q('state')} = {p}, {q('done_at')} = {p}, {q('last_error')} = {p} "
             f"WHERE {q('id')} = {p} AND {q('state')} IN ({open_states})"
         )
-        self.error = (
-            f"UPDATE {d} SET {q('last_error')} = {p}, {q('next_attempt_at')} = {p} "
-            f"WHERE {q('id')} = {p} AND {q('state')} IN ({open_states})"
+        # Rescheduling a delivery is fenced by its attempt count: a worker whose claim ran out (and
+        # another worker claimed the delivery again) must not move the other worker's hold.
+        where_mine = f"WHERE {q('id')} = {p} AND {q('attempts')} = {p} AND {q('state')} IN ({open_states})"
+        self.error = f"UPDATE {d} SET {q('last_error')} = {p}, {q('next_attempt_at')} = {p} {where_mine}"
+        self.sent = f"UPDATE {d} SET {q('next_attempt_at')} = {p} {where_mine}"
+        self.renew = (
+            f"UPDATE {d} SET {q('next_attempt_at')} = {p} {where_mine} AND {q('next_attempt_at')} < {p}"
         )
-        where_open = f"WHERE {q('id')} = {p} AND {q('state')} IN ({open_states})"
-        self.sent = f"UPDATE {d} SET {q('next_attempt_at')} = {p} {where_open}"
         columns = ", ".join(q(c) for c in ("delivery_id", "key", "at", "event", "attempt", "detail"))
         self.audit = f"INSERT INTO {a} ({columns}) VALUES ({', '.join([p] * 6)})"
 
@@ -342,8 +347,19 @@ class Outbox:
     def _mark_sent(self, conn: Connection, sent: Sequence[tuple[Delivery, float]]) -> None:
         bind, delay = self._bind_time, self.backoff.delay
         conn.exec_driver_sql(
-            self._sql.sent, [(bind(_dt(t + delay(d.attempt, self._rng))), d.id) for d, t in sent]
+            self._sql.sent, [(bind(_dt(t + delay(d.attempt, self._rng))), d.id, d.attempt) for d, t in sent]
         )
+
+    def renew(self, claims: Sequence[Delivery], until: float) -> None:
+        """Hold claimed deliveries from other workers until ``until`` (POSIX seconds): those still open
+        on the attempt that was claimed and not yet held that long. A worker renews its claim while
+        the claim's fate (sent, answered) is not yet committed, so that its lease never runs out
+        under a batch that is slow to send: another worker would send it again."""
+        if claims:
+            u = self._bind_time(_dt(until))
+            with self.engine.begin() as conn:
+                rows = sorted((d.id, d.attempt) for d in claims)  # one lock order for every worker
+                conn.exec_driver_sql(self._sql.renew, [(u, i, a, u) for i, a in rows])
 
     def _claim(self, conn: Connection, limit: int, now: float, at: datetime,
                channels: Sequence[str] | None, lease_s: float | None = None) -> list[Delivery]:  # fmt: skip
@@ -413,7 +429,7 @@ class Outbox:
             detail = o.detail[:500] if o.detail else None
             if o.kind == "error":  # due again one backoff after the failure
                 due = _dt(at.timestamp() + self.backoff.delay(row[1], self._rng))
-                errors.append((detail, self._bind_time(due), row[0]))
+                errors.append((detail, self._bind_time(due), row[0], row[1]))
             else:
                 handled.add(o.key)
                 err = detail if o.kind in ("failed", "expired", "cancelled") else None
