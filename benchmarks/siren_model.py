@@ -4,6 +4,7 @@ sweep its operating point on the tuning set.
 Usage:
   python benchmarks/siren_model.py train [--threshold P] [--out PATH] [--cache DIR]
   python benchmarks/siren_model.py sweep --thresholds 0,0.1,0.2 [--model PATH] [--cache DIR]
+  python benchmarks/siren_model.py compare --set report|tuning [--model PATH] [--cache DIR]
 
 ``train`` replays every scenario of the tuning set once (``evaluation_sets.py``; the report set is
 never read), recording each call the rules make for sirens with the model's features and whether a
@@ -14,6 +15,9 @@ of the held-out probabilities, and writes the model fitted on all regions, at ``
 ``sweep`` replays the tuning set with the model at each threshold and prints the warning figures
 of the public synthetic scenarios and of the whole tuning set (the threshold 0 row is the rules'
 own result: no call is below it), so that the operating point is chosen where they are flat.
+
+``compare`` prints the rules against the model at its own operating point on a set, each group
+and the whole set, to three places: on the report set, to decide whether it is on by default.
 """
 
 from __future__ import annotations
@@ -130,6 +134,33 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Rules against the model at its own operating point, on a set, per group, to three places."""
+    model = SirenModel.load(args.model)
+    members = evaluation_set(args.set, args.cache)
+    print(
+        f"| {args.set} set | decided by | warned | lead/oracle | sirens >= 60 s | imminent false alarms "
+        "| imminent episodes |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for label, gate in (("rules", None), (f"model at {model.threshold:g}", model)):
+        with tempfile.TemporaryDirectory() as tmp:
+            reports = [run(m.folder, False, Path(tmp), siren_model=gate) for m in members]
+        groups = [
+            (g, [r for m, r in zip(members, reports, strict=True) if m.group == g])
+            for g in dict.fromkeys(m.group for m in members)
+        ]
+        for group, part in [*groups, ("whole set", reports)]:
+            r = combine(part)
+            print(
+                f"| {group} | {label} | {r['warned_share']:.3f} | {r['lead_vs_oracle']:.3f} | "
+                f"{r['siren_warned_60s_share']:.3f} | {r['imminent_false_alarm_share']:.3f} | "
+                f"{r['imminent_episodes']} |",
+                flush=True,
+            )
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cache", type=Path, default=TMP / "nadhir-eval-sets", help="evaluation sets' cache")
@@ -142,8 +173,12 @@ def main() -> int:
     sw = sub.add_parser("sweep", help="tuning-set warning figures at each threshold")
     sw.add_argument("--model", type=Path, default=MODEL_OUT)
     sw.add_argument("--thresholds", default="0,0.05,0.1,0.15,0.2,0.25,0.3,0.35,0.4")
+    cp = sub.add_parser("compare", help="rules against the model at its operating point, on a set")
+    cp.add_argument("--model", type=Path, default=MODEL_OUT)
+    cp.add_argument("--set", choices=("tuning", "report"), default="report")
     args = ap.parse_args()
-    return cmd_train(args) if args.cmd == "train" else cmd_sweep(args)
+    commands = {"train": cmd_train, "sweep": cmd_sweep, "compare": cmd_compare}
+    return commands[args.cmd](args)
 
 
 if __name__ == "__main__":
