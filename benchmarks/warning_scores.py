@@ -3,6 +3,7 @@ and, for comparison, with ideal tracks (the truth positions fed to the same thre
 
 Usage: python benchmarks/warning_scores.py [--ideal | --ideal-seen] [SCENARIO_DIR ...]
        python benchmarks/warning_scores.py --set tuning|report [--jobs N] [--cache DIR]
+       ... [--siren-model bundled|PATH [--siren-threshold P]]
 
 ``--set`` scores one of issue 17's evaluation sets (``evaluation_sets.py``: the tuning set,
 on which every setting is chosen, or the report set, never used to choose): each scenario, each
@@ -31,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from nadhir.alerting.policy import PolicyConfig
+from nadhir.alerting.siren_model import SirenModel
 from nadhir.domain.formats.output import alert_to_dict, json_line, track_to_dict
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.domain.timefmt import parse_time
@@ -125,11 +127,12 @@ def run(
     policy: PolicyConfig | None = None,
     strike_model: StrikeModel | None = None,
     predictor: Predictor | None = None,
+    siren_model: SirenModel | None = None,
 ) -> ScoreReport:
     """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
     "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's."""
     scenario = load_scenario(scenario_dir)
-    pipeline = build_pipeline(scenario, policy, strike_model)
+    pipeline = build_pipeline(scenario, policy, strike_model, siren_model=siren_model)
     if predictor is not None:
         pipeline.tracker.predictor = predictor
     if ideal:
@@ -181,12 +184,12 @@ FIGURES = (
 )
 
 
-def _one(folder: Path) -> ScoreReport:
+def _one(folder: Path, siren_model: SirenModel | None = None) -> ScoreReport:
     with tempfile.TemporaryDirectory() as tmp:
-        return run(folder, False, Path(tmp))
+        return run(folder, False, Path(tmp), siren_model=siren_model)
 
 
-def score_set(name: str, cache: Path, jobs: int) -> int:
+def score_set(name: str, cache: Path, jobs: int, siren_model: SirenModel | None = None) -> int:
     """Score an evaluation set and print its table (see the module's docstring)."""
     from concurrent.futures import ProcessPoolExecutor
 
@@ -200,7 +203,7 @@ def score_set(name: str, cache: Path, jobs: int) -> int:
     )
     print("|---|---|---|---|---|---|---|---|---|")
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        reports = list(pool.map(_one, [m.folder for m in members]))
+        reports = list(pool.map(_one, [m.folder for m in members], [siren_model] * len(members)))
     for m, r in zip(members, reports, strict=True):
         print(row(f"{m.group}: {m.folder.name}", r.as_dict()))
     for group in dict.fromkeys(m.group for m in members):
@@ -234,14 +237,27 @@ def main() -> int:
         default=Path(tempfile.gettempdir()) / "nadhir-eval-sets",
         help="where the set's simulated scenarios are kept",
     )
+    ap.add_argument(
+        "--siren-model", help="weigh the rules' calls for sirens with a siren model: 'bundled' or a JSON path"
+    )
+    ap.add_argument("--siren-threshold", type=float, help="the siren model at this operating point")
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
         "--ideal-seen", action="store_true", help="feed the truth as tracks, from each first measurement"
     )
     args = ap.parse_args()
+    siren_model = None
+    if args.siren_model:
+        siren_model = (
+            SirenModel.bundled() if args.siren_model == "bundled" else SirenModel.load(Path(args.siren_model))
+        )
+        if siren_model is None:
+            ap.error("no siren model is bundled")
+        if args.siren_threshold is not None:
+            siren_model = siren_model.with_threshold(args.siren_threshold)
     if args.eval_set:
-        return score_set(args.eval_set, args.cache, args.jobs)
+        return score_set(args.eval_set, args.cache, args.jobs, siren_model)
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
         "| scenario | warned | lead/oracle | sirens >= 60 s | false alarms | imminent false alarms "
@@ -251,7 +267,7 @@ def main() -> int:
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
         for scenario_dir in args.scenarios:
-            report = run(scenario_dir, ideal, Path(tmp))
+            report = run(scenario_dir, ideal, Path(tmp), siren_model=siren_model)
             reports.append(report)
             print(row(scenario_dir.name, report.as_dict()))
         public = [r for r, d in zip(reports, args.scenarios, strict=True) if not d.name.startswith("sim-")]

@@ -18,8 +18,10 @@ something people act on changes.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from nadhir.alerting.siren_model import EpisodeView, SirenMemory, SirenModel
 from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat, ThreatCue
 from nadhir.domain.readiness import SiteReadiness
 
@@ -37,6 +39,10 @@ def plausible_eta(eta: float | None, t: float) -> float | None:
     if eta is None or not math.isfinite(eta) or abs(eta - t) > MAX_ETA_OFFSET_S:
         return None
     return eta
+
+
+# Told of every call the rules make for sirens, with the siren model's features (for training it).
+SirenRecorder = Callable[[float, str, list[float]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +126,22 @@ class _Episode:
 
 
 class AlertPolicy:
-    """Keeps one alert episode per site and decides what to send."""
+    """Keeps one alert episode per site and decides what to send.
 
-    def __init__(self, sites: list[Site], config: PolicyConfig | None = None) -> None:
+    With a ``siren_model`` (:mod:`nadhir.alerting.siren_model`; off by default) every call the
+    rules make for sirens is weighed again: one the model gives less than its operating point of
+    a strike warns phones only.
+    """
+
+    def __init__(
+        self, sites: list[Site], config: PolicyConfig | None = None, siren_model: SirenModel | None = None
+    ) -> None:
         self.config = config or PolicyConfig()
+        self.siren_model = siren_model
+        self.siren_recorder: SirenRecorder | None = None
+        # The sites' recent history, which the siren model reads; kept only while a model or a
+        # recorder needs it.
+        self.memory = SirenMemory(sites)
         self.sites = {s.id: s for s in sites}
         self._order = {s.id: k for k, s in enumerate(sites)}
         self._episodes: dict[str, _Episode] = {}
@@ -175,6 +193,31 @@ class AlertPolicy:
         Never a level for a probability below all of the site's early and imminent thresholds and
         the impact one: decide() relies on it to skip most sites.
         """
+        level = self._rules_level(site, threat, t)
+        model = self.siren_model
+        if (
+            level == "imminent"
+            and model is not None
+            and threat is not None
+            and model.probability(self.siren_features(site, threat, t)) < model.threshold
+        ):
+            return "early"  # its probability is above the imminent threshold, so the early one
+        return level
+
+    def siren_features(self, site: Site, threat: Threat, t: float) -> list[float]:
+        """The siren model's features for a call for sirens at ``site`` by ``threat`` at ``t``."""
+        ep = self._episodes.get(site.id)
+        view = (
+            EpisodeView(t - ep.started, ep.sirens, ep.rearmed)
+            if ep is not None
+            else EpisodeView(
+                rearmed=site.id in self._cleared and t - self._cleared[site.id] < self.config.rearm_s
+            )
+        )
+        return self.memory.features(site, threat, t, view)
+
+    def _rules_level(self, site: Site, threat: Threat | None, t: float) -> AlertLevel | None:
+        """The level the rules alone call for (desired_level before the siren model)."""
         if threat is None:
             return None
         early_p, imminent_p = self._thresholds(site)
@@ -222,10 +265,19 @@ class AlertPolicy:
             if site_id not in episodes and not threat.probability < floor and site_id in order
         ]
         visit.extend(episodes)
+        recorder = self.siren_recorder
+        if self.siren_model is not None or recorder is not None:
+            self.memory.observe(t, (threats[s] for s in visit if s in threats))
         for site_id in sorted(visit, key=order.__getitem__):
             threat = threats.get(site_id)
             episode = episodes.get(site_id)
             site = self.sites[site_id]
+            if (
+                recorder is not None
+                and threat is not None
+                and self._rules_level(site, threat, t) == "imminent"
+            ):
+                recorder(t, site_id, self.siren_features(site, threat, t))
             want = self.desired_level(site, threat, t)
             if episode is None:
                 rearmed = self._rearmed(site_id, t)

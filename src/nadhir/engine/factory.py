@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nadhir.alerting.policy import PolicyConfig
+from nadhir.alerting.siren_model import SirenModel
 from nadhir.domain import Site
 from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.pipeline import Pipeline
@@ -14,13 +15,16 @@ def build_pipeline(
     policy: PolicyConfig | None = None,
     strike_model: StrikeModel | None = None,
     sites: list[Site] | None = None,
+    siren_model: SirenModel | None = None,
 ) -> Pipeline:
     """The live pipeline, set up with a scenario's sites, gazetteer and reporters.
 
     With ``sites`` (a region's engine), it warns only those, in the scenario's frame.
 
     With no ``strike_model`` threats are judged on geometry alone, the
-    default (see docs/threat-model.md for why the learned model is opt-in).
+    default (see docs/threat-model.md for why the learned model is opt-in). With no
+    ``siren_model`` sirens follow the policy's rules alone, the default (docs/benchmarks.md,
+    "Siren model (issue 17)").
     """
     from nadhir.intake.text import MessageReader
 
@@ -38,4 +42,5 @@ def build_pipeline(
         policy_config=policy,
         strike_model=strike_model,
         frame_origin=frame_origin,
+        siren_model=siren_model,
     )

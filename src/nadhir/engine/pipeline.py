@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from nadhir.alerting.approach import approach_toward
 from nadhir.alerting.policy import AlertPolicy, PolicyConfig
+from nadhir.alerting.siren_model import SirenModel
 from nadhir.domain import (
     AcousticDetection,
     Alert,
@@ -110,6 +111,7 @@ class Pipeline:
         policy_config: PolicyConfig | None = None,
         strike_model: StrikeModel | None = None,
         frame_origin: tuple[float, float] | None = None,
+        siren_model: SirenModel | None = None,
     ) -> None:
         if not sites:
             raise ValueError("a pipeline needs at least one site")
@@ -130,7 +132,8 @@ class Pipeline:
         self.impacts = ImpactWatch(sites)
         self.explosions = ExplosionLocator(self.frame)
         self.lost = LostContactWatch()
-        self.policy = AlertPolicy(sites, policy_config)
+        self.policy = AlertPolicy(sites, policy_config, siren_model)
+        self.policy.memory.track_of = self.live_track
         self.now: float | None = None
         self.records: dict[str, TrackRecord] = {}  # one per live track
         self.threats: dict[str, Threat] = {}
@@ -139,6 +142,10 @@ class Pipeline:
         self._track_backed: dict[str, Threat] = {}  # the strongest corroborated track threat per site
         # The last published state of each track an alert may still name (see _with_approach).
         self.shown: dict[str, TrackState] = {}
+
+    def live_track(self, track_id: str) -> Track | None:
+        """The tracker's live track of this id, if it has one (the siren model reads its quality)."""
+        return self.tracker.tracks.get(track_id)
 
     # -- driving ----------------------------------------------------------------
 

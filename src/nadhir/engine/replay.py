@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from nadhir.alerting.policy import PolicyConfig
+from nadhir.alerting.siren_model import SirenModel
 from nadhir.domain import Alert, Event, TrackState
 from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.factory import build_pipeline
@@ -36,6 +37,7 @@ def replay_scenario(
     keep: bool = False,
     policy: PolicyConfig | None = None,
     strike_model: StrikeModel | None = None,
+    siren_model: SirenModel | None = None,
 ) -> ReplayResult:
     """Replay a scenario; alerts and track states go to the callbacks as they are made."""
     result = ReplayResult(scenario, ReplaySummary())
@@ -59,7 +61,7 @@ def replay_scenario(
             yield event
 
     stepper = Stepper(
-        build_pipeline(scenario, policy, strike_model),
+        build_pipeline(scenario, policy, strike_model, siren_model=siren_model),
         alert_sink,
         track_sink if (on_track is not None or keep) else None,
         on_progress,

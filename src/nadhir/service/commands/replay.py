@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from nadhir.alerting.siren_model import SirenModel
 from nadhir.domain import Problems
 from nadhir.domain.formats.output import alert_to_dict, json_line, track_line
 from nadhir.domain.formats.scenario import ScenarioError, load_scenario, read_lines
@@ -66,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--cap-dir", type=Path, help="Also write one CAP 1.2 XML file per alert line here")
     ap.add_argument("--quiet", "-q", action="store_true", help="No progress bar or summary")
     ap.add_argument("--strike-model", help="Use a learned strike model: 'bundled' or a JSON path")
+    ap.add_argument(
+        "--siren-model",
+        help="Weigh the rules' calls for sirens with the siren model: 'bundled' or a JSON path",
+    )
     # The health room is loaded only to persist (its default, 500 m, is DRAFT_DISTANCE_M there).
     ap.add_argument("--attack-distance", type=float, metavar="M",
                     help="With --db: draft attacks on health care up to M metres away (500)")  # fmt: skip
@@ -84,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet=args.quiet,
         strike_model=args.strike_model,
         attack_distance=args.attack_distance,
+        siren_model=args.siren_model,
     )
 
 
@@ -96,6 +102,7 @@ def replay(
     quiet: bool = False,
     strike_model: str | None = None,
     attack_distance: float | None = None,
+    siren_model: str | None = None,
 ) -> int:
     """Replay a scenario and write the alerts (and tracks) it produces; the exit code (2: bad input)."""
     try:
@@ -103,6 +110,7 @@ def replay(
             raise ValueError(f"--attack-distance must be a positive number of metres, not {attack_distance}")
         scenario = load_scenario(scenario_dir)
         model = _strike_model(strike_model)
+        sirens = _siren_model(siren_model)
     except (ScenarioError, ValueError) as exc:
         _error(exc)
         return 2
@@ -119,6 +127,7 @@ def replay(
             on_progress=advance,
             keep=db is not None or cap_dir is not None,
             strike_model=model,
+            siren_model=sirens,
         )
     if cap_dir is not None:
         from nadhir.alerting.cap import write_cap_files  # loaded only when asked for
@@ -220,6 +229,19 @@ def _strike_model(spec: str | None) -> StrikeModel | None:
         raise ValueError(f"cannot load strike model {spec!r}: {exc}") from exc
     if model is None:
         raise ValueError("no strike model is bundled (train one with nadhir train-threat)")
+    return model
+
+
+def _siren_model(spec: str | None) -> SirenModel | None:
+    """The siren model ``--siren-model`` names, or None; ValueError says why it cannot be had."""
+    if spec is None:
+        return None
+    try:
+        model = SirenModel.bundled() if spec == "bundled" else SirenModel.load(Path(spec))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"cannot load siren model {spec!r}: {exc}") from exc
+    if model is None:
+        raise ValueError("no siren model is bundled (train one with benchmarks/siren_model.py)")
     return model
 
 
