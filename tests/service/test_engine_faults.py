@@ -83,19 +83,35 @@ def test_a_batch_that_raises_is_quarantined_and_the_engine_goes_on(
         return process(batch)
 
     monkeypatch.setattr(pipeline, "process", fragile)
+    monkeypatch.setattr(live, "DEGRADED_WINDOW_S", 2.0)
+    feed = svc.bus.subscribe(FEED, maxsize=10_000)
+    told: list[str] = []
+
+    def said(status: str) -> bool:
+        told.extend(m.data["status"] for m in feed.drain() if m.type == "engine")
+        return status in told
+
     assert (
         client.post("/api/v1/intake/reports", json=report("poison"), headers=auth("observer")).status_code
         == 202
     )
     wait_for(lambda: stats(client)["quarantined"] == 1)
-    # The engine goes on: the next report is processed and stored, health is ok, nothing restarted.
+    # The engine goes on: the next report is processed and stored, nothing restarted. Health and the
+    # feed say it is degraded (some input was not processed), and which step was set aside.
     assert (
         client.post("/api/v1/intake/reports", json=report("helicopter"), headers=auth("observer")).status_code
         == 202
     )
     wait_for(lambda: stats(client)["stored_events"] == 1)
-    assert health(client)["status"] == "ok" and health(client)["quarantined"] == 1
+    state = health(client)
+    assert state["status"] == "degraded" and state["quarantined"] == 1, state
+    assert "1 step(s) set aside" in state["reason"] and "the pipeline choked" in state["reason"]
     assert stats(client)["restarts"] == 0
+    assert client.get("/readyz").status_code == 200  # it still serves
+    # None set aside in the window: ok again, and the feed is told both.
+    wait_for(lambda: health(client)["status"] == "ok", timeout=10.0)
+    wait_for(lambda: said("ok"))
+    assert told == ["degraded", "ok"]
     # The operator finds the batch, its event and the traceback.
     assert client.get("/api/v1/admin/quarantine", headers=auth("viewer")).status_code == 403
     [row] = client.get("/api/v1/admin/quarantine", headers=auth("operator")).json()
@@ -126,10 +142,14 @@ def test_a_stopped_engine_is_said_so_refuses_intake_and_is_restarted(
     with client.websocket_connect("/api/v1/live") as ws:
         ws.send_text(json.dumps({"token": TOKENS["viewer"][1]}))
         assert ws.receive_json()["data"]["engine"]["status"] == "ok"
+        statuses = []
         message = ws.receive_json()
-        while message["type"] != "engine":
+        while message["type"] != "engine" or message["data"]["status"] != "stopped":
+            if message["type"] == "engine":
+                statuses.append(message["data"]["status"])
             message = ws.receive_json()
-        assert message["data"]["status"] == "stopped" and "MemoryError" in message["data"]["reason"]
+        assert statuses == ["degraded"]  # the first failed tick; the second stops it
+        assert "MemoryError" in message["data"]["reason"]
         state = health(client)
         assert state["status"] == "stopped" and "the core is broken" in state["reason"]
         refused = client.post("/api/v1/intake/reports", json=report("helicopter"), headers=auth("observer"))

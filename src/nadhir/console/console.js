@@ -386,11 +386,15 @@ function drawClock() {
 // -- the feed ------------------------------------------------------------------------------------
 
 // The engine stopped: nothing is processed until the service restarts it. Say so above everything.
+// Degraded: it runs, but steps were set aside lately (some reports not processed): say which.
 function drawEngine(engine) {
   const stopped = engine.status === "stopped";
+  const degraded = engine.status === "degraded";
   $("engine-banner").hidden = !stopped;
+  $("engine-degraded").hidden = !degraded;
   document.body.dataset.engine = engine.status;
   $("engine-reason").textContent = stopped && engine.reason ? engine.reason : "";
+  $("engine-degraded-reason").textContent = degraded && engine.reason ? engine.reason : "";
 }
 
 function handle(message) {

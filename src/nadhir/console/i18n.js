@@ -16,6 +16,8 @@ export const STRINGS = {
     no_runs: "No stored runs.", now: "now", lang: "عربي", operator_log: "Operator actions",
     engine_stopped: "Warning: engine stopped",
     engine_stopped_detail: "reports are not being processed and no alert goes out until it restarts (the service is restarting it).",
+    engine_degraded: "Engine degraded",
+    engine_degraded_detail: "it runs, but some input failed and was set aside for an operator (Admin: quarantine); warnings near it may be missing.",
     // console: confirmations, threats, log, inputs
     inputs: "Live inputs", choose_level: "choose a level…", early_phones: "early — phones only",
     imminent_sirens: "imminent — sirens and phones", go_back: "Go back", kmh: "km/h", km: "km",
@@ -180,6 +182,8 @@ export const STRINGS = {
     no_runs: "لا توجد تشغيلات محفوظة.", now: "الآن", lang: "English", operator_log: "إجراءات المشغّلين",
     engine_stopped: "تحذير: المحرك متوقف",
     engine_stopped_detail: "لا تُعالج البلاغات ولا تصدر إنذارات حتى يعود للعمل (تجري إعادة تشغيله).",
+    engine_degraded: "المحرك يعمل بخلل",
+    engine_degraded_detail: "يعمل، لكن بعض المدخلات فشلت وعُزلت لمراجعة المشغّل؛ قد تنقص إنذارات قريبة منها.",
     inputs: "المدخلات المباشرة", choose_level: "اختر المستوى…", early_phones: "مبكر — الهواتف فقط",
     imminent_sirens: "وشيك — صفارات الإنذار والهواتف", go_back: "رجوع", kmh: "كم/س", km: "كم",
     arrives_in: "يصل خلال", overhead_since: "فوق الموقع منذ", strike_since: "أُبلغ عن ضربة الساعة",

@@ -81,6 +81,10 @@ RECENT_INPUTS = 200  # the inputs a newly connected console is shown
 # A core that fails this many steps (batches, ticks, jobs) running is broken, not fed a bad input: the
 # engine stops, says so, and the supervisor starts it again with a fresh core built from the store.
 MAX_FAILED_STEPS_IN_A_ROW = 10
+# An engine that set a step aside this recently is "degraded": it runs, but some input was not
+# processed (a bad track state can fail every batch near it while the ticks between succeed, so the
+# in-a-row count never stops the engine). Health, readiness's reason and the console say so.
+DEGRADED_WINDOW_S = 300.0
 # A store write that fails this many times running is set aside in the quarantine if the quarantine
 # can be written (the database works; what it was given does not), so that it does not block the rest.
 STORE_FAILURES_BEFORE_QUARANTINE = 5
@@ -670,6 +674,8 @@ class LiveEngine:
         self._count_lock = threading.Lock()
         self._failed_in_a_row = 0
         self._store_failures = 0
+        self._set_aside: list[tuple[float, str]] = []  # (wall time, error) of steps set aside lately
+        self._announced = "ok"  # the running state the feed was last told (a snapshot tells the first)
 
     @property
     def tick_wall_s(self) -> float:
@@ -712,6 +718,7 @@ class LiveEngine:
         self.core = core
         self.failure = None
         self._failed_in_a_row = 0
+        self._set_aside = []  # what failed led to the stop; the fresh core starts clean
         self.stats.restarts += 1
         self._thread = None
         self.start()
@@ -730,15 +737,29 @@ class LiveEngine:
         return self._thread is not None and not self._thread.is_alive() and not self._stop.is_set()
 
     def status(self) -> dict[str, Any]:
-        """The engine's state as health, the feed and the pages show it."""
+        """The engine's state as health, the feed and the pages show it: ``degraded`` while steps
+        were set aside in the last ``DEGRADED_WINDOW_S`` (it runs, but some input was not processed)."""
         stopped = self.failed or self._stop.is_set()
         state = "stopped" if stopped else ("ok" if self.running else "starting")
-        return {"status": state, "reason": self.failure, "restarts": self.stats.restarts,
+        reason = self.failure
+        recent = self._recently_set_aside()
+        if state == "ok" and recent:
+            state = "degraded"
+            minutes = DEGRADED_WINDOW_S / 60
+            reason = f"{len(recent)} step(s) set aside in the last {minutes:.0f} min; last: {recent[-1][1]}"
+            reason = reason[:500]
+        return {"status": state, "reason": reason, "restarts": self.stats.restarts,
                 "quarantined": self.stats.quarantined}  # fmt: skip
+
+    def _recently_set_aside(self) -> list[tuple[float, str]]:
+        since = time.monotonic() - DEGRADED_WINDOW_S
+        return [x for x in list(self._set_aside) if x[0] >= since]
 
     def _announce(self) -> None:
         with contextlib.suppress(Exception):  # the bus never raises; this is the last word of a thread
-            self.core.bus.publish(FEED, FeedMessage("engine", self.status(), "*"))
+            status = self.status()
+            self._announced = status["status"]
+            self.core.bus.publish(FEED, FeedMessage("engine", status, "*"))
 
     def queue_depth(self) -> int:
         return self._queue.qsize()
@@ -832,6 +853,10 @@ class LiveEngine:
             self._step("job", [], lambda: self._apply_held(now))
         self.stats.steps += 1
         self._write_store(force=False)
+        self._set_aside = self._recently_set_aside()
+        state = self.status()["status"]
+        if state in ("ok", "degraded") and state != self._announced:
+            self._announce()  # degraded by a step set aside, or ok again once none is recent
         wall = time.monotonic()
         if wall - self._last_clock_msg >= 1.0:
             self._last_clock_msg = wall
@@ -849,6 +874,7 @@ class LiveEngine:
             fn()
         except Exception as exc:
             self._quarantine(kind, [event_json(e) for e in items], exc)
+            self._set_aside.append((time.monotonic(), f"{kind}: {type(exc).__name__}: {exc}"[:300]))
             self._failed_in_a_row += 1
             if self._failed_in_a_row >= MAX_FAILED_STEPS_IN_A_ROW:
                 raise EngineFailure(f"{self._failed_in_a_row} steps failed in a row; last {exc!r}") from exc

@@ -420,7 +420,8 @@ class Service:
         if engine is None:
             return "not started"
         status = engine.status()
-        if status["status"] != "ok":
+        # Degraded (steps set aside lately) still serves: health and the console say what failed.
+        if status["status"] not in ("ok", "degraded"):
             return f"engine {status['status']}" + (f": {status['reason']}" if status["reason"] else "")
         depth = engine.queue_depth()
         if depth > READY_QUEUE_MAX:

@@ -37,11 +37,14 @@ class DeliveryHealthOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok", "starting", "stopped"] = Field(
-        description="ok: the engine runs; stopped: its thread stopped (intake answers 503 until the "
-        "supervisor has restarted it)"
+    status: Literal["ok", "degraded", "starting", "stopped"] = Field(
+        description="ok: the engine runs; degraded: it runs, but steps were set aside (quarantined) in "
+        "the last five minutes, so some input was not processed; stopped: its thread stopped (intake "
+        "answers 503 until the supervisor has restarted it)"
     )
-    reason: str | None = Field(default=None, description="Why the engine stopped, while it is stopped")
+    reason: str | None = Field(
+        default=None, description="Why the engine stopped, or which steps were set aside while degraded"
+    )
     restarts: int = Field(default=0, description="Times the engine was restarted after it stopped")
     quarantined: int = Field(default=0, description="Engine steps that raised and were set aside")
     now: float | None = Field(description="The pipeline's time (last event or tick), POSIX seconds")
