@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from service_helpers import TOKENS, make_settings, serving
+from service_helpers import TOKENS, make_settings, serving, wait_for
 from test_browser import CHROMIUM, Live, Page, browser  # noqa: F401  (the browser fixture)
 
 from nadhir.service.app import DemoOptions, create_app
@@ -192,8 +192,14 @@ def test_cancel_a_track_everywhere_goes_out_when_the_window_ends(browser: object
     if end["result"] == "applied":
         assert "All-clears sent" in p.inner_text("#toast")
         cleared = set(end["detail"]["sites"])
-        history = live.api("GET", "/api/v1/alerts").json()
-        assert cleared <= {a["site"] for a in history if a["action"] == "all_clear" and a["track"] == track}
+
+        # The audit row is written as the cancel is applied; its all-clears reach the store with
+        # the engine's next write (every 0.2 s).
+        def stored() -> set[str]:
+            history = live.api("GET", "/api/v1/alerts").json()
+            return {a["site"] for a in history if a["action"] == "all_clear" and a["track"] == track}
+
+        wait_for(lambda: cleared <= stored(), timeout=10.0)
     else:
         assert end["result"] == "refused" and end["reason"]
     assert page.errors == [] and page.external() == []
