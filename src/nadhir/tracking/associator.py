@@ -303,8 +303,12 @@ class Associator:
         hp = (h[:, None, :] @ p[pt])[:, 0, :]
         variance = (hp * h).sum(axis=1) + cols[:, 4] ** 2 + (dalt * heights[pt, 1]) ** 2
         innovation = wrap_pi(cols[:, 5] - theta)
-        d2 = innovation * innovation / variance
-        ok = d2 <= BEARING_GATE
+        # A variance that is not positive (a covariance gone indefinite) gates nothing, rather
+        # than passing with a negative distance and then taking its log.
+        positive = variance > 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d2 = innovation * innovation / np.where(positive, variance, 1.0)
+        ok = positive & (d2 <= BEARING_GATE)
         # Nearer tracks are likelier sources of a sound than far ones of the same bearing.
         cost = (
             d2[ok]
@@ -409,6 +413,8 @@ def bearing_costs_small(
             theta, h0, h1, h2, h3, rng, dalt = scalar.heard_bearing(dx, dy, x2, x3, height[0])
             spread = dalt * height[1]
             variance = scalar.quadratic((h0, h1, h2, h3), p) + sigma2 + spread * spread
+            if not variance > 0.0:  # as bearing_costs: no gate variance, no pair (and no log of it)
+                continue
             innovation = wrap_pi(bearing - theta)
             d2 = innovation * innovation / variance
             if not d2 <= BEARING_GATE:

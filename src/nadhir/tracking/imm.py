@@ -21,6 +21,7 @@ arithmetic.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 
@@ -339,6 +340,52 @@ def update_linear(
     return _reweight(mu, loglik, xs_new, ps_new)
 
 
+def positive_definite(ps: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Whether each symmetric 4x4 covariance of ``ps`` (..., 4, 4) is positive definite, shape (...).
+
+    By its LDL' factorisation, every pivot positive and finite (a pivot that
+    is nan, as an entry that is not finite makes one, fails too): the test
+    Cholesky makes, without the square roots. Written out entry by entry,
+    as :func:`nadhir.tracking.scalar.positive_definite` is in floats, so
+    both paths apply one test. (A covariance that is singular to rounding
+    passes or fails as its rounding went, so there the paths can decide
+    differently; either result is a usable covariance.)
+    """
+    a = ps
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        d0 = a[..., 0, 0]
+        l10, l20, l30 = a[..., 1, 0] / d0, a[..., 2, 0] / d0, a[..., 3, 0] / d0
+        d1 = a[..., 1, 1] - l10 * l10 * d0
+        l21 = (a[..., 2, 1] - l20 * l10 * d0) / d1
+        l31 = (a[..., 3, 1] - l30 * l10 * d0) / d1
+        d2 = a[..., 2, 2] - l20 * l20 * d0 - l21 * l21 * d1
+        l32 = (a[..., 3, 2] - l30 * l20 * d0 - l31 * l21 * d1) / d2
+        d3 = a[..., 3, 3] - l30 * l30 * d0 - l31 * l31 * d1 - l32 * l32 * d2
+        pivots = np.stack([d0, d1, d2, d3], axis=-1)
+        return np.asarray(((pivots > 0.0) & (pivots < np.inf)).all(axis=-1))
+
+
+def _keep_definite(
+    xs: NDArray[np.float64], ps: NDArray[np.float64], xs_new: NDArray[np.float64], ps_new: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The updated model states, but a model whose new covariance is not positive definite keeps its prior.
+
+    A bearing's Jacobian grows with the sound's travel time, which has no
+    bound for a model state near or past the speed of sound (see
+    :func:`heard_bearing`): the update then removes nearly all of the
+    variance along one direction, and rounding leaves that direction with a
+    negative one. Such a covariance would poison every later step (a
+    negative gate variance, an inverse of no meaning), while the model's
+    prior is still a valid state that the measurement merely failed to
+    refine; its likelihood, taken with the prior covariance, stays valid and
+    still weighs the model.
+    """
+    ok = positive_definite(ps_new)
+    if ok.all():  # the usual case: nothing to copy
+        return xs_new, ps_new
+    return np.where(ok[..., None], xs_new, xs), np.where(ok[..., None, None], ps_new, ps)
+
+
 def _reweight(
     mu: NDArray[np.float64], loglik: NDArray[np.float64], xs: NDArray[np.float64], ps: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
@@ -460,7 +507,7 @@ def update_bearings_batch(
         a = p_inv + hw_t @ h - gamma[..., None, None] * (hdg[..., :, None] * hdg[..., None, :])
         ydg = (y * dg).sum(axis=-1)
         b = (hw_t @ y[..., None])[..., 0] - (gamma * ydg)[..., None] * hdg  # H' R^-1 y
-        p_post = np.linalg.inv(a)
+        p_post = _inverse_or_nan(a)
         x_new = xs + (p_post @ b[..., None])[..., 0]
         # Relinearise only when the correction moved some estimate by a sizeable share of its
         # range to a sensor: below that the Jacobians barely change (and it halves the cost).
@@ -475,6 +522,9 @@ def update_bearings_batch(
         - (b[..., None, :] @ (p_post @ b[..., None]))[..., 0, 0]
     )
     _, logdet_p = np.linalg.slogdet(ps)
+    if not np.isfinite(p_post).all():  # a singular A (see _inverse_or_nan): redone below anyway
+        inverted = np.asarray(np.isfinite(p_post).all(axis=(-2, -1)))
+        a = np.where(inverted[..., None, None], a, np.eye(4))
     _, logdet_a = np.linalg.slogdet(a)
     log_var = np.where(real, np.log(np.where(real, variances, 1.0)), 0.0).sum(axis=1)[:, None]
     logdet_r = log_var + np.log1p(s2 * gdg)
@@ -494,6 +544,14 @@ def update_bearings_batch(
     d = x_new - xs
     m2 = (d[..., None, :] @ (p_inv @ d[..., None]))[..., 0, 0]  # (T, M)
     runaway = (m2 > MAX_CORRECTION_M2).any(axis=1) & (real.sum(axis=1) > 1)
+    # A model state near or past the speed of sound has bearing Jacobians of no bound (the
+    # sound's travel time, see heard_bearing): A is then too ill-conditioned to invert, its
+    # "inverse" is indefinite, and the likelihood taken from it can hand that model all the mode
+    # probability. Such a track is updated one bearing at a time too, in covariance form, which
+    # takes the measurement's likelihood from the prior and keeps a model's prior when its
+    # posterior is not positive definite (_keep_definite): as a lone bearing would have been.
+    broken = ~positive_definite(p_post).all(axis=1)
+    runaway |= broken
     if runaway.any():
         mu_out, xs_out, ps_out, ll_out = (a.copy() for a in out)
         for t in np.flatnonzero(runaway).tolist():
@@ -511,6 +569,25 @@ def update_bearings_batch(
             )
         return mu_out, xs_out, ps_out, ll_out
     return out
+
+
+def _inverse_or_nan(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The inverses of a stack of matrices, nan where one is singular (numpy would fail them all).
+
+    The information matrix of a model near or past the speed of sound can be
+    singular to rounding (see :func:`heard_bearing`); its nan inverse makes an
+    update that is not positive definite, which the caller redoes one bearing
+    at a time, while the other tracks of the batch keep their joint update.
+    """
+    try:
+        return np.asarray(np.linalg.inv(a), dtype=np.float64)
+    except np.linalg.LinAlgError:
+        flat = a.reshape(-1, *a.shape[-2:])
+        out = np.full_like(flat, np.nan)
+        for i, m in enumerate(flat):
+            with contextlib.suppress(np.linalg.LinAlgError):  # a singular one stays nan
+                out[i] = np.linalg.inv(m)
+        return out.reshape(a.shape)
 
 
 def _sequential_bearings(
@@ -554,7 +631,8 @@ def _sequential_bearings(
         )
         var = (h @ p * h).sum(axis=1) + variances[idx] + (g * alt_sigma) ** 2
         y = wrap_pi(bearings[idx] - theta)
-        nis = y * y / var
+        with np.errstate(divide="ignore", invalid="ignore"):  # a variance that is not positive: no fit
+            nis = np.where(var > 0.0, y * y / var, np.inf)
         best = int(np.argmin(nis))  # the first of equals: input order
         if not nis[best] <= BEARING_GATE:
             break
@@ -628,6 +706,7 @@ def _update_one_bearing(
             break
     p_post = ps - gain[..., :, None] * ph[..., None, :]
     p_post = 0.5 * (p_post + np.swapaxes(p_post, -1, -2))
+    x_new, p_post = _keep_definite(xs, ps, x_new, p_post)
     loglik = -0.5 * (y * y / var + np.log(var) + _LOG_2PI)
     return _reweight(mu, loglik, x_new, p_post)
 

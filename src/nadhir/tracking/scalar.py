@@ -60,6 +60,28 @@ def quadratic(h: tuple[float, float, float, float], p: list[float]) -> float:
     return hp0 * h0 + hp1 * h1 + hp2 * h2 + hp3 * h3
 
 
+def positive_definite(p: list[float]) -> bool:
+    """:func:`nadhir.tracking.imm.positive_definite` for one flat row-major 4x4 ``p``, in floats.
+
+    Every LDL' pivot positive and finite.
+    """
+    d0 = p[0]
+    if not 0.0 < d0 < math.inf:
+        return False
+    l10, l20, l30 = p[4] / d0, p[8] / d0, p[12] / d0
+    d1 = p[5] - l10 * l10 * d0
+    if not 0.0 < d1 < math.inf:
+        return False
+    l21 = (p[9] - l20 * l10 * d0) / d1
+    l31 = (p[13] - l30 * l10 * d0) / d1
+    d2 = p[10] - l20 * l20 * d0 - l21 * l21 * d1
+    if not 0.0 < d2 < math.inf:
+        return False
+    l32 = (p[14] - l30 * l20 * d0 - l31 * l21 * d1) / d2
+    d3 = p[15] - l30 * l30 * d0 - l31 * l31 * d1 - l32 * l32 * d2
+    return 0.0 < d3 < math.inf
+
+
 def update_one_bearing(
     mus: list[list[float]],
     xss: list[list[list[float]]],
@@ -172,27 +194,31 @@ def update_one_bearing(
             a12 = 0.5 * ((p[6] - g1 * ph2) + (p[9] - g2 * ph1))
             a13 = 0.5 * ((p[7] - g1 * ph3) + (p[13] - g3 * ph1))
             a23 = 0.5 * ((p[11] - g2 * ph3) + (p[14] - g3 * ph2))
-            post.append(
-                [
-                    0.5 * ((p[0] - g0 * ph0) + (p[0] - g0 * ph0)),
-                    a01,
-                    a02,
-                    a03,
-                    a01,
-                    0.5 * ((p[5] - g1 * ph1) + (p[5] - g1 * ph1)),
-                    a12,
-                    a13,
-                    a02,
-                    a12,
-                    0.5 * ((p[10] - g2 * ph2) + (p[10] - g2 * ph2)),
-                    a23,
-                    a03,
-                    a13,
-                    a23,
-                    0.5 * ((p[15] - g3 * ph3) + (p[15] - g3 * ph3)),
-                ]
-            )
-            loglik.append(-0.5 * (y * y / var + math.log(var) + _LOG_2PI))
+            new_p = [
+                0.5 * ((p[0] - g0 * ph0) + (p[0] - g0 * ph0)),
+                a01,
+                a02,
+                a03,
+                a01,
+                0.5 * ((p[5] - g1 * ph1) + (p[5] - g1 * ph1)),
+                a12,
+                a13,
+                a02,
+                a12,
+                0.5 * ((p[10] - g2 * ph2) + (p[10] - g2 * ph2)),
+                a23,
+                a03,
+                a13,
+                a23,
+                0.5 * ((p[15] - g3 * ph3) + (p[15] - g3 * ph3)),
+            ]
+            if positive_definite(new_p):
+                post.append(new_p)
+            else:  # as imm._keep_definite: the model keeps its prior, the likelihood stands
+                post.append(list(p))
+                out_x[t][m] = list(xss[t][m])
+            # (a variance that is not positive gives no likelihood, as numpy's log gives nan)
+            loglik.append(-0.5 * (y * y / var + math.log(var) + _LOG_2PI) if var > 0.0 else math.nan)
         new_mus.append(reweight(mus[t], loglik))
         new_ps.append(post)
     return new_mus, out_x, new_ps
