@@ -26,8 +26,8 @@ from nadhir.engine.stepper import ReplaySummary
 from nadhir.service.operator import HeldCancel
 
 MAGIC = b"NADHIR-ENGINE-SNAPSHOT\n"
-FORMAT = 3  # 2: the impact watch, explosion locator and forward folder keep new state (issue 16);
-# 3: the cancels held for their undo window
+FORMAT = 4  # 2: the impact watch, explosion locator and forward folder keep new state (issue 16);
+# 3: the cancels held for their undo window; 4: a track keeps its existence between evidence
 
 
 class SnapshotError(ValueError):

@@ -76,6 +76,11 @@ class Track:
     mu: Vector = field(default_factory=lambda: imm.INITIAL_MODE_PROBS.copy())
     xs: Matrix = field(default_factory=lambda: np.zeros((0, 4)))
     ps: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 4, 4)))
+    # The existence last worked out, and how many sources it was worked out over: read for every
+    # track at every assessment, publication and confirmation, over hundreds of sources, while
+    # the evidence changes only in add_evidence (which clears it). The count catches a source
+    # written into ``evidence`` directly (tests do), not a value overwritten there.
+    _existence: tuple[int, float] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.group:
@@ -117,9 +122,15 @@ class Track:
     @property
     def existence(self) -> float:
         """Probability that this track is a real aircraft, from independent sources' evidence."""
+        evidence = self.evidence
+        held = self._existence
+        if held is not None and held[0] == len(evidence):
+            return held[1]
         # math.prod multiplies the same doubles in the same order as a loop of ``miss *= 1.0 - w``
         # from 1.0 (bit for bit), in C: a track heard by a country's sensors has hundreds of sources.
-        return 1.0 - math.prod(map(_ONE.__sub__, self.evidence.values()))
+        existence = 1.0 - math.prod(map(_ONE.__sub__, evidence.values()))
+        self._existence = (len(evidence), existence)
+        return existence
 
     @property
     def stage(self) -> TrackStage:
@@ -147,6 +158,7 @@ class Track:
         (:attr:`ready_to_confirm`, then :meth:`confirm`).
         """
         prior = self.evidence.get(source, 0.0)
+        self._existence = None
         self.evidence[source] = min(MAX_EVIDENCE_PER_SOURCE, 1.0 - (1.0 - prior) * (1.0 - weight))
 
     @property
