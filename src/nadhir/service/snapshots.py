@@ -27,7 +27,8 @@ from nadhir.service.operator import HeldCancel
 
 MAGIC = b"NADHIR-ENGINE-SNAPSHOT\n"
 FORMAT = 4  # 2: the impact watch, explosion locator and forward folder keep new state (issue 16);
-# 3: the cancels held for their undo window; 4: a track keeps its existence between evidence
+# 3: the cancels held for their undo window; 4: a track keeps its existence between evidence,
+# and whether it is certain
 
 
 class SnapshotError(ValueError):
