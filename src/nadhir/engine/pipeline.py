@@ -296,7 +296,7 @@ class Pipeline:
 
     def _finish(self, t: float, out: StepOutput) -> None:
         self.now = t
-        per_track = [self._track_threats(track, t) for track in self.tracker.tracks.values()]
+        per_track = self._tracks_threats(t)
         if len(per_track) != len(self._per_track) or any(
             a is not b for a, b in zip(per_track, self._per_track, strict=True)
         ):
@@ -354,25 +354,36 @@ class Pipeline:
             if site is not None and policy.desired_level(site, alt, t) == "imminent":
                 best[site_id] = alt
 
-    def _track_threats(self, track: Track, t: float) -> list[Threat]:
-        """A track's threats, reassessed when it has news or its last assessment has aged.
+    def _tracks_threats(self, t: float) -> list[list[Threat]]:
+        """Each live track's threats, reassessed when it has news or its last assessment has aged.
 
         Between updates a track only dead-reckons, which leaves its threats'
         arrival times (absolute) unchanged; reassessing every step would only
-        cost time.
+        cost time. The tracks due are assessed together (one pass over the sites).
         """
-        record = self.records.get(track.id)
-        if record is None:
-            record = self.records[track.id] = TrackRecord()
-        cached = record.assessed
-        if cached is not None and cached[0] >= track.last_update and t - cached[0] < REASSESS_S:
-            return cached[1]
-        threats = self.assessor.assess(track, t, self._witnesses(track, record))
-        record.assessed = (t, threats)
-        if cached is None or cached[0] < track.last_update:
-            # Assessed on news: what the track threatened when it was last observed.
-            record.fresh = (t, threats)
-        return threats
+        per_track: list[list[Threat]] = []
+        due: list[tuple[int, Track, TrackRecord, tuple[float, list[Threat]] | None]] = []
+        records = self.records
+        for track in self.tracker.tracks.values():
+            record = records.get(track.id)
+            if record is None:
+                record = records[track.id] = TrackRecord()
+            cached = record.assessed
+            if cached is not None and cached[0] >= track.last_update and t - cached[0] < REASSESS_S:
+                per_track.append(cached[1])
+                continue
+            due.append((len(per_track), track, record, cached))
+            per_track.append([])
+        if due:
+            jobs = [(track, self._witnesses(track, record)) for _, track, record, _ in due]
+            assessed = self.assessor.assess_many(jobs, t)
+            for (k, track, record, cached), threats in zip(due, assessed, strict=True):
+                record.assessed = (t, threats)
+                if cached is None or cached[0] < track.last_update:
+                    # Assessed on news: what the track threatened when it was last observed.
+                    record.fresh = (t, threats)
+                per_track[k] = threats
+        return per_track
 
     def _witnesses(self, track: Track, record: TrackRecord) -> frozenset[str]:
         """The track's independent witnesses, asked of the trust book only when it has a new source.

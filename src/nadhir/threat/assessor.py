@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -279,6 +279,190 @@ class ThreatAssessor:
                 for i in keep.tolist()
             ]
         return out
+
+    def assess_many(
+        self, jobs: Sequence[tuple[Track, frozenset[str] | None]], t: float
+    ) -> list[list[Threat]]:
+        """:meth:`assess` of each (track, witnesses) at ``t``, the same threats, in one pass over sites.
+
+        A step assesses a dozen tracks against the same sites, and each :meth:`assess` is some 40
+        small array operations whose cost is per call, not per site. Here the geometry of every
+        track against every site is worked out in (tracks x sites) arrays, element for element
+        the very operations :meth:`assess` makes (the same values: numpy's elementwise functions
+        give an element the same bits at any place in an array; tests/threat/test_assess_many.py
+        holds it to :meth:`assess`); what depends on a track's path (an orbit, a second pass) is
+        then settled track by track on its row, as there. With a learned model or a recorder
+        each track is assessed alone.
+        """
+        if self.model is not None or self.recorder is not None or len(jobs) < 2:
+            return [self.assess(track, t, witnesses) for track, witnesses in jobs]
+        out: list[list[Threat]] = [[] for _ in jobs]
+        rows: list[int] = []  # the jobs worth a row: a track likely enough to exist
+        cols: list[tuple[float, ...]] = []  # per row: _row_scalars
+        moving_: list[bool] = []
+        for j, (track, _) in enumerate(jobs):
+            scalars = self._row_scalars(track)
+            if scalars is None:
+                continue
+            rows.append(j)
+            moving_.append(scalars[0])
+            cols.append(scalars[1:])
+        if not rows:
+            return out
+        columns = np.array(cols).T[:, :, None].copy()  # (scalar, row, 1): each a contiguous column
+        px, py, reach, pos_var, cruise, ux, uy, st2, speed, existence = columns
+        on_course = np.array(moving_)[:, None]
+        r_eff = self._r_eff
+        rx, ry = self._x - px, self._y - py
+        dist = np.hypot(rx, ry)
+        near = dist <= reach + self._r
+        any_near = near.any(axis=1).tolist()
+        # The moving tracks' course (assess: "if moving").
+        along = rx * ux + ry * uy
+        cross = np.abs(ry * ux - rx * uy)
+        lateral = np.sqrt(pos_var + along * along * st2)
+        ahead = along > 0
+        edges = _phi((self._edge_r - cross[:, None, :]) / lateral[:, None, :])
+        p_course = np.where(ahead, edges[:, 0] - edges[:, 1], 0.0)
+        eta_course = np.where(ahead, t + along / speed, np.inf)
+        # The still ones' share of the compass.
+        p_still = (2.0 * np.arctan2(r_eff, dist)) / (2.0 * math.pi)
+        eta_still = t + np.maximum(0.0, dist - r_eff) / cruise
+        p_reach = np.where(on_course, p_course, p_still)
+        eta = np.where(on_course, eta_course, eta_still)
+        spread = self._r_eff2 + 2.0 * pos_var
+        p_now = (self._r_eff2 / spread) * np.exp(-dist * dist / spread)
+        now = p_now > p_reach
+        p_reach = np.maximum(p_now, p_reach)
+        eta = np.where(now, t, eta)
+        cue = np.where(now, _OVERHEAD, np.where(on_course, _APPROACH, _NEARBY))
+        receding = [False] * len(rows)
+        for k, j in enumerate(rows):
+            if not any_near[k]:
+                continue
+            track = jobs[j][0]
+            receding[k] = self._settle_row(
+                track, t, moving_[k], cols[k][3], cols[k][4], dist[k], p_reach[k], eta[k], cue[k]
+            )
+        prob = existence * p_reach
+        keep = near & (prob >= 0.02) & (eta - t <= self.horizon_s)
+        passed = (
+            np.array(receding)[:, None]
+            & ~ahead
+            & (dist > self._r_clear)
+            & (prob < 0.02)
+            & (dist <= RECEDING_REPORT_M)
+        )
+        ids = self._ids
+        backed = [
+            frozenset(track.evidence) if witnesses is None else witnesses
+            for track, witnesses in (jobs[j] for j in rows)
+        ]
+        kinds = [jobs[j][0].aircraft for j in rows]
+        tids = [jobs[j][0].id for j in rows]
+        # Receding sites first, then the kept ones, each in the sites' order (as assess lists them).
+        pk, pi = passed.nonzero()
+        for k, i, d in zip(pk.tolist(), pi.tolist(), dist[pk, pi].tolist(), strict=True):
+            out[rows[k]].append(Threat(ids[i], tids[k], kinds[k], 0.0, None, d, "receding", backed[k]))
+        kk, ki = keep.nonzero()
+        for k, i, p, e, d, c in zip(
+            kk.tolist(),
+            ki.tolist(),
+            prob[kk, ki].tolist(),
+            eta[kk, ki].tolist(),
+            dist[kk, ki].tolist(),
+            cue[kk, ki].tolist(),
+            strict=True,
+        ):
+            out[rows[k]].append(Threat(ids[i], tids[k], kinds[k], p, e, d, CUES[c], backed[k]))
+        return out
+
+    def _row_scalars(
+        self, track: Track
+    ) -> tuple[bool, float, float, float, float, float, float, float, float, float, float] | None:
+        """(moving, x, y, reach, position variance, cruise, course x, course y, heading variance, speed,
+        existence): a track's scalars as :meth:`assess` works them out, or None when it is not worth
+        assessing. A still track's course values are harmless stand-ins, never chosen."""
+        existence = track.existence
+        if existence < 0.05:
+            return None
+        px, py = track.position
+        vx, vy = track.velocity
+        speed = math.hypot(vx, vy)
+        var = track.p.diagonal().tolist()
+        pos_var = max(1.0, (var[0] + var[1]) / 2.0)
+        vel_var = max(1e-6, (var[2] + var[3]) / 2.0)
+        cruise = PROFILES[track.aircraft].cruise_mps
+        reach = max(speed, cruise) * self.horizon_s
+        if speed > 0.3 * cruise and speed > 1.5 * math.sqrt(vel_var):
+            sigma_theta2 = vel_var / (speed * speed) + MANOEUVRE_RAD[track.aircraft] ** 2
+            return (
+                True,
+                px,
+                py,
+                reach,
+                pos_var,
+                cruise,
+                vx / speed,
+                vy / speed,
+                sigma_theta2,
+                speed,
+                existence,
+            )
+        return False, px, py, reach, pos_var, cruise, 0.0, 0.0, 0.0, 1.0, existence
+
+    def _settle_row(
+        self,
+        track: Track,
+        t: float,
+        moving: bool,
+        pos_var: float,
+        cruise: float,
+        dist: NDArray[np.float64],
+        p_reach: NDArray[np.float64],
+        eta: NDArray[np.float64],
+        cue: NDArray[np.int64],
+    ) -> bool:
+        """What :meth:`assess` settles from a track's path, written into its row (``p_reach``,
+        ``eta``, ``cue``: views of :meth:`assess_many`'s arrays); whether it is receding."""
+        r_eff = self._r_eff
+        orbit = self._orbit(track, cruise) if pos_var < ORBIT_MAX_SIGMA_M**2 else None
+        ringing = False
+        if orbit is not None:
+            ox, oy, orad, hx, hy = orbit
+            through = float(np.minimum.reduce(np.hypot(hx - ox, hy - oy))) <= THROUGH_CENTRE_SHARE * orad
+            ringing = not through
+            to_centre = np.hypot(self._x - ox, self._y - oy)
+            centre = (to_centre <= self._r_centre).nonzero()[0]
+            if len(centre):
+                closest = np.sqrt(
+                    np.min(
+                        (hx[:, None] - self._x[centre]) ** 2 + (hy[:, None] - self._y[centre]) ** 2, axis=0
+                    )
+                )
+                placed = math.sqrt(pos_var) <= 0.5 * r_eff[centre]
+                over = (closest <= r_eff[centre]) & through & placed
+                p_orbit = np.where(over, CIRCLING_PROBABILITY, RINGED_PROBABILITY)
+                code = np.where(over, _CIRCLING, _NEARBY)
+                raise_ = over | (p_reach[centre] < p_orbit)
+                idx = centre[raise_]
+                p_reach[idx] = np.maximum(p_reach[idx], p_orbit[raise_])
+                eta[idx] = t
+                cue[idx] = code[raise_]
+            swung_over = (to_centre > self._r_centre) & (to_centre <= orad + r_eff)
+            cue[swung_over] = _NEARBY
+            if ringing and moving:
+                beyond = (to_centre > self._r_centre) & (cue == _APPROACH)
+                if beyond.any():
+                    share = np.arctan2(r_eff, dist) / math.pi
+                    p_reach[beyond] = np.minimum(p_reach, share)[beyond]
+                    cue[beyond] = _NEARBY
+        if moving and not ringing and pos_var < RETURN_MAX_SIGMA_M**2:
+            again = ((cue == _APPROACH) & (p_reach >= RETURN_MIN_PROBABILITY)).nonzero()[0]
+            if len(again):
+                back = self._returning(track, again, r_eff[again])
+                cue[again[back]] = _CIRCLING
+        return moving and orbit is None
 
     def _features(
         self,

@@ -41,6 +41,8 @@ COAST_AFTER_S = 60.0
 # aircraft only one spotter has reported would otherwise be missing from the picture meanwhile.
 PUBLISH_EXISTENCE = 0.5
 _ONE = 1.0  # (its __sub__ is ``1.0 - w``)
+# A track's miss (the chance none of its sources is right) this small makes it certain: see existence.
+_CERTAIN_MISS = 2.0**-100
 
 
 @dataclass
@@ -76,6 +78,13 @@ class Track:
     mu: Vector = field(default_factory=lambda: imm.INITIAL_MODE_PROBS.copy())
     xs: Matrix = field(default_factory=lambda: np.zeros((0, 4)))
     ps: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 4, 4)))
+    # The existence last worked out, and how many sources it was worked out over: read for every
+    # track at every assessment, publication and confirmation, over hundreds of sources, while
+    # the evidence changes only in add_evidence (which clears it). The count catches a source
+    # written into ``evidence`` directly (tests do), not a value overwritten there.
+    _existence: tuple[int, float] | None = field(default=None, init=False, repr=False, compare=False)
+    # Whether the existence is 1.0 and stays so: see existence.
+    _certain: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.group:
@@ -117,9 +126,26 @@ class Track:
     @property
     def existence(self) -> float:
         """Probability that this track is a real aircraft, from independent sources' evidence."""
+        if self._certain:
+            return 1.0
+        evidence = self.evidence
+        held = self._existence
+        if held is not None and held[0] == len(evidence):
+            return held[1]
         # math.prod multiplies the same doubles in the same order as a loop of ``miss *= 1.0 - w``
         # from 1.0 (bit for bit), in C: a track heard by a country's sensors has hundreds of sources.
-        return 1.0 - math.prod(map(_ONE.__sub__, self.evidence.values()))
+        miss = math.prod(map(_ONE.__sub__, evidence.values()))
+        existence = 1.0 - miss
+        self._existence = (len(evidence), existence)
+        # Certain, and certain to stay so: with every weight in [0, 1], a weight only grows (by
+        # add_evidence, to within a rounding: a relative 2**-52 per update) and a source added
+        # multiplies the miss by a factor of at most 1, and rounded products of non-negative
+        # factors are monotone in them. So a miss this far below 2**-54 (where 1.0 - miss is
+        # 1.0) stays below it, and 1.0 - miss stays 1.0, bit for bit, while add_evidence is given
+        # weights in [0, 1] (a weight outside that range undoes this, see add_evidence).
+        if miss < _CERTAIN_MISS and all(0.0 <= w <= 1.0 for w in evidence.values()):
+            self._certain = True
+        return existence
 
     @property
     def stage(self) -> TrackStage:
@@ -147,6 +173,9 @@ class Track:
         (:attr:`ready_to_confirm`, then :meth:`confirm`).
         """
         prior = self.evidence.get(source, 0.0)
+        self._existence = None
+        if not 0.0 <= weight <= 1.0:
+            self._certain = False
         self.evidence[source] = min(MAX_EVIDENCE_PER_SOURCE, 1.0 - (1.0 - prior) * (1.0 - weight))
 
     @property
