@@ -81,7 +81,7 @@ RECENT_INPUTS = 200  # the inputs a newly connected console is shown
 # A core that fails this many steps (batches, ticks, jobs) running is broken, not fed a bad input: the
 # engine stops, says so, and the supervisor starts it again with a fresh core built from the store.
 MAX_FAILED_STEPS_IN_A_ROW = 10
-# An engine that set a step aside this recently is "degraded": it runs, but some input was not
+# An engine that set a batch or tick aside this recently is "degraded": it runs, but some input was not
 # processed (a bad track state can fail every batch near it while the ticks between succeed, so the
 # in-a-row count never stops the engine). Health, readiness's reason and the console say so.
 DEGRADED_WINDOW_S = 300.0
@@ -874,7 +874,8 @@ class LiveEngine:
             fn()
         except Exception as exc:
             self._quarantine(kind, [event_json(e) for e in items], exc)
-            self._set_aside.append((time.monotonic(), f"{kind}: {type(exc).__name__}: {exc}"[:300]))
+            if kind != "job":  # a job's failure is answered to its caller (or audited): not unseen input
+                self._set_aside.append((time.monotonic(), f"{kind}: {type(exc).__name__}: {exc}"[:300]))
             self._failed_in_a_row += 1
             if self._failed_in_a_row >= MAX_FAILED_STEPS_IN_A_ROW:
                 raise EngineFailure(f"{self._failed_in_a_row} steps failed in a row; last {exc!r}") from exc
