@@ -83,7 +83,7 @@ RECENT_INPUTS = 200  # the inputs a newly connected console is shown
 MAX_FAILED_STEPS_IN_A_ROW = 10
 # An engine that set a batch or tick aside this recently is "degraded": it runs, but some input was not
 # processed (a bad track state can fail every batch near it while the ticks between succeed, so the
-# in-a-row count never stops the engine). Health, readiness's reason and the console say so.
+# in-a-row count never stops the engine). Health, the feed and the console say so.
 DEGRADED_WINDOW_S = 300.0
 # A store write that fails this many times running is set aside in the quarantine if the quarantine
 # can be written (the database works; what it was given does not), so that it does not block the rest.
