@@ -26,9 +26,10 @@ from nadhir.engine.stepper import ReplaySummary
 from nadhir.service.operator import HeldCancel
 
 MAGIC = b"NADHIR-ENGINE-SNAPSHOT\n"
-FORMAT = 4  # 2: the impact watch, explosion locator and forward folder keep new state (issue 16);
+FORMAT = 5  # 2: the impact watch, explosion locator and forward folder keep new state (issue 16);
 # 3: the cancels held for their undo window; 4: the alert policy keeps the sites' recent history
-# (and may hold a siren model) for the siren model (issue 17)
+# (and may hold a siren model) for the siren model (issue 17); 5: the impact watch keeps where each
+# report placed the strike and how, and the policy reads it (issue 17, second round)
 
 
 class SnapshotError(ValueError):
