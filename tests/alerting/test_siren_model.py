@@ -123,7 +123,6 @@ def test_memory_reads_what_the_strike_reports_say_of_the_site() -> None:
     assert row[col("impact_reported")] == 1.0
     assert row[col("impact_nearest_km")] == pytest.approx(np.log1p(1.5))
     assert row[col("impact_hits")] == pytest.approx(np.log1p(3.0))
-    assert row[col("impact_sources")] == 2.0
     assert row[col("impact_named_share")] == pytest.approx(1 / 3)
     assert row[col("impact_acoustic")] == 1.0 and row[col("impact_expected")] == 1.0
     assert row[col("impact_newest_ago_min")] == pytest.approx(np.log1p(1.0))
