@@ -12,6 +12,7 @@ from nadhir.alerting.siren_model import SIREN_FEATURES, EpisodeView, SirenMemory
 from nadhir.domain import Site, Threat
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.factory import build_pipeline
+from nadhir.threat.impacts import ImpactEvidence
 from nadhir.threat.learned import brier
 from nadhir_lab.siren_training import collect, predict
 
@@ -112,8 +113,27 @@ def test_memory_counts_a_strike_in_the_area_and_the_time_since() -> None:
     assert far[col("area_impacts_60min")] == 0.0
 
 
+def test_memory_reads_what_the_strike_reports_say_of_the_site() -> None:
+    memory = SirenMemory([TOWN, VILLAGE])
+    col = SIREN_FEATURES.index
+    reports = {"town": ImpactEvidence(1500.0, 3, 2, 1 / 3, True, True, 60.0)}
+    memory.impacts_at = reports.get
+    memory.observe(120.0, [impact("town", 120.0)])
+    row = memory.features(TOWN, impact("town", 120.0), 120.0, EpisodeView())
+    assert row[col("impact_reported")] == 1.0
+    assert row[col("impact_nearest_km")] == pytest.approx(np.log1p(1.5))
+    assert row[col("impact_hits")] == pytest.approx(np.log1p(3.0))
+    assert row[col("impact_named_share")] == pytest.approx(1 / 3)
+    assert row[col("impact_acoustic")] == 1.0 and row[col("impact_expected")] == 1.0
+    assert row[col("impact_newest_ago_min")] == pytest.approx(np.log1p(1.0))
+    none = memory.features(VILLAGE, circling("village", 120.0), 120.0, EpisodeView())
+    assert none[col("impact_reported")] == 0.0
+    assert none[col("impact_newest_ago_min")] == pytest.approx(np.log1p(60.0))
+
+
 def test_a_pipeline_with_a_siren_model_pickles_for_snapshots() -> None:
     pipeline = build_pipeline(load_scenario(SCENARIOS / "idlib-basic"), siren_model=model_at(0.2))
     again = pickle.loads(pickle.dumps(pipeline))
     assert again.policy.siren_model == pipeline.policy.siren_model
     assert again.policy.memory.track_of is not None
+    assert again.policy.memory.impacts_at is not None

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from nadhir.domain import Site, Threat
 from nadhir.geo.distance import haversine_m
+from nadhir.threat.impacts import ImpactEvidence
 from nadhir.tracking.track import Track
 
 SIREN_FEATURES: tuple[str, ...] = (
@@ -65,6 +66,13 @@ SIREN_FEATURES: tuple[str, ...] = (
     "track_sources",
     "track_sighted",
     "track_type_confidence",
+    "impact_reported",
+    "impact_nearest_km",
+    "impact_hits",
+    "impact_named_share",
+    "impact_acoustic",
+    "impact_expected",
+    "impact_newest_ago_min",
 )
 
 BUNDLED_SIREN_MODEL = "siren_model.json"
@@ -195,6 +203,8 @@ class SirenMemory:
         self._impact_sites: set[str] = set()
         # The live track of a threat, by its id (set by the pipeline; None: no track features).
         self.track_of: Callable[[str], Track | None] | None = None
+        # What the recent strike reports say about a site (set by the pipeline; None: no such features).
+        self.impacts_at: Callable[[str], ImpactEvidence | None] | None = None
 
     def observe(self, t: float, threats: Iterable[Threat]) -> None:
         """Note this step's threats (the policy passes those that may call for a level)."""
@@ -274,6 +284,26 @@ class SirenMemory:
             min(10.0, float(self._circled.get(threat.track, 0))) if threat.track is not None else 0.0,
             min(10.0, float(sum(1 for s in self._area.get(site.id, ()) if s in self._impact_sites))),
             *self._track_features(threat, t),
+            *self._impact_features(site, t, ago),
+        ]
+
+    def _impact_features(self, site: Site, t: float, ago: Callable[[float | None], float]) -> list[float]:
+        """The recent strike reports at the site: how near its centre, how many, how placed.
+
+        Their number of distinct sources is left out: held out by region it lowered the skill
+        (0.152 with it, 0.161 without; docs/benchmarks.md). The witnesses already count them.
+        """
+        evidence = self.impacts_at(site.id) if self.impacts_at is not None else None
+        if evidence is None:
+            return [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, ago(None)]
+        return [
+            1.0,
+            math.log1p(min(20_000.0, evidence.nearest_m) / 1000.0),
+            math.log1p(min(50.0, float(evidence.hits))),
+            evidence.named_share,
+            1.0 if evidence.acoustic else 0.0,
+            1.0 if evidence.expected else 0.0,
+            ago(evidence.newest_t),
         ]
 
     def _track_features(self, threat: Threat, t: float) -> list[float]:

@@ -134,6 +134,7 @@ class Pipeline:
         self.lost = LostContactWatch()
         self.policy = AlertPolicy(sites, policy_config, siren_model)
         self.policy.memory.track_of = self.live_track
+        self.policy.memory.impacts_at = self.impacts.evidence
         self.now: float | None = None
         self.records: dict[str, TrackRecord] = {}  # one per live track
         self.threats: dict[str, Threat] = {}

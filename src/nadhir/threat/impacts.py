@@ -17,7 +17,7 @@ import math
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import numpy as np
 
@@ -93,6 +93,12 @@ class ImpactSighting:
     witnesses: frozenset[str] = frozenset()
 
 
+# How a strike was placed: by a place's name (somewhere in it), by coordinates, or by two acoustic
+# nodes' bearings crossing (within SHARPEST_CROSSING_M).
+Placement = Literal["named", "located", "acoustic"]
+ACOUSTIC_SOURCE = "acoustic-crossing"
+
+
 @dataclass(frozen=True, slots=True)
 class _Hit:
     t: float
@@ -102,6 +108,27 @@ class _Hit:
     witnesses: frozenset[str] = frozenset()  # of the report
     # (site index, the witnesses of the tracks that threatened it then) for the expected sites
     backing: tuple[tuple[int, frozenset[str]], ...] = ()
+    # Metres from the report's position to each weighted site's centre (in the order of weights).
+    distances: tuple[float, ...] = ()
+    placement: Placement = "located"
+
+
+@dataclass(frozen=True, slots=True)
+class ImpactEvidence:
+    """What the recent strike reports say about one site, as the siren model reads it.
+
+    All of it is known when the reports come: where they placed the strike relative to the
+    site, how many reports and distinct sources there are, how they were placed, whether
+    aircraft were threatening the site just before, and when the newest came.
+    """
+
+    nearest_m: float  # the closest report's position to the site's centre
+    hits: int
+    sources: int
+    named_share: float  # the share of the reports placed only by a place's name
+    acoustic: bool  # one of them is two acoustic nodes' crossing bearings
+    expected: bool
+    newest_t: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +194,7 @@ class ExplosionLocator:
             bearing.t,
             lat,
             lon,
-            "acoustic-crossing",
+            ACOUSTIC_SOURCE,
             ACOUSTIC_CROSSING_TRUST,
             frozenset({bearing.sensor, best_sensor}),
         )
@@ -282,15 +309,22 @@ class ImpactWatch:
         report's weight is the share of the town within its reach.
         """
         named = self._named(impact)
+        placement: Placement
         if named is not None:
             weights = [(i, impact.trust * share) for i, share in enumerate(self._share[named]) if share > 0.0]
+            placement = "named"
         else:
             weights = [
                 (i, impact.trust)
                 for i, site in enumerate(self._sites)
                 if haversine_m(site.lat, site.lon, impact.lat, impact.lon) <= site.radius_m + IMPACT_REACH_M
             ]
+            placement = "acoustic" if impact.source == ACOUSTIC_SOURCE else "located"
         if weights:
+            sites = self._sites
+            distances = tuple(
+                haversine_m(sites[i].lat, sites[i].lon, impact.lat, impact.lon) for i, _ in weights
+            )
             expected = frozenset(
                 i for i, _ in weights if impact.t - self._threatened_at.get(i, -math.inf) <= EXPECTED_WINDOW_S
             )
@@ -298,7 +332,9 @@ class ImpactWatch:
             self._write_pending(expected)
             backing = tuple((i, self._backers_at(i, impact.t)) for i in sorted(expected))
             witnesses = impact.witnesses or frozenset({impact.source})
-            hit = _Hit(impact.t, impact.source, tuple(weights), expected, witnesses, backing)
+            hit = _Hit(
+                impact.t, impact.source, tuple(weights), expected, witnesses, backing, distances, placement
+            )
             self._recent.append(hit)
             self._tally.add(hit)
             self._credible = None
@@ -361,6 +397,29 @@ class ImpactWatch:
         backers = frozenset(w for w, _ in recent)
         self._backers[i] = (t, min((at for _, at in recent), default=math.inf), backers)
         return backers
+
+    def evidence(self, site_id: str) -> ImpactEvidence | None:
+        """What the recent reports (as of the last :meth:`threats`) say about a site; None: none."""
+        i = self._index.get(site_id)
+        if i is None or i not in self._tally.weights:
+            return None
+        nearest, hits, named, newest = math.inf, 0, 0, -math.inf
+        sources: set[str] = set()
+        acoustic = expected = False
+        for hit in self._recent:
+            for (j, _), distance in zip(hit.weights, hit.distances, strict=True):
+                if j != i:
+                    continue
+                nearest = min(nearest, distance)
+                hits += 1
+                named += hit.placement == "named"
+                acoustic = acoustic or hit.placement == "acoustic"
+                expected = expected or i in hit.expected
+                newest = max(newest, hit.t)
+                sources.add(hit.source)
+        if hits == 0:
+            return None
+        return ImpactEvidence(nearest, hits, len(sources), named / hits, acoustic, expected, newest)
 
     def _named(self, impact: ImpactSighting) -> int | None:
         """The site whose centre the report sits on (located by the site's name), if any."""
