@@ -175,65 +175,8 @@ class ThreatAssessor:
         eta = np.where(now, t, eta)
         cue = np.where(now, _OVERHEAD, _APPROACH if moving else _NEARBY)  # codes: indexes into CUES
         # Behind it and moving away: the aircraft has passed, a cue for a prompt all-clear. Worked
-        # out at the end, and only for a moving track not working an area (see below).
-        receding = moving
-        orbit = self._orbit(track, cruise) if pos_var < ORBIT_MAX_SIGMA_M**2 else None
-        ringing = False
-        if orbit is not None:
-            receding = False  # an aircraft working an area turns back: its passes are not departures
-            # An aircraft working an area (strike passes, a reconnaissance orbit) threatens what lies
-            # at the centre of its orbit; the towns its turns swing over are passed, not aimed at.
-            ox, oy, orad, hx, hy = orbit
-            # A pattern that crosses its own middle works a target; a ring (wide enough, perhaps, to
-            # take in a neighbouring town) watches one.
-            through = float(np.minimum.reduce(np.hypot(hx - ox, hy - oy))) <= THROUGH_CENTRE_SHARE * orad
-            ringing = not through
-            to_centre = np.hypot(self._x - ox, self._y - oy)
-            centre = (to_centre <= self._r_centre).nonzero()[0]
-            if len(centre):
-                # Strikes are delivered over the target: jets dive through it pass after pass,
-                # helicopters hover over it, drones leave their orbit to dive on it. A watch orbit
-                # (reconnaissance) rings its town at a distance and never crosses it. So an orbit
-                # whose path has crossed the site is working it (a siren cue); one that only rings
-                # it is a lesser threat, with no course to project (phones, not sirens).
-                closest = np.sqrt(
-                    np.min(
-                        (hx[:, None] - self._x[centre]) ** 2 + (hy[:, None] - self._y[centre]) ** 2, axis=0
-                    )
-                )
-                # Only a track placed to within half the site's (grown) radius can tell that its
-                # path crossed the site rather than passed beside it.
-                placed = math.sqrt(pos_var) <= 0.5 * r_eff[centre]
-                over = (closest <= r_eff[centre]) & through & placed
-                p_orbit = np.where(over, CIRCLING_PROBABILITY, RINGED_PROBABILITY)
-                code = np.where(over, _CIRCLING, _NEARBY)
-                # Working a site outranks any course: a run in at it is one more pass.
-                raise_ = over | (p_reach[centre] < p_orbit)
-                idx = centre[raise_]
-                p_reach[idx] = np.maximum(p_reach[idx], p_orbit[raise_])
-                eta[idx] = t
-                cue[idx] = code[raise_]
-            swung_over = (to_centre > self._r_centre) & (to_centre <= orad + r_eff)
-            cue = np.where(swung_over, _NEARBY, cue)
-            # A ring's heading sweeps the compass every few minutes: it is no course. Where a watching
-            # aircraft goes next is as unknown as for a track with no heading. (A loitering drone
-            # otherwise "approaches" every town around it in turn, for as long as it loiters.)
-            if ringing and moving:
-                beyond = (to_centre > self._r_centre) & (cue == _APPROACH)
-                if beyond.any():
-                    share = np.arctan2(r_eff, dist) / math.pi
-                    p_reach = np.where(beyond, np.minimum(p_reach, share), p_reach)
-                    cue = np.where(beyond, _NEARBY, cue)
-        # A second pass: an aircraft heading back at a site it has already flown over is attacking
-        # it (jets dive through the target, fly out and turn in again; helicopters hover over it,
-        # back off and return). Aircraft in transit cross a town once and do not come back; a ring
-        # round one town crosses its neighbours again and again without attacking them. (Only a
-        # moving track has "approach" cues.)
-        if moving and not ringing and pos_var < RETURN_MAX_SIGMA_M**2:
-            again = ((cue == _APPROACH) & (p_reach >= RETURN_MIN_PROBABILITY)).nonzero()[0]
-            if len(again):
-                back = self._returning(track, again, r_eff[again])
-                cue[again[back]] = _CIRCLING
+        # out at the end, and only for a moving track not working an area (see :meth:`_settle_row`).
+        receding = self._settle_row(track, t, moving, pos_var, cruise, dist, p_reach, eta, cue)
         prob = existence * p_reach
         keep = (near & (prob >= 0.02) & (eta - t <= self.horizon_s)).nonzero()[0]
         # The model judges the candidates worth deciding about; faint ones keep their geometry.
@@ -429,21 +372,33 @@ class ThreatAssessor:
         orbit = self._orbit(track, cruise) if pos_var < ORBIT_MAX_SIGMA_M**2 else None
         ringing = False
         if orbit is not None:
+            # An aircraft working an area (strike passes, a reconnaissance orbit) threatens what lies
+            # at the centre of its orbit; the towns its turns swing over are passed, not aimed at.
             ox, oy, orad, hx, hy = orbit
+            # A pattern that crosses its own middle works a target; a ring (wide enough, perhaps, to
+            # take in a neighbouring town) watches one.
             through = float(np.minimum.reduce(np.hypot(hx - ox, hy - oy))) <= THROUGH_CENTRE_SHARE * orad
             ringing = not through
             to_centre = np.hypot(self._x - ox, self._y - oy)
             centre = (to_centre <= self._r_centre).nonzero()[0]
             if len(centre):
+                # Strikes are delivered over the target: jets dive through it pass after pass,
+                # helicopters hover over it, drones leave their orbit to dive on it. A watch orbit
+                # (reconnaissance) rings its town at a distance and never crosses it. So an orbit
+                # whose path has crossed the site is working it (a siren cue); one that only rings
+                # it is a lesser threat, with no course to project (phones, not sirens).
                 closest = np.sqrt(
                     np.min(
                         (hx[:, None] - self._x[centre]) ** 2 + (hy[:, None] - self._y[centre]) ** 2, axis=0
                     )
                 )
+                # Only a track placed to within half the site's (grown) radius can tell that its
+                # path crossed the site rather than passed beside it.
                 placed = math.sqrt(pos_var) <= 0.5 * r_eff[centre]
                 over = (closest <= r_eff[centre]) & through & placed
                 p_orbit = np.where(over, CIRCLING_PROBABILITY, RINGED_PROBABILITY)
                 code = np.where(over, _CIRCLING, _NEARBY)
+                # Working a site outranks any course: a run in at it is one more pass.
                 raise_ = over | (p_reach[centre] < p_orbit)
                 idx = centre[raise_]
                 p_reach[idx] = np.maximum(p_reach[idx], p_orbit[raise_])
@@ -451,17 +406,26 @@ class ThreatAssessor:
                 cue[idx] = code[raise_]
             swung_over = (to_centre > self._r_centre) & (to_centre <= orad + r_eff)
             cue[swung_over] = _NEARBY
+            # A ring's heading sweeps the compass every few minutes: it is no course. Where a watching
+            # aircraft goes next is as unknown as for a track with no heading. (A loitering drone
+            # otherwise "approaches" every town around it in turn, for as long as it loiters.)
             if ringing and moving:
                 beyond = (to_centre > self._r_centre) & (cue == _APPROACH)
                 if beyond.any():
                     share = np.arctan2(r_eff, dist) / math.pi
                     p_reach[beyond] = np.minimum(p_reach, share)[beyond]
                     cue[beyond] = _NEARBY
+        # A second pass: an aircraft heading back at a site it has already flown over is attacking
+        # it (jets dive through the target, fly out and turn in again; helicopters hover over it,
+        # back off and return). Aircraft in transit cross a town once and do not come back; a ring
+        # round one town crosses its neighbours again and again without attacking them. (Only a
+        # moving track has "approach" cues.)
         if moving and not ringing and pos_var < RETURN_MAX_SIGMA_M**2:
             again = ((cue == _APPROACH) & (p_reach >= RETURN_MIN_PROBABILITY)).nonzero()[0]
             if len(again):
                 back = self._returning(track, again, r_eff[again])
                 cue[again[back]] = _CIRCLING
+        # An aircraft working an area turns back: its passes are not departures.
         return moving and orbit is None
 
     def _features(
