@@ -103,6 +103,27 @@ def test_the_console_role_shows_what_the_engines_publish(nats: NatsServer) -> No
             bus.close()
 
 
+def test_the_console_says_degraded_while_a_regions_active_engine_skips_steps(nats: NatsServer) -> None:
+    names = ClusterNames("roles")
+    with TestClient(create_app(_settings(nats), roles=frozenset({"console"}))) as client:
+        bus = JetStreamBus.connect(nats.url)
+        try:
+            status = bus.kv(names.status)
+            active = {"region": "all", "role": "active", "failed_batches": 3, "at": time.time()}
+            status.put(
+                "all", json.dumps({**active, "failed_lately": ["TypeError: broken by a test"]}).encode()
+            )
+            _wait(lambda: client.get("/api/v1/health").json()["status"] == "degraded")
+            reason = client.get("/api/v1/health").json()["reason"]
+            assert "region all" in reason and "broken by a test" in reason
+            assert client.get("/readyz").status_code == 200  # it still serves
+            # The active engine's record, clear again: ok.
+            status.put("all", json.dumps({**active, "failed_lately": []}).encode())
+            _wait(lambda: client.get("/api/v1/health").json()["status"] == "ok")
+        finally:
+            bus.close()
+
+
 def test_serve_refuses_unknown_roles_and_engines_without_postgresql() -> None:
     from typer.testing import CliRunner
 

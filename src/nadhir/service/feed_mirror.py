@@ -136,18 +136,48 @@ class FeedMirror:
 class MirrorEngine(LiveEngine):
     """The console role's stand-in for the engine: the mirrored core, no input (see the module)."""
 
-    def __init__(self, core: LiveCore, clock: Clock, mirror: FeedMirror, store: Store | None = None) -> None:
+    def __init__(
+        self, core: LiveCore, clock: Clock, mirror: FeedMirror, store: Store | None = None,
+        regions: tuple[str, ...] = (),
+    ) -> None:  # fmt: skip
         super().__init__(core, clock, store, wall=time.time)  # held cancels' windows, as the engines
         self.mirror = mirror
+        self.regions = regions  # whose engines' status keys say whether they skip steps
+        self._failed_read: tuple[float, list[tuple[str, list[str]]]] = (-1e9, [])
 
     def status(self) -> dict[str, Any]:
+        """The engines as the console sees them: stopped (no NATS, or no feed), degraded (a region's
+        active engine skipped steps in the last ``DEGRADED_WINDOW_S``, from its status key), or ok."""
         if not self.mirror.bus.connected:
             return {"status": "stopped", "reason": "no connection to NATS", "restarts": 0, "quarantined": 0}
         quiet = self.mirror.quiet_for()
         if quiet is not None and quiet > QUIET_AFTER_S:
             reason = f"no feed from the engines for {quiet:.0f} s"
             return {"status": "stopped", "reason": reason, "restarts": 0, "quarantined": 0}
+        failed = self._failed_lately()
+        if failed:
+            parts = [f"region {r}: {len(e)} step(s) skipped lately, last {e[-1]}" for r, e in failed]
+            reason = "; ".join(parts)
+            return {"status": "degraded", "reason": reason[:500], "restarts": 0, "quarantined": 0}
         return {"status": "ok", "reason": None, "restarts": 0, "quarantined": 0}
+
+    def _failed_lately(self) -> list[tuple[str, list[str]]]:
+        """Each region whose active engine's status lists steps skipped lately (read once a second)."""
+        now = time.monotonic()
+        if now - self._failed_read[0] >= 1.0:
+            out = []
+            try:
+                kv = self.mirror.bus.kv(self.mirror.names.status)
+                for region in self.regions:
+                    entry = kv.get(region)
+                    status = {} if entry is None else json.loads(entry.value)
+                    if status.get("role") == "active" and status.get("failed_lately"):
+                        out.append((region, [str(e) for e in status["failed_lately"]]))
+            except Exception:  # NATS away for a moment: connected says so next time; keep what was read
+                log.debug("could not read the regions' status", exc_info=True)
+            else:
+                self._failed_read = (now, out)
+        return self._failed_read[1]
 
     @property
     def failed(self) -> bool:

@@ -522,7 +522,8 @@ class Service:
         if self.settings.db and self.store is None:  # the runs and the audit trail
             self.store = Store.open(self.settings.db)
         if self.engine is None:
-            self.engine = MirrorEngine(core, clock, self.mirror, self.store)
+            regions = tuple(p.id for p in self.partitions())
+            self.engine = MirrorEngine(core, clock, self.mirror, self.store, regions)
         if self.intake is None:
             self.intake = Intake(self.engine, self.limiter, self.settings.max_future_s)
 

@@ -46,7 +46,7 @@ from nadhir.service.cluster_names import KIND_HEADER, ClusterNames
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.feed import ALERTS, FEED, FeedMessage
 from nadhir.service.lease import Lease
-from nadhir.service.live import LiveCore
+from nadhir.service.live import DEGRADED_WINDOW_S, LiveCore
 from nadhir.service.operator import OperatorActionError
 from nadhir.service.partitions import Partition
 from nadhir.service.region_run import RegionRun
@@ -135,6 +135,7 @@ class RegionEngine:
         self.snapshot_seq = 0
         self.takeovers = 0
         self.failed_batches = 0
+        self._failed_at: list[tuple[float, str]] = []  # (wall time, error) of the steps skipped lately
         self.bad_messages = 0
         self.failure: str | None = None
         self.active_since: float | None = None  # wall time this engine took the region
@@ -188,6 +189,7 @@ class RegionEngine:
             "snapshot_seq": self.snapshot_seq, "takeovers": self.takeovers,
             "clock": self.core.now if self.core else None,
             "failed_batches": self.failed_batches, "bad_messages": self.bad_messages, "failure": self.failure,
+            "failed_lately": [e for at, e in self._failed_at if at >= time.time() - DEGRADED_WINDOW_S],
             "unstored_alerts": self.delivery.unstored, "caught_up": self._caught_up, "lag": self.lag,
             "actions": self.actions, "run": self.run.run_id if self.run is not None else None,
             "run_written_seq": self.run.written_seq if self.run is not None else None,
@@ -562,8 +564,11 @@ class RegionEngine:
         stream, so the region's engines stay in step (the events are in the stream for a look)."""
         try:
             fn(arg)
-        except Exception:
+        except Exception as exc:
             self.failed_batches += 1
+            since = time.time() - DEGRADED_WINDOW_S
+            self._failed_at = [x for x in self._failed_at if x[0] >= since][-9:]  # the console shows a few
+            self._failed_at.append((time.time(), f"{type(exc).__name__}: {exc}"[:300]))
             log.exception("region %s: a step failed at stream sequence %d; skipped", self.region, self.seq)
 
     def _store_alerts(self) -> None:

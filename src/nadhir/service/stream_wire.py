@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +28,11 @@ _CLASSES: dict[str, type[Report] | type[AcousticDetection] | type[Impact]] = {
     "impact": Impact,
 }
 _KINDS = {cls: kind for kind, cls in _CLASSES.items()}
+# Each record's fields and the types a value of each may have (``float | None`` -> (float, None)).
+_FIELD_TYPES = {
+    cls: {name: typing.get_args(t) or (t,) for name, t in typing.get_type_hints(cls).items()}
+    for cls in _CLASSES.values()
+}
 
 
 class WireError(ValueError):
@@ -40,13 +47,32 @@ def event_bytes(event: Event) -> bytes:
 
 
 def event_from_bytes(data: bytes) -> Event:
-    """The event :func:`event_bytes` wrote; WireError if the bytes are not one."""
+    """The event :func:`event_bytes` wrote; WireError if the bytes are not one.
+
+    Each field is checked against its record's type (a finite number, a text, or none where none
+    may be), as intake checked it: the records themselves check nothing, and a time that is a text
+    would raise deep in the engine's step instead of being skipped here as a bad message.
+    """
     try:
         fields: dict[str, Any] = json.loads(data)
         cls = _CLASSES[fields.pop("kind")]
+        hints = _FIELD_TYPES[cls]
+        for name, value in fields.items():
+            if not _fits(value, hints[name]):
+                raise TypeError(f"{name} = {value!r} is not {hints[name]}")
         return cls(**fields)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise WireError(f"not an event: {data[:80]!r} ({exc})") from exc
+
+
+def _fits(value: Any, kinds: tuple[type, ...]) -> bool:
+    if value is None:
+        return type(None) in kinds
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float) and (float in kinds or (int in kinds and isinstance(value, int))):
+        return math.isfinite(value)
+    return isinstance(value, str) and str in kinds
 
 
 def message_id(data: bytes) -> str:
