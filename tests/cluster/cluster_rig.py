@@ -12,7 +12,7 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
@@ -186,15 +186,20 @@ def until(events: list[Event], seconds: float) -> tuple[list[Event], list[Event]
     return events[:cut], events[cut:]
 
 
-def one_process(scenario: Scenario, before: list[Event], after: list[Event], end: float,
-                action: str | None) -> tuple[list[Alert], list[TrackState]]:  # fmt: skip
-    """What one engine makes of the same stream, the action (by the operator) between the parts."""
+def one_process(
+    scenario: Scenario, before: list[Event], after: list[Event], end: float,
+    action: str | Callable[[LiveCore], object] | None,
+) -> tuple[list[Alert], list[TrackState]]:  # fmt: skip
+    """What one engine makes of the same stream, the action (by the operator at SITE, or any done to
+    the core) between the parts."""
     bus = InProcessBus()
     alerts = bus.subscribe(ALERTS, maxsize=100_000)
     tracks = bus.subscribe(TRACKS, maxsize=1_000_000)
     core = LiveCore(build_pipeline(scenario, None, sites=list(scenario.sites)), bus, scenario.reporters)
     core.feed_stream(before)
-    if action is not None:
+    if callable(action):
+        action(core)
+    elif action is not None:
         core.operator_action(action, SITE, "operator:olga", max(e.t for e in before))
     core.feed_stream(after)
     core.tick(end)

@@ -21,21 +21,16 @@ from pathlib import Path
 
 import pytest
 from cluster_helpers import NatsServer
-from cluster_rig import REGION, Rig, auth, make_rig, until, view
+from cluster_rig import REGION, Rig, auth, make_rig, one_process, until, view
 from fastapi.testclient import TestClient
 
-from nadhir.bus import InProcessBus
 from nadhir.bus.jetstream import JetStreamBus
-from nadhir.domain import Alert, Event
-from nadhir.domain.formats.scenario import Scenario
 from nadhir.domain.readiness import SiteReadiness
-from nadhir.engine.factory import build_pipeline
 from nadhir.health.readiness import readiness
 from nadhir.health.status import status_from_json
 from nadhir.service.app import create_app
 from nadhir.service.cluster_names import KIND_HEADER, ClusterNames
 from nadhir.service.drill import remove_names
-from nadhir.service.feed import ALERTS
 from nadhir.service.live import LiveCore
 from nadhir.service.region import bundled_scenario
 from nadhir.service.settings import Settings
@@ -55,20 +50,6 @@ ADMIN = dict(
 def rig(nats: NatsServer, pg_url: str, tmp_path: Path) -> Iterator[Rig]:
     with make_rig(nats, pg_url, tmp_path) as made:
         yield made
-
-
-def one_process(scenario: Scenario, before: list[Event], after: list[Event], end: float,
-                ready: SiteReadiness | None) -> list[Alert]:  # fmt: skip
-    """What one engine makes of the same stream, the hospital's readiness set between the parts."""
-    bus = InProcessBus()
-    alerts = bus.subscribe(ALERTS, maxsize=100_000)
-    core = LiveCore(build_pipeline(scenario, None, sites=list(scenario.sites)), bus, scenario.reporters)
-    core.feed_stream(before)
-    if ready is not None:
-        core.policy.set_readiness(HOSPITAL, ready)
-    core.feed_stream(after)
-    core.tick(end)
-    return alerts.drain()
 
 
 def test_an_evacuated_hospital_gets_no_siren_through_a_takeover(rig: Rig) -> None:
@@ -106,8 +87,12 @@ def test_an_evacuated_hospital_gets_no_siren_through_a_takeover(rig: Rig) -> Non
     rig.wait_processed(rig.clock(end), timeout=120.0)
 
     evacuated = readiness(status_from_json(EVACUATED), 0.0)
-    expected = view(one_process(rig.scenario, before, after, end, evacuated), HOSPITAL)
-    without = view(one_process(rig.scenario, before, after, end, None), HOSPITAL)
+
+    def evacuate(core: LiveCore) -> None:
+        core.policy.set_readiness(HOSPITAL, evacuated)
+
+    expected = view(one_process(rig.scenario, before, after, end, evacuate)[0], HOSPITAL)
+    without = view(one_process(rig.scenario, before, after, end, None)[0], HOSPITAL)
     assert "imminent" in {level for _, _, level, _ in without}  # its siren, had it stayed open
     assert {level for _, _, level, _ in expected} == {"early"}
     assert rig.outbox(HOSPITAL) == expected
