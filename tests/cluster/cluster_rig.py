@@ -146,9 +146,10 @@ def wait(check: Any, timeout: float, what: str, cluster: Cluster) -> Any:
 
 @contextmanager
 def make_rig(
-    nats: NatsServer, pg_url: str, tmp_path: Path, regions: tuple[RegionSpec, ...] = ()
+    nats: NatsServer, pg_url: str, tmp_path: Path, regions: tuple[RegionSpec, ...] = (), extra_toml: str = ""
 ) -> Iterator[Rig]:
-    """The rig of one test (see the module); its processes stopped and its NATS names removed after."""
+    """The rig of one test (see the module); its processes stopped and its NATS names removed after.
+    ``extra_toml``: more settings for the processes (the in-process console's are the test's to add)."""
     names = ClusterNames(f"ops{uuid.uuid4().hex[:6]}")
     Store.open(pg_url).close()  # the tables, before the processes race to make them
     toml = tmp_path / "settings.toml"
@@ -157,7 +158,7 @@ def make_rig(
     toml.write_text(
         f"scenario = {json.dumps(str(SCENARIO))}\ndb = {json.dumps(pg_url)}\nnats = {json.dumps(nats.url)}\n"
         f"nats_prefix = {json.dumps(names.prefix)}\n"
-        "lease_s = 2.0\nsnapshot_s = 600.0\nidle_clock_s = 3600.0\n"
+        "lease_s = 2.0\nsnapshot_s = 600.0\nidle_clock_s = 3600.0\n" + extra_toml
         + "".join(f"[[regions]]\nid = {json.dumps(r.id)}\nsites = {json.dumps(list(r.sites))}\n"
                   f"halo_km = {r.halo_km}\n" for r in regions)
     )  # fmt: skip

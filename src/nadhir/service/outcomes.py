@@ -53,7 +53,7 @@ from nadhir.store.outcomes import OutcomeBook, PutResult, StoredAlarm, StoredRep
 from nadhir.store.people import SubscriptionBook
 
 if TYPE_CHECKING:
-    from nadhir.service.delivery import AlertDelivery
+    from nadhir.service.people import PeopleChannels
 
 COORDINATOR_PREFIX = "health-"
 ALARM_EXPIRES_S = 7 * 86400  # an alarm not delivered within a week is stale; the console still has it
@@ -297,14 +297,30 @@ def alarm_of(stored: StoredAlarm) -> OutcomeAlarm:
                         s.threshold, s.completeness, s.flagged, nearby)  # fmt: skip
 
 
-def recipients(delivery: AlertDelivery | None) -> tuple[list[Subscription], tuple[str, ...]]:
+def _nothing() -> None:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmQueue:
+    """Where the desk queues an alarm's messages: the outbox a delivery worker sends from, the people
+    and partner channels configured (None: none is, nobody can be told), and ``wake``, which hurries
+    a sender in this process (in a cluster's console or intake, none: a delivery replica finds the
+    rows at its next claim)."""
+
+    outbox: Outbox
+    people: PeopleChannels | None
+    wake: Callable[[], None] = _nothing
+
+
+def recipients(queue: AlarmQueue | None) -> tuple[list[Subscription], tuple[str, ...]]:
     """The health coordinators (subscriptions ``health-...`` on a configured channel) and partners."""
-    if delivery is None or delivery.people is None:
+    if queue is None or queue.people is None:
         return [], ()
-    people = delivery.people
+    people = queue.people
     subs: list[Subscription] = []
     if people.person_channels:
-        every = SubscriptionBook(delivery.outbox.engine).all()
+        every = SubscriptionBook(queue.outbox.engine).all()
         subs = [s for s in people.usable(every) if s.id.startswith(COORDINATOR_PREFIX)]
     return subs, tuple(people.partners)
 
@@ -317,7 +333,7 @@ def open_desk(
     current: Callable[[], OutcomeDesk | None],
     *,
     demo: bool = False,
-    delivery: AlertDelivery | None = None,
+    queue: AlarmQueue | None = None,
     now: float | None = None,
 ) -> OutcomeDesk:
     """The service's desk; its message reader joins ``field_reports`` (once: the reader keeps
@@ -341,9 +357,9 @@ def open_desk(
             sent = dt.datetime.combine(start + dt.timedelta(days=7), dt.time(9), dt.UTC).timestamp()
             desk.submit(week, min(sent, t), "demo", "nadhir serve --demo")
         desk.as_of = max(r.period_start for r in records)
-        coordinators, partners = recipients(delivery)
+        coordinators, partners = recipients(queue)
         try:
-            outbox = None if delivery is None else delivery.outbox
+            outbox = None if queue is None else queue.outbox
             since = desk.as_of - dt.timedelta(weeks=RECENT_WEEKS)
             found = desk.scan(t, outbox=outbox, coordinators=coordinators, partners=partners, since=since)
             log.info(

@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from nadhir.alerting.policy import PolicyConfig
 from nadhir.bus import InProcessBus, Subscription
 from nadhir.bus.jetstream import JetStreamBus
+from nadhir.delivery.outbox import Outbox
 from nadhir.domain import Site
 from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.factory import build_pipeline
@@ -47,7 +48,7 @@ from nadhir.service.feed_mirror import FeedMirror, MirroredClock, MirrorEngine
 from nadhir.service.intake import Intake
 from nadhir.service.live import LiveCore, LiveEngine
 from nadhir.service.metrics import Metrics
-from nadhir.service.outcomes import OutcomeDesk, open_desk
+from nadhir.service.outcomes import AlarmQueue, OutcomeDesk, open_desk
 from nadhir.service.partitions import Partition, partitions
 from nadhir.service.people import people_channels
 from nadhir.service.region import Region
@@ -173,6 +174,9 @@ class Service:
     field_reports: FieldReports = field(default_factory=FieldReports)
     facility_status: FacilityStatusRoom | None = None  # health facilities' status (issue 18)
     outcomes: OutcomeDesk | None = None  # mothers' and newborns' outcomes (issue 19)
+    # A cluster's console or intake without the delivery role: the shared outbox its outcome alarms
+    # are queued in, for a delivery replica to send (see alarm_queue).
+    cluster_alarms: AlarmQueue | None = None
     _rooms_store: bool = False  # the health rooms' worker opened the store (an intake process)
 
     def new_core(self, clock: Clock) -> LiveCore:
@@ -197,6 +201,13 @@ class Service:
         if self.facility_status is not None:
             self.facility_status.apply(core.policy)  # closed hospitals: phones only; busy ones: earlier
         return core
+
+    def alarm_queue(self) -> AlarmQueue | None:
+        """Where outcome alarms are queued: this process's delivery (which it wakes), or in a cluster's
+        console or intake the shared outbox, sent by a delivery replica; None: nowhere (outbox off)."""
+        if self.delivery is not None:
+            return AlarmQueue(self.delivery.outbox, self.delivery.people, self.delivery.wake)
+        return self.cluster_alarms
 
     def clock(self) -> Clock:
         """The service clock: the one given, the demo's scaled clock, or the wall clock."""
@@ -352,7 +363,7 @@ class Service:
         assert self.store is not None  # the store worker starts first
         self.outcomes = open_desk(self.store.engine, self.region.scenario.sites, self.field_reports,
                                   self.mandates, lambda: self.outcomes, demo=self.demo is not None,
-                                  delivery=self.delivery)  # fmt: skip
+                                  queue=self.alarm_queue())  # fmt: skip
 
     def _start_delivery(self, db_url: str, clock: Clock) -> None:
         # Each alert is stored with its deliveries before anything is sent.
@@ -540,9 +551,12 @@ class Service:
             self.store = Store.open(self._cluster_db())
             self._rooms_store = True
         scenario = self.region.scenario
+        if self.delivery is None:  # alarms go to the shared outbox; a delivery replica sends them
+            people = people_channels(self.settings)
+            self.cluster_alarms = AlarmQueue(Outbox(self.store.engine), people if people.configured else None)
         add_shelter_reader(self.field_reports, self.store.engine, self.mandates)
         self.outcomes = open_desk(self.store.engine, scenario.sites, self.field_reports, self.mandates,
-                                  lambda: self.outcomes, delivery=self.delivery)  # fmt: skip
+                                  lambda: self.outcomes, queue=self.alarm_queue())  # fmt: skip
         hand = ReadinessPublisher(self.nats, self.names, self.partitions())
         room = FacilityStatusRoom(self.store.engine, scenario.sites, self.mandates, WallClock().now, hand)
         self.field_reports.add(room.reader)
@@ -551,6 +565,10 @@ class Service:
 
     def _stop_cluster_rooms(self) -> None:
         self._stop_facility_status()
+        if self.cluster_alarms is not None:
+            if self.cluster_alarms.people is not None:
+                self.cluster_alarms.people.close()
+            self.cluster_alarms = None
         if self._rooms_store and self.store is not None:
             self.store.close()
 

@@ -425,19 +425,19 @@ def scan(body: ScanIn, _: HealthUser, svc: Svc) -> dict[str, Any]:
     if unknown:
         raise HTTPException(422, f"unknown indicator(s): {', '.join(unknown)}")
     now = time.time()
-    delivery = svc.delivery
-    coordinators, partners = recipients(delivery)
+    queue = svc.alarm_queue()  # in a cluster's console: the shared outbox, sent by a delivery replica
+    coordinators, partners = recipients(queue)
     try:
         result = d.scan(now, indicators=body.indicators, method=body.method,
-                        outbox=None if delivery is None else delivery.outbox, coordinators=coordinators,
+                        outbox=None if queue is None else queue.outbox, coordinators=coordinators,
                         partners=partners, suppress_incomplete=body.suppress_incomplete,
                         since=recent_since(d, now))  # fmt: skip
     except LookupError as exc:
         raise HTTPException(409, str(exc)) from exc
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
-    if delivery is not None and result.deliveries:
-        delivery.wake()
+    if queue is not None and result.deliveries:
+        queue.wake()
     return {
         "found": result.found,
         "new": [alarm_out(d, a) for a in result.new],
