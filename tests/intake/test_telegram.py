@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from nadhir.domain import Report
-from nadhir.intake.telegram import TelegramIntake
+from nadhir.intake.telegram import FileStore, Registry, TelegramIntake
 
 TOKEN = "123456:TEST-token"
 CODES = {"K7Q2": "obs-12", "Z9X1": "obs-7"}
@@ -308,3 +308,63 @@ def test_field_report_answered_by_its_reader_not_submitted(
     assert replies[1] == "hosp-idlib-maternity: fuel 2 days recorded"
     assert "fuel <days>" in replies[2]
     assert replies[3] == "Received."
+
+
+class SharedEntry:
+    """One stored registry that several writers share, with revisions, as the cluster's key-value entry
+    (a writer's write is refused when another wrote since its last read or write)."""
+
+    def __init__(self) -> None:
+        self.data: bytes | None = None
+        self.revision = 0
+
+    def writer(self) -> EntryWriter:
+        return EntryWriter(self)
+
+
+class EntryWriter:
+    def __init__(self, entry: SharedEntry) -> None:
+        self.entry = entry
+        self.seen = -1
+
+    def read(self) -> bytes | None:
+        self.seen = self.entry.revision
+        return self.entry.data
+
+    def write(self, data: bytes) -> bool:
+        if self.seen != self.entry.revision:
+            return False
+        self.entry.data = data
+        self.entry.revision += 1
+        self.seen = self.entry.revision
+        return True
+
+
+def test_two_writers_of_one_registry_lose_no_registration_and_keep_the_later_offset() -> None:
+    entry = SharedEntry()
+    old = Registry(entry.writer())  # a poller that lost its turn a moment ago
+    new = Registry(entry.writer())  # its successor, which read the registry when it took over
+    new.observers[42] = "obs-12"
+    new.used_codes.add("K7Q2")
+    new.offset = 1012
+    new.save()
+    # The old poller still finishes a batch it had read: its write is refused, merged and made again.
+    old.observers[43] = "obs-7"
+    old.used_codes.add("Z9X1")
+    old.offset = 1009
+    old.save()
+    merged = Registry(entry.writer())
+    assert merged.observers == {42: "obs-12", 43: "obs-7"}
+    assert merged.used_codes == {"K7Q2", "Z9X1"}
+    assert merged.offset == 1012  # never moved back (that would only read updates again)
+    assert entry.revision == 2  # one write each
+
+
+def test_a_file_registry_is_one_json_file(tmp_path: Path) -> None:
+    path = tmp_path / "telegram.json"
+    registry = Registry(FileStore(path))
+    registry.observers[7] = "obs-7"
+    registry.offset = 5
+    registry.save()
+    assert json.loads(path.read_text()) == {"observers": {"7": "obs-7"}, "used_codes": [], "offset": 5}
+    assert Registry(path).observers == {7: "obs-7"}

@@ -12,7 +12,8 @@ bound to that observer id, and every text message from it becomes a
     threading.Thread(target=bot.run, args=(stop,), daemon=True).start()
 
 Registrations, the codes already used and the update offset are kept in a
-small JSON file, so they survive a restart. Messages from chats that are not
+small JSON file (in the cluster, a shared key-value entry: see
+:class:`Registry`), so they survive a restart. Messages from chats that are not
 registered are answered with how to register and never submitted. Malformed
 updates are logged and skipped; network errors back off and retry.
 
@@ -34,8 +35,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -60,54 +62,132 @@ class TelegramError(Exception):
     """The Bot API answered, but not with ``{"ok": true, ...}``."""
 
 
-class Registry:
-    """Chat ids bound to observer ids, the one-time codes used, and the update offset; one JSON file."""
+class RegistryStore(Protocol):
+    """Where the registry is kept. ``read`` returns what is stored (None: nothing yet); ``write``
+    stores a new form and answers False when another writer stored one since this store's last read
+    or write (the registry then reads it, merges and writes again)."""
+
+    def read(self) -> bytes | None: ...
+
+    def write(self, data: bytes) -> bool: ...
+
+
+class FileStore:
+    """The registry in a JSON file of its own (the one-process service): replaced whole, atomically."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.observers: dict[int, str] = {}
-        self.used_codes: set[str] = set()
-        self.offset: int | None = None
-        self._load()
 
-    def _load(self) -> None:
+    def read(self) -> bytes | None:
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            return self.path.read_bytes()
         except FileNotFoundError:
-            return
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"{self.path}: cannot read the Telegram registry ({exc})") from exc
-        if not isinstance(raw, dict):
-            raise ValueError(f"{self.path}: the Telegram registry is not a JSON object")
-        observers = raw.get("observers", {})
-        if isinstance(observers, dict):
-            for chat, observer in observers.items():
-                with contextlib.suppress(ValueError):
-                    if isinstance(observer, str) and observer:
-                        self.observers[int(chat)] = observer
-        used = raw.get("used_codes", [])
-        if isinstance(used, list):
-            self.used_codes = {c for c in used if isinstance(c, str)}
-        offset = raw.get("offset")
-        if isinstance(offset, int) and not isinstance(offset, bool):
-            self.offset = offset
+            return None
 
-    def save(self) -> None:
-        data = {
-            "observers": {str(chat): obs for chat, obs in sorted(self.observers.items())},
-            "used_codes": sorted(self.used_codes),
-            "offset": self.offset,
-        }
+    def write(self, data: bytes) -> bool:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, ensure_ascii=False, indent=1)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
             os.replace(tmp, self.path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        return True
+
+
+class RegistryConflict(Exception):
+    """Other writers kept storing the registry between this one's reads; nothing was written."""
+
+
+MAX_MERGES = 5  # reads and merges before a save gives up (two pollers at once, for a moment at most)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    observers: dict[int, str]
+    used_codes: set[str]
+    offset: int | None
+
+
+def _parse(data: bytes | None, where: str) -> _Parsed:
+    """The stored form read back; ValueError if it is not the registry's JSON object."""
+    out = _Parsed({}, set(), None)
+    if data is None:
+        return out
+    try:
+        raw = json.loads(data)
+    except ValueError as exc:
+        raise ValueError(f"{where}: cannot read the Telegram registry ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: the Telegram registry is not a JSON object")
+    observers = raw.get("observers", {})
+    if isinstance(observers, dict):
+        for chat, observer in observers.items():
+            with contextlib.suppress(ValueError):
+                if isinstance(observer, str) and observer:
+                    out.observers[int(chat)] = observer
+    used = raw.get("used_codes", [])
+    if isinstance(used, list):
+        out.used_codes.update(c for c in used if isinstance(c, str))
+    offset = raw.get("offset")
+    if isinstance(offset, int) and not isinstance(offset, bool):
+        return _Parsed(out.observers, out.used_codes, offset)
+    return out
+
+
+class Registry:
+    """Chat ids bound to observer ids, the one-time codes used, and the update offset.
+
+    Kept in a :class:`RegistryStore`: a JSON file (a path) in one process, a shared key-value entry
+    in the cluster, where the intake replica that polls may change hands. Everything in it only
+    grows (a registration, a used code) or moves on (the offset), so two forms are merged by taking
+    both's registrations and the later offset: a poller that lost its turn a moment ago and wrote
+    after its successor read loses nothing of either's.
+    """
+
+    def __init__(self, store: Path | RegistryStore) -> None:
+        self.store: RegistryStore = FileStore(store) if isinstance(store, Path) else store
+        self.observers: dict[int, str] = {}
+        self.used_codes: set[str] = set()
+        self.offset: int | None = None
+        self.load()
+
+    @property
+    def where(self) -> str:
+        path = getattr(self.store, "path", None)
+        return str(path) if path is not None else type(self.store).__name__
+
+    def load(self) -> None:
+        """Read the stored registry again, replacing what this one holds (a poller taking over)."""
+        parsed = _parse(self.store.read(), self.where)
+        self.observers, self.used_codes, self.offset = parsed.observers, parsed.used_codes, parsed.offset
+
+    def _merge(self, data: bytes | None) -> None:
+        other = _parse(data, self.where)
+        for chat, observer in other.observers.items():
+            self.observers.setdefault(chat, observer)
+        self.used_codes |= other.used_codes
+        if other.offset is not None and (self.offset is None or other.offset > self.offset):
+            self.offset = other.offset
+
+    def _dump(self) -> bytes:
+        data = {
+            "observers": {str(chat): obs for chat, obs in sorted(self.observers.items())},
+            "used_codes": sorted(self.used_codes),
+            "offset": self.offset,
+        }
+        return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+
+    def save(self) -> None:
+        """Store the registry; if another writer stored since, merge its form in first (see the class)."""
+        for _ in range(MAX_MERGES):
+            if self.store.write(self._dump()):
+                return
+            self._merge(self.store.read())
+        raise RegistryConflict(f"{self.where}: the Telegram registry kept changing under this writer")
 
 
 def _command(text: str) -> tuple[str, str] | None:
@@ -134,7 +214,7 @@ class TelegramIntake:
         base_url: str,
         token: str,
         codes: Mapping[str, str],
-        registry_path: Path,
+        registry_path: Path | RegistryStore,
         submit: Callable[[Report], object],
         clock: Callable[[], float] = time.time,
         *,
@@ -145,7 +225,7 @@ class TelegramIntake:
         self._token = token
         self._api = f"{base_url.rstrip('/')}/bot{token}"
         self.codes = dict(codes)
-        self.registry = Registry(Path(registry_path))
+        self.registry = Registry(registry_path)
         self.submit = submit
         self.clock = clock
         self.field_reports = field_reports or FieldReports()
@@ -173,9 +253,9 @@ class TelegramIntake:
         try:
             self._call("sendMessage", {"chat_id": chat_id, "text": text})
         except (httpx.HTTPError, TelegramError) as exc:
-            log.warning("telegram: could not answer chat %s: %s", chat_id, self._redact(exc))
+            log.warning("telegram: could not answer chat %s: %s", chat_id, self.redact(exc))
 
-    def _redact(self, exc: BaseException) -> str:
+    def redact(self, exc: BaseException) -> str:
         """The error without the bot token (it is part of every Bot API URL)."""
         return str(exc).replace(self._token, "<token>") if self._token else str(exc)
 
@@ -219,7 +299,7 @@ class TelegramIntake:
             try:
                 self.poll_once()
             except (httpx.HTTPError, TelegramError, OSError) as exc:
-                log.warning("telegram: %s; retrying in %.0f s", self._redact(exc), delay)
+                log.warning("telegram: %s; retrying in %.0f s", self.redact(exc), delay)
                 stop.wait(delay)
                 delay = min(delay * 2, BACKOFF_MAX_S)
             except Exception:
@@ -289,6 +369,10 @@ class TelegramIntake:
             self.send(chat_id, "Send /register followed by your code, e.g. /register ABC123.")
             return
         observer = self.codes.get(code)
+        if observer is not None and self.registry.observers.get(chat_id) == observer:
+            # This chat's own code again (or its update read again by a poller taking over).
+            self.send(chat_id, f"Registered as observer {observer}. Send what you see as text.")
+            return
         if observer is None or code in self.registry.used_codes:
             log.info("telegram: chat %s tried an unknown or used registration code", chat_id)
             self.send(chat_id, "That code is not valid or has already been used. Ask the operators for one.")

@@ -12,7 +12,10 @@ test runs, or a drill beside a live service) can share one NATS server apart.
 - object store ``<P>_snapshots``: each region's last pipeline snapshot;
 - key-value ``<P>_actions``: the engines' answers to operator actions (:mod:`nadhir.service.stream_actions`);
 - key-value ``<P>_runs``: each region's run in the store, and how far it is written
-  (:mod:`nadhir.service.region_run`).
+  (:mod:`nadhir.service.region_run`);
+- key-value ``<P>_telegram``: the Telegram bot's registrations and update offset, kept by whichever
+  intake replica polls the bot (its lease, ``intake.telegram``, is in ``<P>_leases``:
+  :mod:`nadhir.service.stream_telegram`).
 """
 
 from __future__ import annotations
@@ -67,6 +70,10 @@ class ClusterNames:
     @property
     def runs(self) -> str:
         return f"{self.prefix}_runs"
+
+    @property
+    def telegram(self) -> str:
+        return f"{self.prefix}_telegram"
 
     @staticmethod
     def durable(region: str) -> str:

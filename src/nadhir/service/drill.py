@@ -144,7 +144,8 @@ def fresh_database(url: str) -> Iterator[str]:
 def remove_names(bus: JetStreamBus, names: ClusterNames) -> None:
     """Delete the streams and buckets of a drill's cluster."""
     for stream in (names.events_stream, names.feed_stream, f"KV_{names.leases}", f"KV_{names.status}",
-                   f"OBJ_{names.snapshots}", f"KV_{names.actions}", f"KV_{names.runs}"):  # fmt: skip
+                   f"OBJ_{names.snapshots}", f"KV_{names.actions}", f"KV_{names.runs}",
+                   f"KV_{names.telegram}"):  # fmt: skip
         with contextlib.suppress(BusError):
             bus.delete_stream(stream)
 

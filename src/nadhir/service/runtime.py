@@ -34,7 +34,7 @@ from nadhir.domain import Site
 from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.factory import build_pipeline
 from nadhir.intake.field_reports import FieldReports, Mandates
-from nadhir.intake.telegram import TelegramIntake
+from nadhir.intake.telegram import FileStore, TelegramIntake
 from nadhir.service.attack_watch import AttackWatch
 from nadhir.service.auth import RateLimiter, TokenBook
 from nadhir.service.cap_intake import CapLedger
@@ -46,6 +46,7 @@ from nadhir.service.facility_status import FacilityStatusRoom, hand_to_policy
 from nadhir.service.feed import ALERTS, FeedMessage
 from nadhir.service.feed_mirror import FeedMirror, MirroredClock, MirrorEngine
 from nadhir.service.intake import Intake
+from nadhir.service.lease import Lease
 from nadhir.service.live import LiveCore, LiveEngine
 from nadhir.service.metrics import Metrics
 from nadhir.service.outcomes import AlarmQueue, OutcomeDesk, open_desk
@@ -59,6 +60,7 @@ from nadhir.service.stream_actions import ActionDesk
 from nadhir.service.stream_engine import RegionEngine
 from nadhir.service.stream_intake import StreamSink
 from nadhir.service.stream_readiness import ReadinessPublisher
+from nadhir.service.stream_telegram import LEASE_KEY, KvRegistryStore, TelegramPoller
 from nadhir.service.supervisor import Supervisor
 from nadhir.service.wire import Wire
 from nadhir.store import Store, default_url
@@ -83,12 +85,14 @@ READY_QUEUE_MAX = 1_000
 @dataclass(frozen=True, slots=True)
 class Worker:
     """One thing that runs beside the event loop: how it starts, how it stops, and (if it can be
-    unready once started) ``ready()``: None when it serves its part, or why it does not."""
+    unready once started) ``ready()``: None when it serves its part, or why it does not; ``state()``,
+    if given, says what it does now (a Telegram poller: polling or standing by)."""
 
     name: str
     start: Callable[[], None]
     stop: Callable[[], None]
     ready: Callable[[], str | None] | None = None
+    state: Callable[[], str] | None = None  # what it does now, shown beside its check (ready or not)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,7 @@ class Check:
 
     name: str
     reason: str | None
+    state: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -149,6 +154,7 @@ class Service:
     telegram: TelegramIntake | None = None
     telegram_thread: threading.Thread | None = None
     telegram_stop: threading.Event = field(default_factory=threading.Event)
+    telegram_poller: TelegramPoller | None = None  # an intake replica's (the cluster)
     feeds: set[Subscription[FeedMessage]] = field(default_factory=set)
     sites: dict[str, Site] = field(default_factory=dict)
     cap_ledger: CapLedger = field(default_factory=CapLedger)  # foreign CAP messages read in
@@ -276,6 +282,10 @@ class Service:
             # pages and API, intake reads their SMS; the facilities' readiness goes to the engines.
             out.append(Worker("health rooms", self._start_cluster_rooms, self._stop_cluster_rooms,
                               self._facility_status_ready))  # fmt: skip
+        if "intake" in self.roles and self.settings.telegram_token:
+            # After the health rooms: their readers take a status or outcomes message first.
+            out.append(Worker("telegram", self._start_cluster_telegram, self._stop_cluster_telegram,
+                              self._telegram_ready, self._telegram_state))  # fmt: skip
         out.append(Worker("feeds", lambda: None, self._close_feeds))
         return out
 
@@ -315,9 +325,10 @@ class Service:
                 continue
             try:
                 reason = worker.ready()
+                state = worker.state() if worker.state is not None else None
             except Exception as exc:  # a check that breaks says so; it never passes for ready
-                reason = f"check failed: {type(exc).__name__}: {exc}"
-            checks.append(Check(worker.name, reason))
+                reason, state = f"check failed: {type(exc).__name__}: {exc}", None
+            checks.append(Check(worker.name, reason, state))
         return checks
 
     def intake_point(self) -> Intake:
@@ -504,6 +515,36 @@ class Service:
             self.telegram_thread.join(30)
         if self.telegram is not None:
             self.telegram.close()
+
+    def _start_cluster_telegram(self) -> None:
+        """The bot's poller of an intake replica: it polls while it holds the lease (see stream_telegram)."""
+        token = self.settings.telegram_token
+        assert self.nats is not None and self.stream_sink is not None and token
+        store = KvRegistryStore(self.nats.kv(self.names.telegram))
+        seed = self.settings.telegram_registry
+        if store.read() is None and seed is not None and seed.exists():
+            # A service moved from one process to the cluster keeps its observers (first replica wins).
+            store.write(FileStore(seed).read() or b"{}")
+        bot = TelegramIntake(self.settings.telegram_api, token, self.settings.telegram_codes, store,
+                             self.stream_sink.submit, WallClock().now,
+                             field_reports=self.field_reports)  # fmt: skip
+        holder = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        lease = Lease(self.nats.kv(self.names.leases, ttl_s=self.settings.lease_s), LEASE_KEY, holder,
+                      self.settings.lease_s)  # fmt: skip
+        self.telegram_poller = TelegramPoller(bot, lease)
+        self.telegram_poller.start()
+
+    def _stop_cluster_telegram(self) -> None:
+        if self.telegram_poller is not None:
+            self.telegram_poller.stop()
+
+    def _telegram_ready(self) -> str | None:
+        poller = self.telegram_poller
+        return "not started" if poller is None else poller.unready()
+
+    def _telegram_state(self) -> str:
+        poller = self.telegram_poller
+        return "not started" if poller is None else poller.state()
 
     def _connect_nats(self) -> None:
         # Every call hands work to the NATS client's thread and waits for it: hand over the

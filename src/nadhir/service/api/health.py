@@ -60,7 +60,10 @@ def readyz(svc: Svc) -> JSONResponse:
     """Ready to serve this process's role: 200 when every check passes, else 503; both list them."""
     checks = svc.readiness()
     ready = all(c.ok for c in checks)
-    body = {"ready": ready, "checks": [{"name": c.name, "ok": c.ok, "reason": c.reason} for c in checks]}
+    body = {
+        "ready": ready,
+        "checks": [{"name": c.name, "ok": c.ok, "reason": c.reason, "state": c.state} for c in checks],
+    }
     return JSONResponse(body, status_code=200 if ready else 503)
 
 

@@ -1,0 +1,207 @@
+"""The Telegram intake in the cluster: one intake replica at a time polls the bot, any may.
+
+Telegram hands a bot's updates to one ``getUpdates`` caller, and an update is confirmed (forgotten
+by Telegram) when a later call names an offset past it. So among the intake replicas exactly one
+polls: the one holding the lease ``intake.telegram`` in the engines' lease bucket, taken and kept
+by the same :class:`~nadhir.service.lease.Lease` as a region's active engine (renewed by a thread
+of its own every sixth of ``lease_s`` while the poll loop moves; the others try to take it as often).
+
+The offset and the registrations (:class:`~nadhir.intake.telegram.Registry`) are kept in the
+key-value bucket ``<P>_telegram``, written only over the revision last seen (a conflict is merged,
+see the registry). The offset is stored after each batch has been handled, so a poller that dies
+leaves it before the updates it had not finished: its successor reads the registry again when it
+takes the lease and asks Telegram from there. Nothing is lost; an update handled just before the
+death is handled again, and its report is published again with the same bytes and so the same
+message id, which JetStream drops as a duplicate (within its two-minute window; a takeover takes
+``lease_s``). What a re-read does repeat: the bot's answer ("Received.") to that message, and a
+field report (a facility's status, a week's outcomes) is kept again, which changes nothing.
+
+A report is published to its regions' subjects by the intake role's
+:class:`~nadhir.service.stream_intake.StreamSink`, as an HTTP post's is; field reports go to the
+health rooms through the process's readers, as an SMS posted to the intake does.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import httpx
+
+from nadhir.bus.jetstream import BusError, KeyExists, KvBucket, WrongRevision
+from nadhir.intake.telegram import BACKOFF_MAX_S, BACKOFF_START_S, TelegramError, TelegramIntake
+from nadhir.service.lease import Lease
+
+log = logging.getLogger(__name__)
+
+LEASE_KEY = "intake.telegram"  # a region id cannot hold a dot: no region's lease is named so
+REGISTRY_KEY = "registry"
+# Beyond the longest getUpdates (the long poll plus the client's read margin): a loop that has not
+# moved this long is stuck, and lets the lease lapse for another replica.
+STALL_MARGIN_S = 25.0
+
+
+class KvRegistryStore:
+    """The Telegram registry in one key-value entry, written only over the revision last seen."""
+
+    def __init__(self, kv: KvBucket, key: str = REGISTRY_KEY) -> None:
+        self.kv = kv
+        self.key = key
+        self.revision: int | None = None
+
+    def read(self) -> bytes | None:
+        """The stored registry (None: none yet); BusError if NATS does not answer."""
+        entry = self.kv.get(self.key)
+        self.revision = None if entry is None else entry.revision
+        return None if entry is None else entry.value
+
+    def write(self, data: bytes) -> bool:
+        """Store ``data`` over the revision last seen; False if another writer stored since."""
+        try:
+            if self.revision is None:
+                self.revision = self.kv.create(self.key, data)
+            else:
+                self.revision = self.kv.update(self.key, data, last=self.revision)
+        except (KeyExists, WrongRevision):
+            return False
+        return True
+
+
+class TelegramPoller:
+    """Polls ``bot`` while this replica holds ``lease``; stands by while another does (see the module)."""
+
+    def __init__(self, bot: TelegramIntake, lease: Lease) -> None:
+        self.bot = bot
+        self.lease = lease
+        self.stall_s = bot.poll_timeout_s + STALL_MARGIN_S
+        self.leading = False
+        self.takeovers = 0
+        self.polls = 0
+        self.last_error: str | None = None
+        self._stop = threading.Event()
+        self._lease_lock = threading.Lock()
+        self._lease_lost = False
+        self._progress = time.monotonic()
+        self._thread: threading.Thread | None = None
+        self._heartbeat: threading.Thread | None = None
+
+    # -- life ---------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="nadhir-telegram", daemon=True)
+        self._heartbeat = threading.Thread(target=self._renew_loop, name="nadhir-telegram-lease", daemon=True)
+        self._thread.start()
+        self._heartbeat.start()
+
+    def stop(self) -> None:
+        """Stop polling and give the lease up, so that another replica takes over at once."""
+        self._stop.set()
+        for thread in (self._thread, self._heartbeat):
+            if thread is not None:
+                thread.join(self.stall_s)
+        self._step_down("stopped")
+        self.bot.close()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def state(self) -> str:
+        """What this replica's poller does now, as ``/readyz`` shows it."""
+        if not self.running:
+            return "stopped"
+        if not self.leading:
+            return "standby: another intake replica polls the bot (or none yet: this one tries)"
+        if self.last_error is not None:
+            return f"polling; the last getUpdates failed: {self.last_error}"
+        return f"polling (offset {self.bot.registry.offset}, {self.polls} polls)"
+
+    def unready(self) -> str | None:
+        """Why this replica's Telegram intake does not serve (None: it polls, or stands by to)."""
+        return None if self.running else "the Telegram poller has stopped"
+
+    # -- the loop -----------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        delay = BACKOFF_START_S
+        while not self._stop.is_set():
+            self._progress = time.monotonic()
+            if not self.leading:
+                if not self._take_over():
+                    self._stop.wait(self.lease.ttl_s / 6)
+                continue
+            if self._lease_lost or not self.lease.held:
+                self._step_down("lease lost")
+                continue
+            try:
+                self.bot.poll_once()
+            except (httpx.HTTPError, TelegramError, BusError, OSError) as exc:
+                self.last_error = self._redact(exc)
+                log.warning("telegram: %s; retrying in %.0f s", self.last_error, delay)
+                self._pause(delay)
+                delay = min(delay * 2, BACKOFF_MAX_S)
+            except Exception as exc:
+                self.last_error = self._redact(exc)
+                log.exception("telegram: unexpected error; retrying in %.0f s", delay)
+                self._pause(delay)
+                delay = min(delay * 2, BACKOFF_MAX_S)
+            else:
+                self.polls += 1
+                self.last_error = None
+                delay = BACKOFF_START_S
+
+    def _take_over(self) -> bool:
+        """Take the lease if it is free, and read the registry its last holder stored."""
+        with self._lease_lock:
+            acquired = self.lease.try_acquire()
+            self._lease_lost = False
+        if not acquired:
+            return False
+        try:
+            self.bot.registry.load()  # the offset and registrations the last poller stored
+        except (BusError, ValueError) as exc:
+            log.error("telegram: cannot read the registry (%s); giving the poll up", exc)
+            self.last_error = str(exc)
+            self.lease.release()
+            return False
+        self.leading = True
+        self.takeovers += 1
+        log.warning("telegram: this intake replica polls the bot now (offset %s)", self.bot.registry.offset)
+        return True
+
+    def _step_down(self, why: str) -> None:
+        if self.leading:
+            log.warning("telegram: this intake replica stops polling the bot (%s)", why)
+        self.leading = False
+        with self._lease_lock:
+            self.lease.release()
+
+    def _pause(self, seconds: float) -> None:
+        """Wait out a backoff, the loop still counted as moving (a Telegram outage is not a stuck loop)."""
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            self._progress = time.monotonic()
+            self._stop.wait(min(left, self.lease.ttl_s / 6))
+
+    def _renew_loop(self) -> None:
+        """Renew the lease every sixth of its life while this replica polls and its loop moves."""
+        while not self._stop.wait(self.lease.ttl_s / 6):
+            if not self.leading or self._lease_lost:
+                continue
+            stalled = time.monotonic() - self._progress
+            if stalled > self.stall_s:
+                log.critical("telegram: the poll loop has not moved for %.0f s; letting the lease lapse",
+                             stalled)  # fmt: skip
+                continue
+            with self._lease_lock:
+                if self.lease.revision is None or not self.lease.due():
+                    continue
+                try:
+                    if not self.lease.renew():
+                        self._lease_lost = True
+                except Exception:
+                    log.exception("telegram: renewing the lease failed")
+
+    def _redact(self, exc: BaseException) -> str:
+        return f"{type(exc).__name__}: {self.bot.redact(exc)}"

@@ -1,0 +1,205 @@
+"""The Telegram intake in the cluster: one intake replica polls the bot at a time; killed, another takes
+over from the offset kept in NATS; every observer's message is published once (against real servers:
+NATS, PostgreSQL, two intake processes and a Telegram Bot API of the test's own)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from cluster_helpers import NatsServer, free_port
+from cluster_rig import REGION, make_rig, wait
+from fastapi.testclient import TestClient
+
+from http_peer import Request, http_peer
+from nadhir.bus.jetstream import JetStreamBus
+from nadhir.domain import Report
+from nadhir.service.app import create_app
+from nadhir.service.cluster_names import KIND_HEADER, ClusterNames
+from nadhir.service.settings import Settings
+from nadhir.service.stream_wire import event_from_bytes
+
+BOT = "123456:cluster-intake"
+CODES = {"K7Q2": "obs-ariha-5", "Z9X1": "obs-hmeimim-0"}  # observers of the idlib-basic scenario
+LONG_POLL_S = 0.5  # the fake's long poll: short, so that a replica stops quickly
+
+
+class BotUpdates:
+    """Telegram's side of one bot: updates are kept until a getUpdates names an offset past them (then
+    confirmed, forgotten); a getUpdates with nothing new waits up to LONG_POLL_S. ``hold_received``:
+    the next "Received." to that chat is not answered until ``release`` is set (a poller caught after
+    it published a report, before it stored its offset)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Condition()
+        self.updates: list[dict[str, Any]] = []
+        self.next_id = 5000
+        self.handed: Counter[int] = Counter()  # how often each update was handed to a poller
+        self.confirmed = 0  # the highest offset a getUpdates named
+        self.sent: list[dict[str, Any]] = []
+        self.hold_received: int | None = None
+        self.holding = threading.Event()
+        self.release = threading.Event()
+
+    def message(self, chat: int, text: str) -> int:
+        with self.lock:
+            self.next_id += 1
+            date = int(time.time())
+            msg = {"message_id": self.next_id, "date": date, "chat": {"id": chat, "type": "private"},
+                   "from": {"id": chat, "is_bot": False, "first_name": "Spotter"}, "text": text}  # fmt: skip
+            self.updates.append({"update_id": self.next_id, "message": msg})
+            self.lock.notify_all()
+            return self.next_id
+
+    def answer(self, req: Request) -> tuple[int, bytes]:
+        if not req.path.startswith(f"/bot{BOT}/"):
+            return 401, b'{"ok":false,"error_code":401,"description":"Unauthorized"}'
+        body = req.json()
+        if req.path.endswith("/getUpdates"):
+            with self.lock:
+                offset = body.get("offset")
+                if offset is not None:
+                    self.confirmed = max(self.confirmed, offset)
+                    self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                if not self.updates:
+                    self.lock.wait(LONG_POLL_S)
+                result = list(self.updates)
+                self.handed.update(u["update_id"] for u in result)
+            return 200, json.dumps({"ok": True, "result": result}).encode()
+        if req.path.endswith("/sendMessage"):
+            with self.lock:
+                self.sent.append(body)
+                hold = self.hold_received == body["chat_id"] and body["text"] == "Received."
+                if hold:
+                    self.hold_received = None
+            if hold:
+                self.holding.set()
+                self.release.wait(60)
+                return 502, b'{"ok":false,"error_code":502,"description":"Bad Gateway"}'
+            return 200, json.dumps({"ok": True, "result": {"message_id": len(self.sent)}}).encode()
+        return 404, b'{"ok":false,"error_code":404,"description":"Not Found"}'
+
+    def replies(self, chat: int, text: str) -> int:
+        with self.lock:
+            return sum(1 for m in self.sent if m["chat_id"] == chat and m["text"].startswith(text))
+
+
+def _telegram_check(port: int) -> dict[str, Any] | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as answer:
+            body = json.loads(answer.read())
+    except (OSError, urllib.error.URLError, ValueError):
+        return None
+    return next((c for c in body["checks"] if c["name"] == "telegram"), None)
+
+
+def _polling(port: int) -> bool:
+    check = _telegram_check(port)
+    return check is not None and check["ok"] and str(check["state"]).startswith("polling")
+
+
+def _published_reports(bus: JetStreamBus, names: ClusterNames) -> list[tuple[str, str]]:
+    reader = bus.reader(names.events_stream, "telegram-test", names.events(REGION), start_seq=1)
+    out = []
+    try:
+        while batch := reader.fetch(100, 1.0):
+            for msg in batch:
+                if msg.headers.get(KIND_HEADER, "event") != "event":  # the health rooms' readiness
+                    continue
+                event = event_from_bytes(msg.data)
+                if isinstance(event, Report) and event.channel == "telegram":
+                    out.append((event.reporter, event.text or ""))
+    finally:
+        reader.close()
+    return out
+
+
+def test_one_intake_replica_polls_and_a_killed_poller_is_taken_over_without_loss_or_duplicate(
+    nats: NatsServer, pg_url: str, tmp_path: Path
+) -> None:
+    bot = BotUpdates()
+    with http_peer(bot.answer) as api:
+        extra = f"telegram_token = {json.dumps(BOT)}\ntelegram_api = {json.dumps(api.url)}\n" + (
+            "telegram_codes = {" + ", ".join(f"{k} = {json.dumps(v)}" for k, v in CODES.items()) + "}\n"
+        )
+        with make_rig(nats, pg_url, tmp_path, extra_toml=extra) as rig:
+            ports = {"intake-a": free_port(), "intake-b": free_port()}
+            procs = {name: rig.cluster.start(name, "intake", port) for name, port in ports.items()}
+
+            def one_polls() -> str | None:
+                polling = [name for name, port in ports.items() if _polling(port)]
+                standing = [name for name, port in ports.items() if (c := _telegram_check(port)) and c["ok"]]
+                return polling[0] if len(polling) == 1 and len(standing) == 2 else None
+
+            first = wait(one_polls, 60.0, "one intake replica polling the bot", rig.cluster)
+            standby = next(n for n in ports if n != first)
+            assert str(_telegram_check(ports[standby])["state"]).startswith("standby")  # type: ignore[index]
+
+            expected: list[tuple[str, str]] = []
+
+            def report(chat: int, observer: str, text: str) -> None:
+                bot.message(chat, text)
+                expected.append((observer, text))
+
+            bot.message(42, "/register K7Q2")
+            bot.message(43, "/register Z9X1")
+            wait(lambda: bot.replies(42, "Registered") and bot.replies(43, "Registered"), 30.0,
+                 "both observers registered", rig.cluster)  # fmt: skip
+            for text in ("طائرة حربية فوق أريحا", "two jets heading north over Ariha", "مروحية شرق أريحا"):
+                report(42, CODES["K7Q2"], text)
+            wait(lambda: bot.replies(42, "Received.") == 3, 30.0, "the first reports", rig.cluster)
+
+            # The poller publishes the next report of chat 43 and is killed before it stores its offset:
+            # its successor reads the batch again, and JetStream drops the copies by their message id.
+            bot.hold_received = 43
+            report(42, CODES["K7Q2"], "drone circling Ariha, low")
+            report(43, CODES["Z9X1"], "طائرة استطلاع فوق جبلة")
+            held = bot.holding.wait(30.0)
+            assert held, rig.cluster.log_tail(first)
+            os.kill(procs[first].pid, signal.SIGKILL)
+            procs[first].wait(10)
+            bot.release.set()
+            report(42, CODES["K7Q2"], "jet heard to the south-west, heading to Idlib")  # while nobody polls
+            wait(lambda: _polling(ports[standby]), 30.0, "the standby to take the bot over", rig.cluster)
+            report(43, CODES["Z9X1"], "انفجار قرب جبلة")  # registered before the takeover
+            last = bot.message(42, "/start")
+
+            wait(lambda: bot.confirmed > last, 30.0, "every update confirmed", rig.cluster)
+            reread = [u for u, n in bot.handed.items() if n > 1]
+            assert reread, "the killed poller's batch was not read again (the test did not test it)"
+            published = _published_reports(rig.bus, rig.names)
+            assert Counter(published) == Counter(expected)  # every report once, none lost
+            assert bot.replies(42, "You are registered as observer obs-ariha-5") == 1
+
+
+def test_the_intake_role_shows_its_telegram_poller_in_readyz(nats: NatsServer, tmp_path: Path) -> None:
+    bot = BotUpdates()
+    with http_peer(bot.answer) as api:
+        settings = Settings(nats=nats.url, nats_prefix="tg", telegram_token=BOT, telegram_api=api.url,
+                            telegram_codes=CODES, lease_s=1.0)  # fmt: skip
+        with TestClient(create_app(settings, roles=frozenset({"intake"}))) as client:
+
+            def telegram() -> dict[str, Any]:
+                checks = client.get("/readyz").json()["checks"]
+                return next(c for c in checks if c["name"] == "telegram")  # type: ignore[no-any-return]
+
+            deadline = time.monotonic() + 20.0
+            while not str(telegram()["state"]).startswith("polling"):  # the only replica: it takes the lease
+                assert time.monotonic() < deadline, telegram()
+                time.sleep(0.05)
+            assert client.get("/readyz").status_code == 200
+            client.app.state.service.telegram_poller.stop()  # type: ignore[attr-defined]
+            answer = client.get("/readyz")
+            check = next(c for c in answer.json()["checks"] if c["name"] == "telegram")
+            assert answer.status_code == 503
+            assert (check["ok"], check["reason"], check["state"]) == (
+                False, "the Telegram poller has stopped", "stopped",
+            )  # fmt: skip
