@@ -170,6 +170,9 @@ def test_one_intake_replica_polls_and_a_killed_poller_is_taken_over_without_loss
             report(42, CODES["K7Q2"], "jet heard to the south-west, heading to Idlib")  # while nobody polls
             wait(lambda: _polling(ports[standby]), 30.0, "the standby to take the bot over", rig.cluster)
             report(43, CODES["Z9X1"], "انفجار قرب جبلة")  # registered before the takeover
+            # A facility's status is the health room's (this observer does not speak for the hospital, and
+            # is told so), never a sighting on the stream.
+            bot.message(42, "status idlib-maternity-hospital: doctors 3, incubators 4 of 6, generator")
             last = bot.message(42, "/start")
 
             wait(lambda: bot.confirmed > last, 30.0, "every update confirmed", rig.cluster)
@@ -178,6 +181,9 @@ def test_one_intake_replica_polls_and_a_killed_poller_is_taken_over_without_loss
             published = _published_reports(rig.bus, rig.names)
             assert Counter(published) == Counter(expected)  # every report once, none lost
             assert bot.replies(42, "You are registered as observer obs-ariha-5") == 1
+            with bot.lock:
+                to_42 = [m["text"] for m in bot.sent if m["chat_id"] == 42]
+            assert any("does not report for idlib-maternity-hospital" in t for t in to_42), to_42
 
 
 def test_the_intake_role_shows_its_telegram_poller_in_readyz(nats: NatsServer, tmp_path: Path) -> None:
