@@ -112,7 +112,8 @@ class TelegramPoller:
         if not self.running:
             return "stopped"
         if not self.leading:
-            return "standby: another intake replica polls the bot (or none yet: this one tries)"
+            standby = "standby: another intake replica polls the bot (or none yet: this one tries)"
+            return standby if self.last_error is None else f"{standby}; last try: {self.last_error}"
         if self.last_error is not None:
             return f"polling; the last getUpdates failed: {self.last_error}"
         return f"polling (offset {self.bot.registry.offset}, {self.polls} polls)"
@@ -162,10 +163,11 @@ class TelegramPoller:
             self.bot.registry.load()  # the offset and registrations the last poller stored
         except (BusError, ValueError) as exc:
             log.error("telegram: cannot read the registry (%s); giving the poll up", exc)
-            self.last_error = str(exc)
+            self.last_error = self._redact(exc)
             self.lease.release()
             return False
         self.leading = True
+        self.last_error = None
         self.takeovers += 1
         log.warning("telegram: this intake replica polls the bot now (offset %s)", self.bot.registry.offset)
         return True
