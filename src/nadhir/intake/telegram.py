@@ -230,6 +230,9 @@ class TelegramIntake:
         self.clock = clock
         self.field_reports = field_reports or FieldReports()
         self.poll_timeout_s = poll_timeout_s
+        # Called after each update is handled: a batch of slow answers is still a loop that moves
+        # (the cluster's poller keeps its lease by it).
+        self.on_update: Callable[[], object] = lambda: None
         self._client = client or httpx.Client(timeout=httpx.Timeout(10.0, read=poll_timeout_s + 10.0))
 
     def close(self) -> None:
@@ -287,6 +290,7 @@ class TelegramIntake:
             except Exception:
                 log.exception("telegram: update %s could not be handled; skipped", update_id)
             self.registry.offset = update_id + 1
+            self.on_update()
             handled += 1
         if handled:
             self.registry.save()

@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 
 LEASE_KEY = "intake.telegram"  # a region id cannot hold a dot: no region's lease is named so
 REGISTRY_KEY = "registry"
-# Beyond the longest getUpdates (the long poll plus the client's read margin): a loop that has not
-# moved this long is stuck, and lets the lease lapse for another replica.
+# Beyond the longest getUpdates (the long poll plus the client's read margin) or the handling of one
+# update: a loop that has not moved this long is stuck, and lets the lease lapse for another replica.
 STALL_MARGIN_S = 25.0
 
 
@@ -74,6 +74,7 @@ class TelegramPoller:
     def __init__(self, bot: TelegramIntake, lease: Lease) -> None:
         self.bot = bot
         self.lease = lease
+        bot.on_update = self._moved
         self.stall_s = bot.poll_timeout_s + STALL_MARGIN_S
         self.leading = False
         self.takeovers = 0
@@ -178,6 +179,9 @@ class TelegramPoller:
         self.leading = False
         with self._lease_lock:
             self.lease.release()
+
+    def _moved(self) -> None:
+        self._progress = time.monotonic()
 
     def _pause(self, seconds: float) -> None:
         """Wait out a backoff, the loop still counted as moving (a Telegram outage is not a stuck loop)."""
