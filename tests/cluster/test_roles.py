@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
 
 from cluster_helpers import NatsServer
@@ -117,11 +119,44 @@ def test_the_console_says_degraded_while_a_regions_active_engine_skips_steps(nat
             reason = client.get("/api/v1/health").json()["reason"]
             assert "region all" in reason and "broken by a test" in reason
             assert client.get("/readyz").status_code == 200  # it still serves
-            # The active engine's record, clear again: ok.
+            with client.websocket_connect("/api/v1/live") as ws:
+                ws.send_text(json.dumps({"token": TOKENS["viewer"][1]}))
+                snapshot = ws.receive_json()
+                assert snapshot["type"] == "snapshot"
+                assert snapshot["data"]["engine"]["status"] == "degraded"
+                # The active engine's record, clear again: ok, and an open page is told at once
+                # (not at its next snapshot).
+                status.put("all", json.dumps({**active, "failed_lately": []}).encode())
+                told = _next_engine_message(ws)
+                assert told["status"] == "ok"
+                status.put("all", json.dumps({**active, "failed_lately": ["KeyError: again"]}).encode())
+                told = _next_engine_message(ws)
+                assert told["status"] == "degraded" and "again" in told["reason"]
             status.put("all", json.dumps({**active, "failed_lately": []}).encode())
             _wait(lambda: client.get("/api/v1/health").json()["status"] == "ok")
         finally:
             bus.close()
+
+
+def _next_engine_message(ws: object, timeout: float = 10.0) -> dict[str, object]:
+    """The next ``engine`` message on a page's feed (the feed's other messages are skipped); fails,
+    rather than waits for ever, when none comes within ``timeout``."""
+
+    def read() -> dict[str, object]:
+        while True:
+            message = ws.receive_json()  # type: ignore[attr-defined]
+            if message["type"] == "engine":
+                data: dict[str, object] = message["data"]
+                return data
+
+    pool = ThreadPoolExecutor(1)
+    try:
+        return pool.submit(read).result(timeout)
+    except FuturesTimeout:
+        ws.close()  # type: ignore[attr-defined]  # ends the blocked read
+        raise AssertionError(f"no engine message on the feed within {timeout} s") from None
+    finally:
+        pool.shutdown(wait=False)
 
 
 def test_serve_refuses_unknown_roles_and_engines_without_postgresql() -> None:

@@ -4,6 +4,7 @@
 import { api, setToken, token } from "/static/auth.js";
 import { applyLang, joinList, lang, setLang, siteName, t, tf } from "/static/i18n.js";
 import { MapView, renderFacilities } from "/static/map.js";
+import { OfflineQueue } from "/static/offline_queue.js";
 
 const $ = (id) => document.getElementById(id);
 const QUEUE_KEY = "nadhir.health.queue";
@@ -30,17 +31,12 @@ const AVAILABILITY = ["available", "partially", "not", "not_provided"];
 
 // clockOffset: the service's clock minus this browser's, in seconds (the demo's clock runs in its
 // scenario's past), learned from the statuses' times and ages, so a queued update carries its time.
-const state = { facilities: [], map: null, attacks: new Map(), attacksMissing: false, sending: false, clockOffset: 0 };
+const state = { facilities: [], map: null, attacks: new Map(), attacksMissing: false, clockOffset: 0 };
 
 // -- the queue ------------------------------------------------------------------------------------
 
-function queue() {
-  try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (_) { return []; }
-}
-function saveQueue(items) { localStorage.setItem(QUEUE_KEY, JSON.stringify(items)); showQueue(); }
-
 function showQueue() {
-  const n = queue().length;
+  const n = updates.entries().length;
   $("queued").textContent = n ? tf("h_queued", { n }) : "";
   const online = navigator.onLine;
   $("net").textContent = t(online ? "h_online" : "h_offline");
@@ -55,40 +51,26 @@ function logLine(text, cls) {
   while ($("sent-log").children.length > 20) $("sent-log").lastChild.remove();
 }
 
-// Sends what waits, oldest first. A refusal (4xx) is said and dropped (sending it again cannot help);
-// no connection (or a 5xx) keeps it, and the rest behind it, for the next try.
+function said(text, cls, toast) {
+  logLine(text, cls);
+  $("form-result").textContent = text;
+  $("form-result").className = toast;
+}
+
+// Status updates not yet sent (offline_queue.js holds the rules: one sender, what is kept, what
+// is dropped). A sign-in asked for keeps the update for after it.
+const updates = new OfflineQueue(QUEUE_KEY,
+  (item) => api(`/api/v1/health/facilities/${encodeURIComponent(item.facility)}/status`, { method: "POST", body: item.body }),
+  {
+    changed: showQueue,
+    sent: (_, done) => said(done.confirmation, "sent", "toast"),
+    refused: (item, err) => said(tf("h_refused", { name: nameOf(item.facility), reason: err.message }), "refused", "toast bad"),
+    signIn: (err) => showLogin(`${t("failed")}: ${err.message}`),
+  });
+
 async function flush() {
-  // A browser that knows it is offline sends nothing: every try would only fail and log an error.
-  if (state.sending || !navigator.onLine) return;
-  state.sending = true;
-  try {
-    let items = queue();
-    while (items.length) {
-      const item = items[0];
-      try {
-        const done = await api(`/api/v1/health/facilities/${encodeURIComponent(item.facility)}/status`,
-          { method: "POST", body: item.body });
-        logLine(done.confirmation, "sent");
-        $("form-result").textContent = done.confirmation;
-        $("form-result").className = "toast";
-      } catch (err) {
-        if (err.status === 401) { showLogin(`${t("failed")}: ${err.message}`); break; }  // kept for after sign-in
-        if (err.status && err.status < 500) {
-          logLine(tf("h_refused", { name: nameOf(item.facility), reason: err.message }), "refused");
-          $("form-result").textContent = tf("h_refused", { name: nameOf(item.facility), reason: err.message });
-          $("form-result").className = "toast bad";
-        } else {
-          break;  // offline, or the service cannot take it now: keep it
-        }
-      }
-      items = queue().filter((x) => x.key !== item.key);
-      saveQueue(items);
-    }
-    if (!items.length) await refresh();
-  } finally {
-    state.sending = false;
-    showQueue();
-  }
+  await updates.flush();
+  if (!updates.entries().length) await refresh();
 }
 
 // -- the form -------------------------------------------------------------------------------------
@@ -194,9 +176,7 @@ async function submitForm() {
   // The time the facility's people said it: a form sent later (offline) still holds for then.
   const at = new Date(Date.now() + state.clockOffset * 1000 - 1000);
   const body = { status, at: at.toISOString().replace(/\.\d+Z$/, "Z"), channel: "console", lang: lang() };
-  const items = queue();
-  items.push({ key: `${Date.now()}-${Math.random().toString(36).slice(2)}`, facility, body });
-  saveQueue(items);
+  updates.add({ key: `${Date.now()}-${Math.random().toString(36).slice(2)}`, facility, body });
   $("status-form").reset();
   $("form-facility").value = facility;
   if (!navigator.onLine) {
@@ -206,7 +186,7 @@ async function submitForm() {
     return;
   }
   await flush();
-  if (queue().some((x) => x.facility === facility)) {
+  if (updates.entries().some((x) => x.facility === facility)) {
     $("form-result").textContent = tf("h_waiting", { name: nameOf(facility) });
     logLine(tf("h_waiting", { name: nameOf(facility) }), "waiting");
   }
@@ -360,7 +340,7 @@ async function start() {
   flush();
   document.body.dataset.loaded = "true";  // the first load is over (the browser tests wait for it)
   setInterval(refresh, REFRESH_MS);
-  setInterval(() => { if (queue().length) flush(); }, RETRY_MS);
+  setInterval(() => { if (updates.entries().length) flush(); }, RETRY_MS);
 }
 
 start();

@@ -3,9 +3,11 @@
 //
 // Offline: a report sent while the browser is offline, or that the service cannot be reached for,
 // is kept in localStorage ("nadhir.outcomes.queue") and sent again when the browser comes back
-// online (and every 30 s while anything waits). A report the service refuses (422) leaves the
-// queue with the service's reason shown: sending it again would not change the answer.
+// online (and every 30 s while anything waits). A report the service refuses (422, 403) leaves
+// the queue with the service's reason shown: sending it again would not change the answer. The
+// rules are offline_queue.js's, shared with the health and shelters pages.
 import { api, setToken, token } from "/static/auth.js";
+import { OfflineQueue } from "/static/offline_queue.js";
 
 const QUEUE_KEY = "nadhir.outcomes.queue";
 const RETRY_MS = 30000;
@@ -23,49 +25,31 @@ function num(v, d = 1) { return v === null || v === undefined ? "–" : v.toFixe
 
 // ---- the queue of reports not yet sent ----------------------------------------------------------
 
-export function loadQueue() {
-  try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (_) { return []; }
-}
-
-function saveQueue(items) { localStorage.setItem(QUEUE_KEY, JSON.stringify(items)); }
-
-function showQueue() {
+function showQueue(items) {
   const list = $("queue");
   list.replaceChildren();
-  const items = loadQueue();
   if (!items.length) { list.append(text("li", "nothing waiting")); return; }
   for (const item of items) {
     list.append(text("li", `${item.report.facility_id} ${item.report.period_start}: queued ${item.queued}`));
   }
 }
 
-// Sends what waits, oldest first, one sender at a time: the browser's "online" event and a new
-// report may both start one, and two would send the same report twice (the second answer, a
-// refusal of the duplicate, then overwrote the first's confirmation). Each sent or refused report
-// leaves the queue by itself, so a report queued meanwhile is kept, and sent in the same pass.
-let sending = false;
-async function sendQueued() {
-  if (sending || !navigator.onLine) return;
-  sending = true;
-  let answered = 0;
-  try {
-    for (let item = loadQueue()[0]; item; item = loadQueue()[0]) {
-      try {
-        const answer = await api("/api/v1/outcomes/reports", { method: "POST", body: { reports: [item.report] } });
-        $("form-result").textContent = `Sent ${item.report.facility_id} ${item.report.period_start}: ${answer.confirmation}`;
-      } catch (err) {
-        if (err.status !== 422 && err.status !== 403) break;  // not reached: tried again when back online
-        $("form-result").textContent = `Refused ${item.report.facility_id} ${item.report.period_start}: ${err.message}`;
-      }
-      answered += 1;
-      const sent = JSON.stringify(item);
-      saveQueue(loadQueue().filter((x) => JSON.stringify(x) !== sent));
-    }
-  } finally {
-    sending = false;
-    showQueue();
-  }
-  if (answered) refresh();
+const reports = new OfflineQueue(QUEUE_KEY,
+  (item) => api("/api/v1/outcomes/reports", { method: "POST", body: { reports: [item.report] } }),
+  {
+    changed: showQueue,
+    sent: (item, answer) => {
+      $("form-result").textContent = `Sent ${item.report.facility_id} ${item.report.period_start}: ${answer.confirmation}`;
+    },
+    refused: (item, err) => {
+      $("form-result").textContent = `Refused ${item.report.facility_id} ${item.report.period_start}: ${err.message}`;
+    },
+    signIn: (err) => { signOut(); $("login-error").textContent = err.message; },
+  });
+
+/** Sends the reports that wait; the tables are read again when any was answered. */
+export async function sendQueued() {
+  if (await reports.flush()) refresh();
 }
 
 // The form's week (2026-W14) is the period; the API reads ISO weeks as well as Mondays.
@@ -83,10 +67,7 @@ async function submitReport(event) {
   event.preventDefault();
   const form = event.target;
   const report = reportFromForm(form);
-  const items = loadQueue();
-  items.push({ report, queued: new Date().toISOString().slice(0, 16).replace("T", " ") });
-  saveQueue(items);
-  showQueue();
+  reports.add({ report, queued: new Date().toISOString().slice(0, 16).replace("T", " ") });
   $("form-result").textContent = navigator.onLine ? "Sending…" : "Offline: kept here, sent when the connection returns.";
   await sendQueued();
 }
@@ -225,6 +206,6 @@ document.addEventListener("DOMContentLoaded", () => {
   window.addEventListener("offline", online);
   setInterval(sendQueued, RETRY_MS);
   online();
-  showQueue();
+  showQueue(reports.entries());
   if (token()) start(); else signOut();
 });

@@ -5,6 +5,7 @@
 import { api, setToken, token } from "/static/auth.js";
 import { lang, setLang } from "/static/i18n.js";
 import { MapView, el } from "/static/map.js";
+import { OfflineQueue } from "/static/offline_queue.js";
 
 const QUEUE_KEY = "nadhir.shelters.queue";
 const RETRY_MS = 15000;
@@ -160,31 +161,33 @@ function select(siteId) {
 
 // -- the offline queue ----------------------------------------------------------------------------
 
-export function queued() {
-  try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (_) { return []; }
-}
-function saveQueue(items) {
-  localStorage.setItem(QUEUE_KEY, JSON.stringify(items));
+function showQueue(items) {
   $("queue").hidden = !items.length;
   $("queue").textContent = `${items.length} ${s("waiting")}`;
 }
 
-// Sends what waits, oldest first; stops at the first network failure (still offline). A refusal
-// (4xx) is dropped from the queue and shown: sending it again would be refused again.
-export async function flush() {
-  let items = queued();
-  while (items.length) {
-    const [item] = items;
-    try {
-      await api(`/api/v1/shelters/${encodeURIComponent(item.site)}/updates`, { method: "POST", body: item.body });
-    } catch (err) {
-      if (err.status === undefined || err.status >= 500 || err.status === 429) break;  // not sent: try again later
+// Every update goes through the queue (offline_queue.js holds the rules: one sender, what is kept
+// for later, what is dropped), so one sent offline and one sent online take the same path.
+let refusedLast = null;  // the last refused update, so the form keeps what was typed for it
+const updates = new OfflineQueue(QUEUE_KEY,
+  (item) => api(`/api/v1/shelters/${encodeURIComponent(item.site)}/updates`, { method: "POST", body: item.body }),
+  {
+    changed: showQueue,
+    sent: () => { $("f-result").textContent = s("sent"); },
+    refused: (item, err) => {
+      refusedLast = JSON.stringify(item);
       $("f-result").textContent = `${s("refused")}: ${item.site}: ${err.message}`;
-    }
-    items = items.slice(1);
-    saveQueue(items);
-  }
-  if (!items.length) await load();
+    },
+    signIn: (err) => { setToken(null); showLogin(err.message); },
+  });
+
+/** The updates waiting in this browser, oldest first. */
+export function queued() { return updates.entries(); }
+
+/** Sends what waits; the sites are read again once nothing does. */
+export async function flush() {
+  await updates.flush();
+  if (!updates.entries().length) await load();
 }
 
 async function submit(e) {
@@ -196,20 +199,17 @@ async function submit(e) {
   }
   if (Object.keys(body).length === 1) { $("f-result").textContent = s("nothing"); return; }
   const site = $("f-site").value;
-  try {
-    await api(`/api/v1/shelters/${encodeURIComponent(site)}/updates`, { method: "POST", body });
-    $("f-result").textContent = s("sent");
+  const entry = { site, body };
+  const mine = JSON.stringify(entry);
+  updates.add(entry);
+  await flush();
+  if (updates.entries().some((x) => JSON.stringify(x) === mine)) {
+    $("f-result").textContent = s("queued");  // kept, sent when the network is back
+  } else if (refusedLast !== mine) {
     $("update").reset();
-    await load();
-    select(site);
-  } catch (err) {
-    if (err.status === undefined) {  // fetch itself failed: no network
-      saveQueue([...queued(), { site, body }]);
-      $("f-result").textContent = s("queued");
-    } else {
-      $("f-result").textContent = `${s("refused")}: ${err.message}`;
-    }
+    $("f-site").value = site;
   }
+  select(site);
 }
 
 async function load() {
@@ -245,7 +245,7 @@ async function start() {
   state.map.relabel((p) => (lang() === "ar" && p.name_ar) || p.name);
   state.map.onZoom.push(() => drawMap());
   $("update").addEventListener("submit", submit);
-  saveQueue(queued());
+  showQueue(queued());
   window.addEventListener("online", () => flush());
   setInterval(() => { if (queued().length) flush(); }, RETRY_MS);
   select(state.selected);

@@ -11,8 +11,10 @@ take it as in the one-process service.
 The console's engine, :class:`MirrorEngine`, takes no input: intake is the
 intake role's, and operator actions go to the regions' engines through their
 streams (:mod:`nadhir.service.stream_actions`), not through this engine. Its
-status is the NATS connection's, and the age of the last feed message; given the
-cluster's store, it writes the audit rows of the actions the console refuses.
+status is the NATS connection's, the age of the last feed message and the regions'
+status keys; the mirror's watch tells the open pages when it changes (a page that
+connects later reads it in its snapshot). Given the cluster's store, it writes
+the audit rows of the actions the console refuses.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class FeedMirror:
         self.last_message = 0.0  # monotonic
         self._stop: Callable[[], None] | None = None
         self._lock = threading.Lock()
+        self._watching = threading.Event()  # set: the watch is to end
+        self._watch: threading.Thread | None = None
 
     def start(self) -> None:
         self._stop = self.bus.subscribe_new(
@@ -74,6 +78,32 @@ class FeedMirror:
     def stop(self) -> None:
         if self._stop is not None:
             self._stop()
+        self._watching.set()
+        if self._watch is not None:
+            self._watch.join(5.0)
+            self._watch = None
+
+    def watch(self, status: Callable[[], dict[str, Any]], every_s: float = 1.0) -> None:
+        """Tell the open pages (an ``engine`` message on the local bus) whenever ``status`` changes
+        between ok, degraded and stopped. No engine announces this to the console: a region's
+        engine knows only its own region, and silence (no feed at all) is seen only here."""
+        said = status()["status"]  # what a page's snapshot says now
+
+        def run() -> None:
+            nonlocal said
+            while not self._watching.wait(every_s):
+                try:
+                    now = status()
+                except Exception:  # never let the watch die: the next second tries again
+                    log.exception("the engines' status could not be read")
+                    continue
+                if now["status"] != said:
+                    said = now["status"]
+                    self.local.publish(FEED, FeedMessage("engine", now, "*"))
+
+        self._watching.clear()
+        self._watch = threading.Thread(target=run, name="nadhir-feed-watch", daemon=True)
+        self._watch.start()
 
     def on_message(self, msg: StreamMessage) -> None:
         """One feed message: into the mirrored state, then onto the local bus."""

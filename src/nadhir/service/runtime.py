@@ -576,6 +576,7 @@ class Service:
         if self.engine is None:
             regions = tuple(p.id for p in self.partitions())
             self.engine = MirrorEngine(core, clock, self.mirror, self.store, regions)
+            self.mirror.watch(self.engine.status)
         if self.intake is None:
             self.intake = Intake(self.engine, self.limiter, self.settings.max_future_s)
 
