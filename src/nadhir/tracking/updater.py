@@ -12,6 +12,9 @@ Measurement models:
   as zero and only the spread is kept (see ``REPORT_DELAY_S``).
   A report of a formation locates the formation, not each aircraft: each
   member's estimate gets the formation's spread on top.
+  Opt-in (``Updater(lateness=...)``): the lateness as a one-sided prior, a few
+  hypotheses each updated and weighed (:mod:`nadhir.tracking.lateness`); it did
+  not improve the tuning set's warnings (docs/benchmarks.md, "Tenth session").
 * **Heading cue**: a velocity pseudo-measurement along the reported
   direction (eight compass points at best), constraining mostly the
   cross-track velocity.
