@@ -1,6 +1,8 @@
 """Where do sightings put fast aircraft, and where do their tracks sit? By aircraft type, against the truth.
 
-Usage: python benchmarks/sighting_offsets.py [SCENARIO_DIR ...]   (default: the 7 public scenarios)
+Usage: python benchmarks/sighting_offsets.py [--lateness PRIOR | --oracle-lateness]
+           [--only sightings|bearings] [SCENARIO_DIR ...]
+       (default: the 7 public scenarios)
 
 Replays each scenario with the system's own tracker and attributes every sighting to a true
 aircraft (``truth_owner.py``: within 8 km of it at the report's arrival or up to 300 s before).
@@ -20,6 +22,12 @@ The sightings' offsets are what the measurement model (``tracking/measurements.p
 speed ratio are what follows from it. An analysis tool: it reads ``truth.json``, which the
 system never does. The attribution gate (8 km, 300 s) trims the largest offsets, so the
 spreads printed are lower bounds.
+
+``--lateness`` replays with the one-sided lateness prior (``tracking/lateness.py``, e.g.
+``half-normal:30:4``); ``--oracle-lateness`` tells the tracker each sighting's lateness by the
+truth (``truth_owner.tell_lateness``): what the tracks would be if lateness were known.
+``--only sightings|bearings`` tracks with one stream of measurements alone (the sightings'
+rows are unchanged): which stream the tracks' lag and speed come from.
 """
 
 from __future__ import annotations
@@ -38,10 +46,11 @@ from evaluation_sets import PUBLIC_REAL, PUBLIC_SYNTHETIC, SCENARIOS
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.factory import build_pipeline
 from nadhir.engine.stepper import Stepper
-from nadhir.tracking.measurements import Measurement, PositionFix
+from nadhir.tracking.lateness import LatenessPrior
+from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
 from nadhir.tracking.tracker import Ended
 from nadhir_lab.scoring import AircraftPath, load_truth
-from truth_owner import MeasurementOwner
+from truth_owner import MeasurementOwner, tell_lateness
 
 TRACK_REACH_M = 30_000.0
 MOVING_MPS = 5.0
@@ -63,18 +72,35 @@ def _along_cross(course: tuple[float, float, float, float], x: float, y: float) 
     return (dx * vx + dy * vy) / speed, (-dx * vy + dy * vx) / speed
 
 
-def measure(folder: Path) -> tuple[dict[str, list[tuple[float, ...]]], dict[str, list[tuple[float, ...]]]]:
+def measure(
+    folder: Path,
+    lateness: LatenessPrior | None = None,
+    oracle_lateness: bool = False,
+    only: str | None = None,
+) -> tuple[dict[str, list[tuple[float, ...]]], dict[str, list[tuple[float, ...]]]]:
     """Per aircraft type: sighting rows (speed, along, cross, distance, sigma) and track rows
-    (speed, along, speed of the nearest confirmed track; along NaN when none is within reach)."""
+    (speed, along, speed of the nearest confirmed track; along NaN when none is within reach).
+    ``lateness`` sets the tracker's model of a report's lateness (``--lateness``); ``oracle_lateness``
+    tells it each sighting's lateness by the truth instead (``--oracle-lateness``); ``only``
+    (``"sightings"`` or ``"bearings"``) feeds the tracker that stream alone (``--only``), while the
+    sighting rows still describe every sighting."""
     scenario = load_scenario(folder)
-    pipeline = build_pipeline(scenario, None, None)
+    pipeline = build_pipeline(scenario, None, None, lateness=lateness)
     tracker = pipeline.tracker
+    if oracle_lateness:
+        told = MeasurementOwner(
+            load_truth(folder), folder, pipeline.frame, max_delay_s=300, travel_time=False
+        )
+        tell_lateness(tracker, told)
     log: list[tuple[float, list[Measurement]]] = []
     snaps: list[tuple[float, list[tuple[float, float, float, float]]]] = []
     step = tracker.step
 
     def logged_step(t: float, batch: list[Measurement]) -> Ended:
         log.append((t, list(batch)))
+        if only is not None:
+            kind = PositionFix if only == "sightings" else BearingFix
+            batch = [m for m in batch if isinstance(m, kind)]
         ended = step(t, batch)
         if len(log) % SNAPSHOT_EVERY == 0:
             snaps.append(
@@ -158,7 +184,20 @@ def main() -> int:
     ap.add_argument(
         "scenarios", nargs="*", type=Path, default=[SCENARIOS / n for n in PUBLIC_SYNTHETIC + PUBLIC_REAL]
     )
+    ap.add_argument(
+        "--lateness",
+        help="a report's lateness as a one-sided prior: half-normal:SCALE_S:BINS or exponential:MEAN_S:BINS",
+    )
+    ap.add_argument(
+        "--oracle-lateness",
+        action="store_true",
+        help="tell the tracker each sighting's lateness by the truth (an analysis bound)",
+    )
+    ap.add_argument(
+        "--only", choices=("sightings", "bearings"), help="feed the tracker this stream of measurements alone"
+    )
     args = ap.parse_args()
+    lateness = LatenessPrior.parse(args.lateness) if args.lateness else None
     print(
         "| scenario | type | sightings | true speed m/s | along km (mean ± sd) | across sd km "
         "| lateness s (mean ± sd) | distance km median / p90 | sigma km | tracked | track along km "
@@ -168,7 +207,7 @@ def main() -> int:
     pooled_s: dict[str, list[tuple[float, ...]]] = collections.defaultdict(list)
     pooled_t: dict[str, list[tuple[float, ...]]] = collections.defaultdict(list)
     for folder in args.scenarios:
-        sightings, tracks = measure(folder)
+        sightings, tracks = measure(folder, lateness, args.oracle_lateness, args.only)
         report(folder.name, sightings, tracks)
         for k, v in sightings.items():
             pooled_s[k] += v

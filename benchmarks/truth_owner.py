@@ -18,19 +18,22 @@ from __future__ import annotations
 
 import bisect
 import collections
+import dataclasses
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
 from nadhir.geo.frame import LocalFrame
 from nadhir.tracking.measurements import SPEED_OF_SOUND_MPS, BearingFix, Measurement, PositionFix
+from nadhir.tracking.tracker import Ended, Tracker
 from nadhir_lab.scoring import AircraftPath, Truth
 
 SIGHTING_GATE_M = 8000.0
 BEARING_RANGE_M = 25_000.0
 BEARING_GATE_SIGMA = 3.0
+LATENESS_STEP_S = 5
 
 
 def _ts(s: str) -> float:
@@ -106,3 +109,37 @@ class MeasurementOwner:
                 if z < BEARING_GATE_SIGMA and (best is None or z / BEARING_GATE_SIGMA < best[0]):
                     best = (z / BEARING_GATE_SIGMA, ac.id)
         return None if best is None else best[1]
+
+    def sighting_lateness(self, m: PositionFix, t: float) -> float | None:
+        """How late the sighting ``m``, received at ``t``, is by the truth: the delay (5 s steps, up
+        to ``max_delay_s``) at which an aircraft was nearest the reported place, within 8 km."""
+        best: tuple[float, float] | None = None
+        for ac in self._aircraft:
+            for delay in range(0, self._delays.stop, LATENESS_STEP_S):
+                p = self.position(ac, t - delay)
+                d = math.inf if p is None else math.hypot(p[0] - m.x, p[1] - m.y)
+                if d < SIGHTING_GATE_M and (best is None or d < best[0]):
+                    best = (d, float(delay))
+        return None if best is None else best[1]
+
+
+def tell_lateness(tracker: Tracker, owner: MeasurementOwner, sigma_s: float = 5.0) -> None:
+    """Make ``tracker`` take each spotter's sighting as late by what the truth says (an oracle).
+
+    Its steps then get each sighting with ``delay_s`` set to :meth:`MeasurementOwner.sighting_lateness`
+    and ``delay_sigma_s`` to ``sigma_s`` (a sighting the truth does not explain is left as it is):
+    the most any model of a report's lateness could tell the tracker.
+    """
+    step: Callable[[float, list[Measurement]], Ended] = tracker.step
+
+    def told(t: float, batch: list[Measurement]) -> Ended:
+        out: list[Measurement] = []
+        for m in batch:
+            if isinstance(m, PositionFix) and m.delay_sigma_s > 0.0:
+                late = owner.sighting_lateness(m, t)
+                if late is not None:
+                    m = dataclasses.replace(m, delay_s=late, delay_sigma_s=sigma_s)
+            out.append(m)
+        return step(t, out)
+
+    tracker.step = told  # type: ignore[method-assign,assignment]

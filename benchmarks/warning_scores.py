@@ -4,6 +4,7 @@ and, for comparison, with ideal tracks (the truth positions fed to the same thre
 Usage: python benchmarks/warning_scores.py [--ideal | --ideal-seen] [SCENARIO_DIR ...]
        python benchmarks/warning_scores.py --set tuning|report [--jobs N] [--cache DIR]
        ... [--siren-model bundled|PATH [--siren-threshold P]]
+       ... [--lateness half-normal:SCALE_S:BINS | --oracle-lateness]
 
 ``--set`` scores one of issue 17's evaluation sets (``evaluation_sets.py``: the tuning set,
 on which every setting is chosen, or the report set, never used to choose): each scenario, each
@@ -19,6 +20,10 @@ knows each one exactly, but only from its first measurement on (the first
 sighting or bearing the truth attributes to it, ``truth_owner.py``): the
 most any tracker could make of these inputs, so the bound on what the
 evidence allows.
+
+``--lateness`` gives the tracker a one-sided prior on a spotter's report's lateness
+(``tracking/lateness.py``; opt-in, docs/benchmarks.md, "Tenth session");
+``--oracle-lateness`` tells it each sighting's lateness by the truth, the bound of any such model.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from nadhir.engine.factory import build_pipeline
 from nadhir.engine.pipeline import Pipeline
 from nadhir.engine.stepper import Stepper
 from nadhir.threat.learned import StrikeModel
+from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.track import Track
 from nadhir.tracking.tracker import Ended
@@ -47,7 +53,7 @@ from nadhir.tracking.updater import Predictor
 from nadhir_lab.scoring import ScoreReport, combine, load_truth, score
 
 # This folder is on the path when run as a script.
-from truth_owner import MeasurementOwner
+from truth_owner import MeasurementOwner, tell_lateness
 
 ROOT = Path(__file__).resolve().parents[1] / "tests" / "data" / "scenarios"
 DEFAULT = [ROOT / n for n in ("idlib-basic", "idlib-twists", "sim-wadi-karam-5", "sim-jabal-nur-4")]
@@ -128,13 +134,22 @@ def run(
     strike_model: StrikeModel | None = None,
     predictor: Predictor | None = None,
     siren_model: SirenModel | None = None,
+    lateness: LatenessPrior | None = None,
+    oracle_lateness: bool = False,
 ) -> ScoreReport:
     """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
-    "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's."""
+    "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's,
+    ``lateness`` sets its updater's model of a report's lateness; ``oracle_lateness`` tells the
+    tracker each sighting's lateness by the truth instead (``truth_owner.tell_lateness``)."""
     scenario = load_scenario(scenario_dir)
-    pipeline = build_pipeline(scenario, policy, strike_model, siren_model=siren_model)
+    pipeline = build_pipeline(scenario, policy, strike_model, siren_model=siren_model, lateness=lateness)
     if predictor is not None:
         pipeline.tracker.predictor = predictor
+    if oracle_lateness:
+        owner = MeasurementOwner(
+            load_truth(scenario_dir), scenario_dir, pipeline.frame, max_delay_s=300, travel_time=False
+        )
+        tell_lateness(pipeline.tracker, owner)
     if ideal:
         truth = json.loads((scenario_dir / "truth.json").read_text(encoding="utf-8"))
         owner = None
@@ -184,12 +199,31 @@ FIGURES = (
 )
 
 
-def _one(folder: Path, siren_model: SirenModel | None = None) -> ScoreReport:
+def _one(
+    folder: Path,
+    siren_model: SirenModel | None = None,
+    lateness: LatenessPrior | None = None,
+    oracle_lateness: bool = False,
+) -> ScoreReport:
     with tempfile.TemporaryDirectory() as tmp:
-        return run(folder, False, Path(tmp), siren_model=siren_model)
+        return run(
+            folder,
+            False,
+            Path(tmp),
+            siren_model=siren_model,
+            lateness=lateness,
+            oracle_lateness=oracle_lateness,
+        )
 
 
-def score_set(name: str, cache: Path, jobs: int, siren_model: SirenModel | None = None) -> int:
+def score_set(
+    name: str,
+    cache: Path,
+    jobs: int,
+    siren_model: SirenModel | None = None,
+    lateness: LatenessPrior | None = None,
+    oracle_lateness: bool = False,
+) -> int:
     """Score an evaluation set and print its table (see the module's docstring)."""
     from concurrent.futures import ProcessPoolExecutor
 
@@ -203,7 +237,15 @@ def score_set(name: str, cache: Path, jobs: int, siren_model: SirenModel | None 
     )
     print("|---|---|---|---|---|---|---|---|---|")
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        reports = list(pool.map(_one, [m.folder for m in members], [siren_model] * len(members)))
+        reports = list(
+            pool.map(
+                _one,
+                [m.folder for m in members],
+                [siren_model] * len(members),
+                [lateness] * len(members),
+                [oracle_lateness] * len(members),
+            )
+        )
     for m, r in zip(members, reports, strict=True):
         print(row(f"{m.group}: {m.folder.name}", r.as_dict()))
     for group in dict.fromkeys(m.group for m in members):
@@ -241,6 +283,15 @@ def main() -> int:
         "--siren-model", help="weigh the rules' calls for sirens with a siren model: 'bundled' or a JSON path"
     )
     ap.add_argument("--siren-threshold", type=float, help="the siren model at this operating point")
+    ap.add_argument(
+        "--lateness",
+        help="a report's lateness as a one-sided prior: half-normal:SCALE_S:BINS or exponential:MEAN_S:BINS",
+    )
+    ap.add_argument(
+        "--oracle-lateness",
+        action="store_true",
+        help="tell the tracker each sighting's lateness by the truth (an analysis bound, reads truth.json)",
+    )
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
@@ -256,8 +307,9 @@ def main() -> int:
             ap.error("no siren model is bundled")
         if args.siren_threshold is not None:
             siren_model = siren_model.with_threshold(args.siren_threshold)
+    lateness = LatenessPrior.parse(args.lateness) if args.lateness else None
     if args.eval_set:
-        return score_set(args.eval_set, args.cache, args.jobs, siren_model)
+        return score_set(args.eval_set, args.cache, args.jobs, siren_model, lateness, args.oracle_lateness)
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
         "| scenario | warned | lead/oracle | sirens >= 60 s | false alarms | imminent false alarms "
@@ -267,7 +319,14 @@ def main() -> int:
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
         for scenario_dir in args.scenarios:
-            report = run(scenario_dir, ideal, Path(tmp), siren_model=siren_model)
+            report = run(
+                scenario_dir,
+                ideal,
+                Path(tmp),
+                siren_model=siren_model,
+                lateness=lateness,
+                oracle_lateness=args.oracle_lateness,
+            )
             reports.append(report)
             print(row(scenario_dir.name, report.as_dict()))
         public = [r for r, d in zip(reports, args.scenarios, strict=True) if not d.name.startswith("sim-")]

@@ -8,6 +8,7 @@ from nadhir.domain import Site
 from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.pipeline import Pipeline
 from nadhir.threat.learned import StrikeModel
+from nadhir.tracking.lateness import LatenessPrior
 
 
 def build_pipeline(
@@ -16,6 +17,7 @@ def build_pipeline(
     strike_model: StrikeModel | None = None,
     sites: list[Site] | None = None,
     siren_model: SirenModel | None = None,
+    lateness: LatenessPrior | None = None,
 ) -> Pipeline:
     """The live pipeline, set up with a scenario's sites, gazetteer and reporters.
 
@@ -24,7 +26,9 @@ def build_pipeline(
     With no ``strike_model`` threats are judged on geometry alone, the
     default (see docs/threat-model.md for why the learned model is opt-in). With no
     ``siren_model`` sirens follow the policy's rules alone, the default (docs/benchmarks.md,
-    "Siren model (issue 17)").
+    "Siren model (issue 17)"). With no ``lateness`` a spotter's report is taken as late by a
+    Gaussian spread about zero, the default; a one-sided prior is opt-in (docs/benchmarks.md,
+    "Tenth session").
     """
     from nadhir.intake.text import MessageReader
 
@@ -43,4 +47,5 @@ def build_pipeline(
         strike_model=strike_model,
         frame_origin=frame_origin,
         siren_model=siren_model,
+        lateness=lateness,
     )

@@ -46,10 +46,12 @@ from nadhir.threat.impacts import (
 )
 from nadhir.threat.learned import StrikeModel
 from nadhir.threat.lost import LostContactWatch
+from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
 from nadhir.tracking.motion import REPORT_LIKELIHOOD, SOUND_LIKELIHOOD
 from nadhir.tracking.track import Track
 from nadhir.tracking.tracker import Ended, Tracker
+from nadhir.tracking.updater import Updater
 
 # One acoustic detection is weak evidence that an aircraft is there (nodes also hear clutter).
 ACOUSTIC_EVIDENCE = 0.2
@@ -112,6 +114,7 @@ class Pipeline:
         strike_model: StrikeModel | None = None,
         frame_origin: tuple[float, float] | None = None,
         siren_model: SirenModel | None = None,
+        lateness: LatenessPrior | None = None,
     ) -> None:
         if not sites:
             raise ValueError("a pipeline needs at least one site")
@@ -127,7 +130,7 @@ class Pipeline:
         self.corroboration = ImpactCorroboration()
         reader = reader_factory(self.gazetteer) if reader_factory is not None else None
         self.interpreter = ReportInterpreter(self.gazetteer, reader, self.trust)
-        self.tracker = Tracker()
+        self.tracker = Tracker(updater=Updater(lateness))
         self.assessor = ThreatAssessor(sites, self.frame, model=strike_model)
         self.impacts = ImpactWatch(sites)
         self.explosions = ExplosionLocator(self.frame)

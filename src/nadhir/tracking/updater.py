@@ -12,6 +12,9 @@ Measurement models:
   as zero and only the spread is kept (see ``REPORT_DELAY_S``).
   A report of a formation locates the formation, not each aircraft: each
   member's estimate gets the formation's spread on top.
+  Opt-in (``Updater(lateness=...)``): the lateness as a one-sided prior, a few
+  hypotheses each updated and weighed (:mod:`nadhir.tracking.lateness`); it did
+  not improve the tuning set's warnings (docs/benchmarks.md, "Tenth session").
 * **Heading cue**: a velocity pseudo-measurement along the reported
   direction (eight compass points at best), constraining mostly the
   cross-track velocity.
@@ -29,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nadhir.tracking import imm, kalman, scalar
+from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import (
     REPORT_DELAY_S,
     BearingFix,
@@ -133,7 +137,19 @@ class Predictor:
 
 
 class Updater:
-    """IMM updates for sightings, heading cues and acoustic bearings."""
+    """IMM updates for sightings, heading cues and acoustic bearings.
+
+    ``lateness`` (off by default) replaces the Gaussian lateness of a
+    spotter's report (``PositionFix.delay_s``, ``delay_sigma_s``) by a
+    one-sided prior cut into a few hypotheses (:mod:`nadhir.tracking.lateness`):
+    each model of the track is updated under every hypothesis, weighed by
+    how well it explains the report, and collapsed again. A report well
+    behind a fast track then reads as a late one instead of dragging the
+    track back. Sensor fixes (no lateness spread) keep the plain update.
+    """
+
+    def __init__(self, lateness: LatenessPrior | None = None) -> None:
+        self.lateness = lateness
 
     def update_position(self, track: Track, fix: PositionFix, members: int = 1) -> None:
         """Fold a sighting's position (and heading cue) into the track."""
@@ -143,6 +159,16 @@ class Updater:
         """Sightings folded into distinct tracks at once: (track, sighting, formation size) triples."""
         if not pairs:
             return
+        if self.lateness is not None:
+            late = [(tr, f, k) for tr, f, k in pairs if f.delay_sigma_s > 0.0]
+            if late:
+                _lateness_update(late, self.lateness)
+                for tr, f, _ in late:
+                    if f.heading_rad is not None:
+                        self.update_heading(tr, f.heading_rad, f.heading_sigma_rad)
+                pairs = [(tr, f, k) for tr, f, k in pairs if not f.delay_sigma_s > 0.0]
+                if not pairs:
+                    return
         tracks = [tr for tr, _, _ in pairs]
         if len(pairs) <= SCALAR_MAX_TRACKS:
             states = [_sighting_update_small(tr, f, k) for tr, f, k in pairs]
@@ -295,6 +321,54 @@ def _sighting_update_small(
         ys.append((zx - (x0 - d * vx), zy - (x1 - d * vy)))
         rs.append((var + d2 * vx * vx, d2 * vx * vy, d2 * vx * vy, var + d2 * vy * vy))
     return scalar.update_linear(track.mu.tolist(), xs, track.ps.reshape(imm.N_MODELS, 16).tolist(), ys, h, rs)
+
+
+def _lateness_update(pairs: Sequence[tuple[Track, PositionFix, int]], prior: LatenessPrior) -> None:
+    """Sightings folded into distinct tracks, each model updated under every lateness hypothesis.
+
+    Model ``m`` under hypothesis ``k`` (lateness ``tau_k``, spread ``s_k`` within its bin) sees
+    ``z = p - (d + tau_k) v`` with noise ``var I + s_k^2 v v'`` (``d``: the fix's own known mean
+    delay, 0 for a spotter). The model-hypothesis pairs are updated as one mixture with prior
+    weights ``mu_m w_k``, which gives each pair's posterior weight; each model's hypotheses are
+    then collapsed (moment-matched), and the model's probability is the sum of its pairs'.
+    """
+    tracks = [tr for tr, _, _ in pairs]
+    n, m_count, k_count = len(pairs), imm.N_MODELS, len(prior.means_s)
+    taus = np.array(prior.means_s)
+    spreads2 = np.array(prior.sigmas_s) ** 2
+    weights = np.array(prior.weights)
+    xs = np.array([tr.xs for tr in tracks])  # (N, M, 4)
+    ps = np.array([tr.ps for tr in tracks])  # (N, M, 4, 4)
+    mu = np.array([tr.mu for tr in tracks])  # (N, M)
+    delay = np.array([f.delay_s for _, f, _ in pairs])[:, None, None] + taus[None, None, :]  # (N, 1, K)
+    z = np.array([(f.x, f.y) for _, f, _ in pairs])
+    var = np.array([position_variance(f, k) for _, f, k in pairs])
+    v = xs[:, :, None, 2:]  # (N, M, 1, 2)
+    y = z[:, None, None, :] - (xs[:, :, None, :2] - delay[..., None] * v)  # (N, M, K, 2)
+    r = spreads2[None, None, :, None, None] * v[..., :, None] * v[..., None, :] + (
+        var[:, None, None, None, None] * _EYE2
+    )  # (N, M, K, 2, 2)
+    h = np.zeros((n, 1, k_count, 2, 4))
+    h[..., 0, 0] = h[..., 1, 1] = 1.0
+    h[..., 0, 2] = h[..., 1, 3] = -delay
+    flat = m_count * k_count
+    joint, xs_k, ps_k, _ = imm.update_linear(
+        (mu[:, :, None] * weights[None, None, :]).reshape(n, flat),
+        np.broadcast_to(xs[:, :, None, :], (n, m_count, k_count, 4)).reshape(n, flat, 4),
+        np.broadcast_to(ps[:, :, None], (n, m_count, k_count, 4, 4)).reshape(n, flat, 4, 4),
+        y.reshape(n, flat, 2),
+        np.broadcast_to(h, (n, m_count, k_count, 2, 4)).reshape(n, flat, 2, 4),
+        r.reshape(n, flat, 2, 2),
+    )
+    joint = joint.reshape(n, m_count, k_count)
+    mu_new = joint.sum(axis=2)  # (N, M)
+    within = joint / mu_new[:, :, None]  # each model's hypotheses, given the model
+    xs_k = xs_k.reshape(n, m_count, k_count, 4)
+    ps_k = ps_k.reshape(n, m_count, k_count, 4, 4)
+    xs_new = np.einsum("nmk,nmki->nmi", within, xs_k)
+    dev = xs_k - xs_new[:, :, None, :]
+    ps_new = np.einsum("nmk,nmkij->nmij", within, ps_k + dev[..., :, None] * dev[..., None, :])
+    _scatter(tracks, mu_new, xs_new, 0.5 * (ps_new + np.swapaxes(ps_new, -1, -2)))
 
 
 def _scatter(
