@@ -1,6 +1,6 @@
 """Where do sightings put fast aircraft, and where do their tracks sit? By aircraft type, against the truth.
 
-Usage: python benchmarks/sighting_offsets.py [--lateness PRIOR | --oracle-lateness]
+Usage: python benchmarks/sighting_offsets.py [--lateness PRIOR | --oracle-lateness] [--ring TYPES:SIGMA_DEG]
            [--only sightings|bearings] [SCENARIO_DIR ...]
        (default: the 7 public scenarios)
 
@@ -27,7 +27,8 @@ spreads printed are lower bounds.
 ``half-normal:30:4``); ``--oracle-lateness`` tells the tracker each sighting's lateness by the
 truth (``truth_owner.tell_lateness``): what the tracks would be if lateness were known.
 ``--only sightings|bearings`` tracks with one stream of measurements alone (the sightings'
-rows are unchanged): which stream the tracks' lag and speed come from.
+rows are unchanged): which stream the tracks' lag and speed come from. ``--ring`` folds the
+type's speed into tracks whose direction is known but speed vague (``tracking/ring.py``, ``jet:60``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from nadhir.engine.factory import build_pipeline
 from nadhir.engine.stepper import Stepper
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
+from nadhir.tracking.ring import RingPrior
 from nadhir.tracking.tracker import Ended
 from nadhir_lab.scoring import AircraftPath, load_truth
 from truth_owner import MeasurementOwner, tell_lateness
@@ -77,16 +79,18 @@ def measure(
     lateness: LatenessPrior | None = None,
     oracle_lateness: bool = False,
     only: str | None = None,
+    ring: RingPrior | None = None,
 ) -> tuple[dict[str, list[tuple[float, ...]]], dict[str, list[tuple[float, ...]]]]:
     """Per aircraft type: sighting rows (speed, along, cross, distance, sigma) and track rows
     (speed, along, speed of the nearest confirmed track; along NaN when none is within reach).
     ``lateness`` sets the tracker's model of a report's lateness (``--lateness``); ``oracle_lateness``
     tells it each sighting's lateness by the truth instead (``--oracle-lateness``); ``only``
     (``"sightings"`` or ``"bearings"``) feeds the tracker that stream alone (``--only``), while the
-    sighting rows still describe every sighting."""
+    sighting rows still describe every sighting; ``ring`` sets the tracker's ring prior (``--ring``)."""
     scenario = load_scenario(folder)
     pipeline = build_pipeline(scenario, None, None, lateness=lateness)
     tracker = pipeline.tracker
+    tracker.updater.ring = ring
     if oracle_lateness:
         told = MeasurementOwner(
             load_truth(folder), folder, pipeline.frame, max_delay_s=300, travel_time=False
@@ -196,8 +200,10 @@ def main() -> int:
     ap.add_argument(
         "--only", choices=("sightings", "bearings"), help="feed the tracker this stream of measurements alone"
     )
+    ap.add_argument("--ring", help="fold the type's speed into tracks of these types: TYPES:SIGMA_DEG")
     args = ap.parse_args()
     lateness = LatenessPrior.parse(args.lateness) if args.lateness else None
+    ring = RingPrior.parse(args.ring) if args.ring else None
     print(
         "| scenario | type | sightings | true speed m/s | along km (mean ± sd) | across sd km "
         "| lateness s (mean ± sd) | distance km median / p90 | sigma km | tracked | track along km "
@@ -207,7 +213,7 @@ def main() -> int:
     pooled_s: dict[str, list[tuple[float, ...]]] = collections.defaultdict(list)
     pooled_t: dict[str, list[tuple[float, ...]]] = collections.defaultdict(list)
     for folder in args.scenarios:
-        sightings, tracks = measure(folder, lateness, args.oracle_lateness, args.only)
+        sightings, tracks = measure(folder, lateness, args.oracle_lateness, args.only, ring)
         report(folder.name, sightings, tracks)
         for k, v in sightings.items():
             pooled_s[k] += v

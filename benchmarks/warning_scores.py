@@ -4,7 +4,7 @@ and, for comparison, with ideal tracks (the truth positions fed to the same thre
 Usage: python benchmarks/warning_scores.py [--ideal | --ideal-seen] [SCENARIO_DIR ...]
        python benchmarks/warning_scores.py --set tuning|report [--jobs N] [--cache DIR]
        ... [--siren-model bundled|PATH [--siren-threshold P]]
-       ... [--lateness half-normal:SCALE_S:BINS | --oracle-lateness]
+       ... [--lateness half-normal:SCALE_S:BINS | --oracle-lateness] [--ring TYPES:SIGMA_DEG]
 
 ``--set`` scores one of issue 17's evaluation sets (``evaluation_sets.py``: the tuning set,
 on which every setting is chosen, or the report set, never used to choose): each scenario, each
@@ -24,6 +24,8 @@ evidence allows.
 ``--lateness`` gives the tracker a one-sided prior on a spotter's report's lateness
 (``tracking/lateness.py``; opt-in, docs/benchmarks.md, "Tenth session");
 ``--oracle-lateness`` tells it each sighting's lateness by the truth, the bound of any such model.
+``--ring`` folds the type's speed into tracks whose direction is known but speed vague
+(``tracking/ring.py``, e.g. ``jet:60``; opt-in, docs/benchmarks.md, "Tenth session").
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from nadhir.engine.stepper import Stepper
 from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import Measurement
+from nadhir.tracking.ring import RingPrior
 from nadhir.tracking.track import Track
 from nadhir.tracking.tracker import Ended
 from nadhir.tracking.updater import Predictor
@@ -136,15 +139,18 @@ def run(
     siren_model: SirenModel | None = None,
     lateness: LatenessPrior | None = None,
     oracle_lateness: bool = False,
+    ring: RingPrior | None = None,
 ) -> ScoreReport:
     """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
     "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's,
     ``lateness`` sets its updater's model of a report's lateness; ``oracle_lateness`` tells the
-    tracker each sighting's lateness by the truth instead (``truth_owner.tell_lateness``)."""
+    tracker each sighting's lateness by the truth instead (``truth_owner.tell_lateness``); ``ring``
+    sets its updater's ring prior (``tracking/ring.py``)."""
     scenario = load_scenario(scenario_dir)
     pipeline = build_pipeline(scenario, policy, strike_model, siren_model=siren_model, lateness=lateness)
     if predictor is not None:
         pipeline.tracker.predictor = predictor
+    pipeline.tracker.updater.ring = ring
     if oracle_lateness:
         owner = MeasurementOwner(
             load_truth(scenario_dir), scenario_dir, pipeline.frame, max_delay_s=300, travel_time=False
@@ -204,6 +210,7 @@ def _one(
     siren_model: SirenModel | None = None,
     lateness: LatenessPrior | None = None,
     oracle_lateness: bool = False,
+    ring: RingPrior | None = None,
 ) -> ScoreReport:
     with tempfile.TemporaryDirectory() as tmp:
         return run(
@@ -213,6 +220,7 @@ def _one(
             siren_model=siren_model,
             lateness=lateness,
             oracle_lateness=oracle_lateness,
+            ring=ring,
         )
 
 
@@ -223,6 +231,7 @@ def score_set(
     siren_model: SirenModel | None = None,
     lateness: LatenessPrior | None = None,
     oracle_lateness: bool = False,
+    ring: RingPrior | None = None,
 ) -> int:
     """Score an evaluation set and print its table (see the module's docstring)."""
     from concurrent.futures import ProcessPoolExecutor
@@ -244,6 +253,7 @@ def score_set(
                 [siren_model] * len(members),
                 [lateness] * len(members),
                 [oracle_lateness] * len(members),
+                [ring] * len(members),
             )
         )
     for m, r in zip(members, reports, strict=True):
@@ -292,6 +302,9 @@ def main() -> int:
         action="store_true",
         help="tell the tracker each sighting's lateness by the truth (an analysis bound, reads truth.json)",
     )
+    ap.add_argument(
+        "--ring", help="fold the type's speed into tracks of these types: TYPES:SIGMA_DEG, e.g. jet:60"
+    )
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
@@ -308,8 +321,11 @@ def main() -> int:
         if args.siren_threshold is not None:
             siren_model = siren_model.with_threshold(args.siren_threshold)
     lateness = LatenessPrior.parse(args.lateness) if args.lateness else None
+    ring = RingPrior.parse(args.ring) if args.ring else None
     if args.eval_set:
-        return score_set(args.eval_set, args.cache, args.jobs, siren_model, lateness, args.oracle_lateness)
+        return score_set(
+            args.eval_set, args.cache, args.jobs, siren_model, lateness, args.oracle_lateness, ring
+        )
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
         "| scenario | warned | lead/oracle | sirens >= 60 s | false alarms | imminent false alarms "
@@ -326,6 +342,7 @@ def main() -> int:
                 siren_model=siren_model,
                 lateness=lateness,
                 oracle_lateness=args.oracle_lateness,
+                ring=ring,
             )
             reports.append(report)
             print(row(scenario_dir.name, report.as_dict()))

@@ -71,9 +71,12 @@ class Tracker:
             self._sightings(sightings, touched)
         if sounds:
             self._bearings(sounds, touched)
+        ring = self.updater.ring
         for track_id in touched:
             live = self.tracks.get(track_id)
             if live is not None:
+                if ring is not None:
+                    ring.apply(live)
                 live.remember()
         return self._advance(t, touched)
 

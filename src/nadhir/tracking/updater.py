@@ -39,6 +39,7 @@ from nadhir.tracking.measurements import (
     PositionFix,
 )
 from nadhir.tracking.motion import PROFILES
+from nadhir.tracking.ring import RingPrior
 from nadhir.tracking.track import Track
 
 # Aircraft of a formation fly up to a few kilometres apart; one report places them all.
@@ -146,10 +147,15 @@ class Updater:
     how well it explains the report, and collapsed again. A report well
     behind a fast track then reads as a late one instead of dragging the
     track back. Sensor fixes (no lateness spread) keep the plain update.
+
+    ``ring`` (off by default) is the type's speed, folded into a track whose
+    direction is known but whose speed is vaguer than its type's
+    (:mod:`nadhir.tracking.ring`; the tracker applies it after each step's updates).
     """
 
-    def __init__(self, lateness: LatenessPrior | None = None) -> None:
+    def __init__(self, lateness: LatenessPrior | None = None, ring: RingPrior | None = None) -> None:
         self.lateness = lateness
+        self.ring = ring
 
     def update_position(self, track: Track, fix: PositionFix, members: int = 1) -> None:
         """Fold a sighting's position (and heading cue) into the track."""
