@@ -28,7 +28,7 @@ spreads printed are lower bounds.
 truth (``truth_owner.tell_lateness``): what the tracks would be if lateness were known.
 ``--only sightings|bearings`` tracks with one stream of measurements alone (the sightings'
 rows are unchanged): which stream the tracks' lag and speed come from. ``--ring`` folds the
-type's speed into tracks whose direction is known but speed vague (``tracking/ring.py``, ``jet:60``).
+type's speed into tracks whose direction is known but speed vague (``tracking/ring.py``, ``jet:90``).
 """
 
 from __future__ import annotations
@@ -88,9 +88,8 @@ def measure(
     (``"sightings"`` or ``"bearings"``) feeds the tracker that stream alone (``--only``), while the
     sighting rows still describe every sighting; ``ring`` sets the tracker's ring prior (``--ring``)."""
     scenario = load_scenario(folder)
-    pipeline = build_pipeline(scenario, None, None, lateness=lateness)
+    pipeline = build_pipeline(scenario, None, None, lateness=lateness, ring=ring)
     tracker = pipeline.tracker
-    tracker.updater.ring = ring
     if oracle_lateness:
         told = MeasurementOwner(
             load_truth(folder), folder, pipeline.frame, max_delay_s=300, travel_time=False

@@ -1,6 +1,6 @@
 """Where is warning lead lost? Each strike-site pair, the system's own tracks against ideal ones.
 
-Usage: python benchmarks/warning_gaps.py [--pairs] [SCENARIO_DIR ...]
+Usage: python benchmarks/warning_gaps.py [--pairs] [--ring TYPES:SIGMA_DEG] [SCENARIO_DIR ...]
 
 Replays each scenario twice through the same threat model and policy: once
 with the system's own tracks, once with ideal tracks from each aircraft's
@@ -19,7 +19,8 @@ the system's published tracks said of the striking aircraft then:
 
 It prints the lead lost (seconds, summed over pairs) in each class, by
 aircraft type, for the warning (any level) and the sirens (60 s or more
-ahead). An analysis tool: it reads ``truth.json``, which the system never does.
+ahead). ``--ring`` gives the system's own tracker the ring prior (``tracking/ring.py``).
+An analysis tool: it reads ``truth.json``, which the system never does.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from pathlib import Path
 from nadhir.domain import Problems
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.geo.distance import haversine_m
+from nadhir.tracking.ring import RingPrior
 from nadhir_lab.scoring import (
     METRES_PER_DEGREE,
     AircraftPath,
@@ -101,13 +103,15 @@ def classify(
     return "track fine"
 
 
-def gaps(scenario_dir: Path, tmp: Path) -> list[tuple[str, str, str, float, float, float, float]]:
+def gaps(
+    scenario_dir: Path, tmp: Path, ring: RingPrior | None = None
+) -> list[tuple[str, str, str, float, float, float, float]]:
     """Per pair where the ideal run warned: (type, class, site, own lead, ideal lead,
-    own siren lead, ideal siren lead)."""
+    own siren lead, ideal siren lead); ``ring`` is the own tracker's ring prior."""
     own_dir, ideal_dir = tmp / "own", tmp / "ideal"
     own_dir.mkdir(exist_ok=True)
     ideal_dir.mkdir(exist_ok=True)
-    own = run(scenario_dir, False, own_dir)
+    own = run(scenario_dir, False, own_dir, ring=ring)
     ideal = run(scenario_dir, "seen", ideal_dir)
     fixes, kinds = _tracks_with_type(own_dir / f"{scenario_dir.name}.tracks.jsonl")
     truth = load_truth(scenario_dir)
@@ -130,11 +134,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenarios", nargs="*", type=Path, default=DEFAULT)
     ap.add_argument("--pairs", action="store_true", help="also list every pair")
+    ap.add_argument("--ring", help="the own tracker's ring prior: TYPES:SIGMA_DEG, e.g. jet:90")
     args = ap.parse_args()
+    ring = RingPrior.parse(args.ring) if args.ring else None
     lost: dict[tuple[str, str], list[float]] = collections.defaultdict(lambda: [0, 0.0, 0, 0])
     with tempfile.TemporaryDirectory() as tmp:
         for scenario_dir in args.scenarios:
-            for kind, cls, site, own, ideal, own_s, ideal_s in gaps(scenario_dir, Path(tmp)):
+            for kind, cls, site, own, ideal, own_s, ideal_s in gaps(scenario_dir, Path(tmp), ring):
                 row = lost[(kind, cls)]
                 row[0] += 1
                 row[1] += max(0.0, ideal - own)

@@ -25,7 +25,7 @@ evidence allows.
 (``tracking/lateness.py``; opt-in, docs/benchmarks.md, "Tenth session");
 ``--oracle-lateness`` tells it each sighting's lateness by the truth, the bound of any such model.
 ``--ring`` folds the type's speed into tracks whose direction is known but speed vague
-(``tracking/ring.py``, e.g. ``jet:60``; opt-in, docs/benchmarks.md, "Tenth session").
+(``tracking/ring.py``, e.g. ``jet:90``; opt-in, docs/benchmarks.md, "Tenth session").
 """
 
 from __future__ import annotations
@@ -147,10 +147,11 @@ def run(
     tracker each sighting's lateness by the truth instead (``truth_owner.tell_lateness``); ``ring``
     sets its updater's ring prior (``tracking/ring.py``)."""
     scenario = load_scenario(scenario_dir)
-    pipeline = build_pipeline(scenario, policy, strike_model, siren_model=siren_model, lateness=lateness)
+    pipeline = build_pipeline(
+        scenario, policy, strike_model, siren_model=siren_model, lateness=lateness, ring=ring
+    )
     if predictor is not None:
         pipeline.tracker.predictor = predictor
-    pipeline.tracker.updater.ring = ring
     if oracle_lateness:
         owner = MeasurementOwner(
             load_truth(scenario_dir), scenario_dir, pipeline.frame, max_delay_s=300, travel_time=False
@@ -303,7 +304,7 @@ def main() -> int:
         help="tell the tracker each sighting's lateness by the truth (an analysis bound, reads truth.json)",
     )
     ap.add_argument(
-        "--ring", help="fold the type's speed into tracks of these types: TYPES:SIGMA_DEG, e.g. jet:60"
+        "--ring", help="fold the type's speed into tracks of these types: TYPES:SIGMA_DEG, e.g. jet:90"
     )
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")

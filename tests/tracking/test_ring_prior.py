@@ -60,7 +60,8 @@ def test_no_ring_where_it_does_not_belong() -> None:
 
 
 def test_ring_from_a_setting() -> None:
-    assert RingPrior.parse("jet:60") == RingPrior()
+    assert RingPrior.parse("jet:90") == RingPrior()
+    assert RingPrior.parse("jet:60:0.8") == RingPrior(("jet",), math.radians(60.0), 0.8)
     assert RingPrior.parse("jet+drone:30") == RingPrior(("jet", "drone"), math.radians(30.0))
     with pytest.raises(ValueError):
         RingPrior.parse("glider:30")

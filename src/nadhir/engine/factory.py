@@ -9,6 +9,7 @@ from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.pipeline import Pipeline
 from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.lateness import LatenessPrior
+from nadhir.tracking.ring import RingPrior
 
 
 def build_pipeline(
@@ -18,6 +19,7 @@ def build_pipeline(
     sites: list[Site] | None = None,
     siren_model: SirenModel | None = None,
     lateness: LatenessPrior | None = None,
+    ring: RingPrior | None = None,
 ) -> Pipeline:
     """The live pipeline, set up with a scenario's sites, gazetteer and reporters.
 
@@ -28,7 +30,9 @@ def build_pipeline(
     ``siren_model`` sirens follow the policy's rules alone, the default (docs/benchmarks.md,
     "Siren model (issue 17)"). With no ``lateness`` a spotter's report is taken as late by a
     Gaussian spread about zero, the default; a one-sided prior is opt-in (docs/benchmarks.md,
-    "Tenth session").
+    "Tenth session"). With no ``ring`` a track's velocity prior is Gaussian throughout, the
+    default; folding a jet's speed into tracks whose direction is known but speed vague is opt-in
+    (``tracking/ring.py``; docs/benchmarks.md, "Tenth session").
     """
     from nadhir.intake.text import MessageReader
 
@@ -48,4 +52,5 @@ def build_pipeline(
         frame_origin=frame_origin,
         siren_model=siren_model,
         lateness=lateness,
+        ring=ring,
     )

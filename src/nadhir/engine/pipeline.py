@@ -49,6 +49,7 @@ from nadhir.threat.lost import LostContactWatch
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
 from nadhir.tracking.motion import REPORT_LIKELIHOOD, SOUND_LIKELIHOOD
+from nadhir.tracking.ring import RingPrior
 from nadhir.tracking.track import Track
 from nadhir.tracking.tracker import Ended, Tracker
 from nadhir.tracking.updater import Updater
@@ -115,6 +116,7 @@ class Pipeline:
         frame_origin: tuple[float, float] | None = None,
         siren_model: SirenModel | None = None,
         lateness: LatenessPrior | None = None,
+        ring: RingPrior | None = None,
     ) -> None:
         if not sites:
             raise ValueError("a pipeline needs at least one site")
@@ -130,7 +132,7 @@ class Pipeline:
         self.corroboration = ImpactCorroboration()
         reader = reader_factory(self.gazetteer) if reader_factory is not None else None
         self.interpreter = ReportInterpreter(self.gazetteer, reader, self.trust)
-        self.tracker = Tracker(updater=Updater(lateness))
+        self.tracker = Tracker(updater=Updater(lateness, ring))
         self.assessor = ThreatAssessor(sites, self.frame, model=strike_model)
         self.impacts = ImpactWatch(sites)
         self.explosions = ExplosionLocator(self.frame)

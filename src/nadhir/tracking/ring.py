@@ -38,41 +38,41 @@ from nadhir.tracking import imm
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
 from nadhir.tracking.track import Track
 
-# The track's type must be at least this likely for its profile's speed to be the ring's
-# (Track.profile falls back to "unknown" below it).
-_TYPE_SURE = 0.5
-
 
 @dataclass(frozen=True, slots=True)
 class RingPrior:
-    """Which types get the ring, and how well a track's direction must be known to take it."""
+    """Which types get the ring, how well a track's direction must be known to take it, and how
+    sure its type must be (0.5: as sure as ``Track.profile`` asks before it uses the type's)."""
 
     types: tuple[AircraftType, ...] = ("jet",)
-    direction_sigma_rad: float = math.radians(60.0)
+    direction_sigma_rad: float = math.radians(90.0)
+    type_sure: float = 0.5
 
     def __post_init__(self) -> None:
         if not self.types or any(t not in TRACK_TYPES for t in self.types):
             raise ValueError(f"ring types are some of {TRACK_TYPES}")
         if not 0.0 < self.direction_sigma_rad <= math.pi:
             raise ValueError("the direction's spread is in (0, pi] rad")
+        if not 0.0 <= self.type_sure <= 1.0:
+            raise ValueError("the type's probability is in [0, 1]")
 
     @classmethod
     def parse(cls, spec: str) -> RingPrior:
-        """``TYPES:SIGMA_DEG`` as a setting gives it, e.g. ``jet:60`` or ``jet+drone:45``."""
-        types, sigma_deg = spec.split(":")
+        """``TYPES:SIGMA_DEG[:SURE]`` as a setting gives it, e.g. ``jet:90`` or ``jet+drone:45:0.8``."""
+        types, sigma_deg, *sure = spec.split(":")
         names: list[AircraftType] = []
         for name in types.split("+"):
             match = [t for t in TRACK_TYPES if t == name]
             if not match:
                 raise ValueError(f"unknown aircraft type {name!r} in ring prior {spec!r}")
             names.append(match[0])
-        return cls(tuple(names), math.radians(float(sigma_deg)))
+        return cls(tuple(names), math.radians(float(sigma_deg)), float(sure[0]) if sure else 0.5)
 
     def apply(self, track: Track) -> bool:
         """Fold the type's speed into the track if it is a ring type, vague in speed and not in
         direction (see the module's docstring); True if it did."""
         best = int(np.argmax(track.type_probs))
-        if track.type_probs[best] < _TYPE_SURE or TRACK_TYPES[best] not in self.types:
+        if track.type_probs[best] < self.type_sure or TRACK_TYPES[best] not in self.types:
             return False
         prof = PROFILES[TRACK_TYPES[best]]
         vx, vy = float(track.x[2]), float(track.x[3])
