@@ -209,3 +209,5 @@ def test_the_intake_role_shows_its_telegram_poller_in_readyz(nats: NatsServer, t
             assert (check["ok"], check["reason"], check["state"]) == (
                 False, "the Telegram poller has stopped", "stopped",
             )  # fmt: skip
+            # The metrics say it too, for an alert rule.
+            assert 'nadhir_worker_ready{worker="telegram"} 0.0' in client.get("/metrics").text

@@ -65,7 +65,11 @@ def test_a_process_without_delivery_reports_no_delivery_check(tmp_path: Path, cl
         assert ready.status_code == 200
         names = [c["name"] for c in ready.json()["checks"]]
         assert names == ["service", "store", "engine", "facility status"]
-        assert ("nadhir_outbox_deliveries", (("state", "pending"),)) not in scrape(client)
+        scraped = scrape(client)
+        assert ("nadhir_outbox_deliveries", (("state", "pending"),)) not in scraped
+        # Every check of /readyz is a metric too, so an alert rule sees a stopped part.
+        for name in names:
+            assert value(scraped, "nadhir_worker_ready", worker=name) == 1
 
 
 def test_metrics_move_with_intake_alerts_deliveries_and_sirens(tmp_path: Path, clock: ManualClock) -> None:
@@ -124,7 +128,10 @@ def test_a_failing_source_is_shown_down_and_the_scrape_still_answers(
 
     metrics.watch_outbox(broken)
     metrics.watch_sirens(lambda: {"online": 3, "offline": 1, "faulty": 0})
+    metrics.watch_readiness(lambda: {"engine": True, "telegram": False})
     text = metrics.render().decode()
+    assert 'nadhir_worker_ready{worker="telegram"} 0.0' in text
+    assert 'nadhir_worker_ready{worker="engine"} 1.0' in text
     assert 'nadhir_metrics_source_up{source="outbox"} 0.0' in text
     assert 'nadhir_metrics_source_up{source="sirens"} 1.0' in text
     assert 'nadhir_sirens{state="online"} 3.0' in text

@@ -72,6 +72,7 @@ class Metrics:
         self._rejected: Counts | None = None
         self._lag: Callable[[], Mapping[str, float]] | None = None
         self._lag_stream = "events"
+        self._ready: Callable[[], Mapping[str, bool]] | None = None
         self.registry.register(_Sources(self))
 
     # ---- pushed in ----------------------------------------------------------------------------
@@ -109,6 +110,12 @@ class Metrics:
         with self._lock:
             self._lag, self._lag_stream = lag, stream
 
+    def watch_readiness(self, ready: Callable[[], Mapping[str, bool]] | None) -> None:
+        """Each worker's readiness as ``/readyz`` lists it (name: serves its part), so that an alert
+        rule sees a stopped part (a Telegram poller, the facility status room) as health does."""
+        with self._lock:
+            self._ready = ready
+
     def render(self) -> bytes:
         """The text exposition format, as ``/metrics`` serves it (:data:`CONTENT_TYPE`)."""
         with self._lock:
@@ -132,7 +139,7 @@ class _Sources(Collector):
         m = self.metrics
         with m._lock:
             outbox, sirens, queue = m._outbox, m._sirens, m._queue
-            accepted, rejected = m._accepted, m._rejected
+            accepted, rejected, ready = m._accepted, m._rejected, m._ready
         up = GaugeMetricFamily("nadhir_metrics_source_up", "1 if a source of metrics answered at this "
                                "scrape, 0 if it failed (see the log).", labels=["source"])  # fmt: skip
         if outbox is not None:
@@ -173,6 +180,15 @@ class _Sources(Collector):
                 for reason, n in sorted(counts.items()):
                     c.add_metric([reason], n)
                 yield c
+        if ready is not None:
+            checks = _read("readiness", ready, up)
+            if checks is not None:
+                g = GaugeMetricFamily("nadhir_worker_ready", "1 if a worker of this process serves "
+                                      "its part, 0 if not (the checks of /readyz).",
+                                      labels=["worker"])  # fmt: skip
+                for name, ok in sorted(checks.items()):
+                    g.add_metric([name], 1.0 if ok else 0.0)
+                yield g
         yield up
 
 

@@ -305,6 +305,7 @@ class Service:
 
     def start(self) -> None:
         """Start every worker, in order."""
+        self.metrics.watch_readiness(lambda: {c.name: c.ok for c in self.readiness()})
         for worker in self.workers(self.clock()):
             worker.start()
             self.started.append(worker)
