@@ -137,6 +137,7 @@ class Pipeline:
         self.lost = LostContactWatch()
         self.policy = AlertPolicy(sites, policy_config, siren_model)
         self.policy.memory.track_of = self.live_track
+        self.policy.track_seen = self.sees
         self.policy.memory.impacts_at = self.impacts.evidence
         self.now: float | None = None
         self.records: dict[str, TrackRecord] = {}  # one per live track
@@ -150,6 +151,13 @@ class Pipeline:
     def live_track(self, track_id: str) -> Track | None:
         """The tracker's live track of this id, if it has one (the siren model reads its quality)."""
         return self.tracker.tracks.get(track_id)
+
+    def sees(self, track_id: str) -> tuple[float, float] | None:
+        """Where a track the tracker still sees (live, observed lately: not coasting) is, or None."""
+        track = self.tracker.tracks.get(track_id)
+        if track is None or track.stage != "confirmed":
+            return None
+        return self.frame.to_latlon(*track.position)
 
     # -- driving ----------------------------------------------------------------
 
