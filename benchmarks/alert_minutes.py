@@ -1,10 +1,11 @@
 """Where the alert-minutes go (issue 17's bar: alert-minutes <= 2.2 x the oracle's).
 
-Usage: python benchmarks/alert_minutes.py [--set tuning|report] [--jobs N] [--only GROUP]
+Usage: python benchmarks/alert_minutes.py [--set tuning|report] [--jobs N] [--scenarios]
                                           [--policy key=value ...] [--sweep key=v1,v2,...]
 
 Each scenario is replayed once with the system's own tracks, and the per-site threats the
-pipeline hands the alert policy at every step are kept (``--cache``, one pickle per scenario;
+pipeline hands the alert policy at every step are kept, with the tracks the tracker sees then
+(``Pipeline.sees``, which ``seen_hold_s`` reads) (``--cache``, one pickle per scenario;
 ``--fresh`` replays again). The policy alone is then run again over them, with the default
 settings or those given (``--policy hold_s=120``), so a sweep of the policy's settings costs
 seconds, not a replay of the tracker. (A setting that changes which threat the pipeline prefers
@@ -22,7 +23,10 @@ The open-episode time is broken down, per group of the set, by
   striking aircraft's take-off to the strike), in the 10 minutes after a strike at or near the
   site (the tail), or neither (``idle``: no strike coming or just past).
 
-With ``--sweep`` it prints the scorer's figures per group for each value of one setting.
+With ``--sweep`` it prints the scorer's figures per group for each value of one setting (and
+the spread of alert-min / oracle over the scenarios); ``--scenarios`` adds each scenario's row.
+The figures equal ``warning_scores.py --set ...``'s (checked at the defaults and at
+``seen_hold_s=150``). Results: docs/benchmarks.md, tenth session, "where the alert-minutes go".
 """
 
 from __future__ import annotations
@@ -55,14 +59,14 @@ from nadhir_lab.scoring import (
     site_contains,
 )
 
-# Per step: the time, the strongest threat per site, and where the tracks the tracker sees are.
-Steps = list[tuple[float, dict[str, Threat], dict[str, tuple[float, float]]]]
+# Per step: the time, the strongest threat per site, and the tracks the tracker sees then.
+Steps = list[tuple[float, dict[str, Threat], frozenset[str]]]
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "nadhir-alert-minutes"
 
 
 def record(folder: Path, cache: Path, fresh: bool = False) -> Path:
     """Replay ``folder`` and keep the threats handed to the policy at every step (cached)."""
-    out = cache / f"{folder.name}.steps-v2.pkl"
+    out = cache / f"{folder.name}.steps-v3.pkl"
     if out.is_file() and not fresh:
         return out
     scenario = load_scenario(folder)
@@ -71,7 +75,7 @@ def record(folder: Path, cache: Path, fresh: bool = False) -> Path:
     decide = pipeline.policy.decide
 
     def keep(t: float, threats: dict[str, Threat]) -> list:  # type: ignore[type-arg]
-        seen = {k: at for k in pipeline.tracker.tracks if (at := pipeline.sees(k)) is not None}
+        seen = frozenset(k for k in pipeline.tracker.tracks if pipeline.sees(k))
         steps.append((t, dict(threats), seen))
         return decide(t, threats)
 
@@ -103,8 +107,8 @@ def replay(folder: Path, pickled: Path, config: PolicyConfig) -> Result:
     """Run the policy alone over the kept threats, score its alerts and break its minutes down."""
     sites, steps = pickle.loads(pickled.read_bytes())
     policy = AlertPolicy(sites, config)
-    in_view: list[dict[str, tuple[float, float]]] = [{}]  # this step's, as the pipeline would say
-    policy.track_seen = lambda track_id: in_view[0].get(track_id)
+    in_view: list[frozenset[str]] = [frozenset()]  # this step's, as the pipeline would say
+    policy.track_seen = lambda track_id: track_id in in_view[0]
     truth = load_truth(folder)
     takeoffs = {a.id: a.takeoff for a in truth.aircraft if a.times}
     windows: dict[str, list[tuple[float, float]]] = {}

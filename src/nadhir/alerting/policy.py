@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from nadhir.alerting.siren_model import EpisodeView, SirenMemory, SirenModel
 from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat, ThreatCue
 from nadhir.domain.readiness import SiteReadiness
-from nadhir.geo.distance import haversine_m
 
 # Seconds a site's people need to reach shelter, by kind, when the site does not say.
 DEFAULT_SHELTER_S: dict[str, float] = {"hospital": 300.0, "school": 180.0, "camp": 240.0, "shelter": 60.0}
@@ -88,14 +87,15 @@ class PolicyConfig:
     # Not a siren episode: from its first siren every minute of an episode counts as siren time.
     lingering_aircraft: tuple[AircraftType, ...] = ("helicopter", "drone")
     lingering_hold_s: float = 600.0
-    # The holds above are for an aircraft out of view: it may be near, unseen. A phones-only episode
-    # whose aircraft the tracker still sees (observed within the last minute) at least
-    # ``seen_far_m`` from the site, and whose path no longer threatens it, ends this long after the
-    # threat fades (None: the holds above whatever is seen): the aircraft is known to be elsewhere,
-    # and should it turn back, raising never waits. One lost from view, or still close (it may be
-    # working the town, as a loitering drone does), is held as above.
-    seen_hold_s: float | None = 150.0
-    seen_far_m: float = 0.0
+    # The holds above are for an aircraft out of view: it may be near, unseen. With ``seen_hold_s``
+    # set, a phones-only episode whose aircraft the tracker still sees (observed within the last
+    # minute), and whose path no longer threatens the site, ends this long after the threat fades:
+    # the aircraft is known to be elsewhere, and should it turn back, raising never waits. Off
+    # (None) by default: measured on issue 17's tuning set (docs/benchmarks.md, tenth session,
+    # "where the alert-minutes go"), 150 s takes the public synthetic alert-minutes 2.35 -> 2.14 x
+    # the oracle's, but costs lead (issue 5's pair 0.47 -> 0.41, bar 0.45): the long holds also
+    # carry a site's warning from one helicopter's pass to the next aircraft's.
+    seen_hold_s: float | None = None
     # An update goes out only when something people act on changes: the level, the kind of aircraft,
     # or the time left before it arrives by this much (a time already past reads "now": a threat
     # whose arrival stays "now" while the clock runs, as a strike's does, changes nothing).
@@ -148,9 +148,9 @@ class AlertPolicy:
         self.config = config or PolicyConfig()
         self.siren_model = siren_model
         self.siren_recorder: SirenRecorder | None = None
-        # Where a track the tracker still sees is (lat, lon), by its id; None if it does not see it
-        # (gone, or coasting). Set by the pipeline. None: every episode is held as if out of view.
-        self.track_seen: Callable[[str], tuple[float, float] | None] | None = None
+        # Whether the tracker still sees a track (live, observed lately), by its id; set by the
+        # pipeline. None: every episode is held as if its aircraft were out of view.
+        self.track_seen: Callable[[str], bool] | None = None
         # The sites' recent history, which the siren model reads; kept only while a model or a
         # recorder needs it.
         self.memory = SirenMemory(sites)
@@ -350,7 +350,7 @@ class AlertPolicy:
             hold = c.lingering_hold_s
         else:
             hold = c.hold_s
-        if c.seen_hold_s is not None and hold > c.seen_hold_s and not ep.sirens and self._seen_away(site, ep):
+        if c.seen_hold_s is not None and hold > c.seen_hold_s and not ep.sirens and self._still_seen(ep):
             hold = c.seen_hold_s
         if ep.rearmed:
             hold = max(hold, c.rearm_hold_s)
@@ -383,12 +383,9 @@ class AlertPolicy:
             return self._alert(t, "update", site.id, ep)
         return self._heartbeat(t, site.id, ep)
 
-    def _seen_away(self, site: Site, ep: _Episode) -> bool:
-        """Whether the aircraft that last threatened the site is in view, ``seen_far_m`` or more away."""
-        if ep.track is None or self.track_seen is None:
-            return False
-        at = self.track_seen(ep.track)
-        return at is not None and haversine_m(site.lat, site.lon, at[0], at[1]) >= self.config.seen_far_m
+    def _still_seen(self, ep: _Episode) -> bool:
+        """Whether the aircraft that last threatened the episode's site is still in view."""
+        return ep.track is not None and self.track_seen is not None and self.track_seen(ep.track)
 
     def _heartbeat(self, t: float, site_id: str, ep: _Episode) -> Alert | None:
         if t - ep.last_sent >= self.config.heartbeat_s:
