@@ -87,6 +87,15 @@ class PolicyConfig:
     # Not a siren episode: from its first siren every minute of an episode counts as siren time.
     lingering_aircraft: tuple[AircraftType, ...] = ("helicopter", "drone")
     lingering_hold_s: float = 600.0
+    # The holds above are for an aircraft out of view: it may be near, unseen. With ``seen_hold_s``
+    # set, a phones-only episode whose aircraft the tracker still sees (observed within the last
+    # minute), and whose path no longer threatens the site, ends this long after the threat fades:
+    # the aircraft is known to be elsewhere, and should it turn back, raising never waits. Off
+    # (None) by default: measured on issue 17's tuning set (docs/benchmarks.md, tenth session,
+    # "where the alert-minutes go"), 150 s takes the public synthetic alert-minutes 2.35 -> 2.14 x
+    # the oracle's, but costs lead (issue 5's pair 0.47 -> 0.41, bar 0.45): the long holds also
+    # carry a site's warning from one helicopter's pass to the next aircraft's.
+    seen_hold_s: float | None = None
     # An update goes out only when something people act on changes: the level, the kind of aircraft,
     # or the time left before it arrives by this much (a time already past reads "now": a threat
     # whose arrival stays "now" while the clock runs, as a strike's does, changes nothing).
@@ -139,6 +148,9 @@ class AlertPolicy:
         self.config = config or PolicyConfig()
         self.siren_model = siren_model
         self.siren_recorder: SirenRecorder | None = None
+        # Whether the tracker still sees a track (live, observed lately), by its id; set by the
+        # pipeline. None: every episode is held as if its aircraft were out of view.
+        self.track_seen: Callable[[str], bool] | None = None
         # The sites' recent history, which the siren model reads; kept only while a model or a
         # recorder needs it.
         self.memory = SirenMemory(sites)
@@ -330,13 +342,16 @@ class AlertPolicy:
         quiet = threat is None or threat.probability < c.clear_probability
         ep.quiet_since = (ep.quiet_since or t) if quiet else None
         # An aircraft seen moving away ends the episode sooner than one merely lost from view, and
-        # one that lingers later.
+        # one that lingers later; a phones-only episode whose aircraft is still in view and no
+        # longer threatens the site, no later than ``seen_hold_s``.
         if threat is not None and threat.cue == "receding":
             hold = c.passed_hold_s
         elif ep.lingering and not ep.sirens:
             hold = c.lingering_hold_s
         else:
             hold = c.hold_s
+        if c.seen_hold_s is not None and hold > c.seen_hold_s and not ep.sirens and self._still_seen(ep):
+            hold = c.seen_hold_s
         if ep.rearmed:
             hold = max(hold, c.rearm_hold_s)
         if ep.quiet_since is not None and t - ep.quiet_since >= hold:
@@ -367,6 +382,10 @@ class AlertPolicy:
             ep.eta = eta
             return self._alert(t, "update", site.id, ep)
         return self._heartbeat(t, site.id, ep)
+
+    def _still_seen(self, ep: _Episode) -> bool:
+        """Whether the aircraft that last threatened the episode's site is still in view."""
+        return ep.track is not None and self.track_seen is not None and self.track_seen(ep.track)
 
     def _heartbeat(self, t: float, site_id: str, ep: _Episode) -> Alert | None:
         if t - ep.last_sent >= self.config.heartbeat_s:

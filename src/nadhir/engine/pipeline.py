@@ -50,7 +50,7 @@ from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
 from nadhir.tracking.motion import REPORT_LIKELIHOOD, SOUND_LIKELIHOOD
 from nadhir.tracking.ring import RingPrior
-from nadhir.tracking.track import Track
+from nadhir.tracking.track import COAST_AFTER_S, Track
 from nadhir.tracking.tracker import Ended, Tracker
 from nadhir.tracking.updater import Updater
 
@@ -138,8 +138,7 @@ class Pipeline:
         self.explosions = ExplosionLocator(self.frame)
         self.lost = LostContactWatch()
         self.policy = AlertPolicy(sites, policy_config, siren_model)
-        self.policy.memory.track_of = self.live_track
-        self.policy.memory.impacts_at = self.impacts.evidence
+        self.use_policy(self.policy)
         self.now: float | None = None
         self.records: dict[str, TrackRecord] = {}  # one per live track
         self.threats: dict[str, Threat] = {}
@@ -149,9 +148,26 @@ class Pipeline:
         # The last published state of each track an alert may still name (see _with_approach).
         self.shown: dict[str, TrackState] = {}
 
+    def use_policy(self, policy: AlertPolicy) -> None:
+        """Decide with ``policy`` from now on, told what it reads of the pipeline (a service that
+        swaps in its own policy calls this, so the new one is not left blind to the tracks)."""
+        policy.memory.track_of = self.live_track
+        policy.memory.impacts_at = self.impacts.evidence
+        policy.track_seen = self.sees
+        self.policy = policy
+
     def live_track(self, track_id: str) -> Track | None:
         """The tracker's live track of this id, if it has one (the siren model reads its quality)."""
         return self.tracker.tracks.get(track_id)
+
+    def sees(self, track_id: str) -> bool:
+        """Whether the tracker still sees this track: live, confirmed and observed within
+        ``COAST_AFTER_S`` of the pipeline's clock (not coasting). The clock, not the track's own
+        time, so that live and replay, which advance tracks at different moments, agree."""
+        track, now = self.tracker.tracks.get(track_id), self.now
+        if track is None or now is None or track.status != "confirmed":
+            return False
+        return now - track.last_update <= COAST_AFTER_S
 
     # -- driving ----------------------------------------------------------------
 

@@ -108,8 +108,10 @@ class LiveCore:
     def __init__(
         self, pipeline: Pipeline, bus: InProcessBus, reporters: list[Reporter], speed: float = 1.0
     ) -> None:
-        if not isinstance(pipeline.policy, OperatorPolicy):
-            pipeline.policy = OperatorPolicy(pipeline.sites, pipeline.policy.config)
+        policy = pipeline.policy
+        if not isinstance(policy, OperatorPolicy):
+            policy = OperatorPolicy(pipeline.sites, policy.config)
+            pipeline.use_policy(policy)
         # Each report's reading is passed on to the inputs panel as the pipeline makes it.
         pipeline.interpreter = ReadingInterpreter(pipeline.interpreter, self._read)
         self.pipeline = pipeline
@@ -117,7 +119,7 @@ class LiveCore:
             pipeline, self._on_alert, self._on_track, on_rejected=self._on_rejected, on_event=self._heard
         )
         self.summary = self.stepper.summary
-        self.policy: OperatorPolicy = pipeline.policy
+        self.policy: OperatorPolicy = policy
         self.bus = bus
         self.speed = speed
         self.sites: dict[str, Site] = {s.id: s for s in pipeline.sites}
@@ -196,12 +198,14 @@ class LiveCore:
         """Take up the state of a snapshot (:mod:`nadhir.service.snapshots`): its pipeline, the
         stepper's clock, counts and held events. The views follow at the next step."""
         with self.lock:
-            if not isinstance(pipeline.policy, OperatorPolicy):
-                pipeline.policy = OperatorPolicy(pipeline.sites, pipeline.policy.config)
+            policy = pipeline.policy
+            if not isinstance(policy, OperatorPolicy):
+                policy = OperatorPolicy(pipeline.sites, policy.config)
+                pipeline.use_policy(policy)
             if not isinstance(pipeline.interpreter, ReadingInterpreter):  # the inputs panel hears it
                 pipeline.interpreter = ReadingInterpreter(pipeline.interpreter, self._read)
             self.pipeline = pipeline
-            self.policy = pipeline.policy
+            self.policy = policy
             self.stepper.pipeline = pipeline
             self.stepper.clock = clock
             self.stepper.summary = self.summary = summary
