@@ -40,7 +40,7 @@ from nadhir.intake.text import MessageReader
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT / "tests" / "data" / "messages" / "real_corpus.jsonl"
 DEFAULT_SCENARIO = ROOT / "tests" / "data" / "scenarios" / "idlib-basic"
-SPLITS = ("tune", "held_out", "blind_2", "blind_3", "blind_4", "blind_5")
+SPLITS = ("tune", "held_out", "blind_2", "blind_3", "blind_4", "blind_5", "blind_6")
 
 # The corpus's action labels, as the reader says them: (message kind, action).
 EXPECTED: dict[str, tuple[str, str | None]] = {
