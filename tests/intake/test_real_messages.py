@@ -42,9 +42,10 @@ FLOORS = {  # what each part reaches, a little lower (docs/intake.md)
     "tune": {"aircraft": 0.95, "action": 0.95},
     "held_out": {"aircraft": 0.95, "action": 0.85},
     "blind_2": {"aircraft": 0.95, "action": 0.8},
-    "blind_3": {"aircraft": 0.85, "action": 0.9},
+    "blind_3": {"aircraft": 0.95, "action": 0.9},
     "blind_4": {"aircraft": 0.95, "action": 0.8},
-    "blind_5": {"aircraft": 0.85, "action": 0.85},  # never tuned on
+    "blind_5": {"aircraft": 0.95, "action": 0.9},
+    "blind_6": {"aircraft": 0.95, "action": 0.85},
 }
 IDIOMS = {
     "radio_call",
@@ -117,6 +118,8 @@ def test_each_part_reads_at_its_floor(
 # --- what a message is ----------------------------------------------------------------------------
 
 SUMMARIES = [
+    "ألقى اليوم الطيران المروحي أكثر من ثلاثين لغماً بحرياً على بلدة الهبيط",
+    "لم تسجل المراصد المحلية أي غارة جوية على ريف إدلب حتى الآن",
     "ثانيا: (15) طلعة جوية من مطار الشعيرات العسكري بحمص، وكانت جميعها طيران حربي",
     "أكدت مصادر محلية عدم إقلاع أي طائرة حربية كانت أو مروحية من مطارات نظام الأسد أمس",
     "بين الساعة 9:50 والساعة العاشرة أقلعت ثماني طائرات روسية، حامت اثنتان منها في أجواء شمال غربي سوريا",
@@ -159,12 +162,44 @@ def test_a_sighting_that_says_take_cover_stays_a_sighting(reader: MessageReader)
         ("Russian warplanes also flew over the Idlib governorate.", "transit"),
         ("الطيران الحربي الروسي في أجواء جبل الزاوية دون تنفيذ أي غارات", "unknown"),
         ("تزامن قصف قوات النظام مع حركة تحليق مكثفة لطائرات الاستطلاع فوق سراقب", "circling"),
+        # blind_5 and blind_6 (docs/intake.md): attacked, still flying over, headed, movement
+        ("هاجمت طائرات مسيرة انتحارية أطراف بلدة سرمين صباح اليوم", "striking"),
+        ("drone attack on the market of Sarmin, several wounded", "striking"),
+        ("لا تزال الطائرات الحربية تحلق في أجواء كفرنبل", "circling"),
+        ("warplanes still flying over Kafr Nabl", "circling"),
+        ("continuous flight of reconnaissance drones over Saraqeb", "circling"),
+        ("طائرة حربية تحلق فوق كفرنبل", "unknown"),  # flying over, no more: no loiter said
+        ("خرقت طائرة استطلاع الأجواء واتجهت إلى قرى جبل الزاوية", "transit"),
+        ("Kafr Nabl! Movement of enemy UAVs recorded!", "transit"),
+        ("drone spotted over Kafr Nabl", "unknown"),  # spotted names no motion
     ],
 )
 def test_observatory_phrases(reader: MessageReader, text: str, action: str) -> None:
     got = reader.read(text)
     assert got.kind == "sighting"
     assert got.action == action
+
+
+def test_the_past_hour_is_live_the_past_days_a_tally(reader: MessageReader) -> None:
+    got = reader.read("طيران التحالف شن خلال الساعة الماضية 6 غارات على كفرنبل")
+    assert got.kind == "sighting" and got.action == "striking"
+    assert reader.read("طيران التحالف شن خلال الأيام الماضية 6 غارات على كفرنبل").kind == "summary"
+
+
+@pytest.mark.parametrize(
+    ("text", "aircraft"),
+    [
+        ("طائرة استطلاع روسية من طراز An-30 تحلق فوق كفرنبل", "unknown"),  # crewed, no drone
+        ("طائرة أنتونوف تلقي براميل على أطراف المدينة", "unknown"),
+        ("طائرة استطلاع روسية فوق كفرنبل", "drone"),
+        ("أقدمت محلّقة إسرائيلية على إلقاء قنبلة على حفارة", "drone"),
+        ("طائرة روسية فوق كفرنبل", "jet"),  # the nationality prior, for an aircraft
+        ("هدوء نسبي بعد مئات الغارات الروسية في الأسبوع الماضي", "unknown"),  # for raids: whose
+        ("لم تسجل المراصد أي غارة لطيران النظام أو الروسي", "unknown"),
+    ],
+)
+def test_named_types_and_the_nationality_prior(reader: MessageReader, text: str, aircraft: str) -> None:
+    assert reader.read(text).aircraft == aircraft
 
 
 def test_live_messages_of_the_other_sets_stay_sightings(reader: MessageReader) -> None:

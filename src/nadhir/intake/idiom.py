@@ -16,14 +16,16 @@ How it decides, on the tokens of one message (:mod:`nadhir.intake.tokens`):
 - **summary**: the summary weights of its words and phrases add up to 1 or more: a word of
   a tally (sorties, yesterday, dozens, first/second in a list) weighs 1, a word that only
   leans that way (escalation, witnessing, past, the number of, documented) 0.5; so do the
-  phrases "between <hour> and <hour>" (1), "no/not ... took off" (1), a date not said to be
+  phrases "between <hour> and <hour>" (1), "no/not ... took off" (1), "no raid recorded"
+  (لم تسجّل ... أيّة غارة, 1), a date not said to be
   today ("on 28 September", 1), a count of 20 or more strikes, barrels or sorties (1), "two
   days ago", "hours ago", "last night", "recent days" (1), "since dawn", "since morning",
   "since midnight", "early hours", "followed by that", "in general", "various areas", a
   "since ... until ..." period (0.5 each), and six or more aircraft or strikes in one
   message (0.5); the words of a tally include the tens (twenty ... ninety, عشرين ... تسعين),
-  dozens and hundreds, "past" (الماضية) and "counted" (أحصى), and tens in words count as 20 or
-  more;
+  dozens and hundreds, "past" (الماضية; but "the past hour", "the past minutes" are a live
+  window) and "counted" (أحصى), and tens in words count as 20 or more; naval mines and
+  containers are counted like barrels;
 - otherwise a **sighting**.
 
 Before that, :func:`observatory_phrases` reads a few phrases the way observatories and news
@@ -45,9 +47,11 @@ from nadhir.intake.lexicon import (
     HOUR_WORDS,
     LEANING_PHRASES,
     LEFT_PLACE_WORDS,
+    LIVE_WINDOW_WORDS,
     MONTH_WORDS,
     NEGATION_WORDS,
     PAST_PHRASES,
+    RECORD_WORDS,
     SINCE_UNTIL,
     TAKE_COVER_PHRASES,
     TAKEOFF_NEGATIONS,
@@ -125,12 +129,12 @@ def _calls_to_take_cover(words: list[Tok]) -> bool:
 def summary_weight(toks: list[Tok], count: int | None) -> float:
     """How strongly the message reads as a tally of past activity (1 or more: a summary)."""
     words = [t for t in toks if t.kind == "word"]
-    weight = sum(t.e.summary for t in words)
+    weight = sum(t.e.summary for i, t in enumerate(words) if not _live_window(words, i))
     pairs = _pairs(words)
     weight += 0.5 * sum(pair in LEANING_PHRASES for pair in pairs)
     weight += 1.0 * sum(pair in PAST_PHRASES for pair in pairs)
     dated = _dated(toks) and not any(t.key in TODAY_WORDS for t in words)  # "this morning, 30 May" is today
-    if _hour_range(toks) or _no_takeoff(words) or dated or _tally_count(toks):
+    if _hour_range(toks) or _no_takeoff(words) or _no_record(words) or dated or _tally_count(toks):
         weight += 1.0
     keys = {t.key for t in words}
     if keys & SINCE_UNTIL[0] and keys & SINCE_UNTIL[1]:
@@ -183,3 +187,25 @@ def _no_takeoff(words: list[Tok]) -> bool:
         if tok.key in TAKEOFF_NEGATIONS and any(w.e.action == "takeoff" for w in words[i + 1 : i + 4]):
             return True
     return False
+
+
+RECORD_WITHIN = 2  # "لم تسجّل المراصد": the record word right after the negation
+RECORDED_STRIKE_WITHIN = 5  # "... المراصد المحلية أيّة غارة": the strike within this many words after it
+
+
+def _no_record(words: list[Tok]) -> bool:
+    """ "no raid recorded", لم تسجّل المراصد أيّة غارة: a negated record of strikes covers a period."""
+    for i, tok in enumerate(words):
+        if tok.key not in TAKEOFF_NEGATIONS:
+            continue
+        for j in range(i + 1, min(len(words), i + 1 + RECORD_WITHIN)):
+            if words[j].key in RECORD_WORDS:
+                after = words[j + 1 : j + 1 + RECORDED_STRIKE_WITHIN]
+                if any(w.key in TALLY_NOUNS for w in after):
+                    return True
+    return False
+
+
+def _live_window(words: list[Tok], i: int) -> bool:
+    """ "the past hour", "الدقائق الماضية": a past word right after an hour or minutes is a live window."""
+    return i > 0 and words[i].e.summary > 0 and words[i - 1].key in LIVE_WINDOW_WORDS

@@ -40,6 +40,8 @@ class Entry:
     off: bool = False  # "off" in "took off"
     summary: float = 0.0  # how much the word says "a tally of past sorties" (yesterday, sorties)
     shelter: bool = False  # a word of a call to take cover (shelters, clear the streets)
+    recon: bool = False  # reconnaissance, استطلاع: a drone, unless a crewed model is named
+    crewed: bool = False  # Antonov, Ilyushin: a crewed aircraft that is no jet, helicopter or drone
 
 
 LEXICON: dict[str, Entry] = {}
@@ -112,6 +114,13 @@ _aircraft("drone", 0.95, """
 """)
 _aircraft("drone", 0.9, "مسير")
 _aircraft("drone", 0.9, "recon reconnaissance unmanned استطلاع استطلاعيه استطلاعي")
+_set("recon reconnaissance surveillance استطلاع استطلاعيه استطلاعي", recon=True)
+# محلّقة, "the hoverer": how Lebanese outlets name a quadcopter (Lebanon Debate, NNA).
+_aircraft("drone", 0.7, "محلقه محلقات")
+# Crewed models that are no jet, helicopter or drone: the An-30 reconnaissance aircraft over
+# Syria (SOHR), the Antonov and Ilyushin bombers over Darfur and Kordofan (Darfur 24, Radio
+# Dabanga). Naming one overrules "reconnaissance" (a drone) and the nationality prior.
+_set("antonov antonovs انتونوف انطونوف انتنوف انتوف ilyushin اليوشن اليوشين", crewed=True)
 _aircraft("helicopter", 0.8, "🚁")
 _aircraft("drone", 0.7, "surveillance kamikaze انتحاريه")
 _set("""
@@ -141,6 +150,10 @@ _action("striking", 0.95, """
     قاصف قاصفه قاصفين
     raided raiding القت القوا القاء
 """)
+# هاجم, "attacked", and هجوم, "an attack": how drone and raid reports say a strike (Yalla
+# Syria's FPV drones, al-Taghyeer's and al-Nour's drone attacks on Khartoum). A ground attack
+# (هجوم بري) is no air strike (GROUND_FIRE_WORDS).
+_action("striking", 0.95, "هاجم هاجمت يهاجم تهاجم هاجمتا يهاجمان تهاجمان هجوم هجمات هجوما")
 # "hit" is as often said of an aircraft (hit by ground fire, took a hit) as by one: a weak cue.
 _action("striking", 0.5, "target missiles rockets missile rocket hit hits")
 _action("leaving", 0.9, """
@@ -170,6 +183,7 @@ _action("transit", 0.5, """
     heading headed moving going flying flies travelling traveling bound
     متجه متجهه متجهين متجهات متجهتين يتجه تتجه يتجهان تتجهان متوجه متوجهه يتوجه تتوجه رايح رايحه
     ماشي ماشيه يروح تروح
+    اتجه اتجهت اتجهتا
 """)
 
 _compass(0.0, "noun", "north شمال")
@@ -342,6 +356,33 @@ TODAY_WORDS = frozenset({"يوم", "today"})
 TALLY_NOUNS = frozenset({
     "غاره", "غارات", "ضربه", "ضربات", "برميل", "براميل", "برميلا", "صاروخ", "صواريخ", "طلعه", "طلعات",
     "raid", "raids", "strike", "strikes", "airstrikes", "barrels", "bombs", "sorties", "missiles",
+    # the helicopters' other loads, counted the same way: naval mines and containers (Watan
+    # FM's "more than twenty mines on al-Hbeit", Micro Syria, Baladi News)
+    "لغم", "لغما", "الغام", "حاويه", "حاويات", "mines", "containers",
+})
+# "the past hour", "the past minutes": a live window, not a past period (Yemen Press Agency's
+# "14 raids in the past hour"); "the past days" stays a tally.
+LIVE_WINDOW_WORDS = frozenset({"ساعه", "دقائق", "دقايق", "دقيقه", "hour", "minutes"})
+# "still flying over", لا تزال تحلق, "continuous flight": an aircraft that stays over an area
+# is loitering (Yemen Press Agency, Masrawy and Nashwan on Sanaa and Saada; SOHR's "continuous
+# flight of reconnaissance drones").
+PERSIST_WORDS = frozenset({
+    "still", "continuous", "continuing", "constant", "تزال", "يزال", "زال", "زالت", "مازال", "مازالت",
+    "لازال", "لازالت", "مستمر", "مستمره", "متواصل", "متواصله",
+})
+FLYING_WORDS = frozenset({
+    "flying", "flight", "flights", "flies", "تحلق", "يحلق", "تحلقان", "يحلقان", "يحلقون", "تحليق", "تحليقا",
+})
+# "the regime's or the Russian aviation": a nationality next to these names an air force (words.py).
+FORCE_WORDS = frozenset({"نظام", "regime", "او", "or"})
+# "Movement of enemy UAVs recorded": a motion noun, a pass at the weakest weight (the Kyiv
+# oblast administration's Telegram alerts, as UNN quotes them). "Spotted" or "detected" alone
+# names no motion and stays without an action, as the project's own corpora read it.
+SIGHTED_WORDS = frozenset({"movement"})
+# "no raid recorded": a negated record is a report about a period (al-Masdar's "the local
+# observatories have recorded no raid so far").
+RECORD_WORDS = frozenset({
+    "سجل", "سجلت", "تسجل", "يسجل", "ترصد", "يرصد", "recorded", "documented", "registered",
 })
 # Tens in words: a tally when next to a tally noun ("أكثر من تسعين غارة"); not lexicon entries,
 # since they are also parts of names (جبل الأربعين).

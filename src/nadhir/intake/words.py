@@ -7,7 +7,7 @@ returns what it finds; :class:`~nadhir.intake.text.MessageReader` puts them toge
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
@@ -20,11 +20,16 @@ from nadhir.intake.lexicon import (
     DUAL_ENDINGS,
     DUAL_STEMS,
     EMPTY,
+    FLYING_WORDS,
+    FORCE_WORDS,
     FUZZY_AIRCRAFT,
     FUZZY_AIRCRAFT_KEYS,
     JET_PHRASES,
     NO_PILOT,
+    PERSIST_WORDS,
+    SIGHTED_WORDS,
     TAKE_WORDS,
+    TALLY_NOUNS,
     Entry,
 )
 from nadhir.intake.tokens import Span, Tok
@@ -67,6 +72,22 @@ def phrases(toks: list[Tok]) -> None:
             b.entry = Entry(aircraft="jet", aircraft_weight=0.8)
         elif b.key in CIRCLE_WORDS:
             b.entry = Entry(action="circling", action_weight=0.9)
+    _persisting(toks)
+
+
+PERSIST_WITHIN = 3  # "لا تزال الطائرات الحربية تحلق": the flying word this many words after "still"
+CREWED_OVERRULES = 0.9  # a named crewed model overrules type hints below this (barrels, Russian)
+
+
+def _persisting(toks: list[Tok]) -> None:
+    """ "still flying over", "continuous flight", تحليق متواصل: flying that goes on is a loiter."""
+    words = [t for t in toks if t.kind == "word"]
+    for i, tok in enumerate(words):
+        if tok.key not in FLYING_WORDS:
+            continue
+        near = words[max(0, i - PERSIST_WITHIN) : i] + words[i + 1 : i + 2]
+        if any(w.key in PERSIST_WORDS for w in near):
+            tok.entry = replace(tok.e, action="circling", action_weight=0.9)
 
 
 def read_aircraft(toks: list[Tok]) -> tuple[AircraftType, float, AircraftType]:
@@ -74,12 +95,17 @@ def read_aircraft(toks: list[Tok]) -> tuple[AircraftType, float, AircraftType]:
     scores: dict[AircraftType, float] = {}
     first_seen: dict[AircraftType, int] = {}
     dual_type: AircraftType = "unknown"
+    crewed = names_crewed_model(toks)
     for i, tok in enumerate(toks):
         if tok.kind != "word":
             continue
         entry = tok.entry
         kind: AircraftType | None = None
         weight = 0.0
+        if crewed and entry is not None and (entry.recon or 0.0 < entry.aircraft_weight < CREWED_OVERRULES):
+            continue  # "an Antonov An-30 reconnaissance aircraft", "an Antonov drops barrels": none of ours
+        if entry is not None and 0.0 < entry.aircraft_weight < 0.5 and _names_a_force(toks, i):
+            continue  # الغارات الروسية, "regime or Russian aviation": who raided, not which type
         if entry is not None and entry.model is not None:
             nxt = toks[i + 1] if i + 1 < len(toks) else None
             if nxt is not None and nxt.kind == "num" and 2 <= nxt.num < 1000:
@@ -111,6 +137,38 @@ def read_aircraft(toks: list[Tok]) -> tuple[AircraftType, float, AircraftType]:
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     confidence = min(0.99, best_score) * (1.0 - 0.5 * second / best_score)
     return best, confidence, dual_type
+
+
+def _names_a_force(toks: list[Tok], i: int) -> bool:
+    """Whether a nationality word (روسي, Russian) qualifies raids or pairs with the regime.
+
+    The nationality is a weak prior for the type only when it describes an aircraft ("طائرة
+    روسية", "a Russian over Saraqeb"). Observatory prose also says "the Russian raids" (الغارات
+    الروسية), "Russian strikes" and "the regime's or the Russian aviation" (لطيران النظام أو
+    الروسي): there it says whose air force, and the text names no type (al-Masdar, SMART).
+    """
+    before = next((t for t in reversed(toks[:i]) if t.kind != "sep"), None)
+    after = toks[i + 1] if i + 1 < len(toks) else None
+    for near in (before, after if toks[i].raw.isascii() else None):
+        if near is None or near.kind != "word":
+            continue
+        if near.key in FORCE_WORDS or near.key in TALLY_NOUNS or near.e.action == "striking":
+            return True
+    return False
+
+
+def names_crewed_model(toks: list[Tok]) -> bool:
+    """Whether the message names a crewed model that is no jet, helicopter or drone (Antonov, An-30)."""
+    for i, tok in enumerate(toks):
+        if tok.kind != "word":
+            continue
+        if tok.e.crewed:
+            return True
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        model_number = nxt is not None and nxt.kind == "num" and 2 <= nxt.num < 200
+        if tok.key == "an" and tok.raw[:1] == "A" and model_number:
+            return True  # An-26, An-30 (not the article "an")
+    return False
 
 
 def _fuzzy_aircraft(toks: list[Tok]) -> tuple[AircraftType | None, float]:
@@ -433,6 +491,6 @@ def read_action(toks: list[Tok], moving: bool) -> tuple[Action, float]:
         w = weights.get(action, 0.0)
         if w >= 0.5:
             return action, w
-    if moving:
+    if moving or any(tok.key in SIGHTED_WORDS for tok in toks if tok.kind == "word"):
         return "transit", 0.5
     return "unknown", 0.0
