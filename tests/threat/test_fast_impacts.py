@@ -300,3 +300,58 @@ def _credible_afresh(watch: ImpactWatch) -> list[tuple[str, float, frozenset[str
         if probability >= UNCONFIRMED_MIN:
             out.append((watch._sites[i].id, probability, frozenset(witnessed[i])))
     return out
+
+
+def _public_sites() -> list[Site]:
+    """Every site of the public scenarios (towns, hospitals, schools: radii from 150 m to kilometres)."""
+    from pathlib import Path
+
+    from nadhir.domain.formats.scenario import Problems, load_sites
+
+    root = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+    return [
+        site for folder in sorted(root.iterdir()) for site in load_sites(folder / "sites.geojson", Problems())
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_the_impact_watch_places_a_strike_as_the_loop_over_every_site_does(seed: int) -> None:
+    """The sites a strike hits, their distances and the site a report names are those the loops
+    over every site with ``haversine_m`` found, to the bit: strikes on and around the public
+    scenarios' sites, right at their reach's edge among them."""
+    from nadhir.geo.distance import haversine_m
+    from nadhir.threat.impacts import IMPACT_REACH_M, NAMED_TOLERANCE_DEG
+
+    sites = _public_sites()
+    watch = ImpactWatch(sites)
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        site = sites[int(rng.integers(0, len(sites)))]
+        kind = rng.integers(0, 4)
+        if kind == 0:  # named: at its centre, or a hair off it
+            lat = site.lat + float(rng.choice([0.0, 0.99, -0.99, 1.01])) * NAMED_TOLERANCE_DEG
+            lon = site.lon + float(rng.choice([0.0, 0.99, -1.01])) * NAMED_TOLERANCE_DEG
+        else:  # near it, or at its reach's edge (the last metre either way), or kilometres off
+            ring = site.radius_m + IMPACT_REACH_M
+            r = {1: rng.uniform(0.0, ring), 2: ring + rng.uniform(-1e-6, 1e-6), 3: rng.uniform(0, 30_000.0)}[
+                kind
+            ]
+            angle = rng.uniform(0.0, 2 * math.pi)
+            lat = site.lat + r * math.cos(angle) / 111_195.0
+            lon = site.lon + r * math.sin(angle) / (111_195.0 * math.cos(math.radians(site.lat)))
+        loop = [
+            (i, d)
+            for i, s in enumerate(sites)
+            if (d := haversine_m(s.lat, s.lon, lat, lon)) <= s.radius_m + IMPACT_REACH_M
+        ]
+        assert watch._near_sites(lat, lon) == loop
+        named = next(
+            (
+                i
+                for i, s in enumerate(sites)
+                if abs(s.lat - lat) < NAMED_TOLERANCE_DEG and abs(s.lon - lon) < NAMED_TOLERANCE_DEG
+            ),
+            None,
+        )
+        assert watch._named(ImpactSighting(0.0, lat, lon, "x", 0.5)) == named
