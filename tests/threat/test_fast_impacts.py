@@ -234,6 +234,9 @@ def test_the_impact_watch_keeps_what_reading_afresh_gives(seed: int, steps: int,
     sites = [_site("north", 0.0, 10_000.0), _site("south", 0.0, -10_000.0)]
     watch = ImpactWatch(sites)
     pool = [frozenset(f"ac-{k}" for k in rng.choice(60, size=int(rng.integers(1, 30)))) for _ in range(6)]
+    # And a track's witnesses as they grow: each set the last one and a few more sources.
+    for _ in range(6):
+        pool.append(pool[-1] | frozenset(f"ac-{k}" for k in rng.choice(60, size=int(rng.integers(1, 4)))))
     t = 0.0
     for _ in range(steps):
         t += float(rng.choice([0.0, gap]))
@@ -246,7 +249,7 @@ def test_the_impact_watch_keeps_what_reading_afresh_gives(seed: int, steps: int,
                 t,
                 0.0,
                 "approach",
-                pool[rng.integers(0, 6)],
+                pool[rng.integers(0, len(pool))],
             )
             for site in sites
             if rng.random() < 0.6

@@ -358,9 +358,9 @@ class ImpactWatch:
                         # same set (one object, see the pipeline) threatens a site step after step.
                         # Writing each witness's time at every step was the work; the last note
                         # of one set waits instead, and is written when another set comes or
-                        # before _threatened_by is read: the same keys, order and last times.
+                        # before _threatened_by is read: the same keys and last times.
                         held = pending.get(i)
-                        if held is not None and held[0] is not witnesses:
+                        if held is not None and held[0] is not witnesses and not _covers(witnesses, t, held):
                             self._write(i, *held)
                         pending[i] = (witnesses, t)
 
@@ -579,6 +579,23 @@ class _HitTally:
             self._changes[i] += 1
         if not counts:
             del self.witnessed[i]
+
+
+def _covers(witnesses: frozenset[str], t: float, held: tuple[frozenset[str], float]) -> bool:
+    """Whether a note of ``witnesses`` at ``t`` makes the held note (witnesses, time) moot.
+
+    A track's witnesses only grow (it only gains sources), so the next set behind a site is most
+    often the last one and a few more. Every witness of the held note is then written again, at
+    ``t`` or later, before _threatened_by is read (notes are written in the order they came, and
+    each pending one before the site's notes are read), and its time there is that later one:
+    writing the held note first leaves the same keys and last times (in another order, which
+    nothing reads: the backing is a set and its earliest time). Nor does it clear the kept
+    backing (_backers) where the later write would not: a set that a superset's write leaves
+    standing holds the subset, and the held note is no older than that backing's earliest time
+    (notes come in time order, one per step, and a site's backing is worked out from notes
+    already written: the held one, still pending, came after them).
+    """
+    return held[1] <= t and witnesses.issuperset(held[0])
 
 
 def _drop(counts: Counter[_K], keys: Iterable[_K]) -> None:
