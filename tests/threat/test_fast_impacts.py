@@ -216,6 +216,43 @@ def test_the_corroboration_credits_what_walking_every_path_credits(seed: int, n_
             assert got == want
 
 
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_tracks=st.integers(1, 12))
+def test_the_corroboration_credits_a_step_s_blasts_as_one_at_a_time(seed: int, n_tracks: int) -> None:
+    """The blasts of one instant asked together (confirmed_sources_many): for each, the sources
+    that asking the walking loop about each in turn gives. Runs of 1 to 25 blasts, most near a
+    track's path (a strike heard by many nodes: located again and again around one spot), some
+    anywhere, now and then one from a reporter who is one of the tracks' sources."""
+    rng = np.random.default_rng(seed)
+    tracks = [_flying_track(rng, k) for k in range(n_tracks)]
+    fast, reference = ImpactCorroboration(), WalkingCorroboration()
+    for step in range(1, 120):
+        t = step * 10.0
+        for track in tracks:
+            track.x = track.x + np.array([track.x[2] * 10.0, track.x[3] * 10.0, 0.0, 0.0])
+            track.t = t
+            track.remember()
+            if rng.random() < 0.3:
+                track.add_evidence(f"ac-{int(rng.integers(0, 40))}", 0.2)
+        if step % 40 == 0 and len(tracks) > 1:
+            tracks.pop(int(rng.integers(0, len(tracks))))
+        if rng.random() < 0.5:
+            continue
+        pick = tracks[int(rng.integers(0, len(tracks)))]
+        _, cx, cy = pick.history[int(rng.integers(0, len(pick.history)))]
+        impacts: list[tuple[float, float, float, str | None]] = []
+        for _ in range(int(rng.choice([1, 2, 3, 4, 8, 25]))):
+            if rng.random() < 0.8:
+                x, y = cx + rng.normal(0.0, 3000.0), cy + rng.normal(0.0, 3000.0)
+            else:
+                x, y = rng.uniform(-60_000.0, 60_000.0, size=2)
+            reporter = "ac-3" if rng.random() < 0.2 else "acoustic-crossing"
+            impacts.append((float(x), float(y), t - float(rng.choice([0.0, 5.0])), reporter))
+        got = fast.confirmed_sources_many(tracks, impacts)
+        want = [reference.confirmed_sources(tracks, x, y, at, reporter=r) for x, y, at, r in impacts]
+        assert got == want
+
+
 def _site(site_id: str, x: float, y: float) -> Site:
     lat, lon = FRAME.to_latlon(x, y)
     return Site(id=site_id, name=site_id, kind="town", lat=lat, lon=lon, radius_m=2000.0)
