@@ -17,6 +17,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from nadhir.tracking.track import Track
 
@@ -78,11 +79,13 @@ class ImpactCorroboration:
         confirmed: list[dict[str, None]] = [{} for _ in impacts]
         if not impacts:
             return []
+        # The impacts' (x, y) as two arrays, when there are enough to test in arrays.
+        spots = np.array([(x, y) for x, y, _, _ in impacts]).T if len(impacts) >= _MANY_IMPACTS else None
         for track in live:
             if track.status != "confirmed" or self._all_credited(track):
                 continue
             credited = self._credited.get(track.id)
-            for k in self._passed_near(track, impacts):
+            for k in self._passed_near(track, impacts, spots):
                 if credited is None:
                     credited = self._credited[track.id] = set()
                 reporter, out = impacts[k][3], confirmed[k]
@@ -116,7 +119,10 @@ class ImpactCorroboration:
         return True
 
     def _passed_near(
-        self, track: Track, impacts: Sequence[tuple[float, float, float, str | None]]
+        self,
+        track: Track,
+        impacts: Sequence[tuple[float, float, float, str | None]],
+        spots: NDArray[np.float64] | None,
     ) -> Iterator[int]:
         """The impacts (by index, in order) that the track's path came within reach of (passed_near).
 
@@ -126,23 +132,19 @@ class ImpactCorroboration:
         squares where Python raises to a power); passed_near decides the rest.
         """
         near: Iterator[int]
-        if len(impacts) < _MANY_IMPACTS:
+        if spots is None:
             near = (k for k, (x, y, _, _) in enumerate(impacts) if not self._far_from_path(track, x, y))
         else:
-            near = iter(self._not_far_from_path(track, impacts))
+            near = iter(self._not_far_from_path(track, spots[0], spots[1]))
         for k in near:
             x, y, t, _ = impacts[k]
             if passed_near(track, x, y, t):
                 yield k
 
-    def _not_far_from_path(
-        self, track: Track, impacts: Sequence[tuple[float, float, float, str | None]]
-    ) -> list[int]:
-        """The impacts :meth:`_far_from_path` keeps, and perhaps a few more, worked out in arrays."""
+    def _not_far_from_path(self, track: Track, x: NDArray[np.float64], y: NDArray[np.float64]) -> list[int]:
+        """The impacts at (x, y) :meth:`_far_from_path` keeps, and perhaps a few more, in arrays."""
         reach = IMPACT_REACH_M + min(track.sigma_m, MAX_SIGMA_ALLOWANCE_M)
         px, py = track.x.item(0), track.x.item(1)
-        xy = np.array([(x, y) for x, y, _, _ in impacts])
-        x, y = xy[:, 0], xy[:, 1]
         keep = (px - x) ** 2 + (py - y) ** 2 <= reach * reach * (1.0 + _ROUNDING) + 1e-6
         box = self._box(track)
         if box is not None:
