@@ -110,7 +110,7 @@ def test_the_oldest_copy_wins_over_a_closer_later_one() -> None:
 def test_with_hundreds_of_recent_texts_the_folder_folds_what_the_loop_folds() -> None:
     """Every observer text of the public scenarios (some 1,400, Arabic and English, relays'
     copies among them), a second apart, so that hundreds are recent at once, as with a country's
-    500 observers: the texts ruled out by their length first are none that the loop folds."""
+    500 observers: the batch scorer folds each as the loop does."""
     import json
     from pathlib import Path
 

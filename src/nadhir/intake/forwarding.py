@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from rapidfuzz import fuzz, process
 
 from nadhir.geo.names import normalise
@@ -21,10 +20,6 @@ MIN_TEXT_LENGTH = 12  # short texts ("jet!") coincide by chance
 # How far below SIMILARITY rapidfuzz's batch scoring may pass a text on to be scored one by one:
 # far more than any rounding between its two paths, so the batch never misses a copy.
 _BATCH_SLACK = 0.01
-# From this many recent texts on, those whose length alone rules out a copy are left out first,
-# with this much margin below SIMILARITY (see _within_reach).
-_LENGTH_MIN_TEXTS = 32
-_LENGTH_SLACK = 1.0
 # Words relays put in front of a forwarded message.
 FORWARD_MARKERS = frozenset({"fwd", "fw", "forwarded", "منقول", "نقلا", "اعاده", "توجيه"})
 
@@ -50,7 +45,6 @@ class ForwardFolder:
         self._similarity = similarity
         self._recent: list[_Seen] = []  # oldest first, from _start on
         self._keys: list[str] = []  # the same texts' keys, for the batch scorer
-        self._lengths: list[int] = []  # and their lengths
         self._start = 0
 
     def original_source(self, t: float, source: str, text: str | None) -> str:
@@ -59,7 +53,7 @@ class ForwardFolder:
         while start < len(recent) and t - recent[start].t > self._window_s:
             start += 1
         if start > 64 and start * 2 >= len(recent):
-            del recent[:start], self._keys[:start], self._lengths[:start]
+            del recent[:start], self._keys[:start]
             start = 0
         self._start = start
         if not text:
@@ -68,38 +62,17 @@ class ForwardFolder:
         if len(key) < MIN_TEXT_LENGTH:
             return source
         if start < len(recent):
-            keys = self._keys[start:]
-            index: list[int] | None = None
-            if len(keys) >= _LENGTH_MIN_TEXTS:
-                index = self._within_reach(len(key), start)
-                keys = [keys[k] for k in index]
             near = process.extract(
                 key,
-                keys,
+                self._keys[start:],
                 scorer=fuzz.ratio,
                 score_cutoff=self._similarity - _BATCH_SLACK,
                 limit=None,
             )
-            found = (k for _, _, k in near)
-            for k in sorted(found if index is None else (index[k] for k in found)):
+            for k in sorted(index for _, _, index in near):
                 seen = recent[start + k]
                 if seen.source != source and fuzz.ratio(key, seen.key) >= self._similarity:
                     return seen.source
         recent.append(_Seen(t, source, key))
         self._keys.append(key)
-        self._lengths.append(len(key))
         return source
-
-    def _within_reach(self, length: int, start: int) -> list[int]:
-        """The recent texts (from ``start``, counted from it) long or short enough to be a copy.
-
-        rapidfuzz's ratio of two texts is 100 times twice their longest common subsequence over
-        their summed lengths, so it is at most ``200 min(n, m) / (n + m)``: a text a third longer
-        or shorter than the new one cannot score 90. With 500 observers some 450 texts are
-        recent, and the batch scorer took most of its time preparing each for the comparison;
-        these are left out first (with a margin of a whole point), and the batch scores the rest.
-        """
-        lengths = np.array(self._lengths[start:], dtype=float)
-        bound = 200.0 * np.minimum(lengths, length) / (lengths + length)
-        out: list[int] = np.flatnonzero(bound >= self._similarity - _LENGTH_SLACK).tolist()
-        return out

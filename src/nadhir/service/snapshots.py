@@ -31,7 +31,7 @@ FORMAT = 7  # 2: the impact watch, explosion locator and forward folder keep new
 # (and may hold a siren model) for the siren model (issue 17); 5: a track keeps its existence
 # between evidence, and whether it is certain (issue 16); 6: the impact watch keeps where each
 # report placed the strike and how, and the policy reads it (issue 17, second round); 7: the impact
-# watch keeps its sites' places in arrays, the forward folder its texts' lengths (issue 16)
+# watch keeps its sites' places in arrays (issue 16)
 
 
 class SnapshotError(ValueError):
