@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from nadhir.domain import Threat
+from nadhir.domain import AcousticDetection, Threat
 from nadhir.domain.formats import events as event_format
 from nadhir.domain.formats.output import alert_to_dict, json_line, track_line
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.factory import build_pipeline
 from nadhir.engine.pipeline import Pipeline, TrackRecord
 from nadhir.engine.stepper import Stepper
-from nadhir.threat.impacts import EXPECTED_THREAT, ImpactWatch
+from nadhir.threat.impacts import EXPECTED_THREAT, ImpactSighting, ImpactWatch
 from nadhir.tracking.track import Track
 from nadhir_lab.simulator import load_region, simulate, write_scenario
 
@@ -85,6 +85,17 @@ def _reference_note_threats(self: ImpactWatch, t: float, threats: Iterable[Threa
                         seen[w] = t
 
 
+_explosion = Pipeline._explosion
+
+
+def _reference_explosion(self: Pipeline, det: AcousticDetection, blasts: list[ImpactSighting]) -> None:
+    """A located blast credited at once, alone, as before blasts were credited together."""
+    _explosion(self, det, blasts)
+    for blast in blasts:
+        self._credit_impact(blast)
+    blasts.clear()
+
+
 def test_fast_paths_write_what_the_reference_paths_write(
     country: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -104,6 +115,7 @@ def test_fast_paths_write_what_the_reference_paths_write(
         m.setattr(Pipeline, "_witnesses", _reference_witnesses)
         m.setattr(Track, "existence", property(_reference_existence))
         m.setattr(ImpactWatch, "note_threats", _reference_note_threats)
+        m.setattr(Pipeline, "_explosion", _reference_explosion)
         ref_alerts, ref_tracks, ref_events, ref = _replay(country)
     assert events == ref_events > 2_000
     assert fast_alerts.count(b"\n") > 10 and fast_tracks.count(b"\n") > 100  # something to compare
@@ -112,3 +124,7 @@ def test_fast_paths_write_what_the_reference_paths_write(
     noted = _noted(fast.impacts)
     assert noted and max(len(by) for by in noted.values()) > 20  # many sensors behind one threat
     assert noted == _noted(ref.impacts)
+    trust = fast.trust.snapshot()
+    before = build_pipeline(load_scenario(country)).trust.snapshot()
+    assert sum(v != before.get(k) for k, v in trust.items()) > 10  # trust learned: something to compare
+    assert trust == ref.trust.snapshot()

@@ -105,3 +105,30 @@ def test_the_oldest_copy_wins_over_a_closer_later_one() -> None:
     assert (
         folder.original_source(9.0, "relay", "Fwd: helicopter over Saraqeb heading north toward") == "obs-1"
     )
+
+
+def test_with_hundreds_of_recent_texts_the_folder_folds_what_the_loop_folds() -> None:
+    """Every observer text of the public scenarios (some 1,400, Arabic and English, relays'
+    copies among them), a second apart, so that hundreds are recent at once, as with a country's
+    500 observers: the batch scorer folds each as the loop does."""
+    import json
+    from pathlib import Path
+
+    texts = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "data" / "scenarios").glob("*/events.jsonl")):
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue  # (the scenarios hold a few broken lines on purpose)
+                if isinstance(event, dict) and event.get("kind") == "report" and event.get("text"):
+                    texts.append((str(event.get("reporter")), str(event["text"])))
+    assert len(texts) > 1_000
+    fast, loop = ForwardFolder(), _LoopFolder()
+    folded = 0
+    for k, (who, text) in enumerate(texts):
+        got = fast.original_source(float(k), who, text)
+        assert got == loop.original_source(float(k), who, text)
+        folded += got != who
+    assert folded > 20  # copies among them, folded both ways

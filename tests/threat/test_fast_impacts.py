@@ -216,6 +216,43 @@ def test_the_corroboration_credits_what_walking_every_path_credits(seed: int, n_
             assert got == want
 
 
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_tracks=st.integers(1, 12))
+def test_the_corroboration_credits_a_step_s_blasts_as_one_at_a_time(seed: int, n_tracks: int) -> None:
+    """The blasts of one instant asked together (confirmed_sources_many): for each, the sources
+    that asking the walking loop about each in turn gives. Runs of 1 to 25 blasts, most near a
+    track's path (a strike heard by many nodes: located again and again around one spot), some
+    anywhere, now and then one from a reporter who is one of the tracks' sources."""
+    rng = np.random.default_rng(seed)
+    tracks = [_flying_track(rng, k) for k in range(n_tracks)]
+    fast, reference = ImpactCorroboration(), WalkingCorroboration()
+    for step in range(1, 120):
+        t = step * 10.0
+        for track in tracks:
+            track.x = track.x + np.array([track.x[2] * 10.0, track.x[3] * 10.0, 0.0, 0.0])
+            track.t = t
+            track.remember()
+            if rng.random() < 0.3:
+                track.add_evidence(f"ac-{int(rng.integers(0, 40))}", 0.2)
+        if step % 40 == 0 and len(tracks) > 1:
+            tracks.pop(int(rng.integers(0, len(tracks))))
+        if rng.random() < 0.5:
+            continue
+        pick = tracks[int(rng.integers(0, len(tracks)))]
+        _, cx, cy = pick.history[int(rng.integers(0, len(pick.history)))]
+        impacts: list[tuple[float, float, float, str | None]] = []
+        for _ in range(int(rng.choice([1, 2, 3, 4, 8, 25]))):
+            if rng.random() < 0.8:
+                x, y = cx + rng.normal(0.0, 3000.0), cy + rng.normal(0.0, 3000.0)
+            else:
+                x, y = rng.uniform(-60_000.0, 60_000.0, size=2)
+            reporter = "ac-3" if rng.random() < 0.2 else "acoustic-crossing"
+            impacts.append((float(x), float(y), t - float(rng.choice([0.0, 5.0])), reporter))
+        got = fast.confirmed_sources_many(tracks, impacts)
+        want = [reference.confirmed_sources(tracks, x, y, at, reporter=r) for x, y, at, r in impacts]
+        assert got == want
+
+
 def _site(site_id: str, x: float, y: float) -> Site:
     lat, lon = FRAME.to_latlon(x, y)
     return Site(id=site_id, name=site_id, kind="town", lat=lat, lon=lon, radius_m=2000.0)
@@ -234,6 +271,9 @@ def test_the_impact_watch_keeps_what_reading_afresh_gives(seed: int, steps: int,
     sites = [_site("north", 0.0, 10_000.0), _site("south", 0.0, -10_000.0)]
     watch = ImpactWatch(sites)
     pool = [frozenset(f"ac-{k}" for k in rng.choice(60, size=int(rng.integers(1, 30)))) for _ in range(6)]
+    # And a track's witnesses as they grow: each set the last one and a few more sources.
+    for _ in range(6):
+        pool.append(pool[-1] | frozenset(f"ac-{k}" for k in rng.choice(60, size=int(rng.integers(1, 4)))))
     t = 0.0
     for _ in range(steps):
         t += float(rng.choice([0.0, gap]))
@@ -246,7 +286,7 @@ def test_the_impact_watch_keeps_what_reading_afresh_gives(seed: int, steps: int,
                 t,
                 0.0,
                 "approach",
-                pool[rng.integers(0, 6)],
+                pool[rng.integers(0, len(pool))],
             )
             for site in sites
             if rng.random() < 0.6
@@ -300,3 +340,58 @@ def _credible_afresh(watch: ImpactWatch) -> list[tuple[str, float, frozenset[str
         if probability >= UNCONFIRMED_MIN:
             out.append((watch._sites[i].id, probability, frozenset(witnessed[i])))
     return out
+
+
+def _public_sites() -> list[Site]:
+    """Every site of the public scenarios (towns, hospitals, schools: radii from 150 m to kilometres)."""
+    from pathlib import Path
+
+    from nadhir.domain.formats.scenario import Problems, load_sites
+
+    root = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+    return [
+        site for folder in sorted(root.iterdir()) for site in load_sites(folder / "sites.geojson", Problems())
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_the_impact_watch_places_a_strike_as_the_loop_over_every_site_does(seed: int) -> None:
+    """The sites a strike hits, their distances and the site a report names are those the loops
+    over every site with ``haversine_m`` found, to the bit: strikes on and around the public
+    scenarios' sites, right at their reach's edge among them."""
+    from nadhir.geo.distance import haversine_m
+    from nadhir.threat.impacts import IMPACT_REACH_M, NAMED_TOLERANCE_DEG
+
+    sites = _public_sites()
+    watch = ImpactWatch(sites)
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        site = sites[int(rng.integers(0, len(sites)))]
+        kind = rng.integers(0, 4)
+        if kind == 0:  # named: at its centre, or a hair off it
+            lat = site.lat + float(rng.choice([0.0, 0.99, -0.99, 1.01])) * NAMED_TOLERANCE_DEG
+            lon = site.lon + float(rng.choice([0.0, 0.99, -1.01])) * NAMED_TOLERANCE_DEG
+        else:  # near it, or at its reach's edge (the last metre either way), or kilometres off
+            ring = site.radius_m + IMPACT_REACH_M
+            r = {1: rng.uniform(0.0, ring), 2: ring + rng.uniform(-1e-6, 1e-6), 3: rng.uniform(0, 30_000.0)}[
+                kind
+            ]
+            angle = rng.uniform(0.0, 2 * math.pi)
+            lat = site.lat + r * math.cos(angle) / 111_195.0
+            lon = site.lon + r * math.sin(angle) / (111_195.0 * math.cos(math.radians(site.lat)))
+        loop = [
+            (i, d)
+            for i, s in enumerate(sites)
+            if (d := haversine_m(s.lat, s.lon, lat, lon)) <= s.radius_m + IMPACT_REACH_M
+        ]
+        assert watch._near_sites(lat, lon) == loop
+        named = next(
+            (
+                i
+                for i, s in enumerate(sites)
+                if abs(s.lat - lat) < NAMED_TOLERANCE_DEG and abs(s.lon - lon) < NAMED_TOLERANCE_DEG
+            ),
+            None,
+        )
+        assert watch._named(ImpactSighting(0.0, lat, lon, "x", 0.5)) == named

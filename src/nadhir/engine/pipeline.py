@@ -178,10 +178,14 @@ class Pipeline:
             return out
         t = max(e.t for e in events)
         measurements: list[Measurement] = []
+        blasts: list[ImpactSighting] = []  # located blasts whose credit waits (see _credit_blasts)
         for event in events:
-            m = self._measure(event, out)
+            if blasts and isinstance(event, Report | Impact):
+                self._credit_blasts(blasts)  # (before the event reads a source's trust)
+            m = self._measure(event, out, blasts)
             if m is not None:
                 measurements.append(m)
+        self._credit_blasts(blasts)
         self._on_ended(self.tracker.step(t, measurements))
         self._finish(t, out)
         return out
@@ -197,7 +201,7 @@ class Pipeline:
 
     # -- stages -----------------------------------------------------------------
 
-    def _measure(self, event: Event, out: StepOutput) -> Measurement | None:
+    def _measure(self, event: Event, out: StepOutput, blasts: list[ImpactSighting]) -> Measurement | None:
         if isinstance(event, Report):
             obs = self.interpreter.interpret(event)
             if isinstance(obs, Rejected):
@@ -208,7 +212,7 @@ class Pipeline:
             if event.bearing_deg is None:
                 return None
             if event.sound_class == "explosion":
-                self._explosion(event)
+                self._explosion(event, blasts)
                 return None
             if event.sound_class not in AIRCRAFT_SOUNDS:
                 return None
@@ -253,7 +257,9 @@ class Pipeline:
             sound_class=det.sound_class,
         )
 
-    def _explosion(self, det: AcousticDetection) -> None:
+    def _explosion(self, det: AcousticDetection, blasts: list[ImpactSighting]) -> None:
+        """Locate an explosion heard; a located one is added to the impact watch and to ``blasts``,
+        whose credit (see :meth:`_credit_blasts`) waits for the step's next few."""
         assert det.bearing_deg is not None
         located = self.explosions.add(
             ExplosionBearing(
@@ -268,7 +274,8 @@ class Pipeline:
         if located is not None:
             located = dataclasses.replace(located, witnesses=self.trust.witnesses(located.witnesses))
             self.impacts.add(located)
-            self._credit_impact(located)
+            if located.trust >= CREDIBLE_TRUST:
+                blasts.append(located)
 
     def _impact(self, impact: Impact, out: StepOutput) -> None:
         lat, lon = impact.lat, impact.lon
@@ -298,6 +305,29 @@ class Pipeline:
         tracks = self.tracker.tracks.values()
         for source in self.corroboration.confirmed_sources(tracks, x, y, impact.t, reporter=impact.source):
             self.trust.corroborated(source)
+
+    def _credit_blasts(self, blasts: list[ImpactSighting]) -> None:
+        """The credit of located blasts (:meth:`_credit_impact`'s, each in turn), all at once; empties
+        ``blasts``.
+
+        A blast heard by a country's sensors is located again with every bearing that crosses an
+        earlier one, about ten times at one instant, and each located blast asked every track
+        whether it had passed near. Held until the step's tracks are updated, or a report or an
+        impact report is read (they read the trust that credit raises), they are asked together
+        (:meth:`ImpactCorroboration.confirmed_sources_many`): the same sources corroborated, in
+        the same order, as crediting each when it was located; nothing reads the trust between.
+        """
+        if not blasts:
+            return
+        tracks = self.tracker.tracks.values()
+        impacts = []
+        for blast in blasts:
+            x, y = self.frame.to_xy(blast.lat, blast.lon)
+            impacts.append((x, y, blast.t, blast.source))
+        for sources in self.corroboration.confirmed_sources_many(tracks, impacts):
+            for source in sources:
+                self.trust.corroborated(source)
+        blasts.clear()
 
     def _on_ended(self, ended: Ended) -> None:
         """Drop the records of ended tracks. Deleted ones: keep their threats as lost contact, and

@@ -15,6 +15,7 @@ uncorroborated sighting from an untrusted source threatens little.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -471,14 +472,15 @@ class ThreatAssessor:
     ) -> NDArray[np.bool_]:
         """Which of the sites ``idx`` the track flew over (within ``reach``) in the last few
         minutes, before the last :data:`RETURN_GAP_S`: it has been there and is coming back."""
-        xs, ys = [], []
-        for h in track.history:
-            if RETURN_GAP_S <= track.t - h[0] <= RETURN_WINDOW_S:
-                xs.append(h[1])
-                ys.append(h[2])
-        if not xs:
+        history, now = track.history, track.t
+        # The points in the window are a run of the history (kept in time order, see Track.remember),
+        # found by bisection with the window's own tests rather than by testing every point.
+        lo = bisect.bisect_left(history, True, key=lambda h: now - h[0] <= RETURN_WINDOW_S)
+        hi = bisect.bisect_left(history, True, key=lambda h: not now - h[0] >= RETURN_GAP_S, lo=lo)
+        if lo >= hi:
             return np.zeros(len(idx), dtype=bool)
-        hx, hy = np.array(xs), np.array(ys)
+        window = list(itertools.islice(history, lo, hi))
+        hx, hy = np.array([h[1] for h in window]), np.array([h[2] for h in window])
         d2 = (hx[:, None] - self._x[idx]) ** 2 + (hy[:, None] - self._y[idx]) ** 2
         out: NDArray[np.bool_] = np.min(d2, axis=0) <= reach * reach
         return out
@@ -493,15 +495,12 @@ class ThreatAssessor:
         noisy estimate is not taken for manoeuvring, and the aircraft must have
         covered the ground at a flying speed, not hovered in the noise.
         """
-        # The window's start, found from the newest end (the history holds ten minutes, the window
-        # four), then sampled forward from it. Plain locals in the loops: they run over some 30
-        # points for every assessment of a well-placed track.
+        # The window's start, found by bisection (the history is kept in time order, see
+        # Track.remember: the points older than the window come first), then sampled forward from
+        # it. Plain locals in the loop: it runs over some 30 points for every assessment of a
+        # well-placed track.
         history, now = track.history, track.t
-        first = len(history)
-        for h in reversed(history):
-            if now - h[0] > CIRCLE_WINDOW_S:
-                break
-            first -= 1
+        first = bisect.bisect_left(history, True, key=lambda h: not now - h[0] > CIRCLE_WINDOW_S)
         hist: list[tuple[float, float, float]] = []
         last = -math.inf
         for h in itertools.islice(history, first, None):

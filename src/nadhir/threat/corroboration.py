@@ -14,7 +14,10 @@ counts as one confirmation, not as one per message about it.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
 
 from nadhir.tracking.track import Track
 
@@ -25,6 +28,10 @@ IMPACT_REACH_M = 3000.0
 # A track's position uncertainty widens the reach, up to this much: beyond it the track is too
 # vague to say which town it was over.
 MAX_SIGMA_ALLOWANCE_M = 3000.0
+# From this many impacts at once, the bounding-box test is made for them all in arrays.
+_MANY_IMPACTS = 4
+# Relative rounding allowed between numpy's squares and Python's powers of two.
+_ROUNDING = 1e-9
 
 
 _HistoryKey = tuple[int, tuple[float, float, float], tuple[float, float, float]]
@@ -49,47 +56,104 @@ class ImpactCorroboration:
         Sources come out once each, in the order their tracks and evidence
         list them.
         """
+        return self.confirmed_sources_many(tracks, [(x, y, t, reporter)])[0]
+
+    def confirmed_sources_many(
+        self, tracks: Iterable[Track], impacts: Sequence[tuple[float, float, float, str | None]]
+    ) -> list[list[str]]:
+        """:meth:`confirmed_sources` of each impact (x, y, t, reporter) in turn, the tracks unchanged.
+
+        A blast heard by a country's sensors is located again with every bearing that crosses
+        an earlier one, ten or so at one instant, and each walked every track. Here each track
+        is asked once: whether it has anything left to credit, then which of the impacts its
+        path passed near (the first of them credits it), the bounding-box test made for all
+        the impacts at once. The same sources come out for each impact as one call per impact,
+        in the same order: a track's credits change only when an impact it passed near credits
+        it, and each impact lists the sources of its tracks in their order.
+        """
         live = list(tracks)
         live_ids = {track.id for track in live}
-        for gone in [track_id for track_id in self._credited if track_id not in live_ids]:
-            del self._credited[gone]
-        for held in (self._boxes, self._complete):
+        for held in (self._credited, self._boxes, self._complete):
             for gone in [track_id for track_id in held if track_id not in live_ids]:
                 del held[gone]
-        confirmed: dict[str, None] = {}
+        confirmed: list[dict[str, None]] = [{} for _ in impacts]
+        if not impacts:
+            return []
+        # The impacts' (x, y) as two arrays, when there are enough to test in arrays.
+        spots = np.array([(x, y) for x, y, _, _ in impacts]).T if len(impacts) >= _MANY_IMPACTS else None
         for track in live:
-            if track.status != "confirmed":
+            if track.status != "confirmed" or self._all_credited(track):
                 continue
-            # A country's sensors locate one blast hundreds of times (every pair of nodes that
-            # heard it), and each time every track's path was walked. A track whose sources are
-            # all credited already has nothing to give, and one whose whole path stays out of
-            # reach cannot have passed near: the same sources come out, without the walk.
-            # (Sources are only ever added to a track's evidence: while it holds as many as when
-            # all were credited, all still are.)
-            evidence = track.evidence
             credited = self._credited.get(track.id)
-            complete = self._complete.get(track.id)
-            if complete is not None and complete[0] is evidence:
-                if complete[1] == len(evidence):
-                    continue
-                # Only the sources added since need asking.
-                if credited is not None and credited.issuperset(
-                    itertools.islice(evidence, complete[1], None)
-                ):
-                    self._complete[track.id] = (evidence, len(evidence))
-                    continue
-            elif credited is not None and credited.issuperset(evidence):
-                self._complete[track.id] = (evidence, len(evidence))
-                continue
-            if self._far_from_path(track, x, y) or not passed_near(track, x, y, t):
-                continue
-            if credited is None:
-                credited = self._credited[track.id] = set()
-            for source in track.evidence:
-                if source != reporter and source not in credited:
-                    credited.add(source)
-                    confirmed.setdefault(source, None)
-        return list(confirmed)
+            for k in self._passed_near(track, impacts, spots):
+                if credited is None:
+                    credited = self._credited[track.id] = set()
+                reporter, out = impacts[k][3], confirmed[k]
+                for source in track.evidence:
+                    if source != reporter and source not in credited:
+                        credited.add(source)
+                        out.setdefault(source, None)
+                if self._all_credited(track):
+                    break
+        return [list(out) for out in confirmed]
+
+    def _all_credited(self, track: Track) -> bool:
+        """Whether every source of the track is credited already: it has nothing to give.
+
+        A country's sensors locate one blast hundreds of times (every pair of nodes that heard
+        it), and each time every track's path was walked. Sources are only ever added to a
+        track's evidence: while it holds as many as when all were credited, all still are, and
+        only the sources added since need asking.
+        """
+        evidence = track.evidence
+        credited = self._credited.get(track.id)
+        complete = self._complete.get(track.id)
+        if complete is not None and complete[0] is evidence:
+            if complete[1] == len(evidence):
+                return True
+            if credited is None or not credited.issuperset(itertools.islice(evidence, complete[1], None)):
+                return False
+        elif credited is None or not credited.issuperset(evidence):
+            return False
+        self._complete[track.id] = (evidence, len(evidence))
+        return True
+
+    def _passed_near(
+        self,
+        track: Track,
+        impacts: Sequence[tuple[float, float, float, str | None]],
+        spots: NDArray[np.float64] | None,
+    ) -> Iterator[int]:
+        """The impacts (by index, in order) that the track's path came within reach of (passed_near).
+
+        Those whose (x, y) is out of reach of the path's bounding box and present position are
+        left out first (:meth:`_far_from_path`; for many impacts in arrays, with the same
+        operations, plus a rounding margin on the present position's distance, where numpy
+        squares where Python raises to a power); passed_near decides the rest.
+        """
+        near: Iterator[int]
+        if spots is None:
+            near = (k for k, (x, y, _, _) in enumerate(impacts) if not self._far_from_path(track, x, y))
+        else:
+            near = iter(self._not_far_from_path(track, spots[0], spots[1]))
+        for k in near:
+            x, y, t, _ = impacts[k]
+            if passed_near(track, x, y, t):
+                yield k
+
+    def _not_far_from_path(self, track: Track, x: NDArray[np.float64], y: NDArray[np.float64]) -> list[int]:
+        """The impacts at (x, y) :meth:`_far_from_path` keeps, and perhaps a few more, in arrays."""
+        reach = IMPACT_REACH_M + min(track.sigma_m, MAX_SIGMA_ALLOWANCE_M)
+        px, py = track.x.item(0), track.x.item(1)
+        keep = (px - x) ** 2 + (py - y) ** 2 <= reach * reach * (1.0 + _ROUNDING) + 1e-6
+        box = self._box(track)
+        if box is not None:
+            x0, y0, x1, y1 = box
+            dx = np.maximum(np.maximum(x0 - x, 0.0), x - x1)
+            dy = np.maximum(np.maximum(y0 - y, 0.0), y - y1)
+            keep |= ~(dx * dx + dy * dy > reach * reach * (1.0 + 1e-9) + 1e-6)
+        out: list[int] = np.flatnonzero(keep).tolist()
+        return out
 
     def _far_from_path(self, track: Track, x: float, y: float) -> bool:
         """True when (x, y) is out of :func:`passed_near`'s reach of every point of the track's path.
@@ -102,25 +166,32 @@ class ImpactCorroboration:
         px, py = track.x.item(0), track.x.item(1)
         if (px - x) ** 2 + (py - y) ** 2 <= reach * reach:
             return False
-        history = track.history
-        if not history:
+        box = self._box(track)
+        if box is None:
             return True
-        # The history is appended at its end and trimmed at its start, in time order: its length
-        # and end points change whenever its points do (see Track.remember).
-        key = (len(history), history[0], history[-1])
-        held = self._boxes.get(track.id)
-        if held is not None and held[0] == key:
-            x0, y0, x1, y1 = held[1]
-        else:
-            xs = [p[1] for p in history]
-            ys = [p[2] for p in history]
-            x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
-            self._boxes[track.id] = (key, (x0, y0, x1, y1))
+        x0, y0, x1, y1 = box
         # Distance from (x, y) to the box, with a margin for rounding: the box test must never
         # reject a point that passed_near's sum of squares would accept.
         dx = max(x0 - x, 0.0, x - x1)
         dy = max(y0 - y, 0.0, y - y1)
         return dx * dx + dy * dy > reach * reach * (1.0 + 1e-9) + 1e-6
+
+    def _box(self, track: Track) -> tuple[float, float, float, float] | None:
+        """The bounding box (x0, y0, x1, y1) of the track's history; None while it has none."""
+        history = track.history
+        if not history:
+            return None
+        # The history is appended at its end and trimmed at its start, in time order: its length
+        # and end points change whenever its points do (see Track.remember).
+        key = (len(history), history[0], history[-1])
+        held = self._boxes.get(track.id)
+        if held is not None and held[0] == key:
+            return held[1]
+        xs = [p[1] for p in history]
+        ys = [p[2] for p in history]
+        box = (min(xs), min(ys), max(xs), max(ys))
+        self._boxes[track.id] = (key, box)
+        return box
 
 
 def passed_near(track: Track, x: float, y: float, t: float) -> bool:

@@ -22,7 +22,7 @@ from typing import Literal, TypeVar
 import numpy as np
 
 from nadhir.domain import Site, Threat
-from nadhir.geo.distance import haversine_m
+from nadhir.geo.distance import EARTH_RADIUS_M, haversine_m
 from nadhir.geo.frame import LocalFrame
 from nadhir.tracking.triangulation import MIN_CROSSING_RAD, Crossing, cross_bearings
 
@@ -284,6 +284,10 @@ class ImpactWatch:
 
     def __init__(self, sites: list[Site]) -> None:
         self._sites = sites
+        # The sites' centres and reach in arrays, to shortlist those an impact may hit (_near_sites).
+        self._lat = np.array([s.lat for s in sites], dtype=float)
+        self._lon = np.array([s.lon for s in sites], dtype=float)
+        self._reach = np.array([s.radius_m + IMPACT_REACH_M for s in sites], dtype=float)
         self._recent: deque[_Hit] = deque()
         self._share = _named_share(sites)
         self._index = {s.id: i for i, s in enumerate(sites)}
@@ -310,21 +314,19 @@ class ImpactWatch:
         """
         named = self._named(impact)
         placement: Placement
+        sites = self._sites
         if named is not None:
             weights = [(i, impact.trust * share) for i, share in enumerate(self._share[named]) if share > 0.0]
             placement = "named"
-        else:
-            weights = [
-                (i, impact.trust)
-                for i, site in enumerate(self._sites)
-                if haversine_m(site.lat, site.lon, impact.lat, impact.lon) <= site.radius_m + IMPACT_REACH_M
-            ]
-            placement = "acoustic" if impact.source == ACOUSTIC_SOURCE else "located"
-        if weights:
-            sites = self._sites
             distances = tuple(
                 haversine_m(sites[i].lat, sites[i].lon, impact.lat, impact.lon) for i, _ in weights
             )
+        else:
+            near = self._near_sites(impact.lat, impact.lon)
+            weights = [(i, impact.trust) for i, _ in near]
+            distances = tuple(d for _, d in near)
+            placement = "acoustic" if impact.source == ACOUSTIC_SOURCE else "located"
+        if weights:
             expected = frozenset(
                 i for i, _ in weights if impact.t - self._threatened_at.get(i, -math.inf) <= EXPECTED_WINDOW_S
             )
@@ -356,9 +358,9 @@ class ImpactWatch:
                         # same set (one object, see the pipeline) threatens a site step after step.
                         # Writing each witness's time at every step was the work; the last note
                         # of one set waits instead, and is written when another set comes or
-                        # before _threatened_by is read: the same keys, order and last times.
+                        # before _threatened_by is read: the same keys and last times.
                         held = pending.get(i)
-                        if held is not None and held[0] is not witnesses:
+                        if held is not None and held[0] is not witnesses and not _covers(witnesses, t, held):
                             self._write(i, *held)
                         pending[i] = (witnesses, t)
 
@@ -421,15 +423,36 @@ class ImpactWatch:
             return None
         return ImpactEvidence(nearest, hits, len(sources), named / hits, acoustic, expected, newest)
 
+    def _near_sites(self, lat: float, lon: float) -> list[tuple[int, float]]:
+        """(site index, metres) of the sites whose reach takes in (lat, lon), in the sites' order.
+
+        A located blast is added hundreds of times a minute, and each was measured against every
+        site with :func:`haversine_m`. The same formula in arrays shortlists the sites, with a
+        margin far above the rounding between numpy's sine, cosine and arcsine and the math
+        module's; :func:`haversine_m` then decides each one on the shortlist and gives its
+        distance, so the sites and metres are those the loop over every site found, to the bit.
+        """
+        p1, p2 = np.radians(self._lat), math.radians(lat)
+        dp, dl = p2 - p1, np.radians(lon - self._lon)
+        a = np.sin(dp / 2) ** 2 + np.cos(p1) * math.cos(p2) * np.sin(dl / 2) ** 2
+        rough = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+        out = []
+        sites, reach = self._sites, self._reach
+        for i in np.flatnonzero(rough <= reach * (1.0 + _ROUNDING) + 1e-6).tolist():
+            site = sites[i]
+            d = haversine_m(site.lat, site.lon, lat, lon)
+            if d <= site.radius_m + IMPACT_REACH_M:
+                out.append((i, d))
+        return out
+
     def _named(self, impact: ImpactSighting) -> int | None:
         """The site whose centre the report sits on (located by the site's name), if any."""
-        for i, site in enumerate(self._sites):
-            if (
-                abs(site.lat - impact.lat) < NAMED_TOLERANCE_DEG
-                and abs(site.lon - impact.lon) < NAMED_TOLERANCE_DEG
-            ):
-                return i
-        return None
+        # (In arrays: a difference and its size are exact, the same bits as the loop's floats.)
+        named = np.flatnonzero(
+            (np.abs(self._lat - impact.lat) < NAMED_TOLERANCE_DEG)
+            & (np.abs(self._lon - impact.lon) < NAMED_TOLERANCE_DEG)
+        )
+        return int(named[0]) if len(named) else None
 
     def threats(self, t: float) -> list[Threat]:
         """Imminent threats to sites with a credible impact nearby in the last few minutes."""
@@ -556,6 +579,23 @@ class _HitTally:
             self._changes[i] += 1
         if not counts:
             del self.witnessed[i]
+
+
+def _covers(witnesses: frozenset[str], t: float, held: tuple[frozenset[str], float]) -> bool:
+    """Whether a note of ``witnesses`` at ``t`` makes the held note (witnesses, time) moot.
+
+    A track's witnesses only grow (it only gains sources), so the next set behind a site is most
+    often the last one and a few more. Every witness of the held note is then written again, at
+    ``t`` or later, before _threatened_by is read (notes are written in the order they came, and
+    each pending one before the site's notes are read), and its time there is that later one:
+    writing the held note first leaves the same keys and last times (in another order, which
+    nothing reads: the backing is a set and its earliest time). Nor does it clear the kept
+    backing (_backers) where the later write would not: a set that a superset's write leaves
+    standing holds the subset, and the held note is no older than that backing's earliest time
+    (notes come in time order, one per step, and a site's backing is worked out from notes
+    already written: the held one, still pending, came after them).
+    """
+    return held[1] <= t and witnesses.issuperset(held[0])
 
 
 def _drop(counts: Counter[_K], keys: Iterable[_K]) -> None:
