@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -10,7 +11,7 @@ from cluster_helpers import NatsServer
 from nadhir.bus.jetstream import BusError, JetStreamBus, KeyExists, WrongRevision
 from nadhir.domain import AcousticDetection, Site
 from nadhir.service.cluster_names import ClusterNames
-from nadhir.service.lease import Lease
+from nadhir.service.lease import KeptLease, Lease
 from nadhir.service.partitions import partitions
 from nadhir.service.settings import RegionSpec
 from nadhir.service.stream_intake import StreamSink
@@ -120,3 +121,31 @@ def test_the_client_comes_back_after_the_server_restarts_and_nothing_stored_is_l
         assert bus.disconnects >= 1
     finally:
         bus.close()
+
+
+def test_a_kept_lease_is_renewed_while_its_loop_moves_and_lapses_when_it_sticks(nats: NatsServer) -> None:
+    a_bus, b_bus = JetStreamBus.connect(nats.url), JetStreamBus.connect(nats.url)
+    stop = threading.Event()
+    try:
+        kept = KeptLease(Lease(a_bus.kv("kept", ttl_s=1.2), "north", "a", 1.2), stall_s=0.6, name="test")
+        other = Lease(b_bus.kv("kept", ttl_s=1.2), "north", "b", 1.2)
+        assert kept.try_acquire()
+        heartbeat = threading.Thread(target=kept.keep, args=(stop, lambda: True), daemon=True)
+        heartbeat.start()
+        # The loop moves: the lease outlives its time-to-live several times over.
+        until = time.monotonic() + 3.0
+        while time.monotonic() < until:
+            kept.moved()
+            assert not other.try_acquire()
+            time.sleep(0.1)
+        assert not kept.gone
+        # The loop sticks (its heartbeat still runs): the lease lapses and the standby takes it.
+        deadline = time.monotonic() + 5.0
+        while not other.try_acquire():
+            assert time.monotonic() < deadline, "a stuck loop kept its lease"
+            time.sleep(0.1)
+        assert kept.gone
+    finally:
+        stop.set()
+        a_bus.close()
+        b_bus.close()

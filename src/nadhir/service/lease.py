@@ -1,4 +1,5 @@
-"""A region's lease: the one active engine holds it, standbys wait for it to lapse.
+"""A lease: one holder at a time (a region's active engine, the cluster's Telegram poller), standbys
+wait for it to lapse; :class:`KeptLease` is the heartbeat that keeps it while the holder works.
 
 The lease is a key in a JetStream key-value bucket whose entries live
 ``ttl_s``: the holder writes it again every third of that, each write
@@ -15,10 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import threading
 import time
 from collections.abc import Callable
 
 from nadhir.bus.jetstream import BusError, KeyExists, KvBucket, WrongRevision
+
+log = logging.getLogger(__name__)
 
 
 class Lease:
@@ -93,3 +98,63 @@ class Lease:
             return str(json.loads(entry.value)["holder"])
         except (ValueError, KeyError, TypeError):
             return None
+
+
+class KeptLease:
+    """A lease held by one working loop, and the heartbeat that keeps it (a region's engine, the
+    cluster's Telegram poller).
+
+    The loop says when it moves (:meth:`moved`); the heartbeat (:meth:`keep`, on a thread of its
+    own) renews the lease every sixth of its life while the holder leads, and lets it lapse once
+    the loop has not moved for ``stall_s``: a stuck leader then hands the work to a standby rather
+    than hold it while doing nothing. Acquiring, renewing and releasing share one lock, so that a
+    renewal never races a release.
+    """
+
+    def __init__(self, lease: Lease, stall_s: float, name: str) -> None:
+        self.lease = lease
+        self.stall_s = stall_s
+        self.name = name  # who holds it, for the log ("region north's engine", "telegram poller")
+        self.lost = False  # a renewal found the lease gone: the holder must step down
+        self._lock = threading.Lock()
+        self._progress = time.monotonic()
+
+    @property
+    def gone(self) -> bool:
+        """The holder no longer holds the lease (a renewal failed, or it was not renewed in time)."""
+        return self.lost or not self.lease.held
+
+    def moved(self) -> None:
+        """The holder's loop moved: the heartbeat may go on renewing."""
+        self._progress = time.monotonic()
+
+    def try_acquire(self) -> bool:
+        """Take the lease if it is free; True if the holder now has it."""
+        with self._lock:
+            acquired = self.lease.try_acquire()
+            self.lost = False
+        return acquired
+
+    def release(self) -> None:
+        """Give the lease up now, so that a standby need not wait for it to lapse."""
+        with self._lock:
+            self.lease.release()
+
+    def keep(self, stop: threading.Event, leading: Callable[[], bool]) -> None:
+        """The heartbeat: renew while ``leading()`` and the loop moves, until ``stop`` is set."""
+        while not stop.wait(self.lease.ttl_s / 6):
+            if not leading() or self.lost:
+                continue
+            stalled = time.monotonic() - self._progress
+            if stalled > self.stall_s:
+                log.critical("%s: the loop has not moved for %.0f s; letting the lease lapse",
+                             self.name, stalled)  # fmt: skip
+                continue
+            with self._lock:
+                if self.lease.revision is None or not self.lease.due():
+                    continue
+                try:
+                    if not self.lease.renew():
+                        self.lost = True
+                except Exception:
+                    log.exception("%s: renewing the lease failed", self.name)

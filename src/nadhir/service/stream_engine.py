@@ -45,7 +45,7 @@ from nadhir.domain.readiness import SiteReadiness
 from nadhir.service.cluster_names import KIND_HEADER, ClusterNames
 from nadhir.service.delivery import AlertDelivery
 from nadhir.service.feed import ALERTS, FEED, FeedMessage
-from nadhir.service.lease import Lease
+from nadhir.service.lease import KeptLease, Lease
 from nadhir.service.live import DEGRADED_WINDOW_S, LiveCore
 from nadhir.service.operator import OperatorActionError
 from nadhir.service.partitions import Partition
@@ -118,6 +118,7 @@ class RegionEngine:
         self.delivery = delivery
         self.holder = holder
         self.lease = Lease(bus.kv(names.leases, ttl_s=lease_s), self.region, holder, lease_s)
+        self.kept = KeptLease(self.lease, STALL_S, f"region {self.region}'s engine")
         self.status_kv = bus.kv(names.status)
         self.actions_kv = bus.kv(names.actions)
         self.audit_book = audit
@@ -148,12 +149,9 @@ class RegionEngine:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._heartbeat: threading.Thread | None = None
-        self._lease_lock = threading.Lock()
-        self._lease_lost = False
         self._reread = False  # an operator action could not be claimed: the region is read again
         self._answers: list[tuple[OperatorAsk, str, float, dict[str, Any]]] = []  # to send once stored
         self._applies_put: set[str] = set()  # held cancels whose apply_held this leader has put
-        self._progress = time.monotonic()  # when the processing loop last moved
         self._spare: LiveCore | None = None
 
     # -- life ---------------------------------------------------------------------------------------
@@ -165,8 +163,9 @@ class RegionEngine:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"nadhir-engine-{self.region}", daemon=True)
         self._heartbeat = threading.Thread(
-            target=self._renew_loop, name=f"nadhir-lease-{self.region}", daemon=True
-        )
+            target=self.kept.keep, args=(self._stop, lambda: self.core is not None),
+            name=f"nadhir-lease-{self.region}", daemon=True,
+        )  # fmt: skip
         self._thread.start()
         self._heartbeat.start()
 
@@ -209,14 +208,11 @@ class RegionEngine:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self._progress = time.monotonic()
+                self.kept.moved()
                 if self.core is None:
                     if self._spare is None:  # a warm standby: the pipeline is built before it is needed
                         self._spare = self.make_core(self._local_bus)
-                    with self._lease_lock:
-                        acquired = self.lease.try_acquire()
-                        self._lease_lost = False
-                    if not acquired:
+                    if not self.kept.try_acquire():
                         self._stop.wait(self.lease.ttl_s / 6)
                         continue
                     self._take_over()
@@ -241,25 +237,6 @@ class RegionEngine:
                     self._step_down("failed")
                     self.lease.release()
                 self._stop.wait(self.lease.ttl_s)
-
-    def _renew_loop(self) -> None:
-        """Renew the lease every third of its life while this engine leads and its loop moves."""
-        while not self._stop.wait(self.lease.ttl_s / 6):
-            if self.core is None or self._lease_lost:
-                continue
-            stalled = time.monotonic() - self._progress
-            if stalled > STALL_S:
-                log.critical("region %s: the engine loop has not moved for %.0f s; letting the lease lapse",
-                             self.region, stalled)  # fmt: skip
-                continue
-            with self._lease_lock:
-                if self.lease.revision is None or not self.lease.due():
-                    continue
-                try:
-                    if not self.lease.renew():
-                        self._lease_lost = True
-                except Exception:
-                    log.exception("region %s: renewing the lease failed", self.region)
 
     # -- leading ------------------------------------------------------------------------------------
 
@@ -341,7 +318,7 @@ class RegionEngine:
 
     def _step(self) -> None:
         assert self.core is not None and self.reader is not None
-        if self._lease_lost or not self.lease.held:
+        if self.kept.gone:
             self._step_down("lease lost")
             return
         messages = self.reader.fetch(FETCH_BATCH, FETCH_WAIT_S)
@@ -363,7 +340,7 @@ class RegionEngine:
             self._send_answers()
         # Checked again after the read: an engine frozen (or cut off) past its lease while it waited
         # must not move the region's clock on, nor write a snapshot or status over its successor's.
-        if self._lease_lost or not self.lease.held:
+        if self.kept.gone:
             self._step_down("lease lost")
             return
         if not messages:
@@ -380,7 +357,7 @@ class RegionEngine:
         events: list[Event] = []
         mark = self.run.written_seq if self.run is not None and self.run.run_id is not None else 0
         for msg in messages:
-            self._progress = time.monotonic()
+            self.kept.moved()
             if msg.seq <= self.seq:
                 continue  # delivered again (an acknowledgement lost): already processed
             if self.seq <= mark < msg.seq:  # past what the run holds: what came before is written
@@ -576,7 +553,7 @@ class RegionEngine:
         retried, and no snapshot is taken past them."""
         # A neighbour's site is left to its own region's engine.
         alerts = [a for a in self._alerts.drain() if a.site in self.own]
-        self._progress = time.monotonic()
+        self.kept.moved()
         try:
             self.delivery.store_batch(alerts)
         except Exception:

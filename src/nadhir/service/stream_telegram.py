@@ -31,7 +31,7 @@ import httpx
 
 from nadhir.bus.jetstream import BusError, KeyExists, KvBucket, WrongRevision
 from nadhir.intake.telegram import BACKOFF_MAX_S, BACKOFF_START_S, TelegramError, TelegramIntake
-from nadhir.service.lease import Lease
+from nadhir.service.lease import KeptLease, Lease
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +74,14 @@ class TelegramPoller:
     def __init__(self, bot: TelegramIntake, lease: Lease) -> None:
         self.bot = bot
         self.lease = lease
-        bot.on_update = self._moved
         self.stall_s = bot.poll_timeout_s + STALL_MARGIN_S
         self.leading = False
         self.takeovers = 0
         self.polls = 0
         self.last_error: str | None = None
         self._stop = threading.Event()
-        self._lease_lock = threading.Lock()
-        self._lease_lost = False
-        self._progress = time.monotonic()
+        self.kept = KeptLease(lease, self.stall_s, "telegram poller")
+        bot.on_update = self.kept.moved  # each update handled is the loop moving (a slow batch too)
         self._thread: threading.Thread | None = None
         self._heartbeat: threading.Thread | None = None
 
@@ -91,7 +89,8 @@ class TelegramPoller:
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="nadhir-telegram", daemon=True)
-        self._heartbeat = threading.Thread(target=self._renew_loop, name="nadhir-telegram-lease", daemon=True)
+        self._heartbeat = threading.Thread(target=self.kept.keep, args=(self._stop, lambda: self.leading),
+                                           name="nadhir-telegram-lease", daemon=True)  # fmt: skip
         self._thread.start()
         self._heartbeat.start()
 
@@ -128,12 +127,12 @@ class TelegramPoller:
     def _run(self) -> None:
         delay = BACKOFF_START_S
         while not self._stop.is_set():
-            self._progress = time.monotonic()
+            self.kept.moved()
             if not self.leading:
                 if not self._take_over():
                     self._stop.wait(self.lease.ttl_s / 6)
                 continue
-            if self._lease_lost or not self.lease.held:
+            if self.kept.gone:
                 self._step_down("lease lost")
                 continue
             try:
@@ -155,10 +154,7 @@ class TelegramPoller:
 
     def _take_over(self) -> bool:
         """Take the lease if it is free, and read the registry its last holder stored."""
-        with self._lease_lock:
-            acquired = self.lease.try_acquire()
-            self._lease_lost = False
-        if not acquired:
+        if not self.kept.try_acquire():
             return False
         try:
             self.bot.registry.load()  # the offset and registrations the last poller stored
@@ -177,37 +173,14 @@ class TelegramPoller:
         if self.leading:
             log.warning("telegram: this intake replica stops polling the bot (%s)", why)
         self.leading = False
-        with self._lease_lock:
-            self.lease.release()
-
-    def _moved(self) -> None:
-        self._progress = time.monotonic()
+        self.kept.release()
 
     def _pause(self, seconds: float) -> None:
         """Wait out a backoff, the loop still counted as moving (a Telegram outage is not a stuck loop)."""
         deadline = time.monotonic() + seconds
         while not self._stop.is_set() and (left := deadline - time.monotonic()) > 0:
-            self._progress = time.monotonic()
+            self.kept.moved()
             self._stop.wait(min(left, self.lease.ttl_s / 6))
-
-    def _renew_loop(self) -> None:
-        """Renew the lease every sixth of its life while this replica polls and its loop moves."""
-        while not self._stop.wait(self.lease.ttl_s / 6):
-            if not self.leading or self._lease_lost:
-                continue
-            stalled = time.monotonic() - self._progress
-            if stalled > self.stall_s:
-                log.critical("telegram: the poll loop has not moved for %.0f s; letting the lease lapse",
-                             stalled)  # fmt: skip
-                continue
-            with self._lease_lock:
-                if self.lease.revision is None or not self.lease.due():
-                    continue
-                try:
-                    if not self.lease.renew():
-                        self._lease_lost = True
-                except Exception:
-                    log.exception("telegram: renewing the lease failed")
 
     def _redact(self, exc: BaseException) -> str:
         return f"{type(exc).__name__}: {self.bot.redact(exc)}"
