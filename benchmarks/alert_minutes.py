@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/alert_minutes.py [--set tuning|report] [--jobs N] [--scenarios]
                                           [--policy key=value ...] [--sweep key=v1,v2,...]
+                                          [--ring TYPES:SIGMA_DEG] [--together NAME,NAME,...]
 
 Each scenario is replayed once with the system's own tracks, and the per-site threats the
 pipeline hands the alert policy at every step are kept, with the tracks the tracker sees then
@@ -10,7 +11,10 @@ pipeline hands the alert policy at every step are kept, with the tracks the trac
 settings or those given (``--policy hold_s=120``), so a sweep of the policy's settings costs
 seconds, not a replay of the tracker. (A setting that changes which threat the pipeline prefers
 for a site, through ``desired_level`` in ``Pipeline._prefer_sirens``, is not replayed exactly:
-the hold and clear settings are not such settings.)
+the hold and clear settings are not such settings.) ``--ring jet:90`` replays with the
+tracker's ring prior (``tracking/ring.py``; kept apart in the cache), so the policy's sweeps run
+over ring tracks. ``--together idlib-basic,idlib-twists`` adds the pooled row of those scenarios
+(issue 5's pair, whose figures ``tests/engine/test_replay.py`` pins).
 
 The open-episode time is broken down, per group of the set, by
 
@@ -26,7 +30,8 @@ The open-episode time is broken down, per group of the set, by
 With ``--sweep`` it prints the scorer's figures per group for each value of one setting (and
 the spread of alert-min / oracle over the scenarios); ``--scenarios`` adds each scenario's row.
 The figures equal ``warning_scores.py --set ...``'s (checked at the defaults and at
-``seen_hold_s=150``). Results: docs/benchmarks.md, tenth session, "where the alert-minutes go".
+``seen_hold_s=150``, and with ``--ring jet:60|90|120`` at the defaults). Results:
+docs/benchmarks.md, tenth session, "where the alert-minutes go" and "Together".
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from nadhir.domain.formats.output import alert_to_dict, json_line
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.factory import build_pipeline
 from nadhir.engine.stepper import Stepper
+from nadhir.tracking.ring import RingPrior
 from nadhir_lab.scoring import (
     FALSE_ALARM_GRACE_S,
     ScoreReport,
@@ -64,13 +70,16 @@ Steps = list[tuple[float, dict[str, Threat], frozenset[str]]]
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "nadhir-alert-minutes"
 
 
-def record(folder: Path, cache: Path, fresh: bool = False) -> Path:
-    """Replay ``folder`` and keep the threats handed to the policy at every step (cached)."""
-    out = cache / f"{folder.name}.steps-v3.pkl"
+def record(folder: Path, cache: Path, fresh: bool = False, ring: str | None = None) -> Path:
+    """Replay ``folder`` and keep the threats handed to the policy at every step (cached).
+
+    ``ring`` is a ring prior's setting (``RingPrior.parse``) for the tracker, or None."""
+    tag = f".ring-{ring.replace(':', '_').replace('+', '-')}" if ring else ""
+    out = cache / f"{folder.name}.steps-v3{tag}.pkl"
     if out.is_file() and not fresh:
         return out
     scenario = load_scenario(folder)
-    pipeline = build_pipeline(scenario)
+    pipeline = build_pipeline(scenario, ring=RingPrior.parse(ring) if ring else None)
     steps: Steps = []
     decide = pipeline.policy.decide
 
@@ -159,9 +168,9 @@ def replay(folder: Path, pickled: Path, config: PolicyConfig) -> Result:
     return Result(report, seconds)
 
 
-def _job(args: tuple[Path, Path, bool, PolicyConfig]) -> Result:
-    folder, cache, fresh, config = args
-    return replay(folder, record(folder, cache, fresh), config)
+def _job(args: tuple[Path, Path, bool, PolicyConfig, str | None]) -> Result:
+    folder, cache, fresh, config, ring = args
+    return replay(folder, record(folder, cache, fresh, ring), config)
 
 
 def _config(pairs: Sequence[str], base: PolicyConfig | None = None) -> PolicyConfig:
@@ -228,6 +237,8 @@ def main() -> int:
     ap.add_argument("--policy", nargs="*", default=[], help="policy settings, key=value")
     ap.add_argument("--sweep", help="one setting and its values: key=v1,v2,...")
     ap.add_argument("--scenarios", action="store_true", help="also print each scenario's row")
+    ap.add_argument("--together", help="also print the pooled row of these scenarios: NAME,NAME,...")
+    ap.add_argument("--ring", help="replay with the ring prior for these types: TYPES:SIGMA_DEG, e.g. jet:90")
     args = ap.parse_args()
     members = evaluation_set(args.eval_set, args.sets_cache)
     base = _config(args.policy)
@@ -244,7 +255,7 @@ def main() -> int:
     )
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for label, config in points:
-            jobs = [(m.folder, cache, args.fresh, config) for m in members]
+            jobs = [(m.folder, cache, args.fresh, config, args.ring) for m in members]
             results = list(pool.map(_job, jobs))
             print(f"\n{header}\n|---|---|---|---|---|---|---|---|")
             if args.scenarios:
@@ -253,6 +264,10 @@ def main() -> int:
             for group in groups:
                 part = [r for m, r in zip(members, results, strict=True) if m.group == group]
                 print(f"| {label} | {group} ({len(part)}) | {figures(combine([r.report for r in part]))} |")
+            if args.together:
+                names = args.together.split(",")
+                part = [r for m, r in zip(members, results, strict=True) if m.folder.name in names]
+                print(f"| {label} | {' + '.join(names)} | {figures(combine([r.report for r in part]))} |")
             print(f"| {label} | **{args.eval_set} set** | {figures(combine([r.report for r in results]))} |")
             ratios = sorted(
                 r.report.totals.alert_s / sum(r.report.totals.oracle_leads_s)
