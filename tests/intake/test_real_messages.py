@@ -46,6 +46,7 @@ FLOORS = {  # what each part reaches, a little lower (docs/intake.md)
     "blind_4": {"aircraft": 0.95, "action": 0.8},
     "blind_5": {"aircraft": 0.95, "action": 0.9},
     "blind_6": {"aircraft": 0.95, "action": 0.85},
+    "blind_7": {"aircraft": 0.95, "action": 0.85},
 }
 IDIOMS = {
     "radio_call",
@@ -172,12 +173,34 @@ def test_a_sighting_that_says_take_cover_stays_a_sighting(reader: MessageReader)
         ("خرقت طائرة استطلاع الأجواء واتجهت إلى قرى جبل الزاوية", "transit"),
         ("Kafr Nabl! Movement of enemy UAVs recorded!", "transit"),
         ("drone spotted over Kafr Nabl", "unknown"),  # spotted names no motion
+        # blind_7 (docs/intake.md): flying with its intensity or duration, combing, destroyed,
+        # returned to flying, "strike UAVs"
+        ("طائرات استطلاع روسية تحلق في أجواء مدينة سراقب وريفها بشكل مكثف", "circling"),
+        ("طائرات مسيرة تحلق في سماء كفرنبل منذ الساعات الأولى من الصباح", "circling"),
+        ("طائرة حربية تحلق فوق كفرنبل منذ قليل", "unknown"),  # a moment ago: when, not how long
+        ("طائرات مروحية روسية تمشط المنطقة قرب كفرنبل", "circling"),
+        ("دمر الطيران الحربي مطار تفتناز", "striking"),
+        ("عاد الطيران الحربي للتحليق في أجواء كفرنبل", "circling"),  # resumed, not leaving
+        ("the helicopters returned to circle over Kafr Nabl", "circling"),
+        ("عاد الطيران الحربي إلى قاعدة حميميم", "leaving"),
+        ("Strike UAVs over Kafr Nabl", "unknown"),  # which drones, not what they do
+        ("Strike UAVs over Kafr Nabl heading north", "transit"),
     ],
 )
 def test_observatory_phrases(reader: MessageReader, text: str, action: str) -> None:
     got = reader.read(text)
     assert got.kind == "sighting"
     assert got.action == action
+
+
+def test_a_period_of_days_is_a_tally_and_the_de_escalation_zone_no_escalation(reader: MessageReader) -> None:
+    got = reader.read("يستمر الطيران الحربي منذ عدة أيام بالتحليق الكثيف في أجواء كفرنبل")
+    assert got.kind == "summary"
+    got = reader.read("تشهد منطقة خفض التصعيد تحليقاً مكثفاً لطيران الاستطلاع فوق كفرنبل")
+    assert got.kind == "sighting" and got.action == "circling"
+    # rocket launchers with a prefix (وراجمات الصواريخ) are ground fire, no air strike
+    got = reader.read("طائرة حربية فوق كفرنبل بالتزامن مع قصف بالمدفعية وراجمات الصواريخ")
+    assert got.action != "striking"
 
 
 def test_the_past_hour_is_live_the_past_days_a_tally(reader: MessageReader) -> None:

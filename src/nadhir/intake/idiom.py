@@ -19,20 +19,23 @@ How it decides, on the tokens of one message (:mod:`nadhir.intake.tokens`):
   phrases "between <hour> and <hour>" (1), "no/not ... took off" (1), "no raid recorded"
   (لم تسجّل ... أيّة غارة, 1), a date not said to be
   today ("on 28 September", 1), a count of 20 or more strikes, barrels or sorties (1), "two
-  days ago", "hours ago", "last night", "recent days" (1), "since dawn", "since morning",
+  days ago", "hours ago", "last night", "recent days", "for (several) days" (منذ عدة أيام, 1),
+  "since dawn", "since morning",
   "since midnight", "early hours", "followed by that", "in general", "various areas", a
   "since ... until ..." period (0.5 each), and six or more aircraft or strikes in one
   message (0.5); the words of a tally include the tens (twenty ... ninety, عشرين ... تسعين),
   dozens and hundreds, "past" (الماضية; but "the past hour", "the past minutes" are a live
   window) and "counted" (أحصى), and tens in words count as 20 or more; naval mines and
-  containers are counted like barrels;
+  containers are counted like barrels; the "de-escalation zone" (منطقة خفض التصعيد) is a
+  place, so its "escalation" weighs nothing;
 - otherwise a **sighting**.
 
 Before that, :func:`observatory_phrases` reads a few phrases the way observatories and news
 reports mean them: "barrel helicopter" (مروحية برميل) names the helicopter, it is no strike;
 "left/غادر <airbase>" is a take-off; a strike word after "without/دون/no/لم" is no strike
 ("without any raids being carried out"); and shelling by ground forces or artillery (قصف
-قوات النظام, القصف المدفعي, artillery shelling) is no air strike.
+قوات النظام, القصف المدفعي, artillery shelling, rocket launchers وراجمات الصواريخ, the
+ground-fire word read with or without an attached prefix) is no air strike.
 """
 
 from __future__ import annotations
@@ -40,9 +43,11 @@ from __future__ import annotations
 from dataclasses import replace
 from itertools import pairwise
 
+from nadhir.geo.names import arabic_prefix_variants
 from nadhir.intake.lexicon import (
     BARREL_WORDS,
     BASE_WORDS,
+    DE_WORDS,
     GROUND_FIRE_WORDS,
     HOUR_WORDS,
     LEANING_PHRASES,
@@ -51,8 +56,11 @@ from nadhir.intake.lexicon import (
     MONTH_WORDS,
     NEGATION_WORDS,
     PAST_PHRASES,
+    PERIOD_WITHIN,
+    PERIOD_WORDS,
     RECORD_WORDS,
     SINCE_UNTIL,
+    SINCE_WORDS,
     TAKE_COVER_PHRASES,
     TAKEOFF_NEGATIONS,
     TALLY_NOUNS,
@@ -98,10 +106,15 @@ def observatory_phrases(toks: list[Tok]) -> None:
             tok.entry = replace(e, action="takeoff", action_weight=0.95)
         elif e.action == "striking" and (
             any(w.key in NEGATION_WORDS for w in words[max(0, i - NEGATION_WITHIN) : i])
-            or any(w.key in GROUND_FIRE_WORDS for w in words[i + 1 : i + 1 + GROUND_WITHIN])
-            or (before is not None and before.key in GROUND_FIRE_WORDS)
+            or any(_is_one_of(w, GROUND_FIRE_WORDS) for w in words[i + 1 : i + 1 + GROUND_WITHIN])
+            or (before is not None and _is_one_of(before, GROUND_FIRE_WORDS))
         ):
             tok.entry = replace(e, action=None, action_weight=0.0)
+
+
+def _is_one_of(tok: Tok, keys: frozenset[str]) -> bool:
+    """Whether the word is one of these, with or without an attached prefix (وراجمات, بالمدفعية)."""
+    return tok.key in keys or any(v in keys for v in arabic_prefix_variants(tok.key))
 
 
 def read_kind(toks: list[Tok], count: int | None) -> MessageKind:
@@ -129,12 +142,17 @@ def _calls_to_take_cover(words: list[Tok]) -> bool:
 def summary_weight(toks: list[Tok], count: int | None) -> float:
     """How strongly the message reads as a tally of past activity (1 or more: a summary)."""
     words = [t for t in toks if t.kind == "word"]
-    weight = sum(t.e.summary for i, t in enumerate(words) if not _live_window(words, i))
+    weight = sum(
+        t.e.summary
+        for i, t in enumerate(words)
+        if not _live_window(words, i) and not _de_escalation(words, i)
+    )
     pairs = _pairs(words)
     weight += 0.5 * sum(pair in LEANING_PHRASES for pair in pairs)
     weight += 1.0 * sum(pair in PAST_PHRASES for pair in pairs)
     dated = _dated(toks) and not any(t.key in TODAY_WORDS for t in words)  # "this morning, 30 May" is today
-    if _hour_range(toks) or _no_takeoff(words) or _no_record(words) or dated or _tally_count(toks):
+    period = _hour_range(toks) or _no_takeoff(words) or _no_record(words) or _for_days(words)
+    if period or dated or _tally_count(toks):
         weight += 1.0
     keys = {t.key for t in words}
     if keys & SINCE_UNTIL[0] and keys & SINCE_UNTIL[1]:
@@ -209,3 +227,18 @@ def _no_record(words: list[Tok]) -> bool:
 def _live_window(words: list[Tok], i: int) -> bool:
     """ "the past hour", "الدقائق الماضية": a past word right after an hour or minutes is a live window."""
     return i > 0 and words[i].e.summary > 0 and words[i - 1].key in LIVE_WINDOW_WORDS
+
+
+def _de_escalation(words: list[Tok], i: int) -> bool:
+    """ "منطقة خفض التصعيد", "the de-escalation zone": a place's name, not an escalation."""
+    return i > 0 and words[i].e.summary > 0 and words[i - 1].key in DE_WORDS
+
+
+def _for_days(words: list[Tok]) -> bool:
+    """ "منذ عدة أيام", "for days": flying or striking over a period of days is a report about a pattern."""
+    for i, tok in enumerate(words):
+        if tok.key in SINCE_WORDS and any(
+            w.key in PERIOD_WORDS for w in words[i + 1 : i + 1 + PERIOD_WITHIN]
+        ):
+            return True
+    return False

@@ -154,6 +154,9 @@ _action("striking", 0.95, """
 # Syria's FPV drones, al-Taghyeer's and al-Nour's drone attacks on Khartoum). A ground attack
 # (هجوم بري) is no air strike (GROUND_FIRE_WORDS).
 _action("striking", 0.95, "هاجم هاجمت يهاجم تهاجم هاجمتا يهاجمان تهاجمان هجوم هجمات هجوما")
+# دمّر, "destroyed", with the aviation as subject (Sudan Tribune's and Asharq al-Awsat's "the
+# army's warplanes destroyed Nyala airport"). تدمر is left out: it is also Palmyra.
+_action("striking", 0.95, "دمر دمرت يدمر دمرتا")
 # "hit" is as often said of an aircraft (hit by ground fire, took a hit) as by one: a weak cue.
 _action("striking", 0.5, "target missiles rockets missile rocket hit hits")
 _action("leaving", 0.9, """
@@ -170,6 +173,8 @@ _action("circling", 0.9, """
     يحوم تحوم حوم يحومان تحومان يدور تدور دوران دائري دائريه دوائر حايم حايمه يلف تلف يحوموا تحوموا
     يدوروا حامت حام
 """)
+# تمشيط, "combing" an area (helicopters searching where pilots came down, SOHR): a loiter.
+_action("circling", 0.9, "تمشط يمشط تمشيط تمشطان يمشطان combing")
 # تحليق, "flying about" over an area, is how observatories say a loiter; حلّق, "flew over", a pass.
 _action("circling", 0.6, "تحليق تحليقا")
 _action("transit", 0.5, "حلق حلقت حلقتا flew دخل دخلت يدخل تدخل entered entering")
@@ -373,6 +378,27 @@ PERSIST_WORDS = frozenset({
 FLYING_WORDS = frozenset({
     "flying", "flight", "flights", "flies", "تحلق", "يحلق", "تحلقان", "يحلقان", "يحلقون", "تحليق", "تحليقا",
 })
+# "flying intensively", "flying since the early hours", تحلق بشكل مكثف, تحلق ... منذ الساعات
+# الأولى: flying said with its intensity or its duration is a loiter too (al-Masry al-Youm and
+# Khabar Press on Israeli drones over Nabatieh and Gaza, SOHR on Idlib, witnesses in Omdurman).
+MANNER_WORDS = frozenset({
+    "مكثف", "مكثفه", "كثيف", "كثيفه", "كثافه", "بكثافه", "intense", "intensive", "intensively", "heavily",
+    "منذ", "since",
+})
+# "منذ قليل", "a moment ago": the time of the call, not how long the flying has lasted.
+MOMENT_WORDS = frozenset({"قليل", "لحظات", "moment", "moments"})
+# "Strike UAVs", "attack drones": how Ukrainian Air Force alerts name a drone's kind; the word
+# before an aircraft noun says which drones, not that they are striking (UNN).
+MODIFIER_WORDS = frozenset({"strike", "attack", "combat", "kamikaze"})
+# "منطقة خفض التصعيد", the "de-escalation zone" of Idlib (SOHR, Baladi News): a place, not an
+# escalation; the tally word after these is no tally.
+DE_WORDS = frozenset({"خفض", "de"})
+# "منذ أيام", "منذ عدة أيام", "for days", "for weeks": a period of days is a report about a pattern.
+SINCE_WORDS = frozenset({"منذ", "since", "for"})
+PERIOD_WORDS = frozenset({"ايام", "اسابيع", "اشهر", "شهور", "days", "weeks", "months"})
+PERIOD_WITHIN = 2  # "منذ عدة أيام": the period word this many words after "since"
+# "عاد للتحليق", "returned to fly": "returned" with an action after it means resumed, not leaving.
+RESUME_WORDS = frozenset({"to"})
 # "the regime's or the Russian aviation": a nationality next to these names an air force (words.py).
 FORCE_WORDS = frozenset({"نظام", "regime", "او", "or"})
 # "Movement of enemy UAVs recorded": a motion noun, a pass at the weakest weight (the Kyiv

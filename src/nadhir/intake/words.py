@@ -25,8 +25,12 @@ from nadhir.intake.lexicon import (
     FUZZY_AIRCRAFT,
     FUZZY_AIRCRAFT_KEYS,
     JET_PHRASES,
+    MANNER_WORDS,
+    MODIFIER_WORDS,
+    MOMENT_WORDS,
     NO_PILOT,
     PERSIST_WORDS,
+    RESUME_WORDS,
     SIGHTED_WORDS,
     TAKE_WORDS,
     TALLY_NOUNS,
@@ -72,21 +76,51 @@ def phrases(toks: list[Tok]) -> None:
             b.entry = Entry(aircraft="jet", aircraft_weight=0.8)
         elif b.key in CIRCLE_WORDS:
             b.entry = Entry(action="circling", action_weight=0.9)
+        elif a.key in MODIFIER_WORDS and b.e.aircraft is not None:
+            a.entry = replace(a.e, action=None, action_weight=0.0)  # "strike UAVs": which drones
+    _resuming(toks)
     _persisting(toks)
 
 
+def _resuming(toks: list[Tok]) -> None:
+    """ "عاد الطيران للتحليق", "returned to fly over": returning to an action is resuming it, not leaving."""
+    words = [t for t in toks if t.kind == "word"]
+    for i, tok in enumerate(words[:-1]):
+        if tok.e.action != "leaving":
+            continue
+        nxt = words[i + 1]
+        after = words[i + 2] if i + 2 < len(words) else None
+        # Arabic puts the subject between: عاد الطيران الحربي للتحليق
+        to_action = any(_an_action(w) and w.prefix == "ل" for w in words[i + 1 : i + 1 + RESUME_WITHIN])
+        if to_action or (nxt.key in RESUME_WORDS and after is not None and _an_action(after)):
+            tok.entry = replace(tok.e, action=None, action_weight=0.0)
+
+
+def _an_action(tok: Tok) -> bool:
+    """Whether the word names an action other than leaving (what "returned to ..." resumes)."""
+    return tok.e.action not in (None, "leaving")
+
+
 PERSIST_WITHIN = 3  # "لا تزال الطائرات الحربية تحلق": the flying word this many words after "still"
+RESUME_WITHIN = 4  # "عاد الطيران الحربي للتحليق": the action this many words after "returned"
+MANNER_WITHIN = 8  # "تحلق في أجواء مدينة إدلب وريفها الجنوبي بشكل مكثف": the manner this many words after
 CREWED_OVERRULES = 0.9  # a named crewed model overrules type hints below this (barrels, Russian)
 
 
 def _persisting(toks: list[Tok]) -> None:
-    """ "still flying over", "continuous flight", تحليق متواصل: flying that goes on is a loiter."""
+    """ "still flying over", "continuous flight", "flying intensively", "flying since dawn": a loiter."""
     words = [t for t in toks if t.kind == "word"]
     for i, tok in enumerate(words):
         if tok.key not in FLYING_WORDS:
             continue
         near = words[max(0, i - PERSIST_WITHIN) : i] + words[i + 1 : i + 2]
-        if any(w.key in PERSIST_WORDS for w in near):
+        after = words[i + 1 : i + 1 + MANNER_WITHIN]
+        manner = any(
+            w.key in MANNER_WORDS and not (j + 1 < len(after) and after[j + 1].key in MOMENT_WORDS)
+            for j, w in enumerate(after)
+        )
+        manner = manner and tok.e.action != "circling"  # تحليق مكثف is a loiter already: keep its weight
+        if manner or any(w.key in PERSIST_WORDS for w in near):
             tok.entry = replace(tok.e, action="circling", action_weight=0.9)
 
 
