@@ -11,8 +11,8 @@ reader of its day; after that it was used to fix the reader, so the next blind p
 collected and labelled before that reader saw it: ``held_out``, ``blind_2``, ``blind_3``,
 ``blind_4``, ``blind_5`` and ``blind_6`` (Syria, Yemen, Sudan, Lebanon, Ukraine); blind_5
 and blind_6 were fixed on together after blind_6's one score; ``blind_7`` (Syria, Lebanon,
-Gaza, Yemen, Sudan, Ukraine) was collected and labelled before the reader of blind_6 was read
-(docs/intake.md, "Real observers' words").
+Gaza, Yemen, Sudan, Ukraine) was collected and labelled before the reader of blind_6 was read,
+scored once, then fixed on, so no part is blind now (docs/intake.md, "Real observers' words").
 PART is one of those, ``tune`` or ``all``.
 
 Scored:
