@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ from nadhir.store.outcomes import OutcomeBook
 from nadhir.store.people import SubscriptionBook
 from nadhir.store.quarantine import QuarantineBook
 from nadhir.store.shelters import ShelterBook
+from services import postgres_schema
 
 SCENARIO = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "idlib-basic"
 
@@ -36,19 +36,8 @@ SCENARIO = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "idlib-b
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A new, empty PostgreSQL schema (dropped afterwards)."""
-    admin_url = _postgres_admin_url()
-    schema = f"nadhir_move_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield admin_url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(_postgres_admin_url(), "nadhir_move") as (_, url):
+        yield url
 
 
 def filled_store(path: Path) -> str:
