@@ -10,11 +10,18 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
+from nadhir.bus import InProcessBus
+from nadhir.domain import Event
+from nadhir.domain.formats.scenario import load_scenario
+from nadhir.engine.factory import build_pipeline
+from nadhir.service.live import LiveCore
+from nadhir.service.region import bundled_scenario
 from nadhir.service.settings import RateLimit, Settings, token_spec
 
 T0 = 1746158400.0  # 2025-05-02T04:00:00Z, during the bundled scenario
@@ -152,3 +159,19 @@ def interrupt(process: subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def bundled_core(bus: InProcessBus | None = None) -> tuple[LiveCore, list[Event]]:
+    """A live core on the bundled scenario (publishing on ``bus``, a new in-process one by default),
+    and the scenario's events in their order."""
+    scenario = load_scenario(bundled_scenario())
+    core = LiveCore(build_pipeline(scenario), InProcessBus() if bus is None else bus, scenario.reporters)
+    return core, [event for _, event in scenario.events()]
+
+
+def feed_live(core: LiveCore, events: list[Event]) -> None:
+    """Feed ``events`` as they arrive live: the clock runs up to (not including) each arrival time,
+    then the events of that time come in together."""
+    for t, group in groupby(events, key=lambda e: e.t):
+        core.tick(t - 1e-3)
+        core.submit(list(group), t)
