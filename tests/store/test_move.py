@@ -16,6 +16,7 @@ from nadhir.delivery.states import NewDelivery, Outcome
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.domain.people import Subscription
 from nadhir.engine.replay import persist_replay, replay_scenario
+from nadhir.health.outcomes import REQUIRED_COUNTS
 from nadhir.service.cli import build_app
 from nadhir.service.region import DATA
 from nadhir.shelters.csv_format import read_csv
@@ -62,19 +63,7 @@ def filled_store(path: Path) -> str:
 
         outcomes = OutcomeBook(store.engine)
         monday = date(2025, 4, 28)
-        counts = dict.fromkeys(
-            (
-                "live_births",
-                "stillbirths_fresh",
-                "stillbirths_macerated",
-                "miscarriages",
-                "preterm_births",
-                "low_birth_weight",
-                "neonatal_deaths",
-                "maternal_deaths",
-            ),
-            1,
-        )
+        counts = dict.fromkeys(REQUIRED_COUNTS, 1)
         where = {"facility_id": "idlib-maternity-hospital", "period": "week", "period_start": monday}
         outcomes.put([{**where, **counts}], 1746158400.0, "csv")
         alarm = {
