@@ -151,11 +151,11 @@ def start_serve(
     return process, "".join(lines)
 
 
-def interrupt(process: subprocess.Popen[str]) -> None:
-    """Stop a served process as an operator does (Ctrl-C); killed if it has not stopped in 20 s."""
+def interrupt(process: subprocess.Popen[Any], wait_s: float = 20.0) -> None:
+    """Stop a served process as an operator does (Ctrl-C); killed if it has not stopped in ``wait_s``."""
     process.send_signal(signal.SIGINT)
     try:
-        process.wait(20)
+        process.wait(wait_s)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
