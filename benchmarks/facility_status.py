@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +25,7 @@ from nadhir.intake.field_reports import Mandates
 from nadhir.service.facility_status import FacilityStatusRoom
 from nadhir.service.region import load_region
 from nadhir.store import Store
+from outbox_delivery import postgres_schema  # (this folder is on the path when run as a script)
 
 MESSAGES = [
     "status idlib-maternity-hospital: doctors 3, incubators 4 of 6, generator, fuel 2 days",
@@ -43,19 +43,11 @@ def fresh_database(db: str, tmp: str) -> Iterator[str]:
     if db == "sqlite":
         yield f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         return
-    url = sa.make_url(db)
-    schema = f"nadhir_bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url, drop = postgres_schema(db)
     try:
-        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
-        )
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        drop()
 
 
 def main() -> None:

@@ -43,12 +43,13 @@ from siren_sim import responder
 PG_URL = os.environ.get("NADHIR_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def postgres_schema() -> tuple[str, Any]:
-    """A fresh schema on PG_URL: its URL, and a function that drops it."""
+def postgres_schema(database: str = PG_URL) -> tuple[str, Any]:
+    """A fresh schema in the PostgreSQL ``database`` (PG_URL unless given): its URL, and a function
+    that drops it."""
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 
-    url = make_url(PG_URL)
+    url = make_url(database)
     schema = f"nadhir_bench_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as conn:

@@ -17,18 +17,11 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from nadhir.health.codes import BASIC_EMONC
+
 OUT = Path(__file__).resolve().parent.parent / "src" / "nadhir" / "data" / "health" / "demo-status.json"
 START = datetime(2025, 4, 11, 8, 0, tzinfo=UTC)
 END = datetime(2025, 5, 2, 2, 45, tzinfo=UTC)  # the last updates: just before the first strikes
-EMONC = [
-    "emonc_1_antibiotics",
-    "emonc_2_uterotonics",
-    "emonc_3_anticonvulsants",
-    "emonc_4_manual_placenta",
-    "emonc_5_retained_products",
-    "emonc_6_assisted_delivery",
-    "emonc_7_neonatal_resuscitation",
-]
 
 # Hospitals that close during the three weeks send no routine updates after closing.
 CLOSED = {
@@ -65,7 +58,7 @@ def full_status(
         "emergency_surgery": "available" if surgical else "not_provided",
         "trauma_care": "available" if surgical else "partially",
     }
-    for code in EMONC:
+    for code in BASIC_EMONC:
         services[code] = "available" if obstetric else "not_provided"
     staff = {"doctors": rng.randint(2, 6), "nurses": rng.randint(6, 20)}
     if obstetric:

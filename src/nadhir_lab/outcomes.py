@@ -20,18 +20,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-CSV_COLUMNS = (
-    "facility_id",
-    "period_start",
-    "live_births",
-    "stillbirths_fresh",
-    "stillbirths_macerated",
-    "miscarriages",
-    "preterm_births",
-    "low_birth_weight",
-    "neonatal_deaths",
-    "maternal_deaths",
-)
+from nadhir.health.outcomes import REQUIRED_COUNTS
+
+# The columns of the CSV that `nadhir outcomes detect` reads, the counts in the product's order.
+CSV_COLUMNS = ("facility_id", "period_start", *REQUIRED_COUNTS)
 BIRTHS_RANGE = (30.0, 250.0)
 STILLBIRTH_RISK_RANGE = (0.01, 0.04)
 RISE_FACTOR_RANGE = (1.5, 2.5)
@@ -161,16 +153,7 @@ def facilities(
 def csv_rows(series: Iterable[FacilitySeries]) -> Iterable[list[str]]:
     """The rows (without header) of ``nadhir outcomes detect``'s CSV for these facilities."""
     for s in series:
-        columns: Sequence[Ints] = (
-            s.live_births,
-            s.stillbirths_fresh,
-            s.stillbirths_macerated,
-            s.miscarriages,
-            s.preterm_births,
-            s.low_birth_weight,
-            s.neonatal_deaths,
-            s.maternal_deaths,
-        )
+        columns: Sequence[Ints] = [getattr(s, name) for name in REQUIRED_COUNTS]
         for i in range(s.live_births.size):
             yield [s.facility_id, s.week_start(i).isoformat(), *(str(int(c[i])) for c in columns)]
 

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -31,7 +30,7 @@ from nadhir.delivery.states import Backoff, Delivery, NewDelivery, Outcome, aler
 from nadhir.domain import Alert, Site
 from nadhir.store import default_url
 from nadhir_siren.protocol import SirenCommand, parse_line
-from services import require_service, skip_or_fail
+from services import postgres_schema, require_service
 
 PG_URL = os.environ.get("NADHIR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 T0 = 1_746_155_144.0
@@ -53,22 +52,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     url = make_url(PG_URL)
     require_service("postgresql", url.host or "127.0.0.1", url.port or 5432)
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    schema = f"nadhir_outbox_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        skip_or_fail(f"postgresql refused the login: {exc}")
-    try:
-        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(url, "nadhir_outbox") as (_, schema_url):
+        yield schema_url
 
 
 @pytest.fixture

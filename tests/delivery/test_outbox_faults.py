@@ -25,7 +25,7 @@ from nadhir.delivery.channels.webhook import DELIVERY_HEADER, Partner, WebhookCh
 from nadhir.delivery.dispatcher import Dispatcher
 from nadhir.delivery.outbox import Outbox
 from nadhir.delivery.states import Backoff, NewDelivery
-from services import require_service, skip_or_fail
+from services import postgres_schema, require_service
 
 PG_URL = os.environ.get("NADHIR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 N = 1_500
@@ -37,25 +37,8 @@ def pg() -> Iterator[tuple[sa.Engine, str]]:
     """An admin engine and the URL of a new, empty schema (dropped afterwards)."""
     url = make_url(PG_URL)
     require_service("postgresql", url.host or "127.0.0.1", url.port or 5432)
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    schema = f"nadhir_faults_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        skip_or_fail(f"postgresql refused the login: {exc}")
-    try:
-        yield (
-            admin,
-            url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-                hide_password=False
-            ),
-        )
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(url, "nadhir_faults") as schema:
+        yield schema
 
 
 def terminate(admin: sa.Engine, application: str) -> int:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from nadhir.domain import Reporter, Site
 from nadhir.health.facilities import health_facilities
 from nadhir.health.status import FacilityStatus, StatusError
-from nadhir.health.status_desk import Merge, StatusDesk
+from nadhir.health.status_desk import Merge, StatusDesk, describe, describe_ar
 from nadhir.health.status_message import claims, read_status_message
 from nadhir.health.status_reader import FacilityStatusReader
 from nadhir.intake.field_reports import FieldReports, Mandates
@@ -134,6 +134,26 @@ def test_a_registered_reporter_is_answered_with_a_confirmation_in_their_language
                                                "incubators_working": 4, "fuel_days": 2.0}  # fmt: skip
     assert told == ["idlib-maternity-hospital"] * 2
     assert reports.route("obs-idlib-1", "two jets over idlib", T0) is None  # a sighting, not claimed
+
+
+def test_a_whole_status_is_said_field_by_field_in_the_same_order_in_both_languages() -> None:
+    s = FacilityStatus(functionality="partially", evacuated=True, staff={"doctors": 3, "midwives": 2},
+                       incubators_total=6, incubators_working=4, beds_total=40, incubators_occupied=3,
+                       theatres_in_use=1, power="none", fuel_days=2.5, water="insufficient",
+                       oxygen="sufficient", building="slightly",
+                       services={"emonc_8_caesarean": "not", "newborn_care": "not_provided"})  # fmt: skip
+    assert describe(s) == (
+        "partially functioning, evacuated, doctors 3, midwives 2, incubators 4 of 6, beds 40 in all, "
+        "incubators occupied 3, theatres in use 1, no power, fuel 2.5 days, water insufficient, "
+        "oxygen sufficient, slightly damaged, emonc 8 caesarean not available, "
+        "newborn care not normally provided"
+    )
+    assert describe_ar(s) == (
+        "تعمل جزئيا، تم الإخلاء، أطباء 3، قابلات 2، حواضن 4 من 6، أسرة 40 في المجموع، حواضن مشغولة 3، "
+        "غرف عمليات مشغولة 1، لا كهرباء، وقود 2.5 أيام، ماء قليل، أكسجين كاف، ضرر طفيف، "
+        "القيصرية غير متوفرة، رعاية الوليد لا تقدم عادة"
+    )
+    assert (describe(FacilityStatus()), describe_ar(FacilityStatus())) == ("nothing", "لا شيء")
 
 
 @pytest.mark.parametrize(

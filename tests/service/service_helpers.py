@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
+from nadhir.bus import InProcessBus
+from nadhir.domain import Event
+from nadhir.domain.formats.scenario import load_scenario
+from nadhir.engine.factory import build_pipeline
+from nadhir.service.live import LiveCore
+from nadhir.service.region import bundled_scenario
 from nadhir.service.settings import RateLimit, Settings, token_spec
 
 T0 = 1746158400.0  # 2025-05-02T04:00:00Z, during the bundled scenario
@@ -86,3 +97,81 @@ def serving(app: Any) -> Iterator[str]:
         yield served.base
     finally:
         served.stop()
+
+
+# A command line of `nadhir serve` alone (with a second command, so that typer keeps `serve` a
+# subcommand), for the tests that run the service as an operator does: in its own process.
+SERVE_SCRIPT = """
+import sys
+import typer
+from nadhir.service.commands import serve
+
+app = typer.Typer()
+serve.register(app)
+
+
+@app.command("version")
+def version() -> None:
+    print("test app")
+
+
+app(sys.argv[1:])
+"""
+
+
+def serve_script(folder: Path) -> Path:
+    """:data:`SERVE_SCRIPT` written into ``folder``."""
+    script = folder / "cli.py"
+    script.write_text(SERVE_SCRIPT, encoding="utf-8")
+    return script
+
+
+def start_serve(
+    folder: Path, *args: str, env: Mapping[str, str] | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """``nadhir serve ARGS`` in a child process run in ``folder``; once it has printed where it
+    serves (up to its ``database:`` line, at most 60 s), the process and what it printed."""
+    process = subprocess.Popen(
+        [sys.executable, str(serve_script(folder)), "serve", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=folder,
+        env={**os.environ, "COLUMNS": "300", **(env or {})},
+    )  # fmt: skip
+    assert process.stdout is not None
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(line.startswith("database:") for line in lines):
+            line = process.stdout.readline()
+            assert line, "serve exited early:\n" + "".join(lines)
+            lines.append(line)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return process, "".join(lines)
+
+
+def interrupt(process: subprocess.Popen[Any], wait_s: float = 20.0) -> None:
+    """Stop a served process as an operator does (Ctrl-C); killed if it has not stopped in ``wait_s``."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(wait_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def bundled_core(bus: InProcessBus | None = None) -> tuple[LiveCore, list[Event]]:
+    """A live core on the bundled scenario (publishing on ``bus``, a new in-process one by default),
+    and the scenario's events in their order."""
+    scenario = load_scenario(bundled_scenario())
+    core = LiveCore(build_pipeline(scenario), InProcessBus() if bus is None else bus, scenario.reporters)
+    return core, [event for _, event in scenario.events()]
+
+
+def feed_live(core: LiveCore, events: list[Event]) -> None:
+    """Feed ``events`` as they arrive live: the clock runs up to (not including) each arrival time,
+    then the events of that time come in together."""
+    for t, group in groupby(events, key=lambda e: e.t):
+        core.tick(t - 1e-3)
+        core.submit(list(group), t)

@@ -2,39 +2,22 @@
 
 from __future__ import annotations
 
-from itertools import groupby
-
 import pytest
+from service_helpers import bundled_core, feed_live
 
 from nadhir.alerting.policy import plausible_eta
-from nadhir.bus import InProcessBus
 from nadhir.domain import Event
-from nadhir.domain.formats.scenario import load_scenario
-from nadhir.engine.factory import build_pipeline
 from nadhir.service.feed import ALERTS, FEED
 from nadhir.service.live import LiveCore
 from nadhir.service.operator import UNDO_WINDOW_S, OperatorActionError
-from nadhir.service.region import bundled_scenario
 
 BY = "operator:test"
-
-
-def _core() -> tuple[LiveCore, list[Event]]:
-    scenario = load_scenario(bundled_scenario())
-    core = LiveCore(build_pipeline(scenario), InProcessBus(), scenario.reporters)
-    return core, [event for _, event in scenario.events()]
-
-
-def _feed(core: LiveCore, events: list[Event]) -> None:
-    for t, group in groupby(events, key=lambda e: e.t):
-        core.tick(t - 1e-3)
-        core.submit(list(group), t)
 
 
 def _track_alerting_two_sites(core: LiveCore, events: list[Event]) -> tuple[int, str, list[str]]:
     """Feed events until one track has alerts open at two sites or more: (events used, track, sites)."""
     for i, event in enumerate(events):
-        _feed(core, [event])
+        feed_live(core, [event])
         for track in {ep.track for s in core.policy.active() if (ep := core.policy.episode(s)) and ep.track}:
             sites = core.policy.sites_alerted_by(track, core.pipeline.threats)
             if len(sites) >= 2:
@@ -43,7 +26,7 @@ def _track_alerting_two_sites(core: LiveCore, events: list[Event]) -> tuple[int,
 
 
 def test_cancel_everywhere_waits_out_the_undo_window_then_clears_every_site_of_that_track() -> None:
-    core, events = _core()
+    core, events = bundled_core()
     used, track, sites = _track_alerting_two_sites(core, events)
     alerts = core.bus.subscribe(ALERTS, maxsize=100_000)
     feed = core.bus.subscribe(FEED, maxsize=100_000)
@@ -67,12 +50,12 @@ def test_cancel_everywhere_waits_out_the_undo_window_then_clears_every_site_of_t
     assert ends == [{"id": held.id, "outcome": "applied", "alerts": len(sites)}]
     # The track is ignored everywhere for a while: the next ten minutes open no alert of it anywhere.
     end = core.now + 600 if core.now is not None else 0.0
-    _feed(core, [e for e in events[used:] if e.t <= end])
+    feed_live(core, [e for e in events[used:] if e.t <= end])
     assert not [a for a in alerts.drain() if a.action == "alert" and a.track == track]
 
 
 def test_undo_before_the_window_ends_sends_nothing() -> None:
-    core, events = _core()
+    core, events = bundled_core()
     _, track, sites = _track_alerting_two_sites(core, events)
     alerts = core.bus.subscribe(ALERTS, maxsize=100_000)
     assert core.now is not None
@@ -89,8 +72,8 @@ def test_undo_before_the_window_ends_sends_nothing() -> None:
 
 
 def test_a_track_with_no_alert_or_no_track_at_all_is_refused() -> None:
-    core, events = _core()
-    _feed(core, events[:3])
+    core, events = bundled_core()
+    feed_live(core, events[:3])
     assert core.now is not None
     with pytest.raises(OperatorActionError) as unknown:
         core.hold_cancel_track("T999", BY, core.now, 0.0)
@@ -99,10 +82,10 @@ def test_a_track_with_no_alert_or_no_track_at_all_is_refused() -> None:
 
 
 def test_a_site_shows_the_threats_current_arrival_not_the_one_its_last_alert_carried() -> None:
-    core, events = _core()
+    core, events = bundled_core()
     # Look for a moment when an open alert's own arrival time has fallen behind its threat's.
     for event in events:
-        _feed(core, [event])
+        feed_live(core, [event])
         assert core.now is not None
         for site_id in core.policy.active():
             episode, threat = core.policy.episode(site_id), core.pipeline.threats.get(site_id)
@@ -115,9 +98,9 @@ def test_a_site_shows_the_threats_current_arrival_not_the_one_its_last_alert_car
 
 
 def test_inputs_are_published_with_how_they_were_read_and_their_sources_health() -> None:
-    core, events = _core()
+    core, events = bundled_core()
     feed = core.bus.subscribe(FEED, maxsize=100_000)
-    _feed(core, events[:60])
+    feed_live(core, events[:60])
     messages = feed.drain()
     inputs = [m.data for m in messages if m.type == "input"]
     assert len(inputs) == 60 and list(core.recent_inputs) == inputs
@@ -140,8 +123,8 @@ def test_inputs_are_published_with_how_they_were_read_and_their_sources_health()
 
 
 def test_a_source_that_falls_silent_is_published_when_it_does() -> None:
-    core, events = _core()
-    _feed(core, events[:5])
+    core, events = bundled_core()
+    feed_live(core, events[:5])
     feed = core.bus.subscribe(FEED, maxsize=100_000)
     assert core.now is not None
     core.tick(core.now + 16 * 60)  # nothing heard for longer than SILENT_AFTER_S

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from nadhir.delivery.outbox import Outbox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delivery"))  # the MQTT test kit lives there
 from mqtt_kit import LocalBroker, SirenProcess, wait_for
+from service_helpers import interrupt
 
 # Sites whose sirens sound in the first simulated hour of the bundled scenario (dana from 03:19).
 SIRENS = ("siren-dana-1", "siren-binnish-1", "siren-sarmada-1")
@@ -42,12 +42,7 @@ def test_demo_sirens_sound_and_none_expires_before_delivery(tmp_path: Path) -> N
         # yet; the outbox sends it again at the next start, and the siren knows its key.)
         wait_for(lambda: {key for s in sirens for _, key in s.plays()} <= _acked(db), 20.0, "the acks")
     finally:
-        serve.send_signal(signal.SIGINT)
-        try:
-            serve.wait(30)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            serve.wait()
+        interrupt(serve, wait_s=30.0)
         out.close()
         for s in sirens:
             s.terminate()

@@ -6,6 +6,7 @@ import math
 from itertools import groupby
 
 import pytest
+from service_helpers import bundled_core, feed_live
 
 from nadhir.alerting.approach import approach_toward
 from nadhir.bus import InProcessBus
@@ -26,10 +27,7 @@ def test_live_core_sends_exactly_the_replay_alerts() -> None:
     alerts_seen = bus.subscribe(ALERTS, maxsize=100_000)
     feed = bus.subscribe(FEED, maxsize=1_000_000)
     core = LiveCore(build_pipeline(scenario), bus, scenario.reporters)
-    events = [event for _, event in scenario.events()]
-    for t, group in groupby(events, key=lambda e: e.t):
-        core.tick(t - 1e-3)  # time passes up to (not including) the arrival
-        core.submit(list(group), t)
+    feed_live(core, [event for _, event in scenario.events()])
     assert core.now is not None
     core.tick(core.now + RUN_ON_S)
 
@@ -47,14 +45,10 @@ def test_live_core_sends_exactly_the_replay_alerts() -> None:
 
 
 def test_track_views_carry_trail_and_widening_prediction() -> None:
-    scenario = load_scenario(bundled_scenario())
     bus = InProcessBus()
     feed = bus.subscribe(FEED, maxsize=1_000_000)
-    core = LiveCore(build_pipeline(scenario), bus, scenario.reporters)
-    events = [event for _, event in scenario.events()][:400]
-    for t, group in groupby(events, key=lambda e: e.t):
-        core.tick(t - 1e-3)
-        core.submit(list(group), t)
+    core, events = bundled_core(bus)
+    feed_live(core, events[:400])
     tracks = [m.data for m in feed.drain() if m.type == "track"]
     assert tracks
     with_trail = [v for v in tracks if len(v["trail"]) >= 3]

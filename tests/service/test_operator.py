@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-from itertools import groupby
-
 import pytest
+from service_helpers import bundled_core, feed_live
 
-from nadhir.bus import InProcessBus
 from nadhir.domain import Alert, Event, Site, Threat
-from nadhir.domain.formats.scenario import load_scenario
-from nadhir.engine.factory import build_pipeline
 from nadhir.service.feed import ALERTS
 from nadhir.service.live import LiveCore
 from nadhir.service.operator import OperatorActionError, OperatorPolicy
-from nadhir.service.region import bundled_scenario
-
-
-def _core() -> tuple[LiveCore, list[Event]]:
-    scenario = load_scenario(bundled_scenario())
-    core = LiveCore(build_pipeline(scenario), InProcessBus(), scenario.reporters)
-    return core, [event for _, event in scenario.events()]
-
-
-def _feed(core: LiveCore, events: list[Event]) -> None:
-    for t, group in groupby(events, key=lambda e: e.t):
-        core.tick(t - 1e-3)
-        core.submit(list(group), t)
 
 
 def _first_tracked_alert(core: LiveCore, events: list[Event]) -> tuple[int, str, str]:
     """Feed events until some site has an alert raised by a track; (events used, site, track)."""
     for i, event in enumerate(events):
-        _feed(core, [event])
+        feed_live(core, [event])
         for site_id in core.policy.active():
             episode = core.policy.episode(site_id)
             if episode is not None and episode.track is not None:
@@ -40,7 +23,7 @@ def _first_tracked_alert(core: LiveCore, events: list[Event]) -> tuple[int, str,
 
 
 def test_cancel_sends_all_clear_and_ignores_that_track_at_that_site() -> None:
-    core, events = _core()
+    core, events = bundled_core()
     used, site, track = _first_tracked_alert(core, events)
     sent = core.bus.subscribe(ALERTS, maxsize=100_000)
     assert core.now is not None
@@ -51,13 +34,13 @@ def test_cancel_sends_all_clear_and_ignores_that_track_at_that_site() -> None:
     assert core.operator_log[-1]["action"] == "cancel"
     # The next five minutes of the scenario: the cancelled track raises nothing at this site.
     end = core.now + 300
-    _feed(core, [e for e in events[used:] if e.t <= end])
+    feed_live(core, [e for e in events[used:] if e.t <= end])
     again: list[Alert] = [a for a in sent.drain() if a.site == site and a.action == "alert"]
     assert all(a.track != track for a in again)
 
 
 def test_confirm_makes_the_alert_certain() -> None:
-    core, events = _core()
+    core, events = bundled_core()
     _, site, _ = _first_tracked_alert(core, events)
     assert core.now is not None
     out = core.operator_action("confirm", site, "operator:test", core.now + 1)
@@ -66,8 +49,8 @@ def test_confirm_makes_the_alert_certain() -> None:
 
 
 def test_manual_alert_opens_an_episode_that_ends_in_all_clear() -> None:
-    core, events = _core()
-    _feed(core, events[:5])
+    core, events = bundled_core()
+    feed_live(core, events[:5])
     assert core.now is not None
     t0 = core.now + 1
     site = "idlib-maternity-hospital"
@@ -81,7 +64,7 @@ def test_manual_alert_opens_an_episode_that_ends_in_all_clear() -> None:
 
 
 def test_manual_alert_expires_through_the_policy_hold() -> None:
-    core, _ = _core()
+    core, _ = bundled_core()
     core.policy.manual_hold_s = 60.0
     site = "saraqeb"
     sent = core.bus.subscribe(ALERTS, maxsize=10_000)
@@ -98,7 +81,7 @@ def test_manual_alert_expires_through_the_policy_hold() -> None:
 
 
 def test_actions_that_do_not_apply_are_refused() -> None:
-    core, _ = _core()
+    core, _ = bundled_core()
     with pytest.raises(OperatorActionError) as missing:
         core.operator_action("cancel", "saraqeb", "operator:test", 100.0)
     assert missing.value.status == 409
@@ -110,10 +93,10 @@ def test_actions_that_do_not_apply_are_refused() -> None:
     assert past.value.status == 422
 
 
-def test_test_alarm_sends_no_alert_but_reaches_the_feed() -> None:
+def test_test_alarm_sends_no_alert_but_reaches_thefeed_live() -> None:
     from nadhir.service.feed import FEED
 
-    core, _ = _core()
+    core, _ = bundled_core()
     feed = core.bus.subscribe(FEED, maxsize=100)
     assert core.operator_action("test_alarm", "sarmada-hospital", "operator:test", 100.0) == []
     alarms = [m for m in feed.drain() if m.type == "test_alarm"]
@@ -123,7 +106,7 @@ def test_test_alarm_sends_no_alert_but_reaches_the_feed() -> None:
 def test_no_test_alarm_where_a_real_alert_is_open() -> None:
     """A test alarm would put "TEST ALARM - no danger" and the test tone over a real warning: refused
     (409, naming the sites) at a site under alert, and for "all" while any site is; other sites test."""
-    core, _ = _core()
+    core, _ = bundled_core()
     core.operator_action("alert", "saraqeb", "operator:test", 100.0, level="imminent", eta=400.0)
     with pytest.raises(OperatorActionError) as one:
         core.operator_action("test_alarm", "saraqeb", "operator:test", 110.0)

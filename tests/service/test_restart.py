@@ -3,17 +3,13 @@ so that operators can cancel them and their all-clears go out (to the sirens, th
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 from fastapi.testclient import TestClient
-from service_helpers import T0, auth, make_settings, wait_for
+from service_helpers import T0, auth, interrupt, make_settings, start_serve, wait_for
 
 from nadhir.alerting.policy import PolicyConfig
 from nadhir.delivery.outbox import Outbox
@@ -87,42 +83,14 @@ def test_open_episodes_are_restored_then_cancelled_or_cleared(tmp_path: Path) ->
         assert refused.status_code == 409
 
 
-SERVE = """
-import sys
-import typer
-from nadhir.service.commands import serve
-
-app = typer.Typer()
-serve.register(app)
-
-
-@app.command("version")
-def version() -> None:
-    print("test app")
-
-
-app(sys.argv[1:])
-"""
 OPERATOR_TOKEN = "operator-token-0123456789"
 
 
 def _serve(tmp_path: Path, db: str) -> tuple[subprocess.Popen[str], str]:
-    script = tmp_path / "cli.py"
-    script.write_text(SERVE, encoding="utf-8")
-    env = {**os.environ, "COLUMNS": "300", "NADHIR_TOKENS": f"operator:olga:{OPERATOR_TOKEN}"}
-    process = subprocess.Popen(
-        [sys.executable, str(script), "serve", "--port", "0", "--db", db],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env=env,
-    )  # fmt: skip
-    assert process.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(line.startswith("database:") for line in lines):
-        line = process.stdout.readline()
-        assert line, "serve exited early:\n" + "".join(lines)
-        lines.append(line)
-    found = re.search(r"console:\s+(http://127\.0\.0\.1:\d+)/console/", "".join(lines))
-    assert found, "".join(lines)
+    env = {"NADHIR_TOKENS": f"operator:olga:{OPERATOR_TOKEN}"}
+    process, output = start_serve(tmp_path, "--port", "0", "--db", db, env=env)
+    found = re.search(r"console:\s+(http://127\.0\.0\.1:\d+)/console/", output)
+    assert found, output
     return process, found.group(1)
 
 
@@ -152,9 +120,4 @@ def test_episodes_survive_a_killed_service(tmp_path: Path) -> None:
         assert [a["action"] for a in cancelled.json()["alerts"]] == ["all_clear"]
         wait_for(lambda: siren_all_clears(db) == SIRENS[CANCELLED])
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        interrupt(process)

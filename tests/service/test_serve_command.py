@@ -2,57 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+from service_helpers import interrupt, serve_script, start_serve
 
 from nadhir.store import Store
 
-SCRIPT = """
-import sys
-import typer
-from nadhir.service.commands import serve
-
-app = typer.Typer()
-serve.register(app)
-
-
-@app.command("version")
-def version() -> None:
-    print("test app")
-
-
-app(sys.argv[1:])
-"""
-
 
 def test_serve_demo_prints_the_console_and_replays_through_live_intake(tmp_path: Path) -> None:
-    script = tmp_path / "cli.py"
-    script.write_text(SCRIPT, encoding="utf-8")
     db = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    process = subprocess.Popen(
-        [sys.executable, str(script), "serve", "--demo", "--port", "0", "--speed", "300", "--db", db],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "COLUMNS": "300"},
-    )
+    process, output = start_serve(tmp_path, "--demo", "--port", "0", "--speed", "300", "--db", db)
     try:
-        assert process.stdout is not None
-        lines: list[str] = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not any(line.startswith("database:") for line in lines):
-            line = process.stdout.readline()
-            assert line, "serve exited early:\n" + "".join(lines)
-            lines.append(line)
-        output = "".join(lines)
         assert "Nadhir demo" in output
         console = re.search(r"console:\s+(http://127\.0\.0\.1:\d+)/console/#token=(\S+)", output)
         assert console, output
@@ -96,12 +61,7 @@ def test_serve_demo_prints_the_console_and_replays_through_live_intake(tmp_path:
             == 403
         )
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        interrupt(process)
     rest = process.stdout.read() if process.stdout else ""
     # uvicorn re-raises the interrupt after a clean shutdown (exit 130 = 128 + SIGINT).
     assert process.returncode in (0, 130), rest
@@ -113,8 +73,7 @@ def test_serve_demo_prints_the_console_and_replays_through_live_intake(tmp_path:
 
 
 def test_serve_refuses_a_broken_settings_file(tmp_path: Path) -> None:
-    script = tmp_path / "cli.py"
-    script.write_text(SCRIPT, encoding="utf-8")
+    script = serve_script(tmp_path)
     settings = tmp_path / "settings.toml"
     settings.write_text('[[tokens]]\nrole = "king"\nsubject = "me"\ntoken = "0123456789abcdefgh"\n')
     done = subprocess.run(

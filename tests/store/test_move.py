@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from nadhir.delivery.states import NewDelivery, Outcome
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.domain.people import Subscription
 from nadhir.engine.replay import persist_replay, replay_scenario
+from nadhir.health.outcomes import REQUIRED_COUNTS
 from nadhir.service.cli import build_app
 from nadhir.service.region import DATA
 from nadhir.shelters.csv_format import read_csv
@@ -29,6 +29,7 @@ from nadhir.store.outcomes import OutcomeBook
 from nadhir.store.people import SubscriptionBook
 from nadhir.store.quarantine import QuarantineBook
 from nadhir.store.shelters import ShelterBook
+from services import postgres_schema
 
 SCENARIO = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "idlib-basic"
 
@@ -36,19 +37,8 @@ SCENARIO = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "idlib-b
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A new, empty PostgreSQL schema (dropped afterwards)."""
-    admin_url = _postgres_admin_url()
-    schema = f"nadhir_move_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield admin_url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(_postgres_admin_url(), "nadhir_move") as (_, url):
+        yield url
 
 
 def filled_store(path: Path) -> str:
@@ -73,19 +63,7 @@ def filled_store(path: Path) -> str:
 
         outcomes = OutcomeBook(store.engine)
         monday = date(2025, 4, 28)
-        counts = dict.fromkeys(
-            (
-                "live_births",
-                "stillbirths_fresh",
-                "stillbirths_macerated",
-                "miscarriages",
-                "preterm_births",
-                "low_birth_weight",
-                "neonatal_deaths",
-                "maternal_deaths",
-            ),
-            1,
-        )
+        counts = dict.fromkeys(REQUIRED_COUNTS, 1)
         where = {"facility_id": "idlib-maternity-hospital", "period": "week", "period_start": monday}
         outcomes.put([{**where, **counts}], 1746158400.0, "csv")
         alarm = {

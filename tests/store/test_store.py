@@ -13,7 +13,6 @@ import dataclasses
 import math
 import os
 import random
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from nadhir.domain import AcousticDetection, Alert, Event, Impact, Report, Site,
 from nadhir.intake.parsed import ParsedMessage
 from nadhir.store import Store, alembic_config, default_url
 from nadhir.store.models import Base
-from services import require_service, skip_or_fail
+from services import postgres_schema, require_service, skip_or_fail
 
 PG_URL = os.environ.get("NADHIR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 T0 = 1_763_000_000.0  # 2025-11-13, POSIX seconds
@@ -65,18 +64,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield default_url(tmp_path / "store.sqlite3")
         return
-    admin_url = _postgres_admin_url()
-    schema = f"nadhir_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = admin_url.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(_postgres_admin_url(), "nadhir_test") as (_, url):
+        yield url
 
 
 @pytest.fixture

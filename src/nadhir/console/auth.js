@@ -32,3 +32,19 @@ export async function api(path, options = {}) {
   }
   return data;
 }
+
+// The sign-in form every page but the kiosk carries: #login (with #token and #login-error) over #main.
+export function showLogin(message) {
+  document.getElementById("main").hidden = true;
+  document.getElementById("login").hidden = false;
+  document.getElementById("login-error").textContent = message || "";
+}
+
+// Signing in keeps the token typed and loads the page again with it.
+export function wireSignIn() {
+  document.getElementById("login").addEventListener("submit", (e) => {
+    e.preventDefault();
+    setToken(document.getElementById("token").value.trim());
+    location.reload();
+  });
+}

@@ -1,5 +1,5 @@
 // The operator console: live map, sites under threat with actions, alert log, sources.
-import { api, setToken, token } from "/static/auth.js";
+import { api, setToken, showLogin, token, wireSignIn } from "/static/auth.js";
 import {
   applyLang, formatClock, formatCountdown, formatDuration, formatShortClock, joinList, lang, setLang, siteName, t, tf,
 } from "/static/i18n.js";
@@ -581,12 +581,6 @@ function drawHeld() {
 
 // -- start ----------------------------------------------------------------------------------------
 
-function showLogin(message) {
-  $("main").hidden = true;
-  $("login").hidden = false;
-  $("login-error").textContent = message || "";
-}
-
 async function start() {
   applyLang();
   $("lang").addEventListener("click", () => {
@@ -596,11 +590,7 @@ async function start() {
     drawAlertLog(); drawSources(); drawOperatorLog(); drawInputs(); drawHeld(); redraw();
   });
   $("logout").addEventListener("click", () => { setToken(null); if (state.ws) state.ws.close(); location.reload(); });
-  $("login").addEventListener("submit", (e) => {
-    e.preventDefault();
-    setToken($("token").value.trim());
-    location.reload();
-  });
+  wireSignIn();
   $("manual").addEventListener("submit", async (e) => {
     e.preventDefault();
     const site = $("manual-site").value;

@@ -1,7 +1,7 @@
 // The health view: facility cards (status, age, what is not available, attacks), the map of facilities
 // by functioning, and the status form, which keeps updates in localStorage while offline and sends
 // them, oldest first, when the connection is back.
-import { api, setToken, token } from "/static/auth.js";
+import { api, setToken, showLogin, token, wireSignIn } from "/static/auth.js";
 import { applyLang, joinList, lang, setLang, siteName, t, tf } from "/static/i18n.js";
 import { MapView, renderFacilities } from "/static/map.js";
 import { OfflineQueue } from "/static/offline_queue.js";
@@ -305,12 +305,6 @@ async function refresh() {
   draw();
 }
 
-function showLogin(message) {
-  $("main").hidden = true;
-  $("login").hidden = false;
-  $("login-error").textContent = message || "";
-}
-
 async function start() {
   applyLang();
   $("lang").addEventListener("click", () => {
@@ -319,7 +313,7 @@ async function start() {
     fillFacilitySelect(); draw(); showQueue();
   });
   $("logout").addEventListener("click", () => { setToken(null); location.reload(); });
-  $("login").addEventListener("submit", (e) => { e.preventDefault(); setToken($("token").value.trim()); location.reload(); });
+  wireSignIn();
   buildForm();
   applyLang();
   showQueue();

@@ -1,5 +1,5 @@
 // Replay viewer: pick a stored run, scrub through its time; the map and logs show that moment.
-import { api, setToken, token } from "/static/auth.js";
+import { api, setToken, showLogin, token, wireSignIn } from "/static/auth.js";
 import { applyLang, formatClock, lang, setLang, siteName, t } from "/static/i18n.js";
 import { MapView, trackLabel } from "/static/map.js";
 
@@ -7,12 +7,6 @@ const $ = (id) => document.getElementById(id);
 const TRAIL_S = 600;
 const STALE_S = 120;
 const state = { run: null, map: null, t: 0, playing: false, byTrack: new Map() };
-
-function showLogin(message) {
-  $("main").hidden = true;
-  $("login").hidden = false;
-  $("login-error").textContent = message || "";
-}
 
 function lastIndexAtOrBefore(list, t) {
   let lo = 0, hi = list.length - 1, best = -1;
@@ -111,7 +105,7 @@ async function start() {
     if (state.map) state.map.relabel((p) => (lang() === "ar" && p.name_ar) || p.name);
     draw();
   });
-  $("login").addEventListener("submit", (e) => { e.preventDefault(); setToken($("token").value.trim()); location.reload(); });
+  wireSignIn();
   if (!token()) { showLogin(); return; }
   let runs;
   try { runs = await api("/api/v1/runs"); } catch (err) { setToken(null); showLogin(`${t("failed")}: ${err.message}`); return; }

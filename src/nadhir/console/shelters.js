@@ -2,7 +2,7 @@
 // A map layer of sites sized by population and coloured by their worst gap, a table ranked by need,
 // a chart of the selected site's population over time (SVG drawn here, nothing loaded from
 // elsewhere), and a form whose updates wait in localStorage while the network is down.
-import { api, setToken, token } from "/static/auth.js";
+import { api, setToken, showLogin, token, wireSignIn } from "/static/auth.js";
 import { lang, setLang } from "/static/i18n.js";
 import { MapView, el } from "/static/map.js";
 import { OfflineQueue } from "/static/offline_queue.js";
@@ -219,12 +219,6 @@ async function load() {
   drawMap();
 }
 
-function showLogin(message = "") {
-  $("login").hidden = false;
-  $("main").hidden = true;
-  $("login-error").textContent = message;
-}
-
 async function start() {
   applyStrings();
   drawLegend();
@@ -235,7 +229,7 @@ async function start() {
     if (state.map) state.map.relabel((p) => (lang() === "ar" && p.name_ar) || p.name);
     select(state.selected);
   });
-  $("login").addEventListener("submit", (e) => { e.preventDefault(); setToken($("token").value.trim()); location.reload(); });
+  wireSignIn();
   if (!token()) { showLogin(); return; }
   try { await load(); } catch (err) { setToken(null); showLogin(err.message); return; }
   $("main").hidden = false;

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from nadhir.domain import Site
 from nadhir.domain.timefmt import format_time
-from nadhir.health.codes import label
+from nadhir.health.codes import LABELS_EN, label
 from nadhir.health.facilities import find_facility
 from nadhir.health.status import (
     FacilityStatus,
@@ -105,84 +105,91 @@ def confirmation(recorded: Recorded, arabic: bool = False) -> str:
     return f"Status of {site.name} recorded at {when}: {said}.{extra}"
 
 
-def describe(s: FacilityStatus) -> str:
-    """A short line of what a status (or update) says, for confirmations and the terminal."""
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """One language's words for :func:`_describe`: the codes' words by list (a code with none is
+    said as itself, ``_`` as a space), the nouns of the counts and supplies, and the glue."""
+
+    codes: Mapping[str, Mapping[str, str]]
+    nouns: Mapping[str, str]
+    evacuated: str
+    of: str
+    in_all: str
+    days: str
+    comma: str
+    nothing: str
+
+    def code(self, field: str, code: str) -> str:
+        return self.codes.get(field, {}).get(code, code.replace("_", " "))
+
+
+def _describe(s: FacilityStatus, w: _Words) -> str:
+    """What a status says, field by field in one order, in the language of ``w``."""
     parts: list[str] = []
     if s.functionality is not None:
-        parts.append(label("functionality", s.functionality))
+        parts.append(w.code("functionality", s.functionality))
     if s.evacuated:
-        parts.append("evacuated")
-    parts.extend(f"{cadre} {n}" for cadre, n in s.staff.items())
+        parts.append(w.evacuated)
+    parts.extend(f"{w.code('cadre', cadre)} {n}" for cadre, n in s.staff.items())
     for what in ("incubators", "beds"):
         working, total = getattr(s, f"{what}_working"), getattr(s, f"{what}_total")
         if working is not None:
-            parts.append(f"{what} {working}" + (f" of {total}" if total is not None else ""))
+            parts.append(f"{w.nouns[what]} {working}" + (f" {w.of} {total}" if total is not None else ""))
         elif total is not None:
-            parts.append(f"{what} {total} in all")
-    if s.incubators_occupied is not None:
-        parts.append(f"incubators occupied {s.incubators_occupied}")
-    if s.theatres_in_use is not None:
-        parts.append(f"theatres in use {s.theatres_in_use}")
+            parts.append(f"{w.nouns[what]} {total} {w.in_all}")
+    for count in ("incubators_occupied", "theatres_in_use"):
+        if getattr(s, count) is not None:
+            parts.append(f"{w.nouns[count]} {getattr(s, count)}")
     if s.power is not None:
-        parts.append("no power" if s.power == "none" else s.power)
+        parts.append(w.code("power", s.power))
     if s.fuel_days is not None:
-        parts.append(f"fuel {s.fuel_days:g} days")
+        parts.append(f"{w.nouns['fuel']} {s.fuel_days:g} {w.days}")
     for what in ("water", "oxygen"):
         if getattr(s, what) is not None:
-            parts.append(f"{what} {getattr(s, what)}")
+            parts.append(f"{w.nouns[what]} {w.code('supply', getattr(s, what))}")
     if s.building is not None:
-        parts.append(label("building", s.building))
+        parts.append(w.code("building", s.building))
     parts.extend(
-        f"{service.replace('_', ' ')} {label('availability', v)}" for service, v in s.services.items()
+        f"{w.code('service', service)} {w.code('availability', v)}" for service, v in s.services.items()
     )
-    return ", ".join(parts) or "nothing"
+    return w.comma.join(parts) or w.nothing
 
+
+_EN = _Words(
+    codes={**LABELS_EN, "power": {"none": "no power"}},
+    nouns={"incubators": "incubators", "beds": "beds", "incubators_occupied": "incubators occupied",
+           "theatres_in_use": "theatres in use", "fuel": "fuel", "water": "water", "oxygen": "oxygen"},
+    evacuated="evacuated", of="of", in_all="in all", days="days", comma=", ", nothing="nothing",
+)  # fmt: skip
 
 # Arabic words of the confirmation (the codes as a focal point would say them).
-_AR = {
-    "functionality": {"fully": "تعمل بالكامل", "partially": "تعمل جزئيا", "not": "لا تعمل"},
-    "building": {"not": "لا ضرر", "slightly": "ضرر طفيف", "partially": "ضرر جزئي", "fully": "ضرر كامل"},
-    "cadre": {"obstetricians": "أطباء نسائية", "paediatricians": "أطباء أطفال", "surgeons": "جراحون",
-              "anaesthetists": "أطباء تخدير", "doctors": "أطباء", "midwives": "قابلات", "nurses": "ممرضون"},
-    "power": {"grid": "كهرباء الشبكة", "generator": "مولدة", "solar": "طاقة شمسية", "none": "لا كهرباء"},
-    "supply": {"sufficient": "كاف", "insufficient": "قليل", "none": "مقطوع"},
-    "availability": {"available": "متوفرة", "partially": "متوفرة جزئيا", "not": "غير متوفرة",
-                     "not_provided": "لا تقدم عادة"},
-    "service": {"antenatal_care": "متابعة الحمل", "skilled_birth_attendance": "الولادة",
-                "emonc_8_caesarean": "القيصرية", "emonc_9_blood_transfusion": "نقل الدم",
-                "newborn_care": "رعاية الوليد",
-                "emergency_surgery": "الجراحة الإسعافية", "trauma_care": "رعاية الإصابات"},
-}  # fmt: skip
+_AR = _Words(
+    codes={
+        "functionality": {"fully": "تعمل بالكامل", "partially": "تعمل جزئيا", "not": "لا تعمل"},
+        "building": {"not": "لا ضرر", "slightly": "ضرر طفيف", "partially": "ضرر جزئي", "fully": "ضرر كامل"},
+        "cadre": {"obstetricians": "أطباء نسائية", "paediatricians": "أطباء أطفال", "surgeons": "جراحون",
+                  "anaesthetists": "أطباء تخدير", "doctors": "أطباء", "midwives": "قابلات",
+                  "nurses": "ممرضون"},
+        "power": {"grid": "كهرباء الشبكة", "generator": "مولدة", "solar": "طاقة شمسية", "none": "لا كهرباء"},
+        "supply": {"sufficient": "كاف", "insufficient": "قليل", "none": "مقطوع"},
+        "availability": {"available": "متوفرة", "partially": "متوفرة جزئيا", "not": "غير متوفرة",
+                         "not_provided": "لا تقدم عادة"},
+        "service": {"antenatal_care": "متابعة الحمل", "skilled_birth_attendance": "الولادة",
+                    "emonc_8_caesarean": "القيصرية", "emonc_9_blood_transfusion": "نقل الدم",
+                    "newborn_care": "رعاية الوليد",
+                    "emergency_surgery": "الجراحة الإسعافية", "trauma_care": "رعاية الإصابات"},
+    },
+    nouns={"incubators": "حواضن", "beds": "أسرة", "incubators_occupied": "حواضن مشغولة",
+           "theatres_in_use": "غرف عمليات مشغولة", "fuel": "وقود", "water": "ماء", "oxygen": "أكسجين"},
+    evacuated="تم الإخلاء", of="من", in_all="في المجموع", days="أيام", comma="، ", nothing="لا شيء",
+)  # fmt: skip
+
+
+def describe(s: FacilityStatus) -> str:
+    """A short line of what a status (or update) says, for confirmations and the terminal."""
+    return _describe(s, _EN)
 
 
 def describe_ar(s: FacilityStatus) -> str:
     """:func:`describe` in Arabic, for the confirmation of a message written in Arabic."""
-    parts: list[str] = []
-    if s.functionality is not None:
-        parts.append(_AR["functionality"][s.functionality])
-    if s.evacuated:
-        parts.append("تم الإخلاء")
-    parts.extend(f"{_AR['cadre'].get(cadre, cadre)} {n}" for cadre, n in s.staff.items())
-    for what, word in (("incubators", "حواضن"), ("beds", "أسرة")):
-        working, total = getattr(s, f"{what}_working"), getattr(s, f"{what}_total")
-        if working is not None:
-            parts.append(f"{word} {working}" + (f" من {total}" if total is not None else ""))
-        elif total is not None:
-            parts.append(f"{word} {total} في المجموع")
-    if s.incubators_occupied is not None:
-        parts.append(f"حواضن مشغولة {s.incubators_occupied}")
-    if s.theatres_in_use is not None:
-        parts.append(f"غرف عمليات مشغولة {s.theatres_in_use}")
-    if s.power is not None:
-        parts.append(_AR["power"][s.power])
-    if s.fuel_days is not None:
-        parts.append(f"وقود {s.fuel_days:g} أيام")
-    for what, word in (("water", "ماء"), ("oxygen", "أكسجين")):
-        if getattr(s, what) is not None:
-            parts.append(f"{word} {_AR['supply'][getattr(s, what)]}")
-    if s.building is not None:
-        parts.append(_AR["building"][s.building])
-    for service, v in s.services.items():
-        name = _AR["service"].get(service, service.replace("_", " "))
-        parts.append(f"{name} {_AR['availability'][v]}")
-    return "، ".join(parts) or "لا شيء"
+    return _describe(s, _AR)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -409,16 +409,22 @@ def _partners(raw: object) -> tuple[PartnerSpec, ...]:
 
 def partners_from_env(value: str) -> tuple[PartnerSpec, ...]:
     """``name:secret:url,name:secret:url`` -> partner specs."""
-    out = []
+    items = _env_items(value, "NADHIR_PARTNERS", "name:secret:url")
+    return tuple(PartnerSpec(name, url, secret) for name, secret, url in items)
+
+
+def _env_items(value: str, variable: str, shape: str) -> Iterator[tuple[str, str, str]]:
+    """The ``a:b:c`` items of a comma-separated variable, one at a time (so that an item's own
+    error comes before a later item's); blank items are skipped and the last part keeps its ``:``
+    (a URL, a token)."""
     for item in value.split(","):
         item = item.strip()
         if not item:
             continue
         parts = item.split(":", 2)
         if len(parts) != 3:
-            raise SettingsError("NADHIR_PARTNERS items are name:secret:url")
-        out.append(PartnerSpec(parts[0], parts[2], parts[1]))
-    return tuple(out)
+            raise SettingsError(f"{variable} items are {shape}")
+        yield parts[0], parts[1], parts[2]
 
 
 def _str_table(value: object, name: str) -> dict[str, str]:
@@ -436,16 +442,8 @@ def _path(value: object, base: Path | None) -> Path | None:
 
 def tokens_from_env(value: str) -> tuple[TokenSpec, ...]:
     """``role:subject:token,role:subject:token`` -> token specs."""
-    out = []
-    for item in value.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        parts = item.split(":", 2)
-        if len(parts) != 3:
-            raise SettingsError("NADHIR_TOKENS items are role:subject:token")
-        out.append(token_spec(*parts))
-    return tuple(out)
+    items = _env_items(value, "NADHIR_TOKENS", "role:subject:token")
+    return tuple(token_spec(role, subject, token) for role, subject, token in items)
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
