@@ -17,17 +17,20 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cluster_helpers import NatsServer, free_port
 from cluster_rig import REGION, make_rig, wait
 from fastapi.testclient import TestClient
 
 from http_peer import Request, http_peer
-from nadhir.bus.jetstream import JetStreamBus
+from nadhir.bus.jetstream import BusError, JetStreamBus
 from nadhir.domain import Report
 from nadhir.intake.telegram import Registry, TelegramIntake
 from nadhir.service.app import create_app
 from nadhir.service.cluster_names import KIND_HEADER, ClusterNames
+from nadhir.service.partitions import ALL, Partition
 from nadhir.service.settings import Settings
+from nadhir.service.stream_intake import StreamSink
 from nadhir.service.stream_telegram import KvRegistryStore
 from nadhir.service.stream_wire import event_from_bytes
 
@@ -113,8 +116,8 @@ def _polling(port: int) -> bool:
     return check is not None and check["ok"] and str(check["state"]).startswith("polling")
 
 
-def _published_reports(bus: JetStreamBus, names: ClusterNames) -> list[tuple[str, str]]:
-    reader = bus.reader(names.events_stream, "telegram-test", names.events(REGION), start_seq=1)
+def _published_reports(bus: JetStreamBus, names: ClusterNames, region: str = REGION) -> list[tuple[str, str]]:
+    reader = bus.reader(names.events_stream, "telegram-test", names.events(region), start_seq=1)
     out = []
     try:
         while batch := reader.fetch(100, 1.0):
@@ -260,5 +263,74 @@ def test_two_pollers_overlapping_for_a_moment_let_one_chat_take_a_code(nats: Nat
         assert stored.observers == {77: "obs-ariha-5", 78: "obs-hmeimim-0"}
         assert stored.used_codes == {"K7Q2", "Z9X1"}
         assert got == []
+    finally:
+        bus.close()
+
+
+class AwayStore:
+    """A replica's registry entry whose writes fail while ``away`` is set (NATS gone from that replica
+    just after it published a report, or the replica killed in that moment)."""
+
+    def __init__(self, store: KvRegistryStore) -> None:
+        self.store = store
+        self.away = False
+
+    def read(self) -> bytes | None:
+        return self.store.read()
+
+    def write(self, data: bytes) -> bool:
+        if self.away:
+            raise BusError("nats: connection closed")
+        return self.store.write(data)
+
+
+def test_a_report_published_but_not_recorded_is_stored_once_and_answered_once(nats: NatsServer) -> None:
+    names = ClusterNames("tgrec")
+    bus = JetStreamBus.connect(nats.url)
+    names.ensure_streams(bus)  # the two-minute duplicate window
+    sink = StreamSink(bus, names, [Partition(ALL, ())])
+    telegram = BotUpdates()
+    try:
+        with http_peer(telegram.answer) as api:
+            first_store = AwayStore(KvRegistryStore(bus.kv(names.telegram)))
+            first = TelegramIntake(api.url, BOT, CODES, first_store, sink.submit, poll_timeout_s=0)
+            telegram.message(42, "/register K7Q2")
+            assert first.poll_once() == 1
+
+            # The first poller publishes a report and its record does not land; a successor takes over
+            # within the window, reads the update again, and JetStream drops the copy by its id.
+            first_store.away = True
+            telegram.message(42, "two jets over Ariha, heading north")
+            with pytest.raises(BusError):
+                first.poll_once()
+            successor = TelegramIntake(api.url, BOT, CODES, KvRegistryStore(bus.kv(names.telegram)),
+                                       sink.submit, poll_timeout_s=0)  # fmt: skip
+            successor.resume()
+            assert successor.poll_once() == 1
+            assert sink.duplicates == 1  # read again, published again, stored once
+            # The first poller, given the lease again, finds the update handled since: it drops its answer.
+            first_store.away = False
+            first.resume()
+            assert first.registry.offset == successor.registry.offset
+
+            # Its record fails again, and this time it is the one to poll again: it makes the record it
+            # still holds, answers, and does not read the update again.
+            first_store.away = True
+            again = telegram.message(42, "helicopter east of Ariha")
+            with pytest.raises(BusError):
+                first.poll_once()
+            first_store.away = False
+            first.resume()
+            assert first.poll_once() == 0
+            for bot in (first, successor):
+                bot.close()
+        assert telegram.handed[again] == 1
+        assert Counter(_published_reports(bus, names, ALL)) == Counter(
+            {
+                ("obs-ariha-5", "two jets over Ariha, heading north"): 1,
+                ("obs-ariha-5", "helicopter east of Ariha"): 1,
+            }
+        )
+        assert telegram.replies(42, "Received.") == 2  # one answer per report
     finally:
         bus.close()

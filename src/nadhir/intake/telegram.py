@@ -275,6 +275,9 @@ class TelegramIntake:
         # Called after each update is handled: a batch of slow answers is still a loop that moves
         # (the cluster's poller keeps its lease by it).
         self.on_update: Callable[[], object] = lambda: None
+        # Asked before each update of a batch: False stops the batch there (the cluster's poller has lost
+        # its lease: the rest is its successor's to read; each update handled is recorded already).
+        self.keep_going: Callable[[], bool] = lambda: True
         # The answers to the update being handled: sent only once its handling is recorded (see
         # ``poll_once``), so that an update read again is never answered twice.
         self._answers: list[tuple[int, str]] = []
@@ -336,6 +339,8 @@ class TelegramIntake:
             raise TelegramError("getUpdates: result is not a list")
         handled = 0
         for update in result:
+            if not self.keep_going():
+                break
             update_id = update.get("update_id") if isinstance(update, dict) else None
             if not isinstance(update_id, int) or isinstance(update_id, bool):
                 log.warning("telegram: skipping an update without an update_id: %.200r", update)

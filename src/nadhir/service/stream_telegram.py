@@ -109,6 +109,9 @@ class TelegramPoller:
         self._stop = threading.Event()
         self.kept = KeptLease(lease, self.stall_s, "telegram poller")
         bot.on_update = self.kept.moved  # each update handled is the loop moving (a slow batch too)
+        # A poller that lost the lease mid-batch leaves the rest to its successor at once, rather than
+        # overlap it for the rest of the batch (what it handled is recorded update by update).
+        bot.keep_going = lambda: not (self._stop.is_set() or self.kept.gone)
         self._thread: threading.Thread | None = None
         self._heartbeat: threading.Thread | None = None
 
