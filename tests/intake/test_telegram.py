@@ -432,3 +432,22 @@ def test_two_writers_racing_for_one_code_bind_one_chat() -> None:
     assert Registry(entry.writer()).observers == {42: "obs-12"}
     assert second.register(77, "Z9X1", "obs-7")  # an unused code still registers after the merge
     assert Registry(entry.writer()).observers == {42: "obs-12", 77: "obs-7"}
+
+
+def test_a_registration_the_store_cannot_take_is_answered_so_and_leaves_the_code_unused(
+    api: tuple[FakeBotAPI, str], tmp_path: Path
+) -> None:
+    fake, url = api
+    store = FailingStore(tmp_path / "telegram.json")
+    bot = TelegramIntake(url, TOKEN, CODES, store, [].append, lambda: 1_800_000_000.0, poll_timeout_s=0)
+    store.away = True
+    fake.message(5, "/register K7Q2")
+    with pytest.raises(ConnectionError):  # the offset past it cannot be recorded either
+        bot.poll_once()
+    store.away = False
+    assert bot.poll_once() == 0
+    assert fake.replies(5) == ["Your registration could not be stored just now. Please send it again."]
+    fake.message(5, "/register K7Q2")  # sent again: the code was never used
+    assert bot.poll_once() == 1
+    assert fake.replies(5)[1] == "Registered as observer obs-12. Send what you see as text."
+    assert Registry(FileStore(tmp_path / "telegram.json")).observers == {5: "obs-12"}

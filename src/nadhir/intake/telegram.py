@@ -467,7 +467,13 @@ class TelegramIntake:
             # This chat's own code again (or its update read again by a poller taking over).
             self._answer(chat_id, f"Registered as observer {observer}. Send what you see as text.")
             return
-        if observer is None or not self.registry.register(chat_id, code, observer):
+        try:
+            taken = observer is not None and self.registry.register(chat_id, code, observer)
+        except Exception:  # the store away (NATS): nothing was registered, the chat may send it again
+            log.exception("telegram: the registration of chat %s could not be stored", chat_id)
+            self._answer(chat_id, "Your registration could not be stored just now. Please send it again.")
+            return
+        if not taken:
             if observer is not None and self.registry.observers.get(chat_id) == observer:
                 # Another poller, overlapping this one for a moment, registered this very update.
                 self._answer(chat_id, f"Registered as observer {observer}. Send what you see as text.")
