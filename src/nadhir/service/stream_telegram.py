@@ -20,17 +20,19 @@ Why this and not a longer duplicate window: the window is the events stream's, s
 sensor's event, and JetStream keeps each message id of the window in the server's memory (the id,
 its sequence and time in a map and a list: an estimate of 100-150 bytes each, not measured). At
 10,000 sensors at 1 Hz a one-hour window holds 36 M ids, 4-5 GB per server, a day 24 times that, to
-cover a case the record per update closes for one KV write (~1 ms) per Telegram
-update. What is left: an update whose report was published and whose record did not land (the
-process killed in that millisecond, or NATS gone away in it). Its successor reads it again and
-publishes it again with the same bytes and message id; JetStream drops the copy if that is within
-the window, as it is after a kill (a takeover takes ``lease_s``). Only a NATS outage longer than
-the window, begun in that millisecond and ending with another replica holding the lease, stores the
-report twice (the engines take a repeated sighting as one more report of the same aircraft). If the
-same replica polls again, it makes the record it still holds instead
-(:meth:`~nadhir.intake.telegram.TelegramIntake.resume`). The bot's answer ("Received.") is sent
-only after the record, so an update read again was never answered: each is answered once. A field
-report (a facility's status) read again is kept again, which changes nothing.
+cover a case the record per update closes for one key-value write per Telegram update (an
+acknowledged publish: 470 µs measured for the events stream, docs/scaling.md, Capacity).
+
+What is left: an update whose report was published and whose record did not land (the process killed
+in that millisecond, or NATS gone away in it). Its successor reads it again and publishes it again
+with the same bytes and message id; JetStream drops the copy if that is within the window, as it is
+after a kill (a takeover takes ``lease_s``). Only a NATS outage longer than the window, begun in
+that millisecond and ending with another replica holding the lease, stores the report twice (the
+engines take a repeated sighting as one more report of the same aircraft). If the same replica polls
+again, it makes the record it still holds instead
+(:meth:`~nadhir.intake.telegram.TelegramIntake.resume`). The bot's answer ("Received.") is sent only
+after the record, so an update read again was never answered: each is answered once. A field report
+(a facility's status) read again is kept again, which changes nothing.
 
 A registration code is used by a conditional write of the registry entry
 (:meth:`~nadhir.intake.telegram.Registry.register`): of two pollers overlapping for a moment that
