@@ -28,11 +28,11 @@ in that millisecond, or NATS gone away in it). Its successor reads it again and 
 with the same bytes and message id; JetStream drops the copy if that is within the window, as it is
 after a kill (a takeover takes ``lease_s``). Only a NATS outage longer than the window, begun in
 that millisecond and ending with another replica holding the lease, stores the report twice (the
-engines take a repeated sighting as one more report of the same aircraft). If the same replica polls
-again, it makes the record it still holds instead
-(:meth:`~nadhir.intake.telegram.TelegramIntake.resume`). The bot's answer ("Received.") is sent only
-after the record, so an update read again was never answered: each is answered once. A field report
-(a facility's status) read again is kept again, which changes nothing.
+engines take it as a second report from that observer). If the same replica polls again, it makes
+the record it still holds instead (:meth:`~nadhir.intake.telegram.TelegramIntake.resume`). The bot's
+answer ("Received.") is sent only after the record, so an update read again was never answered: each
+is answered once. A field report (a facility's status) read again is kept again, which changes
+nothing.
 
 A registration code is used by a conditional write of the registry entry
 (:meth:`~nadhir.intake.telegram.Registry.register`): of two pollers overlapping for a moment that
