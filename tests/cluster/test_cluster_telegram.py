@@ -1,6 +1,8 @@
 """The Telegram intake in the cluster: one intake replica polls the bot at a time; killed, another takes
-over from the offset kept in NATS; every observer's message is published once (against real servers:
-NATS, PostgreSQL, two intake processes and a Telegram Bot API of the test's own)."""
+over from the offset kept in NATS; every observer's message is published once and answered once, even
+when the takeover comes after JetStream's duplicate window; of two pollers overlapping, one takes a
+registration code (against real servers: NATS, PostgreSQL, two intake processes and a Telegram Bot
+API of the test's own)."""
 
 from __future__ import annotations
 
@@ -15,21 +17,29 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cluster_helpers import NatsServer, free_port
 from cluster_rig import REGION, make_rig, wait
 from fastapi.testclient import TestClient
 
 from http_peer import Request, http_peer
-from nadhir.bus.jetstream import JetStreamBus
+from nadhir.bus.jetstream import BusError, JetStreamBus
 from nadhir.domain import Report
+from nadhir.intake.telegram import Registry, TelegramIntake
 from nadhir.service.app import create_app
 from nadhir.service.cluster_names import KIND_HEADER, ClusterNames
+from nadhir.service.partitions import ALL, Partition
 from nadhir.service.settings import Settings
+from nadhir.service.stream_intake import StreamSink
+from nadhir.service.stream_telegram import KvRegistryStore
 from nadhir.service.stream_wire import event_from_bytes
 
 BOT = "123456:cluster-intake"
 CODES = {"K7Q2": "obs-ariha-5", "Z9X1": "obs-hmeimim-0"}  # observers of the idlib-basic scenario
 LONG_POLL_S = 0.5  # the fake's long poll: short, so that a replica stops quickly
+# The events stream's duplicate window in the failover test, in place of the two minutes: a takeover
+# (the lease, 2 s, lapsing) comes after it, as a takeover after a long NATS outage would.
+SHORT_WINDOW_S = 0.5
 
 
 class BotUpdates:
@@ -106,8 +116,8 @@ def _polling(port: int) -> bool:
     return check is not None and check["ok"] and str(check["state"]).startswith("polling")
 
 
-def _published_reports(bus: JetStreamBus, names: ClusterNames) -> list[tuple[str, str]]:
-    reader = bus.reader(names.events_stream, "telegram-test", names.events(REGION), start_seq=1)
+def _published_reports(bus: JetStreamBus, names: ClusterNames, region: str = REGION) -> list[tuple[str, str]]:
+    reader = bus.reader(names.events_stream, "telegram-test", names.events(region), start_seq=1)
     out = []
     try:
         while batch := reader.fetch(100, 1.0):
@@ -131,6 +141,15 @@ def test_one_intake_replica_polls_and_a_killed_poller_is_taken_over_without_loss
             "telegram_codes = {" + ", ".join(f"{k} = {json.dumps(v)}" for k, v in CODES.items()) + "}\n"
         )
         with make_rig(nats, pg_url, tmp_path, extra_toml=extra) as rig:
+            # Nothing is published yet: the events stream is made again with a short duplicate window
+            # (the processes leave an existing stream as it is), and shown to be short.
+            rig.bus.delete_stream(rig.names.events_stream)
+            rig.bus.ensure_stream(rig.names.events_stream, [f"{rig.names.prefix}.events.>"],
+                                  duplicate_window_s=SHORT_WINDOW_S)  # fmt: skip
+            probe = rig.names.events("probe")
+            assert not rig.bus.publish(probe, b"probe", msg_id="probe").duplicate
+            time.sleep(SHORT_WINDOW_S * 3)  # ages the id out of the window (no assertion on time)
+            assert not rig.bus.publish(probe, b"probe", msg_id="probe").duplicate
             ports = {"intake-a": free_port(), "intake-b": free_port()}
             procs = {name: rig.cluster.start(name, "intake", port) for name, port in ports.items()}
 
@@ -157,11 +176,13 @@ def test_one_intake_replica_polls_and_a_killed_poller_is_taken_over_without_loss
                 report(42, CODES["K7Q2"], text)
             wait(lambda: bot.replies(42, "Received.") == 3, 30.0, "the first reports", rig.cluster)
 
-            # The poller publishes the next report of chat 43 and is killed before it stores its offset:
-            # its successor reads the batch again, and JetStream drops the copies by their message id.
+            # The poller publishes the next report of chat 43 and is killed while it answers it; its successor
+            # takes over after the lease lapses (2 s), beyond the stream's duplicate window: it must not
+            # read that report again, as it did when the offset was stored only after the whole batch.
             bot.hold_received = 43
             report(42, CODES["K7Q2"], "drone circling Ariha, low")
             report(43, CODES["Z9X1"], "طائرة استطلاع فوق جبلة")
+            held_update = bot.next_id
             held = bot.holding.wait(30.0)
             assert held, rig.cluster.log_tail(first)
             os.kill(procs[first].pid, signal.SIGKILL)
@@ -176,10 +197,12 @@ def test_one_intake_replica_polls_and_a_killed_poller_is_taken_over_without_loss
             last = bot.message(42, "/start")
 
             wait(lambda: bot.confirmed > last, 30.0, "every update confirmed", rig.cluster)
-            reread = [u for u, n in bot.handed.items() if n > 1]
-            assert reread, "the killed poller's batch was not read again (the test did not test it)"
             published = _published_reports(rig.bus, rig.names)
             assert Counter(published) == Counter(expected)  # every report once, none lost
+            # Each report answered once: the held answer (the killed poller's) is not repeated.
+            assert bot.replies(43, "Received.") == 2
+            assert bot.replies(42, "Received.") == 5
+            assert bot.handed[held_update] == 1  # recorded before its answer: never read again
             assert bot.replies(42, "You are registered as observer obs-ariha-5") == 1
             with bot.lock:
                 to_42 = [m["text"] for m in bot.sent if m["chat_id"] == 42]
@@ -211,3 +234,103 @@ def test_the_intake_role_shows_its_telegram_poller_in_readyz(nats: NatsServer, t
             )  # fmt: skip
             # The metrics say it too, for an alert rule.
             assert 'nadhir_worker_ready{worker="telegram"} 0.0' in client.get("/metrics").text
+
+
+def test_two_pollers_overlapping_for_a_moment_let_one_chat_take_a_code(nats: NatsServer) -> None:
+    # Two replicas' bots on one registry entry, as when a poller that lost its lease a moment ago still
+    # handles the batch it had read while its successor handles the next: each gets one chat's
+    # /register with the same code. The code's use is a conditional write: one chat is bound.
+    names = ClusterNames("tgcode")
+    bus = JetStreamBus.connect(nats.url)
+    old, new = BotUpdates(), BotUpdates()
+    got: list[Report] = []
+    try:
+        with http_peer(old.answer) as old_api, http_peer(new.answer) as new_api:
+            bots = [TelegramIntake(api.url, BOT, CODES, KvRegistryStore(bus.kv(names.telegram)), got.append,
+                                   poll_timeout_s=0) for api in (old_api, new_api)]  # fmt: skip
+            # Both have read the registry (the successor when it took over; the other before) ...
+            old.message(42, "/register K7Q2")
+            new.message(77, "/register K7Q2")
+            new.message(78, "/register Z9X1")
+            assert bots[1].poll_once() == 2  # ... the successor's write lands first,
+            assert bots[0].poll_once() == 1  # the old poller's is refused, merged, and finds the code used.
+            for bot in bots:
+                bot.close()
+        assert new.replies(77, "Registered as observer obs-ariha-5") == 1
+        assert old.replies(42, "That code is not valid or has already been used") == 1
+        assert old.replies(42, "Registered") == 0
+        stored = Registry(KvRegistryStore(bus.kv(names.telegram)))
+        assert stored.observers == {77: "obs-ariha-5", 78: "obs-hmeimim-0"}
+        assert stored.used_codes == {"K7Q2", "Z9X1"}
+        assert got == []
+    finally:
+        bus.close()
+
+
+class AwayStore:
+    """A replica's registry entry whose writes fail while ``away`` is set (NATS gone from that replica
+    just after it published a report, or the replica killed in that moment)."""
+
+    def __init__(self, store: KvRegistryStore) -> None:
+        self.store = store
+        self.away = False
+
+    def read(self) -> bytes | None:
+        return self.store.read()
+
+    def write(self, data: bytes) -> bool:
+        if self.away:
+            raise BusError("nats: connection closed")
+        return self.store.write(data)
+
+
+def test_a_report_published_but_not_recorded_is_stored_once_and_answered_once(nats: NatsServer) -> None:
+    names = ClusterNames("tgrec")
+    bus = JetStreamBus.connect(nats.url)
+    names.ensure_streams(bus)  # the two-minute duplicate window
+    sink = StreamSink(bus, names, [Partition(ALL, ())])
+    telegram = BotUpdates()
+    try:
+        with http_peer(telegram.answer) as api:
+            first_store = AwayStore(KvRegistryStore(bus.kv(names.telegram)))
+            first = TelegramIntake(api.url, BOT, CODES, first_store, sink.submit, poll_timeout_s=0)
+            telegram.message(42, "/register K7Q2")
+            assert first.poll_once() == 1
+
+            # The first poller publishes a report and its record does not land; a successor takes over
+            # within the window, reads the update again, and JetStream drops the copy by its id.
+            first_store.away = True
+            telegram.message(42, "two jets over Ariha, heading north")
+            with pytest.raises(BusError):
+                first.poll_once()
+            successor = TelegramIntake(api.url, BOT, CODES, KvRegistryStore(bus.kv(names.telegram)),
+                                       sink.submit, poll_timeout_s=0)  # fmt: skip
+            successor.resume()
+            assert successor.poll_once() == 1
+            assert sink.duplicates == 1  # read again, published again, stored once
+            # The first poller, given the lease again, finds the update handled since: it drops its answer.
+            first_store.away = False
+            first.resume()
+            assert first.registry.offset == successor.registry.offset
+
+            # Its record fails again, and this time it is the one to poll again: it makes the record it
+            # still holds, answers, and does not read the update again.
+            first_store.away = True
+            again = telegram.message(42, "helicopter east of Ariha")
+            with pytest.raises(BusError):
+                first.poll_once()
+            first_store.away = False
+            first.resume()
+            assert first.poll_once() == 0
+            for bot in (first, successor):
+                bot.close()
+        assert telegram.handed[again] == 1
+        assert Counter(_published_reports(bus, names, ALL)) == Counter(
+            {
+                ("obs-ariha-5", "two jets over Ariha, heading north"): 1,
+                ("obs-ariha-5", "helicopter east of Ariha"): 1,
+            }
+        )
+        assert telegram.replies(42, "Received.") == 2  # one answer per report
+    finally:
+        bus.close()

@@ -368,3 +368,86 @@ def test_a_file_registry_is_one_json_file(tmp_path: Path) -> None:
     registry.save()
     assert json.loads(path.read_text()) == {"observers": {"7": "obs-7"}, "used_codes": [], "offset": 5}
     assert Registry(path).observers == {7: "obs-7"}
+
+
+class FailingStore:
+    """A file registry whose writes fail while ``away`` is set, as the cluster's entry does while NATS
+    is away (the error the key-value bucket raises)."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = FileStore(path)
+        self.away = False
+        self.writes = 0
+
+    def read(self) -> bytes | None:
+        return self.file.read()
+
+    def write(self, data: bytes) -> bool:
+        if self.away:
+            raise ConnectionError("the registry's store is away")
+        self.writes += 1
+        return self.file.write(data)
+
+
+def test_each_update_is_recorded_before_it_is_answered_and_a_failed_record_holds_the_answer(
+    api: tuple[FakeBotAPI, str], tmp_path: Path
+) -> None:
+    fake, url = api
+    got: list[Report] = []
+    store = FailingStore(tmp_path / "telegram.json")
+    bot = TelegramIntake(url, TOKEN, CODES, store, got.append, lambda: 1_800_000_000.0, poll_timeout_s=0)
+    fake.message(5, "/register K7Q2")
+    fake.message(5, "jet over Maarat al-Nouman")
+    second = fake.message(5, "second jet, heading west")
+    assert bot.poll_once() == 3
+    # One record per update (the registration's own write, then the offset past each of the three).
+    assert store.writes == 4
+    assert json.loads((tmp_path / "telegram.json").read_text())["offset"] == second + 1
+    assert fake.replies(5)[1:] == ["Received.", "Received."]
+
+    # The store goes away after a report is published: the report is not answered, and the error is
+    # raised for the caller's backoff.
+    store.away = True
+    third = fake.message(5, "helicopter east of Saraqib")
+    with pytest.raises(ConnectionError):
+        bot.poll_once()
+    assert [r.text for r in got][-1] == "helicopter east of Saraqib"
+    assert len(fake.replies(5)) == 3
+    # Back: the next call records the update, then answers it, then asks Telegram from past it.
+    store.away = False
+    assert bot.poll_once() == 0
+    assert json.loads((tmp_path / "telegram.json").read_text())["offset"] == third + 1
+    assert fake.replies(5)[3:] == ["Received."]
+    assert fake.offsets[-1] == third + 1
+    assert [r.text for r in got].count("helicopter east of Saraqib") == 1
+
+
+def test_two_writers_racing_for_one_code_bind_one_chat() -> None:
+    entry = SharedEntry()
+    first = Registry(entry.writer())
+    second = Registry(entry.writer())  # a poller overlapping the first for a moment, read before
+    assert first.register(42, "K7Q2", "obs-12")
+    assert not second.register(77, "K7Q2", "obs-12")  # its write is refused, merged: the code is used
+    assert second.observers == {42: "obs-12"}
+    assert Registry(entry.writer()).observers == {42: "obs-12"}
+    assert second.register(77, "Z9X1", "obs-7")  # an unused code still registers after the merge
+    assert Registry(entry.writer()).observers == {42: "obs-12", 77: "obs-7"}
+
+
+def test_a_registration_the_store_cannot_take_is_answered_so_and_leaves_the_code_unused(
+    api: tuple[FakeBotAPI, str], tmp_path: Path
+) -> None:
+    fake, url = api
+    store = FailingStore(tmp_path / "telegram.json")
+    bot = TelegramIntake(url, TOKEN, CODES, store, [].append, lambda: 1_800_000_000.0, poll_timeout_s=0)
+    store.away = True
+    fake.message(5, "/register K7Q2")
+    with pytest.raises(ConnectionError):  # the offset past it cannot be recorded either
+        bot.poll_once()
+    store.away = False
+    assert bot.poll_once() == 0
+    assert fake.replies(5) == ["Your registration could not be stored just now. Please send it again."]
+    fake.message(5, "/register K7Q2")  # sent again: the code was never used
+    assert bot.poll_once() == 1
+    assert fake.replies(5)[1] == "Registered as observer obs-12. Send what you see as text."
+    assert Registry(FileStore(tmp_path / "telegram.json")).observers == {5: "obs-12"}

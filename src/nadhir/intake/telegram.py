@@ -58,6 +58,9 @@ HELP = (
 )
 
 
+USED_CODE = "That code is not valid or has already been used. Ask the operators for one."
+
+
 class TelegramError(Exception):
     """The Bot API answered, but not with ``{"ok": true, ...}``."""
 
@@ -181,6 +184,45 @@ class Registry:
         }
         return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
+    def register(self, chat: int, code: str, observer: str) -> bool:
+        """Bind ``chat`` to ``observer`` by the one-time ``code``; False if the code is used already.
+
+        The use is a conditional write: the registry is stored over the revision last seen, and if
+        another writer stored since (a second poller, for the moment two overlap), its form is merged
+        in and the code checked again. So of two chats that send one code at once, exactly one is
+        bound; the other finds the code used. Nothing changes here unless the write lands.
+        """
+        for _ in range(MAX_MERGES):
+            if code in self.used_codes:
+                return False
+            before = self.observers.get(chat)
+            self.used_codes.add(code)
+            self.observers[chat] = observer
+            if self.store.write(self._dump()):
+                return True
+            self.used_codes.discard(code)
+            if before is None:
+                del self.observers[chat]
+            else:
+                self.observers[chat] = before
+            self._merge(self.store.read())
+        raise RegistryConflict(f"{self.where}: the Telegram registry kept changing under this writer")
+
+    def take_up(self) -> bool:
+        """Read the stored registry again (a poller taking over); True if this one is still ahead of it.
+
+        This one is ahead when it handled an update whose record did not land (NATS away) and no other
+        poller has moved the stored offset past that update since: its state is merged with the stored
+        one and must be recorded. Otherwise the stored registry replaces this one's.
+        """
+        data = self.store.read()
+        stored = _parse(data, self.where)
+        if self.offset is not None and (stored.offset is None or stored.offset < self.offset):
+            self._merge(data)
+            return True
+        self.observers, self.used_codes, self.offset = stored.observers, stored.used_codes, stored.offset
+        return False
+
     def save(self) -> None:
         """Store the registry; if another writer stored since, merge its form in first (see the class)."""
         for _ in range(MAX_MERGES):
@@ -233,6 +275,13 @@ class TelegramIntake:
         # Called after each update is handled: a batch of slow answers is still a loop that moves
         # (the cluster's poller keeps its lease by it).
         self.on_update: Callable[[], object] = lambda: None
+        # Asked before each update of a batch: False stops the batch there (the cluster's poller has lost
+        # its lease: the rest is its successor's to read; each update handled is recorded already).
+        self.keep_going: Callable[[], bool] = lambda: True
+        # The answers to the update being handled: sent only once its handling is recorded (see
+        # ``poll_once``), so that an update read again is never answered twice.
+        self._answers: list[tuple[int, str]] = []
+        self._unrecorded = False  # an update was handled and its record has not landed yet
         self._client = client or httpx.Client(timeout=httpx.Timeout(10.0, read=poll_timeout_s + 10.0))
 
     def close(self) -> None:
@@ -270,7 +319,18 @@ class TelegramIntake:
         Network and API errors are raised (``run`` backs off and retries); the
         offset only moves past updates that were handled, so none is lost or
         handled twice.
+
+        Each update is recorded (the registry stored with the offset past it) as soon as it is
+        handled, before its answer is sent and before the next update is taken. So what makes a
+        re-read possible, a stored offset behind a published report, lasts only from the report's
+        publication to that record (milliseconds), not a whole batch of slow answers; and an answer
+        follows a record, so an update read again (its record lost) was never answered. If the record
+        fails (NATS away), the error is raised and the next call records it, then answers, before it
+        asks Telegram for more. Why a record per update rather than a longer duplicate window on the
+        events stream: see :mod:`nadhir.service.stream_telegram`.
         """
+        if self._unrecorded:
+            self._record()
         payload: dict[str, Any] = {"timeout": self.poll_timeout_s, "allowed_updates": ["message"]}
         if self.registry.offset is not None:
             payload["offset"] = self.registry.offset
@@ -279,6 +339,8 @@ class TelegramIntake:
             raise TelegramError("getUpdates: result is not a list")
         handled = 0
         for update in result:
+            if not self.keep_going():
+                break
             update_id = update.get("update_id") if isinstance(update, dict) else None
             if not isinstance(update_id, int) or isinstance(update_id, bool):
                 log.warning("telegram: skipping an update without an update_id: %.200r", update)
@@ -290,11 +352,39 @@ class TelegramIntake:
             except Exception:
                 log.exception("telegram: update %s could not be handled; skipped", update_id)
             self.registry.offset = update_id + 1
+            self._record()
             self.on_update()
             handled += 1
-        if handled:
-            self.registry.save()
         return handled
+
+    def _record(self) -> None:
+        """Store the registry (the offset past the update just handled), then send that update's answers.
+        Raises what the store raises; the answers then wait for the next try."""
+        self._unrecorded = True
+        self.registry.save()
+        self._unrecorded = False
+        answers, self._answers = self._answers, []
+        for chat_id, text in answers:
+            self.send(chat_id, text)
+
+    def resume(self) -> None:
+        """Take the stored registry up again (a poller taking the lease over).
+
+        If this bot handled an update whose record did not land and no other poller has handled it
+        since, that record is made now and the update's answers sent; otherwise the stored registry
+        replaces this one's and those answers are dropped (whoever handled the update answered it).
+        """
+        if self._unrecorded and self.registry.take_up():
+            self._record()
+            return
+        if not self._unrecorded:
+            self.registry.load()
+        self._unrecorded = False
+        self._answers = []
+
+    def _answer(self, chat_id: int, text: str) -> None:
+        """Answer a chat once the update being handled is recorded (see ``poll_once``)."""
+        self._answers.append((chat_id, text))
 
     def run(self, stop: threading.Event) -> None:
         """Poll until ``stop`` is set; on errors wait 1, 2, 4 ... up to 60 s and try again."""
@@ -338,10 +428,10 @@ class TelegramIntake:
             return
         observer = self.registry.observers.get(chat_id)
         if observer is None:
-            self.send(chat_id, HELP)
+            self._answer(chat_id, HELP)
             return
         if not text:
-            self.send(chat_id, "Only text messages can be taken as reports. Please type what you see.")
+            self._answer(chat_id, "Only text messages can be taken as reports. Please type what you see.")
             return
         date = message.get("date")
         if not isinstance(date, int | float) or isinstance(date, bool):
@@ -350,39 +440,46 @@ class TelegramIntake:
         t = min(float(date), self.clock())
         reply = self.field_reports.route(observer, text[:MAX_TEXT], t)
         if reply is not None:
-            self.send(chat_id, reply.text)
+            self._answer(chat_id, reply.text)
             return
         report = Report(t=t, reporter=observer, channel=CHANNEL, text=text[:MAX_TEXT])
         try:
             self.submit(report)
         except Exception:
             log.exception("telegram: report from %s not accepted", observer)
-            self.send(chat_id, "Your report could not be taken in just now. Please send it again.")
+            self._answer(chat_id, "Your report could not be taken in just now. Please send it again.")
             return
-        self.send(chat_id, "Received.")
+        self._answer(chat_id, "Received.")
 
     def _start(self, chat_id: int) -> None:
         observer = self.registry.observers.get(chat_id)
         if observer is not None:
-            self.send(chat_id, f"You are registered as observer {observer}. Send what you see as text.")
+            self._answer(chat_id, f"You are registered as observer {observer}. Send what you see as text.")
         else:
-            self.send(chat_id, HELP)
+            self._answer(chat_id, HELP)
 
     def _register(self, chat_id: int, code: str) -> None:
         if not code:
-            self.send(chat_id, "Send /register followed by your code, e.g. /register ABC123.")
+            self._answer(chat_id, "Send /register followed by your code, e.g. /register ABC123.")
             return
         observer = self.codes.get(code)
         if observer is not None and self.registry.observers.get(chat_id) == observer:
             # This chat's own code again (or its update read again by a poller taking over).
-            self.send(chat_id, f"Registered as observer {observer}. Send what you see as text.")
+            self._answer(chat_id, f"Registered as observer {observer}. Send what you see as text.")
             return
-        if observer is None or code in self.registry.used_codes:
+        try:
+            taken = observer is not None and self.registry.register(chat_id, code, observer)
+        except Exception:  # the store away (NATS): nothing was registered, the chat may send it again
+            log.exception("telegram: the registration of chat %s could not be stored", chat_id)
+            self._answer(chat_id, "Your registration could not be stored just now. Please send it again.")
+            return
+        if not taken:
+            if observer is not None and self.registry.observers.get(chat_id) == observer:
+                # Another poller, overlapping this one for a moment, registered this very update.
+                self._answer(chat_id, f"Registered as observer {observer}. Send what you see as text.")
+                return
             log.info("telegram: chat %s tried an unknown or used registration code", chat_id)
-            self.send(chat_id, "That code is not valid or has already been used. Ask the operators for one.")
+            self._answer(chat_id, USED_CODE)
             return
-        self.registry.used_codes.add(code)
-        self.registry.observers[chat_id] = observer
-        self.registry.save()
         log.info("telegram: chat %s registered as observer %s", chat_id, observer)
-        self.send(chat_id, f"Registered as observer {observer}. Send what you see as text.")
+        self._answer(chat_id, f"Registered as observer {observer}. Send what you see as text.")

@@ -8,13 +8,36 @@ of its own every sixth of ``lease_s`` while the poll loop moves; the others try 
 
 The offset and the registrations (:class:`~nadhir.intake.telegram.Registry`) are kept in the
 key-value bucket ``<P>_telegram``, written only over the revision last seen (a conflict is merged,
-see the registry). The offset is stored after each batch has been handled, so a poller that dies
-leaves it before the updates it had not finished: its successor reads the registry again when it
-takes the lease and asks Telegram from there. Nothing is lost; an update handled just before the
-death is handled again, and its report is published again with the same bytes and so the same
-message id, which JetStream drops as a duplicate (within its two-minute window; a takeover takes
-``lease_s``). What a re-read does repeat: the bot's answer ("Received.") to that message, and a
-field report (a facility's status, a week's outcomes) is kept again, which changes nothing.
+see the registry). The offset past an update is stored as soon as that update is handled (its
+report published), before the bot answers it and before the next is taken
+(:meth:`~nadhir.intake.telegram.TelegramIntake.poll_once`). A poller that dies leaves the offset
+before the updates it had not finished: its successor reads the registry when it takes the lease
+and asks Telegram from there. Nothing is lost, and what was recorded is never read again, however
+long the takeover takes: the stored offset is the highest update published, written right after
+the publication, so the re-read is idempotent beyond JetStream's two-minute duplicate window.
+
+Why this and not a longer duplicate window: the window is the events stream's, shared with every
+sensor's event, and JetStream keeps each message id of the window in the server's memory (the id,
+its sequence and time in a map and a list: an estimate of 100-150 bytes each, not measured). At
+10,000 sensors at 1 Hz a one-hour window holds 36 M ids, 4-5 GB per server, a day 24 times that, to
+cover a case the record per update closes for one key-value write per Telegram update (an
+acknowledged publish: 470 µs measured for the events stream, docs/scaling.md, Capacity).
+
+What is left: an update whose report was published and whose record did not land (the process killed
+in that millisecond, or NATS gone away in it). Its successor reads it again and publishes it again
+with the same bytes and message id; JetStream drops the copy if that is within the window, as it is
+after a kill (a takeover takes ``lease_s``). Only a NATS outage longer than the window, begun in
+that millisecond and ending with another replica holding the lease, stores the report twice (the
+engines take it as a second report from that observer). If the same replica polls again, it makes
+the record it still holds instead (:meth:`~nadhir.intake.telegram.TelegramIntake.resume`). The bot's
+answer ("Received.") is sent only after the record, so an update read again was never answered: each
+is answered once. A field report (a facility's status) read again is kept again, which changes
+nothing.
+
+A registration code is used by a conditional write of the registry entry
+(:meth:`~nadhir.intake.telegram.Registry.register`): of two pollers overlapping for a moment that
+each take one code from a different chat, one write lands; the other finds the code used on
+merging and answers as to a used code.
 
 A report is published to its regions' subjects by the intake role's
 :class:`~nadhir.service.stream_intake.StreamSink`, as an HTTP post's is; field reports go to the
@@ -30,7 +53,13 @@ import time
 import httpx
 
 from nadhir.bus.jetstream import BusError, KeyExists, KvBucket, WrongRevision
-from nadhir.intake.telegram import BACKOFF_MAX_S, BACKOFF_START_S, TelegramError, TelegramIntake
+from nadhir.intake.telegram import (
+    BACKOFF_MAX_S,
+    BACKOFF_START_S,
+    RegistryConflict,
+    TelegramError,
+    TelegramIntake,
+)
 from nadhir.service.lease import KeptLease, Lease
 
 log = logging.getLogger(__name__)
@@ -82,6 +111,9 @@ class TelegramPoller:
         self._stop = threading.Event()
         self.kept = KeptLease(lease, self.stall_s, "telegram poller")
         bot.on_update = self.kept.moved  # each update handled is the loop moving (a slow batch too)
+        # A poller that lost the lease mid-batch leaves the rest to its successor at once, rather than
+        # overlap it for the rest of the batch (what it handled is recorded update by update).
+        bot.keep_going = lambda: not (self._stop.is_set() or self.kept.gone)
         self._thread: threading.Thread | None = None
         self._heartbeat: threading.Thread | None = None
 
@@ -137,7 +169,7 @@ class TelegramPoller:
                 continue
             try:
                 self.bot.poll_once()
-            except (httpx.HTTPError, TelegramError, BusError, OSError) as exc:
+            except (httpx.HTTPError, TelegramError, BusError, RegistryConflict, OSError) as exc:
                 self.last_error = self._redact(exc)
                 log.warning("telegram: %s; retrying in %.0f s", self.last_error, delay)
                 self._pause(delay)
@@ -157,8 +189,8 @@ class TelegramPoller:
         if not self.kept.try_acquire():
             return False
         try:
-            self.bot.registry.load()  # the offset and registrations the last poller stored
-        except (BusError, ValueError) as exc:
+            self.bot.resume()  # the offset and registrations the last poller stored
+        except (BusError, ValueError, RegistryConflict) as exc:
             log.error("telegram: cannot read the registry (%s); giving the poll up", exc)
             self.last_error = self._redact(exc)
             self.lease.release()
