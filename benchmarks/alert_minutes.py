@@ -174,12 +174,20 @@ def _job(args: tuple[Path, Path, bool, PolicyConfig, str | None]) -> Result:
 
 
 def _config(pairs: Sequence[str], base: PolicyConfig | None = None) -> PolicyConfig:
-    """``PolicyConfig`` with ``key=value`` settings (values read as float, or None/none)."""
+    """``PolicyConfig`` with ``key=value`` settings (values read as float, or None/none); a
+    per-aircraft table's entry as ``key.aircraft=value``."""
     changes: dict[str, object] = {}
+    base = base or PolicyConfig()
     for pair in pairs:
         key, _, value = pair.partition("=")
+        if "." in key:  # one entry of a per-aircraft setting: imminent_margin_s.helicopter=120
+            key, _, entry = key.partition(".")
+            table = dict(changes.get(key, getattr(base, key)))  # type: ignore[call-overload]
+            table[entry] = float(value)
+            changes[key] = table
+            continue
         changes[key] = None if value.lower() == "none" else float(value)
-    return dataclasses.replace(base or PolicyConfig(), **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
 def figures(r: dict[str, float]) -> str:

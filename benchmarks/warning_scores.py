@@ -31,6 +31,7 @@ evidence allows.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -212,12 +213,14 @@ def _one(
     lateness: LatenessPrior | None = None,
     oracle_lateness: bool = False,
     ring: RingPrior | None = None,
+    policy: PolicyConfig | None = None,
 ) -> ScoreReport:
     with tempfile.TemporaryDirectory() as tmp:
         return run(
             folder,
             False,
             Path(tmp),
+            policy=policy,
             siren_model=siren_model,
             lateness=lateness,
             oracle_lateness=oracle_lateness,
@@ -233,8 +236,10 @@ def score_set(
     lateness: LatenessPrior | None = None,
     oracle_lateness: bool = False,
     ring: RingPrior | None = None,
+    policy: PolicyConfig | None = None,
 ) -> int:
-    """Score an evaluation set and print its table (see the module's docstring)."""
+    """Score an evaluation set and print its table (see the module's docstring); ``policy``: the
+    alert policy's settings (None: the defaults)."""
     from concurrent.futures import ProcessPoolExecutor
 
     from evaluation_sets import evaluation_set
@@ -255,6 +260,7 @@ def score_set(
                 [lateness] * len(members),
                 [oracle_lateness] * len(members),
                 [ring] * len(members),
+                [policy] * len(members),
             )
         )
     for m, r in zip(members, reports, strict=True):
@@ -277,6 +283,15 @@ def score_set(
             mid = float(np.median(have))
             print(f"- {label}: {have[0]:.2f} / {mid:.2f} / {have[-1]:.2f} ({len(have)} scenarios)")
     return 0
+
+
+def policy_settings(pairs: list[str]) -> PolicyConfig:
+    """``PolicyConfig`` with ``key=value`` settings (numbers; ``none`` for None)."""
+    changes: dict[str, float | None] = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        changes[key] = None if value.lower() == "none" else float(value)
+    return dataclasses.replace(PolicyConfig(), **changes)  # type: ignore[arg-type]
 
 
 def main() -> int:
@@ -306,6 +321,9 @@ def main() -> int:
     ap.add_argument(
         "--ring", help="fold the type's speed into tracks of these types: TYPES:SIGMA_DEG, e.g. jet:90"
     )
+    ap.add_argument(
+        "--policy", nargs="*", default=[], help="alert policy settings, key=value (e.g. seen_hold_s=150)"
+    )
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
@@ -323,9 +341,10 @@ def main() -> int:
             siren_model = siren_model.with_threshold(args.siren_threshold)
     lateness = LatenessPrior.parse(args.lateness) if args.lateness else None
     ring = RingPrior.parse(args.ring) if args.ring else None
+    policy = policy_settings(args.policy) if args.policy else None
     if args.eval_set:
         return score_set(
-            args.eval_set, args.cache, args.jobs, siren_model, lateness, args.oracle_lateness, ring
+            args.eval_set, args.cache, args.jobs, siren_model, lateness, args.oracle_lateness, ring, policy
         )
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
@@ -340,6 +359,7 @@ def main() -> int:
                 scenario_dir,
                 ideal,
                 Path(tmp),
+                policy=policy,
                 siren_model=siren_model,
                 lateness=lateness,
                 oracle_lateness=args.oracle_lateness,

@@ -165,6 +165,20 @@ class SirenModel:
         """Load a model file."""
         return cls.from_json(path.read_text(encoding="utf-8"))
 
+    @classmethod
+    def named(cls, spec: str) -> SirenModel:
+        """The model a command line names: ``bundled`` or a JSON file's path.
+
+        ValueError says why it cannot be had (the replay and the live service both take it so).
+        """
+        try:
+            model = cls.bundled() if spec == "bundled" else cls.load(Path(spec))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ValueError(f"cannot load siren model {spec!r}: {exc}") from exc
+        if model is None:
+            raise ValueError("no siren model is bundled (train one with benchmarks/siren_model.py)")
+        return model
+
 
 @dataclass
 class _SiteHistory:

@@ -32,6 +32,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from nadhir.alerting.policy import PolicyConfig
+from nadhir.alerting.siren_model import SirenModel
 from nadhir.bus import InProcessBus
 from nadhir.service.api import (
     alerts,
@@ -79,10 +80,13 @@ def create_app(
     policy: PolicyConfig | None = None,
     roles: frozenset[str] = frozenset(),
     engine_regions: tuple[str, ...] = (),
+    siren_model: SirenModel | None = None,
 ) -> FastAPI:
     """The service as an ASGI app. Nothing starts until its lifespan does (uvicorn, or a TestClient).
 
-    With ``roles``, only those parts of the cluster run (:meth:`Service.role_workers`).
+    With ``roles``, only those parts of the cluster run (:meth:`Service.role_workers`). With a
+    ``siren_model`` every engine's policy weighs the rules' calls for sirens with it, as
+    ``nadhir replay --siren-model`` does (the engine factory is the same).
     """
     region = region or load_region(settings.scenario)
     svc = Service(
@@ -93,6 +97,7 @@ def create_app(
         limiter=RateLimiter(settings.rate_limit),
         demo=demo,
         policy=policy,
+        siren_model=siren_model,
         clock_override=clock,
         sites={s.id: s for s in region.scenario.sites},
         roles=roles,

@@ -110,7 +110,8 @@ class LiveCore:
     ) -> None:
         policy = pipeline.policy
         if not isinstance(policy, OperatorPolicy):
-            policy = OperatorPolicy(pipeline.sites, policy.config)
+            # The pipeline's siren model goes with it (``nadhir serve --siren-model``).
+            policy = OperatorPolicy(pipeline.sites, policy.config, siren_model=policy.siren_model)
             pipeline.use_policy(policy)
         # Each report's reading is passed on to the inputs panel as the pipeline makes it.
         pipeline.interpreter = ReadingInterpreter(pipeline.interpreter, self._read)
@@ -200,7 +201,7 @@ class LiveCore:
         with self.lock:
             policy = pipeline.policy
             if not isinstance(policy, OperatorPolicy):
-                policy = OperatorPolicy(pipeline.sites, policy.config)
+                policy = OperatorPolicy(pipeline.sites, policy.config, siren_model=policy.siren_model)
                 pipeline.use_policy(policy)
             if not isinstance(pipeline.interpreter, ReadingInterpreter):  # the inputs panel hears it
                 pipeline.interpreter = ReadingInterpreter(pipeline.interpreter, self._read)

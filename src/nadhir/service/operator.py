@@ -36,6 +36,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from nadhir.alerting.policy import AlertPolicy, PolicyConfig
+from nadhir.alerting.siren_model import SirenModel
 from nadhir.domain import AircraftType, Alert, AlertLevel, Site, Threat
 
 CANCEL_HOLD_S = 20 * 60.0
@@ -134,8 +135,9 @@ class OperatorPolicy(AlertPolicy):
         config: PolicyConfig | None = None,
         cancel_hold_s: float = CANCEL_HOLD_S,
         manual_hold_s: float = MANUAL_HOLD_S,
+        siren_model: SirenModel | None = None,
     ) -> None:
-        super().__init__(sites, config)
+        super().__init__(sites, config, siren_model)
         self.cancel_hold_s = cancel_hold_s
         self.manual_hold_s = manual_hold_s
         self.suppressed: dict[str, dict[str | None, float]] = {}  # site -> {track (None: impacts): until}

@@ -27,6 +27,7 @@ from fastapi import HTTPException
 from sqlalchemy.engine import make_url
 
 from nadhir.alerting.policy import PolicyConfig
+from nadhir.alerting.siren_model import SirenModel
 from nadhir.bus import InProcessBus, Subscription
 from nadhir.bus.jetstream import JetStreamBus
 from nadhir.delivery.outbox import Outbox
@@ -124,13 +125,16 @@ def engine_db_url(url: str) -> str:
 
 
 def _region_core(
-    scenario: Scenario, policy: PolicyConfig | None, part: Partition, bus: InProcessBus
+    scenario: Scenario,
+    policy: PolicyConfig | None,
+    siren_model: SirenModel | None,
+    part: Partition,
+    bus: InProcessBus,
 ) -> LiveCore:
     """A fresh core for one region's engine: the scenario's frame, gazetteer and reporters, and the
     sites of its box (it warns its own only: :class:`RegionEngine` keeps the others' alerts back)."""
-    return LiveCore(
-        build_pipeline(scenario, policy, sites=part.context_sites(scenario)), bus, scenario.reporters
-    )
+    pipeline = build_pipeline(scenario, policy, sites=part.context_sites(scenario), siren_model=siren_model)
+    return LiveCore(pipeline, bus, scenario.reporters)
 
 
 @dataclass
@@ -144,6 +148,9 @@ class Service:
     limiter: RateLimiter
     demo: DemoOptions | None
     policy: PolicyConfig | None = None
+    # The siren model that weighs the rules' calls for sirens (``nadhir serve --siren-model``);
+    # None: the rules alone, the default (docs/benchmarks.md, "Siren model (issue 17)").
+    siren_model: SirenModel | None = None
     clock_override: Clock | None = None
     engine: LiveEngine | None = None
     intake: Intake | None = None
@@ -193,7 +200,7 @@ class Service:
         that they can be cancelled and end in all-clears (:meth:`AlertPolicy.restore`).
         """
         scenario = self.region.scenario
-        pipeline = build_pipeline(scenario, self.policy)
+        pipeline = build_pipeline(scenario, self.policy, siren_model=self.siren_model)
         core = LiveCore(pipeline, self.bus, scenario.reporters, speed=clock.speed)
         if self.store is not None:
             runs = [r.id for r in self.store.list_runs() if r.name == self.run_name]
@@ -567,7 +574,8 @@ class Service:
         """The console's state and feed, mirrored from the engines' feed subjects."""
         assert self.nats is not None
         scenario = self.region.scenario
-        core = LiveCore(build_pipeline(scenario, self.policy), self.bus, scenario.reporters)
+        pipeline = build_pipeline(scenario, self.policy, siren_model=self.siren_model)
+        core = LiveCore(pipeline, self.bus, scenario.reporters)
         clock = MirroredClock()
         self.mirror = FeedMirror(self.nats, self.names, core, self.bus, clock)
         self.mirror.start()
@@ -636,7 +644,7 @@ class Service:
         for part in parts:
             if part.id not in wanted:
                 continue
-            make_core = functools.partial(_region_core, scenario, self.policy, part)
+            make_core = functools.partial(_region_core, scenario, self.policy, self.siren_model, part)
             # Alerts are planned and stored here (the router's state is the engine's, snapshotted with
             # it); sending them is the delivery role's. No dispatcher is started.
             delivery = AlertDelivery(

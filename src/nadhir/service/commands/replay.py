@@ -234,15 +234,7 @@ def _strike_model(spec: str | None) -> StrikeModel | None:
 
 def _siren_model(spec: str | None) -> SirenModel | None:
     """The siren model ``--siren-model`` names, or None; ValueError says why it cannot be had."""
-    if spec is None:
-        return None
-    try:
-        model = SirenModel.bundled() if spec == "bundled" else SirenModel.load(Path(spec))
-    except (OSError, ValueError, KeyError) as exc:
-        raise ValueError(f"cannot load siren model {spec!r}: {exc}") from exc
-    if model is None:
-        raise ValueError("no siren model is bundled (train one with benchmarks/siren_model.py)")
-    return model
+    return None if spec is None else SirenModel.named(spec)
 
 
 def _count_lines(path: Path) -> int:

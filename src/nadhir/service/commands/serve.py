@@ -21,6 +21,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from nadhir.alerting.siren_model import SirenModel
 from nadhir.service.commands.context import settings_or_exit
 from nadhir.service.settings import SERVICE_ROLES, Settings, token_spec
 from nadhir.store import default_url
@@ -64,6 +65,13 @@ def serve(
     nats: Annotated[
         str | None, typer.Option("--nats", help="NATS URL for the roles (nats://HOST:PORT)")
     ] = None,
+    siren_model: Annotated[
+        str | None,
+        typer.Option(
+            "--siren-model",
+            help="Weigh the rules' calls for sirens with the siren model: 'bundled' or a JSON path",
+        ),
+    ] = None,
 ) -> None:
     """Run the live service: intake endpoints, live feed, operator console, hospital kiosks."""
     from nadhir.service.app import DemoOptions, create_app
@@ -78,6 +86,11 @@ def serve(
         settings = replace(settings, sirens_broker=sirens)
     if nats is not None:
         settings = replace(settings, nats=nats)
+    try:
+        sirens_model = None if siren_model is None else SirenModel.named(siren_model)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
     roles = frozenset(role or ())
     unknown = roles - set(SERVICE_ROLES)
     if unknown:
@@ -111,7 +124,7 @@ def serve(
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         faulthandler.register(signal.SIGUSR1, all_threads=True)
     app = create_app(settings, demo=DemoOptions(speed=speed) if demo else None, roles=roles,
-                     engine_regions=tuple(region or ()))  # fmt: skip
+                     engine_regions=tuple(region or ()), siren_model=sirens_model)  # fmt: skip
     sites = app.state.service.region.scenario.sites
     if demo and settings.db:
         from nadhir.service.demo_attacks import seed_demo_attacks
@@ -140,6 +153,8 @@ def serve(
         console.print(f"API:      {base}/docs")
         console.print(f"database: {settings.db or default_url('nadhir.sqlite3')}")
         console.print(f"delivery: {delivery_summary(settings)}")
+        if sirens_model is not None:  # an operator should know sirens are not the rules' alone
+            console.print(f"sirens:   weighed by the siren model at {sirens_model.threshold:g}")
 
     _Server(config, ready).run()
 
