@@ -26,12 +26,13 @@ from nadhir.engine.stepper import ReplaySummary
 from nadhir.service.operator import HeldCancel
 
 MAGIC = b"NADHIR-ENGINE-SNAPSHOT\n"
-FORMAT = 7  # 2: the impact watch, explosion locator and forward folder keep new state (issue 16);
+FORMAT = 8  # 2: the impact watch, explosion locator and forward folder keep new state (issue 16);
 # 3: the cancels held for their undo window; 4: the alert policy keeps the sites' recent history
 # (and may hold a siren model) for the siren model (issue 17); 5: a track keeps its existence
 # between evidence, and whether it is certain (issue 16); 6: the impact watch keeps where each
 # report placed the strike and how, and the policy reads it (issue 17, second round); 7: the impact
-# watch keeps its sites' places in arrays (issue 16)
+# watch keeps its sites' places in arrays (issue 16); 8: the corroboration keeps each track path's
+# bounding box as a PathBox (issue 16)
 
 
 class SnapshotError(ValueError):

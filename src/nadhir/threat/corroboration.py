@@ -34,7 +34,76 @@ _MANY_IMPACTS = 4
 _ROUNDING = 1e-9
 
 
-_HistoryKey = tuple[int, tuple[float, float, float], tuple[float, float, float]]
+_Point = tuple[float, float, float]  # (t, x, y), as Track.history holds them
+_Box = tuple[float, float, float, float]  # (x0, y0, x1, y1)
+
+
+class PathBox:
+    """A track history's bounding box, kept up as the history grows at its end and loses its start.
+
+    The box of a track was built again from its whole history (some 165 points) at most asks,
+    since its path moves between most of them; here only the points added since the last ask
+    are looked at. Each side is the value ``min``/``max`` over the whole history gives (its first
+    occurrence, so equal values of another sign of zero cannot differ): it is held with the
+    point that gave it, and the box is built again from all the points when that point has left
+    the history, when the history did not only grow at its end and lose its start (the last
+    point seen is not in it any more), or when its first point is not a number.
+    """
+
+    __slots__ = ("_count", "_last", "_sides", "box")
+
+    def __init__(self, history: Sequence[_Point]) -> None:
+        self.box: _Box = (0.0, 0.0, 0.0, 0.0)
+        self._count = 0
+        self._last: _Point | None = None
+        # Per side, (the point that gives it, its index in the history when last asked).
+        self._sides: list[tuple[_Point, int]] = []
+        self._rebuild(history)
+
+    def update(self, history: Sequence[_Point]) -> _Box:
+        """The box of ``history``, the same history as at the last ask, grown and trimmed since."""
+        n = len(history)
+        added = 0
+        for point in reversed(history):  # the points after the last one seen are new
+            if point is self._last:
+                break
+            added += 1
+        else:
+            return self._rebuild(history)
+        dropped = self._count + added - n
+        first = history[0]
+        if dropped < 0 or first[1] != first[1] or first[2] != first[2]:
+            return self._rebuild(history)
+        sides = []
+        for point, index in self._sides:
+            if index < dropped or history[index - dropped] is not point:
+                return self._rebuild(history)
+            sides.append((point, index - dropped))
+        x0, y0, x1, y1 = self.box
+        for k in range(n - added, n):
+            point = history[k]
+            # Strictly beyond, as min and max take a later point: the first occurrence stays.
+            if point[1] < x0:
+                x0, sides[0] = point[1], (point, k)
+            if point[2] < y0:
+                y0, sides[1] = point[2], (point, k)
+            if point[1] > x1:
+                x1, sides[2] = point[1], (point, k)
+            if point[2] > y1:
+                y1, sides[3] = point[2], (point, k)
+        self.box, self._sides, self._count, self._last = (x0, y0, x1, y1), sides, n, history[-1]
+        return self.box
+
+    def _rebuild(self, history: Sequence[_Point]) -> _Box:
+        xs = [p[1] for p in history]
+        ys = [p[2] for p in history]
+        x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+        # The first occurrence of each value: what min and max return.
+        ix0, iy0, ix1, iy1 = xs.index(x0), ys.index(y0), xs.index(x1), ys.index(y1)
+        self.box = (x0, y0, x1, y1)
+        self._sides = [(history[ix0], ix0), (history[iy0], iy0), (history[ix1], ix1), (history[iy1], iy1)]
+        self._count, self._last = len(history), history[-1]
+        return self.box
 
 
 class ImpactCorroboration:
@@ -42,8 +111,8 @@ class ImpactCorroboration:
 
     def __init__(self) -> None:
         self._credited: dict[str, set[str]] = {}  # track id -> sources it has credited
-        # track id -> (its history's key, the history's bounding box): see _far_from_path.
-        self._boxes: dict[str, tuple[_HistoryKey, tuple[float, float, float, float]]] = {}
+        # track id -> its history's bounding box, kept up between asks: see _far_from_path.
+        self._boxes: dict[str, PathBox] = {}
         # track id -> (its evidence, how many sources it held when every one was credited)
         self._complete: dict[str, tuple[dict[str, float], int]] = {}
 
@@ -176,30 +245,29 @@ class ImpactCorroboration:
         dy = max(y0 - y, 0.0, y - y1)
         return dx * dx + dy * dy > reach * reach * (1.0 + 1e-9) + 1e-6
 
-    def _box(self, track: Track) -> tuple[float, float, float, float] | None:
+    def _box(self, track: Track) -> _Box | None:
         """The bounding box (x0, y0, x1, y1) of the track's history; None while it has none."""
         history = track.history
         if not history:
             return None
-        # The history is appended at its end and trimmed at its start, in time order: its length
-        # and end points change whenever its points do (see Track.remember).
-        key = (len(history), history[0], history[-1])
+        # The history is appended at its end and trimmed at its start, in time order (see
+        # Track.remember): the box follows it from the points added since the last ask.
         held = self._boxes.get(track.id)
-        if held is not None and held[0] == key:
-            return held[1]
-        xs = [p[1] for p in history]
-        ys = [p[2] for p in history]
-        box = (min(xs), min(ys), max(xs), max(ys))
-        self._boxes[track.id] = (key, box)
-        return box
+        if held is None:
+            held = self._boxes[track.id] = PathBox(history)
+            return held.box
+        return held.update(history)
 
 
 def passed_near(track: Track, x: float, y: float, t: float) -> bool:
     """Whether the track's path came within reach of (x, y) in the lookback before t."""
     reach = IMPACT_REACH_M + min(track.sigma_m, MAX_SIGMA_ALLOWANCE_M)
     reach2 = reach * reach
-    points = [*track.history, (track.t, float(track.x[0]), float(track.x[1]))]
-    return any(
-        t - IMPACT_LOOKBACK_S <= pt <= t + 1.0 and (px - x) ** 2 + (py - y) ** 2 <= reach2
-        for pt, px, py in points
-    )
+    start, end = t - IMPACT_LOOKBACK_S, t + 1.0
+    # A plain loop over the history, then the present position: the same tests as any() over a
+    # copy of them all, without the copy and the generator (it runs over a million points on a
+    # country's first 100,000 events).
+    for pt, px, py in track.history:
+        if start <= pt <= end and (px - x) ** 2 + (py - y) ** 2 <= reach2:
+            return True
+    return start <= track.t <= end and (float(track.x[0]) - x) ** 2 + (float(track.x[1]) - y) ** 2 <= reach2
