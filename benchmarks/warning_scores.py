@@ -50,6 +50,7 @@ from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.ring import RingPrior
+from nadhir.tracking.sweep import SweepStart
 from nadhir.tracking.track import Track
 from nadhir.tracking.tracker import Ended
 from nadhir.tracking.updater import Predictor
@@ -140,6 +141,7 @@ def run(
     lateness: LatenessPrior | None = None,
     oracle_lateness: bool = False,
     ring: RingPrior | None = None,
+    sweep: SweepStart | None = None,
 ) -> ScoreReport:
     """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
     "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's,
@@ -148,7 +150,7 @@ def run(
     sets its updater's ring prior (``tracking/ring.py``)."""
     scenario = load_scenario(scenario_dir)
     pipeline = build_pipeline(
-        scenario, policy, strike_model, siren_model=siren_model, lateness=lateness, ring=ring
+        scenario, policy, strike_model, siren_model=siren_model, lateness=lateness, ring=ring, sweep=sweep
     )
     if predictor is not None:
         pipeline.tracker.predictor = predictor
@@ -212,6 +214,7 @@ def _one(
     lateness: LatenessPrior | None = None,
     oracle_lateness: bool = False,
     ring: RingPrior | None = None,
+    sweep: SweepStart | None = None,
 ) -> ScoreReport:
     with tempfile.TemporaryDirectory() as tmp:
         return run(
@@ -222,6 +225,7 @@ def _one(
             lateness=lateness,
             oracle_lateness=oracle_lateness,
             ring=ring,
+            sweep=sweep,
         )
 
 
@@ -233,6 +237,7 @@ def score_set(
     lateness: LatenessPrior | None = None,
     oracle_lateness: bool = False,
     ring: RingPrior | None = None,
+    sweep: SweepStart | None = None,
 ) -> int:
     """Score an evaluation set and print its table (see the module's docstring)."""
     from concurrent.futures import ProcessPoolExecutor
@@ -255,6 +260,7 @@ def score_set(
                 [lateness] * len(members),
                 [oracle_lateness] * len(members),
                 [ring] * len(members),
+                [sweep] * len(members),
             )
         )
     for m, r in zip(members, reports, strict=True):
@@ -306,6 +312,10 @@ def main() -> int:
     ap.add_argument(
         "--ring", help="fold the type's speed into tracks of these types: TYPES:SIGMA_DEG, e.g. jet:90"
     )
+    ap.add_argument(
+        "--sweep",
+        help="start jet tracks from a lone node's bearing sweep: 'on' or WINDOW_S:MIN_BEARINGS:MIN_SPAN_DEG",
+    )
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
@@ -323,9 +333,10 @@ def main() -> int:
             siren_model = siren_model.with_threshold(args.siren_threshold)
     lateness = LatenessPrior.parse(args.lateness) if args.lateness else None
     ring = RingPrior.parse(args.ring) if args.ring else None
+    sweep = SweepStart.parse(args.sweep) if args.sweep else None
     if args.eval_set:
         return score_set(
-            args.eval_set, args.cache, args.jobs, siren_model, lateness, args.oracle_lateness, ring
+            args.eval_set, args.cache, args.jobs, siren_model, lateness, args.oracle_lateness, ring, sweep
         )
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
@@ -344,6 +355,7 @@ def main() -> int:
                 lateness=lateness,
                 oracle_lateness=args.oracle_lateness,
                 ring=ring,
+                sweep=sweep,
             )
             reports.append(report)
             print(row(scenario_dir.name, report.as_dict()))
