@@ -51,6 +51,7 @@ from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.ring import RingPrior
+from nadhir.tracking.sweep import SweepStart
 from nadhir.tracking.track import Track
 from nadhir.tracking.tracker import Ended
 from nadhir.tracking.updater import Predictor
@@ -141,6 +142,7 @@ def run(
     lateness: LatenessPrior | None = None,
     oracle_lateness: bool = False,
     ring: RingPrior | None = None,
+    sweep: SweepStart | None = None,
 ) -> ScoreReport:
     """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
     "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's,
@@ -149,7 +151,7 @@ def run(
     sets its updater's ring prior (``tracking/ring.py``)."""
     scenario = load_scenario(scenario_dir)
     pipeline = build_pipeline(
-        scenario, policy, strike_model, siren_model=siren_model, lateness=lateness, ring=ring
+        scenario, policy, strike_model, siren_model=siren_model, lateness=lateness, ring=ring, sweep=sweep
     )
     if predictor is not None:
         pipeline.tracker.predictor = predictor
@@ -214,6 +216,7 @@ def _one(
     oracle_lateness: bool = False,
     ring: RingPrior | None = None,
     policy: PolicyConfig | None = None,
+    sweep: SweepStart | None = None,
 ) -> ScoreReport:
     with tempfile.TemporaryDirectory() as tmp:
         return run(
@@ -225,6 +228,7 @@ def _one(
             lateness=lateness,
             oracle_lateness=oracle_lateness,
             ring=ring,
+            sweep=sweep,
         )
 
 
@@ -237,6 +241,7 @@ def score_set(
     oracle_lateness: bool = False,
     ring: RingPrior | None = None,
     policy: PolicyConfig | None = None,
+    sweep: SweepStart | None = None,
 ) -> int:
     """Score an evaluation set and print its table (see the module's docstring); ``policy``: the
     alert policy's settings (None: the defaults)."""
@@ -261,6 +266,7 @@ def score_set(
                 [oracle_lateness] * len(members),
                 [ring] * len(members),
                 [policy] * len(members),
+                [sweep] * len(members),
             )
         )
     for m, r in zip(members, reports, strict=True):
@@ -324,6 +330,10 @@ def main() -> int:
     ap.add_argument(
         "--policy", nargs="*", default=[], help="alert policy settings, key=value (e.g. seen_hold_s=150)"
     )
+    ap.add_argument(
+        "--sweep",
+        help="start jet tracks from a lone node's bearing sweep: 'on' or WINDOW_S:MIN_BEARINGS:MIN_SPAN_DEG",
+    )
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
@@ -342,9 +352,18 @@ def main() -> int:
     lateness = LatenessPrior.parse(args.lateness) if args.lateness else None
     ring = RingPrior.parse(args.ring) if args.ring else None
     policy = policy_settings(args.policy) if args.policy else None
+    sweep = SweepStart.parse(args.sweep) if args.sweep else None
     if args.eval_set:
         return score_set(
-            args.eval_set, args.cache, args.jobs, siren_model, lateness, args.oracle_lateness, ring, policy
+            args.eval_set,
+            args.cache,
+            args.jobs,
+            siren_model,
+            lateness,
+            args.oracle_lateness,
+            ring,
+            policy,
+            sweep,
         )
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
@@ -364,6 +383,7 @@ def main() -> int:
                 lateness=lateness,
                 oracle_lateness=args.oracle_lateness,
                 ring=ring,
+                sweep=sweep,
             )
             reports.append(report)
             print(row(scenario_dir.name, report.as_dict()))

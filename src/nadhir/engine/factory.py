@@ -10,6 +10,7 @@ from nadhir.engine.pipeline import Pipeline
 from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.ring import RingPrior
+from nadhir.tracking.sweep import SweepStart
 
 
 def build_pipeline(
@@ -20,6 +21,7 @@ def build_pipeline(
     siren_model: SirenModel | None = None,
     lateness: LatenessPrior | None = None,
     ring: RingPrior | None = None,
+    sweep: SweepStart | None = None,
 ) -> Pipeline:
     """The live pipeline, set up with a scenario's sites, gazetteer and reporters.
 
@@ -32,7 +34,9 @@ def build_pipeline(
     Gaussian spread about zero, the default; a one-sided prior is opt-in (docs/benchmarks.md,
     "Tenth session"). With no ``ring`` a track's velocity prior is Gaussian throughout, the
     default; folding a jet's speed into tracks whose direction is known but speed vague is opt-in
-    (``tracking/ring.py``; docs/benchmarks.md, "Tenth session").
+    (``tracking/ring.py``; docs/benchmarks.md, "Tenth session"). With no ``sweep`` a track starts
+    from bearings only where two nodes' bearings cross, the default; a lone node's sweep of jet
+    bearings placing a jet is opt-in (``tracking/sweep.py``; docs/benchmarks.md, "Eleventh session").
     """
     from nadhir.intake.text import MessageReader
 
@@ -53,4 +57,5 @@ def build_pipeline(
         siren_model=siren_model,
         lateness=lateness,
         ring=ring,
+        sweep=sweep,
     )

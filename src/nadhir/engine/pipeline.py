@@ -46,10 +46,12 @@ from nadhir.threat.impacts import (
 )
 from nadhir.threat.learned import StrikeModel
 from nadhir.threat.lost import LostContactWatch
+from nadhir.tracking.initiator import Initiator
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
 from nadhir.tracking.motion import REPORT_LIKELIHOOD, SOUND_LIKELIHOOD
 from nadhir.tracking.ring import RingPrior
+from nadhir.tracking.sweep import SweepStart
 from nadhir.tracking.track import COAST_AFTER_S, Track
 from nadhir.tracking.tracker import Ended, Tracker
 from nadhir.tracking.updater import Updater
@@ -117,6 +119,7 @@ class Pipeline:
         siren_model: SirenModel | None = None,
         lateness: LatenessPrior | None = None,
         ring: RingPrior | None = None,
+        sweep: SweepStart | None = None,
     ) -> None:
         if not sites:
             raise ValueError("a pipeline needs at least one site")
@@ -132,7 +135,7 @@ class Pipeline:
         self.corroboration = ImpactCorroboration()
         reader = reader_factory(self.gazetteer) if reader_factory is not None else None
         self.interpreter = ReportInterpreter(self.gazetteer, reader, self.trust)
-        self.tracker = Tracker(updater=Updater(lateness, ring))
+        self.tracker = Tracker(updater=Updater(lateness, ring), initiator=Initiator(sweep))
         self.assessor = ThreatAssessor(sites, self.frame, model=strike_model)
         self.impacts = ImpactWatch(sites)
         self.explosions = ExplosionLocator(self.frame)

@@ -12,6 +12,7 @@ from nadhir.tracking import imm
 from nadhir.tracking.kalman import Matrix, Vector
 from nadhir.tracking.measurements import BearingFix, PositionFix
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
+from nadhir.tracking.sweep import SweepFix, SweepMemory, SweepStart
 from nadhir.tracking.track import Track
 from nadhir.tracking.triangulation import MIN_CROSSING_RAD
 from nadhir.tracking.updater import position_variance
@@ -33,10 +34,12 @@ MAX_FORMATION = 4
 class Initiator:
     """Creates tentative tracks; a track only becomes confirmed by further evidence."""
 
-    def __init__(self) -> None:
+    def __init__(self, sweep: SweepStart | None = None) -> None:
         self._next_id = 1
         self._cells: dict[tuple[int, int], deque[BearingFix]] = {}
         self._swept = -math.inf
+        # Opt-in: a lone node's sweep of jet bearings starts a track too (tracking/sweep.py).
+        self._sweeps = SweepMemory(sweep) if sweep is not None else None
 
     def new_id(self) -> str:
         track_id = f"T{self._next_id}"
@@ -163,10 +166,51 @@ class Initiator:
                         used_now[k] = True
                         now.append(fixes[k])
                 out.append((track, now))
+        sweeps = self._sweeps
         for k, fix in enumerate(fixes):
             if not used_now[k]:
+                found = sweeps.note(fix) if sweeps is not None else None
+                if found is not None:
+                    out.append((self._sweep_track(found, fix), []))
+                    continue
                 self._cells.setdefault(_cell_of(fix), deque()).append(fix)
         return out
+
+    def from_claimed_bearing(self, fix: BearingFix, track: Track) -> Track | None:
+        """With ``SweepStart.claimed_far_m``: a bearing a track claimed from that far from the node
+        still counts in the node's sweep (a jet's track lagging far behind it along its course
+        keeps claiming the bearings of the nodes under the jet); a new track where the sweep
+        places the jet, if it does."""
+        sweeps = self._sweeps
+        far = sweeps.config.claimed_far_m if sweeps is not None else None
+        if sweeps is None or far is None:
+            return None
+        if math.hypot(float(track.x[0]) - fix.sx, float(track.x[1]) - fix.sy) < far:
+            return None
+        found = sweeps.note(fix)
+        return self._sweep_track(found, fix) if found is not None else None
+
+    def _sweep_track(self, found: SweepFix, fix: BearingFix) -> Track:
+        """A tentative jet track where a lone node's sweep places it (its bearings are in the fit)."""
+        prof = PROFILES["jet"]
+        sigma = self._sweeps.config.position_sigma_m if self._sweeps is not None else 2000.0
+        speed2 = prof.speed_sigma_mps**2
+        p = np.diag([sigma * sigma, sigma * sigma, speed2, speed2])
+        like = np.asarray(fix.type_likelihood, dtype=float)
+        track = Track(
+            id=self.new_id(),
+            t=found.t,
+            x=np.array([found.x, found.y, found.vx, found.vy]),
+            p=p,
+            type_probs=like / like.sum(),
+            created=found.t,
+            last_update=found.t,
+            hits=found.bearings,
+        )
+        for _ in range(found.bearings):
+            track.add_evidence(fix.source, fix.evidence)
+        track.remember()
+        return track
 
     def _ransac(self, pool: list[BearingFix], t: float) -> list[tuple[Track, list[int]]]:
         """Tracks started where most bearings of ``pool`` cross, with the pool indices each used."""
@@ -238,6 +282,8 @@ class Initiator:
         if t - self._swept < BEARING_MEMORY_S:
             return
         self._swept = t
+        if self._sweeps is not None:
+            self._sweeps.forget_before(t)
         for key in [k for k, cell in self._cells.items() if not cell or t - cell[-1].t > BEARING_MEMORY_S]:
             del self._cells[key]
 

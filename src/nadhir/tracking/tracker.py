@@ -205,6 +205,10 @@ class Tracker:
             for m in fixes:
                 track.update_type(SOUND_LIKELIHOOD.get(m.sound_class, (1.0, 1.0, 1.0)), SOUND_TYPE_WEIGHT)
                 self._credit(track, m)
+                swept = self.initiator.from_claimed_bearing(m, track)
+                if swept is not None:
+                    self.tracks[swept.id] = swept
+                    touched[swept.id] = None
             touched[track.id] = None
         fresh = [
             m for m, j, in_gate in zip(group, assignment, gated, strict=True) if j is None and not in_gate
