@@ -292,11 +292,17 @@ def score_set(
 
 
 def policy_settings(pairs: list[str]) -> PolicyConfig:
-    """``PolicyConfig`` with ``key=value`` settings (numbers; ``none`` for None)."""
-    changes: dict[str, float | None] = {}
+    """``PolicyConfig`` with ``key=value`` settings (numbers; ``none`` for None; words separated by
+    ``,`` for a tuple, e.g. ``impact_siren_cues=approach,overhead``)."""
+    changes: dict[str, float | tuple[str, ...] | None] = {}
     for pair in pairs:
         key, _, value = pair.partition("=")
-        changes[key] = None if value.lower() == "none" else float(value)
+        if value.lower() == "none":
+            changes[key] = None
+        elif value[:1].isalpha():
+            changes[key] = tuple(w for w in value.split(",") if w)
+        else:
+            changes[key] = float(value)
     return dataclasses.replace(PolicyConfig(), **changes)  # type: ignore[arg-type]
 
 

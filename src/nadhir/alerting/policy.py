@@ -74,6 +74,18 @@ class PolicyConfig:
     # A strike reported nearby warns phones even from one little-known source (whose report alone
     # never sounds sirens): people near a strike want to know, and more passes usually follow.
     impact_early_probability: float = 0.2
+    # A strike reported at a site has already fallen: a siren that starts then cannot warn of it,
+    # only of a further pass. With this set, a strike report sounds *new* sirens at a site (its
+    # episode not yet at sirens) only while an aircraft still threatens the site at least this much
+    # (AlertPolicy.aircraft_threats, set by the pipeline); else it warns phones. None: always.
+    impact_siren_aircraft: float | None = None
+    # ... and only an aircraft threat with one of these cues counts (one merely "nearby", or a lost
+    # contact's fading threat, says no pass is coming at the site).
+    impact_siren_cues: tuple[ThreatCue, ...] = ("approach", "overhead", "circling", "nearby")
+    # ... and only within this many seconds of the newest report there (None: for as long as the
+    # report threatens the site, 360 s): after that, an aircraft that comes to threaten the site
+    # sounds sirens by its own cues, not by the strike already reported.
+    impact_siren_window_s: float | None = None
     # Sites whose people need long to move (hospitals) are warned at a lower probability: their
     # phones (early) sooner still, since staff start moving patients on the first word.
     vulnerable_kinds: tuple[str, ...] = ("hospital",)
@@ -151,6 +163,9 @@ class AlertPolicy:
         # Whether the tracker still sees a track (live, observed lately), by its id; set by the
         # pipeline. None: every episode is held as if its aircraft were out of view.
         self.track_seen: Callable[[str], bool] | None = None
+        # The strongest aircraft (track or lost-contact) threat per site this step, strike reports
+        # left out; set by the pipeline before each decide().
+        self.aircraft_threats: dict[str, Threat] = {}
         # The sites' recent history, which the siren model reads; kept only while a model or a
         # recorder needs it.
         self.memory = SirenMemory(sites)
@@ -234,7 +249,7 @@ class AlertPolicy:
             return None
         early_p, imminent_p = self._thresholds(site)
         c = self.config
-        siren_cue = threat.cue == "impact" or (
+        siren_cue = (threat.cue == "impact" and self._impact_may_sound(site.id, t)) or (
             threat.aircraft in c.siren_aircraft and threat.cue in c.siren_cues
         )
         approach = c.approach_siren_probability
@@ -257,6 +272,31 @@ class AlertPolicy:
         if threat.cue == "impact" and threat.probability >= c.impact_early_probability:
             return "early"  # a reported strike nearby, even from one little-known source
         return None
+
+    def _impact_may_sound(self, site_id: str, t: float) -> bool:
+        """Whether a strike reported at the site may sound its sirens (PolicyConfig.impact_siren_aircraft)."""
+        c = self.config
+        least, window = c.impact_siren_aircraft, c.impact_siren_window_s
+        if least is None and window is None:
+            return True
+        ep = self._episodes.get(site_id)
+        if ep is not None and ep.sirens:
+            return True  # not a new siren: the episode's people are already sheltering
+        if window is not None and t - self._newest_impact(site_id) > window:
+            return False
+        if least is None:
+            return True
+        aircraft = self.aircraft_threats.get(site_id)
+        return (
+            aircraft is not None
+            and aircraft.probability >= least
+            and aircraft.cue in self.config.impact_siren_cues
+        )
+
+    def _newest_impact(self, site_id: str) -> float:
+        """When the newest strike report threatening the site came (-inf: none known)."""
+        evidence = self.memory.impacts_at(site_id) if self.memory.impacts_at is not None else None
+        return evidence.newest_t if evidence is not None else -math.inf
 
     def corroborated(self, threat: Threat) -> bool:
         """Whether enough independent witnesses support the threat for it to sound sirens."""

@@ -366,6 +366,7 @@ class Pipeline:
         best = dict(self._track_best)
         _keep_strongest(best, self.lost.threats(t))  # (lost contact is never a siren cue)
         self.impacts.note_threats(t, best.values())
+        self.policy.aircraft_threats = dict(best)
         impacts = self.impacts.threats(t)
         _keep_strongest(best, impacts, wins_ties=True)  # a strike outranks a track
         self._prefer_sirens(t, best, impacts)
