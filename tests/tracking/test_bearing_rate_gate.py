@@ -13,10 +13,8 @@ import numpy as np
 from simulate import Flight, bearings
 
 from nadhir.tracking.bearing_rate import BearingRateGate, BearingRates, TrackMotion
-from nadhir.tracking.initiator import Initiator
 from nadhir.tracking.measurements import BearingFix
 from nadhir.tracking.motion import SOUND_LIKELIHOOD
-from nadhir.tracking.sweep import SweepStart
 from nadhir.tracking.track import Track
 from nadhir.tracking.tracker import Tracker
 
@@ -61,9 +59,9 @@ def _track(flight: Flight, behind_m: float) -> Track:
 
 
 def _run(
-    flight: Flight, fixes: list[BearingFix], behind_m: float, rate: BearingRateGate | None, sweep: SweepStart | None
+    flight: Flight, fixes: list[BearingFix], behind_m: float, rate: BearingRateGate | None
 ) -> tuple[Tracker, int]:
-    tracker = Tracker(initiator=Initiator(sweep), bearing_rate=rate)
+    tracker = Tracker(bearing_rate=rate)
     track = _track(flight, behind_m)
     tracker.tracks[track.id] = track
     for fix in fixes:
@@ -71,50 +69,56 @@ def _run(
     return tracker, track.hits - 10
 
 
+def _node(bearings_deg: list[float], every_s: float, source: str = "n1") -> list[BearingFix]:
+    like = SOUND_LIKELIHOOD["jet"]
+    return [
+        BearingFix(k * every_s, 0.0, 0.0, math.radians(b), math.radians(3.0), source, 0.2, like, "jet")
+        for k, b in enumerate(bearings_deg)
+    ]
+
+
 def test_a_far_track_cannot_explain_a_fast_swing() -> None:
     rates = BearingRates(BearingRateGate())
-    like = SOUND_LIKELIHOOD["jet"]
-    first = BearingFix(0.0, 0.0, 0.0, 0.0, math.radians(3.0), "n1", 0.2, like, "jet")
-    swung = BearingFix(10.0, 0.0, 0.0, math.radians(100.0), math.radians(3.0), "n1", 0.2, like, "jet")
-    assert rates.observed(first) is None
-    rates.remember([first])
-    rate = rates.observed(swung)
+    # A node's bearing swinging 10° a second, clockwise, across north: 340° to 30° in 10 s.
+    swing = _node([340.0, 350.0, 0.0, 10.0, 20.0, 30.0], 2.0)
+    assert rates.observed(swing[0]) is None
+    rates.remember(swing[:-1])
+    rate = rates.observed(swing[-1])
+    assert rate is not None and 4.5 < math.degrees(rate.rate) < 5.5
+    # Tracks due north of the node (where the swing now points, about) flying east at 250 m/s:
+    # 15 km off it turns the bearing 1° a second, 2.5 km off 5°.
+    far = TrackMotion(2600.0, 15_000.0, 250.0, 0.0, 1500.0, 30.0)
+    near = TrackMotion(430.0, 2500.0, 250.0, 0.0, 300.0, 30.0)
+    assert not rates.explains(rate, swing[-1], far)
+    assert rates.explains(rate, swing[-1], near)
+    # Flying west, the near track would turn it the other way.
+    assert not rates.explains(rate, swing[-1], TrackMotion(430.0, 2500.0, -250.0, 0.0, 300.0, 30.0))
+
+
+def test_a_slow_turn_or_a_lone_bearing_gates_nothing() -> None:
+    rates = BearingRates(BearingRateGate())
+    slow = _node([0.0, 0.5, 1.0, 1.5, 2.0], 3.0)
+    rates.remember(slow[:-1])
+    rate = rates.observed(slow[-1])
     assert rate is not None
-    far = TrackMotion(15_000.0, 0.0, 250.0, 1500.0, 30.0)
-    near = TrackMotion(1500.0, 0.0, 250.0, 1500.0, 30.0)
-    assert not rates.explains(rate, swung, far)
-    assert rates.explains(rate, swung, near)
-    # A slow turn (10° in 10 s) a far track explains; another node's bearing gives no rate.
-    slow = BearingFix(10.0, 0.0, 0.0, math.radians(10.0), math.radians(3.0), "n1", 0.2, like, "jet")
-    slow_rate = rates.observed(slow)
-    assert slow_rate is not None and rates.explains(slow_rate, slow, far)
-    other = BearingFix(10.0, 5.0, 0.0, math.radians(100.0), math.radians(3.0), "n2", 0.2, like, "jet")
-    assert rates.observed(other) is None
+    assert rates.explains(rate, slow[-1], TrackMotion(0.0, 15_000.0, 250.0, 0.0, 1500.0, 30.0))
+    # Another node's bearing, or bearings spanning too short a time, give no rate.
+    assert rates.observed(_node([0.0, 90.0], 10.0, source="n2")[-1]) is None
+    brief = BearingRates(BearingRateGate())
+    quick = _node([0.0, 10.0, 20.0], 1.0)
+    brief.remember(quick[:-1])
+    assert brief.observed(quick[-1]) is None
 
 
 def test_a_lagging_track_loses_the_bearings_it_cannot_turn() -> None:
     flight, fixes = _pass(1, 2000.0)
-    _, claimed_without = _run(flight, fixes, 12_000.0, None, None)
-    _, claimed_with = _run(flight, fixes, 12_000.0, BearingRateGate(), None)
-    assert claimed_without >= claimed_with + 3
+    _, claimed_without = _run(flight, fixes, 12_000.0, None)
+    _, claimed_with = _run(flight, fixes, 12_000.0, BearingRateGate())
+    assert claimed_without >= claimed_with + 2
 
 
 def test_a_track_on_the_jet_keeps_its_bearings() -> None:
     flight, fixes = _pass(2, 2000.0)
-    _, claimed_without = _run(flight, fixes, 0.0, None, None)
-    _, claimed_with = _run(flight, fixes, 0.0, BearingRateGate(), None)
+    _, claimed_without = _run(flight, fixes, 0.0, None)
+    _, claimed_with = _run(flight, fixes, 0.0, BearingRateGate())
     assert claimed_with == claimed_without > 10
-
-
-def test_freed_bearings_start_a_track_at_the_jet_through_the_sweep() -> None:
-    flight, fixes = _pass(1, 2000.0)
-    x, y = flight.at(60.0)
-
-    def near(tracker: Tracker) -> list[Track]:
-        return [t for t in tracker.tracks.values() if math.hypot(t.x[0] - x, t.x[1] - y) < 3000.0]
-
-    sweep = SweepStart(window_s=60.0, min_bearings=3)
-    without, _ = _run(flight, fixes, 12_000.0, None, sweep)
-    assert not near(without)
-    with_rate, _ = _run(flight, fixes, 12_000.0, BearingRateGate(), sweep)
-    assert near(with_rate)

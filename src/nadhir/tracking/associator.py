@@ -477,13 +477,14 @@ def bearing_costs_small(
 
 
 def _motion(track: Track) -> TrackMotion:
-    """A track's position and speed with their doubts, for the bearing-rate test."""
+    """A track's position and velocity with their doubts, for the bearing-rate test."""
     x0, x1, vx, vy = track.x.tolist()
     p = track.p
     return TrackMotion(
         x0,
         x1,
-        math.hypot(vx, vy),
+        vx,
+        vy,
         math.sqrt(max(0.0, float(p[0, 0] + p[1, 1]) / 2.0)),
         math.sqrt(max(0.0, float(p[2, 2] + p[3, 3]) / 2.0)),
     )

@@ -1,16 +1,17 @@
 """A node's bearing rate in the gate: a far track cannot make a node's bearing swing fast.
 
-A jet track that lags 7-20 km behind its jet on the same course lies, seen from a node under
-the jet, in about the jet's direction, so it claims that node's bearings; a bearing moves a
-track across its ray, never along it, so the lag is never corrected (docs/benchmarks.md,
+A jet track that lags 7-20 km behind its jet on the same course lies, seen from a node the jet
+is approaching, in about the jet's direction, so it claims that node's bearings; a bearing
+moves a track across its ray, never along it, so the lag is never corrected (docs/benchmarks.md,
 "Eleventh session": jets nobody tracks). The bearing's direction cannot tell the two apart, but
-its rate can: an aircraft at horizontal range ``r`` moving at ``v`` turns a node's bearing at
-most ``v / r`` radians a second, so a track 15 km off at 250 m/s explains at most 1°/s, while a
-jet passing 2 km from the node swings it 7°/s. A node's bearing that turned faster since its
-previous one (of the same sound class, a few seconds before) than the track can explain, by
-more than the two bearings' noise, is not the track's: that pair is taken out of the gate, and
-the bearing, if no other track can explain it, may start a track near the node (a crossing, or
-the opt-in sweep of ``tracking/sweep.py``).
+its rate can: an aircraft at horizontal range ``r`` turns a node's bearing at ``v_perp / r``
+radians a second (``v_perp`` its speed across the line of sight), so a track 15 km off turns it
+a fraction of a degree a second while the jet 3 km off turns it several. Each node's recent
+bearings of a sound class (``max_dt_s`` back) give its rate by a least-squares slope, with that
+slope's noise; a track whose own rate differs from it by more than ``noise_sigmas`` of the
+slope's and the track's doubt together is not its source: that pair is taken out of the gate,
+and the bearing, if no other track can explain it, may start a track near the node (a
+crossing, or the opt-in sweep of ``tracking/sweep.py``).
 
 Opt-in (:class:`BearingRateGate`, ``Associator(rate=...)``): docs/benchmarks.md, "Eleventh
 session", the bearing rate.
@@ -18,6 +19,7 @@ session", the bearing rate.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,85 +30,114 @@ from nadhir.tracking.measurements import BearingFix
 
 @dataclass(frozen=True, slots=True)
 class BearingRateGate:
-    """When a node's bearing turns too fast for a track to be its source.
+    """When a node's bearing turns at a rate a track cannot explain.
 
-    ``min_dt_s`` / ``max_dt_s``: the node's previous bearing of the same sound class counts only
-    this long before (closer, the two bearings' noise swamps the rate; longer, the aircraft has
-    turned or another has come); ``noise_sigmas``: how many sigmas of the rate's noise (both
-    bearings' sigmas over the interval) the rate may exceed the track's most before the pair
-    leaves the gate; ``track_sigmas``: how far (in sigmas of its position and speed) the track is
-    given the benefit of the doubt: nearer the node and faster than its estimate.
+    ``max_dt_s``: how far back a node's bearings of the same sound class give the rate (longer,
+    the aircraft has turned or another has come); ``min_span_s``: the least time they must span
+    (shorter, the bearings' noise swamps the rate); ``noise_sigmas``: how many sigmas of the
+    slope's and the track's doubt the two rates may differ by before the pair leaves the gate.
     """
 
-    min_dt_s: float = 2.0
     max_dt_s: float = 20.0
     noise_sigmas: float = 3.0
-    track_sigmas: float = 2.0
-    # No track is held to a range closer than this (its rate limit would grow without bound).
+    min_span_s: float = 6.0
+    # No track is held to a range closer than this (its rate would grow without bound).
     min_range_m: float = 1000.0
 
     @classmethod
     def parse(cls, text: str) -> BearingRateGate:
-        """``MAX_DT_S:NOISE_SIGMAS[:TRACK_SIGMAS]`` (``on`` for the defaults), e.g. ``20:3``."""
+        """``MAX_DT_S:NOISE_SIGMAS[:MIN_SPAN_S]`` (``on`` for the defaults), e.g. ``20:3``."""
         if text == "on":
             return cls()
         parts = text.split(":")
         if len(parts) not in (2, 3):
             raise ValueError(
-                f"a bearing rate gate is MAX_DT_S:NOISE_SIGMAS[:TRACK_SIGMAS] or 'on', not {text!r}"
+                f"a bearing rate gate is MAX_DT_S:NOISE_SIGMAS[:MIN_SPAN_S] or 'on', not {text!r}"
             )
         if len(parts) == 3:
-            return cls(max_dt_s=float(parts[0]), noise_sigmas=float(parts[1]), track_sigmas=float(parts[2]))
-        return cls(max_dt_s=float(parts[0]), noise_sigmas=float(parts[1]))
+            return cls(float(parts[0]), float(parts[1]), float(parts[2]))
+        return cls(float(parts[0]), float(parts[1]))
 
 
 @dataclass(frozen=True, slots=True)
 class TrackMotion:
-    """What the rate test needs of a (predicted) track: where it is and how fast, with doubts."""
+    """What the rate test needs of a (predicted) track: where it is and its velocity, with doubts."""
 
     x: float
     y: float
-    speed_mps: float
+    vx: float
+    vy: float
     position_sigma_m: float
     speed_sigma_m: float
 
 
+@dataclass(frozen=True, slots=True)
+class NodeRate:
+    """A node's bearing rate (rad/s, signed: clockwise positive) and that slope's noise sigma."""
+
+    rate: float
+    sigma: float
+
+
 class BearingRates:
-    """Each node's previous bearing per sound class, and the rate test against a track."""
+    """Each node's recent bearings per sound class, and the rate test against a track."""
 
     def __init__(self, config: BearingRateGate) -> None:
         self.config = config
-        self._last: dict[tuple[str, str], BearingFix] = {}
+        self._recent: dict[tuple[str, str], list[BearingFix]] = {}
 
-    def observed(self, fix: BearingFix) -> tuple[float, float] | None:
-        """The node's bearing rate (rad/s, unsigned) since its previous bearing of this sound
-        class, and that rate's noise sigma; None when there is no previous bearing in range."""
-        prev = self._last.get((fix.source, fix.sound_class))
-        if prev is None:
-            return None
-        dt = fix.t - prev.t
+    def observed(self, fix: BearingFix) -> NodeRate | None:
+        """The node's bearing rate through its recent bearings of this sound class and ``fix``
+        (a weighted least-squares slope of the unwrapped bearings on time); None when they are
+        too few or span too short a time."""
         c = self.config
-        if not c.min_dt_s <= dt <= c.max_dt_s:
+        kept = [
+            f for f in self._recent.get((fix.source, fix.sound_class), ()) if 0.0 < fix.t - f.t <= c.max_dt_s
+        ]
+        if not kept or fix.t - kept[0].t < c.min_span_s:
             return None
-        rate = abs(wrap_pi(fix.bearing_rad - prev.bearing_rad)) / dt
-        noise = math.hypot(fix.sigma_rad, prev.sigma_rad) / dt
-        return rate, noise
+        ts = [f.t - fix.t for f in (*kept, fix)]
+        # Unwrapped step by step, oldest first: a node's bearings of one aircraft move less than
+        # half a turn between two reports.
+        seq = (*kept, fix)
+        bs = [0.0]
+        for a, b in itertools.pairwise(seq):
+            bs.append(bs[-1] + wrap_pi(b.bearing_rad - a.bearing_rad))
+        ws = [1.0 / max(f.sigma_rad, 1e-3) ** 2 for f in seq]
+        sw = sum(ws)
+        tm = sum(w * t for w, t in zip(ws, ts, strict=True)) / sw
+        bm = sum(w * b for w, b in zip(ws, bs, strict=True)) / sw
+        stt = sum(w * (t - tm) ** 2 for w, t in zip(ws, ts, strict=True))
+        if stt <= 0.0:
+            return None
+        slope = sum(w * (t - tm) * (b - bm) for w, t, b in zip(ws, ts, bs, strict=True)) / stt
+        return NodeRate(slope, 1.0 / math.sqrt(stt))
 
-    def explains(self, rate: tuple[float, float], fix: BearingFix, track: TrackMotion) -> bool:
-        """Whether ``track`` could turn ``fix``'s node's bearing at the ``rate`` observed."""
+    def explains(self, rate: NodeRate, fix: BearingFix, track: TrackMotion) -> bool:
+        """Whether ``track`` turns ``fix``'s node's bearing at about the ``rate`` observed."""
         c = self.config
-        rng = math.hypot(track.x - fix.sx, track.y - fix.sy) - c.track_sigmas * track.position_sigma_m
-        most = (track.speed_mps + c.track_sigmas * track.speed_sigma_m) / max(rng, c.min_range_m)
-        observed, noise = rate
-        return observed <= most + c.noise_sigmas * noise
+        dx, dy = track.x - fix.sx, track.y - fix.sy
+        r = max(math.hypot(dx, dy), c.min_range_m)
+        # d/dt atan2(dx, dy) = (vx dy - vy dx) / r^2.
+        own = (track.vx * dy - track.vy * dx) / (r * r)
+        speed = math.hypot(track.vx, track.vy)
+        # The track's rate's doubt: its speed's across the line of sight, and its position's (a
+        # track nearer turns the bearing faster), each over the nearest range it may be at.
+        near = max(r - track.position_sigma_m, c.min_range_m)
+        doubt = math.hypot(track.speed_sigma_m, speed * track.position_sigma_m / near) / near
+        return abs(rate.rate - own) <= c.noise_sigmas * math.hypot(rate.sigma, doubt)
 
     def remember(self, batch: Sequence[BearingFix]) -> None:
-        """Keep each node's newest bearing per sound class (after the batch has been gated)."""
+        """Keep each node's bearings per sound class (after the batch has been gated)."""
         for fix in batch:
-            self._last[(fix.source, fix.sound_class)] = fix
+            self._recent.setdefault((fix.source, fix.sound_class), []).append(fix)
 
     def forget_before(self, t: float) -> None:
         """Drop bearings too old to give a rate (bounded memory)."""
         horizon = self.config.max_dt_s
-        for key in [k for k, f in self._last.items() if t - f.t > horizon]:
-            del self._last[key]
+        for key in list(self._recent):
+            kept = [f for f in self._recent[key] if t - f.t <= horizon]
+            if kept:
+                self._recent[key] = kept
+            else:
+                del self._recent[key]
