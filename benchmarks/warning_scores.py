@@ -48,6 +48,7 @@ from nadhir.engine.factory import build_pipeline
 from nadhir.engine.pipeline import Pipeline
 from nadhir.engine.stepper import Stepper
 from nadhir.threat.learned import StrikeModel
+from nadhir.tracking.bearing_rate import BearingRateGate
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.ring import RingPrior
@@ -143,6 +144,7 @@ def run(
     oracle_lateness: bool = False,
     ring: RingPrior | None = None,
     sweep: SweepStart | None = None,
+    bearing_rate: BearingRateGate | None = None,
 ) -> ScoreReport:
     """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
     "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's,
@@ -151,7 +153,14 @@ def run(
     sets its updater's ring prior (``tracking/ring.py``)."""
     scenario = load_scenario(scenario_dir)
     pipeline = build_pipeline(
-        scenario, policy, strike_model, siren_model=siren_model, lateness=lateness, ring=ring, sweep=sweep
+        scenario,
+        policy,
+        strike_model,
+        siren_model=siren_model,
+        lateness=lateness,
+        ring=ring,
+        sweep=sweep,
+        bearing_rate=bearing_rate,
     )
     if predictor is not None:
         pipeline.tracker.predictor = predictor
@@ -217,6 +226,7 @@ def _one(
     ring: RingPrior | None = None,
     policy: PolicyConfig | None = None,
     sweep: SweepStart | None = None,
+    bearing_rate: BearingRateGate | None = None,
 ) -> ScoreReport:
     with tempfile.TemporaryDirectory() as tmp:
         return run(
@@ -229,6 +239,7 @@ def _one(
             oracle_lateness=oracle_lateness,
             ring=ring,
             sweep=sweep,
+            bearing_rate=bearing_rate,
         )
 
 
@@ -242,6 +253,7 @@ def score_set(
     ring: RingPrior | None = None,
     policy: PolicyConfig | None = None,
     sweep: SweepStart | None = None,
+    bearing_rate: BearingRateGate | None = None,
 ) -> int:
     """Score an evaluation set and print its table (see the module's docstring); ``policy``: the
     alert policy's settings (None: the defaults)."""
@@ -267,6 +279,7 @@ def score_set(
                 [ring] * len(members),
                 [policy] * len(members),
                 [sweep] * len(members),
+                [bearing_rate] * len(members),
             )
         )
     for m, r in zip(members, reports, strict=True):
@@ -340,6 +353,10 @@ def main() -> int:
         "--sweep",
         help="start jet tracks from a lone node's bearing sweep: 'on' or WINDOW_S:MIN_BEARINGS:MIN_SPAN_DEG",
     )
+    ap.add_argument(
+        "--bearing-rate",
+        help="gate bearings also by their node's bearing rate: 'on' or MAX_DT_S:NOISE_SIGMAS[:TRACK_SIGMAS]",
+    )
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
@@ -359,6 +376,7 @@ def main() -> int:
     ring = RingPrior.parse(args.ring) if args.ring else None
     policy = policy_settings(args.policy) if args.policy else None
     sweep = SweepStart.parse(args.sweep) if args.sweep else None
+    bearing_rate = BearingRateGate.parse(args.bearing_rate) if args.bearing_rate else None
     if args.eval_set:
         return score_set(
             args.eval_set,
@@ -370,6 +388,7 @@ def main() -> int:
             ring,
             policy,
             sweep,
+            bearing_rate,
         )
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
@@ -390,6 +409,7 @@ def main() -> int:
                 oracle_lateness=args.oracle_lateness,
                 ring=ring,
                 sweep=sweep,
+                bearing_rate=bearing_rate,
             )
             reports.append(report)
             print(row(scenario_dir.name, report.as_dict()))

@@ -8,6 +8,7 @@ from nadhir.domain import Site
 from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.pipeline import Pipeline
 from nadhir.threat.learned import StrikeModel
+from nadhir.tracking.bearing_rate import BearingRateGate
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.ring import RingPrior
 from nadhir.tracking.sweep import SweepStart
@@ -22,6 +23,7 @@ def build_pipeline(
     lateness: LatenessPrior | None = None,
     ring: RingPrior | None = None,
     sweep: SweepStart | None = None,
+    bearing_rate: BearingRateGate | None = None,
 ) -> Pipeline:
     """The live pipeline, set up with a scenario's sites, gazetteer and reporters.
 
@@ -37,6 +39,8 @@ def build_pipeline(
     (``tracking/ring.py``; docs/benchmarks.md, "Tenth session"). With no ``sweep`` a track starts
     from bearings only where two nodes' bearings cross, the default; a lone node's sweep of jet
     bearings placing a jet is opt-in (``tracking/sweep.py``; docs/benchmarks.md, "Eleventh session").
+    With no ``bearing_rate`` a bearing is gated to tracks by its direction alone, the default; also
+    by how fast its node's bearing turned is opt-in (``tracking/bearing_rate.py``; same section).
     """
     from nadhir.intake.text import MessageReader
 
@@ -58,4 +62,5 @@ def build_pipeline(
         lateness=lateness,
         ring=ring,
         sweep=sweep,
+        bearing_rate=bearing_rate,
     )

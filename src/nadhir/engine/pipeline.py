@@ -46,6 +46,7 @@ from nadhir.threat.impacts import (
 )
 from nadhir.threat.learned import StrikeModel
 from nadhir.threat.lost import LostContactWatch
+from nadhir.tracking.bearing_rate import BearingRateGate
 from nadhir.tracking.initiator import Initiator
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
@@ -120,6 +121,7 @@ class Pipeline:
         lateness: LatenessPrior | None = None,
         ring: RingPrior | None = None,
         sweep: SweepStart | None = None,
+        bearing_rate: BearingRateGate | None = None,
     ) -> None:
         if not sites:
             raise ValueError("a pipeline needs at least one site")
@@ -135,7 +137,9 @@ class Pipeline:
         self.corroboration = ImpactCorroboration()
         reader = reader_factory(self.gazetteer) if reader_factory is not None else None
         self.interpreter = ReportInterpreter(self.gazetteer, reader, self.trust)
-        self.tracker = Tracker(updater=Updater(lateness, ring), initiator=Initiator(sweep))
+        self.tracker = Tracker(
+            updater=Updater(lateness, ring), initiator=Initiator(sweep), bearing_rate=bearing_rate
+        )
         self.assessor = ThreatAssessor(sites, self.frame, model=strike_model)
         self.impacts = ImpactWatch(sites)
         self.explosions = ExplosionLocator(self.frame)

@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from nadhir.geo.compass import wrap_pi
 from nadhir.tracking import imm, scalar
 from nadhir.tracking.assignment import assign
+from nadhir.tracking.bearing_rate import BearingRateGate, BearingRates, TrackMotion
 from nadhir.tracking.measurements import BearingFix, PositionFix
 from nadhir.tracking.motion import PROFILES, TRACK_TYPES
 from nadhir.tracking.track import Track
@@ -55,8 +56,10 @@ _NO_COSTS: NDArray[np.float64] = np.zeros(0)
 class Associator:
     """Gating and global nearest-neighbour assignment."""
 
-    def __init__(self, updater: Updater) -> None:
+    def __init__(self, updater: Updater, rate: BearingRateGate | None = None) -> None:
         self._updater = updater
+        # Opt-in: a node's bearing that turns faster than a track could turn it is not that track's.
+        self._rates = BearingRates(rate) if rate is not None else None
         # How many bearings of the last batch fell in each track's gate.
         self.last_gated_per_track: list[int] = []
 
@@ -181,11 +184,29 @@ class Associator:
         # batch's counts behind, which the tracker would credit to this batch (note_bearings) and
         # so make a track look as if it kept losing bearings it never saw, and delete it.
         self.last_gated_per_track = [0] * len(tracks)
+        try:
+            return self._assign_bearings_gated(tracks, batch, use_grid, out, gated)
+        finally:
+            if self._rates is not None and batch:
+                self._rates.remember(batch)
+                self._rates.forget_before(batch[-1].t)
+
+    def _assign_bearings_gated(
+        self,
+        tracks: Sequence[Track],
+        batch: Sequence[BearingFix],
+        use_grid: bool | None,
+        out: list[int | None],
+        gated: list[bool],
+    ) -> tuple[list[int | None], list[bool]]:
         if not tracks or not batch:
             return out, gated
         if use_grid is None and len(tracks) * len(batch) <= SCALAR_MAX_PAIRS:
             return self._assign_bearings_small(tracks, batch, out, gated)
         pairs_m, pairs_t, cost = self.bearing_costs(tracks, batch, use_grid)
+        if self._rates is not None and len(cost):
+            keep = np.array(self._rate_keeps(tracks, batch, pairs_m.tolist(), pairs_t.tolist()), dtype=bool)
+            pairs_m, pairs_t, cost = pairs_m[keep], pairs_t[keep], cost[keep]
         if len(cost) == 0:
             return out, gated
         self.last_gated_per_track = np.bincount(pairs_t, minlength=len(tracks)).tolist()
@@ -231,6 +252,11 @@ class Associator:
     ) -> tuple[list[int | None], list[bool]]:
         """:meth:`assign_bearings_gated` for a few pairs, scored in plain floats (same decisions)."""
         pairs_m, pairs_t, cost = bearing_costs_small(tracks, batch)
+        if self._rates is not None and cost:
+            keep = self._rate_keeps(tracks, batch, pairs_m, pairs_t)
+            pairs_m = [i for i, k in zip(pairs_m, keep, strict=True) if k]
+            pairs_t = [j for j, k in zip(pairs_t, keep, strict=True) if k]
+            cost = [c for c, k in zip(cost, keep, strict=True) if k]
         if not cost:
             return out, gated
         counts = [0] * len(tracks)
@@ -265,6 +291,28 @@ class Associator:
                 k = local[i]
                 out[i] = None if k is None else cols[k]
         return out, gated
+
+    def _rate_keeps(
+        self, tracks: Sequence[Track], batch: Sequence[BearingFix], pairs_m: list[int], pairs_t: list[int]
+    ) -> list[bool]:
+        """For each gated (bearing, track) pair, whether the track can explain how fast the
+        bearing's node turned since its previous bearing (every pair, without a previous one)."""
+        rates = self._rates
+        if rates is None:
+            return [True] * len(pairs_m)
+        observed = [rates.observed(m) for m in batch]
+        motions: dict[int, TrackMotion] = {}
+        keep: list[bool] = []
+        for i, j in zip(pairs_m, pairs_t, strict=True):
+            rate = observed[i]
+            if rate is None:
+                keep.append(True)
+                continue
+            motion = motions.get(j)
+            if motion is None:
+                motion = motions[j] = _motion(tracks[j])
+            keep.append(rates.explains(rate, batch[i], motion))
+        return keep
 
     def bearing_costs(
         self, tracks: Sequence[Track], batch: Sequence[BearingFix], use_grid: bool | None = None
@@ -426,6 +474,20 @@ def bearing_costs_small(
                 d2 + math.log(variance) + 2.0 * math.log(max(rng, 500.0) / 5000.0) - 2.0 * math.log(agreement)
             )
     return pairs_m, pairs_t, cost
+
+
+def _motion(track: Track) -> TrackMotion:
+    """A track's position and velocity with their doubts, for the bearing-rate test."""
+    x0, x1, vx, vy = track.x.tolist()
+    p = track.p
+    return TrackMotion(
+        x0,
+        x1,
+        vx,
+        vy,
+        math.sqrt(max(0.0, float(p[0, 0] + p[1, 1]) / 2.0)),
+        math.sqrt(max(0.0, float(p[2, 2] + p[3, 3]) / 2.0)),
+    )
 
 
 def _groups_by_source(batch: Sequence[PositionFix | BearingFix]) -> dict[str, list[int]]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nadhir.tracking.associator import Associator
+from nadhir.tracking.bearing_rate import BearingRateGate
 from nadhir.tracking.deleter import Deleter
 from nadhir.tracking.initiator import MAX_FORMATION, Initiator
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
@@ -47,10 +48,11 @@ class Tracker:
         initiator: Initiator | None = None,
         deleter: Deleter | None = None,
         merger: Merger | None = None,
+        bearing_rate: BearingRateGate | None = None,
     ) -> None:
         self.predictor = predictor or Predictor()
         self.updater = updater or Updater()
-        self.associator = Associator(self.updater)
+        self.associator = Associator(self.updater, bearing_rate)
         self.initiator = initiator or Initiator()
         self.deleter = deleter or Deleter()
         self.merger = merger or Merger()
