@@ -14,6 +14,7 @@ import numpy as np
 from nadhir.geo.frame import LocalFrame
 from nadhir.tracking.measurements import SPEED_OF_SOUND_MPS, BearingFix, Measurement, PositionFix
 from nadhir.tracking.motion import REPORT_LIKELIHOOD, SOUND_LIKELIHOOD
+from nadhir.tracking.track import Track
 from nadhir.tracking.tracker import Tracker
 
 FLIGHTS = Path(__file__).resolve().parents[1] / "data" / "flights"
@@ -163,3 +164,29 @@ def sighting(
 def run(tracker: Tracker, batches: list[tuple[float, list[Measurement]]]) -> None:
     for t, batch in batches:
         tracker.step(t, batch)
+
+
+def lagging_jet_track(flight: Flight, heading_rad: float, behind_m: float) -> Track:
+    """A confirmed jet track ``behind_m`` behind ``flight``'s position at t = 0 on its course,
+    at 200 m/s: the lagging track that claims the bearings of the nodes under a real jet."""
+    x, y = flight.at(0.0)
+    track = Track(
+        id="T0",
+        t=0.0,
+        x=np.array(
+            [
+                x - behind_m * math.sin(heading_rad),
+                y - behind_m * math.cos(heading_rad),
+                200.0 * math.sin(heading_rad),
+                200.0 * math.cos(heading_rad),
+            ]
+        ),
+        p=np.diag([1500.0**2, 1500.0**2, 30.0**2, 30.0**2]),
+        type_probs=np.array([0.9, 0.05, 0.05]),
+        created=-300.0,
+        last_update=0.0,
+        status="confirmed",
+        hits=10,
+    )
+    track.remember()
+    return track

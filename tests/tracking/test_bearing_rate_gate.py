@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from simulate import Flight, bearings
+from simulate import Flight, bearings, lagging_jet_track
 
 from nadhir.tracking.bearing_rate import BearingRateGate, BearingRates, TrackMotion
 from nadhir.tracking.measurements import BearingFix
@@ -35,27 +35,7 @@ def _pass(seed: int, miss_m: float) -> tuple[Flight, list[BearingFix]]:
 
 def _track(flight: Flight, behind_m: float) -> Track:
     """A confirmed jet track ``behind_m`` behind the jet on its course, at its speed."""
-    x, y = flight.at(0.0)
-    track = Track(
-        id="T0",
-        t=0.0,
-        x=np.array(
-            [
-                x - behind_m * math.sin(HEADING),
-                y - behind_m * math.cos(HEADING),
-                200.0 * math.sin(HEADING),
-                200.0 * math.cos(HEADING),
-            ]
-        ),
-        p=np.diag([1500.0**2, 1500.0**2, 30.0**2, 30.0**2]),
-        type_probs=np.array([0.9, 0.05, 0.05]),
-        created=-300.0,
-        last_update=0.0,
-        status="confirmed",
-        hits=10,
-    )
-    track.remember()
-    return track
+    return lagging_jet_track(flight, HEADING, behind_m)
 
 
 def _run(

@@ -11,13 +11,12 @@ import math
 
 import numpy as np
 import pytest
-from simulate import Flight, bearings
+from simulate import Flight, bearings, lagging_jet_track
 
 from nadhir.geo.compass import wrap_pi
 from nadhir.tracking.initiator import Initiator
 from nadhir.tracking.measurements import BearingFix
 from nadhir.tracking.sweep import SweepStart, fit_sweep
-from nadhir.tracking.track import Track
 from nadhir.tracking.tracker import Tracker
 
 NODE = [(0.0, 0.0)]
@@ -80,26 +79,7 @@ def test_bearings_a_lagging_track_claims_still_place_the_jet() -> None:
 
     def run(sweep: SweepStart | None) -> tuple[Tracker, int]:
         tracker = Tracker(initiator=Initiator(sweep))
-        x, y = flight.at(0.0)
-        lag = Track(
-            id="T0",
-            t=0.0,
-            x=np.array(
-                [
-                    x - 12_000.0 * math.sin(heading),
-                    y - 12_000.0 * math.cos(heading),
-                    200.0 * math.sin(heading),
-                    200.0 * math.cos(heading),
-                ]
-            ),
-            p=np.diag([1500.0**2, 1500.0**2, 30.0**2, 30.0**2]),
-            type_probs=np.array([0.9, 0.05, 0.05]),
-            created=-300.0,
-            last_update=0.0,
-            status="confirmed",
-            hits=10,
-        )
-        lag.remember()
+        lag = lagging_jet_track(flight, heading, 12_000.0)
         tracker.tracks[lag.id] = lag
         for fix in fixes:
             tracker.step(fix.t, [fix])
