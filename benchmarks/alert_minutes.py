@@ -64,6 +64,7 @@ from nadhir_lab.scoring import (
     score,
     site_contains,
 )
+from policy_settings import policy_settings
 
 # Per step: the time, the strongest threat per site, and the tracks the tracker sees then.
 Steps = list[tuple[float, dict[str, Threat], frozenset[str]]]
@@ -173,23 +174,6 @@ def _job(args: tuple[Path, Path, bool, PolicyConfig, str | None]) -> Result:
     return replay(folder, record(folder, cache, fresh, ring), config)
 
 
-def _config(pairs: Sequence[str], base: PolicyConfig | None = None) -> PolicyConfig:
-    """``PolicyConfig`` with ``key=value`` settings (values read as float, or None/none); a
-    per-aircraft table's entry as ``key.aircraft=value``."""
-    changes: dict[str, object] = {}
-    base = base or PolicyConfig()
-    for pair in pairs:
-        key, _, value = pair.partition("=")
-        if "." in key:  # one entry of a per-aircraft setting: imminent_margin_s.helicopter=120
-            key, _, entry = key.partition(".")
-            table = dict(changes.get(key, getattr(base, key)))  # type: ignore[call-overload]
-            table[entry] = float(value)
-            changes[key] = table
-            continue
-        changes[key] = None if value.lower() == "none" else float(value)
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
-
-
 def figures(r: dict[str, float]) -> str:
     """The scorer's headline figures of one pooled row."""
 
@@ -249,11 +233,11 @@ def main() -> int:
     ap.add_argument("--ring", help="replay with the ring prior for these types: TYPES:SIGMA_DEG, e.g. jet:90")
     args = ap.parse_args()
     members = evaluation_set(args.eval_set, args.sets_cache)
-    base = _config(args.policy)
+    base = policy_settings(args.policy)
     cache = args.cache / args.eval_set
     if args.sweep:
         key, _, values = args.sweep.partition("=")
-        points = [(f"{key}={v}", _config([f"{key}={v}"], base)) for v in values.split(",")]
+        points = [(f"{key}={v}", policy_settings([f"{key}={v}"], base)) for v in values.split(",")]
     else:
         points = [("as given" if args.policy else "defaults", base)]
     groups = list(dict.fromkeys(m.group for m in members))

@@ -31,7 +31,6 @@ evidence allows.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import tempfile
@@ -59,6 +58,7 @@ from nadhir.tracking.updater import Predictor
 from nadhir_lab.scoring import ScoreReport, combine, load_truth, score
 
 # This folder is on the path when run as a script.
+from policy_settings import policy_settings
 from truth_owner import MeasurementOwner, tell_lateness
 
 ROOT = Path(__file__).resolve().parents[1] / "tests" / "data" / "scenarios"
@@ -302,21 +302,6 @@ def score_set(
             mid = float(np.median(have))
             print(f"- {label}: {have[0]:.2f} / {mid:.2f} / {have[-1]:.2f} ({len(have)} scenarios)")
     return 0
-
-
-def policy_settings(pairs: list[str]) -> PolicyConfig:
-    """``PolicyConfig`` with ``key=value`` settings (numbers; ``none`` for None; words separated by
-    ``,`` for a tuple, e.g. ``impact_siren_cues=approach,overhead``)."""
-    changes: dict[str, float | tuple[str, ...] | None] = {}
-    for pair in pairs:
-        key, _, value = pair.partition("=")
-        if value.lower() == "none":
-            changes[key] = None
-        elif value[:1].isalpha():
-            changes[key] = tuple(w for w in value.split(",") if w)
-        else:
-            changes[key] = float(value)
-    return dataclasses.replace(PolicyConfig(), **changes)  # type: ignore[arg-type]
 
 
 def main() -> int:
