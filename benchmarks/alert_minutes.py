@@ -65,6 +65,7 @@ from nadhir_lab.scoring import (
     site_contains,
 )
 from policy_settings import policy_settings
+from warning_scores import figure, per_oracle
 
 # Per step: the time, the strongest threat per site, and the tracks the tracker sees then.
 Steps = list[tuple[float, dict[str, Threat], frozenset[str]]]
@@ -176,18 +177,10 @@ def _job(args: tuple[Path, Path, bool, PolicyConfig, str | None]) -> Result:
 
 def figures(r: dict[str, float]) -> str:
     """The scorer's headline figures of one pooled row."""
-
-    def f(key: str) -> str:
-        v = r.get(key)
-        return "n/a" if v is None else f"{v:.2f}"
-
-    oracle = r["oracle_alert_minutes_per_site_hour"]
-    minutes = f"{r['alert_minutes_per_site_hour'] / oracle:.2f}" if oracle else "n/a"
-    imminent = f"{r['imminent_minutes_per_site_hour'] / oracle:.2f}" if oracle else "n/a"
-    return (
-        f"{f('warned_share')} | {f('lead_vs_oracle')} | {f('siren_warned_60s_share')} | "
-        f"{f('imminent_false_alarm_share')} | {minutes} | {imminent}"
-    )
+    cells = [figure(r, key) for key in ("warned_share", "lead_vs_oracle", "siren_warned_60s_share")]
+    cells += [figure(r, "imminent_false_alarm_share")]
+    cells += [per_oracle(r, "alert_minutes_per_site_hour"), per_oracle(r, "imminent_minutes_per_site_hour")]
+    return " | ".join(cells)
 
 
 def breakdown(name: str, results: Sequence[Result]) -> None:

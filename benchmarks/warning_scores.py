@@ -193,21 +193,26 @@ def run(
     return score(scenario_dir, alerts_path, None if ideal else tracks_path)
 
 
-def row(name: str, r: dict[str, float]) -> str:
-    def f(key: str) -> str:
-        v = r.get(key)
-        return "n/a" if v is None else f"{v:.2f}"
+def figure(r: dict[str, float], key: str) -> str:
+    """One of the scorer's figures, to two places (``n/a`` when it has none)."""
+    v = r.get(key)
+    return "n/a" if v is None else f"{v:.2f}"
 
+
+def per_oracle(r: dict[str, float], key: str) -> str:
+    """Minutes per site-hour as a multiple of the oracle's alert-minutes."""
     oracle = r["oracle_alert_minutes_per_site_hour"]
     # A day with no strike has no oracle minutes to compare with (its alerts are all false).
-    minutes = f"{r['alert_minutes_per_site_hour'] / oracle:.2f}" if oracle else "n/a"
-    imminent = f"{r['imminent_minutes_per_site_hour'] / oracle:.2f}" if oracle else "n/a"
+    return f"{r[key] / oracle:.2f}" if oracle else "n/a"
+
+
+def row(name: str, r: dict[str, float]) -> str:
+    """One table row: the headline figures, both kinds of minutes against the oracle's, OSPA."""
     ospa = "n/a" if r.get("ospa_m") is None else f"{r['ospa_m'] / 1000:.1f}"
-    return (
-        f"| {name} | {f('warned_share')} | {f('lead_vs_oracle')} | {f('siren_warned_60s_share')} | "
-        f"{f('false_alarm_share')} | {f('imminent_false_alarm_share')} | "
-        f"{minutes} | {imminent} | {ospa} |"
-    )
+    cells = [figure(r, key) for key in ("warned_share", "lead_vs_oracle", "siren_warned_60s_share")]
+    cells += [figure(r, "false_alarm_share"), figure(r, "imminent_false_alarm_share")]
+    cells += [per_oracle(r, "alert_minutes_per_site_hour"), per_oracle(r, "imminent_minutes_per_site_hour")]
+    return f"| {name} | {' | '.join(cells)} | {ospa} |"
 
 
 FIGURES = (
