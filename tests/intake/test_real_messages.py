@@ -47,6 +47,7 @@ FLOORS = {  # what each part reaches, a little lower (docs/intake.md)
     "blind_5": {"aircraft": 0.95, "action": 0.9},
     "blind_6": {"aircraft": 0.95, "action": 0.85},
     "blind_7": {"aircraft": 0.95, "action": 0.85},
+    "blind_8": {"aircraft": 0.95, "action": 0.85},
 }
 IDIOMS = {
     "radio_call",
@@ -129,6 +130,10 @@ SUMMARIES = [
 TAKE_COVER = [
     "those from Hass town respond immediately to the air raid warning.",
     "التوجه إلى داخل المباني عند سماع أصوات انفجارات، والابتعاد عن النوافذ والأسطح المكشوفة",
+    # blind_8 (docs/intake.md): a safe or protected place, "go in"
+    "توجهوا فوراً إلى أقرب مكان آمن وابقوا فيه حتى انتهاء الخطر",
+    "Go to the nearest safe place and stay there until the all-clear.",
+    "على السكان دخول الأماكن المحمية: ادخلوا وأغلقوا الأبواب",
 ]
 
 
@@ -185,6 +190,23 @@ def test_a_sighting_that_says_take_cover_stays_a_sighting(reader: MessageReader)
         ("عاد الطيران الحربي إلى قاعدة حميميم", "leaving"),
         ("Strike UAVs over Kafr Nabl", "unknown"),  # which drones, not what they do
         ("Strike UAVs over Kafr Nabl heading north", "transit"),
+        # blind_8 (docs/intake.md): breaching the airspace, mock raids, the defences' shooting,
+        # roaming, air activity, "shot" but not "shot down", the exit from an airbase, a person
+        # returning
+        ("an unmanned aircraft infiltrated the airspace over Kafr Nabl", "transit"),
+        ("طائرتان حربيتان تخترقان أجواء كفرنبل على علو منخفض", "transit"),
+        ("غارة وهمية للطيران الحربي فوق كفرنبل", "transit"),
+        ("warplanes carried out a mock raid over Kafr Nabl", "transit"),
+        ("الدفاعات الجوية دمرت طائرة مسيرة فوق كفرنبل", "unknown"),
+        ("طائرات مسيرة تجوب سماء كفرنبل", "circling"),
+        ("drones roaming over Kafr Nabl", "circling"),
+        ("نشاط جوي مكثف لطائرات الاستطلاع فوق كفرنبل", "circling"),
+        ("quadcopters shot at people in the market of Kafr Nabl", "striking"),
+        ("a drone was shot down over Kafr Nabl", "unknown"),
+        ("خروج طائرة حربية من مطار حماة العسكري", "takeoff"),
+        ("خروج الأهالي من كفرنبل مع تحليق طائرة حربية", "circling"),  # no airbase: no take-off
+        ("the medic returned to his work while drones hover over Kafr Nabl", "circling"),
+        ("the helicopters returned to their base", "leaving"),
     ],
 )
 def test_observatory_phrases(reader: MessageReader, text: str, action: str) -> None:
@@ -203,6 +225,14 @@ def test_a_period_of_days_is_a_tally_and_the_de_escalation_zone_no_escalation(re
     assert got.action != "striking"
 
 
+def test_days_in_a_row_are_a_tally(reader: MessageReader) -> None:
+    for text in (
+        "تحليق مكثف للطيران المسير في أجواء كفرنبل لليوم الثالث على التوالي",
+        "drones flying over Kafr Nabl for the third day in a row",
+    ):
+        assert reader.read(text).kind == "summary", text
+
+
 def test_the_past_hour_is_live_the_past_days_a_tally(reader: MessageReader) -> None:
     got = reader.read("طيران التحالف شن خلال الساعة الماضية 6 غارات على كفرنبل")
     assert got.kind == "sighting" and got.action == "striking"
@@ -219,6 +249,13 @@ def test_the_past_hour_is_live_the_past_days_a_tally(reader: MessageReader) -> N
         ("طائرة روسية فوق كفرنبل", "jet"),  # the nationality prior, for an aircraft
         ("هدوء نسبي بعد مئات الغارات الروسية في الأسبوع الماضي", "unknown"),  # for raids: whose
         ("لم تسجل المراصد أي غارة لطيران النظام أو الروسي", "unknown"),
+        # blind_8: barrels dropped by "a military aircraft" name no type; a march is no drone
+        ("طائرة عسكرية ألقت براميل متفجرة على كفرنبل", "unknown"),
+        ("the aircraft dropped explosive barrels west of the city", "unknown"),
+        ("طائرة مروحية ألقت براميل متفجرة على كفرنبل", "helicopter"),
+        ("ألقت مروحية برميلين على كفرنبل", "helicopter"),
+        ("انطلاق مسيرة الأعلام في القدس وسط تحليق طائرات حربية", "jet"),
+        ("مسيرة إسرائيلية فوق كفرنبل", "drone"),
     ],
 )
 def test_named_types_and_the_nationality_prior(reader: MessageReader, text: str, aircraft: str) -> None:

@@ -35,7 +35,12 @@ reports mean them: "barrel helicopter" (مروحية برميل) names the helic
 "left/غادر <airbase>" is a take-off; a strike word after "without/دون/no/لم" is no strike
 ("without any raids being carried out"); and shelling by ground forces or artillery (قصف
 قوات النظام, القصف المدفعي, artillery shelling, rocket launchers وراجمات الصواريخ, the
-ground-fire word read with or without an attached prefix) is no air strike.
+ground-fire word read with or without an attached prefix) is no air strike. Since blind_8:
+"the exit of <aircraft> from <airbase>" (خروج, مغادرة) is a take-off; a mock raid (غارة
+وهمية, "mock raid") is a low pass; a strike word right after the air defences (الدفاعات
+السعودية دمرت طائرة مسيرة) is their shooting, not the aircraft's; and "for the Nth day in a
+row" (على التوالي) is a pattern of days, as "for several days" is. A call to take cover also
+says "go to a safe place", "enter the protected spaces" (مكان آمن, الأماكن المحمية, ادخلوا).
 """
 
 from __future__ import annotations
@@ -48,11 +53,16 @@ from nadhir.intake.lexicon import (
     BARREL_WORDS,
     BASE_WORDS,
     DE_WORDS,
+    DEFENCE_WORDS,
+    DEPARTURE_BASE_WITHIN,
+    DEPARTURE_NOUNS,
+    EMPTY,
     GROUND_FIRE_WORDS,
     HOUR_WORDS,
     LEANING_PHRASES,
     LEFT_PLACE_WORDS,
     LIVE_WINDOW_WORDS,
+    MOCK_WORDS,
     MONTH_WORDS,
     NEGATION_WORDS,
     PAST_PHRASES,
@@ -85,18 +95,24 @@ NOT_LIVE_REASON: dict[MessageKind, str] = {
 BASE_WITHIN = 4  # words between "left" and the airbase word ("left the Hama military airbase")
 NEGATION_WITHIN = 3  # "دون تنفيذ أي غارات": the strike word within this many words of the negation
 GROUND_WITHIN = 2  # "قصف قوات النظام", "shelled by regime forces"
+MOCK_WITHIN = 2  # "غارة إسرائيلية وهمية": the mock word this many words after the strike word
+DEFENCE_WITHIN = 2  # "الدفاعات السعودية دمرت": the strike word this many words after the defences
 
 
 def observatory_phrases(toks: list[Tok]) -> None:
-    """Re-read the phrases above in place: barrel helicopters, leaving a base, negated or ground fire."""
+    """Re-read the phrases above in place: barrel helicopters, leaving a base, mock raids, no air strike."""
     words = [t for t in toks if t.kind == "word" and not t.e.filler]
     for i, tok in enumerate(words):
         e = tok.entry
         if e is None:
-            continue
+            e = EMPTY  # an unknown word: only the departure nouns are read below
         before = words[i - 1] if i > 0 else None
         after = words[i + 1] if i + 1 < len(words) else None
-        if tok.key in BARREL_WORDS and any(t is not None and t.names_aircraft() for t in (before, after)):
+        if tok.key in DEPARTURE_NOUNS and any(
+            w.key in BASE_WORDS for w in words[i + 1 : i + 1 + DEPARTURE_BASE_WITHIN]
+        ):
+            tok.entry = replace(e, action="takeoff", action_weight=0.95)
+        elif tok.key in BARREL_WORDS and any(t is not None and t.names_aircraft() for t in (before, after)):
             tok.entry = Entry(aircraft="helicopter", aircraft_weight=0.6)
         elif (
             e.action == "leaving"
@@ -105,11 +121,23 @@ def observatory_phrases(toks: list[Tok]) -> None:
         ):
             tok.entry = replace(e, action="takeoff", action_weight=0.95)
         elif e.action == "striking" and (
-            any(w.key in NEGATION_WORDS for w in words[max(0, i - NEGATION_WITHIN) : i])
-            or any(_is_one_of(w, GROUND_FIRE_WORDS) for w in words[i + 1 : i + 1 + GROUND_WITHIN])
-            or (before is not None and _is_one_of(before, GROUND_FIRE_WORDS))
+            any(w.key in MOCK_WORDS for w in words[i + 1 : i + 1 + MOCK_WITHIN])
+            or (before is not None and before.key in MOCK_WORDS)
         ):
+            tok.entry = replace(e, action="transit", action_weight=0.8)
+        elif e.action == "striking" and _not_an_air_strike(words, i):
             tok.entry = replace(e, action=None, action_weight=0.0)
+
+
+def _not_an_air_strike(words: list[Tok], i: int) -> bool:
+    """A strike word that is no air strike: negated, ground fire's, or the air defences' shooting."""
+    before = words[i - 1] if i > 0 else None
+    return (
+        any(w.key in NEGATION_WORDS for w in words[max(0, i - NEGATION_WITHIN) : i])
+        or any(_is_one_of(w, GROUND_FIRE_WORDS) for w in words[i + 1 : i + 1 + GROUND_WITHIN])
+        or (before is not None and _is_one_of(before, GROUND_FIRE_WORDS))
+        or any(_is_one_of(w, DEFENCE_WORDS) for w in words[max(0, i - DEFENCE_WITHIN) : i])
+    )
 
 
 def _is_one_of(tok: Tok, keys: frozenset[str]) -> bool:

@@ -149,6 +149,7 @@ _action("striking", 0.95, """
     يقصفان تقصفان يستهدفان تستهدفان يضربان تضربان يلقيان تلقيان يرميان ترميان يشنان تشنان قصفتا
     قاصف قاصفه قاصفين
     raided raiding القت القوا القاء
+    shot shooting
 """)
 # هاجم, "attacked", and هجوم, "an attack": how drone and raid reports say a strike (Yalla
 # Syria's FPV drones, al-Taghyeer's and al-Nour's drone attacks on Khartoum). A ground attack
@@ -175,6 +176,9 @@ _action("circling", 0.9, """
 """)
 # تمشيط, "combing" an area (helicopters searching where pilots came down, SOHR): a loiter.
 _action("circling", 0.9, "تمشط يمشط تمشيط تمشطان يمشطان combing")
+# جاب, "roamed" the sky (Nedaa Syria's "جابت أجواء محافظة إدلب", al-Awal's drones "تجوب سماء
+# المدينة", MEE's quadcopters "that kept roaming"): a loiter.
+_action("circling", 0.9, "تجوب يجوب جابت جاب تجوبان يجوبان roaming roam roams roamed")
 # تحليق, "flying about" over an area, is how observatories say a loiter; حلّق, "flew over", a pass.
 _action("circling", 0.6, "تحليق تحليقا")
 _action("transit", 0.5, "حلق حلقت حلقتا flew دخل دخلت يدخل تدخل entered entering")
@@ -183,6 +187,16 @@ _action("transit", 0.5, "flight")
 _action("transit", 0.8, """
     passing passes passed crossing crosses crossed transiting transit overflying overflew
     عابر عابره يعبر تعبر مر مرت يمر تمر مرور
+    عبرت عبروا عبرتا
+""")
+# Breaching the airspace is how an air force, a border army or a Home Front alert says an
+# aircraft came in: a pass (Times of Israel's "drone infiltration" sirens, World Israel News'
+# "penetrated Israeli territory", al-Jadeed's "خرقتا الأجواء اللبنانية", al-Masirah's and
+# Mwatan's اختراق). A mock raid is a low pass too (below).
+_action("transit", 0.8, """
+    infiltration infiltrated infiltrating penetrated penetrating penetration intrusion intruded breached
+    breaching
+    اختراق اخترق اخترقت يخترق تخترق اخترقتا يخترقان تخترقان خرق خرقت يخرق تخرق خرقتا
 """)
 _action("transit", 0.5, """
     heading headed moving going flying flies travelling traveling bound
@@ -318,7 +332,7 @@ _set("""
 # A call to take cover: it names no aircraft, it tells people what to do.
 _set("""
     احتموا احتماء اختبئوا اختباء اخلوا اخلاء ملاجي ملجا ملاجئ shelter shelters evacuate evacuation
-    respond ابتعدوا ابتعاد نوافذ windows
+    respond ابتعدوا ابتعاد نوافذ windows ادخلوا
 """, shelter=True)
 
 # Duals: طائرتان, مروحيتين ... the stem (taa marbuta written as ت before the ending) and its type.
@@ -336,13 +350,27 @@ CIRCLE_WORDS = frozenset({"circle", "circles", "دوائر", "دايري", "دا
 # Observatory idioms (nadhir.intake.idiom): "barrel helicopter" names the type, not a strike;
 # "left the airbase" is a take-off; "without any raids" and "artillery shelling" are no air strike.
 BARREL_WORDS = frozenset({"برميل", "barrel"})
+# The barrel words as type hints (words.read_aircraft), and the words for "a plane" that say
+# what dropped them: طيران, "aviation", is left out (it is how a helicopter force is named too).
+BARREL_HINTS = frozenset({"برميل", "براميل", "برميلا", "barrel", "barrels"})
+PLANE_WORDS = frozenset({"طايره", "طايرات", "aircraft", "plane", "planes", "airplane", "airplanes"})
 LEFT_PLACE_WORDS = frozenset({
     "left", "exited", "غادر", "غادرت", "يغادر", "تغادر", "خرج", "خرجت", "يخرج", "تخرج",
 })
+# The verbal nouns, "the exit of two warplanes from al-Nayrab airbase" (Step): a take-off when
+# an airbase follows (as the simulator's own "خروج <aircraft> من <base>" says), nothing else.
+DEPARTURE_NOUNS = frozenset({"خروج", "مغادره"})
+DEPARTURE_BASE_WITHIN = 6  # "خروج سرب طيران حربي من مطار": the airbase word this many words after
 BASE_WORDS = frozenset({"airbase", "base", "airport", "airfield", "مطار", "قاعده", "مهبط"})
 NEGATION_WORDS = frozenset({"دون", "بدون", "without", "no", "لم"})
 # Phrases of a call to take cover, and of a summary (nadhir.intake.idiom): word keys in a row.
-TAKE_COVER_PHRASES = frozenset({("take", "cover"), ("air", "raid"), ("داخل", "مباني"), ("clear", "streets")})
+TAKE_COVER_PHRASES = frozenset({
+    ("take", "cover"), ("air", "raid"), ("داخل", "مباني"), ("clear", "streets"),
+    # "go to a safe place", "enter the protected spaces" (the UAE's emergency authority, the
+    # Israeli Home Front as Mwatan quotes it, Jordan's public security directorate)
+    ("مكان", "امن"), ("اماكن", "امنه"), ("اماكن", "محميه"), ("مكان", "محمي"), ("safe", "place"),
+    ("safe", "places"), ("protected", "space"), ("protected", "spaces"),
+})
 LEANING_PHRASES = frozenset({  # 0.5 each towards a summary
     ("منذ", "فجر"), ("منذ", "صباح"), ("since", "dawn"), ("since", "morning"), ("early", "hours"),
     ("تبع", "ذلك"), ("followed", "by"), ("منذ", "منتصف"), ("بشكل", "عام"), ("مختلف", "مناطق"),
@@ -352,6 +380,9 @@ LEANING_PHRASES = frozenset({  # 0.5 each towards a summary
 PAST_PHRASES = frozenset({
     ("قبل", "يومين"), ("قبل", "ايام"), ("قبل", "ساعات"), ("قبل", "اسبوع"), ("ايام", "اخيره"),
     ("days", "ago"), ("hours", "ago"), ("last", "night"), ("recent", "days"),
+    # "لليوم السابع على التوالي", "for the third day in a row": a pattern of days (Yemen News
+    # Now on drones over al-Dhalea), as "for several days" is
+    ("علي", "توالي"), ("in", "row"), ("consecutive", "day"), ("straight", "day"),
 })
 SINCE_UNTIL = (frozenset({"منذ", "since", "from"}), frozenset({"حتي", "until", "till"}))
 TAKEOFF_NEGATIONS = frozenset({"عدم", "لم", "no", "not", "never"})
@@ -377,12 +408,15 @@ PERSIST_WORDS = frozenset({
 })
 FLYING_WORDS = frozenset({
     "flying", "flight", "flights", "flies", "تحلق", "يحلق", "تحلقان", "يحلقان", "يحلقون", "تحليق", "تحليقا",
+    # "نشاطا جويا مكثفا", intense air activity (al-Awal on drones over al-Dhalea)
+    "نشاط", "نشاطا",
 })
 # "flying intensively", "flying since the early hours", تحلق بشكل مكثف, تحلق ... منذ الساعات
 # الأولى: flying said with its intensity or its duration is a loiter too (al-Masry al-Youm and
 # Khabar Press on Israeli drones over Nabatieh and Gaza, SOHR on Idlib, witnesses in Omdurman).
 MANNER_WORDS = frozenset({
-    "مكثف", "مكثفه", "كثيف", "كثيفه", "كثافه", "بكثافه", "intense", "intensive", "intensively", "heavily",
+    "مكثف", "مكثفه", "مكثفا", "كثيف", "كثيفه", "كثيفا", "كثافه", "بكثافه",
+    "intense", "intensive", "intensively", "heavily",
     "منذ", "since",
 })
 # "منذ قليل", "a moment ago": the time of the call, not how long the flying has lasted.
@@ -404,7 +438,7 @@ FORCE_WORDS = frozenset({"نظام", "regime", "او", "or"})
 # "Movement of enemy UAVs recorded": a motion noun, a pass at the weakest weight (the Kyiv
 # oblast administration's Telegram alerts, as UNN quotes them). "Spotted" or "detected" alone
 # names no motion and stays without an action, as the project's own corpora read it.
-SIGHTED_WORDS = frozenset({"movement"})
+SIGHTED_WORDS = frozenset({"movement", "movements", "تحركات", "تحرك"})  # "عدة تحركات مكثفة لسرب" (Halazon)
 # "no raid recorded": a negated record is a report about a period (al-Masdar's "the local
 # observatories have recorded no raid so far").
 RECORD_WORDS = frozenset({
@@ -426,3 +460,18 @@ MONTH_WORDS = frozenset({
 GROUND_FIRE_WORDS = frozenset({
     "قوات", "مدفعي", "مدفعيه", "راجمات", "بري", "بريه", "artillery", "forces", "ground", "mortar", "mortars",
 })
+
+# "غارة وهمية", "a mock raid": a low, loud pass with no bomb (the Lebanese news agency on the
+# southern suburb of Beirut); the strike word beside these is a pass.
+MOCK_WORDS = frozenset({"وهميه", "وهمي", "وهميتين", "mock", "simulated"})
+# "the Saudi defences destroyed a drone launched towards Abha airport": a strike word after
+# the air defences is their shooting, not the aircraft's (al-Bilad); the aircraft is the object.
+DEFENCE_WORDS = frozenset({"دفاعات", "دفاع", "مضادات", "مضاد", "defences", "defenses", "defence", "defense"})
+# "مسيرة الأعلام", "مسيرات العودة": a march, not a drone (Akhbar el-Yom on the Flag March in
+# Jerusalem): مسيرة followed by what is marched for, or how.
+MARCH_WORDS = frozenset({
+    "اعلام", "عوده", "سلميه", "احتجاجيه", "شعبيه", "حاشده", "جماهيريه", "تضامنيه", "غضب", "مليونيه",
+})
+# "returned to his work": a person returning (Electronic Intifada), not an aircraft leaving.
+PERSON_WORDS = frozenset({"his", "her", "my", "our"})  # not "their", "its": "returned to their base"
+DOWN_WORDS = frozenset({"down"})  # "shot down" is done to an aircraft, not by one

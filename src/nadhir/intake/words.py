@@ -16,7 +16,9 @@ from nadhir.geo.names import (
     arabic_prefix_variants,
 )
 from nadhir.intake.lexicon import (
+    BARREL_HINTS,
     CIRCLE_WORDS,
+    DOWN_WORDS,
     DUAL_ENDINGS,
     DUAL_STEMS,
     EMPTY,
@@ -26,10 +28,13 @@ from nadhir.intake.lexicon import (
     FUZZY_AIRCRAFT_KEYS,
     JET_PHRASES,
     MANNER_WORDS,
+    MARCH_WORDS,
     MODIFIER_WORDS,
     MOMENT_WORDS,
     NO_PILOT,
     PERSIST_WORDS,
+    PERSON_WORDS,
+    PLANE_WORDS,
     RESUME_WORDS,
     SIGHTED_WORDS,
     TAKE_WORDS,
@@ -78,6 +83,10 @@ def phrases(toks: list[Tok]) -> None:
             b.entry = Entry(action="circling", action_weight=0.9)
         elif a.key in MODIFIER_WORDS and b.e.aircraft is not None:
             a.entry = replace(a.e, action=None, action_weight=0.0)  # "strike UAVs": which drones
+        elif a.e.action == "striking" and b.key in DOWN_WORDS:
+            a.entry = replace(a.e, action=None, action_weight=0.0)  # "shot down": done to an aircraft
+        elif a.e.aircraft == "drone" and b.key in MARCH_WORDS:
+            a.entry = replace(a.e, aircraft=None, aircraft_weight=0.0)  # مسيرة الأعلام: a march
     _resuming(toks)
     _persisting(toks)
 
@@ -92,7 +101,8 @@ def _resuming(toks: list[Tok]) -> None:
         after = words[i + 2] if i + 2 < len(words) else None
         # Arabic puts the subject between: عاد الطيران الحربي للتحليق
         to_action = any(_an_action(w) and w.prefix == "ل" for w in words[i + 1 : i + 1 + RESUME_WITHIN])
-        if to_action or (nxt.key in RESUME_WORDS and after is not None and _an_action(after)):
+        person = nxt.key in RESUME_WORDS and after is not None and after.key in PERSON_WORDS
+        if to_action or person or (nxt.key in RESUME_WORDS and after is not None and _an_action(after)):
             tok.entry = replace(tok.e, action=None, action_weight=0.0)
 
 
@@ -130,6 +140,13 @@ def read_aircraft(toks: list[Tok]) -> tuple[AircraftType, float, AircraftType]:
     first_seen: dict[AircraftType, int] = {}
     dual_type: AircraftType = "unknown"
     crewed = names_crewed_model(toks)
+    # "a military aircraft dropped barrels", "the aircraft dropped explosive barrels": the text
+    # says a plane dropped them and names no type; barrels hint at a helicopter only when no
+    # plane is named (nsr313 on Aleppo, Sudan's barrels from "the aircraft"). A typed word
+    # beside them (طائرة مروحية) keeps its hint, so its confidence is as before.
+    plane_named = any(t.kind == "word" and t.key in PLANE_WORDS for t in toks) and not any(
+        t.kind == "word" and t.e.aircraft is not None and t.key not in BARREL_HINTS for t in toks
+    )
     for i, tok in enumerate(toks):
         if tok.kind != "word":
             continue
@@ -138,6 +155,8 @@ def read_aircraft(toks: list[Tok]) -> tuple[AircraftType, float, AircraftType]:
         weight = 0.0
         if crewed and entry is not None and (entry.recon or 0.0 < entry.aircraft_weight < CREWED_OVERRULES):
             continue  # "an Antonov An-30 reconnaissance aircraft", "an Antonov drops barrels": none of ours
+        if plane_named and tok.key in BARREL_HINTS:
+            continue
         if entry is not None and 0.0 < entry.aircraft_weight < 0.5 and _names_a_force(toks, i):
             continue  # الغارات الروسية, "regime or Russian aviation": who raided, not which type
         if entry is not None and entry.model is not None:
