@@ -13,8 +13,9 @@ collected and labelled before that reader saw it: ``held_out``, ``blind_2``, ``b
 and blind_6 were fixed on together after blind_6's one score; ``blind_7`` (Syria, Lebanon,
 Gaza, Yemen, Sudan, Ukraine) was collected and labelled before the reader of blind_6 was read,
 scored once, then fixed on; ``blind_8`` (Syria, Yemen, Sudan, Lebanon, Gaza, Israel, Jordan,
-the UAE, Ukraine) likewise before the reader of blind_7 was read (docs/intake.md, "Real
-observers' words").
+the UAE, Ukraine) likewise before the reader of blind_7 was read; ``blind_9`` (Syria,
+Lebanon, Yemen, Sudan, Gaza, Israel, Saudi Arabia, Ukraine) before the reader of blind_8 was
+read (docs/intake.md, "Real observers' words").
 PART is one of those, ``tune`` or ``all``.
 
 Scored:
@@ -44,7 +45,18 @@ from nadhir.intake.text import MessageReader
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT / "tests" / "data" / "messages" / "real_corpus.jsonl"
 DEFAULT_SCENARIO = ROOT / "tests" / "data" / "scenarios" / "idlib-basic"
-SPLITS = ("tune", "held_out", "blind_2", "blind_3", "blind_4", "blind_5", "blind_6", "blind_7", "blind_8")
+SPLITS = (
+    "tune",
+    "held_out",
+    "blind_2",
+    "blind_3",
+    "blind_4",
+    "blind_5",
+    "blind_6",
+    "blind_7",
+    "blind_8",
+    "blind_9",
+)
 
 # The corpus's action labels, as the reader says them: (message kind, action).
 EXPECTED: dict[str, tuple[str, str | None]] = {
