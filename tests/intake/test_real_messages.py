@@ -48,6 +48,7 @@ FLOORS = {  # what each part reaches, a little lower (docs/intake.md)
     "blind_6": {"aircraft": 0.95, "action": 0.85},
     "blind_7": {"aircraft": 0.95, "action": 0.85},
     "blind_8": {"aircraft": 0.95, "action": 0.85},
+    "blind_9": {"aircraft": 0.95, "action": 0.85},
 }
 IDIOMS = {
     "radio_call",
@@ -126,6 +127,10 @@ SUMMARIES = [
     "أكدت مصادر محلية عدم إقلاع أي طائرة حربية كانت أو مروحية من مطارات نظام الأسد أمس",
     "بين الساعة 9:50 والساعة العاشرة أقلعت ثماني طائرات روسية، حامت اثنتان منها في أجواء شمال غربي سوريا",
     "the Russian warplanes targeted the “de-escalation” zone with about 18 raids, bringing the number to 40",
+    # blind_9 (docs/intake.md): hundreds in words, "the past 24 hours", a flight from start to end
+    "وقال مدير الدفاع المدني إن طائرات حربية شنت مئتين وتسع غارات جوية على أحياء كفرنبل",
+    "أعلن سلاح الجو إسقاط 40 طائرة مسيرة خلال الـ24 ساعة الماضية",
+    "خرقت طائرة استطلاع الأجواء عند الساعة 6:30 فوق كفرنبل ثم غادرت عند الساعة 11:35",
 ]
 TAKE_COVER = [
     "those from Hass town respond immediately to the air raid warning.",
@@ -134,6 +139,11 @@ TAKE_COVER = [
     "توجهوا فوراً إلى أقرب مكان آمن وابقوا فيه حتى انتهاء الخطر",
     "Go to the nearest safe place and stay there until the all-clear.",
     "على السكان دخول الأماكن المحمية: ادخلوا وأغلقوا الأبواب",
+    # blind_9: a threat of drones is a warning, not a sighting; warnings of air raids are no raid
+    "Attention! The threat of UAVs for Kafr Nabl! Go to the shelter!",
+    "Kafr Nabl and Saraqeb are under threat of attack UAVs!",
+    "The threat of an attack by drones. Stay in safe places until the end of the air raid signal",
+    "لا تتجاهلوا التحذيرات من الغارات الجوية.. الجأوا لأماكن محمية",
 ]
 
 
@@ -207,6 +217,23 @@ def test_a_sighting_that_says_take_cover_stays_a_sighting(reader: MessageReader)
         ("خروج الأهالي من كفرنبل مع تحليق طائرة حربية", "circling"),  # no airbase: no take-off
         ("the medic returned to his work while drones hover over Kafr Nabl", "circling"),
         ("the helicopters returned to their base", "leaving"),
+        # blind_9 (docs/intake.md): circular flight, infiltrated, a mocked object, a possible,
+        # feared or intercepting missile, opened fire, launched towards, reconnaissance sorties,
+        # patrols, an appearance that goes on, since yesterday, "last October"
+        ("طائرة استطلاع حلقت فوق كفرنبل ونفذت طيراناً دائرياً فوق المنطقة", "circling"),
+        ("طائرة حربية نفذت سلسلة من الدورانات فوق كفرنبل", "circling"),
+        ("طائرة مسيرة معادية تسللت إلى أجواء كفرنبل", "transit"),
+        ("الطيران الحربي شن عدداً من الغارات الوهمية فوق كفرنبل", "transit"),
+        ("قاذفات أقلعت من قاعدة حميميم ويمكن للصواريخ أن تصل إلى كفرنبل خلال ساعة", "takeoff"),
+        ("طائرات استطلاع تقوم بدوريات على علو منخفض فوق كفرنبل والسكان يخشون هجمات جديدة", "circling"),
+        ("تم إطلاق صواريخ اعتراضية تجاه هدف جوي مشبوه فوق كفرنبل", "transit"),
+        ("an Israeli drone opened fire on people in the market of Kafr Nabl", "striking"),
+        ("طائرة مسيرة أطلقت باتجاه حي سكني في كفرنبل", "transit"),
+        ("نفذ الطيران المسير صباح اليوم طلعات استطلاعية كثيفة فوق كفرنبل", "circling"),
+        ("فيما استمر ظهور الجسم الغريب بمستوى منخفض فوق كفرنبل", "circling"),
+        ("Kafr Nabl has witnessed since yesterday evening unprecedented flying of drones", "circling"),
+        ("حلقت اليوم طائرة حربية في أجواء كفرنبل وسط هدنة منذ الثاني من أكتوبر الماضي", "transit"),
+        ("Russian warplanes over Kafr Nabl, air raid warning for Saraqeb", "transit"),
     ],
 )
 def test_observatory_phrases(reader: MessageReader, text: str, action: str) -> None:
@@ -223,6 +250,23 @@ def test_a_period_of_days_is_a_tally_and_the_de_escalation_zone_no_escalation(re
     # rocket launchers with a prefix (وراجمات الصواريخ) are ground fire, no air strike
     got = reader.read("طائرة حربية فوق كفرنبل بالتزامن مع قصف بالمدفعية وراجمات الصواريخ")
     assert got.action != "striking"
+
+
+THREATENED = ["UAVs", "drones", "Shaheds", "attack UAVs", "an attack by drones", "helicopters", "strike UAVs"]
+ALARMS = ["air raid warning", "the air raid signal", "an air raid alert", "air raid sirens"]
+TOWNS = ["Kafr Nabl", "Saraqeb", "Binnesh", "the capital", "Kyiv region"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(THREATENED), st.sampled_from(ALARMS), st.sampled_from(TOWNS), st.booleans())
+def test_a_threat_or_an_alarm_is_no_sighting_and_no_strike(
+    reader: MessageReader, threatened: str, alarm: str, town: str, shelter: bool
+) -> None:
+    """blind_9: "the threat of <aircraft> for <town>" warns, and an air raid alarm names no raid."""
+    call = " Go to the shelter!" if shelter else ""
+    got = reader.read(f"Attention! The threat of {threatened} for {town}!{call}")
+    assert got.kind == "take_cover" and got.action == "unknown"
+    assert reader.read(f"{alarm} in {town}.{call}").action != "striking"
 
 
 def test_days_in_a_row_are_a_tally(reader: MessageReader) -> None:
@@ -253,6 +297,10 @@ def test_the_past_hour_is_live_the_past_days_a_tally(reader: MessageReader) -> N
         ("طائرة عسكرية ألقت براميل متفجرة على كفرنبل", "unknown"),
         ("the aircraft dropped explosive barrels west of the city", "unknown"),
         ("طائرة مروحية ألقت براميل متفجرة على كفرنبل", "helicopter"),
+        # blind_9: a booby-trapped aircraft is a drone; a Russian airbase names no aircraft
+        ("طائرة مفخخة فوق كفرنبل", "drone"),
+        ("طائرة أقلعت من قاعدة حميميم الجوية الروسية", "unknown"),
+        ("a plane took off from the Russian air base at Hmeimim", "unknown"),
         ("ألقت مروحية برميلين على كفرنبل", "helicopter"),
         ("انطلاق مسيرة الأعلام في القدس وسط تحليق طائرات حربية", "jet"),
         ("مسيرة إسرائيلية فوق كفرنبل", "drone"),

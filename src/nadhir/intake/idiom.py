@@ -41,6 +41,18 @@ ground-fire word read with or without an attached prefix) is no air strike. Sinc
 السعودية دمرت طائرة مسيرة) is their shooting, not the aircraft's; and "for the Nth day in a
 row" (على التوالي) is a pattern of days, as "for several days" is. A call to take cover also
 says "go to a safe place", "enter the protected spaces" (مكان آمن, الأماكن المحمية, ادخلوا).
+
+Since blind_9: a strike word is no strike when it names an alarm ("air raid warning", "the
+air raid signal", التحذيرات من الغارات), a threatened, feared or possible attack ("the threat
+of an attack", يخشون هجمات, يمكن للصواريخ) or an interceptor (صواريخ اعتراضية); a strike verb
+whose object is a mock raid (شن عدداً من الغارات الوهمية) is a pass. An aircraft named only as
+a threat ("the threat of UAVs for the capital", "under threat of attack UAVs") is no sighting:
+the message is a warning, a call to take cover; a take-cover phrase may carry an attached
+preposition (لأماكن محمية). Towards a tally: a number of hours before "the past hours" (the
+past 24 hours) is a day, not the live window; "two hundred" in words counts as tens do; a
+flight given with two clock times and a leaving word ("entered at 6:30 ... left at 11:35") is
+over. Not towards a tally: "since yesterday" (a duration up to now), and "last" after a month
+("أكتوبر الماضي", a date, which counts as dated unless the message says today).
 """
 
 from __future__ import annotations
@@ -50,19 +62,27 @@ from itertools import pairwise
 
 from nadhir.geo.names import arabic_prefix_variants
 from nadhir.intake.lexicon import (
+    ALARM_JOINERS,
+    ALARM_WORDS,
     BARREL_WORDS,
     BASE_WORDS,
+    CLOCK_TIMES_FOR_A_FLIGHT,
     DE_WORDS,
     DEFENCE_WORDS,
     DEPARTURE_BASE_WITHIN,
     DEPARTURE_NOUNS,
     EMPTY,
+    FEAR_WORDS,
     GROUND_FIRE_WORDS,
     HOUR_WORDS,
+    INTERCEPT_WORDS,
     LEANING_PHRASES,
     LEFT_PLACE_WORDS,
+    LIVE_WINDOW_MAX,
     LIVE_WINDOW_WORDS,
     MOCK_WORDS,
+    MODAL_WORDS,
+    MONTH_PAST_WORDS,
     MONTH_WORDS,
     NEGATION_WORDS,
     PAST_PHRASES,
@@ -75,7 +95,10 @@ from nadhir.intake.lexicon import (
     TAKEOFF_NEGATIONS,
     TALLY_NOUNS,
     TENS_WORDS,
+    THREAT_WITHIN,
+    THREAT_WORDS,
     TODAY_WORDS,
+    YESTERDAY_WORDS,
     Entry,
 )
 from nadhir.intake.parsed import MessageKind
@@ -97,6 +120,9 @@ NEGATION_WITHIN = 3  # "دون تنفيذ أي غارات": the strike word with
 GROUND_WITHIN = 2  # "قصف قوات النظام", "shelled by regime forces"
 MOCK_WITHIN = 2  # "غارة إسرائيلية وهمية": the mock word this many words after the strike word
 DEFENCE_WITHIN = 2  # "الدفاعات السعودية دمرت": the strike word this many words after the defences
+MOCKED_OBJECT_WITHIN = 4  # "شن عدداً من الغارات الوهمية": the mock word this many words after the verb
+ALARM_WITHIN = 3  # "warnings of air raids": the strike word this many words after the alarm word
+FEAR_WITHIN = 2  # "يخشون هجمات", "may strike": the strike word this many words after
 
 
 def observatory_phrases(toks: list[Tok]) -> None:
@@ -123,21 +149,60 @@ def observatory_phrases(toks: list[Tok]) -> None:
         elif e.action == "striking" and (
             any(w.key in MOCK_WORDS for w in words[i + 1 : i + 1 + MOCK_WITHIN])
             or (before is not None and before.key in MOCK_WORDS)
+            or _mocked_object(words, i)
         ):
             tok.entry = replace(e, action="transit", action_weight=0.8)
         elif e.action == "striking" and _not_an_air_strike(words, i):
             tok.entry = replace(e, action=None, action_weight=0.0)
 
 
+def _mocked_object(words: list[Tok], i: int) -> bool:
+    """ "شن عدداً من الغارات الوهمية": a strike verb whose object is a mock raid."""
+    after = words[i + 1 : i + 1 + MOCKED_OBJECT_WITHIN]
+    return any(
+        w.e.action == "striking" and any(m.key in MOCK_WORDS for m in after[j + 1 : j + 1 + MOCK_WITHIN])
+        for j, w in enumerate(after)
+    )
+
+
 def _not_an_air_strike(words: list[Tok], i: int) -> bool:
-    """A strike word that is no air strike: negated, ground fire's, or the air defences' shooting."""
+    """A strike word that is no air strike: negated, ground fire's, the air defences' shooting,
+    an alarm's name, a threatened, feared or possible attack, or an interceptor."""
     before = words[i - 1] if i > 0 else None
+    after = words[i + 1] if i + 1 < len(words) else None
     return (
         any(w.key in NEGATION_WORDS for w in words[max(0, i - NEGATION_WITHIN) : i])
         or any(_is_one_of(w, GROUND_FIRE_WORDS) for w in words[i + 1 : i + 1 + GROUND_WITHIN])
         or (before is not None and _is_one_of(before, GROUND_FIRE_WORDS))
         or any(_is_one_of(w, DEFENCE_WORDS) for w in words[max(0, i - DEFENCE_WITHIN) : i])
+        or _names_an_alarm(words, i)
+        or any(
+            w.key in FEAR_WORDS or w.key in MODAL_WORDS or _is_one_of(w, MODAL_WORDS)
+            for w in words[max(0, i - FEAR_WITHIN) : i]
+        )
+        or _threatened(words, i)
+        or (after is not None and after.key in INTERCEPT_WORDS)
+        or (before is not None and before.key in INTERCEPT_WORDS)
     )
+
+
+def _names_an_alarm(words: list[Tok], i: int) -> bool:
+    """ "air raid warning", "the air raid signal", "التحذيرات من الغارات": the alarm, not a raid."""
+    after = words[i + 1 : i + 3]
+    if after and (
+        after[0].key in ALARM_WORDS
+        or (len(after) > 1 and after[0].key in ALARM_JOINERS and after[1].key in ALARM_WORDS)
+    ):
+        return True
+    j = i - 1
+    while j >= 0 and i - j <= ALARM_WITHIN and words[j].key in ALARM_JOINERS:
+        j -= 1
+    return j >= 0 and i - j <= ALARM_WITHIN and _is_one_of(words[j], ALARM_WORDS)
+
+
+def _threatened(words: list[Tok], i: int) -> bool:
+    """ "the threat of UAVs", "under threat of attack UAVs": the word is what is threatened."""
+    return any(w.key in THREAT_WORDS for w in words[max(0, i - THREAT_WITHIN) : i])
 
 
 def _is_one_of(tok: Tok, keys: frozenset[str]) -> bool:
@@ -148,11 +213,21 @@ def _is_one_of(tok: Tok, keys: frozenset[str]) -> bool:
 def read_kind(toks: list[Tok], count: int | None) -> MessageKind:
     """What the message is: a live ``sighting``, a ``summary`` of past sorties, or ``take_cover``."""
     words = [t for t in toks if t.kind == "word"]
-    if _calls_to_take_cover(words) and not any(t.names_aircraft() for t in words):
+    content = [t for t in words if not t.e.filler]
+    named = [t for i, t in enumerate(content) if t.names_aircraft() and not _threatened(content, i)]
+    if (_calls_to_take_cover(words) or _warns_of_a_threat(content)) and not named:
         return "take_cover"
     if summary_weight(toks, count) >= SUMMARY_AT:
         return "summary"
     return "sighting"
+
+
+def _warns_of_a_threat(words: list[Tok]) -> bool:
+    """ "under threat of attack UAVs", "the threat of an attack by drones": a warning, not a sighting."""
+    return any(
+        (w.names_aircraft() or w.e.action == "striking" or w.key in INTERCEPT_WORDS) and _threatened(words, i)
+        for i, w in enumerate(words)
+    )
 
 
 def _pairs(words: list[Tok]) -> list[tuple[str, str]]:
@@ -164,7 +239,11 @@ def _pairs(words: list[Tok]) -> list[tuple[str, str]]:
 def _calls_to_take_cover(words: list[Tok]) -> bool:
     if any(t.e.shelter for t in words):
         return True
-    return any(pair in TAKE_COVER_PHRASES for pair in _pairs(words))
+    # "الجأوا لأماكن محمية": the phrase's first word may carry an attached preposition
+    return any(
+        (a, b) in TAKE_COVER_PHRASES or any((v, b) in TAKE_COVER_PHRASES for v in arabic_prefix_variants(a))
+        for a, b in _pairs(words)
+    )
 
 
 def summary_weight(toks: list[Tok], count: int | None) -> float:
@@ -173,13 +252,23 @@ def summary_weight(toks: list[Tok], count: int | None) -> float:
     weight = sum(
         t.e.summary
         for i, t in enumerate(words)
-        if not _live_window(words, i) and not _de_escalation(words, i)
+        if not _live_window(toks, words, i)
+        and not _de_escalation(words, i)
+        and not _names_a_month(words, i)
+        and not _since_yesterday(words, i)
     )
     pairs = _pairs(words)
     weight += 0.5 * sum(pair in LEANING_PHRASES for pair in pairs)
     weight += 1.0 * sum(pair in PAST_PHRASES for pair in pairs)
-    dated = _dated(toks) and not any(t.key in TODAY_WORDS for t in words)  # "this morning, 30 May" is today
-    period = _hour_range(toks) or _no_takeoff(words) or _no_record(words) or _for_days(words)
+    today = any(t.key in TODAY_WORDS for t in words)
+    dated = (_dated(toks) or any(_names_a_month(words, i) for i in range(len(words)))) and not today
+    period = (
+        _hour_range(toks)
+        or _no_takeoff(words)
+        or _no_record(words)
+        or _for_days(words)
+        or _whole_flight(toks, words)
+    )
     if period or dated or _tally_count(toks):
         weight += 1.0
     keys = {t.key for t in words}
@@ -252,9 +341,50 @@ def _no_record(words: list[Tok]) -> bool:
     return False
 
 
-def _live_window(words: list[Tok], i: int) -> bool:
-    """ "the past hour", "الدقائق الماضية": a past word right after an hour or minutes is a live window."""
-    return i > 0 and words[i].e.summary > 0 and words[i - 1].key in LIVE_WINDOW_WORDS
+def _live_window(toks: list[Tok], words: list[Tok], i: int) -> bool:
+    """ "the past hour", "الدقائق الماضية": a past word right after an hour or minutes is a live window.
+
+    Not "the past 24 hours" (خلال الـ(24) ساعة الماضية): a number of hours before it is a day's tally.
+    """
+    if not (i > 0 and words[i].e.summary > 0 and words[i - 1].key in LIVE_WINDOW_WORDS):
+        return False
+    k = words[i - 1].index - 1
+    while k >= 0 and toks[k].kind == "sep":
+        k -= 1
+    return not (k >= 0 and toks[k].kind == "num" and toks[k].num > LIVE_WINDOW_MAX)
+
+
+def _names_a_month(words: list[Tok], i: int) -> bool:
+    """ "أكتوبر الماضي", "last October": the past word dates a month (a date, not a tally word)."""
+    return i > 0 and words[i].key in MONTH_PAST_WORDS and words[i - 1].key in MONTH_WORDS
+
+
+def _since_yesterday(words: list[Tok], i: int) -> bool:
+    """ "منذ مساء أمس", "since yesterday evening": a duration up to now, not a past day."""
+    return words[i].key in YESTERDAY_WORDS and any(w.key in SINCE_WORDS for w in words[max(0, i - 2) : i])
+
+
+def _whole_flight(toks: list[Tok], words: list[Tok]) -> bool:
+    """ "entered at 6:30 ... then left at 11:35": a flight given from start to end is over."""
+    if not any(w.e.action == "leaving" for w in words):
+        return False
+    times = sum(_is_clock_time(toks, k) for k in range(len(toks)))
+    return times >= CLOCK_TIMES_FOR_A_FLIGHT
+
+
+def _is_clock_time(toks: list[Tok], k: int) -> bool:
+    """ "الساعة 6,30", "at the hour 11", "10:05": a time of day starts here."""
+    tok = toks[k]
+    if tok.kind == "word" and tok.key in HOUR_WORDS:
+        nxt = next((t for t in toks[k + 1 :] if t.kind != "sep"), None)
+        return nxt is not None and nxt.kind == "num"
+    return (
+        tok.kind == "num"
+        and k + 2 < len(toks)
+        and toks[k + 1].raw == ":"
+        and toks[k + 2].kind == "num"
+        and not (k > 0 and toks[k - 1].raw == ":")
+    )
 
 
 def _de_escalation(words: list[Tok], i: int) -> bool:

@@ -173,6 +173,7 @@ _action("circling", 0.9, """
     hovered
     يحوم تحوم حوم يحومان تحومان يدور تدور دوران دائري دائريه دوائر حايم حايمه يلف تلف يحوموا تحوموا
     يدوروا حامت حام
+    دايريا دورانات
 """)
 # تمشيط, "combing" an area (helicopters searching where pilots came down, SOHR): a loiter.
 _action("circling", 0.9, "تمشط يمشط تمشيط تمشطان يمشطان combing")
@@ -182,6 +183,9 @@ _action("circling", 0.9, "تجوب يجوب جابت جاب تجوبان يجو�
 # تحليق, "flying about" over an area, is how observatories say a loiter; حلّق, "flew over", a pass.
 _action("circling", 0.6, "تحليق تحليقا")
 _action("transit", 0.5, "حلق حلقت حلقتا flew دخل دخلت يدخل تدخل entered entering")
+# "تقوم بدوريات على علو منخفض", "patrolling over": a patrol flies about an area (a civil-defence
+# source on drones over Beirut).
+_action("circling", 0.6, "دوريات بدوريات patrolling patrols")
 _action("circling", 0.6, "flights")
 _action("transit", 0.5, "flight")
 _action("transit", 0.8, """
@@ -197,6 +201,7 @@ _action("transit", 0.8, """
     infiltration infiltrated infiltrating penetrated penetrating penetration intrusion intruded breached
     breaching
     اختراق اخترق اخترقت يخترق تخترق اخترقتا يخترقان تخترقان خرق خرقت يخرق تخرق خرقتا
+    تسلل تسللت يتسلل تتسلل تسللتا
 """)
 _action("transit", 0.5, """
     heading headed moving going flying flies travelling traveling bound
@@ -333,6 +338,7 @@ _set("""
 _set("""
     احتموا احتماء اختبئوا اختباء اخلوا اخلاء ملاجي ملجا ملاجئ shelter shelters evacuate evacuation
     respond ابتعدوا ابتعاد نوافذ windows ادخلوا
+    الجأوا الجاوا لجوء يلجأ
 """, shelter=True)
 
 # Duals: طائرتان, مروحيتين ... the stem (taa marbuta written as ت before the ending) and its type.
@@ -346,7 +352,7 @@ NO_PILOT = (frozenset({"بدون", "بلا", "without"}), frozenset({"طيار",
 FUZZY_AIRCRAFT = {k: e for k, e in LEXICON.items() if e.aircraft is not None and len(k) >= 6}
 FUZZY_AIRCRAFT_KEYS = list(FUZZY_AIRCRAFT)
 JET_PHRASES = frozenset({("fixed", "wing"), ("fixed", "wings"), ("fast", "mover"), ("fast", "movers")})
-CIRCLE_WORDS = frozenset({"circle", "circles", "دوائر", "دايري", "دايريه"})
+CIRCLE_WORDS = frozenset({"circle", "circles", "دوائر", "دايري", "دايريه", "دايريا"})
 # Observatory idioms (nadhir.intake.idiom): "barrel helicopter" names the type, not a strike;
 # "left the airbase" is a take-off; "without any raids" and "artillery shelling" are no air strike.
 BARREL_WORDS = frozenset({"برميل", "barrel"})
@@ -405,11 +411,15 @@ LIVE_WINDOW_WORDS = frozenset({"ساعه", "دقائق", "دقايق", "دقيق
 PERSIST_WORDS = frozenset({
     "still", "continuous", "continuing", "constant", "تزال", "يزال", "زال", "زالت", "مازال", "مازالت",
     "لازال", "لازالت", "مستمر", "مستمره", "متواصل", "متواصله",
+    # "استمر ظهور الجسم الغريب", "continued flying": it kept on being there
+    "استمر", "استمرت", "يستمر", "تستمر", "continued", "continues",
 })
 FLYING_WORDS = frozenset({
     "flying", "flight", "flights", "flies", "تحلق", "يحلق", "تحلقان", "يحلقان", "يحلقون", "تحليق", "تحليقا",
     # "نشاطا جويا مكثفا", intense air activity (al-Awal on drones over al-Dhalea)
     "نشاط", "نشاطا",
+    # "the appearance" of an aircraft that goes on (ظهور, with استمر): there all along
+    "ظهور",
 })
 # "flying intensively", "flying since the early hours", تحلق بشكل مكثف, تحلق ... منذ الساعات
 # الأولى: flying said with its intensity or its duration is a loiter too (al-Masry al-Youm and
@@ -417,6 +427,8 @@ FLYING_WORDS = frozenset({
 MANNER_WORDS = frozenset({
     "مكثف", "مكثفه", "مكثفا", "كثيف", "كثيفه", "كثيفا", "كثافه", "بكثافه",
     "intense", "intensive", "intensively", "heavily",
+    # "unprecedented flying", نشاطاً ... غير مسبوق
+    "unprecedented", "مسبوق",
     "منذ", "since",
 })
 # "منذ قليل", "a moment ago": the time of the call, not how long the flying has lasted.
@@ -448,6 +460,8 @@ RECORD_WORDS = frozenset({
 # since they are also parts of names (جبل الأربعين).
 TENS_WORDS = frozenset({
     "عشرين", "ثلاثين", "اربعين", "خمسين", "ستين", "سبعين", "ثمانين", "تسعين", "مئه", "مائه",
+    # the same hundreds as the reader folds them (ئ becomes ي): مئة, مائة, مئتين, مئتان
+    "ميه", "مايه", "ميتين", "ميتان", "مايتين", "مايتان",
     "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred",
 })
 # Month names: "on 28 September" dates a report; a live call needs no date.
@@ -475,3 +489,51 @@ MARCH_WORDS = frozenset({
 # "returned to his work": a person returning (Electronic Intifada), not an aircraft leaving.
 PERSON_WORDS = frozenset({"his", "her", "my", "our"})  # not "their", "its": "returned to their base"
 DOWN_WORDS = frozenset({"down"})  # "shot down" is done to an aircraft, not by one
+
+# --- since blind_9 -------------------------------------------------------------------------------
+# "an air raid warning", "the air raid signal", "التحذيرات من الغارات", "صفارات إنذار": the strike
+# word names the alarm, not a strike (Ukrainian oblast alerts, Cairo News on the Air Force).
+ALARM_WORDS = frozenset({
+    "warning", "warnings", "signal", "signals", "alert", "alerts", "alarm", "alarms", "siren", "sirens",
+    "تحذير", "تحذيرات", "انذار", "انذارات", "صفارات", "صافرات",
+})
+# Words allowed between the alarm word and the strike word: "warnings of air raids".
+ALARM_JOINERS = frozenset({"of", "about", "from", "air", "من", "عن", "جويه", "جوي"})
+# "the threat of UAVs", "under threat of attack UAVs", "يخشون هجمات جديدة", "missiles may enter":
+# a threatened, feared or possible attack is no sighting and no strike (Kyiv's military
+# administration, Ukraine's Air Force, a Lebanese civil-defence source).
+THREAT_WORDS = frozenset({"threat", "threats", "threatened", "danger", "تهديد", "تهديدات"})
+FEAR_WORDS = frozenset({
+    "fear", "fears", "feared", "fearing", "يخشون", "يخشي", "تخشي", "خشيه", "مخاوف", "تخوف", "تخوفا",
+})
+MODAL_WORDS = frozenset({
+    "may", "might", "could", "possible", "possibly", "potential", "expected",
+    "يمكن", "ممكن", "محتمل", "محتمله", "متوقع", "متوقعه", "ربما",
+})
+THREAT_WITHIN = 4  # "the threat of an attack by drones": the aircraft this many words after the threat
+# "interceptor missiles", صواريخ اعتراضية: the defences' weapons, no air strike (the Israeli army
+# spokesman on the Golan); "an aerial target", هدف جوي, is what they were fired at: something seen.
+INTERCEPT_WORDS = frozenset({"اعتراضيه", "اعتراضي", "interceptor", "interceptors", "interception"})
+AERIAL_TARGET = frozenset({("هدف", "جوي"), ("aerial", "target"), ("air", "target")})
+# "opened fire on", فتحت النار: a strike (WAFA on a drone over Khan Yunis).
+FIRE_OPENERS = frozenset({"opened", "open", "opens", "opening", "فتحت", "فتح", "اطلقت", "اطلق", "اطلقوا"})
+FIRE_WORDS = frozenset({"fire", "نار"})
+# "a drone launched towards Abha airport", "طائرة مفخخة أطلقها الحوثيون باتجاه": launched
+# towards a place is heading there, as the corpus labels it (al-Bilad, Gulf24).
+LAUNCH_WORDS = frozenset({"اطلق", "اطلقت", "اطلقه", "اطلقها", "اطلقوا", "اطلقتها", "اطلقتا"})
+LAUNCH_TOWARD_WITHIN = 3
+# "طائرة مفخخة", "a booby-trapped aircraft": the Houthis' and the militias' word for an
+# explosive drone (Gulf24 on Asir).
+RIGGED_WORDS = frozenset({"مفخخه", "مفخخات", "مفخخ"})
+# "طلعات استطلاعية", "طلعات استكشافية": reconnaissance sorties over a place are flying about
+# there (NNA and al-Alam on the south of Lebanon), not a tally of sorties.
+SORTIE_WORDS = frozenset({"طلعات", "طلعه", "sorties", "sortie"})
+RECON_SORTIE_WORDS = frozenset({
+    "استطلاعيه", "استطلاع", "استكشافيه", "استكشافي", "reconnaissance", "surveillance",
+})
+# "the past 24 hours" is a day's tally, not the live window "the past hour".
+LIVE_WINDOW_MAX = 1
+# "entered at 6:30 ... then left at 11:35": a flight given from start to end is over.
+CLOCK_TIMES_FOR_A_FLIGHT = 2
+YESTERDAY_WORDS = frozenset({"امس", "البارحه", "بارحه", "yesterday"})  # "since yesterday": up to now
+MONTH_PAST_WORDS = frozenset({"ماضي", "ماضيه", "last"})  # "أكتوبر الماضي": which October, a date

@@ -16,17 +16,23 @@ from nadhir.geo.names import (
     arabic_prefix_variants,
 )
 from nadhir.intake.lexicon import (
+    AERIAL_TARGET,
     BARREL_HINTS,
+    BASE_WORDS,
     CIRCLE_WORDS,
     DOWN_WORDS,
     DUAL_ENDINGS,
     DUAL_STEMS,
     EMPTY,
+    FIRE_OPENERS,
+    FIRE_WORDS,
     FLYING_WORDS,
     FORCE_WORDS,
     FUZZY_AIRCRAFT,
     FUZZY_AIRCRAFT_KEYS,
     JET_PHRASES,
+    LAUNCH_TOWARD_WITHIN,
+    LAUNCH_WORDS,
     MANNER_WORDS,
     MARCH_WORDS,
     MODIFIER_WORDS,
@@ -35,8 +41,11 @@ from nadhir.intake.lexicon import (
     PERSIST_WORDS,
     PERSON_WORDS,
     PLANE_WORDS,
+    RECON_SORTIE_WORDS,
     RESUME_WORDS,
+    RIGGED_WORDS,
     SIGHTED_WORDS,
+    SORTIE_WORDS,
     TAKE_WORDS,
     TALLY_NOUNS,
     Entry,
@@ -87,8 +96,28 @@ def phrases(toks: list[Tok]) -> None:
             a.entry = replace(a.e, action=None, action_weight=0.0)  # "shot down": done to an aircraft
         elif a.e.aircraft == "drone" and b.key in MARCH_WORDS:
             a.entry = replace(a.e, aircraft=None, aircraft_weight=0.0)  # مسيرة الأعلام: a march
+        elif a.e.plane_noun and b.key in RIGGED_WORDS:
+            b.entry = Entry(aircraft="drone", aircraft_weight=0.9)  # طائرة مفخخة: an explosive drone
+        elif a.key in FIRE_OPENERS and b.key in FIRE_WORDS:
+            b.entry = Entry(action="striking", action_weight=0.95)  # opened fire on, فتحت النار
+        elif (a.key, b.key) in AERIAL_TARGET:
+            b.entry = Entry(action="transit", action_weight=0.5)  # هدف جوي: something seen up there
+        elif a.key in SORTIE_WORDS and b.key in RECON_SORTIE_WORDS:
+            # طلعات استطلاعية: reconnaissance sorties over a place are flying about there, not a tally
+            a.entry = replace(a.e, summary=0.0, action="circling", action_weight=0.6)
+    _launched_toward(toks)
     _resuming(toks)
     _persisting(toks)
+
+
+def _launched_toward(toks: list[Tok]) -> None:
+    """ "أطلقها الحوثيون باتجاه", "launched towards": a drone launched towards a place is heading there."""
+    words = [t for t in toks if t.kind == "word" and not t.e.filler]
+    for i, tok in enumerate(words):
+        if tok.key in LAUNCH_WORDS and any(
+            w.e.cue == "toward" and not w.e.weak_cue for w in words[i + 1 : i + 1 + LAUNCH_TOWARD_WITHIN]
+        ):
+            tok.entry = replace(tok.e, action="transit", action_weight=0.8)
 
 
 def _resuming(toks: list[Tok]) -> None:
@@ -111,9 +140,11 @@ def _an_action(tok: Tok) -> bool:
     return tok.e.action not in (None, "leaving")
 
 
+BASE_NATIONALITY_WITHIN = 3  # "قاعدة حميميم الجوية الروسية": the base word this many words before
 PERSIST_WITHIN = 3  # "لا تزال الطائرات الحربية تحلق": the flying word this many words after "still"
 RESUME_WITHIN = 4  # "عاد الطيران الحربي للتحليق": the action this many words after "returned"
 MANNER_WITHIN = 8  # "تحلق في أجواء مدينة إدلب وريفها الجنوبي بشكل مكثف": the manner this many words after
+MANNER_BEFORE = 4  # "since yesterday evening unprecedented flying": the manner this many words before
 CREWED_OVERRULES = 0.9  # a named crewed model overrules type hints below this (barrels, Russian)
 
 
@@ -129,6 +160,9 @@ def _persisting(toks: list[Tok]) -> None:
             w.key in MANNER_WORDS and not (j + 1 < len(after) and after[j + 1].key in MOMENT_WORDS)
             for j, w in enumerate(after)
         )
+        # English says the manner first: "unprecedented flying", "since yesterday evening ... flying"
+        before = words[max(0, i - MANNER_BEFORE) : i]
+        manner = manner or (tok.raw.isascii() and any(w.key in MANNER_WORDS for w in before))
         manner = manner and tok.e.action != "circling"  # تحليق مكثف is a loiter already: keep its weight
         if manner or any(w.key in PERSIST_WORDS for w in near):
             tok.entry = replace(tok.e, action="circling", action_weight=0.9)
@@ -202,6 +236,11 @@ def _names_a_force(toks: list[Tok], i: int) -> bool:
     """
     before = next((t for t in reversed(toks[:i]) if t.kind != "sep"), None)
     after = toks[i + 1] if i + 1 < len(toks) else None
+    # "قاعدة حميميم الجوية الروسية", "Russia's air base": whose base, not which aircraft
+    prior = [t for t in toks[max(0, i - BASE_NATIONALITY_WITHIN) : i] if t.kind == "word"]
+    later = [t for t in toks[i + 1 : i + 1 + BASE_NATIONALITY_WITHIN] if t.kind == "word"]
+    if any(t.key in BASE_WORDS for t in (*prior, *(later if toks[i].raw.isascii() else []))):
+        return True
     for near in (before, after if toks[i].raw.isascii() else None):
         if near is None or near.kind != "word":
             continue
