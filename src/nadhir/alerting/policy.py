@@ -114,7 +114,10 @@ class PolicyConfig:
     # the seen hold lost lead where its episode ended while aircraft were still about the site,
     # faintly: a drone loitering 4-8 km off ("nearby", 0.1-0.15), a jet 8 km off; the next pass or
     # another aircraft's strike then came minutes after the all-clear. None: from the clear
-    # threshold, as before.
+    # threshold, as before. Off by default: 0.13 (with seen_hold_s 150 and the siren model at 0.15)
+    # meets issue 17's six public-synthetic bars and gives back half the lead the seen hold cost
+    # (12 pairs cut -> 6), but issue 5's pair keeps 0.44 (bar 0.45): its Ariha pair's lead was
+    # carried by the 600 s lingering hold across helicopters 15-35 km off, which no floor keeps.
     seen_hold_floor: float | None = None
     # An update goes out only when something people act on changes: the level, the kind of aircraft,
     # or the time left before it arrives by this much (a time already past reads "now": a threat
