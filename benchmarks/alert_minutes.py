@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/alert_minutes.py [--set tuning|report] [--jobs N] [--scenarios]
                                           [--policy key=value ...] [--sweep key=v1,v2,...]
-                                          [--ring TYPES:SIGMA_DEG] [--together NAME,NAME,...]
+                                          [--ring TYPES:SIGMA_DEG] [--together NAME,NAME,...] [--pairs]
 
 Each scenario is replayed once with the system's own tracks, and the per-site threats the
 pipeline hands the alert policy at every step are kept, with the tracks the tracker sees then
@@ -27,6 +27,13 @@ The open-episode time is broken down, per group of the set, by
   striking aircraft's take-off to the strike), in the 10 minutes after a strike at or near the
   site (the tail), or neither (``idle``: no strike coming or just past).
 
+With ``--pairs`` it lists, instead, every strike-site pair whose lead the given settings cut by a
+minute or more against the defaults: the pair's lead both ways, each episode at the site, and, at
+each all-clear before the strike, the strongest threats the site had in the ``seen_hold_s`` (or
+150 s) before it (track, kind, cue, highest probability, nearest km, whether in view) and the true
+aircraft then within 30 km (closing or opening; ``*`` the striker). It is how the seen hold's lost
+lead was traced (docs/benchmarks.md, twelfth session, "holds").
+
 With ``--sweep`` it prints the scorer's figures per group for each value of one setting (and
 the spread of alert-min / oracle over the scenarios); ``--scenarios`` adds each scenario's row.
 The figures equal ``warning_scores.py --set ...``'s (checked at the defaults and at
@@ -38,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import pickle
 import sys
 import tempfile
@@ -54,15 +62,18 @@ from nadhir.domain.formats.output import alert_to_dict, json_line
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.factory import build_pipeline
 from nadhir.engine.stepper import Stepper
+from nadhir.geo.distance import haversine_m
 from nadhir.tracking.ring import RingPrior
 from nadhir_lab.scoring import (
     FALSE_ALARM_GRACE_S,
+    LEAD_CAP_S,
     ScoreReport,
     combine,
     justifying_strike_times,
     load_truth,
     score,
     site_contains,
+    strike_site_pairs,
 )
 from policy_settings import policy_settings
 from warning_scores import figure, per_oracle
@@ -170,6 +181,93 @@ def replay(folder: Path, pickled: Path, config: PolicyConfig) -> Result:
     return Result(report, seconds)
 
 
+def _episodes(sites: list[Site], steps: Steps, config: PolicyConfig) -> dict[str, list[tuple[float, float]]]:
+    """Each site's episodes (start, all-clear or last step) under ``config``, over the kept steps."""
+    policy = AlertPolicy(sites, config)
+    in_view: list[frozenset[str]] = [frozenset()]
+    policy.track_seen = lambda track_id: track_id in in_view[0]
+    opened: dict[str, float] = {}
+    out: dict[str, list[tuple[float, float]]] = {}
+    for t, threats, seen in steps:
+        in_view[0] = seen
+        for alert in policy.decide(t, threats):
+            if alert.action == "alert":
+                opened.setdefault(alert.site, t)
+            elif alert.action == "all_clear" and alert.site in opened:
+                out.setdefault(alert.site, []).append((opened.pop(alert.site), t))
+    for site_id, start in opened.items():
+        out.setdefault(site_id, []).append((start, steps[-1][0]))
+    return out
+
+
+def _lead(episodes: Sequence[tuple[float, float]], t: float) -> float | None:
+    leads = [min(LEAD_CAP_S, t - a) for a, b in episodes if a <= t <= b]
+    return max(leads) if leads else None
+
+
+def pair_changes(folder: Path, pickled: Path, config: PolicyConfig) -> list[str]:
+    """The pairs whose lead ``config`` cuts by a minute or more against the defaults, and what was
+    about the site at each all-clear before the strike (see the module's docstring)."""
+    sites, steps = pickle.loads(pickled.read_bytes())
+    before, after = _episodes(sites, steps, PolicyConfig()), _episodes(sites, steps, config)
+    truth = load_truth(folder)
+    t0, takeoffs = truth.start, {a.id: a.takeoff for a in truth.aircraft if a.times}
+    window = config.seen_hold_s or 150.0
+    lines: list[str] = []
+    for strike, site in strike_site_pairs(truth.strikes, sites):
+        was, now = _lead(before.get(site.id, ()), strike.t), _lead(after.get(site.id, ()), strike.t)
+        if (was or 0.0) - (now or 0.0) < 60.0:
+            continue
+        takeoff = takeoffs.get(strike.aircraft or "", strike.t)
+        lines.append(
+            f"{folder.name} {site.id}: strike at {strike.t - t0:.0f} s by {strike.aircraft} (took off at "
+            f"{takeoff - t0:.0f} s); lead {was} -> {now}"
+        )
+        for label, eps in (("defaults", before), ("given", after)):
+            shown = [
+                f"{a - t0:.0f}-{b - t0:.0f}"
+                for a, b in eps.get(site.id, ())
+                if b > strike.t - 3600 and a <= strike.t
+            ]
+            lines.append(f"  episodes ({label}): {', '.join(shown)}")
+        ends = {b for _, b in before.get(site.id, ())}
+        for _, end in after.get(site.id, ()):
+            if end in ends or not strike.t - 3600 < end < strike.t:
+                continue
+            threats: dict[tuple[str, str, str, bool], tuple[float, float]] = {}
+            for t, by_site, seen in steps:
+                th = by_site.get(site.id)
+                if th is not None and end - window <= t <= end:
+                    key = (str(th.track), th.aircraft, th.cue, th.track in seen)
+                    p, km = threats.get(key, (0.0, math.inf))
+                    threats[key] = (max(p, th.probability), min(km, th.distance_m / 1000))
+            shown = sorted(threats.items(), key=lambda kv: -kv[1][0])[:5]
+            about = ", ".join(
+                f"{k[0]} {k[1]} {k[2]} {p:.2f} at {km:.0f} km{'' if k[3] else ' (out of view)'}"
+                for k, (p, km) in shown
+            )
+            lines.append(
+                f"  all-clear at {end - t0:.0f} s; threats in the {window:.0f} s before: {about or 'none'}"
+            )
+            near = []
+            for a in truth.aircraft:
+                here, later = a.position_at(end), a.position_at(end + 60.0)
+                if here is None:
+                    continue
+                d = haversine_m(site.lat, site.lon, *here)
+                if d <= 30_000:
+                    d2 = d if later is None else haversine_m(site.lat, site.lon, *later)
+                    way = "closing" if d2 < d - 50 else "opening" if d2 > d + 50 else "holding"
+                    near.append(f"{a.id}{'*' if a.id == strike.aircraft else ''} {d / 1000:.1f} km {way}")
+            lines.append(f"  true aircraft within 30 km then: {', '.join(near) or 'none'}")
+    return lines
+
+
+def _pairs_job(args: tuple[Path, Path, bool, PolicyConfig, str | None]) -> list[str]:
+    folder, cache, fresh, config, ring = args
+    return pair_changes(folder, record(folder, cache, fresh, ring), config)
+
+
 def _job(args: tuple[Path, Path, bool, PolicyConfig, str | None]) -> Result:
     folder, cache, fresh, config, ring = args
     return replay(folder, record(folder, cache, fresh, ring), config)
@@ -224,6 +322,9 @@ def main() -> int:
     ap.add_argument("--scenarios", action="store_true", help="also print each scenario's row")
     ap.add_argument("--together", help="also print the pooled row of these scenarios: NAME,NAME,...")
     ap.add_argument("--ring", help="replay with the ring prior for these types: TYPES:SIGMA_DEG, e.g. jet:90")
+    ap.add_argument(
+        "--pairs", action="store_true", help="list the pairs whose lead the settings cut against the defaults"
+    )
     args = ap.parse_args()
     members = evaluation_set(args.eval_set, args.sets_cache)
     base = policy_settings(args.policy)
@@ -233,6 +334,13 @@ def main() -> int:
         points = [(f"{key}={v}", policy_settings([f"{key}={v}"], base)) for v in values.split(",")]
     else:
         points = [("as given" if args.policy else "defaults", base)]
+    if args.pairs:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            jobs = [(m.folder, cache, args.fresh, base, args.ring) for m in members]
+            for lines in pool.map(_pairs_job, jobs):
+                if lines:
+                    print("\n".join(lines))
+        return 0
     groups = list(dict.fromkeys(m.group for m in members))
     header = (
         "| setting | group | warned | lead/oracle | sirens >= 60 s | imminent FA "
