@@ -1,6 +1,7 @@
 """Why do drones go untracked? Each drone's measurements and the tracks they started, against the truth.
 
-Usage: python benchmarks/drone_tracks.py [--type drone|helicopter|jet] [--aircraft] [SCENARIO_DIR ...]
+Usage: python benchmarks/drone_tracks.py [--type drone|helicopter|jet] [--aircraft] [--pairs]
+           [--split [--drone-loiter SETTING]] [--crossable] [SCENARIO_DIR ...]
        (default: the two public real-flight scenarios)
 
 Replays each scenario with the system's own tracker, attributes every measurement to a true
@@ -15,6 +16,12 @@ aircraft (``truth_owner.py``) and, for the aircraft of one type (drones by defau
 * **track births**: tracks started at a step that carried one of its measurements, within 8 km
   of it: how many, how many were ever published or confirmed, how long they lived, and why they
   ended (the deleter's rule that ended them, re-checked at the moment of deletion, or a merge).
+
+``--pairs`` adds, per pair it struck that the ideal-seen run warned earlier, what the tracker
+held of it then; ``--split`` the drones' pairs by whether the drone loitered or flew through in
+the 10 minutes before its strike, with the lead lost (``--drone-loiter`` for the system's run);
+``--crossable`` each type's bearings, and those another node's bearing of the same aircraft within
+the initiator's 20 s could cross (a track starts from bearings only at a crossing).
 
 An analysis tool: it reads ``truth.json``, which the system never does.
 """
@@ -38,7 +45,9 @@ from evaluation_sets import PUBLIC_REAL, SCENARIOS
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.factory import build_pipeline
 from nadhir.engine.stepper import Stepper
+from nadhir.threat.assessor import DroneLoiter
 from nadhir.tracking import deleter as deleter_rules
+from nadhir.tracking.initiator import BEARING_MEMORY_S
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
 from nadhir.tracking.motion import TRACK_TYPES
 from nadhir.tracking.track import Track
@@ -285,6 +294,80 @@ def lost_pairs(scenario_dir: Path, follows: dict[str, Follow]) -> list[str]:
     return lines
 
 
+def loiter_split(
+    scenario_dir: Path, drone_loiter: DroneLoiter | None
+) -> dict[str, tuple[int, float, int, int]]:
+    """The pairs a drone struck, by what it did in the 10 minutes before: "loiter" when, at most
+    20 s steps of them, its true path over the last 240 s ended less than 0.45 of its length from
+    where it began (the assessor's circling test, on the truth), else "transit". Per class:
+    pairs, lead lost against the ideal-seen run (s), pairs the system warned, pairs the ideal warned."""
+    import tempfile
+
+    from nadhir_lab.scoring import strike_site_pairs
+    from warning_scores import run
+
+    truth = load_truth(scenario_dir)
+    raw = json.loads((scenario_dir / "truth.json").read_text(encoding="utf-8"))
+    types = {str(a["id"]): str(a["type"]) for a in raw["aircraft"]}
+    with tempfile.TemporaryDirectory() as tmp:
+        own = run(scenario_dir, False, Path(tmp), drone_loiter=drone_loiter)
+        ideal = run(scenario_dir, "seen", Path(tmp))
+    frame = build_pipeline(load_scenario(scenario_dir)).frame
+    paths = {a.id: a for a in truth.aircraft}
+    out: dict[str, tuple[int, float, int, int]] = {}
+    pairs = strike_site_pairs(truth.strikes, load_scenario(scenario_dir).sites)
+    for i, (strike, _) in enumerate(pairs):
+        if strike.aircraft is None or types.get(strike.aircraft) != "drone":
+            continue
+        ac = paths[strike.aircraft]
+        votes = []
+        for t in np.arange(strike.t - 600.0, strike.t, 20.0).tolist():
+            pts = [ac.position_at(u) for u in np.arange(t - 240.0, t + 1.0, 10.0).tolist()]
+            xy = np.array([frame.to_xy(*p) for p in pts if p is not None])
+            if len(xy) < 5:
+                continue
+            path = float(np.sum(np.hypot(*np.diff(xy, axis=0).T)))
+            votes.append(float(np.hypot(*(xy[-1] - xy[0]))) < 0.45 * path)
+        kind = "loiter" if votes and np.mean(votes) >= 0.5 else "transit"
+        n, lost, warned, ideal_warned = out.get(kind, (0, 0.0, 0, 0))
+        out[kind] = (
+            n + 1,
+            lost + max(0.0, ideal.totals.leads_s[i] - own.totals.leads_s[i]),
+            warned + int(own.totals.leads_s[i] > 0),
+            ideal_warned + int(ideal.totals.leads_s[i] > 0),
+        )
+    return out
+
+
+def lone_bearings(scenario_dir: Path) -> collections.Counter[tuple[str, str]]:
+    """Per true aircraft type: bearings attributed to it, and those with a bearing of the same
+    aircraft from another node within 20 s (the initiator's memory: what a crossing needs)."""
+    scenario = load_scenario(scenario_dir)
+    pipeline = build_pipeline(scenario)
+    truth = load_truth(scenario_dir)
+    raw = json.loads((scenario_dir / "truth.json").read_text(encoding="utf-8"))
+    types = {str(a["id"]): str(a["type"]) for a in raw["aircraft"]}
+    owner = MeasurementOwner(truth, scenario_dir, pipeline.frame, max_delay_s=180, travel_time=True)
+    log: list[tuple[float, list[Measurement]]] = []
+    step = pipeline.tracker.step
+
+    def logged(t: float, batch: list[Measurement]) -> Ended:
+        log.append((t, list(batch)))
+        return step(t, batch)
+
+    pipeline.tracker.step = logged  # type: ignore[method-assign]
+    Stepper(pipeline, lambda _: None, None).run(e for _, e in scenario.events())
+    counts: collections.Counter[tuple[str, str]] = collections.Counter()
+    for aid, measured in owner.attribute(log).items():
+        heard = [(t, m) for t, m in measured if isinstance(m, BearingFix)]
+        for t, m in heard:
+            counts[(types[aid], "bearings")] += 1
+            counts[(types[aid], "crossable")] += any(
+                abs(u - t) <= BEARING_MEMORY_S and o.source != m.source for u, o in heard
+            )
+    return counts
+
+
 def _gaps(times: list[float]) -> tuple[float, float]:
     if len(times) < 2:
         return math.nan, math.nan
@@ -300,6 +383,15 @@ def main() -> int:
     ap.add_argument(
         "--pairs", action="store_true", help="also each pair it struck whose ideal warning was earlier"
     )
+    ap.add_argument(
+        "--split",
+        action="store_true",
+        help="also the drones' pairs by loiter or transit, lead lost against the ideal-seen run",
+    )
+    ap.add_argument("--drone-loiter", help="with --split: the system run with this DroneLoiter setting")
+    ap.add_argument(
+        "--crossable", action="store_true", help="also each type's bearings that another node's could cross"
+    )
     args = ap.parse_args()
     total = Follow(args.type)
     print(
@@ -309,7 +401,17 @@ def main() -> int:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     notes: list[str] = []
+    loiter = DroneLoiter.parse(args.drone_loiter) if args.drone_loiter else None
+    split: dict[str, list[float]] = {}
+    crossable: collections.Counter[tuple[str, str]] = collections.Counter()
     for scenario_dir in args.scenarios:
+        if args.split:
+            for kind, row in loiter_split(scenario_dir, loiter).items():
+                into = split.setdefault(kind, [0, 0.0, 0, 0])
+                for k, v in enumerate(row):
+                    into[k] += v
+        if args.crossable:
+            crossable.update(lone_bearings(scenario_dir))
         follows = follow(scenario_dir, args.type)
         if args.pairs:
             notes += lost_pairs(scenario_dir, follows)
@@ -332,6 +434,17 @@ def main() -> int:
         print(_row(scenario_dir.name, f"all {len(follows)}", part, _pooled(gaps)))
         total.times.extend(gaps)
     print(_row("**together**", "", total, _pooled(total.times)))
+    if split:
+        print("\n| drone before its strike | pairs | lead lost (s) | warned | ideal-seen warned |")
+        print("|---|---|---|---|---|")
+        for kind, (n, lost, warned, ideal_warned) in sorted(split.items()):
+            print(f"| {kind} | {n:.0f} | {lost:.0f} | {warned:.0f} | {ideal_warned:.0f} |")
+    if crossable:
+        print("\n| type | bearings | with another node's within 20 s |")
+        print("|---|---|---|")
+        for kind in sorted({k for k, _ in crossable}):
+            n, c = crossable[(kind, "bearings")], crossable[(kind, "crossable")]
+            print(f"| {kind} | {n} | {c} ({c / max(n, 1):.0%}) |")
     if notes:
         print()
         print("\n".join(notes))
