@@ -5,6 +5,7 @@ Usage: python benchmarks/warning_scores.py [--ideal | --ideal-seen] [SCENARIO_DI
        python benchmarks/warning_scores.py --set tuning|report [--jobs N] [--cache DIR]
        ... [--siren-model bundled|PATH [--siren-threshold P]]
        ... [--lateness half-normal:SCALE_S:BINS | --oracle-lateness] [--ring TYPES:SIGMA_DEG]
+       ... [--drone-loiter on|SPEED_SHARE[:RADIUS_M]]
 
 ``--set`` scores one of issue 17's evaluation sets (``evaluation_sets.py``: the tuning set,
 on which every setting is chosen, or the report set, never used to choose): each scenario, each
@@ -26,6 +27,9 @@ evidence allows.
 ``--oracle-lateness`` tells it each sighting's lateness by the truth, the bound of any such model.
 ``--ring`` folds the type's speed into tracks whose direction is known but speed vague
 (``tracking/ring.py``, e.g. ``jet:90``; opt-in, docs/benchmarks.md, "Tenth session").
+``--drone-loiter`` takes a drone track too slow for a drone to fly as loitering over the sites
+around it (``threat/assessor.py``, ``DroneLoiter``, e.g. ``on`` or ``0.5:1600``; opt-in,
+docs/benchmarks.md, "Twelfth session, drones on real flights").
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from nadhir.domain.timefmt import parse_time
 from nadhir.engine.factory import build_pipeline
 from nadhir.engine.pipeline import Pipeline
 from nadhir.engine.stepper import Stepper
+from nadhir.threat.assessor import DroneLoiter
 from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.bearing_rate import BearingRateGate
 from nadhir.tracking.lateness import LatenessPrior
@@ -145,12 +150,14 @@ def run(
     ring: RingPrior | None = None,
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
+    drone_loiter: DroneLoiter | None = None,
 ) -> ScoreReport:
     """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
     "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's,
     ``lateness`` sets its updater's model of a report's lateness; ``oracle_lateness`` tells the
     tracker each sighting's lateness by the truth instead (``truth_owner.tell_lateness``); ``ring``
-    sets its updater's ring prior (``tracking/ring.py``)."""
+    sets its updater's ring prior (``tracking/ring.py``); ``drone_loiter`` its assessor's loiter of
+    slow drone tracks (``threat/assessor.py``)."""
     scenario = load_scenario(scenario_dir)
     pipeline = build_pipeline(
         scenario,
@@ -161,6 +168,7 @@ def run(
         ring=ring,
         sweep=sweep,
         bearing_rate=bearing_rate,
+        drone_loiter=drone_loiter,
     )
     if predictor is not None:
         pipeline.tracker.predictor = predictor
@@ -232,6 +240,7 @@ def _one(
     policy: PolicyConfig | None = None,
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
+    drone_loiter: DroneLoiter | None = None,
 ) -> ScoreReport:
     with tempfile.TemporaryDirectory() as tmp:
         return run(
@@ -245,6 +254,7 @@ def _one(
             ring=ring,
             sweep=sweep,
             bearing_rate=bearing_rate,
+            drone_loiter=drone_loiter,
         )
 
 
@@ -259,6 +269,7 @@ def score_set(
     policy: PolicyConfig | None = None,
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
+    drone_loiter: DroneLoiter | None = None,
 ) -> int:
     """Score an evaluation set and print its table (see the module's docstring); ``policy``: the
     alert policy's settings (None: the defaults)."""
@@ -285,6 +296,7 @@ def score_set(
                 [policy] * len(members),
                 [sweep] * len(members),
                 [bearing_rate] * len(members),
+                [drone_loiter] * len(members),
             )
         )
     for m, r in zip(members, reports, strict=True):
@@ -347,6 +359,10 @@ def main() -> int:
         "--bearing-rate",
         help="gate bearings also by their node's bearing rate: 'on' or MAX_DT_S:NOISE_SIGMAS[:TRACK_SIGMAS]",
     )
+    ap.add_argument(
+        "--drone-loiter",
+        help="drone tracks too slow to fly loiter over nearby sites: 'on' or SPEED_SHARE[:RADIUS_M]",
+    )
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
@@ -367,6 +383,7 @@ def main() -> int:
     policy = policy_settings(args.policy) if args.policy else None
     sweep = SweepStart.parse(args.sweep) if args.sweep else None
     bearing_rate = BearingRateGate.parse(args.bearing_rate) if args.bearing_rate else None
+    drone_loiter = DroneLoiter.parse(args.drone_loiter) if args.drone_loiter else None
     if args.eval_set:
         return score_set(
             args.eval_set,
@@ -379,6 +396,7 @@ def main() -> int:
             policy,
             sweep,
             bearing_rate,
+            drone_loiter,
         )
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
@@ -400,6 +418,7 @@ def main() -> int:
                 ring=ring,
                 sweep=sweep,
                 bearing_rate=bearing_rate,
+                drone_loiter=drone_loiter,
             )
             reports.append(report)
             print(row(scenario_dir.name, report.as_dict()))

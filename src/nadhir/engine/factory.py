@@ -7,6 +7,7 @@ from nadhir.alerting.siren_model import SirenModel
 from nadhir.domain import Site
 from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.pipeline import Pipeline
+from nadhir.threat.assessor import DroneLoiter
 from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.bearing_rate import BearingRateGate
 from nadhir.tracking.lateness import LatenessPrior
@@ -24,6 +25,7 @@ def build_pipeline(
     ring: RingPrior | None = None,
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
+    drone_loiter: DroneLoiter | None = None,
 ) -> Pipeline:
     """The live pipeline, set up with a scenario's sites, gazetteer and reporters.
 
@@ -41,6 +43,10 @@ def build_pipeline(
     bearings placing a jet is opt-in (``tracking/sweep.py``; docs/benchmarks.md, "Eleventh session").
     With no ``bearing_rate`` a bearing is gated to tracks by its direction alone, the default; also
     by how fast its node's bearing turned is opt-in (``tracking/bearing_rate.py``; same section).
+    With no ``drone_loiter`` a drone track's threat follows its estimated motion, the default; taking
+    a drone track too slow to fly as a loiter over the sites around it is opt-in
+    (``threat/assessor.py``, ``DroneLoiter``; docs/benchmarks.md, "Twelfth session, drones on real
+    flights").
     """
     from nadhir.intake.text import MessageReader
 
@@ -63,4 +69,5 @@ def build_pipeline(
         ring=ring,
         sweep=sweep,
         bearing_rate=bearing_rate,
+        drone_loiter=drone_loiter,
     )

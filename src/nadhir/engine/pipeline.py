@@ -35,7 +35,7 @@ from nadhir.geo.frame import LocalFrame, unit_to_heading
 from nadhir.geo.gazetteer import Gazetteer, site_as_place
 from nadhir.intake.interpreter import Rejected, ReportInterpreter, TextReader
 from nadhir.intake.trust import TrustBook
-from nadhir.threat.assessor import ThreatAssessor
+from nadhir.threat.assessor import DroneLoiter, ThreatAssessor
 from nadhir.threat.corroboration import ImpactCorroboration
 from nadhir.threat.impacts import (
     CREDIBLE_TRUST,
@@ -122,6 +122,7 @@ class Pipeline:
         ring: RingPrior | None = None,
         sweep: SweepStart | None = None,
         bearing_rate: BearingRateGate | None = None,
+        drone_loiter: DroneLoiter | None = None,
     ) -> None:
         if not sites:
             raise ValueError("a pipeline needs at least one site")
@@ -140,7 +141,7 @@ class Pipeline:
         self.tracker = Tracker(
             updater=Updater(lateness, ring), initiator=Initiator(sweep), bearing_rate=bearing_rate
         )
-        self.assessor = ThreatAssessor(sites, self.frame, model=strike_model)
+        self.assessor = ThreatAssessor(sites, self.frame, model=strike_model, loiter=drone_loiter)
         self.impacts = ImpactWatch(sites)
         self.explosions = ExplosionLocator(self.frame)
         self.lost = LostContactWatch()

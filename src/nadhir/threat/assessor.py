@@ -67,6 +67,42 @@ RECEDING_REPORT_M = 30_000.0
 RECEDING_CLEAR_M = 8_000.0  # and it must be clear of the site by this much: attack passes loop back
 
 
+# The drone profile's orbit: its cruise over its turn rate (32 m/s at 0.02 rad/s: 1.6 km).
+DRONE_ORBIT_M = PROFILES["drone"].cruise_mps / PROFILES["drone"].turn_rate
+
+
+@dataclass(frozen=True, slots=True)
+class DroneLoiter:
+    """Opt-in: a drone track too slow for a drone to fly is taken as loitering where it sits.
+
+    A fixed-wing drone cannot fly much slower than half its cruise. Real ones (the recorded
+    survey and fire-watch flights the tuning set flies as drones, 50-70 m/s) loiter in orbits of
+    1-3 km, which sightings a few kilometres off and one node's bearings at a time cannot trace:
+    their track sits near the orbit at 2-20 m/s, and has no course and no path that circles.
+    With this setting such a track (type drone, speed under ``speed_share`` of the drone's
+    cruise) threatens the sites within ``radius_m`` of it as if it were over them (see
+    :meth:`ThreatAssessor._loiter`). Measured on issue 17's tuning set, docs/benchmarks.md
+    ("Twelfth session, drones on real flights").
+    """
+
+    speed_share: float = 0.5
+    radius_m: float = DRONE_ORBIT_M
+
+    @classmethod
+    def parse(cls, text: str) -> DroneLoiter:
+        """``on`` (the defaults above) or ``SPEED_SHARE[:RADIUS_M]``."""
+        if text == "on":
+            return cls()
+        parts = text.split(":")
+        if not 1 <= len(parts) <= 2:
+            raise ValueError(f"drone loiter {text!r}: 'on' or SPEED_SHARE[:RADIUS_M]")
+        share = float(parts[0])
+        radius = float(parts[1]) if len(parts) == 2 else DRONE_ORBIT_M
+        if not 0.0 < share <= 1.0 or radius <= 0.0:
+            raise ValueError(f"drone loiter {text!r}: a share in (0, 1] and a positive radius")
+        return cls(share, radius)
+
+
 def _phi(z: NDArray[np.float64]) -> NDArray[np.float64]:
     """Standard normal CDF."""
     return normal_cdf(z)
@@ -98,8 +134,11 @@ class ThreatAssessor:
         horizon_s: float = HORIZON_S,
         model: StrikeModel | None = None,
         recorder: FeatureRecorder | None = None,
+        loiter: DroneLoiter | None = None,
     ) -> None:
         self.horizon_s = horizon_s
+        # Opt-in: a drone track too slow to fly threatens the sites within its orbit (_loiter).
+        self.loiter = loiter
         self.model = model
         self.recorder = recorder
         self.sites = [SiteGeometry(s, *frame.to_xy(s.lat, s.lon), s.radius_m) for s in sites]
@@ -370,6 +409,7 @@ class ThreatAssessor:
         """What :meth:`assess` settles from a track's path, written into its row (``p_reach``,
         ``eta``, ``cue``: views of :meth:`assess_many`'s arrays); whether it is receding."""
         r_eff = self._r_eff
+        loiter = self._loiter(track, t, pos_var, dist, p_reach, eta, cue)
         orbit = self._orbit(track, cruise) if pos_var < ORBIT_MAX_SIGMA_M**2 else None
         ringing = False
         if orbit is not None:
@@ -427,7 +467,39 @@ class ThreatAssessor:
                 back = self._returning(track, again, r_eff[again])
                 cue[again[back]] = _CIRCLING
         # An aircraft working an area turns back: its passes are not departures.
-        return moving and orbit is None
+        return moving and orbit is None and not loiter
+
+    def _loiter(
+        self,
+        track: Track,
+        t: float,
+        pos_var: float,
+        dist: NDArray[np.float64],
+        p_reach: NDArray[np.float64],
+        eta: NDArray[np.float64],
+        cue: NDArray[np.int64],
+    ) -> bool:
+        """With :class:`DroneLoiter` set, a drone track too slow for a drone to fly is a loiter the
+        track cannot trace: the aircraft flies round an orbit about where the track sits. A site
+        within that orbit is as threatened as one the track is over, the orbit's radius added to
+        the site's (grown) area: the over-the-site formula of :meth:`assess` with ``r_eff +
+        radius``. A threat it raises is a watch (``nearby``); a drone warns phones, not sirens.
+        Written into the row's arrays; whether the track loiters."""
+        loiter = self.loiter
+        if loiter is None or track.aircraft != "drone":
+            return False
+        if track.speed >= loiter.speed_share * PROFILES["drone"].cruise_mps:
+            return False
+        r = self._r_eff + loiter.radius_m
+        r2 = r * r
+        spread = r2 + 2.0 * pos_var
+        p_loiter = (r2 / spread) * np.exp(-dist * dist / spread)
+        raise_ = (p_loiter > p_reach).nonzero()[0]
+        if len(raise_):
+            p_reach[raise_] = p_loiter[raise_]
+            eta[raise_] = t
+            cue[raise_] = _NEARBY
+        return True
 
     def _features(
         self,
