@@ -48,6 +48,7 @@ from nadhir.engine.pipeline import Pipeline
 from nadhir.engine.stepper import Stepper
 from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.bearing_rate import BearingRateGate
+from nadhir.tracking.course_fix import AlongCourse
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.ring import RingPrior
@@ -145,6 +146,7 @@ def run(
     ring: RingPrior | None = None,
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
+    course_fix: AlongCourse | None = None,
 ) -> ScoreReport:
     """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
     "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's,
@@ -161,6 +163,7 @@ def run(
         ring=ring,
         sweep=sweep,
         bearing_rate=bearing_rate,
+        course_fix=course_fix,
     )
     if predictor is not None:
         pipeline.tracker.predictor = predictor
@@ -232,6 +235,7 @@ def _one(
     policy: PolicyConfig | None = None,
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
+    course_fix: AlongCourse | None = None,
 ) -> ScoreReport:
     with tempfile.TemporaryDirectory() as tmp:
         return run(
@@ -245,6 +249,7 @@ def _one(
             ring=ring,
             sweep=sweep,
             bearing_rate=bearing_rate,
+            course_fix=course_fix,
         )
 
 
@@ -259,6 +264,7 @@ def score_set(
     policy: PolicyConfig | None = None,
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
+    course_fix: AlongCourse | None = None,
 ) -> int:
     """Score an evaluation set and print its table (see the module's docstring); ``policy``: the
     alert policy's settings (None: the defaults)."""
@@ -285,6 +291,7 @@ def score_set(
                 [policy] * len(members),
                 [sweep] * len(members),
                 [bearing_rate] * len(members),
+                [course_fix] * len(members),
             )
         )
     for m, r in zip(members, reports, strict=True):
@@ -347,6 +354,11 @@ def main() -> int:
         "--bearing-rate",
         help="gate bearings also by their node's bearing rate: 'on' or MAX_DT_S:NOISE_SIGMAS[:TRACK_SIGMAS]",
     )
+    ap.add_argument(
+        "--course-fix",
+        help="move a track along its course to where a node's bearings place its aircraft ahead of it: "
+        "'on' or see tracking/course_fix.py's AlongCourse.parse",
+    )
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
@@ -367,6 +379,7 @@ def main() -> int:
     policy = policy_settings(args.policy) if args.policy else None
     sweep = SweepStart.parse(args.sweep) if args.sweep else None
     bearing_rate = BearingRateGate.parse(args.bearing_rate) if args.bearing_rate else None
+    course_fix = AlongCourse.parse(args.course_fix) if args.course_fix else None
     if args.eval_set:
         return score_set(
             args.eval_set,
@@ -379,6 +392,7 @@ def main() -> int:
             policy,
             sweep,
             bearing_rate,
+            course_fix,
         )
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
@@ -400,6 +414,7 @@ def main() -> int:
                 ring=ring,
                 sweep=sweep,
                 bearing_rate=bearing_rate,
+                course_fix=course_fix,
             )
             reports.append(report)
             print(row(scenario_dir.name, report.as_dict()))

@@ -9,6 +9,7 @@ from nadhir.domain.formats.scenario import Scenario
 from nadhir.engine.pipeline import Pipeline
 from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.bearing_rate import BearingRateGate
+from nadhir.tracking.course_fix import AlongCourse
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.ring import RingPrior
 from nadhir.tracking.sweep import SweepStart
@@ -24,6 +25,7 @@ def build_pipeline(
     ring: RingPrior | None = None,
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
+    course_fix: AlongCourse | None = None,
 ) -> Pipeline:
     """The live pipeline, set up with a scenario's sites, gazetteer and reporters.
 
@@ -41,6 +43,9 @@ def build_pipeline(
     bearings placing a jet is opt-in (``tracking/sweep.py``; docs/benchmarks.md, "Eleventh session").
     With no ``bearing_rate`` a bearing is gated to tracks by its direction alone, the default; also
     by how fast its node's bearing turned is opt-in (``tracking/bearing_rate.py``; same section).
+    With no ``course_fix`` a bearing moves a track only across its ray, the default; a node's
+    bearings placing a track's aircraft ahead of it on its course moving the track along it is
+    opt-in (``tracking/course_fix.py``; docs/benchmarks.md, "Twelfth session, along-course fix").
     """
     from nadhir.intake.text import MessageReader
 
@@ -63,4 +68,5 @@ def build_pipeline(
         ring=ring,
         sweep=sweep,
         bearing_rate=bearing_rate,
+        course_fix=course_fix,
     )

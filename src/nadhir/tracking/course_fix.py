@@ -1,0 +1,251 @@
+"""An along-course fix: a node's bearings placing a track's aircraft ahead of it pull it along.
+
+A jet's track that lags 7-20 km behind its jet on the same course claims the bearings of the
+nodes the jet passes over: from a node near the jet's ground path, the jet and a track far
+behind it on that path lie in about one direction. A bearing moves a track across its ray,
+never along it, so the lag is never corrected (docs/benchmarks.md, "Eleventh session": jets
+nobody tracks). But the track knows its aircraft's velocity, and with a velocity known a node's
+bearings place the aircraft (as the lone node's sweep of ``tracking/sweep.py`` does with a
+heading searched for): the sound heard at ``t_i`` left the aircraft at ``p0 + v (t_i - tau_i -
+t)``, ``p0`` its position now and ``tau_i`` the sound's travel time down from the type's height,
+and each bearing puts that point on its ray, linear in ``p0``. One bearing alone cannot place it
+(a ray parallel to the course, as it is while the jet approaches the node, crosses the course
+anywhere), but bearings that turn can: their least-squares ``p0``, each ray's miss weighed by its
+range times its noise, with the fit's covariance.
+
+When a node's bearings that went to a track (or that the opt-in bearing-rate gate refused it)
+place its aircraft ahead of it on its course by more than ``min_offset_m`` and
+``offset_sigmas`` of the fit's and the track's along-course doubt together, near its course
+line and within the bearings' noise, the fit's along-course position is folded into the track as
+a one-row pseudo-measurement, ``H = [ux, uy, 0, 0]``: the track moves along its course only; its
+side-to-side place stays the bearings' ordinary update's business.
+
+Opt-in (:class:`AlongCourse`, ``Tracker(course_fix=...)``): docs/benchmarks.md, "Twelfth
+session, along-course fix".
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from nadhir.geo.compass import wrap_pi
+from nadhir.tracking.measurements import SPEED_OF_SOUND_MPS, BearingFix
+from nadhir.tracking.track import Track
+
+# The headings tried about the track's own (its heading's doubt), and their step.
+_TURN_STEP_RAD = math.radians(2.5)
+# The fit's passes (each from the last one's travel times), until these settle within _SETTLED_S.
+_MAX_PASSES = 12
+_SETTLED_S = 0.02
+
+
+@dataclass(frozen=True, slots=True)
+class AlongCourse:
+    """When a node's bearings placing a track's aircraft ahead of it pull the track along.
+
+    ``min_offset_m``: the least lead acted on; ``min_bearings``: how many of one node's
+    bearings it takes, kept ``window_s``, turning at least ``min_span_deg``; ``offset_sigmas``:
+    how far beyond the fit's and the track's along-course doubt the lead must lie;
+    ``max_turn_deg``: headings tried either side of the track's; ``max_rms``: the worst fit
+    kept (RMS of the bearings' misses over their sigmas); ``max_offset_m``: the farthest lead
+    believed (farther, another aircraft); ``max_lateral_m``: the farthest off the track's course
+    line the fit may place it (beyond that and ``offset_sigmas`` of its doubt, not this track's
+    aircraft).
+    """
+
+    min_offset_m: float = 3000.0
+    min_bearings: int = 3
+    window_s: float = 40.0
+    min_span_deg: float = 10.0
+    offset_sigmas: float = 2.0
+    max_turn_deg: float = 10.0
+    max_rms: float = 2.0
+    max_offset_m: float = 30_000.0
+    max_lateral_m: float = 3000.0
+    # Only tracks at least this fast have a course worth the name (a hovering helicopter's has none).
+    min_speed_mps: float = 60.0
+
+    @classmethod
+    def parse(cls, text: str) -> AlongCourse:
+        """``MIN_OFFSET_KM:MIN_BEARINGS[:WINDOW_S[:MIN_SPAN_DEG]]`` (``on`` for the defaults),
+        e.g. ``3:3`` or ``5:4:60:15``."""
+        if text == "on":
+            return cls()
+        parts = text.split(":")
+        if not 2 <= len(parts) <= 4:
+            raise ValueError(
+                "an along-course fix is MIN_OFFSET_KM:MIN_BEARINGS[:WINDOW_S[:MIN_SPAN_DEG]] "
+                f"or 'on', not {text!r}"
+            )
+        d = cls()
+        return cls(
+            1000.0 * float(parts[0]),
+            int(parts[1]),
+            float(parts[2]) if len(parts) >= 3 else d.window_s,
+            float(parts[3]) if len(parts) == 4 else d.min_span_deg,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CourseFit:
+    """Where one node's bearings place an aircraft of known velocity at the newest bearing's time,
+    the fit's 2x2 covariance (row-major) and its RMS miss in sigmas."""
+
+    t: float
+    x: float
+    y: float
+    cov: tuple[float, float, float, float]
+    rms: float
+
+
+def _span(bearings: Sequence[float]) -> float:
+    """How far a sequence of bearings turns, summed step by step (radians, unsigned)."""
+    return abs(sum(wrap_pi(b - a) for a, b in itertools.pairwise(bearings)))
+
+
+def fit_on_course(fixes: Sequence[BearingFix], vx: float, vy: float, altitude_m: float) -> CourseFit | None:
+    """Place an aircraft flying ``(vx, vy)`` from one node's bearings (oldest first): the
+    least-squares position at the newest bearing's time. None when fewer than two bearings, the
+    rays do not fix a point, or some point would lie behind the node."""
+    if len(fixes) < 2:
+        return None
+    t = fixes[-1].t
+    sx, sy = fixes[-1].sx, fixes[-1].sy
+    th = np.array([f.bearing_rad for f in fixes])
+    sg = np.array([max(f.sigma_rad, 1e-3) for f in fixes])
+    ts = np.array([f.t for f in fixes]) - t
+    cos_t, sin_t = np.cos(th), np.sin(th)
+    # Travel time down from the type's height: first as if overhead, then from the fitted ranges.
+    tau = np.full(len(fixes), altitude_m / SPEED_OF_SOUND_MPS)
+    w = np.full(len(fixes), 1.0 / 3000.0) / sg
+    out: CourseFit | None = None
+    # Each pass's ranges give the next its travel times and weights, until the travel times
+    # settle (from overhead they are short by up to 20 s at 8 km, and converge geometrically).
+    for _ in range(_MAX_PASSES):
+        dt = ts - tau
+        # Ray i: (p - s) x u_i = 0, i.e. px cos - py sin = sx cos - sy sin, with p = p0 + v dt_i;
+        # each row weighed by its range times its noise (a miss in metres across the ray).
+        b = (sx - vx * dt) * cos_t - (sy - vy * dt) * sin_t
+        a0, a1 = cos_t * w, -sin_t * w
+        m00, m01, m11 = float(a0 @ a0), float(a0 @ a1), float(a1 @ a1)
+        r0, r1 = float(a0 @ (b * w)), float(a1 @ (b * w))
+        det = m00 * m11 - m01 * m01
+        if det <= 1e-12 * max(m00 * m11, 1e-300):
+            return None
+        px, py = (m11 * r0 - m01 * r1) / det, (m00 * r1 - m01 * r0) / det
+        ex, ey = px + vx * dt - sx, py + vy * dt - sy
+        if (ex * sin_t + ey * cos_t <= 0.0).any():
+            return None
+        rng = np.hypot(ex, ey)
+        miss = wrap_pi(np.arctan2(ex, ey) - th) / sg
+        rms = math.sqrt(float(miss @ miss) / len(fixes))
+        out = CourseFit(t, px, py, (m11 / det, -m01 / det, -m01 / det, m00 / det), rms)
+        settled = np.hypot(rng, altitude_m) / SPEED_OF_SOUND_MPS
+        w = 1.0 / (np.maximum(rng, 500.0) * sg)
+        if float(np.abs(settled - tau).max()) < _SETTLED_S:
+            break
+        tau = settled
+    return out
+
+
+def along_update(track: Track, z: float, ux: float, uy: float, variance: float) -> None:
+    """Fold an along-course position ``z`` (metres along the unit course ``(ux, uy)`` from the
+    origin) into every model of ``track``: a one-row linear update, ``H = [ux, uy, 0, 0]``."""
+    h = np.array([ux, uy, 0.0, 0.0])
+    mu, xs, ps = track.mu, track.xs, track.ps
+    new_xs = xs.copy()
+    new_ps = ps.copy()
+    loglik = np.empty(len(mu))
+    for m in range(len(mu)):
+        ph = ps[m] @ h
+        s = float(h @ ph) + variance
+        innov = z - float(h @ xs[m])
+        gain = ph / s
+        new_xs[m] = xs[m] + gain * innov
+        p = ps[m] - np.outer(gain, ph)
+        new_ps[m] = 0.5 * (p + p.T)
+        loglik[m] = -0.5 * (innov * innov / s + math.log(2.0 * math.pi * s))
+    w = np.log(np.maximum(mu, 1e-300)) + loglik
+    w = np.exp(w - w.max())
+    track.set_models(w / w.sum(), new_xs, new_ps)
+
+
+class CourseFixer:
+    """Each track's recent bearings per node, and the along-course fixes they add up to."""
+
+    def __init__(self, config: AlongCourse) -> None:
+        self.config = config
+        self._kept: dict[tuple[str, str], list[BearingFix]] = {}
+        # How many fixes were applied (for instrumented replays and tests).
+        self.applied = 0
+
+    def lead(self, track: Track, fix: BearingFix) -> tuple[float, float, float, float] | None:
+        """Keep ``fix`` among the bearings of its node that ``track`` took; when they now place the
+        track's aircraft ahead of it on its course (see the module's docstring), the along-course
+        fix to fold in: ``(z, ux, uy, variance)`` for :func:`along_update`, else None. The
+        track's state is read as it is (predicted to the bearing's time, before its update)."""
+        c = self.config
+        key = (track.id, fix.source)
+        kept = [f for f in self._kept.get(key, ()) if fix.t - f.t <= c.window_s]
+        kept.append(fix)
+        self._kept[key] = kept
+        if len(kept) < c.min_bearings or _span([f.bearing_rad for f in kept]) < math.radians(c.min_span_deg):
+            return None
+        x = track.x
+        vx, vy = float(x[2]), float(x[3])
+        speed = math.hypot(vx, vy)
+        if speed < c.min_speed_mps:
+            return None
+        psi = math.atan2(vx, vy)
+        alt = track.profile.altitude_m
+        best: CourseFit | None = None
+        turn = math.radians(c.max_turn_deg)
+        for k in np.arange(-turn, turn + 1e-9, _TURN_STEP_RAD).tolist():
+            found = fit_on_course(kept, speed * math.sin(psi + k), speed * math.cos(psi + k), alt)
+            if found is not None and (best is None or found.rms < best.rms):
+                best = found
+        if best is None or best.rms > c.max_rms:
+            return None
+        ux, uy = vx / speed, vy / speed
+        dx, dy = best.x - float(x[0]), best.y - float(x[1])
+        c00, c01, _, c11 = best.cov
+        # The fit's doubt, widened when its bearings miss by more than their noise.
+        grow = max(1.0, best.rms * best.rms)
+        p = track.p
+        along_fit = grow * (ux * ux * c00 + 2.0 * ux * uy * c01 + uy * uy * c11)
+        along_own = float(ux * ux * p[0, 0] + 2.0 * ux * uy * p[0, 1] + uy * uy * p[1, 1])
+        across_var = grow * (uy * uy * c00 - 2.0 * ux * uy * c01 + ux * ux * c11) + float(
+            uy * uy * p[0, 0] - 2.0 * ux * uy * p[0, 1] + ux * ux * p[1, 1]
+        )
+        offset = ux * dx + uy * dy
+        lateral = abs(ux * dy - uy * dx)
+        bar = max(c.min_offset_m, c.offset_sigmas * math.sqrt(along_fit + along_own))
+        if not bar < offset <= c.max_offset_m:
+            return None
+        if lateral > max(c.max_lateral_m, c.offset_sigmas * math.sqrt(across_var)):
+            return None
+        # Used once: the node's next lead needs bearings heard after this fix.
+        del self._kept[key]
+        return ux * best.x + uy * best.y, ux, uy, along_fit
+
+    def apply(self, track: Track, found: tuple[float, float, float, float]) -> None:
+        """Fold a fix from :meth:`lead` into ``track`` (after the bearings' own update)."""
+        z, ux, uy, variance = found
+        along_update(track, z, ux, uy, variance)
+        self.applied += 1
+
+    def forget(self, track_id: str) -> None:
+        """Drop an ended track's kept bearings."""
+        for key in [k for k in self._kept if k[0] == track_id]:
+            del self._kept[key]
+
+    def forget_before(self, t: float) -> None:
+        """Drop nodes whose every kept bearing is older than the window (bounded memory)."""
+        window = self.config.window_s
+        for key in [k for k, kept in self._kept.items() if t - kept[-1].t > window]:
+            del self._kept[key]
