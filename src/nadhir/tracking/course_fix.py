@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from nadhir.geo.compass import wrap_pi
 from nadhir.tracking.measurements import SPEED_OF_SOUND_MPS, BearingFix
@@ -41,6 +42,7 @@ from nadhir.tracking.track import Track
 _TURN_STEP_RAD = math.radians(2.5)
 # The fit's passes (each from the last one's travel times), until these settle within _SETTLED_S.
 _MAX_PASSES = 12
+_EYE4 = np.eye(4)
 _SETTLED_S = 0.02
 
 
@@ -69,17 +71,21 @@ class AlongCourse:
     max_lateral_m: float = 3000.0
     # Only tracks at least this fast have a course worth the name (a hovering helicopter's has none).
     min_speed_mps: float = 60.0
+    # Fly the fit at the type's cruise speed when the track is slower (one node's bearings cannot
+    # tell a slow aircraft near from a fast one far: only the speed sets the range), and give the
+    # track that speed along its course too; False: the track's own speed.
+    type_speed: bool = True
 
     @classmethod
     def parse(cls, text: str) -> AlongCourse:
-        """``MIN_OFFSET_KM:MIN_BEARINGS[:WINDOW_S[:MIN_SPAN_DEG]]`` (``on`` for the defaults),
-        e.g. ``3:3`` or ``5:4:60:15``."""
+        """``MIN_OFFSET_KM:MIN_BEARINGS[:WINDOW_S[:MIN_SPAN_DEG[:SPEED]]]`` (``on`` for the
+        defaults; SPEED ``type`` or ``track``), e.g. ``3:3`` or ``5:4:60:15:track``."""
         if text == "on":
             return cls()
         parts = text.split(":")
-        if not 2 <= len(parts) <= 4:
+        if not 2 <= len(parts) <= 5 or (len(parts) == 5 and parts[4] not in ("type", "track")):
             raise ValueError(
-                "an along-course fix is MIN_OFFSET_KM:MIN_BEARINGS[:WINDOW_S[:MIN_SPAN_DEG]] "
+                "an along-course fix is MIN_OFFSET_KM:MIN_BEARINGS[:WINDOW_S[:MIN_SPAN_DEG[:type|track]]] "
                 f"or 'on', not {text!r}"
             )
         d = cls()
@@ -87,7 +93,8 @@ class AlongCourse:
             1000.0 * float(parts[0]),
             int(parts[1]),
             float(parts[2]) if len(parts) >= 3 else d.window_s,
-            float(parts[3]) if len(parts) == 4 else d.min_span_deg,
+            float(parts[3]) if len(parts) >= 4 else d.min_span_deg,
+            type_speed=parts[4] == "type" if len(parts) == 5 else d.type_speed,
         )
 
 
@@ -101,6 +108,20 @@ class CourseFit:
     y: float
     cov: tuple[float, float, float, float]
     rms: float
+
+
+@dataclass(frozen=True, slots=True)
+class AlongFix:
+    """A fix to fold into a track: its along-course position ``z`` (metres along the unit course
+    ``(ux, uy)``) with its variance, and, when the fit flew the type's speed rather than the
+    track's, that speed along the course with the type's spread (else None)."""
+
+    z: float
+    ux: float
+    uy: float
+    variance: float
+    speed: float | None = None
+    speed_variance: float = 0.0
 
 
 def _span(bearings: Sequence[float]) -> float:
@@ -155,8 +176,24 @@ def fit_on_course(fixes: Sequence[BearingFix], vx: float, vy: float, altitude_m:
 
 def along_update(track: Track, z: float, ux: float, uy: float, variance: float) -> None:
     """Fold an along-course position ``z`` (metres along the unit course ``(ux, uy)`` from the
-    origin) into every model of ``track``: a one-row linear update, ``H = [ux, uy, 0, 0]``."""
-    h = np.array([ux, uy, 0.0, 0.0])
+    origin) into every model of ``track``: a one-row linear update, ``H = [ux, uy, 0, 0]``, that
+    moves its position only. Its velocity is left as it was (a lagging track's position and
+    speed doubts are correlated, and an optimal gain would turn a jump of kilometres into a
+    speed hundreds of metres a second faster)."""
+    fold_row(track, np.array([ux, uy, 0.0, 0.0]), z, variance, np.array([1.0, 1.0, 0.0, 0.0]))
+
+
+def fold_row(
+    track: Track,
+    h: NDArray[np.float64],
+    z: float,
+    variance: float,
+    moves: NDArray[np.float64] | None = None,
+) -> None:
+    """A scalar linear measurement ``z = h x`` of noise ``variance`` folded into every model of
+    ``track`` (the models reweighted by how well each explains it). ``moves`` (0 or 1 per state)
+    keeps the gain off the states marked 0 (a "consider" update; the covariance then in Joseph
+    form, right for any gain)."""
     mu, xs, ps = track.mu, track.xs, track.ps
     new_xs = xs.copy()
     new_ps = ps.copy()
@@ -166,8 +203,13 @@ def along_update(track: Track, z: float, ux: float, uy: float, variance: float) 
         s = float(h @ ph) + variance
         innov = z - float(h @ xs[m])
         gain = ph / s
+        if moves is None:
+            p = ps[m] - np.outer(gain, ph)
+        else:
+            gain = gain * moves
+            i_kh = _EYE4 - np.outer(gain, h)
+            p = i_kh @ ps[m] @ i_kh.T + variance * np.outer(gain, gain)
         new_xs[m] = xs[m] + gain * innov
-        p = ps[m] - np.outer(gain, ph)
         new_ps[m] = 0.5 * (p + p.T)
         loglik[m] = -0.5 * (innov * innov / s + math.log(2.0 * math.pi * s))
     w = np.log(np.maximum(mu, 1e-300)) + loglik
@@ -184,10 +226,10 @@ class CourseFixer:
         # How many fixes were applied (for instrumented replays and tests).
         self.applied = 0
 
-    def lead(self, track: Track, fix: BearingFix) -> tuple[float, float, float, float] | None:
+    def lead(self, track: Track, fix: BearingFix) -> AlongFix | None:
         """Keep ``fix`` among the bearings of its node that ``track`` took; when they now place the
         track's aircraft ahead of it on its course (see the module's docstring), the along-course
-        fix to fold in: ``(z, ux, uy, variance)`` for :func:`along_update`, else None. The
+        fix to fold in (:meth:`apply`), else None. The
         track's state is read as it is (predicted to the bearing's time, before its update)."""
         c = self.config
         key = (track.id, fix.source)
@@ -202,11 +244,13 @@ class CourseFixer:
         if speed < c.min_speed_mps:
             return None
         psi = math.atan2(vx, vy)
-        alt = track.profile.altitude_m
+        prof = track.profile
+        alt = prof.altitude_m
+        fly = max(speed, prof.cruise_mps) if c.type_speed else speed
         best: CourseFit | None = None
         turn = math.radians(c.max_turn_deg)
         for k in np.arange(-turn, turn + 1e-9, _TURN_STEP_RAD).tolist():
-            found = fit_on_course(kept, speed * math.sin(psi + k), speed * math.cos(psi + k), alt)
+            found = fit_on_course(kept, fly * math.sin(psi + k), fly * math.cos(psi + k), alt)
             if found is not None and (best is None or found.rms < best.rms):
                 best = found
         if best is None or best.rms > c.max_rms:
@@ -231,12 +275,16 @@ class CourseFixer:
             return None
         # Used once: the node's next lead needs bearings heard after this fix.
         del self._kept[key]
-        return ux * best.x + uy * best.y, ux, uy, along_fit
+        z = ux * best.x + uy * best.y
+        if fly > speed:
+            return AlongFix(z, ux, uy, along_fit, fly, prof.speed_sigma_mps**2)
+        return AlongFix(z, ux, uy, along_fit)
 
-    def apply(self, track: Track, found: tuple[float, float, float, float]) -> None:
+    def apply(self, track: Track, found: AlongFix) -> None:
         """Fold a fix from :meth:`lead` into ``track`` (after the bearings' own update)."""
-        z, ux, uy, variance = found
-        along_update(track, z, ux, uy, variance)
+        along_update(track, found.z, found.ux, found.uy, found.variance)
+        if found.speed is not None:
+            fold_row(track, np.array([0.0, 0.0, found.ux, found.uy]), found.speed, found.speed_variance)
         self.applied += 1
 
     def forget(self, track_id: str) -> None:
