@@ -8,6 +8,7 @@ the jet ahead on the track's course and the track is moved there.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import replace
 
@@ -87,6 +88,37 @@ def test_bearings_the_rate_gate_refuses_still_pull_the_track() -> None:
     assert nearer >= 8
 
 
+def _row_of_nodes(seed: int, behind_m: float, fix: AlongCourse | None) -> float:
+    """A jet at 200 m/s over a row of nodes every 8 km, 2 km off its path, each hearing it
+    within 5 km every 10 s for three minutes, and a track ``behind_m`` behind it: how far the
+    track ends from the jet (inf when it was deleted)."""
+    ux, uy = math.sin(HEADING), math.cos(HEADING)
+    nodes = [(k * 8000.0 * ux + 2000.0 * uy, k * 8000.0 * uy - 2000.0 * ux) for k in range(-2, 4)]
+    flight = Flight(-20_000.0 * ux, -20_000.0 * uy, 200.0 * ux, 200.0 * uy, alt=4500.0)
+    rng = np.random.default_rng(seed)
+    heard = [
+        b for t in range(0, 181, 10) for b in bearings(flight, nodes, float(t), rng, 3.0, audible=5000.0)
+    ]
+    tracker = Tracker(course_fix=fix)
+    track = lagging_jet_track(flight, HEADING, behind_m)
+    tracker.tracks[track.id] = track
+    for t, batch in itertools.groupby(heard, key=lambda m: m.t):
+        tracker.step(t, list(batch))
+    tracker.advance(185.0)
+    if track.id not in tracker.tracks:
+        return math.inf
+    jx, jy = flight.at(185.0)
+    return math.hypot(track.x[0] - jx, track.x[1] - jy)
+
+
+def test_a_row_of_nodes_keeps_a_lagging_track_on_its_jet() -> None:
+    # Without the fix the lagging track loses every node's bearings and is deleted (6 seeds of 6);
+    # with it, measured: 4 of 6 end within 0.9 km of the jet, as a track started on it does.
+    assert all(_row_of_nodes(seed, 12_000.0, None) == math.inf for seed in range(6))
+    assert sum(_row_of_nodes(seed, 12_000.0, AlongCourse()) < 1000.0 for seed in range(6)) >= 4
+    assert all(_row_of_nodes(seed, 0.0, AlongCourse()) < 1500.0 for seed in range(6))
+
+
 def test_a_track_on_its_jet_is_left_alone() -> None:
     moved = sum(_run(seed, miss, 0.0, AlongCourse())[1] > 0 for seed in SEEDS for miss in MISSES)
     assert moved <= 1
@@ -112,7 +144,9 @@ def test_noise_free_bearings_place_the_aircraft(
     found = fit_on_course(fixes, speed * ux, speed * uy, 4500.0)
     assert found is not None
     x, y = flight.at(60.0)
-    assert math.hypot(found.x - x, found.y - y) < 300.0
+    # Within half the fit's own doubt at 3° (its travel times are settled to 0.02 s, not exactly).
+    doubt = math.sqrt(found.cov[0] + found.cov[3])
+    assert math.hypot(found.x - x, found.y - y) < max(150.0, 0.5 * doubt)
     assert found.rms < 0.2
 
 

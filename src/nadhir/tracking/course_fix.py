@@ -1,24 +1,31 @@
-"""An along-course fix: a node's bearings placing a track's aircraft ahead of it pull it along.
+"""An along-course fix: bearings placing a track's aircraft ahead of it pull it along its course.
 
 A jet's track that lags 7-20 km behind its jet on the same course claims the bearings of the
 nodes the jet passes over: from a node near the jet's ground path, the jet and a track far
 behind it on that path lie in about one direction. A bearing moves a track across its ray,
 never along it, so the lag is never corrected (docs/benchmarks.md, "Eleventh session": jets
-nobody tracks). But the track knows its aircraft's velocity, and with a velocity known a node's
-bearings place the aircraft (as the lone node's sweep of ``tracking/sweep.py`` does with a
-heading searched for): the sound heard at ``t_i`` left the aircraft at ``p0 + v (t_i - tau_i -
-t)``, ``p0`` its position now and ``tau_i`` the sound's travel time down from the type's height,
-and each bearing puts that point on its ray, linear in ``p0``. One bearing alone cannot place it
-(a ray parallel to the course, as it is while the jet approaches the node, crosses the course
-anywhere), but bearings that turn can: their least-squares ``p0``, each ray's miss weighed by its
-range times its noise, with the fit's covariance.
+nobody tracks). On the public ``adsb-idlib`` such a track was also slow (35-140 m/s for a
+200 m/s jet), so the lag kept growing.
 
-When a node's bearings that went to a track (or that the opt-in bearing-rate gate refused it)
-place its aircraft ahead of it on its course by more than ``min_offset_m`` and
-``offset_sigmas`` of the fit's and the track's along-course doubt together, near its course
-line and within the bearings' noise, the fit's along-course position is folded into the track as
-a one-row pseudo-measurement, ``H = [ux, uy, 0, 0]``: the track moves along its course only; its
-side-to-side place stays the bearings' ordinary update's business.
+But the track knows its aircraft's heading, and with a velocity given, bearings place the
+aircraft (as the lone node's sweep of ``tracking/sweep.py`` does with a heading searched for):
+the sound heard at ``t_i`` left the aircraft at ``p0 + v (t_i - tau_i - t)``, ``p0`` its
+position now and ``tau_i`` the sound's travel time down from the type's height, and each
+bearing puts that point on its node's ray, linear in ``p0``. One bearing cannot place it (a ray
+parallel to the course, as while the jet approaches the node, crosses the course anywhere);
+two nodes' rays cross, and one node's rays do once they turn. So the bearings a track took in
+the last ``window_s`` (and those the opt-in bearing-rate gate refused it) are fitted by least
+squares, each ray's miss weighed by its range times its noise, at headings within
+``max_turn_deg`` of the track's and at the type's cruise speed when the track is slower (one
+node cannot tell a slow aircraft near from a fast one far; the speed sets the range).
+
+When the fit fits (RMS miss within ``max_rms`` sigmas), lies near the track's course line and
+ahead of the track by more than ``min_offset_m`` and ``offset_sigmas`` of the fit's and the
+track's along-course doubt together, its along-course position is folded into the track as a
+one-row pseudo-measurement, ``H = [ux, uy, 0, 0]``, that moves the position only (not the
+velocity: a jump of kilometres would otherwise become a speed hundreds of m/s faster), and a
+slow track is given the type's speed along its course. Its side-to-side place stays the
+bearings' ordinary update's business. The bearings used are then dropped.
 
 Opt-in (:class:`AlongCourse`, ``Tracker(course_fix=...)``): docs/benchmarks.md, "Twelfth
 session, along-course fix".
@@ -42,22 +49,22 @@ from nadhir.tracking.track import Track
 _TURN_STEP_RAD = math.radians(2.5)
 # The fit's passes (each from the last one's travel times), until these settle within _SETTLED_S.
 _MAX_PASSES = 12
-_EYE4 = np.eye(4)
 _SETTLED_S = 0.02
+_EYE4 = np.eye(4)
 
 
 @dataclass(frozen=True, slots=True)
 class AlongCourse:
-    """When a node's bearings placing a track's aircraft ahead of it pull the track along.
+    """When bearings placing a track's aircraft ahead of it pull the track along its course.
 
-    ``min_offset_m``: the least lead acted on; ``min_bearings``: how many of one node's
-    bearings it takes, kept ``window_s``, turning at least ``min_span_deg``; ``offset_sigmas``:
-    how far beyond the fit's and the track's along-course doubt the lead must lie;
-    ``max_turn_deg``: headings tried either side of the track's; ``max_rms``: the worst fit
-    kept (RMS of the bearings' misses over their sigmas); ``max_offset_m``: the farthest lead
-    believed (farther, another aircraft); ``max_lateral_m``: the farthest off the track's course
-    line the fit may place it (beyond that and ``offset_sigmas`` of its doubt, not this track's
-    aircraft).
+    ``min_offset_m``: the least lead acted on; ``min_bearings``: how many of the track's
+    bearings it takes, kept ``window_s`` (one node's alone must turn at least
+    ``min_span_deg``); ``offset_sigmas``: how far beyond the fit's and the track's along-course
+    doubt the lead must lie; ``max_turn_deg``: headings tried either side of the track's;
+    ``max_rms``: the worst fit kept (RMS of the bearings' misses over their sigmas);
+    ``max_offset_m``: the farthest lead believed (farther, another aircraft);
+    ``max_lateral_m``: the farthest off the track's course line the fit may place it (beyond
+    that and ``offset_sigmas`` of its doubt, not this track's aircraft).
     """
 
     min_offset_m: float = 3000.0
@@ -69,6 +76,9 @@ class AlongCourse:
     max_rms: float = 2.0
     max_offset_m: float = 30_000.0
     max_lateral_m: float = 3000.0
+    # The bearings of all the nodes a track took, fitted together (two nodes' rays cross, where
+    # one node's need to turn); False: each node's alone.
+    across_nodes: bool = True
     # Only tracks at least this fast have a course worth the name (a hovering helicopter's has none).
     min_speed_mps: float = 60.0
     # Fly the fit at the type's cruise speed when the track is slower (one node's bearings cannot
@@ -100,7 +110,7 @@ class AlongCourse:
 
 @dataclass(frozen=True, slots=True)
 class CourseFit:
-    """Where one node's bearings place an aircraft of known velocity at the newest bearing's time,
+    """Where bearings place an aircraft of known velocity at the newest bearing's time,
     the fit's 2x2 covariance (row-major) and its RMS miss in sigmas."""
 
     t: float
@@ -130,13 +140,14 @@ def _span(bearings: Sequence[float]) -> float:
 
 
 def fit_on_course(fixes: Sequence[BearingFix], vx: float, vy: float, altitude_m: float) -> CourseFit | None:
-    """Place an aircraft flying ``(vx, vy)`` from one node's bearings (oldest first): the
-    least-squares position at the newest bearing's time. None when fewer than two bearings, the
-    rays do not fix a point, or some point would lie behind the node."""
+    """Place an aircraft flying ``(vx, vy)`` from bearings (oldest first; one node's or several):
+    the least-squares position at the newest bearing's time. None when fewer than two bearings,
+    the rays do not fix a point, or some point would lie behind its node."""
     if len(fixes) < 2:
         return None
     t = fixes[-1].t
-    sx, sy = fixes[-1].sx, fixes[-1].sy
+    sx = np.array([f.sx for f in fixes])
+    sy = np.array([f.sy for f in fixes])
     th = np.array([f.bearing_rad for f in fixes])
     sg = np.array([max(f.sigma_rad, 1e-3) for f in fixes])
     ts = np.array([f.t for f in fixes]) - t
@@ -218,7 +229,8 @@ def fold_row(
 
 
 class CourseFixer:
-    """Each track's recent bearings per node, and the along-course fixes they add up to."""
+    """Each track's recent bearings (all its nodes', or per node), and the along-course fixes
+    they add up to."""
 
     def __init__(self, config: AlongCourse) -> None:
         self.config = config
@@ -227,16 +239,19 @@ class CourseFixer:
         self.applied = 0
 
     def lead(self, track: Track, fix: BearingFix) -> AlongFix | None:
-        """Keep ``fix`` among the bearings of its node that ``track`` took; when they now place the
+        """Keep ``fix`` among the bearings ``track`` took; when they now place the
         track's aircraft ahead of it on its course (see the module's docstring), the along-course
         fix to fold in (:meth:`apply`), else None. The
         track's state is read as it is (predicted to the bearing's time, before its update)."""
         c = self.config
-        key = (track.id, fix.source)
+        key = (track.id, "" if c.across_nodes else fix.source)
         kept = [f for f in self._kept.get(key, ()) if fix.t - f.t <= c.window_s]
         kept.append(fix)
         self._kept[key] = kept
-        if len(kept) < c.min_bearings or _span([f.bearing_rad for f in kept]) < math.radians(c.min_span_deg):
+        if len(kept) < c.min_bearings:
+            return None
+        one_node = all(f.source == fix.source for f in kept)
+        if one_node and _span([f.bearing_rad for f in kept]) < math.radians(c.min_span_deg):
             return None
         x = track.x
         vx, vy = float(x[2]), float(x[3])
@@ -273,7 +288,7 @@ class CourseFixer:
             return None
         if lateral > max(c.max_lateral_m, c.offset_sigmas * math.sqrt(across_var)):
             return None
-        # Used once: the node's next lead needs bearings heard after this fix.
+        # Used once: the next lead needs bearings heard after this fix.
         del self._kept[key]
         z = ux * best.x + uy * best.y
         if fly > speed:
@@ -293,7 +308,7 @@ class CourseFixer:
             del self._kept[key]
 
     def forget_before(self, t: float) -> None:
-        """Drop nodes whose every kept bearing is older than the window (bounded memory)."""
+        """Drop tracks whose every kept bearing is older than the window (bounded memory)."""
         window = self.config.window_s
         for key in [k for k, kept in self._kept.items() if t - kept[-1].t > window]:
             del self._kept[key]
