@@ -36,7 +36,8 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -79,6 +80,12 @@ class AlongCourse:
     # The bearings of all the nodes a track took, fitted together (two nodes' rays cross, where
     # one node's need to turn); False: each node's alone.
     across_nodes: bool = True
+    # The fewest distinct nodes among the bearings fitted (two or more: their rays cross, and the
+    # assumed speed matters less; one node's range is the speed's).
+    min_nodes: int = 1
+    # How much better (in summed squared sigmas) the fit must explain the bearings than the
+    # track's own position and velocity do (None: no such test).
+    min_gain: float | None = None
     # Only tracks at least this fast have a course worth the name (a hovering helicopter's has none).
     min_speed_mps: float = 60.0
     # Fly the fit at the type's cruise speed when the track is slower (one node's bearings cannot
@@ -88,15 +95,18 @@ class AlongCourse:
 
     @classmethod
     def parse(cls, text: str) -> AlongCourse:
-        """``MIN_OFFSET_KM:MIN_BEARINGS[:WINDOW_S[:MIN_SPAN_DEG[:SPEED]]]`` (``on`` for the
-        defaults; SPEED ``type`` or ``track``), e.g. ``3:3`` or ``5:4:60:15:track``."""
+        """``MIN_OFFSET_KM:MIN_BEARINGS[:WINDOW_S[:MIN_SPAN_DEG[:SPEED[:MIN_NODES]]]]`` (``on``
+        for the defaults; SPEED ``type`` or ``track``), e.g. ``3:3`` or ``5:4:60:15:track:2``;
+        or settings by name over the defaults, ``FIELD=VALUE,...``, e.g. ``max_rms=1``."""
         if text == "on":
             return cls()
+        if "=" in text:
+            return cls._parse_fields(text)
         parts = text.split(":")
-        if not 2 <= len(parts) <= 5 or (len(parts) == 5 and parts[4] not in ("type", "track")):
+        if not 2 <= len(parts) <= 6 or (len(parts) >= 5 and parts[4] not in ("type", "track")):
             raise ValueError(
-                "an along-course fix is MIN_OFFSET_KM:MIN_BEARINGS[:WINDOW_S[:MIN_SPAN_DEG[:type|track]]] "
-                f"or 'on', not {text!r}"
+                "an along-course fix is MIN_OFFSET_KM:MIN_BEARINGS"
+                f"[:WINDOW_S[:MIN_SPAN_DEG[:type|track[:MIN_NODES]]]] or 'on', not {text!r}"
             )
         d = cls()
         return cls(
@@ -104,8 +114,29 @@ class AlongCourse:
             int(parts[1]),
             float(parts[2]) if len(parts) >= 3 else d.window_s,
             float(parts[3]) if len(parts) >= 4 else d.min_span_deg,
-            type_speed=parts[4] == "type" if len(parts) == 5 else d.type_speed,
+            type_speed=parts[4] == "type" if len(parts) >= 5 else d.type_speed,
+            min_nodes=int(parts[5]) if len(parts) == 6 else d.min_nodes,
         )
+
+    @classmethod
+    def _parse_fields(cls, text: str) -> AlongCourse:
+        """``FIELD=VALUE,...`` over the defaults, e.g. ``max_rms=1,min_nodes=2``."""
+        out = cls()
+        changes: dict[str, Any] = {}
+        for item in text.split(","):
+            name, _, value = item.partition("=")
+            if name not in cls.__dataclass_fields__:
+                raise ValueError(f"an along-course fix has no setting {name!r}")
+            old = getattr(out, name)
+            new: bool | int | float | None
+            if isinstance(old, bool):
+                new = value in ("1", "true", "yes")
+            elif isinstance(old, int):
+                new = int(value)
+            else:
+                new = None if value == "none" else float(value)
+            changes[name] = new
+        return replace(out, **changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +163,35 @@ class AlongFix:
     variance: float
     speed: float | None = None
     speed_variance: float = 0.0
+    # How much better the fit explains its bearings than the track did, and its RMS miss.
+    gain: float = 0.0
+    rms: float = 0.0
 
 
 def _span(bearings: Sequence[float]) -> float:
     """How far a sequence of bearings turns, summed step by step (radians, unsigned)."""
     return abs(sum(wrap_pi(b - a) for a, b in itertools.pairwise(bearings)))
+
+
+def misses(fixes: Sequence[BearingFix], x: float, y: float, vx: float, vy: float, altitude_m: float) -> float:
+    """The sum of the squared misses, over their sigmas, of ``fixes`` (oldest first) against an
+    aircraft at ``(x, y)`` at the newest one's time flying ``(vx, vy)`` (each with its travel
+    time from where the sound left it, settled as in :func:`fit_on_course`)."""
+    t = fixes[-1].t
+    sx = np.array([f.sx for f in fixes])
+    sy = np.array([f.sy for f in fixes])
+    th = np.array([f.bearing_rad for f in fixes])
+    sg = np.array([max(f.sigma_rad, 1e-3) for f in fixes])
+    ts = np.array([f.t for f in fixes]) - t
+    tau = np.full(len(fixes), altitude_m / SPEED_OF_SOUND_MPS)
+    for _ in range(_MAX_PASSES):
+        ex, ey = x + vx * (ts - tau) - sx, y + vy * (ts - tau) - sy
+        settled = np.hypot(np.hypot(ex, ey), altitude_m) / SPEED_OF_SOUND_MPS
+        if float(np.abs(settled - tau).max()) < _SETTLED_S:
+            break
+        tau = settled
+    miss = wrap_pi(np.arctan2(ex, ey) - th) / sg
+    return float(miss @ miss)
 
 
 def fit_on_course(fixes: Sequence[BearingFix], vx: float, vy: float, altitude_m: float) -> CourseFit | None:
@@ -250,7 +305,10 @@ class CourseFixer:
         self._kept[key] = kept
         if len(kept) < c.min_bearings:
             return None
-        one_node = all(f.source == fix.source for f in kept)
+        nodes = len({f.source for f in kept})
+        if nodes < c.min_nodes:
+            return None
+        one_node = nodes == 1
         if one_node and _span([f.bearing_rad for f in kept]) < math.radians(c.min_span_deg):
             return None
         x = track.x
@@ -269,6 +327,9 @@ class CourseFixer:
             if found is not None and (best is None or found.rms < best.rms):
                 best = found
         if best is None or best.rms > c.max_rms:
+            return None
+        gain = misses(kept, float(x[0]), float(x[1]), vx, vy, alt) - best.rms**2 * len(kept)
+        if c.min_gain is not None and gain < c.min_gain:
             return None
         ux, uy = vx / speed, vy / speed
         dx, dy = best.x - float(x[0]), best.y - float(x[1])
@@ -292,8 +353,8 @@ class CourseFixer:
         del self._kept[key]
         z = ux * best.x + uy * best.y
         if fly > speed:
-            return AlongFix(z, ux, uy, along_fit, fly, prof.speed_sigma_mps**2)
-        return AlongFix(z, ux, uy, along_fit)
+            return AlongFix(z, ux, uy, along_fit, fly, prof.speed_sigma_mps**2, gain, best.rms)
+        return AlongFix(z, ux, uy, along_fit, gain=gain, rms=best.rms)
 
     def apply(self, track: Track, found: AlongFix) -> None:
         """Fold a fix from :meth:`lead` into ``track`` (after the bearings' own update)."""
