@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/tracking_eval.py [--seeds 101-112] [--hours 2] [--cache DIR] [--json]
                                          [--baseline EARLIER.json] [--coast-straight-s S]
+                                         [--course-fix FIX]
 
 One replay's OSPA is a poor judge of a tracking change: the replay is
 chaotic (a gate or an assignment decided on the other side of a threshold
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nadhir.tracking.course_fix import AlongCourse
 from nadhir.tracking.updater import Predictor
 from nadhir_lab.scoring import ScoreReport, combine
 from nadhir_lab.simulator import TWISTS, list_regions, load_region, simulate, write_scenario
@@ -63,10 +65,13 @@ def scenario_dirs(seeds: list[int], hours: float, cache: Path) -> list[Path]:
     return out
 
 
-def evaluate(folder: Path, tmp: Path, coast_straight_s: float | None = None) -> ScoreReport:
-    """Replay one scenario and score it (alerts and tracks)."""
+def evaluate(
+    folder: Path, tmp: Path, coast_straight_s: float | None = None, course_fix: AlongCourse | None = None
+) -> ScoreReport:
+    """Replay one scenario and score it (alerts and tracks); ``course_fix``: the tracker's
+    along-course fix (``tracking/course_fix.py``, off by default)."""
     predictor = None if coast_straight_s is None else Predictor(coast_straight_s=coast_straight_s)
-    return run(folder, False, tmp, predictor=predictor)
+    return run(folder, False, tmp, predictor=predictor, course_fix=course_fix)
 
 
 def warning_row(r: dict[str, float]) -> str:
@@ -96,13 +101,15 @@ def main(argv: list[str]) -> int:
         type=float,
         help="the tracker's coasting prediction (Predictor(coast_straight_s=...), off by default)",
     )
+    ap.add_argument("--course-fix", help="the tracker's along-course fix (tracking/course_fix.py), e.g. on")
     args = ap.parse_args(argv)
+    course_fix = AlongCourse.parse(args.course_fix) if args.course_fix else None
     folders = scenario_dirs(_seeds(args.seeds), args.hours, args.cache)
     rows = []
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
         for folder in folders:
-            report = evaluate(folder, Path(tmp), args.coast_straight_s)
+            report = evaluate(folder, Path(tmp), args.coast_straight_s, course_fix)
             reports.append(report)
             r = report.as_dict()
             ospa_m, warned = float(r["ospa_m"] or 0.0), float(r["warned_share"] or 0.0)

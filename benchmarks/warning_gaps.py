@@ -1,6 +1,7 @@
 """Where is warning lead lost? Each strike-site pair, the system's own tracks against ideal ones.
 
-Usage: python benchmarks/warning_gaps.py [--pairs] [--ring TYPES:SIGMA_DEG] [SCENARIO_DIR ...]
+Usage: python benchmarks/warning_gaps.py [--pairs] [--ring TYPES:SIGMA_DEG] [--course-fix FIX]
+       [SCENARIO_DIR ...]
 
 Replays each scenario twice through the same threat model and policy: once
 with the system's own tracks, once with ideal tracks from each aircraft's
@@ -36,6 +37,7 @@ from pathlib import Path
 from nadhir.domain import Problems
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.geo.distance import haversine_m
+from nadhir.tracking.course_fix import AlongCourse
 from nadhir.tracking.ring import RingPrior
 from nadhir_lab.scoring import (
     METRES_PER_DEGREE,
@@ -104,14 +106,15 @@ def classify(
 
 
 def gaps(
-    scenario_dir: Path, tmp: Path, ring: RingPrior | None = None
+    scenario_dir: Path, tmp: Path, ring: RingPrior | None = None, course_fix: AlongCourse | None = None
 ) -> list[tuple[str, str, str, float, float, float, float]]:
     """Per pair where the ideal run warned: (type, class, site, own lead, ideal lead,
-    own siren lead, ideal siren lead); ``ring`` is the own tracker's ring prior."""
+    own siren lead, ideal siren lead); ``ring`` is the own tracker's ring prior, ``course_fix`` its
+    along-course fix."""
     own_dir, ideal_dir = tmp / "own", tmp / "ideal"
     own_dir.mkdir(exist_ok=True)
     ideal_dir.mkdir(exist_ok=True)
-    own = run(scenario_dir, False, own_dir, ring=ring)
+    own = run(scenario_dir, False, own_dir, ring=ring, course_fix=course_fix)
     ideal = run(scenario_dir, "seen", ideal_dir)
     fixes, kinds = _tracks_with_type(own_dir / f"{scenario_dir.name}.tracks.jsonl")
     truth = load_truth(scenario_dir)
@@ -135,12 +138,18 @@ def main() -> int:
     ap.add_argument("scenarios", nargs="*", type=Path, default=DEFAULT)
     ap.add_argument("--pairs", action="store_true", help="also list every pair")
     ap.add_argument("--ring", help="the own tracker's ring prior: TYPES:SIGMA_DEG, e.g. jet:90")
+    ap.add_argument(
+        "--course-fix", help="the own tracker's along-course fix (tracking/course_fix.py), e.g. on"
+    )
     args = ap.parse_args()
     ring = RingPrior.parse(args.ring) if args.ring else None
+    course_fix = AlongCourse.parse(args.course_fix) if args.course_fix else None
     lost: dict[tuple[str, str], list[float]] = collections.defaultdict(lambda: [0, 0.0, 0, 0])
     with tempfile.TemporaryDirectory() as tmp:
         for scenario_dir in args.scenarios:
-            for kind, cls, site, own, ideal, own_s, ideal_s in gaps(scenario_dir, Path(tmp), ring):
+            for kind, cls, site, own, ideal, own_s, ideal_s in gaps(
+                scenario_dir, Path(tmp), ring, course_fix
+            ):
                 row = lost[(kind, cls)]
                 row[0] += 1
                 row[1] += max(0.0, ideal - own)

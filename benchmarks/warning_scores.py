@@ -53,6 +53,7 @@ from nadhir.engine.stepper import Stepper
 from nadhir.threat.assessor import DroneLoiter
 from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.bearing_rate import BearingRateGate
+from nadhir.tracking.course_fix import AlongCourse
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.ring import RingPrior
@@ -151,6 +152,7 @@ def run(
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
     drone_loiter: DroneLoiter | None = None,
+    course_fix: AlongCourse | None = None,
 ) -> ScoreReport:
     """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
     "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's,
@@ -169,6 +171,7 @@ def run(
         sweep=sweep,
         bearing_rate=bearing_rate,
         drone_loiter=drone_loiter,
+        course_fix=course_fix,
     )
     if predictor is not None:
         pipeline.tracker.predictor = predictor
@@ -241,6 +244,7 @@ def _one(
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
     drone_loiter: DroneLoiter | None = None,
+    course_fix: AlongCourse | None = None,
 ) -> ScoreReport:
     with tempfile.TemporaryDirectory() as tmp:
         return run(
@@ -255,6 +259,7 @@ def _one(
             sweep=sweep,
             bearing_rate=bearing_rate,
             drone_loiter=drone_loiter,
+            course_fix=course_fix,
         )
 
 
@@ -270,6 +275,7 @@ def score_set(
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
     drone_loiter: DroneLoiter | None = None,
+    course_fix: AlongCourse | None = None,
 ) -> int:
     """Score an evaluation set and print its table (see the module's docstring); ``policy``: the
     alert policy's settings (None: the defaults)."""
@@ -297,6 +303,7 @@ def score_set(
                 [sweep] * len(members),
                 [bearing_rate] * len(members),
                 [drone_loiter] * len(members),
+                [course_fix] * len(members),
             )
         )
     for m, r in zip(members, reports, strict=True):
@@ -363,6 +370,11 @@ def main() -> int:
         "--drone-loiter",
         help="drone tracks too slow to fly loiter over nearby sites: 'on' or SPEED_SHARE[:RADIUS_M]",
     )
+    ap.add_argument(
+        "--course-fix",
+        help="move a track along its course to where a node's bearings place its aircraft ahead of it: "
+        "'on' or see tracking/course_fix.py's AlongCourse.parse",
+    )
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
@@ -384,6 +396,7 @@ def main() -> int:
     sweep = SweepStart.parse(args.sweep) if args.sweep else None
     bearing_rate = BearingRateGate.parse(args.bearing_rate) if args.bearing_rate else None
     drone_loiter = DroneLoiter.parse(args.drone_loiter) if args.drone_loiter else None
+    course_fix = AlongCourse.parse(args.course_fix) if args.course_fix else None
     if args.eval_set:
         return score_set(
             args.eval_set,
@@ -397,6 +410,7 @@ def main() -> int:
             sweep,
             bearing_rate,
             drone_loiter,
+            course_fix,
         )
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
@@ -419,6 +433,7 @@ def main() -> int:
                 sweep=sweep,
                 bearing_rate=bearing_rate,
                 drone_loiter=drone_loiter,
+                course_fix=course_fix,
             )
             reports.append(report)
             print(row(scenario_dir.name, report.as_dict()))

@@ -10,6 +10,7 @@ from nadhir.engine.pipeline import Pipeline
 from nadhir.threat.assessor import DroneLoiter
 from nadhir.threat.learned import StrikeModel
 from nadhir.tracking.bearing_rate import BearingRateGate
+from nadhir.tracking.course_fix import AlongCourse
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.ring import RingPrior
 from nadhir.tracking.sweep import SweepStart
@@ -26,6 +27,7 @@ def build_pipeline(
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
     drone_loiter: DroneLoiter | None = None,
+    course_fix: AlongCourse | None = None,
 ) -> Pipeline:
     """The live pipeline, set up with a scenario's sites, gazetteer and reporters.
 
@@ -47,6 +49,9 @@ def build_pipeline(
     a drone track too slow to fly as a loiter over the sites around it is opt-in
     (``threat/assessor.py``, ``DroneLoiter``; docs/benchmarks.md, "Twelfth session, drones on real
     flights").
+    With no ``course_fix`` a bearing moves a track only across its ray, the default; a node's
+    bearings placing a track's aircraft ahead of it on its course moving the track along it is
+    opt-in (``tracking/course_fix.py``; docs/benchmarks.md, "Twelfth session, along-course fix").
     """
     from nadhir.intake.text import MessageReader
 
@@ -70,4 +75,5 @@ def build_pipeline(
         sweep=sweep,
         bearing_rate=bearing_rate,
         drone_loiter=drone_loiter,
+        course_fix=course_fix,
     )

@@ -47,6 +47,7 @@ from nadhir.threat.impacts import (
 from nadhir.threat.learned import StrikeModel
 from nadhir.threat.lost import LostContactWatch
 from nadhir.tracking.bearing_rate import BearingRateGate
+from nadhir.tracking.course_fix import AlongCourse
 from nadhir.tracking.initiator import Initiator
 from nadhir.tracking.lateness import LatenessPrior
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
@@ -123,6 +124,7 @@ class Pipeline:
         sweep: SweepStart | None = None,
         bearing_rate: BearingRateGate | None = None,
         drone_loiter: DroneLoiter | None = None,
+        course_fix: AlongCourse | None = None,
     ) -> None:
         if not sites:
             raise ValueError("a pipeline needs at least one site")
@@ -139,7 +141,10 @@ class Pipeline:
         reader = reader_factory(self.gazetteer) if reader_factory is not None else None
         self.interpreter = ReportInterpreter(self.gazetteer, reader, self.trust)
         self.tracker = Tracker(
-            updater=Updater(lateness, ring), initiator=Initiator(sweep), bearing_rate=bearing_rate
+            updater=Updater(lateness, ring),
+            initiator=Initiator(sweep),
+            bearing_rate=bearing_rate,
+            course_fix=course_fix,
         )
         self.assessor = ThreatAssessor(sites, self.frame, model=strike_model, loiter=drone_loiter)
         self.impacts = ImpactWatch(sites)

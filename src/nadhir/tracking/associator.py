@@ -62,6 +62,8 @@ class Associator:
         self._rates = BearingRates(rate) if rate is not None else None
         # How many bearings of the last batch fell in each track's gate.
         self.last_gated_per_track: list[int] = []
+        # The (bearing, track) index pairs of the last batch the rate test took out of the gate.
+        self.last_rate_refused: list[tuple[int, int]] = []
 
     # -- sightings --------------------------------------------------------------------------
 
@@ -184,6 +186,7 @@ class Associator:
         # batch's counts behind, which the tracker would credit to this batch (note_bearings) and
         # so make a track look as if it kept losing bearings it never saw, and delete it.
         self.last_gated_per_track = [0] * len(tracks)
+        self.last_rate_refused = []
         try:
             return self._assign_bearings_gated(tracks, batch, use_grid, out, gated)
         finally:
@@ -311,7 +314,10 @@ class Associator:
             motion = motions.get(j)
             if motion is None:
                 motion = motions[j] = _motion(tracks[j])
-            keep.append(rates.explains(rate, batch[i], motion))
+            kept = rates.explains(rate, batch[i], motion)
+            keep.append(kept)
+            if not kept:
+                self.last_rate_refused.append((i, j))
         return keep
 
     def bearing_costs(

@@ -9,6 +9,7 @@ import numpy as np
 
 from nadhir.tracking.associator import Associator
 from nadhir.tracking.bearing_rate import BearingRateGate
+from nadhir.tracking.course_fix import AlongCourse, CourseFixer
 from nadhir.tracking.deleter import Deleter
 from nadhir.tracking.initiator import MAX_FORMATION, Initiator
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
@@ -49,6 +50,7 @@ class Tracker:
         deleter: Deleter | None = None,
         merger: Merger | None = None,
         bearing_rate: BearingRateGate | None = None,
+        course_fix: AlongCourse | None = None,
     ) -> None:
         self.predictor = predictor or Predictor()
         self.updater = updater or Updater()
@@ -57,6 +59,8 @@ class Tracker:
         self.deleter = deleter or Deleter()
         self.merger = merger or Merger()
         self.tracks: dict[str, Track] = {}
+        # Opt-in: bearings crossing a track's course ahead of it pull the track along its course.
+        self.course_fixer = CourseFixer(course_fix) if course_fix is not None else None
 
     def step(self, t: float, batch: Sequence[Measurement]) -> Ended:
         """Process simultaneous measurements at time ``t``; returns the tracks it ended.
@@ -201,7 +205,22 @@ class Tracker:
                         track.last_bearing_t, group[0].t, int(gated_counts[j]), len(per_track.get(j, ()))
                     )
                     track.last_bearing_t = group[0].t
+        fixer = self.course_fixer
+        if fixer is not None:
+            # A track's leads are read off its state before the bearings' own (sideways) update;
+            # a bearing the rate test refused a track (and no other track took) counts for it too.
+            along = [(tracks[j], m) for j in sorted(per_track) for m in per_track[j]]
+            along += [
+                (tracks[j], group[i]) for i, j in self.associator.last_rate_refused if assignment[i] is None
+            ]
+            leads = [(track, fixer.lead(track, m)) for track, m in along]
         self.updater.update_bearings_many([(tracks[j], per_track[j]) for j in sorted(per_track)])
+        if fixer is not None:
+            for track, found in leads:
+                if found is not None:
+                    fixer.apply(track, found)
+                    touched[track.id] = None
+            fixer.forget_before(group[0].t)
         for j in sorted(per_track):
             track, fixes = tracks[j], per_track[j]
             for m in fixes:
@@ -244,4 +263,7 @@ class Tracker:
         removed = [track for track in self.tracks.values() if self.deleter.should_delete(track, t)]
         for track in removed:
             del self.tracks[track.id]
+        if self.course_fixer is not None:
+            for track_id in (*merged, *(track.id for track in removed)):
+                self.course_fixer.forget(track_id)
         return Ended(removed, merged)
