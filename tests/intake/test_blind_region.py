@@ -7,13 +7,12 @@ Message parsing), so that a regression fails here.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from benchmark_module import load_benchmark
 from nadhir.domain import AIRCRAFT_TYPES
 from nadhir.intake.text import MessageReader
 
@@ -35,12 +34,7 @@ FLOORS = {
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("parse_accuracy", ROOT / "benchmarks" / "parse_accuracy.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("parse_accuracy")
 
 
 @pytest.fixture(scope="module")

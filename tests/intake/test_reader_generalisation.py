@@ -10,8 +10,6 @@ real_messages' own rule.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmark_module import load_benchmark
 from nadhir.intake.parsed import ParsedMessage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,18 +34,9 @@ RECORDED = {
 }
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    return _load("reader_generalisation")
+    return load_benchmark("reader_generalisation")
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,7 @@ no live message of the existing labelled sets or scenarios is taken for a summar
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -25,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmark_module import load_benchmark
 from nadhir.domain import Observation, Report
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.factory import build_pipeline
@@ -65,12 +64,7 @@ IDIOMS = {
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("real_messages", ROOT / "benchmarks" / "real_messages.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("real_messages")
 
 
 @pytest.fixture(scope="module")
