@@ -1,5 +1,6 @@
 """With ``circling_siren_m`` (opt-in, per kind of aircraft), a ``circling`` cue sounds sirens only
-while the track is within that distance of the site; farther, it warns phones (why:
+while the track is within that distance of the site; farther, it warns phones. With
+``circling_dwell_s`` (opt-in) only once the same track has circled the site that long (why:
 docs/benchmarks.md, twelfth session, "circling")."""
 
 from __future__ import annotations
@@ -57,3 +58,55 @@ def test_never_a_siren_the_defaults_would_not_sound(kind: str, distance_m: float
 
 def test_off_by_default() -> None:
     assert PolicyConfig().circling_siren_m == {}
+
+
+# ``circling_dwell_s``: the circling cue must have held the site, by the same track, this long.
+DWELL = replace(PolicyConfig(), circling_dwell_s=30.0)
+
+
+def sirens_from(cfg: PolicyConfig, steps: list[tuple[float, Threat]]) -> float | None:
+    """When the town's sirens first sound over ``steps`` (time, the town's strongest threat)."""
+    policy = AlertPolicy([TOWN], cfg)
+    for t, threat in steps:
+        if any(a.level == "imminent" for a in policy.decide(t, {"town": threat})):
+            return t
+    return None
+
+
+def orbit(t0: float, t1: float, track: str = "T1") -> list[tuple[float, Threat]]:
+    return [
+        (float(t), Threat("town", track, "helicopter", 0.8, float(t), 1000.0, "circling", CORROBORATED))
+        for t in range(int(t0), int(t1), 5)
+    ]
+
+
+def test_a_circling_cue_sounds_the_sirens_once_it_has_held_for_the_dwell() -> None:
+    assert sirens_from(PolicyConfig(), orbit(0, 120)) == 0.0
+    assert sirens_from(DWELL, orbit(0, 120)) == 30.0
+
+
+def test_a_brief_circling_cue_warns_phones_only() -> None:
+    # 20 s of circling, then the same helicopter merely approaching: no sirens with the dwell.
+    approach = [(t, replace(th, cue="approach", probability=0.5)) for t, th in orbit(20, 120)]
+    assert sirens_from(PolicyConfig(), orbit(0, 20) + approach) == 0.0
+    assert sirens_from(DWELL, orbit(0, 20) + approach) is None
+
+
+def test_the_dwell_restarts_when_another_track_takes_over() -> None:
+    assert sirens_from(DWELL, orbit(0, 20) + orbit(20, 120, track="T2")) == 50.0
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=60))
+def test_with_the_dwell_sirens_only_after_an_unbroken_run(circling_steps: list[bool]) -> None:
+    steps = []
+    for k, on in enumerate(circling_steps):
+        [(t, th)] = orbit(5 * k, 5 * k + 1)
+        steps.append((t, th if on else replace(th, cue="approach", probability=0.5)))
+    got = sirens_from(DWELL, steps)
+    if got is not None:
+        k = int(got // 5)
+        assert all(circling_steps[k - 6 : k + 1]) and k >= 6
+
+
+def test_the_dwell_is_off_by_default() -> None:
+    assert PolicyConfig().circling_dwell_s is None
