@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from town import CORROBORATED, TOWN
 
 from nadhir.alerting.policy import AlertPolicy, PolicyConfig
-from nadhir.domain import Threat
+from nadhir.domain import Site, Threat
 
 # The setting under test, at the values measured in docs/benchmarks.md (twelfth session).
 CFG = replace(PolicyConfig(), circling_siren_m={"jet": 5000.0, "helicopter": 2000.0})
@@ -110,3 +110,50 @@ def test_with_the_dwell_sirens_only_after_an_unbroken_run(circling_steps: list[b
 
 def test_the_dwell_is_off_by_default() -> None:
     assert PolicyConfig().circling_dwell_s is None
+
+
+# ``circling_spread_m``: one orbit, one target.
+SPREAD = replace(PolicyConfig(), circling_spread_m=2500.0)
+# A town 5.5 km north of the town (across a jet's orbit), and a hospital inside the town.
+ACROSS = Site(id="across", name="Across", kind="town", lat=35.95, lon=36.6, radius_m=1500)
+HOSPITAL = Site(id="hospital", name="Hospital", kind="hospital", lat=35.902, lon=36.6, radius_m=200)
+
+
+def orbit_over(site: str, track: str = "J1") -> Threat:
+    return Threat(site, track, "jet", 0.8, 0.0, 2000.0, "circling", CORROBORATED)
+
+
+def sirens_at(cfg: PolicyConfig, steps: list[dict[str, Threat]]) -> set[str]:
+    """The sites whose sirens sound over ``steps`` (one every 10 s)."""
+    policy = AlertPolicy([TOWN, ACROSS, HOSPITAL], cfg)
+    out = set()
+    for k, threats in enumerate(steps):
+        out |= {a.site for a in policy.decide(10.0 * k, threats) if a.level == "imminent"}
+    return out
+
+
+def test_one_orbit_sounds_sirens_round_one_target() -> None:
+    # The jet's circling raises the town's sirens; then its orbit takes in the town across it.
+    steps = [{"town": orbit_over("town")}] * 3 + [
+        {"town": orbit_over("town"), "across": orbit_over("across")}
+    ] * 3
+    assert sirens_at(PolicyConfig(), steps) == {"town", "across"}
+    assert sirens_at(SPREAD, steps) == {"town"}
+
+
+def test_the_hospital_inside_the_struck_town_is_the_same_target() -> None:
+    steps = [{"town": orbit_over("town")}] * 3 + [
+        {"town": orbit_over("town"), "hospital": orbit_over("hospital")}
+    ] * 3
+    assert sirens_at(SPREAD, steps) == {"town", "hospital"}
+
+
+def test_another_aircraft_circling_across_still_sounds_them() -> None:
+    steps = [{"town": orbit_over("town")}] * 3 + [
+        {"town": orbit_over("town"), "across": orbit_over("across", track="J2")}
+    ] * 3
+    assert sirens_at(SPREAD, steps) == {"town", "across"}
+
+
+def test_the_spread_is_off_by_default() -> None:
+    assert PolicyConfig().circling_spread_m is None
