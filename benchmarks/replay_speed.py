@@ -177,6 +177,13 @@ def main() -> int:
         action="store_true",
         help="run in the environment as it is (with PYTHONDONTWRITEBYTECODE=1, sources compiled every run)",
     )
+    ap.add_argument(
+        "--window",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="replay with `nadhir replay --window S` (opt-in batching of events within S seconds; 0: off)",
+    )
     ap.add_argument("--naive-reader", type=Path, help=argparse.SUPPRESS)  # the naive reader's own process
     args = ap.parse_args()
     if args.naive_reader is not None:
@@ -214,6 +221,7 @@ def main() -> int:
                         "--tracks",
                         f"{tmp}/t.jsonl",
                         "--quiet",
+                        *(["--window", str(args.window)] if args.window else []),
                     ]
                 else:
                     command = [*pin, sys.executable, __file__, "--naive-reader", str(scenario)]

@@ -63,10 +63,12 @@ def scenario_dirs(seeds: list[int], hours: float, cache: Path) -> list[Path]:
     return out
 
 
-def evaluate(folder: Path, tmp: Path, coast_straight_s: float | None = None) -> ScoreReport:
+def evaluate(
+    folder: Path, tmp: Path, coast_straight_s: float | None = None, window_s: float = 0.0
+) -> ScoreReport:
     """Replay one scenario and score it (alerts and tracks)."""
     predictor = None if coast_straight_s is None else Predictor(coast_straight_s=coast_straight_s)
-    return run(folder, False, tmp, predictor=predictor)
+    return run(folder, False, tmp, predictor=predictor, window_s=window_s)
 
 
 def warning_row(r: dict[str, float]) -> str:
@@ -96,13 +98,20 @@ def main(argv: list[str]) -> int:
         type=float,
         help="the tracker's coasting prediction (Predictor(coast_straight_s=...), off by default)",
     )
+    ap.add_argument(
+        "--window",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="batch events less than S seconds after a batch's first (Stepper.window_s; 0, off, the default)",
+    )
     args = ap.parse_args(argv)
     folders = scenario_dirs(_seeds(args.seeds), args.hours, args.cache)
     rows = []
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
         for folder in folders:
-            report = evaluate(folder, Path(tmp), args.coast_straight_s)
+            report = evaluate(folder, Path(tmp), args.coast_straight_s, args.window)
             reports.append(report)
             r = report.as_dict()
             ospa_m, warned = float(r["ospa_m"] or 0.0), float(r["warned_share"] or 0.0)

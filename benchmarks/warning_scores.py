@@ -145,6 +145,7 @@ def run(
     ring: RingPrior | None = None,
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
+    window_s: float = 0.0,
 ) -> ScoreReport:
     """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
     "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's,
@@ -183,6 +184,7 @@ def run(
         pipeline,
         lambda a: alerts.append(json_line(alert_to_dict(a))),
         None if ideal else (lambda s: tracks.append(json_line(track_to_dict(s)))),
+        window_s=window_s,
     ).run(e for _, e in scenario.events())
     alerts_path, tracks_path = (
         tmp / f"{scenario_dir.name}.alerts.jsonl",
@@ -232,6 +234,7 @@ def _one(
     policy: PolicyConfig | None = None,
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
+    window_s: float = 0.0,
 ) -> ScoreReport:
     with tempfile.TemporaryDirectory() as tmp:
         return run(
@@ -245,6 +248,7 @@ def _one(
             ring=ring,
             sweep=sweep,
             bearing_rate=bearing_rate,
+            window_s=window_s,
         )
 
 
@@ -259,6 +263,7 @@ def score_set(
     policy: PolicyConfig | None = None,
     sweep: SweepStart | None = None,
     bearing_rate: BearingRateGate | None = None,
+    window_s: float = 0.0,
 ) -> int:
     """Score an evaluation set and print its table (see the module's docstring); ``policy``: the
     alert policy's settings (None: the defaults)."""
@@ -285,6 +290,7 @@ def score_set(
                 [policy] * len(members),
                 [sweep] * len(members),
                 [bearing_rate] * len(members),
+                [window_s] * len(members),
             )
         )
     for m, r in zip(members, reports, strict=True):
@@ -347,6 +353,13 @@ def main() -> int:
         "--bearing-rate",
         help="gate bearings also by their node's bearing rate: 'on' or MAX_DT_S:NOISE_SIGMAS[:TRACK_SIGMAS]",
     )
+    ap.add_argument(
+        "--window",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="batch events less than S seconds after a batch's first (Stepper.window_s; 0, off, the default)",
+    )
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
@@ -379,6 +392,7 @@ def main() -> int:
             policy,
             sweep,
             bearing_rate,
+            args.window,
         )
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
@@ -400,6 +414,7 @@ def main() -> int:
                 ring=ring,
                 sweep=sweep,
                 bearing_rate=bearing_rate,
+                window_s=args.window,
             )
             reports.append(report)
             print(row(scenario_dir.name, report.as_dict()))

@@ -68,8 +68,15 @@ class Stepper:
         on_progress: Callable[[int], None] | None = None,
         on_rejected: RejectSink | None = None,
         on_event: EventSink | None = None,
+        window_s: float = 0.0,
     ) -> None:
+        if not (math.isfinite(window_s) and window_s >= 0.0):
+            raise ValueError(f"window_s must be a finite number of seconds >= 0, not {window_s}")
         self.pipeline = pipeline
+        # Opt-in (0: off, the default): events less than this many seconds after the first of a
+        # batch join it, processed at the batch's latest time (docs/benchmarks.md, "Twelfth
+        # session, speed"): fewer, larger steps, each measurement kept at its own time.
+        self.window_s = window_s
         self.on_alert = on_alert
         self.on_track = on_track
         self.on_progress = on_progress
@@ -111,7 +118,7 @@ class Stepper:
             self.summary.events_by_kind[type(event).__name__] += 1
             if self.on_progress is not None:
                 self.on_progress(1)
-            if batch and event.t != batch[0].t:
+            if batch and event.t != batch[0].t and not event.t < batch[0].t + self.window_s:
                 self._flush(batch)
                 batch = []
             if self.clock is not None and event.t < self.clock:
@@ -167,7 +174,8 @@ class Stepper:
             self.summary.start = t
         self._tick_until(t, inclusive=False)
         self.emit(self.pipeline.process(batch))
-        self.clock = t
+        # A window's batch is processed at its latest time (Pipeline.process); so the clock.
+        self.clock = max(e.t for e in batch) if self.window_s else t
 
     def _tick_until(self, t: float, inclusive: bool) -> None:
         """Tick the clock on towards ``t`` (up to it, or onto it when ``inclusive``).
