@@ -25,7 +25,8 @@ ran at a load average of 10-15 on 2 cores); the CPU time is what the replay itse
 
 The processes run with their bytecode cached, as a package installed by pip has it (pip compiles
 it at install time): one untimed run first writes it to a temporary PYTHONPYCACHEPREFIX.
-``--no-bytecode-cache`` measures the environment as it is.
+``--no-bytecode-cache`` measures the environment as it is. ``--window S`` replays with the
+opt-in event window (``nadhir replay --window S``; docs/benchmarks.md, "Twelfth session, speed").
 """
 
 from __future__ import annotations

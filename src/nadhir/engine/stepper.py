@@ -1,7 +1,9 @@
 """The stepper: drives the pipeline in time, for replay and live alike.
 
 Events that share a timestamp are processed together (they arrived at the
-same instant, so nothing waits). Between events the simulated clock ticks
+same instant, so nothing waits). Opt-in, a window (``window_s``, ``nadhir replay --window S``)
+processes the events of a few seconds as one batch at its latest time: fewer steps, each event a
+few seconds later (docs/benchmarks.md, "Twelfth session, speed"). Between events the simulated clock ticks
 every few seconds, so all-clears and coasting tracks come out when they
 would have live, and after the last event the clock runs on until every
 alert episode has ended.
@@ -96,7 +98,8 @@ class Stepper:
         return self.summary
 
     def feed(self, events: Iterable[Event], now: float | None = None, *, hold: bool = False) -> None:
-        """Process events in arrival order, runs of equal timestamps as one batch.
+        """Process events in arrival order, runs of equal timestamps as one batch (with
+        :attr:`window_s`, runs of events less than that after the batch's first).
 
         An event stamped before the clock (a late arrival) is processed at
         the clock's time, as a live system does; with ``now``, an event
