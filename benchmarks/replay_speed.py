@@ -25,7 +25,8 @@ ran at a load average of 10-15 on 2 cores); the CPU time is what the replay itse
 
 The processes run with their bytecode cached, as a package installed by pip has it (pip compiles
 it at install time): one untimed run first writes it to a temporary PYTHONPYCACHEPREFIX.
-``--no-bytecode-cache`` measures the environment as it is.
+``--no-bytecode-cache`` measures the environment as it is. ``--window S`` replays with the
+opt-in event window (``nadhir replay --window S``; docs/benchmarks.md, "Twelfth session, speed").
 """
 
 from __future__ import annotations
@@ -177,6 +178,13 @@ def main() -> int:
         action="store_true",
         help="run in the environment as it is (with PYTHONDONTWRITEBYTECODE=1, sources compiled every run)",
     )
+    ap.add_argument(
+        "--window",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="replay with `nadhir replay --window S` (opt-in batching of events within S seconds; 0: off)",
+    )
     ap.add_argument("--naive-reader", type=Path, help=argparse.SUPPRESS)  # the naive reader's own process
     args = ap.parse_args()
     if args.naive_reader is not None:
@@ -214,6 +222,7 @@ def main() -> int:
                         "--tracks",
                         f"{tmp}/t.jsonl",
                         "--quiet",
+                        *(["--window", str(args.window)] if args.window else []),
                     ]
                 else:
                     command = [*pin, sys.executable, __file__, "--naive-reader", str(scenario)]

@@ -66,12 +66,17 @@ def scenario_dirs(seeds: list[int], hours: float, cache: Path) -> list[Path]:
 
 
 def evaluate(
-    folder: Path, tmp: Path, coast_straight_s: float | None = None, course_fix: AlongCourse | None = None
+    folder: Path,
+    tmp: Path,
+    coast_straight_s: float | None = None,
+    course_fix: AlongCourse | None = None,
+    window_s: float = 0.0,
 ) -> ScoreReport:
     """Replay one scenario and score it (alerts and tracks); ``course_fix``: the tracker's
-    along-course fix (``tracking/course_fix.py``, off by default)."""
+    along-course fix (``tracking/course_fix.py``, off by default); ``window_s``: the stepper's
+    event window (``Stepper.window_s``, 0 = off, the default)."""
     predictor = None if coast_straight_s is None else Predictor(coast_straight_s=coast_straight_s)
-    return run(folder, False, tmp, predictor=predictor, course_fix=course_fix)
+    return run(folder, False, tmp, predictor=predictor, course_fix=course_fix, window_s=window_s)
 
 
 def warning_row(r: dict[str, float]) -> str:
@@ -102,6 +107,13 @@ def main(argv: list[str]) -> int:
         help="the tracker's coasting prediction (Predictor(coast_straight_s=...), off by default)",
     )
     ap.add_argument("--course-fix", help="the tracker's along-course fix (tracking/course_fix.py), e.g. on")
+    ap.add_argument(
+        "--window",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="batch events less than S seconds after a batch's first (Stepper.window_s; 0, off, the default)",
+    )
     args = ap.parse_args(argv)
     course_fix = AlongCourse.parse(args.course_fix) if args.course_fix else None
     folders = scenario_dirs(_seeds(args.seeds), args.hours, args.cache)
@@ -109,7 +121,7 @@ def main(argv: list[str]) -> int:
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
         for folder in folders:
-            report = evaluate(folder, Path(tmp), args.coast_straight_s, course_fix)
+            report = evaluate(folder, Path(tmp), args.coast_straight_s, course_fix, args.window)
             reports.append(report)
             r = report.as_dict()
             ospa_m, warned = float(r["ospa_m"] or 0.0), float(r["warned_share"] or 0.0)

@@ -153,6 +153,7 @@ def run(
     bearing_rate: BearingRateGate | None = None,
     drone_loiter: DroneLoiter | None = None,
     course_fix: AlongCourse | None = None,
+    window_s: float = 0.0,
 ) -> ScoreReport:
     """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
     "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's,
@@ -194,6 +195,7 @@ def run(
         pipeline,
         lambda a: alerts.append(json_line(alert_to_dict(a))),
         None if ideal else (lambda s: tracks.append(json_line(track_to_dict(s)))),
+        window_s=window_s,
     ).run(e for _, e in scenario.events())
     alerts_path, tracks_path = (
         tmp / f"{scenario_dir.name}.alerts.jsonl",
@@ -245,6 +247,7 @@ def _one(
     bearing_rate: BearingRateGate | None = None,
     drone_loiter: DroneLoiter | None = None,
     course_fix: AlongCourse | None = None,
+    window_s: float = 0.0,
 ) -> ScoreReport:
     with tempfile.TemporaryDirectory() as tmp:
         return run(
@@ -260,6 +263,7 @@ def _one(
             bearing_rate=bearing_rate,
             drone_loiter=drone_loiter,
             course_fix=course_fix,
+            window_s=window_s,
         )
 
 
@@ -276,6 +280,7 @@ def score_set(
     bearing_rate: BearingRateGate | None = None,
     drone_loiter: DroneLoiter | None = None,
     course_fix: AlongCourse | None = None,
+    window_s: float = 0.0,
 ) -> int:
     """Score an evaluation set and print its table (see the module's docstring); ``policy``: the
     alert policy's settings (None: the defaults)."""
@@ -304,6 +309,7 @@ def score_set(
                 [bearing_rate] * len(members),
                 [drone_loiter] * len(members),
                 [course_fix] * len(members),
+                [window_s] * len(members),
             )
         )
     for m, r in zip(members, reports, strict=True):
@@ -375,6 +381,13 @@ def main() -> int:
         help="move a track along its course to where a node's bearings place its aircraft ahead of it: "
         "'on' or see tracking/course_fix.py's AlongCourse.parse",
     )
+    ap.add_argument(
+        "--window",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="batch events less than S seconds after a batch's first (Stepper.window_s; 0, off, the default)",
+    )
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
@@ -411,6 +424,7 @@ def main() -> int:
             bearing_rate,
             drone_loiter,
             course_fix,
+            args.window,
         )
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
@@ -434,6 +448,7 @@ def main() -> int:
                 bearing_rate=bearing_rate,
                 drone_loiter=drone_loiter,
                 course_fix=course_fix,
+                window_s=args.window,
             )
             reports.append(report)
             print(row(scenario_dir.name, report.as_dict()))

@@ -38,8 +38,12 @@ def replay_scenario(
     policy: PolicyConfig | None = None,
     strike_model: StrikeModel | None = None,
     siren_model: SirenModel | None = None,
+    window_s: float = 0.0,
 ) -> ReplayResult:
-    """Replay a scenario; alerts and track states go to the callbacks as they are made."""
+    """Replay a scenario; alerts and track states go to the callbacks as they are made.
+
+    ``window_s`` (opt-in, 0 the default): events less than that many seconds after a batch's first
+    are processed with it (:attr:`Stepper.window_s`)."""
     result = ReplayResult(scenario, ReplaySummary())
 
     def alert_sink(alert: Alert) -> None:
@@ -65,6 +69,7 @@ def replay_scenario(
         alert_sink,
         track_sink if (on_track is not None or keep) else None,
         on_progress,
+        window_s=window_s,
     )
     result.summary = stepper.run(events())
     result.summary.suspect_events = scenario.suspect_events

@@ -1,7 +1,9 @@
 """The stepper: drives the pipeline in time, for replay and live alike.
 
 Events that share a timestamp are processed together (they arrived at the
-same instant, so nothing waits). Between events the simulated clock ticks
+same instant, so nothing waits). Opt-in, a window (``window_s``, ``nadhir replay --window S``)
+processes the events of a few seconds as one batch at its latest time: fewer steps, each event a
+few seconds later (docs/benchmarks.md, "Twelfth session, speed"). Between events the simulated clock ticks
 every few seconds, so all-clears and coasting tracks come out when they
 would have live, and after the last event the clock runs on until every
 alert episode has ended.
@@ -68,8 +70,15 @@ class Stepper:
         on_progress: Callable[[int], None] | None = None,
         on_rejected: RejectSink | None = None,
         on_event: EventSink | None = None,
+        window_s: float = 0.0,
     ) -> None:
+        if not (math.isfinite(window_s) and window_s >= 0.0):
+            raise ValueError(f"window_s must be a finite number of seconds >= 0, not {window_s}")
         self.pipeline = pipeline
+        # Opt-in (0: off, the default): events less than this many seconds after the first of a
+        # batch join it, processed at the batch's latest time (docs/benchmarks.md, "Twelfth
+        # session, speed"): fewer, larger steps, each measurement kept at its own time.
+        self.window_s = window_s
         self.on_alert = on_alert
         self.on_track = on_track
         self.on_progress = on_progress
@@ -89,7 +98,8 @@ class Stepper:
         return self.summary
 
     def feed(self, events: Iterable[Event], now: float | None = None, *, hold: bool = False) -> None:
-        """Process events in arrival order, runs of equal timestamps as one batch.
+        """Process events in arrival order, runs of equal timestamps as one batch (with
+        :attr:`window_s`, runs of events less than that after the batch's first).
 
         An event stamped before the clock (a late arrival) is processed at
         the clock's time, as a live system does; with ``now``, an event
@@ -111,7 +121,7 @@ class Stepper:
             self.summary.events_by_kind[type(event).__name__] += 1
             if self.on_progress is not None:
                 self.on_progress(1)
-            if batch and event.t != batch[0].t:
+            if batch and event.t != batch[0].t and not event.t < batch[0].t + self.window_s:
                 self._flush(batch)
                 batch = []
             if self.clock is not None and event.t < self.clock:
@@ -167,7 +177,8 @@ class Stepper:
             self.summary.start = t
         self._tick_until(t, inclusive=False)
         self.emit(self.pipeline.process(batch))
-        self.clock = t
+        # A window's batch is processed at its latest time (Pipeline.process); so the clock.
+        self.clock = max(e.t for e in batch) if self.window_s else t
 
     def _tick_until(self, t: float, inclusive: bool) -> None:
         """Tick the clock on towards ``t`` (up to it, or onto it when ``inclusive``).

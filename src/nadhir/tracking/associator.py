@@ -344,6 +344,9 @@ class Associator:
         if not near.any():  # the usual case far from any track: nothing to score
             return _NO_PAIRS, _NO_PAIRS, _NO_COSTS
         pm, pt, dx, dy = pm[near], pt[near], dx[near], dy[near]
+        lag = _lags(tracks, batch, pm, pt)
+        if lag is not None:  # bearings heard before (or after) the track's time: where it was then
+            dx, dy = dx + x[pt, 2] * lag, dy + x[pt, 3] * lag
         # Per bearing: type likelihood (3), its best value, sigma, bearing.
         cols = np.array(
             [(*m.type_likelihood, max(m.type_likelihood), m.sigma_rad, m.bearing_rad) for m in batch]
@@ -457,6 +460,9 @@ def bearing_costs_small(
             dx, dy = x0 - sx, x1 - sy
             if not dx * dx + dy * dy <= reach2:
                 continue
+            lag = m.t - tracks[j].t
+            if lag:  # (as bearing_costs: where the track was when the bearing was heard)
+                dx, dy = dx + x2 * lag, dy + x3 * lag
             agreement = (probs[0] * l0 + probs[1] * l1 + probs[2] * l2) / top
             if not agreement >= MIN_TYPE_AGREEMENT:
                 continue
@@ -496,11 +502,28 @@ def _motion(track: Track) -> TrackMotion:
     )
 
 
-def _groups_by_source(batch: Sequence[PositionFix | BearingFix]) -> dict[str, list[int]]:
-    groups: dict[str, list[int]] = {}
+def _groups_by_source(batch: Sequence[PositionFix | BearingFix]) -> dict[tuple[str, float], list[int]]:
+    """The batch's measurements by (source, time): one source's of one instant go to distinct
+    tracks. (A batch of one instant groups by source alone; a window's batch, see
+    ``Stepper.window_s``, may hold a node's bearings of one aircraft at successive seconds.)"""
+    groups: dict[tuple[str, float], list[int]] = {}
     for i, m in enumerate(batch):
-        groups.setdefault(m.source, []).append(i)
+        groups.setdefault((m.source, m.t), []).append(i)
     return groups
+
+
+def _lags(
+    tracks: Sequence[Track], batch: Sequence[BearingFix], pm: NDArray[np.intp], pt: NDArray[np.intp]
+) -> NDArray[np.float64] | None:
+    """Each pair's bearing time less its track's time, or None when every one is nought (a batch of
+    one instant, the default: nothing is shifted, to the bit)."""
+    times = [m.t for m in batch]
+    track_times = [tr.t for tr in tracks]
+    first = track_times[0]
+    if all(v == first for v in times) and all(v == first for v in track_times):
+        return None
+    lag = np.array(times)[pm] - np.array(track_times)[pt]
+    return lag if lag.any() else None
 
 
 def _assign_group(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -72,6 +72,9 @@ class Tracker:
         self.predictor.predict_all(list(self.tracks.values()), t)
         touched: dict[str, None] = {}
         sightings = [m for m in batch if isinstance(m, PositionFix)]
+        if any(m.t != t for m in sightings):
+            # A window's batch (Stepper.window_s): a report made before t is that much later at t.
+            sightings = [m if m.t == t else replace(m, delay_s=m.delay_s + (t - m.t)) for m in sightings]
         sounds = [m for m in batch if isinstance(m, BearingFix)]
         if sightings:
             self._sightings(sightings, touched)

@@ -26,7 +26,7 @@ Measurement models:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -205,8 +205,21 @@ class Updater:
                 self.update_heading(tr, f.heading_rad, f.heading_sigma_rad)
 
     def update_bearings_many(self, work: Sequence[tuple[Track, Sequence[BearingFix]]]) -> None:
-        """Each track's simultaneous bearings, all tracks in one batched update (padded to the longest)."""
+        """Each track's simultaneous bearings, all tracks in one batched update (padded to the longest).
+
+        Bearings of several instants (a window's batch, ``Stepper.window_s``) are folded in one
+        instant at a time, oldest first: one joint update of a track's bearings of several seconds
+        trips the runaway guard of :func:`imm.update_bearings_batch` (their spread in time is not
+        in the Jacobian, see :func:`_sensors`) and falls back to one bearing at a time.
+        """
         if not work:
+            return
+        instants = _instants(fixes for _, fixes in work)
+        if instants is not None:
+            for t in instants:
+                self.update_bearings_many(
+                    [(tr, now) for tr, fixes in work if (now := [f for f in fixes if f.t == t])]
+                )
             return
         if len(work) <= SCALAR_MAX_TRACKS and all(len(f) == 1 for _, f in work):
             self._update_lone_bearings(work)
@@ -215,8 +228,8 @@ class Updater:
         sensors = np.zeros((n, k, 2))
         bearings = np.zeros((n, k))
         variances = np.full((n, k), np.inf)
-        for i, (_, fixes) in enumerate(work):
-            sensors[i, : len(fixes)] = [(f.sx, f.sy) for f in fixes]
+        for i, (tr, fixes) in enumerate(work):
+            sensors[i, : len(fixes)] = _sensors(tr, fixes)
             bearings[i, : len(fixes)] = [f.bearing_rad for f in fixes]
             variances[i, : len(fixes)] = [f.sigma_rad * f.sigma_rad for f in fixes]
         tracks = [tr for tr, _ in work]
@@ -241,10 +254,11 @@ class Updater:
         for tr, fixes in work:
             f, prof = fixes[0], tr.profile
             sigma = float(f.sigma_rad)
+            ((sx, sy),) = _sensors(tr, fixes)
             bearings.append(
                 (
-                    float(f.sx),
-                    float(f.sy),
+                    float(sx),
+                    float(sy),
                     float(f.bearing_rad),
                     sigma * sigma,
                     prof.altitude_m,
@@ -296,8 +310,14 @@ class Updater:
         track.set_models(np.array(mu), np.array(xs_new), np.array(ps).reshape(imm.N_MODELS, 4, 4))
 
     def update_bearings(self, track: Track, fixes: Sequence[BearingFix]) -> None:
-        """Joint iterated-EKF update with the simultaneous bearings assigned to this track."""
-        sensors = np.array([(f.sx, f.sy) for f in fixes])
+        """Joint iterated-EKF update with the simultaneous bearings assigned to this track (those of
+        several instants one instant at a time, as :meth:`update_bearings_many`)."""
+        instants = _instants([fixes])
+        if instants is not None:
+            for t in instants:
+                self.update_bearings(track, [f for f in fixes if f.t == t])
+            return
+        sensors = np.array(_sensors(track, fixes))
         bearings = np.array([f.bearing_rad for f in fixes])
         variances = np.array([f.sigma_rad * f.sigma_rad for f in fixes])
         prof = track.profile
@@ -305,6 +325,29 @@ class Updater:
             track.mu, track.xs, track.ps, sensors, bearings, variances, prof.altitude_m, prof.altitude_sigma_m
         )
         track.set_models(mu, xs, ps)
+
+
+def _instants(groups: Iterable[Sequence[BearingFix]]) -> list[float] | None:
+    """The distinct times of the fixes, oldest first, or None when they are all of one instant."""
+    times = {f.t for fixes in groups for f in fixes}
+    return sorted(times) if len(times) > 1 else None
+
+
+def _sensors(track: Track, fixes: Sequence[BearingFix]) -> list[tuple[float, float]]:
+    """The fixes' sensor positions, each moved by the track's velocity times the time from the
+    fix to the track (a window's batch, ``Stepper.window_s``: a bearing heard a few seconds before
+    the step looked at the aircraft where it was then; the relative geometry is the same). With
+    every fix at the track's time, the default, the positions as they are.
+
+    (The velocity is the track's combined estimate, and the shift is a constant of the update: the
+    bearing's dependence on velocity through it is left out of the Jacobian, a few seconds' worth
+    beside the sound's tens of seconds of travel.)
+    """
+    t = track.t
+    if all(f.t == t for f in fixes):
+        return [(f.sx, f.sy) for f in fixes]
+    _, _, vx, vy = track.x.tolist()
+    return [(f.sx - vx * (f.t - t), f.sy - vy * (f.t - t)) for f in fixes]
 
 
 def _sighting_update_small(

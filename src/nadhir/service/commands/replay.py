@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--siren-model",
         help="Weigh the rules' calls for sirens with the siren model: 'bundled' or a JSON path",
     )
+    ap.add_argument(
+        "--window",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="Opt-in: process events less than S seconds after a batch's first with it (0: off)",
+    )
     # The health room is loaded only to persist (its default, 500 m, is DRAFT_DISTANCE_M there).
     ap.add_argument("--attack-distance", type=float, metavar="M",
                     help="With --db: draft attacks on health care up to M metres away (500)")  # fmt: skip
@@ -90,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         strike_model=args.strike_model,
         attack_distance=args.attack_distance,
         siren_model=args.siren_model,
+        window_s=args.window,
     )
 
 
@@ -103,9 +111,12 @@ def replay(
     strike_model: str | None = None,
     attack_distance: float | None = None,
     siren_model: str | None = None,
+    window_s: float = 0.0,
 ) -> int:
     """Replay a scenario and write the alerts (and tracks) it produces; the exit code (2: bad input)."""
     try:
+        if not (math.isfinite(window_s) and window_s >= 0.0):
+            raise ValueError(f"--window must be a number of seconds >= 0, not {window_s}")
         if attack_distance is not None and not (math.isfinite(attack_distance) and attack_distance > 0):
             raise ValueError(f"--attack-distance must be a positive number of metres, not {attack_distance}")
         scenario = load_scenario(scenario_dir)
@@ -128,6 +139,7 @@ def replay(
             keep=db is not None or cap_dir is not None,
             strike_model=model,
             siren_model=sirens,
+            window_s=window_s,
         )
     if cap_dir is not None:
         from nadhir.alerting.cap import write_cap_files  # loaded only when asked for
