@@ -45,6 +45,7 @@ from numpy.typing import NDArray
 from nadhir.geo.compass import wrap_pi
 from nadhir.tracking.measurements import SPEED_OF_SOUND_MPS, BearingFix
 from nadhir.tracking.track import Track
+from nadhir.tracking.triangulation import moving_point_on_rays
 
 # The headings tried about the track's own (its heading's doubt), and their step.
 _TURN_STEP_RAD = math.radians(2.5)
@@ -215,23 +216,18 @@ def fit_on_course(fixes: Sequence[BearingFix], vx: float, vy: float, altitude_m:
     # settle (from overhead they are short by up to 20 s at 8 km, and converge geometrically).
     for _ in range(_MAX_PASSES):
         dt = ts - tau
-        # Ray i: (p - s) x u_i = 0, i.e. px cos - py sin = sx cos - sy sin, with p = p0 + v dt_i;
-        # each row weighed by its range times its noise (a miss in metres across the ray).
-        b = (sx - vx * dt) * cos_t - (sy - vy * dt) * sin_t
-        a0, a1 = cos_t * w, -sin_t * w
-        m00, m01, m11 = float(a0 @ a0), float(a0 @ a1), float(a1 @ a1)
-        r0, r1 = float(a0 @ (b * w)), float(a1 @ (b * w))
-        det = m00 * m11 - m01 * m01
-        if det <= 1e-12 * max(m00 * m11, 1e-300):
+        # Each ray weighed by its range times its noise (a miss in metres across the ray).
+        fit = moving_point_on_rays(sx, sy, cos_t, sin_t, w, vx, vy, dt, min_det=1e-312, min_det_share=1e-12)
+        if fit is None:
             return None
-        px, py = (m11 * r0 - m01 * r1) / det, (m00 * r1 - m01 * r0) / det
+        px, py = fit.x, fit.y
         ex, ey = px + vx * dt - sx, py + vy * dt - sy
         if (ex * sin_t + ey * cos_t <= 0.0).any():
             return None
         rng = np.hypot(ex, ey)
         miss = wrap_pi(np.arctan2(ex, ey) - th) / sg
         rms = math.sqrt(float(miss @ miss) / len(fixes))
-        out = CourseFit(t, px, py, (m11 / det, -m01 / det, -m01 / det, m00 / det), rms)
+        out = CourseFit(t, px, py, fit.inverse, rms)
         settled = np.hypot(rng, altitude_m) / SPEED_OF_SOUND_MPS
         w = 1.0 / (np.maximum(rng, 500.0) * sg)
         if float(np.abs(settled - tau).max()) < _SETTLED_S:

@@ -28,6 +28,7 @@ import numpy as np
 from nadhir.geo.compass import wrap_pi
 from nadhir.tracking.measurements import SPEED_OF_SOUND_MPS, BearingFix
 from nadhir.tracking.motion import PROFILES
+from nadhir.tracking.triangulation import moving_point_on_rays
 
 # Headings tried (the best is then refined around by a finer step).
 _COARSE_STEP_RAD = math.radians(5.0)
@@ -101,15 +102,10 @@ def fit_sweep(fixes: Sequence[BearingFix], speed_mps: float, altitude_m: float) 
     def solve(psi: float, tau: np.ndarray, w: np.ndarray) -> tuple[float, float, float, np.ndarray]:
         wx, wy = speed_mps * math.sin(psi), speed_mps * math.cos(psi)
         dt = ts - tau
-        # Ray i: (p - s) x u_i = 0, i.e. px cos - py sin = sx cos - sy sin, with p = p0 + w dt_i.
-        b = (sx - wx * dt) * cos_t - (sy - wy * dt) * sin_t
-        a0, a1 = cos_t * w, -sin_t * w
-        m00, m01, m11 = float(a0 @ a0), float(a0 @ a1), float(a1 @ a1)
-        r0, r1 = float(a0 @ (b * w)), float(a1 @ (b * w))
-        det = m00 * m11 - m01 * m01
-        if abs(det) < 1e-12:
+        fit = moving_point_on_rays(sx, sy, cos_t, sin_t, w, wx, wy, dt, min_det=1e-12)
+        if fit is None:
             return math.inf, 0.0, 0.0, np.zeros(len(fixes))
-        px, py = (m11 * r0 - m01 * r1) / det, (m00 * r1 - m01 * r0) / det
+        px, py = fit.x, fit.y
         ex, ey = px + wx * dt - sx, py + wy * dt - sy
         ahead = ex * np.sin(th) + ey * np.cos(th)
         rng = np.hypot(ex, ey)
