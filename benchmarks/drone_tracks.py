@@ -42,8 +42,9 @@ import numpy as np
 
 # This folder is on the path when run as a script.
 from evaluation_sets import PUBLIC_REAL, SCENARIOS
-from nadhir.domain.formats.scenario import load_scenario
+from nadhir.domain.formats.scenario import Scenario, load_scenario
 from nadhir.engine.factory import build_pipeline
+from nadhir.engine.pipeline import Pipeline
 from nadhir.engine.stepper import Stepper
 from nadhir.threat.assessor import DroneLoiter
 from nadhir.tracking import deleter as deleter_rules
@@ -52,7 +53,7 @@ from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
 from nadhir.tracking.motion import TRACK_TYPES
 from nadhir.tracking.track import Track
 from nadhir.tracking.tracker import Ended
-from nadhir_lab.scoring import load_truth
+from nadhir_lab.scoring import Truth, load_truth
 from truth_owner import MeasurementOwner
 
 NEAR_M = 10_000.0
@@ -110,14 +111,23 @@ def why_deleted(track: Track, t: float) -> str:
     return "other"
 
 
-def follow(scenario_dir: Path, kind: str) -> dict[str, Follow]:
-    """Replay one scenario and follow every aircraft of type ``kind`` (see the module docstring)."""
+def _replay_rig(
+    scenario_dir: Path,
+) -> tuple[Scenario, Pipeline, Truth, dict[str, str], MeasurementOwner]:
+    """The scenario, a fresh pipeline for it, its truth, each true aircraft's type, and the owner
+    that says which aircraft each measurement came from."""
     scenario = load_scenario(scenario_dir)
     pipeline = build_pipeline(scenario)
     truth = load_truth(scenario_dir)
     raw = json.loads((scenario_dir / "truth.json").read_text(encoding="utf-8"))
     types = {str(a["id"]): str(a["type"]) for a in raw["aircraft"]}
     owner = MeasurementOwner(truth, scenario_dir, pipeline.frame, max_delay_s=180, travel_time=True)
+    return scenario, pipeline, truth, types, owner
+
+
+def follow(scenario_dir: Path, kind: str) -> dict[str, Follow]:
+    """Replay one scenario and follow every aircraft of type ``kind`` (see the module docstring)."""
+    scenario, pipeline, truth, types, owner = _replay_rig(scenario_dir)
     paths = {ac.id: ac for ac in truth.aircraft if types[ac.id] == kind}
     out = {aid: Follow(kind) for aid in paths}
     births: dict[str, tuple[str, Birth]] = {}
@@ -342,12 +352,7 @@ def loiter_split(
 def lone_bearings(scenario_dir: Path) -> collections.Counter[tuple[str, str]]:
     """Per true aircraft type: bearings attributed to it, and those with a bearing of the same
     aircraft from another node within 20 s (the initiator's memory: what a crossing needs)."""
-    scenario = load_scenario(scenario_dir)
-    pipeline = build_pipeline(scenario)
-    truth = load_truth(scenario_dir)
-    raw = json.loads((scenario_dir / "truth.json").read_text(encoding="utf-8"))
-    types = {str(a["id"]): str(a["type"]) for a in raw["aircraft"]}
-    owner = MeasurementOwner(truth, scenario_dir, pipeline.frame, max_delay_s=180, travel_time=True)
+    scenario, pipeline, _, types, owner = _replay_rig(scenario_dir)
     log: list[tuple[float, list[Measurement]]] = []
     step = pipeline.tracker.step
 
