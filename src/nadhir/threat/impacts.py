@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
@@ -55,6 +55,9 @@ _K = TypeVar("_K")
 SHARPEST_CROSSING_M = 3000.0  # a located blast is no vaguer than this
 # Relative rounding allowed between numpy's sine, arcsine and hypot and the math module's.
 _ROUNDING = 1e-9
+# The sine of the shallowest crossing cross_bearings takes, less a margin far above the rounding
+# between the size of a determinant and the sine of its arcsine (see _RecentBearings.candidates).
+_MIN_CROSSING_SIN = math.sin(MIN_CROSSING_RAD) * (1.0 - 1e-6)
 
 
 def _named_share(sites: list[Site]) -> list[list[float]]:
@@ -206,14 +209,15 @@ class _RecentBearings:
 
     ``bearings[k]`` is (bearing, x, y) for k in ``range(start, len(bearings))``; the arrays hold,
     at the same k, what :func:`cross_bearings` works from: the node's position, the sine and
-    cosine of its bearing (from :mod:`math`, as cross_bearings takes them), its sigma, and a
-    number per node.
+    cosine of its bearing (from :mod:`math`, as cross_bearings takes them; kept negated, as it
+    uses them), its sigma, and a number per node.
     """
 
     def __init__(self) -> None:
         self.bearings: list[tuple[ExplosionBearing, float, float]] = []
         self.start = 0
-        self._columns = np.zeros((6, 64))  # x, y, sin, cos, sigma, node
+        # x, y, -sin, -cos (as cross_bearings negates them, once for all), sigma, node
+        self._columns = np.zeros((6, 64))
         self._nodes: dict[str, int] = {}
 
     def forget(self, t: float, memory_s: float) -> None:
@@ -237,8 +241,8 @@ class _RecentBearings:
         self._columns[:, k] = (
             x,
             y,
-            math.sin(bearing.bearing_rad),
-            math.cos(bearing.bearing_rad),
+            -math.sin(bearing.bearing_rad),
+            -math.cos(bearing.bearing_rad),
             bearing.sigma_rad,
             node,
         )
@@ -246,38 +250,53 @@ class _RecentBearings:
 
     def candidates(
         self, ax: float, ay: float, bearing: ExplosionBearing, max_range_m: float, max_sigma_m: float
-    ) -> list[tuple[int, float]]:
+    ) -> Iterator[tuple[int, float]]:
         """The recent bearings whose crossing with ``bearing`` (heard at (ax, ay)) may qualify.
 
         (index, rough sigma of the crossing), sharpest first, the oldest first among equals.
         Worked out in arrays, with cross_bearings' operations in its order: the same figures but
-        for the rounding of numpy's sine, arcsine and hypot, which the tests allow for. Left out:
-        the bearings from the same node, and those surely out of range or too vague; the caller
+        for the rounding of numpy's sine and hypot, which the tests allow for. Left out: the
+        bearings from the same node, and those surely out of range or too vague; the caller
         decides the rest with cross_bearings.
+
+        The crossing's angle is not taken (cross_bearings' arcsine, then its sine): the sine of
+        the angle is the size of ``det`` (clipped to 1), so the angle's test is made on that
+        size against the sine of the least angle, less a rounding margin, and the rough sigma is
+        divided by it. Those too shallow, or from the same node, are left out first, and the
+        rest worked out only for those that are left (about a third of a country's recent
+        bearings go at this step). Given lazily, as the caller takes them: it most often stops
+        at the first few.
         """
         lo, hi = self.start, len(self.bearings)
         if lo == hi:
-            return []
-        bx, by, ubx, uby, sigma_b, node = self._columns[:, lo:hi]
+            return
+        columns = self._columns[:, lo:hi]
         uax, uay = math.sin(bearing.bearing_rad), math.cos(bearing.bearing_rad)
-        det = uax * (-uby) - uay * (-ubx)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            crossing = np.abs(np.arcsin(np.clip(det, -1.0, 1.0)))
-            rx, ry = bx - ax, by - ay
-            s = (rx * (-uby) - ry * (-ubx)) / det
-            u = (uax * ry - uay * rx) / det
-            sigma = np.hypot(s * bearing.sigma_rad, u * sigma_b) / np.sin(crossing)
-            ok = (
-                (node != self._nodes.get(bearing.sensor, -1))
-                & (crossing >= MIN_CROSSING_RAD * (1.0 - _ROUNDING))
-                & (s > -_ROUNDING)
-                & (u > -_ROUNDING)
-                & (np.maximum(s, u) <= max_range_m * (1.0 + _ROUNDING))
-                & (sigma <= max_sigma_m * (1.0 + _ROUNDING))
-            )
+        det = uax * columns[3] - uay * columns[2]  # (the columns hold -cos and -sin: exact)
+        size = np.minimum(np.abs(det), 1.0)
+        node = self._nodes.get(bearing.sensor, -1)
+        steep = np.flatnonzero((size >= _MIN_CROSSING_SIN) & (columns[5] != node))
+        if not len(steep):
+            return
+        bx, by, minus_ubx, minus_uby, sigma_b, _ = columns[:, steep]
+        det, size = det[steep], size[steep]  # (none is nought: no division by zero below)
+        rx, ry = bx - ax, by - ay
+        s = (rx * minus_uby - ry * minus_ubx) / det
+        u = (uax * ry - uay * rx) / det
+        sigma = np.hypot(s * bearing.sigma_rad, u * sigma_b) / size
+        ok = (
+            (s > -_ROUNDING)
+            & (u > -_ROUNDING)
+            & (np.maximum(s, u) <= max_range_m * (1.0 + _ROUNDING))
+            & (sigma <= max_sigma_m * (1.0 + _ROUNDING))
+        )
         kept = np.flatnonzero(ok)
-        order = kept[np.argsort(sigma[kept], kind="stable")]
-        return list(zip((order + lo).tolist(), sigma[order].tolist(), strict=True))
+        if not len(kept):
+            return
+        by_sigma = kept[np.argsort(sigma[kept], kind="stable")]
+        order, rough = steep[by_sigma] + lo, sigma[by_sigma]
+        for j in range(len(order)):
+            yield int(order[j]), float(rough[j])
 
 
 class ImpactWatch:
