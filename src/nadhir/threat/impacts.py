@@ -263,9 +263,9 @@ class _RecentBearings:
         the angle is the size of ``det`` (clipped to 1), so the angle's test is made on that
         size against the sine of the least angle, less a rounding margin, and the rough sigma is
         divided by it. Those too shallow, or from the same node, are left out first, and the
-        rest worked out only for those that are left (about a third of a country's recent
-        bearings go at this step). Given lazily, as the caller takes them: it most often stops
-        at the first few.
+        rest worked out only for those that are left (on the country scenario one in eight of the
+        recent bearings goes at this step; about one in eight of them all is a candidate). Given
+        lazily, as the caller takes them: it most often stops at the first few.
         """
         lo, hi = self.start, len(self.bearings)
         if lo == hi:
