@@ -307,7 +307,8 @@ class ImpactWatch:
         # The sites' centres and reach in arrays, to shortlist those an impact may hit (_near_sites).
         self._lat = np.array([s.lat for s in sites], dtype=float)
         self._lon = np.array([s.lon for s in sites], dtype=float)
-        self._reach = np.array([s.radius_m + IMPACT_REACH_M for s in sites], dtype=float)
+        # Half the sides, in degrees, of a box about each site that holds its reach (_near_sites).
+        self._boxes = [_reach_box(s.lat, s.radius_m + IMPACT_REACH_M) for s in sites]
         self._recent: deque[_Hit] = deque()
         self._share = _named_share(sites)
         self._index = {s.id: i for i, s in enumerate(sites)}
@@ -446,19 +447,19 @@ class ImpactWatch:
         """(site index, metres) of the sites whose reach takes in (lat, lon), in the sites' order.
 
         A located blast is added hundreds of times a minute, and each was measured against every
-        site with :func:`haversine_m`. The same formula in arrays shortlists the sites, with a
-        margin far above the rounding between numpy's sine, cosine and arcsine and the math
-        module's; :func:`haversine_m` then decides each one on the shortlist and gives its
-        distance, so the sites and metres are those the loop over every site found, to the bit.
+        site with :func:`haversine_m`. A box of latitude and longitude about each site's reach
+        (:func:`_reach_box`, wider than the reach) shortlists the sites in two comparisons each;
+        :func:`haversine_m` then decides each one on the shortlist and gives its distance, so the
+        sites and metres are those the loop over every site found, to the bit. (A country's few
+        dozen sites: a loop of comparisons is quicker than a dozen array operations.)
         """
-        p1, p2 = np.radians(self._lat), math.radians(lat)
-        dp, dl = p2 - p1, np.radians(lon - self._lon)
-        a = np.sin(dp / 2) ** 2 + np.cos(p1) * math.cos(p2) * np.sin(dl / 2) ** 2
-        rough = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
         out = []
-        sites, reach = self._sites, self._reach
-        for i in np.flatnonzero(rough <= reach * (1.0 + _ROUNDING) + 1e-6).tolist():
-            site = sites[i]
+        for i, (site, (half_lat, half_lon)) in enumerate(zip(self._sites, self._boxes, strict=True)):
+            if abs(site.lat - lat) > half_lat:
+                continue
+            gap = abs(site.lon - lon)
+            if half_lon < gap < 360.0 - half_lon:
+                continue
             d = haversine_m(site.lat, site.lon, lat, lon)
             if d <= site.radius_m + IMPACT_REACH_M:
                 out.append((i, d))
@@ -598,6 +599,25 @@ class _HitTally:
             self._changes[i] += 1
         if not counts:
             del self.witnessed[i]
+
+
+def _reach_box(lat: float, reach_m: float) -> tuple[float, float]:
+    """Half the sides (degrees of latitude, of longitude) of a box about a site at ``lat`` that holds
+    every point :func:`haversine_m` puts within ``reach_m`` of the site, with a wide margin.
+
+    The haversine's ``a`` is at least ``sin(dp / 2) ** 2``, so the distance is at least the
+    latitudes' difference in radians times the earth's radius; and at least ``cos p1 cos p2
+    sin(dl / 2) ** 2``, where the point's latitude is within that angle of the site's, so its
+    cosine is at least that of the larger latitude. The margins (a millionth, a metre, a
+    millionth of a degree) are far above the rounding of either side.
+    """
+    angle = (reach_m * (1.0 + 1e-6) + 1.0) / EARTH_RADIUS_M
+    p = abs(math.radians(lat))
+    if p + angle >= math.pi / 2:
+        return 180.0, 360.0  # (near a pole: no box)
+    spread = math.sin(angle / 2) / math.sqrt(math.cos(p) * math.cos(p + angle))
+    half_lon = 360.0 if spread >= 1.0 else math.degrees(2 * math.asin(spread))
+    return math.degrees(angle) * (1.0 + 1e-6) + 1e-6, half_lon * (1.0 + 1e-6) + 1e-6
 
 
 def _covers(witnesses: frozenset[str], t: float, held: tuple[frozenset[str], float]) -> bool:
