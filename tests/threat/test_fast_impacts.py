@@ -34,7 +34,7 @@ from nadhir.threat.impacts import (
     ImpactWatch,
 )
 from nadhir.tracking.track import Track
-from nadhir.tracking.triangulation import Crossing, cross_bearings
+from nadhir.tracking.triangulation import MIN_CROSSING_RAD, Crossing, cross_bearings
 
 FRAME = LocalFrame(35.9, 36.6)
 
@@ -143,6 +143,49 @@ def test_equally_sharp_crossings_go_to_the_oldest_bearing() -> None:
     assert all(got == want for got, want in results)
     last = results[-1][1]
     assert last is not None and last.witnesses == frozenset({"ac-s", "ac-e"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    offset=st.floats(-1e-6, 1e-6),
+    towards=st.floats(-1.0, 1.0),
+    spacing=st.floats(300.0, 2500.0),
+    sigma=st.sampled_from([0.002, 0.01, 0.05]),
+)
+def test_crossings_at_the_shallowest_angle_are_taken_as_the_pairwise_loop_takes_them(
+    offset: float, towards: float, spacing: float, sigma: float
+) -> None:
+    """Two bearings crossing within a hair of the least angle cross_bearings takes: the fast
+    path tests the angle's sine rather than the angle, and must keep what the loop keeps."""
+    angle = MIN_CROSSING_RAD + offset
+    west, east = FRAME.to_latlon(0.0, 0.0), FRAME.to_latlon(spacing, 0.0)
+    # The eastern node's bearing turns `angle` west of the western one's: they meet ahead of both.
+    bearings = [
+        ExplosionBearing(0.0, "ac-w", *west, towards, sigma),
+        ExplosionBearing(1.0, "ac-e", *east, towards - angle, sigma),
+        ExplosionBearing(2.0, "ac-w", *west, towards + angle, sigma),
+    ]
+    fast, reference = ExplosionLocator(FRAME), PairwiseLocator(FRAME)
+    results = [(fast.add(bearing), reference.add(bearing)) for bearing in bearings]
+    assert all(got == want for got, want in results)
+    if offset < -1e-9:
+        assert results[1][1] is None  # (too shallow: the loop's own test decides)
+
+
+@settings(max_examples=30, deadline=None)
+@given(spacing=st.floats(300.0, 1000.0), towards=st.floats(-1.0, 1.0))
+def test_a_crossing_just_past_the_shallowest_angle_is_located(spacing: float, towards: float) -> None:
+    """The same two nodes a hair steeper than the least angle, sharp bearings: located by both."""
+    angle = MIN_CROSSING_RAD + 1e-7
+    west, east = FRAME.to_latlon(0.0, 0.0), FRAME.to_latlon(spacing, 0.0)
+    fast, reference = ExplosionLocator(FRAME), PairwiseLocator(FRAME)
+    for bearing in (
+        ExplosionBearing(0.0, "ac-w", *west, towards, 0.002),
+        ExplosionBearing(1.0, "ac-e", *east, towards - angle, 0.002),
+    ):
+        got, want = fast.add(bearing), reference.add(bearing)
+        assert got == want
+    assert want is not None
 
 
 class WalkingCorroboration:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
@@ -55,6 +55,12 @@ _K = TypeVar("_K")
 SHARPEST_CROSSING_M = 3000.0  # a located blast is no vaguer than this
 # Relative rounding allowed between numpy's sine, arcsine and hypot and the math module's.
 _ROUNDING = 1e-9
+# Up to this many sites, the impact watch shortlists a strike's sites by boxes in a loop; beyond, in
+# arrays (_near_sites). (34 sites: 4 us a strike by boxes against 12 us in arrays.)
+_FEW_SITES = 64
+# The sine of the shallowest crossing cross_bearings takes, less a margin far above the rounding
+# between the size of a determinant and the sine of its arcsine (see _RecentBearings.candidates).
+_MIN_CROSSING_SIN = math.sin(MIN_CROSSING_RAD) * (1.0 - 1e-6)
 
 
 def _named_share(sites: list[Site]) -> list[list[float]]:
@@ -206,14 +212,15 @@ class _RecentBearings:
 
     ``bearings[k]`` is (bearing, x, y) for k in ``range(start, len(bearings))``; the arrays hold,
     at the same k, what :func:`cross_bearings` works from: the node's position, the sine and
-    cosine of its bearing (from :mod:`math`, as cross_bearings takes them), its sigma, and a
-    number per node.
+    cosine of its bearing (from :mod:`math`, as cross_bearings takes them; kept negated, as it
+    uses them), its sigma, and a number per node.
     """
 
     def __init__(self) -> None:
         self.bearings: list[tuple[ExplosionBearing, float, float]] = []
         self.start = 0
-        self._columns = np.zeros((6, 64))  # x, y, sin, cos, sigma, node
+        # x, y, -sin, -cos (as cross_bearings negates them, once for all), sigma, node
+        self._columns = np.zeros((6, 64))
         self._nodes: dict[str, int] = {}
 
     def forget(self, t: float, memory_s: float) -> None:
@@ -237,8 +244,8 @@ class _RecentBearings:
         self._columns[:, k] = (
             x,
             y,
-            math.sin(bearing.bearing_rad),
-            math.cos(bearing.bearing_rad),
+            -math.sin(bearing.bearing_rad),
+            -math.cos(bearing.bearing_rad),
             bearing.sigma_rad,
             node,
         )
@@ -246,38 +253,53 @@ class _RecentBearings:
 
     def candidates(
         self, ax: float, ay: float, bearing: ExplosionBearing, max_range_m: float, max_sigma_m: float
-    ) -> list[tuple[int, float]]:
+    ) -> Iterator[tuple[int, float]]:
         """The recent bearings whose crossing with ``bearing`` (heard at (ax, ay)) may qualify.
 
         (index, rough sigma of the crossing), sharpest first, the oldest first among equals.
         Worked out in arrays, with cross_bearings' operations in its order: the same figures but
-        for the rounding of numpy's sine, arcsine and hypot, which the tests allow for. Left out:
-        the bearings from the same node, and those surely out of range or too vague; the caller
+        for the rounding of numpy's sine and hypot, which the tests allow for. Left out: the
+        bearings from the same node, and those surely out of range or too vague; the caller
         decides the rest with cross_bearings.
+
+        The crossing's angle is not taken (cross_bearings' arcsine, then its sine): the sine of
+        the angle is the size of ``det`` (clipped to 1), so the angle's test is made on that
+        size against the sine of the least angle, less a rounding margin, and the rough sigma is
+        divided by it. Those too shallow, or from the same node, are left out first, and the
+        rest worked out only for those that are left (on the country scenario one in eight of the
+        recent bearings goes at this step; about one in eight of them all is a candidate). Given
+        lazily, as the caller takes them: it most often stops at the first few.
         """
         lo, hi = self.start, len(self.bearings)
         if lo == hi:
-            return []
-        bx, by, ubx, uby, sigma_b, node = self._columns[:, lo:hi]
+            return
+        columns = self._columns[:, lo:hi]
         uax, uay = math.sin(bearing.bearing_rad), math.cos(bearing.bearing_rad)
-        det = uax * (-uby) - uay * (-ubx)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            crossing = np.abs(np.arcsin(np.clip(det, -1.0, 1.0)))
-            rx, ry = bx - ax, by - ay
-            s = (rx * (-uby) - ry * (-ubx)) / det
-            u = (uax * ry - uay * rx) / det
-            sigma = np.hypot(s * bearing.sigma_rad, u * sigma_b) / np.sin(crossing)
-            ok = (
-                (node != self._nodes.get(bearing.sensor, -1))
-                & (crossing >= MIN_CROSSING_RAD * (1.0 - _ROUNDING))
-                & (s > -_ROUNDING)
-                & (u > -_ROUNDING)
-                & (np.maximum(s, u) <= max_range_m * (1.0 + _ROUNDING))
-                & (sigma <= max_sigma_m * (1.0 + _ROUNDING))
-            )
+        det = uax * columns[3] - uay * columns[2]  # (the columns hold -cos and -sin: exact)
+        size = np.minimum(np.abs(det), 1.0)
+        node = self._nodes.get(bearing.sensor, -1)
+        steep = np.flatnonzero((size >= _MIN_CROSSING_SIN) & (columns[5] != node))
+        if not len(steep):
+            return
+        bx, by, minus_ubx, minus_uby, sigma_b, _ = columns[:, steep]
+        det, size = det[steep], size[steep]  # (none is nought: no division by zero below)
+        rx, ry = bx - ax, by - ay
+        s = (rx * minus_uby - ry * minus_ubx) / det
+        u = (uax * ry - uay * rx) / det
+        sigma = np.hypot(s * bearing.sigma_rad, u * sigma_b) / size
+        ok = (
+            (s > -_ROUNDING)
+            & (u > -_ROUNDING)
+            & (np.maximum(s, u) <= max_range_m * (1.0 + _ROUNDING))
+            & (sigma <= max_sigma_m * (1.0 + _ROUNDING))
+        )
         kept = np.flatnonzero(ok)
-        order = kept[np.argsort(sigma[kept], kind="stable")]
-        return list(zip((order + lo).tolist(), sigma[order].tolist(), strict=True))
+        if not len(kept):
+            return
+        by_sigma = kept[np.argsort(sigma[kept], kind="stable")]
+        order, rough = steep[by_sigma] + lo, sigma[by_sigma]
+        for j in range(len(order)):
+            yield int(order[j]), float(rough[j])
 
 
 class ImpactWatch:
@@ -289,6 +311,8 @@ class ImpactWatch:
         self._lat = np.array([s.lat for s in sites], dtype=float)
         self._lon = np.array([s.lon for s in sites], dtype=float)
         self._reach = np.array([s.radius_m + IMPACT_REACH_M for s in sites], dtype=float)
+        # Half the sides, in degrees, of a box about each site that holds its reach (_near_sites).
+        self._boxes = [_reach_box(s.lat, s.radius_m + IMPACT_REACH_M) for s in sites]
         self._recent: deque[_Hit] = deque()
         self._share = _named_share(sites)
         self._index = {s.id: i for i, s in enumerate(sites)}
@@ -427,18 +451,31 @@ class ImpactWatch:
         """(site index, metres) of the sites whose reach takes in (lat, lon), in the sites' order.
 
         A located blast is added hundreds of times a minute, and each was measured against every
-        site with :func:`haversine_m`. The same formula in arrays shortlists the sites, with a
-        margin far above the rounding between numpy's sine, cosine and arcsine and the math
-        module's; :func:`haversine_m` then decides each one on the shortlist and gives its
-        distance, so the sites and metres are those the loop over every site found, to the bit.
+        site with :func:`haversine_m`. A box of latitude and longitude about each site's reach
+        (:func:`_reach_box`, wider than the reach) shortlists the sites in two comparisons each;
+        :func:`haversine_m` then decides each one on the shortlist and gives its distance, so the
+        sites and metres are those the loop over every site found, to the bit. (A country's few
+        dozen sites: a loop of comparisons is quicker than a dozen array operations; beyond
+        :data:`_FEW_SITES` the arrays shortlist them, as they did for all.)
         """
-        p1, p2 = np.radians(self._lat), math.radians(lat)
-        dp, dl = p2 - p1, np.radians(lon - self._lon)
-        a = np.sin(dp / 2) ** 2 + np.cos(p1) * math.cos(p2) * np.sin(dl / 2) ** 2
-        rough = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+        sites = self._sites
+        shortlist: Iterable[int]
+        if len(sites) > _FEW_SITES:
+            # Many sites: in arrays, with a margin far above the rounding between numpy's sine,
+            # cosine and arcsine and the math module's.
+            p1, p2 = np.radians(self._lat), math.radians(lat)
+            dp, dl = p2 - p1, np.radians(lon - self._lon)
+            a = np.sin(dp / 2) ** 2 + np.cos(p1) * math.cos(p2) * np.sin(dl / 2) ** 2
+            rough = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+            shortlist = np.flatnonzero(rough <= self._reach * (1.0 + _ROUNDING) + 1e-6).tolist()
+        else:
+            shortlist = (
+                i
+                for i, (site, (half_lat, half_lon)) in enumerate(zip(sites, self._boxes, strict=True))
+                if abs(site.lat - lat) <= half_lat and not half_lon < abs(site.lon - lon) < 360.0 - half_lon
+            )
         out = []
-        sites, reach = self._sites, self._reach
-        for i in np.flatnonzero(rough <= reach * (1.0 + _ROUNDING) + 1e-6).tolist():
+        for i in shortlist:
             site = sites[i]
             d = haversine_m(site.lat, site.lon, lat, lon)
             if d <= site.radius_m + IMPACT_REACH_M:
@@ -579,6 +616,25 @@ class _HitTally:
             self._changes[i] += 1
         if not counts:
             del self.witnessed[i]
+
+
+def _reach_box(lat: float, reach_m: float) -> tuple[float, float]:
+    """Half the sides (degrees of latitude, of longitude) of a box about a site at ``lat`` that holds
+    every point :func:`haversine_m` puts within ``reach_m`` of the site, with a wide margin.
+
+    The haversine's ``a`` is at least ``sin(dp / 2) ** 2``, so the distance is at least the
+    latitudes' difference in radians times the earth's radius; and at least ``cos p1 cos p2
+    sin(dl / 2) ** 2``, where the point's latitude is within that angle of the site's, so its
+    cosine is at least that of the larger latitude. The margins (a millionth, a metre, a
+    millionth of a degree) are far above the rounding of either side.
+    """
+    angle = (reach_m * (1.0 + 1e-6) + 1.0) / EARTH_RADIUS_M
+    p = abs(math.radians(lat))
+    if p + angle >= math.pi / 2:
+        return 180.0, 360.0  # (near a pole: no box)
+    spread = math.sin(angle / 2) / math.sqrt(math.cos(p) * math.cos(p + angle))
+    half_lon = 360.0 if spread >= 1.0 else math.degrees(2 * math.asin(spread))
+    return math.degrees(angle) * (1.0 + 1e-6) + 1e-6, half_lon * (1.0 + 1e-6) + 1e-6
 
 
 def _covers(witnesses: frozenset[str], t: float, held: tuple[frozenset[str], float]) -> bool:
