@@ -23,6 +23,7 @@ scenarios. An analysis tool: it reads ``truth.json``.
 
 from __future__ import annotations
 
+import argparse
 import collections
 import sys
 from collections.abc import Iterable
@@ -104,13 +105,16 @@ def _table(title: str, rows: dict[str, list[bool]]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        print(__doc__)
-        return 2
+    ap = argparse.ArgumentParser(
+        description="Siren episodes by the cue that raised them, and how often each is false.",
+        epilog="See the module docstring (benchmarks/siren_causes.py) for what is counted.",
+    )
+    ap.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO_DIR")
+    args = ap.parse_args(argv)
     by_cue: dict[str, list[bool]] = collections.defaultdict(list)
     impacts: dict[str, list[bool]] = collections.defaultdict(list)
-    for arg in argv:
-        for call, false in siren_episodes(Path(arg)):
+    for scenario_dir in args.scenarios:
+        for call, false in siren_episodes(scenario_dir):
             if call is None:
                 by_cue["(no call recorded)"].append(false)
                 continue
