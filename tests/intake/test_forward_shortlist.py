@@ -39,7 +39,7 @@ def test_every_text_that_reaches_the_cutoff_is_kept(
 ) -> None:
     query = _edited(base, edits[0])
     texts = [_edited(base, e) for e in edits]
-    hists = np.stack([_histogram(text) for text in texts])
+    hists = np.hstack([_histogram(text) for text in texts])
     lengths = np.array([len(text) for text in texts], dtype=np.int32)
     kept = set(_within_reach(hists, lengths, _histogram(query), len(query), cutoff))
     for row, text in enumerate(texts):
@@ -52,13 +52,13 @@ def test_a_text_at_the_threshold_exactly_is_kept() -> None:
     arithmetic (0.1 * 20 in floating point) would set aside without its slack."""
     query, text = "helicopter", "helicoptex"
     assert fuzz.ratio(query, text) == SIMILARITY
-    hists = np.stack([_histogram(text)])
+    hists = np.hstack([_histogram(text)])
     assert _within_reach(hists, np.array([10], dtype=np.int32), _histogram(query), 10, SIMILARITY) == [0]
 
 
 def test_unlike_texts_are_set_aside() -> None:
     texts = ["helicopter over Saraqeb heading north", "طيران حربي روسي يحوم فوق الاتارب"]
-    hists = np.stack([_histogram(text) for text in texts])
+    hists = np.hstack([_histogram(text) for text in texts])
     lengths = np.array([len(text) for text in texts], dtype=np.int32)
     query = "helicopter over Saraqeb heading south"
     assert _within_reach(hists, lengths, _histogram(query), len(query), SIMILARITY) == [0]
@@ -69,3 +69,17 @@ def test_a_lone_surrogate_is_counted_as_rapidfuzz_counts_it() -> None:
     text = "helicopter over Saraqeb \ud83d heading north"
     assert folder.original_source(0.0, "obs-1", text) == "obs-1"
     assert folder.original_source(1.0, "relay", "Fwd: " + text) == "obs-1"
+
+
+def test_a_long_copy_is_kept_though_its_bins_are_capped() -> None:
+    """Forty thousand characters, most in one bin (capped at a thousand), and its copy with a
+    few characters changed: still kept, and the folder folds it."""
+    text = "helicopter " * 3_000 + "a" * 7_000
+    copy = text[:-5] + "bbbbb"
+    hists = np.hstack([_histogram(text)])
+    assert _within_reach(
+        hists, np.array([len(text)], dtype=np.int32), _histogram(copy), len(copy), SIMILARITY
+    ) == [0]
+    folder = ForwardFolder()
+    assert folder.original_source(0.0, "obs-1", text) == "obs-1"
+    assert folder.original_source(1.0, "relay", copy) == "obs-1"
