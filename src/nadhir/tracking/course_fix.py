@@ -174,16 +174,26 @@ def _span(bearings: Sequence[float]) -> float:
     return abs(sum(wrap_pi(b - a) for a, b in itertools.pairwise(bearings)))
 
 
-def misses(fixes: Sequence[BearingFix], x: float, y: float, vx: float, vy: float, altitude_m: float) -> float:
-    """The sum of the squared misses, over their sigmas, of ``fixes`` (oldest first) against an
-    aircraft at ``(x, y)`` at the newest one's time flying ``(vx, vy)`` (each with its travel
-    time from where the sound left it, settled as in :func:`fit_on_course`)."""
-    t = fixes[-1].t
+def _columns(
+    fixes: Sequence[BearingFix],
+) -> tuple[
+    NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
+]:
+    """The bearings as arrays: nodes' ``x`` and ``y``, bearings, sigmas (at least a milliradian)
+    and times relative to the newest."""
     sx = np.array([f.sx for f in fixes])
     sy = np.array([f.sy for f in fixes])
     th = np.array([f.bearing_rad for f in fixes])
     sg = np.array([max(f.sigma_rad, 1e-3) for f in fixes])
-    ts = np.array([f.t for f in fixes]) - t
+    ts = np.array([f.t for f in fixes]) - fixes[-1].t
+    return sx, sy, th, sg, ts
+
+
+def misses(fixes: Sequence[BearingFix], x: float, y: float, vx: float, vy: float, altitude_m: float) -> float:
+    """The sum of the squared misses, over their sigmas, of ``fixes`` (oldest first) against an
+    aircraft at ``(x, y)`` at the newest one's time flying ``(vx, vy)`` (each with its travel
+    time from where the sound left it, settled as in :func:`fit_on_course`)."""
+    sx, sy, th, sg, ts = _columns(fixes)
     tau = np.full(len(fixes), altitude_m / SPEED_OF_SOUND_MPS)
     for _ in range(_MAX_PASSES):
         ex, ey = x + vx * (ts - tau) - sx, y + vy * (ts - tau) - sy
@@ -202,11 +212,7 @@ def fit_on_course(fixes: Sequence[BearingFix], vx: float, vy: float, altitude_m:
     if len(fixes) < 2:
         return None
     t = fixes[-1].t
-    sx = np.array([f.sx for f in fixes])
-    sy = np.array([f.sy for f in fixes])
-    th = np.array([f.bearing_rad for f in fixes])
-    sg = np.array([max(f.sigma_rad, 1e-3) for f in fixes])
-    ts = np.array([f.t for f in fixes]) - t
+    sx, sy, th, sg, ts = _columns(fixes)
     cos_t, sin_t = np.cos(th), np.sin(th)
     # Travel time down from the type's height: first as if overhead, then from the fitted ranges.
     tau = np.full(len(fixes), altitude_m / SPEED_OF_SOUND_MPS)
