@@ -442,10 +442,14 @@ class AlertDelivery:
 
     def health(self) -> dict[str, Any]:
         """Counts that must stay zero: alerts not stored (yet), failures, alerts lost on the bus."""
+        # Stored and unstored read together, under the lock the storing holds: read apart, a plan
+        # between its two rows (sirens, then the rest) showed as neither stored nor waiting.
+        with self._unstored_lock:
+            stored, unstored, store_failures = self.stored, len(self._unstored), self.store_failures
         return {
-            "stored": self.stored,
-            "unstored": self.unstored,
-            "store_failures": self.store_failures,
+            "stored": stored,
+            "unstored": unstored,
+            "store_failures": store_failures,
             "plan_failures": self.plan_failures,
             "cap_failures": self.router.cap_failures,
             "recipient_failures": self.router.recipient_failures,
