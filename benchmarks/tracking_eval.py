@@ -41,7 +41,7 @@ from nadhir_lab.scoring import ScoreReport, combine
 from nadhir_lab.simulator import TWISTS, list_regions, load_region, simulate, write_scenario
 
 # One replay-and-score loop for the benchmarks (this folder is on the path when run as a script).
-from warning_scores import run
+from warning_scores import add_window_option, run
 
 
 def _seeds(text: str) -> list[int]:
@@ -107,13 +107,7 @@ def main(argv: list[str]) -> int:
         help="the tracker's coasting prediction (Predictor(coast_straight_s=...), off by default)",
     )
     ap.add_argument("--course-fix", help="the tracker's along-course fix (tracking/course_fix.py), e.g. on")
-    ap.add_argument(
-        "--window",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="batch events less than S seconds after a batch's first (Stepper.window_s; 0, off, the default)",
-    )
+    add_window_option(ap)
     args = ap.parse_args(argv)
     course_fix = AlongCourse.parse(args.course_fix) if args.course_fix else None
     folders = scenario_dirs(_seeds(args.seeds), args.hours, args.cache)

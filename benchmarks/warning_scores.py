@@ -334,6 +334,17 @@ def score_set(
     return 0
 
 
+def add_window_option(ap: argparse.ArgumentParser) -> None:
+    """``--window S``: the stepper's opt-in event window, for the scripts that replay through :func:`run`."""
+    ap.add_argument(
+        "--window",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="batch events less than S seconds after a batch's first (Stepper.window_s; 0, off, the default)",
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenarios", nargs="*", type=Path, default=DEFAULT)
@@ -381,13 +392,7 @@ def main() -> int:
         help="move a track along its course to where a node's bearings place its aircraft ahead of it: "
         "'on' or see tracking/course_fix.py's AlongCourse.parse",
     )
-    ap.add_argument(
-        "--window",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="batch events less than S seconds after a batch's first (Stepper.window_s; 0, off, the default)",
-    )
+    add_window_option(ap)
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
