@@ -314,13 +314,13 @@ def loiter_split(
     import tempfile
 
     from nadhir_lab.scoring import strike_site_pairs
-    from warning_scores import run
+    from warning_scores import ReplayOptions, run
 
     truth = load_truth(scenario_dir)
     raw = json.loads((scenario_dir / "truth.json").read_text(encoding="utf-8"))
     types = {str(a["id"]): str(a["type"]) for a in raw["aircraft"]}
     with tempfile.TemporaryDirectory() as tmp:
-        own = run(scenario_dir, False, Path(tmp), drone_loiter=drone_loiter)
+        own = run(scenario_dir, False, Path(tmp), ReplayOptions(drone_loiter=drone_loiter))
         ideal = run(scenario_dir, "seen", Path(tmp))
     frame = build_pipeline(load_scenario(scenario_dir)).frame
     paths = {a.id: a for a in truth.aircraft}

@@ -38,7 +38,7 @@ from nadhir_lab.scoring import ScoreReport, combine
 
 # This folder is on the path when run as a script.
 from tracking_eval import _seeds, scenario_dirs
-from warning_scores import ROOT, run
+from warning_scores import ROOT, ReplayOptions, run
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "scenarios"
 REALERT_S = 300.0
@@ -86,7 +86,7 @@ def replay(
     folder: Path, tmp: Path, policy: PolicyConfig | None, within_s: float
 ) -> tuple[ScoreReport, Flaps]:
     """Replay one scenario with the system's own tracks: its score and its flapping counts."""
-    report = run(folder, False, tmp, policy=policy)
+    report = run(folder, False, tmp, ReplayOptions(policy=policy))
     path = tmp / f"{folder.name}.alerts.jsonl"
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return report, flaps(lines, within_s)

@@ -26,7 +26,7 @@ from evaluation_sets import evaluation_set
 from nadhir.alerting.siren_model import SirenModel
 from nadhir_lab.scoring import combine
 from policy_settings import policy_settings
-from warning_scores import _one
+from warning_scores import ReplayOptions, _one
 
 PAIR = ("idlib-basic", "idlib-twists")
 
@@ -55,9 +55,7 @@ def main() -> int:
         model = SirenModel.named("bundled") if "model" in words else None
         policy = policy_settings([w for w in words if "=" in w])
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            reports = list(
-                pool.map(_one, folders, [model] * n, [None] * n, [False] * n, [None] * n, [policy] * n)
-            )
+            reports = list(pool.map(_one, folders, [ReplayOptions(policy=policy, siren_model=model)] * n))
         print(f"## {point}")
         for group in dict.fromkeys(m.group for m in members):
             part = [r for m, r in zip(members, reports, strict=True) if m.group == group]

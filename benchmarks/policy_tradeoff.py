@@ -29,7 +29,7 @@ from nadhir.alerting.policy import PolicyConfig
 from nadhir_lab.scoring import combine
 
 # One replay-and-score loop for both benchmarks (this folder is on the path when run as a script).
-from warning_scores import ROOT, run
+from warning_scores import ROOT, ReplayOptions, run
 
 DEFAULT = [ROOT / n for n in ("idlib-basic", "idlib-twists")]
 EARLY = (0.2, 0.3, 0.4, 0.5, 0.6)
@@ -49,7 +49,9 @@ MINUTES_BAR = 3.0
 def evaluate(config: PolicyConfig, scenarios: list[Path]) -> dict[str, float]:
     """Combined score of the scenarios under one policy (the system's own tracks)."""
     with tempfile.TemporaryDirectory() as tmp:
-        c = combine([run(scenario_dir, False, Path(tmp), policy=config) for scenario_dir in scenarios])
+        c = combine(
+            [run(scenario_dir, False, Path(tmp), ReplayOptions(policy=config)) for scenario_dir in scenarios]
+        )
     return {
         "warned": c["warned_share"] or 0.0,
         "lead_vs_oracle": c["lead_vs_oracle"] or 0.0,

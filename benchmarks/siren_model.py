@@ -43,7 +43,7 @@ from nadhir_lab.siren_training import (
     reliability_table,
     train,
 )
-from warning_scores import run
+from warning_scores import ReplayOptions, run
 
 MODEL_OUT = Path(__file__).resolve().parents[1] / "src" / "nadhir" / "data" / "models" / "siren_model.json"
 TMP = Path(tempfile.gettempdir())
@@ -121,7 +121,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     for threshold in [float(v) for v in args.thresholds.split(",")]:
         gated = model.with_threshold(threshold)
         with tempfile.TemporaryDirectory() as tmp:
-            reports = [run(m.folder, False, Path(tmp), siren_model=gated) for m in members]
+            reports = [run(m.folder, False, Path(tmp), ReplayOptions(siren_model=gated)) for m in members]
         public = [r for m, r in zip(members, reports, strict=True) if m.group == "public synthetic"]
         for label, part in (("public synthetic", public), ("tuning set", reports)):
             r = combine(part)
@@ -145,7 +145,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print("|---|---|---|---|---|---|---|")
     for label, gate in (("rules", None), (f"model at {model.threshold:g}", model)):
         with tempfile.TemporaryDirectory() as tmp:
-            reports = [run(m.folder, False, Path(tmp), siren_model=gate) for m in members]
+            reports = [run(m.folder, False, Path(tmp), ReplayOptions(siren_model=gate)) for m in members]
         groups = [
             (g, [r for m, r in zip(members, reports, strict=True) if m.group == g])
             for g in dict.fromkeys(m.group for m in members)

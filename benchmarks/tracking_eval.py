@@ -41,7 +41,7 @@ from nadhir_lab.scoring import ScoreReport, combine
 from nadhir_lab.simulator import TWISTS, list_regions, load_region, simulate, write_scenario
 
 # One replay-and-score loop for the benchmarks (this folder is on the path when run as a script).
-from warning_scores import add_window_option, run
+from warning_scores import ReplayOptions, add_window_option, run
 
 
 def _seeds(text: str) -> list[int]:
@@ -76,7 +76,9 @@ def evaluate(
     along-course fix (``tracking/course_fix.py``, off by default); ``window_s``: the stepper's
     event window (``Stepper.window_s``, 0 = off, the default)."""
     predictor = None if coast_straight_s is None else Predictor(coast_straight_s=coast_straight_s)
-    return run(folder, False, tmp, predictor=predictor, course_fix=course_fix, window_s=window_s)
+    return run(
+        folder, False, tmp, ReplayOptions(predictor=predictor, course_fix=course_fix, window_s=window_s)
+    )
 
 
 def warning_row(r: dict[str, float]) -> str:

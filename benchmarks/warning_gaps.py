@@ -50,7 +50,7 @@ from nadhir_lab.scoring import (
 )
 
 # This folder is on the path when run as a script.
-from warning_scores import DEFAULT, run
+from warning_scores import DEFAULT, ReplayOptions, run
 
 NEAR_M = 10_000.0
 CLASSES = ("no track", "wrong type", "slow", "off course", "track fine")
@@ -114,7 +114,7 @@ def gaps(
     own_dir, ideal_dir = tmp / "own", tmp / "ideal"
     own_dir.mkdir(exist_ok=True)
     ideal_dir.mkdir(exist_ok=True)
-    own = run(scenario_dir, False, own_dir, ring=ring, course_fix=course_fix)
+    own = run(scenario_dir, False, own_dir, ReplayOptions(ring=ring, course_fix=course_fix))
     ideal = run(scenario_dir, "seen", ideal_dir)
     fixes, kinds = _tracks_with_type(own_dir / f"{scenario_dir.name}.tracks.jsonl")
     truth = load_truth(scenario_dir)

@@ -38,6 +38,7 @@ import argparse
 import json
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -138,45 +139,54 @@ class IdealTracker:
         return Ended()
 
 
+@dataclass(frozen=True)
+class ReplayOptions:
+    """The opt-ins one replay runs with; each field's default is the product's own (off).
+
+    One record, carried from the command line through :func:`score_set` and :func:`_one` to
+    :func:`run`, so that an opt-in is declared once here and once in :func:`add_options`.
+    ``predictor`` replaces the tracker's; ``lateness`` sets its updater's model of a report's
+    lateness; ``oracle_lateness`` tells the tracker each sighting's lateness by the truth instead
+    (``truth_owner.tell_lateness``); ``ring`` sets its updater's ring prior (``tracking/ring.py``);
+    ``drone_loiter`` its assessor's loiter of slow drone tracks (``threat/assessor.py``);
+    ``window_s`` the stepper's event window (``Stepper.window_s``)."""
+
+    policy: PolicyConfig | None = None
+    strike_model: StrikeModel | None = None
+    predictor: Predictor | None = None
+    siren_model: SirenModel | None = None
+    lateness: LatenessPrior | None = None
+    oracle_lateness: bool = False
+    ring: RingPrior | None = None
+    sweep: SweepStart | None = None
+    bearing_rate: BearingRateGate | None = None
+    drone_loiter: DroneLoiter | None = None
+    course_fix: AlongCourse | None = None
+    window_s: float = 0.0
+
+
 def run(
-    scenario_dir: Path,
-    ideal: bool | str,
-    tmp: Path,
-    policy: PolicyConfig | None = None,
-    strike_model: StrikeModel | None = None,
-    predictor: Predictor | None = None,
-    siren_model: SirenModel | None = None,
-    lateness: LatenessPrior | None = None,
-    oracle_lateness: bool = False,
-    ring: RingPrior | None = None,
-    sweep: SweepStart | None = None,
-    bearing_rate: BearingRateGate | None = None,
-    drone_loiter: DroneLoiter | None = None,
-    course_fix: AlongCourse | None = None,
-    window_s: float = 0.0,
+    scenario_dir: Path, ideal: bool | str, tmp: Path, options: ReplayOptions | None = None
 ) -> ScoreReport:
-    """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
-    "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's,
-    ``lateness`` sets its updater's model of a report's lateness; ``oracle_lateness`` tells the
-    tracker each sighting's lateness by the truth instead (``truth_owner.tell_lateness``); ``ring``
-    sets its updater's ring prior (``tracking/ring.py``); ``drone_loiter`` its assessor's loiter of
-    slow drone tracks (``threat/assessor.py``)."""
+    """Replay one scenario with ``options`` (None: the defaults) and score it: with its own tracks,
+    or ideal ones (``ideal`` True, or "seen": from each aircraft's first measurement on)."""
+    o = options or ReplayOptions()
     scenario = load_scenario(scenario_dir)
     pipeline = build_pipeline(
         scenario,
-        policy,
-        strike_model,
-        siren_model=siren_model,
-        lateness=lateness,
-        ring=ring,
-        sweep=sweep,
-        bearing_rate=bearing_rate,
-        drone_loiter=drone_loiter,
-        course_fix=course_fix,
+        o.policy,
+        o.strike_model,
+        siren_model=o.siren_model,
+        lateness=o.lateness,
+        ring=o.ring,
+        sweep=o.sweep,
+        bearing_rate=o.bearing_rate,
+        drone_loiter=o.drone_loiter,
+        course_fix=o.course_fix,
     )
-    if predictor is not None:
-        pipeline.tracker.predictor = predictor
-    if oracle_lateness:
+    if o.predictor is not None:
+        pipeline.tracker.predictor = o.predictor
+    if o.oracle_lateness:
         owner = MeasurementOwner(
             load_truth(scenario_dir), scenario_dir, pipeline.frame, max_delay_s=300, travel_time=False
         )
@@ -195,7 +205,7 @@ def run(
         pipeline,
         lambda a: alerts.append(json_line(alert_to_dict(a))),
         None if ideal else (lambda s: tracks.append(json_line(track_to_dict(s)))),
-        window_s=window_s,
+        window_s=o.window_s,
     ).run(e for _, e in scenario.events())
     alerts_path, tracks_path = (
         tmp / f"{scenario_dir.name}.alerts.jsonl",
@@ -236,54 +246,14 @@ FIGURES = (
 )
 
 
-def _one(
-    folder: Path,
-    siren_model: SirenModel | None = None,
-    lateness: LatenessPrior | None = None,
-    oracle_lateness: bool = False,
-    ring: RingPrior | None = None,
-    policy: PolicyConfig | None = None,
-    sweep: SweepStart | None = None,
-    bearing_rate: BearingRateGate | None = None,
-    drone_loiter: DroneLoiter | None = None,
-    course_fix: AlongCourse | None = None,
-    window_s: float = 0.0,
-) -> ScoreReport:
+def _one(folder: Path, options: ReplayOptions) -> ScoreReport:
     with tempfile.TemporaryDirectory() as tmp:
-        return run(
-            folder,
-            False,
-            Path(tmp),
-            policy=policy,
-            siren_model=siren_model,
-            lateness=lateness,
-            oracle_lateness=oracle_lateness,
-            ring=ring,
-            sweep=sweep,
-            bearing_rate=bearing_rate,
-            drone_loiter=drone_loiter,
-            course_fix=course_fix,
-            window_s=window_s,
-        )
+        return run(folder, False, Path(tmp), options)
 
 
-def score_set(
-    name: str,
-    cache: Path,
-    jobs: int,
-    siren_model: SirenModel | None = None,
-    lateness: LatenessPrior | None = None,
-    oracle_lateness: bool = False,
-    ring: RingPrior | None = None,
-    policy: PolicyConfig | None = None,
-    sweep: SweepStart | None = None,
-    bearing_rate: BearingRateGate | None = None,
-    drone_loiter: DroneLoiter | None = None,
-    course_fix: AlongCourse | None = None,
-    window_s: float = 0.0,
-) -> int:
-    """Score an evaluation set and print its table (see the module's docstring); ``policy``: the
-    alert policy's settings (None: the defaults)."""
+def score_set(name: str, cache: Path, jobs: int, options: ReplayOptions | None = None) -> int:
+    """Score an evaluation set with ``options`` (None: the defaults) and print its table (see the
+    module's docstring)."""
     from concurrent.futures import ProcessPoolExecutor
 
     from evaluation_sets import evaluation_set
@@ -296,22 +266,7 @@ def score_set(
     )
     print("|---|---|---|---|---|---|---|---|---|")
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        reports = list(
-            pool.map(
-                _one,
-                [m.folder for m in members],
-                [siren_model] * len(members),
-                [lateness] * len(members),
-                [oracle_lateness] * len(members),
-                [ring] * len(members),
-                [policy] * len(members),
-                [sweep] * len(members),
-                [bearing_rate] * len(members),
-                [drone_loiter] * len(members),
-                [course_fix] * len(members),
-                [window_s] * len(members),
-            )
-        )
+        reports = list(pool.map(_one, [m.folder for m in members], [options] * len(members)))
     for m, r in zip(members, reports, strict=True):
         print(row(f"{m.group}: {m.folder.name}", r.as_dict()))
     for group in dict.fromkeys(m.group for m in members):
@@ -345,17 +300,9 @@ def add_window_option(ap: argparse.ArgumentParser) -> None:
     )
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("scenarios", nargs="*", type=Path, default=DEFAULT)
-    ap.add_argument("--set", dest="eval_set", choices=("tuning", "report"), help="an evaluation set")
-    ap.add_argument("--jobs", type=int, default=1, help="scenarios replayed at once (with --set)")
-    ap.add_argument(
-        "--cache",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "nadhir-eval-sets",
-        help="where the set's simulated scenarios are kept",
-    )
+def add_options(ap: argparse.ArgumentParser) -> None:
+    """The command-line form of every :class:`ReplayOptions` field but ``predictor`` and
+    ``strike_model`` (read back by :func:`options_from_args`)."""
     ap.add_argument(
         "--siren-model", help="weigh the rules' calls for sirens with a siren model: 'bundled' or a JSON path"
     )
@@ -393,12 +340,10 @@ def main() -> int:
         "'on' or see tracking/course_fix.py's AlongCourse.parse",
     )
     add_window_option(ap)
-    kind = ap.add_mutually_exclusive_group()
-    kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
-    kind.add_argument(
-        "--ideal-seen", action="store_true", help="feed the truth as tracks, from each first measurement"
-    )
-    args = ap.parse_args()
+
+
+def options_from_args(ap: argparse.ArgumentParser, args: argparse.Namespace) -> ReplayOptions:
+    """The :class:`ReplayOptions` that :func:`add_options`' arguments ask for."""
     siren_model = None
     if args.siren_model:
         siren_model = (
@@ -408,29 +353,41 @@ def main() -> int:
             ap.error("no siren model is bundled")
         if args.siren_threshold is not None:
             siren_model = siren_model.with_threshold(args.siren_threshold)
-    lateness = LatenessPrior.parse(args.lateness) if args.lateness else None
-    ring = RingPrior.parse(args.ring) if args.ring else None
-    policy = policy_settings(args.policy) if args.policy else None
-    sweep = SweepStart.parse(args.sweep) if args.sweep else None
-    bearing_rate = BearingRateGate.parse(args.bearing_rate) if args.bearing_rate else None
-    drone_loiter = DroneLoiter.parse(args.drone_loiter) if args.drone_loiter else None
-    course_fix = AlongCourse.parse(args.course_fix) if args.course_fix else None
+    return ReplayOptions(
+        policy=policy_settings(args.policy) if args.policy else None,
+        siren_model=siren_model,
+        lateness=LatenessPrior.parse(args.lateness) if args.lateness else None,
+        oracle_lateness=args.oracle_lateness,
+        ring=RingPrior.parse(args.ring) if args.ring else None,
+        sweep=SweepStart.parse(args.sweep) if args.sweep else None,
+        bearing_rate=BearingRateGate.parse(args.bearing_rate) if args.bearing_rate else None,
+        drone_loiter=DroneLoiter.parse(args.drone_loiter) if args.drone_loiter else None,
+        course_fix=AlongCourse.parse(args.course_fix) if args.course_fix else None,
+        window_s=args.window,
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("scenarios", nargs="*", type=Path, default=DEFAULT)
+    ap.add_argument("--set", dest="eval_set", choices=("tuning", "report"), help="an evaluation set")
+    ap.add_argument("--jobs", type=int, default=1, help="scenarios replayed at once (with --set)")
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "nadhir-eval-sets",
+        help="where the set's simulated scenarios are kept",
+    )
+    add_options(ap)
+    kind = ap.add_mutually_exclusive_group()
+    kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
+    kind.add_argument(
+        "--ideal-seen", action="store_true", help="feed the truth as tracks, from each first measurement"
+    )
+    args = ap.parse_args()
+    options = options_from_args(ap, args)
     if args.eval_set:
-        return score_set(
-            args.eval_set,
-            args.cache,
-            args.jobs,
-            siren_model,
-            lateness,
-            args.oracle_lateness,
-            ring,
-            policy,
-            sweep,
-            bearing_rate,
-            drone_loiter,
-            course_fix,
-            args.window,
-        )
+        return score_set(args.eval_set, args.cache, args.jobs, options)
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
         "| scenario | warned | lead/oracle | sirens >= 60 s | false alarms | imminent false alarms "
@@ -440,21 +397,7 @@ def main() -> int:
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
         for scenario_dir in args.scenarios:
-            report = run(
-                scenario_dir,
-                ideal,
-                Path(tmp),
-                policy=policy,
-                siren_model=siren_model,
-                lateness=lateness,
-                oracle_lateness=args.oracle_lateness,
-                ring=ring,
-                sweep=sweep,
-                bearing_rate=bearing_rate,
-                drone_loiter=drone_loiter,
-                course_fix=course_fix,
-                window_s=args.window,
-            )
+            report = run(scenario_dir, ideal, Path(tmp), options)
             reports.append(report)
             print(row(scenario_dir.name, report.as_dict()))
         public = [r for r, d in zip(reports, args.scenarios, strict=True) if not d.name.startswith("sim-")]
