@@ -1,6 +1,6 @@
 """What raises the sirens, and how often is it wrong? Siren episodes by the cue that raised them.
 
-Usage: python benchmarks/siren_causes.py SCENARIO_DIR [SCENARIO_DIR ...]
+Usage: python benchmarks/siren_causes.py [OPT-INS as warning_scores.py] SCENARIO_DIR [SCENARIO_DIR ...]
 
 Replays each scenario through the full pipeline, notes every time the
 policy calls for ``imminent`` at a site (the threat's cue and aircraft, and
@@ -18,7 +18,8 @@ it prints:
   was still there.
 
 The totals are the false-siren share of ``nadhir score`` summed over the
-scenarios. An analysis tool: it reads ``truth.json``.
+scenarios. The opt-ins of ``warning_scores.py`` (``--policy``, ``--course-fix``, ``--drone-loiter``,
+...) replay with them instead of the defaults. An analysis tool: it reads ``truth.json``.
 """
 
 from __future__ import annotations
@@ -31,9 +32,8 @@ from pathlib import Path
 
 from nadhir.domain import Site, Threat
 from nadhir.domain.formats.scenario import load_scenario
-from nadhir.engine.pipeline import Pipeline
+from nadhir.engine.factory import build_pipeline
 from nadhir.engine.stepper import Stepper
-from nadhir.intake.text import MessageReader
 from nadhir_lab.scoring import (
     AlertLine,
     build_episodes,
@@ -41,6 +41,9 @@ from nadhir_lab.scoring import (
     justifying_strike_times,
     load_truth,
 )
+
+# This folder is on the path when run as a script.
+from warning_scores import ReplayOptions, add_options, options_from_args
 
 # (time, cue, aircraft, strongest track threat to the site then, or None)
 Call = tuple[float, str, str, Threat | None]
@@ -53,11 +56,26 @@ def _band(p: float) -> str:
     return ">= 0.5"
 
 
-def siren_episodes(scenario_dir: Path) -> list[tuple[Call | None, bool]]:
-    """(what raised it, false alarm?) for each siren episode of one replay."""
+def siren_episodes(
+    scenario_dir: Path, options: ReplayOptions | None = None
+) -> list[tuple[Call | None, bool]]:
+    """(what raised it, false alarm?) for each siren episode of one replay, with ``options``
+    (None: the defaults)."""
+    o = options or ReplayOptions()
     scenario = load_scenario(scenario_dir)
     truth = load_truth(scenario_dir)
-    pipe = Pipeline(scenario.sites, scenario.places, scenario.reporters, reader_factory=MessageReader)
+    pipe = build_pipeline(
+        scenario,
+        o.policy,
+        o.strike_model,
+        siren_model=o.siren_model,
+        lateness=o.lateness,
+        ring=o.ring,
+        sweep=o.sweep,
+        bearing_rate=o.bearing_rate,
+        drone_loiter=o.drone_loiter,
+        course_fix=o.course_fix,
+    )
     track_threats: dict[str, Threat] = {}
     calls: dict[str, list[Call]] = collections.defaultdict(list)
     note, desired = pipe.impacts.note_threats, pipe.policy.desired_level
@@ -77,9 +95,11 @@ def siren_episodes(scenario_dir: Path) -> list[tuple[Call | None, bool]]:
     pipe.impacts.note_threats = noting  # type: ignore[method-assign]
     pipe.policy.desired_level = deciding  # type: ignore[method-assign,assignment]
     lines: list[AlertLine] = []
-    Stepper(pipe, lambda a: lines.append(AlertLine(a.t, len(lines), a.action, a.site, a.level))).run(
-        e for _, e in scenario.events()
-    )
+    Stepper(
+        pipe,
+        lambda a: lines.append(AlertLine(a.t, len(lines), a.action, a.site, a.level)),
+        window_s=o.window_s,
+    ).run(e for _, e in scenario.events())
     sites = {s.id: s for s in scenario.sites}
     out: list[tuple[Call | None, bool]] = []
     for ep in build_episodes(lines, truth.end):
@@ -110,11 +130,13 @@ def main(argv: list[str]) -> int:
         epilog="See the module docstring (benchmarks/siren_causes.py) for what is counted.",
     )
     ap.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO_DIR")
+    add_options(ap)
     args = ap.parse_args(argv)
+    options = options_from_args(ap, args)
     by_cue: dict[str, list[bool]] = collections.defaultdict(list)
     impacts: dict[str, list[bool]] = collections.defaultdict(list)
     for scenario_dir in args.scenarios:
-        for call, false in siren_episodes(scenario_dir):
+        for call, false in siren_episodes(scenario_dir, options):
             if call is None:
                 by_cue["(no call recorded)"].append(false)
                 continue

@@ -1,6 +1,7 @@
 """Where is warning lead lost? Each strike-site pair, the system's own tracks against ideal ones.
 
-Usage: python benchmarks/warning_gaps.py [--pairs] [--ring TYPES:SIGMA_DEG] [--course-fix FIX]
+Usage: python benchmarks/warning_gaps.py [--pairs] [OPT-INS as warning_scores.py: --ring, --course-fix,
+       --sweep, --bearing-rate, --drone-loiter, --policy ...]
        [SCENARIO_DIR ...]
 
 Replays each scenario twice through the same threat model and policy: once
@@ -20,7 +21,8 @@ the system's published tracks said of the striking aircraft then:
 
 It prints the lead lost (seconds, summed over pairs) in each class, by
 aircraft type, for the warning (any level) and the sirens (60 s or more
-ahead). ``--ring`` gives the system's own tracker the ring prior (``tracking/ring.py``).
+ahead). The opt-ins (``warning_scores.add_options``) go to the system's own run, and the policy
+and assessor ones to the ideal run too.
 An analysis tool: it reads ``truth.json``, which the system never does.
 """
 
@@ -37,8 +39,6 @@ from pathlib import Path
 from nadhir.domain import Problems
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.geo.distance import haversine_m
-from nadhir.tracking.course_fix import AlongCourse
-from nadhir.tracking.ring import RingPrior
 from nadhir_lab.scoring import (
     METRES_PER_DEGREE,
     AircraftPath,
@@ -50,7 +50,7 @@ from nadhir_lab.scoring import (
 )
 
 # This folder is on the path when run as a script.
-from warning_scores import DEFAULT, ReplayOptions, run
+from warning_scores import DEFAULT, ReplayOptions, add_options, options_from_args, run
 
 NEAR_M = 10_000.0
 CLASSES = ("no track", "wrong type", "slow", "off course", "track fine")
@@ -106,16 +106,17 @@ def classify(
 
 
 def gaps(
-    scenario_dir: Path, tmp: Path, ring: RingPrior | None = None, course_fix: AlongCourse | None = None
+    scenario_dir: Path, tmp: Path, options: ReplayOptions | None = None
 ) -> list[tuple[str, str, str, float, float, float, float]]:
     """Per pair where the ideal run warned: (type, class, site, own lead, ideal lead,
-    own siren lead, ideal siren lead); ``ring`` is the own tracker's ring prior, ``course_fix`` its
-    along-course fix."""
+    own siren lead, ideal siren lead); ``options`` are the own run's opt-ins (the ideal run gets
+    the same policy and assessor; its tracker is the truth)."""
     own_dir, ideal_dir = tmp / "own", tmp / "ideal"
     own_dir.mkdir(exist_ok=True)
     ideal_dir.mkdir(exist_ok=True)
-    own = run(scenario_dir, False, own_dir, ReplayOptions(ring=ring, course_fix=course_fix))
-    ideal = run(scenario_dir, "seen", ideal_dir)
+    options = options or ReplayOptions()
+    own = run(scenario_dir, False, own_dir, options)
+    ideal = run(scenario_dir, "seen", ideal_dir, options)
     fixes, kinds = _tracks_with_type(own_dir / f"{scenario_dir.name}.tracks.jsonl")
     truth = load_truth(scenario_dir)
     raw = json.loads((scenario_dir / "truth.json").read_text(encoding="utf-8"))
@@ -137,19 +138,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenarios", nargs="*", type=Path, default=DEFAULT)
     ap.add_argument("--pairs", action="store_true", help="also list every pair")
-    ap.add_argument("--ring", help="the own tracker's ring prior: TYPES:SIGMA_DEG, e.g. jet:90")
-    ap.add_argument(
-        "--course-fix", help="the own tracker's along-course fix (tracking/course_fix.py), e.g. on"
-    )
+    add_options(ap)
     args = ap.parse_args()
-    ring = RingPrior.parse(args.ring) if args.ring else None
-    course_fix = AlongCourse.parse(args.course_fix) if args.course_fix else None
+    options = options_from_args(ap, args)
     lost: dict[tuple[str, str], list[float]] = collections.defaultdict(lambda: [0, 0.0, 0, 0])
     with tempfile.TemporaryDirectory() as tmp:
         for scenario_dir in args.scenarios:
-            for kind, cls, site, own, ideal, own_s, ideal_s in gaps(
-                scenario_dir, Path(tmp), ring, course_fix
-            ):
+            for kind, cls, site, own, ideal, own_s, ideal_s in gaps(scenario_dir, Path(tmp), options):
                 row = lost[(kind, cls)]
                 row[0] += 1
                 row[1] += max(0.0, ideal - own)

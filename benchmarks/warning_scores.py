@@ -251,14 +251,26 @@ def _one(folder: Path, options: ReplayOptions) -> ScoreReport:
         return run(folder, False, Path(tmp), options)
 
 
-def score_set(name: str, cache: Path, jobs: int, options: ReplayOptions | None = None) -> int:
+def score_set(
+    name: str,
+    cache: Path,
+    jobs: int,
+    options: ReplayOptions | None = None,
+    groups: list[str] | None = None,
+) -> int:
     """Score an evaluation set with ``options`` (None: the defaults) and print its table (see the
-    module's docstring)."""
+    module's docstring); with ``groups``, only the members of those groups (e.g. the real-flight
+    ones, to sweep a real-flight setting before the whole set is scored)."""
     from concurrent.futures import ProcessPoolExecutor
 
     from evaluation_sets import evaluation_set
 
     members = evaluation_set(name, cache)
+    if groups:
+        unknown = set(groups) - {m.group for m in members}
+        if unknown:
+            raise SystemExit(f"no group {sorted(unknown)} in the {name} set")
+        members = [m for m in members if m.group in groups]
     print(f"### {name} set: {len(members)} scenarios\n")
     print(
         "| scenario | warned | lead/oracle | sirens >= 60 s | false alarms | imminent false alarms "
@@ -373,6 +385,12 @@ def main() -> int:
     ap.add_argument("--set", dest="eval_set", choices=("tuning", "report"), help="an evaluation set")
     ap.add_argument("--jobs", type=int, default=1, help="scenarios replayed at once (with --set)")
     ap.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        help="with --set, only this group's scenarios (repeatable; e.g. 'public real-flight')",
+    )
+    ap.add_argument(
         "--cache",
         type=Path,
         default=Path(tempfile.gettempdir()) / "nadhir-eval-sets",
@@ -387,7 +405,7 @@ def main() -> int:
     args = ap.parse_args()
     options = options_from_args(ap, args)
     if args.eval_set:
-        return score_set(args.eval_set, args.cache, args.jobs, options)
+        return score_set(args.eval_set, args.cache, args.jobs, options, args.group)
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
         "| scenario | warned | lead/oracle | sirens >= 60 s | false alarms | imminent false alarms "
