@@ -11,7 +11,8 @@ replay notes when each ideal track first threatened each site at the early proba
 (``drone_tracks.first_cues``). Per pair it prints:
 
 * ``own``: the system's lead (s), as the scorer counts it; ``ideal``: the ideal-seen run's;
-* ``striker``: the lead of the striking aircraft's own ideal track (the ideal run's lead may
+* ``striker``: the lead of the striking aircraft's own ideal track, from the first time it
+  threatened the site at the early probability, in whatever episode (the ideal run's lead may
   come from another aircraft near the site; ``-`` when the striker's ideal track never
   threatened the site before the strike);
 * ``first``: the striker's first measurement, seconds before the strike;
