@@ -162,6 +162,22 @@ class PolicyConfig:
     # the circling sirens it removes were false 16 times in 19; false sirens 0.69 -> 0.68, nothing
     # else moves (imminent-minutes fall). None (default): every site it circles.
     circling_spread_m: float | None = None
+    # Which sites a phones-only episode opens for (docs/benchmarks.md, thirteenth session, "idle
+    # minutes"). Each is a gate on opening only: an open episode runs and ends as before, so no
+    # warning already given is cut short. Sirens and reported strikes never wait. With an entry
+    # here for a kind of aircraft, its track's threat opens a phones-only episode only while the
+    # track is within that many metres of the site (Threat.distance_m); farther, the site waits.
+    early_reach_m: dict[str, float] = field(default_factory=dict)
+    # With an entry in ``early_sites_per_track`` for a kind of aircraft, one track of that kind
+    # opens new phones-only episodes only at the that-many sites it calls for most this step
+    # (probability over the site's early threshold, among the sites where it is the strongest
+    # threat): a path crosses several towns' reach at once, and one of them, or none, is its
+    # target; the others open if it comes on to them. Empty (default): every site it threatens.
+    early_sites_per_track: dict[str, float] = field(default_factory=dict)
+    # With an entry in ``early_first_factor`` too, the site such a track calls for most (the first
+    # of its ranking) opens already at this times its early threshold: the likeliest target is
+    # warned sooner, the others wait. Empty (default): at the threshold.
+    early_first_factor: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -249,8 +265,13 @@ class AlertPolicy:
         """No threat below this probability calls for a level at any site (see desired_level)."""
         if self._floor is None or self._floor[0] is not self.config:
             c = self.config
+            # A track's likeliest target may open below its early threshold (early_first_factor).
+            first = min([1.0, *(f for k, f in c.early_first_factor.items() if k in c.early_sites_per_track)])
             floor = min(
-                [c.impact_early_probability, *(p for s in self.sites.values() for p in self._thresholds(s))]
+                [
+                    c.impact_early_probability,
+                    *(p * first for s in self.sites.values() for p in self._thresholds(s)),
+                ]
             )
             self._floor = (c, floor)
         return self._floor[1]
@@ -395,6 +416,7 @@ class AlertPolicy:
         recorder = self.siren_recorder
         if self.siren_model is not None or recorder is not None:
             self.memory.observe(t, (threats[s] for s in visit if s in threats))
+        ranked = self._rankings(threats) if self.config.early_sites_per_track else None
         for site_id in sorted(visit, key=order.__getitem__):
             threat = threats.get(site_id)
             episode = episodes.get(site_id)
@@ -406,9 +428,19 @@ class AlertPolicy:
             ):
                 recorder(t, site_id, self.siren_features(site, threat, t))
             want = self.desired_level(site, threat, t)
+            if (
+                want is None
+                and episode is None
+                and ranked is not None
+                and threat is not None
+                and self._first_of_track(site, threat, ranked)
+            ):
+                want = "early"
             if episode is None:
                 rearmed = self._rearmed(site_id, t)
                 if want == "early" and threat is not None and rearmed and not self._realerts(site, threat):
+                    continue
+                if want == "early" and threat is not None and not self._may_open(site, threat, ranked):
                     continue
                 if want is not None and threat is not None:
                     self._episodes[site_id] = _Episode(
@@ -433,6 +465,53 @@ class AlertPolicy:
                     del self._episodes[site_id]
                     self._cleared[site_id] = t
         return out
+
+    def _rankings(self, threats: dict[str, Threat]) -> dict[str, list[float]]:
+        """Per track, how strongly it calls for phones at each site where it is the strongest threat
+        (``_called``), highest first (PolicyConfig.early_sites_per_track)."""
+        ranked: dict[str, list[float]] = {}
+        sites = self.sites
+        for threat in threats.values():
+            if threat.track is not None and threat.cue != "impact" and threat.site in sites:
+                ranked.setdefault(threat.track, []).append(self._called(sites[threat.site], threat))
+        for called in ranked.values():
+            called.sort(reverse=True)
+        return ranked
+
+    def _may_open(self, site: Site, threat: Threat, ranked: dict[str, list[float]] | None) -> bool:
+        """Whether a track's threat calling for phones opens an episode at ``site`` now
+        (PolicyConfig.early_reach_m, early_sites_per_track); a strike report always does."""
+        c = self.config
+        if threat.cue == "impact" or threat.track is None:
+            return True
+        reach = c.early_reach_m.get(threat.aircraft)
+        if reach is not None and threat.distance_m > reach:
+            return False
+        most = c.early_sites_per_track.get(threat.aircraft)
+        if ranked is not None and most is not None:
+            called = ranked.get(threat.track, [])
+            k = max(1, int(most))
+            if len(called) > k and self._called(site, threat) < called[k - 1]:
+                return False
+        return True
+
+    def _first_of_track(self, site: Site, threat: Threat, ranked: dict[str, list[float]]) -> bool:
+        """Whether ``threat`` opens phones at ``site`` below its early threshold as its track's
+        likeliest target (PolicyConfig.early_first_factor)."""
+        c = self.config
+        factor = c.early_first_factor.get(threat.aircraft)
+        if factor is None or threat.track is None or threat.cue in ("impact", "receding"):
+            return False
+        if threat.aircraft not in c.early_sites_per_track:
+            return False
+        called = self._called(site, threat)
+        ranking = ranked.get(threat.track) or [called]
+        return called >= factor and called >= ranking[0]
+
+    def _called(self, site: Site, threat: Threat) -> float:
+        """How strongly a threat calls for phones at a site: its probability over the site's early
+        threshold (a hospital's is lower than its town's, so the same track calls it more)."""
+        return threat.probability / max(self._thresholds(site)[0], 1e-9)
 
     def _rearmed(self, site_id: str, t: float) -> bool:
         """Whether the site had an all-clear within ``rearm_s`` before ``t`` (forgets older ones)."""
