@@ -53,6 +53,11 @@ past 24 hours) is a day, not the live window; "two hundred" in words counts as t
 flight given with two clock times and a leaving word ("entered at 6:30 ... left at 11:35") is
 over. Not towards a tally: "since yesterday" (a duration up to now), and "last" after a month
 ("أكتوبر الماضي", a date, which counts as dated unless the message says today).
+
+Since blind_10: the air defences' count of a night ("اعترضت 43 طائرة مسيّرة", "intercepted 92
+drones": a shoot-down word and 20 or more aircraft) is a tally; a shoot-down verb with the
+defences right after it (دمرت الدفاعات الجوية, verb before subject) is their shooting, no
+strike; a take-off word before an alarm word (انطلاق صفارات الإنذار) is the alarm sounding.
 """
 
 from __future__ import annotations
