@@ -56,6 +56,7 @@ SPLITS = (
     "blind_7",
     "blind_8",
     "blind_9",
+    "blind_10",
 )
 
 # The corpus's action labels, as the reader says them: (message kind, action).

@@ -48,6 +48,7 @@ FLOORS = {  # what each part reaches, a little lower (docs/intake.md)
     "blind_7": {"aircraft": 0.95, "action": 0.85},
     "blind_8": {"aircraft": 0.95, "action": 0.85},
     "blind_9": {"aircraft": 0.95, "action": 0.85},
+    "blind_10": {"aircraft": 0.95, "action": 0.8},
 }
 IDIOMS = {
     "radio_call",
@@ -261,6 +262,55 @@ def test_a_threat_or_an_alarm_is_no_sighting_and_no_strike(
     got = reader.read(f"Attention! The threat of {threatened} for {town}!{call}")
     assert got.kind == "take_cover" and got.action == "unknown"
     assert reader.read(f"{alarm} in {town}.{call}").action != "striking"
+
+
+SHOOT_DOWN_AR = ["اعترضت الدفاعات الجوية", "أسقطت قوات الدفاع الجوي", "تم إسقاط", "دمرت الدفاعات الجوية"]
+SHOOT_DOWN_EN = [
+    "Air defences intercepted",
+    "Air defence forces destroyed",
+    "The army shot down and destroyed",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.sampled_from(SHOOT_DOWN_AR),
+    st.sampled_from(SHOOT_DOWN_EN),
+    st.integers(20, 400),
+    st.integers(2, 5),
+)
+def test_the_air_defences_count_of_a_night_is_a_tally(
+    reader: MessageReader, verb_ar: str, verb_en: str, many: int, few: int
+) -> None:
+    """blind_10: "intercepted 43 drones" is the defences' tally; two drones on their way stay a sighting,
+    read as heading (the verb before the defences is their shooting, no strike)."""
+    assert reader.read(f"{verb_ar} {many} طائرة مسيرة فوق منطقة كورسك").kind == "summary"
+    assert reader.read(f"{verb_en} {many} drones over the Kursk region overnight").kind == "summary"
+    got = reader.read(f"{verb_ar} طائرتين مسيرتين معاديتين كانتا متجهتين نحو موسكو")
+    assert got.kind == "sighting" and got.action == "transit" and got.aircraft == "drone"
+    # a group seen now, however large, is no tally without the shooting
+    got = reader.read(f"{many} طائرة مسيرة تتجه نحو العاصمة")
+    assert got.kind == "sighting" and got.action == "transit"
+    assert reader.read(f"{few} drones are moving towards Kyiv").kind == "sighting"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "action", "aircraft"),
+    [
+        # the sirens started (انطلاق), nothing took off (al-Masirah on the Golan)
+        ("بعد انطلاق صفارات الإنذار في جنوب الجولان، اعتراض هدف جوي", "sighting", "transit", "unknown"),
+        ("Missile danger. Go down to the basement. Stay there.", "take_cover", "unknown", "unknown"),
+        ("مسيّرة اجتازت المجال الجوي من داخل لبنان في منطقة زرعيت", "sighting", "transit", "drone"),
+        ("تم اعتراض طائرة دون طيار فوق المدينة", "sighting", "unknown", "drone"),
+        ("تحليق لطيران العدو التجسسي على علو منخفض فوق الضاحية", "sighting", "circling", "drone"),
+        ("طائرات حربية ومروحية نفذت طلعاتها من المطار", "summary", "unknown", "mixed"),
+    ],
+)
+def test_blind_10_phrases(reader: MessageReader, text: str, kind: str, action: str, aircraft: str) -> None:
+    got = reader.read(text)
+    assert (got.kind, got.action) == (kind, action), got
+    if aircraft != "mixed":
+        assert got.aircraft == aircraft, got
 
 
 def test_days_in_a_row_are_a_tally(reader: MessageReader) -> None:

@@ -53,6 +53,11 @@ past 24 hours) is a day, not the live window; "two hundred" in words counts as t
 flight given with two clock times and a leaving word ("entered at 6:30 ... left at 11:35") is
 over. Not towards a tally: "since yesterday" (a duration up to now), and "last" after a month
 ("أكتوبر الماضي", a date, which counts as dated unless the message says today).
+
+Since blind_10: the air defences' count of a night ("اعترضت 43 طائرة مسيّرة", "intercepted 92
+drones": a shoot-down word and 20 or more aircraft) is a tally; a shoot-down verb with the
+defences right after it (دمرت الدفاعات الجوية, verb before subject) is their shooting, no
+strike; a take-off word before an alarm word (انطلاق صفارات الإنذار) is the alarm sounding.
 """
 
 from __future__ import annotations
@@ -89,6 +94,7 @@ from nadhir.intake.lexicon import (
     PERIOD_WITHIN,
     PERIOD_WORDS,
     RECORD_WORDS,
+    SHOOT_DOWN_WORDS,
     SINCE_UNTIL,
     SINCE_WORDS,
     TAKE_COVER_PHRASES,
@@ -134,7 +140,10 @@ def observatory_phrases(toks: list[Tok]) -> None:
             e = EMPTY  # an unknown word: only the departure nouns are read below
         before = words[i - 1] if i > 0 else None
         after = words[i + 1] if i + 1 < len(words) else None
-        if tok.key in DEPARTURE_NOUNS and any(
+        if e.action == "takeoff" and after is not None and _is_one_of(after, ALARM_WORDS):
+            # "انطلاق صفارات الإنذار": the sirens started, nothing took off
+            tok.entry = replace(e, action=None, action_weight=0.0)
+        elif tok.key in DEPARTURE_NOUNS and any(
             w.key in BASE_WORDS for w in words[i + 1 : i + 1 + DEPARTURE_BASE_WITHIN]
         ):
             tok.entry = replace(e, action="takeoff", action_weight=0.95)
@@ -175,6 +184,7 @@ def _not_an_air_strike(words: list[Tok], i: int) -> bool:
         or any(_is_one_of(w, GROUND_FIRE_WORDS) for w in words[i + 1 : i + 1 + GROUND_WITHIN])
         or (before is not None and _is_one_of(before, GROUND_FIRE_WORDS))
         or any(_is_one_of(w, DEFENCE_WORDS) for w in words[max(0, i - DEFENCE_WITHIN) : i])
+        or _defences_shot(words, i)
         or _names_an_alarm(words, i)
         or any(
             w.key in FEAR_WORDS or w.key in MODAL_WORDS or _is_one_of(w, MODAL_WORDS)
@@ -183,6 +193,14 @@ def _not_an_air_strike(words: list[Tok], i: int) -> bool:
         or _threatened(words, i)
         or (after is not None and after.key in INTERCEPT_WORDS)
         or (before is not None and before.key in INTERCEPT_WORDS)
+    )
+
+
+def _defences_shot(words: list[Tok], i: int) -> bool:
+    """ "دمرت الدفاعات الجوية طائرتين", "أسقطت قوات الدفاع الجوي": a shoot-down verb before its subject,
+    the air defences (Arabic puts the verb first), is their shooting, not an aircraft's strike."""
+    return words[i].key in SHOOT_DOWN_WORDS and any(
+        _is_one_of(w, DEFENCE_WORDS) for w in words[i + 1 : i + 1 + DEFENCE_WITHIN]
     )
 
 
@@ -303,7 +321,12 @@ def _dated(toks: list[Tok]) -> bool:
 
 
 def _tally_count(toks: list[Tok]) -> bool:
-    """A count of 20 or more (digits or tens in words) next to a strike, barrel or sortie (two tokens)."""
+    """A count of 20 or more (digits or tens in words) next to a strike, barrel or sortie (two tokens).
+
+    Next to an aircraft too when the message shoots them down ("intercepted 43 drones", "تم إسقاط
+    61 مسيّرة"): the air defences' count of a night, not aircraft seen now.
+    """
+    shot_down = any(t.kind == "word" and t.key in SHOOT_DOWN_WORDS for t in toks)
     for i, tok in enumerate(toks):
         large = (tok.kind == "num" and tok.num >= TALLY_COUNT) or (
             tok.kind == "word" and tok.key in TENS_WORDS
@@ -311,7 +334,8 @@ def _tally_count(toks: list[Tok]) -> bool:
         if not large:
             continue
         near = toks[max(0, i - 2) : i] + toks[i + 1 : i + 3]
-        if any(t.kind == "word" and t.key in TALLY_NOUNS for t in near):
+        counted = [t for t in near if t.kind == "word"]
+        if any(t.key in TALLY_NOUNS or (shot_down and t.names_aircraft()) for t in counted):
             return True
     return False
 

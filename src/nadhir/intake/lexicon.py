@@ -117,6 +117,9 @@ _aircraft("drone", 0.9, "recon reconnaissance unmanned استطلاع استطل
 _set("recon reconnaissance surveillance استطلاع استطلاعيه استطلاعي", recon=True)
 # محلّقة, "the hoverer": how Lebanese outlets name a quadcopter (Lebanon Debate, NNA).
 _aircraft("drone", 0.7, "محلقه محلقات")
+# "طيران العدو التجسسي", the enemy's spy aviation: Lebanese usage for a reconnaissance drone (al-Mehwar).
+_aircraft("drone", 0.9, "تجسسي تجسسيه")
+_set("تجسسي تجسسيه", recon=True)
 # Crewed models that are no jet, helicopter or drone: the An-30 reconnaissance aircraft over
 # Syria (SOHR), the Antonov and Ilyushin bombers over Darfur and Kordofan (Darfur 24, Radio
 # Dabanga). Naming one overrules "reconnaissance" (a drone) and the nationality prior.
@@ -192,6 +195,7 @@ _action("transit", 0.8, """
     passing passes passed crossing crosses crossed transiting transit overflying overflew
     عابر عابره يعبر تعبر مر مرت يمر تمر مرور
     عبرت عبروا عبرتا
+    اجتاز اجتازت يجتاز تجتاز اجتازتا
 """)
 # Breaching the airspace is how an air force, a border army or a Home Front alert says an
 # aircraft came in: a pass (Times of Israel's "drone infiltration" sirens, World Israel News'
@@ -329,6 +333,7 @@ _entries("""
 _set("""
     طلعه طلعات sortie sorties حصيله tally امس البارحه yesterday اولا ثانيا ثالثا رابعا خامسا
     عشرات dozens مئات hundreds احصي احصت ماضيه ماضي
+    طلعاتها طلعاته
 """, summary=1.0)
 _set("""
     تصعيد escalation تشهد شهدت يشهد شهد witnessing witnessed يرتفع ارتفع عدد سجل سجلت recorded
@@ -339,6 +344,7 @@ _set("""
     احتموا احتماء اختبئوا اختباء اخلوا اخلاء ملاجي ملجا ملاجئ shelter shelters evacuate evacuation
     respond ابتعدوا ابتعاد نوافذ windows ادخلوا
     الجأوا الجاوا لجوء يلجأ
+    basement basements قبو اقبيه
 """, shelter=True)
 
 # Duals: طائرتان, مروحيتين ... the stem (taa marbuta written as ت before the ending) and its type.
@@ -348,7 +354,8 @@ DUAL_STEMS: dict[str, AircraftType] = {
 }
 DUAL_ENDINGS = ("تان", "تين", "تا")  # طائرتان, طائرتين, and طائرتا before a noun
 TAKE_WORDS = frozenset({"took", "take", "taking", "takes", "taken"})
-NO_PILOT = (frozenset({"بدون", "بلا", "without"}), frozenset({"طيار", "pilot"}))
+# "طائرة دون طيار" (Lebanon 24 on the Russian MoD): دون without the ب is the same "without a pilot".
+NO_PILOT = (frozenset({"بدون", "بلا", "دون", "without"}), frozenset({"طيار", "pilot"}))
 FUZZY_AIRCRAFT = {k: e for k, e in LEXICON.items() if e.aircraft is not None and len(k) >= 6}
 FUZZY_AIRCRAFT_KEYS = list(FUZZY_AIRCRAFT)
 JET_PHRASES = frozenset({("fixed", "wing"), ("fixed", "wings"), ("fast", "mover"), ("fast", "movers")})
@@ -489,6 +496,16 @@ MARCH_WORDS = frozenset({
 # "returned to his work": a person returning (Electronic Intifada), not an aircraft leaving.
 PERSON_WORDS = frozenset({"his", "her", "my", "our"})  # not "their", "its": "returned to their base"
 DOWN_WORDS = frozenset({"down"})  # "shot down" is done to an aircraft, not by one
+
+# --- since blind_10 ------------------------------------------------------------------------------
+# The air defences' own words for what they did to aircraft: "اعترضت 43 طائرة مسيّرة", "أسقطت 81
+# طائرة", "تم إسقاط 61 مسيّرة", "intercepted 92 drones" (Russian and Israeli communiqués, Dabanga).
+# With a count of 20 or more aircraft they are a tally of a night's interceptions, not a sighting;
+# a shoot-down verb with the defences right after it ("دمرت الدفاعات الجوية طائرتين") is theirs.
+SHOOT_DOWN_WORDS = frozenset({
+    "اعترض", "اعترضت", "اعتراض", "يعترض", "تعترض", "اسقط", "اسقطت", "اسقاط", "يسقط", "تسقط",
+    "دمر", "دمرت", "تدمير", "intercepted", "destroyed", "downed",
+})
 
 # --- since blind_9 -------------------------------------------------------------------------------
 # "an air raid warning", "the air raid signal", "التحذيرات من الغارات", "صفارات إنذار": the strike
