@@ -193,6 +193,16 @@ def test_every_event_is_kept_or_set_aside_in_order(times: list[float]) -> None:
     assert kept == sorted(kept) and sorted(kept + suspects) == list(range(1, len(times) + 1))
 
 
+def test_the_line_before_a_last_line_far_behind_is_kept() -> None:
+    # Found by the property below: the one line after it was its look-ahead's median, so the good
+    # line was judged "ahead" of a bad one and set aside with it.
+    times = [1.746e9 + 30.0 * k for k in range(60)]
+    times[-1] -= SUSPECT_SKEW_S + 32 * 60.0
+    suspects: list[int] = []
+    kept = list(set_aside_suspects(_stamped(times), lambda n, _why: suspects.append(n)))
+    assert suspects == [60] and len(kept) == 59
+
+
 FAR = SUSPECT_SKEW_S + 32 * 60.0  # beyond the skew even against neighbours spread a minute apart
 
 

@@ -22,6 +22,10 @@ kept. Why this rule:
   half of :data:`NEIGHBOURS`, cannot move it, so a suspect line is judged
   against the good ones around it and does not shift what counts as late for
   the lines after it. A running clock or a mean would be dragged along.
+- Few events follow the last lines of a file, and one bad line among them is
+  their median; so an event within :data:`SUSPECT_SKEW_S` of the last event
+  kept is never *ahead*, whatever the events after it say (the events kept are
+  all good, so a line ahead of them stands out against the last one).
 - Sorted input is never suspect, whatever its gaps: an event is never ahead
   of events that follow it nor behind events before it. A file with a gap of
   hours or years between two runs of events keeps every event (the replay
@@ -79,7 +83,9 @@ def set_aside_suspects(
         pull()
         ahead_by = t - ahead_times[len(ahead_times) // 2] if ahead_times else 0.0
         behind_by = kept_times[len(kept_times) // 2] - t if kept_times else 0.0
-        if ahead_by > skew_s:
+        # Near the end of a file few events follow, and one bad line among them is their median:
+        # an event that follows on from the last one kept is not ahead, whatever that median says.
+        if ahead_by > skew_s and (not kept or t - kept[-1] > skew_s):
             on_suspect(line_no, _suspect(t, f"{_duration(ahead_by)} ahead of the events after it"))
             continue
         if behind_by > skew_s:
