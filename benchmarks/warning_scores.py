@@ -154,6 +154,7 @@ def run(
     drone_loiter: DroneLoiter | None = None,
     course_fix: AlongCourse | None = None,
     window_s: float = 0.0,
+    blast_cluster_m: float = 0.0,
 ) -> ScoreReport:
     """Replay one scenario and score it: with its own tracks, or ideal ones (``ideal`` True or
     "seen": from each aircraft's first measurement on); ``predictor`` replaces the tracker's,
@@ -174,6 +175,7 @@ def run(
         drone_loiter=drone_loiter,
         course_fix=course_fix,
     )
+    pipeline.blast_cluster_m = blast_cluster_m
     if predictor is not None:
         pipeline.tracker.predictor = predictor
     if oracle_lateness:
@@ -248,6 +250,7 @@ def _one(
     drone_loiter: DroneLoiter | None = None,
     course_fix: AlongCourse | None = None,
     window_s: float = 0.0,
+    blast_cluster_m: float = 0.0,
 ) -> ScoreReport:
     with tempfile.TemporaryDirectory() as tmp:
         return run(
@@ -264,6 +267,7 @@ def _one(
             drone_loiter=drone_loiter,
             course_fix=course_fix,
             window_s=window_s,
+            blast_cluster_m=blast_cluster_m,
         )
 
 
@@ -281,6 +285,7 @@ def score_set(
     drone_loiter: DroneLoiter | None = None,
     course_fix: AlongCourse | None = None,
     window_s: float = 0.0,
+    blast_cluster_m: float = 0.0,
 ) -> int:
     """Score an evaluation set and print its table (see the module's docstring); ``policy``: the
     alert policy's settings (None: the defaults)."""
@@ -310,6 +315,7 @@ def score_set(
                 [drone_loiter] * len(members),
                 [course_fix] * len(members),
                 [window_s] * len(members),
+                [blast_cluster_m] * len(members),
             )
         )
     for m, r in zip(members, reports, strict=True):
@@ -393,6 +399,16 @@ def main() -> int:
         "'on' or see tracking/course_fix.py's AlongCourse.parse",
     )
     add_window_option(ap)
+    ap.add_argument(
+        "--blast-cluster",
+        type=float,
+        default=0.0,
+        metavar="M",
+        help=(
+            "add a step's located blasts within M metres of each other as one "
+            "(Pipeline.blast_cluster_m; 0, off)"
+        ),
+    )
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--ideal", action="store_true", help="feed the truth as tracks, from take-off")
     kind.add_argument(
@@ -430,6 +446,7 @@ def main() -> int:
             drone_loiter,
             course_fix,
             args.window,
+            args.blast_cluster,
         )
     ideal: bool | str = "seen" if args.ideal_seen else args.ideal
     print(
@@ -454,6 +471,7 @@ def main() -> int:
                 drone_loiter=drone_loiter,
                 course_fix=course_fix,
                 window_s=args.window,
+                blast_cluster_m=args.blast_cluster,
             )
             reports.append(report)
             print(row(scenario_dir.name, report.as_dict()))
