@@ -222,9 +222,9 @@ class BlastClusters:
     each located copy was added to the impact watch and credited on its own. Gathered here
     instead: a located blast within ``radius_m`` of one already held joins it, and a bearing
     that points at a held blast (it passes within ``radius_m`` of it, ahead of its node and in
-    range) joins it without being located at all (:meth:`ExplosionLocator.remember`). Each spot
-    is then added once, at its first fix, stamped with its latest time, with every node behind
-    it as a witness. It changes the impact watch's hit counts (one hit a spot and step, not one
+    range) joins it without being located at all (:meth:`ExplosionLocator.remember`). At the
+    step's end each spot is added once, at its first fix, stamped with its latest time, with
+    every node behind it as a witness, and credited. It changes the impact watch's hit counts (one hit a spot and step, not one
     a crossing), so it is opt-in and scored (docs/benchmarks.md, "Thirteenth session,
     explosions and reports").
     """
