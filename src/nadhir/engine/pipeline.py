@@ -198,15 +198,18 @@ class Pipeline:
         blasts: list[ImpactSighting] = []  # located blasts whose credit waits (see _credit_blasts)
         spots = BlastClusters(self.frame, self.blast_cluster_m) if self.blast_cluster_m > 0.0 else None
         for event in events:
+            if spots and isinstance(event, Impact):
+                self._add_blasts(spots.take(), blasts)  # (an impact report joins after the blasts heard)
             if blasts and isinstance(event, Report | Impact):
                 self._credit_blasts(blasts)  # (before the event reads a source's trust)
             m = self._measure(event, out, blasts, spots)
             if m is not None:
                 measurements.append(m)
         if spots:
-            # Gathered (opt-in): the step's blasts join the watch, and are credited, at its end: the
-            # step's reports read the trust as it was before them (a report comes every second or
-            # so; taken before each, a blast heard over a few seconds was several spots).
+            # Gathered (opt-in): the step's blasts join the watch, and are credited, at its end (or
+            # before an impact report): the step's reports read the trust as it was before them (a
+            # report comes every second or so; taken before each, a blast heard over a few seconds
+            # was several spots).
             self._add_blasts(spots.take(), blasts)
         self._credit_blasts(blasts)
         self._on_ended(self.tracker.step(t, measurements))

@@ -223,9 +223,10 @@ class BlastClusters:
     instead: a located blast within ``radius_m`` of one already held joins it, and a bearing
     that points at a held blast (it passes within ``radius_m`` of it, ahead of its node and in
     range) joins it without being located at all (:meth:`ExplosionLocator.remember`). At the
-    step's end each spot is added once, at its first fix, stamped with its latest time, with
-    every node behind it as a witness, and credited. It changes the impact watch's hit counts (one hit a spot and step, not one
-    a crossing), so it is opt-in and scored (docs/benchmarks.md, "Thirteenth session,
+    step's end (or before an impact report in it) each spot is added once, at its first fix,
+    stamped with its latest time, with every node behind it as a witness, and credited. It
+    changes the impact watch's hit counts (one hit a spot and step, not one a crossing), so it
+    is opt-in and scored (docs/benchmarks.md, "Thirteenth session,
     explosions and reports").
     """
 
