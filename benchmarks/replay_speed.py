@@ -26,7 +26,9 @@ ran at a load average of 10-15 on 2 cores); the CPU time is what the replay itse
 The processes run with their bytecode cached, as a package installed by pip has it (pip compiles
 it at install time): one untimed run first writes it to a temporary PYTHONPYCACHEPREFIX.
 ``--no-bytecode-cache`` measures the environment as it is. ``--window S`` replays with the
-opt-in event window (``nadhir replay --window S``; docs/benchmarks.md, "Twelfth session, speed").
+opt-in event window (``nadhir replay --window S``; docs/benchmarks.md, "Twelfth session, speed"),
+``--blast-cluster M`` with a step's located blasts gathered by M metres (``nadhir replay
+--blast-cluster M``; "Thirteenth session, explosions and reports").
 """
 
 from __future__ import annotations
@@ -185,6 +187,13 @@ def main() -> int:
         metavar="S",
         help="replay with `nadhir replay --window S` (opt-in batching of events within S seconds; 0: off)",
     )
+    ap.add_argument(
+        "--blast-cluster",
+        type=float,
+        default=0.0,
+        metavar="M",
+        help="replay with `nadhir replay --blast-cluster M` (opt-in: a step's blasts within M metres as one)",
+    )
     ap.add_argument("--naive-reader", type=Path, help=argparse.SUPPRESS)  # the naive reader's own process
     args = ap.parse_args()
     if args.naive_reader is not None:
@@ -223,6 +232,7 @@ def main() -> int:
                         f"{tmp}/t.jsonl",
                         "--quiet",
                         *(["--window", str(args.window)] if args.window else []),
+                        *(["--blast-cluster", str(args.blast_cluster)] if args.blast_cluster else []),
                     ]
                 else:
                     command = [*pin, sys.executable, __file__, "--naive-reader", str(scenario)]

@@ -149,7 +149,8 @@ class ReplayOptions:
     lateness; ``oracle_lateness`` tells the tracker each sighting's lateness by the truth instead
     (``truth_owner.tell_lateness``); ``ring`` sets its updater's ring prior (``tracking/ring.py``);
     ``drone_loiter`` its assessor's loiter of slow drone tracks (``threat/assessor.py``);
-    ``window_s`` the stepper's event window (``Stepper.window_s``)."""
+    ``window_s`` the stepper's event window (``Stepper.window_s``); ``blast_cluster_m`` the pipeline's
+    gathering of a step's located blasts by spot (``Pipeline.blast_cluster_m``)."""
 
     policy: PolicyConfig | None = None
     strike_model: StrikeModel | None = None
@@ -163,6 +164,7 @@ class ReplayOptions:
     drone_loiter: DroneLoiter | None = None
     course_fix: AlongCourse | None = None
     window_s: float = 0.0
+    blast_cluster_m: float = 0.0
 
 
 def run(
@@ -184,6 +186,7 @@ def run(
         drone_loiter=o.drone_loiter,
         course_fix=o.course_fix,
     )
+    pipeline.blast_cluster_m = o.blast_cluster_m
     if o.predictor is not None:
         pipeline.tracker.predictor = o.predictor
     if o.oracle_lateness:
@@ -352,6 +355,14 @@ def add_options(ap: argparse.ArgumentParser) -> None:
         "'on' or see tracking/course_fix.py's AlongCourse.parse",
     )
     add_window_option(ap)
+    ap.add_argument(
+        "--blast-cluster",
+        type=float,
+        default=0.0,
+        metavar="M",
+        help="add a step's located blasts within M metres of each other as one "
+        "(Pipeline.blast_cluster_m; 0, off)",
+    )
 
 
 def options_from_args(ap: argparse.ArgumentParser, args: argparse.Namespace) -> ReplayOptions:
@@ -376,6 +387,7 @@ def options_from_args(ap: argparse.ArgumentParser, args: argparse.Namespace) -> 
         drone_loiter=DroneLoiter.parse(args.drone_loiter) if args.drone_loiter else None,
         course_fix=AlongCourse.parse(args.course_fix) if args.course_fix else None,
         window_s=args.window,
+        blast_cluster_m=args.blast_cluster,
     )
 
 

@@ -39,6 +39,7 @@ from nadhir.threat.assessor import DroneLoiter, ThreatAssessor
 from nadhir.threat.corroboration import ImpactCorroboration
 from nadhir.threat.impacts import (
     CREDIBLE_TRUST,
+    BlastClusters,
     ExplosionBearing,
     ExplosionLocator,
     ImpactSighting,
@@ -150,6 +151,9 @@ class Pipeline:
         self.impacts = ImpactWatch(sites)
         self.explosions = ExplosionLocator(self.frame)
         self.lost = LostContactWatch()
+        # Opt-in, 0 (off) the default: a step's located blasts within this many metres of each other
+        # are added and credited as one (BlastClusters); it changes the impact watch's hit counts.
+        self.blast_cluster_m = 0.0
         self.policy = AlertPolicy(sites, policy_config, siren_model)
         self.use_policy(self.policy)
         self.now: float | None = None
@@ -192,12 +196,21 @@ class Pipeline:
         t = max(e.t for e in events)
         measurements: list[Measurement] = []
         blasts: list[ImpactSighting] = []  # located blasts whose credit waits (see _credit_blasts)
+        spots = BlastClusters(self.frame, self.blast_cluster_m) if self.blast_cluster_m > 0.0 else None
         for event in events:
+            if spots and isinstance(event, Impact):
+                self._add_blasts(spots.take(), blasts)  # (an impact report joins after the blasts heard)
             if blasts and isinstance(event, Report | Impact):
                 self._credit_blasts(blasts)  # (before the event reads a source's trust)
-            m = self._measure(event, out, blasts)
+            m = self._measure(event, out, blasts, spots)
             if m is not None:
                 measurements.append(m)
+        if spots:
+            # Gathered (opt-in): the step's blasts join the watch, and are credited, at its end (or
+            # before an impact report): the step's reports read the trust as it was before them (a
+            # report comes every second or so; taken before each, a blast heard over a few seconds
+            # was several spots).
+            self._add_blasts(spots.take(), blasts)
         self._credit_blasts(blasts)
         self._on_ended(self.tracker.step(t, measurements))
         self._finish(t, out)
@@ -214,7 +227,9 @@ class Pipeline:
 
     # -- stages -----------------------------------------------------------------
 
-    def _measure(self, event: Event, out: StepOutput, blasts: list[ImpactSighting]) -> Measurement | None:
+    def _measure(
+        self, event: Event, out: StepOutput, blasts: list[ImpactSighting], spots: BlastClusters | None = None
+    ) -> Measurement | None:
         if isinstance(event, Report):
             obs = self.interpreter.interpret(event)
             if isinstance(obs, Rejected):
@@ -225,7 +240,10 @@ class Pipeline:
             if event.bearing_deg is None:
                 return None
             if event.sound_class == "explosion":
-                self._explosion(event, blasts)
+                if spots is None:
+                    self._explosion(event, blasts)
+                else:
+                    self._held_explosion(event, spots)
                 return None
             if event.sound_class not in AIRCRAFT_SOUNDS:
                 return None
@@ -273,22 +291,40 @@ class Pipeline:
     def _explosion(self, det: AcousticDetection, blasts: list[ImpactSighting]) -> None:
         """Locate an explosion heard; a located one is added to the impact watch and to ``blasts``,
         whose credit (see :meth:`_credit_blasts`) waits for the step's next few."""
-        assert det.bearing_deg is not None
-        located = self.explosions.add(
-            ExplosionBearing(
-                det.t,
-                det.sensor,
-                det.lat,
-                det.lon,
-                math.radians(det.bearing_deg),
-                self._bearing_sigma_rad(det),
-            )
-        )
+        located = self.explosions.add(self._explosion_bearing(det))
         if located is not None:
-            located = dataclasses.replace(located, witnesses=self.trust.witnesses(located.witnesses))
-            self.impacts.add(located)
-            if located.trust >= CREDIBLE_TRUST:
-                blasts.append(located)
+            self._add_blasts([located], blasts)
+
+    def _held_explosion(self, det: AcousticDetection, spots: BlastClusters) -> None:
+        """:meth:`_explosion` with the step's blasts gathered by spot (opt-in, :attr:`blast_cluster_m`):
+        a bearing pointing at a spot held joins it unlocated, and a located blast is held there, to
+        be added when the spots are taken (see :class:`BlastClusters`)."""
+        bearing = self._explosion_bearing(det)
+        if spots.explains(bearing):
+            self.explosions.remember(bearing)
+            return
+        located = self.explosions.add(bearing)
+        if located is not None:
+            spots.add(located)
+
+    def _explosion_bearing(self, det: AcousticDetection) -> ExplosionBearing:
+        assert det.bearing_deg is not None
+        return ExplosionBearing(
+            det.t,
+            det.sensor,
+            det.lat,
+            det.lon,
+            math.radians(det.bearing_deg),
+            self._bearing_sigma_rad(det),
+        )
+
+    def _add_blasts(self, located: list[ImpactSighting], blasts: list[ImpactSighting]) -> None:
+        """Add located blasts to the impact watch, and the credible ones to ``blasts`` (credit waits)."""
+        for blast in located:
+            blast = dataclasses.replace(blast, witnesses=self.trust.witnesses(blast.witnesses))
+            self.impacts.add(blast)
+            if blast.trust >= CREDIBLE_TRUST:
+                blasts.append(blast)
 
     def _impact(self, impact: Impact, out: StepOutput) -> None:
         lat, lon = impact.lat, impact.lon

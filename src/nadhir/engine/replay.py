@@ -39,11 +39,14 @@ def replay_scenario(
     strike_model: StrikeModel | None = None,
     siren_model: SirenModel | None = None,
     window_s: float = 0.0,
+    blast_cluster_m: float = 0.0,
 ) -> ReplayResult:
     """Replay a scenario; alerts and track states go to the callbacks as they are made.
 
     ``window_s`` (opt-in, 0 the default): events less than that many seconds after a batch's first
-    are processed with it (:attr:`Stepper.window_s`)."""
+    are processed with it (:attr:`Stepper.window_s`). ``blast_cluster_m`` (opt-in, 0 the default): a
+    step's located blasts within that many metres of each other are added as one
+    (:attr:`Pipeline.blast_cluster_m`)."""
     result = ReplayResult(scenario, ReplaySummary())
 
     def alert_sink(alert: Alert) -> None:
@@ -64,8 +67,10 @@ def replay_scenario(
                 result.events.append(event)
             yield event
 
+    pipeline = build_pipeline(scenario, policy, strike_model, siren_model=siren_model)
+    pipeline.blast_cluster_m = blast_cluster_m
     stepper = Stepper(
-        build_pipeline(scenario, policy, strike_model, siren_model=siren_model),
+        pipeline,
         alert_sink,
         track_sink if (on_track is not None or keep) else None,
         on_progress,

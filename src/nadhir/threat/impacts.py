@@ -206,6 +206,76 @@ class ExplosionLocator:
             frozenset({bearing.sensor, best_sensor}),
         )
 
+    def remember(self, bearing: ExplosionBearing) -> None:
+        """Keep a bearing for later ones to cross, without locating it now (a blast it points at
+        is already located: see :class:`BlastClusters`)."""
+        self._recent.forget(bearing.t, self._memory_s)
+        ax, ay = self._frame.to_xy(bearing.lat, bearing.lon)
+        self._recent.append(bearing, ax, ay)
+
+
+class BlastClusters:
+    """The blasts located in one step, gathered into one per spot (opt-in: ``Pipeline.blast_cluster_m``).
+
+    A blast heard by a country's sensors is located again by nearly every bearing that crosses
+    an earlier one, about ten times at one instant and dozens in a window of a few seconds, and
+    each located copy was added to the impact watch and credited on its own. Gathered here
+    instead: a located blast within ``radius_m`` of one already held joins it, and a bearing
+    that points at a held blast (it passes within ``radius_m`` of it, ahead of its node and in
+    range) joins it without being located at all (:meth:`ExplosionLocator.remember`). At the
+    step's end (or before an impact report in it) each spot is added once, at its first fix,
+    stamped with its latest time, with every node behind it as a witness, and credited. It
+    changes the impact watch's hit counts (one hit a spot and step, not one a crossing), so it
+    is opt-in and scored (docs/benchmarks.md, "Thirteenth session,
+    explosions and reports").
+    """
+
+    def __init__(self, frame: LocalFrame, radius_m: float, max_range_m: float = 15_000.0) -> None:
+        if not (math.isfinite(radius_m) and radius_m > 0.0):
+            raise ValueError(f"radius_m must be a finite number of metres > 0, not {radius_m}")
+        self._frame = frame
+        self._radius_m = radius_m
+        self._max_range_m = max_range_m
+        # Per spot: x, y, its first fix, its latest time, the nodes behind it.
+        self._spots: list[tuple[float, float, ImpactSighting, list[float], set[str]]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._spots)
+
+    def explains(self, bearing: ExplosionBearing) -> bool:
+        """Whether ``bearing`` points at a held spot; if so, it joins it (its node a witness)."""
+        if not self._spots:
+            return False
+        ax, ay = self._frame.to_xy(bearing.lat, bearing.lon)
+        ux, uy = math.sin(bearing.bearing_rad), math.cos(bearing.bearing_rad)
+        for x, y, _, latest, nodes in self._spots:
+            rx, ry = x - ax, y - ay
+            ahead = rx * ux + ry * uy
+            if 0.0 < ahead <= self._max_range_m and abs(rx * uy - ry * ux) <= self._radius_m:
+                latest[0] = max(latest[0], bearing.t)
+                nodes.add(bearing.sensor)
+                return True
+        return False
+
+    def add(self, blast: ImpactSighting) -> None:
+        """Hold a located blast: it joins the first held spot within ``radius_m``, or starts one."""
+        x, y = self._frame.to_xy(blast.lat, blast.lon)
+        for sx, sy, _, latest, nodes in self._spots:
+            if math.hypot(x - sx, y - sy) <= self._radius_m:
+                latest[0] = max(latest[0], blast.t)
+                nodes.update(blast.witnesses)
+                return
+        self._spots.append((x, y, blast, [blast.t], set(blast.witnesses)))
+
+    def take(self) -> list[ImpactSighting]:
+        """One blast a spot, in the order the spots began; empties the holder."""
+        out = [
+            ImpactSighting(latest[0], first.lat, first.lon, first.source, first.trust, frozenset(nodes))
+            for _, _, first, latest, nodes in self._spots
+        ]
+        self._spots = []
+        return out
+
 
 class _RecentBearings:
     """The recent explosion bearings, oldest first, with their figures in arrays for crossing them all.

@@ -78,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="Opt-in: process events less than S seconds after a batch's first with it (0: off)",
     )
+    ap.add_argument(
+        "--blast-cluster",
+        type=float,
+        default=0.0,
+        metavar="M",
+        help="Opt-in: add a step's located blasts within M metres of each other as one (0: off)",
+    )
     # The health room is loaded only to persist (its default, 500 m, is DRAFT_DISTANCE_M there).
     ap.add_argument("--attack-distance", type=float, metavar="M",
                     help="With --db: draft attacks on health care up to M metres away (500)")  # fmt: skip
@@ -98,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         attack_distance=args.attack_distance,
         siren_model=args.siren_model,
         window_s=args.window,
+        blast_cluster_m=args.blast_cluster,
     )
 
 
@@ -112,11 +120,14 @@ def replay(
     attack_distance: float | None = None,
     siren_model: str | None = None,
     window_s: float = 0.0,
+    blast_cluster_m: float = 0.0,
 ) -> int:
     """Replay a scenario and write the alerts (and tracks) it produces; the exit code (2: bad input)."""
     try:
         if not (math.isfinite(window_s) and window_s >= 0.0):
             raise ValueError(f"--window must be a number of seconds >= 0, not {window_s}")
+        if not (math.isfinite(blast_cluster_m) and blast_cluster_m >= 0.0):
+            raise ValueError(f"--blast-cluster must be a number of metres >= 0, not {blast_cluster_m}")
         if attack_distance is not None and not (math.isfinite(attack_distance) and attack_distance > 0):
             raise ValueError(f"--attack-distance must be a positive number of metres, not {attack_distance}")
         scenario = load_scenario(scenario_dir)
@@ -140,6 +151,7 @@ def replay(
             strike_model=model,
             siren_model=sirens,
             window_s=window_s,
+            blast_cluster_m=blast_cluster_m,
         )
     if cap_dir is not None:
         from nadhir.alerting.cap import write_cap_files  # loaded only when asked for
