@@ -90,8 +90,16 @@ class Page:
     def wait_js(self, expression: str, timeout_s: float = 15.0) -> None:
         """Poll a JavaScript expression until true (wait_for_function evals, which the CSP forbids)."""
         deadline = time.monotonic() + timeout_s
-        while not self.page.evaluate(expression):
-            assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        failed: Exception | None = None
+        while True:
+            try:
+                if self.page.evaluate(expression):
+                    return
+            except playwright_sync.Error as exc:
+                # A page loading again (signing in reloads it) has no context, or not its elements
+                # yet, for a moment: polled again, and said if it never comes right.
+                failed = exc
+            assert time.monotonic() < deadline, f"timed out waiting for {expression} (last error: {failed})"
             self.page.wait_for_timeout(100)
 
     def shot(self, name: str) -> None:
