@@ -4,7 +4,7 @@ and, for comparison, with ideal tracks (the truth positions fed to the same thre
 Usage: python benchmarks/warning_scores.py [--ideal | --ideal-seen] [SCENARIO_DIR ...]
        python benchmarks/warning_scores.py --set tuning|report [--jobs N] [--cache DIR]
        ... [--siren-model bundled|PATH [--siren-threshold P]]
-       ... [--lateness half-normal:SCALE_S:BINS | --oracle-lateness] [--ring TYPES:SIGMA_DEG]
+       ... [--lateness half-normal:SCALE_S:BINS[:TYPES] | --oracle-lateness] [--ring TYPES:SIGMA_DEG]
        ... [--drone-loiter on|SPEED_SHARE[:RADIUS_M]]
 
 ``--set`` scores one of issue 17's evaluation sets (``evaluation_sets.py``: the tuning set,
@@ -324,7 +324,8 @@ def add_options(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--siren-threshold", type=float, help="the siren model at this operating point")
     ap.add_argument(
         "--lateness",
-        help="a report's lateness as a one-sided prior: half-normal:SCALE_S:BINS or exponential:MEAN_S:BINS",
+        help="a report's lateness as a one-sided prior: half-normal:SCALE_S:BINS or exponential:MEAN_S:BINS,"
+        " with :TYPES (e.g. :jet) for the sightings reported as those aircraft only",
     )
     ap.add_argument(
         "--oracle-lateness",

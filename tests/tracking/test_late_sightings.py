@@ -49,6 +49,26 @@ def test_prior_from_a_setting_and_bad_priors() -> None:
         LatenessPrior((-5.0,), (1.0,), (1.0,))
 
 
+def test_a_prior_for_some_aircraft_from_a_setting() -> None:
+    jets = LatenessPrior.parse("exponential:60:4:jet")
+    assert jets.kinds == frozenset({"jet"})
+    assert jets.means_s == LatenessPrior.exponential(60.0, 4).means_s
+    assert LatenessPrior.parse("half-normal:30:2:jet,drone").kinds == frozenset({"jet", "drone"})
+    assert LatenessPrior.parse("half-normal:30:2").kinds is None
+    for bad in ("exponential:60:4:tank", "exponential:60:4:", "exponential:60:4:jet:drone"):
+        with pytest.raises(ValueError):
+            LatenessPrior.parse(bad)
+
+
+def test_a_prior_for_jets_takes_only_sightings_reported_as_jets() -> None:
+    jets = LatenessPrior.parse("exponential:60:4:jet")
+    assert jets.applies_to(REPORT_LIKELIHOOD["jet"])
+    assert not jets.applies_to(REPORT_LIKELIHOOD["drone"])
+    assert not jets.applies_to(REPORT_LIKELIHOOD["helicopter"])
+    assert not jets.applies_to(REPORT_LIKELIHOOD["unknown"])  # a report that named no aircraft
+    assert LatenessPrior.exponential(60.0, 4).applies_to(REPORT_LIKELIHOOD["unknown"])
+
+
 def _jet_track() -> Track:
     return Track(
         id="T1",
@@ -78,6 +98,26 @@ def test_a_sensor_fix_is_updated_as_without_the_prior() -> None:
     Updater().update_position(plain, fix)
     Updater(LatenessPrior.half_normal(45.0, 4)).update_position(with_prior, fix)
     assert np.array_equal(plain.x, with_prior.x) and np.array_equal(plain.p, with_prior.p)
+
+
+def test_a_drone_sighting_is_updated_as_without_a_prior_for_jets() -> None:
+    """A prior for jets leaves a sighting reported as a drone to the plain (Gaussian) update, to
+    the bit; the same prior for every aircraft does not."""
+    fix = PositionFix(
+        t=0.0,
+        x=-3000.0,
+        y=800.0,
+        sigma_m=2500.0,
+        source="obs-1",
+        evidence=0.8,
+        type_likelihood=REPORT_LIKELIHOOD["drone"],
+    )
+    plain, for_jets, for_all = _jet_track(), _jet_track(), _jet_track()
+    Updater().update_position(plain, fix)
+    Updater(LatenessPrior.parse("exponential:60:4:jet")).update_position(for_jets, fix)
+    Updater(LatenessPrior.parse("exponential:60:4")).update_position(for_all, fix)
+    assert np.array_equal(plain.x, for_jets.x) and np.array_equal(plain.p, for_jets.p)
+    assert not np.allclose(plain.x, for_all.x)
 
 
 def _median_lag_m(prior: LatenessPrior | None, seed: int) -> float:

@@ -14,10 +14,15 @@ collapses them again (see :meth:`nadhir.tracking.updater.Updater.update_position
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import cast
+
+from nadhir.domain import AircraftType
+from nadhir.tracking.motion import TRACK_TYPES
 
 # Points per bin when the prior's moments are taken from its quantiles (a few thousand in all:
 # enough for the bins' means and spreads to a fraction of a second).
@@ -31,6 +36,10 @@ class LatenessPrior:
     means_s: tuple[float, ...]
     sigmas_s: tuple[float, ...]
     weights: tuple[float, ...]
+    # The reported aircraft the prior is for (a sighting whose word names one of them); None: every
+    # sighting. Observatories relay jets later than drones (a jet heard is reported once it has gone
+    # over), so the prior may be for jets alone.
+    kinds: frozenset[AircraftType] | None = None
 
     def __post_init__(self) -> None:
         if not self.means_s or not len(self.means_s) == len(self.sigmas_s) == len(self.weights):
@@ -39,6 +48,17 @@ class LatenessPrior:
             raise ValueError("lateness means and spreads are >= 0, weights > 0")
         if abs(sum(self.weights) - 1.0) > 1e-9:
             raise ValueError("the hypotheses' weights sum to 1")
+        if self.kinds is not None and (not self.kinds or not self.kinds <= set(TRACK_TYPES)):
+            raise ValueError(f"a lateness prior's aircraft are some of {', '.join(TRACK_TYPES)}")
+
+    def applies_to(self, type_likelihood: tuple[float, float, float]) -> bool:
+        """Whether a sighting with this type likelihood takes the prior: with ``kinds``, only a
+        sighting whose report named one of them (its likelihood's clear favourite, not a report
+        that named no aircraft)."""
+        if self.kinds is None:
+            return True
+        best = max(range(len(TRACK_TYPES)), key=lambda i: type_likelihood[i])
+        return type_likelihood[best] > 0.5 and TRACK_TYPES[best] in self.kinds
 
     @classmethod
     def half_normal(cls, scale_s: float, bins: int) -> LatenessPrior:
@@ -53,13 +73,23 @@ class LatenessPrior:
 
     @classmethod
     def parse(cls, spec: str) -> LatenessPrior:
-        """``half-normal:SCALE_S:BINS`` or ``exponential:MEAN_S:BINS``, as a setting gives it."""
-        kind, value, bins = spec.split(":")
+        """``half-normal:SCALE_S:BINS`` or ``exponential:MEAN_S:BINS``, as a setting gives it, with
+        an optional ``:TYPES`` (comma-separated aircraft: the sightings reported as those only)."""
+        kind, value, bins, *rest = spec.split(":")
+        if len(rest) > 1:
+            raise ValueError("a lateness prior is KIND:VALUE:BINS[:TYPES]")
         if kind == "half-normal":
-            return cls.half_normal(float(value), int(bins))
-        if kind == "exponential":
-            return cls.exponential(float(value), int(bins))
-        raise ValueError(f"unknown lateness prior {kind!r}: half-normal or exponential")
+            prior = cls.half_normal(float(value), int(bins))
+        elif kind == "exponential":
+            prior = cls.exponential(float(value), int(bins))
+        else:
+            raise ValueError(f"unknown lateness prior {kind!r}: half-normal or exponential")
+        if not rest:
+            return prior
+        kinds = frozenset(k.strip() for k in rest[0].split(",") if k.strip())
+        if not kinds <= set(TRACK_TYPES):
+            raise ValueError(f"a lateness prior's aircraft are some of {', '.join(TRACK_TYPES)}")
+        return dataclasses.replace(prior, kinds=cast("frozenset[AircraftType]", kinds))
 
     @classmethod
     def _binned(cls, quantile: Callable[[float], float], bins: int) -> LatenessPrior:

@@ -166,13 +166,15 @@ class Updater:
         if not pairs:
             return
         if self.lateness is not None:
-            late = [(tr, f, k) for tr, f, k in pairs if f.delay_sigma_s > 0.0]
+            prior = self.lateness
+            taken = [f.delay_sigma_s > 0.0 and prior.applies_to(f.type_likelihood) for _, f, _ in pairs]
+            late = [pair for pair, t in zip(pairs, taken, strict=True) if t]
             if late:
-                _lateness_update(late, self.lateness)
+                _lateness_update(late, prior)
                 for tr, f, _ in late:
                     if f.heading_rad is not None:
                         self.update_heading(tr, f.heading_rad, f.heading_sigma_rad)
-                pairs = [(tr, f, k) for tr, f, k in pairs if not f.delay_sigma_s > 0.0]
+                pairs = [pair for pair, t in zip(pairs, taken, strict=True) if not t]
                 if not pairs:
                     return
         tracks = [tr for tr, _, _ in pairs]
