@@ -196,12 +196,12 @@ def run(
         tell_lateness(pipeline.tracker, owner)
     if ideal:
         truth = json.loads((scenario_dir / "truth.json").read_text(encoding="utf-8"))
-        owner = None
+        first_seen: MeasurementOwner | None = None
         if ideal == "seen":
-            owner = MeasurementOwner(
+            first_seen = MeasurementOwner(
                 load_truth(scenario_dir), scenario_dir, pipeline.frame, max_delay_s=180, travel_time=True
             )
-        pipeline.tracker = IdealTracker(pipeline, truth, owner)  # type: ignore[assignment]
+        pipeline.tracker = IdealTracker(pipeline, truth, first_seen)  # type: ignore[assignment]
     alerts: list[str] = []
     tracks: list[str] = []
     Stepper(
