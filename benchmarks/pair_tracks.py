@@ -29,7 +29,6 @@ from pathlib import Path
 # This folder is on the path when run as a script.
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.domain.records import Threat
-from nadhir.engine.factory import build_pipeline
 from nadhir.engine.pipeline import Pipeline
 from nadhir.engine.stepper import Stepper
 from nadhir.tracking.measurements import Measurement
@@ -67,18 +66,7 @@ def replay(
     """Every assessment's live tracks, each true aircraft's measurements, the owner and the pipeline."""
     o = options
     scenario = load_scenario(scenario_dir)
-    pipe = build_pipeline(
-        scenario,
-        o.policy,
-        o.strike_model,
-        siren_model=o.siren_model,
-        lateness=o.lateness,
-        ring=o.ring,
-        sweep=o.sweep,
-        bearing_rate=o.bearing_rate,
-        drone_loiter=o.drone_loiter,
-        course_fix=o.course_fix,
-    )
+    pipe = o.pipeline(scenario)
     log: list[tuple[float, list[Measurement]]] = []
     notes: list[tuple[float, list[TrackNote]]] = []
     step = pipe.tracker.step

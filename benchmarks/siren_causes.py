@@ -32,7 +32,6 @@ from pathlib import Path
 
 from nadhir.domain import Site, Threat
 from nadhir.domain.formats.scenario import load_scenario
-from nadhir.engine.factory import build_pipeline
 from nadhir.engine.stepper import Stepper
 from nadhir_lab.scoring import (
     AlertLine,
@@ -64,18 +63,7 @@ def siren_episodes(
     o = options or ReplayOptions()
     scenario = load_scenario(scenario_dir)
     truth = load_truth(scenario_dir)
-    pipe = build_pipeline(
-        scenario,
-        o.policy,
-        o.strike_model,
-        siren_model=o.siren_model,
-        lateness=o.lateness,
-        ring=o.ring,
-        sweep=o.sweep,
-        bearing_rate=o.bearing_rate,
-        drone_loiter=o.drone_loiter,
-        course_fix=o.course_fix,
-    )
+    pipe = o.pipeline(scenario)
     track_threats: dict[str, Threat] = {}
     calls: dict[str, list[Call]] = collections.defaultdict(list)
     note, desired = pipe.impacts.note_threats, pipe.policy.desired_level

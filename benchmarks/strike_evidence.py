@@ -36,7 +36,6 @@ from pathlib import Path
 # This folder is on the path when run as a script.
 from drone_tracks import first_cues
 from nadhir.domain.formats.scenario import load_scenario
-from nadhir.engine.factory import build_pipeline
 from nadhir.engine.stepper import Stepper
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
 from nadhir.tracking.tracker import Ended
@@ -54,18 +53,7 @@ def attributed(
     the owner that attributed them."""
     o = options
     scenario = load_scenario(scenario_dir)
-    pipe = build_pipeline(
-        scenario,
-        o.policy,
-        o.strike_model,
-        siren_model=o.siren_model,
-        lateness=o.lateness,
-        ring=o.ring,
-        sweep=o.sweep,
-        bearing_rate=o.bearing_rate,
-        drone_loiter=o.drone_loiter,
-        course_fix=o.course_fix,
-    )
+    pipe = o.pipeline(scenario)
     log: list[tuple[float, list[Measurement]]] = []
     step = pipe.tracker.step
 

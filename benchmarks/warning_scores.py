@@ -46,7 +46,7 @@ import numpy as np
 from nadhir.alerting.policy import PolicyConfig
 from nadhir.alerting.siren_model import SirenModel
 from nadhir.domain.formats.output import alert_to_dict, json_line, track_to_dict
-from nadhir.domain.formats.scenario import load_scenario
+from nadhir.domain.formats.scenario import Scenario, load_scenario
 from nadhir.domain.timefmt import parse_time
 from nadhir.engine.factory import build_pipeline
 from nadhir.engine.pipeline import Pipeline
@@ -166,6 +166,26 @@ class ReplayOptions:
     window_s: float = 0.0
     blast_cluster_m: float = 0.0
 
+    def pipeline(self, scenario: Scenario) -> Pipeline:
+        """The pipeline these options set up for ``scenario`` (all but ``oracle_lateness`` and
+        ``window_s``: the one reads the truth, the other is the stepper's)."""
+        pipeline = build_pipeline(
+            scenario,
+            self.policy,
+            self.strike_model,
+            siren_model=self.siren_model,
+            lateness=self.lateness,
+            ring=self.ring,
+            sweep=self.sweep,
+            bearing_rate=self.bearing_rate,
+            drone_loiter=self.drone_loiter,
+            course_fix=self.course_fix,
+        )
+        pipeline.blast_cluster_m = self.blast_cluster_m
+        if self.predictor is not None:
+            pipeline.tracker.predictor = self.predictor
+        return pipeline
+
 
 def run(
     scenario_dir: Path, ideal: bool | str, tmp: Path, options: ReplayOptions | None = None
@@ -174,21 +194,7 @@ def run(
     or ideal ones (``ideal`` True, or "seen": from each aircraft's first measurement on)."""
     o = options or ReplayOptions()
     scenario = load_scenario(scenario_dir)
-    pipeline = build_pipeline(
-        scenario,
-        o.policy,
-        o.strike_model,
-        siren_model=o.siren_model,
-        lateness=o.lateness,
-        ring=o.ring,
-        sweep=o.sweep,
-        bearing_rate=o.bearing_rate,
-        drone_loiter=o.drone_loiter,
-        course_fix=o.course_fix,
-    )
-    pipeline.blast_cluster_m = o.blast_cluster_m
-    if o.predictor is not None:
-        pipeline.tracker.predictor = o.predictor
+    pipeline = o.pipeline(scenario)
     if o.oracle_lateness:
         owner = MeasurementOwner(
             load_truth(scenario_dir), scenario_dir, pipeline.frame, max_delay_s=300, travel_time=False
