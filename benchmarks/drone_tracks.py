@@ -54,7 +54,7 @@ from nadhir.tracking.motion import TRACK_TYPES
 from nadhir.tracking.track import Track
 from nadhir.tracking.tracker import Ended
 from nadhir_lab.scoring import Truth, load_truth
-from truth_owner import MeasurementOwner
+from truth_owner import MeasurementOwner, log_measurements
 
 NEAR_M = 10_000.0
 CLOSE_M = 3_000.0
@@ -353,14 +353,7 @@ def lone_bearings(scenario_dir: Path) -> collections.Counter[tuple[str, str]]:
     """Per true aircraft type: bearings attributed to it, and those with a bearing of the same
     aircraft from another node within 20 s (the initiator's memory: what a crossing needs)."""
     scenario, pipeline, _, types, owner = _replay_rig(scenario_dir)
-    log: list[tuple[float, list[Measurement]]] = []
-    step = pipeline.tracker.step
-
-    def logged(t: float, batch: list[Measurement]) -> Ended:
-        log.append((t, list(batch)))
-        return step(t, batch)
-
-    pipeline.tracker.step = logged  # type: ignore[method-assign]
+    log = log_measurements(pipeline.tracker)
     Stepper(pipeline, lambda _: None, None).run(e for _, e in scenario.events())
     counts: collections.Counter[tuple[str, str]] = collections.Counter()
     for aid, measured in owner.attribute(log).items():

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,9 +32,8 @@ from nadhir.engine.pipeline import Pipeline
 from nadhir.engine.stepper import Stepper
 from nadhir.tracking.measurements import Measurement
 from nadhir.tracking.track import Track
-from nadhir.tracking.tracker import Ended
 from nadhir_lab.scoring import load_truth, strike_site_pairs
-from truth_owner import MeasurementOwner
+from truth_owner import MeasurementOwner, log_measurements
 from warning_scores import ReplayOptions, add_options, options_from_args
 
 
@@ -67,14 +65,9 @@ def replay(
     o = options
     scenario = load_scenario(scenario_dir)
     pipe = o.pipeline(scenario)
-    log: list[tuple[float, list[Measurement]]] = []
+    log = log_measurements(pipe.tracker)
     notes: list[tuple[float, list[TrackNote]]] = []
-    step = pipe.tracker.step
     assess = pipe._tracks_threats
-
-    def logged(t: float, batch: Sequence[Measurement]) -> Ended:
-        log.append((t, list(batch)))
-        return step(t, batch)
 
     def noted(t: float) -> list[list[Threat]]:
         per_track = assess(t)
@@ -84,7 +77,6 @@ def replay(
         notes.append((t, row))
         return per_track
 
-    pipe.tracker.step = logged  # type: ignore[method-assign]
     pipe._tracks_threats = noted  # type: ignore[method-assign]
     Stepper(pipe, lambda _: None, None, window_s=o.window_s).run(e for _, e in scenario.events())
     owner = MeasurementOwner(

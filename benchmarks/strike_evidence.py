@@ -38,9 +38,8 @@ from drone_tracks import first_cues
 from nadhir.domain.formats.scenario import load_scenario
 from nadhir.engine.stepper import Stepper
 from nadhir.tracking.measurements import BearingFix, Measurement, PositionFix
-from nadhir.tracking.tracker import Ended
 from nadhir_lab.scoring import load_truth, strike_site_pairs
-from truth_owner import MeasurementOwner
+from truth_owner import MeasurementOwner, log_measurements
 from warning_scores import ReplayOptions, add_options, options_from_args, run
 
 CROSS_WINDOW_S = 20.0  # the initiator's memory for a crossing of two nodes' bearings
@@ -54,14 +53,7 @@ def attributed(
     o = options
     scenario = load_scenario(scenario_dir)
     pipe = o.pipeline(scenario)
-    log: list[tuple[float, list[Measurement]]] = []
-    step = pipe.tracker.step
-
-    def logged(t: float, batch: list[Measurement]) -> Ended:
-        log.append((t, list(batch)))
-        return step(t, batch)
-
-    pipe.tracker.step = logged  # type: ignore[method-assign]
+    log = log_measurements(pipe.tracker)
     Stepper(pipe, lambda _: None, None, window_s=o.window_s).run(e for _, e in scenario.events())
     owner = MeasurementOwner(
         load_truth(scenario_dir), scenario_dir, pipe.frame, max_delay_s=180, travel_time=True

@@ -21,7 +21,7 @@ import collections
 import dataclasses
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -143,3 +143,17 @@ def tell_lateness(tracker: Tracker, owner: MeasurementOwner, sigma_s: float = 5.
         return step(t, out)
 
     tracker.step = told  # type: ignore[method-assign,assignment]
+
+
+def log_measurements(tracker: Tracker) -> list[tuple[float, list[Measurement]]]:
+    """The list every batch the tracker steps on is added to, (time, measurements), from now on
+    (for :meth:`MeasurementOwner.attribute` after a replay)."""
+    log: list[tuple[float, list[Measurement]]] = []
+    step = tracker.step
+
+    def logged(t: float, batch: Sequence[Measurement]) -> Ended:
+        log.append((t, list(batch)))
+        return step(t, batch)
+
+    tracker.step = logged  # type: ignore[method-assign]
+    return log
