@@ -17,7 +17,7 @@ import itertools
 import math
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal, TypeVar
 
 import numpy as np
@@ -53,6 +53,7 @@ NAMED_TOLERANCE_DEG = 1e-4
 _DISC_SAMPLES = 256
 _K = TypeVar("_K")
 SHARPEST_CROSSING_M = 3000.0  # a located blast is no vaguer than this
+LOCATOR_RANGE_M = 15_000.0  # farthest a node is taken to hear a blast it locates
 # Relative rounding allowed between numpy's sine, arcsine and hypot and the math module's.
 _ROUNDING = 1e-9
 # Up to this many sites, the impact watch shortlists a strike's sites by boxes in a loop; beyond, in
@@ -166,7 +167,9 @@ class ExplosionLocator:
     the one the pairwise loop finds, to the bit.
     """
 
-    def __init__(self, frame: LocalFrame, memory_s: float = 45.0, max_range_m: float = 15_000.0) -> None:
+    def __init__(
+        self, frame: LocalFrame, memory_s: float = 45.0, max_range_m: float = LOCATOR_RANGE_M
+    ) -> None:
         self._frame = frame
         self._memory_s = memory_s
         self._max_range_m = max_range_m
@@ -214,6 +217,17 @@ class ExplosionLocator:
         self._recent.append(bearing, ax, ay)
 
 
+@dataclass
+class _Spot:
+    """A spot a step's blasts were gathered at: where, its first fix, its latest time, its nodes."""
+
+    x: float
+    y: float
+    first: ImpactSighting
+    latest: float
+    nodes: set[str] = field(default_factory=set)
+
+
 class BlastClusters:
     """The blasts located in one step, gathered into one per spot (opt-in: ``Pipeline.blast_cluster_m``).
 
@@ -230,14 +244,13 @@ class BlastClusters:
     explosions and reports").
     """
 
-    def __init__(self, frame: LocalFrame, radius_m: float, max_range_m: float = 15_000.0) -> None:
+    def __init__(self, frame: LocalFrame, radius_m: float, max_range_m: float = LOCATOR_RANGE_M) -> None:
         if not (math.isfinite(radius_m) and radius_m > 0.0):
             raise ValueError(f"radius_m must be a finite number of metres > 0, not {radius_m}")
         self._frame = frame
         self._radius_m = radius_m
         self._max_range_m = max_range_m
-        # Per spot: x, y, its first fix, its latest time, the nodes behind it.
-        self._spots: list[tuple[float, float, ImpactSighting, list[float], set[str]]] = []
+        self._spots: list[_Spot] = []
 
     def __bool__(self) -> bool:
         return bool(self._spots)
@@ -248,31 +261,28 @@ class BlastClusters:
             return False
         ax, ay = self._frame.to_xy(bearing.lat, bearing.lon)
         ux, uy = math.sin(bearing.bearing_rad), math.cos(bearing.bearing_rad)
-        for x, y, _, latest, nodes in self._spots:
-            rx, ry = x - ax, y - ay
+        for spot in self._spots:
+            rx, ry = spot.x - ax, spot.y - ay
             ahead = rx * ux + ry * uy
             if 0.0 < ahead <= self._max_range_m and abs(rx * uy - ry * ux) <= self._radius_m:
-                latest[0] = max(latest[0], bearing.t)
-                nodes.add(bearing.sensor)
+                spot.latest = max(spot.latest, bearing.t)
+                spot.nodes.add(bearing.sensor)
                 return True
         return False
 
     def add(self, blast: ImpactSighting) -> None:
         """Hold a located blast: it joins the first held spot within ``radius_m``, or starts one."""
         x, y = self._frame.to_xy(blast.lat, blast.lon)
-        for sx, sy, _, latest, nodes in self._spots:
-            if math.hypot(x - sx, y - sy) <= self._radius_m:
-                latest[0] = max(latest[0], blast.t)
-                nodes.update(blast.witnesses)
+        for spot in self._spots:
+            if math.hypot(x - spot.x, y - spot.y) <= self._radius_m:
+                spot.latest = max(spot.latest, blast.t)
+                spot.nodes.update(blast.witnesses)
                 return
-        self._spots.append((x, y, blast, [blast.t], set(blast.witnesses)))
+        self._spots.append(_Spot(x, y, blast, blast.t, set(blast.witnesses)))
 
     def take(self) -> list[ImpactSighting]:
         """One blast a spot, in the order the spots began; empties the holder."""
-        out = [
-            ImpactSighting(latest[0], first.lat, first.lon, first.source, first.trust, frozenset(nodes))
-            for _, _, first, latest, nodes in self._spots
-        ]
+        out = [replace(s.first, t=s.latest, witnesses=frozenset(s.nodes)) for s in self._spots]
         self._spots = []
         return out
 
