@@ -87,8 +87,7 @@ class LatenessPrior:
         if not rest:
             return prior
         kinds = frozenset(k.strip() for k in rest[0].split(",") if k.strip())
-        if not kinds <= set(TRACK_TYPES):
-            raise ValueError(f"a lateness prior's aircraft are some of {', '.join(TRACK_TYPES)}")
+        # (checked in __post_init__, which replace runs again)
         return dataclasses.replace(prior, kinds=cast("frozenset[AircraftType]", kinds))
 
     @classmethod
